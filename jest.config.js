@@ -1,0 +1,14 @@
+/** One jest run covers the construct library (test/) and the model server (runtime/test/). */
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+module.exports = {
+  projects: [
+    {
+      displayName: 'constructs',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': swc },
+      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+    },
+  ],
+};

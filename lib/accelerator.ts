@@ -1,0 +1,150 @@
+/**
+ * A GPU model. Enum-like: use the constants, or `Accelerator.of()` for one this library does not know yet.
+ *
+ * Where a backend ties a GPU to an instance family (SageMaker `ml.g5.*` is always A10G, GKE `g2-*` is
+ * always L4), the families are listed here so every backend validates the same way.
+ */
+export class Accelerator {
+  public static readonly NVIDIA_T4 = new Accelerator('NVIDIA_T4', {
+    memoryGiB: 16,
+    ec2Families: ['g4dn'],
+    gcpAcceleratorType: 'nvidia-tesla-t4',
+    gcpMachineFamilies: ['n1'],
+    azureVmSeries: ['NCasT4_v3'],
+  });
+  public static readonly NVIDIA_L4 = new Accelerator('NVIDIA_L4', {
+    memoryGiB: 24,
+    ec2Families: ['g6', 'gr6'],
+    gcpAcceleratorType: 'nvidia-l4',
+    gcpMachineFamilies: ['g2'],
+    azureVmSeries: [],
+  });
+  public static readonly NVIDIA_A10G = new Accelerator('NVIDIA_A10G', {
+    memoryGiB: 24,
+    ec2Families: ['g5'],
+    gcpMachineFamilies: [],
+    azureVmSeries: [],
+  });
+  public static readonly NVIDIA_A100 = new Accelerator('NVIDIA_A100', {
+    memoryGiB: 40,
+    ec2Families: ['p4d', 'p4de'],
+    gcpAcceleratorType: 'nvidia-tesla-a100',
+    gcpMachineFamilies: ['a2'],
+    azureVmSeries: ['NC_A100_v4', 'ND_A100_v4', 'ND_A100_v4_80GB'],
+  });
+  public static readonly NVIDIA_H100 = new Accelerator('NVIDIA_H100', {
+    memoryGiB: 80,
+    ec2Families: ['p5'],
+    gcpAcceleratorType: 'nvidia-h100-80gb',
+    gcpMachineFamilies: ['a3'],
+    azureVmSeries: ['NC_H100_v5', 'ND_H100_v5'],
+  });
+
+  /** Every accelerator this library knows, for lookups by instance family. */
+  public static readonly KNOWN: readonly Accelerator[] = [
+    Accelerator.NVIDIA_T4,
+    Accelerator.NVIDIA_L4,
+    Accelerator.NVIDIA_A10G,
+    Accelerator.NVIDIA_A100,
+    Accelerator.NVIDIA_H100,
+  ];
+
+  /**
+   * An accelerator the library has no table for. Instance-family checks are skipped for it, except that
+   * a family known to carry a different GPU is still refused.
+   *
+   * @param name upper-case identifier, e.g. `NVIDIA_L40S`
+   */
+  public static of(name: string, options: AcceleratorOptions = {}): Accelerator {
+    if (!/^[A-Z0-9][A-Z0-9_]*$/.test(name)) {
+      throw new Error(
+        `Accelerator.of(${JSON.stringify(name)}): the name must be upper-case letters, digits and underscores ` +
+          `(e.g. "NVIDIA_L40S"); pass a name in that form.`,
+      );
+    }
+    const known = Accelerator.KNOWN.find((a) => a.name === name);
+    if (known) return known;
+    return new Accelerator(name, { ec2Families: [], gcpMachineFamilies: [], azureVmSeries: [], ...options });
+  }
+
+  /** The accelerator an EC2/SageMaker instance family carries, if the library knows it. */
+  public static forEc2Family(family: string): Accelerator | undefined {
+    return Accelerator.KNOWN.find((a) => a.ec2Families.includes(family));
+  }
+
+  public readonly memoryGiB?: number;
+  /** EC2 instance families (also SageMaker `ml.<family>.*`) that carry this GPU. */
+  public readonly ec2Families: readonly string[];
+  /** Vertex AI / GKE accelerator type, e.g. `nvidia-l4`; undefined where Google Cloud does not offer it. */
+  public readonly gcpAcceleratorType?: string;
+  /** Compute Engine machine families this GPU attaches to. */
+  public readonly gcpMachineFamilies: readonly string[];
+  /** Azure VM series that carry this GPU. */
+  public readonly azureVmSeries: readonly string[];
+  /** Value for the `nvidia.com/gpu.product`-style node label the Kubernetes constructs select on. */
+  public readonly nodeLabelValue: string;
+
+  private constructor(public readonly name: string, options: AcceleratorOptions) {
+    this.memoryGiB = options.memoryGiB;
+    this.ec2Families = options.ec2Families ?? [];
+    this.gcpAcceleratorType = options.gcpAcceleratorType;
+    this.gcpMachineFamilies = options.gcpMachineFamilies ?? [];
+    this.azureVmSeries = options.azureVmSeries ?? [];
+    this.nodeLabelValue = name.toLowerCase().replace(/_/g, '-');
+  }
+
+  public toString(): string {
+    return this.name;
+  }
+}
+
+export interface AcceleratorOptions {
+  /** GPU memory per device. @default - unknown */
+  readonly memoryGiB?: number;
+  /** EC2 families that carry it. @default [] */
+  readonly ec2Families?: string[];
+  /** Google Cloud accelerator type. @default - not offered */
+  readonly gcpAcceleratorType?: string;
+  /** Compute Engine machine families. @default [] */
+  readonly gcpMachineFamilies?: string[];
+  /** Azure VM series. @default [] */
+  readonly azureVmSeries?: string[];
+}
+
+/** EC2 families with accelerators of any kind (GPU, Inferentia, Trainium). */
+const EC2_ACCELERATED_FAMILIES = new Set([
+  'g4dn', 'g4ad', 'g5', 'g5g', 'g6', 'g6e', 'gr6', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en',
+  'inf1', 'inf2', 'trn1', 'trn1n', 'trn2',
+]);
+
+/** GPUs per instance for the sizes whose count is not 1, per family. */
+const EC2_MULTI_GPU_SIZES: Record<string, Record<string, number>> = {
+  g4dn: { '12xlarge': 4, metal: 8 },
+  g5: { '12xlarge': 4, '24xlarge': 4, '48xlarge': 8 },
+  g6: { '12xlarge': 4, '24xlarge': 4, '48xlarge': 8 },
+  gr6: {},
+  p4d: { '24xlarge': 8 },
+  p4de: { '24xlarge': 8 },
+  p5: { '48xlarge': 8 },
+};
+
+export interface Ec2InstanceType {
+  readonly family: string;
+  readonly size: string;
+  readonly accelerated: boolean;
+  /** GPUs on the instance, where the library knows it. */
+  readonly gpuCount?: number;
+}
+
+/**
+ * Splits `ml.g5.xlarge` or `g5.xlarge` into family and size; undefined when the string has another shape.
+ */
+export function parseEc2InstanceType(instanceType: string): Ec2InstanceType | undefined {
+  const match = /^(?:ml\.)?([a-z][a-z0-9-]*)\.([a-z0-9-]+)$/.exec(instanceType);
+  if (!match) return undefined;
+  const [, family, size] = match;
+  const accelerated = EC2_ACCELERATED_FAMILIES.has(family);
+  const sizes = EC2_MULTI_GPU_SIZES[family];
+  const gpuCount = sizes ? sizes[size] ?? 1 : undefined;
+  return { family, size, accelerated, gpuCount };
+}

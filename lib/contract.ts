@@ -1,0 +1,341 @@
+/**
+ * The contract between the constructs and the bundled model server: environment variable names, their
+ * formats and defaults, routes and ports. Both sides import this file (the constructs to render the
+ * environment, runtime/ to read it), so neither can drift from the other.
+ *
+ * This module imports nothing: runtime/ bundles it into the server image.
+ */
+
+export const DEFAULT_PORT = 8080;
+
+/** Routes every deployment of the server answers, whatever the platform. */
+export const ROUTES = {
+  live: '/v2/health/live',
+  ready: '/v2/health/ready',
+  serverMetadata: '/v2',
+  modelMetadata: '/v2/models/:model',
+  modelVersionMetadata: '/v2/models/:model/versions/:version',
+  modelReady: '/v2/models/:model/ready',
+  modelVersionReady: '/v2/models/:model/versions/:version/ready',
+  infer: '/v2/models/:model/infer',
+  versionInfer: '/v2/models/:model/versions/:version/infer',
+  sagemakerPing: '/ping',
+  sagemakerInvocations: '/invocations',
+  metrics: '/metrics',
+} as const;
+
+/** Builds the OIP infer path for a model (and optional version). */
+export function inferPath(model: string, version?: string): string {
+  const base = `/v2/models/${encodeURIComponent(model)}`;
+  return version === undefined ? `${base}/infer` : `${base}/versions/${encodeURIComponent(version)}/infer`;
+}
+
+/** Where each platform puts the model files before the server starts. */
+export const MODEL_DIRECTORIES = {
+  sagemaker: '/opt/ml/model',
+  kserve: '/mnt/models',
+} as const;
+
+/** Variables the platforms set themselves; the server honours them, the constructs never set them. */
+export const PLATFORM_ENV = {
+  sagemakerPort: 'SAGEMAKER_BIND_TO_PORT',
+  vertexPort: 'AIP_HTTP_PORT',
+  vertexHealthRoute: 'AIP_HEALTH_ROUTE',
+  vertexPredictRoute: 'AIP_PREDICT_ROUTE',
+  vertexStorageUri: 'AIP_STORAGE_URI',
+  azureModelDir: 'AZUREML_MODEL_DIR',
+} as const;
+
+/** Seconds the server takes at most to drain on SIGTERM; platforms must grant more than this. */
+export const DEFAULT_DRAIN_SECONDS = 25;
+
+export const EXECUTION_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
+export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The server's configuration as both sides see it. */
+export interface ServerConfig {
+  readonly port: number;
+  /** Name the single model is served under (OIP `model_name`). Empty: derived from the repository. */
+  readonly modelName: string;
+  /** Version the single model is served as. Empty: derived from the repository. */
+  readonly modelVersion: string;
+  /** JSON of the model signature the constructs saw at synth time; empty when not known. */
+  readonly modelSignature: string;
+  readonly maxBatchSize: number;
+  readonly maxQueueDelayMs: number;
+  readonly maxQueueSize: number;
+  readonly requestTimeoutMs: number;
+  readonly maxRequestBodyBytes: number;
+  readonly executionProviders: readonly ExecutionProviderName[];
+  readonly warmupRuns: number;
+  readonly workers: number;
+  readonly intraOpThreads: number;
+  readonly allowNonFinite: boolean;
+  readonly drainSeconds: number;
+  readonly logLevel: LogLevel;
+  /** SHA-256 hex digests of accepted API keys; empty: no authentication. */
+  readonly apiKeySha256: readonly string[];
+  /** Requests per second per API key (token bucket refill); 0 turns the limit off. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  readonly goldenTolerance: number;
+  readonly livenessRoute: string;
+  readonly readinessRoute: string;
+  readonly scoringRoute: string;
+}
+
+interface VarSpec<T> {
+  readonly name: string;
+  readonly default: T;
+  readonly doc: string;
+  /** Human description of the allowed values, used in error messages. */
+  readonly allowed: string;
+  parse(raw: string): T | undefined;
+  format(value: T): string;
+}
+
+function intVar(name: string, def: number, min: number, max: number, doc: string): VarSpec<number> {
+  return {
+    name,
+    default: def,
+    doc,
+    allowed: `an integer from ${min} to ${max}`,
+    parse: (raw) => {
+      if (!/^-?\d+$/.test(raw.trim())) return undefined;
+      const n = Number(raw);
+      return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+    },
+    format: (v) => String(v),
+  };
+}
+
+function numberVar(name: string, def: number, min: number, max: number, doc: string): VarSpec<number> {
+  return {
+    name,
+    default: def,
+    doc,
+    allowed: `a number from ${min} to ${max}`,
+    parse: (raw) => {
+      if (raw.trim() === '') return undefined;
+      const n = Number(raw);
+      return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+    },
+    format: (v) => String(v),
+  };
+}
+
+function stringVar(name: string, def: string, pattern: RegExp, allowed: string, doc: string): VarSpec<string> {
+  return {
+    name,
+    default: def,
+    doc,
+    allowed,
+    parse: (raw) => (raw === '' || pattern.test(raw) ? raw : undefined),
+    format: (v) => v,
+  };
+}
+
+function boolVar(name: string, def: boolean, doc: string): VarSpec<boolean> {
+  return {
+    name,
+    default: def,
+    doc,
+    allowed: '"true" or "false"',
+    parse: (raw) => (raw === 'true' ? true : raw === 'false' ? false : undefined),
+    format: (v) => String(v),
+  };
+}
+
+function listVar<T extends string>(
+  name: string,
+  def: readonly T[],
+  isItem: (item: string) => boolean,
+  allowed: string,
+  doc: string,
+  allowEmpty: boolean,
+): VarSpec<readonly T[]> {
+  return {
+    name,
+    default: def,
+    doc,
+    allowed,
+    parse: (raw) => {
+      const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      if (items.length === 0 && !allowEmpty) return undefined;
+      if (!items.every(isItem) || new Set(items).size !== items.length) return undefined;
+      return items as T[];
+    },
+    format: (v) => v.join(','),
+  };
+}
+
+function enumVar<T extends string>(name: string, def: T, values: readonly T[], doc: string): VarSpec<T> {
+  return {
+    name,
+    default: def,
+    doc,
+    allowed: `one of ${values.join(', ')}`,
+    parse: (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined),
+    format: (v) => v,
+  };
+}
+
+const ROUTE_PATTERN = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+
+/**
+ * Every variable the server reads, keyed by its `ServerConfig` field. The single source of names,
+ * defaults and formats.
+ */
+export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerConfig[K]> } = {
+  port: intVar('MODEL_SERVER_PORT', DEFAULT_PORT, 1, 65535, 'TCP port; SAGEMAKER_BIND_TO_PORT and AIP_HTTP_PORT win when set'),
+  modelName: stringVar('MODEL_SERVER_MODEL_NAME', '', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, ".", "_" and "-", at most 128', 'name the model is served under'),
+  modelVersion: stringVar('MODEL_SERVER_MODEL_VERSION', '', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-", at most 64', 'version the model is served as'),
+  modelSignature: stringVar('MODEL_SERVER_MODEL_SIGNATURE', '', /^\{.*\}$/s, 'a JSON object', 'signature seen at synth time; the server refuses readiness if the loaded model differs'),
+  maxBatchSize: intVar('MODEL_SERVER_MAX_BATCH_SIZE', 8, 1, 1024, 'largest dynamic batch; 1 turns batching off'),
+  maxQueueDelayMs: intVar('MODEL_SERVER_MAX_QUEUE_DELAY_MS', 2, 0, 10_000, 'longest a request waits for a batch to fill'),
+  maxQueueSize: intVar('MODEL_SERVER_MAX_QUEUE_SIZE', 256, 1, 1_000_000, 'queued requests per model before 503'),
+  requestTimeoutMs: intVar('MODEL_SERVER_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000, 'per-request deadline, queue wait included'),
+  maxRequestBodyBytes: intVar('MODEL_SERVER_MAX_REQUEST_BODY_BYTES', 6_291_456, 1024, 1_073_741_824, 'request bodies above this get 413 before parsing'),
+  executionProviders: listVar<ExecutionProviderName>(
+    'MODEL_SERVER_EXECUTION_PROVIDERS',
+    ['cpu'],
+    (s) => (EXECUTION_PROVIDERS as readonly string[]).includes(s),
+    `a comma-separated list, without repeats, of ${EXECUTION_PROVIDERS.join(', ')}`,
+    'execution providers tried in order; the first that loads is used',
+    false,
+  ),
+  warmupRuns: intVar('MODEL_SERVER_WARMUP_RUNS', 3, 0, 1000, 'inference runs on zero inputs before readiness'),
+  workers: intVar('MODEL_SERVER_WORKERS', 1, 1, 64, 'inference worker threads per model'),
+  intraOpThreads: intVar('MODEL_SERVER_INTRA_OP_THREADS', 0, 0, 256, 'onnxruntime intra-op threads; 0 lets onnxruntime choose'),
+  allowNonFinite: boolVar('MODEL_SERVER_ALLOW_NON_FINITE', false, 'accept NaN and Infinity in float inputs'),
+  drainSeconds: intVar('MODEL_SERVER_DRAIN_SECONDS', DEFAULT_DRAIN_SECONDS, 1, 3600, 'longest SIGTERM drain before exit'),
+  logLevel: enumVar<LogLevel>('MODEL_SERVER_LOG_LEVEL', 'info', LOG_LEVELS, 'pino log level'),
+  apiKeySha256: listVar<string>(
+    'MODEL_SERVER_API_KEY_SHA256',
+    [],
+    (s) => /^[0-9a-f]{64}$/.test(s),
+    'a comma-separated list of lower-case hex SHA-256 digests (64 characters each)',
+    'accepted API keys, as digests; empty turns authentication off',
+    true,
+  ),
+  rateLimitPerSecond: numberVar('MODEL_SERVER_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000, 'token refill per second per API key; 0 is off'),
+  rateLimitBurst: intVar('MODEL_SERVER_RATE_LIMIT_BURST', 0, 0, 1_000_000, 'token bucket size; 0 means one second of refill'),
+  goldenTolerance: numberVar('MODEL_SERVER_GOLDEN_TOLERANCE', 1e-4, 0, 1, 'largest absolute difference the golden self-check accepts'),
+  livenessRoute: stringVar('MODEL_SERVER_LIVENESS_ROUTE', ROUTES.live, ROUTE_PATTERN, 'an absolute URL path', 'extra liveness route (Azure ML)'),
+  readinessRoute: stringVar('MODEL_SERVER_READINESS_ROUTE', ROUTES.ready, ROUTE_PATTERN, 'an absolute URL path', 'extra readiness route (Azure ML)'),
+  scoringRoute: stringVar('MODEL_SERVER_SCORING_ROUTE', '/score', ROUTE_PATTERN, 'an absolute URL path', 'scoring route (Azure ML)'),
+};
+
+export interface ContractProblem {
+  readonly variable: string;
+  readonly given: string;
+  readonly allowed: string;
+}
+
+/** The server's defaults. */
+export function defaultServerConfig(): ServerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SERVER_ENV)) out[key] = spec.default;
+  return out as unknown as ServerConfig;
+}
+
+/**
+ * Reads the server configuration from an environment. Unset variables take their defaults; a set but
+ * malformed variable is a problem (the server refuses to start rather than guess).
+ */
+export function parseServerEnvironment(env: Readonly<Record<string, string | undefined>>): {
+  config: ServerConfig;
+  problems: ContractProblem[];
+} {
+  const out: Record<string, unknown> = {};
+  const problems: ContractProblem[] = [];
+  for (const [key, spec] of Object.entries(SERVER_ENV) as [keyof ServerConfig, VarSpec<unknown>][]) {
+    const raw = env[spec.name];
+    if (raw === undefined) {
+      out[key] = spec.default;
+      continue;
+    }
+    const value = spec.parse(raw);
+    if (value === undefined) {
+      problems.push({ variable: spec.name, given: JSON.stringify(raw), allowed: spec.allowed });
+      out[key] = spec.default;
+    } else {
+      out[key] = value;
+    }
+  }
+  return { config: out as unknown as ServerConfig, problems };
+}
+
+/**
+ * Renders settings as environment variables, leaving out those equal to the default so templates stay
+ * short. Throws if a value would not parse back (a bug in the caller's validation, not user input).
+ */
+export function renderServerEnvironment(settings: Partial<ServerConfig>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings) as [keyof ServerConfig, unknown][]) {
+    if (value === undefined) continue;
+    const spec = SERVER_ENV[key] as VarSpec<unknown>;
+    if (!spec) throw new Error(`renderServerEnvironment: unknown setting ${String(key)}`);
+    const text = spec.format(value);
+    if (text === spec.format(spec.default)) continue;
+    if (spec.parse(text) === undefined) {
+      throw new Error(`renderServerEnvironment: ${spec.name}=${JSON.stringify(text)} is not ${spec.allowed}`);
+    }
+    env[spec.name] = text;
+  }
+  return env;
+}
+
+/** A model input or output as the server and the constructs describe it. */
+export interface TensorSpec {
+  readonly name: string;
+  /** OIP datatype: BOOL, UINT8, ..., FP16, FP32, FP64, BYTES, BF16. */
+  readonly datatype: string;
+  /** Dimensions; -1 for a dynamic one. */
+  readonly shape: readonly number[];
+  /** Symbolic names of dynamic dimensions, aligned with `shape` (undefined for static ones). */
+  readonly dimNames?: readonly (string | undefined)[];
+}
+
+/** What the server needs to know about a model to validate requests: the model's signature. */
+export interface ModelSignature {
+  /** Highest default-domain (ai.onnx) opset the model imports. */
+  readonly opset: number;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
+
+/** ONNX TensorProto.DataType number to OIP datatype. */
+export const ONNX_TO_OIP_DATATYPE: Readonly<Record<number, string>> = {
+  1: 'FP32',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  8: 'BYTES',
+  9: 'BOOL',
+  10: 'FP16',
+  11: 'FP64',
+  12: 'UINT32',
+  13: 'UINT64',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
+  16: 'BF16',
+};
+
+/** OIP datatypes onnxruntime-node can feed and fetch. */
+export const SERVABLE_DATATYPES: readonly string[] = [
+  'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES',
+];
+
+/**
+ * Highest ai.onnx opset the bundled onnxruntime (1.30) loads (measured: 26 loads, 27 is refused). A model
+ * above it fails at synth time
+ * rather than at container start.
+ */
+export const MAX_SUPPORTED_OPSET = 26;

@@ -1,0 +1,69 @@
+/**
+ * One problem with a value: what was given, what is allowed, how to fix it.
+ * Constructs collect every problem and throw them together, so a user fixes a stack in one pass.
+ */
+export interface SpecProblem {
+  /** Dotted path of the field, e.g. `scaling.minReplicas`. */
+  readonly field: string;
+  readonly given: string;
+  readonly allowed: string;
+  readonly fix: string;
+}
+
+export class SpecValidationError extends Error {
+  public readonly problems: readonly SpecProblem[];
+
+  constructor(owner: string, problems: readonly SpecProblem[]) {
+    const lines = problems.map(
+      (p, i) => `  ${i + 1}. ${p.field}: got ${p.given}; allowed: ${p.allowed}. Fix: ${p.fix}`,
+    );
+    super(`${owner} has ${problems.length} invalid setting${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
+    this.name = 'SpecValidationError';
+    this.problems = problems;
+  }
+}
+
+/** Collects problems; `throwIfAny` raises one error listing them all. */
+export class ProblemCollector {
+  private readonly problems: SpecProblem[] = [];
+
+  public add(problem: SpecProblem): void {
+    this.problems.push(problem);
+  }
+
+  public addAll(problems: readonly SpecProblem[]): void {
+    this.problems.push(...problems);
+  }
+
+  public get count(): number {
+    return this.problems.length;
+  }
+
+  public list(): readonly SpecProblem[] {
+    return [...this.problems];
+  }
+
+  public throwIfAny(owner: string): void {
+    if (this.problems.length > 0) {
+      throw new SpecValidationError(owner, this.problems);
+    }
+  }
+}
+
+/** True when a value is a deploy-time token (CDK `${Token[...]}`, Terraform `${...}`) that cannot be checked at synth. */
+export function isUnresolved(value: unknown): boolean {
+  if (typeof value === 'string') {
+    return value.includes('${Token[') || value.includes('${TfToken[') || /\$\{[^}]*\}/.test(value);
+  }
+  if (typeof value === 'number') {
+    // CDK and cdktf encode numeric tokens as very large negative doubles.
+    return value <= -1.8881545897087e289;
+  }
+  return false;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  return String(value);
+}

@@ -1,0 +1,10 @@
+// The cloud-neutral serving spec. Backends live under model-serving-constructs/{aws,gcp,azure,k8s}.
+export * from './units';
+export * from './errors';
+export * from './accelerator';
+export * from './contract';
+export * from './onnx';
+export * from './artifact';
+export * from './spec';
+export * from './rollout';
+export * from './budget';
