@@ -1,4 +1,4 @@
-/** One jest run covers the construct library (test/) and the model server (runtime/test/). */
+/** One jest run covers the construct library (test/) and the model server (runtime/, its own config). */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
 module.exports = {
   projects: [
@@ -10,5 +10,6 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
     },
+    '<rootDir>/runtime',
   ],
 };
