@@ -1,0 +1,2 @@
+export * from './model-endpoint';
+export * from './instance-types';

@@ -1,0 +1,91 @@
+import { Accelerator, ProblemCollector, describe, isUnresolved, parseEc2InstanceType } from '../../lib';
+
+/**
+ * Families whose instances carry local NVMe storage. SageMaker refuses `VolumeSizeInGB` and `KmsKeyId`
+ * for them (the instance store is hardware-encrypted at rest).
+ */
+const INSTANCE_STORE_FAMILIES = new Set(['g4dn', 'g4ad', 'g5', 'g6', 'g6e', 'gr6', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'trn1', 'trn1n']);
+
+const VCPUS_BY_SIZE: Record<string, number> = {
+  medium: 1, large: 2, xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '9xlarge': 36, '12xlarge': 48,
+  '16xlarge': 64, '18xlarge': 72, '24xlarge': 96, '32xlarge': 128, '48xlarge': 192,
+};
+
+export interface SageMakerInstance {
+  readonly instanceType: string;
+  readonly family: string;
+  readonly size: string;
+  readonly hasInstanceStore: boolean;
+  readonly vcpus?: number;
+  readonly gpuCount?: number;
+}
+
+/** Parses and validates an `ml.*` instance type against the accelerator the spec asks for. */
+export function checkSageMakerInstance(
+  instanceType: string,
+  accelerator: Accelerator | undefined,
+  acceleratorCount: number | undefined,
+  collector: ProblemCollector,
+): SageMakerInstance | undefined {
+  if (isUnresolved(instanceType)) return undefined;
+  const parsed = instanceType.startsWith('ml.') ? parseEc2InstanceType(instanceType) : undefined;
+  if (!parsed) {
+    collector.add({
+      field: 'instanceType',
+      given: describe(instanceType),
+      allowed: 'a SageMaker instance type "ml.<family>.<size>"',
+      fix: 'e.g. "ml.m5.xlarge" for CPU or "ml.g5.xlarge" for one NVIDIA A10G',
+    });
+    return undefined;
+  }
+  const carried = Accelerator.forEc2Family(parsed.family);
+  if (accelerator) {
+    if (!parsed.accelerated) {
+      collector.add({
+        field: 'instanceType',
+        given: `${describe(instanceType)} with accelerator ${accelerator.name}`,
+        allowed: `a GPU instance family${accelerator.ec2Families.length ? ` for ${accelerator.name}: ${accelerator.ec2Families.map((f) => `ml.${f}.*`).join(', ')}` : ''}`,
+        fix: `pick a GPU instance type${accelerator.ec2Families.length ? `, e.g. "ml.${accelerator.ec2Families[0]}.xlarge"` : ''}, or drop the accelerator`,
+      });
+    } else if (carried && carried !== accelerator) {
+      collector.add({
+        field: 'accelerator',
+        given: `${accelerator.name} on ${instanceType}`,
+        allowed: `ml.${parsed.family}.* carries ${carried.name}`,
+        fix: `set accelerator: Accelerator.${carried.name}, or pick ${accelerator.ec2Families.length ? accelerator.ec2Families.map((f) => `ml.${f}.*`).join(' or ') : 'another instance family'}`,
+      });
+    } else if (!carried && accelerator.ec2Families.length > 0) {
+      collector.add({
+        field: 'accelerator',
+        given: `${accelerator.name} on ${instanceType}`,
+        allowed: `${accelerator.name} runs on ${accelerator.ec2Families.map((f) => `ml.${f}.*`).join(', ')}`,
+        fix: `pick one of those families, or use Accelerator.of('<the GPU ml.${parsed.family} carries>')`,
+      });
+    }
+    if (acceleratorCount !== undefined && parsed.gpuCount !== undefined && acceleratorCount !== parsed.gpuCount && !isUnresolved(acceleratorCount)) {
+      collector.add({
+        field: 'acceleratorCount',
+        given: `${acceleratorCount} on ${instanceType}`,
+        allowed: `${parsed.gpuCount} (SageMaker fixes the GPU count by instance size)`,
+        fix: `remove acceleratorCount or choose an instance size with ${acceleratorCount} GPUs`,
+      });
+    }
+  } else if (parsed.accelerated) {
+    collector.add({
+      field: 'accelerator',
+      given: `none, on ${describe(instanceType)}`,
+      allowed: carried ? `Accelerator.${carried.name} (what ml.${parsed.family}.* carries)` : 'an accelerator on an accelerated instance',
+      fix: carried
+        ? `set accelerator: Accelerator.${carried.name} so the server uses the GPU, or choose a CPU instance such as "ml.m5.xlarge" (a GPU you do not use still bills)`
+        : 'set the accelerator, or choose a CPU instance type',
+    });
+  }
+  return {
+    instanceType,
+    family: parsed.family,
+    size: parsed.size,
+    hasInstanceStore: INSTANCE_STORE_FAMILIES.has(parsed.family) || /\dd$|\ddn$|\did$/.test(parsed.family),
+    vcpus: VCPUS_BY_SIZE[parsed.size],
+    gpuCount: parsed.gpuCount,
+  };
+}
