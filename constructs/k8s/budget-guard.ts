@@ -1,0 +1,196 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Accelerator, BudgetAction, BudgetSpec, ProblemCollector, Size, describe, resolveBudget } from '../../lib';
+import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject } from './internal';
+import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
+import { GPU_RESOURCE, LABELS } from './names';
+
+/** Hourly price of one GPU of a kind. */
+export interface GpuPrice {
+  readonly accelerator: Accelerator;
+  /** US dollars per GPU-hour (on-demand list price, or your negotiated one). */
+  readonly hourlyUsd: number;
+}
+
+export interface BudgetGuardProps {
+  /** Namespace to create; put the guarded endpoints in it. */
+  readonly namespace: string;
+  /** Monthly limit and alert thresholds (shared spec). Only BudgetAction.NOTIFY can be honoured here. */
+  readonly budget: BudgetSpec;
+  /** Price table for the GPUs the namespace may use. */
+  readonly gpuPrices: GpuPrice[];
+  /**
+   * Most GPUs requested at once in the namespace.
+   * @default - as many as the monthly limit pays for around the clock at the highest listed price
+   */
+  readonly maxGpus?: number;
+  /** CPU cores requested in the namespace at most. @default 64 */
+  readonly maxCpu?: number;
+  /** Memory requested in the namespace at most. @default Size.gibibytes(256) */
+  readonly maxMemory?: Size;
+  /** Pods in the namespace at most. @default 100 */
+  readonly maxPods?: number;
+  /** Apply Pod Security "restricted" to the namespace (enforce, audit, warn). @default true */
+  readonly enforceRestrictedPodSecurity?: boolean;
+}
+
+/** Hours in an average month (365.25 * 24 / 12), for projecting an hourly rate to a month. */
+export const HOURS_PER_MONTH = 730.5;
+
+/**
+ * A namespace that cannot outspend its budget: a ResourceQuota caps GPUs (by default at what the budget
+ * pays for around the clock), CPU, memory and pods; a LimitRange gives containers that forget them
+ * defaults; a PrometheusRule alerts when the running GPUs' hourly cost projects past the monthly limit.
+ *
+ * The cost rule reads kube-state-metrics: `kube_pod_container_resource_requests` and `kube_pod_labels`
+ * with the pod label `model-serving.dev/accelerator` allow-listed
+ * (`--metric-labels-allowlist=pods=[model-serving.dev/accelerator]`).
+ */
+export class BudgetGuard extends Construct {
+  public readonly namespaceName: string;
+  /** The Namespace. */
+  public readonly resource: ApiObject;
+  /** GPUs the quota allows. */
+  public readonly maxGpus: number;
+
+  constructor(scope: Construct, id: string, props: BudgetGuardProps) {
+    super(scope, id);
+    const owner = `BudgetGuard ${this.node.path}`;
+    const c = new ProblemCollector();
+    const ns = props.namespace;
+    if (!DNS_LABEL.test(ns)) {
+      c.add({ field: 'namespace', given: describe(ns), allowed: 'a DNS-1123 label', fix: 'e.g. "ml-serving"' });
+    }
+    if (props.budget.action !== undefined ? props.budget.action !== BudgetAction.NOTIFY : true) {
+      c.add({
+        field: 'budget.action',
+        given: props.budget.action ?? `nothing (${BudgetAction.SCALE_TO_FLOOR} by default)`,
+        allowed: `${BudgetAction.NOTIFY} on Kubernetes: there is no billing hook to act on; the ResourceQuota caps GPUs up front instead`,
+        fix: 'set budget.action: BudgetAction.NOTIFY and size maxGpus to what the budget pays for',
+      });
+    }
+    if ((props.budget.emails ?? []).length > 0) {
+      c.add({ field: 'budget.emails', given: describe(props.budget.emails), allowed: 'none on Kubernetes: alerts go to Alertmanager', fix: 'route the alerts (label model_serving_budget) to e-mail in your Alertmanager configuration' });
+    }
+    if (props.gpuPrices.length === 0) {
+      c.add({ field: 'gpuPrices', given: '[]', allowed: 'one price per accelerator the namespace may use', fix: 'e.g. [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }]' });
+    }
+    const seen = new Set<string>();
+    props.gpuPrices.forEach((p, i) => {
+      if (!(Number.isFinite(p.hourlyUsd) && p.hourlyUsd > 0 && p.hourlyUsd <= 1000)) {
+        c.add({ field: `gpuPrices[${i}].hourlyUsd`, given: describe(p.hourlyUsd), allowed: 'above 0 and at most 1000 US dollars', fix: 'use the per-GPU hourly price' });
+      }
+      if (seen.has(p.accelerator.name)) {
+        c.add({ field: `gpuPrices[${i}].accelerator`, given: p.accelerator.name, allowed: 'each accelerator once', fix: 'remove the duplicate price' });
+      }
+      seen.add(p.accelerator.name);
+    });
+    const highest = Math.max(0, ...props.gpuPrices.map((p) => p.hourlyUsd));
+    const affordable = highest > 0 ? Math.floor(props.budget.monthlyLimitUsd / (highest * HOURS_PER_MONTH)) : 0;
+    if (props.maxGpus === undefined && highest > 0 && Number.isFinite(affordable) && affordable < 1) {
+      c.add({
+        field: 'budget.monthlyLimitUsd',
+        given: `${props.budget.monthlyLimitUsd} with GPUs at up to ${highest} USD/h`,
+        allowed: `at least ${Math.ceil(highest * HOURS_PER_MONTH)} (one GPU for a month)`,
+        fix: 'raise the budget, or set maxGpus explicitly and rely on the alerts',
+      });
+    }
+    if (props.maxGpus !== undefined && !(Number.isInteger(props.maxGpus) && props.maxGpus >= 0 && props.maxGpus <= 10_000)) {
+      c.add({ field: 'maxGpus', given: describe(props.maxGpus), allowed: 'an integer from 0 to 10000', fix: 'e.g. 4' });
+    }
+    const maxCpu = props.maxCpu ?? 64;
+    if (!(maxCpu >= 1 && maxCpu <= 100_000)) c.add({ field: 'maxCpu', given: describe(maxCpu), allowed: 'from 1 to 100000 cores', fix: 'e.g. 64' });
+    const maxPods = props.maxPods ?? 100;
+    if (!(Number.isInteger(maxPods) && maxPods >= 1 && maxPods <= 100_000)) c.add({ field: 'maxPods', given: describe(maxPods), allowed: 'an integer from 1 to 100000', fix: 'e.g. 100' });
+    // Shared budget rules (limit, thresholds) land in the same error.
+    const budget = resolveBudget(owner, props.budget, c);
+
+    this.namespaceName = ns;
+    this.maxGpus = props.maxGpus ?? affordable;
+    const labels = { [LABELS.managedBy]: 'model-serving-constructs' };
+    const restricted = props.enforceRestrictedPodSecurity ?? true;
+
+    this.resource = typedApiObject<INamespace>(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        labels: {
+          ...labels,
+          ...(restricted
+            ? { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' }
+            : {}),
+        },
+      },
+    });
+
+    typedApiObject<IResourceQuota>(this, 'Quota', {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'model-serving-budget', namespace: ns, labels },
+      spec: {
+        hard: {
+          [`requests.${GPU_RESOURCE}`]: String(this.maxGpus),
+          'requests.cpu': cpuQuantity(maxCpu),
+          'limits.cpu': cpuQuantity(maxCpu),
+          'requests.memory': memoryQuantity(props.maxMemory ?? Size.gibibytes(256)),
+          'limits.memory': memoryQuantity(props.maxMemory ?? Size.gibibytes(256)),
+          pods: String(maxPods),
+        },
+      },
+    });
+
+    typedApiObject<ILimitRange>(this, 'Limits', {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'model-serving-defaults', namespace: ns, labels },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: { cpu: '250m', memory: '256Mi' },
+            default: { cpu: '500m', memory: '512Mi' },
+            max: { [GPU_RESOURCE]: '8' },
+          },
+        ],
+      },
+    });
+
+    // GPU-hours being paid for right now, priced per accelerator.
+    const accLabel = `label_${LABELS.accelerator.replace(/[^a-zA-Z0-9]/g, '_')}`;
+    const costTerms = props.gpuPrices.map((p) =>
+      `${p.hourlyUsd} * sum(sum by (namespace, pod) (kube_pod_container_resource_requests{namespace="${ns}",resource="nvidia_com_gpu"}) ` +
+      `* on (namespace, pod) group_left () max by (namespace, pod) (kube_pod_labels{namespace="${ns}",${accLabel}="${p.accelerator.nodeLabelValue}"}))`,
+    );
+    const costRecord = 'model_serving:gpu_cost_usd_per_hour';
+    const projected = `${costRecord}{namespace="${ns}"} * ${HOURS_PER_MONTH}`;
+    const alertLabels = { model_serving_budget: ns };
+    typedApiObject<IPrometheusRule>(this, 'CostAlerts', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'model-serving-budget', namespace: ns, labels },
+      spec: {
+        groups: [
+          {
+            name: `model-serving-budget-${ns}`,
+            interval: '1m',
+            rules: [
+              // Each term falls back to 0 so one accelerator without pods does not blank the sum.
+              { record: costRecord, expr: `label_replace(${costTerms.map((t) => `(${t} or vector(0))`).join(' + ')}, "namespace", "${ns}", "", "")` },
+              ...budget.alertThresholdsPercent.map((t) => ({
+                alert: 'ModelServingGpuCostProjectedOverBudget',
+                expr: `${projected} > ${(budget.monthlyLimitUsd * t) / 100}`,
+                for: '15m',
+                labels: { ...alertLabels, severity: t >= 100 ? 'critical' : 'warning', threshold_percent: String(t) },
+                annotations: {
+                  summary: `GPUs in ${ns} would cost more than ${t}% of the ${budget.monthlyLimitUsd} USD monthly budget`,
+                  description: `At the current rate ({{ $value | humanize }} USD per month) the namespace ${ns} exceeds ${t}% of its monthly budget. Scale endpoints down or lower maxReplicas.`,
+                },
+              })),
+            ],
+          },
+        ],
+      },
+    });
+  }
+}

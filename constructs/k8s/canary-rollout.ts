@@ -1,0 +1,154 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Duration, ProblemCollector, RolloutPolicy, describe } from '../../lib';
+import { typedApiObject } from './internal';
+import type { IAnalysisTemplate, IRollout } from './k8s-types';
+import { ModelEndpoint } from './model-endpoint';
+import { LABEL_PREFIX, SERVER_METRICS } from './names';
+
+export interface CanaryRolloutProps {
+  /** The endpoint whose new versions roll out gradually. */
+  readonly endpoint: ModelEndpoint;
+  /** Steps, bake times and guardrails (shared with the cloud backends). */
+  readonly policy: RolloutPolicy;
+  /**
+   * Prometheus the AnalysisTemplate queries (plain flavour), e.g. `http://prometheus-operated.monitoring:9090`.
+   * @default - required for the plain flavour; unused with KServe
+   */
+  readonly prometheusAddress?: string;
+}
+
+/** One documented promotion of a KServe canary: after `after` at the previous share, set this share. */
+export interface KServePromotion {
+  readonly trafficPercent: number;
+  /** Bake time at the previous step before this promotion. */
+  readonly after: Duration;
+  /** The command that performs it. */
+  readonly command: string;
+}
+
+/**
+ * Progressive delivery for a ModelEndpoint. Plain flavour: an Argo Rollouts `Rollout` replaces the
+ * Deployment, with one setWeight/pause pair per policy step and a background analysis (error rate and
+ * p99 latency from Prometheus) that aborts the rollout and returns traffic to the stable version when it
+ * fails. KServe flavour: `canaryTrafficPercent` at the first step; the later steps are promotions listed
+ * in `promotions` and in the `model-serving.dev/rollout-plan` annotation.
+ */
+export class CanaryRollout extends Construct {
+  /** The Rollout (plain flavour). */
+  public readonly resource?: ApiObject;
+  /** The AnalysisTemplate (plain flavour). */
+  public readonly analysisTemplate?: ApiObject;
+  /** KServe promotions after the first step (empty for the plain flavour). */
+  public readonly promotions: readonly KServePromotion[];
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    const endpoint = props.endpoint;
+    const policy = props.policy;
+    const kserve = endpoint.flavour.isKServe;
+    const c = new ProblemCollector();
+    if (!kserve && props.prometheusAddress === undefined) {
+      c.add({ field: 'prometheusAddress', given: 'nothing', allowed: 'an http(s) URL of the Prometheus that scrapes the server', fix: 'e.g. prometheusAddress: "http://prometheus-operated.monitoring:9090"; the analysis needs it to roll back on errors' });
+    } else if (props.prometheusAddress !== undefined && !/^https?:\/\/[^\s]+$/.test(props.prometheusAddress)) {
+      c.add({ field: 'prometheusAddress', given: describe(props.prometheusAddress), allowed: 'an http(s) URL', fix: 'e.g. "http://prometheus-operated.monitoring:9090"' });
+    }
+    c.throwIfAny(`CanaryRollout ${this.node.path}`);
+
+    const plan = policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toSeconds()}s`).join(',');
+    if (kserve) {
+      this.promotions = policy.steps.slice(1).map((s, i) => ({
+        trafficPercent: s.trafficPercent,
+        after: policy.steps[i].bake,
+        command: `kubectl patch inferenceservice ${endpoint.endpointName}${endpoint.namespace ? ` -n ${endpoint.namespace}` : ''} --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":${s.trafficPercent}}}}'`,
+      }));
+      endpoint._setCanary(policy.steps[0].trafficPercent, {
+        [`${LABEL_PREFIX}/rollout-plan`]: plan,
+        [`${LABEL_PREFIX}/rollout-guardrails`]: `errorRate<=${policy.maxErrorRatePercent}%,p99<=${policy.maxP99Latency.toMilliseconds()}ms`,
+      });
+      return;
+    }
+    this.promotions = [];
+
+    const name = endpoint.endpointName;
+    const namespace = endpoint.namespace;
+    const labels = { ...endpoint.labels };
+    const model = endpoint.resolved.metadata.name;
+    const analysisName = `${name}-canary-analysis`;
+    const seconds = (d: Duration) => `${d.toSeconds()}s`;
+    const window = seconds(policy.evaluationPeriod);
+    // Argo names canary pods <rollout>-<pod-template-hash>-<suffix>; the ServiceMonitor's `pod` label
+    // lets the queries see the canary alone.
+    const canaryPods = `model="${model}",${namespace ? `namespace="${namespace}",` : ''}pod=~"${name}-{{args.canary-hash}}-.*"`;
+
+    this.analysisTemplate = typedApiObject<IAnalysisTemplate>(this, 'Analysis', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: analysisName, namespace, labels },
+      spec: {
+        args: [{ name: 'canary-hash' }],
+        metrics: [
+          {
+            name: 'error-rate',
+            interval: window,
+            // Argo counts failed measurements in total, not consecutively: breachingPeriods is an upper bound.
+            failureLimit: policy.breachingPeriods - 1,
+            successCondition: `result[0] <= ${policy.maxErrorRatePercent / 100}`,
+            provider: {
+              prometheus: {
+                address: props.prometheusAddress!,
+                query:
+                  `(sum(rate(${SERVER_METRICS.requests}{${canaryPods},code=~"5.."}[${window}])) or vector(0)) / ` +
+                  `clamp_min(sum(rate(${SERVER_METRICS.requests}{${canaryPods}}[${window}])), 1e-9)`,
+              },
+            },
+          },
+          {
+            name: 'p99-latency',
+            interval: window,
+            failureLimit: policy.breachingPeriods - 1,
+            // No requests yet gives NaN: not a breach.
+            successCondition: `isNaN(result[0]) || result[0] <= ${policy.maxP99Latency.toMilliseconds() / 1000}`,
+            provider: {
+              prometheus: {
+                address: props.prometheusAddress!,
+                query: `histogram_quantile(0.99, sum by (le) (rate(${SERVER_METRICS.requestDurationBucket}{${canaryPods}}[${window}])))`,
+              },
+            },
+          },
+        ],
+      },
+    });
+
+    const steps: NonNullable<NonNullable<NonNullable<IRollout['spec']>['strategy']>['canary']>['steps'] = [];
+    for (const s of policy.steps) {
+      steps.push({ setWeight: s.trafficPercent });
+      if (s.bake.toSeconds() > 0) steps.push({ pause: { duration: seconds(s.bake) } });
+    }
+
+    endpoint._replaceWorkload({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name });
+    this.resource = typedApiObject<IRollout>(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name, namespace, labels },
+      spec: {
+        selector: { matchLabels: { ...endpoint.selectorLabels } },
+        revisionHistoryLimit: 5,
+        template: endpoint.podTemplate,
+        strategy: {
+          canary: {
+            maxUnavailable: 0,
+            maxSurge: 1,
+            // Background analysis from the first step on; a failed run aborts the rollout and scales the
+            // canary away, so the stable version takes all traffic again without anyone acting.
+            analysis: {
+              templates: [{ templateName: analysisName }],
+              args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
+            },
+            steps,
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,7 @@
+// Kubernetes backend (cdk8s). Import as `model-serving-constructs/k8s`.
+export * from './names';
+export * from './model-endpoint';
+export * from './canary-rollout';
+export * from './gpu-node-pool';
+export * from './budget-guard';
+export type { KServePredictor, InferenceServiceManifest } from './kserve';

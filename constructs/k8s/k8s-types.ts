@@ -1,0 +1,25 @@
+// Type-only views of the Kubernetes, Argo Rollouts, KEDA, Karpenter and Prometheus Operator schemas
+// (kubernetes-models). The packages are ESM-only; `resolution-mode: import` lets this CommonJS library use
+// their types without loading them at run time. Every object this backend emits is typed against one of
+// these, so a misspelt field fails `tsc` before the schema validation in the tests even runs.
+export type { IDeployment } from 'kubernetes-models/apps/v1/Deployment' with { 'resolution-mode': 'import' };
+export type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet' with { 'resolution-mode': 'import' };
+export type { IService } from 'kubernetes-models/v1/Service' with { 'resolution-mode': 'import' };
+export type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount' with { 'resolution-mode': 'import' };
+export type { INamespace } from 'kubernetes-models/v1/Namespace' with { 'resolution-mode': 'import' };
+export type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota' with { 'resolution-mode': 'import' };
+export type { ILimitRange } from 'kubernetes-models/v1/LimitRange' with { 'resolution-mode': 'import' };
+export type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec' with { 'resolution-mode': 'import' };
+export type { IContainer } from 'kubernetes-models/v1/Container' with { 'resolution-mode': 'import' };
+export type { IToleration } from 'kubernetes-models/v1/Toleration' with { 'resolution-mode': 'import' };
+export type { IVolume } from 'kubernetes-models/v1/Volume' with { 'resolution-mode': 'import' };
+export type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount' with { 'resolution-mode': 'import' };
+export type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler' with { 'resolution-mode': 'import' };
+export type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget' with { 'resolution-mode': 'import' };
+export type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy' with { 'resolution-mode': 'import' };
+export type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout' with { 'resolution-mode': 'import' };
+export type { IAnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate' with { 'resolution-mode': 'import' };
+export type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject' with { 'resolution-mode': 'import' };
+export type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor' with { 'resolution-mode': 'import' };
+export type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule' with { 'resolution-mode': 'import' };
+export type { INodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1/NodePool' with { 'resolution-mode': 'import' };

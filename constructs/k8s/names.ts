@@ -1,0 +1,53 @@
+/**
+ * Names the Kubernetes constructs share with the model server and with each other: label keys, the
+ * server's Prometheus metric names, the GPU resource. Kept in one file so they can be aligned with
+ * runtime/ in one place.
+ */
+
+/** Label-key prefix for model metadata on every object (a DNS subdomain, so the keys are valid). */
+export const LABEL_PREFIX = 'model-serving.dev';
+
+export const LABELS = {
+  name: `${LABEL_PREFIX}/name`,
+  version: `${LABEL_PREFIX}/version`,
+  owner: `${LABEL_PREFIX}/owner`,
+  framework: `${LABEL_PREFIX}/framework`,
+  trainedOn: `${LABEL_PREFIX}/trained-on`,
+  /** Which endpoint's pods: the selector of the Deployment/Rollout, Service, PDB and NetworkPolicy. */
+  endpoint: `${LABEL_PREFIX}/endpoint`,
+  /** Accelerator of the node (set by GpuNodePool) and of the pod (read by BudgetGuard's cost rule). */
+  accelerator: `${LABEL_PREFIX}/accelerator`,
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+/** Label Karpenter puts on every node it launches for a NodePool. */
+export const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
+/** Label GKE puts on GPU nodes. */
+export const GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
+
+/** Extended resource and taint key of the NVIDIA device plugin. */
+export const GPU_RESOURCE = 'nvidia.com/gpu';
+
+/**
+ * Metrics the bundled server exports on /metrics. Assumed names: align with runtime/ (the server side of
+ * the contract) when it publishes them.
+ */
+export const SERVER_METRICS = {
+  /** Counter of finished requests, labelled `model` and `code` (HTTP status). */
+  requests: 'model_server_requests_total',
+  /** Histogram of total request latency in seconds (queue wait included), labelled `model`. */
+  requestDurationBucket: 'model_server_request_duration_seconds_bucket',
+  /** Gauge of requests waiting in the batching queue, labelled `model`. */
+  queueDepth: 'model_server_queue_depth',
+} as const;
+
+/** Name of the container port the server listens on; probes, Service and ServiceMonitor refer to it. */
+export const HTTP_PORT_NAME = 'http';
+
+/** Seconds the pod sleeps in preStop so endpoints controllers and proxies stop routing before SIGTERM. */
+export const PRE_STOP_SLEEP_SECONDS = 5;
+/** Extra seconds on top of preStop + drain before the kubelet sends SIGKILL. */
+export const TERMINATION_MARGIN_SECONDS = 10;
+
+/** Port of the Knative queue-proxy in front of a KServe serverless predictor. */
+export const KNATIVE_QUEUE_PROXY_PORT = 8012;
