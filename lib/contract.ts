@@ -296,8 +296,8 @@ export interface TensorSpec {
   readonly datatype: string;
   /** Dimensions; -1 for a dynamic one. */
   readonly shape: readonly number[];
-  /** Symbolic names of dynamic dimensions, aligned with `shape` (undefined for static ones). */
-  readonly dimNames?: readonly (string | undefined)[];
+  /** Symbolic names of dynamic dimensions, aligned with `shape` (null for static or unnamed ones). */
+  readonly dimNames?: readonly (string | null)[];
 }
 
 /** What the server needs to know about a model to validate requests: the model's signature. */

@@ -79,15 +79,15 @@ function tensorSpec(value: onnx.IValueInfoProto, file: string): TensorSpec {
   }
   const dims = tensorType.shape?.dim ?? [];
   const shape: number[] = [];
-  const dimNames: (string | undefined)[] = [];
+  const dimNames: (string | null)[] = [];
   for (const d of dims) {
     if ((d as onnx.TensorShapeProto.Dimension).value === 'dimValue') {
       shape.push(Number(d.dimValue));
-      dimNames.push(undefined);
+      dimNames.push(null);
     } else {
       shape.push(-1);
-      dimNames.push(d.dimParam || undefined);
+      dimNames.push(d.dimParam || null);
     }
   }
-  return dimNames.some((n) => n !== undefined) ? { name, datatype, shape, dimNames } : { name, datatype, shape };
+  return dimNames.some((n) => n !== null) ? { name, datatype, shape, dimNames } : { name, datatype, shape };
 }

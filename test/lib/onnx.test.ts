@@ -18,9 +18,9 @@ describe('readOnnxSignature', () => {
     const file = write('mlp.onnx', mlpClassifier({ name: 'mlp', features: 4, hidden: [3], classes: 2, seed: 1 }));
     expect(readOnnxSignature(file)).toEqual({
       opset: 17,
-      inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4], dimNames: ['batch', undefined] }],
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4], dimNames: ['batch', null] }],
       outputs: [
-        { name: 'probabilities', datatype: 'FP32', shape: [-1, 2], dimNames: ['batch', undefined] },
+        { name: 'probabilities', datatype: 'FP32', shape: [-1, 2], dimNames: ['batch', null] },
         { name: 'label', datatype: 'INT64', shape: [-1], dimNames: ['batch'] },
       ],
     });
