@@ -1,0 +1,10 @@
+/** The model server's tests. They use the built worker (dist/worker.js): `npm test` builds first. */
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+module.exports = {
+  displayName: 'runtime',
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  transform: { '^.+\\.ts$': swc },
+  testTimeout: 60000,
+};

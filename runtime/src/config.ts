@@ -1,0 +1,116 @@
+/**
+ * Reads the command line and the environment: the server's own variables through lib/contract.ts (the
+ * definitions the constructs render), plus the variables each platform sets by itself.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MODEL_DIRECTORIES, parseServerEnvironment, PLATFORM_ENV, SERVER_ENV, type ServerConfig } from '../../lib/contract';
+
+export const USAGE = `usage: model-server serve [--model-repository DIR | --model FILE] [--port N]
+
+Without a flag the model comes from AZUREML_MODEL_DIR, AIP_STORAGE_URI, /opt/ml/model or /mnt/models
+(the first that is set or exists). See runtime/README.md for every variable.`;
+
+export class ConfigurationError extends Error {}
+
+export interface ModelSource {
+  readonly file?: string;
+  readonly directory?: string;
+  /** gs:// URI to download first (Vertex AI). */
+  readonly gcsUri?: string;
+}
+
+export interface ResolvedOptions {
+  readonly config: ServerConfig;
+  readonly port: number;
+  readonly source: ModelSource;
+  readonly vertexHealthRoute?: string;
+  readonly vertexPredictRoute?: string;
+}
+
+interface Flags {
+  modelRepository?: string;
+  model?: string;
+  port?: string;
+}
+
+export function parseArgs(argv: readonly string[]): Flags {
+  const args = [...argv];
+  if (args[0] === 'serve') args.shift();
+  const flags: Flags = {};
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? args.shift();
+      if (v === undefined || v === '') throw new ConfigurationError(`${name} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (name === '--model-repository') flags.modelRepository = value();
+    else if (name === '--model') flags.model = value();
+    else if (name === '--port') flags.port = value();
+    else if (name === '--help' || name === '-h') throw new ConfigurationError(USAGE);
+    else throw new ConfigurationError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+  }
+  if (flags.model && flags.modelRepository) throw new ConfigurationError(`--model and --model-repository are exclusive\n${USAGE}`);
+  return flags;
+}
+
+function portFrom(variable: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ConfigurationError(`${variable}=${JSON.stringify(raw)} is not a TCP port (an integer from 1 to 65535)`);
+  }
+  return n;
+}
+
+function routeFrom(variable: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.startsWith('/')) throw new ConfigurationError(`${variable}=${JSON.stringify(raw)} must be an absolute URL path`);
+  return raw;
+}
+
+export function resolveOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (path: string) => boolean = existsSync,
+): ResolvedOptions {
+  const flags = parseArgs(argv);
+  const { config, problems } = parseServerEnvironment(env);
+  if (problems.length > 0) {
+    throw new ConfigurationError(
+      `invalid configuration:\n${problems.map((p) => `  ${p.variable}=${p.given} is not ${p.allowed}`).join('\n')}`,
+    );
+  }
+  let port = config.port;
+  if (env[SERVER_ENV.port.name] === undefined || env[PLATFORM_ENV.sagemakerPort] || env[PLATFORM_ENV.vertexPort]) {
+    if (env[PLATFORM_ENV.vertexPort]) port = portFrom(PLATFORM_ENV.vertexPort, env[PLATFORM_ENV.vertexPort]!);
+    if (env[PLATFORM_ENV.sagemakerPort]) port = portFrom(PLATFORM_ENV.sagemakerPort, env[PLATFORM_ENV.sagemakerPort]!);
+  }
+  if (flags.port !== undefined) port = portFrom('--port', flags.port);
+
+  let source: ModelSource;
+  const storage = env[PLATFORM_ENV.vertexStorageUri];
+  if (flags.model) source = { file: flags.model };
+  else if (flags.modelRepository) source = { directory: flags.modelRepository };
+  else if (env[PLATFORM_ENV.azureModelDir]) source = { directory: env[PLATFORM_ENV.azureModelDir]! };
+  else if (storage) {
+    if (storage.startsWith('gs://')) source = { gcsUri: storage };
+    else if (storage.startsWith('file://')) source = { directory: fileURLToPath(storage) };
+    else if (storage.startsWith('/')) source = { directory: storage };
+    else throw new ConfigurationError(`${PLATFORM_ENV.vertexStorageUri}=${JSON.stringify(storage)}: only gs://, file:// and absolute paths are understood`);
+  } else if (exists(MODEL_DIRECTORIES.sagemaker)) source = { directory: MODEL_DIRECTORIES.sagemaker };
+  else if (exists(MODEL_DIRECTORIES.kserve)) source = { directory: MODEL_DIRECTORIES.kserve };
+  else {
+    throw new ConfigurationError(
+      `no model to serve: pass --model-repository DIR or --model FILE, or set ${PLATFORM_ENV.azureModelDir} or ${PLATFORM_ENV.vertexStorageUri}, or mount ${MODEL_DIRECTORIES.sagemaker} or ${MODEL_DIRECTORIES.kserve}\n${USAGE}`,
+    );
+  }
+  return {
+    config,
+    port,
+    source,
+    vertexHealthRoute: routeFrom(PLATFORM_ENV.vertexHealthRoute, env[PLATFORM_ENV.vertexHealthRoute]),
+    vertexPredictRoute: routeFrom(PLATFORM_ENV.vertexPredictRoute, env[PLATFORM_ENV.vertexPredictRoute]),
+  };
+}
