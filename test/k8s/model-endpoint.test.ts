@@ -1,0 +1,320 @@
+import { Testing } from 'cdk8s';
+import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
+import {
+  AcceleratorNodeSelector,
+  GpuNodePool,
+  ModelDelivery,
+  ModelEndpoint,
+  ModelEndpointProps,
+  ServingFlavour,
+} from '../../constructs/k8s';
+import { findAll, findOne, Manifest, podSpecs, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
+
+function synth(props: ModelEndpointProps): Manifest[] {
+  return synthChart((chart) => new ModelEndpoint(chart, 'Endpoint', props));
+}
+function container(docs: Manifest[], kind = 'Deployment'): Manifest {
+  const d = findOne(docs, kind);
+  return kind === 'InferenceService' ? d.spec.predictor.containers[0] : d.spec.template.spec.containers[0];
+}
+const s3Model = ModelArtifact.fromUri('s3://models/digits/model.onnx');
+
+describe('ModelEndpoint, plain flavour', () => {
+  test('default snapshot', () => {
+    expect(synth(baseProps())).toMatchSnapshot();
+  });
+
+  test('emits ServiceAccount, Deployment, Service, HPA, PDB and NetworkPolicy that pass their schemas', () => {
+    const docs = synth(baseProps());
+    expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('rolling update never takes a ready replica away, and the autoscaler owns replicas', () => {
+    const d = findOne(synth(baseProps()), 'Deployment');
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(d.spec.replicas).toBeUndefined();
+  });
+
+  test('HPA tracks 70% CPU by default between the spec replica bounds', () => {
+    const hpa = findOne(synth(baseProps({ scaling: { minReplicas: 2, maxReplicas: 5 } })), 'HorizontalPodAutoscaler');
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'digits' },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
+    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
+  });
+
+  test('probes match the server routes; grace period outlasts preStop and drain', () => {
+    const docs = synth(baseProps());
+    const c = container(docs);
+    expect(c.startupProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
+    const sleep = c.lifecycle.preStop.sleep.seconds;
+    expect(sleep).toBeGreaterThan(0);
+    const grace = findOne(docs, 'Deployment').spec.template.spec.terminationGracePeriodSeconds;
+    expect(grace).toBeGreaterThan(sleep + DEFAULT_DRAIN_SECONDS);
+  });
+
+  test('server environment comes from the shared spec', () => {
+    const env = container(synth(baseProps({ server: { maxBatchSize: 32, requestTimeout: Duration.seconds(10) } }))).env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'MODEL_SERVER_MODEL_NAME', value: 'digits' },
+      { name: 'MODEL_SERVER_MAX_BATCH_SIZE', value: '32' },
+      { name: 'MODEL_SERVER_REQUEST_TIMEOUT_MS', value: '10000' },
+    ]));
+    expect(env.find((e: Manifest) => e.name === 'MODEL_SERVER_MODEL_SIGNATURE').value).toContain('"opset"');
+  });
+
+  test('requests equal limits; cpu and memory props change them', () => {
+    const c = container(synth(baseProps({ cpu: 0.5, memory: Size.mebibytes(768) })));
+    expect(c.resources.requests).toEqual({ cpu: '500m', memory: '768Mi', 'ephemeral-storage': '1Gi' });
+    expect(c.resources.limits).toEqual(c.resources.requests);
+  });
+
+  test('hardened: restricted Pod Security, own ServiceAccount without token, read-only root with /tmp', () => {
+    const docs = synth(baseProps());
+    const pod = findOne(docs, 'Deployment').spec.template.spec;
+    expect(restrictedViolations(pod)).toEqual([]);
+    expect(pod.serviceAccountName).toBe('digits');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(findOne(docs, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
+    expect(container(docs).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+  });
+
+  test('NetworkPolicy admits only the serving port', () => {
+    const np = findOne(synth(baseProps()), 'NetworkPolicy');
+    expect(np.spec).toEqual({
+      podSelector: { matchLabels: { 'model-serving.dev/endpoint': 'digits' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ port: 8080, protocol: 'TCP' }] }],
+    });
+  });
+
+  test('PDB never blocks a drain of a single replica', () => {
+    expect(findOne(synth(baseProps()), 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+  });
+
+  test('topology spread across zones and hosts', () => {
+    const tsc = findOne(synth(baseProps()), 'Deployment').spec.template.spec.topologySpreadConstraints;
+    expect(tsc.map((t: Manifest) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+  });
+
+  test('model metadata becomes labels on every object', () => {
+    const docs = synth(baseProps({ metadata: { ...metadata, framework: 'pytorch-2.4', trainedOn: '2026-10-31' } }));
+    for (const d of docs) {
+      expect(d.metadata.labels).toMatchObject({
+        'model-serving.dev/name': 'digits',
+        'model-serving.dev/version': '1.0.0',
+        'model-serving.dev/owner': 'ml-platform',
+        'model-serving.dev/framework': 'pytorch-2.4',
+        'model-serving.dev/trained-on': '2026-10-31',
+        'app.kubernetes.io/managed-by': 'model-serving-constructs',
+      });
+    }
+  });
+
+  test('name and namespace props', () => {
+    const docs = synth(baseProps({ name: 'digits-v2', namespace: 'ml' }));
+    for (const d of docs) {
+      expect(d.metadata).toMatchObject({ name: 'digits-v2', namespace: 'ml' });
+    }
+  });
+
+  describe('model delivery', () => {
+    test('PVC is mounted read-only at /mnt/models', () => {
+      const docs = synth(baseProps({ modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) }));
+      const pod = findOne(docs, 'Deployment').spec.template.spec;
+      expect(pod.volumes).toContainEqual({ name: 'model', persistentVolumeClaim: { claimName: 'models', readOnly: true } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'model', mountPath: '/mnt/models', readOnly: true, subPath: 'digits/1' });
+    });
+
+    test('baked into the image mounts nothing', () => {
+      const pod = findOne(synth(baseProps()), 'Deployment').spec.template.spec;
+      expect(pod.volumes.map((v: Manifest) => v.name)).toEqual(['tmp']);
+      expect(pod.initContainers).toBeUndefined();
+    });
+
+    test('init container gets the URI and an emptyDir, and is hardened too', () => {
+      const docs = synth(baseProps({ model: s3Model, modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
+      const pod = findOne(docs, 'Deployment').spec.template.spec;
+      expect(pod.initContainers[0]).toMatchObject({
+        name: 'model-download',
+        image: 'registry.example.com/fetch:1',
+        args: ['--to', '/mnt/models'],
+        env: [{ name: 'MODEL_URI', value: 's3://models/digits/model.onnx' }, { name: 'MODEL_DIR', value: '/mnt/models' }],
+      });
+      expect(pod.volumes).toContainEqual({ name: 'model', emptyDir: { sizeLimit: '2Gi' } });
+      expect(restrictedViolations(pod)).toEqual([]);
+      expect(schemaProblems(docs)).toEqual([]);
+    });
+  });
+
+  describe('GPUs', () => {
+    const gpu = (o: Partial<ModelEndpointProps> = {}) =>
+      baseProps({ accelerator: Accelerator.NVIDIA_L4, acceleratorCount: 2, keda: { prometheusAddress: PROMETHEUS }, ...o });
+
+    test('GPU limit, accelerator node selector and explicit toleration', () => {
+      const docs = synth(gpu());
+      const pod = findOne(docs, 'Deployment').spec.template.spec;
+      expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('2');
+      expect(pod.containers[0].resources.requests['nvidia.com/gpu']).toBe('2');
+      expect(pod.nodeSelector).toEqual({ 'model-serving.dev/accelerator': 'nvidia-l4' });
+      expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+      expect(findOne(docs, 'Deployment').spec.template.metadata.labels['model-serving.dev/accelerator']).toBe('nvidia-l4');
+    });
+
+    test('GKE selector uses the GKE accelerator label', () => {
+      const pod = findOne(synth(gpu({ acceleratorNodeSelector: AcceleratorNodeSelector.gke() })), 'Deployment').spec.template.spec;
+      expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4' });
+    });
+
+    test('a GpuNodePool adds the Karpenter pool selector', () => {
+      const docs = synthChart((chart) => {
+        const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 4 });
+        new ModelEndpoint(chart, 'Endpoint', gpu({ nodePool: pool }));
+      });
+      const pod = findOne(docs, 'Deployment').spec.template.spec;
+      expect(pod.nodeSelector).toEqual({ 'model-serving.dev/accelerator': 'nvidia-l4', 'karpenter.sh/nodepool': 'gpu-nvidia-l4' });
+      // The pool's node labels and taint match what the pod selects and tolerates.
+      const np = findOne(docs, 'NodePool');
+      expect(np.spec.template.metadata.labels).toMatchObject({ 'model-serving.dev/accelerator': 'nvidia-l4' });
+      expect(np.spec.template.spec.taints[0]).toMatchObject({ key: 'nvidia.com/gpu', effect: 'NoSchedule' });
+    });
+
+    test('default GPU target scales through KEDA on DCGM utilization, with no second HPA', () => {
+      const docs = synth(gpu());
+      expect(findAll(docs, 'HorizontalPodAutoscaler')).toEqual([]);
+      const so = findOne(docs, 'ScaledObject');
+      expect(so.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2, scaleTargetRef: { kind: 'Deployment', name: 'digits' } });
+      expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', name: 'gpu-utilization', metadata: { serverAddress: PROMETHEUS, threshold: '70' } });
+      expect(so.spec.triggers[0].metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
+      expect(schemaProblems(docs)).toEqual([]);
+    });
+  });
+
+  test('KEDA queue-depth trigger next to the CPU trigger', () => {
+    const so = findOne(synth(baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 16 } })), 'ScaledObject');
+    expect(so.spec.triggers).toEqual([
+      { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{model="digits"})', threshold: '16' } },
+    ]);
+  });
+
+  test('invocations per replica scale on the request counter', () => {
+    const so = findOne(synth(baseProps({ keda: { prometheusAddress: PROMETHEUS }, scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(40) } })), 'ScaledObject');
+    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{model="digits"}[1m]))', threshold: '40' });
+  });
+
+  test('ServiceMonitor scrapes /metrics on the http port', () => {
+    const docs = synth(baseProps({ serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
+    expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+});
+
+describe('ModelEndpoint, KServe flavour', () => {
+  const kserve = (o: Partial<ModelEndpointProps> = {}) =>
+    ({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
+
+  test('snapshot', () => {
+    expect(synth(kserve())).toMatchSnapshot();
+  });
+
+  test('InferenceService with custom predictor, replica bounds, scaling, concurrency and timeout', () => {
+    const docs = synth(kserve({ scaling: { minReplicas: 0, maxReplicas: 3, target: ScalingTarget.invocationsPerReplicaPerSecond(20) }, server: { requestTimeout: Duration.seconds(45) } }));
+    expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'InferenceService', 'NetworkPolicy']);
+    const isvc = findOne(docs, 'InferenceService');
+    expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Serverless' });
+    expect(isvc.spec.predictor).toMatchObject({ minReplicas: 0, maxReplicas: 3, scaleMetric: 'rps', scaleTarget: 20, containerConcurrency: 8, timeout: 45 });
+    expect(container(docs, 'InferenceService').name).toBe('kserve-container');
+    expect(schemaProblems(docs)).toEqual([]);
+    expect(restrictedViolations(isvc.spec.predictor)).toEqual([]);
+  });
+
+  test('the artifact URI goes to the storage initializer', () => {
+    expect(container(synth(kserve()), 'InferenceService').env).toContainEqual({ name: 'STORAGE_URI', value: 's3://models/digits/model.onnx' });
+  });
+
+  test('a PVC becomes a pvc:// storage URI', () => {
+    const env = container(synth(kserve({ model, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
+    expect(env).toContainEqual({ name: 'STORAGE_URI', value: 'pvc://models/digits/1' });
+  });
+
+  test('RawDeployment mode uses the HPA autoscaler class and admits only the serving port', () => {
+    const docs = synth(kserve({ flavour: ServingFlavour.kserve({ serverless: false }) }));
+    expect(findOne(docs, 'InferenceService').metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'hpa' });
+    expect(findOne(docs, 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+  });
+});
+
+describe('ModelEndpoint validation', () => {
+  const fails = (props: ModelEndpointProps) => () => Testing.chart() && new ModelEndpoint(Testing.chart(), 'E', props);
+
+  test('bundled image is refused with how to build and push it', () => {
+    expect(fails(baseProps({ image: ServingImage.bundled() }))).toThrow(/image: got ServingImage.bundled\(\).*build runtime\/Dockerfile .*push it in CI.*ServingImage.fromRegistry/s);
+    expect(fails(baseProps({ image: undefined }))).toThrow(/image: got nothing/);
+  });
+  test('GPU count without an accelerator', () => {
+    expect(fails(baseProps({ acceleratorCount: 1 }))).toThrow(/acceleratorCount: got 1; allowed: only together with accelerator/);
+  });
+  test('min replicas above max', () => {
+    expect(fails(baseProps({ scaling: { minReplicas: 4, maxReplicas: 2 } }))).toThrow(/scaling.maxReplicas: got 2 with minReplicas 4/);
+  });
+  test('plain Kubernetes cannot scale to zero', () => {
+    expect(fails(baseProps({ scaling: { minReplicas: 0 } }))).toThrow(/scaling.minReplicas: got 0.*Kubernetes cannot scale to zero/);
+  });
+  test('KServe RawDeployment cannot scale to zero, serverless can', () => {
+    const props = { model: s3Model, metadata, image, scaling: { minReplicas: 0 } };
+    expect(fails({ ...props, flavour: ServingFlavour.kserve({ serverless: false }) })).toThrow(/KServe \(RawDeployment\) cannot scale to zero/);
+    expect(fails({ ...props, flavour: ServingFlavour.kserve() })).not.toThrow();
+  });
+  test('plain flavour needs a model delivery', () => {
+    expect(fails(baseProps({ modelDelivery: undefined }))).toThrow(/modelDelivery: got nothing.*no storage initializer/);
+  });
+  test('GPU or invocation targets need KEDA in the plain flavour', () => {
+    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 }))).toThrow(/keda: got nothing, with scaling target 70% GPU/);
+  });
+  test('KServe cannot use an init container, a local file without delivery, KEDA or a ServiceMonitor', () => {
+    expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve(), modelDelivery: ModelDelivery.initContainer({ image: 'r.io/x:1' }) })).toThrow(/modelDelivery: got ModelDelivery.initContainer/);
+    expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve() })).toThrow(/model: got a local file/);
+    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true })).toThrow(/keda: .*plain flavour only[\s\S]*serviceMonitor/);
+  });
+  test('KServe GPU-utilization target is refused', () => {
+    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.target: got 70% GPU; allowed: on KServe \(serverless\)/);
+  });
+  test('node pool with another accelerator, or without one', () => {
+    const chart = Testing.chart();
+    const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_T4, maxGpus: 2 });
+    expect(() => new ModelEndpoint(chart, 'A', baseProps({ accelerator: Accelerator.NVIDIA_L4, keda: { prometheusAddress: PROMETHEUS }, nodePool: pool }))).toThrow(/nodePool: got pool "gpu-nvidia-t4" with NVIDIA_T4 for accelerator NVIDIA_L4/);
+    expect(() => new ModelEndpoint(chart, 'B', baseProps({ nodePool: pool }))).toThrow(/nodePool: .*only with an accelerator/);
+  });
+  test('GKE selector for an accelerator GKE does not offer', () => {
+    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() }))).toThrow(/acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
+  });
+  test('bad name, cpu, memory, user, queue depth, Prometheus address and KServe options', () => {
+    expect(fails(baseProps({ name: 'Digits_V2' }))).toThrow(/name: got "Digits_V2"; allowed: a DNS-1123 label/);
+    expect(fails(baseProps({ cpu: 0.05 }))).toThrow(/cpu: got 0.05; allowed: from 0.1 to 256 cores/);
+    expect(fails(baseProps({ memory: Size.mebibytes(64) }))).toThrow(/memory: .*at least 128 MiB/);
+    expect(fails(baseProps({ runAsUser: 0 }))).toThrow(/runAsUser: got 0; allowed: a non-root user id/);
+    expect(fails(baseProps({ keda: { prometheusAddress: 'prometheus:9090', queueDepthPerReplica: 0 } }))).toThrow(/keda.queueDepthPerReplica: got 0[\s\S]*keda.prometheusAddress: got "prometheus:9090"/);
+    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 0, timeout: Duration.hours(2) }) })).toThrow(/flavour.containerConcurrency: got 0[\s\S]*flavour.timeout: got 2h/);
+  });
+  test('all problems arrive in one error', () => {
+    expect(fails(baseProps({ image: ServingImage.bundled(), acceleratorCount: 1, modelDelivery: undefined, scaling: { minReplicas: 3, maxReplicas: 1 } }))).toThrow(/has 4 invalid settings/);
+  });
+});
+
+test('every pod template this suite can produce is restricted', () => {
+  const docs = [
+    ...synth(baseProps()),
+    ...synth(baseProps({ accelerator: Accelerator.NVIDIA_H100, keda: { prometheusAddress: PROMETHEUS }, modelDelivery: ModelDelivery.persistentVolumeClaim('m') })),
+    ...synth({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ serverless: false }) }),
+  ];
+  for (const { where, spec } of podSpecs(docs)) expect({ where, violations: restrictedViolations(spec) }).toEqual({ where, violations: [] });
+});
