@@ -29,8 +29,8 @@ export const GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 
 /**
- * Metrics the bundled server exports on /metrics. Assumed names: align with runtime/ (the server side of
- * the contract) when it publishes them.
+ * Metrics the bundled server exports on /metrics (runtime/src/metrics.ts; checked against it when this
+ * was written). The `model` label carries MODEL_SERVER_MODEL_NAME, i.e. metadata.name.
  */
 export const SERVER_METRICS = {
   /** Counter of finished requests, labelled `model` and `code` (HTTP status). */

@@ -1,0 +1,99 @@
+import { Testing } from 'cdk8s';
+import { Duration, ModelArtifact, RolloutPolicy } from '../../lib';
+import { CanaryRollout, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
+import { findAll, findOne, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
+
+const steps = RolloutPolicy.steps([
+  { trafficPercent: 5, bake: Duration.hours(1) },
+  { trafficPercent: 25, bake: Duration.hours(1) },
+  { trafficPercent: 100, bake: Duration.minutes(10) },
+], { maxErrorRatePercent: 2, maxP99Latency: Duration.millis(250), breachingPeriods: 3 });
+
+function plain(policy = steps) {
+  return synthChart((chart) => {
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml' }));
+    new CanaryRollout(chart, 'Canary', { endpoint, policy, prometheusAddress: PROMETHEUS });
+  });
+}
+
+describe('CanaryRollout, plain flavour (Argo Rollouts)', () => {
+  test('snapshot', () => {
+    expect(plain()).toMatchSnapshot();
+  });
+
+  test('the Rollout replaces the Deployment and the autoscaler follows it', () => {
+    const docs = plain();
+    expect(findAll(docs, 'Deployment')).toEqual([]);
+    const rollout = findOne(docs, 'Rollout');
+    expect(rollout.metadata).toMatchObject({ name: 'digits', namespace: 'ml' });
+    expect(rollout.spec.template.spec.containers[0].name).toBe('server');
+    expect(restrictedViolations(rollout.spec.template.spec)).toEqual([]);
+    expect(findOne(docs, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'digits' });
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('one setWeight and pause per policy step', () => {
+    expect(findOne(plain(), 'Rollout').spec.strategy.canary.steps).toEqual([
+      { setWeight: 5 }, { pause: { duration: '3600s' } },
+      { setWeight: 25 }, { pause: { duration: '3600s' } },
+      { setWeight: 100 }, { pause: { duration: '600s' } },
+    ]);
+  });
+
+  test('background analysis on error rate and p99 latency of the canary pods aborts on failure', () => {
+    const docs = plain();
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary.maxUnavailable).toBe(0);
+    expect(canary.analysis).toEqual({
+      templates: [{ templateName: 'digits-canary-analysis' }],
+      args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
+    });
+    const metrics = findOne(docs, 'AnalysisTemplate').spec.metrics;
+    expect(metrics.map((m: { name: string }) => m.name)).toEqual(['error-rate', 'p99-latency']);
+    expect(metrics[0]).toMatchObject({ interval: '60s', failureLimit: 2, successCondition: 'result[0] <= 0.02', provider: { prometheus: { address: PROMETHEUS } } });
+    expect(metrics[0].provider.prometheus.query).toContain('model_server_requests_total{model="digits",namespace="ml",pod=~"digits-{{args.canary-hash}}-.*",code=~"5.."}');
+    expect(metrics[1].successCondition).toBe('isNaN(result[0]) || result[0] <= 0.25');
+    expect(metrics[1].provider.prometheus.query).toMatch(/^histogram_quantile\(0\.99, sum by \(le\) \(rate\(model_server_request_duration_seconds_bucket\{/);
+  });
+
+  test('RolloutPolicy.canary gives two weights', () => {
+    const s = findOne(plain(RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.minutes(30) })), 'Rollout').spec.strategy.canary.steps;
+    expect(s).toEqual([{ setWeight: 10 }, { pause: { duration: '1800s' } }, { setWeight: 100 }, { pause: { duration: '600s' } }]);
+  });
+});
+
+describe('CanaryRollout, KServe flavour', () => {
+  test('canaryTrafficPercent at the first step; later steps are documented promotions', () => {
+    let canary!: CanaryRollout;
+    const docs = synthChart((chart) => {
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve() });
+      canary = new CanaryRollout(chart, 'Canary', { endpoint, policy: steps });
+    });
+    const isvc = findOne(docs, 'InferenceService');
+    expect(isvc.spec.predictor.canaryTrafficPercent).toBe(5);
+    expect(isvc.metadata.annotations['model-serving.dev/rollout-plan']).toBe('5%/3600s,25%/3600s,100%/600s');
+    expect(canary.promotions.map((p) => [p.trafficPercent, p.after.toSeconds()])).toEqual([[25, 3600], [100, 3600]]);
+    expect(canary.promotions[0].command).toBe(`kubectl patch inferenceservice digits --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":25}}}'`);
+    expect(findAll(docs, 'Rollout')).toEqual([]);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+});
+
+describe('CanaryRollout validation', () => {
+  test('canary steps not ending at 100%', () => {
+    expect(() => RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(1) }, { trafficPercent: 50, bake: Duration.hours(1) }])).toThrow(/steps\[1\].trafficPercent: got 50; allowed: the last step at 100/);
+  });
+  test('plain flavour needs Prometheus for the analysis', () => {
+    const chart = Testing.chart();
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps());
+    expect(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: steps })).toThrow(/prometheusAddress: got nothing.*roll back on errors/);
+    expect(() => new CanaryRollout(chart, 'Canary2', { endpoint, policy: steps, prometheusAddress: 'prom' })).toThrow(/prometheusAddress: got "prom"; allowed: an http\(s\) URL/);
+  });
+  test('one CanaryRollout per endpoint', () => {
+    const chart = Testing.chart();
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps());
+    new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS });
+    expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS })).toThrow(/already managed by a Rollout/);
+  });
+});
