@@ -254,7 +254,7 @@ export class ModelEndpoint extends Construct {
     this.podTemplate = pod;
 
     if (kserve) {
-      this.resource = this.renderInferenceService(props, pod, serverless);
+      this.resource = this.renderInferenceService(pod, serverless);
       this.renderNetworkPolicy(meta(), { 'serving.kserve.io/inferenceservice': this.endpointName }, serverless ? [this.port, KNATIVE_QUEUE_PROXY_PORT] : [this.port]);
       return;
     }
@@ -523,7 +523,7 @@ export class ModelEndpoint extends Construct {
     });
   }
 
-  private renderInferenceService(props: ModelEndpointProps, pod: IPodTemplateSpec, serverless: boolean): ApiObject {
+  private renderInferenceService(pod: IPodTemplateSpec, serverless: boolean): ApiObject {
     const r = this.resolved;
     const o = this.flavour.kserveOptions;
     const spec = pod.spec!;
@@ -547,7 +547,6 @@ export class ModelEndpoint extends Construct {
       ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
       topologySpreadConstraints: spec.topologySpreadConstraints!.map((c) => ({ ...c, labelSelector: { matchLabels: { 'serving.kserve.io/inferenceservice': this.endpointName } } })),
     };
-    void props;
     const manifest: InferenceServiceManifest = {
       apiVersion: 'serving.kserve.io/v1beta1',
       kind: 'InferenceService',
