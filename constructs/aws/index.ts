@@ -1,2 +1,6 @@
 export * from './model-endpoint';
 export * from './instance-types';
+export * from './canary-rollout';
+export * from './budget-guard';
+export * from './gpu-node-pool';
+export * from './gpu-labels';

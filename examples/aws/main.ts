@@ -1,12 +1,15 @@
 /**
- * The AWS example: the demo digits classifier on a SageMaker real-time endpoint, checked by cdk-nag.
- * `npm run synth` (or `npx cdk synth`) writes it to cdk.out/.
+ * The AWS example: the demo digits classifier on a SageMaker real-time endpoint that updates as a canary
+ * and rolls back on its own, a monthly budget that scales it to its floor when spend runs over, and a GPU
+ * node pool for the same model on EKS. Checked by cdk-nag. `npm run synth` (or `npx cdk synth`) writes it
+ * to cdk.out/.
  */
 import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Duration, ModelArtifact, ScalingTarget } from '../../lib';
-import { ModelEndpoint } from '../../constructs/aws';
+import { Accelerator, BudgetAction, Duration, ModelArtifact, RolloutPolicy, ScalingTarget } from '../../lib';
+import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint, NodeCapacityType } from '../../constructs/aws';
 
 export const DEMO_MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
 
@@ -14,18 +17,52 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
   const app = new cdk.App({ outdir });
   cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT ?? '111111111111', region: process.env.CDK_DEFAULT_REGION ?? 'eu-west-1' };
   const stack = new cdk.Stack(app, 'DigitsServing', {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT ?? '111111111111', region: process.env.CDK_DEFAULT_REGION ?? 'eu-west-1' },
+    env,
     description: 'Demo digits classifier served by model-serving-constructs',
   });
 
-  new ModelEndpoint(stack, 'Classifier', {
+  const endpoint = new ModelEndpoint(stack, 'Classifier', {
     model: ModelArtifact.fromFile(DEMO_MODEL),
     metadata: { name: 'digits-classifier', version: '1.0.0', owner: 'ml-platform', framework: 'onnx-builder', trainedOn: '2026-11-01' },
     instanceType: 'ml.c5.xlarge',
-    scaling: { minReplicas: 1, maxReplicas: 4, target: ScalingTarget.invocationsPerReplicaPerSecond(50) },
+    // Two instances at least, so a model update can send one of them the canary's traffic.
+    scaling: { minReplicas: 2, maxReplicas: 4, target: ScalingTarget.invocationsPerReplicaPerSecond(50) },
     server: { maxBatchSize: 16, maxQueueDelayMs: 2, warmupRuns: 5 },
     alarms: { maxP99Latency: Duration.millis(250) },
+  });
+
+  // The next model version takes one instance's share of traffic for 30 minutes, then everything;
+  // the old fleet stays for 10 minutes in case a late alarm rolls it back.
+  new CanaryRollout(stack, 'ClassifierRollout', {
+    endpoint,
+    policy: RolloutPolicy.canary({ bake: Duration.minutes(30), maxErrorRatePercent: 1, maxP99Latency: Duration.millis(250) }),
+    canaryInstanceCount: 1,
+  });
+
+  new BudgetGuard(stack, 'ClassifierBudget', {
+    endpoints: [endpoint],
+    monthlyLimitUsd: 500,
+    alertThresholdsPercent: [50, 80, 100],
+    action: BudgetAction.SCALE_TO_FLOOR,
+    emails: ['ml-oncall@example.com'],
+  });
+
+  // The same model on EKS: a spot GPU pool on an existing cluster, imported so the example synthesizes offline.
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'ClusterVpc', {
+    vpcId: 'vpc-0a1b2c3d4e5f60718',
+    availabilityZones: [`${env.region}a`, `${env.region}b`],
+    privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60722'],
+  });
+  new GpuNodePool(stack, 'GpuNodes', {
+    clusterName: 'inference',
+    vpc,
+    accelerator: Accelerator.NVIDIA_A10G,
+    sizes: ['xlarge', '2xlarge'],
+    capacityType: NodeCapacityType.SPOT,
+    minNodes: 0,
+    maxNodes: 4,
   });
   return app;
 }

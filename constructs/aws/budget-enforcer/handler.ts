@@ -1,0 +1,139 @@
+/**
+ * Budget enforcer: runs when AWS Budgets publishes to the BudgetGuard topic. On the over-budget notification
+ * (ACTUAL spend at or above the enforcement threshold of this guard's budget) it scales each guarded
+ * SageMaker endpoint to its floor or deletes it, logs one JSON line per action and publishes a report.
+ * Every other message (other thresholds, forecasts, other budgets, its own reports) is logged and ignored.
+ *
+ * Bundled by esbuild; the AWS SDK v3 clients come from the Lambda runtime.
+ */
+import { DeleteEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SNSEvent } from 'aws-lambda';
+
+/** One endpoint the guard may act on; passed as JSON in `GUARDED_ENDPOINTS`. */
+export interface GuardedEndpoint {
+  readonly endpointName: string;
+  readonly variantName: string;
+  /** Instance count to scale to (the endpoint's minimum replicas). */
+  readonly floor: number;
+}
+
+export interface EnforcerConfig {
+  readonly budgetName: string;
+  readonly action: 'SCALE_TO_FLOOR' | 'DELETE';
+  /** Spend in USD at which to act: the budget limit times enforceAtPercent. */
+  readonly enforceAtUsd: number;
+  readonly endpoints: readonly GuardedEndpoint[];
+  readonly reportTopicArn: string;
+}
+
+/** What a Budgets notification says, as far as the enforcer cares. */
+export interface BudgetNotification {
+  readonly budgetName: string;
+  readonly alertType: string;
+  readonly thresholdUsd: number;
+}
+
+export interface EndpointOutcome {
+  readonly endpointName: string;
+  readonly action: string;
+  readonly status: 'DONE' | 'ALREADY_GONE' | 'FAILED';
+  readonly detail?: string;
+}
+
+/** Message attribute that marks the enforcer's own reports, so its subscription filter skips them. */
+export const REPORT_SOURCE_ATTRIBUTE = 'source';
+export const REPORT_SOURCE_VALUE = 'budget-enforcer';
+
+const sagemaker = new SageMakerClient({});
+const sns = new SNSClient({});
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
+  const action = env.ACTION;
+  if (action !== 'SCALE_TO_FLOOR' && action !== 'DELETE') throw new Error(`ACTION must be SCALE_TO_FLOOR or DELETE, got ${JSON.stringify(action)}`);
+  const enforceAtUsd = Number(env.ENFORCE_AT_USD);
+  if (!Number.isFinite(enforceAtUsd) || enforceAtUsd <= 0) throw new Error(`ENFORCE_AT_USD must be a positive number, got ${JSON.stringify(env.ENFORCE_AT_USD)}`);
+  const endpoints = JSON.parse(env.GUARDED_ENDPOINTS ?? '[]') as GuardedEndpoint[];
+  if (!env.BUDGET_NAME || !env.REPORT_TOPIC_ARN) throw new Error('BUDGET_NAME and REPORT_TOPIC_ARN must be set');
+  return { budgetName: env.BUDGET_NAME, action, enforceAtUsd, endpoints, reportTopicArn: env.REPORT_TOPIC_ARN };
+}
+
+/**
+ * Reads the plain-text message AWS Budgets publishes to SNS ("Budget Name: ...", "Alert Type: ACTUAL",
+ * "Alert Threshold: > $1,000.00"). Undefined when the message is not a budget notification.
+ */
+export function parseBudgetNotification(message: string): BudgetNotification | undefined {
+  const budgetName = /^\s*Budget Name:\s*(.+?)\s*$/m.exec(message)?.[1];
+  const alertType = /^\s*Alert Type:\s*([A-Z_]+)\s*$/m.exec(message)?.[1];
+  const threshold = /^\s*Alert Threshold:\s*>=?\s*\$?([\d,]+(?:\.\d+)?)/m.exec(message)?.[1];
+  if (!budgetName || !alertType || threshold === undefined) return undefined;
+  const thresholdUsd = Number(threshold.replace(/,/g, ''));
+  if (!Number.isFinite(thresholdUsd)) return undefined;
+  return { budgetName, alertType, thresholdUsd };
+}
+
+function log(entry: Record<string, unknown>): void {
+  console.log(JSON.stringify({ source: REPORT_SOURCE_VALUE, ...entry }));
+}
+
+async function enforce(config: EnforcerConfig, ep: GuardedEndpoint): Promise<EndpointOutcome> {
+  try {
+    if (config.action === 'DELETE') {
+      await sagemaker.send(new DeleteEndpointCommand({ EndpointName: ep.endpointName }));
+    } else {
+      // Autoscaling keeps its own minimum (the same floor); it may still scale out under real load.
+      await sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({
+        EndpointName: ep.endpointName,
+        DesiredWeightsAndCapacities: [{ VariantName: ep.variantName, DesiredInstanceCount: ep.floor }],
+      }));
+    }
+    return { endpointName: ep.endpointName, action: config.action, status: 'DONE', detail: config.action === 'DELETE' ? 'deleted' : `scaled to ${ep.floor}` };
+  } catch (err) {
+    const e = err as Error;
+    // The endpoint is gone already (deleted by hand or by an earlier run): nothing left to stop.
+    if (e.name === 'ValidationException' && /could not find endpoint/i.test(e.message)) {
+      return { endpointName: ep.endpointName, action: config.action, status: 'ALREADY_GONE', detail: e.message };
+    }
+    return { endpointName: ep.endpointName, action: config.action, status: 'FAILED', detail: `${e.name}: ${e.message}` };
+  }
+}
+
+export async function handler(event: SNSEvent): Promise<{ acted: boolean; outcomes: EndpointOutcome[] }> {
+  const config = readConfig();
+  const outcomes: EndpointOutcome[] = [];
+  let acted = false;
+  for (const record of event.Records ?? []) {
+    const message = record.Sns?.Message ?? '';
+    const n = parseBudgetNotification(message);
+    // A cent of tolerance: Budgets prints the threshold rounded to cents.
+    const reason = !n ? 'not a budget notification'
+      : n.budgetName !== config.budgetName ? `budget ${n.budgetName} is not ${config.budgetName}`
+        : n.alertType !== 'ACTUAL' ? `${n.alertType} alert, only ACTUAL spend is enforced`
+          : n.thresholdUsd + 0.01 < config.enforceAtUsd ? `threshold $${n.thresholdUsd} is below the enforcement threshold $${config.enforceAtUsd}`
+            : undefined;
+    if (reason) {
+      log({ event: 'ignored', reason, messageId: record.Sns?.MessageId });
+      continue;
+    }
+    acted = true;
+    for (const ep of config.endpoints) {
+      const outcome = await enforce(config, ep);
+      log({ event: 'enforced', budgetName: config.budgetName, thresholdUsd: n!.thresholdUsd, ...outcome });
+      outcomes.push(outcome);
+    }
+  }
+  if (!acted) return { acted, outcomes };
+
+  const failed = outcomes.filter((o) => o.status === 'FAILED');
+  await sns.send(new PublishCommand({
+    TopicArn: config.reportTopicArn,
+    Subject: `Budget ${config.budgetName}: ${config.action === 'DELETE' ? 'deleted' : 'scaled to floor'} ${outcomes.length - failed.length} of ${outcomes.length} endpoints`.slice(0, 100),
+    Message: JSON.stringify({ budgetName: config.budgetName, action: config.action, outcomes }, null, 2),
+    MessageAttributes: { [REPORT_SOURCE_ATTRIBUTE]: { DataType: 'String', StringValue: REPORT_SOURCE_VALUE } },
+  }));
+  if (failed.length > 0) {
+    // Fail the invocation so Lambda's asynchronous retries try the remaining endpoints again.
+    throw new Error(`Budget enforcement failed for ${failed.map((o) => o.endpointName).join(', ')}`);
+  }
+  return { acted, outcomes };
+}

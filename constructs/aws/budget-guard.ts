@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import * as budgets from 'aws-cdk-lib/aws-budgets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, TAG_KEYS, describe, isUnresolved, resolveBudget } from '../../lib';
+import { ModelEndpoint } from './model-endpoint';
+
+/** AWS Budgets allows at most five notifications per budget. */
+const MAX_NOTIFICATIONS = 5;
+const HANDLER_ENTRY = join(__dirname, 'budget-enforcer', 'handler.ts');
+
+export interface BudgetGuardProps extends BudgetSpec {
+  /** The endpoints whose cost this budget tracks and whose spend it enforces. */
+  readonly endpoints: ModelEndpoint[];
+  /**
+   * Budget name, unique in the account.
+   * @default - `model-serving-` and a hash of this construct's path
+   */
+  readonly budgetName?: string;
+  /**
+   * KMS key that encrypts the notification topic.
+   * @default - a key with rotation enabled, usable by AWS Budgets in this account
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * A monthly AWS Budgets cost budget for SageMaker endpoints, scoped by their `model-name` cost-allocation
+ * tag, with notifications to an encrypted SNS topic and, unless the action is NOTIFY, a Lambda that scales
+ * the endpoints to their floor or deletes them when actual spend reaches the enforcement threshold.
+ *
+ * The `model-name` tag must be activated as a cost-allocation tag in the Billing console (once per payer
+ * account); until it is, the budget sees no cost.
+ */
+export class BudgetGuard extends Construct {
+  public readonly budget: ResolvedBudget;
+  public readonly budgetName: string;
+  public readonly topic: sns.Topic;
+  public readonly encryptionKey: kms.IKey;
+  public readonly cfnBudget: budgets.CfnBudget;
+  /** The enforcement function; undefined when the action is NOTIFY. */
+  public readonly enforcer?: nodejs.NodejsFunction;
+  /** The enforcement function's role; undefined when the action is NOTIFY. */
+  public readonly enforcerRole?: iam.Role;
+
+  constructor(scope: Construct, id: string, props: BudgetGuardProps) {
+    super(scope, id);
+    const owner = `BudgetGuard ${this.node.path}`;
+    const c = new ProblemCollector();
+    if (props.endpoints.length === 0) {
+      c.add({ field: 'endpoints', given: '[]', allowed: 'at least one ModelEndpoint', fix: 'pass the endpoints this budget pays for' });
+    }
+    const budgetName = props.budgetName ?? `model-serving-${createHash('sha256').update(this.node.path).digest('hex').slice(0, 12)}`;
+    if (!isUnresolved(budgetName) && !/^[^:\\]{1,100}$/.test(budgetName)) {
+      c.add({ field: 'budgetName', given: describe(budgetName), allowed: '1-100 characters without ":" or "\\"', fix: 'e.g. "fraud-classifier-monthly"' });
+    }
+    const actualThresholds = [...(props.alertThresholdsPercent ?? [50, 80, 100])];
+    const enforceAt = props.enforceAtPercent ?? 100;
+    const action = props.action ?? BudgetAction.SCALE_TO_FLOOR;
+    if (action !== BudgetAction.NOTIFY && !actualThresholds.includes(enforceAt)) actualThresholds.push(enforceAt);
+    if (actualThresholds.length + 1 > MAX_NOTIFICATIONS) {
+      c.add({
+        field: 'budget.alertThresholdsPercent',
+        given: `${describe(actualThresholds)} on actual spend plus one forecast`,
+        allowed: `at most ${MAX_NOTIFICATIONS} notifications per budget (AWS Budgets)`,
+        fix: 'use at most 4 actual thresholds, including enforceAtPercent',
+      });
+    }
+    this.budget = resolveBudget(owner, props, c);
+    this.budgetName = budgetName;
+    const stack = cdk.Stack.of(this);
+
+    // The key and topic must let AWS Budgets (from this account only) publish encrypted messages.
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'TopicKey', {
+      enableKeyRotation: true,
+      description: `SNS topic of budget ${budgetName}`,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+    });
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowBudgetsToPublishEncrypted',
+      principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }));
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: `Budget ${budgetName}`,
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowBudgetsToPublish',
+      principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:budgets::${stack.account}:*` },
+      },
+    }));
+    for (const email of this.budget.emails) this.topic.addSubscription(new subs.EmailSubscription(email));
+
+    const notify = (type: 'ACTUAL' | 'FORECASTED', threshold: number): budgets.CfnBudget.NotificationWithSubscribersProperty => ({
+      notification: { notificationType: type, comparisonOperator: 'GREATER_THAN', threshold, thresholdType: 'PERCENTAGE' },
+      subscribers: [{ subscriptionType: 'SNS', address: this.topic.topicArn }],
+    });
+    const modelNames = [...new Set(props.endpoints.map((e) => e.serving.metadata.name))].sort();
+    this.cfnBudget = new budgets.CfnBudget(this, 'Resource', {
+      budget: {
+        budgetName,
+        budgetType: 'COST',
+        timeUnit: 'MONTHLY',
+        budgetLimit: { amount: this.budget.monthlyLimitUsd, unit: 'USD' },
+        // Every resource a ModelEndpoint creates carries the model-name tag; cost-allocation tags are
+        // addressed as "user:<key>$<value>".
+        costFilters: { TagKeyValue: modelNames.map((name) => `user:${TAG_KEYS.name}$${name}`) },
+      },
+      notificationsWithSubscribers: [
+        ...[...actualThresholds].sort((a, b) => a - b).map((t) => notify('ACTUAL', t)),
+        notify('FORECASTED', this.budget.forecastThresholdPercent),
+      ],
+    });
+    // Budgets validates that it may publish when the notification is created.
+    this.cfnBudget.node.addDependency(this.topic);
+
+    if (this.budget.action === BudgetAction.NOTIFY) return;
+
+    const logGroup = new logs.LogGroup(this, 'EnforcerLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, 'EnforcerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Budget ${budgetName}: may only scale or delete the endpoints it guards`,
+    });
+    this.enforcerRole = role;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${logGroup.logGroupArn}`],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: this.budget.action === BudgetAction.DELETE ? 'DeleteGuardedEndpoints' : 'ScaleGuardedEndpoints',
+      actions: [this.budget.action === BudgetAction.DELETE ? 'sagemaker:DeleteEndpoint' : 'sagemaker:UpdateEndpointWeightsAndCapacities'],
+      resources: props.endpoints.map((e) => e.endpointArn),
+    }));
+    this.topic.grantPublish(role);
+
+    this.enforcer = new nodejs.NodejsFunction(this, 'Enforcer', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      role,
+      logGroup,
+      timeout: cdk.Duration.minutes(1),
+      memorySize: 256,
+      description: `Enforces budget ${budgetName} on its SageMaker endpoints (${this.budget.action})`,
+      environment: {
+        BUDGET_NAME: budgetName,
+        ACTION: this.budget.action,
+        ENFORCE_AT_USD: String(Math.round(this.budget.monthlyLimitUsd * this.budget.enforceAtPercent) / 100),
+        GUARDED_ENDPOINTS: JSON.stringify(props.endpoints.map((e) => ({ endpointName: e.endpointName, variantName: e.variantName, floor: e.serving.minReplicas }))),
+        REPORT_TOPIC_ARN: this.topic.topicArn,
+      },
+      bundling: {
+        // esbuild from node_modules; never Docker, so synth works offline and in CI without a daemon.
+        forceDockerBundling: false,
+        // The Node.js runtime ships the AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        minify: true,
+        target: 'node24',
+      },
+    });
+    // Its own reports go to the same topic; they carry a `source` attribute and must not trigger it again.
+    this.topic.addSubscription(new subs.LambdaSubscription(this.enforcer, {
+      filterPolicy: { source: sns.SubscriptionFilter.notExistsFilter() },
+    }));
+
+    cdk.Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Added by topic.grantPublish for the topic\'s own KMS key only (resource is that key\'s ARN); SNS needs a data key of any key spec to encrypt a message.',
+    });
+  }
+}

@@ -1,0 +1,257 @@
+import * as cdk from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { Duration, ProblemCollector, RolloutKind, RolloutPolicy, describe, isUnresolved } from '../../lib';
+import { ModelEndpoint } from './model-endpoint';
+
+/** SageMaker's limits for blue/green deployments (BlueGreenUpdatePolicy, TrafficRoutingConfig). */
+const MAX_WAIT_INTERVAL_S = 3600;
+const MAX_TERMINATION_WAIT_S = 3600;
+const MIN_EXECUTION_TIMEOUT_S = 600;
+const MAX_EXECUTION_TIMEOUT_S = 28_800;
+const MAX_ROLLBACK_ALARMS = 10;
+/** Families on which SageMaker silently drops the guardrails and shifts all traffic at once. */
+const NO_GUARDRAIL_FAMILIES = new Set(['inf1']);
+
+/** Metadata key on the endpoint resource that records the variant the rollout was built for. */
+export const ROLLOUT_VARIANT_METADATA = 'model-serving:rollout-variant';
+
+export interface CanaryRolloutProps {
+  /** The endpoint whose updates roll out gradually. */
+  readonly endpoint: ModelEndpoint;
+  /** Steps and guardrails from the shared spec. CANARY, LINEAR, or STEPS that are equal increments. */
+  readonly policy: RolloutPolicy;
+  /**
+   * Size the canary in instances instead of a percent of capacity. Only for CANARY policies. It must be at
+   * most half of the endpoint's minimum replicas (SageMaker's limit for CanarySize).
+   * @default - the policy's canary trafficPercent, as CAPACITY_PERCENT
+   */
+  readonly canaryInstanceCount?: number;
+  /**
+   * Alarms that roll the update back. At most 10.
+   * @default - an error-rate alarm and a p99 model-latency alarm built from the policy's guardrails
+   */
+  readonly alarms?: cloudwatch.IAlarm[];
+  /**
+   * Time added to the bakes for SageMaker to provision and health-check the new fleet; part of the
+   * deployment's maximum execution timeout.
+   * @default Duration.minutes(30)
+   */
+  readonly provisioningAllowance?: Duration;
+}
+
+/**
+ * Gradual model updates for a SageMaker `ModelEndpoint`: a blue/green update policy with CANARY or LINEAR
+ * traffic shifting, a final bake before the old fleet goes, and automatic rollback on CloudWatch alarms.
+ *
+ * The guardrails apply to updates (a new endpoint config on an existing endpoint), never to the first
+ * create, and never when the endpoint name changes (that replaces the endpoint). The variant name must
+ * stay the same across updates; it is recorded on the endpoint resource as `model-serving:rollout-variant`.
+ */
+export class CanaryRollout extends Construct {
+  /** The traffic routing SageMaker uses: `CANARY` or `LINEAR`. */
+  public readonly trafficRoutingType: string;
+  /** The deployment config written to the endpoint. */
+  public readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
+  /** The alarms that roll an update back. */
+  public readonly rollbackAlarms: readonly cloudwatch.IAlarm[];
+  /** Error-rate alarm created from the policy; undefined when you passed your own alarms. */
+  public readonly errorRateAlarm?: cloudwatch.Alarm;
+  /** p99 model-latency alarm created from the policy; undefined when you passed your own alarms. */
+  public readonly latencyAlarm?: cloudwatch.Alarm;
+  /** The production variant this rollout watches; keep it the same in every later deployment. */
+  public readonly variantName: string;
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    const { endpoint, policy } = props;
+    const owner = `CanaryRollout ${this.node.path}`;
+    const c = new ProblemCollector();
+    const floor = endpoint.serving.minReplicas;
+    this.variantName = endpoint.variantName;
+
+    checkEndpointSupportsGuardrails(endpoint, c);
+    if (endpoint.cfnEndpoint.deploymentConfig !== undefined) {
+      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a DeploymentConfig`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout (or the hand-written deploymentConfig)' });
+    }
+
+    const routing = mapTraffic(policy, floor, props.canaryInstanceCount, c);
+    this.trafficRoutingType = routing?.type ?? 'CANARY';
+
+    const finalBake = policy.steps[policy.steps.length - 1]?.bake ?? Duration.seconds(0);
+    if (finalBake.toSeconds() > MAX_TERMINATION_WAIT_S) {
+      c.add({ field: 'policy.finalBake', given: finalBake.toString(), allowed: `at most ${MAX_TERMINATION_WAIT_S} s (SageMaker TerminationWaitInSeconds)`, fix: 'use Duration.hours(1) or less' });
+    }
+    const allowance = props.provisioningAllowance ?? Duration.minutes(30);
+    const bakes = policy.steps.slice(0, -1).reduce((sum, s) => sum + s.bake.toSeconds(), 0);
+    const timeout = Math.max(MIN_EXECUTION_TIMEOUT_S, Math.ceil(bakes + finalBake.toSeconds() + allowance.toSeconds()));
+    if (timeout > MAX_EXECUTION_TIMEOUT_S) {
+      c.add({
+        field: 'policy',
+        given: `bakes of ${bakes + finalBake.toSeconds()} s plus ${allowance.toSeconds()} s to provision = ${timeout} s`,
+        allowed: `at most ${MAX_EXECUTION_TIMEOUT_S} s in all (SageMaker MaximumExecutionTimeoutInSeconds); a longer rollout is stopped and rolled back`,
+        fix: 'shorten the bakes or use fewer, larger steps',
+      });
+    }
+    // CloudWatch evaluates SageMaker's per-minute metrics; a shorter alarm period never has data, so the
+    // rollback would never fire.
+    if (!props.alarms && policy.evaluationPeriod.toSeconds() < 60) {
+      c.add({ field: 'policy.evaluationPeriod', given: policy.evaluationPeriod.toString(), allowed: 'a whole number of minutes (SageMaker publishes endpoint metrics once a minute)', fix: 'use Duration.minutes(1)' });
+    }
+    if (props.alarms && !(props.alarms.length >= 1 && props.alarms.length <= MAX_ROLLBACK_ALARMS)) {
+      c.add({ field: 'alarms', given: `${props.alarms.length} alarms`, allowed: `1 to ${MAX_ROLLBACK_ALARMS} (SageMaker AutoRollbackConfiguration)`, fix: 'leave alarms out to get the default error-rate and latency alarms' });
+    }
+    c.throwIfAny(owner);
+
+    if (props.alarms) {
+      this.rollbackAlarms = [...props.alarms];
+    } else {
+      const period = cdk.Duration.seconds(policy.evaluationPeriod.toSeconds());
+      // During a blue/green update both fleets report under the same EndpointName/VariantName, so these
+      // alarms see the canary's traffic as soon as it takes any.
+      this.errorRateAlarm = endpoint.metricErrorRate({ period }).createAlarm(this, 'ErrorRateAlarm', {
+        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${policy.maxErrorRatePercent}% of invocations answered 5XX`,
+        threshold: policy.maxErrorRatePercent,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: policy.breachingPeriods,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.latencyAlarm = endpoint.metricModelLatency({ period, statistic: 'p99' }).createAlarm(this, 'LatencyAlarm', {
+        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: p99 ModelLatency above ${policy.maxP99Latency.toString()}`,
+        // ModelLatency is in microseconds.
+        threshold: policy.maxP99Latency.toMilliseconds() * 1000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: policy.breachingPeriods,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.rollbackAlarms = [this.errorRateAlarm, this.latencyAlarm];
+    }
+
+    this.deploymentConfig = {
+      blueGreenUpdatePolicy: {
+        trafficRoutingConfiguration: routing!,
+        terminationWaitInSeconds: finalBake.toSeconds(),
+        maximumExecutionTimeoutInSeconds: timeout,
+      },
+      autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
+    };
+    const cfn = endpoint.cfnEndpoint;
+    cfn.deploymentConfig = this.deploymentConfig;
+    // Without this, every update deploys the new config's InitialInstanceCount and weight, so a fleet that
+    // autoscaling grew to 8 instances drops to the floor mid-rollout. Retaining keeps DesiredInstanceCount and
+    // DesiredWeight (a single variant: always 1) as they are; the model, image and instance type still come
+    // from the new endpoint config, because those are not "variant properties" in SageMaker's sense.
+    // DataCaptureConfig is the one retained property that code should be able to change, so it is excluded.
+    cfn.retainAllVariantProperties = true;
+    cfn.excludeRetainedVariantProperties = [{ variantPropertyType: 'DataCaptureConfig' }];
+    // The rollout is only as stable as the variant name: a new name is a new variant, not an update of this one.
+    cfn.addMetadata(ROLLOUT_VARIANT_METADATA, this.variantName);
+    for (const alarm of this.rollbackAlarms) {
+      if (alarm instanceof cloudwatch.Alarm) cfn.node.addDependency(alarm);
+    }
+  }
+}
+
+function checkEndpointSupportsGuardrails(endpoint: ModelEndpoint, c: ProblemCollector): void {
+  const variants = endpoint.cfnEndpointConfig.productionVariants;
+  if (!Array.isArray(variants)) return;
+  const list = variants as sagemaker.CfnEndpointConfig.ProductionVariantProperty[];
+  if (list.length !== 1) {
+    c.add({ field: 'endpoint', given: `an endpoint config with ${list.length} production variants`, allowed: 'exactly one variant (SageMaker refuses guardrails on multi-variant endpoints)', fix: 'use one variant per endpoint, and shift traffic between models with this rollout' });
+  }
+  for (const v of list) {
+    if (cdk.Token.isUnresolved(v)) continue;
+    if (v.serverlessConfig) {
+      c.add({ field: 'endpoint', given: `serverless variant ${describe(v.variantName)}`, allowed: 'instance-backed variants (serverless endpoints cannot use blue/green or rolling policies)', fix: 'give the endpoint an instanceType, or drop the CanaryRollout' });
+    }
+    if (v.acceleratorType) {
+      c.add({ field: 'endpoint', given: `Elastic Inference accelerator ${describe(v.acceleratorType)}`, allowed: 'no Elastic Inference (SageMaker falls back to all-at-once)', fix: 'remove acceleratorType, or use a GPU instance type' });
+    }
+    if (typeof v.variantName === 'string' && !isUnresolved(v.variantName) && v.variantName !== endpoint.variantName) {
+      c.add({ field: 'endpoint', given: `variant ${describe(v.variantName)} while the endpoint reports ${describe(endpoint.variantName)}`, allowed: 'the same name', fix: 'do not rename the variant through the L1 config' });
+    }
+  }
+  const family = endpoint.instance?.family;
+  if (family && NO_GUARDRAIL_FAMILIES.has(family)) {
+    c.add({ field: 'endpoint.instanceType', given: describe(endpoint.instance!.instanceType), allowed: 'an instance family other than Inf1 (SageMaker ignores the guardrails there and shifts all traffic at once)', fix: 'use ml.inf2.* or a GPU instance type' });
+  }
+}
+
+function mapTraffic(
+  policy: RolloutPolicy,
+  floor: number,
+  canaryInstanceCount: number | undefined,
+  c: ProblemCollector,
+): sagemaker.CfnEndpoint.TrafficRoutingConfigProperty | undefined {
+  const shifting = policy.steps.slice(0, -1);
+  if (shifting.length === 0) {
+    c.add({ field: 'policy.steps', given: 'a single step at 100%', allowed: 'at least one step below 100% (else SageMaker shifts everything at once)', fix: 'use RolloutPolicy.canary() or RolloutPolicy.linear()' });
+    return undefined;
+  }
+  // A single-step canary needs a fleet that can be split: at least one instance on each side.
+  if (floor < 2) {
+    c.add({ field: 'endpoint scaling.minReplicas', given: describe(floor), allowed: 'at least 2 (SageMaker sizes a canary or linear step at most 50% of the fleet, in whole instances)', fix: 'set scaling.minReplicas: 2 or more' });
+  }
+  const bake = shifting[0].bake;
+  if (bake.toSeconds() > MAX_WAIT_INTERVAL_S) {
+    c.add({ field: 'policy bake/interval', given: bake.toString(), allowed: `at most ${MAX_WAIT_INTERVAL_S} s (SageMaker WaitIntervalInSeconds)`, fix: 'use Duration.hours(1) or less' });
+  }
+
+  let kind: 'CANARY' | 'LINEAR';
+  if (policy.kind === RolloutKind.CANARY || shifting.length === 1) {
+    kind = 'CANARY';
+  } else if (policy.kind === RolloutKind.LINEAR || isEqualIncrements(policy)) {
+    kind = 'LINEAR';
+  } else {
+    c.add({
+      field: 'policy.steps',
+      given: describe(policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toString()}`)),
+      allowed: 'one step below 100% (CANARY), or equal increments with equal bakes (LINEAR): SageMaker has no arbitrary steps',
+      fix: 'use RolloutPolicy.canary() or RolloutPolicy.linear(), or steps like 20/40/60/80/100 with one bake',
+    });
+    return undefined;
+  }
+  if (canaryInstanceCount !== undefined && kind !== 'CANARY') {
+    c.add({ field: 'canaryInstanceCount', given: `${canaryInstanceCount} with a ${kind} policy`, allowed: 'only with a CANARY policy', fix: 'remove canaryInstanceCount' });
+  }
+
+  const pct = shifting[0].trafficPercent;
+  let size: sagemaker.CfnEndpoint.CapacitySizeProperty;
+  if (kind === 'CANARY' && canaryInstanceCount !== undefined) {
+    const maxCount = Math.floor(floor / 2);
+    if (!(Number.isInteger(canaryInstanceCount) && canaryInstanceCount >= 1 && canaryInstanceCount <= maxCount)) {
+      c.add({ field: 'canaryInstanceCount', given: `${describe(canaryInstanceCount)} with minReplicas ${floor}`, allowed: `an integer from 1 to ${maxCount} (at most 50% of the smallest fleet)`, fix: 'lower the count, or raise scaling.minReplicas' });
+    }
+    size = { type: 'INSTANCE_COUNT', value: canaryInstanceCount };
+  } else {
+    if (pct > 50) {
+      c.add({ field: 'policy trafficPercent', given: `${pct}%`, allowed: 'at most 50% (SageMaker CanarySize / LinearStepSize)', fix: 'use a smaller first step' });
+    }
+    if (kind === 'LINEAR' && pct < 10) {
+      c.add({ field: 'policy stepPercent', given: `${pct}%`, allowed: 'from 10% to 50% (SageMaker LinearStepSize)', fix: 'use RolloutPolicy.linear({ stepPercent: 10 }) or more' });
+    }
+    // SageMaker splits the fleet in whole instances; a share below one instance at the floor is not a canary.
+    if (floor >= 2 && (pct * floor) / 100 < 1) {
+      c.add({
+        field: 'policy trafficPercent',
+        given: `${pct}% of ${floor} instances = ${((pct * floor) / 100).toFixed(2)} instances`,
+        allowed: 'at least one whole instance at minReplicas',
+        fix: `raise the percent to ${Math.ceil(100 / floor)} or more, set canaryInstanceCount: 1, or raise scaling.minReplicas to ${Math.ceil(100 / pct)}`,
+      });
+    }
+    size = { type: 'CAPACITY_PERCENT', value: pct };
+  }
+  return kind === 'CANARY'
+    ? { type: 'CANARY', canarySize: size, waitIntervalInSeconds: bake.toSeconds() }
+    : { type: 'LINEAR', linearStepSize: size, waitIntervalInSeconds: bake.toSeconds() };
+}
+
+/** Steps below 100% at k, 2k, 3k... with one bake; the last jump to 100% may be smaller. */
+function isEqualIncrements(policy: RolloutPolicy): boolean {
+  const shifting = policy.steps.slice(0, -1);
+  const step = shifting[0].trafficPercent;
+  const bake = shifting[0].bake.toSeconds();
+  return shifting.every((s, i) => s.trafficPercent === step * (i + 1) && s.bake.toSeconds() === bake) &&
+    100 - shifting[shifting.length - 1].trafficPercent <= step;
+}

@@ -1,0 +1,250 @@
+import * as cdk from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
+import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ModelEndpointProps, ROLLOUT_VARIANT_METADATA } from '../../constructs/aws';
+import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+
+const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
+
+function setup(minReplicas: number, endpointExtra: Partial<ModelEndpointProps> = {}) {
+  // Built-in CloudFormation schema validation is off for speed; the example test keeps it on.
+  const app = new cdk.App({ builtinCloudFormationValidation: false });
+  const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+    model: ModelArtifact.fromFile(DEMO_MODEL_PATH),
+    metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' },
+    instanceType: 'ml.c5.xlarge',
+    image: ServingImage.fromRegistry(ECR_IMAGE),
+    endpointName: 'digits-prod',
+    scaling: { minReplicas, maxReplicas: Math.max(minReplicas, 2) * 2 },
+    ...endpointExtra,
+  });
+  return { stack, endpoint };
+}
+
+function rollout(minReplicas: number, props: Partial<CanaryRolloutProps> = {}) {
+  const { stack, endpoint } = setup(minReplicas);
+  const r = new CanaryRollout(stack, 'Rollout', { endpoint, policy: RolloutPolicy.canary(), ...props });
+  return { stack, endpoint, rollout: r, template: Template.fromStack(stack) };
+}
+
+function deploymentConfig(t: Template): Record<string, any> {
+  const endpoints = Object.values(t.findResources('AWS::SageMaker::Endpoint'));
+  expect(endpoints).toHaveLength(1);
+  return endpoints[0].Properties.DeploymentConfig;
+}
+
+describe('CanaryRollout defaults', () => {
+  test('snapshot', () => {
+    expect(rollout(20).template.toJSON()).toMatchSnapshot();
+  });
+
+  test('a 5% canary baking 1 h maps to CANARY / CAPACITY_PERCENT with a final bake and a timeout', () => {
+    const bg = deploymentConfig(rollout(20).template).BlueGreenUpdatePolicy;
+    expect(bg).toEqual({
+      TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 5 }, WaitIntervalInSeconds: 3600 },
+      TerminationWaitInSeconds: 600,
+      // 1 h bake + 10 min final bake + 30 min to provision the new fleet.
+      MaximumExecutionTimeoutInSeconds: 6000,
+    });
+  });
+
+  test('rollback alarms are created from the guardrails and referenced by name', () => {
+    const { template: t } = rollout(20, { policy: RolloutPolicy.canary({ maxErrorRatePercent: 2, maxP99Latency: Duration.millis(250), breachingPeriods: 3 }) });
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: {
+        AutoRollbackConfiguration: {
+          Alarms: [{ AlarmName: { Ref: Match.stringLikeRegexp('^RolloutErrorRateAlarm') } }, { AlarmName: { Ref: Match.stringLikeRegexp('^RolloutLatencyAlarm') } }],
+        },
+      },
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^Rolls back an update of digits-prod: more than 2%'),
+      Threshold: 2,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)' })]),
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^Rolls back an update of digits-prod: p99 ModelLatency'),
+      MetricName: 'ModelLatency',
+      Namespace: 'AWS/SageMaker',
+      ExtendedStatistic: 'p99',
+      Period: 60,
+      // microseconds
+      Threshold: 250_000,
+      EvaluationPeriods: 3,
+      Dimensions: Match.arrayWith([{ Name: 'EndpointName', Value: 'digits-prod' }, { Name: 'VariantName', Value: 'AllTraffic' }]),
+    });
+  });
+
+  test('the endpoint retains the variant properties autoscaling changes, except data capture', () => {
+    const t = rollout(20).template;
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DataCaptureConfig' }],
+    });
+  });
+
+  test('the variant name is recorded on the endpoint and exposed', () => {
+    const { template: t, rollout: r } = rollout(20);
+    expect(r.variantName).toBe('AllTraffic');
+    t.hasResource('AWS::SageMaker::Endpoint', { Metadata: { [ROLLOUT_VARIANT_METADATA]: 'AllTraffic' } });
+  });
+
+  test('the endpoint depends on its rollback alarms', () => {
+    const t = rollout(20).template;
+    t.hasResource('AWS::SageMaker::Endpoint', { DependsOn: Match.arrayWith([Match.stringLikeRegexp('^RolloutErrorRateAlarm'), Match.stringLikeRegexp('^RolloutLatencyAlarm')]) });
+  });
+});
+
+describe('CanaryRollout props', () => {
+  test('canaryInstanceCount sizes the canary in instances', () => {
+    const bg = deploymentConfig(rollout(4, { canaryInstanceCount: 2 }).template).BlueGreenUpdatePolicy;
+    expect(bg.TrafficRoutingConfiguration.CanarySize).toEqual({ Type: 'INSTANCE_COUNT', Value: 2 });
+  });
+
+  test('a linear policy maps to LINEAR with the step and the interval', () => {
+    const bg = deploymentConfig(rollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10, interval: Duration.minutes(5) }) }).template).BlueGreenUpdatePolicy;
+    expect(bg.TrafficRoutingConfiguration).toEqual({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 300 });
+    // 9 steps of 5 min + 10 min final bake + 30 min allowance.
+    expect(bg.MaximumExecutionTimeoutInSeconds).toBe(9 * 300 + 600 + 1800);
+  });
+
+  test('STEPS with equal increments and one bake map to LINEAR', () => {
+    const bake = Duration.minutes(10);
+    const policy = RolloutPolicy.steps([{ trafficPercent: 25, bake }, { trafficPercent: 50, bake }, { trafficPercent: 75, bake }, { trafficPercent: 100, bake: Duration.minutes(5) }]);
+    const bg = deploymentConfig(rollout(4, { policy }).template).BlueGreenUpdatePolicy;
+    expect(bg.TrafficRoutingConfiguration).toEqual({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 600 });
+    expect(bg.TerminationWaitInSeconds).toBe(300);
+  });
+
+  test('STEPS with one step below 100% map to CANARY', () => {
+    const policy = RolloutPolicy.steps([{ trafficPercent: 50, bake: Duration.minutes(20) }, { trafficPercent: 100, bake: Duration.minutes(0) }]);
+    const bg = deploymentConfig(rollout(2, { policy }).template).BlueGreenUpdatePolicy;
+    expect(bg.TrafficRoutingConfiguration).toEqual({ Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 1200 });
+  });
+
+  test('provisioningAllowance changes the timeout, and the timeout is at least SageMaker\'s 600 s', () => {
+    const policy = RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.minutes(2), finalBake: Duration.minutes(1) });
+    expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(60) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(120 + 60 + 3600);
+    expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(0) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(600);
+  });
+
+  test('your own alarms replace the default ones', () => {
+    const { stack, endpoint } = setup(20);
+    const mine = cloudwatch.Alarm.fromAlarmName(stack, 'Mine', 'team-slo-burn');
+    const r = new CanaryRollout(stack, 'Rollout', { endpoint, policy: RolloutPolicy.canary(), alarms: [mine] });
+    const t = Template.fromStack(stack);
+    expect(r.errorRateAlarm).toBeUndefined();
+    expect(deploymentConfig(t).AutoRollbackConfiguration).toEqual({ Alarms: [{ AlarmName: 'team-slo-burn' }] });
+    // Only the endpoint's own two alarms remain.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  test('the evaluation period sets the alarm period', () => {
+    const t = rollout(20, { policy: RolloutPolicy.canary({ evaluationPeriod: Duration.minutes(5) }) }).template;
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Period: 300, AlarmDescription: Match.stringLikeRegexp('^Rolls back') });
+  });
+});
+
+describe('CanaryRollout validation', () => {
+  const expectError = (fn: () => unknown, re: RegExp) => expect(fn).toThrow(re);
+
+  test('multi-variant endpoint configs are refused', () => {
+    const { stack, endpoint } = setup(4);
+    const [v] = endpoint.cfnEndpointConfig.productionVariants as any[];
+    endpoint.cfnEndpointConfig.productionVariants = [v, { ...v, variantName: 'Shadow' }];
+    expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /2 production variants.*exactly one variant/);
+  });
+
+  test('serverless variants are refused', () => {
+    const { stack, endpoint } = setup(4);
+    const [v] = endpoint.cfnEndpointConfig.productionVariants as any[];
+    endpoint.cfnEndpointConfig.productionVariants = [{ ...v, serverlessConfig: { maxConcurrency: 5, memorySizeInMb: 2048 } }];
+    expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /serverless variant "AllTraffic".*cannot use blue\/green/);
+  });
+
+  test('Elastic Inference accelerators are refused (SageMaker would shift all at once)', () => {
+    const { stack, endpoint } = setup(4);
+    const [v] = endpoint.cfnEndpointConfig.productionVariants as any[];
+    endpoint.cfnEndpointConfig.productionVariants = [{ ...v, acceleratorType: 'ml.eia2.medium' }];
+    expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /Elastic Inference.*all-at-once/);
+  });
+
+  test('a variant renamed through the L1 config is refused', () => {
+    const { stack, endpoint } = setup(4);
+    const [v] = endpoint.cfnEndpointConfig.productionVariants as any[];
+    endpoint.cfnEndpointConfig.productionVariants = [{ ...v, variantName: 'Blue' }];
+    expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /variant "Blue" while the endpoint reports "AllTraffic"/);
+  });
+
+  test('a second rollout on the same endpoint is refused', () => {
+    const { stack, endpoint } = setup(4);
+    new CanaryRollout(stack, 'R1', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) });
+    expectError(() => new CanaryRollout(stack, 'R2', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /already has a DeploymentConfig/);
+  });
+
+  test('one instance cannot be split into a canary', () => {
+    expectError(() => rollout(1, { policy: RolloutPolicy.canary({ trafficPercent: 50 }) }), /minReplicas: got 1; allowed: at least 2/);
+  });
+
+  test('a percent that rounds to zero instances is refused', () => {
+    expectError(() => rollout(2), /5% of 2 instances = 0\.10 instances.*at least one whole instance/);
+  });
+
+  test('canaryInstanceCount above half the floor is refused', () => {
+    expectError(() => rollout(4, { canaryInstanceCount: 3 }), /canaryInstanceCount: got 3 with minReplicas 4; allowed: an integer from 1 to 2/);
+  });
+
+  test('canaryInstanceCount with a linear policy is refused', () => {
+    expectError(() => rollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10 }), canaryInstanceCount: 1 }), /canaryInstanceCount: got 1 with a LINEAR policy/);
+  });
+
+  test('a canary above 50% is refused', () => {
+    expectError(() => rollout(4, { policy: RolloutPolicy.canary({ trafficPercent: 60 }) }), /60%; allowed: at most 50%/);
+  });
+
+  test('a linear step below 10% is refused', () => {
+    expectError(() => rollout(40, { policy: RolloutPolicy.linear({ stepPercent: 5 }) }), /stepPercent: got 5%; allowed: from 10% to 50%/);
+  });
+
+  test('irregular STEPS are refused: SageMaker has no arbitrary steps', () => {
+    const bake = Duration.minutes(10);
+    const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake }, { trafficPercent: 25, bake }, { trafficPercent: 100, bake }]);
+    expectError(() => rollout(20, { policy }), /SageMaker has no arbitrary steps/);
+  });
+
+  test('a policy with no step below 100% is refused (it would be all at once)', () => {
+    const policy = RolloutPolicy.steps([{ trafficPercent: 100, bake: Duration.minutes(10) }]);
+    expectError(() => rollout(2, { policy }), /single step at 100%.*shifts everything at once/);
+  });
+
+  test('a bake above one hour is refused', () => {
+    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.hours(2) }) }), /bake\/interval: got 2h; allowed: at most 3600 s/);
+  });
+
+  test('a final bake above one hour is refused', () => {
+    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, finalBake: Duration.minutes(90) }) }), /finalBake: got 90min; allowed: at most 3600 s/);
+  });
+
+  test('a rollout longer than SageMaker\'s 8 h execution limit is refused', () => {
+    expectError(() => rollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10, interval: Duration.hours(1) }) }), /at most 28800 s in all/);
+  });
+
+  test('a sub-minute evaluation period is refused (SageMaker metrics are per minute)', () => {
+    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, evaluationPeriod: Duration.seconds(30) }) }), /evaluationPeriod: got 30s; allowed: a whole number of minutes/);
+  });
+
+  test('more than 10 rollback alarms are refused', () => {
+    const { stack, endpoint } = setup(2);
+    const alarms = Array.from({ length: 11 }, (_, i) => cloudwatch.Alarm.fromAlarmName(stack, `A${i}`, `a${i}`));
+    expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 50 }), alarms }), /alarms: got 11 alarms; allowed: 1 to 10/);
+  });
+
+  test('all problems are reported together', () => {
+    expectError(() => rollout(1, { policy: RolloutPolicy.canary({ trafficPercent: 60, bake: Duration.hours(2) }) }), /has 3 invalid settings/);
+  });
+});
