@@ -5,6 +5,8 @@ module.exports = {
   testEnvironment: 'node',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  transform: { '^.+\\.ts$': swc },
+  // light-my-request (fastify.inject) requires `cookie`, which ships ESM only: let swc turn it into CommonJS.
+  transform: { '^.+\\.[tj]s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   testTimeout: 60000,
 };
