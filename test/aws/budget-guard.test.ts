@@ -1,0 +1,199 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BudgetAction, ModelArtifact, ServingImage } from '../../lib';
+import { BudgetGuard, BudgetGuardProps, ModelEndpoint } from '../../constructs/aws';
+import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+
+const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
+
+function setup(extra: Partial<BudgetGuardProps> = {}, endpointCount = 1, bundle = false) {
+  // esbuild bundling takes ~0.6 s per synth: skipped here (an empty bundling-stacks list) except where a test needs it.
+  const app = new cdk.App({ builtinCloudFormationValidation: false, context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const endpoints = Array.from({ length: endpointCount }, (_, i) => new ModelEndpoint(stack, `Endpoint${i}`, {
+    model: ModelArtifact.fromFile(DEMO_MODEL_PATH),
+    metadata: { name: `digits-${i}`, version: '1.0.0', owner: 'ml-platform' },
+    instanceType: 'ml.c5.xlarge',
+    image: ServingImage.fromRegistry(ECR_IMAGE),
+    endpointName: `digits-${i}-prod`,
+    scaling: { minReplicas: i + 1, maxReplicas: 6 },
+  }));
+  const guard = new BudgetGuard(stack, 'Budget', { endpoints, monthlyLimitUsd: 1000, budgetName: 'digits-monthly', ...extra });
+  return { stack, guard, endpoints, template: () => Template.fromStack(stack) };
+}
+
+function statements(t: Template, roleLogicalIdPrefix: string): Record<string, any>[] {
+  return Object.entries(t.findResources('AWS::IAM::Policy'))
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleLogicalIdPrefix))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('BudgetGuard defaults', () => {
+  test('snapshot', () => {
+    expect(setup().template().toJSON()).toMatchSnapshot();
+  });
+
+  test('the handler is bundled offline with esbuild into one file, the AWS SDK left to the runtime', () => {
+    const { stack } = setup({}, 1, true);
+    const assembly = (stack.node.root as cdk.App).synth();
+    const assets = JSON.parse(readFileSync(join(assembly.directory, 'Test.assets.json'), 'utf8'));
+    const code = Object.values(assets.files as Record<string, { source: { path: string } }>)
+      .map((f) => join(assembly.directory, f.source.path, 'index.js'))
+      .filter((p) => existsSync(p));
+    expect(code).toHaveLength(1);
+    const js = readFileSync(code[0], 'utf8');
+    expect(js).toMatch(/UpdateEndpointWeightsAndCapacitiesCommand/);
+    expect(js).toMatch(/require\("@aws-sdk\/client-sagemaker"\)/);
+  });
+
+  test('a monthly COST budget filtered by the model-name cost-allocation tag', () => {
+    setup().template().hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: {
+        BudgetName: 'digits-monthly',
+        BudgetType: 'COST',
+        TimeUnit: 'MONTHLY',
+        BudgetLimit: { Amount: 1000, Unit: 'USD' },
+        CostFilters: { TagKeyValue: ['user:model-name$digits-0'] },
+      },
+    });
+  });
+
+  test('actual notifications at 50/80/100% and a forecast at 100%, all to the topic', () => {
+    const t = setup().template();
+    const budget = Object.values(t.findResources('AWS::Budgets::Budget'))[0];
+    const n = budget.Properties.NotificationsWithSubscribers as any[];
+    expect(n.map((x) => [x.Notification.NotificationType, x.Notification.Threshold])).toEqual([['ACTUAL', 50], ['ACTUAL', 80], ['ACTUAL', 100], ['FORECASTED', 100]]);
+    for (const x of n) {
+      expect(x.Notification).toMatchObject({ ComparisonOperator: 'GREATER_THAN', ThresholdType: 'PERCENTAGE' });
+      expect(x.Subscribers).toEqual([{ SubscriptionType: 'SNS', Address: { Ref: expect.stringMatching(/^BudgetTopic/) } }]);
+    }
+  });
+
+  test('the topic is KMS-encrypted, TLS-only, and only AWS Budgets of this account may publish', () => {
+    const t = setup().template();
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BudgetTopicKey'), 'Arn'] } });
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'budgets.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { Service: 'budgets.amazonaws.com' },
+          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        })]),
+      },
+    });
+  });
+
+  test('the enforcer is a bundled Node.js function with the guard\'s settings in its environment', () => {
+    const t = setup().template();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Environment: {
+        Variables: {
+          BUDGET_NAME: 'digits-monthly',
+          ACTION: 'SCALE_TO_FLOOR',
+          ENFORCE_AT_USD: '1000',
+          GUARDED_ENDPOINTS: JSON.stringify([{ endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1 }]),
+          REPORT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^BudgetTopic') },
+        },
+      },
+    });
+  });
+
+  test('the enforcer subscribes to the topic but skips its own reports', () => {
+    setup().template().hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      FilterPolicy: { source: [{ exists: false }] },
+    });
+  });
+
+  test('the enforcer role may scale exactly the guarded endpoints and nothing else in SageMaker', () => {
+    const t = setup().template();
+    const s = statements(t, 'BudgetEnforcerRole');
+    const sm = s.filter((x) => JSON.stringify(x.Action).includes('sagemaker:'));
+    expect(sm).toEqual([{ Sid: 'ScaleGuardedEndpoints', Effect: 'Allow', Action: 'sagemaker:UpdateEndpointWeightsAndCapacities', Resource: { Ref: expect.stringMatching(/^Endpoint0/) } }]);
+    expect(JSON.stringify(s)).not.toMatch(/"Resource":"\*"/);
+    expect(s).toEqual(expect.arrayContaining([expect.objectContaining({ Action: 'sns:Publish' })]));
+  });
+});
+
+describe('BudgetGuard props', () => {
+  test('DELETE lets the role delete, and only delete, the guarded endpoints', () => {
+    const { template } = setup({ action: BudgetAction.DELETE }, 2);
+    const t = template();
+    const sm = statements(t, 'BudgetEnforcerRole').filter((x) => JSON.stringify(x.Action).includes('sagemaker:'));
+    expect(sm).toHaveLength(1);
+    expect(sm[0].Action).toBe('sagemaker:DeleteEndpoint');
+    expect(sm[0].Resource).toEqual([{ Ref: expect.stringMatching(/^Endpoint0/) }, { Ref: expect.stringMatching(/^Endpoint1/) }]);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ACTION: 'DELETE' }) } });
+  });
+
+  test('several endpoints: every model name in the filter, every endpoint and its floor in the enforcer', () => {
+    const t = setup({}, 2).template();
+    t.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ CostFilters: { TagKeyValue: ['user:model-name$digits-0', 'user:model-name$digits-1'] } }) });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ GUARDED_ENDPOINTS: JSON.stringify([{ endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1 }, { endpointName: 'digits-1-prod', variantName: 'AllTraffic', floor: 2 }]) }) },
+    });
+  });
+
+  test('NOTIFY creates no function and no role', () => {
+    const t = setup({ action: BudgetAction.NOTIFY }).template();
+    t.resourceCountIs('AWS::Lambda::Function', 0);
+    expect(Object.keys(t.findResources('AWS::IAM::Role')).some((k) => k.startsWith('BudgetEnforcer'))).toBe(false);
+  });
+
+  test('an enforcement threshold that is not an alert threshold gets its own ACTUAL notification', () => {
+    const t = setup({ alertThresholdsPercent: [50, 80], enforceAtPercent: 90, forecastThresholdPercent: 120 }).template();
+    const budget = Object.values(t.findResources('AWS::Budgets::Budget'))[0];
+    expect((budget.Properties.NotificationsWithSubscribers as any[]).map((x) => [x.Notification.NotificationType, x.Notification.Threshold]))
+      .toEqual([['ACTUAL', 50], ['ACTUAL', 80], ['ACTUAL', 90], ['FORECASTED', 120]]);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ENFORCE_AT_USD: '900' }) } });
+  });
+
+  test('e-mail addresses subscribe to the topic', () => {
+    const t = setup({ emails: ['ml-oncall@example.com', 'finops@example.com'] }).template();
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-oncall@example.com' });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'finops@example.com' });
+  });
+
+  test('the default budget name is stable and derived from the construct path', () => {
+    const { guard } = setup({ budgetName: undefined });
+    expect(guard.budgetName).toMatch(/^model-serving-[0-9a-f]{12}$/);
+    expect(setup({ budgetName: undefined }).guard.budgetName).toBe(guard.budgetName);
+  });
+});
+
+describe('BudgetGuard validation', () => {
+  test('no endpoints', () => {
+    expect(() => setup({}, 0)).toThrow(/endpoints: got \[\]; allowed: at least one ModelEndpoint/);
+  });
+
+  test('a budget name with ":"', () => {
+    expect(() => setup({ budgetName: 'team:digits' })).toThrow(/budgetName: got "team:digits"/);
+  });
+
+  test('more than five notifications', () => {
+    expect(() => setup({ alertThresholdsPercent: [10, 20, 30, 40, 50] })).toThrow(/at most 5 notifications per budget/);
+  });
+
+  test('the shared budget rules still apply', () => {
+    expect(() => setup({ monthlyLimitUsd: 0 })).toThrow(/BudgetGuard Test\/Budget has 1 invalid setting:[\s\S]*budget\.monthlyLimitUsd: got 0/);
+    expect(() => setup({ emails: ['not-an-address'] })).toThrow(/budget\.emails\[0\]: got "not-an-address"/);
+  });
+});
