@@ -1,0 +1,167 @@
+import * as cdk from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import { Accelerator, Size } from '../../lib';
+import { ACCELERATOR_LABEL_KEY, GpuAmiType, GpuNodePool, GpuNodePoolProps, NodeCapacityType } from '../../constructs/aws';
+
+function setup(extra: Partial<GpuNodePoolProps> = {}, byName = true) {
+  const app = new cdk.App({ builtinCloudFormationValidation: false });
+  const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
+  });
+  const where = byName ? { clusterName: 'inference', vpc } : { cluster: eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'imported', vpc }) };
+  const pool = new GpuNodePool(stack, 'Pool', { ...where, accelerator: Accelerator.NVIDIA_A10G, ...extra } as GpuNodePoolProps);
+  return { stack, pool, template: () => Template.fromStack(stack) };
+}
+
+describe('GpuNodePool defaults', () => {
+  test('snapshot', () => {
+    expect(setup().template().toJSON()).toMatchSnapshot();
+  });
+
+  test('an AL2023 NVIDIA node group of the accelerator\'s family, tainted and labelled for GPU pods', () => {
+    setup().template().hasResourceProperties('AWS::EKS::Nodegroup', {
+      ClusterName: 'inference',
+      AmiType: 'AL2023_x86_64_NVIDIA',
+      CapacityType: 'ON_DEMAND',
+      InstanceTypes: ['g5.xlarge', 'g5.2xlarge'],
+      ScalingConfig: { MinSize: 0, MaxSize: 2, DesiredSize: Match.absent() },
+      Labels: { 'model-serving.dev/accelerator': 'nvidia-a10g' },
+      Taints: [{ Key: 'nvidia.com/gpu', Value: 'true', Effect: 'NO_SCHEDULE' }],
+      Subnets: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
+      LaunchTemplate: { Id: { Ref: Match.stringLikeRegexp('^PoolLaunchTemplate') }, Version: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PoolLaunchTemplate'), 'LatestVersionNumber'] } },
+    });
+  });
+
+  test('the label key is the shared contract with the Kubernetes constructs', () => {
+    expect(ACCELERATOR_LABEL_KEY).toBe('model-serving.dev/accelerator');
+    expect(setup().pool.labels).toEqual({ [ACCELERATOR_LABEL_KEY]: Accelerator.NVIDIA_A10G.nodeLabelValue });
+  });
+
+  test('the launch template encrypts a gp3 root volume and requires IMDSv2 with hop limit 2', () => {
+    setup().template().hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 100, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
+      },
+    });
+  });
+
+  test('the node role has exactly the three EKS worker managed policies', () => {
+    const t = setup().template();
+    const roles = Object.values(t.findResources('AWS::IAM::Role'));
+    expect(roles).toHaveLength(1);
+    const arns = (roles[0].Properties.ManagedPolicyArns as any[]).map((a) => JSON.stringify(a));
+    expect(arns).toHaveLength(3);
+    for (const name of ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy']) {
+      expect(arns.some((a) => a.includes(`:iam::aws:policy/${name}`))).toBe(true);
+    }
+    expect(roles[0].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'ec2.amazonaws.com' });
+  });
+});
+
+describe('GpuNodePool props', () => {
+  test('an eks.ICluster gives the cluster name and the VPC', () => {
+    setup({}, false).template().hasResourceProperties('AWS::EKS::Nodegroup', { ClusterName: 'imported', Subnets: ['subnet-0000000000000000a', 'subnet-0000000000000000b'] });
+  });
+
+  test('explicit instance types', () => {
+    setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge', 'g6.4xlarge'] }).template()
+      .hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g6.xlarge', 'g6.4xlarge'], Labels: { [ACCELERATOR_LABEL_KEY]: 'nvidia-l4' } });
+  });
+
+  test('sizes pick sizes of the first family; single-size families default to their one size', () => {
+    setup({ sizes: ['4xlarge'] }).template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g5.4xlarge'] });
+    setup({ accelerator: Accelerator.NVIDIA_H100 }).template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['p5.48xlarge'] });
+  });
+
+  test('spot capacity, scaling bounds and a desired size', () => {
+    setup({ capacityType: NodeCapacityType.SPOT, minNodes: 1, maxNodes: 8, desiredNodes: 3 }).template().hasResourceProperties('AWS::EKS::Nodegroup', {
+      CapacityType: 'SPOT',
+      ScalingConfig: { MinSize: 1, MaxSize: 8, DesiredSize: 3 },
+    });
+  });
+
+  test('Bottlerocket encrypts its data volume', () => {
+    const t = setup({ amiType: GpuAmiType.BOTTLEROCKET_X86_64_NVIDIA, diskSize: Size.gibibytes(200) }).template();
+    t.hasResourceProperties('AWS::EKS::Nodegroup', { AmiType: 'BOTTLEROCKET_x86_64_NVIDIA' });
+    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ BlockDeviceMappings: [{ DeviceName: '/dev/xvdb', Ebs: Match.objectLike({ VolumeSize: 200, Encrypted: true }) }] }),
+    });
+  });
+
+  test('extra labels and a node group name', () => {
+    setup({ labels: { team: 'risk' }, nodegroupName: 'gpu-a10g' }).template().hasResourceProperties('AWS::EKS::Nodegroup', {
+      NodegroupName: 'gpu-a10g',
+      Labels: { team: 'risk', [ACCELERATOR_LABEL_KEY]: 'nvidia-a10g' },
+    });
+  });
+});
+
+describe('GpuNodePool validation', () => {
+  test('both cluster and clusterName', () => {
+    const app = new cdk.App();
+    const stack = new cdk.Stack(app, 'S');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['a'], privateSubnetIds: ['subnet-1'] });
+    const cluster = eks.Cluster.fromClusterAttributes(stack, 'C', { clusterName: 'c', vpc });
+    expect(() => new GpuNodePool(stack, 'P', { cluster, clusterName: 'c', accelerator: Accelerator.NVIDIA_T4 })).toThrow(/cluster\/clusterName: got both; allowed: exactly one/);
+  });
+
+  test('neither cluster nor clusterName', () => {
+    const stack = new cdk.Stack(new cdk.App(), 'S');
+    expect(() => new GpuNodePool(stack, 'P', { accelerator: Accelerator.NVIDIA_T4 })).toThrow(/cluster\/clusterName: got neither/);
+  });
+
+  test('clusterName without a VPC', () => {
+    const stack = new cdk.Stack(new cdk.App(), 'S');
+    expect(() => new GpuNodePool(stack, 'P', { clusterName: 'c', accelerator: Accelerator.NVIDIA_T4 })).toThrow(/vpc: got undefined with clusterName/);
+  });
+
+  test('an instance type of another GPU', () => {
+    expect(() => setup({ instanceTypes: ['g6.xlarge'] })).toThrow(/instanceTypes\[0\]: got "g6.xlarge" for NVIDIA_A10G; allowed: the families that carry NVIDIA_A10G: g5.*Accelerator.NVIDIA_L4/);
+  });
+
+  test('a SageMaker instance type', () => {
+    expect(() => setup({ instanceTypes: ['ml.g5.xlarge'] })).toThrow(/no "ml\." prefix on EKS/);
+  });
+
+  test('a size that makes a malformed type', () => {
+    expect(() => setup({ sizes: ['x large'] })).toThrow(/sizes\[0\]: got "g5.x large"/);
+  });
+
+  test('an empty instance type list', () => {
+    expect(() => setup({ instanceTypes: [] })).toThrow(/instanceTypes: got \[\]; allowed: at least one/);
+  });
+
+  test('an unknown accelerator without instance types', () => {
+    expect(() => setup({ accelerator: Accelerator.of('NVIDIA_L40S') })).toThrow(/NVIDIA_L40S \(no known EC2 family\)/);
+  });
+
+  test('an unknown accelerator on a family known to carry another GPU', () => {
+    expect(() => setup({ accelerator: Accelerator.of('NVIDIA_L40S'), instanceTypes: ['g5.xlarge'] })).toThrow(/got "g5.xlarge" for NVIDIA_L40S/);
+  });
+
+  test('negative minNodes', () => {
+    expect(() => setup({ minNodes: -1 })).toThrow(/minNodes: got -1/);
+  });
+
+  test('maxNodes below minNodes', () => {
+    expect(() => setup({ minNodes: 3, maxNodes: 2 })).toThrow(/maxNodes: got 2 with minNodes 3/);
+  });
+
+  test('desiredNodes outside the bounds', () => {
+    expect(() => setup({ minNodes: 1, maxNodes: 2, desiredNodes: 5 })).toThrow(/desiredNodes: got 5; allowed: an integer from minNodes \(1\) to maxNodes \(2\)/);
+  });
+
+  test('a disk too small for GPU images', () => {
+    expect(() => setup({ diskSize: Size.gibibytes(10) })).toThrow(/diskSize: got 10 GiB/);
+  });
+
+  test('overriding the accelerator label', () => {
+    expect(() => setup({ labels: { [ACCELERATOR_LABEL_KEY]: 'nvidia-h100' } })).toThrow(/labels\.model-serving\.dev\/accelerator: got "nvidia-h100"/);
+  });
+});
