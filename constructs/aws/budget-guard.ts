@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,7 +16,43 @@ import { ModelEndpoint } from './model-endpoint';
 
 /** AWS Budgets allows at most five notifications per budget. */
 const MAX_NOTIFICATIONS = 5;
-const HANDLER_ENTRY = join(__dirname, 'budget-enforcer', 'handler.ts');
+
+/**
+ * Bundles the enforcer with esbuild into a folder named after the source's hash, once per machine.
+ * Not NodejsFunction: that needs a lock file above the project and can fall back to Docker; this works
+ * offline from the sources (handler.ts) and from the published package (handler.js) alike.
+ */
+const BUNDLE_TARGET = 'node24';
+
+function bundleEnforcer(): string {
+  const ts = join(__dirname, 'budget-enforcer', 'handler.ts');
+  const entry = existsSync(ts) ? ts : join(__dirname, 'budget-enforcer', 'handler.js');
+  // Loaded only here, so importing the AWS constructs never needs esbuild.
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const hash = createHash('sha256').update(esbuild.version).update(BUNDLE_TARGET).update(readFileSync(entry)).digest('hex').slice(0, 16);
+  const outdir = join(tmpdir(), `model-serving-budget-enforcer-${hash}`);
+  if (existsSync(join(outdir, 'index.js'))) return outdir;
+  const staging = mkdtempSync(`${outdir}-staging-`);
+  esbuild.buildSync({
+    entryPoints: [entry],
+    outfile: join(staging, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: BUNDLE_TARGET,
+    minify: true,
+    // The Node.js Lambda runtime ships the AWS SDK v3.
+    external: ['@aws-sdk/*'],
+    logLevel: 'silent',
+  });
+  try {
+    renameSync(staging, outdir);
+  } catch {
+    // Another process bundled the same source first; theirs is identical.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return outdir;
+}
 
 export interface BudgetGuardProps extends BudgetSpec {
   /** The endpoints whose cost this budget tracks and whose spend it enforces. */
@@ -47,7 +84,7 @@ export class BudgetGuard extends Construct {
   public readonly encryptionKey: kms.IKey;
   public readonly cfnBudget: budgets.CfnBudget;
   /** The enforcement function; undefined when the action is NOTIFY. */
-  public readonly enforcer?: nodejs.NodejsFunction;
+  public readonly enforcer?: lambda.Function;
   /** The enforcement function's role; undefined when the action is NOTIFY. */
   public readonly enforcerRole?: iam.Role;
 
@@ -154,9 +191,9 @@ export class BudgetGuard extends Construct {
     }));
     this.topic.grantPublish(role);
 
-    this.enforcer = new nodejs.NodejsFunction(this, 'Enforcer', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
+    this.enforcer = new lambda.Function(this, 'Enforcer', {
+      code: lambda.Code.fromAsset(bundleEnforcer()),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       role,
@@ -170,14 +207,6 @@ export class BudgetGuard extends Construct {
         ENFORCE_AT_USD: String(Math.round(this.budget.monthlyLimitUsd * this.budget.enforceAtPercent) / 100),
         GUARDED_ENDPOINTS: JSON.stringify(props.endpoints.map((e) => ({ endpointName: e.endpointName, variantName: e.variantName, floor: e.serving.minReplicas }))),
         REPORT_TOPIC_ARN: this.topic.topicArn,
-      },
-      bundling: {
-        // esbuild from node_modules; never Docker, so synth works offline and in CI without a daemon.
-        forceDockerBundling: false,
-        // The Node.js runtime ships the AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
-        minify: true,
-        target: 'node24',
       },
     });
     // Its own reports go to the same topic; they carry a `source` attribute and must not trigger it again.
