@@ -1,7 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { Duration, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
+import { Accelerator, Duration, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
 import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ModelEndpointProps, ROLLOUT_VARIANT_METADATA } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
@@ -172,6 +172,11 @@ describe('CanaryRollout validation', () => {
     const [v] = endpoint.cfnEndpointConfig.productionVariants as any[];
     endpoint.cfnEndpointConfig.productionVariants = [{ ...v, acceleratorType: 'ml.eia2.medium' }];
     expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /Elastic Inference.*all-at-once/);
+  });
+
+  test('Inf1 instances are refused (SageMaker ignores the guardrails there)', () => {
+    const { stack, endpoint } = setup(2, { instanceType: 'ml.inf1.xlarge', accelerator: Accelerator.of('AWS_INFERENTIA') });
+    expectError(() => new CanaryRollout(stack, 'R', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 50 }) }), /"ml\.inf1\.xlarge".*other than Inf1/);
   });
 
   test('a variant renamed through the L1 config is refused', () => {
