@@ -205,7 +205,12 @@ export class BudgetGuard extends Construct {
         BUDGET_NAME: budgetName,
         ACTION: this.budget.action,
         ENFORCE_AT_USD: String(Math.round(this.budget.monthlyLimitUsd * this.budget.enforceAtPercent) / 100),
-        GUARDED_ENDPOINTS: JSON.stringify(props.endpoints.map((e) => ({ endpointName: e.endpointName, variantName: e.variantName, floor: e.serving.minReplicas }))),
+        GUARDED_ENDPOINTS: stack.toJsonString(props.endpoints.map((e) => ({
+          endpointName: e.endpointName,
+          variantName: e.variantName,
+          floor: e.serving.minReplicas,
+          endpointConfigName: e.cfnEndpointConfig.attrEndpointConfigName,
+        }))),
         REPORT_TOPIC_ARN: this.topic.topicArn,
       },
     });

@@ -47,7 +47,7 @@ function configure(action: 'SCALE_TO_FLOOR' | 'DELETE') {
   process.env.ENFORCE_AT_USD = '1000';
   process.env.REPORT_TOPIC_ARN = TOPIC;
   process.env.GUARDED_ENDPOINTS = JSON.stringify([
-    { endpointName: 'digits-prod', variantName: 'AllTraffic', floor: 1 },
+    { endpointName: 'digits-prod', variantName: 'AllTraffic', floor: 1, endpointConfigName: 'digits-config-v7' },
     { endpointName: 'fraud-prod', variantName: 'Main', floor: 2 },
   ]);
 }
@@ -117,6 +117,12 @@ describe('enforcement', () => {
     expect(sagemaker.commandCalls(DeleteEndpointCommand).map((c) => c.args[0].input)).toEqual([{ EndpointName: 'digits-prod' }, { EndpointName: 'fraud-prod' }]);
     expect(sagemaker.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe('Budget digits-monthly: deleted 2 of 2 endpoints');
+    // The report says how to bring an endpoint back from the config CloudFormation still holds.
+    const report = JSON.parse(sns.commandCalls(PublishCommand)[0].args[0].input.Message!);
+    expect(report.outcomes.map((o: { detail: string }) => o.detail)).toEqual([
+      'deleted; restore with: aws sagemaker create-endpoint --endpoint-name digits-prod --endpoint-config-name digits-config-v7',
+      'deleted',
+    ]);
   });
 
   test('an endpoint that is already gone counts as done and does not fail the run', async () => {

@@ -29,6 +29,14 @@ function statements(t: Template, roleLogicalIdPrefix: string): Record<string, an
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 }
 
+/** GUARDED_ENDPOINTS after deploy, with each endpoint config name shown as `<LogicalId>`. */
+function guardedEndpoints(t: Template): unknown {
+  const fn = Object.values(t.findResources('AWS::Lambda::Function'))[0];
+  const value = fn.Properties.Environment.Variables.GUARDED_ENDPOINTS;
+  const parts: unknown[] = value['Fn::Join'][1];
+  return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `<${(p as any)['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '')}>`)).join(''));
+}
+
 describe('BudgetGuard defaults', () => {
   test('snapshot', () => {
     expect(setup().template().toJSON()).toMatchSnapshot();
@@ -108,11 +116,11 @@ describe('BudgetGuard defaults', () => {
           BUDGET_NAME: 'digits-monthly',
           ACTION: 'SCALE_TO_FLOOR',
           ENFORCE_AT_USD: '1000',
-          GUARDED_ENDPOINTS: JSON.stringify([{ endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1 }]),
           REPORT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^BudgetTopic') },
         },
       },
     });
+    expect(guardedEndpoints(t)).toEqual([{ endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1, endpointConfigName: '<Endpoint0EndpointConfig>' }]);
   });
 
   test('the enforcer subscribes to the topic but skips its own reports', () => {
@@ -146,9 +154,10 @@ describe('BudgetGuard props', () => {
   test('several endpoints: every model name in the filter, every endpoint and its floor in the enforcer', () => {
     const t = setup({}, 2).template();
     t.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ CostFilters: { TagKeyValue: ['user:model-name$digits-0', 'user:model-name$digits-1'] } }) });
-    t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ GUARDED_ENDPOINTS: JSON.stringify([{ endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1 }, { endpointName: 'digits-1-prod', variantName: 'AllTraffic', floor: 2 }]) }) },
-    });
+    expect(guardedEndpoints(t)).toEqual([
+      { endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1, endpointConfigName: '<Endpoint0EndpointConfig>' },
+      { endpointName: 'digits-1-prod', variantName: 'AllTraffic', floor: 2, endpointConfigName: '<Endpoint1EndpointConfig>' },
+    ]);
   });
 
   test('NOTIFY creates no function and no role', () => {

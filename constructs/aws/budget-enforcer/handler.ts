@@ -16,6 +16,8 @@ export interface GuardedEndpoint {
   readonly variantName: string;
   /** Instance count to scale to (the endpoint's minimum replicas). */
   readonly floor: number;
+  /** The endpoint config in use, so a report can say how to bring a deleted endpoint back. */
+  readonly endpointConfigName?: string;
 }
 
 export interface EnforcerConfig {
@@ -87,7 +89,10 @@ async function enforce(config: EnforcerConfig, ep: GuardedEndpoint): Promise<End
         DesiredWeightsAndCapacities: [{ VariantName: ep.variantName, DesiredInstanceCount: ep.floor }],
       }));
     }
-    return { endpointName: ep.endpointName, action: config.action, status: 'DONE', detail: config.action === 'DELETE' ? 'deleted' : `scaled to ${ep.floor}` };
+    const restore = ep.endpointConfigName
+      ? `; restore with: aws sagemaker create-endpoint --endpoint-name ${ep.endpointName} --endpoint-config-name ${ep.endpointConfigName}`
+      : '';
+    return { endpointName: ep.endpointName, action: config.action, status: 'DONE', detail: config.action === 'DELETE' ? `deleted${restore}` : `scaled to ${ep.floor}` };
   } catch (err) {
     const e = err as Error;
     // The endpoint is gone already (deleted by hand or by an earlier run): nothing left to stop.
