@@ -51,12 +51,16 @@ class WorkerHandle {
   readonly worker: Worker;
   busy = false;
   dead = false;
+  /** The load or run under way: terminating a worker inside native onnxruntime code aborts the process. */
+  private current = new Set<Promise<unknown>>();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
   private loading?: { resolve: (r: LoadResult) => void; reject: (e: Error) => void };
 
   constructor(path: string, onExit: (code: number) => void) {
     this.worker = new Worker(path);
+    // The HTTP server keeps the process alive; a worker alone must not (a failed start should still exit).
+    this.worker.unref();
     this.worker.on('message', (msg: WorkerReply) => this.receive(msg));
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', (code) => {
@@ -93,23 +97,43 @@ class WorkerHandle {
     this.worker.postMessage(msg);
   }
 
+  private track<T>(p: Promise<T>): Promise<T> {
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.current.add(settled);
+    void settled.then(() => this.current.delete(settled));
+    return p;
+  }
+
   load(modelPath: string, providers: readonly string[], intraOpThreads: number): Promise<LoadResult> {
-    return new Promise((resolve, reject) => {
-      this.loading = { resolve, reject };
-      this.post({ type: 'load', modelPath, providers, intraOpThreads });
-    });
+    return this.track(
+      new Promise((resolve, reject) => {
+        this.loading = { resolve, reject };
+        this.post({ type: 'load', modelPath, providers, intraOpThreads });
+      }),
+    );
   }
 
   run(feeds: Outputs): Promise<RunResult> {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.dead) return reject(new Error('inference worker is not running'));
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: 'run', id, feeds });
-    });
+    return this.track(
+      new Promise((resolve, reject) => {
+        if (this.dead) return reject(new Error('inference worker is not running'));
+        this.pending.set(id, { resolve, reject });
+        this.post({ type: 'run', id, feeds });
+      }),
+    );
   }
 
-  async terminate(): Promise<void> {
+  /** Waits for the native call under way (at most `graceMs`), then stops the thread. */
+  async terminate(graceMs: number): Promise<void> {
+    if (this.current.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.current), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
     this.dead = true;
     await this.worker.terminate();
   }
@@ -485,11 +509,12 @@ export class ModelRuntime {
     }
   }
 
-  async close(): Promise<void> {
+  /** Stops the workers once their current native call returns (bounded by the drain time). */
+  async close(graceMs = this.options.config.drainSeconds * 1000): Promise<void> {
     this.closing = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const p of this.queue.splice(0)) this.settle(p, new Draining(`model '${this.name}' is shutting down`));
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.terminate(graceMs)));
   }
 }
 

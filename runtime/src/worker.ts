@@ -40,6 +40,13 @@ async function load(msg: LoadRequest): Promise<WorkerReply> {
         outputs: describe(session.outputMetadata),
       };
     } catch (error) {
+      if (/Unsupported data type: 16\b/.test(String(error))) {
+        // onnxruntime-node reads the graph's inputs and outputs at creation and has no bfloat16 tensor.
+        return {
+          type: 'error',
+          message: 'the model has a BF16 (bfloat16) input or output, which onnxruntime-node cannot feed or fetch; export the model with FP32 or FP16 inputs and outputs',
+        };
+      }
       attempts.push({ provider, error: error instanceof Error ? error.message : String(error) });
     }
   }
