@@ -137,6 +137,7 @@ async function stop(child: ChildProcess): Promise<void> {
 async function floor(): Promise<void> {
   const port = nextPort++;
   const child = await startProcess([join(here, 'floor-server.js'), String(port)], {}, port, undefined);
+  await load(port, { ...specs['OIP JSON']!, path: '/infer' }, 16, 2); // JIT warm-up, not recorded
   for (const c of CONCURRENCY) {
     const r: Row = { group: 'floor', scenario: 'bare fastify, same JSON', concurrency: c, batching: '-', rowsPerRequest: 1, result: await load(port, { ...specs['OIP JSON']!, path: '/infer' }, c, SECONDS) };
     rows.push(r);
@@ -160,6 +161,7 @@ async function serverRows(batching: boolean): Promise<{ readiness: number[] }> {
   const port = nextPort++;
   const child = await startProcess([join(here, '..', 'dist', 'main.js'), 'serve', '--model-repository', root, '--port', String(port)], serverEnv(batching), port, '/v2/health/ready');
   const label = batching ? 'on' : 'off';
+  for (const spec of [...Object.values(specs), heavySpec]) await load(port, spec, 16, 1); // JIT warm-up, not recorded
   for (const [scenario, spec] of Object.entries(specs)) {
     for (const c of CONCURRENCY) {
       const r: Row = { group: 'server', scenario, concurrency: c, batching: label, rowsPerRequest: 1, result: await load(port, spec, c, SECONDS) };
