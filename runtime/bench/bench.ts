@@ -290,6 +290,7 @@ Server RSS over ${MEMORY_SECONDS} s of mixed traffic (JSON, binary, instances, b
 Notes:
 
 - At concurrency 1, batching on is slower than off: an idle worker waits up to MAX_QUEUE_DELAY_MS (2 ms) for companions that a single client never sends. Triton behaves the same; use MODEL_SERVER_MAX_QUEUE_DELAY_MS=0 or MAX_BATCH_SIZE=1 for single-client, latency-bound use.
+- Rows vary by 20-40% between runs on this shared 2-core machine (the load generator runs on the same cores); compare rows within one run. 
 - The limit rows run with onnxruntime's default spinning thread pool; the server turns spinning off (runtime/src/worker.ts) because, measured here, a spinning pool burns more than one of the 2 cores while idle and starves the event loop.
 
 ## Targets
