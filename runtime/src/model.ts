@@ -173,6 +173,8 @@ export function signatureDifferences(expected: ModelSignature, actual: { inputs:
 }
 
 const MAX_CLASS_LABELS = 1000;
+/** Worker restarts per model before it is declared unavailable (a crash loop is not hidden). */
+const MAX_RESPAWNS = 5;
 
 export class ModelRuntime {
   state: ModelState = 'LOADING';
@@ -257,15 +259,41 @@ export class ModelRuntime {
   }
 
   private spawn(): WorkerHandle {
-    const handle = new WorkerHandle(this.options.workerPath, (code) => {
-      if (this.closing) return;
-      this.state = 'UNAVAILABLE';
-      this.reason = `inference worker exited with code ${code}`;
-      this.options.log.error({ model: this.name, version: this.version, code }, 'inference worker exited');
-      this.options.metrics.modelReady.set({ ...this.labels, provider: this.provider || 'none' }, 0);
-    });
+    const handle: WorkerHandle = new WorkerHandle(this.options.workerPath, (code) => this.workerExited(handle, code));
     this.workers.push(handle);
     return handle;
+  }
+
+  private respawns = 0;
+
+  /** A worker that dies while serving is replaced (its in-flight batch already failed with 500). */
+  private workerExited(handle: WorkerHandle, code: number): void {
+    if (this.closing) return;
+    const { log, metrics, config } = this.options;
+    this.workers = this.workers.filter((w) => w !== handle);
+    if (this.state !== 'READY' || this.respawns >= MAX_RESPAWNS) {
+      this.state = 'UNAVAILABLE';
+      this.reason = `inference worker exited with code ${code}${this.respawns >= MAX_RESPAWNS ? ` (after ${MAX_RESPAWNS} restarts)` : ''}`;
+      log.error({ model: this.name, version: this.version, code }, 'inference worker exited; model unavailable');
+      metrics.modelReady.set({ ...this.labels, provider: this.provider || 'none' }, 0);
+      return;
+    }
+    this.respawns++;
+    log.error({ model: this.name, version: this.version, code, restart: this.respawns }, 'inference worker exited; starting a new one');
+    const fresh = this.spawn();
+    fresh.busy = true;
+    fresh.load(this.location.modelPath, [this.provider], config.intraOpThreads).then(
+      () => {
+        fresh.busy = false;
+        this.pump();
+      },
+      (error: Error) => {
+        this.state = 'UNAVAILABLE';
+        this.reason = `inference worker exited and a new one failed to load: ${error.message}`;
+        log.error({ model: this.name, version: this.version, reason: this.reason }, 'model unavailable');
+        metrics.modelReady.set({ ...this.labels, provider: this.provider || 'none' }, 0);
+      },
+    );
   }
 
   private async warmUp(): Promise<void> {

@@ -42,3 +42,22 @@ test('a body without a JSON content type (curl -d) is still parsed as JSON', asy
   expect(res.json().outputs[1].data).toEqual([mlpForward(7, [4, 8, 3], [rows[0]!]).label[0]]);
   await s.app.close();
 });
+
+test('a worker that dies is replaced and the model keeps serving', async () => {
+  const s = await start(repository({ 'mlp/1': mlp() }), { logLevel: 'info' });
+  const runtime = s.app.repository.resolve('mlp');
+  // The worker handles are private: reach in to kill the thread as a crash would.
+  const [handle] = (runtime as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers;
+  await handle!.worker.terminate();
+  const payload = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: rows[0] }] };
+  let res = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload });
+  for (let i = 0; i < 50 && res.statusCode !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    res = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload });
+  }
+  expect(res.statusCode).toBe(200);
+  expect(res.json().outputs[1].data).toEqual([mlpForward(7, [4, 8, 3], [rows[0]!]).label[0]]);
+  expect(runtime.state).toBe('READY');
+  expect(s.logs.join('')).toContain('inference worker exited; starting a new one');
+  await s.app.close();
+});
