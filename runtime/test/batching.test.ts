@@ -91,7 +91,8 @@ describe('dynamic batching', () => {
 describe('queue limits and timeouts', () => {
   let s: Started;
   beforeAll(async () => {
-    s = await start(repository({ 'slow/1': slow(6) }), { maxQueueSize: 1, requestTimeoutMs: 100, warmupRuns: 0 });
+    // 20 x 2 GFLOP: several hundred ms even on a fast CPU, far past the 100 ms deadline.
+    s = await start(repository({ 'slow/1': slow(20) }), { maxQueueSize: 1, requestTimeoutMs: 100, warmupRuns: 0 });
   });
   afterAll(async () => {
     await s.app.close();

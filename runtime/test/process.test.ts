@@ -72,7 +72,7 @@ test('SageMaker style: `serve`, SAGEMAKER_BIND_TO_PORT, a single model.onnx serv
 });
 
 test('SIGTERM: readiness false, in-flight requests finish, new ones are refused, exit 0', async () => {
-  const root = repository({ 'slow/1': slow(8) });
+  const root = repository({ 'slow/1': slow(16) });
   const port = nextPort++;
   const server = serve(['serve', '--model-repository', root, '--port', String(port)], { MODEL_SERVER_WARMUP_RUNS: '0', MODEL_SERVER_DRAIN_SECONDS: '20' });
   await waitReady(port);
