@@ -63,7 +63,10 @@ test('SageMaker style: `serve`, SAGEMAKER_BIND_TO_PORT, a single model.onnx serv
     expect(body.predictions[0]!.label).toBe(mlpForward(7, [4, 8, 3], rows).label[0]);
     const meta = (await (await fetch(`http://127.0.0.1:${port}/v2/models/digits/versions/7`)).json()) as { name: string };
     expect(meta.name).toBe('digits');
-    const logLine = server.output().split('\n').find((l) => l.includes('"route":"/invocations"'));
+    // The log line is written after the response and reaches us through a pipe: wait for it.
+    const findLine = (): string | undefined => server.output().split('\n').find((l) => l.includes('"route":"/invocations"'));
+    for (let i = 0; i < 100 && !findLine(); i++) await new Promise((r) => setTimeout(r, 50));
+    const logLine = findLine();
     expect(JSON.parse(logLine!)).toMatchObject({ model: 'digits', version: '7', statusCode: 200, method: 'POST', reqId: expect.any(String), latencyMs: expect.any(Number) });
   } finally {
     server.child.kill('SIGTERM');
