@@ -8,5 +8,6 @@ module.exports = {
   // light-my-request (fastify.inject) requires `cookie`, which ships ESM only: let swc turn it into CommonJS.
   transform: { '^.+\\.[tj]s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   testTimeout: 60000,
 };

@@ -1,5 +1,5 @@
 import { fixedBatchMlp, heavy, mlp, repository, slow } from './models';
-import { expectClose, heavyForward, metricValue, start, type Started } from './helpers';
+import { expectClose, heavyForward, metricValue, start, track, type Started } from './helpers';
 import { defaultServerConfig } from '../../lib/contract';
 import { discoverModels } from '../src/repository';
 import { buildServer } from '../src/server';
@@ -116,7 +116,7 @@ describe('queue limits and timeouts', () => {
 
 test('process metrics are exported', async () => {
   const cfg = { ...defaultServerConfig(), logLevel: 'error' as const, warmupRuns: 0 };
-  const app = buildServer({ config: cfg, models: discoverModels({ directory: repository({ 'mlp/1': mlp() }) }, cfg), logger: false });
+  const app = track(buildServer({ config: cfg, models: discoverModels({ directory: repository({ 'mlp/1': mlp() }) }, cfg), logger: false }));
   await app.modelsLoaded;
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   expect(text).toMatch(/^process_resident_memory_bytes \d+/m);

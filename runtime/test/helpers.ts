@@ -8,6 +8,17 @@ export function config(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return { ...defaultServerConfig(), warmupRuns: 1, logLevel: 'warn', ...overrides };
 }
 
+/** Servers started by this test file; test/setup.ts closes any a failing test left open. */
+export const openServers = new Set<ModelServer>();
+
+export function track(app: ModelServer): ModelServer {
+  openServers.add(app);
+  app.addHook('onClose', async () => {
+    openServers.delete(app);
+  });
+  return app;
+}
+
 export interface Started {
   app: ModelServer;
   logs: string[];
@@ -23,7 +34,7 @@ export async function start(directory: string, overrides: Partial<ServerConfig> 
       done();
     },
   });
-  const app = buildServer({ config: cfg, models: discoverModels({ directory }, cfg), logger: { stream }, processMetrics: false, ...extra });
+  const app = track(buildServer({ config: cfg, models: discoverModels({ directory }, cfg), logger: { stream }, processMetrics: false, ...extra }));
   await app.modelsLoaded;
   return { app, logs };
 }

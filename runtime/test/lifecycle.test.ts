@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bf16, mlp, repository, slow } from './models';
-import { config, metricValue, mlpForward, start } from './helpers';
+import { config, metricValue, mlpForward, start, track } from './helpers';
 import { discoverModels } from '../src/repository';
 import { buildServer } from '../src/server';
 
@@ -118,7 +118,7 @@ test('a BF16 model is unavailable with a clear reason', async () => {
 describe('the event loop stays free during model load and inference', () => {
   test('health answers within 100 ms while a slow model warms up and while a slow inference runs', async () => {
     const cfg = config({ warmupRuns: 2 });
-    const app = buildServer({ config: cfg, models: discoverModels({ directory: repository({ 'slow/1': slow(16) }) }, cfg), logger: false, processMetrics: false });
+    const app = track(buildServer({ config: cfg, models: discoverModels({ directory: repository({ 'slow/1': slow(16) }) }, cfg), logger: false, processMetrics: false }));
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     // Warm-up keeps the worker busy for over a second: readiness answers 503 LOADING, promptly.
     const t = performance.now();

@@ -8,8 +8,15 @@ import { mlpForward } from './helpers';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  // A failed test must not leave a server running (and jest waiting on its pipes).
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 function serve(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
