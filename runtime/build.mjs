@@ -15,5 +15,7 @@ await build({
   external: ['onnxruntime-node'],
   sourcemap: true,
   legalComments: 'none',
+  // dist/main.js is the package's `model-server` bin; node ignores the line in the worker.
+  banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
