@@ -186,9 +186,25 @@ export class BudgetGuard extends Construct {
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: this.budget.action === BudgetAction.DELETE ? 'DeleteGuardedEndpoints' : 'ScaleGuardedEndpoints',
-      actions: [this.budget.action === BudgetAction.DELETE ? 'sagemaker:DeleteEndpoint' : 'sagemaker:UpdateEndpointWeightsAndCapacities'],
+      actions: this.budget.action === BudgetAction.DELETE
+        ? ['sagemaker:DeleteEndpoint']
+        // DescribeEndpoint: Application Auto Scaling checks the variant with the caller's rights on register.
+        : ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:DescribeEndpoint'],
       resources: props.endpoints.map((e) => e.endpointArn),
     }));
+    if (this.budget.action === BudgetAction.SCALE_TO_FLOOR) {
+      // Capping the autoscaling maximum at the floor keeps a scale-out alarm from undoing the enforcement.
+      // Scalable target ARNs carry a generated id, so the grant is scoped to this account and region.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'CapGuardedAutoscaling',
+        actions: ['application-autoscaling:RegisterScalableTarget'],
+        resources: [stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' })],
+      }));
+      cdk.Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:scalable-target/*]`,
+        reason: 'Scalable target ARNs end in an id Application Auto Scaling generates; the handler registers only the guarded variants (endpoint/<name>/variant/<variant>).',
+      });
+    }
     this.topic.grantPublish(role);
 
     this.enforcer = new lambda.Function(this, 'Enforcer', {
@@ -224,4 +240,9 @@ export class BudgetGuard extends Construct {
       reason: 'Added by topic.grantPublish for the topic\'s own KMS key only (resource is that key\'s ARN); SNS needs a data key of any key spec to encrypt a message.',
     });
   }
+}
+
+/** How cdk-nag prints a value in a finding id: pseudo parameters as `<AWS::Region>`, concrete values as is. */
+function nagValue(value: string, pseudo: string): string {
+  return cdk.Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }

@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
@@ -6,6 +7,7 @@ import { handler, parseBudgetNotification, readConfig } from '../../constructs/a
 
 const sagemaker = mockClient(SageMakerClient);
 const sns = mockClient(SNSClient);
+const autoscaling = mockClient(ApplicationAutoScalingClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:budget-topic';
 
 /** The plain-text message AWS Budgets publishes to SNS. */
@@ -56,6 +58,8 @@ let logs: string[];
 beforeEach(() => {
   sagemaker.reset();
   sns.reset();
+  autoscaling.reset();
+  autoscaling.on(RegisterScalableTargetCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'report-1' });
   logs = [];
   jest.spyOn(console, 'log').mockImplementation((line: string) => { logs.push(line); });
@@ -76,10 +80,16 @@ describe('enforcement', () => {
   test('SCALE_TO_FLOOR: each endpoint goes to its floor, one JSON log line per endpoint, one report', async () => {
     configure('SCALE_TO_FLOOR');
     sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: 'arn' });
+    autoscaling.on(RegisterScalableTargetCommand).resolves({});
 
     const result = await handler(event(budgetMessage()));
 
     expect(result.acted).toBe(true);
+    // Autoscaling is capped at the floor, so a scale-out alarm cannot undo the enforcement.
+    expect(autoscaling.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input)).toEqual([
+      { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/digits-prod/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 1, MaxCapacity: 1 },
+      { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/fraud-prod/variant/Main', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 2, MaxCapacity: 2 },
+    ]);
     expect(sagemaker.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointName: 'digits-prod', DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 1 }] },
       { EndpointName: 'fraud-prod', DesiredWeightsAndCapacities: [{ VariantName: 'Main', DesiredInstanceCount: 2 }] },
@@ -88,8 +98,8 @@ describe('enforcement', () => {
 
     const entries = logs.map((l) => JSON.parse(l));
     expect(entries).toEqual([
-      expect.objectContaining({ event: 'enforced', endpointName: 'digits-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 1', thresholdUsd: 1000 }),
-      expect.objectContaining({ event: 'enforced', endpointName: 'fraud-prod', status: 'DONE', detail: 'scaled to 2' }),
+      expect.objectContaining({ event: 'enforced', endpointName: 'digits-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 1 and autoscaling capped at 1 until the next deployment', thresholdUsd: 1000 }),
+      expect.objectContaining({ event: 'enforced', endpointName: 'fraud-prod', status: 'DONE', detail: 'scaled to 2 and autoscaling capped at 2 until the next deployment' }),
     ]);
 
     const publishes = sns.commandCalls(PublishCommand);
@@ -102,8 +112,8 @@ describe('enforcement', () => {
       budgetName: 'digits-monthly',
       action: 'SCALE_TO_FLOOR',
       outcomes: [
-        { endpointName: 'digits-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 1' },
-        { endpointName: 'fraud-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 2' },
+        { endpointName: 'digits-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 1 and autoscaling capped at 1 until the next deployment' },
+        { endpointName: 'fraud-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 2 and autoscaling capped at 2 until the next deployment' },
       ],
     });
   });

@@ -134,8 +134,15 @@ describe('BudgetGuard defaults', () => {
     const t = setup().template();
     const s = statements(t, 'BudgetEnforcerRole');
     const sm = s.filter((x) => JSON.stringify(x.Action).includes('sagemaker:'));
-    expect(sm).toEqual([{ Sid: 'ScaleGuardedEndpoints', Effect: 'Allow', Action: 'sagemaker:UpdateEndpointWeightsAndCapacities', Resource: { Ref: expect.stringMatching(/^Endpoint0/) } }]);
+    expect(sm).toEqual([{ Sid: 'ScaleGuardedEndpoints', Effect: 'Allow', Action: ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:DescribeEndpoint'], Resource: { Ref: expect.stringMatching(/^Endpoint0/) } }]);
     expect(JSON.stringify(s)).not.toMatch(/"Resource":"\*"/);
+    const cap = s.find((x) => x.Sid === 'CapGuardedAutoscaling');
+    expect(cap).toEqual({
+      Sid: 'CapGuardedAutoscaling',
+      Effect: 'Allow',
+      Action: 'application-autoscaling:RegisterScalableTarget',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, expect.stringMatching(/^:application-autoscaling:.*:scalable-target\/\*$/)]] },
+    });
     expect(s).toEqual(expect.arrayContaining([expect.objectContaining({ Action: 'sns:Publish' })]));
   });
 });

@@ -6,6 +6,7 @@
  *
  * Bundled by esbuild; the AWS SDK v3 clients come from the Lambda runtime.
  */
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
@@ -48,6 +49,7 @@ export const REPORT_SOURCE_ATTRIBUTE = 'source';
 export const REPORT_SOURCE_VALUE = 'budget-enforcer';
 
 const sagemaker = new SageMakerClient({});
+const autoscaling = new ApplicationAutoScalingClient({});
 const sns = new SNSClient({});
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
@@ -83,7 +85,16 @@ async function enforce(config: EnforcerConfig, ep: GuardedEndpoint): Promise<End
     if (config.action === 'DELETE') {
       await sagemaker.send(new DeleteEndpointCommand({ EndpointName: ep.endpointName }));
     } else {
-      // Autoscaling keeps its own minimum (the same floor); it may still scale out under real load.
+      // Cap autoscaling at the floor first: otherwise the next scale-out alarm undoes the enforcement.
+      // Application Auto Scaling scales a variant above its new maximum back in by itself; the next
+      // deployment of the stack restores the template's bounds.
+      await autoscaling.send(new RegisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: `endpoint/${ep.endpointName}/variant/${ep.variantName}`,
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        MinCapacity: ep.floor,
+        MaxCapacity: ep.floor,
+      }));
       await sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({
         EndpointName: ep.endpointName,
         DesiredWeightsAndCapacities: [{ VariantName: ep.variantName, DesiredInstanceCount: ep.floor }],
@@ -92,7 +103,7 @@ async function enforce(config: EnforcerConfig, ep: GuardedEndpoint): Promise<End
     const restore = ep.endpointConfigName
       ? `; restore with: aws sagemaker create-endpoint --endpoint-name ${ep.endpointName} --endpoint-config-name ${ep.endpointConfigName}`
       : '';
-    return { endpointName: ep.endpointName, action: config.action, status: 'DONE', detail: config.action === 'DELETE' ? `deleted${restore}` : `scaled to ${ep.floor}` };
+    return { endpointName: ep.endpointName, action: config.action, status: 'DONE', detail: config.action === 'DELETE' ? `deleted${restore}` : `scaled to ${ep.floor} and autoscaling capped at ${ep.floor} until the next deployment` };
   } catch (err) {
     const e = err as Error;
     // The endpoint is gone already (deleted by hand or by an earlier run): nothing left to stop.
