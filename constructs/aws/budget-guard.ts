@@ -13,6 +13,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, TAG_KEYS, describe, isUnresolved, resolveBudget } from '../../lib';
 import { ModelEndpoint } from './model-endpoint';
+import { nagValue } from './nag';
 
 /** AWS Budgets allows at most five notifications per budget. */
 const MAX_NOTIFICATIONS = 5;
@@ -240,9 +241,4 @@ export class BudgetGuard extends Construct {
       reason: 'Added by topic.grantPublish for the topic\'s own KMS key only (resource is that key\'s ARN); SNS needs a data key of any key spec to encrypt a message.',
     });
   }
-}
-
-/** How cdk-nag prints a value in a finding id: pseudo parameters as `<AWS::Region>`, concrete values as is. */
-function nagValue(value: string, pseudo: string): string {
-  return cdk.Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }

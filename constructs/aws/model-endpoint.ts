@@ -27,6 +27,7 @@ import {
   resolveServing,
 } from '../../lib';
 import { SageMakerInstance, checkSageMakerInstance } from './instance-types';
+import { nagValue } from './nag';
 
 /** What SageMaker real-time endpoints support, for the shared validation. */
 export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
@@ -502,9 +503,4 @@ export class ModelEndpoint extends EndpointBase {
       });
     }
   }
-}
-
-/** How cdk-nag prints a value in a finding id: pseudo parameters as `<AWS::Region>`, concrete values as is. */
-function nagValue(value: string, pseudo: string): string {
-  return cdk.Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }
