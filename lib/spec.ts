@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Accelerator } from './accelerator';
 import { ModelArtifact } from './artifact';
 import {
@@ -129,10 +128,6 @@ export class ServingImage {
   }
 }
 
-/** Folder holding the bundled server's sources and Dockerfiles. */
-export const RUNTIME_DIRECTORY = resolve(__dirname, '..', 'runtime');
-/** Dockerfile names in runtime/ for each flavour of the bundled image. */
-export const RUNTIME_DOCKERFILES = { cpu: 'Dockerfile', gpu: 'Dockerfile.gpu' } as const;
 
 /** The cloud-neutral description of "serve this model". Every backend's props extend it. */
 export interface ModelServingProps {

@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,48 +9,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, TAG_KEYS, describe, isUnresolved, resolveBudget } from '../../lib';
+import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';
 
 /** AWS Budgets allows at most five notifications per budget. */
 const MAX_NOTIFICATIONS = 5;
-
-/**
- * Bundles the enforcer with esbuild into a folder named after the source's hash, once per machine.
- * Not NodejsFunction: that needs a lock file above the project and can fall back to Docker; this works
- * offline from the sources (handler.ts) and from the published package (handler.js) alike.
- */
-const BUNDLE_TARGET = 'node24';
-
-function bundleEnforcer(): string {
-  const ts = join(__dirname, 'budget-enforcer', 'handler.ts');
-  const entry = existsSync(ts) ? ts : join(__dirname, 'budget-enforcer', 'handler.js');
-  // Loaded only here, so importing the AWS constructs never needs esbuild.
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  const hash = createHash('sha256').update(esbuild.version).update(BUNDLE_TARGET).update(readFileSync(entry)).digest('hex').slice(0, 16);
-  const outdir = join(tmpdir(), `model-serving-budget-enforcer-${hash}`);
-  if (existsSync(join(outdir, 'index.js'))) return outdir;
-  const staging = mkdtempSync(`${outdir}-staging-`);
-  esbuild.buildSync({
-    entryPoints: [entry],
-    outfile: join(staging, 'index.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: BUNDLE_TARGET,
-    minify: true,
-    // The Node.js Lambda runtime ships the AWS SDK v3.
-    external: ['@aws-sdk/*'],
-    logLevel: 'silent',
-  });
-  try {
-    renameSync(staging, outdir);
-  } catch {
-    // Another process bundled the same source first; theirs is identical.
-    rmSync(staging, { recursive: true, force: true });
-  }
-  return outdir;
-}
 
 export interface BudgetGuardProps extends BudgetSpec {
   /** The endpoints whose cost this budget tracks and whose spend it enforces. */
@@ -209,7 +170,7 @@ export class BudgetGuard extends Construct {
     this.topic.grantPublish(role);
 
     this.enforcer = new lambda.Function(this, 'Enforcer', {
-      code: lambda.Code.fromAsset(bundleEnforcer()),
+      code: lambda.Code.fromAsset(handlerBundleDirectory('aws', 'budget-enforcer')),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

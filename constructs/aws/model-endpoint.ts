@@ -17,8 +17,6 @@ import {
   Duration,
   ModelServingProps,
   ProblemCollector,
-  RUNTIME_DIRECTORY,
-  RUNTIME_DOCKERFILES,
   ResolvedServing,
   ScalingMetric,
   Size,
@@ -26,6 +24,7 @@ import {
   isUnresolved,
   resolveServing,
 } from '../../lib';
+import { RUNTIME_FILES, runtimeDirectory } from '../../lib/internal/package-layout';
 import { SageMakerInstance, checkSageMakerInstance } from './instance-types';
 import { nagValue } from './nag';
 
@@ -331,8 +330,8 @@ export class ModelEndpoint extends EndpointBase {
     // Image.
     if (serving.image.isBundled) {
       const asset = new DockerImageAsset(this, 'ServerImage', {
-        directory: RUNTIME_DIRECTORY,
-        file: serving.accelerator ? RUNTIME_DOCKERFILES.gpu : RUNTIME_DOCKERFILES.cpu,
+        directory: runtimeDirectory(serving.accelerator !== undefined),
+        file: serving.accelerator ? RUNTIME_FILES.gpuDockerfile : RUNTIME_FILES.cpuDockerfile,
         platform: Platform.LINUX_AMD64,
         exclude: ['node_modules', 'test', 'bench', '**/*.md'],
       });

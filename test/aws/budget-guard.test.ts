@@ -42,7 +42,7 @@ describe('BudgetGuard defaults', () => {
     expect(setup().template().toJSON()).toMatchSnapshot();
   });
 
-  test('the handler is bundled offline with esbuild into one file, the AWS SDK left to the runtime', () => {
+  test('the handler ships pre-bundled (dist/handlers) as one file, the AWS SDK left to the runtime', () => {
     const { stack } = setup();
     const assembly = (stack.node.root as cdk.App).synth();
     const assets = JSON.parse(readFileSync(join(assembly.directory, 'Test.assets.json'), 'utf8'));
