@@ -8,6 +8,19 @@
 
 export const DEFAULT_PORT = 8080;
 
+/**
+ * Port of the Open Inference Protocol's gRPC service (`inference.GRPCInferenceService`), HTTP/2 without TLS
+ * (h2c). Kubernetes Services and KServe expose it with `appProtocol: GRPC_APP_PROTOCOL`; SageMaker forwards
+ * HTTP/1.1 only and cannot reach it.
+ */
+export const DEFAULT_GRPC_PORT = 8081;
+
+/** Kubernetes `appProtocol` of the gRPC port: cleartext HTTP/2 (KEP-3726 standard application protocol). */
+export const GRPC_APP_PROTOCOL = 'kubernetes.io/h2c';
+
+/** Response bodies SageMaker forwards at most (the smallest platform limit): the default response cap. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 6_291_456;
+
 /** Routes every deployment of the server answers, whatever the platform. */
 export const ROUTES = {
   live: '/v2/health/live',
@@ -85,6 +98,16 @@ export interface ServerConfig {
   readonly livenessRoute: string;
   readonly readinessRoute: string;
   readonly scoringRoute: string;
+  /** gRPC port (OIP GRPCInferenceService); 0 turns gRPC off. */
+  readonly grpcPort: number;
+  /** Longest time from a request's headers to the end of its body before 408. */
+  readonly bodyTimeoutMs: number;
+  /** Longest time to receive a request's headers before 408. */
+  readonly headerTimeoutMs: number;
+  /** Seconds after SIGTERM during which new connections and requests are still served (readiness false). */
+  readonly drainAcceptSeconds: number;
+  /** Largest response body; larger answers are refused (4xx before the run when predictable, 5xx after). */
+  readonly maxResponseBytes: number;
 }
 
 interface VarSpec<T> {
@@ -207,7 +230,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
     'execution providers tried in order; the first that loads is used',
     false,
   ),
-  warmupRuns: intVar('MODEL_SERVER_WARMUP_RUNS', 3, 0, 1000, 'inference runs on zero inputs before readiness'),
+  warmupRuns: intVar('MODEL_SERVER_WARMUP_RUNS', 3, 0, 1000, 'warm-up runs per worker before readiness (samples from warmup/*.json, else synthetic inputs)'),
   workers: intVar('MODEL_SERVER_WORKERS', 1, 1, 64, 'inference worker threads per model'),
   intraOpThreads: intVar('MODEL_SERVER_INTRA_OP_THREADS', 0, 0, 256, 'onnxruntime intra-op threads; 0 lets onnxruntime choose'),
   allowNonFinite: boolVar('MODEL_SERVER_ALLOW_NON_FINITE', false, 'accept NaN and Infinity in float inputs'),
@@ -227,6 +250,11 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   livenessRoute: stringVar('MODEL_SERVER_LIVENESS_ROUTE', ROUTES.live, ROUTE_PATTERN, 'an absolute URL path', 'extra liveness route (Azure ML)'),
   readinessRoute: stringVar('MODEL_SERVER_READINESS_ROUTE', ROUTES.ready, ROUTE_PATTERN, 'an absolute URL path', 'extra readiness route (Azure ML)'),
   scoringRoute: stringVar('MODEL_SERVER_SCORING_ROUTE', '/score', ROUTE_PATTERN, 'an absolute URL path', 'scoring route (Azure ML)'),
+  grpcPort: intVar('MODEL_SERVER_GRPC_PORT', DEFAULT_GRPC_PORT, 0, 65535, 'OIP gRPC port (cleartext HTTP/2); 0 turns gRPC off'),
+  bodyTimeoutMs: intVar('MODEL_SERVER_BODY_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time to receive a request body after its headers; slower clients get 408'),
+  headerTimeoutMs: intVar('MODEL_SERVER_HEADER_TIMEOUT_MS', 30_000, 1000, 600_000, 'longest time to receive request headers; slower clients get 408'),
+  drainAcceptSeconds: intVar('MODEL_SERVER_DRAIN_ACCEPT_SECONDS', 5, 0, 3600, 'seconds after SIGTERM that new requests are still served (readiness already false); must be below MODEL_SERVER_DRAIN_SECONDS'),
+  maxResponseBytes: intVar('MODEL_SERVER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 1_073_741_824, 'largest response body; bigger answers are refused with a reason'),
 };
 
 export interface ContractProblem {

@@ -13,6 +13,8 @@ await build({
   target: 'node20',
   format: 'cjs',
   external: ['onnxruntime-node'],
+  // The gRPC service's .proto travels inside the bundle: the image copies only dist/.
+  loader: { '.proto': 'text' },
   sourcemap: true,
   legalComments: 'none',
   // dist/main.js is the package's `model-server` bin; node ignores the line in the worker.

@@ -5,8 +5,9 @@ module.exports = {
   testEnvironment: 'node',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json', 'proto'],
   // light-my-request (fastify.inject) requires `cookie`, which ships ESM only: let swc turn it into CommonJS.
-  transform: { '^.+\\.[tj]s$': swc },
+  transform: { '^.+\\.[tj]s$': swc, '^.+\\.proto$': '<rootDir>/test/text-transform.js' },
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   testTimeout: 60000,

@@ -94,6 +94,16 @@ export function resolveOptions(
   }
   let port = listenPort(config, env);
   if (flags.port !== undefined) port = portFrom('--port', flags.port);
+  if (config.drainAcceptSeconds >= config.drainSeconds) {
+    throw new ConfigurationError(
+      `${SERVER_ENV.drainAcceptSeconds.name}=${config.drainAcceptSeconds} must be below ${SERVER_ENV.drainSeconds.name}=${config.drainSeconds}: requests accepted during the window need time to finish before the deadline`,
+    );
+  }
+  if (config.grpcPort === port) {
+    throw new ConfigurationError(
+      `${SERVER_ENV.grpcPort.name}=${config.grpcPort} is also the HTTP port; choose another gRPC port or 0 to turn gRPC off`,
+    );
+  }
 
   let source: ModelSource;
   const storage = env[PLATFORM_ENV.vertexStorageUri];

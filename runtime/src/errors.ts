@@ -9,6 +9,8 @@ export const Unauthorized = createError<[string]>('MS_UNAUTHORIZED', '%s', 401);
 export const NotFound = createError<[string]>('MS_NOT_FOUND', '%s', 404);
 export const RateLimited = createError<[string]>('MS_RATE_LIMITED', '%s', 429);
 export const InferenceFailed = createError<[string]>('MS_INFERENCE_FAILED', '%s', 500);
+/** The answer became larger than MODEL_SERVER_MAX_RESPONSE_BYTES only once the model had run. */
+export const ResponseTooLarge = createError<[string]>('MS_RESPONSE_TOO_LARGE', '%s', 500);
 export const NotReady = createError<[string]>('MS_NOT_READY', '%s', 503);
 export const QueueFull = createError<[string]>('MS_QUEUE_FULL', '%s', 503);
 export const Draining = createError<[string]>('MS_DRAINING', '%s', 503);

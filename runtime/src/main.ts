@@ -1,6 +1,7 @@
 /**
- * Entry point of the image: `node dist/main.js serve ...` (and `healthcheck`, the image's HEALTHCHECK). Only reads configuration, builds the server and
- * listens; SIGTERM drains within MODEL_SERVER_DRAIN_SECONDS and exits 0.
+ * Entry point of the image: `node dist/main.js serve ...` (and `healthcheck`, the image's HEALTHCHECK). Only
+ * reads configuration, builds the server and listens (HTTP, and gRPC unless MODEL_SERVER_GRPC_PORT=0);
+ * SIGTERM drains within MODEL_SERVER_DRAIN_SECONDS and exits 0.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,31 +46,62 @@ async function main(): Promise<void> {
     vertexPredictRoute: options.vertexPredictRoute,
   });
   let stopping = false;
+  /**
+   * Shutdown timeline (README "Shutdown"): at 0 s readiness turns false and requests are still served; at
+   * MODEL_SERVER_DRAIN_ACCEPT_SECONDS the listeners close and every request that arrived is answered; then
+   * the workers end and the process exits 0. At MODEL_SERVER_DRAIN_SECONDS it exits 1.
+   */
   const drain = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal, drainSeconds: options.config.drainSeconds }, 'shutting down');
-    app.beginDrain();
+    const { drainSeconds, drainAcceptSeconds } = options.config;
+    app.log.info({ signal, drainSeconds, drainAcceptSeconds }, 'shutting down');
     const deadline = setTimeout(() => {
-      app.log.error({ drainSeconds: options.config.drainSeconds }, 'drain deadline reached; exiting with requests still in flight');
-      process.exit(1);
-    }, options.config.drainSeconds * 1000);
+      app.log.error({ drainSeconds }, 'drain deadline reached; exiting with requests still in flight');
+      exitAtDeadline(app.inNativeCall);
+    }, drainSeconds * 1000);
     deadline.unref();
-    app.close().then(
+    app.shutdown(drainAcceptSeconds * 1000).then(
       () => {
         app.log.info('drained; exiting');
-        process.exit(0);
+        process.exit(EXIT_DRAINED);
       },
       (error: unknown) => {
         app.log.error({ err: error }, 'error while closing');
-        process.exit(1);
+        exitAtDeadline(app.inNativeCall);
       },
     );
   };
   process.on('SIGTERM', () => drain('SIGTERM'));
   process.on('SIGINT', () => drain('SIGINT'));
-  await app.listen({ host: '0.0.0.0', port: options.port });
+  try {
+    await app.listen({ host: '0.0.0.0', port: options.port });
+    if (options.config.grpcPort > 0) {
+      const grpcPort = await app.listenGrpc(options.config.grpcPort);
+      app.log.info({ port: grpcPort }, 'gRPC (inference.GRPCInferenceService) listening');
+    }
+  } catch (error) {
+    // Workers may be loading a model: stop them between native calls before exiting.
+    process.stderr.write(`model-server: ${error instanceof Error ? error.message : String(error)}\n`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
   app.log.info({ models: models.map((m) => `${m.name}/${m.version}`) }, 'loading models');
+}
+
+const EXIT_DRAINED = 0;
+const EXIT_DEADLINE = 1;
+
+/**
+ * Exit at the drain deadline. Exiting stops the worker threads, and a worker stopped inside onnxruntime
+ * aborts the process (SIGABRT, a core dump, a crash report). When a native call is still running, the
+ * server ends itself with SIGKILL instead (status 137), as the platform would moments later.
+ */
+function exitAtDeadline(inNativeCall: boolean): void {
+  if (!inNativeCall) process.exit(EXIT_DEADLINE);
+  process.stdout.write(`${JSON.stringify({ level: 50, time: Date.now(), msg: 'an onnxruntime call is still running and cannot be interrupted; ending with SIGKILL' })}\n`, () => {
+    process.kill(process.pid, 'SIGKILL');
+  });
 }
 
 if (process.argv[2] === 'healthcheck') {

@@ -1,20 +1,20 @@
 /**
- * One served model version: its worker threads, its dynamic batching queue, warm-up, golden self-check and
- * signature check.
+ * The lifecycle of one served model version: load (worker pool), signature check, warm-up, golden
+ * self-check, state, and shutdown. Requests go through its scheduler (scheduler.ts).
  */
-import { Worker } from 'node:worker_threads';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSignature, ServerConfig, TensorSpec } from '../../lib/contract';
-import { Draining, InferenceFailed, NotReady, QueueFull, TimedOut, withRetryAfter } from './errors';
+import { NotReady } from './errors';
 import type { ServerMetrics } from './metrics';
+import { BatchScheduler, redact } from './scheduler';
 import {
-  allocate, checkDatatype, checkShape, concatRows, elementCount, fromHalfBits, fromJsonTensor, OIP_FROM_ORT, sliceRows,
-  toJsonValues, type HostTensor,
+  allocate, checkDatatype, checkShape, elementCount, fromHalfBits, fromJsonTensor, OIP_FROM_ORT, toJsonValues, type HostTensor,
 } from './tensor';
-import type { LoadResult, RunResult, ValueInfo, WorkerReply, WorkerRequest } from './worker-protocol';
+import { WorkerPool } from './worker-pool';
+import type { ValueInfo } from './worker-protocol';
 
 export interface ModelLocation {
   readonly name: string;
@@ -33,111 +33,11 @@ export interface ModelRuntimeOptions {
   readonly log: FastifyBaseLogger;
   /** Signature the constructs saw at synth time (MODEL_SERVER_MODEL_SIGNATURE); empty: no check. */
   readonly expectedSignature: string;
+  /** Whether request bodies are still being received (the scheduler may hold a partial batch for them). */
+  readonly receiving?: () => boolean;
 }
 
 type Outputs = Record<string, HostTensor>;
-
-interface Pending {
-  readonly inputs: Outputs;
-  readonly rows: number;
-  readonly enqueuedAt: number;
-  readonly resolve: (outputs: Outputs) => void;
-  readonly reject: (error: Error) => void;
-  timer?: NodeJS.Timeout;
-  settled: boolean;
-}
-
-class WorkerHandle {
-  readonly worker: Worker;
-  busy = false;
-  dead = false;
-  /** The load or run under way: terminating a worker inside native onnxruntime code aborts the process. */
-  private current = new Set<Promise<unknown>>();
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
-  private loading?: { resolve: (r: LoadResult) => void; reject: (e: Error) => void };
-
-  constructor(path: string, onExit: (code: number) => void) {
-    this.worker = new Worker(path);
-    // The HTTP server keeps the process alive; a worker alone must not (a failed start should still exit).
-    this.worker.unref();
-    this.worker.on('message', (msg: WorkerReply) => this.receive(msg));
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => {
-      this.dead = true;
-      this.failAll(new Error(`inference worker exited with code ${code}`));
-      onExit(code);
-    });
-  }
-
-  private receive(msg: WorkerReply): void {
-    if (msg.type === 'loaded') {
-      this.loading?.resolve(msg);
-      this.loading = undefined;
-    } else if (msg.type === 'result') {
-      this.pending.get(msg.id)?.resolve(msg);
-      this.pending.delete(msg.id);
-    } else if (msg.id === undefined) {
-      this.loading?.reject(new Error(msg.message));
-      this.loading = undefined;
-    } else {
-      this.pending.get(msg.id)?.reject(new Error(msg.message));
-      this.pending.delete(msg.id);
-    }
-  }
-
-  private failAll(error: Error): void {
-    this.loading?.reject(error);
-    this.loading = undefined;
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  private post(msg: WorkerRequest): void {
-    this.worker.postMessage(msg);
-  }
-
-  private track<T>(p: Promise<T>): Promise<T> {
-    const settled = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.current.add(settled);
-    void settled.then(() => this.current.delete(settled));
-    return p;
-  }
-
-  load(modelPath: string, providers: readonly string[], intraOpThreads: number): Promise<LoadResult> {
-    return this.track(
-      new Promise((resolve, reject) => {
-        this.loading = { resolve, reject };
-        this.post({ type: 'load', modelPath, providers, intraOpThreads });
-      }),
-    );
-  }
-
-  run(feeds: Outputs): Promise<RunResult> {
-    const id = this.nextId++;
-    return this.track(
-      new Promise((resolve, reject) => {
-        if (this.dead) return reject(new Error('inference worker is not running'));
-        this.pending.set(id, { resolve, reject });
-        this.post({ type: 'run', id, feeds });
-      }),
-    );
-  }
-
-  /** Waits for the native call under way (at most `graceMs`), then stops the thread. */
-  async terminate(graceMs: number): Promise<void> {
-    if (this.current.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(this.current), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
-      clearTimeout(timer);
-    }
-    this.dead = true;
-    await this.worker.terminate();
-  }
-}
 
 function toSpec(v: ValueInfo, kind: 'input' | 'output'): TensorSpec {
   const datatype = OIP_FROM_ORT[v.type];
@@ -184,13 +84,35 @@ export class ModelRuntime {
   inputs: readonly TensorSpec[] = [];
   outputs: readonly TensorSpec[] = [];
   batchable = false;
-  private workers: WorkerHandle[] = [];
-  private readonly queue: Pending[] = [];
-  private flushTimer?: NodeJS.Timeout;
+  /** Why the model stopped batching after an execution's outputs did not split by rows; empty otherwise. */
+  unbatchableReason = '';
+  readonly pool: WorkerPool;
+  readonly scheduler: BatchScheduler;
   private readonly classLabels = new Map<string, Set<string>>();
   private closing = false;
+  private respawns = 0;
 
-  constructor(readonly location: ModelLocation, private readonly options: ModelRuntimeOptions) {}
+  constructor(readonly location: ModelLocation, private readonly options: ModelRuntimeOptions) {
+    this.pool = new WorkerPool(options.workerPath, (_handle, code) => this.workerExited(code));
+    this.scheduler = new BatchScheduler({
+      name: location.name,
+      version: location.version,
+      config: options.config,
+      metrics: options.metrics,
+      log: options.log,
+      pool: this.pool,
+      batchable: () => this.batchable,
+      markUnbatchable: (reason) => {
+        if (!this.batchable) return;
+        this.batchable = false;
+        this.unbatchableReason = reason;
+        options.log.warn({ model: this.name, version: this.version, reason }, 'dynamic batching turned off for this model');
+      },
+      provider: () => this.provider,
+      observe: (outputs) => this.countClasses(outputs),
+      receiving: options.receiving ?? (() => false),
+    });
+  }
 
   get name(): string {
     return this.location.name;
@@ -204,15 +126,22 @@ export class ModelRuntime {
     return { model: this.name, version: this.version };
   }
 
+  /** Whether an onnxruntime call may be running now (exiting the process then would abort it). */
+  get inNativeCall(): boolean {
+    return this.pool.inNativeCall;
+  }
+
   /** Loads, checks and warms the model; never throws (a failure leaves the model UNAVAILABLE with a reason). */
   async load(): Promise<void> {
     const { log, metrics } = this.options;
     const started = performance.now();
     try {
       await this.loadWorkers();
-      if (this.closing) return;
+      if (this.closing) throw new Error('the server is shutting down');
       await this.warmUp();
+      if (this.closing) throw new Error('the server is shutting down');
       await this.selfCheck();
+      if (this.closing) throw new Error('the server is shutting down');
       this.state = 'READY';
       log.info(
         { model: this.name, version: this.version, provider: this.provider, batchable: this.batchable, loadMs: Math.round(performance.now() - started) },
@@ -221,14 +150,15 @@ export class ModelRuntime {
     } catch (error) {
       this.state = 'UNAVAILABLE';
       this.reason = error instanceof Error ? error.message : String(error);
-      log.error({ model: this.name, version: this.version, reason: this.reason }, 'model unavailable');
+      if (this.closing) log.info({ model: this.name, version: this.version }, 'model loading stopped: the server is shutting down');
+      else log.error({ model: this.name, version: this.version, reason: this.reason }, 'model unavailable');
     }
     metrics.modelReady.set({ ...this.labels, provider: this.provider || 'none' }, this.state === 'READY' ? 1 : 0);
   }
 
   private async loadWorkers(): Promise<void> {
     const { config, log, metrics } = this.options;
-    const first = this.spawn();
+    const first = this.pool.spawn();
     const loaded = await first.load(this.location.modelPath, config.executionProviders, config.intraOpThreads);
     this.provider = loaded.provider;
     this.attempts = loaded.attempts;
@@ -237,7 +167,7 @@ export class ModelRuntime {
     }
     log.info({ model: this.name, version: this.version, provider: loaded.provider, requested: config.executionProviders.join(',') }, 'execution provider in use');
     metrics.providerInfo.set({ ...this.labels, provider: loaded.provider, requested: config.executionProviders.join(',') }, 1);
-    for (let i = 1; i < config.workers; i++) await this.spawn().load(this.location.modelPath, [loaded.provider], config.intraOpThreads);
+    for (let i = 1; i < config.workers && !this.closing; i++) await this.pool.spawn().load(this.location.modelPath, [loaded.provider], config.intraOpThreads);
     this.inputs = loaded.inputs.map((v) => toSpec(v, 'input'));
     this.outputs = loaded.outputs.map((v) => toSpec(v, 'output'));
     if (this.options.expectedSignature !== '') {
@@ -258,19 +188,10 @@ export class ModelRuntime {
       this.outputs.every((t) => t.shape.length > 0 && t.shape[0]! < 0);
   }
 
-  private spawn(): WorkerHandle {
-    const handle: WorkerHandle = new WorkerHandle(this.options.workerPath, (code) => this.workerExited(handle, code));
-    this.workers.push(handle);
-    return handle;
-  }
-
-  private respawns = 0;
-
   /** A worker that dies while serving is replaced (its in-flight batch already failed with 500). */
-  private workerExited(handle: WorkerHandle, code: number): void {
+  private workerExited(code: number): void {
     if (this.closing) return;
     const { log, metrics, config } = this.options;
-    this.workers = this.workers.filter((w) => w !== handle);
     if (this.state !== 'READY' || this.respawns >= MAX_RESPAWNS) {
       this.state = 'UNAVAILABLE';
       this.reason = `inference worker exited with code ${code}${this.respawns >= MAX_RESPAWNS ? ` (after ${MAX_RESPAWNS} restarts)` : ''}`;
@@ -280,14 +201,15 @@ export class ModelRuntime {
     }
     this.respawns++;
     log.error({ model: this.name, version: this.version, code, restart: this.respawns }, 'inference worker exited; starting a new one');
-    const fresh = this.spawn();
+    const fresh = this.pool.spawn();
     fresh.busy = true;
     fresh.load(this.location.modelPath, [this.provider], config.intraOpThreads).then(
       () => {
         fresh.busy = false;
-        this.pump();
+        this.scheduler.pump();
       },
       (error: Error) => {
+        if (this.closing) return;
         this.state = 'UNAVAILABLE';
         this.reason = `inference worker exited and a new one failed to load: ${error.message}`;
         log.error({ model: this.name, version: this.version, reason: this.reason }, 'model unavailable');
@@ -296,17 +218,83 @@ export class ModelRuntime {
     );
   }
 
+  /** Inputs read from `<version>/warmup/*.json` (`{"inputs": [OIP tensors]}`), as Triton's model_warmup. */
+  private warmupSamples(): { file: string; feeds: Outputs }[] | undefined {
+    const dir = join(dirname(this.location.goldenDir), 'warmup');
+    if (!existsSync(dir)) return undefined;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    if (files.length === 0) return undefined;
+    return files.map((file) => {
+      const where = `warm-up sample ${join('warmup', file)}`;
+      let doc: { inputs?: unknown };
+      try {
+        doc = JSON.parse(readFileSync(join(dir, file), 'utf8')) as typeof doc;
+      } catch (error) {
+        throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+      }
+      if (!Array.isArray(doc.inputs)) throw new Error(`${where}: needs an "inputs" array of OIP tensors`);
+      try {
+        return { file, feeds: this.feedsFrom(doc.inputs as RawTensor[]) };
+      } catch (error) {
+        throw new Error(`${where}: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private feedsFrom(raws: readonly RawTensor[]): Outputs {
+    const feeds: Outputs = {};
+    for (const raw of raws) {
+      const spec = this.inputs.find((t) => t.name === raw.name);
+      if (!spec) throw new Error(`unknown input '${raw.name}'`);
+      checkDatatype(raw.name, raw.datatype, spec);
+      const shape = checkShape(raw.name, raw.shape, spec);
+      feeds[raw.name] = fromJsonTensor(raw.name, raw.datatype, shape, raw.data, { allowNonFinite: true });
+    }
+    for (const spec of this.inputs) if (!feeds[spec.name]) throw new Error(`missing input '${spec.name}'`);
+    return feeds;
+  }
+
+  /**
+   * Warm-up proves latency, not correctness: samples from the model folder must run (they are the user's
+   * own inputs), but a failure on synthetic inputs is only a warning: a model may divide by an input or use
+   * one as a shape, which no synthetic value can guess. Golden samples remain the correctness gate.
+   */
   private async warmUp(): Promise<void> {
     const runs = this.options.config.warmupRuns;
     if (runs === 0) return;
-    const feeds: Outputs = {};
-    for (const t of this.inputs) {
-      const shape = t.shape.map((d) => (d < 0 ? 1 : d));
-      feeds[t.name] = { datatype: t.datatype, shape, data: allocate(t.datatype, elementCount(shape)) };
+    const samples = this.warmupSamples();
+    const { log } = this.options;
+    if (samples) {
+      for (const w of this.pool.all) {
+        for (let i = 0; i < Math.max(runs, samples.length) && !this.closing; i++) {
+          const sample = samples[i % samples.length]!;
+          try {
+            await w.run(sample.feeds);
+          } catch (error) {
+            if (this.closing) return;
+            throw new Error(`warm-up sample ${join('warmup', sample.file)} failed: ${(error as Error).message}`);
+          }
+        }
+      }
+      this.scheduler.markProven();
+      return;
     }
-    for (const w of this.workers) {
-      for (let i = 0; i < runs; i++) await w.run(feeds);
+    const feeds = syntheticInputs(this.inputs);
+    for (const w of this.pool.all) {
+      for (let i = 0; i < runs && !this.closing; i++) {
+        try {
+          await w.run(feeds);
+        } catch (error) {
+          if (this.closing) return;
+          log.warn(
+            { model: this.name, version: this.version, error: redact((error as Error).message) },
+            'warm-up on synthetic inputs failed; the model stays available (add warmup/*.json samples to warm it up with real inputs)',
+          );
+          return;
+        }
+      }
     }
+    this.scheduler.markProven();
   }
 
   /**
@@ -319,6 +307,7 @@ export class ModelRuntime {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     const tolerance = this.options.config.goldenTolerance;
     for (const file of files) {
+      if (this.closing) return;
       const where = `golden self-check ${join('golden', file)}`;
       let doc: { inputs?: unknown; outputs?: unknown };
       try {
@@ -327,19 +316,13 @@ export class ModelRuntime {
         throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
       }
       if (!Array.isArray(doc.inputs) || !Array.isArray(doc.outputs)) throw new Error(`${where}: needs "inputs" and "outputs" arrays`);
-      const feeds: Outputs = {};
+      let feeds: Outputs;
       try {
-        for (const raw of doc.inputs as { name: string; datatype: string; shape: number[]; data: unknown }[]) {
-          const spec = this.inputs.find((t) => t.name === raw.name);
-          if (!spec) throw new Error(`unknown input '${raw.name}'`);
-          checkDatatype(raw.name, raw.datatype, spec);
-          const shape = checkShape(raw.name, raw.shape, spec);
-          feeds[raw.name] = fromJsonTensor(raw.name, raw.datatype, shape, raw.data, { allowNonFinite: true });
-        }
+        feeds = this.feedsFrom(doc.inputs as RawTensor[]);
       } catch (error) {
         throw new Error(`${where}: ${(error as Error).message}`);
       }
-      const result = await this.workers[0]!.run(feeds);
+      const result = await this.pool.all[0]!.run(feeds);
       for (const want of doc.outputs as { name: string; data: unknown; shape?: number[] }[]) {
         const got = result.outputs[want.name];
         if (!got) throw new Error(`${where}: the model has no output '${want.name}'`);
@@ -352,7 +335,7 @@ export class ModelRuntime {
           throw new Error(`${where}: output '${want.name}' has ${actual.length} elements, expected ${expected.length}`);
         }
         for (let i = 0; i < actual.length; i++) {
-          const a = actual[i];
+          const a = typeof actual[i] === 'bigint' ? Number(actual[i]) : actual[i];
           const e = expected[i];
           const ok = typeof a === 'number' && typeof e === 'number' ? Math.abs(a - e) <= tolerance || (Number.isNaN(a) && Number.isNaN(e)) : a === e;
           if (!ok) {
@@ -362,6 +345,7 @@ export class ModelRuntime {
           }
         }
       }
+      this.scheduler.markProven();
       this.options.log.info({ model: this.name, version: this.version, file }, 'golden self-check passed');
     }
   }
@@ -371,130 +355,7 @@ export class ModelRuntime {
     if (this.state !== 'READY') {
       throw new NotReady(`model '${this.name}' version ${this.version} is not ready (${this.state}${this.reason ? `: ${this.reason}` : ''})`);
     }
-    const { config, metrics } = this.options;
-    if (this.queue.length >= config.maxQueueSize) {
-      metrics.failures.inc({ ...this.labels, reason: 'queue_full' });
-      throw withRetryAfter(
-        new QueueFull(`model '${this.name}' version ${this.version}: queue is full (${config.maxQueueSize} requests waiting, MODEL_SERVER_MAX_QUEUE_SIZE); retry later`),
-        1,
-      );
-    }
-    return new Promise<Outputs>((resolve, reject) => {
-      const pending: Pending = { inputs, rows, enqueuedAt: performance.now(), resolve, reject, settled: false };
-      pending.timer = setTimeout(() => this.expire(pending), config.requestTimeoutMs);
-      this.queue.push(pending);
-      metrics.queueDepth.set(this.labels, this.queue.length);
-      this.pump();
-    });
-  }
-
-  private expire(p: Pending): void {
-    if (p.settled) return;
-    p.settled = true;
-    const i = this.queue.indexOf(p);
-    if (i >= 0) {
-      this.queue.splice(i, 1);
-      this.options.metrics.queueDepth.set(this.labels, this.queue.length);
-    }
-    this.options.metrics.failures.inc({ ...this.labels, reason: 'timeout' });
-    p.reject(
-      new TimedOut(`model '${this.name}' version ${this.version}: no answer within ${this.options.config.requestTimeoutMs} ms (MODEL_SERVER_REQUEST_TIMEOUT_MS)`),
-    );
-  }
-
-  private settle(p: Pending, outcome: Outputs | Error): void {
-    if (p.settled) return;
-    p.settled = true;
-    clearTimeout(p.timer);
-    if (outcome instanceof Error) p.reject(outcome);
-    else p.resolve(outcome);
-  }
-
-  private pump(): void {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    const { maxBatchSize, maxQueueDelayMs } = this.options.config;
-    while (this.queue.length > 0) {
-      const worker = this.workers.find((w) => !w.busy && !w.dead);
-      if (!worker) return;
-      let batch: Pending[];
-      if (!this.batchable) {
-        batch = [this.queue.shift()!];
-      } else {
-        const head = this.queue[0]!;
-        batch = [head];
-        let rows = head.rows;
-        for (let i = 1; i < this.queue.length && rows < maxBatchSize; i++) {
-          const c = this.queue[i]!;
-          if (rows + c.rows <= maxBatchSize && sameTrailingShapes(head.inputs, c.inputs)) {
-            batch.push(c);
-            rows += c.rows;
-          }
-        }
-        const waitLeft = head.enqueuedAt + maxQueueDelayMs - performance.now();
-        if (rows < maxBatchSize && waitLeft > 0) {
-          this.flushTimer = setTimeout(() => {
-            this.flushTimer = undefined;
-            this.pump();
-          }, Math.ceil(waitLeft));
-          return;
-        }
-        const taken = new Set(batch);
-        for (let i = this.queue.length - 1; i >= 0; i--) if (taken.has(this.queue[i]!)) this.queue.splice(i, 1);
-      }
-      this.options.metrics.queueDepth.set(this.labels, this.queue.length);
-      this.execute(worker, batch);
-    }
-  }
-
-  private execute(worker: WorkerHandle, batch: Pending[]): void {
-    const { metrics } = this.options;
-    worker.busy = true;
-    const start = performance.now();
-    for (const p of batch) metrics.queueDuration.observe(this.labels, (start - p.enqueuedAt) / 1000);
-    let feeds: Outputs;
-    if (batch.length === 1) {
-      feeds = batch[0]!.inputs;
-    } else {
-      feeds = {};
-      for (const name of Object.keys(batch[0]!.inputs)) feeds[name] = concatRows(batch.map((p) => p.inputs[name]!));
-    }
-    const rows = this.batchable ? batch.reduce((n, p) => n + p.rows, 0) : 1;
-    worker
-      .run(feeds)
-      .then(
-        (result) => {
-          metrics.execCount.inc(this.labels);
-          metrics.inferenceCount.inc(this.labels, rows);
-          metrics.batchSize.observe(this.labels, rows);
-          metrics.inferenceDuration.observe({ ...this.labels, provider: this.provider }, result.computeMs / 1000);
-          this.countClasses(result.outputs);
-          if (batch.length === 1) {
-            this.settle(batch[0]!, result.outputs);
-            return;
-          }
-          let offset = 0;
-          for (const p of batch) {
-            const mine: Outputs = {};
-            for (const [name, t] of Object.entries(result.outputs)) {
-              mine[name] = t.shape[0] === rows ? sliceRows(t, offset, offset + p.rows) : t;
-            }
-            offset += p.rows;
-            this.settle(p, mine);
-          }
-        },
-        (error: Error) => {
-          metrics.failures.inc({ ...this.labels, reason: 'runtime' }, batch.length);
-          this.options.log.error({ model: this.name, version: this.version, error: error.message }, 'inference failed');
-          for (const p of batch) this.settle(p, new InferenceFailed(`model '${this.name}' version ${this.version}: inference failed: ${error.message}`));
-        },
-      )
-      .finally(() => {
-        worker.busy = false;
-        this.pump();
-      });
+    return this.scheduler.enqueue({ inputs, rows });
   }
 
   /** Feeds the predicted-class counter, the cheapest signal that a model's output distribution drifted. */
@@ -537,20 +398,39 @@ export class ModelRuntime {
     }
   }
 
-  /** Stops the workers once their current native call returns (bounded by the drain time). */
-  async close(graceMs = this.options.config.drainSeconds * 1000): Promise<void> {
+  /**
+   * Finishes every queued and running request, then lets each worker end itself once its native call has
+   * returned. During loading, the load stops after the native call under way.
+   */
+  async close(): Promise<void> {
     this.closing = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    for (const p of this.queue.splice(0)) this.settle(p, new Draining(`model '${this.name}' is shutting down`));
-    await Promise.all(this.workers.map((w) => w.terminate(graceMs)));
+    await this.scheduler.idle();
+    await this.pool.stop();
   }
 }
 
-function sameTrailingShapes(a: Outputs, b: Outputs): boolean {
-  for (const [name, t] of Object.entries(a)) {
-    const u = b[name];
-    if (!u || u.shape.length !== t.shape.length) return false;
-    for (let i = 1; i < t.shape.length; i++) if (t.shape[i] !== u.shape[i]) return false;
+interface RawTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: unknown;
+}
+
+/**
+ * Synthetic warm-up inputs: ones rather than zeros (a zero divisor, step, scale or target shape fails
+ * models that serve real inputs well), dynamic dimensions as 1.
+ */
+export function syntheticInputs(inputs: readonly TensorSpec[]): Outputs {
+  const feeds: Outputs = {};
+  for (const t of inputs) {
+    const shape = t.shape.map((d) => (d < 0 ? 1 : d));
+    const count = elementCount(shape);
+    const data = allocate(t.datatype, count);
+    if (Array.isArray(data)) data.fill('a');
+    else if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(1n);
+    else if (t.datatype === 'FP16') (data as Uint16Array).fill(0x3c00);
+    else (data as Float32Array).fill(1);
+    feeds[t.name] = { datatype: t.datatype, shape, data };
   }
-  return true;
+  return feeds;
 }

@@ -5,8 +5,8 @@
 import type { TensorSpec } from '../../lib/contract';
 import { BadInput } from './errors';
 import {
-  checkDatatype, checkShape, formatShape, fromBinaryTensor, fromJsonTensor, fromJsonValues, nest, toBinary, toJsonValues,
-  type DecodeOptions, type HostTensor,
+  bytesToText, checkDatatype, checkShape, flattenStrict, formatShape, fromBinaryTensor, fromJsonTensor, fromJsonValues, nest, toBinary,
+  toJsonValues, type DecodeOptions, type HostTensor,
 } from './tensor';
 
 export interface ModelView {
@@ -39,7 +39,7 @@ export function isOipBody(body: unknown): boolean {
   return isObject(body) && Array.isArray(body.inputs) && body.inputs.length > 0 && body.inputs.every((t) => isObject(t) && 'name' in t);
 }
 
-function requireAllInputs(model: ModelView, inputs: Record<string, HostTensor>): number {
+export function requireAllInputs(model: ModelView, inputs: Record<string, HostTensor>): number {
   for (const spec of model.inputs) {
     if (!inputs[spec.name]) throw new BadInput(`missing input '${spec.name}' (${spec.datatype} ${formatShape(spec.shape)})`);
   }
@@ -95,8 +95,11 @@ export function decodeOipRequest(body: unknown, binary: Buffer | null, model: Mo
   let outputs: { name: string; binary: boolean }[] | undefined;
   if (body.outputs !== undefined) {
     if (!Array.isArray(body.outputs)) throw new BadInput('"outputs" must be an array');
+    const seen = new Set<string>();
     outputs = body.outputs.map((o, i) => {
       if (!isObject(o) || typeof o.name !== 'string') throw new BadInput(`outputs[${i}] must be an object with a "name"`);
+      if (seen.has(o.name)) throw new BadInput(`output '${o.name}' is asked for twice; name each output at most once`);
+      seen.add(o.name);
       if (!model.outputs.some((t) => t.name === o.name)) {
         throw new BadInput(`unknown output '${o.name}'; model '${model.name}' has outputs: ${model.outputs.map((t) => t.name).join(', ')}`);
       }
@@ -153,15 +156,14 @@ function shapeOf(value: unknown): number[] {
   return shape;
 }
 
-function tensorFromNested(model: ModelView, spec: TensorSpec, value: unknown, options: DecodeOptions): HostTensor {
+function tensorFromNested(spec: TensorSpec, value: unknown, options: DecodeOptions): HostTensor {
   const shape = shapeOf(value);
   const checked = checkShape(spec.name, shape, spec);
-  const flat = Array.isArray(value) ? (value as unknown[]).flat(Infinity) : [value];
-  if (flat.length !== checked.reduce((n, d) => n * d, 1)) {
-    throw new BadInput(`input '${spec.name}': nested lists are ragged; every row must have shape ${formatShape(checked.slice(1))}`);
-  }
-  void model;
-  const values = spec.datatype === 'BYTES' ? flat.map((x) => (isObject(x) && typeof x.b64 === 'string' ? Buffer.from(x.b64, 'base64').toString('utf8') : x)) : flat;
+  const flat = Array.isArray(value) && checked.length > 0 ? flattenStrict(spec.name, value, checked) : [value];
+  const values =
+    spec.datatype === 'BYTES'
+      ? flat.map((x, i) => (isObject(x) && typeof x.b64 === 'string' ? bytesToText(spec.name, i, Buffer.from(x.b64, 'base64')) : x))
+      : flat;
   return { datatype: spec.datatype, shape: checked, data: fromJsonValues(spec.name, spec.datatype, values, options) };
 }
 
@@ -169,23 +171,23 @@ function tensorFromNested(model: ModelView, spec: TensorSpec, value: unknown, op
 export function decodeInstances(body: Record<string, unknown>, model: ModelView, options: DecodeOptions): DecodedRequest {
   const instances = body.instances;
   if (!Array.isArray(instances) || instances.length === 0) throw new BadInput('"instances" must be a non-empty array');
-  const columns: Record<string, unknown[]> = {};
-  for (const spec of model.inputs) columns[spec.name] = [];
+  // A Map, not an object: keys such as "toString" or "__proto__" must not find inherited members.
+  const columns = new Map<string, unknown[]>(model.inputs.map((spec) => [spec.name, []]));
   const single = model.inputs.length === 1 ? model.inputs[0]! : undefined;
   instances.forEach((inst, i) => {
     if (isObject(inst) && !(single && 'b64' in inst && single.datatype === 'BYTES')) {
-      for (const key of Object.keys(inst)) if (!(key in columns)) unknownInput(model, key);
+      for (const key of Object.keys(inst)) if (!columns.has(key)) unknownInput(model, key);
       for (const spec of model.inputs) {
-        if (!(spec.name in inst)) throw new BadInput(`instances[${i}] has no input '${spec.name}'`);
-        columns[spec.name]!.push(inst[spec.name]);
+        if (!Object.prototype.hasOwnProperty.call(inst, spec.name)) throw new BadInput(`instances[${i}] has no input '${spec.name}'`);
+        columns.get(spec.name)!.push(inst[spec.name]);
       }
     } else {
       if (!single) throw new BadInput(`instances[${i}] must be an object keyed by input name (the model has ${model.inputs.length} inputs)`);
-      columns[single.name]!.push(inst);
+      columns.get(single.name)!.push(inst);
     }
   });
   const inputs: Record<string, HostTensor> = {};
-  for (const spec of model.inputs) inputs[spec.name] = tensorFromNested(model, spec, columns[spec.name], options);
+  for (const spec of model.inputs) inputs[spec.name] = tensorFromNested(spec, columns.get(spec.name), options);
   return { inputs, rows: requireAllInputs(model, inputs) };
 }
 
@@ -197,11 +199,11 @@ export function decodeColumns(body: Record<string, unknown>, model: ModelView, o
     for (const [name, value] of Object.entries(raw)) {
       const spec = model.inputs.find((t) => t.name === name);
       if (!spec) unknownInput(model, name);
-      inputs[name] = tensorFromNested(model, spec, value, options);
+      inputs[name] = tensorFromNested(spec, value, options);
     }
   } else {
     if (model.inputs.length !== 1) throw new BadInput(`"inputs" must be an object keyed by input name (the model has ${model.inputs.length} inputs)`);
-    inputs[model.inputs[0]!.name] = tensorFromNested(model, model.inputs[0]!, raw, options);
+    inputs[model.inputs[0]!.name] = tensorFromNested(model.inputs[0]!, raw, options);
   }
   return { inputs, rows: requireAllInputs(model, inputs) };
 }

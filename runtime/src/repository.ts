@@ -18,7 +18,7 @@ export class ModelDiscoveryError extends Error {}
 
 function subdirs(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'golden')
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'golden' && e.name !== 'warmup')
     .map((e) => e.name)
     .sort();
 }
@@ -116,7 +116,8 @@ export class ModelRepository {
   resolve(name: string, version?: string): ModelRuntime {
     const list = this.byName.get(name);
     if (!list) throw new NotFound(`unknown model '${name}'; served models: ${this.names.join(', ')}`);
-    if (version === undefined || version === '') return list[list.length - 1]!;
+    if (version === undefined) return list[list.length - 1]!;
+    if (version === '') throw new NotFound(`model '${name}': the version in the URL is empty; versions: ${list.map((m) => m.version).join(', ')}, or leave out /versions/ for the default`);
     const r = list.find((m) => m.version === version);
     if (!r) throw new NotFound(`model '${name}' has no version '${version}'; versions: ${list.map((m) => m.version).join(', ')}`);
     return r;

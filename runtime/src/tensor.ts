@@ -44,6 +44,9 @@ const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
   INT32: [-2147483648, 2147483647],
 };
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
+
 export function elementCount(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -133,19 +136,73 @@ const NON_FINITE_STRINGS: Readonly<Record<string, number>> = {
   '-Infinity': -Infinity,
 };
 
-function flatten(name: string, data: unknown): unknown[] {
+/**
+ * Flat values of `data` for a tensor of `shape`: flat, or nested exactly as the shape says (every list at
+ * depth d has shape[d] entries). Iterative and bounded by the rank, so no input can exhaust the stack, and
+ * ragged data whose total happens to match is refused.
+ */
+export function flattenStrict(name: string, data: unknown, shape: readonly number[]): unknown[] {
   if (!Array.isArray(data)) throw new BadInput(`input '${name}': data must be an array`);
+  const expected = elementCount(shape);
   if (data.length === 0 || !Array.isArray(data[0])) {
     for (const v of data) if (Array.isArray(v)) throw new BadInput(`input '${name}': data mixes nested and flat values`);
+    if (data.length !== expected) throw new BadInput(`input '${name}': shape ${formatShape(shape)} needs ${expected} elements, data has ${data.length}`);
     return data;
   }
   const out: unknown[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) for (const x of v) walk(x);
-    else out.push(v);
-  };
-  walk(data);
+  const stack: { list: unknown[]; depth: number; path: string }[] = [{ list: data, depth: 0, path: '' }];
+  // Depth-first, children pushed in reverse so values come out row-major.
+  while (stack.length > 0) {
+    const { list, depth, path } = stack.pop()!;
+    if (depth >= shape.length) {
+      throw new BadInput(`input '${name}': data${path} is nested deeper than the shape ${formatShape(shape)} allows`);
+    }
+    if (list.length !== shape[depth]) {
+      throw new BadInput(`input '${name}': data${path} has ${list.length} entries; shape ${formatShape(shape)} needs ${shape[depth]} at depth ${depth}`);
+    }
+    if (depth === shape.length - 1) {
+      for (let i = 0; i < list.length; i++) {
+        if (Array.isArray(list[i])) throw new BadInput(`input '${name}': data${path}[${i}] is nested deeper than the shape ${formatShape(shape)} allows`);
+        out.push(list[i]);
+      }
+      continue;
+    }
+    for (let i = list.length - 1; i >= 0; i--) {
+      const child = list[i];
+      if (!Array.isArray(child)) throw new BadInput(`input '${name}': data${path}[${i}] is a value where shape ${formatShape(shape)} needs a list`);
+      stack.push({ list: child, depth: depth + 1, path: `${path}[${i}]` });
+    }
+  }
   return out;
+}
+
+const NUL = String.fromCharCode(0);
+
+/**
+ * onnxruntime-node carries BYTES elements as UTF-8 strings that end at the first NUL: anything else would
+ * come back altered, so it is refused with the reason.
+ */
+export function checkBytesElement(name: string, index: number, value: string): string {
+  if (value.includes(NUL)) {
+    throw new BadInput(`input '${name}' element ${index}: BYTES values cannot contain a NUL byte (onnxruntime-node strings end there)`);
+  }
+  if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new BadInput(`input '${name}' element ${index}: BYTES value is not valid UTF-8 (onnxruntime-node carries BYTES as UTF-8 text)`);
+  }
+  return value;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes to text, refusing what would not round-trip (invalid UTF-8, NUL). */
+export function bytesToText(name: string, index: number, bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new BadInput(`input '${name}' element ${index}: BYTES value is not valid UTF-8 (onnxruntime-node carries BYTES as UTF-8 text)`);
+  }
+  return checkBytesElement(name, index, text);
 }
 
 /** Converts JSON values to a typed array for `spec`, rejecting anything that would not be exact. */
@@ -160,7 +217,7 @@ export function fromJsonValues(name: string, datatype: string, values: readonly 
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v !== 'string') bad(i, 'a string (BYTES)');
-        out[i] = v as string;
+        out[i] = checkBytesElement(name, i, v as string);
       }
       return out;
     }
@@ -249,11 +306,7 @@ export function fromJsonTensor(
   data: unknown,
   options: DecodeOptions,
 ): HostTensor {
-  const flat = flatten(name, data);
-  const expected = elementCount(shape);
-  if (flat.length !== expected) {
-    throw new BadInput(`input '${name}': shape ${formatShape(shape)} needs ${expected} elements, data has ${flat.length}`);
-  }
+  const flat = flattenStrict(name, data, shape);
   return { datatype, shape, data: fromJsonValues(name, datatype, flat, options) };
 }
 
@@ -274,7 +327,7 @@ export function fromBinaryTensor(
       const len = bytes.readUInt32LE(offset);
       offset += 4;
       if (offset + len > bytes.length) throw new BadInput(`input '${name}': BYTES element ${out.length} runs past binary_data_size`);
-      out.push(bytes.toString('utf8', offset, offset + len));
+      out.push(bytesToText(name, out.length, bytes.subarray(offset, offset + len)));
       offset += len;
     }
     if (out.length !== count) {
@@ -311,7 +364,10 @@ export function fromBinaryTensor(
   return { datatype, shape, data };
 }
 
-/** Flat JSON values of a tensor (FP16 as numbers, 64-bit integers as numbers, BOOL as booleans). */
+/**
+ * Flat JSON values of a tensor (FP16 as numbers, BOOL as booleans). 64-bit integers are numbers when exact,
+ * else BigInt, which stringifyJson writes as exact JSON digits.
+ */
 export function toJsonValues(t: HostTensor): unknown[] {
   const d = t.data;
   if (Array.isArray(d)) return d;
@@ -322,7 +378,7 @@ export function toJsonValues(t: HostTensor): unknown[] {
       return Array.from(d as Uint16Array, fromHalfBits);
     case 'INT64':
     case 'UINT64':
-      return Array.from(d as BigInt64Array, (v) => Number(v));
+      return Array.from(d as BigInt64Array, (v) => (v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v));
     default:
       return Array.from(d as Float32Array);
   }

@@ -44,5 +44,10 @@ export interface WorkerFailure {
   readonly message: string;
 }
 
-export type WorkerRequest = LoadRequest | RunRequest;
+/** Release the session and end the thread; sent only when no load or run is outstanding. */
+export interface StopRequest {
+  readonly type: 'stop';
+}
+
+export type WorkerRequest = LoadRequest | RunRequest | StopRequest;
 export type WorkerReply = LoadResult | RunResult | WorkerFailure;

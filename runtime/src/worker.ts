@@ -81,6 +81,14 @@ async function run(msg: RunRequest): Promise<{ reply: WorkerReply; transfer: Arr
 }
 
 parentPort!.on('message', (msg: WorkerRequest) => {
+  if (msg.type === 'stop') {
+    // Ending the thread from inside, between native calls: terminating it from outside while onnxruntime
+    // runs makes node-addon-api throw into a dying isolate, and the process aborts (Napi::Error).
+    const end = (): void => process.exit(0);
+    if (session) void session.release().then(end, end);
+    else end();
+    return;
+  }
   if (msg.type === 'load') {
     void load(msg).then((reply) => parentPort!.postMessage(reply));
     return;

@@ -1,5 +1,5 @@
 import { fixedBatchMlp, heavy, mlp, repository, slow } from './models';
-import { expectClose, heavyForward, metricValue, start, track, type Started } from './helpers';
+import { expectClose, heavyForward, metricValue, start, track, until, type Started } from './helpers';
 import { defaultServerConfig } from '../../lib/contract';
 import { discoverModels } from '../src/repository';
 import { buildServer } from '../src/server';
@@ -23,12 +23,16 @@ describe('dynamic batching', () => {
     await s.app.close();
   });
 
-  test('concurrent requests share executions and each gets its own rows back', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        s.app.inject({ method: 'POST', url: '/v2/models/heavy/infer', payload: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: [row(i)] }] } }),
-      ),
+  test('requests queued while the worker is busy share one execution and each gets its own rows back', async () => {
+    const heavyModel = s.app.repository.resolve('heavy');
+    // Hold dispatching as a busy worker would, until all 8 requests are queued.
+    heavyModel.scheduler.pause();
+    const pending = Array.from({ length: 8 }, (_, i) =>
+      s.app.inject({ method: 'POST', url: '/v2/models/heavy/infer', payload: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, WIDTH], data: [row(i)] }] } }),
     );
+    await until(() => heavyModel.scheduler.inflight === 8);
+    heavyModel.scheduler.resume();
+    const results = await Promise.all(pending);
     results.forEach((res, i) => {
       expect(res.statusCode).toBe(200);
       expectClose(res.json().outputs[0].data, heavyForward(WIDTH, LAYERS, row(i)), 1e-4);
@@ -36,7 +40,6 @@ describe('dynamic batching', () => {
     const text = await s.app.metrics.registry.metrics();
     const labels = { model: 'heavy', version: '1' };
     expect(metricValue(text, 'model_server_inference_count', labels)).toBe(8);
-    // The queue delay (300 ms) is far longer than it takes to queue 8 requests: one execution of 8 rows.
     expect(metricValue(text, 'model_server_inference_exec_count', labels)).toBe(1);
     expect(metricValue(text, 'model_server_batch_size_sum', labels)).toBe(8);
     expect(metricValue(text, 'model_server_queue_duration_seconds_count', labels)).toBe(8);
@@ -46,10 +49,15 @@ describe('dynamic batching', () => {
 
   test('a request with several rows batches with others up to the max batch size', async () => {
     const payload = (n: number, seed: number) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [n, WIDTH], data: Array.from({ length: n }, (_, k) => row(seed + k)) }] });
-    const [a, b] = await Promise.all([
+    const heavyModel = s.app.repository.resolve('heavy');
+    heavyModel.scheduler.pause();
+    const pending = [
       s.app.inject({ method: 'POST', url: '/v2/models/heavy/infer', payload: payload(3, 100) }),
       s.app.inject({ method: 'POST', url: '/v2/models/heavy/infer', payload: payload(5, 200) }),
-    ]);
+    ];
+    await until(() => heavyModel.scheduler.inflight === 2);
+    heavyModel.scheduler.resume();
+    const [a, b] = await Promise.all(pending);
     expectClose(a.json().outputs[0].data, [100, 101, 102].flatMap((k) => heavyForward(WIDTH, LAYERS, row(k))), 1e-4);
     expectClose(b.json().outputs[0].data, [200, 201, 202, 203, 204].flatMap((k) => heavyForward(WIDTH, LAYERS, row(k))), 1e-4);
     const text = await s.app.metrics.registry.metrics();
@@ -59,7 +67,12 @@ describe('dynamic batching', () => {
 
   test('a fixed-batch model is never batched', async () => {
     const payload = { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }] };
-    const results = await Promise.all(Array.from({ length: 4 }, () => s.app.inject({ method: 'POST', url: '/v2/models/fixed/infer', payload })));
+    const fixed = s.app.repository.resolve('fixed');
+    fixed.scheduler.pause();
+    const pending = Array.from({ length: 4 }, () => s.app.inject({ method: 'POST', url: '/v2/models/fixed/infer', payload }));
+    await until(() => fixed.scheduler.inflight === 4);
+    fixed.scheduler.resume();
+    const results = await Promise.all(pending);
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     const text = await s.app.metrics.registry.metrics();
     expect(metricValue(text, 'model_server_inference_exec_count', { model: 'fixed' })).toBe(4);

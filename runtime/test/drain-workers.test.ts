@@ -3,7 +3,7 @@ import { expectClose, metricValue, mlpForward, start } from './helpers';
 
 const rows = [[0.5, -1, 2, 0.25], [1.5, 0.3, -0.7, 3]];
 
-test('beginDrain: readiness false at once, inference refused with 503 and Connection: close, liveness still 200', async () => {
+test('beginDrain: readiness false at once, inference still served with Connection: close, liveness still 200', async () => {
   const s = await start(repository({ 'mlp/1': mlp() }));
   s.app.beginDrain();
   const ready = await s.app.inject({ method: 'GET', url: '/v2/health/ready' });
@@ -12,9 +12,10 @@ test('beginDrain: readiness false at once, inference refused with 503 and Connec
   expect((await s.app.inject({ method: 'GET', url: '/ping' })).statusCode).toBe(503);
   expect((await s.app.inject({ method: 'GET', url: '/v2/models/mlp/ready' })).statusCode).toBe(503);
   const infer = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: rows[0] }] } });
-  expect(infer.statusCode).toBe(503);
+  // A load balancer may still route here for seconds: the request is answered, and its connection closed.
+  expect(infer.statusCode).toBe(200);
   expect(infer.headers.connection).toBe('close');
-  expect(infer.json()).toEqual({ error: 'the server is shutting down; retry on another instance' });
+  expect(infer.json().outputs[1].data).toEqual([mlpForward(7, [4, 8, 3], [rows[0]!]).label[0]]);
   expect((await s.app.inject({ method: 'GET', url: '/v2/health/live' })).statusCode).toBe(200);
   await s.app.close();
 });
@@ -47,8 +48,7 @@ test('a worker that dies is replaced and the model keeps serving', async () => {
   const s = await start(repository({ 'mlp/1': mlp() }), { logLevel: 'info' });
   const runtime = s.app.repository.resolve('mlp');
   // The worker handles are private: reach in to kill the thread as a crash would.
-  const [handle] = (runtime as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers;
-  await handle!.worker.terminate();
+  await runtime.pool.all[0]!.worker.terminate();
   const payload = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: rows[0] }] };
   let res = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload });
   for (let i = 0; i < 50 && res.statusCode !== 200; i++) {

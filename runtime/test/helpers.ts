@@ -126,3 +126,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   if (!found) throw new Error(`metric ${name} ${JSON.stringify(labels)} not found`);
   return total;
 }
+
+/** Waits (turn by turn of the event loop, no timers) until `condition` holds. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}

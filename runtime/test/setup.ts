@@ -4,6 +4,9 @@
  */
 import { openServers } from './helpers';
 
+// Process and shutdown tests start real servers; the project's testTimeout does not apply under the root config.
+jest.setTimeout(60_000);
+
 afterAll(async () => {
   await Promise.all([...openServers].map((app) => app.close()));
 });
