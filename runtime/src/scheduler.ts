@@ -222,7 +222,9 @@ export class BatchScheduler implements Scheduler {
       }
       const unsplit = Object.entries(result.outputs).find(([, t]) => t.shape[0] !== rows);
       if (unsplit) {
-        // The outputs do not split by rows: slicing would hand one client another's values.
+        // The outputs do not split by rows: slicing would hand one client another's values. The execution
+        // counts (it ran); its rows are counted when each request runs alone.
+        this.ctx.metrics.execCount.inc(this.labels);
         this.ctx.markUnbatchable(
           `output '${unsplit[0]}' had shape [${unsplit[1].shape.join(',')}] for a batch of ${rows} rows: its first dimension is not the batch`,
         );

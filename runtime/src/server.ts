@@ -85,8 +85,13 @@ export function buildServer(options: ServerOptions): ModelServer {
     // live for 90 s); 1 s keeps the deadlines close to what they say.
     http: { headersTimeout: config.headerTimeoutMs, requestTimeout, connectionsCheckingInterval: 1000 },
     clientErrorHandler: clientErrorHandler(config),
-    frameworkErrors: (error: Error, _request: unknown, reply: { code(n: number): { send(b: unknown): void } }) => {
-      reply.code(400).send({ error: `malformed request: ${error.message}` });
+    // The router's own refusals, in the one error shape (their default body is fastify's, not ours).
+    frameworkErrors: (error: Error & { code?: string }, _request: unknown, reply: { code(n: number): { send(b: unknown): void } }) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        reply.code(414).send({ error: `the URL is too long: a path segment is longer than the ${MAX_PARAM_LENGTH} characters a model name or version can take` });
+      } else {
+        reply.code(400).send({ error: `malformed URL: ${error.code === 'FST_ERR_BAD_URL' ? 'a percent-encoding in the path is not valid' : error.code ?? 'unreadable'}` });
+      }
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as FastifyServerOptions);

@@ -111,3 +111,65 @@ export function repository(entries: Readonly<Record<string, Uint8Array>>, root =
   }
   return root;
 }
+
+/** x [batch, 2] -> Reshape to [-1, 1] -> y [n, 1]: a dynamic first output dimension that is not the batch. */
+export function flattenRows(): Uint8Array {
+  return buildModel({
+    name: 'flatten_rows',
+    inputs: [{ name: 'x', type: 'FLOAT', shape: ['batch', 2] }],
+    outputs: [{ name: 'y', type: 'FLOAT', shape: ['n', 1] }],
+    nodes: [{ op: 'Reshape', inputs: ['x', 'target'], outputs: ['y'] }],
+    initializers: [{ name: 'target', dims: [2], data: [-1, 1], int64: true }],
+  });
+}
+
+/** idx INT64 [batch, 1] -> Gather from [10, 20, 30] -> y FP32 [batch, 1]; an index above 2 fails at run time. */
+export function gather(): Uint8Array {
+  return buildModel({
+    name: 'gather',
+    inputs: [{ name: 'idx', type: 'INT64', shape: ['batch', 1] }],
+    outputs: [{ name: 'y', type: 'FLOAT', shape: ['batch', 1] }],
+    nodes: [{ op: 'Gather', inputs: ['table', 'idx'], outputs: ['g'], attributes: { axis: 0 } }, { op: 'Reshape', inputs: ['g', 'shape'], outputs: ['y'] }],
+    initializers: [
+      { name: 'table', dims: [3], data: [10, 20, 30] },
+      { name: 'shape', dims: [2], data: [-1, 1], int64: true },
+    ],
+  });
+}
+
+/** n INT64 [1] -> ConstantOfShape -> y FP32 [n]: the answer's size is set by the request's value. */
+export function sizedByValue(): Uint8Array {
+  return buildModel({
+    name: 'sized',
+    inputs: [{ name: 'n', type: 'INT64', shape: [1] }],
+    outputs: [{ name: 'y', type: 'FLOAT', shape: ['n'] }],
+    nodes: [{ op: 'ConstantOfShape', inputs: ['n'], outputs: ['y'] }],
+  });
+}
+
+/** x FP32 [4] reshaped to the request's `shape` INT64 [2]: synthetic warm-up inputs cannot guess it. */
+export function reshapeTo(): Uint8Array {
+  return buildModel({
+    name: 'reshape_to',
+    inputs: [
+      { name: 'x', type: 'FLOAT', shape: [4] },
+      { name: 'shape', type: 'INT64', shape: [2] },
+    ],
+    outputs: [{ name: 'y', type: 'FLOAT', shape: [null, null] }],
+    nodes: [{ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+  });
+}
+
+/** Range(start, limit, delta) over INT64 scalars: a zero step fails, so zeros cannot warm it up; ones can. */
+export function range(): Uint8Array {
+  return buildModel({
+    name: 'range',
+    inputs: [
+      { name: 'start', type: 'INT64', shape: [] },
+      { name: 'limit', type: 'INT64', shape: [] },
+      { name: 'delta', type: 'INT64', shape: [] },
+    ],
+    outputs: [{ name: 'y', type: 'INT64', shape: ['n'] }],
+    nodes: [{ op: 'Range', inputs: ['start', 'limit', 'delta'], outputs: ['y'] }],
+  });
+}

@@ -109,7 +109,6 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     let message = error.message;
     if (error.validation) message = `invalid request: ${message}`;
     else if (status === 413) message = `request body is larger than ${config.maxRequestBodyBytes} bytes (MODEL_SERVER_MAX_REQUEST_BODY_BYTES)`;
-    else if (status === 414) message = `the URL is too long: a path segment is longer than the ${MAX_PARAM_LENGTH} characters a model name or version can take`;
     if (status >= 500 && !String(error.code ?? '').startsWith('MS_') && !String(error.code ?? '').startsWith('FST_')) {
       request.log.error({ err: error }, 'unhandled error');
       message = 'internal server error';
