@@ -57,8 +57,7 @@ async function main(): Promise<void> {
     const { drainSeconds, drainAcceptSeconds } = options.config;
     app.log.info({ signal, drainSeconds, drainAcceptSeconds }, 'shutting down');
     const deadline = setTimeout(() => {
-      app.log.error({ drainSeconds }, 'drain deadline reached; exiting with requests still in flight');
-      exitAtDeadline(app.inNativeCall);
+      exitAtDeadline(app.inNativeCall, { drainSeconds, msg: 'drain deadline reached; exiting with requests still in flight' });
     }, drainSeconds * 1000);
     deadline.unref();
     app.shutdown(drainAcceptSeconds * 1000).then(
@@ -67,8 +66,7 @@ async function main(): Promise<void> {
         process.exit(EXIT_DRAINED);
       },
       (error: unknown) => {
-        app.log.error({ err: error }, 'error while closing');
-        exitAtDeadline(app.inNativeCall);
+        exitAtDeadline(app.inNativeCall, { error: error instanceof Error ? error.message : String(error), msg: 'error while closing' });
       },
     );
   };
@@ -97,10 +95,14 @@ const EXIT_DEADLINE = 1;
  * aborts the process (SIGABRT, a core dump, a crash report). When a native call is still running, the
  * server ends itself with SIGKILL instead (status 137), as the platform would moments later.
  */
-function exitAtDeadline(inNativeCall: boolean): void {
-  if (!inNativeCall) process.exit(EXIT_DEADLINE);
-  process.stdout.write(`${JSON.stringify({ level: 50, time: Date.now(), msg: 'an onnxruntime call is still running and cannot be interrupted; ending with SIGKILL' })}\n`, () => {
-    process.kill(process.pid, 'SIGKILL');
+function exitAtDeadline(inNativeCall: boolean, entry: Record<string, unknown>): void {
+  // Written directly: pino's asynchronous stream may not flush before the process ends.
+  const line = (fields: Record<string, unknown>): string => `${JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, ...fields })}\n`;
+  let text = line(entry);
+  if (inNativeCall) text += line({ msg: 'an onnxruntime call is still running and cannot be interrupted; ending with SIGKILL' });
+  process.stdout.write(text, () => {
+    if (inNativeCall) process.kill(process.pid, 'SIGKILL');
+    else process.exit(EXIT_DEADLINE);
   });
 }
 

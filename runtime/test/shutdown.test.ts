@@ -1,0 +1,146 @@
+/**
+ * SIGTERM on the bundle as the image runs it: nothing lost, never an abort. Events come from the server's
+ * log lines, not from sleeps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { mlp, repository, slow } from './models';
+import { mlpForward } from './helpers';
+
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+interface Server {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once a log line containing `text` was written. */
+  logged(text: string): Promise<void>;
+}
+
+function serve(root: string, port: number, env: Record<string, string>): Server {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--model-repository', root, '--port', String(port)], {
+    env: { PATH: process.env.PATH ?? '', MODEL_SERVER_GRPC_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const w of [...waiters]) if (out.includes(w.text)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    output: () => out,
+    exited,
+    logged: (text) => (out.includes(text) ? Promise.resolve() : new Promise((resolve) => waiters.push({ text, resolve }))),
+  };
+}
+
+/** One request on its own new connection (no keep-alive), as a client arriving after SIGTERM would. */
+function post(port: number, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; connection?: string }> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>, connection: res.headers.connection }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+let nextPort = 19600 + Math.floor(Math.random() * 1000);
+const rows = [[0.5, -1, 2, 0.25]];
+const mlpBody = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: rows }] };
+
+test('SIGTERM under load: every request in flight and every request in the drain window gets its answer; exit 0', async () => {
+  const port = nextPort++;
+  const server = serve(repository({ 'mlp/1': mlp() }), port, { MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '3', MODEL_SERVER_DRAIN_SECONDS: '20' });
+  await server.logged('"msg":"model ready"');
+  const label = mlpForward(7, [4, 8, 3], rows).label[0];
+  const before = Array.from({ length: 40 }, () => post(port, '/v2/models/mlp/infer', mlpBody));
+  server.child.kill('SIGTERM');
+  await server.logged('"msg":"accepting requests during the drain window"');
+  // New connections after the signal, as a load balancer that has not noticed yet would open.
+  const after = await Promise.all(Array.from({ length: 10 }, () => post(port, '/v2/models/mlp/infer', mlpBody)));
+  const ready = await new Promise<number>((resolve) => request({ host: '127.0.0.1', port, path: '/v2/health/ready', agent: false }, (r) => resolve(r.statusCode ?? 0)).end());
+  expect(ready).toBe(503);
+  const all = [...(await Promise.all(before)), ...after];
+  expect(all.map((r) => r.status)).toEqual(new Array(50).fill(200));
+  for (const r of all) expect((r.json.outputs as { data: number[] }[])[1]!.data).toEqual([label]);
+  expect(after.every((r) => r.connection === 'close')).toBe(true);
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  const out = server.output();
+  expect(out).toContain('"msg":"closing the listeners; answering the requests that arrived"');
+  expect(out).toContain('"msg":"drained; exiting"');
+  expect(out).not.toContain('Napi::Error');
+});
+
+test('SIGTERM during warm-up: the load stops after the native call under way and the process exits 0, no abort', async () => {
+  const port = nextPort++;
+  const server = serve(repository({ 'slow/1': slow(12) }), port, { MODEL_SERVER_WARMUP_RUNS: '50', MODEL_SERVER_DRAIN_SECONDS: '60' });
+  await server.logged('"msg":"execution provider in use"');
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  const out = server.output();
+  expect(out).toContain('"msg":"model loading stopped: the server is shutting down"');
+  expect(out).not.toContain('Napi::Error');
+  expect(out).not.toContain('accepting requests during the drain window');
+});
+
+test('the drain deadline with an inference still running ends the process with SIGKILL, not an abort', async () => {
+  const port = nextPort++;
+  const server = serve(repository({ 'slow/1': slow(400) }), port, {
+    MODEL_SERVER_WARMUP_RUNS: '0',
+    MODEL_SERVER_DRAIN_SECONDS: '1',
+    MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '0',
+  });
+  await server.logged('"msg":"model ready"');
+  const inference = post(port, '/v2/models/slow/infer', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1024], data: new Array(1024).fill(0.01) }] }).catch(() => 'reset');
+  // The request is running once its execution started: the queue-depth gauge reads 0 and in-flight 1.
+  for (;;) {
+    const text = await new Promise<string>((resolve) => request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (r) => {
+      let t = '';
+      r.on('data', (d: Buffer) => (t += d.toString()));
+      r.on('end', () => resolve(t));
+    }).end());
+    if (/model_server_inflight_requests\{[^}]*\} 1/.test(text) && /model_server_queue_depth\{[^}]*\} 0/.test(text)) break;
+  }
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  const out = server.output();
+  expect(out).toContain('"msg":"drain deadline reached; exiting with requests still in flight"');
+  expect(out).toContain('an onnxruntime call is still running and cannot be interrupted; ending with SIGKILL');
+  expect(out).not.toContain('Napi::Error');
+  await inference;
+});
+
+test('the drain deadline with no native call running exits 1', async () => {
+  const port = nextPort++;
+  const server = serve(repository({ 'mlp/1': mlp() }), port, { MODEL_SERVER_DRAIN_SECONDS: '1', MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '0' });
+  await server.logged('"msg":"model ready"');
+  // A client trickling its body keeps its connection (and the listener's close) open past the deadline.
+  const socket = await new Promise<Socket>((resolve) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.on('error', () => undefined);
+  });
+  socket.write('POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"inputs":');
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toEqual({ code: 1, signal: null });
+  expect(server.output()).toContain('"msg":"drain deadline reached; exiting with requests still in flight"');
+  socket.destroy();
+});
