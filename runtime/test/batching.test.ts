@@ -57,7 +57,7 @@ describe('dynamic batching', () => {
     ];
     await until(() => heavyModel.scheduler.inflight === 2);
     heavyModel.scheduler.resume();
-    const [a, b] = await Promise.all(pending);
+    const [a, b] = (await Promise.all(pending)) as [Awaited<(typeof pending)[0]>, Awaited<(typeof pending)[0]>];
     expectClose(a.json().outputs[0].data, [100, 101, 102].flatMap((k) => heavyForward(WIDTH, LAYERS, row(k))), 1e-4);
     expectClose(b.json().outputs[0].data, [200, 201, 202, 203, 204].flatMap((k) => heavyForward(WIDTH, LAYERS, row(k))), 1e-4);
     const text = await s.app.metrics.registry.metrics();
