@@ -8,6 +8,10 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { mlp, repository, slow } from './models';
 import { mlpForward } from './helpers';
+import * as grpc from '@grpc/grpc-js';
+import { fromJSON } from '@grpc/proto-loader';
+import * as protobuf from 'protobufjs';
+import { readFileSync } from 'node:fs';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 const children = new Set<ChildProcess>();
@@ -143,4 +147,30 @@ test('the drain deadline with no native call running exits 1', async () => {
   expect(await server.exited).toEqual({ code: 1, signal: null });
   expect(server.output()).toContain('"msg":"drain deadline reached; exiting with requests still in flight"');
   socket.destroy();
+});
+
+test('gRPC on MODEL_SERVER_GRPC_PORT: calls made in the drain window are answered, then the process exits 0', async () => {
+  const port = nextPort++;
+  const grpcPort = nextPort++;
+  const server = serve(repository({ 'mlp/1': mlp() }), port, { MODEL_SERVER_GRPC_PORT: String(grpcPort), MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '2' });
+  await server.logged('"msg":"model ready"');
+  await server.logged('"msg":"gRPC (inference.GRPCInferenceService) listening"');
+  const proto = readFileSync(join(__dirname, '..', 'src', 'grpc', 'inference.proto'), 'utf8');
+  const definition = fromJSON(protobuf.parse(proto, { keepCase: true }).root.toJSON(), { keepCase: true, longs: String, defaults: true });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const Client = (grpc.loadPackageDefinition(definition) as any).inference.GRPCInferenceService as typeof grpc.Client;
+  const client = new Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (r: unknown, cb: (e: Error | null, v: any) => void) => void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const infer = () =>
+    new Promise<{ raw_output_contents: Buffer[] }>((resolve, reject) =>
+      client.ModelInfer!({ model_name: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4] }], raw_input_contents: [Buffer.from(Float32Array.from(rows[0]!).buffer)] }, (e, v) => (e ? reject(e) : resolve(v))),
+    );
+  await infer();
+  server.child.kill('SIGTERM');
+  await server.logged('"msg":"accepting requests during the drain window"');
+  const ready = await new Promise<{ ready: boolean }>((resolve, reject) => client.ServerReady!({}, (e, v) => (e ? reject(e) : resolve(v))));
+  expect(ready).toEqual({ ready: false });
+  const res = await infer();
+  expect(Number(new BigInt64Array(new Uint8Array(res.raw_output_contents[1]!).buffer)[0])).toBe(mlpForward(7, [4, 8, 3], rows).label[0]);
+  client.close();
+  expect(await server.exited).toEqual({ code: 0, signal: null });
 });
