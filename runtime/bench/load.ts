@@ -67,3 +67,28 @@ export async function load(port: number, spec: RequestSpec, concurrency: number,
   latencies.sort((a, b) => a - b);
   return { requests: latencies.length, errors, seconds: elapsed, throughput: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses };
 }
+
+/** Closed-loop gRPC load: `concurrency` outstanding ModelInfer calls over one channel (HTTP/2 streams). */
+export async function loadGrpc(
+  call: (done: (error: Error | null) => void) => void,
+  concurrency: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const error = await new Promise<Error | null>((resolve) => call(resolve));
+        if (error) errors++;
+        else latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, errors, seconds: elapsed, throughput: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses: {} };
+}
