@@ -180,6 +180,7 @@ export class ServingCore {
         dynamic_batching: model.batchable,
         max_batch_size: model.batchable ? this.config.maxBatchSize : 0,
         ...(model.unbatchableReason ? { dynamic_batching_off_reason: model.unbatchableReason } : {}),
+        inline_when_idle: model.inline,
       },
     };
   }

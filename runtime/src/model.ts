@@ -2,7 +2,7 @@
  * The lifecycle of one served model version: load (worker pool), signature check, warm-up, golden
  * self-check, state, and shutdown. Requests go through its scheduler (scheduler.ts).
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
@@ -13,6 +13,7 @@ import { BatchScheduler, redact } from './scheduler';
 import {
   allocate, checkDatatype, checkShape, elementCount, fromHalfBits, fromJsonTensor, OIP_FROM_ORT, toJsonValues, type HostTensor,
 } from './tensor';
+import { InlineSession } from './inline';
 import { WorkerPool } from './worker-pool';
 import type { ValueInfo } from './worker-protocol';
 
@@ -73,6 +74,8 @@ export function signatureDifferences(expected: ModelSignature, actual: { inputs:
 }
 
 const MAX_CLASS_LABELS = 1000;
+/** Largest model file given an event-loop session: loading it blocks health checks meanwhile. */
+const MAX_INLINE_MODEL_BYTES = 16 * 1024 * 1024;
 /** Worker restarts per model before it is declared unavailable (a crash loop is not hidden). */
 const MAX_RESPAWNS = 5;
 
@@ -91,6 +94,10 @@ export class ModelRuntime {
   private readonly classLabels = new Map<string, Set<string>>();
   private closing = false;
   private respawns = 0;
+  /** Event-loop session of a tiny model (inline.ts); undefined for every other model. */
+  private inlineSession?: InlineSession;
+  /** onnxruntime run times of the warm-up, in ms: they decide whether the model is tiny. */
+  private readonly warmupMs: number[] = [];
 
   constructor(readonly location: ModelLocation, private readonly options: ModelRuntimeOptions) {
     this.pool = new WorkerPool(options.workerPath, (_handle, code) => this.workerExited(code));
@@ -111,6 +118,7 @@ export class ModelRuntime {
       provider: () => this.provider,
       observe: (outputs) => this.countClasses(outputs),
       receiving: options.receiving ?? (() => false),
+      inline: () => this.inlineSession,
     });
   }
 
@@ -142,6 +150,7 @@ export class ModelRuntime {
       if (this.closing) throw new Error('the server is shutting down');
       await this.selfCheck();
       if (this.closing) throw new Error('the server is shutting down');
+      await this.maybeInline();
       this.state = 'READY';
       log.info(
         { model: this.name, version: this.version, provider: this.provider, batchable: this.batchable, loadMs: Math.round(performance.now() - started) },
@@ -269,7 +278,7 @@ export class ModelRuntime {
         for (let i = 0; i < Math.max(runs, samples.length) && !this.closing; i++) {
           const sample = samples[i % samples.length]!;
           try {
-            await w.run(sample.feeds);
+            this.warmupMs.push((await w.run(sample.feeds)).computeMs);
           } catch (error) {
             if (this.closing) return;
             throw new Error(`warm-up sample ${join('warmup', sample.file)} failed: ${(error as Error).message}`);
@@ -283,7 +292,7 @@ export class ModelRuntime {
     for (const w of this.pool.all) {
       for (let i = 0; i < runs && !this.closing; i++) {
         try {
-          await w.run(feeds);
+          this.warmupMs.push((await w.run(feeds)).computeMs);
         } catch (error) {
           if (this.closing) return;
           log.warn(
@@ -350,6 +359,30 @@ export class ModelRuntime {
     }
   }
 
+  /**
+   * A CPU model whose warm-up runs took less than MODEL_SERVER_INLINE_RUN_MAX_US (median) gets a session on
+   * the event loop for idle-time requests. Its file must be small, since creating that session blocks the
+   * event loop for as long as loading takes.
+   */
+  private async maybeInline(): Promise<void> {
+    const limitMs = this.options.config.inlineRunMaxMicros / 1000;
+    if (limitMs === 0 || this.provider !== 'cpu' || this.warmupMs.length === 0) return;
+    const sorted = [...this.warmupMs].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    if (median >= limitMs || statSync(this.location.modelPath).size > MAX_INLINE_MODEL_BYTES) return;
+    try {
+      this.inlineSession = await InlineSession.create(this.location.modelPath, this.options.config.intraOpThreads);
+      this.options.log.info({ model: this.name, version: this.version, medianRunUs: Math.round(median * 1000) }, 'tiny model: idle-time requests run on the event loop');
+    } catch (error) {
+      this.options.log.warn({ model: this.name, version: this.version, error: (error as Error).message }, 'event-loop session failed to load; every request uses the workers');
+    }
+  }
+
+  /** Whether idle-time requests run on the event loop (tiny models). */
+  get inline(): boolean {
+    return this.inlineSession !== undefined;
+  }
+
   /** Queues one request; `rows` is its first dimension (batchable models) and decides how it batches. */
   infer(inputs: Outputs, rows: number): Promise<Outputs> {
     if (this.state !== 'READY') {
@@ -406,6 +439,8 @@ export class ModelRuntime {
     this.closing = true;
     await this.scheduler.idle();
     await this.pool.stop();
+    await this.inlineSession?.release();
+    this.inlineSession = undefined;
   }
 }
 

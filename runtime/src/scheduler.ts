@@ -14,6 +14,7 @@ import type { ServerConfig } from '../../lib/contract';
 import { BadInput, InferenceFailed, TimedOut, QueueFull, withRetryAfter } from './errors';
 import type { ServerMetrics } from './metrics';
 import { concatRows, sliceRows, type HostTensor } from './tensor';
+import type { InlineSession } from './inline';
 import { PoolStopping, RunError, type WorkerHandle, type WorkerPool } from './worker-pool';
 import type { RunResult } from './worker-protocol';
 
@@ -50,6 +51,8 @@ export interface SchedulerContext {
   observe(outputs: Tensors): void;
   /** Whether request bodies are still being received (worth holding a partial batch for). */
   receiving(): boolean;
+  /** The event-loop session of a tiny model, when it has one (inline.ts). */
+  inline(): InlineSession | undefined;
 }
 
 interface Pending {
@@ -159,6 +162,14 @@ export class BatchScheduler implements Scheduler {
     }
     if (this.paused) return;
     const { maxBatchSize, maxQueueDelayMs } = this.ctx.config;
+    const inline = this.ctx.inline();
+    if (inline && this.executing === 0 && this.queue.length === 1 && !this.ctx.receiving()) {
+      // Nothing else queued, running or arriving: a tiny model answers faster without the thread hop.
+      const p = this.queue.shift()!;
+      this.ctx.metrics.queueDepth.set(this.labels, 0);
+      void this.executeInline(inline, p);
+      return;
+    }
     while (this.queue.length > 0) {
       const worker = this.ctx.pool.idle();
       if (!worker) return;
@@ -247,11 +258,23 @@ export class BatchScheduler implements Scheduler {
     }
   }
 
-  private async runAlone(worker: WorkerHandle, p: Pending): Promise<void> {
-    if (p.settled) return;
-    let result: RunResult;
+  private async executeInline(inline: InlineSession, p: Pending): Promise<void> {
+    this.executing++;
+    this.ctx.metrics.queueDuration.observe(this.labels, (performance.now() - p.enqueuedAt) / 1000);
     try {
-      result = await worker.run(p.request.inputs);
+      await this.runAlone((feeds) => inline.run(feeds).catch((error: Error) => Promise.reject(new RunError(error.message))), p);
+    } finally {
+      this.executing--;
+      this.checkIdle();
+      this.pump();
+    }
+  }
+
+  private async runAlone(runner: WorkerHandle | ((feeds: Tensors) => Promise<{ outputs: Tensors; computeMs: number }>), p: Pending): Promise<void> {
+    if (p.settled) return;
+    let result: { outputs: Tensors; computeMs: number };
+    try {
+      result = typeof runner === 'function' ? await runner(p.request.inputs) : await runner.run(p.request.inputs);
     } catch (error) {
       this.fail(p, error as Error);
       return;
@@ -269,7 +292,7 @@ export class BatchScheduler implements Scheduler {
     this.settle(p, result.outputs);
   }
 
-  private record(result: RunResult, rows: number): void {
+  private record(result: { outputs: Tensors; computeMs: number }, rows: number): void {
     const { metrics } = this.ctx;
     this.proven = true;
     metrics.execCount.inc(this.labels);

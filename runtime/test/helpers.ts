@@ -5,7 +5,8 @@ import { discoverModels } from '../src/repository';
 import { buildServer, type ModelServer } from '../src/server';
 
 export function config(overrides: Partial<ServerConfig> = {}): ServerConfig {
-  return { ...defaultServerConfig(), warmupRuns: 1, logLevel: 'warn', ...overrides };
+  // Event-loop sessions depend on measured run times: off unless a test asks (test/inline.test.ts).
+  return { ...defaultServerConfig(), warmupRuns: 1, logLevel: 'warn', inlineRunMaxMicros: 0, ...overrides };
 }
 
 /** Servers started by this test file; test/setup.ts closes any a failing test left open. */

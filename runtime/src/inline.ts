@@ -1,0 +1,39 @@
+/**
+ * A second onnxruntime session on the event loop, for tiny models only: when a request finds nothing else
+ * queued or running, the hop to the worker thread and back (two structured clones, two wake-ups) costs
+ * more than the inference itself. Used only while idle, so under load every request still goes through the
+ * workers and batches, and health checks never wait behind more than one sub-millisecond run.
+ */
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { OIP_FROM_ORT, ORT_TYPE, type HostTensor, type TensorData } from './tensor';
+
+export class InlineSession {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(modelPath: string, intraOpThreads: number): Promise<InlineSession> {
+    const session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      // A spinning pool would burn the event loop's core between requests.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
+    });
+    return new InlineSession(session);
+  }
+
+  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<{ outputs: Record<string, HostTensor>; computeMs: number }> {
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(ORT_TYPE[t.datatype] as 'float32', t.data as Float32Array, t.shape as number[]);
+    const start = performance.now();
+    const results = await this.session.run(inputs);
+    const computeMs = performance.now() - start;
+    const outputs: Record<string, HostTensor> = {};
+    for (const [name, t] of Object.entries(results)) outputs[name] = { datatype: OIP_FROM_ORT[t.type] ?? t.type, shape: [...t.dims], data: t.data as TensorData };
+    return { outputs, computeMs };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
