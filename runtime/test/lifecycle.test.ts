@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { bf16, mlp, repository, slow } from './models';
-import { config, metricValue, mlpForward, start, track } from './helpers';
+import { config, metricValue, mlpForward, start, track, until } from './helpers';
 import { discoverModels } from '../src/repository';
 import { buildServer } from '../src/server';
 
@@ -116,30 +115,33 @@ test('a BF16 model is unavailable with a clear reason', async () => {
 });
 
 describe('the event loop stays free during model load and inference', () => {
-  test('health answers within 100 ms while a slow model warms up and while a slow inference runs', async () => {
-    const cfg = config({ warmupRuns: 2 });
+  // No timing thresholds (the machine is shared): health must answer while the worker is provably busy,
+  // that is before the load or the inference it is running has finished.
+  test('health answers while a slow model warms up and while a slow inference runs', async () => {
+    const cfg = config({ warmupRuns: 3 });
     const app = track(buildServer({ config: cfg, models: discoverModels({ directory: repository({ 'slow/1': slow(16) }) }, cfg), logger: false, processMetrics: false }));
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    // Warm-up keeps the worker busy for over a second: readiness answers 503 LOADING, promptly.
-    const t = performance.now();
+    let loaded = false;
+    void app.modelsLoaded.then(() => (loaded = true));
     const loading = await fetch(`${address}/v2/health/ready`);
-    expect(performance.now() - t).toBeLessThan(100);
+    expect(loaded).toBe(false);
     expect(loading.status).toBe(503);
     expect(((await loading.json()) as { error: string }).error).toBe("not ready: model 'slow' version 1 is LOADING");
     await app.modelsLoaded;
-    const s = { app };
     const payload = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1024], data: new Array(1024).fill(0.01) }] });
-    const inference = fetch(`${address}/v2/models/slow/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
-    await new Promise((r) => setTimeout(r, 150));
+    let answered = false;
+    const inference = fetch(`${address}/v2/models/slow/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload }).then((r) => {
+      answered = true;
+      return r;
+    });
+    const runtime = app.repository.resolve('slow');
+    await until(() => runtime.inNativeCall);
     for (const path of ['/v2/health/live', '/v2/health/ready', '/v2/models/slow', '/ping']) {
-      const t0 = performance.now();
       const res = await fetch(`${address}${path}`);
-      const ms = performance.now() - t0;
       expect(res.status).toBe(200);
-      expect(ms).toBeLessThan(100);
     }
-    const done = await inference;
-    expect(done.status).toBe(200);
-    await s.app.close();
+    expect(answered).toBe(false);
+    expect((await inference).status).toBe(200);
+    await app.close();
   });
 });
