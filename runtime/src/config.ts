@@ -26,6 +26,8 @@ export interface ResolvedOptions {
   readonly source: ModelSource;
   readonly vertexHealthRoute?: string;
   readonly vertexPredictRoute?: string;
+  /** Adjustments made to the configuration, for the log. */
+  readonly notices: readonly string[];
 }
 
 interface Flags {
@@ -86,7 +88,10 @@ export function resolveOptions(
   exists: (path: string) => boolean = existsSync,
 ): ResolvedOptions {
   const flags = parseArgs(argv);
-  const { config, problems } = parseServerEnvironment(env);
+  const parsed = parseServerEnvironment(env);
+  const problems = parsed.problems;
+  let config = parsed.config;
+  const notices: string[] = [];
   if (problems.length > 0) {
     throw new ConfigurationError(
       `invalid configuration:\n${problems.map((p) => `  ${p.variable}=${p.given} is not ${p.allowed}`).join('\n')}`,
@@ -100,9 +105,14 @@ export function resolveOptions(
     );
   }
   if (config.grpcPort === port) {
-    throw new ConfigurationError(
-      `${SERVER_ENV.grpcPort.name}=${config.grpcPort} is also the HTTP port; choose another gRPC port or 0 to turn gRPC off`,
-    );
+    if (env[SERVER_ENV.grpcPort.name] !== undefined) {
+      throw new ConfigurationError(
+        `${SERVER_ENV.grpcPort.name}=${config.grpcPort} is also the HTTP port; choose another gRPC port or 0 to turn gRPC off`,
+      );
+    }
+    // A platform chose the gRPC default as the HTTP port (SAGEMAKER_BIND_TO_PORT, AIP_HTTP_PORT): HTTP wins.
+    notices.push(`the HTTP port is ${port}, the default gRPC port: gRPC is off (set ${SERVER_ENV.grpcPort.name} to serve it on another port)`);
+    config = { ...config, grpcPort: 0 };
   }
 
   let source: ModelSource;
@@ -128,5 +138,6 @@ export function resolveOptions(
     source,
     vertexHealthRoute: routeFrom(PLATFORM_ENV.vertexHealthRoute, env[PLATFORM_ENV.vertexHealthRoute]),
     vertexPredictRoute: routeFrom(PLATFORM_ENV.vertexPredictRoute, env[PLATFORM_ENV.vertexPredictRoute]),
+    notices,
   };
 }

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     await app.close().catch(() => undefined);
     process.exit(1);
   }
+  for (const notice of options.notices) app.log.warn(notice);
   app.log.info({ models: models.map((m) => `${m.name}/${m.version}`) }, 'loading models');
 }
 

@@ -35,6 +35,23 @@ describe('command line and platform variables', () => {
     expect(o.config.scoringRoute).toBe('/score2');
   });
 
+  test('a platform HTTP port equal to the default gRPC port turns gRPC off; an explicit clash is refused', () => {
+    const o = resolveOptions([], { SAGEMAKER_BIND_TO_PORT: '8081' }, (p) => p === '/opt/ml/model');
+    expect(o.port).toBe(8081);
+    expect(o.config.grpcPort).toBe(0);
+    expect(o.notices).toEqual(['the HTTP port is 8081, the default gRPC port: gRPC is off (set MODEL_SERVER_GRPC_PORT to serve it on another port)']);
+    expect(() => resolveOptions([], { MODEL_SERVER_GRPC_PORT: '9000', MODEL_SERVER_PORT: '9000' }, (p) => p === '/mnt/models')).toThrow(
+      'MODEL_SERVER_GRPC_PORT=9000 is also the HTTP port; choose another gRPC port or 0 to turn gRPC off',
+    );
+  });
+
+  test('the drain accept window must end before the drain deadline', () => {
+    expect(() => resolveOptions([], { MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '25' }, (p) => p === '/mnt/models')).toThrow(
+      'MODEL_SERVER_DRAIN_ACCEPT_SECONDS=25 must be below MODEL_SERVER_DRAIN_SECONDS=25: requests accepted during the window need time to finish before the deadline',
+    );
+    expect(resolveOptions([], { MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '10', MODEL_SERVER_DRAIN_SECONDS: '40' }, (p) => p === '/mnt/models').config.drainAcceptSeconds).toBe(10);
+  });
+
   test('KServe: /mnt/models; MODEL_SERVER_PORT when no platform port', () => {
     const o = resolveOptions([], { MODEL_SERVER_PORT: '8085' }, (p) => p === '/mnt/models');
     expect(o).toMatchObject({ port: 8085, source: { directory: '/mnt/models' } });
