@@ -271,6 +271,13 @@ function find(group: string, scenario: string, c: number, batching: string): Loa
 
 async function main(): Promise<void> {
   process.stdout.write(`bench: ${SECONDS}s per row, memory run ${MEMORY_SECONDS}s, ${os.cpus().length} CPUs\n`);
+  if (process.argv.includes('--memory-only')) {
+    // The long RSS run alone (npm run bench -- --memory-only --memory-seconds 180); RESULTS.md is left as it is.
+    const mem = await memory();
+    process.stdout.write(`RSS over ${MEMORY_SECONDS} s of mixed traffic: ${(mem.first / 1024).toFixed(1)} MiB -> ${(mem.last / 1024).toFixed(1)} MiB (${(((mem.last - mem.first) / mem.first) * 100).toFixed(2)}%, ${mem.samples} samples, from 20% into the run)\n`);
+    rmSync(root, { recursive: true, force: true });
+    return;
+  }
   await inProcess();
   await floor();
   await grpcFloor();
