@@ -26,6 +26,13 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Whether `json` nests arrays/objects deeper than `max` (strings skipped). One pass, no recursion. */
 export function jsonDepthExceeds(json: Buffer, max: number): boolean {
+  // Fewer than `max` opening brackets cannot nest deeper than `max`: most bodies are settled by a few
+  // native searches instead of a byte-by-byte scan.
+  let opening = 0;
+  for (const c of [0x5b, 0x7b]) {
+    for (let i = json.indexOf(c); i >= 0 && opening <= max; i = json.indexOf(c, i + 1)) opening++;
+  }
+  if (opening <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < json.length; i++) {
