@@ -220,7 +220,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   modelVersion: stringVar('MODEL_SERVER_MODEL_VERSION', '', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-", at most 64', 'version the model is served as'),
   modelSignature: stringVar('MODEL_SERVER_MODEL_SIGNATURE', '', /^\{.*\}$/s, 'a JSON object', 'signature seen at synth time; the server refuses readiness if the loaded model differs'),
   maxBatchSize: intVar('MODEL_SERVER_MAX_BATCH_SIZE', 8, 1, 1024, 'largest dynamic batch; 1 turns batching off'),
-  maxQueueDelayMs: intVar('MODEL_SERVER_MAX_QUEUE_DELAY_MS', 2, 0, 10_000, 'longest a request waits for a batch to fill'),
+  maxQueueDelayMs: intVar('MODEL_SERVER_MAX_QUEUE_DELAY_MS', 2, 0, 10_000, 'upper bound on a request\'s wait for batch-mates; an idle worker waits only while more request bodies are arriving'),
   maxQueueSize: intVar('MODEL_SERVER_MAX_QUEUE_SIZE', 256, 1, 1_000_000, 'queued requests per model before 503'),
   requestTimeoutMs: intVar('MODEL_SERVER_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000, 'per-request deadline, queue wait included'),
   maxRequestBodyBytes: intVar('MODEL_SERVER_MAX_REQUEST_BODY_BYTES', 6_291_456, 1024, 1_073_741_824, 'request bodies above this get 413 before parsing'),

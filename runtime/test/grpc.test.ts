@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { sha256Hex } from '../src/auth';
-import { mlp, repository } from './models';
+import { identity, mlp, repository } from './models';
 import { metricValue, mlpForward, start, until, type Started } from './helpers';
 
 const proto = readFileSync(join(__dirname, '..', 'src', 'grpc', 'inference.proto'), 'utf8');
@@ -19,7 +19,7 @@ const KEY = 'grpc-test-key';
 let s: Started;
 let client: grpc.Client & Record<string, Call>;
 beforeAll(async () => {
-  s = await start(repository({ 'mlp/1': mlp() }), { apiKeySha256: [sha256Hex(KEY)], logLevel: 'info' });
+  s = await start(repository({ 'mlp/1': mlp(), 'text/1': identity('STRING') }), { apiKeySha256: [sha256Hex(KEY)], logLevel: 'info' });
   const port = await s.app.listenGrpc(0, '127.0.0.1');
   client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Call>;
 });
@@ -83,12 +83,29 @@ test('ModelInfer with typed contents and a chosen output', async () => {
   expect(Number(new BigInt64Array(new Uint8Array(res.raw_output_contents[0]).buffer)[0])).toBe(mlpForward(7, [4, 8, 3], [rows[0]!]).label[0]);
 });
 
+test('BYTES in typed contents come back exactly, length-prefixed in raw_output_contents', async () => {
+  const words = ['héllo', '日本'];
+  const res = await call('ModelInfer', { model_name: 'text', inputs: [{ name: 'x', datatype: 'BYTES', shape: [1, 2], contents: { bytes_contents: words.map((w) => Buffer.from(w)) } }] });
+  const raw = Buffer.from(res.raw_output_contents[0]);
+  const back: string[] = [];
+  for (let offset = 0; offset < raw.length; ) {
+    const len = raw.readUInt32LE(offset);
+    back.push(raw.toString('utf8', offset + 4, offset + 4 + len));
+    offset += 4 + len;
+  }
+  expect(back).toEqual(words);
+  await expect(call('ModelInfer', { model_name: 'text', inputs: [{ name: 'x', datatype: 'BYTES', shape: [1, 2], contents: { bytes_contents: [Buffer.from([0xff]), Buffer.from('a')] } }] })).rejects.toMatchObject({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: "input 'x' element 0: BYTES value is not valid UTF-8 (onnxruntime-node carries BYTES as UTF-8 text)",
+  });
+});
+
 test('errors map to gRPC status codes with the same messages as REST', async () => {
   await expect(call('ModelInfer', { model_name: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4] }], raw_input_contents: [raw([[1, 2, 3]])] })).rejects.toMatchObject({
     code: grpc.status.INVALID_ARGUMENT,
     details: "input 'input': shape [1,4] of FP32 needs 16 bytes, binary_data_size is 12",
   });
-  await expect(call('ModelInfer', { model_name: 'nope', inputs: [] })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: "unknown model 'nope'; served models: mlp" });
+  await expect(call('ModelInfer', { model_name: 'nope', inputs: [] })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: "unknown model 'nope'; served models: mlp, text" });
   await expect(call('ModelInfer', { model_name: 'mlp', inputs: [] }, null)).rejects.toMatchObject({
     code: grpc.status.UNAUTHENTICATED,
     details: 'an API key is required (Authorization: Bearer <key> or X-Api-Key)',

@@ -12,7 +12,7 @@ import type { ServingCore } from '../core';
 import { EXTENSIONS, SERVER_NAME, SERVER_VERSION } from '../core';
 import { BadInput } from '../errors';
 import { decodeOipRequest } from '../protocol';
-import { toBinary } from '../tensor';
+import { bytesToText, toBinary } from '../tensor';
 import protoText from './inference.proto';
 
 const SERVICE = 'inference.GRPCInferenceService';
@@ -94,7 +94,7 @@ function contentsValues(name: string, datatype: string, c: Contents): unknown[] 
     case 'FP64':
       return c.fp64_contents;
     case 'BYTES':
-      return c.bytes_contents.map((b) => ({ b64: b.toString('base64') }));
+      return c.bytes_contents.map((b, i) => bytesToText(name, i, b));
     default:
       throw new BadInput(`input '${name}': ${datatype} has no typed contents field in the protocol; send it in raw_input_contents`);
   }
