@@ -112,7 +112,7 @@ test('errors map to gRPC status codes with the same messages as REST', async () 
   });
   await expect(call('ModelMetadata', { name: 'mlp' }, 'wrong')).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'the API key is not valid' });
   const text = await s.app.metrics.registry.metrics();
-  expect(metricValue(text, 'model_server_requests_total', { route: '/inference.GRPCInferenceService/ModelInfer', code: '400' })).toBe(1);
+  expect(metricValue(text, 'model_server_requests_total', { model: 'mlp', route: '/inference.GRPCInferenceService/ModelInfer', code: '400' })).toBe(1);
   expect(metricValue(text, 'model_server_requests_total', { route: '/inference.GRPCInferenceService/ModelInfer', code: '401' })).toBe(1);
 });
 
