@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, describe } from '../../lib';
+import { Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, describe } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
-import { LABEL_PREFIX, SERVER_METRICS } from './names';
+import { LABEL_PREFIX } from './names';
 
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. */
@@ -102,13 +102,12 @@ export class CanaryRollout extends Construct {
     const name = endpoint.endpointName;
     const namespace = endpoint.namespace;
     const labels = { ...endpoint.labels };
-    const model = endpoint.serving.metadata.name;
     const analysisName = `${name}-canary-analysis`;
     const seconds = (d: Duration) => `${d.toSeconds()}s`;
     const window = seconds(g.evaluationPeriod);
     // Argo names canary pods <rollout>-<pod-template-hash>-<suffix>; the ServiceMonitor's `pod` label
     // lets the queries see the canary alone.
-    const canaryPods = `model="${model}",${namespace ? `namespace="${namespace}",` : ''}pod=~"${name}-{{args.canary-hash}}-.*"`;
+    const canary = { ...endpoint.metricScope('canary analysis'), podPattern: `${name}-{{args.canary-hash}}-.*` };
 
     this.analysisTemplate = typedApiObject<IAnalysisTemplate>(this, 'Analysis', {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -126,9 +125,7 @@ export class CanaryRollout extends Construct {
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
-                query:
-                  `(sum(rate(${SERVER_METRICS.requests}{${canaryPods},code=~"5.."}[${window}])) or vector(0)) / ` +
-                  `clamp_min(sum(rate(${SERVER_METRICS.requests}{${canaryPods}}[${window}])), 1e-9)`,
+                query: PROMQL.errorRatio(canary, window),
               },
             },
           },
@@ -141,7 +138,7 @@ export class CanaryRollout extends Construct {
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
-                query: `histogram_quantile(${g.latencyPercentile.quantile}, sum by (le) (rate(${SERVER_METRICS.requestDurationBucket}{${canaryPods}}[${window}])))`,
+                query: PROMQL.latencyQuantile(canary, g.latencyPercentile.quantile, window),
               },
             },
           },
