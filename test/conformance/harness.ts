@@ -57,8 +57,13 @@ export interface CommonView {
 }
 
 export interface ConformanceAdapter {
-  /** Exactly BackendCapabilities.backend. */
+  /** Exactly BackendCapabilities.backend; the key of this backend in a case's `refusals`. */
   readonly backend: string;
+  /**
+   * Backend names this adapter's refusals may carry (a flavour can share constructs with its family, e.g. the
+   * namespace budget of every Kubernetes flavour). @default - [backend]
+   */
+  readonly refusedBy?: readonly string[];
   readonly capabilities: BackendCapabilities;
   /** Registry host (and path) the adapter's image lives under. */
   readonly registry: string;
