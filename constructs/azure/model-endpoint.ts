@@ -1,0 +1,699 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { MonitorAutoscaleSetting, MonitorAutoscaleSettingProfileRule } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
+import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
+import { Annotations, AssetType, TerraformAsset, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  ArtifactLayout,
+  ArtifactStorage,
+  DEFAULT_PORT,
+  Duration,
+  ModelServingProps,
+  ProblemCollector,
+  ROUTES,
+  ResolvedServing,
+  SERVER_ENV,
+  ScalingMetric,
+  describe,
+  isUnresolved,
+} from '../../lib';
+import {
+  ArmAuthMode,
+  environmentVersionBody,
+  endpointTrafficBody,
+  isoDuration,
+  modelVersionBody,
+  onlineDeploymentBody,
+  onlineEndpointBody,
+  OnlineDeploymentBody,
+} from './azapi/arm-bodies';
+import {
+  ArmRequest,
+  MlDeploymentPut,
+  MlEndpointTraffic,
+  MlEnvironmentVersion,
+  MlModelVersion,
+  MlOnlineDeployment,
+  MlOnlineEndpoint,
+} from './azapi/resources';
+import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
+import {
+  AzureMetric,
+  DEPLOYMENT_METRIC_NAMESPACE,
+  ENDPOINT_METRIC_NAMESPACE,
+  LatencyPercentile,
+  MetricOptions,
+  withOptions,
+} from './metrics';
+import { AZURE_ML_ENDPOINT_NAME, azureMlDeploymentName, azureMlEndpointName, shortHash } from './names';
+import { AZURE_ML_CAPABILITIES, resolveForAzure } from './spec-adapter';
+import { SecureWorkspace, WorkspaceSource } from './workspace';
+
+/** How callers authenticate to the endpoint. Enum-like. */
+export class EndpointAuthMode {
+  /** Microsoft Entra tokens: callers need a role with the endpoint's score action (see `grantScore`). */
+  public static readonly ENTRA_TOKEN = new EndpointAuthMode('AADToken');
+  /** Static keys, readable by anyone with `listKeys` on the endpoint. */
+  public static readonly KEY = new EndpointAuthMode('Key');
+  /** Azure ML tokens that expire, fetched with `getToken` on the endpoint. */
+  public static readonly AML_TOKEN = new EndpointAuthMode('AMLToken');
+
+  private constructor(public readonly armValue: ArmAuthMode) {}
+
+  public toString(): string {
+    return this.armValue;
+  }
+}
+
+/** Health probe settings (Azure ML's liveness and readiness probes). */
+export interface ProbeOptions {
+  /** Wait before the first probe. @default Duration.seconds(10) */
+  readonly initialDelay?: Duration;
+  /** Between probes. @default Duration.seconds(10) */
+  readonly period?: Duration;
+  /** Per probe. @default Duration.seconds(2) */
+  readonly timeout?: Duration;
+  /** Failed probes before Azure acts. @default 30 */
+  readonly failureThreshold?: number;
+}
+
+/** The alerts a ModelEndpoint creates by default. */
+export interface EndpointAlertOptions {
+  /** Alert when more than this percent of requests answer 5xx. @default 1 */
+  readonly maxErrorRatePercent?: number;
+  /** Alert when request latency at `latencyPercentile` exceeds this. @default Duration.seconds(1) */
+  readonly maxLatency?: Duration;
+  /** Which latency percentile to watch: 50, 90, 95 or 99 (what Azure ML publishes). @default 99 */
+  readonly latencyPercentile?: number;
+  /** Length of the window each alert evaluates. @default Duration.minutes(5) */
+  readonly window?: Duration;
+  /** Action groups (ARM ids) the alerts notify. @default - none; the alerts show in Azure Monitor only */
+  readonly actionGroupIds?: string[];
+}
+
+export interface ModelEndpointProps extends ModelServingProps {
+  /** Resource group for everything the construct creates. */
+  readonly resourceGroupName: string;
+  /** Azure region, e.g. `westeurope`. */
+  readonly location: string;
+  /** The workspace. @default WorkspaceSource.create() */
+  readonly workspace?: WorkspaceSource;
+  /** Managed online endpoint VM size, e.g. `Standard_DS3_v2` or `Standard_NC4as_T4_v3`. */
+  readonly instanceType: string;
+  /** Endpoint name, 3-32 characters, unique in the region. @default - the model name and a hash of this construct's path */
+  readonly endpointName?: string;
+  /** Deployment name. Keep it stable: a new name is a new deployment. @default 'main' */
+  readonly deploymentName?: string;
+  /** How callers authenticate. @default EndpointAuthMode.ENTRA_TOKEN */
+  readonly authMode?: EndpointAuthMode;
+  /** Accept scoring requests from public networks. @default true */
+  readonly publicNetworkAccess?: boolean;
+  /** Let the deployment reach public networks (the model and image come through private paths either way). @default false */
+  readonly egressPublicNetworkAccess?: boolean;
+  /**
+   * Requests Azure ML forwards to one instance at a time. Azure's own default (1) turns a batching server's
+   * queue into 429s.
+   * @default - twice the server's maxBatchSize
+   */
+  readonly maxConcurrentRequestsPerInstance?: number;
+  /** Liveness and readiness probes on the server's health routes. @default - see ProbeOptions */
+  readonly probes?: ProbeOptions;
+  /** Send request logs and metrics to the workspace's Application Insights. @default true */
+  readonly appInsights?: boolean;
+  /** Thresholds and receivers of the default alerts. @default - see EndpointAlertOptions */
+  readonly alerts?: EndpointAlertOptions;
+  /** Azure Container Registry (ARM id) holding the image; the endpoint's identity gets AcrPull on it. @default - no grant */
+  readonly imageRegistryId?: string;
+  /** Storage account (ARM id) of a `ModelArtifact.fromUri` blob; the endpoint's identity gets read access to its container. @default - no grant */
+  readonly modelStorageAccountId?: string;
+}
+
+/** An Azure ML online endpoint, created here or imported. */
+export interface IModelEndpoint {
+  readonly endpointName: string;
+  /** ARM id of the endpoint. */
+  readonly endpointId: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /**
+   * Lets `principalId` score this endpoint and nothing else: a role with the endpoint's score action, assigned
+   * at the endpoint's scope.
+   */
+  grantScore(id: string, principalId: string): RoleAssignment;
+  /** An endpoint metric; `options` win over the defaults. */
+  metric(metricName: string, options?: MetricOptions): AzureMetric;
+  /** Request latency at a percentile, in milliseconds. */
+  metricRequestLatency(percentile?: LatencyPercentile, options?: MetricOptions): AzureMetric;
+  /** Requests per minute; split by `statusCodeClass` for errors. */
+  metricRequestsPerMinute(options?: MetricOptions): AzureMetric;
+}
+
+export interface EndpointAttributes {
+  readonly endpointName: string;
+  readonly endpointId: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+}
+
+/** The endpoint's score action: the only permission `grantScore` hands out. */
+export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
+/** Built-in role ids the endpoint's identity needs. */
+const STORAGE_BLOB_DATA_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
+const ACR_PULL = '7f951dff-4ed8-4bf1-8e29-8a2a5e3a4ed4';
+
+abstract class EndpointBase extends Construct implements IModelEndpoint {
+  public abstract readonly endpointName: string;
+  public abstract readonly endpointId: string;
+  public abstract readonly resourceGroupName: string;
+  public abstract readonly location: string;
+  private scoreRole?: RoleDefinition;
+
+  public grantScore(id: string, principalId: string): RoleAssignment {
+    if (!this.scoreRole) {
+      const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
+      this.scoreRole = new RoleDefinition(this, 'ScoreRole', {
+        name: `Score ${this.endpointName} (${shortHash(this.node.path).slice(0, 8)})`,
+        scope: `/subscriptions/${client.subscriptionId}/resourceGroups/${this.resourceGroupName}`,
+        description: `Score the Azure ML online endpoint ${this.endpointName}; nothing else.`,
+        permissions: [{ actions: [SCORE_ACTION] }],
+        assignableScopes: [this.endpointId],
+      });
+    }
+    return new RoleAssignment(this, `Score${id}`, {
+      scope: this.endpointId,
+      roleDefinitionId: this.scoreRole.roleDefinitionResourceId,
+      principalId,
+      description: `Score ${this.endpointName}`,
+    });
+  }
+
+  public metric(metricName: string, options?: MetricOptions): AzureMetric {
+    return withOptions({ resourceId: this.endpointId, namespace: ENDPOINT_METRIC_NAMESPACE, metricName, aggregation: 'Average', unit: 'unspecified' }, options);
+  }
+  public metricRequestLatency(percentile: LatencyPercentile = LatencyPercentile.P99, options?: MetricOptions): AzureMetric {
+    return { ...this.metric(percentile.metricName, options), unit: 'milliseconds' };
+  }
+  public metricRequestsPerMinute(options?: MetricOptions): AzureMetric {
+    return { ...this.metric('RequestsPerMinute', options), unit: 'count' };
+  }
+}
+
+/**
+ * An Azure ML managed online endpoint serving one ONNX model with the bundled server: model version,
+ * environment version (image and inference routes), endpoint, deployment, first traffic map, Azure Monitor
+ * autoscale on the deployment, latency and error-rate alerts, and traffic logs. Azure ML resources are azapi
+ * resources checked against Azure's own schema; the rest is azurerm.
+ */
+export class ModelEndpoint extends EndpointBase {
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: EndpointAttributes): IModelEndpoint {
+    class Import extends EndpointBase {
+      public readonly endpointName = attrs.endpointName;
+      public readonly endpointId = attrs.endpointId;
+      public readonly resourceGroupName = attrs.resourceGroupName;
+      public readonly location = attrs.location;
+    }
+    return new Import(scope, id);
+  }
+
+  public readonly endpointName: string;
+  public readonly endpointId: string;
+  public readonly resourceGroupName: string;
+  public readonly location: string;
+  /** The spec after defaults, as every backend sees it. */
+  public readonly serving: ResolvedServing;
+  /** ARM id of the workspace. */
+  public readonly workspaceId: string;
+  /** The workspace and its dependencies, when the construct created them. */
+  public readonly secureWorkspace?: SecureWorkspace;
+  public readonly instance?: AzureMlInstance;
+  public readonly endpoint: MlOnlineEndpoint;
+  public readonly modelVersion: MlModelVersion;
+  public readonly environmentVersion: MlEnvironmentVersion;
+  /** Tags on every Azure resource. */
+  public readonly tags: Record<string, string>;
+  public readonly autoscale: MonitorAutoscaleSetting;
+  public readonly latencyAlert: MonitorMetricAlert;
+  public readonly errorRateAlert: MonitorScheduledQueryRulesAlertV2;
+  /** Log Analytics workspace the traffic logs go to. */
+  public readonly logAnalyticsWorkspaceId: string;
+  /** The first traffic map; Terraform ignores later changes (a rollout controller may own them). */
+  public readonly initialTraffic: MlEndpointTraffic;
+  /** The latency percentile the alert watches. */
+  public readonly latencyPercentile: LatencyPercentile;
+  private deploymentResource: MlOnlineDeployment | MlDeploymentPut;
+  private currentDeploymentName: string;
+  private readonly deploymentBody: OnlineDeploymentBody;
+  private readonly deploymentDependencies: RoleAssignment[] = [];
+  private controllerManaged = false;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const problems = new ProblemCollector();
+    this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
+    const workspace = props.workspace ?? WorkspaceSource.create();
+    checkModel(props, workspace, problems);
+    const endpointName = props.endpointName ?? azureMlEndpointName(props.metadata.name, this.node.path, TerraformStack.of(this).node.id);
+    checkName('endpointName', endpointName, problems);
+    const deploymentName = props.deploymentName ?? 'main';
+    checkName('deploymentName', deploymentName, problems);
+    const alertOpts = props.alerts ?? {};
+    const percentile = LatencyPercentile.of(alertOpts.latencyPercentile ?? 99);
+    if (!percentile) {
+      problems.add({ field: 'alerts.latencyPercentile', given: describe(alertOpts.latencyPercentile), allowed: `on Azure ML: ${LatencyPercentile.ALL.map((p) => p.percent).join(', ')} (the RequestLatency_P<n> metrics it publishes)`, fix: 'use 99, or 95 for a less noisy alert' });
+    }
+    this.latencyPercentile = percentile ?? LatencyPercentile.P99;
+    const maxErrorRate = alertOpts.maxErrorRatePercent ?? 1;
+    if (!(maxErrorRate > 0 && maxErrorRate <= 100)) problems.add({ field: 'alerts.maxErrorRatePercent', given: describe(maxErrorRate), allowed: 'above 0 and at most 100', fix: 'e.g. 1' });
+    const maxLatency = alertOpts.maxLatency ?? Duration.seconds(1);
+    if (maxLatency.toMilliseconds() < 1) problems.add({ field: 'alerts.maxLatency', given: maxLatency.toString(), allowed: 'at least 1 ms', fix: 'set it above the model\'s normal latency' });
+    const window = alertOpts.window ?? Duration.minutes(5);
+    if (![1, 5, 15, 30, 60].includes(window.toMinutes())) problems.add({ field: 'alerts.window', given: window.toString(), allowed: 'on Azure Monitor: 1, 5, 15, 30 or 60 minutes', fix: 'use Duration.minutes(5)' });
+    const probes = resolveProbes(props.probes ?? {}, problems);
+
+    this.serving = resolveForAzure(`ModelEndpoint ${this.node.path}`, props, problems);
+    const serving = this.serving;
+    const maxConcurrent = props.maxConcurrentRequestsPerInstance ?? 2 * (serving.serverConfig.maxBatchSize ?? SERVER_ENV.maxBatchSize.default);
+    if (!isUnresolved(maxConcurrent) && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1 && maxConcurrent <= 1000)) {
+      problems.add({ field: 'maxConcurrentRequestsPerInstance', given: describe(maxConcurrent), allowed: 'an integer from 1 to 1000', fix: 'about twice the server\'s maxBatchSize keeps batches full without queueing in Azure' });
+    }
+    problems.throwIfAny(`ModelEndpoint ${this.node.path}`);
+
+    this.endpointName = endpointName;
+    this.currentDeploymentName = deploymentName;
+    this.resourceGroupName = props.resourceGroupName;
+    this.location = props.location;
+    this.tags = { ...serving.tags };
+
+    // Workspace.
+    let modelContainer = workspace.existing.modelContainer;
+    if (workspace.workspaceId) {
+      this.workspaceId = workspace.workspaceId;
+    } else {
+      this.secureWorkspace = new SecureWorkspace(this, 'Workspace', {
+        ...workspace.create,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        namePrefix: serving.metadata.name,
+        tags: this.tags,
+      });
+      this.workspaceId = this.secureWorkspace.workspace.id;
+      modelContainer = this.secureWorkspace.modelContainer;
+    }
+
+    // Model version: the file uploaded to the model container, or the blob URI as given.
+    let modelUri: string;
+    let contentHash: string;
+    const readScopes: string[] = [];
+    if (props.model.storage === ArtifactStorage.LOCAL_FILE) {
+      const bytes = readFileSync(props.model.localPath!);
+      contentHash = createHash('sha256').update(bytes).digest('hex');
+      const asset = new TerraformAsset(this, 'ModelFile', { path: props.model.localPath!, type: AssetType.FILE });
+      const blobName = `${serving.metadata.name}/${serving.metadata.version}/${contentHash.slice(0, 12)}/${props.model.fileName}`;
+      const blob = new StorageBlob(this, 'ModelBlob', {
+        name: blobName,
+        storageAccountName: modelContainer!.storageAccountName,
+        storageContainerName: modelContainer!.containerName,
+        type: 'Block',
+        source: asset.path,
+      });
+      modelUri = blob.url;
+      readScopes.push(`${modelContainer!.storageAccountId}/blobServices/default/containers/${modelContainer!.containerName}`);
+    } else {
+      modelUri = props.model.uri!;
+      contentHash = createHash('sha256').update(modelUri).digest('hex');
+      const loc = props.model.location!;
+      if (props.modelStorageAccountId) {
+        readScopes.push(`${props.modelStorageAccountId}/blobServices/default/containers/${loc.bucket}`);
+      } else {
+        Annotations.of(this).addWarning(
+          `ModelEndpoint ${this.node.path}: the endpoint's identity needs read access to ${modelUri}. Pass modelStorageAccountId ` +
+            'to have the construct grant Storage Blob Data Reader on its container, or grant it yourself.',
+        );
+      }
+    }
+    const modelVersionName = `${serving.metadata.version}-${contentHash.slice(0, 8)}`;
+    this.modelVersion = new MlModelVersion(this, 'ModelVersion', {
+      name: modelVersionName,
+      parentId: `${this.workspaceId}/models/${serving.metadata.name}`,
+      body: modelVersionBody({
+        modelUri,
+        description: `${serving.metadata.name} ${serving.metadata.version}`,
+        tags: this.tags,
+        properties: props.model.storage === ArtifactStorage.LOCAL_FILE ? { 'model-serving.dev/sha256': contentHash } : undefined,
+      }),
+    });
+
+    // Environment version: the image and the inference routes Azure ML probes and forwards to.
+    const image = serving.image.registryUri!;
+    const scoringPath = SERVER_ENV.scoringRoute.default;
+    const envBody = environmentVersionBody({
+      image,
+      port: DEFAULT_PORT,
+      livenessPath: ROUTES.live,
+      readinessPath: ROUTES.ready,
+      scoringPath,
+      description: `model-serving-constructs server for ${serving.metadata.name}`,
+      tags: this.tags,
+    });
+    this.environmentVersion = new MlEnvironmentVersion(this, 'EnvironmentVersion', {
+      // Environment versions are immutable: the version is a hash of what it holds.
+      name: shortHash(JSON.stringify(envBody)).slice(0, 12),
+      parentId: `${this.workspaceId}/environments/${serving.metadata.name}-server`,
+      body: envBody,
+    });
+
+    this.endpoint = new MlOnlineEndpoint(this, 'Resource', {
+      name: endpointName,
+      parentId: this.workspaceId,
+      location: props.location,
+      tags: this.tags,
+      body: onlineEndpointBody({
+        authMode: (props.authMode ?? EndpointAuthMode.ENTRA_TOKEN).armValue,
+        publicNetworkAccess: props.publicNetworkAccess ?? true,
+        description: `${serving.metadata.name} ${serving.metadata.version} (owner ${serving.metadata.owner})`,
+      }),
+    });
+    this.endpointId = this.endpoint.id;
+
+    // The endpoint's identity pulls the image and reads the model; grant exactly those before the deployment starts.
+    readScopes.forEach((scope, i) => this.deploymentDependencies.push(new RoleAssignment(this, i === 0 ? 'ModelRead' : `ModelRead${i}`, {
+      scope,
+      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
+      principalId: this.endpoint.principalId,
+      principalType: 'ServicePrincipal',
+      description: `Endpoint ${endpointName} reads its model`,
+    })));
+    if (props.imageRegistryId) {
+      this.deploymentDependencies.push(new RoleAssignment(this, 'ImagePull', {
+        scope: props.imageRegistryId,
+        roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`,
+        principalId: this.endpoint.principalId,
+        principalType: 'ServicePrincipal',
+        description: `Endpoint ${endpointName} pulls its image`,
+      }));
+    } else if (/\.azurecr\.io\//.test(image)) {
+      Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${image} is in an Azure Container Registry; pass imageRegistryId so the endpoint's identity gets AcrPull on it.`);
+    }
+
+    this.deploymentBody = onlineDeploymentBody({
+      instanceType: props.instanceType,
+      instanceCount: serving.minReplicas,
+      modelId: this.modelVersion.id,
+      environmentId: this.environmentVersion.id,
+      environmentVariables: { ...serving.environment },
+      requestTimeoutMs: Math.min(180_000, serving.requestTimeout.toMilliseconds() + 1000),
+      maxConcurrentRequestsPerInstance: maxConcurrent,
+      liveness: probes,
+      readiness: probes,
+      appInsightsEnabled: props.appInsights ?? true,
+      egressPublicNetworkAccess: props.egressPublicNetworkAccess ?? false,
+      description: `${serving.metadata.name} ${serving.metadata.version}`,
+    });
+    this.deploymentResource = new MlOnlineDeployment(this, 'Deployment', {
+      name: deploymentName,
+      parentId: this.endpoint.id,
+      location: props.location,
+      tags: this.tags,
+      body: this.deploymentBody,
+      dependsOn: this.deploymentDependencies,
+      // Autoscale owns the instance count after creation.
+      lifecycle: { ignoreChanges: ['body.sku.capacity'] },
+    });
+
+    this.initialTraffic = new MlEndpointTraffic(this, 'Traffic', {
+      endpoint: this.endpoint,
+      body: endpointTrafficBody({ [deploymentName]: 100 }),
+      dependsOn: [this.deploymentResource],
+      lifecycle: { ignoreChanges: ['body'] },
+    });
+
+    this.autoscale = new MonitorAutoscaleSetting(this, 'Autoscale', {
+      name: `${endpointName}-autoscale`,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      targetResourceId: this.deploymentId,
+      profile: [{
+        name: 'default',
+        capacity: { default: serving.minReplicas, minimum: serving.minReplicas, maximum: serving.maxReplicas },
+        rule: autoscaleRules(serving, () => this.deploymentId),
+      }],
+      tags: this.tags,
+      dependsOn: [this.deploymentResource],
+    });
+
+    // Traffic logs feed the error-rate alert: Azure metric alerts cannot divide one metric by another.
+    if (this.secureWorkspace) {
+      this.logAnalyticsWorkspaceId = this.secureWorkspace.logAnalytics.id;
+    } else if (workspace.existing.logAnalyticsWorkspaceId) {
+      this.logAnalyticsWorkspaceId = workspace.existing.logAnalyticsWorkspaceId;
+    } else {
+      this.logAnalyticsWorkspaceId = new LogAnalyticsWorkspace(this, 'Logs', {
+        name: `${endpointName}-logs`,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        sku: 'PerGB2018',
+        retentionInDays: 30,
+        tags: this.tags,
+      }).id;
+    }
+    new MonitorDiagnosticSetting(this, 'TrafficLogs', {
+      name: 'traffic-logs',
+      targetResourceId: this.endpoint.id,
+      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      logAnalyticsDestinationType: 'Dedicated',
+      enabledLog: [{ category: 'AmlOnlineEndpointTrafficLog' }],
+    });
+
+    const actionGroups = alertOpts.actionGroupIds ?? [];
+    this.latencyAlert = new MonitorMetricAlert(this, 'LatencyAlert', {
+      name: `${endpointName}-latency-${this.latencyPercentile}`,
+      resourceGroupName: props.resourceGroupName,
+      scopes: [this.endpoint.id],
+      description: `${this.latencyPercentile} request latency of ${endpointName} above ${maxLatency.toMilliseconds()} ms`,
+      severity: 2,
+      frequency: 'PT1M',
+      windowSize: isoDuration(window.toMilliseconds()),
+      criteria: [metricCriterion(this.metricRequestLatency(this.latencyPercentile), maxLatency.toMilliseconds())],
+      action: actionGroups.map((actionGroupId) => ({ actionGroupId })),
+      tags: this.tags,
+    });
+    this.errorRateAlert = errorRateAlert(this, 'ErrorRateAlert', {
+      name: `${endpointName}-error-rate`,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      endpointName,
+      maxErrorRatePercent: maxErrorRate,
+      window,
+      actionGroupIds: actionGroups,
+      tags: this.tags,
+    });
+  }
+
+  /** Name of the deployment that serves this spec. */
+  public get deploymentName(): string {
+    return this.currentDeploymentName;
+  }
+
+  /** ARM id of that deployment. */
+  public get deploymentId(): string {
+    return `${this.endpoint.id}/deployments/${this.currentDeploymentName}`;
+  }
+
+  /** The Terraform resource that writes the deployment. */
+  public get deployment(): MlOnlineDeployment | MlDeploymentPut {
+    return this.deploymentResource;
+  }
+
+  /** Whether a rollout controller owns traffic and old deployments. */
+  public get isControllerManaged(): boolean {
+    return this.controllerManaged;
+  }
+
+  /** Every azapi request this endpoint makes, for schema checks. */
+  public get armRequests(): ArmRequest[] {
+    return [this.modelVersion, this.environmentVersion, this.endpoint, this.deploymentResource, this.initialTraffic];
+  }
+
+  /** A deployment metric (CPU, GPU, capacity); `options` win. */
+  public metricDeployment(metricName: string, options?: MetricOptions): AzureMetric {
+    return withOptions({ resourceId: this.deploymentId, namespace: DEPLOYMENT_METRIC_NAMESPACE, metricName, aggregation: 'Average', unit: 'percent' }, options);
+  }
+  public metricCpuUtilization(options?: MetricOptions): AzureMetric {
+    return this.metricDeployment('CpuUtilizationPercentage', options);
+  }
+  public metricGpuUtilization(options?: MetricOptions): AzureMetric {
+    return this.metricDeployment('GpuUtilizationPercentage', options);
+  }
+  public metricDeploymentCapacity(options?: MetricOptions): AzureMetric {
+    return { ...this.metricDeployment('DeploymentCapacity', options), unit: 'instances' };
+  }
+
+  /**
+   * Hands the deployment to a rollout controller (called by CanaryRollout): each model version gets its own
+   * deployment, named after the version and written once by Terraform; the controller moves traffic and
+   * removes the old deployment. Internal.
+   */
+  public handOverToController(): void {
+    if (this.controllerManaged) return;
+    this.controllerManaged = true;
+    this.node.tryRemoveChild('Deployment');
+    this.currentDeploymentName = azureMlDeploymentName(this.serving.metadata.version);
+    this.deploymentResource = new MlDeploymentPut(this, 'VersionDeployment', {
+      endpoint: this.endpoint,
+      name: this.currentDeploymentName,
+      location: this.location,
+      tags: this.tags,
+      body: this.deploymentBody,
+      dependsOn: this.deploymentDependencies,
+    });
+    this.initialTraffic.setTraffic({ [this.currentDeploymentName]: 100 });
+    this.initialTraffic.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
+    this.autoscale.targetResourceId = this.deploymentId;
+    this.autoscale.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
+  }
+}
+
+function checkName(field: string, name: string, problems: ProblemCollector): void {
+  if (isUnresolved(name)) return;
+  if (!AZURE_ML_ENDPOINT_NAME.test(name)) {
+    problems.add({ field, given: describe(name), allowed: '3-32 characters: a letter first, then letters, digits and single "-", not ending in "-"', fix: 'e.g. "fraud-classifier-prod" (endpoint names are unique per Azure region)' });
+  }
+}
+
+function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
+  const m = props.model;
+  if (m.storage !== ArtifactStorage.LOCAL_FILE && m.storage !== ArtifactStorage.AZURE_BLOB) {
+    problems.add({ field: 'model', given: describe(m.toString()), allowed: 'on Azure ML: a local file or an https://<account>.blob.core.windows.net/<container>/<path> URI', fix: 'copy the model to Azure Blob Storage, or use ModelArtifact.fromFile(path)' });
+  } else if (m.layout === ArtifactLayout.ARCHIVE) {
+    problems.add({ field: 'model', given: describe(m.toString()), allowed: 'on Azure ML: a .onnx blob or a folder (ending in "/") holding model.onnx; Azure ML mounts files, it does not unpack archives', fix: 'upload the unpacked model.onnx and point at it' });
+  } else if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
+    problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
+  }
+}
+
+function resolveProbes(p: ProbeOptions, problems: ProblemCollector) {
+  const initialDelay = p.initialDelay ?? Duration.seconds(10);
+  const period = p.period ?? Duration.seconds(10);
+  const timeout = p.timeout ?? Duration.seconds(2);
+  const failureThreshold = p.failureThreshold ?? 30;
+  for (const [field, d] of [['probes.initialDelay', initialDelay], ['probes.period', period], ['probes.timeout', timeout]] as const) {
+    const s = d.toSeconds();
+    if (!(Number.isInteger(s) && s >= (field === 'probes.initialDelay' ? 0 : 1) && s <= 3600)) {
+      problems.add({ field, given: d.toString(), allowed: 'whole seconds up to 1 hour', fix: 'e.g. Duration.seconds(10)' });
+    }
+  }
+  if (timeout.toSeconds() >= period.toSeconds()) {
+    problems.add({ field: 'probes.timeout', given: `${timeout.toString()} with period ${period.toString()}`, allowed: 'shorter than the period', fix: 'e.g. Duration.seconds(2) with a 10 s period' });
+  }
+  if (!(Number.isInteger(failureThreshold) && failureThreshold >= 1 && failureThreshold <= 100)) {
+    problems.add({ field: 'probes.failureThreshold', given: describe(failureThreshold), allowed: 'an integer from 1 to 100', fix: 'e.g. 30' });
+  }
+  return {
+    initialDelayMs: initialDelay.toMilliseconds(),
+    periodMs: period.toMilliseconds(),
+    timeoutMs: timeout.toMilliseconds(),
+    failureThreshold,
+    successThreshold: 1,
+  };
+}
+
+/**
+ * Step rules that approximate target tracking (Azure Monitor autoscale has no target-tracking policy): one
+ * instance out above the target, one in below 60% of it, each with the spec's cooldown.
+ */
+function autoscaleRules(serving: ResolvedServing, deploymentId: () => string): MonitorAutoscaleSettingProfileRule[] {
+  const t = serving.target;
+  const perMinute = t.metric === ScalingMetric.INVOCATIONS_PER_REPLICA;
+  const metricName = t.metric === ScalingMetric.GPU_UTILIZATION ? 'GpuUtilizationPercentage'
+    : t.metric === ScalingMetric.CPU_UTILIZATION ? 'CpuUtilizationPercentage' : 'RequestsPerMinute';
+  const threshold = perMinute ? t.value * 60 : t.value;
+  const trigger = (operator: string, value: number) => ({
+    metricName,
+    metricNamespace: DEPLOYMENT_METRIC_NAMESPACE,
+    metricResourceId: deploymentId(),
+    operator,
+    statistic: 'Average',
+    threshold: value,
+    timeAggregation: 'Average',
+    timeGrain: 'PT1M',
+    timeWindow: 'PT5M',
+    // Requests per minute are for the whole deployment; per instance is what the target means.
+    divideByInstanceCount: perMinute,
+  });
+  return [
+    { metricTrigger: trigger('GreaterThan', threshold), scaleAction: { direction: 'Increase', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleOutCooldown.toMilliseconds()) } },
+    { metricTrigger: trigger('LessThan', Math.floor(threshold * 0.6)), scaleAction: { direction: 'Decrease', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleInCooldown.toMilliseconds()) } },
+  ];
+}
+
+export function metricCriterion(metric: AzureMetric, threshold: number, operator = 'GreaterThan') {
+  return {
+    metricNamespace: metric.namespace,
+    metricName: metric.metricName,
+    aggregation: metric.aggregation,
+    operator,
+    threshold,
+    dimension: (metric.dimensions ?? []).map((d) => ({ name: d.name, operator: 'Include', values: d.values })),
+  };
+}
+
+export interface ErrorRateAlertProps {
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly logAnalyticsWorkspaceId: string;
+  readonly endpointName: string;
+  /** Only this deployment's requests. @default - all deployments */
+  readonly deploymentName?: string;
+  readonly maxErrorRatePercent: number;
+  readonly window: Duration;
+  readonly actionGroupIds: string[];
+  readonly tags: Record<string, string>;
+  /** Consecutive breaching evaluations. @default 1 */
+  readonly breachingPeriods?: number;
+}
+
+/** The 5xx share of requests, from the endpoint's traffic log: Azure metric alerts have no metric math. */
+export function errorRateQuery(endpointName: string, deploymentName?: string): string {
+  return [
+    'AmlOnlineEndpointTrafficLog',
+    `| where EndpointName == "${endpointName}"${deploymentName ? ` and DeploymentName == "${deploymentName}"` : ''}`,
+    '| summarize total = count(), errors = countif(toint(ResponseCode) >= 500)',
+    '| extend errorRatePercent = iff(total == 0, 0.0, 100.0 * errors / total)',
+  ].join('\n');
+}
+
+export function errorRateAlert(scope: Construct, id: string, p: ErrorRateAlertProps): MonitorScheduledQueryRulesAlertV2 {
+  const periods = p.breachingPeriods ?? 1;
+  return new MonitorScheduledQueryRulesAlertV2(scope, id, {
+    name: p.name,
+    resourceGroupName: p.resourceGroupName,
+    location: p.location,
+    scopes: [p.logAnalyticsWorkspaceId],
+    description: `More than ${p.maxErrorRatePercent}% of requests to ${p.endpointName}${p.deploymentName ? `/${p.deploymentName}` : ''} answered 5xx`,
+    severity: 1,
+    evaluationFrequency: 'PT1M',
+    windowDuration: isoDuration(p.window.toMilliseconds()),
+    criteria: [{
+      query: errorRateQuery(p.endpointName, p.deploymentName),
+      timeAggregationMethod: 'Maximum',
+      metricMeasureColumn: 'errorRatePercent',
+      operator: 'GreaterThan',
+      threshold: p.maxErrorRatePercent,
+      failingPeriods: { minimumFailingPeriodsToTriggerAlert: periods, numberOfEvaluationPeriods: periods },
+    }],
+    action: p.actionGroupIds.length ? { actionGroups: p.actionGroupIds } : undefined,
+    tags: p.tags,
+  });
+}
+
+export { AZURE_ML_CAPABILITIES };
