@@ -179,12 +179,15 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
   public grantScore(id: string, principalId: string): RoleAssignment {
     if (!this.scoreRole) {
       const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
+      // Custom roles are defined at a resource group (Azure allows no narrower assignable scope); the
+      // assignment below is on this endpoint only.
+      const resourceGroupId = `/subscriptions/${client.subscriptionId}/resourceGroups/${this.resourceGroupName}`;
       this.scoreRole = new RoleDefinition(this, 'ScoreRole', {
         name: `Score ${this.endpointName} (${shortHash(this.node.path).slice(0, 8)})`,
-        scope: `/subscriptions/${client.subscriptionId}/resourceGroups/${this.resourceGroupName}`,
+        scope: resourceGroupId,
         description: `Score the Azure ML online endpoint ${this.endpointName}; nothing else.`,
         permissions: [{ actions: [SCORE_ACTION] }],
-        assignableScopes: [this.endpointId],
+        assignableScopes: [resourceGroupId],
       });
     }
     return new RoleAssignment(this, `Score${id}`, {
