@@ -9,7 +9,7 @@ import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/m
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
-import { Annotations, AssetType, TerraformAsset, TerraformStack } from 'cdktf';
+import { Annotations, AssetType, Lazy, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ArtifactLayout,
@@ -438,15 +438,17 @@ export class ModelEndpoint extends EndpointBase {
       lifecycle: { ignoreChanges: ['body'] },
     });
 
+    // Lazy: a CanaryRollout attached later renames the deployment after the version.
+    const deploymentId = Lazy.stringValue({ produce: () => this.deploymentId });
     this.autoscale = new MonitorAutoscaleSetting(this, 'Autoscale', {
       name: `${endpointName}-autoscale`,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
-      targetResourceId: this.deploymentId,
+      targetResourceId: deploymentId,
       profile: [{
         name: 'default',
         capacity: { default: serving.minReplicas, minimum: serving.minReplicas, maximum: serving.maxReplicas },
-        rule: autoscaleRules(serving, () => this.deploymentId),
+        rule: autoscaleRules(serving, deploymentId),
       }],
       tags: this.tags,
       dependsOn: [this.deploymentResource],
@@ -560,7 +562,6 @@ export class ModelEndpoint extends EndpointBase {
     });
     this.initialTraffic.setTraffic({ [this.currentDeploymentName]: 100 });
     this.initialTraffic.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
-    this.autoscale.targetResourceId = this.deploymentId;
     this.autoscale.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
   }
 }
@@ -613,7 +614,7 @@ function resolveProbes(p: ProbeOptions, problems: ProblemCollector) {
  * Step rules that approximate target tracking (Azure Monitor autoscale has no target-tracking policy): one
  * instance out above the target, one in below 60% of it, each with the spec's cooldown.
  */
-function autoscaleRules(serving: ResolvedServing, deploymentId: () => string): MonitorAutoscaleSettingProfileRule[] {
+function autoscaleRules(serving: ResolvedServing, deploymentId: string): MonitorAutoscaleSettingProfileRule[] {
   const t = serving.target;
   const perMinute = t.metric === ScalingMetric.INVOCATIONS_PER_REPLICA;
   const metricName = t.metric === ScalingMetric.GPU_UTILIZATION ? 'GpuUtilizationPercentage'
@@ -622,7 +623,7 @@ function autoscaleRules(serving: ResolvedServing, deploymentId: () => string): M
   const trigger = (operator: string, value: number) => ({
     metricName,
     metricNamespace: DEPLOYMENT_METRIC_NAMESPACE,
-    metricResourceId: deploymentId(),
+    metricResourceId: deploymentId,
     operator,
     statistic: 'Average',
     threshold: value,

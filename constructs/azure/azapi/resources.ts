@@ -38,6 +38,8 @@ interface AzapiResourceConfig extends TerraformMetaArguments {
 
 /** An `azapi_resource`. Internal: the typed subclasses below are the API. */
 abstract class AzapiResource extends TerraformResource implements ArmRequest {
+  /** For cdktf's matchers (`toHaveResourceWithProperties`). */
+  public static readonly tfResourceType = 'azapi_resource';
   public readonly armType: string;
   private readonly config: AzapiResourceConfig;
 
@@ -175,6 +177,7 @@ export interface MlEndpointTrafficProps extends TerraformMetaArguments {
  * traffic map is written.
  */
 export class MlEndpointTraffic extends TerraformResource implements ArmRequest {
+  public static readonly tfResourceType = 'azapi_update_resource';
   public readonly armType = AZURE_ML_TYPES.onlineEndpoint;
   private readonly props: MlEndpointTrafficProps;
   private body: EndpointTrafficBody;
@@ -229,6 +232,7 @@ export interface MlDeploymentPutProps extends TerraformMetaArguments {
  * controller removed it. Terraform repeats the PUT only when the body changes.
  */
 export class MlDeploymentPut extends TerraformResource implements ArmRequest {
+  public static readonly tfResourceType = 'azapi_resource_action';
   public readonly armType = AZURE_ML_TYPES.onlineDeployment;
   /** ARM id of the deployment. */
   public readonly deploymentId: string;
