@@ -3,17 +3,15 @@ import { ConsumptionBudgetSubscription } from '@cdktf/provider-azurerm/lib/consu
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, describe, isUnresolved, resolveBudget } from '../../lib';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, describe, isUnresolved } from '../../lib';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
 import { HandlerFunctionApp } from './function-app';
 import { ModelEndpoint } from './model-endpoint';
 import { shortHash } from './names';
-import { AZURE_ML_BACKEND } from './spec-adapter';
+import { AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES } from './capabilities';
 
 /** The system tag Azure ML puts on a managed online endpoint's costs; the library's own tags are not on them. */
 export const AZURE_ML_ENDPOINT_COST_TAG = 'azuremlendpoint';
-/** Azure budgets hold at most five notifications. */
-export const MAX_BUDGET_NOTIFICATIONS = 5;
 /** The function the action group calls (constructs/azure/budget-enforcer/handler.ts). */
 export const ENFORCE_FUNCTION_NAME = 'enforce';
 
@@ -92,18 +90,11 @@ export class BudgetGuard extends Construct {
     if (!isUnresolved(budgetName) && !/^[A-Za-z0-9_-]{1,63}$/.test(budgetName)) {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: 'letters, digits, "_" and "-", at most 63', fix: 'e.g. "fraud-models-budget"' });
     }
-    const budget = resolveBudget(owner, props.budget, c);
-    const thresholds = [...new Set([...budget.alertThresholdsPercent, ...(budget.action === BudgetAction.NOTIFY ? [] : [budget.enforceAtPercent])])].sort((a, b) => a - b);
-    if (thresholds.length + 1 > MAX_BUDGET_NOTIFICATIONS) {
-      c.add({
-        field: 'budget.alertThresholdsPercent',
-        given: `${thresholds.length} actual thresholds (${thresholds.join(', ')}) + 1 forecast`,
-        allowed: `on ${AZURE_ML_BACKEND}: at most ${MAX_BUDGET_NOTIFICATIONS} notifications per Azure budget, the enforcement threshold and the forecast included`,
-        fix: 'drop some alert thresholds',
-      });
-    }
-    c.throwIfAny(owner);
+    const budget = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES).throwIfInvalid(owner, c);
+    const enforceAt = budget.enforceAtPercent ?? 100;
     this.budget = budget;
+    // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.
+    const thresholds = [...new Set([...budget.alertThresholdsPercent, ...(budget.action === BudgetAction.NOTIFY ? [] : [enforceAt])])].sort((a, b) => a - b);
     this.budgetName = budgetName;
     const first = props.endpoints[0];
     const tags = first.tags;
@@ -118,7 +109,7 @@ export class BudgetGuard extends Construct {
         settings: renderEnforcerEnvironment({
           budgetName,
           action: budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR',
-          enforceAtPercent: budget.enforceAtPercent,
+          enforceAtPercent: enforceAt,
           endpoints: props.endpoints.map((e) => ({ endpointId: e.endpointId, floor: e.serving.minReplicas, autoscaleSettingIds: [e.autoscale.id] })),
         }),
         tags,
@@ -135,7 +126,7 @@ export class BudgetGuard extends Construct {
       name: `${budgetName}-actions`,
       resourceGroupName: first.resourceGroupName,
       shortName: `budget${distinct.slice(0, 4)}`,
-      emailReceiver: budget.emails.map((email, i) => ({ name: `email-${i}`, emailAddress: email, useCommonAlertSchema: true })),
+      emailReceiver: budget.emails.map((email: string, i: number) => ({ name: `email-${i}`, emailAddress: email, useCommonAlertSchema: true })),
       azureFunctionReceiver: this.enforcer ? [{
         name: 'budget-enforcer',
         functionAppResourceId: this.enforcer.app.id,
@@ -148,7 +139,7 @@ export class BudgetGuard extends Construct {
 
     const notification: ConsumptionBudgetResourceGroupNotification[] = [
       ...thresholds.map((t) => ({ operator: 'GreaterThanOrEqualTo', threshold: t, thresholdType: 'Actual', contactGroups: [this.actionGroup.id], enabled: true })),
-      { operator: 'GreaterThanOrEqualTo', threshold: budget.forecastThresholdPercent, thresholdType: 'Forecasted', contactGroups: [this.actionGroup.id], enabled: true },
+      ...(budget.forecastThresholdPercent !== undefined ? [{ operator: 'GreaterThanOrEqualTo', threshold: budget.forecastThresholdPercent, thresholdType: 'Forecasted', contactGroups: [this.actionGroup.id], enabled: true }] : []),
     ];
     const common = {
       name: budgetName,

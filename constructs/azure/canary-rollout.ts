@@ -2,18 +2,13 @@ import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-g
 import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, RolloutPolicy, describe } from '../../lib';
+import { Annotations } from 'cdktf';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, refusal } from '../../lib';
 import { isoDuration } from './azapi/arm-bodies';
+import { AZURE_ML_CAPABILITIES, alertWindowMinutes } from './capabilities';
 import { HandlerFunctionApp } from './function-app';
-import { LatencyPercentile } from './metrics';
 import { ModelEndpoint, errorRateAlert, metricCriterion } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
-import { AZURE_ML_BACKEND } from './spec-adapter';
-
-/** Azure ML's limit on mirrored (shadow) traffic to one deployment. */
-export const MAX_MIRROR_PERCENT = 50;
-/** Window sizes Azure Monitor metric alerts accept, in minutes. */
-const METRIC_WINDOWS_MIN = [1, 5, 15, 30, 60, 360, 720, 1440];
 
 /** The function the action group calls (constructs/azure/rollout-controller/handler.ts). */
 export const ROLLBACK_FUNCTION_NAME = 'rollback';
@@ -29,16 +24,13 @@ export const ROLLOUT_CONTROLLER_ACTIONS = [
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. Attach the rollout when the endpoint is created. */
   readonly endpoint: ModelEndpoint;
-  /** Steps and guardrails from the shared spec. Traffic moves in exactly these percentages. */
-  readonly policy: RolloutPolicy;
   /**
-   * Mirror this percent of live traffic to the new version (responses discarded) before the first live step.
-   * Azure ML mirrors to one deployment, at most 50%.
-   * @default - no mirror phase
+   * Steps, guardrails and shadow traffic from the shared spec. Traffic moves in exactly these percentages;
+   * `shadowTrafficPercent` (at most 50 on Azure ML) mirrors traffic to the new version before the first step.
    */
-  readonly mirrorPercent?: number;
-  /** How long the mirror phase lasts. @default Duration.minutes(30) */
-  readonly mirrorDuration?: Duration;
+  readonly policy: RolloutPolicy;
+  /** How long the shadow (mirror) phase lasts, when the policy asks for one. @default Duration.minutes(30) */
+  readonly shadowDuration?: Duration;
   /** More action groups (ARM ids) the rollback alerts notify, e.g. the on-call's. @default - only the controller */
   readonly notifyActionGroupIds?: string[];
 }
@@ -60,6 +52,8 @@ export class CanaryRollout extends Construct {
   public readonly errorRateAlert: MonitorScheduledQueryRulesAlertV2;
   /** The controller's configuration, as its app settings carry it. */
   public readonly config: ControllerConfig;
+  /** The policy after resolution for Azure ML. */
+  public readonly rollout: ResolvedRollout;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -69,36 +63,33 @@ export class CanaryRollout extends Construct {
     if (endpoint.isControllerManaged) {
       c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a CanaryRollout`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout' });
     }
-    const mirrorDuration = props.mirrorDuration ?? Duration.minutes(30);
-    if (props.mirrorPercent !== undefined && !(Number.isInteger(props.mirrorPercent) && props.mirrorPercent >= 1 && props.mirrorPercent <= MAX_MIRROR_PERCENT)) {
-      c.add({ field: 'mirrorPercent', given: describe(props.mirrorPercent), allowed: `on ${AZURE_ML_BACKEND}: an integer from 1 to ${MAX_MIRROR_PERCENT} (mirrored traffic goes to one deployment, at most 50%)`, fix: 'e.g. 10' });
+    const resolution = SpecResolver.rollout(policy, AZURE_ML_CAPABILITIES, {
+      minReplicas: endpoint.serving.minReplicas,
+      endpointGuardrails: endpoint.serving.guardrails,
+    });
+    const shadowDuration = props.shadowDuration ?? Duration.minutes(30);
+    if (props.shadowDuration && policy.shadowTrafficPercent === undefined) {
+      c.add({ field: 'shadowDuration', given: props.shadowDuration.toString(), allowed: 'only with a policy that sets shadowTrafficPercent', fix: 'set shadowTrafficPercent in the policy, or remove shadowDuration' });
     }
-    if (props.mirrorDuration && props.mirrorPercent === undefined) {
-      c.add({ field: 'mirrorDuration', given: props.mirrorDuration.toString(), allowed: 'only with mirrorPercent', fix: 'set mirrorPercent, or remove mirrorDuration' });
+    if (!(Number.isInteger(shadowDuration.toSeconds()) && shadowDuration.toSeconds() >= 60 && shadowDuration.toSeconds() <= 24 * 3600)) {
+      c.add({ field: 'shadowDuration', given: shadowDuration.toString(), allowed: 'whole seconds from 1 minute to 24 hours', fix: 'e.g. Duration.minutes(30)' });
     }
-    if (mirrorDuration.toSeconds() > 24 * 3600) {
-      c.add({ field: 'mirrorDuration', given: mirrorDuration.toString(), allowed: 'at most 24 hours', fix: 'e.g. Duration.minutes(30)' });
+    // Both rollback alerts evaluate once a minute over the guardrails' periods, rounded up to a window Azure Monitor offers.
+    const g = resolution.resolved.guardrails;
+    const windowMin = alertWindowMinutes(g.evaluationPeriod, g.breachingPeriods);
+    if (windowMin === undefined) {
+      c.add(refusal(AZURE_ML_CAPABILITIES, 'policy.guardrails.breachingPeriods', `${g.breachingPeriods} x ${g.evaluationPeriod.toString()}`, 'alert windows up to 24 hours (Azure Monitor)', 'use fewer or shorter evaluation periods'));
     }
-    // Both alerts evaluate once a minute over the policy's periods, rounded up to a window Azure Monitor offers.
-    const wantedMin = (policy.evaluationPeriod.toSeconds() * policy.breachingPeriods) / 60;
-    const windowMin = METRIC_WINDOWS_MIN.find((w) => w >= wantedMin) ?? 0;
-    if (windowMin === 0) {
-      c.add({
-        field: 'policy.evaluationPeriod',
-        given: `${policy.evaluationPeriod.toString()} x ${policy.breachingPeriods} breaching periods = ${wantedMin} min`,
-        allowed: `on ${AZURE_ML_BACKEND} (Azure Monitor alert windows): at most ${METRIC_WINDOWS_MIN[METRIC_WINDOWS_MIN.length - 1]} minutes in all`,
-        fix: 'use shorter evaluation periods or fewer breaching periods',
-      });
-    }
-    c.throwIfAny(owner);
+    this.rollout = resolution.throwIfInvalid(owner, c);
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
 
     endpoint.handOverToController();
     const target = endpoint.deploymentName;
     this.config = {
       endpointId: endpoint.endpointId,
       targetDeployment: target,
-      steps: policy.steps.map((s) => ({ percent: s.trafficPercent, bakeSeconds: s.bake.toSeconds() })),
-      mirror: props.mirrorPercent !== undefined ? { percent: props.mirrorPercent, bakeSeconds: mirrorDuration.toSeconds() } : undefined,
+      steps: this.rollout.steps.map((s) => ({ percent: s.trafficPercent, bakeSeconds: s.bake.toSeconds() })),
+      mirror: this.rollout.shadowTrafficPercent !== undefined ? { percent: this.rollout.shadowTrafficPercent, bakeSeconds: shadowDuration.toSeconds() } : undefined,
     };
 
     this.controller = new HandlerFunctionApp(this, 'Controller', {
@@ -125,18 +116,19 @@ export class CanaryRollout extends Construct {
       tags: endpoint.tags,
     });
     const actionGroups = [this.actionGroup.id, ...(props.notifyActionGroupIds ?? [])];
-    const window = isoDuration(windowMin * 60_000);
+    const window = isoDuration(windowMin! * 60_000);
 
-    const percentile = LatencyPercentile.P99;
+    // Endpoint-wide alerts cannot tell the new deployment from the old, so these watch the new one alone.
+    const percentile = g.latencyPercentile;
     this.latencyAlert = new MonitorMetricAlert(this, 'LatencyAlert', {
       name: `${endpoint.endpointName}-${target}-rollback-latency`,
       resourceGroupName: endpoint.resourceGroupName,
       scopes: [endpoint.endpointId],
-      description: `Rolls back ${target}: ${percentile} latency above ${policy.maxP99Latency.toMilliseconds()} ms`,
+      description: `Rolls back ${target}: ${percentile.name} latency above ${g.maxLatency.toMilliseconds()} ms over ${windowMin} min`,
       severity: 1,
       frequency: 'PT1M',
       windowSize: window,
-      criteria: [metricCriterion(endpoint.metricRequestLatency(percentile, { dimensions: [{ name: 'deployment', values: [target] }] }), policy.maxP99Latency.toMilliseconds())],
+      criteria: [metricCriterion(endpoint.metricRequestLatency(percentile, { dimensions: [{ name: 'deployment', values: [target] }] }), g.maxLatency.toMilliseconds())],
       action: actionGroups.map((actionGroupId) => ({ actionGroupId })),
       tags: endpoint.tags,
     });
@@ -147,8 +139,8 @@ export class CanaryRollout extends Construct {
       logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,
       endpointName: endpoint.endpointName,
       deploymentName: target,
-      maxErrorRatePercent: policy.maxErrorRatePercent,
-      window: Duration.minutes(windowMin),
+      maxErrorRatePercent: g.maxErrorRatePercent,
+      window: Duration.minutes(windowMin!),
       breachingPeriods: 1,
       actionGroupIds: actionGroups,
       tags: endpoint.tags,

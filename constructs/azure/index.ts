@@ -5,7 +5,7 @@ export * from './azapi/resources';
 export * from './instance-types';
 export * from './metrics';
 export * from './names';
-export * from './spec-adapter';
+export * from './capabilities';
 export * from './workspace';
 export * from './model-endpoint';
 export * from './gpu-node-pool';

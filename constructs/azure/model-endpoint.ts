@@ -12,18 +12,23 @@ import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
 import { Annotations, AssetType, Lazy, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  ArtifactLayout,
   ArtifactStorage,
   DEFAULT_PORT,
   Duration,
+  LatencyPercentile,
   ModelServingProps,
+  NameRule,
   ProblemCollector,
   ROUTES,
   ResolvedServing,
   SERVER_ENV,
   ScalingMetric,
+  ScalingTarget,
+  SpecResolver,
   describe,
   isUnresolved,
+  refusal,
+  sanitizeLabels,
 } from '../../lib';
 import {
   ArmAuthMode,
@@ -45,16 +50,9 @@ import {
   MlOnlineEndpoint,
 } from './azapi/resources';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
-import {
-  AzureMetric,
-  DEPLOYMENT_METRIC_NAMESPACE,
-  ENDPOINT_METRIC_NAMESPACE,
-  LatencyPercentile,
-  MetricOptions,
-  withOptions,
-} from './metrics';
-import { AZURE_ML_ENDPOINT_NAME, azureMlDeploymentName, azureMlEndpointName, shortHash } from './names';
-import { AZURE_ML_CAPABILITIES, resolveForAzure } from './spec-adapter';
+import { AZURE_ML_CAPABILITIES, alertWindowMinutes, latencyMetricName } from './capabilities';
+import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
+import { shortHash } from './names';
 import { SecureWorkspace, WorkspaceSource } from './workspace';
 
 /** How callers authenticate to the endpoint. Enum-like. */
@@ -83,20 +81,6 @@ export interface ProbeOptions {
   readonly timeout?: Duration;
   /** Failed probes before Azure acts. @default 30 */
   readonly failureThreshold?: number;
-}
-
-/** The alerts a ModelEndpoint creates by default. */
-export interface EndpointAlertOptions {
-  /** Alert when more than this percent of requests answer 5xx. @default 1 */
-  readonly maxErrorRatePercent?: number;
-  /** Alert when request latency at `latencyPercentile` exceeds this. @default Duration.seconds(1) */
-  readonly maxLatency?: Duration;
-  /** Which latency percentile to watch: 50, 90, 95 or 99 (what Azure ML publishes). @default 99 */
-  readonly latencyPercentile?: number;
-  /** Length of the window each alert evaluates. @default Duration.minutes(5) */
-  readonly window?: Duration;
-  /** Action groups (ARM ids) the alerts notify. @default - none; the alerts show in Azure Monitor only */
-  readonly actionGroupIds?: string[];
 }
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -128,8 +112,11 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly probes?: ProbeOptions;
   /** Send request logs and metrics to the workspace's Application Insights. @default true */
   readonly appInsights?: boolean;
-  /** Thresholds and receivers of the default alerts. @default - see EndpointAlertOptions */
-  readonly alerts?: EndpointAlertOptions;
+  /**
+   * Action groups (ARM ids) the default alerts notify; the thresholds come from `guardrails`.
+   * @default - none; the alerts show in Azure Monitor only
+   */
+  readonly alertActionGroupIds?: string[];
   /** Azure Container Registry (ARM id) holding the image; the endpoint's identity gets AcrPull on it. @default - no grant */
   readonly imageRegistryId?: string;
   /** Storage account (ARM id) of a `ModelArtifact.fromUri` blob; the endpoint's identity gets read access to its container. @default - no grant */
@@ -202,7 +189,7 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
     return withOptions({ resourceId: this.endpointId, namespace: ENDPOINT_METRIC_NAMESPACE, metricName, aggregation: 'Average', unit: 'unspecified' }, options);
   }
   public metricRequestLatency(percentile: LatencyPercentile = LatencyPercentile.P99, options?: MetricOptions): AzureMetric {
-    return { ...this.metric(percentile.metricName, options), unit: 'milliseconds' };
+    return { ...this.metric(latencyMetricName(percentile), options), unit: 'milliseconds' };
   }
   public metricRequestsPerMinute(options?: MetricOptions): AzureMetric {
     return { ...this.metric('RequestsPerMinute', options), unit: 'count' };
@@ -249,8 +236,6 @@ export class ModelEndpoint extends EndpointBase {
   public readonly logAnalyticsWorkspaceId: string;
   /** The first traffic map; Terraform ignores later changes (a rollout controller may own them). */
   public readonly initialTraffic: MlEndpointTraffic;
-  /** The latency percentile the alert watches. */
-  public readonly latencyPercentile: LatencyPercentile;
   private deploymentResource: MlOnlineDeployment | MlDeploymentPut;
   private currentDeploymentName: string;
   private readonly deploymentBody: OnlineDeploymentBody;
@@ -260,40 +245,49 @@ export class ModelEndpoint extends EndpointBase {
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     const problems = new ProblemCollector();
+    const owner = `ModelEndpoint ${this.node.path}`;
     this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
     const workspace = props.workspace ?? WorkspaceSource.create();
     checkModel(props, workspace, problems);
-    const endpointName = props.endpointName ?? azureMlEndpointName(props.metadata.name, this.node.path, TerraformStack.of(this).node.id);
-    checkName('endpointName', endpointName, problems);
+    const nameRule = NameRule.AZURE_ML_ENDPOINT;
+    // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
+    const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
     const deploymentName = props.deploymentName ?? 'main';
-    checkName('deploymentName', deploymentName, problems);
-    const alertOpts = props.alerts ?? {};
-    const percentile = LatencyPercentile.of(alertOpts.latencyPercentile ?? 99);
-    if (!percentile) {
-      problems.add({ field: 'alerts.latencyPercentile', given: describe(alertOpts.latencyPercentile), allowed: `on Azure ML: ${LatencyPercentile.ALL.map((p) => p.percent).join(', ')} (the RequestLatency_P<n> metrics it publishes)`, fix: 'use 99, or 95 for a less noisy alert' });
+    for (const [field, value, fix] of [
+      ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
+      ['deploymentName', deploymentName, 'e.g. "main"'],
+    ] as const) {
+      const p = nameRule.problem(field, value, fix);
+      if (p) problems.add(p);
     }
-    this.latencyPercentile = percentile ?? LatencyPercentile.P99;
-    const maxErrorRate = alertOpts.maxErrorRatePercent ?? 1;
-    if (!(maxErrorRate > 0 && maxErrorRate <= 100)) problems.add({ field: 'alerts.maxErrorRatePercent', given: describe(maxErrorRate), allowed: 'above 0 and at most 100', fix: 'e.g. 1' });
-    const maxLatency = alertOpts.maxLatency ?? Duration.seconds(1);
-    if (maxLatency.toMilliseconds() < 1) problems.add({ field: 'alerts.maxLatency', given: maxLatency.toString(), allowed: 'at least 1 ms', fix: 'set it above the model\'s normal latency' });
-    const window = alertOpts.window ?? Duration.minutes(5);
-    if (![1, 5, 15, 30, 60].includes(window.toMinutes())) problems.add({ field: 'alerts.window', given: window.toString(), allowed: 'on Azure Monitor: 1, 5, 15, 30 or 60 minutes', fix: 'use Duration.minutes(5)' });
     const probes = resolveProbes(props.probes ?? {}, problems);
-
-    this.serving = resolveForAzure(`ModelEndpoint ${this.node.path}`, props, problems);
-    const serving = this.serving;
-    const maxConcurrent = props.maxConcurrentRequestsPerInstance ?? 2 * (serving.serverConfig.maxBatchSize ?? SERVER_ENV.maxBatchSize.default);
+    for (const field of ['scaleInCooldown', 'scaleOutCooldown'] as const) {
+      const d = props.scaling?.[field];
+      if (d && d.toSeconds() < 60) {
+        problems.add(refusal(AZURE_ML_CAPABILITIES, `scaling.${field}`, d.toString(), 'at least 1 minute (Azure Monitor autoscale cooldowns)', 'use Duration.minutes(1) or more'));
+      }
+    }
+    const maxConcurrent = props.maxConcurrentRequestsPerInstance ?? 2 * (props.server?.maxBatchSize ?? SERVER_ENV.maxBatchSize.default);
     if (!isUnresolved(maxConcurrent) && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1 && maxConcurrent <= 1000)) {
       problems.add({ field: 'maxConcurrentRequestsPerInstance', given: describe(maxConcurrent), allowed: 'an integer from 1 to 1000', fix: 'about twice the server\'s maxBatchSize keeps batches full without queueing in Azure' });
     }
-    problems.throwIfAny(`ModelEndpoint ${this.node.path}`);
+    const resolution = SpecResolver.serving(props, AZURE_ML_CAPABILITIES);
+    const g = resolution.resolved.guardrails;
+    const windowMin = alertWindowMinutes(g.evaluationPeriod, g.breachingPeriods);
+    if (windowMin === undefined) {
+      problems.add(refusal(AZURE_ML_CAPABILITIES, 'guardrails.breachingPeriods', `${g.breachingPeriods} x ${g.evaluationPeriod.toString()}`, 'alert windows up to 24 hours (Azure Monitor)', 'use fewer or shorter evaluation periods'));
+    }
+    // Shared validation last, so one error lists the backend's problems and the spec's together.
+    this.serving = resolution.throwIfInvalid(owner, problems);
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    const serving = this.serving;
+    const window = Duration.minutes(windowMin!);
 
     this.endpointName = endpointName;
     this.currentDeploymentName = deploymentName;
     this.resourceGroupName = props.resourceGroupName;
     this.location = props.location;
-    this.tags = { ...serving.tags };
+    this.tags = sanitizeLabels(serving.tags, NameRule.AZURE_TAG_VALUE);
 
     // Workspace.
     let modelContainer = workspace.existing.modelContainer;
@@ -412,6 +406,7 @@ export class ModelEndpoint extends EndpointBase {
       modelId: this.modelVersion.id,
       environmentId: this.environmentVersion.id,
       environmentVariables: { ...serving.environment },
+      // One second over the server's own deadline, so callers get the server's 504 rather than Azure's cut.
       requestTimeoutMs: Math.min(180_000, serving.requestTimeout.toMilliseconds() + 1000),
       maxConcurrentRequestsPerInstance: maxConcurrent,
       liveness: probes,
@@ -477,16 +472,16 @@ export class ModelEndpoint extends EndpointBase {
       enabledLog: [{ category: 'AmlOnlineEndpointTrafficLog' }],
     });
 
-    const actionGroups = alertOpts.actionGroupIds ?? [];
+    const actionGroups = props.alertActionGroupIds ?? [];
     this.latencyAlert = new MonitorMetricAlert(this, 'LatencyAlert', {
-      name: `${endpointName}-latency-${this.latencyPercentile}`,
+      name: `${endpointName}-latency-${g.latencyPercentile.name.replace('.', '-')}`,
       resourceGroupName: props.resourceGroupName,
       scopes: [this.endpoint.id],
-      description: `${this.latencyPercentile} request latency of ${endpointName} above ${maxLatency.toMilliseconds()} ms`,
+      description: `${g.latencyPercentile.name} request latency of ${endpointName} above ${g.maxLatency.toMilliseconds()} ms over ${windowMin} min`,
       severity: 2,
       frequency: 'PT1M',
       windowSize: isoDuration(window.toMilliseconds()),
-      criteria: [metricCriterion(this.metricRequestLatency(this.latencyPercentile), maxLatency.toMilliseconds())],
+      criteria: [metricCriterion(this.metricRequestLatency(g.latencyPercentile), g.maxLatency.toMilliseconds())],
       action: actionGroups.map((actionGroupId) => ({ actionGroupId })),
       tags: this.tags,
     });
@@ -496,7 +491,7 @@ export class ModelEndpoint extends EndpointBase {
       location: props.location,
       logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
       endpointName,
-      maxErrorRatePercent: maxErrorRate,
+      maxErrorRatePercent: g.maxErrorRatePercent,
       window,
       actionGroupIds: actionGroups,
       tags: this.tags,
@@ -551,7 +546,7 @@ export class ModelEndpoint extends EndpointBase {
     if (this.controllerManaged) return;
     this.controllerManaged = true;
     this.node.tryRemoveChild('Deployment');
-    this.currentDeploymentName = azureMlDeploymentName(this.serving.metadata.version);
+    this.currentDeploymentName = NameRule.AZURE_ML_ENDPOINT.sanitize(`v${this.serving.metadata.version}`);
     this.deploymentResource = new MlDeploymentPut(this, 'VersionDeployment', {
       endpoint: this.endpoint,
       name: this.currentDeploymentName,
@@ -566,20 +561,10 @@ export class ModelEndpoint extends EndpointBase {
   }
 }
 
-function checkName(field: string, name: string, problems: ProblemCollector): void {
-  if (isUnresolved(name)) return;
-  if (!AZURE_ML_ENDPOINT_NAME.test(name)) {
-    problems.add({ field, given: describe(name), allowed: '3-32 characters: a letter first, then letters, digits and single "-", not ending in "-"', fix: 'e.g. "fraud-classifier-prod" (endpoint names are unique per Azure region)' });
-  }
-}
-
+/** What the capabilities cannot say: a local file needs somewhere to upload it. */
 function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
   const m = props.model;
-  if (m.storage !== ArtifactStorage.LOCAL_FILE && m.storage !== ArtifactStorage.AZURE_BLOB) {
-    problems.add({ field: 'model', given: describe(m.toString()), allowed: 'on Azure ML: a local file or an https://<account>.blob.core.windows.net/<container>/<path> URI', fix: 'copy the model to Azure Blob Storage, or use ModelArtifact.fromFile(path)' });
-  } else if (m.layout === ArtifactLayout.ARCHIVE) {
-    problems.add({ field: 'model', given: describe(m.toString()), allowed: 'on Azure ML: a .onnx blob or a folder (ending in "/") holding model.onnx; Azure ML mounts files, it does not unpack archives', fix: 'upload the unpacked model.onnx and point at it' });
-  } else if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
+  if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
     problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
   }
 }
@@ -611,32 +596,34 @@ function resolveProbes(p: ProbeOptions, problems: ProblemCollector) {
 }
 
 /**
- * Step rules that approximate target tracking (Azure Monitor autoscale has no target-tracking policy): one
- * instance out above the target, one in below 60% of it, each with the spec's cooldown.
+ * Step rules that approximate target tracking (Azure Monitor autoscale has no target-tracking policy): per
+ * target, one instance out above it and one in below 60% of it, with the spec's cooldowns. Azure scales out
+ * when any rule fires and in only when every scale-in rule does, which is what several targets mean.
  */
 function autoscaleRules(serving: ResolvedServing, deploymentId: string): MonitorAutoscaleSettingProfileRule[] {
-  const t = serving.target;
-  const perMinute = t.metric === ScalingMetric.INVOCATIONS_PER_REPLICA;
-  const metricName = t.metric === ScalingMetric.GPU_UTILIZATION ? 'GpuUtilizationPercentage'
-    : t.metric === ScalingMetric.CPU_UTILIZATION ? 'CpuUtilizationPercentage' : 'RequestsPerMinute';
-  const threshold = perMinute ? t.value * 60 : t.value;
-  const trigger = (operator: string, value: number) => ({
-    metricName,
-    metricNamespace: DEPLOYMENT_METRIC_NAMESPACE,
-    metricResourceId: deploymentId,
-    operator,
-    statistic: 'Average',
-    threshold: value,
-    timeAggregation: 'Average',
-    timeGrain: 'PT1M',
-    timeWindow: 'PT5M',
-    // Requests per minute are for the whole deployment; per instance is what the target means.
-    divideByInstanceCount: perMinute,
+  return serving.targets.flatMap((t: ScalingTarget) => {
+    const perMinute = t.metric === ScalingMetric.INVOCATIONS_PER_REPLICA;
+    const metricName = t.metric === ScalingMetric.GPU_UTILIZATION ? 'GpuUtilizationPercentage'
+      : t.metric === ScalingMetric.CPU_UTILIZATION ? 'CpuUtilizationPercentage' : 'RequestsPerMinute';
+    const threshold = perMinute ? t.value * 60 : t.value;
+    const trigger = (operator: string, value: number) => ({
+      metricName,
+      metricNamespace: DEPLOYMENT_METRIC_NAMESPACE,
+      metricResourceId: deploymentId,
+      operator,
+      statistic: 'Average',
+      threshold: value,
+      timeAggregation: 'Average',
+      timeGrain: 'PT1M',
+      timeWindow: 'PT5M',
+      // Requests per minute are for the whole deployment; per instance is what the target means.
+      divideByInstanceCount: perMinute,
+    });
+    return [
+      { metricTrigger: trigger('GreaterThan', threshold), scaleAction: { direction: 'Increase', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleOutCooldown.toMilliseconds()) } },
+      { metricTrigger: trigger('LessThan', Math.floor(threshold * 0.6)), scaleAction: { direction: 'Decrease', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleInCooldown.toMilliseconds()) } },
+    ];
   });
-  return [
-    { metricTrigger: trigger('GreaterThan', threshold), scaleAction: { direction: 'Increase', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleOutCooldown.toMilliseconds()) } },
-    { metricTrigger: trigger('LessThan', Math.floor(threshold * 0.6)), scaleAction: { direction: 'Decrease', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleInCooldown.toMilliseconds()) } },
-  ];
 }
 
 export function metricCriterion(metric: AzureMetric, threshold: number, operator = 'GreaterThan') {
@@ -700,4 +687,3 @@ export function errorRateAlert(scope: Construct, id: string, p: ErrorRateAlertPr
   });
 }
 
-export { AZURE_ML_CAPABILITIES };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetAction, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import { BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, NodePriority, WorkspaceSource } from '../../constructs/azure';
 
 export const AZURE_STACK = 'model-serving-azure';
@@ -37,9 +37,9 @@ export class AzureServingStack extends TerraformStack {
       workspace: WorkspaceSource.create(),
       instanceType: 'Standard_F4s_v2',
       authMode: EndpointAuthMode.ENTRA_TOKEN,
-      scaling: { minReplicas: 2, maxReplicas: 6, target: ScalingTarget.cpuUtilization(60) },
+      scaling: { minReplicas: 2, maxReplicas: 6, targets: [ScalingTarget.cpuUtilization(60)] },
       server: { maxBatchSize: 16, requestTimeout: Duration.seconds(10) },
-      alerts: { maxLatency: Duration.millis(300), latencyPercentile: 95 },
+      guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(300), latencyPercentile: LatencyPercentile.P95 },
     });
     // An application's managed identity may score this endpoint and nothing else.
     this.endpoint.grantScore('Frontend', '11111111-1111-1111-1111-111111111111');
@@ -50,9 +50,8 @@ export class AzureServingStack extends TerraformStack {
         { trafficPercent: 10, bake: Duration.minutes(30) },
         { trafficPercent: 50, bake: Duration.minutes(30) },
         { trafficPercent: 100, bake: Duration.minutes(15) },
-      ], { maxErrorRatePercent: 1, maxP99Latency: Duration.millis(500) }),
-      mirrorPercent: 20,
-      mirrorDuration: Duration.minutes(20),
+      ], { shadowTrafficPercent: 20, guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(500), breachingPeriods: 5 } }),
+      shadowDuration: Duration.minutes(20),
     });
 
     this.guard = new BudgetGuard(this, 'Budget', {
