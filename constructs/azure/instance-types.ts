@@ -1,4 +1,5 @@
-import { Accelerator, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { Accelerator, ProblemCollector, describe, isUnresolved, refusal } from '../../lib';
+import { AZURE_ML_CAPABILITIES } from './capabilities';
 
 /**
  * VM sizes Azure ML managed online endpoints accept, with the GPU each carries
@@ -89,19 +90,13 @@ export function checkAzureMlInstance(
   if (accelerator) {
     const sizes = azureMlSizesFor(accelerator.name);
     if (accelerator === Accelerator.NVIDIA_L4) {
-      collector.add({
-        field: 'accelerator',
-        given: `${accelerator.name} on ${describe(instanceType)}`,
-        allowed: 'Azure ML managed online endpoints offer no NVIDIA L4 VM size',
-        fix: 'use Accelerator.NVIDIA_T4 on "Standard_NC4as_T4_v3" (the closest inference GPU), or serve on AKS with a GpuNodePool',
-      });
+      collector.add(refusal(AZURE_ML_CAPABILITIES, 'accelerator', `${accelerator.name} on ${describe(instanceType)}`,
+        'no NVIDIA L4 VM size on managed online endpoints',
+        'use Accelerator.NVIDIA_T4 on "Standard_NC4as_T4_v3" (the closest inference GPU)'));
     } else if (accelerator === Accelerator.NVIDIA_A10G) {
-      collector.add({
-        field: 'accelerator',
-        given: `${accelerator.name} on ${describe(instanceType)}`,
-        allowed: 'A10G is AWS\'s GPU; Azure\'s NVadsA10 v5 sizes carry an NVIDIA A10, most of them a fraction of one',
-        fix: 'use Accelerator.of(\'NVIDIA_A10\') with "Standard_NV36ads_A10_v5" (one whole A10), or Accelerator.NVIDIA_T4 on "Standard_NC4as_T4_v3"',
-      });
+      collector.add(refusal(AZURE_ML_CAPABILITIES, 'accelerator', `${accelerator.name} on ${describe(instanceType)}`,
+        'no A10G (AWS\'s GPU); the NVadsA10 v5 sizes carry an NVIDIA A10, most of them a fraction of one',
+        'use Accelerator.of(\'NVIDIA_A10\') with "Standard_NV36ads_A10_v5" (one whole A10), or Accelerator.NVIDIA_T4 on "Standard_NC4as_T4_v3"'));
     } else if (!gpu) {
       collector.add({
         field: 'instanceType',

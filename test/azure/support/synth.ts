@@ -1,6 +1,10 @@
 import { Testing } from 'cdktf';
+import { setupJest } from 'cdktf/lib/testing/adapters/jest';
 import { Construct } from 'constructs';
 import { BicepTypes } from './bicep-types';
+
+// cdktf's matchers (toHaveResourceWithProperties, ...) for every Azure test that synthesizes.
+if (typeof expect !== 'undefined') setupJest();
 
 /** The synthesized Terraform JSON of a scope, parsed. */
 export interface TfJson {
@@ -11,7 +15,8 @@ export interface TfJson {
 
 /** Synthesizes `fn`'s constructs in a test stack; returns the JSON string (for cdktf matchers) and the parsed form. */
 export function synth(fn: (scope: Construct) => void): { json: string; tf: TfJson } {
-  const json = Testing.synthScope((scope) => fn(scope));
+  // cdktf asset folders are named by a 32-hex content hash; mask it so snapshots survive a model rebuild.
+  const json = Testing.synthScope((scope) => fn(scope)).replace(/\/[0-9A-F]{32}\//g, '/<asset-hash>/');
   return { json, tf: JSON.parse(json) as TfJson };
 }
 
