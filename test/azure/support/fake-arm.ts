@@ -8,7 +8,7 @@ export interface Call {
   readonly body?: any;
 }
 
-export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string | undefined> };
 export type Handler = (call: Call) => Reply | undefined;
 
 const IDENTITY = 'http://127.0.0.1:41741/msi/token';
