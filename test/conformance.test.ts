@@ -15,6 +15,8 @@ import {
 } from '../lib';
 import * as aws from '../constructs/aws';
 import * as k8s from '../constructs/k8s';
+import * as azure from '../constructs/azure';
+import { synth as synthTf } from './azure/support/synth';
 import { Manifest, findOne, synthChart } from './support/k8s-helpers';
 import { model } from './k8s/fixtures';
 
@@ -24,6 +26,10 @@ interface Case {
   readonly name: string;
   readonly spec: ModelServingProps;
   readonly awsInstanceType: string;
+  /** Azure ML VM size; undefined where Azure ML must refuse the spec by name. */
+  readonly azureInstanceType?: string;
+  /** What Azure ML's refusal says, where it refuses. */
+  readonly azureRefusal?: RegExp;
   readonly rollout: RolloutPolicy;
 }
 
@@ -33,6 +39,7 @@ const cases: Case[] = [
     // Two replicas: SageMaker sizes a canary at most half the fleet in whole instances.
     spec: { model, metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' }, image: ServingImage.fromRegistry(IMAGE), scaling: { minReplicas: 2, maxReplicas: 4 } },
     awsInstanceType: 'ml.c5.xlarge',
+    azureInstanceType: 'Standard_DS3_v2',
     rollout: RolloutPolicy.canary({ trafficPercent: 50 }),
   },
   {
@@ -46,6 +53,8 @@ const cases: Case[] = [
       server: { maxBatchSize: 32, maxQueueDelayMs: 4, warmupRuns: 10 },
     },
     awsInstanceType: 'ml.g6.xlarge',
+    // Azure ML managed online endpoints have no L4 size (the closest, T4, is a different GPU).
+    azureRefusal: /accelerator: got NVIDIA_L4 on "Standard_NC4as_T4_v3"; allowed: on Azure ML: no NVIDIA L4 VM size/,
     rollout: RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(15) }),
   },
 ];
@@ -101,6 +110,29 @@ function viaK8s(c: Case) {
   };
 }
 
+function viaAzure(c: Case) {
+  let controllerSteps: number[] = [];
+  const { tf } = synthTf((scope) => {
+    const endpoint = new azure.ModelEndpoint(scope, 'Endpoint', { ...c.spec, resourceGroupName: 'rg', location: 'westeurope', instanceType: c.azureInstanceType ?? 'Standard_NC4as_T4_v3' });
+    const rollout = new azure.CanaryRollout(scope, 'Rollout', { endpoint, policy: c.rollout });
+    controllerSteps = rollout.config.steps.map((s) => s.percent);
+  });
+  const azapi = Object.values(tf.resource.azapi_resource) as Record<string, any>[];
+  const env = azapi.find((r) => String(r.type).includes('/environments/versions@'))!;
+  const deployment = Object.values(tf.resource.azapi_resource_action)[0] as Record<string, any>;
+  const endpointRes = azapi.find((r) => String(r.type).includes('/onlineEndpoints@'))!;
+  const autoscale = Object.values(tf.resource.azurerm_monitor_autoscale_setting)[0] as Record<string, any>;
+  return {
+    image: env.body.properties.image as string,
+    env: deployment.body.properties.environmentVariables as Record<string, string>,
+    min: autoscale.profile[0].capacity.minimum as number,
+    max: autoscale.profile[0].capacity.maximum as number,
+    capacity: deployment.body.sku.capacity as number,
+    identity: Object.fromEntries(Object.entries(endpointRes.tags as Record<string, string>).filter(([k]) => k.startsWith('model-')).map(([k, v]) => [k.slice('model-'.length), v])),
+    weights: controllerSteps,
+  };
+}
+
 describe.each(cases)('conformance: $name', (c) => {
   const a = viaAws(c);
   const k = viaK8s(c);
@@ -124,6 +156,19 @@ describe.each(cases)('conformance: $name', (c) => {
   test('same identity on resources', () => {
     expect(a.identity).toMatchObject({ name: c.spec.metadata.name, version: c.spec.metadata.version, owner: c.spec.metadata.owner });
     for (const [key, value] of Object.entries(a.identity)) expect(k.identity[key]).toBe(value);
+  });
+
+  test('Azure ML agrees, or refuses by name', () => {
+    if (!c.azureInstanceType) {
+      expect(() => viaAzure(c)).toThrow(c.azureRefusal!);
+      return;
+    }
+    const z = viaAzure(c);
+    expect(z.image).toBe(IMAGE);
+    for (const [name, value] of Object.entries(a.env)) expect(z.env[name]).toBe(value);
+    expect([z.min, z.max, z.capacity]).toEqual([a.min, a.max, a.min]);
+    for (const [key, value] of Object.entries(a.identity)) expect(z.identity[key]).toBe(value);
+    expect(z.weights).toEqual(c.rollout.steps.map((s) => s.trafficPercent));
   });
 
   test('same rollout weights', () => {
