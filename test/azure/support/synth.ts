@@ -21,7 +21,7 @@ export function synth(fn: (scope: Construct) => void): { json: string; tf: TfJso
 }
 
 /** Resources of one type, by their Terraform name. */
-export function resourcesOf(tf: TfJson, type: string): Record<string, Record<string, unknown>> {
+export function resourcesOf(tf: TfJson, type: string): Record<string, Record<string, any>> {
   return tf.resource?.[type] ?? {};
 }
 
