@@ -9,7 +9,7 @@ import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
 const plain = synthChart((chart) => {
   const endpoint = new ModelEndpoint(chart, 'E', baseProps({ namespace: 'ml' }));
-  new CanaryRollout(chart, 'C', { endpoint, prometheusAddress: PROMETHEUS, policy: RolloutPolicy.canary({ bake: Duration.minutes(10) }) });
+  new CanaryRollout(chart, 'C', { endpoint, prometheusAddress: PROMETHEUS, policy: RolloutPolicy.canary({ bake: Duration.minutes(10) }), acceptApproximateTraffic: true });
 });
 const kserve = synthChart((chart) => {
   new ModelEndpoint(chart, 'K', { model: ModelArtifact.fromUri('s3://models/digits/1/'), metadata, image, flavour: ServingFlavour.kserve() });
