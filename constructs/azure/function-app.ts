@@ -13,6 +13,14 @@ import { Construct } from 'constructs';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { shortHash, storageAccountName } from './names';
 
+/** Exact ARM actions a Function's identity may perform, and the resources it may perform them on. */
+export interface FunctionPermissions {
+  /** ARM actions, no wildcards. */
+  readonly actions: string[];
+  /** ARM ids the role is assigned at (one assignment each). */
+  readonly scopes: string[];
+}
+
 export interface HandlerFunctionAppProps {
   /** The pre-bundled handler, `dist/handlers/azure/<handler>/index.js`. */
   readonly handler: string;
@@ -24,7 +32,7 @@ export interface HandlerFunctionAppProps {
   readonly settings: Record<string, string>;
   readonly tags: Record<string, string>;
   /** Exact ARM actions the Function's identity may perform, and where. */
-  readonly permissions: { readonly actions: string[]; readonly scopes: string[] };
+  readonly permissions: FunctionPermissions;
 }
 
 /**

@@ -64,7 +64,10 @@ export class EndpointAuthMode {
   /** Azure ML tokens that expire, fetched with `getToken` on the endpoint. */
   public static readonly AML_TOKEN = new EndpointAuthMode('AMLToken');
 
-  private constructor(public readonly armValue: ArmAuthMode) {}
+  private constructor(
+    /** The ARM spelling (`AADToken`, `Key`, `AMLToken`). */
+    public readonly armValue: string,
+  ) {}
 
   public toString(): string {
     return this.armValue;
@@ -373,7 +376,7 @@ export class ModelEndpoint extends EndpointBase {
       location: props.location,
       tags: this.tags,
       body: onlineEndpointBody({
-        authMode: (props.authMode ?? EndpointAuthMode.ENTRA_TOKEN).armValue,
+        authMode: (props.authMode ?? EndpointAuthMode.ENTRA_TOKEN).armValue as ArmAuthMode,
         publicNetworkAccess: props.publicNetworkAccess ?? true,
         description: `${serving.metadata.name} ${serving.metadata.version} (owner ${serving.metadata.owner})`,
       }),
@@ -538,7 +541,7 @@ export class ModelEndpoint extends EndpointBase {
   }
 
   /**
-   * Hands the deployment to a rollout controller (called by CanaryRollout): each model version gets its own
+   * Internal, called by CanaryRollout. Hands the deployment to a rollout controller: each model version gets its own
    * deployment, named after the version and written once by Terraform; the controller moves traffic and
    * removes the old deployment. Internal.
    */

@@ -49,6 +49,10 @@ function account(...before: Handler[]) {
   return { ...fake, state };
 }
 
+// The Functions log one JSON line per decision; keep test output readable.
+beforeEach(() => { jest.spyOn(console, 'log').mockImplementation(() => undefined); });
+afterEach(() => { jest.restoreAllMocks(); });
+
 describe('budget enforcer', () => {
   test('SCALE_TO_FLOOR caps autoscale at the floor first, then scales every deployment to it', async () => {
     const { arm, state, writes } = account();
@@ -86,6 +90,15 @@ describe('budget enforcer', () => {
     expect(await enforce(config, arm, notification(5000, 'Actual', 'other-budget'))).toMatchObject({ acted: false });
     expect(await enforce(config, arm, { hello: 'world' })).toMatchObject({ acted: false, reason: 'not a budget notification' });
     expect(calls).toEqual([]);
+  });
+
+  test('one JSON log line per endpoint acted on, without the notification body', async () => {
+    const spy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    await enforce(config, account().arm, notification(1000));
+    const lines = spy.mock.calls.map((c) => String(c[0]));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ source: 'budget-enforcer', budget: 'digits-budget', status: 'DONE', endpointId: EP });
+    expect(lines[0]).not.toMatch(/AlertData|SpentAmount|BudgetThreshold/);
   });
 
   test('the legacy budget payload is read too', () => {

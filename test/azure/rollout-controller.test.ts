@@ -46,6 +46,10 @@ function liveArm(state: { traffic: Record<string, number>; mirror?: Record<strin
   });
 }
 
+// The Functions log one JSON line per decision; keep test output readable.
+beforeEach(() => { jest.spyOn(console, 'log').mockImplementation(() => undefined); });
+afterEach(() => { jest.restoreAllMocks(); });
+
 describe('rollout controller: decisions', () => {
   const view = (traffic: Record<string, number>, sinceMin: number, deps = ['main', 'v2-0-0'], mirror: Record<string, number> = {}) => ({
     traffic, mirror, since: new Date(minutesAgo(sinceMin)), provisioningState: 'Succeeded', deployments: Object.fromEntries(deps.map((d) => [d, 'Succeeded'])),
