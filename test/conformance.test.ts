@@ -120,7 +120,6 @@ function viaAzure(c: Case) {
   const azapi = Object.values(tf.resource.azapi_resource) as Record<string, any>[];
   const env = azapi.find((r) => String(r.type).includes('/environments/versions@'))!;
   const deployment = Object.values(tf.resource.azapi_resource_action)[0] as Record<string, any>;
-  const endpointRes = azapi.find((r) => String(r.type).includes('/onlineEndpoints@'))!;
   const autoscale = Object.values(tf.resource.azurerm_monitor_autoscale_setting)[0] as Record<string, any>;
   return {
     image: env.body.properties.image as string,
@@ -128,7 +127,8 @@ function viaAzure(c: Case) {
     min: autoscale.profile[0].capacity.minimum as number,
     max: autoscale.profile[0].capacity.maximum as number,
     capacity: deployment.body.sku.capacity as number,
-    identity: Object.fromEntries(Object.entries(endpointRes.tags as Record<string, string>).filter(([k]) => k.startsWith('model-')).map(([k, v]) => [k.slice('model-'.length), v])),
+    // The deployment carries the version's identity; the endpoint outlives versions.
+    identity: Object.fromEntries(Object.entries(deployment.body.tags as Record<string, string>).filter(([k]) => k.startsWith('model-')).map(([k, v]) => [k.slice('model-'.length), v])),
     weights: controllerSteps,
   };
 }

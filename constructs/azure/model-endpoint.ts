@@ -25,6 +25,7 @@ import {
   ScalingMetric,
   ScalingTarget,
   SpecResolver,
+  TAG_KEYS,
   describe,
   isUnresolved,
   refusal,
@@ -152,6 +153,9 @@ export interface EndpointAttributes {
   readonly resourceGroupName: string;
   readonly location: string;
 }
+
+/** Tags that change with every model version; the endpoint does not carry them (its deployments do). */
+const VERSION_TAGS = new Set<string>([TAG_KEYS.version, TAG_KEYS.framework, TAG_KEYS.trainedOn]);
 
 /** The endpoint's score action: the only permission `grantScore` hands out. */
 export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
@@ -370,15 +374,17 @@ export class ModelEndpoint extends EndpointBase {
       body: envBody,
     });
 
+    // The endpoint outlives model versions and azapi updates it with a full PUT, whose body carries no traffic
+    // map: keep everything version-specific (tags, description) off it, so a new version never re-PUTs it.
     this.endpoint = new MlOnlineEndpoint(this, 'Resource', {
       name: endpointName,
       parentId: this.workspaceId,
       location: props.location,
-      tags: this.tags,
+      tags: Object.fromEntries(Object.entries(this.tags).filter(([k]) => !VERSION_TAGS.has(k))),
       body: onlineEndpointBody({
         authMode: (props.authMode ?? EndpointAuthMode.ENTRA_TOKEN).armValue as ArmAuthMode,
         publicNetworkAccess: props.publicNetworkAccess ?? true,
-        description: `${serving.metadata.name} ${serving.metadata.version} (owner ${serving.metadata.owner})`,
+        description: `${serving.metadata.name} (owner ${serving.metadata.owner})`,
       }),
     });
     this.endpointId = this.endpoint.id;

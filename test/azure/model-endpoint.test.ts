@@ -211,6 +211,13 @@ describe('ModelEndpoint props that change output', () => {
     expect(json).toHaveResourceWithProperties(RoleAssignment, { principal_id: '11111111-1111-1111-1111-111111111111' });
   });
 
+  test('a new model version leaves the endpoint resource as it was (azapi would re-PUT it without its traffic map)', () => {
+    const endpointOf = (version: string) => azapi(synth((s) => endpoint(s, { metadata: { name: 'digits', version, owner: 'ml-platform', trainedOn: '2026-11-01' } })).tf, AZURE_ML_TYPES.onlineEndpoint)[0];
+    const [v1, v2] = [endpointOf('1.0.0'), endpointOf('2.0.0')];
+    expect(v2).toEqual(v1);
+    expect(v1.tags).toEqual({ 'model-name': 'digits', 'model-owner': 'ml-platform', 'managed-by': 'model-serving-constructs' });
+  });
+
   test('metric helpers: the caller\'s options win', () => {
     Testing.synthScope((s) => {
       const e = endpoint(s);
