@@ -37,7 +37,7 @@ describe('ModelEndpoint defaults', () => {
   test('writes the endpoint with Entra tokens, a system identity and public scoring access', () => {
     expect(json).toHaveResourceWithProperties(MlOnlineEndpoint, {
       type: AZURE_ML_TYPES.onlineEndpoint,
-      identity: { type: 'SystemAssigned' },
+      identity: [{ type: 'SystemAssigned' }],
       location: 'westeurope',
       body: { properties: expect.objectContaining({ authMode: 'AADToken', publicNetworkAccess: 'Enabled' }) },
     });
@@ -103,7 +103,7 @@ describe('ModelEndpoint defaults', () => {
       expect.stringMatching(/\/blobServices\/default\/containers\/\$\{azurerm_storage_container\./),
       REGISTRY_ID,
     ]));
-    for (const g of grants) expect(g.principal_id).toMatch(/output\.identity\.principalId/);
+    for (const g of grants) expect(g.principal_id).toMatch(/^\$\{azapi_resource\.[^.]+\.identity\[0\]\.principal_id\}$/);
   });
 
   test('autoscale on the deployment: CPU 70% by default, min 1, max 2, cooldowns from the spec', () => {

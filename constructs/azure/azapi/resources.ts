@@ -86,7 +86,8 @@ abstract class AzapiResource extends TerraformResource implements ArmRequest {
       parent_id: c.parentId,
       location: c.location,
       body: c.body,
-      identity: c.systemAssignedIdentity ? { type: 'SystemAssigned' } : undefined,
+      // A list block in azapi 2.x.
+      identity: c.systemAssignedIdentity ? [{ type: 'SystemAssigned' }] : undefined,
       tags: c.tags,
       response_export_values: c.responseExportValues,
       // azapi's default, written out so a reader sees the plan-time check is on.
@@ -139,13 +140,13 @@ export class MlOnlineEndpoint extends AzapiResource {
       ...props,
       type: AZURE_ML_TYPES.onlineEndpoint,
       systemAssignedIdentity: true,
-      responseExportValues: ['properties.scoringUri', 'identity.principalId'],
+      responseExportValues: ['properties.scoringUri'],
     });
   }
 
   /** The endpoint's system-assigned identity (it pulls the image and reads the model). */
   public get principalId(): string {
-    return this.output('identity.principalId');
+    return this.getStringAttribute('identity[0].principal_id');
   }
 
   public get scoringUri(): string {

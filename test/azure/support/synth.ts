@@ -51,7 +51,8 @@ export function schemaProblems(tf: TfJson): string[] {
     name: r.name,
     ...(r.location !== undefined ? { location: r.location } : {}),
     ...(r.tags !== undefined ? { tags: r.tags } : {}),
-    ...(r.identity !== undefined ? { identity: r.identity } : {}),
+    // `identity` is a list block in azapi 2.x; ARM takes the one object.
+    ...(r.identity !== undefined ? { identity: Array.isArray(r.identity) ? r.identity[0] : r.identity } : {}),
   });
   for (const [name, r] of Object.entries(resources)) {
     problems.push(...azureTypes().validate(String(r.type), full(r)).map((p) => `azapi_resource.${name}: ${p}`));
