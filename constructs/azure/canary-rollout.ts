@@ -1,13 +1,11 @@
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
-import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
-import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
-import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, refusal } from '../../lib';
-import { isoDuration } from './azapi/arm-bodies';
-import { AZURE_ML_CAPABILITIES, alertWindowMinutes } from './capabilities';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
+import { AZURE_ML_CAPABILITIES } from './capabilities';
 import { HandlerFunctionApp } from './function-app';
-import { ModelEndpoint, errorRateAlert, metricCriterion } from './model-endpoint';
+import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
+import { ModelEndpoint } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
 
 /** The function the action group calls (constructs/azure/rollout-controller/handler.ts). */
@@ -48,8 +46,8 @@ export interface CanaryRolloutProps {
 export class CanaryRollout extends Construct {
   public readonly controller: HandlerFunctionApp;
   public readonly actionGroup: MonitorActionGroup;
-  public readonly latencyAlert: MonitorMetricAlert;
-  public readonly errorRateAlert: MonitorScheduledQueryRulesAlertV2;
+  /** Error-rate and latency alerts on the new deployment alone; they call the controller's rollback. */
+  public readonly alerts: GuardrailAlerts;
   /** The controller's configuration, as its app settings carry it. */
   public readonly config: ControllerConfig;
   /** The policy after resolution for Azure ML. */
@@ -74,12 +72,8 @@ export class CanaryRollout extends Construct {
     if (!(Number.isInteger(shadowDuration.toSeconds()) && shadowDuration.toSeconds() >= 60 && shadowDuration.toSeconds() <= 24 * 3600)) {
       c.add({ field: 'shadowDuration', given: shadowDuration.toString(), allowed: 'whole seconds from 1 minute to 24 hours', fix: 'e.g. Duration.minutes(30)' });
     }
-    // Both rollback alerts evaluate once a minute over the guardrails' periods, rounded up to a window Azure Monitor offers.
     const g = resolution.resolved.guardrails;
-    const windowMin = alertWindowMinutes(g.evaluationPeriod, g.breachingPeriods);
-    if (windowMin === undefined) {
-      c.add(refusal(AZURE_ML_CAPABILITIES, 'policy.guardrails.breachingPeriods', `${g.breachingPeriods} x ${g.evaluationPeriod.toString()}`, 'alert windows up to 24 hours (Azure Monitor)', 'use fewer or shorter evaluation periods'));
-    }
+    if (policy.guardrails) checkGuardrails(g, 'policy.guardrails', c);
     this.rollout = resolution.throwIfInvalid(owner, c);
     for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
 
@@ -116,34 +110,18 @@ export class CanaryRollout extends Construct {
       tags: endpoint.tags,
     });
     const actionGroups = [this.actionGroup.id, ...(props.notifyActionGroupIds ?? [])];
-    const window = isoDuration(windowMin! * 60_000);
-
     // Endpoint-wide alerts cannot tell the new deployment from the old, so these watch the new one alone.
-    const percentile = g.latencyPercentile;
-    this.latencyAlert = new MonitorMetricAlert(this, 'LatencyAlert', {
-      name: `${endpoint.endpointName}-${target}-rollback-latency`,
-      resourceGroupName: endpoint.resourceGroupName,
-      scopes: [endpoint.endpointId],
-      description: `Rolls back ${target}: ${percentile.name} latency above ${g.maxLatency.toMilliseconds()} ms over ${windowMin} min`,
-      severity: 1,
-      frequency: 'PT1M',
-      windowSize: window,
-      criteria: [metricCriterion(endpoint.metricRequestLatency(percentile, { dimensions: [{ name: 'deployment', values: [target] }] }), g.maxLatency.toMilliseconds())],
-      action: actionGroups.map((actionGroupId) => ({ actionGroupId })),
-      tags: endpoint.tags,
-    });
-    this.errorRateAlert = errorRateAlert(this, 'ErrorRateAlert', {
-      name: `${endpoint.endpointName}-${target}-rollback-errors`,
+    this.alerts = new GuardrailAlerts(this, 'Alerts', {
+      namePrefix: `${endpoint.endpointName}-${target}-rollback`,
       resourceGroupName: endpoint.resourceGroupName,
       location: endpoint.location,
       logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,
       endpointName: endpoint.endpointName,
       deploymentName: target,
-      maxErrorRatePercent: g.maxErrorRatePercent,
-      window: Duration.minutes(windowMin!),
-      breachingPeriods: 1,
+      guardrails: g,
       actionGroupIds: actionGroups,
       tags: endpoint.tags,
+      purpose: `Rolls back ${target}`,
     });
   }
 }

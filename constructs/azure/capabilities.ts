@@ -40,11 +40,8 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
   },
   // Managed online endpoints end a request at 180 s (requestSettings.requestTimeout); no documented body limit.
   server: { maxRequestTimeout: Duration.seconds(180) },
-  // Azure ML publishes RequestLatency_P50/P90/P95/P99 once a minute; no p99.9.
-  guardrails: {
-    latencyPercentiles: [LatencyPercentile.P50, LatencyPercentile.P90, LatencyPercentile.P95, LatencyPercentile.P99],
-    evaluationPeriodMultiple: Duration.minutes(1),
-  },
+  // Guardrail alerts query the traffic log (KQL percentile(): any percentile) in whole-minute windows.
+  guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },
   rollout: {
     // The endpoint's traffic map routes by exact percentages.
     traffic: TrafficSplitting.EXACT,
@@ -70,13 +67,4 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
 /** Azure Monitor's latency metric for a percentile, e.g. `RequestLatency_P99`. */
 export function latencyMetricName(p: LatencyPercentile): string {
   return `RequestLatency_${p.name.toUpperCase()}`;
-}
-
-/** Window sizes Azure Monitor metric and log alerts both accept, in minutes. */
-export const ALERT_WINDOWS_MIN = [1, 5, 15, 30, 60, 360, 720, 1440];
-
-/** The smallest alert window that covers `periods` evaluation periods; undefined beyond a day. */
-export function alertWindowMinutes(evaluationPeriod: Duration, periods: number): number | undefined {
-  const wanted = (evaluationPeriod.toSeconds() * periods) / 60;
-  return ALERT_WINDOWS_MIN.find((w) => w >= wanted);
 }

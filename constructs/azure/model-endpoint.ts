@@ -4,8 +4,6 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import { MonitorAutoscaleSetting, MonitorAutoscaleSettingProfileRule } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
-import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
-import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
@@ -51,7 +49,8 @@ import {
   MlOnlineEndpoint,
 } from './azapi/resources';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
-import { AZURE_ML_CAPABILITIES, alertWindowMinutes, latencyMetricName } from './capabilities';
+import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
+import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
 import { shortHash } from './names';
 import { SecureWorkspace, WorkspaceSource } from './workspace';
@@ -237,8 +236,8 @@ export class ModelEndpoint extends EndpointBase {
   /** Tags on every Azure resource. */
   public readonly tags: Record<string, string>;
   public readonly autoscale: MonitorAutoscaleSetting;
-  public readonly latencyAlert: MonitorMetricAlert;
-  public readonly errorRateAlert: MonitorScheduledQueryRulesAlertV2;
+  /** The error-rate and latency alerts from `guardrails`. */
+  public readonly alerts: GuardrailAlerts;
   /** Log Analytics workspace the traffic logs go to. */
   public readonly logAnalyticsWorkspaceId: string;
   /** The first traffic map; Terraform ignores later changes (a rollout controller may own them). */
@@ -280,15 +279,11 @@ export class ModelEndpoint extends EndpointBase {
     }
     const resolution = SpecResolver.serving(props, AZURE_ML_CAPABILITIES);
     const g = resolution.resolved.guardrails;
-    const windowMin = alertWindowMinutes(g.evaluationPeriod, g.breachingPeriods);
-    if (windowMin === undefined) {
-      problems.add(refusal(AZURE_ML_CAPABILITIES, 'guardrails.breachingPeriods', `${g.breachingPeriods} x ${g.evaluationPeriod.toString()}`, 'alert windows up to 24 hours (Azure Monitor)', 'use fewer or shorter evaluation periods'));
-    }
+    checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     this.serving = resolution.throwIfInvalid(owner, problems);
     for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
     const serving = this.serving;
-    const window = Duration.minutes(windowMin!);
 
     this.endpointName = endpointName;
     this.currentDeploymentName = deploymentName;
@@ -458,7 +453,7 @@ export class ModelEndpoint extends EndpointBase {
       dependsOn: [this.deploymentResource],
     });
 
-    // Traffic logs feed the error-rate alert: Azure metric alerts cannot divide one metric by another.
+    // Traffic logs feed the guardrail alerts (see guardrail-alerts.ts).
     if (this.secureWorkspace) {
       this.logAnalyticsWorkspaceId = this.secureWorkspace.logAnalytics.id;
     } else if (workspace.existing.logAnalyticsWorkspaceId) {
@@ -482,28 +477,16 @@ export class ModelEndpoint extends EndpointBase {
     });
 
     const actionGroups = props.alertActionGroupIds ?? [];
-    this.latencyAlert = new MonitorMetricAlert(this, 'LatencyAlert', {
-      name: `${endpointName}-latency-${g.latencyPercentile.name.replace('.', '-')}`,
-      resourceGroupName: props.resourceGroupName,
-      scopes: [this.endpoint.id],
-      description: `${g.latencyPercentile.name} request latency of ${endpointName} above ${g.maxLatency.toMilliseconds()} ms over ${windowMin} min`,
-      severity: 2,
-      frequency: 'PT1M',
-      windowSize: isoDuration(window.toMilliseconds()),
-      criteria: [metricCriterion(this.metricRequestLatency(g.latencyPercentile), g.maxLatency.toMilliseconds())],
-      action: actionGroups.map((actionGroupId) => ({ actionGroupId })),
-      tags: this.tags,
-    });
-    this.errorRateAlert = errorRateAlert(this, 'ErrorRateAlert', {
-      name: `${endpointName}-error-rate`,
+    this.alerts = new GuardrailAlerts(this, 'Alerts', {
+      namePrefix: endpointName,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
       endpointName,
-      maxErrorRatePercent: g.maxErrorRatePercent,
-      window,
+      guardrails: g,
       actionGroupIds: actionGroups,
       tags: this.tags,
+      purpose: 'Endpoint guardrail',
     });
   }
 
@@ -634,65 +617,3 @@ function autoscaleRules(serving: ResolvedServing, deploymentId: string): Monitor
     ];
   });
 }
-
-export function metricCriterion(metric: AzureMetric, threshold: number, operator = 'GreaterThan') {
-  return {
-    metricNamespace: metric.namespace,
-    metricName: metric.metricName,
-    aggregation: metric.aggregation,
-    operator,
-    threshold,
-    dimension: (metric.dimensions ?? []).map((d) => ({ name: d.name, operator: 'Include', values: d.values })),
-  };
-}
-
-export interface ErrorRateAlertProps {
-  readonly name: string;
-  readonly resourceGroupName: string;
-  readonly location: string;
-  readonly logAnalyticsWorkspaceId: string;
-  readonly endpointName: string;
-  /** Only this deployment's requests. @default - all deployments */
-  readonly deploymentName?: string;
-  readonly maxErrorRatePercent: number;
-  readonly window: Duration;
-  readonly actionGroupIds: string[];
-  readonly tags: Record<string, string>;
-  /** Consecutive breaching evaluations. @default 1 */
-  readonly breachingPeriods?: number;
-}
-
-/** The 5xx share of requests, from the endpoint's traffic log: Azure metric alerts have no metric math. */
-export function errorRateQuery(endpointName: string, deploymentName?: string): string {
-  return [
-    'AmlOnlineEndpointTrafficLog',
-    `| where EndpointName == "${endpointName}"${deploymentName ? ` and DeploymentName == "${deploymentName}"` : ''}`,
-    '| summarize total = count(), errors = countif(toint(ResponseCode) >= 500)',
-    '| extend errorRatePercent = iff(total == 0, 0.0, 100.0 * errors / total)',
-  ].join('\n');
-}
-
-export function errorRateAlert(scope: Construct, id: string, p: ErrorRateAlertProps): MonitorScheduledQueryRulesAlertV2 {
-  const periods = p.breachingPeriods ?? 1;
-  return new MonitorScheduledQueryRulesAlertV2(scope, id, {
-    name: p.name,
-    resourceGroupName: p.resourceGroupName,
-    location: p.location,
-    scopes: [p.logAnalyticsWorkspaceId],
-    description: `More than ${p.maxErrorRatePercent}% of requests to ${p.endpointName}${p.deploymentName ? `/${p.deploymentName}` : ''} answered 5xx`,
-    severity: 1,
-    evaluationFrequency: 'PT1M',
-    windowDuration: isoDuration(p.window.toMilliseconds()),
-    criteria: [{
-      query: errorRateQuery(p.endpointName, p.deploymentName),
-      timeAggregationMethod: 'Maximum',
-      metricMeasureColumn: 'errorRatePercent',
-      operator: 'GreaterThan',
-      threshold: p.maxErrorRatePercent,
-      failingPeriods: { minimumFailingPeriodsToTriggerAlert: periods, numberOfEvaluationPeriods: periods },
-    }],
-    action: p.actionGroupIds.length ? { actionGroups: p.actionGroupIds } : undefined,
-    tags: p.tags,
-  });
-}
-

@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { Duration, LatencyPercentile, RolloutPolicy } from '../../lib';
-import { CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, parseControllerEnvironment } from '../../constructs/azure';
+import { CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
 import { endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 
@@ -62,12 +62,16 @@ describe('CanaryRollout', () => {
     const group = only(tf, 'azurerm_monitor_action_group') as Json;
     expect(group.azure_function_receiver[0]).toMatchObject({ function_name: 'rollback', use_common_alert_schema: true });
     expect(group.azure_function_receiver[0].http_trigger_url).toMatch(/\/api\/rollback\?code=\$\{data\.azurerm_function_app_host_keys\./);
-    const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_metric_alert')).filter((a) => String(a.name).includes('rollback'));
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0].criteria[0]).toMatchObject({ metric_name: 'RequestLatency_P99', threshold: 1000, dimension: [{ name: 'deployment', operator: 'Include', values: ['v1-0-0'] }] });
-    expect(alerts[0].action[0].action_group_id).toMatch(/azurerm_monitor_action_group/);
-    const errors = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).find((a) => String(a.name).includes('rollback'))!;
-    expect(errors.criteria[0].query).toContain('DeploymentName == "v1-0-0"');
+    const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
+    expect(alerts).toHaveLength(2);
+    for (const a of alerts) {
+      expect(a.criteria[0].query).toContain('DeploymentName == "v1-0-0"');
+      expect(a.action.action_groups[0]).toMatch(/azurerm_monitor_action_group/);
+    }
+    // The policy has no guardrails of its own: the endpoint's (1%, p99 1 s, 3 x 1 min) roll back.
+    const errors = alerts.find((a) => String(a.name).endsWith('-error-rate'))!;
+    const latency = alerts.find((a) => String(a.name).includes('-latency-'))!;
+    expect(describeGuardrailAlerts(errors, latency)).toEqual(['errors>1%', 'p99>1000ms', 'window=60s', 'breaches=3']);
   });
 
   test('autoscale follows the version\'s deployment', () => {
@@ -83,9 +87,9 @@ describe('CanaryRollout options', () => {
     const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy, shadowDuration: Duration.minutes(15) }));
     const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
     expect(JSON.parse(app.app_settings.ROLLOUT_MIRROR)).toEqual({ percent: 30, bakeSeconds: 900 });
-    const alert = Object.values(resourcesOf(tf, 'azurerm_monitor_metric_alert')).find((a) => String(a.name).includes('rollback'))!;
-    expect(alert.criteria[0]).toMatchObject({ metric_name: 'RequestLatency_P95', threshold: 200 });
-    expect(alert.window_size).toBe('PT5M');
+    const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
+    expect(describeGuardrailAlerts(alerts.find((a) => String(a.name).endsWith('-error-rate'))!, alerts.find((a) => String(a.name).includes('-latency-'))!))
+      .toEqual(['errors>1%', 'p95>200ms', 'window=60s', 'breaches=5']);
   });
 });
 
@@ -94,8 +98,8 @@ describe('CanaryRollout validation', () => {
 
   test('shadow traffic above 50% is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ shadowTrafficPercent: 60 }) }),
     /policy\.shadowTrafficPercent: got 60%; allowed: on Azure ML: at most 50%/));
-  test('p99.9 rollback latency is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { latencyPercentile: LatencyPercentile.P99_9 } }) }),
-    /policy\.guardrails\.latencyPercentile: got p99\.9; allowed: on Azure ML/));
+  test('rollback guardrails beyond six breaching periods are refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { breachingPeriods: 10 } }) }),
+    /policy\.guardrails\.breachingPeriods: got 10; allowed: on Azure ML: at most 6 consecutive periods/));
   test('evaluation periods must be whole minutes', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.seconds(90) } }) }),
     /policy\.guardrails\.evaluationPeriod: got 90s; allowed: on Azure ML: multiples of 1min/));
   test('shadowDuration needs shadow traffic', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: steps, shadowDuration: Duration.minutes(5) }),

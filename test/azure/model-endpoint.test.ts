@@ -1,6 +1,5 @@
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-learning-workspace';
-import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
@@ -15,7 +14,7 @@ import {
   ServingImage,
   parseServerEnvironment,
 } from '../../lib';
-import { AZURE_ML_TYPES, EndpointAuthMode, MlOnlineEndpoint, ModelEndpoint, SCORE_ACTION, WorkspaceSource } from '../../constructs/azure';
+import { AZURE_ML_TYPES, EndpointAuthMode, MlOnlineEndpoint, ModelEndpoint, SCORE_ACTION, WorkspaceSource, describeGuardrailAlerts } from '../../constructs/azure';
 import { IMAGE, REGISTRY_ID, WORKSPACE_ID, baseProps, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 
@@ -117,15 +116,17 @@ describe('ModelEndpoint defaults', () => {
     expect(inn.scale_action).toMatchObject({ direction: 'Decrease', cooldown: 'PT5M' });
   });
 
-  test('alerts: p99 latency over 3 one-minute periods (5 min window) and the 5xx share from the traffic log', () => {
-    expect(json).toHaveResourceWithProperties(MonitorMetricAlert, {
-      window_size: 'PT5M',
-      criteria: [expect.objectContaining({ metric_name: 'RequestLatency_P99', threshold: 1000, metric_namespace: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints' })],
-    });
-    const q = only(tf as never, 'azurerm_monitor_scheduled_query_rules_alert_v2') as Json;
-    expect(q.criteria[0]).toMatchObject({ metric_measure_column: 'errorRatePercent', operator: 'GreaterThan', threshold: 1 });
-    expect(q.criteria[0].query).toContain('AmlOnlineEndpointTrafficLog');
+  test('guardrail alerts from the traffic log: 5xx share and p99 latency, per minute, after 3 breaching minutes', () => {
+    const alerts = Object.values(resourcesOf(tf as never, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
+    const errors = alerts.find((a) => String(a.name).endsWith('-error-rate'))!;
+    const latency = alerts.find((a) => String(a.name).endsWith('-latency-p99'))!;
+    expect(describeGuardrailAlerts(errors, latency)).toEqual(['errors>1%', 'p99>1000ms', 'window=60s', 'breaches=3']);
+    expect(errors).toMatchObject({ evaluation_frequency: 'PT1M', window_duration: 'PT1M' });
+    expect(errors.criteria[0]).toMatchObject({ metric_measure_column: 'errorRatePercent', operator: 'GreaterThan', failing_periods: { minimum_failing_periods_to_trigger_alert: 3, number_of_evaluation_periods: 3 } });
+    expect(errors.criteria[0].query).toContain('countif(toint(ResponseCode) >= 500)');
+    expect(latency.criteria[0].query).toContain('percentile(TotalDurationMs, 99)');
     expect(only(tf as never, 'azurerm_monitor_diagnostic_setting')).toMatchObject({ enabled_log: [{ category: 'AmlOnlineEndpointTrafficLog' }] });
+    expect(resourcesOf(tf as never, 'azurerm_monitor_metric_alert')).toEqual({});
   });
 
   test('Terraform sets the first traffic map only', () => {
@@ -181,11 +182,13 @@ describe('ModelEndpoint props that change output', () => {
     expect(schemaProblems(tf)).toEqual([]);
   });
 
-  test('guardrails choose the percentile and window of the latency alert', () => {
-    const { tf } = synth((s) => endpoint(s, { guardrails: { latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(250), breachingPeriods: 10 } }));
-    const a = only(tf as never, 'azurerm_monitor_metric_alert') as Json;
-    expect(a.criteria[0]).toMatchObject({ metric_name: 'RequestLatency_P95', threshold: 250 });
-    expect(a.window_size).toBe('PT15M');
+  test('guardrails choose the percentile (p99.9 included: the traffic log has every request), window and breaches', () => {
+    const { tf } = synth((s) => endpoint(s, { guardrails: { latencyPercentile: LatencyPercentile.P99_9, maxLatency: Duration.millis(250), evaluationPeriod: Duration.minutes(5), breachingPeriods: 2, maxErrorRatePercent: 0.5 } }));
+    const alerts = Object.values(resourcesOf(tf as never, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
+    const errors = alerts.find((a) => String(a.name).endsWith('-error-rate'))!;
+    const latency = alerts.find((a) => String(a.name).includes('-latency-'))!;
+    expect(describeGuardrailAlerts(errors, latency)).toEqual(['errors>0.5%', 'p99.9>250ms', 'window=300s', 'breaches=2']);
+    expect(latency.criteria[0].query).toContain('percentile(TotalDurationMs, 99.9)');
   });
 
   test('an existing workspace with a blob model: no workspace resources, the blob URI as is, read grant on its container', () => {
@@ -258,7 +261,9 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   test('a local file needs a container with an existing workspace', () => fails({ workspace: WorkspaceSource.fromId(WORKSPACE_ID) }, /model: got a local file .* with an existing workspace and no modelContainer/));
   test('endpoint name rule', () => fails({ endpointName: 'x--y' }, /endpointName: got "x--y"/));
   test('deployment name rule', () => fails({ deploymentName: '1st' }, /deploymentName: got "1st"/));
-  test('p99.9 is not published by Azure ML', () => fails({ guardrails: { latencyPercentile: LatencyPercentile.P99_9 } }, /guardrails\.latencyPercentile: got p99\.9; allowed: on Azure ML: percentiles p50, p90, p95, p99/));
+  test('log alerts count at most six breaching periods', () => fails({ guardrails: { breachingPeriods: 7 } }, /guardrails\.breachingPeriods: got 7; allowed: on Azure ML: at most 6 consecutive periods/));
+  test('log alert windows', () => fails({ guardrails: { evaluationPeriod: Duration.minutes(2) } }, /guardrails\.evaluationPeriod: got 2min; allowed: on Azure ML: 1, 5, 10, 15, 30, 45, 60 minutes/));
+  test('whole-minute evaluation periods', () => fails({ guardrails: { evaluationPeriod: Duration.seconds(30) } }, /guardrails\.evaluationPeriod: got 30s; allowed: on Azure ML: multiples of 1min/));
   test('request timeout up to 180 s', () => fails({ server: { requestTimeout: Duration.minutes(4) } }, /server\.requestTimeout: .*allowed: on Azure ML/));
   test('cooldowns of at least a minute', () => fails({ scaling: { scaleOutCooldown: Duration.seconds(30) } }, /scaling\.scaleOutCooldown: got 30s; allowed: on Azure ML: at least 1 minute/));
   test('at most 50 instances', () => fails({ scaling: { maxReplicas: 60 } }, /scaling\.maxReplicas/));
