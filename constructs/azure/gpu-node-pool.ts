@@ -1,6 +1,6 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
-import { Accelerator, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { AKS_NODE_POOL_NAME } from './names';
 
 /** GPU VM sizes AKS node pools can use, per accelerator (the first is the default). */
@@ -25,14 +25,6 @@ export class GpuDriver {
   private constructor(public readonly value: string) {}
 }
 
-/** Regular or spot VMs. Enum-like. */
-export class NodePriority {
-  public static readonly REGULAR = new NodePriority('Regular');
-  /** Reclaimable at any time, much cheaper; AKS labels and taints the nodes. */
-  public static readonly SPOT = new NodePriority('Spot');
-  private constructor(public readonly value: string) {}
-}
-
 export interface GpuNodePoolProps {
   /** ARM id of the AKS cluster. */
   readonly kubernetesClusterId: string;
@@ -46,8 +38,8 @@ export interface GpuNodePoolProps {
   readonly minNodes?: number;
   /** Most nodes. @default 2 */
   readonly maxNodes?: number;
-  /** Regular or spot. @default NodePriority.REGULAR */
-  readonly priority?: NodePriority;
+  /** On-demand (AKS "Regular") or spot. @default CapacityType.ON_DEMAND */
+  readonly capacityType?: CapacityType;
   /** Highest hourly price for spot VMs in USD; -1 pays up to the regular price. @default -1 */
   readonly spotMaxPrice?: number;
   /** Who installs the NVIDIA driver. @default GpuDriver.AKS_MANAGED */
@@ -110,10 +102,9 @@ export class GpuNodePool extends Construct {
     if (maxNodes < 1 || minNodes > maxNodes) {
       c.add({ field: 'maxNodes', given: `${maxNodes} with minNodes ${minNodes}`, allowed: 'at least 1 and at least minNodes', fix: `raise maxNodes to ${Math.max(1, minNodes)}` });
     }
-    const priority = props.priority ?? NodePriority.REGULAR;
-    const spot = priority === NodePriority.SPOT;
+    const spot = (props.capacityType ?? CapacityType.ON_DEMAND) === CapacityType.SPOT;
     if (props.spotMaxPrice !== undefined && !spot) {
-      c.add({ field: 'spotMaxPrice', given: describe(props.spotMaxPrice), allowed: 'only with priority NodePriority.SPOT', fix: 'remove spotMaxPrice or set priority: NodePriority.SPOT' });
+      c.add({ field: 'spotMaxPrice', given: describe(props.spotMaxPrice), allowed: 'only with capacityType CapacityType.SPOT', fix: 'remove spotMaxPrice or set capacityType: CapacityType.SPOT' });
     } else if (props.spotMaxPrice !== undefined && !(props.spotMaxPrice === -1 || props.spotMaxPrice > 0)) {
       c.add({ field: 'spotMaxPrice', given: describe(props.spotMaxPrice), allowed: '-1 (up to the regular price) or a price above 0 in USD per hour', fix: 'use -1' });
     }
@@ -148,7 +139,7 @@ export class GpuNodePool extends Construct {
       nodeLabels: labels,
       nodeTaints: taints,
       gpuDriver: (props.gpuDriver ?? GpuDriver.AKS_MANAGED).value,
-      priority: priority.value,
+      priority: spot ? 'Spot' : 'Regular',
       ...(spot ? { evictionPolicy: 'Delete', spotMaxPrice: props.spotMaxPrice ?? -1 } : {}),
       hostEncryptionEnabled: true,
       // A new VM size needs a rotation pool; without it AKS refuses the change.

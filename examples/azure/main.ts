@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
-import { BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, NodePriority, WorkspaceSource } from '../../constructs/azure';
+import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, WorkspaceSource } from '../../constructs/azure';
 
 export const AZURE_STACK = 'model-serving-azure';
 const MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
@@ -66,7 +66,7 @@ export class AzureServingStack extends TerraformStack {
       accelerator: Accelerator.NVIDIA_T4,
       minNodes: 0,
       maxNodes: 4,
-      priority: NodePriority.SPOT,
+      capacityType: CapacityType.SPOT,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Testing } from 'cdktf';
-import { Accelerator, NODE_SCHEDULING } from '../../lib';
-import { AKS_SPOT_TAINT, GpuDriver, GpuNodePool, GpuNodePoolProps, NodePriority } from '../../constructs/azure';
+import { Accelerator, CapacityType, NODE_SCHEDULING } from '../../lib';
+import { AKS_SPOT_TAINT, GpuDriver, GpuNodePool, GpuNodePoolProps } from '../../constructs/azure';
 import { only, synth } from './support/synth';
 
 const CLUSTER = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving';
@@ -30,7 +30,7 @@ describe('GpuNodePool (AKS)', () => {
   });
 
   test('spot carries the label and taint AKS adds, so plans stay clean', () => {
-    const r = only(pool({ priority: NodePriority.SPOT, gpuDriver: GpuDriver.NONE }).tf, 'azurerm_kubernetes_cluster_node_pool') as Record<string, any>;
+    const r = only(pool({ capacityType: CapacityType.SPOT, gpuDriver: GpuDriver.NONE }).tf, 'azurerm_kubernetes_cluster_node_pool') as Record<string, any>;
     expect(r).toMatchObject({ priority: 'Spot', eviction_policy: 'Delete', spot_max_price: -1, gpu_driver: 'None' });
     expect(r.node_labels['kubernetes.azure.com/scalesetpriority']).toBe('spot');
     expect(r.node_taints).toEqual(['nvidia.com/gpu=true:NoSchedule', AKS_SPOT_TAINT]);
@@ -47,7 +47,7 @@ describe('GpuNodePool validation', () => {
   test('pool name rule', () => fails({ name: 'GPU-pool' }, /name: got "GPU-pool"; allowed: a lower-case letter, then up to 11/));
   test('no L4 on Azure', () => fails({ accelerator: Accelerator.NVIDIA_L4 }, /accelerator: got NVIDIA_L4; allowed: on AKS: .*\(Azure has no L4 VM size\)/));
   test('the size must carry the accelerator', () => fails({ vmSize: 'Standard_NC24ads_A100_v4' }, /vmSize: got "Standard_NC24ads_A100_v4" with accelerator NVIDIA_T4; allowed: Standard_NC24ads_A100_v4 carries NVIDIA_A100/));
-  test('spot price only with spot', () => fails({ spotMaxPrice: 0.5 }, /spotMaxPrice: got 0\.5; allowed: only with priority NodePriority\.SPOT/));
+  test('spot price only with spot', () => fails({ spotMaxPrice: 0.5 }, /spotMaxPrice: got 0\.5; allowed: only with capacityType CapacityType\.SPOT/));
   test('bounds', () => fails({ minNodes: 3, maxNodes: 2 }, /maxNodes: got 2 with minNodes 3/));
   test('the accelerator label is not the user\'s to set', () => fails({ labels: { [NODE_SCHEDULING.acceleratorLabel]: 'x' } }, /labels\.model-serving\.dev\/accelerator/));
 });
