@@ -3,7 +3,7 @@ import { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-le
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
-import { Testing } from 'cdktf';
+import { AnnotationMetadataEntryType, Testing } from 'cdktf';
 import {
   Accelerator,
   Duration,
@@ -204,6 +204,18 @@ describe('ModelEndpoint props that change output', () => {
     expect(azapi(tf, AZURE_ML_TYPES.onlineEndpoint)[0].parent_id).toBe(WORKSPACE_ID);
     const scopes = Object.values(resourcesOf(tf as never, 'azurerm_role_assignment')).map((g) => g.scope);
     expect(scopes).toContain('/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contosomodels/blobServices/default/containers/models');
+  });
+
+  test('warnings: the resolver\'s (no signature) and what to grant for a blob model or an ACR image given without ids', () => {
+    Testing.synthScope((s) => {
+      const e = endpoint(s, { model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx'), imageRegistryId: undefined });
+      const warnings = e.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/model: https:\/\/acct\.blob\.core\.windows\.net\/models\/m\.onnx has no signature/),
+        expect.stringMatching(/needs read access to https:\/\/acct\.blob\.core\.windows\.net\/models\/m\.onnx\. Pass modelStorageAccountId/),
+        expect.stringMatching(/is in an Azure Container Registry; pass imageRegistryId so the endpoint's identity gets AcrPull/),
+      ]);
+    });
   });
 
   test('grantScore: a custom role with the score action only, assigned at this endpoint', () => {
