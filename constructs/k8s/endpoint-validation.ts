@@ -1,10 +1,10 @@
 /** The Kubernetes ModelEndpoint's own checks (the shared spec's are in lib/resolve-serving.ts). */
-import { ArtifactStorage, NameRule, ProblemCollector, SERVER_USER_ID, ScalingMetric, describe } from '../../lib';
+import { ArtifactStorage, NameRule, ProblemCollector, SERVER_USER_ID, ScalingMetric, ServingResolution, describe } from '../../lib';
 import type { ModelEndpointProps } from './model-endpoint';
 import { ModelDeliveryKind, ServingFlavour } from './endpoint-options';
 
 /** Adds every problem of `props` that only this backend knows to `c`. */
-export function collectEndpointProblems(props: ModelEndpointProps, flavour: ServingFlavour, c: ProblemCollector): void {
+export function collectEndpointProblems(props: ModelEndpointProps, flavour: ServingFlavour, resolution: ServingResolution, c: ProblemCollector): void {
   const nameProblem = props.endpointName === undefined ? undefined : NameRule.KUBERNETES_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier"');
   if (nameProblem) c.add(nameProblem);
   const cpu = props.cpu;
@@ -70,12 +70,13 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
         fix: 'say how the model reaches /mnt/models: plain Kubernetes has no storage initializer',
       });
     }
-    const targets = props.scaling?.targets;
-    const needsKeda = targets !== undefined ? targets.some((t) => t.metric !== ScalingMetric.CPU_UTILIZATION) : props.accelerator !== undefined;
+    // The resolved targets (defaults included): the built-in HPA sees CPU only.
+    const targets = resolution.resolved.targets;
+    const needsKeda = targets.some((t) => t.metric !== ScalingMetric.CPU_UTILIZATION);
     if (needsKeda && props.keda === undefined) {
       c.add({
         field: 'keda',
-        given: `nothing, with scaling targets ${targets ? `[${targets.join(', ')}]` : '[70% GPU] (the default with an accelerator)'}`,
+        given: `nothing, with scaling targets [${targets.join(', ')}]${resolution.isExplicit('scaling.targets') ? '' : ' (the default with an accelerator)'}`,
         allowed: 'a CPU target with the built-in HPA, or KEDA for GPU utilization and invocations',
         fix: 'set keda: { prometheusAddress: "http://prometheus-operated.monitoring:9090" }, or scaling.targets: [ScalingTarget.cpuUtilization(70)]',
       });

@@ -106,9 +106,10 @@ export class ModelEndpoint extends Construct {
 
     const caps = !kserve ? KUBERNETES_CAPABILITIES : serverless ? KSERVE_SERVERLESS_CAPABILITIES : KSERVE_RAW_CAPABILITIES;
     const problems = new ProblemCollector();
-    collectEndpointProblems(props, this.flavour, problems);
     // One error with the backend's problems above, the spec's and the refusals from `caps`.
     const resolution = SpecResolver.serving(props, caps);
+    // The backend's own checks read the resolution (defaults and what the user set), never re-derive it.
+    collectEndpointProblems(props, this.flavour, resolution, problems);
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
