@@ -2,6 +2,7 @@ import { ConsumptionBudgetResourceGroup, ConsumptionBudgetResourceGroupNotificat
 import { ConsumptionBudgetSubscription } from '@cdktf/provider-azurerm/lib/consumption-budget-subscription';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, describe, isUnresolved } from '../../lib';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
@@ -90,7 +91,9 @@ export class BudgetGuard extends Construct {
     if (!isUnresolved(budgetName) && !/^[A-Za-z0-9_-]{1,63}$/.test(budgetName)) {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: 'letters, digits, "_" and "-", at most 63', fix: 'e.g. "fraud-models-budget"' });
     }
-    const budget = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES).throwIfInvalid(owner, c);
+    const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
+    const budget = resolution.throwIfInvalid(owner, c);
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
     const enforceAt = budget.enforceAtPercent ?? 100;
     this.budget = budget;
     // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.
