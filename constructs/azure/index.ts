@@ -8,6 +8,7 @@ export * from './names';
 export * from './capabilities';
 export * from './workspace';
 export * from './model-endpoint';
+export * from './probes';
 export * from './guardrail-alerts';
 export * from './gpu-node-pool';
 export * from './canary-rollout';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
-import { MonitorAutoscaleSetting, MonitorAutoscaleSettingProfileRule } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
+import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
@@ -12,7 +12,6 @@ import { Construct } from 'constructs';
 import {
   ArtifactStorage,
   DEFAULT_PORT,
-  Duration,
   LatencyPercentile,
   ModelServingProps,
   NameRule,
@@ -20,8 +19,6 @@ import {
   ROUTES,
   ResolvedServing,
   SERVER_ENV,
-  ScalingMetric,
-  ScalingTarget,
   SpecResolver,
   TAG_KEYS,
   describe,
@@ -33,7 +30,6 @@ import {
   ArmAuthMode,
   environmentVersionBody,
   endpointTrafficBody,
-  isoDuration,
   modelVersionBody,
   onlineDeploymentBody,
   onlineEndpointBody,
@@ -49,10 +45,12 @@ import {
   MlOnlineEndpoint,
 } from './azapi/resources';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
+import { autoscaleRules } from './autoscale';
 import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
 import { shortHash } from './names';
+import { ProbeOptions, resolveProbes } from './probes';
 import { SecureWorkspace, WorkspaceSource } from './workspace';
 
 /** How callers authenticate to the endpoint. Enum-like. */
@@ -72,18 +70,6 @@ export class EndpointAuthMode {
   public toString(): string {
     return this.armValue;
   }
-}
-
-/** Health probe settings (Azure ML's liveness and readiness probes). */
-export interface ProbeOptions {
-  /** Wait before the first probe. @default Duration.seconds(10) */
-  readonly initialDelay?: Duration;
-  /** Between probes. @default Duration.seconds(10) */
-  readonly period?: Duration;
-  /** Per probe. @default Duration.seconds(2) */
-  readonly timeout?: Duration;
-  /** Failed probes before Azure acts. @default 30 */
-  readonly failureThreshold?: number;
 }
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -559,61 +545,4 @@ function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, probl
   if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
     problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
   }
-}
-
-function resolveProbes(p: ProbeOptions, problems: ProblemCollector) {
-  const initialDelay = p.initialDelay ?? Duration.seconds(10);
-  const period = p.period ?? Duration.seconds(10);
-  const timeout = p.timeout ?? Duration.seconds(2);
-  const failureThreshold = p.failureThreshold ?? 30;
-  for (const [field, d] of [['probes.initialDelay', initialDelay], ['probes.period', period], ['probes.timeout', timeout]] as const) {
-    const s = d.toSeconds();
-    if (!(Number.isInteger(s) && s >= (field === 'probes.initialDelay' ? 0 : 1) && s <= 3600)) {
-      problems.add({ field, given: d.toString(), allowed: 'whole seconds up to 1 hour', fix: 'e.g. Duration.seconds(10)' });
-    }
-  }
-  if (timeout.toSeconds() >= period.toSeconds()) {
-    problems.add({ field: 'probes.timeout', given: `${timeout.toString()} with period ${period.toString()}`, allowed: 'shorter than the period', fix: 'e.g. Duration.seconds(2) with a 10 s period' });
-  }
-  if (!(Number.isInteger(failureThreshold) && failureThreshold >= 1 && failureThreshold <= 100)) {
-    problems.add({ field: 'probes.failureThreshold', given: describe(failureThreshold), allowed: 'an integer from 1 to 100', fix: 'e.g. 30' });
-  }
-  return {
-    initialDelayMs: initialDelay.toMilliseconds(),
-    periodMs: period.toMilliseconds(),
-    timeoutMs: timeout.toMilliseconds(),
-    failureThreshold,
-    successThreshold: 1,
-  };
-}
-
-/**
- * Step rules that approximate target tracking (Azure Monitor autoscale has no target-tracking policy): per
- * target, one instance out above it and one in below 60% of it, with the spec's cooldowns. Azure scales out
- * when any rule fires and in only when every scale-in rule does, which is what several targets mean.
- */
-function autoscaleRules(serving: ResolvedServing, deploymentId: string): MonitorAutoscaleSettingProfileRule[] {
-  return serving.targets.flatMap((t: ScalingTarget) => {
-    const perMinute = t.metric === ScalingMetric.INVOCATIONS_PER_REPLICA;
-    const metricName = t.metric === ScalingMetric.GPU_UTILIZATION ? 'GpuUtilizationPercentage'
-      : t.metric === ScalingMetric.CPU_UTILIZATION ? 'CpuUtilizationPercentage' : 'RequestsPerMinute';
-    const threshold = perMinute ? t.value * 60 : t.value;
-    const trigger = (operator: string, value: number) => ({
-      metricName,
-      metricNamespace: DEPLOYMENT_METRIC_NAMESPACE,
-      metricResourceId: deploymentId,
-      operator,
-      statistic: 'Average',
-      threshold: value,
-      timeAggregation: 'Average',
-      timeGrain: 'PT1M',
-      timeWindow: 'PT5M',
-      // Requests per minute are for the whole deployment; per instance is what the target means.
-      divideByInstanceCount: perMinute,
-    });
-    return [
-      { metricTrigger: trigger('GreaterThan', threshold), scaleAction: { direction: 'Increase', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleOutCooldown.toMilliseconds()) } },
-      { metricTrigger: trigger('LessThan', Math.floor(threshold * 0.6)), scaleAction: { direction: 'Decrease', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleInCooldown.toMilliseconds()) } },
-    ];
-  });
 }
