@@ -1,13 +1,12 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
+import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
 import {
   AcceleratorNodeSelector,
   GpuNodePool,
   ModelDelivery,
   ModelEndpoint,
   ModelEndpointProps,
-  ServingFlavour,
-} from '../../constructs/k8s';
+  ServingFlavour, ModelCredentials } from '../../constructs/k8s';
 import { findAll, findOne, Manifest, podSpecs, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
 
@@ -120,7 +119,7 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('name and namespace props', () => {
-    const docs = synth(baseProps({ name: 'digits-v2', namespace: 'ml' }));
+    const docs = synth(baseProps({ endpointName: 'digits-v2', namespace: 'ml' }));
     for (const d of docs) {
       expect(d.metadata).toMatchObject({ name: 'digits-v2', namespace: 'ml' });
     }
@@ -141,7 +140,7 @@ describe('ModelEndpoint, plain flavour', () => {
     });
 
     test('init container gets the URI and an emptyDir, and is hardened too', () => {
-      const docs = synth(baseProps({ model: s3Model, modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
+      const docs = synth(baseProps({ model: s3Model, modelCredentials: ModelCredentials.ambient(), modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
       const pod = findOne(docs, 'Deployment').spec.template.spec;
       expect(pod.initContainers[0]).toMatchObject({
         name: 'model-download',
@@ -207,7 +206,7 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('invocations per replica scale on the request counter', () => {
-    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(40) } })), 'ScaledObject');
+    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(40)] } })), 'ScaledObject');
     expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*"}[1m]))', threshold: '40' });
   });
 
@@ -236,22 +235,39 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('ServiceMonitor scrapes /metrics on the http port', () => {
-    const docs = synth(baseProps({ serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
+    const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
     expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
     expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('with the ServiceMonitor, the guardrails become alerts (error rate and the chosen latency percentile)', () => {
+    const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, guardrails: { maxErrorRatePercent: 2, latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300), breachingPeriods: 2 } }));
+    const rule = findOne(docs, 'PrometheusRule');
+    expect(rule.metadata.name).toBe('digits-guardrails');
+    const [errors, latency] = rule.spec.groups[0].rules;
+    expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[60s]');
+    expect(errors.expr).toMatch(/ > 0\.02$/);
+    expect(latency.alert).toBe('ModelServingLatencyHigh');
+    expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.3$/);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('explicit guardrails without the ServiceMonitor are refused: nothing would watch them', () => {
+    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ guardrails: { maxErrorRatePercent: 2 } }))).toThrow(/guardrails: got explicit guardrails without serviceMonitor; allowed: guardrails together with serviceMonitor: true/);
   });
 });
 
 describe('ModelEndpoint, KServe flavour', () => {
   const kserve = (o: Partial<ModelEndpointProps> = {}) =>
-    ({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
+    ({ model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
 
   test('snapshot', () => {
     expect(synth(kserve())).toMatchSnapshot();
   });
 
   test('InferenceService with custom predictor, replica bounds, scaling, concurrency and timeout', () => {
-    const docs = synth(kserve({ scaling: { minReplicas: 0, maxReplicas: 3, target: ScalingTarget.invocationsPerReplicaPerSecond(20) }, server: { requestTimeout: Duration.seconds(45) } }));
+    const docs = synth(kserve({ scaling: { minReplicas: 0, maxReplicas: 3, targets: [ScalingTarget.invocationsPerReplicaPerSecond(20)] }, server: { requestTimeout: Duration.seconds(45) } }));
     expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'InferenceService', 'NetworkPolicy']);
     const isvc = findOne(docs, 'InferenceService');
     expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Serverless' });
@@ -266,7 +282,7 @@ describe('ModelEndpoint, KServe flavour', () => {
   });
 
   test('a PVC becomes a pvc:// storage URI', () => {
-    const env = container(synth(kserve({ model, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
+    const env = container(synth(kserve({ model, modelCredentials: undefined, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
     expect(env).toContainEqual({ name: 'STORAGE_URI', value: 'pvc://models/digits/1' });
   });
 
@@ -294,7 +310,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ scaling: { minReplicas: 0 } }))).toThrow(/scaling.minReplicas: got 0.*Kubernetes cannot scale to zero/);
   });
   test('KServe RawDeployment cannot scale to zero, serverless can', () => {
-    const props = { model: s3Model, metadata, image, scaling: { minReplicas: 0 } };
+    const props = { model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), scaling: { minReplicas: 0 } };
     expect(fails({ ...props, flavour: ServingFlavour.kserve({ serverless: false }) })).toThrow(/KServe \(RawDeployment\) cannot scale to zero/);
     expect(fails({ ...props, flavour: ServingFlavour.kserve() })).not.toThrow();
   });
@@ -302,7 +318,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ modelDelivery: undefined }))).toThrow(/modelDelivery: got nothing.*no storage initializer/);
   });
   test('GPU or invocation targets need KEDA in the plain flavour', () => {
-    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 }))).toThrow(/keda: got nothing, with scaling target 70% GPU/);
+    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 }))).toThrow(/keda: got nothing, with scaling targets \[70% GPU\]/);
   });
   test('KServe cannot use an init container, a local file without delivery, KEDA or a ServiceMonitor', () => {
     expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve(), modelDelivery: ModelDelivery.initContainer({ image: 'r.io/x:1' }) })).toThrow(/modelDelivery: got ModelDelivery.initContainer/);
@@ -310,7 +326,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true })).toThrow(/keda: .*plain flavour only[\s\S]*serviceMonitor/);
   });
   test('KServe GPU-utilization target is refused', () => {
-    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.target: got 70% GPU; allowed: on KServe \(serverless\)/);
+    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.targets: got 70% GPU; allowed: on KServe \(serverless\): targets on CPU_UTILIZATION, INVOCATIONS_PER_REPLICA/);
   });
   test('node pool with another accelerator, or without one', () => {
     const chart = Testing.chart();
@@ -322,7 +338,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() }))).toThrow(/acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
   });
   test('bad name, cpu, memory, user, queue depth, Prometheus address and KServe options', () => {
-    expect(fails(baseProps({ name: 'Digits_V2' }))).toThrow(/name: got "Digits_V2"; allowed: a DNS-1123 label/);
+    expect(fails(baseProps({ endpointName: "Digits_V2" }))).toThrow(/endpointName: got "Digits_V2" \(has characters outside the allowed set\); allowed: Kubernetes name \(DNS-1123 label\)/);
     expect(fails(baseProps({ cpu: 0.05 }))).toThrow(/cpu: got 0.05; allowed: from 0.1 to 256 cores/);
     expect(fails(baseProps({ memory: Size.mebibytes(64) }))).toThrow(/memory: .*at least 128 MiB/);
     expect(fails(baseProps({ runAsUser: 0 }))).toThrow(/runAsUser: got 0; allowed: a non-root user id/);
@@ -338,7 +354,7 @@ test('every pod template this suite can produce is restricted', () => {
   const docs = [
     ...synth(baseProps()),
     ...synth(baseProps({ accelerator: Accelerator.NVIDIA_H100, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, modelDelivery: ModelDelivery.persistentVolumeClaim('m') })),
-    ...synth({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ serverless: false }) }),
+    ...synth({ model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless: false }) }),
   ];
   for (const { where, spec } of podSpecs(docs)) expect({ where, violations: restrictedViolations(spec) }).toEqual({ where, violations: [] });
 });
