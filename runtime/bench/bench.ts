@@ -378,8 +378,8 @@ Server RSS over ${MEMORY_SECONDS} s of mixed traffic (JSON, binary, instances, b
 Notes:
 
 - The machine is shared: 2 cores, with other agents' builds and tests running at the same time as this benchmark. Compare rows within one run; quote medians over runs.
-- Rows vary by 20-40% between runs on this shared 2-core machine (the load generator runs on the same cores); compare rows within one run. 
-- The limit rows run with onnxruntime's default spinning thread pool; the server turns spinning off (runtime/src/worker.ts) because, measured here, a spinning pool burns more than one of the 2 cores while idle and starves the event loop.
+- The load generators (node:http and grpc-js clients) run on the same 2 cores as the servers.
+- The limit and peer rows run with onnxruntime's default spinning thread pool; the server turns spinning off (runtime/src/worker.ts) because, measured here, a spinning pool burns more than one of the 2 cores while idle and starves the event loop.
 
 ## Targets
 
