@@ -1,0 +1,205 @@
+import { GoogleApiError, OperationFailedError } from '../../constructs/gcp/rest/client';
+import { apply, retire, teardown } from '../../constructs/gcp/vertex-deployer/deployer';
+import { main } from '../../constructs/gcp/vertex-deployer/handler';
+import { deploymentIds } from '../../constructs/gcp/vertex/plan';
+import { ENDPOINT_ID, LOCATION, PROJECT, plan } from './fixtures';
+import { FakeGoogle } from './support/fake-google';
+
+const HOST = `https://${LOCATION}-aiplatform.googleapis.com`;
+const ENDPOINT = `projects/${PROJECT}/locations/${LOCATION}/endpoints/${ENDPOINT_ID}`;
+
+function setup(): FakeGoogle {
+  const fake = new FakeGoogle(PROJECT, LOCATION);
+  fake.addEndpoint(ENDPOINT_ID);
+  return fake;
+}
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('ids', () => {
+  test('are derived from the whole plan: same plan same ids, any change new ids', () => {
+    const a = deploymentIds(plan());
+    expect(a).toEqual(deploymentIds(plan()));
+    expect(a.modelId).toMatch(/^fraud-classifier-[0-9a-f]{12}$/);
+    expect(a.deployedModelId).toMatch(/^[1-9]\d{9}$/);
+    const b = deploymentIds(plan({}, { maxReplicas: 11 }));
+    expect(b.modelId).not.toBe(a.modelId);
+    expect(b.deployedModelId).not.toBe(a.deployedModelId);
+  });
+});
+
+describe('apply', () => {
+  test('uploads, waits through several polls, deploys with all traffic, and every body matches the protos', async () => {
+    const fake = setup();
+    const p = plan();
+    const ids = deploymentIds(p);
+    const result = await apply(fake.rest(), p);
+
+    expect(result).toMatchObject({ ...ids, uploaded: true, deployed: true, trafficSplit: { '0': 100 } });
+    expect(fake.protoErrors).toEqual([]);
+    const upload = fake.callsMatching('POST', 'models:upload')[0];
+    expect(upload.url).toBe(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`);
+    expect(upload.body).toMatchObject({
+      modelId: ids.modelId,
+      model: {
+        artifactUri: 'gs://acme-models/fraud-classifier/3.1.0/ab12cd34ef56/',
+        containerSpec: { ports: [{ containerPort: 8080 }], healthRoute: '/v2/health/ready', deploymentTimeout: '1800s' },
+      },
+    });
+    // Several polls of each operation, at the regional host.
+    expect(fake.calls.filter((c) => c.method === 'GET' && c.url.includes('/operations/')).length).toBeGreaterThanOrEqual(4);
+    expect(fake.calls.filter((c) => c.url.includes('/operations/')).every((c) => c.url.startsWith(HOST))).toBe(true);
+    const deploy = fake.callsMatching('POST', ':deployModel')[0];
+    expect(deploy.body).toMatchObject({
+      deployedModel: {
+        id: ids.deployedModelId,
+        model: `projects/${PROJECT}/locations/${LOCATION}/models/${ids.modelId}`,
+        dedicatedResources: {
+          machineSpec: { machineType: 'g2-standard-8', acceleratorType: 'NVIDIA_L4', acceleratorCount: 1 },
+          minReplicaCount: 2,
+          maxReplicaCount: 10,
+          autoscalingMetricSpecs: [
+            { metricName: 'aiplatform.googleapis.com/prediction/online/accelerator/duty_cycle', target: 70 },
+            { metricName: 'aiplatform.googleapis.com/prediction/online/cpu/utilization', target: 90 },
+          ],
+        },
+        enableAccessLogging: true,
+      },
+      trafficSplit: { '0': 100 },
+    });
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [ids.deployedModelId]: 100 });
+  });
+
+  test('a second run of the same plan changes nothing', async () => {
+    const fake = setup();
+    await apply(fake.rest(), plan());
+    const before = fake.calls.length;
+    const again = await apply(fake.rest(), plan());
+    expect(again).toMatchObject({ uploaded: false, deployed: false });
+    const writes = fake.calls.slice(before).filter((c) => c.method !== 'GET');
+    expect(writes).toEqual([]);
+  });
+
+  test('a failed upload operation fails the run with its message and deploys nothing', async () => {
+    const fake = setup();
+    fake.failingOperations.set('upload', 'Image europe-west4-docker.pkg.dev/acme-ml/serving/model-server:2.0.0 not found');
+    await expect(apply(fake.rest(), plan())).rejects.toThrow(OperationFailedError);
+    await expect(apply(setupFailing('upload', 'Image not found'), plan())).rejects.toThrow(/operation projects\/acme-ml\/locations\/europe-west4\/operations\/\d+ failed \(code 9\): Image not found/);
+    expect(fake.callsMatching('POST', ':deployModel')).toEqual([]);
+  });
+
+  test('after a failed deploy operation, a re-run reuses the uploaded model and deploys', async () => {
+    const fake = setup();
+    fake.failingOperations.set('deploy', 'Model server never became ready');
+    await expect(apply(fake.rest(), plan())).rejects.toThrow(/Model server never became ready/);
+    fake.failingOperations.clear();
+    const result = await apply(fake.rest(), plan());
+    expect(result).toMatchObject({ uploaded: false, deployed: true });
+    expect(fake.callsMatching('POST', 'models:upload')).toHaveLength(1);
+  });
+
+  test('a re-run after the process died while a deploy was in flight waits for that deploy instead of starting another', async () => {
+    const fake = setup();
+    fake.pollsPerOperation = 6;
+    fake.dropOnce.push({ method: 'GET', urlPart: '/operations/2' });
+    await expect(apply(fake.rest(), plan())).rejects.toThrow(/network error/);
+    const result = await apply(fake.rest(), plan());
+    expect(result.deployed).toBe(true);
+    expect(fake.callsMatching('POST', ':deployModel')).toHaveLength(2);
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([deploymentIds(plan()).deployedModelId]);
+  });
+
+  test('with a rollout and a model already serving, the new one starts at the first step beside it', async () => {
+    const fake = setup();
+    const v1 = plan();
+    await apply(fake.rest(), v1);
+    const stable = deploymentIds(v1).deployedModelId;
+    const rollout = { stateBucket: 'acme-rollout-state', stateObject: `rollouts/${ENDPOINT_ID}.json`, steps: [{ trafficPercent: 10, bakeSeconds: 600 }, { trafficPercent: 100, bakeSeconds: 600 }] };
+    const v2 = plan({ rollout }, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
+    const result = await apply(fake.rest(), v2);
+    const canary = deploymentIds(v2).deployedModelId;
+    expect(result.trafficSplit).toEqual({ '0': 10, [stable]: 90 });
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [canary]: 10, [stable]: 90 });
+    const state = JSON.parse(fake.objects.get(`acme-rollout-state/rollouts/${ENDPOINT_ID}.json`)!.data);
+    expect(state).toMatchObject({ canary, stable, step: 0, status: 'IN_PROGRESS' });
+    expect(fake.protoErrors).toEqual([]);
+  });
+
+  test('a body the API does not accept is refused by the protos check', async () => {
+    const fake = setup();
+    await expect(apply(fake.rest(), plan({}, { acceleratorType: 'NVIDIA_L5' }))).rejects.toThrow(GoogleApiError);
+    expect(fake.protoErrors.join('\n')).toMatch(/acceleratorType: "NVIDIA_L5" is not a value of enum google\.cloud\.aiplatform\.v1\.AcceleratorType/);
+  });
+});
+
+function setupFailing(kind: string, message: string) {
+  const fake = setup();
+  fake.failingOperations.set(kind, message);
+  return fake.rest();
+}
+
+describe('retire', () => {
+  test('after a new version took all traffic, the old deployed model is undeployed and its model deleted', async () => {
+    const fake = setup();
+    const v1 = plan();
+    await apply(fake.rest(), v1);
+    const v2 = plan({}, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
+    await apply(fake.rest(), v2);
+    const result = await retire(fake.rest(), v1);
+    expect(result).toEqual({ undeployed: true, modelDeleted: true });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([deploymentIds(v2).deployedModelId]);
+    expect([...fake.models.keys()]).toEqual([`projects/${PROJECT}/locations/${LOCATION}/models/${deploymentIds(v2).modelId}`]);
+    expect(fake.protoErrors).toEqual([]);
+  });
+
+  test('a deployed model that still takes traffic is kept (the same plan re-created, or a canary in flight)', async () => {
+    const fake = setup();
+    await apply(fake.rest(), plan());
+    const result = await retire(fake.rest(), plan());
+    expect(result.kept).toMatch(/still takes 100% of traffic/);
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels).toHaveLength(1);
+    expect(fake.callsMatching('POST', ':undeployModel')).toEqual([]);
+  });
+
+  test('an endpoint that is already gone is not an error', async () => {
+    const fake = new FakeGoogle(PROJECT, LOCATION);
+    await expect(retire(fake.rest(), plan())).resolves.toEqual({ undeployed: false, modelDeleted: false });
+  });
+});
+
+describe('teardown', () => {
+  test('undeploys everything (the model without traffic first, the last with an empty split) and deletes the endpoint\'s models', async () => {
+    const fake = setup();
+    const v1 = plan();
+    await apply(fake.rest(), v1);
+    const rollout = { stateBucket: 'b', stateObject: 'o.json', steps: [{ trafficPercent: 5, bakeSeconds: 60 }, { trafficPercent: 100, bakeSeconds: 60 }] };
+    const v2 = plan({ rollout }, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
+    await apply(fake.rest(), v2);
+    const result = await teardown(fake.rest(), { project: PROJECT, location: LOCATION, endpointId: ENDPOINT_ID, modelLabelKey: 'serving-endpoint', timeoutSeconds: 600 });
+    expect(result.undeployed).toEqual([deploymentIds(v2).deployedModelId, deploymentIds(v1).deployedModelId]);
+    const undeploys = fake.callsMatching('POST', ':undeployModel').map((c) => c.body);
+    expect(undeploys).toEqual([
+      { deployedModelId: deploymentIds(v2).deployedModelId, trafficSplit: { [deploymentIds(v1).deployedModelId]: 100 } },
+      { deployedModelId: deploymentIds(v1).deployedModelId, trafficSplit: {} },
+    ]);
+    expect(result.modelsDeleted).toHaveLength(2);
+    expect(fake.models.size).toBe(0);
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels).toEqual([]);
+    expect(fake.protoErrors).toEqual([]);
+  });
+});
+
+describe('handler', () => {
+  test('runs the command named on the command line with the plan from the environment', async () => {
+    const fake = setup();
+    const result = await main(['apply'], { VERTEX_DEPLOYMENT_PLAN: JSON.stringify(plan()) }, fake.rest());
+    expect(result).toMatchObject({ deployed: true });
+  });
+
+  test('refuses an unknown command and a missing plan with a clear message', async () => {
+    const fake = setup();
+    await expect(main(['deploy'], {}, fake.rest())).rejects.toThrow(/unknown command "deploy": expected apply, retire or teardown/);
+    await expect(main(['apply'], {}, fake.rest())).rejects.toThrow(/VERTEX_DEPLOYMENT_PLAN is not set/);
+    await expect(main(['retire'], { VERTEX_DEPLOYMENT_PLAN: '{' }, fake.rest())).rejects.toThrow(/VERTEX_DEPLOYMENT_PLAN is not JSON/);
+  });
+});
