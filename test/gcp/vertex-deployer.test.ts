@@ -6,7 +6,6 @@ import { ENDPOINT_ID, LOCATION, PROJECT, plan } from './fixtures';
 import { FakeGoogle } from './support/fake-google';
 
 const HOST = `https://${LOCATION}-aiplatform.googleapis.com`;
-const ENDPOINT = `projects/${PROJECT}/locations/${LOCATION}/endpoints/${ENDPOINT_ID}`;
 
 function setup(): FakeGoogle {
   const fake = new FakeGoogle(PROJECT, LOCATION);

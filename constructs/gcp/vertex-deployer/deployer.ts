@@ -7,6 +7,7 @@ import {
   EndpointView,
   deployModelRequest,
   endpointName,
+  mutateReplicasRequest,
   locationName,
   modelName,
   splitWithout,
@@ -23,6 +24,8 @@ export interface ApplyResult {
   readonly deployedModelId: string;
   readonly uploaded: boolean;
   readonly deployed: boolean;
+  /** True when an existing deployment's replica bounds were put back to the plan's (after a budget floor). */
+  readonly replicasRestored?: boolean;
   readonly trafficSplit?: Readonly<Record<string, number>>;
   /** Deployed model id of the previous version when a canary started. */
   readonly canaryAgainst?: string;
@@ -68,7 +71,16 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
 
   const view = await rest.request<EndpointView>('GET', `${host}/v1/${endpoint}`);
   const deployed = view.deployedModels ?? [];
-  if (deployed.some((d) => d.id === ids.deployedModelId)) {
+  const existing = deployed.find((d) => d.id === ids.deployedModelId);
+  if (existing) {
+    const r = existing.dedicatedResources;
+    if (r && (r.minReplicaCount !== plan.spec.minReplicas || r.maxReplicaCount !== plan.spec.maxReplicas)) {
+      // A BudgetGuard pinned it at its floor; `terraform apply -replace` on this resource brings it back.
+      const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:mutateDeployedModel`, mutateReplicasRequest(existing, plan.spec.minReplicas, plan.spec.maxReplicas));
+      await rest.waitForOperation(host, op, plan.deployTimeoutSeconds, `restore replicas of ${ids.deployedModelId}`);
+      log(rest, 'replicas-restored', { deployedModelId: ids.deployedModelId, min: plan.spec.minReplicas, max: plan.spec.maxReplicas });
+      return { ...ids, uploaded, deployed: false, replicasRestored: true };
+    }
     log(rest, 'already-deployed', { deployedModelId: ids.deployedModelId });
     return { ...ids, uploaded, deployed: false };
   }

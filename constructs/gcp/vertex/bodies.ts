@@ -164,25 +164,24 @@ export interface DeployedModelView {
 }
 
 /**
- * `POST /v1/{endpoint}:mutateDeployedModel` pinning replicas at `floor` (MutateDeployedModelRequest).
- * The machine spec is sent back unchanged because `dedicatedResources.machineSpec` is required in the
- * message; only the replica counts are in the update mask.
+ * `POST /v1/{endpoint}:mutateDeployedModel` setting the replica bounds (MutateDeployedModelRequest): the
+ * budget enforcer pins them at the floor, the deployer puts them back. The machine spec is sent back
+ * unchanged because the message requires it; only the replica counts are in the update mask.
  */
-export function mutateToFloorRequest(deployed: DeployedModelView, floor: number): Record<string, unknown> {
+export function mutateReplicasRequest(deployed: DeployedModelView, minReplicas: number, maxReplicas: number): Record<string, unknown> {
   const current = deployed.dedicatedResources ?? {};
-  const body: Record<string, unknown> = {
+  return {
     deployedModel: {
       id: deployed.id,
       ...(deployed.model ? { model: deployed.model } : {}),
       dedicatedResources: {
         machineSpec: { ...(current.machineSpec ?? {}) },
-        minReplicaCount: floor,
-        maxReplicaCount: floor,
+        minReplicaCount: minReplicas,
+        maxReplicaCount: maxReplicas,
       },
     },
     updateMask: 'dedicatedResources.minReplicaCount,dedicatedResources.maxReplicaCount',
   };
-  return body;
 }
 
 /**
