@@ -122,6 +122,6 @@ describe('rollout controller', () => {
     const fake = setup();
     expect(await handle(fake.rest(), CONFIG, parseEvent(pubsub({ hello: 1 })), minutes(30))).toMatchObject({ action: 'none' });
     expect(fake.calls).toEqual([]);
-    expect(() => readControllerConfig({})).toThrow(/ROLLOUT_STATE_BUCKET, ROLLOUT_STATE_OBJECT not set/);
+    expect(() => readControllerConfig({})).toThrow(/ROLLOUT_STATE_BUCKET: got nothing[\s\S]*ROLLOUT_STATE_OBJECT: got nothing/);
   });
 });

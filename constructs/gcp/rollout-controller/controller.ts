@@ -12,21 +12,18 @@ import { PubsubCloudEvent, decodeMessage } from '../rest/pubsub';
 import { readJsonObject, writeJsonObject } from '../rest/storage';
 import { EndpointView, endpointName, trafficSplitUpdate, undeployModelRequest, vertexHost } from '../vertex/bodies';
 import { RolloutState } from '../vertex/plan';
+import { parseEnvironment } from '../../../lib/internal/function-environment';
+import { ControllerConfig, ROLLOUT_CONTROLLER_ENV } from './environment';
 
-export interface ControllerConfig {
-  readonly stateBucket: string;
-  readonly stateObject: string;
-}
+export type { ControllerConfig };
 
 export type ControllerEvent =
   | { readonly kind: 'tick' }
   | { readonly kind: 'alert'; readonly state: string; readonly policy: string; readonly deployedModelId?: string; readonly endpointId?: string }
   | { readonly kind: 'ignored'; readonly reason: string };
 
-export function readControllerConfig(env: NodeJS.ProcessEnv): ControllerConfig {
-  const missing = ['ROLLOUT_STATE_BUCKET', 'ROLLOUT_STATE_OBJECT'].filter((k) => !env[k]);
-  if (missing.length > 0) throw new Error(`rollout controller: ${missing.join(', ')} not set (the CanaryRollout construct sets them)`);
-  return { stateBucket: env.ROLLOUT_STATE_BUCKET!, stateObject: env.ROLLOUT_STATE_OBJECT! };
+export function readControllerConfig(env: Readonly<Record<string, string | undefined>>): ControllerConfig {
+  return parseEnvironment(ROLLOUT_CONTROLLER_ENV, env);
 }
 
 /** A scheduler tick (`{"kind":"tick"}`) or a Cloud Monitoring incident (notification schema 1.2). */
