@@ -1,5 +1,4 @@
 // model-serving-constructs/gcp: Vertex AI, GKE and Cloud Billing on cdktf + @cdktf/provider-google.
 export * from './capabilities';
 export * from './machine-types';
-export * from './labels';
 export * from './model-endpoint';

@@ -8,26 +8,30 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
-import { AssetType, DataResource, Lazy, TerraformAsset } from 'cdktf';
+import { Annotations, AssetType, DataResource, Lazy, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ArtifactLayout,
   ArtifactStorage,
   DEFAULT_PORT,
   Duration,
+  LatencyPercentile,
   ModelServingProps,
+  NameRule,
   ProblemCollector,
   ROUTES,
+  ResolvedGuardrails,
   ResolvedServing,
   ScalingMetric,
+  SpecResolver,
+  SpecValidationError,
   describe,
   isUnresolved,
-  resolveServing,
+  sanitizeLabels,
 } from '../../lib';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { EndpointGrant } from './iam';
-import { googleLabels, sanitizeLabelValue } from './labels';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
 import { DeploymentPlan, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
@@ -38,20 +42,12 @@ export const MODEL_ENDPOINT_LABEL = 'serving-endpoint';
 /** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
 export const VERTEX_PREDICT_ROUTE = '/predict';
 
-/** Cloud Monitoring latency percentiles (ALIGN_PERCENTILE_*) Vertex AI's distributions can be read at. */
-const PERCENTILE_ALIGNERS: Readonly<Record<number, string>> = { 50: 'ALIGN_PERCENTILE_50', 95: 'ALIGN_PERCENTILE_95', 99: 'ALIGN_PERCENTILE_99' };
-
-/** Alert policies a ModelEndpoint creates by default. */
-export interface EndpointAlarmOptions {
-  /** Alert when more than this percent of predictions fail. @default 1 */
-  readonly maxErrorRatePercent?: number;
-  /** Alert when latency at `latencyPercentile` exceeds this. @default Duration.seconds(1) */
-  readonly maxLatency?: Duration;
-  /** Percentile the latency alert reads: 50, 95 or 99 (what Cloud Monitoring can align Vertex AI's distributions to). @default 99 */
-  readonly latencyPercentile?: number;
-  /** Consecutive one-minute periods in breach before the alert opens. @default 3 */
-  readonly evaluationPeriods?: number;
-}
+/** Cloud Monitoring aligners for the latency percentiles Vertex AI declares (VERTEX_CAPABILITIES.guardrails). */
+const PERCENTILE_ALIGNERS: ReadonlyMap<LatencyPercentile, string> = new Map([
+  [LatencyPercentile.P50, 'ALIGN_PERCENTILE_50'],
+  [LatencyPercentile.P95, 'ALIGN_PERCENTILE_95'],
+  [LatencyPercentile.P99, 'ALIGN_PERCENTILE_99'],
+]);
 
 export interface ModelEndpointProps extends ModelServingProps {
   /** Google Cloud project id. */
@@ -70,8 +66,6 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly deploymentTimeout?: Duration;
   /** Vertex AI access logs per prediction (not payloads). @default true */
   readonly accessLogging?: boolean;
-  /** Thresholds for the default alert policies. @default - see EndpointAlarmOptions */
-  readonly alarms?: EndpointAlarmOptions;
   /** Cloud Monitoring notification channel ids (`projects/.../notificationChannels/...`) the alerts notify. @default - none */
   readonly notificationChannels?: string[];
 }
@@ -135,14 +129,7 @@ export class ModelEndpoint extends Construct {
     if (props.accelerator && !vertexAcceleratorType(props.accelerator)) {
       problems.add({ field: 'accelerator', given: props.accelerator.name, allowed: 'an accelerator Google Cloud offers (NVIDIA_T4, NVIDIA_L4, NVIDIA_A100, NVIDIA_H100, or Accelerator.of(name, { gcpAcceleratorType }))', fix: 'Vertex AI refuses accelerator: NVIDIA_A10G has no Google Cloud equivalent; use NVIDIA_L4 on g2-standard-*' });
     }
-    this.checkArtifact(props, problems);
-    this.checkImage(props, problems);
-    const scaling = props.scaling ?? {};
-    for (const field of ['scaleInCooldown', 'scaleOutCooldown'] as const) {
-      if (scaling[field] !== undefined) {
-        problems.add({ field: `scaling.${field}`, given: scaling[field]!.toString(), allowed: 'not set: Vertex AI refuses scaling cooldowns (v1 autoscaling has no cooldown settings)', fix: `remove scaling.${field}` });
-      }
-    }
+    this.checkImageRegion(props, problems);
     const endpointId = props.endpointId ?? defaultEndpointId(this.node.path, props.metadata.name);
     if (!isUnresolved(endpointId) && !/^[1-9][0-9]{0,9}$/.test(endpointId)) {
       problems.add({ field: 'endpointId', given: describe(endpointId), allowed: 'digits only, 1-10, no leading zero (google_vertex_ai_endpoint name)', fix: 'leave endpointId out for one derived from the construct path' });
@@ -152,26 +139,20 @@ export class ModelEndpoint extends Construct {
     if (!(Number.isInteger(dt) && dt >= 60 && dt <= 7200)) {
       problems.add({ field: 'deploymentTimeout', given: deploymentTimeout.toString(), allowed: 'whole seconds from 60 to 7200 (Vertex AI deploymentTimeout)', fix: 'e.g. Duration.minutes(30)' });
     }
-    const alarms = props.alarms ?? {};
-    const maxErrorRate = alarms.maxErrorRatePercent ?? 1;
-    const maxLatency = alarms.maxLatency ?? Duration.seconds(1);
-    const percentile = alarms.latencyPercentile ?? 99;
-    const evaluationPeriods = alarms.evaluationPeriods ?? 3;
-    if (!(maxErrorRate > 0 && maxErrorRate <= 100)) problems.add({ field: 'alarms.maxErrorRatePercent', given: describe(maxErrorRate), allowed: 'above 0 and at most 100', fix: 'e.g. 1' });
-    if (maxLatency.toMilliseconds() < 1) problems.add({ field: 'alarms.maxLatency', given: maxLatency.toString(), allowed: 'at least 1 ms', fix: 'set it above the model\'s normal latency' });
-    if (!PERCENTILE_ALIGNERS[percentile]) {
-      problems.add({ field: 'alarms.latencyPercentile', given: describe(percentile), allowed: 'Vertex AI refuses other percentiles: 50, 95 or 99 (Cloud Monitoring ALIGN_PERCENTILE_*)', fix: 'use 99 for the tail, or 95' });
+    // Shared resolution last, so one error lists the backend's problems and the spec's together. The
+    // bundled-image refusal gets the two commands that build and push the image for this region.
+    const resolution = SpecResolver.serving(props, VERTEX_CAPABILITIES);
+    for (const p of resolution.problems) {
+      problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }
-    if (!(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1 && evaluationPeriods <= 60)) {
-      problems.add({ field: 'alarms.evaluationPeriods', given: describe(evaluationPeriods), allowed: 'an integer from 1 to 60', fix: 'e.g. 3' });
-    }
-    // Shared validation last, so one error lists the backend's problems and the spec's together.
-    this.serving = resolveServing(owner, props, VERTEX_CAPABILITIES, problems);
+    if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    this.serving = resolution.resolved;
     const serving = this.serving;
 
     this.endpointId = endpointId;
     this.endpointName = `projects/${props.project}/locations/${props.region}/endpoints/${endpointId}`;
-    this.labels = { ...googleLabels(serving.tags) };
+    this.labels = sanitizeLabels(serving.tags, NameRule.GCP_LABEL_VALUE, NameRule.GCP_LABEL_KEY);
     this.imageUri = serving.image.registryUri!;
     const name = props.metadata.name;
     const pathHash = createHash('sha256').update(`${this.node.path}|${isUnresolved(props.project) ? '' : props.project}`).digest('hex');
@@ -248,7 +229,7 @@ export class ModelEndpoint extends Construct {
 
     const acceleratorType = serving.accelerator ? vertexAcceleratorType(serving.accelerator) : undefined;
     this.spec = {
-      displayName: `${name}-${sanitizeLabelValue(props.metadata.version)}`.slice(0, 128),
+      displayName: `${name}-${NameRule.GCP_LABEL_VALUE.sanitize(props.metadata.version)}`.slice(0, 128),
       description: `${name} ${props.metadata.version}, owner ${props.metadata.owner}`,
       labels: { ...this.labels, [MODEL_ENDPOINT_LABEL]: endpointId },
       artifactUri: this.artifactUri,
@@ -265,7 +246,7 @@ export class ModelEndpoint extends Construct {
       acceleratorCount: acceleratorType ? this.machine?.gpuCount ?? serving.acceleratorCount : undefined,
       minReplicas: serving.minReplicas,
       maxReplicas: serving.maxReplicas,
-      autoscaling: autoscalingSpecs(serving),
+      autoscaling: autoscalingSpecs(serving, (m) => Annotations.of(this).addWarning(m)),
       serviceAccount: this.serviceAccount.email,
       enableAccessLogging: props.accessLogging ?? true,
     };
@@ -282,25 +263,25 @@ export class ModelEndpoint extends Construct {
     });
     this.renderPlan();
 
-    const window = `${evaluationPeriods * 60}s`;
+    const g = serving.guardrails;
     const channels = props.notificationChannels ? [...props.notificationChannels] : undefined;
     this.errorRateAlert = new MonitoringAlertPolicy(this, 'ErrorRateAlert', {
       project: props.project,
-      displayName: `${name} ${endpointId}: prediction error rate above ${maxErrorRate}%`,
+      displayName: `${name} ${endpointId}: prediction error rate above ${g.maxErrorRatePercent}%`,
       combiner: 'OR',
       notificationChannels: channels,
       userLabels: this.labels,
-      conditions: [errorRateCondition(this, maxErrorRate, window, false)],
-      documentation: { content: `More than ${maxErrorRate}% of predictions on Vertex AI endpoint ${endpointId} failed for ${evaluationPeriods} minute(s).`, mimeType: 'text/markdown' },
+      conditions: [errorRateCondition(this, g, false)],
+      documentation: { content: `More than ${g.maxErrorRatePercent}% of predictions on Vertex AI endpoint ${endpointId} failed for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
     });
     this.latencyAlert = new MonitoringAlertPolicy(this, 'LatencyAlert', {
       project: props.project,
-      displayName: `${name} ${endpointId}: p${percentile} latency above ${maxLatency.toString()}`,
+      displayName: `${name} ${endpointId}: ${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`,
       combiner: 'OR',
       notificationChannels: channels,
       userLabels: this.labels,
-      conditions: [latencyCondition(this, percentile, maxLatency, window, false)],
-      documentation: { content: `p${percentile} prediction latency of Vertex AI endpoint ${endpointId} above ${maxLatency.toString()} for ${evaluationPeriods} minute(s).`, mimeType: 'text/markdown' },
+      conditions: [latencyCondition(this, g, false)],
+      documentation: { content: `${g.latencyPercentile.name} prediction latency of Vertex AI endpoint ${endpointId} above ${g.maxLatency.toString()} for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
     });
   }
 
@@ -386,52 +367,49 @@ export class ModelEndpoint extends Construct {
     };
   }
 
-  private checkArtifact(props: ModelEndpointProps, problems: ProblemCollector): void {
-    const m = props.model;
-    if (m.storage === ArtifactStorage.LOCAL_FILE) return;
-    if (m.storage !== ArtifactStorage.GCS) {
-      problems.add({ field: 'model', given: describe(m.toString()), allowed: 'a local file or a gs:// URI on Vertex AI', fix: 'copy the model to Cloud Storage and use ModelArtifact.fromUri("gs://<bucket>/<folder>/"), or ModelArtifact.fromFile(path)' });
-    } else if (m.layout === ArtifactLayout.ARCHIVE) {
-      problems.add({ field: 'model', given: describe(m.toString()), allowed: 'Vertex AI refuses archives: artifactUri is a folder holding model.onnx', fix: 'unpack the archive into a folder and use ModelArtifact.fromUri("gs://<bucket>/<folder>/")' });
-    }
-  }
-
-  private checkImage(props: ModelEndpointProps, problems: ProblemCollector): void {
-    const image = props.image;
-    const region = isUnresolved(props.region) ? '<region>' : props.region;
-    if (!image || image.isBundled) {
-      const gpu = props.accelerator !== undefined;
-      const context = relative(process.cwd(), `${packageRoot()}/runtime`) || '.';
-      const tag = `${region}-docker.pkg.dev/${isUnresolved(props.project) ? '<project>' : props.project}/<repository>/model-server:<version>`;
-      problems.add({
-        field: 'image',
-        given: 'ServingImage.bundled()',
-        allowed: 'ServingImage.fromRegistry(...): Vertex AI refuses the bundled image here because Terraform cannot build images',
-        fix: `build and push it, then pass ServingImage.fromRegistry("${tag}"): ` +
-          `\`docker build --platform linux/amd64 -f ${context}/${gpu ? RUNTIME_FILES.gpuDockerfile : RUNTIME_FILES.cpuDockerfile} -t ${tag} ${context}\` and \`docker push ${tag}\``,
-      });
-      return;
-    }
-    const uri = image.registryUri!;
-    if (isUnresolved(uri)) return;
+  /** The registry itself is checked by the shared resolver; Vertex AI also needs it in the endpoint's region. */
+  private checkImageRegion(props: ModelEndpointProps, problems: ProblemCollector): void {
+    const uri = props.image?.registryUri;
+    if (uri === undefined || isUnresolved(uri) || isUnresolved(props.region) || !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) return;
     const m = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(uri);
-    if (!m) {
-      problems.add({ field: 'image', given: describe(uri), allowed: 'an Artifact Registry image "<region>-docker.pkg.dev/<project>/<repository>/<image>:<tag>"', fix: 'push the image to Artifact Registry in the endpoint\'s region (Vertex AI pulls from there)' });
-    } else if (!isUnresolved(props.region) && m[1] !== props.region) {
-      problems.add({ field: 'image', given: `${describe(uri)} for an endpoint in ${props.region}`, allowed: `an Artifact Registry repository in ${props.region} (Vertex AI refuses images from another region or a multi-region)`, fix: `push the image to ${props.region}-docker.pkg.dev/...` });
+    if (m && m[1] !== props.region) {
+      problems.add({ field: 'image', given: `${describe(uri)} for an endpoint in ${props.region}`, allowed: `on Vertex AI: an Artifact Registry repository in ${props.region} (not another region or a multi-region)`, fix: `push the image to ${props.region}-docker.pkg.dev/...`, backend: VERTEX_CAPABILITIES.backend });
     }
   }
 }
 
-/** Autoscaling metric specs: Vertex AI tracks CPU and duty cycle together on GPU machines, so both are set. */
-function autoscalingSpecs(serving: ResolvedServing): MetricTarget[] {
-  const t = serving.target;
-  if (!serving.accelerator) return [{ metricName: VERTEX_METRICS.cpuUtilization, target: t.value }];
-  // With a GPU Vertex AI scales out when either metric is above its target; the one not chosen is set high
-  // so it only acts as a safety valve.
-  return t.metric === ScalingMetric.GPU_UTILIZATION
-    ? [{ metricName: VERTEX_METRICS.acceleratorDutyCycle, target: t.value }, { metricName: VERTEX_METRICS.cpuUtilization, target: 90 }]
-    : [{ metricName: VERTEX_METRICS.cpuUtilization, target: t.value }, { metricName: VERTEX_METRICS.acceleratorDutyCycle, target: 90 }];
+/** The two commands that build and push the bundled server image where this endpoint can pull it. */
+function bundledImageFix(props: ModelEndpointProps): string {
+  const region = isUnresolved(props.region) ? '<region>' : props.region;
+  const project = isUnresolved(props.project) ? '<project>' : props.project;
+  const context = relative(process.cwd(), `${packageRoot()}/runtime`) || '.';
+  const tag = `${region}-docker.pkg.dev/${project}/<repository>/model-server:<version>`;
+  const dockerfile = `${context}/${props.accelerator ? RUNTIME_FILES.gpuDockerfile : RUNTIME_FILES.cpuDockerfile}`;
+  return `build and push it, then pass ServingImage.fromRegistry("${tag}"): ` +
+    `\`docker build --platform linux/amd64 -f ${dockerfile} -t ${tag} ${context}\` and \`docker push ${tag}\``;
+}
+
+const METRIC_NAMES: Partial<Record<ScalingMetric, string>> = {
+  [ScalingMetric.CPU_UTILIZATION]: VERTEX_METRICS.cpuUtilization,
+  [ScalingMetric.GPU_UTILIZATION]: VERTEX_METRICS.acceleratorDutyCycle,
+};
+
+/**
+ * Autoscaling metric specs from the targets. On a GPU machine Vertex AI tracks CPU and duty cycle together
+ * (default 60% each when unset), so a metric the targets leave out is set explicitly at 90%, where it only
+ * acts as a safety valve, and the user is told.
+ */
+function autoscalingSpecs(serving: ResolvedServing, warn: (message: string) => void): MetricTarget[] {
+  const specs = serving.targets.map((t) => ({ metricName: METRIC_NAMES[t.metric]!, target: t.value }));
+  if (serving.accelerator) {
+    for (const metric of [ScalingMetric.GPU_UTILIZATION, ScalingMetric.CPU_UTILIZATION]) {
+      if (!serving.targets.some((t) => t.metric === metric)) {
+        specs.push({ metricName: METRIC_NAMES[metric]!, target: 90 });
+        warn(`model-serving:scaling.targets: Vertex AI also scales on ${metric === ScalingMetric.CPU_UTILIZATION ? 'CPU utilization' : 'accelerator duty cycle'} with a GPU; it is set at 90% (add a target for it to choose another value)`);
+      }
+    }
+  }
+  return specs;
 }
 
 function unresolvedStrings(value: unknown, out: string[] = []): string[] {
@@ -446,41 +424,45 @@ function defaultEndpointId(path: string, name: string): string {
   return String(1_000_000_000 + parseInt(sha.slice(0, 7), 16));
 }
 
-/** Error rate (errors / predictions) per deployed model; `perModel` groups by deployed_model_id. */
-export function errorRateCondition(endpoint: ModelEndpoint, maxErrorRatePercent: number, window: string, perModel: boolean) {
-  const group = perModel ? ['metric.label.deployed_model_id'] : [];
-  const aggregation = { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM', groupByFields: group };
+/** Error rate (errors / predictions) over the guardrails' window; `perModel` groups by deployed_model_id. */
+export function errorRateCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean) {
+  const aggregation = {
+    alignmentPeriod: `${g.evaluationPeriod.toSeconds()}s`,
+    perSeriesAligner: 'ALIGN_DELTA',
+    crossSeriesReducer: 'REDUCE_SUM',
+    groupByFields: perModel ? ['metric.label.deployed_model_id'] : [],
+  };
   return {
-    displayName: `error rate above ${maxErrorRatePercent}%`,
+    displayName: `error rate above ${g.maxErrorRatePercent}%`,
     conditionThreshold: {
       filter: endpoint.metricErrorCount().filter,
       denominatorFilter: endpoint.metricPredictionCount().filter,
       aggregations: [aggregation],
       denominatorAggregations: [aggregation],
       comparison: 'COMPARISON_GT',
-      thresholdValue: maxErrorRatePercent / 100,
-      duration: window,
+      thresholdValue: g.maxErrorRatePercent / 100,
+      duration: `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`,
       trigger: { count: 1 },
       evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
     },
   };
 }
 
-/** Latency at `percentile` (milliseconds) per deployed model. */
-export function latencyCondition(endpoint: ModelEndpoint, percentile: number, maxLatency: Duration, window: string, perModel: boolean) {
+/** Latency at the guardrails' percentile, in milliseconds (prediction_latencies is a distribution in ms). */
+export function latencyCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean) {
   return {
-    displayName: `p${percentile} latency above ${maxLatency.toString()}`,
+    displayName: `${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`,
     conditionThreshold: {
       filter: endpoint.metricPredictionLatencies().filter,
       aggregations: [{
-        alignmentPeriod: '60s',
-        perSeriesAligner: PERCENTILE_ALIGNERS[percentile] ?? 'ALIGN_PERCENTILE_99',
+        alignmentPeriod: `${g.evaluationPeriod.toSeconds()}s`,
+        perSeriesAligner: PERCENTILE_ALIGNERS.get(g.latencyPercentile) ?? 'ALIGN_PERCENTILE_99',
         crossSeriesReducer: 'REDUCE_MAX',
         groupByFields: perModel ? ['metric.label.deployed_model_id'] : [],
       }],
       comparison: 'COMPARISON_GT',
-      thresholdValue: maxLatency.toMilliseconds(),
-      duration: window,
+      thresholdValue: g.maxLatency.toMilliseconds(),
+      duration: `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`,
       trigger: { count: 1 },
       evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
     },
