@@ -33,9 +33,7 @@ export class EndpointGrant extends Construct {
       description: `${props.title} (model-serving-constructs); granted only with a condition on the endpoint`,
       permissions: [...props.permissions].sort(),
     });
-    // Vertex AI names resources by project number in some calls and by id in others, so the condition
-    // matches on the location/endpoint suffix; the binding itself only exists in this project.
-    const expression = props.endpointSuffixes.map((s) => `resource.name.endsWith(${JSON.stringify(s)})`).join(' || ');
+    const expression = endpointCondition(props.endpointSuffixes);
     this.binding = new ProjectIamMember(this, 'Binding', {
       project: props.project,
       role: this.role.name,
@@ -43,4 +41,16 @@ export class EndpointGrant extends Construct {
       condition: { title: `only ${props.endpointSuffixes.length === 1 ? 'this endpoint' : 'these endpoints'}`.slice(0, 100), expression },
     });
   }
+}
+
+/**
+ * An IAM condition matching the endpoints and their sub-resources (the long-running operations of a deploy
+ * are `.../endpoints/<id>/operations/<n>`). Vertex AI names resources by project number in some calls and by
+ * id in others, so it matches on the location/endpoint part; the binding itself only exists in one project.
+ */
+export function endpointCondition(endpointSuffixes: readonly string[]): string {
+  return endpointSuffixes.map((s) => {
+    const [, location, id] = /^\/locations\/([^/]+)\/endpoints\/(.+)$/.exec(s) ?? [];
+    return `resource.name.endsWith(${JSON.stringify(s)}) || resource.name.extract(${JSON.stringify(`/locations/${location}/endpoints/{rest}`)}).startsWith(${JSON.stringify(`${id}/`)})`;
+  }).join(' || ');
 }

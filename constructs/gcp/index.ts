@@ -2,3 +2,6 @@
 export * from './capabilities';
 export * from './machine-types';
 export * from './model-endpoint';
+export * from './canary-rollout';
+export * from './budget-guard';
+export * from './gpu-node-pool';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { MonitoringAlertPolicy, MonitoringAlertPolicyConditions } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -31,7 +31,7 @@ import {
 } from '../../lib';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant } from './iam';
+import { EndpointGrant, endpointCondition } from './iam';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
 import { DeploymentPlan, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
@@ -331,7 +331,7 @@ export class ModelEndpoint extends Construct {
       project: this.project,
       role: this.predictGrant.role.name,
       member,
-      condition: { title: 'only this endpoint', expression: `resource.name.endsWith(${JSON.stringify(`/locations/${this.region}/endpoints/${this.endpointId}`)})` },
+      condition: { title: 'only this endpoint', expression: endpointCondition([`/locations/${this.region}/endpoints/${this.endpointId}`]) },
     });
   }
 
@@ -425,7 +425,7 @@ function defaultEndpointId(path: string, name: string): string {
 }
 
 /** Error rate (errors / predictions) over the guardrails' window; `perModel` groups by deployed_model_id. */
-export function errorRateCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean) {
+export function errorRateCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean): MonitoringAlertPolicyConditions {
   const aggregation = {
     alignmentPeriod: `${g.evaluationPeriod.toSeconds()}s`,
     perSeriesAligner: 'ALIGN_DELTA',
@@ -449,7 +449,7 @@ export function errorRateCondition(endpoint: ModelEndpoint, g: ResolvedGuardrail
 }
 
 /** Latency at the guardrails' percentile, in milliseconds (prediction_latencies is a distribution in ms). */
-export function latencyCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean) {
+export function latencyCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean): MonitoringAlertPolicyConditions {
   return {
     displayName: `${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`,
     conditionThreshold: {
