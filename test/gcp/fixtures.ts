@@ -1,4 +1,7 @@
+import { ServingImage } from '../../lib';
+import { ModelEndpointProps } from '../../constructs/gcp';
 import { ServingSpec } from '../../constructs/gcp/vertex/bodies';
+import { model } from '../k8s/fixtures';
 import { DeploymentPlan } from '../../constructs/gcp/vertex/plan';
 
 export const PROJECT = 'acme-ml';
@@ -45,3 +48,19 @@ export function plan(overrides: Partial<DeploymentPlan> = {}, spec: Partial<Serv
     ...overrides,
   };
 }
+
+const IMAGE = 'europe-west4-docker.pkg.dev/acme-ml/serving/model-server:2.0.0';
+
+/** The smallest valid Vertex AI endpoint. */
+export function endpointProps(overrides: Partial<ModelEndpointProps> = {}): ModelEndpointProps {
+  return {
+    project: 'acme-ml',
+    region: 'europe-west4',
+    machineType: 'n1-standard-4',
+    model,
+    metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' },
+    image: ServingImage.fromRegistry(IMAGE),
+    ...overrides,
+  };
+}
+

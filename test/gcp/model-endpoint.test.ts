@@ -6,23 +6,9 @@ import { Accelerator, Duration, LatencyPercentile, ModelArtifact, ScalingTarget,
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/gcp';
 import { ServingSpec, deployModelRequest, uploadModelRequest } from '../../constructs/gcp/vertex/bodies';
 import { DeploymentPlan, deploymentIds } from '../../constructs/gcp/vertex/plan';
-import { model } from '../k8s/fixtures';
+import { endpointProps } from './fixtures';
 import { Synthesized, only, synth } from './support/cdktf';
 import { protoProblems } from './support/vertex-proto';
-
-const IMAGE = 'europe-west4-docker.pkg.dev/acme-ml/serving/model-server:2.0.0';
-
-export function endpointProps(overrides: Partial<ModelEndpointProps> = {}): ModelEndpointProps {
-  return {
-    project: 'acme-ml',
-    region: 'europe-west4',
-    machineType: 'n1-standard-4',
-    model,
-    metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' },
-    image: ServingImage.fromRegistry(IMAGE),
-    ...overrides,
-  };
-}
 
 function synthEndpoint(p: Partial<ModelEndpointProps> = {}, after?: (e: ModelEndpoint) => void) {
   return synth((scope) => {
@@ -160,7 +146,10 @@ describe('ModelEndpoint (Vertex AI)', () => {
     for (const member of ['serviceAccount:app@acme-ml.iam.gserviceaccount.com', 'group:analysts@example.com']) {
       expect(out).toHaveResourceWithProperties(ProjectIamMember, {
         member,
-        condition: { expression: `resource.name.endsWith("/locations/europe-west4/endpoints/${endpointId}")`, title: 'only this endpoint' },
+        condition: {
+          expression: `resource.name.endsWith("/locations/europe-west4/endpoints/${endpointId}") || resource.name.extract("/locations/europe-west4/endpoints/{rest}").startsWith("${endpointId}/")`,
+          title: 'only this endpoint',
+        },
       });
     }
   });
