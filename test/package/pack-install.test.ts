@@ -93,7 +93,7 @@ const endpoint = new ModelEndpoint(stack, 'Digits', {
   metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' },
   instanceType: 'ml.c5.xlarge',
 });
-new BudgetGuard(stack, 'Budget', { endpoints: [endpoint], monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR });
+new BudgetGuard(stack, 'Budget', { endpoints: [endpoint], budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR } });
 const assembly = app.synth();
 const template = assembly.getStackByName('Consumer').template;
 const assets = require('./cdk.out/Consumer.assets.json');
