@@ -14,16 +14,22 @@ import {
   ServingImage,
 } from '../lib';
 import * as aws from '../constructs/aws';
+import * as gcp from '../constructs/gcp';
 import * as k8s from '../constructs/k8s';
 import { Manifest, findOne, synthChart } from './support/k8s-helpers';
 import { model } from './k8s/fixtures';
+import { synth as synthTerraform } from './gcp/support/cdktf';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:2.0.0';
+const GCP_IMAGE = 'europe-west4-docker.pkg.dev/acme-ml/serving/model-server:2.0.0';
 
 interface Case {
   readonly name: string;
   readonly spec: ModelServingProps;
   readonly awsInstanceType: string;
+  /** Vertex AI pulls only from Artifact Registry in the endpoint's region. */
+  readonly gcpImage: string;
+  readonly gcpMachineType: string;
   readonly rollout: RolloutPolicy;
 }
 
@@ -33,6 +39,8 @@ const cases: Case[] = [
     // Two replicas: SageMaker sizes a canary at most half the fleet in whole instances.
     spec: { model, metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' }, image: ServingImage.fromRegistry(IMAGE), scaling: { minReplicas: 2, maxReplicas: 4 } },
     awsInstanceType: 'ml.c5.xlarge',
+    gcpImage: GCP_IMAGE,
+    gcpMachineType: 'n1-standard-4',
     rollout: RolloutPolicy.canary({ trafficPercent: 50 }),
   },
   {
@@ -46,6 +54,8 @@ const cases: Case[] = [
       server: { maxBatchSize: 32, maxQueueDelayMs: 4, warmupRuns: 10 },
     },
     awsInstanceType: 'ml.g6.xlarge',
+    gcpImage: GCP_IMAGE,
+    gcpMachineType: 'g2-standard-8',
     rollout: RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(15) }),
   },
 ];
@@ -101,9 +111,55 @@ function viaK8s(c: Case) {
   };
 }
 
+/**
+ * Vertex AI: the spec fields it cannot honour (cooldowns) are refused by name, so the case runs without
+ * them; the rest must agree. The environment the body limit adds is Vertex AI's own 1.5 MB default.
+ */
+function viaGcp(c: Case) {
+  const refused = { scaleInCooldown: undefined, scaleOutCooldown: undefined };
+  const spec: ModelServingProps = { ...c.spec, image: ServingImage.fromRegistry(c.gcpImage), scaling: c.spec.scaling ? { ...c.spec.scaling, ...refused } : undefined };
+  let refusal = '';
+  if (c.spec.scaling?.scaleInCooldown) {
+    try {
+      synthTerraform((scope) => new gcp.ModelEndpoint(scope, 'Endpoint', { ...c.spec, image: ServingImage.fromRegistry(c.gcpImage), project: 'acme-ml', region: 'europe-west4', machineType: c.gcpMachineType }));
+    } catch (e) {
+      refusal = (e as Error).message;
+    }
+  }
+  const { json } = synthTerraform((scope) => {
+    const endpoint = new gcp.ModelEndpoint(scope, 'Endpoint', { ...spec, project: 'acme-ml', region: 'europe-west4', machineType: c.gcpMachineType });
+    new gcp.CanaryRollout(scope, 'Rollout', { endpoint, policy: c.rollout });
+  });
+  const deployment = Object.entries(json.resource.terraform_data).find(([k]) => k.includes('Deployment'))![1] as { input: { spec: { imageUri: string; environment: Record<string, string>; minReplicas: number; maxReplicas: number; labels: Record<string, string> }; rollout: { steps: { trafficPercent: number }[] } } };
+  const plan = deployment.input;
+  return {
+    image: plan.spec.imageUri,
+    env: plan.spec.environment,
+    min: plan.spec.minReplicas,
+    max: plan.spec.maxReplicas,
+    identity: Object.fromEntries(Object.entries(plan.spec.labels).filter(([k]) => k.startsWith('model-')).map(([k, v]) => [k.slice('model-'.length), v])),
+    weights: plan.rollout.steps.map((s) => s.trafficPercent),
+    refusal,
+  };
+}
+
 describe.each(cases)('conformance: $name', (c) => {
   const a = viaAws(c);
   const k = viaK8s(c);
+  const g = viaGcp(c);
+
+  test('Vertex AI: same server environment (but its own request-body limit), replica bounds, rollout weights; cooldowns refused by name', () => {
+    expect(g.image).toBe(c.gcpImage);
+    for (const [name, value] of Object.entries(a.env)) {
+      if (name !== 'MODEL_SERVER_MAX_REQUEST_BODY_BYTES') expect(g.env[name]).toBe(value);
+    }
+    expect(g.env.MODEL_SERVER_MAX_REQUEST_BODY_BYTES).toBe('1500000');
+    expect([g.min, g.max]).toEqual([a.min, a.max]);
+    expect(g.weights).toEqual(c.rollout.steps.map((s) => s.trafficPercent));
+    // Google label values cannot hold ".": the version is sanitized, the rest is equal.
+    expect(g.identity).toMatchObject({ name: c.spec.metadata.name, version: c.spec.metadata.version.replace(/\./g, '-'), owner: c.spec.metadata.owner });
+    if (c.spec.scaling?.scaleInCooldown) expect(g.refusal).toMatch(/scaling\.scaleInCooldown: got \S+; allowed: on Vertex AI: no cooldown setting/);
+  });
 
   test('same image', () => {
     expect(a.image).toBe(IMAGE);
