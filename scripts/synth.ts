@@ -2,6 +2,7 @@
  * `npm run synth`: synthesizes every example into its target's output folder and prints what was produced.
  *   AWS (CloudFormation, cdk-nag checked)  -> cdk.out/
  *   Kubernetes (cdk8s YAML)               -> dist/k8s/
+ *   Terraform (cdktf JSON, Google Cloud)  -> cdktf.out/stacks/<stack>/cdk.tf.json
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -35,6 +36,25 @@ function summarizeYaml(outdir: string, target: string): void {
   }
 }
 
+/**
+ * The cdktf examples: each exports a function that builds its App for an output folder. Another Terraform
+ * target (examples/azure) is one more line here.
+ */
+const TERRAFORM_EXAMPLES: { target: string; main: string; build: string }[] = [
+  { target: 'gcp', main: join('examples', 'gcp', 'main.ts'), build: 'buildGcpApp' },
+];
+
+function summarizeTerraform(outdir: string, target: string, stacks: readonly string[]): void {
+  for (const stack of stacks) {
+    const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>>; data?: Record<string, Record<string, unknown>> };
+    const objects: Record<string, number> = {};
+    for (const [type, byName] of Object.entries(config.resource ?? {})) objects[type] = Object.keys(byName).length;
+    for (const [type, byName] of Object.entries(config.data ?? {})) objects[`data.${type}`] = Object.keys(byName).length;
+    rows.push({ target, file: relative(root, file), objects });
+  }
+}
+
 function main(): void {
   const started = Date.now();
   // AWS: the example app registers cdk-nag; synth fails on any unacknowledged finding.
@@ -50,6 +70,16 @@ function main(): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require(k8sMain) as { synthK8s(outdir: string): void }).synthK8s(k8sOut);
     summarizeYaml(k8sOut, 'k8s');
+  }
+
+  // cdktf: every example writes into the one cdktf.out/ (cdktf.json's "output"), one folder per stack.
+  const cdktfOut = join(root, 'cdktf.out');
+  for (const example of TERRAFORM_EXAMPLES) {
+    if (!existsSync(join(root, example.main))) continue;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const app = (require(join(root, example.main)) as Record<string, (outdir: string) => { synth(): void; node: { children: { node: { id: string } }[] } }>)[example.build](cdktfOut);
+    app.synth();
+    summarizeTerraform(cdktfOut, example.target, app.node.children.map((c) => c.node.id).filter((id) => existsSync(join(cdktfOut, 'stacks', id, 'cdk.tf.json'))));
   }
 
   const header = ['target', 'output', 'objects', 'by type'];
