@@ -34,10 +34,9 @@ import { VERTEX_CAPABILITIES } from './capabilities';
 import { EndpointGrant, endpointCondition } from './iam';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
-import { DeploymentPlan, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
+import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
 
-/** Label on every Vertex AI model this endpoint uploads: its endpoint id. The teardown deletes by it. */
-export const MODEL_ENDPOINT_LABEL = 'serving-endpoint';
+export { MODEL_ENDPOINT_LABEL };
 
 /** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
 export const VERTEX_PREDICT_ROUTE = '/predict';
@@ -254,7 +253,9 @@ export class ModelEndpoint extends Construct {
 
     this.deployment = new DataResource(this, 'Deployment', {
       dependsOn: [this.teardown, this.endpoint, ...artifactDeps, ...iam],
-      // Create the new deployment before retiring the old one, so traffic moves without a gap.
+      // Create the new deployment before the old one goes, so traffic moves without a gap. Terraform does not
+      // run a create_before_destroy predecessor's destroy-time provisioner (seen with Terraform 1.11), so the
+      // new deployment's apply retires the models it replaced; `retire` runs when the resource is destroyed.
       lifecycle: { createBeforeDestroy: true },
       provisioners: [
         { type: 'local-exec', command: `node "${this.deployerPath}/index.js" apply`, environment: { VERTEX_DEPLOYMENT_PLAN: '${jsonencode(self.input)}' } },

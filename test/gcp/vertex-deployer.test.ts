@@ -138,17 +138,32 @@ function setupFailing(kind: string, message: string) {
 }
 
 describe('retire', () => {
-  test('after a new version took all traffic, the old deployed model is undeployed and its model deleted', async () => {
+  test('the deployment that took all traffic retires the ones it replaced; a model someone else deployed stays', async () => {
     const fake = setup();
     const v1 = plan();
     await apply(fake.rest(), v1);
+    // Deployed by hand on the same endpoint, without traffic: not this construct's to remove.
+    fake.models.set(`projects/${PROJECT}/locations/${LOCATION}/models/hand-made`, { name: `projects/${PROJECT}/locations/${LOCATION}/models/hand-made`, labels: {}, body: {} });
+    fake.endpoint(ENDPOINT_ID).deployedModels.push(fake.deployed('1999999999', 'hand-made'));
     const v2 = plan({}, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
-    await apply(fake.rest(), v2);
-    const result = await retire(fake.rest(), v1);
-    expect(result).toEqual({ undeployed: true, modelDeleted: true });
-    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([deploymentIds(v2).deployedModelId]);
-    expect([...fake.models.keys()]).toEqual([`projects/${PROJECT}/locations/${LOCATION}/models/${deploymentIds(v2).modelId}`]);
+    const result = await apply(fake.rest(), v2);
+    expect(result.retired).toEqual([deploymentIds(v1).deployedModelId]);
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual(['1999999999', deploymentIds(v2).deployedModelId]);
+    expect([...fake.models.keys()].sort()).toEqual([`projects/${PROJECT}/locations/${LOCATION}/models/${deploymentIds(v2).modelId}`, `projects/${PROJECT}/locations/${LOCATION}/models/hand-made`].sort());
     expect(fake.protoErrors).toEqual([]);
+  });
+
+  test('destroying a deployment that no longer takes traffic undeploys it and deletes its model', async () => {
+    const fake = setup();
+    const v1 = plan();
+    await apply(fake.rest(), v1);
+    const id = deploymentIds(v1).deployedModelId;
+    fake.endpoint(ENDPOINT_ID).deployedModels.push(fake.deployed('1999999999', 'other'));
+    fake.endpoint(ENDPOINT_ID).trafficSplit = { '1999999999': 100 };
+    expect(await retire(fake.rest(), v1)).toEqual({ undeployed: true, modelDeleted: true });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual(['1999999999']);
+    expect(fake.models.has(`projects/${PROJECT}/locations/${LOCATION}/models/${deploymentIds(v1).modelId}`)).toBe(false);
+    expect(fake.callsMatching('POST', ':undeployModel').map((c) => c.body)).toEqual([{ deployedModelId: id }]);
   });
 
   test('a deployed model that still takes traffic is kept (the same plan re-created, or a canary in flight)', async () => {

@@ -18,6 +18,11 @@ export interface RestOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Writes one log line. @default console.log */
   readonly log?: (line: string) => void;
+  /**
+   * Sends every call to `<apiRoot>/<host><path>` instead of `https://<host><path>`: for a proxy in front of
+   * Google APIs, or a test double. @default - Google's hosts
+   */
+  readonly apiRoot?: string;
 }
 
 /** A Google API error: HTTP status plus `error.status` (e.g. `NOT_FOUND`) and `error.message`. */
@@ -62,7 +67,8 @@ export class GoogleRest {
 
   public async request<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T> {
     const token = await this.options.token();
-    const res = await this.fetchFn(url, {
+    const target = this.options.apiRoot ? url.replace(/^https:\/\//, `${this.options.apiRoot.replace(/\/$/, '')}/`) : url;
+    const res = await this.fetchFn(target, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),

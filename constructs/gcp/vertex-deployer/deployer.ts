@@ -15,7 +15,7 @@ import {
   uploadModelRequest,
   vertexHost,
 } from '../vertex/bodies';
-import { DeploymentPlan, RolloutState, TeardownPlan, deploymentIds } from '../vertex/plan';
+import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutState, TeardownPlan, deploymentIds } from '../vertex/plan';
 import { GoogleApiError, GoogleRest, Operation } from '../rest/client';
 import { readJsonObject, writeJsonObject } from '../rest/storage';
 
@@ -29,6 +29,8 @@ export interface ApplyResult {
   readonly trafficSplit?: Readonly<Record<string, number>>;
   /** Deployed model id of the previous version when a canary started. */
   readonly canaryAgainst?: string;
+  /** Earlier deployments of this endpoint that were undeployed (and their models deleted). */
+  readonly retired?: readonly string[];
 }
 
 function log(rest: GoogleRest, event: string, fields: Record<string, unknown>): void {
@@ -82,7 +84,8 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
       return { ...ids, uploaded, deployed: false, replicasRestored: true };
     }
     log(rest, 'already-deployed', { deployedModelId: ids.deployedModelId });
-    return { ...ids, uploaded, deployed: false };
+    const retired = plan.rollout ? [] : await retireOthers(rest, plan, ids.deployedModelId);
+    return { ...ids, uploaded, deployed: false, retired };
   }
 
   const split = view.trafficSplit ?? {};
@@ -127,7 +130,33 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
     log(rest, 'canary-started', { canary: ids.deployedModelId, stable: stable.id, trafficSplit });
   }
   log(rest, 'deployed', { deployedModelId: ids.deployedModelId, trafficSplit });
-  return { ...ids, uploaded, deployed: true, trafficSplit, canaryAgainst: canary ? stable.id : undefined };
+  // Terraform does not run the destroy-time provisioner of a create_before_destroy predecessor, so the
+  // deployment that took all traffic retires the ones it replaced. With a rollout the controller does it.
+  const retired = canary ? [] : await retireOthers(rest, plan, ids.deployedModelId);
+  return { ...ids, uploaded, deployed: true, trafficSplit, canaryAgainst: canary ? stable.id : undefined, retired };
+}
+
+/**
+ * Undeploys the endpoint's other deployed models that have no traffic and whose model this construct
+ * uploaded (labelled with the endpoint id), and deletes those models. Models someone else deployed stay.
+ */
+async function retireOthers(rest: GoogleRest, plan: DeploymentPlan, keep: string): Promise<string[]> {
+  const host = vertexHost(plan.location);
+  const endpoint = endpointName(plan.project, plan.location, plan.endpointId);
+  const view = await rest.request<EndpointView>('GET', `${host}/v1/${endpoint}`);
+  const split = view.trafficSplit ?? {};
+  const retired: string[] = [];
+  for (const d of view.deployedModels ?? []) {
+    if (d.id === keep || (split[d.id] ?? 0) > 0 || !d.model) continue;
+    const model = await rest.getOrUndefined<{ labels?: Record<string, string> }>(`${host}/v1/${d.model}`);
+    if (model?.labels?.[MODEL_ENDPOINT_LABEL] !== plan.endpointId) continue;
+    const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:undeployModel`, undeployModelRequest(d.id, undefined));
+    await rest.waitForOperation(host, op, plan.deployTimeoutSeconds, `undeploy ${d.id}`);
+    await deleteModel(rest, host, d.model, plan.deployTimeoutSeconds);
+    log(rest, 'retired', { deployedModelId: d.id, model: d.model });
+    retired.push(d.id);
+  }
+  return retired;
 }
 
 export interface RetireResult {

@@ -3,6 +3,7 @@
  * to upload and deploy the model, because the Google provider has no resource for either. The plan comes
  * as JSON in VERTEX_DEPLOYMENT_PLAN (or VERTEX_TEARDOWN_PLAN); credentials are the ones the Terraform
  * provider uses (GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_CREDENTIALS, or Application Default Credentials).
+ * MODEL_SERVING_GOOGLE_API_ROOT sends the calls through a proxy (`<root>/<host>/<path>`).
  * Shipped pre-bundled in dist/handlers/gcp/vertex-deployer/index.js.
  */
 import { GoogleRest, applicationDefaultToken } from '../rest/client';
@@ -20,7 +21,7 @@ function readPlan<T>(env: NodeJS.ProcessEnv, name: string): T {
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, rest?: GoogleRest): Promise<unknown> {
-  const client = rest ?? new GoogleRest({ token: applicationDefaultToken(env) });
+  const client = rest ?? new GoogleRest({ token: applicationDefaultToken(env), apiRoot: env.MODEL_SERVING_GOOGLE_API_ROOT });
   const command = argv[0];
   switch (command) {
     case 'apply':

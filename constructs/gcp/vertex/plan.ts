@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DeploymentIds, ServingSpec } from './bodies';
 
+/** Label on every Vertex AI model a ModelEndpoint uploads: its endpoint id. Retirement and teardown select by it. */
+export const MODEL_ENDPOINT_LABEL = 'serving-endpoint';
+
 /** One rollout step as the controller runs it. */
 export interface PlanStep {
   readonly trafficPercent: number;

@@ -4,6 +4,8 @@
  * in (an unknown field or bad enum answers 400, and is recorded in `protoErrors`); long-running operations
  * finish after `pollsPerOperation` polls, or fail as told.
  */
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { FetchLike, GoogleRest } from '../../../constructs/gcp/rest/client';
 import { protoProblems } from './vertex-proto';
 
@@ -72,6 +74,31 @@ export class FakeGoogle {
     return new GoogleRest({ token: async () => 'test-token', fetch: this.fetch, sleep: async () => undefined, log: () => undefined });
   }
 
+  /**
+   * Serves the fake over HTTP for a separate process (the deployer run by Terraform): a request to
+   * `<root>/<host>/<path>` is answered as `https://<host>/<path>`. Resolves to the root.
+   */
+  public async listen(): Promise<{ root: string; server: Server }> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const url = `https:/${req.url}`;
+        this.fetch(url, { method: req.method ?? 'GET', headers: { authorization: String(req.headers.authorization ?? '') }, body: body === '' ? undefined : body })
+          .then(async (r) => {
+            res.writeHead(r.status, { 'content-type': 'application/json' });
+            res.end(await r.text());
+          }, (e: Error) => {
+            res.writeHead(502);
+            res.end(JSON.stringify({ error: { status: 'UNAVAILABLE', message: e.message } }));
+          });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return { root: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  }
+
   public callsMatching(method: string, part: string): Call[] {
     return this.calls.filter((c) => c.method === method && c.url.includes(part));
   }
@@ -117,6 +144,10 @@ export class FakeGoogle {
 
   private startOp(kind: string, effect: () => Record<string, unknown>): Record<string, unknown> {
     const name = `projects/${this.project}/locations/${this.location}/operations/${++this.opCounter}`;
+    if (this.pollsPerOperation === 0) {
+      const failure = this.failingOperations.get(kind);
+      return failure ? { name, done: true, error: { code: 9, message: failure } } : { name, done: true, response: effect() };
+    }
     this.ops.set(name, { name, polls: 0, kind, effect });
     return { name, done: false };
   }
@@ -146,7 +177,8 @@ export class FakeGoogle {
         this.models.set(name, { name, labels: b.model.labels ?? {}, body: b.model });
         return { model: name };
       });
-      this.ops.get(started.name as string)!.target = name;
+      const pending = this.ops.get(started.name as string);
+      if (pending) pending.target = name;
       return started;
     }
     if (method === 'GET' && rest === `${parent}/models`) {
@@ -201,7 +233,8 @@ export class FakeGoogle {
           }
           return { deployedModel: { id: b.deployedModel.id } };
         });
-        this.ops.get(started.name as string)!.target = b.deployedModel.id;
+        const pending = this.ops.get(started.name as string);
+      if (pending) pending.target = b.deployedModel.id;
         return started;
       }
       if (method === 'POST' && verb === 'undeployModel') {
