@@ -23,6 +23,7 @@ import {
   SERVER_USER_ID,
 } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
+import { ModelCredentials } from './model-credentials';
 import { typedApiObject, cpuQuantity, memoryQuantity, metadataLabels } from './internal';
 import type {
   IContainer,
@@ -170,6 +171,13 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly namespace?: string;
   /** How the model reaches /mnt/models. @default - KServe: the artifact's URI as storage URI; plain: required */
   readonly modelDelivery?: ModelDelivery;
+  /**
+   * Credentials for downloading an object-store model (an s3://, gs:// or Azure Blob URI fetched by KServe's
+   * storage initializer or your init container). Required when such a download happens: say which identity
+   * reads the model, or ModelCredentials.ambient() when the pods can already.
+   * @default - none; refused when an object-store model is downloaded
+   */
+  readonly modelCredentials?: ModelCredentials;
   /** CPU cores requested and limited per replica (requests equal limits: Guaranteed QoS). @default 1 */
   readonly cpu?: number;
   /** Memory requested and limited per replica. @default Size.gibibytes(2) */
@@ -248,11 +256,15 @@ export class ModelEndpoint extends Construct {
 
     const meta = (name: string = this.endpointName) => ({ name, namespace: this.namespace, labels: { ...this.labels } });
 
+    const credentials = props.modelCredentials?._bind();
+    const saAnnotations = credentials?.serviceAccountAnnotations ?? {};
     typedApiObject<IServiceAccount>(this, 'ServiceAccount', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: meta(),
+      metadata: { ...meta(), ...(Object.keys(saAnnotations).length > 0 ? { annotations: { ...saAnnotations } } : {}) },
       automountServiceAccountToken: false,
+      // KServe's storage initializer finds storage credentials in the Secrets listed on the ServiceAccount.
+      ...(kserve && credentials?.secretName ? { secrets: [{ name: credentials.secretName }] } : {}),
     });
 
     const pod = this.renderPod(props, kserve);
@@ -343,6 +355,7 @@ export class ModelEndpoint extends Construct {
   }
 
   private renderPod(props: ModelEndpointProps, kserve: boolean): IPodTemplateSpec {
+    const credentials = props.modelCredentials?._bind();
     const r = this.serving;
     const delivery = props.modelDelivery;
     const modelDir: string = MODEL_DIRECTORIES.kserve;
@@ -375,6 +388,7 @@ export class ModelEndpoint extends Construct {
         ...(init.command ? { command: [...init.command] } : {}),
         ...(init.args ? { args: [...init.args] } : {}),
         env,
+        ...(credentials?.secretName ? { envFrom: [{ secretRef: { name: credentials.secretName } }] } : {}),
         resources: { requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '64Mi' } },
         securityContext: containerSecurityContext(),
         volumeMounts: [{ name: 'model', mountPath: modelDir }, { name: 'tmp', mountPath: '/tmp' }],
@@ -418,6 +432,7 @@ export class ModelEndpoint extends Construct {
 
     const podLabels: Record<string, string> = { ...this.labels, ...this.selectorLabels };
     if (r.accelerator) podLabels[LABELS.accelerator] = r.accelerator.nodeLabelValue;
+    Object.assign(podLabels, credentials?.podLabels ?? {});
     const uid = props.runAsUser ?? SERVER_USER_ID;
 
     return {
@@ -612,6 +627,20 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
   }
 
   const delivery = props.modelDelivery;
+  const downloads = props.model.storage !== ArtifactStorage.LOCAL_FILE &&
+    (flavour.isKServe ? delivery === undefined : delivery?.kind === 'INIT');
+  if (downloads && props.modelCredentials === undefined) {
+    c.add({
+      field: 'modelCredentials',
+      given: `nothing, for ${describe(props.model.toString())} downloaded by ${flavour.isKServe ? 'the KServe storage initializer' : 'the init container'}`,
+      allowed: 'ModelCredentials.awsIamRole(arn) (IRSA), gkeWorkloadIdentity(email), azureWorkloadIdentity(clientId), secret(name) or ambient()',
+      fix: 'give the pods an identity that can read the model, or say ModelCredentials.ambient() if they already can',
+    });
+  } else if (!downloads && props.modelCredentials !== undefined) {
+    c.add({ field: 'modelCredentials', given: props.modelCredentials.kind, allowed: 'only when an object-store model is downloaded (nothing downloads here)', fix: 'remove modelCredentials' });
+  } else if (props.modelCredentials) {
+    c.addAll(props.modelCredentials._problems(props.model.storage));
+  }
   if (flavour.isKServe) {
     if (delivery?.kind === 'INIT') {
       c.add({ field: 'modelDelivery', given: 'ModelDelivery.initContainer(...)', allowed: 'on KServe: the artifact URI (storage initializer), persistentVolumeClaim or bakedIntoImage', fix: 'use ModelArtifact.fromUri(...) and leave modelDelivery unset' });

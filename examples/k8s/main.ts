@@ -9,6 +9,7 @@ import {
   CanaryRollout,
   CapacityType,
   GpuNodePool,
+  ModelCredentials,
   ModelDelivery,
   ModelEndpoint,
   ServingFlavour,
@@ -89,6 +90,8 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
     endpointName: 'digits-kserve',
     namespace,
     flavour: ServingFlavour.kserve({ containerConcurrency: 16 }),
+    // The storage initializer reads s3:// with this role (IRSA on EKS).
+    modelCredentials: ModelCredentials.awsIamRole('arn:aws:iam::123456789012:role/digits-model-reader'),
     image: ServingImage.fromRegistry(`${REGISTRY}/model-server:0.1.0`),
     scaling: { minReplicas: 0, maxReplicas: 4, targets: [ScalingTarget.invocationsPerReplicaPerSecond(50)] },
   });

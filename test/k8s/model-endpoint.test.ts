@@ -6,8 +6,7 @@ import {
   ModelDelivery,
   ModelEndpoint,
   ModelEndpointProps,
-  ServingFlavour,
-} from '../../constructs/k8s';
+  ServingFlavour, ModelCredentials } from '../../constructs/k8s';
 import { findAll, findOne, Manifest, podSpecs, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
 
@@ -141,7 +140,7 @@ describe('ModelEndpoint, plain flavour', () => {
     });
 
     test('init container gets the URI and an emptyDir, and is hardened too', () => {
-      const docs = synth(baseProps({ model: s3Model, modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
+      const docs = synth(baseProps({ model: s3Model, modelCredentials: ModelCredentials.ambient(), modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
       const pod = findOne(docs, 'Deployment').spec.template.spec;
       expect(pod.initContainers[0]).toMatchObject({
         name: 'model-download',
@@ -244,7 +243,7 @@ describe('ModelEndpoint, plain flavour', () => {
 
 describe('ModelEndpoint, KServe flavour', () => {
   const kserve = (o: Partial<ModelEndpointProps> = {}) =>
-    ({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
+    ({ model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
 
   test('snapshot', () => {
     expect(synth(kserve())).toMatchSnapshot();
@@ -266,7 +265,7 @@ describe('ModelEndpoint, KServe flavour', () => {
   });
 
   test('a PVC becomes a pvc:// storage URI', () => {
-    const env = container(synth(kserve({ model, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
+    const env = container(synth(kserve({ model, modelCredentials: undefined, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
     expect(env).toContainEqual({ name: 'STORAGE_URI', value: 'pvc://models/digits/1' });
   });
 
@@ -294,7 +293,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ scaling: { minReplicas: 0 } }))).toThrow(/scaling.minReplicas: got 0.*Kubernetes cannot scale to zero/);
   });
   test('KServe RawDeployment cannot scale to zero, serverless can', () => {
-    const props = { model: s3Model, metadata, image, scaling: { minReplicas: 0 } };
+    const props = { model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), scaling: { minReplicas: 0 } };
     expect(fails({ ...props, flavour: ServingFlavour.kserve({ serverless: false }) })).toThrow(/KServe \(RawDeployment\) cannot scale to zero/);
     expect(fails({ ...props, flavour: ServingFlavour.kserve() })).not.toThrow();
   });
@@ -338,7 +337,7 @@ test('every pod template this suite can produce is restricted', () => {
   const docs = [
     ...synth(baseProps()),
     ...synth(baseProps({ accelerator: Accelerator.NVIDIA_H100, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, modelDelivery: ModelDelivery.persistentVolumeClaim('m') })),
-    ...synth({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ serverless: false }) }),
+    ...synth({ model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless: false }) }),
   ];
   for (const { where, spec } of podSpecs(docs)) expect({ where, violations: restrictedViolations(spec) }).toEqual({ where, violations: [] });
 });
