@@ -124,6 +124,21 @@ describe('apply', () => {
     expect(fake.protoErrors).toEqual([]);
   });
 
+  test('a new canary while one is in flight keeps the stable model and retires the superseded canary', async () => {
+    const fake = setup();
+    const rollout = { stateBucket: 'acme-rollout-state', stateObject: `rollouts/${ENDPOINT_ID}.json`, steps: [{ trafficPercent: 10, bakeSeconds: 600 }, { trafficPercent: 100, bakeSeconds: 600 }] };
+    const v1 = plan({ rollout });
+    await apply(fake.rest(), v1);
+    const v2 = plan({ rollout }, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
+    await apply(fake.rest(), v2);
+    const v3 = plan({ rollout }, { artifactUri: 'gs://acme-models/fraud-classifier/3.3.0/ba9876543210/' });
+    const result = await apply(fake.rest(), v3);
+    const [stable, superseded, canary] = [v1, v2, v3].map((p) => deploymentIds(p).deployedModelId);
+    expect(result).toMatchObject({ canaryAgainst: stable, retired: [superseded] });
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [canary]: 10, [stable]: 90 });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id).sort()).toEqual([stable, canary].sort());
+  });
+
   test('a body the API does not accept is refused by the protos check', async () => {
     const fake = setup();
     await expect(apply(fake.rest(), plan({}, { acceleratorType: 'NVIDIA_L5' }))).rejects.toThrow(GoogleApiError);

@@ -84,7 +84,7 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
       return { ...ids, uploaded, deployed: false, replicasRestored: true };
     }
     log(rest, 'already-deployed', { deployedModelId: ids.deployedModelId });
-    const retired = plan.rollout ? [] : await retireOthers(rest, plan, ids.deployedModelId);
+    const retired = plan.rollout ? [] : await retireOthers(rest, plan, [ids.deployedModelId]);
     return { ...ids, uploaded, deployed: false, retired };
   }
 
@@ -130,9 +130,10 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
     log(rest, 'canary-started', { canary: ids.deployedModelId, stable: stable.id, trafficSplit });
   }
   log(rest, 'deployed', { deployedModelId: ids.deployedModelId, trafficSplit });
-  // Terraform does not run the destroy-time provisioner of a create_before_destroy predecessor, so the
-  // deployment that took all traffic retires the ones it replaced. With a rollout the controller does it.
-  const retired = canary ? [] : await retireOthers(rest, plan, ids.deployedModelId);
+  // Terraform does not run the destroy-time provisioner of a create_before_destroy predecessor, so the new
+  // deployment retires the ones it replaced that now have no traffic. In a canary the stable model stays
+  // (the controller retires it after the final bake); an earlier canary this one superseded goes.
+  const retired = await retireOthers(rest, plan, canary ? [ids.deployedModelId, stable.id] : [ids.deployedModelId]);
   return { ...ids, uploaded, deployed: true, trafficSplit, canaryAgainst: canary ? stable.id : undefined, retired };
 }
 
@@ -140,14 +141,14 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
  * Undeploys the endpoint's other deployed models that have no traffic and whose model this construct
  * uploaded (labelled with the endpoint id), and deletes those models. Models someone else deployed stay.
  */
-async function retireOthers(rest: GoogleRest, plan: DeploymentPlan, keep: string): Promise<string[]> {
+async function retireOthers(rest: GoogleRest, plan: DeploymentPlan, keep: readonly string[]): Promise<string[]> {
   const host = vertexHost(plan.location);
   const endpoint = endpointName(plan.project, plan.location, plan.endpointId);
   const view = await rest.request<EndpointView>('GET', `${host}/v1/${endpoint}`);
   const split = view.trafficSplit ?? {};
   const retired: string[] = [];
   for (const d of view.deployedModels ?? []) {
-    if (d.id === keep || (split[d.id] ?? 0) > 0 || !d.model) continue;
+    if (keep.includes(d.id) || (split[d.id] ?? 0) > 0 || !d.model) continue;
     const model = await rest.getOrUndefined<{ labels?: Record<string, string> }>(`${host}/v1/${d.model}`);
     if (model?.labels?.[MODEL_ENDPOINT_LABEL] !== plan.endpointId) continue;
     const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:undeployModel`, undeployModelRequest(d.id, undefined));
