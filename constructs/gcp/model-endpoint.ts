@@ -121,6 +121,9 @@ export class ModelEndpoint extends Construct {
     this.project = props.project;
     this.region = props.region;
 
+    if (!isUnresolved(props.project) && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project)) {
+      problems.add({ field: 'project', given: describe(props.project), allowed: 'a Google Cloud project id: 6-30 lower-case letters, digits and "-", starting with a letter', fix: 'use the project id (not its name or number), e.g. "acme-ml-prod"' });
+    }
     if (!isUnresolved(props.region) && !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) {
       problems.add({ field: 'region', given: describe(props.region), allowed: 'a Google Cloud region such as "europe-west4" (Vertex AI endpoints are regional)', fix: 'use the region your image repository is in' });
     }

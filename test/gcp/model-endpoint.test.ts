@@ -193,6 +193,7 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
   test('an evaluation period that is not whole minutes is refused', () => fails({ guardrails: { evaluationPeriod: Duration.seconds(30) } }, /guardrails\.evaluationPeriod: got 30s; allowed: on Vertex AI/));
   test('an endpoint id that is not numeric', () => fails({ endpointId: 'digits-prod' }, /endpointId: got "digits-prod"; allowed: digits only, 1-10, no leading zero/));
   test('a deployment timeout beyond two hours', () => fails({ deploymentTimeout: Duration.hours(3) }, /deploymentTimeout: got 3h; allowed: whole seconds from 60 to 7200/));
+  test('a project that is not a project id', () => fails({ project: 'Acme ML' }, /project: got "Acme ML"; allowed: a Google Cloud project id/));
   test('a region that is not one', () => fails({ region: 'europe' }, /region: got "europe"; allowed: a Google Cloud region/));
   test('every problem in one error', () => {
     expect(() => synthEndpoint({ region: 'europe', machineType: 'g2-standard-8', scaling: { minReplicas: 0 } })).toThrow(/has 3 invalid settings/);

@@ -87,6 +87,16 @@ describe('apply', () => {
     expect(fake.callsMatching('POST', ':deployModel')).toEqual([]);
   });
 
+  test('an operation still running at the timeout fails the run, naming the operation, and a re-run picks it up', async () => {
+    const fake = setup();
+    fake.pollsPerOperation = 50;
+    await expect(apply(fake.rest(), plan({ uploadTimeoutSeconds: 20 }))).rejects.toThrow(/upload projects\/acme-ml\/locations\/europe-west4\/models\/fraud-classifier-[0-9a-f]{12}: operation projects\/acme-ml\/locations\/europe-west4\/operations\/1 still running after 20 s; it continues in Vertex AI\. Run `terraform apply` again/);
+    fake.pollsPerOperation = 3;
+    const result = await apply(fake.rest(), plan());
+    expect(result).toMatchObject({ deployed: true });
+    expect(fake.callsMatching('POST', 'models:upload')).toHaveLength(2);
+  });
+
   test('after a failed deploy operation, a re-run reuses the uploaded model and deploys', async () => {
     const fake = setup();
     fake.failingOperations.set('deploy', 'Model server never became ready');
