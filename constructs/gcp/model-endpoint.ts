@@ -239,7 +239,8 @@ export class ModelEndpoint extends Construct {
       port: DEFAULT_PORT,
       predictRoute: VERTEX_PREDICT_ROUTE,
       healthRoute: ROUTES.ready,
-      environment: { ...serving.environment },
+      // Terraform reads "${" and "%{" in strings as templates; a tensor name in the signature could hold one.
+      environment: Object.fromEntries(Object.entries(serving.environment).map(([k, v]) => [k, escapeTerraformTemplate(v)])),
       deploymentTimeoutSeconds: dt,
       startupProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(dt / 10)) },
       healthProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
@@ -414,6 +415,10 @@ function autoscalingSpecs(serving: ResolvedServing, warn: (message: string) => v
     }
   }
   return specs;
+}
+
+function escapeTerraformTemplate(value: string): string {
+  return value.replace(/\$\{/g, '$$${').replace(/%\{/g, '%%{');
 }
 
 function unresolvedStrings(value: unknown, out: string[] = []): string[] {

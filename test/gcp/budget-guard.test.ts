@@ -73,6 +73,9 @@ describe('BudgetGuard (Vertex AI) validation', () => {
   test('endpoints of two models are refused (one label value per budget)', () => {
     expect(() => synthGuard({}, { metadata: { name: 'other', version: '1.0.0', owner: 'ml' } })).toThrow(/endpoints: got endpoints of models \["digits", "other"\]; allowed: on Vertex AI: endpoints of one model/);
   });
+  test('endpoints in two projects are refused', () => {
+    expect(() => synthGuard({}, { project: 'acme-ml-other' })).toThrow(/endpoints: got endpoints in projects \["acme-ml", "acme-ml-other"\]; allowed: endpoints of one project/);
+  });
   test('a billing account id that is not one', () => {
     expect(() => synthGuard({ billingAccount: 'acme' })).toThrow(/billingAccount: got "acme"; allowed: a Cloud Billing account id/);
   });

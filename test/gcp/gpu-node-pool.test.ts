@@ -56,6 +56,7 @@ describe('GpuNodePool (GKE) validation', () => {
   test('a machine type that carries another GPU', () => fails({ machineType: 'a2-highgpu-1g' }, /accelerator: got NVIDIA_L4 on a2-highgpu-1g; allowed: a2-highgpu-\* carries NVIDIA_A100/));
   test('a GPU count the machine fixes otherwise', () => fails({ machineType: 'g2-standard-8', acceleratorCount: 4 }, /acceleratorCount: got 4 on g2-standard-8; allowed: 1 \(GKE fixes the GPU count by machine size\)\. Fix: remove acceleratorCount or choose g2-standard-48/));
   test('an accelerator Google Cloud does not offer', () => fails({ accelerator: Accelerator.NVIDIA_A10G }, /accelerator: got NVIDIA_A10G; allowed: on GKE: an accelerator Google Cloud offers/));
+  test('an accelerator without a default machine needs machineType', () => fails({ accelerator: Accelerator.of('NVIDIA_L40S', { gcpAcceleratorType: 'nvidia-l40s' }) }, /machineType: got nothing, with NVIDIA_L40S; allowed: a machine type/));
   test('maxNodes below minNodes', () => fails({ minNodes: 3, maxNodes: 2 }, /maxNodes: got 2 with minNodes 3/));
   test('negative minNodes', () => fails({ minNodes: -1 }, /minNodes: got -1; allowed: an integer of 0 or more/));
   test('a disk too small for GPU images', () => fails({ diskSize: Size.gibibytes(20) }, /diskSize: got 20 GiB; allowed: whole GiB from 50/));

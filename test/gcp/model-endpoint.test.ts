@@ -109,6 +109,13 @@ describe('ModelEndpoint (Vertex AI)', () => {
     });
   });
 
+  test('template markers in the server environment are escaped for Terraform', () => {
+    const signature = { opset: 17, inputs: [{ name: 'x${y}', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: '%{out}', datatype: 'FP32', shape: [-1] }] };
+    const spec = deployment(synthEndpoint({ model: ModelArtifact.fromUri('gs://acme-models/odd/', { signature }) }).json).input.spec;
+    expect(spec.environment.MODEL_SERVER_MODEL_SIGNATURE).toContain('"name":"x$${y}"');
+    expect(spec.environment.MODEL_SERVER_MODEL_SIGNATURE).toContain('"name":"%%{out}"');
+  });
+
   test('GPU: machine spec from the table, duty cycle and CPU tracked together', () => {
     const spec: ServingSpec = deployment(synthEndpoint({ machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4, scaling: { targets: [ScalingTarget.gpuUtilization(60)] } }).json).input.spec;
     expect(spec).toMatchObject({ machineType: 'g2-standard-8', acceleratorType: 'NVIDIA_L4', acceleratorCount: 1 });

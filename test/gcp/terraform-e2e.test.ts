@@ -28,6 +28,8 @@ const terraform = (() => {
     return false;
   }
 })();
+/** A tensor name holding a Terraform template marker: it must reach Vertex AI as written. */
+const SIGNATURE = { opset: 17, inputs: [{ name: 'x${y}', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'out', datatype: 'FP32', shape: [-1] }] };
 const SERVING_ACCOUNT = `serving@${PROJECT}.iam.gserviceaccount.com`;
 
 /** Synthesizes the endpoint and keeps only what Terraform can run without the Google provider. */
@@ -35,7 +37,7 @@ function writeStack(outdir: string, maxReplicas: number): void {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, 'e2e');
   new GoogleProvider(stack, 'google', { project: PROJECT, region: LOCATION });
-  new ModelEndpoint(stack, 'Endpoint', endpointProps({ endpointId: ENDPOINT_ID, model: ModelArtifact.fromUri('gs://acme-models/digits/1.0.0/'), scaling: { minReplicas: 1, maxReplicas } }));
+  new ModelEndpoint(stack, 'Endpoint', endpointProps({ endpointId: ENDPOINT_ID, model: ModelArtifact.fromUri('gs://acme-models/digits/1.0.0/', { signature: SIGNATURE }), scaling: { minReplicas: 1, maxReplicas } }));
   app.synth();
   const dir = join(outdir, 'stacks', 'e2e');
   const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { depends_on?: string[] }>> };
@@ -82,6 +84,8 @@ maybe('ModelEndpoint deployment under terraform apply / destroy', () => {
     expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [ids.deployedModelId]: 100 });
     expect(fake.endpoint(ENDPOINT_ID).deployedModels[0]).toMatchObject({ serviceAccount: SERVING_ACCOUNT, dedicatedResources: { minReplicaCount: 1, maxReplicaCount: 2 } });
     expect(fake.protoErrors).toEqual([]);
+    const upload = fake.callsMatching('POST', 'models:upload')[0].body as { model: { containerSpec: { env: { name: string; value: string }[] } } };
+    expect(JSON.parse(upload.model.containerSpec.env.find((e) => e.name === 'MODEL_SERVER_MODEL_SIGNATURE')!.value)).toEqual(SIGNATURE);
   }, 120_000);
 
   test('a second apply with no change does nothing', async () => {
