@@ -1,7 +1,8 @@
 import { decide, handle, parseEvent, readControllerConfig } from '../../constructs/gcp/rollout-controller/controller';
 import { GoogleRest } from '../../constructs/gcp/rest/client';
-import { RolloutState } from '../../constructs/gcp/vertex/plan';
-import { ENDPOINT_ID, LOCATION, PROJECT } from './fixtures';
+import { apply } from '../../constructs/gcp/vertex-deployer/deployer';
+import { RolloutState, deploymentIds } from '../../constructs/gcp/vertex/plan';
+import { ENDPOINT_ID, LOCATION, PROJECT, plan } from './fixtures';
 import { FakeGoogle } from './support/fake-google';
 
 const CONFIG = { stateBucket: 'acme-rollout', stateObject: `rollouts/${ENDPOINT_ID}.json` };
@@ -123,5 +124,25 @@ describe('rollout controller', () => {
     expect(await handle(fake.rest(), CONFIG, parseEvent(pubsub({ hello: 1 })), minutes(30))).toMatchObject({ action: 'none' });
     expect(fake.calls).toEqual([]);
     expect(() => readControllerConfig({})).toThrow(/ROLLOUT_STATE_BUCKET: got nothing[\s\S]*ROLLOUT_STATE_OBJECT: got nothing/);
+  });
+});
+
+describe('deployer and controller together', () => {
+  test('the state the deployer writes when a canary starts is what the controller walks to completion', async () => {
+    const fake = new FakeGoogle(PROJECT, LOCATION);
+    fake.addEndpoint(ENDPOINT_ID);
+    const rollout = { stateBucket: CONFIG.stateBucket, stateObject: CONFIG.stateObject, steps: [{ trafficPercent: 20, bakeSeconds: 300 }, { trafficPercent: 100, bakeSeconds: 120 }] };
+    const v1 = plan({ rollout });
+    const v2 = plan({ rollout }, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
+    await apply(fake.rest(), v1);
+    const started = Date.now();
+    await apply(fake.rest(), v2);
+    const [stable, canary] = [v1, v2].map((p) => deploymentIds(p).deployedModelId);
+    const at = (seconds: number) => new Date(started + seconds * 1000);
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), at(60))).toMatchObject({ action: 'none' });
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), at(301))).toMatchObject({ action: 'advanced', trafficSplit: { [canary]: 100 } });
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), at(422))).toMatchObject({ action: 'completed', undeployed: stable });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([canary]);
+    expect(fake.protoErrors).toEqual([]);
   });
 });
