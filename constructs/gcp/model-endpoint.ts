@@ -192,6 +192,9 @@ export class ModelEndpoint extends Construct {
       const loc = props.model.location!;
       const folder = props.model.layout === ArtifactLayout.PREFIX ? loc.key : loc.key.slice(0, loc.key.lastIndexOf('/') + 1);
       this.artifactUri = `gs://${loc.bucket}/${folder}`;
+      if (props.model.layout !== ArtifactLayout.PREFIX) {
+        Annotations.of(this).addWarning(`model-serving:model: Vertex AI copies the whole folder ${this.artifactUri} (artifactUri is a folder), not only ${props.model.fileName}; keep that folder to this one model`);
+      }
       artifactDeps.push(new StorageBucketIamMember(this, 'ReadArtifact', {
         bucket: loc.bucket,
         role: 'roles/storage.objectViewer',
