@@ -67,6 +67,15 @@ describe('ModelEndpoint (Vertex AI)', () => {
     });
   });
 
+  test('a single gs:// file is served from its folder, with a warning that Vertex AI copies the whole folder', () => {
+    let warnings: string[] = [];
+    const { json } = synthEndpoint({ model: ModelArtifact.fromUri('gs://acme-models/digits/1.0.0/digits.onnx') }, (e) => {
+      warnings = e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    });
+    expect(deployment(json).input.spec.artifactUri).toBe('gs://acme-models/digits/1.0.0/');
+    expect(warnings.join('\n')).toMatch(/Vertex AI copies the whole folder gs:\/\/acme-models\/digits\/1\.0\.0\/ \(artifactUri is a folder\), not only digits\.onnx/);
+  });
+
   test('the serving account gets logs and metrics on the project and nothing else', () => {
     const { json } = synthEndpoint();
     const roles = Object.values(json.resource.google_project_iam_member).map((m) => m.role).sort();
