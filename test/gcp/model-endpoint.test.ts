@@ -126,7 +126,11 @@ describe('ModelEndpoint (Vertex AI)', () => {
   });
 
   test('GPU: machine spec from the table, duty cycle and CPU tracked together', () => {
-    const spec: ServingSpec = deployment(synthEndpoint({ machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4, scaling: { targets: [ScalingTarget.gpuUtilization(60)] } }).json).input.spec;
+    let warnings: string[] = [];
+    const spec: ServingSpec = deployment(synthEndpoint({ machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4, scaling: { targets: [ScalingTarget.gpuUtilization(60)] } }, (e) => {
+      warnings = e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    }).json).input.spec;
+    expect(warnings).toEqual([expect.stringMatching(/Vertex AI also scales on CPU utilization with a GPU; it is set at 90%/)]);
     expect(spec).toMatchObject({ machineType: 'g2-standard-8', acceleratorType: 'NVIDIA_L4', acceleratorCount: 1 });
     expect(spec.autoscaling).toEqual([
       { metricName: 'aiplatform.googleapis.com/prediction/online/accelerator/duty_cycle', target: 60 },
