@@ -127,9 +127,17 @@ export class ModelEndpoint extends Construct {
     if (!isUnresolved(props.region) && !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) {
       problems.add({ field: 'region', given: describe(props.region), allowed: 'a Google Cloud region such as "europe-west4" (Vertex AI endpoints are regional)', fix: 'use the region your image repository is in' });
     }
-    this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems);
     if (props.accelerator && !vertexAcceleratorType(props.accelerator)) {
-      problems.add({ field: 'accelerator', given: props.accelerator.name, allowed: 'an accelerator Google Cloud offers (NVIDIA_T4, NVIDIA_L4, NVIDIA_A100, NVIDIA_H100, or Accelerator.of(name, { gcpAcceleratorType }))', fix: 'Vertex AI refuses accelerator: NVIDIA_A10G has no Google Cloud equivalent; use NVIDIA_L4 on g2-standard-*' });
+      // A GPU Google Cloud does not offer: the machine check would only repeat it.
+      problems.add({
+        field: 'accelerator',
+        given: props.accelerator.name,
+        allowed: 'on Vertex AI: an accelerator Google Cloud offers (NVIDIA_T4, NVIDIA_L4, NVIDIA_A100, NVIDIA_H100, or Accelerator.of(name, { gcpAcceleratorType }))',
+        fix: `${props.accelerator.name} has no Google Cloud equivalent; use NVIDIA_L4 on g2-standard-* for that class of GPU`,
+        backend: VERTEX_CAPABILITIES.backend,
+      });
+    } else {
+      this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems);
     }
     this.checkImageRegion(props, problems);
     const endpointId = props.endpointId ?? defaultEndpointId(this.node.path, props.metadata.name);

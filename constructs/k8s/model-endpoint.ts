@@ -35,6 +35,7 @@ import type {
   IScaledObject,
   IService,
   IServiceAccount,
+  IPrometheusRule,
   IServiceMonitor,
   IToleration,
   IVolume,
@@ -190,7 +191,12 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly nodePool?: IGpuNodePool;
   /** KEDA scaling (plain flavour). @default - a HorizontalPodAutoscaler on CPU */
   readonly keda?: KedaScalingOptions;
-  /** Emit a Prometheus Operator ServiceMonitor for /metrics. @default false */
+  /**
+   * Emit a Prometheus Operator ServiceMonitor for /metrics and a PrometheusRule that alerts on the
+   * guardrails (error rate and latency at the chosen percentile). Explicit guardrails need it: without it
+   * nothing would watch them.
+   * @default false
+   */
   readonly serviceMonitor?: boolean;
   /** Scrape interval of the ServiceMonitor. @default Duration.seconds(30) */
   readonly scrapeInterval?: Duration;
@@ -326,7 +332,44 @@ export class ModelEndpoint extends Construct {
           endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${(props.scrapeInterval ?? Duration.seconds(30)).toSeconds()}s` }],
         },
       });
+      this.renderGuardrailAlerts(meta(`${this.endpointName}-guardrails`));
     }
+  }
+
+  /** The endpoint's guardrails as Prometheus alerts: the same thresholds the rollout analysis uses. */
+  private renderGuardrailAlerts(metadata: { name: string; namespace?: string; labels: Record<string, string> }): void {
+    const g = this.serving.guardrails;
+    const scope = this.metricScope('guardrail alert');
+    const window = `${g.evaluationPeriod.toSeconds()}s`;
+    const sustained = `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`;
+    const labels = { model_serving_endpoint: this.endpointName, severity: 'critical' };
+    typedApiObject<IPrometheusRule>(this, 'GuardrailAlerts', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata,
+      spec: {
+        groups: [{
+          name: `model-serving-guardrails-${this.endpointName}`,
+          interval: window,
+          rules: [
+            {
+              alert: 'ModelServingErrorRateHigh',
+              expr: `${PROMQL.errorRatio(scope, window)} > ${g.maxErrorRatePercent / 100}`,
+              for: sustained,
+              labels,
+              annotations: { summary: `More than ${g.maxErrorRatePercent}% of requests to ${this.endpointName} answered 5XX` },
+            },
+            {
+              alert: 'ModelServingLatencyHigh',
+              expr: `${PROMQL.latencyQuantile(scope, g.latencyPercentile.quantile, window)} > ${g.maxLatency.toMilliseconds() / 1000}`,
+              for: sustained,
+              labels,
+              annotations: { summary: `${g.latencyPercentile.name} latency of ${this.endpointName} above ${g.maxLatency.toString()}` },
+            },
+          ],
+        }],
+      },
+    });
   }
 
   /** The object autoscalers target: the Deployment, or the Rollout once a CanaryRollout took over. */
@@ -654,6 +697,13 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
     if (props.serviceMonitor) {
       c.add({ field: 'serviceMonitor', given: 'true', allowed: 'plain flavour only', fix: 'scrape KServe pods with a PodMonitor, or use ServingFlavour.plain()' });
     }
+    if (props.guardrails !== undefined) {
+      c.add({
+        field: 'guardrails', given: 'explicit guardrails', backend: `KServe (${(flavour.kserveOptions.serverless ?? true) ? 'serverless' : 'RawDeployment'})`,
+        allowed: 'on KServe: none (this flavour emits no alerts; nothing would watch them)',
+        fix: 'alert on the KServe pods\' metrics with your own PrometheusRule, or use ServingFlavour.plain() with serviceMonitor: true',
+      });
+    }
     const cc = flavour.kserveOptions.containerConcurrency;
     if (cc !== undefined && !(Number.isInteger(cc) && cc >= 1 && cc <= 1000)) {
       c.add({ field: 'flavour.containerConcurrency', given: describe(cc), allowed: 'an integer from 1 to 1000', fix: 'about twice maxBatchSize is a good start' });
@@ -680,6 +730,9 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
         allowed: 'a CPU target with the built-in HPA, or KEDA for GPU utilization and invocations',
         fix: 'set keda: { prometheusAddress: "http://prometheus-operated.monitoring:9090" }, or scaling.targets: [ScalingTarget.cpuUtilization(70)]',
       });
+    }
+    if (props.guardrails !== undefined && !props.serviceMonitor) {
+      c.add({ field: 'guardrails', given: 'explicit guardrails without serviceMonitor', allowed: 'guardrails together with serviceMonitor: true (its PrometheusRule alerts on them)', fix: 'set serviceMonitor: true, or remove guardrails' });
     }
     const q = props.keda?.queueDepthPerReplica;
     if (q !== undefined && !(Number.isInteger(q) && q >= 1 && q <= 100_000)) {

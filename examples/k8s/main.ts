@@ -3,11 +3,10 @@
 // writes the manifests to dist/k8s/.
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import {
   BudgetGuard,
   CanaryRollout,
-  CapacityType,
   GpuNodePool,
   ModelCredentials,
   ModelDelivery,

@@ -166,7 +166,7 @@ describe('advice that must not fail a build', () => {
 describe('latency at a chosen percentile', () => {
   test('p95 guardrails become a p95 analysis query', () => {
     const docs = synthChart((chart) => {
-      const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas: 4, maxReplicas: 8 }, guardrails: { latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300) } }));
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', serviceMonitor: true, scaling: { minReplicas: 4, maxReplicas: 8 }, guardrails: { latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300) } }));
       new CanaryRollout(chart, 'Canary', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }), prometheusAddress: PROMETHEUS });
     });
     const metrics = findOne(docs, 'AnalysisTemplate').spec.metrics;

@@ -1,5 +1,5 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
+import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
 import {
   AcceleratorNodeSelector,
   GpuNodePool,
@@ -235,9 +235,26 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('ServiceMonitor scrapes /metrics on the http port', () => {
-    const docs = synth(baseProps({ serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
+    const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
     expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
     expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('with the ServiceMonitor, the guardrails become alerts (error rate and the chosen latency percentile)', () => {
+    const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, guardrails: { maxErrorRatePercent: 2, latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300), breachingPeriods: 2 } }));
+    const rule = findOne(docs, 'PrometheusRule');
+    expect(rule.metadata.name).toBe('digits-guardrails');
+    const [errors, latency] = rule.spec.groups[0].rules;
+    expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[60s]');
+    expect(errors.expr).toMatch(/ > 0\.02$/);
+    expect(latency.alert).toBe('ModelServingLatencyHigh');
+    expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.3$/);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('explicit guardrails without the ServiceMonitor are refused: nothing would watch them', () => {
+    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ guardrails: { maxErrorRatePercent: 2 } }))).toThrow(/guardrails: got explicit guardrails without serviceMonitor; allowed: guardrails together with serviceMonitor: true/);
   });
 });
 
