@@ -4,7 +4,7 @@ import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-poo
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import { Accelerator, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { GcpMachine, checkGcpMachine, gkeAcceleratorType } from './machine-types';
 
 /** Which NVIDIA driver GKE installs on the nodes. */
@@ -44,8 +44,8 @@ export interface GpuNodePoolProps {
   readonly minNodes?: number;
   /** Most nodes in the pool (all zones together). @default 2 */
   readonly maxNodes?: number;
-  /** Spot VMs: much cheaper, reclaimable at any time. @default false */
-  readonly spot?: boolean;
+  /** On-demand or spot VMs (much cheaper, reclaimable at any time). @default CapacityType.ON_DEMAND */
+  readonly capacityType?: CapacityType;
   /** Driver GKE installs. @default GpuDriverVersion.DEFAULT */
   readonly gpuDriverVersion?: GpuDriverVersion;
   /** Boot disk (pd-balanced), encrypted at rest. @default Size.gibibytes(100) */
@@ -115,6 +115,7 @@ export class GpuNodePool extends Construct {
       c.add({ field: 'nodePoolName', given: describe(props.nodePoolName), allowed: 'lower-case letters, digits and "-", a letter first, at most 40', fix: 'e.g. "gpu-l4"' });
     }
     c.throwIfAny(owner);
+    const spot = (props.capacityType ?? CapacityType.ON_DEMAND) === CapacityType.SPOT;
 
     const seed = createHash('sha256').update(this.node.path).digest('hex');
     const accName = NameRule.GCP_LABEL_VALUE.sanitize(acc.nodeLabelValue).replace(/_/g, '-');
@@ -142,12 +143,12 @@ export class GpuNodePool extends Construct {
       cluster: props.cluster,
       location: props.location,
       name: props.nodePoolName ?? `gpu-${accName}-${seed.slice(0, 6)}`.slice(0, 40),
-      autoscaling: { totalMinNodeCount: minNodes, totalMaxNodeCount: maxNodes, locationPolicy: props.spot ? 'ANY' : 'BALANCED' },
+      autoscaling: { totalMinNodeCount: minNodes, totalMaxNodeCount: maxNodes, locationPolicy: spot ? 'ANY' : 'BALANCED' },
       management: { autoRepair: true, autoUpgrade: true },
       upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
       nodeConfig: {
         machineType,
-        spot: props.spot ?? false,
+        spot,
         serviceAccount: this.serviceAccount.email,
         oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
         diskSizeGb: diskGiB,

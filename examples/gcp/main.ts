@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
-import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint } from '../../constructs/gcp';
 
 export const DEMO_MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
@@ -61,7 +61,7 @@ export function buildGcpApp(outdir = 'cdktf.out'): App {
     accelerator: Accelerator.NVIDIA_L4,
     minNodes: 0,
     maxNodes: 4,
-    spot: true,
+    capacityType: CapacityType.SPOT,
     imageRepositories: [{ location: region, repository: 'serving' }],
   });
   return app;

@@ -1,7 +1,7 @@
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { Accelerator, NODE_SCHEDULING, Size } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, Size } from '../../lib';
 import { GpuDriverVersion, GpuNodePool, GpuNodePoolProps } from '../../constructs/gcp';
 import { synth } from './support/cdktf';
 
@@ -32,7 +32,7 @@ describe('GpuNodePool (GKE)', () => {
   });
 
   test('spot T4 nodes with two GPUs each, the latest driver, a wider pool', () => {
-    expect(synthPool({ accelerator: Accelerator.NVIDIA_T4, machineType: 'n1-standard-16', acceleratorCount: 2, spot: true, minNodes: 1, maxNodes: 8, gpuDriverVersion: GpuDriverVersion.LATEST, diskSize: Size.gibibytes(200) }).out).toHaveResourceWithProperties(ContainerNodePool, {
+    expect(synthPool({ accelerator: Accelerator.NVIDIA_T4, machineType: 'n1-standard-16', acceleratorCount: 2, capacityType: CapacityType.SPOT, minNodes: 1, maxNodes: 8, gpuDriverVersion: GpuDriverVersion.LATEST, diskSize: Size.gibibytes(200) }).out).toHaveResourceWithProperties(ContainerNodePool, {
       autoscaling: { total_min_node_count: 1, total_max_node_count: 8, location_policy: 'ANY' },
       node_config: expect.objectContaining({
         machine_type: 'n1-standard-16',
