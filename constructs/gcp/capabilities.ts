@@ -11,6 +11,11 @@ import {
   TrafficSplitting,
 } from '../../lib';
 
+/** google_vertex_ai_endpoint `name`: numeric, no leading zero, at most 10 digits (the display name is free). */
+export const VERTEX_ENDPOINT_ID = NameRule.of({
+  description: 'Vertex AI endpoint id (digits)', minLength: 1, maxLength: 10, characters: '0-9', uniqueWithin: 'per project and region',
+});
+
 /**
  * What Vertex AI online prediction (v1, shared public endpoints; Cloud Monitoring; a CanaryRollout controller
  * function; Cloud Billing budgets) can honour. The shared resolvers refuse everything else by name.
@@ -57,5 +62,5 @@ export const VERTEX_CAPABILITIES: BackendCapabilities = {
     actionThreshold: true,
     emailNotifications: true,
   },
-  naming: { endpointName: NameRule.GCP_RESOURCE_ID, labelKey: NameRule.GCP_LABEL_KEY, labelValue: NameRule.GCP_LABEL_VALUE },
+  naming: { endpointName: VERTEX_ENDPOINT_ID, labelKey: NameRule.GCP_LABEL_KEY, labelValue: NameRule.GCP_LABEL_VALUE },
 };
