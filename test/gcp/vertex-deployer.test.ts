@@ -69,6 +69,16 @@ describe('apply', () => {
     expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [ids.deployedModelId]: 100 });
   });
 
+  test('a 503 or 429 on a read is retried; on a write it fails the run (a re-run resumes)', async () => {
+    const fake = setup();
+    fake.failOnce.push({ method: 'GET', urlPart: '/operations/1', status: 503 }, { method: 'GET', urlPart: `endpoints/${ENDPOINT_ID}`, status: 429 });
+    expect(await apply(fake.rest(), plan())).toMatchObject({ deployed: true });
+    const again = setup();
+    again.failOnce.push({ method: 'POST', urlPart: ':deployModel', status: 503 });
+    await expect(apply(again.rest(), plan())).rejects.toThrow(/POST \S+:deployModel failed: HTTP 503 UNAVAILABLE: try again/);
+    expect(await apply(again.rest(), plan())).toMatchObject({ uploaded: false, deployed: true });
+  });
+
   test('a second run of the same plan changes nothing', async () => {
     const fake = setup();
     await apply(fake.rest(), plan());
@@ -110,7 +120,8 @@ describe('apply', () => {
   test('a re-run after the process died while a deploy was in flight waits for that deploy instead of starting another', async () => {
     const fake = setup();
     fake.pollsPerOperation = 6;
-    fake.dropOnce.push({ method: 'GET', urlPart: '/operations/2' });
+    // The poll keeps failing past its retries, as if the network or the process went away mid-deploy.
+    for (let i = 0; i < 5; i++) fake.dropOnce.push({ method: 'GET', urlPart: '/operations/2' });
     await expect(apply(fake.rest(), plan())).rejects.toThrow(/network error/);
     const result = await apply(fake.rest(), plan());
     expect(result.deployed).toBe(true);

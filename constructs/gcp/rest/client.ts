@@ -65,7 +65,26 @@ export class GoogleRest {
     this.log = options.log ?? ((line) => console.log(line));
   }
 
+  /**
+   * One call. Reads (GET) are retried on 429, 5xx and network errors, up to 4 times with backoff: an
+   * operation poll must not fail a deployment that is going well. Writes are not retried here; a re-run
+   * of the deployer, or Pub/Sub's redelivery, resumes them from what exists.
+   */
   public async request<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T> {
+    const retries = method === 'GET' ? 4 : 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, url, body);
+      } catch (e) {
+        const transient = !(e instanceof GoogleApiError) || e.httpStatus === 429 || e.httpStatus >= 500;
+        if (!transient || attempt >= retries) throw e;
+        this.log(JSON.stringify({ event: 'retry', method, url, attempt: attempt + 1, error: (e as Error).message }));
+        await this.sleep(1000 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async once<T>(method: string, url: string, body?: unknown): Promise<T> {
     const token = await this.options.token();
     const target = this.options.apiRoot ? url.replace(/^https:\/\//, `${this.options.apiRoot.replace(/\/$/, '')}/`) : url;
     const res = await this.fetchFn(target, {

@@ -47,6 +47,8 @@ export class FakeGoogle {
   public readonly failingOperations = new Map<string, string>();
   /** Requests (method + url substring) that fail once with a network error, as if the process died there. */
   public readonly dropOnce: { method: string; urlPart: string }[] = [];
+  /** Requests (method + url substring) answered once with this HTTP status (e.g. 503), as Google does under load. */
+  public readonly failOnce: { method: string; urlPart: string; status: number }[] = [];
   private readonly ops = new Map<string, PendingOp>();
   private readonly finished = new Map<string, Record<string, unknown>>();
   private opCounter = 0;
@@ -110,6 +112,11 @@ export class FakeGoogle {
     if (drop >= 0) {
       this.dropOnce.splice(drop, 1);
       throw new Error(`network error (injected) on ${init.method} ${url}`);
+    }
+    const fail = this.failOnce.findIndex((d) => d.method === init.method && url.includes(d.urlPart));
+    if (fail >= 0) {
+      const { status } = this.failOnce.splice(fail, 1)[0];
+      return respond(status, { error: { code: status, status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE', message: 'try again' } });
     }
     this.advance();
     if (init.headers.authorization !== 'Bearer test-token') return respond(401, { error: { status: 'UNAUTHENTICATED', message: 'no token' } });
