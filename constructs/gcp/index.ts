@@ -5,3 +5,7 @@ export * from './model-endpoint';
 export * from './canary-rollout';
 export * from './budget-guard';
 export * from './gpu-node-pool';
+export * from './pubsub-function';
+// The Vertex AI request bodies and the deployment plan: plain TypeScript, usable without cdktf.
+export * from './vertex/bodies';
+export * from './vertex/plan';
