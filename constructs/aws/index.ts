@@ -4,3 +4,4 @@ export * from './canary-rollout';
 export * from './budget-guard';
 export * from './gpu-node-pool';
 export * from './capabilities';
+export type { IModelEndpoint } from './endpoint-base';
