@@ -13,7 +13,8 @@ import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { EndpointGrant } from './iam';
-import { ModelEndpoint, errorRateCondition, latencyCondition } from './model-endpoint';
+import { ModelEndpoint } from './model-endpoint';
+import { errorRateCondition, latencyCondition } from './monitoring';
 import { PubsubFunction } from './pubsub-function';
 import { ROLLOUT_CONTROLLER_ENV } from './rollout-controller/environment';
 
@@ -112,8 +113,8 @@ export class CanaryRollout extends Construct {
       documentation: { content: `Rolls a canary on Vertex AI endpoint ${endpoint.endpointId} back to the stable model: ${what}, per deployed model.`, mimeType: 'text/markdown' },
     });
     // Grouped by deployed_model_id, so the incident names the model in breach and only the canary's rolls back.
-    this.errorRateAlert = alert('ErrorRateAlert', `error rate above ${g.maxErrorRatePercent}%`, errorRateCondition(endpoint, g, true));
-    this.latencyAlert = alert('LatencyAlert', `${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`, latencyCondition(endpoint, g, true));
+    this.errorRateAlert = alert('ErrorRateAlert', `error rate above ${g.maxErrorRatePercent}%`, errorRateCondition(endpoint.metricErrorCount(), endpoint.metricPredictionCount(), g, true));
+    this.latencyAlert = alert('LatencyAlert', `${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`, latencyCondition(endpoint.metricPredictionLatencies(), g, true));
 
     this.controller = new PubsubFunction(this, 'Controller', {
       project,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { MonitoringAlertPolicy, MonitoringAlertPolicyConditions } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -15,12 +15,10 @@ import {
   ArtifactStorage,
   DEFAULT_PORT,
   Duration,
-  LatencyPercentile,
   ModelServingProps,
   NameRule,
   ProblemCollector,
   ROUTES,
-  ResolvedGuardrails,
   ResolvedServing,
   ScalingMetric,
   SpecResolver,
@@ -32,6 +30,7 @@ import {
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { EndpointGrant, endpointCondition } from './iam';
+import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
 import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
@@ -41,12 +40,6 @@ export { MODEL_ENDPOINT_LABEL };
 /** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
 export const VERTEX_PREDICT_ROUTE = '/predict';
 
-/** Cloud Monitoring aligners for the latency percentiles Vertex AI declares (VERTEX_CAPABILITIES.guardrails). */
-const PERCENTILE_ALIGNERS: ReadonlyMap<LatencyPercentile, string> = new Map([
-  [LatencyPercentile.P50, 'ALIGN_PERCENTILE_50'],
-  [LatencyPercentile.P95, 'ALIGN_PERCENTILE_95'],
-  [LatencyPercentile.P99, 'ALIGN_PERCENTILE_99'],
-]);
 
 export interface ModelEndpointProps extends ModelServingProps {
   /** Google Cloud project id. */
@@ -69,12 +62,6 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly notificationChannels?: string[];
 }
 
-/** A Cloud Monitoring time series of this endpoint, as a filter for alert policies and dashboards. */
-export interface VertexMetric {
-  readonly metricType: string;
-  /** Monitoring filter selecting this endpoint's series. */
-  readonly filter: string;
-}
 
 /**
  * A Vertex AI online prediction endpoint serving one ONNX model with the bundled server: the artifact in
@@ -287,7 +274,7 @@ export class ModelEndpoint extends Construct {
       combiner: 'OR',
       notificationChannels: channels,
       userLabels: this.labels,
-      conditions: [errorRateCondition(this, g, false)],
+      conditions: [errorRateCondition(this.metricErrorCount(), this.metricPredictionCount(), g, false)],
       documentation: { content: `More than ${g.maxErrorRatePercent}% of predictions on Vertex AI endpoint ${endpointId} failed for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
     });
     this.latencyAlert = new MonitoringAlertPolicy(this, 'LatencyAlert', {
@@ -296,18 +283,14 @@ export class ModelEndpoint extends Construct {
       combiner: 'OR',
       notificationChannels: channels,
       userLabels: this.labels,
-      conditions: [latencyCondition(this, g, false)],
+      conditions: [latencyCondition(this.metricPredictionLatencies(), g, false)],
       documentation: { content: `${g.latencyPercentile.name} prediction latency of Vertex AI endpoint ${endpointId} above ${g.maxLatency.toString()} for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
     });
   }
 
   /** A Cloud Monitoring metric of this endpoint (`aiplatform.googleapis.com/prediction/online/<name>`). */
   public metric(name: string): VertexMetric {
-    const metricType = name.includes('/') && name.includes('.googleapis.com') ? name : `aiplatform.googleapis.com/prediction/online/${name}`;
-    return {
-      metricType,
-      filter: `resource.type = "aiplatform.googleapis.com/Endpoint" AND resource.labels.endpoint_id = "${this.endpointId}" AND metric.type = "${metricType}"`,
-    };
+    return vertexMetric(this.endpointId, name);
   }
   public metricPredictionCount(): VertexMetric {
     return this.metric('prediction_count');
@@ -442,49 +425,4 @@ function unresolvedStrings(value: unknown, out: string[] = []): string[] {
 function defaultEndpointId(path: string, name: string): string {
   const sha = createHash('sha256').update(`${path}|${name}`).digest('hex');
   return String(1_000_000_000 + parseInt(sha.slice(0, 7), 16));
-}
-
-/** Error rate (errors / predictions) over the guardrails' window; `perModel` groups by deployed_model_id. */
-export function errorRateCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean): MonitoringAlertPolicyConditions {
-  const aggregation = {
-    alignmentPeriod: `${g.evaluationPeriod.toSeconds()}s`,
-    perSeriesAligner: 'ALIGN_DELTA',
-    crossSeriesReducer: 'REDUCE_SUM',
-    groupByFields: perModel ? ['metric.label.deployed_model_id'] : [],
-  };
-  return {
-    displayName: `error rate above ${g.maxErrorRatePercent}%`,
-    conditionThreshold: {
-      filter: endpoint.metricErrorCount().filter,
-      denominatorFilter: endpoint.metricPredictionCount().filter,
-      aggregations: [aggregation],
-      denominatorAggregations: [aggregation],
-      comparison: 'COMPARISON_GT',
-      thresholdValue: g.maxErrorRatePercent / 100,
-      duration: `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`,
-      trigger: { count: 1 },
-      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
-    },
-  };
-}
-
-/** Latency at the guardrails' percentile, in milliseconds (prediction_latencies is a distribution in ms). */
-export function latencyCondition(endpoint: ModelEndpoint, g: ResolvedGuardrails, perModel: boolean): MonitoringAlertPolicyConditions {
-  return {
-    displayName: `${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`,
-    conditionThreshold: {
-      filter: endpoint.metricPredictionLatencies().filter,
-      aggregations: [{
-        alignmentPeriod: `${g.evaluationPeriod.toSeconds()}s`,
-        perSeriesAligner: PERCENTILE_ALIGNERS.get(g.latencyPercentile) ?? 'ALIGN_PERCENTILE_99',
-        crossSeriesReducer: 'REDUCE_MAX',
-        groupByFields: perModel ? ['metric.label.deployed_model_id'] : [],
-      }],
-      comparison: 'COMPARISON_GT',
-      thresholdValue: g.maxLatency.toMilliseconds(),
-      duration: `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`,
-      trigger: { count: 1 },
-      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
-    },
-  };
 }
