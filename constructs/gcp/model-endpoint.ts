@@ -40,7 +40,6 @@ export { MODEL_ENDPOINT_LABEL };
 /** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
 export const VERTEX_PREDICT_ROUTE = '/predict';
 
-
 export interface ModelEndpointProps extends ModelServingProps {
   /** Google Cloud project id. */
   readonly project: string;
@@ -62,7 +61,6 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly notificationChannels?: string[];
 }
 
-
 /**
  * A Vertex AI online prediction endpoint serving one ONNX model with the bundled server: the artifact in
  * Cloud Storage, a dedicated serving service account, the endpoint, the model uploaded and deployed by a
@@ -80,7 +78,9 @@ export class ModelEndpoint extends Construct {
   public readonly serving: ResolvedServing;
   /** Labels on every resource, sanitized for Google Cloud. */
   public readonly labels: Readonly<Record<string, string>>;
+  /** The machine type and the GPUs it carries; undefined where it could not be checked (a token). */
   public readonly machine?: GcpMachine;
+  /** The image the model runs. */
   public readonly imageUri: string;
   /** The folder Vertex AI copies the model from (`artifactUri`). */
   public readonly artifactUri: string;
