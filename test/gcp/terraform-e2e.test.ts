@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, TerraformStack } from 'cdktf';
-import { ModelArtifact } from '../../lib';
-import { ModelEndpoint } from '../../constructs/gcp';
+import { Duration, ModelArtifact, RolloutPolicy } from '../../lib';
+import { CanaryRollout, ModelEndpoint } from '../../constructs/gcp';
+import { handle, parseEvent } from '../../constructs/gcp/rollout-controller/controller';
 import { deploymentIds } from '../../constructs/gcp/vertex/plan';
 import { ENDPOINT_ID, LOCATION, PROJECT, endpointProps } from './fixtures';
 import { FakeGoogle } from './support/fake-google';
@@ -31,20 +32,23 @@ const terraform = (() => {
 /** A tensor name holding a Terraform template marker: it must reach Vertex AI as written. */
 const SIGNATURE = { opset: 17, inputs: [{ name: 'x${y}', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'out', datatype: 'FP32', shape: [-1] }] };
 const SERVING_ACCOUNT = `serving@${PROJECT}.iam.gserviceaccount.com`;
+const STATE_BUCKET = 'acme-rollout-state';
 
 /** Synthesizes the endpoint and keeps only what Terraform can run without the Google provider. */
-function writeStack(outdir: string, maxReplicas: number): void {
+function writeStack(outdir: string, maxReplicas: number, rollout?: RolloutPolicy): void {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, 'e2e');
   new GoogleProvider(stack, 'google', { project: PROJECT, region: LOCATION });
-  new ModelEndpoint(stack, 'Endpoint', endpointProps({ endpointId: ENDPOINT_ID, model: ModelArtifact.fromUri('gs://acme-models/digits/1.0.0/', { signature: SIGNATURE }), scaling: { minReplicas: 1, maxReplicas } }));
+  const endpoint = new ModelEndpoint(stack, 'Endpoint', endpointProps({ endpointId: ENDPOINT_ID, model: ModelArtifact.fromUri('gs://acme-models/digits/1.0.0/', { signature: SIGNATURE }), scaling: { minReplicas: 1, maxReplicas } }));
+  if (rollout) new CanaryRollout(stack, 'Rollout', { endpoint, policy: rollout });
   app.synth();
   const dir = join(outdir, 'stacks', 'e2e');
   const config = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { depends_on?: string[] }>> };
   const data = config.resource.terraform_data;
   for (const r of Object.values(data)) r.depends_on = r.depends_on?.filter((d) => d.startsWith('terraform_data.'));
   const text = JSON.stringify({ terraform: { backend: { local: { path: 'terraform.tfstate' } } }, resource: { terraform_data: data } }, null, 2)
-    .replace(/\$\{google_service_account\.[A-Za-z0-9_]+\.email\}/g, SERVING_ACCOUNT);
+    .replace(/\$\{google_service_account\.[A-Za-z0-9_]+\.email\}/g, SERVING_ACCOUNT)
+    .replace(/\$\{google_storage_bucket\.Rollout_StateBucket_[A-Za-z0-9]+\.name\}/g, STATE_BUCKET);
   expect(text).not.toMatch(/\$\{google_/);
   writeFileSync(join(dir, 'cdk.tf.json'), text);
 }
@@ -110,6 +114,22 @@ maybe('ModelEndpoint deployment under terraform apply / destroy', () => {
     expect(deploy).toBeGreaterThan(-1);
     expect(undeploy).toBeGreaterThan(deploy);
     expect([...fake.models.keys()]).toEqual([`projects/${PROJECT}/locations/${LOCATION}/models/${next.modelId}`]);
+  }, 120_000);
+
+  test('with a CanaryRollout, the next change starts a canary the controller then completes', async () => {
+    const stable = deploymentIds(planOf()).deployedModelId;
+    writeStack(outdir, 6, RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.minutes(5), finalBake: Duration.minutes(1) }));
+    await tf('apply', '-auto-approve');
+    const canary = deploymentIds(planOf()).deployedModelId;
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [canary]: 10, [stable]: 90 });
+    const stateObject = `rollouts/${ENDPOINT_ID}.json`;
+    expect(JSON.parse(fake.objects.get(`${STATE_BUCKET}/${stateObject}`)!.data)).toMatchObject({ canary, stable, status: 'IN_PROGRESS' });
+    const tick = parseEvent({ data: { message: { data: Buffer.from('{"kind":"tick"}').toString('base64') } } });
+    const at = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+    const config = { stateBucket: STATE_BUCKET, stateObject };
+    expect(await handle(fake.rest(), config, tick, at(6))).toMatchObject({ action: 'advanced', trafficSplit: { [canary]: 100 } });
+    expect(await handle(fake.rest(), config, tick, at(8))).toMatchObject({ action: 'completed', undeployed: stable });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([canary]);
   }, 120_000);
 
   test('destroy undeploys and deletes everything before the endpoint would go', async () => {
