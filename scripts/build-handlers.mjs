@@ -15,7 +15,8 @@ const TARGETS = {
   // Cloud Functions (2nd gen) Node.js 22; the zip needs a package.json naming the entry file. The Vertex
   // deployer in the same folder runs on the user's Node (>= 20, the package's engines) and ignores it.
   gcp: { target: 'node20', external: [], packageJson: { main: 'index.js', engines: { node: '>=20' } } },
-  azure: { target: 'node22', external: [] },
+  // The Functions host provides @azure/functions-core to the v4 programming model at run time.
+  azure: { target: 'node22', external: ['@azure/functions-core', '@azure/functions-extensions-base'] },
   // Node programs run by the Terraform stacks (local-exec deployers).
   tools: { target: 'node20', external: [] },
 };

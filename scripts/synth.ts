@@ -2,7 +2,7 @@
  * `npm run synth`: synthesizes every example into its target's output folder and prints what was produced.
  *   AWS (CloudFormation, cdk-nag checked)  -> cdk.out/
  *   Kubernetes (cdk8s YAML)               -> dist/k8s/
- *   Terraform (cdktf JSON, Google Cloud)  -> cdktf.out/stacks/<stack>/cdk.tf.json
+ *   Terraform (cdktf JSON: Google Cloud, Azure) -> cdktf.out/stacks/<stack>/cdk.tf.json
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,10 +38,11 @@ function summarizeYaml(outdir: string, target: string): void {
 
 /**
  * The cdktf examples: each exports a function that builds its App for an output folder. Another Terraform
- * target (examples/azure) is one more line here.
+ * target is one more line here.
  */
 const TERRAFORM_EXAMPLES: { target: string; main: string; build: string }[] = [
   { target: 'gcp', main: join('examples', 'gcp', 'main.ts'), build: 'buildGcpApp' },
+  { target: 'azure', main: join('examples', 'azure', 'main.ts'), build: 'buildAzureApp' },
 ];
 
 function summarizeTerraform(outdir: string, target: string, stacks: readonly string[]): void {

@@ -25,6 +25,7 @@ const SAGEMAKER = 'SageMaker';
 const KUBERNETES = 'Kubernetes';
 const KSERVE = 'KServe (serverless)';
 const VERTEX = 'Vertex AI';
+const AZURE = 'Azure ML';
 
 export const CASES: readonly ConformanceCase[] = [
   {
@@ -46,12 +47,13 @@ export const CASES: readonly ConformanceCase[] = [
     },
     rollout: RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(15) }),
     // The endpoint fails first; the rollout (also refused on KServe) is never reached.
-    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'], [VERTEX]: ['scaling.scaleInCooldown'] },
+    // Azure ML managed endpoints have no L4 size.
+    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'], [VERTEX]: ['scaling.scaleInCooldown'], [AZURE]: ['accelerator'] },
   },
   {
     name: 'scale to zero on invocations',
     spec: { model, metadata, scaling: { minReplicas: 0, maxReplicas: 3, targets: [ScalingTarget.invocationsPerReplicaPerSecond(20)] } },
-    refusals: { [SAGEMAKER]: ['scaling.minReplicas'], [KUBERNETES]: ['scaling.minReplicas'], [VERTEX]: ['scaling.minReplicas', 'scaling.targets[0]'] },
+    refusals: { [SAGEMAKER]: ['scaling.minReplicas'], [KUBERNETES]: ['scaling.minReplicas'], [VERTEX]: ['scaling.minReplicas', 'scaling.targets[0]'], [AZURE]: ['scaling.minReplicas'] },
   },
   {
     name: 'p95 guardrails and arbitrary rollout steps',
@@ -91,12 +93,13 @@ export const CASES: readonly ConformanceCase[] = [
       scaling: { minReplicas: 1, maxReplicas: 2, targets: [ScalingTarget.cpuUtilization(50)] },
       server: { executionProviders: [ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU] },
     },
-    // Google Cloud offers no A10G.
-    refusals: { [VERTEX]: ['accelerator'] },
+    // A10G is AWS's GPU: Google Cloud offers none; Azure's NVads A10 v5 sizes carry an A10.
+    refusals: { [VERTEX]: ['accelerator'], [AZURE]: ['accelerator'] },
   },
   {
     name: 'a model already in S3, with its signature',
     spec: { model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx', { signature: model.signature }), metadata, scaling: { minReplicas: 1, maxReplicas: 3 } },
-    refusals: { [VERTEX]: ['model'] },
+    // Vertex AI reads local files (uploaded) and gs:// folders; Azure ML local files and Azure Blob URIs.
+    refusals: { [VERTEX]: ['model'], [AZURE]: ['model'] },
   },
 ];
