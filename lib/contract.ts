@@ -339,3 +339,122 @@ export const SERVABLE_DATATYPES: readonly string[] = [
  * rather than at container start.
  */
 export const MAX_SUPPORTED_OPSET = 26;
+
+/**
+ * User and group id the server runs as: in the CPU and GPU images (`USER`) and in every pod spec
+ * (`runAsUser`/`runAsGroup`). Not root, and outside the ranges distributions hand to their own users.
+ */
+export const SERVER_USER_ID = 65532;
+
+/**
+ * Scheduling contract between a GPU node pool (EKS, GKE, AKS or Karpenter) and the Kubernetes
+ * ModelEndpoint: pools label their nodes with the accelerator and taint them; GPU pods select the label,
+ * tolerate the taint and request the device plugin's resource.
+ */
+export const NODE_SCHEDULING = {
+  /** Node (and pod) label whose value is `Accelerator.nodeLabelValue`, e.g. `nvidia-l4`. */
+  acceleratorLabel: 'model-serving.dev/accelerator',
+  /** Extended resource the NVIDIA device plugin advertises; also the GPU taint's key. */
+  gpuResource: 'nvidia.com/gpu',
+  /** Taint on GPU nodes so only pods that tolerate it (and request GPUs) land there. */
+  gpuTaint: { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' },
+} as const;
+
+/** Label names on the server's Prometheus metrics. */
+export const METRIC_LABELS = {
+  model: 'model',
+  version: 'version',
+  route: 'route',
+  code: 'code',
+  provider: 'provider',
+  requested: 'requested',
+  reason: 'reason',
+  output: 'output',
+  class: 'class',
+} as const;
+type MetricLabel = (typeof METRIC_LABELS)[keyof typeof METRIC_LABELS];
+
+export interface MetricSpec<L extends MetricLabel = MetricLabel> {
+  readonly name: string;
+  readonly help: string;
+  readonly labels: readonly L[];
+}
+
+function metric<L extends MetricLabel>(name: string, help: string, labels: readonly L[]): MetricSpec<L> {
+  return { name, help, labels };
+}
+
+const { model: M, version: V, route: R, code: C, provider: P, requested: Q, reason: E, output: O, class: K } = METRIC_LABELS;
+
+/**
+ * Every metric the server exports on /metrics. runtime/src/metrics.ts registers exactly these; the
+ * constructs build their autoscaling, rollout-analysis and alerting queries from them (see PROMQL).
+ * Names follow Triton's where one exists (`inference_count` / `inference_exec_count`: their ratio is the
+ * mean batch size).
+ */
+export const SERVER_METRICS = {
+  requests: metric('model_server_requests_total', 'HTTP requests answered, by model, version, route and status code', [M, V, R, C]),
+  requestDuration: metric('model_server_request_duration_seconds', 'Total time from request received to response sent', [M, V, R]),
+  queueDuration: metric('model_server_queue_duration_seconds', 'Time a request waited in the batching queue before its execution started', [M, V]),
+  inferenceDuration: metric('model_server_inference_duration_seconds', 'onnxruntime session.run time per execution (one batch)', [M, V, P]),
+  batchSize: metric('model_server_batch_size', 'Rows per execution', [M, V]),
+  queueDepth: metric('model_server_queue_depth', 'Requests waiting for an execution (Triton: pending request count)', [M, V]),
+  inflight: metric('model_server_inflight_requests', 'Requests accepted and not yet answered', [M, V]),
+  inferenceCount: metric('model_server_inference_count', 'Inferences performed (one per batch row)', [M, V]),
+  execCount: metric('model_server_inference_exec_count', 'Model executions (session.run calls); inference_count / exec_count is the mean batch size', [M, V]),
+  failures: metric('model_server_inference_failures_total', 'Inference requests that failed, by reason', [M, V, E]),
+  predictedClass: metric(
+    'model_server_predicted_class_total',
+    'Predicted classes (argmax of a [batch, classes] float output, or the value of an integer [batch] label output)',
+    [M, V, O, K],
+  ),
+  modelReady: metric('model_server_model_ready', '1 when the model version is ready to serve', [M, V, P]),
+  providerInfo: metric('model_server_execution_provider_info', 'Execution provider in use per model version (value 1), with the configured list', [M, V, P, Q]),
+} as const;
+
+/** Labels Prometheus adds to every series it scrapes from a pod (Prometheus Operator and kubernetes_sd). */
+export const PROMETHEUS_TARGET_LABELS = { namespace: 'namespace', pod: 'pod' } as const;
+
+/** Which series a query reads: always one model in one namespace, optionally some of its pods. */
+export interface MetricScope {
+  readonly namespace: string;
+  readonly model: string;
+  /** Regular expression the `pod` label must match, e.g. `digits-.*`. @default - every pod */
+  readonly podPattern?: string;
+}
+
+function selector(scope: MetricScope, extra: readonly string[] = [], withModel = true): string {
+  const q = (v: string) => JSON.stringify(v);
+  const parts = [`${PROMETHEUS_TARGET_LABELS.namespace}=${q(scope.namespace)}`];
+  if (withModel) parts.push(`${METRIC_LABELS.model}=${q(scope.model)}`);
+  if (scope.podPattern !== undefined) parts.push(`${PROMETHEUS_TARGET_LABELS.pod}=~${q(scope.podPattern)}`);
+  return `{${[...parts, ...extra].join(',')}}`;
+}
+
+/**
+ * The PromQL the constructs generate from the server's metrics (KEDA triggers, Argo analysis, alerts),
+ * each scoped to one namespace and one model so two endpoints never read each other's traffic.
+ */
+export const PROMQL = {
+  /** Requests per second over `window` (a PromQL duration such as `1m`). */
+  requestRate(scope: MetricScope, window: string): string {
+    return `sum(rate(${SERVER_METRICS.requests.name}${selector(scope)}[${window}]))`;
+  },
+  /** Share (0-1) of requests answered 5xx; 0 when there was no traffic. */
+  errorRatio(scope: MetricScope, window: string): string {
+    const errors = `sum(rate(${SERVER_METRICS.requests.name}${selector(scope, [`${METRIC_LABELS.code}=~"5.."`])}[${window}]))`;
+    return `(${errors} or vector(0)) / clamp_min(${PROMQL.requestRate(scope, window)}, 1e-9)`;
+  },
+  /** Request latency in seconds at `quantile` (0-1); NaN when there was no traffic. */
+  latencyQuantile(scope: MetricScope, quantile: number, window: string): string {
+    return `histogram_quantile(${quantile}, sum by (le) (rate(${SERVER_METRICS.requestDuration.name}_bucket${selector(scope)}[${window}])))`;
+  },
+  /** Requests waiting for an execution, summed over the scope's pods. */
+  queueDepth(scope: MetricScope): string {
+    return `sum(${SERVER_METRICS.queueDepth.name}${selector(scope)})`;
+  },
+  /** Mean GPU utilization (percent) of the scope's pods, from dcgm-exporter's Kubernetes pod mapping. */
+  gpuUtilization(scope: MetricScope): string {
+    return `avg(DCGM_FI_DEV_GPU_UTIL${selector(scope, [], false)})`;
+  },
+} as const;

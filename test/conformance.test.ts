@@ -79,6 +79,7 @@ function viaK8s(c: Case) {
   const docs = synthChart((chart) => {
     const endpoint = new k8s.ModelEndpoint(chart, 'Endpoint', {
       ...c.spec,
+      namespace: 'ml-serving',
       modelDelivery: k8s.ModelDelivery.bakedIntoImage(),
       // GPU utilization needs KEDA (the built-in HPA sees CPU and memory only).
       keda: c.spec.accelerator ? { prometheusAddress: 'http://prometheus-operated.monitoring:9090' } : undefined,

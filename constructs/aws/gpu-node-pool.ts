@@ -4,7 +4,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Accelerator, ProblemCollector, Size, describe, isUnresolved, parseEc2InstanceType } from '../../lib';
-import { ACCELERATOR_LABEL_KEY, GPU_TAINT_KEY } from './gpu-labels';
+import { NODE_SCHEDULING } from '../../lib';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
 export enum GpuAmiType {
@@ -139,14 +139,14 @@ export class GpuNodePool extends Construct {
       c.add({ field: 'diskSize', given: `${diskGiB} GiB`, allowed: 'whole GiB from 20 to 16384 (gp3); GPU images and drivers need room', fix: 'e.g. Size.gibibytes(100)' });
     }
     for (const key of Object.keys(props.labels ?? {})) {
-      if (key === ACCELERATOR_LABEL_KEY) {
+      if (key === NODE_SCHEDULING.acceleratorLabel) {
         c.add({ field: `labels.${key}`, given: describe(props.labels![key]), allowed: 'any key but the accelerator label (set from accelerator)', fix: 'remove it; change accelerator instead' });
       }
     }
     c.throwIfAny(owner);
 
     this.instanceTypes = instanceTypes;
-    this.labels = { ...props.labels, [ACCELERATOR_LABEL_KEY]: acc.nodeLabelValue };
+    this.labels = { ...props.labels, [NODE_SCHEDULING.acceleratorLabel]: acc.nodeLabelValue };
     const amiType = props.amiType ?? GpuAmiType.AL2023_X86_64_NVIDIA;
 
     this.nodeRole = new iam.Role(this, 'NodeRole', {
@@ -183,7 +183,8 @@ export class GpuNodePool extends Construct {
       instanceTypes: [...instanceTypes],
       scalingConfig: { minSize: minNodes, maxSize: maxNodes, desiredSize: props.desiredNodes },
       labels: { ...this.labels },
-      taints: [{ key: GPU_TAINT_KEY, value: 'true', effect: 'NO_SCHEDULE' }],
+      // EKS spells the effect NO_SCHEDULE where Kubernetes says NoSchedule.
+      taints: [{ key: NODE_SCHEDULING.gpuTaint.key, value: NODE_SCHEDULING.gpuTaint.value, effect: 'NO_SCHEDULE' }],
       launchTemplate: { id: this.launchTemplate.ref, version: this.launchTemplate.attrLatestVersionNumber },
       updateConfig: { maxUnavailable: 1 },
     });

@@ -3,4 +3,3 @@ export * from './instance-types';
 export * from './canary-rollout';
 export * from './budget-guard';
 export * from './gpu-node-pool';
-export * from './gpu-labels';

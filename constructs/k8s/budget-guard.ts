@@ -3,7 +3,10 @@ import { Construct } from 'constructs';
 import { Accelerator, BudgetAction, BudgetSpec, ProblemCollector, Size, describe, resolveBudget } from '../../lib';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject } from './internal';
 import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
-import { GPU_RESOURCE, LABELS } from './names';
+import { NODE_SCHEDULING } from '../../lib/contract';
+import { LABELS } from './names';
+
+const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
 /** Hourly price of one GPU of a kind. */
 export interface GpuPrice {
@@ -159,7 +162,7 @@ export class BudgetGuard extends Construct {
     // GPU-hours being paid for right now, priced per accelerator.
     const accLabel = `label_${LABELS.accelerator.replace(/[^a-zA-Z0-9]/g, '_')}`;
     const costTerms = props.gpuPrices.map((p) =>
-      `${p.hourlyUsd} * sum(sum by (namespace, pod) (kube_pod_container_resource_requests{namespace="${ns}",resource="nvidia_com_gpu"}) ` +
+      `${p.hourlyUsd} * sum(sum by (namespace, pod) (kube_pod_container_resource_requests{namespace="${ns}",resource="${GPU_RESOURCE.replace(/[^a-zA-Z0-9]/g, '_')}"}) ` +
       `* on (namespace, pod) group_left () max by (namespace, pod) (kube_pod_labels{namespace="${ns}",${accLabel}="${p.accelerator.nodeLabelValue}"}))`,
     );
     const costRecord = 'model_serving:gpu_cost_usd_per_hour';

@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, RolloutPolicy, describe } from '../../lib';
+import { Duration, PROMQL, ProblemCollector, RolloutPolicy, describe } from '../../lib';
 import { typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
-import { LABEL_PREFIX, SERVER_METRICS } from './names';
+import { LABEL_PREFIX } from './names';
 
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. */
@@ -73,13 +73,12 @@ export class CanaryRollout extends Construct {
     const name = endpoint.endpointName;
     const namespace = endpoint.namespace;
     const labels = { ...endpoint.labels };
-    const model = endpoint.resolved.metadata.name;
     const analysisName = `${name}-canary-analysis`;
     const seconds = (d: Duration) => `${d.toSeconds()}s`;
     const window = seconds(policy.evaluationPeriod);
     // Argo names canary pods <rollout>-<pod-template-hash>-<suffix>; the ServiceMonitor's `pod` label
     // lets the queries see the canary alone.
-    const canaryPods = `model="${model}",${namespace ? `namespace="${namespace}",` : ''}pod=~"${name}-{{args.canary-hash}}-.*"`;
+    const canary = { ...endpoint.metricScope('canary analysis'), podPattern: `${name}-{{args.canary-hash}}-.*` };
 
     this.analysisTemplate = typedApiObject<IAnalysisTemplate>(this, 'Analysis', {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -97,9 +96,7 @@ export class CanaryRollout extends Construct {
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
-                query:
-                  `(sum(rate(${SERVER_METRICS.requests}{${canaryPods},code=~"5.."}[${window}])) or vector(0)) / ` +
-                  `clamp_min(sum(rate(${SERVER_METRICS.requests}{${canaryPods}}[${window}])), 1e-9)`,
+                query: PROMQL.errorRatio(canary, window),
               },
             },
           },
@@ -112,7 +109,7 @@ export class CanaryRollout extends Construct {
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
-                query: `histogram_quantile(0.99, sum by (le) (rate(${SERVER_METRICS.requestDurationBucket}{${canaryPods}}[${window}])))`,
+                query: PROMQL.latencyQuantile(canary, 0.99, window),
               },
             },
           },

@@ -4,7 +4,10 @@ import { Accelerator, Duration, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-types';
 import { IGpuNodePool } from './model-endpoint';
-import { GPU_RESOURCE, LABELS } from './names';
+import { NODE_SCHEDULING } from '../../lib/contract';
+import { LABELS } from './names';
+
+const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
 /** Spot, on-demand or both. Enum-like. */
 export enum CapacityType {
@@ -104,7 +107,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool {
               { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
               { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
             ],
-            taints: [{ key: GPU_RESOURCE, value: 'true', effect: 'NoSchedule' }],
+            taints: [{ ...NODE_SCHEDULING.gpuTaint }],
             expireAfter: '720h',
           },
         },
@@ -140,7 +143,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool {
           spec: {
             priorityClassName: 'system-node-critical',
             nodeSelector: nodeLabels,
-            tolerations: [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }],
+            tolerations: [{ key: NODE_SCHEDULING.gpuTaint.key, operator: 'Exists', effect: NODE_SCHEDULING.gpuTaint.effect }],
             automountServiceAccountToken: false,
             containers: [
               {

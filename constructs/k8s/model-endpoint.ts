@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   Accelerator,
@@ -16,6 +16,10 @@ import {
   Size,
   describe,
   resolveServing,
+  MetricScope,
+  NODE_SCHEDULING,
+  PROMQL,
+  SERVER_USER_ID,
 } from '../../lib';
 import { typedApiObject, cpuQuantity, memoryQuantity, metadataLabels, DNS_LABEL } from './internal';
 import type {
@@ -36,13 +40,11 @@ import type {
 import { InferenceServiceManifest, KServePredictor } from './kserve';
 import {
   GKE_ACCELERATOR_LABEL,
-  GPU_RESOURCE,
   HTTP_PORT_NAME,
   KARPENTER_NODEPOOL_LABEL,
   KNATIVE_QUEUE_PROXY_PORT,
   LABELS,
   PRE_STOP_SLEEP_SECONDS,
-  SERVER_METRICS,
   TERMINATION_MARGIN_SECONDS,
 } from './names';
 
@@ -182,7 +184,7 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly serviceMonitor?: boolean;
   /** Scrape interval of the ServiceMonitor. @default Duration.seconds(30) */
   readonly scrapeInterval?: Duration;
-  /** User id the server runs as (the pod is non-root). @default 65532 */
+  /** User id the server runs as (the pod is non-root). @default SERVER_USER_ID (65532), the images' own user */
   readonly runAsUser?: number;
 }
 
@@ -236,7 +238,7 @@ export class ModelEndpoint extends Construct {
     const r = this.resolved;
 
     this.endpointName = props.name ?? r.metadata.name;
-    this.namespace = props.namespace;
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.labels = metadataLabels(r);
     this.selectorLabels = { [LABELS.endpoint]: this.endpointName };
     this.workloadRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: this.endpointName };
@@ -347,7 +349,7 @@ export class ModelEndpoint extends Construct {
     const scratch = memoryQuantity(props.scratchSize ?? Size.gibibytes(1));
 
     const limits: Record<string, string> = { cpu, memory, 'ephemeral-storage': scratch };
-    if (gpu > 0) limits[GPU_RESOURCE] = String(gpu);
+    if (gpu > 0) limits[NODE_SCHEDULING.gpuResource] = String(gpu);
 
     const volumes: IVolume[] = [{ name: 'tmp', emptyDir: { sizeLimit: scratch } }];
     const mounts: IVolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
@@ -408,12 +410,12 @@ export class ModelEndpoint extends Construct {
       if (sel.value !== undefined) nodeSelector[sel.key] = sel.value;
       if (props.nodePool) nodeSelector[KARPENTER_NODEPOOL_LABEL] = props.nodePool.poolName;
       // EKS and AKS do not add this toleration for GPU requests (GKE does); without it GPU nodes refuse the pod.
-      tolerations.push({ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' });
+      tolerations.push({ key: NODE_SCHEDULING.gpuTaint.key, operator: 'Exists', effect: NODE_SCHEDULING.gpuTaint.effect });
     }
 
     const podLabels: Record<string, string> = { ...this.labels, ...this.selectorLabels };
     if (r.accelerator) podLabels[LABELS.accelerator] = r.accelerator.nodeLabelValue;
-    const uid = props.runAsUser ?? 65532;
+    const uid = props.runAsUser ?? SERVER_USER_ID;
 
     return {
       metadata: { labels: podLabels },
@@ -442,6 +444,21 @@ export class ModelEndpoint extends Construct {
     };
   }
 
+  /**
+   * The Prometheus series of this endpoint's pods: its model in its namespace, so two endpoints serving
+   * a model of the same name in two namespaces never read each other's traffic. `user` names what needs
+   * the queries, for the error when no namespace is known.
+   */
+  public metricScope(user: string): MetricScope {
+    if (this.namespace === undefined) {
+      throw new Error(
+        `ModelEndpoint ${this.node.path}: namespace: got nothing; allowed: a Kubernetes namespace, on the endpoint or its chart. ` +
+          `Fix: set namespace (e.g. "ml-serving"): the ${user} queries are scoped to the namespace and the model, so endpoints in other namespaces cannot skew them.`,
+      );
+    }
+    return { namespace: this.namespace, model: this.resolved.metadata.name, podPattern: `${this.endpointName}-.*` };
+  }
+
   private renderAutoscaling(props: ModelEndpointProps, metadata: { name: string; namespace?: string; labels: Record<string, string> }): void {
     const r = this.resolved;
     const scaleTargetRef = Lazy.any({ produce: () => ({ ...this.workloadRef }) });
@@ -466,9 +483,7 @@ export class ModelEndpoint extends Construct {
       return;
     }
     const keda = props.keda!;
-    const model = r.metadata.name;
-    const ns = this.namespace;
-    const podMatch = `namespace="${ns ?? ''}",pod=~"${this.endpointName}-.*"`;
+    const scope = this.metricScope('keda');
     const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [];
     if (r.target.metric === ScalingMetric.CPU_UTILIZATION) {
       triggers.push({ type: 'cpu', metricType: 'Utilization', metadata: { value: String(r.target.value) } });
@@ -476,14 +491,14 @@ export class ModelEndpoint extends Construct {
       triggers.push({
         type: 'prometheus',
         name: 'invocations',
-        metadata: { serverAddress: keda.prometheusAddress, query: `sum(rate(${SERVER_METRICS.requests}{model="${model}"}[1m]))`, threshold: String(r.target.value) },
+        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.requestRate(scope, '1m'), threshold: String(r.target.value) },
       });
     } else {
       // dcgm-exporter's per-GPU utilization, attributed to pods by its Kubernetes mapping.
       triggers.push({
         type: 'prometheus',
         name: 'gpu-utilization',
-        metadata: { serverAddress: keda.prometheusAddress, query: `avg(DCGM_FI_DEV_GPU_UTIL{${podMatch}})`, threshold: String(r.target.value), metricType: 'Value' },
+        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.gpuUtilization(scope), threshold: String(r.target.value), metricType: 'Value' },
         metricType: 'Value',
       });
     }
@@ -491,7 +506,7 @@ export class ModelEndpoint extends Construct {
       triggers.push({
         type: 'prometheus',
         name: 'queue-depth',
-        metadata: { serverAddress: keda.prometheusAddress, query: `sum(${SERVER_METRICS.queueDepth}{model="${model}"})`, threshold: String(keda.queueDepthPerReplica) },
+        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.queueDepth(scope), threshold: String(keda.queueDepthPerReplica) },
       });
     }
     // KEDA creates and owns the HPA; emitting our own as well would make two controllers fight.
@@ -598,7 +613,7 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
     c.add({ field: 'memory', given: props.memory.toString(), allowed: 'at least 128 MiB', fix: 'the server and model need room: e.g. Size.gibibytes(2)' });
   }
   if (props.runAsUser !== undefined && !(Number.isInteger(props.runAsUser) && props.runAsUser >= 1 && props.runAsUser <= 2147483647)) {
-    c.add({ field: 'runAsUser', given: describe(props.runAsUser), allowed: 'a non-root user id from 1 to 2147483647', fix: 'e.g. 65532' });
+    c.add({ field: 'runAsUser', given: describe(props.runAsUser), allowed: 'a non-root user id from 1 to 2147483647', fix: `e.g. ${SERVER_USER_ID}, the images' own user` });
   }
 
   const delivery = props.modelDelivery;

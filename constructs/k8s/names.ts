@@ -1,8 +1,10 @@
 /**
- * Names the Kubernetes constructs share with the model server and with each other: label keys, the
- * server's Prometheus metric names, the GPU resource. Kept in one file so they can be aligned with
- * runtime/ in one place.
+ * Names the Kubernetes constructs share with each other. What they share with the server or with the
+ * other backends' node pools (metric names, the accelerator label, the GPU resource and taint) is in
+ * lib/contract.ts.
  */
+
+import { NODE_SCHEDULING } from '../../lib/contract';
 
 /** Label-key prefix for model metadata on every object (a DNS subdomain, so the keys are valid). */
 export const LABEL_PREFIX = 'model-serving.dev';
@@ -16,7 +18,7 @@ export const LABELS = {
   /** Which endpoint's pods: the selector of the Deployment/Rollout, Service, PDB and NetworkPolicy. */
   endpoint: `${LABEL_PREFIX}/endpoint`,
   /** Accelerator of the node (set by GpuNodePool) and of the pod (read by BudgetGuard's cost rule). */
-  accelerator: `${LABEL_PREFIX}/accelerator`,
+  accelerator: NODE_SCHEDULING.acceleratorLabel,
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 
@@ -25,21 +27,6 @@ export const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
 /** Label GKE puts on GPU nodes. */
 export const GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
 
-/** Extended resource and taint key of the NVIDIA device plugin. */
-export const GPU_RESOURCE = 'nvidia.com/gpu';
-
-/**
- * Metrics the bundled server exports on /metrics (runtime/src/metrics.ts; checked against it when this
- * was written). The `model` label carries MODEL_SERVER_MODEL_NAME, i.e. metadata.name.
- */
-export const SERVER_METRICS = {
-  /** Counter of finished requests, labelled `model` and `code` (HTTP status). */
-  requests: 'model_server_requests_total',
-  /** Histogram of total request latency in seconds (queue wait included), labelled `model`. */
-  requestDurationBucket: 'model_server_request_duration_seconds_bucket',
-  /** Gauge of requests waiting in the batching queue, labelled `model`. */
-  queueDepth: 'model_server_queue_depth',
-} as const;
 
 /** Name of the container port the server listens on; probes, Service and ServiceMonitor refer to it. */
 export const HTTP_PORT_NAME = 'http';

@@ -70,6 +70,16 @@ function routeFrom(variable: string, raw: string | undefined): string | undefine
   return raw;
 }
 
+/** The port the server listens on: the platform's variable (SageMaker, Vertex AI) wins over the server's own. */
+export function listenPort(config: ServerConfig, env: Readonly<Record<string, string | undefined>>): number {
+  let port = config.port;
+  if (env[SERVER_ENV.port.name] === undefined || env[PLATFORM_ENV.sagemakerPort] || env[PLATFORM_ENV.vertexPort]) {
+    if (env[PLATFORM_ENV.vertexPort]) port = portFrom(PLATFORM_ENV.vertexPort, env[PLATFORM_ENV.vertexPort]!);
+    if (env[PLATFORM_ENV.sagemakerPort]) port = portFrom(PLATFORM_ENV.sagemakerPort, env[PLATFORM_ENV.sagemakerPort]!);
+  }
+  return port;
+}
+
 export function resolveOptions(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -82,11 +92,7 @@ export function resolveOptions(
       `invalid configuration:\n${problems.map((p) => `  ${p.variable}=${p.given} is not ${p.allowed}`).join('\n')}`,
     );
   }
-  let port = config.port;
-  if (env[SERVER_ENV.port.name] === undefined || env[PLATFORM_ENV.sagemakerPort] || env[PLATFORM_ENV.vertexPort]) {
-    if (env[PLATFORM_ENV.vertexPort]) port = portFrom(PLATFORM_ENV.vertexPort, env[PLATFORM_ENV.vertexPort]!);
-    if (env[PLATFORM_ENV.sagemakerPort]) port = portFrom(PLATFORM_ENV.sagemakerPort, env[PLATFORM_ENV.sagemakerPort]!);
-  }
+  let port = listenPort(config, env);
   if (flags.port !== undefined) port = portFrom('--port', flags.port);
 
   let source: ModelSource;

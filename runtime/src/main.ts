@@ -1,5 +1,5 @@
 /**
- * Entry point of the image: `node dist/main.js serve ...`. Only reads configuration, builds the server and
+ * Entry point of the image: `node dist/main.js serve ...` (and `healthcheck`, the image's HEALTHCHECK). Only reads configuration, builds the server and
  * listens; SIGTERM drains within MODEL_SERVER_DRAIN_SECONDS and exits 0.
  */
 import { mkdtempSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, resolveOptions } from './config';
 import { downloadGcsPrefix } from './gcs';
+import { healthcheck } from './healthcheck';
 import { discoverModels, ModelDiscoveryError } from './repository';
 import { buildServer } from './server';
 
@@ -71,7 +72,13 @@ async function main(): Promise<void> {
   app.log.info({ models: models.map((m) => `${m.name}/${m.version}`) }, 'loading models');
 }
 
-main().catch((error: unknown) => {
+if (process.argv[2] === 'healthcheck') {
+  void healthcheck(process.env).then((code) => process.exit(code));
+} else {
+  main().catch(fail);
+}
+
+function fail(error: unknown): void {
   process.stderr.write(`model-server: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-});
+}

@@ -2,8 +2,8 @@ import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
-import { Accelerator, Size } from '../../lib';
-import { ACCELERATOR_LABEL_KEY, GpuAmiType, GpuNodePool, GpuNodePoolProps, NodeCapacityType } from '../../constructs/aws';
+import { Accelerator, NODE_SCHEDULING, Size } from '../../lib';
+import { GpuAmiType, GpuNodePool, GpuNodePoolProps, NodeCapacityType } from '../../constructs/aws';
 
 function setup(extra: Partial<GpuNodePoolProps> = {}, byName = true) {
   const app = new cdk.App({ builtinCloudFormationValidation: false });
@@ -38,8 +38,8 @@ describe('GpuNodePool defaults', () => {
   });
 
   test('the label key is the shared contract with the Kubernetes constructs', () => {
-    expect(ACCELERATOR_LABEL_KEY).toBe('model-serving.dev/accelerator');
-    expect(setup().pool.labels).toEqual({ [ACCELERATOR_LABEL_KEY]: Accelerator.NVIDIA_A10G.nodeLabelValue });
+    expect(NODE_SCHEDULING.acceleratorLabel).toBe('model-serving.dev/accelerator');
+    expect(setup().pool.labels).toEqual({ [NODE_SCHEDULING.acceleratorLabel]: Accelerator.NVIDIA_A10G.nodeLabelValue });
   });
 
   test('the launch template encrypts a gp3 root volume and requires IMDSv2 with hop limit 2', () => {
@@ -71,7 +71,7 @@ describe('GpuNodePool props', () => {
 
   test('explicit instance types', () => {
     setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge', 'g6.4xlarge'] }).template()
-      .hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g6.xlarge', 'g6.4xlarge'], Labels: { [ACCELERATOR_LABEL_KEY]: 'nvidia-l4' } });
+      .hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g6.xlarge', 'g6.4xlarge'], Labels: { [NODE_SCHEDULING.acceleratorLabel]: 'nvidia-l4' } });
   });
 
   test('sizes pick sizes of the first family; single-size families default to their one size', () => {
@@ -97,7 +97,7 @@ describe('GpuNodePool props', () => {
   test('extra labels and a node group name', () => {
     setup({ labels: { team: 'risk' }, nodegroupName: 'gpu-a10g' }).template().hasResourceProperties('AWS::EKS::Nodegroup', {
       NodegroupName: 'gpu-a10g',
-      Labels: { team: 'risk', [ACCELERATOR_LABEL_KEY]: 'nvidia-a10g' },
+      Labels: { team: 'risk', [NODE_SCHEDULING.acceleratorLabel]: 'nvidia-a10g' },
     });
   });
 });
@@ -162,6 +162,6 @@ describe('GpuNodePool validation', () => {
   });
 
   test('overriding the accelerator label', () => {
-    expect(() => setup({ labels: { [ACCELERATOR_LABEL_KEY]: 'nvidia-h100' } })).toThrow(/labels\.model-serving\.dev\/accelerator: got "nvidia-h100"/);
+    expect(() => setup({ labels: { [NODE_SCHEDULING.acceleratorLabel]: 'nvidia-h100' } })).toThrow(/labels\.model-serving\.dev\/accelerator: got "nvidia-h100"/);
   });
 });

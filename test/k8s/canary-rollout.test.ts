@@ -52,7 +52,7 @@ describe('CanaryRollout, plain flavour (Argo Rollouts)', () => {
     const metrics = findOne(docs, 'AnalysisTemplate').spec.metrics;
     expect(metrics.map((m: { name: string }) => m.name)).toEqual(['error-rate', 'p99-latency']);
     expect(metrics[0]).toMatchObject({ interval: '60s', failureLimit: 2, successCondition: 'result[0] <= 0.02', provider: { prometheus: { address: PROMETHEUS } } });
-    expect(metrics[0].provider.prometheus.query).toContain('model_server_requests_total{model="digits",namespace="ml",pod=~"digits-{{args.canary-hash}}-.*",code=~"5.."}');
+    expect(metrics[0].provider.prometheus.query).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-{{args.canary-hash}}-.*",code=~"5.."}');
     expect(metrics[1].successCondition).toBe('isNaN(result[0]) || result[0] <= 0.25');
     expect(metrics[1].provider.prometheus.query).toMatch(/^histogram_quantile\(0\.99, sum by \(le\) \(rate\(model_server_request_duration_seconds_bucket\{/);
   });
@@ -92,7 +92,7 @@ describe('CanaryRollout validation', () => {
   });
   test('one CanaryRollout per endpoint', () => {
     const chart = Testing.chart();
-    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps());
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml' }));
     new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS });
     expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS })).toThrow(/already managed by a Rollout/);
   });

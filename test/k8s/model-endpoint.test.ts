@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
 import {
   AcceleratorNodeSelector,
@@ -157,7 +157,7 @@ describe('ModelEndpoint, plain flavour', () => {
 
   describe('GPUs', () => {
     const gpu = (o: Partial<ModelEndpointProps> = {}) =>
-      baseProps({ accelerator: Accelerator.NVIDIA_L4, acceleratorCount: 2, keda: { prometheusAddress: PROMETHEUS }, ...o });
+      baseProps({ accelerator: Accelerator.NVIDIA_L4, acceleratorCount: 2, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, ...o });
 
     test('GPU limit, accelerator node selector and explicit toleration', () => {
       const docs = synth(gpu());
@@ -199,16 +199,40 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('KEDA queue-depth trigger next to the CPU trigger', () => {
-    const so = findOne(synth(baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 16 } })), 'ScaledObject');
+    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 16 } })), 'ScaledObject');
     expect(so.spec.triggers).toEqual([
       { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
-      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{model="digits"})', threshold: '16' } },
+      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-.*"})', threshold: '16' } },
     ]);
   });
 
   test('invocations per replica scale on the request counter', () => {
-    const so = findOne(synth(baseProps({ keda: { prometheusAddress: PROMETHEUS }, scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(40) } })), 'ScaledObject');
-    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{model="digits"}[1m]))', threshold: '40' });
+    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(40) } })), 'ScaledObject');
+    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*"}[1m]))', threshold: '40' });
+  });
+
+  test('queries are scoped to the namespace: the same model in two namespaces reads two sets of series', () => {
+    const queries = ['team-a', 'team-b'].map((namespace) =>
+      findOne(synth(baseProps({ namespace, keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } })), 'ScaledObject').spec.triggers[1].metadata.query,
+    );
+    expect(queries).toEqual([
+      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-.*"})',
+      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-.*"})',
+    ]);
+  });
+
+  test('the chart\'s namespace scopes the queries when the endpoint sets none', () => {
+    const chart = new Chart(new App(), 'c', { namespace: 'from-chart' });
+    new ModelEndpoint(chart, 'E', baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } }));
+    const so = findOne(chart.toJson() as Manifest[], 'ScaledObject');
+    expect(so.metadata.namespace).toBe('from-chart');
+    expect(so.spec.triggers[1].metadata.query).toContain('namespace="from-chart"');
+  });
+
+  test('queries without a namespace are refused, naming the field and the fix', () => {
+    expect(() => synth(baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } }))).toThrow(
+      /namespace: got nothing; allowed: a Kubernetes namespace, on the endpoint or its chart\. Fix: set namespace/,
+    );
   });
 
   test('ServiceMonitor scrapes /metrics on the http port', () => {
@@ -283,7 +307,7 @@ describe('ModelEndpoint validation', () => {
   test('KServe cannot use an init container, a local file without delivery, KEDA or a ServiceMonitor', () => {
     expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve(), modelDelivery: ModelDelivery.initContainer({ image: 'r.io/x:1' }) })).toThrow(/modelDelivery: got ModelDelivery.initContainer/);
     expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve() })).toThrow(/model: got a local file/);
-    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true })).toThrow(/keda: .*plain flavour only[\s\S]*serviceMonitor/);
+    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true })).toThrow(/keda: .*plain flavour only[\s\S]*serviceMonitor/);
   });
   test('KServe GPU-utilization target is refused', () => {
     expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.target: got 70% GPU; allowed: on KServe \(serverless\)/);
@@ -291,11 +315,11 @@ describe('ModelEndpoint validation', () => {
   test('node pool with another accelerator, or without one', () => {
     const chart = Testing.chart();
     const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_T4, maxGpus: 2 });
-    expect(() => new ModelEndpoint(chart, 'A', baseProps({ accelerator: Accelerator.NVIDIA_L4, keda: { prometheusAddress: PROMETHEUS }, nodePool: pool }))).toThrow(/nodePool: got pool "gpu-nvidia-t4" with NVIDIA_T4 for accelerator NVIDIA_L4/);
+    expect(() => new ModelEndpoint(chart, 'A', baseProps({ accelerator: Accelerator.NVIDIA_L4, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, nodePool: pool }))).toThrow(/nodePool: got pool "gpu-nvidia-t4" with NVIDIA_T4 for accelerator NVIDIA_L4/);
     expect(() => new ModelEndpoint(chart, 'B', baseProps({ nodePool: pool }))).toThrow(/nodePool: .*only with an accelerator/);
   });
   test('GKE selector for an accelerator GKE does not offer', () => {
-    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() }))).toThrow(/acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
+    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() }))).toThrow(/acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
   });
   test('bad name, cpu, memory, user, queue depth, Prometheus address and KServe options', () => {
     expect(fails(baseProps({ name: 'Digits_V2' }))).toThrow(/name: got "Digits_V2"; allowed: a DNS-1123 label/);
@@ -313,7 +337,7 @@ describe('ModelEndpoint validation', () => {
 test('every pod template this suite can produce is restricted', () => {
   const docs = [
     ...synth(baseProps()),
-    ...synth(baseProps({ accelerator: Accelerator.NVIDIA_H100, keda: { prometheusAddress: PROMETHEUS }, modelDelivery: ModelDelivery.persistentVolumeClaim('m') })),
+    ...synth(baseProps({ accelerator: Accelerator.NVIDIA_H100, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, modelDelivery: ModelDelivery.persistentVolumeClaim('m') })),
     ...synth({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ serverless: false }) }),
   ];
   for (const { where, spec } of podSpecs(docs)) expect({ where, violations: restrictedViolations(spec) }).toEqual({ where, violations: [] });
