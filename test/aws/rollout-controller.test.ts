@@ -58,7 +58,8 @@ class FakeSageMaker {
   public status = 'InService';
   public configName = 'cfn-config-old';
   public variants = new Map<string, LiveVariant>([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 1 }]]);
-  public configs = new Map<string, { variants: ProductionVariant[]; kms?: string }>([
+  public shadows = new Map<string, LiveVariant>();
+  public configs = new Map<string, { variants: ProductionVariant[]; shadows?: ProductionVariant[]; kms?: string }>([
     ['cfn-config-old', { variants: [configVariant('digits-v1')], kms: 'arn:aws:kms:eu-west-1:123456789012:key/k' }],
     ['cfn-config-new', { variants: [configVariant('digits-v2')], kms: 'arn:aws:kms:eu-west-1:123456789012:key/k' }],
   ]);
@@ -77,8 +78,8 @@ class FakeSageMaker {
       if (!c) throw Object.assign(new Error(`Could not find endpoint configuration "${EndpointConfigName}".`), { name: 'ValidationException' });
       return { EndpointConfigName, ProductionVariants: c.variants, KmsKeyId: c.kms };
     });
-    sagemaker.on(CreateEndpointConfigCommand).callsFake(({ EndpointConfigName, ProductionVariants, KmsKeyId }) => {
-      this.configs.set(EndpointConfigName, { variants: ProductionVariants, kms: KmsKeyId });
+    sagemaker.on(CreateEndpointConfigCommand).callsFake(({ EndpointConfigName, ProductionVariants, ShadowProductionVariants, KmsKeyId }) => {
+      this.configs.set(EndpointConfigName, { variants: ProductionVariants, shadows: ShadowProductionVariants, kms: KmsKeyId });
       return { EndpointConfigArn: `arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/${EndpointConfigName}` };
     });
     sagemaker.on(DeleteEndpointConfigCommand).callsFake(({ EndpointConfigName }) => {
@@ -136,6 +137,7 @@ class FakeSageMaker {
       EndpointConfigName: this.configName,
       FailureReason: this.failureReason,
       ProductionVariants: [...this.variants].map(([VariantName, v]) => ({ VariantName, CurrentWeight: v.weight, DesiredWeight: v.weight, CurrentInstanceCount: v.desired, DesiredInstanceCount: v.desired })),
+      ShadowProductionVariants: this.shadows.size === 0 ? undefined : [...this.shadows].map(([VariantName, v]) => ({ VariantName, CurrentWeight: v.weight, CurrentInstanceCount: v.desired })),
     };
   }
   private deferred?: () => void;
@@ -165,6 +167,7 @@ class FakeSageMaker {
         });
       }
       this.variants = next;
+      this.shadows = new Map((config.shadows ?? []).map((v) => [v.VariantName!, { model: v.ModelName!, desired: v.InitialInstanceCount!, weight: v.InitialVariantWeight! }]));
       this.configName = input.EndpointConfigName!;
     };
     return { EndpointArn: 'arn' };
@@ -343,6 +346,40 @@ describe('rollout controller: rollback', () => {
     expect(state.reason).toMatch(/alarm canary-latency fired.*rolling back failed 5 times, last: AccessDeniedException: Access denied/);
     // Traffic did go back to the stable variant before the config restore failed.
     expect(sm.variants.get('AllTraffic-canary')!.weight).toBe(0);
+  });
+});
+
+describe('rollout controller: shadow first', () => {
+  const withShadow = { ...INPUT, shadow: { percent: 20, durationSeconds: 7200 } };
+
+  test('the new model shadows 20% of requests for the whole duration, then becomes the canary', async () => {
+    let shadowSeen: [string, LiveVariant][] = [];
+    const { state, phases, clock } = await run((s) => {
+      if (s.phase === 'SHADOWING') shadowSeen = [...sm.shadows];
+    }, withShadow);
+    expect(state.phase).toBe('DONE');
+    expect(phases).toEqual(['SHADOW_PROVISIONING', 'SHADOWING', 'PROVISIONING', 'BAKING', 'SHIFTING', 'BAKING', 'PROMOTING', 'DONE']);
+    const shadowConfig = sagemaker.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
+    expect(shadowConfig.EndpointConfigName).toMatch(/-s$/);
+    expect(shadowConfig.ProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight])).toEqual([['AllTraffic', 'digits-v1', 1]]);
+    // Sampling = shadow weight / production weight.
+    expect(shadowConfig.ShadowProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight, v.InitialInstanceCount])).toEqual([['AllTraffic-canary', 'digits-v2', 0.2, 1]]);
+    expect(shadowSeen).toEqual([['AllTraffic-canary', { model: 'digits-v2', desired: 1, weight: 0.2 }]]);
+    expect(clock).toBeGreaterThanOrEqual(7200 + 3600 + 600);
+    // Shadow and canary configs are cleaned up.
+    expect([...sm.configs.keys()].filter((n) => /-[sc]$/.test(n))).toEqual([]);
+  });
+
+  test('an alarm on the shadow rolls back before any user was served by the new model', async () => {
+    const { state } = await run((s, t) => {
+      if (s.phase === 'SHADOWING' && t > 600) sm.alarms.set('canary-latency', 'ALARM');
+    }, withShadow);
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect(state.reason).toBe('alarm canary-latency fired while the new model ran as a shadow (no user saw its answers)');
+    // The canary was never a production variant: no weights to move, only the config to restore.
+    expect(weightCalls()).toEqual([]);
+    expect(sm.configName).toBe('cfn-config-old');
+    expect(sm.shadows.size).toBe(0);
   });
 });
 

@@ -59,10 +59,17 @@ export interface RolloutInput {
   readonly pollSeconds: number;
   /** Prefix of the endpoint configs the controller creates (its role may create only these). */
   readonly configPrefix: string;
+  /**
+   * Before the first step, the new model runs as a shadow variant that receives a copy of `percent`% of
+   * requests (SageMaker discards its answers) for `durationSeconds`, watched by the canary alarms.
+   */
+  readonly shadow?: { readonly percent: number; readonly durationSeconds: number };
 }
 
 export type Phase =
   | 'START'
+  | 'SHADOW_PROVISIONING'
+  | 'SHADOWING'
   | 'PROVISIONING'
   | 'SHIFTING'
   | 'BAKING'
@@ -84,6 +91,9 @@ export interface ControllerState extends RolloutInput {
   readonly rolloutId?: string;
   readonly originalConfigName?: string;
   readonly canaryConfigName?: string;
+  readonly shadowConfigName?: string;
+  /** When the shadow variant came into service. */
+  readonly shadowStartedAt?: string;
   readonly promotedConfigName?: string;
   /** True when this rollout suspended the stable variant's scale-in (and must resume it). */
   readonly scaleInSuspended?: boolean;
@@ -121,6 +131,8 @@ export async function tick(state: ControllerState, now: Date): Promise<Controlle
   try {
     switch (state.phase) {
       case 'START': return await start(state, now);
+      case 'SHADOW_PROVISIONING': return await awaitShadow(state, now);
+      case 'SHADOWING': return await watchShadow(state, now);
       case 'PROVISIONING': return await awaitUpdate(state, now, state.canaryConfigName!, 'the canary variant');
       case 'SHIFTING': return await awaitUpdate(state, now, state.canaryConfigName!, `the weights of step ${state.stepIndex + 1}`);
       case 'BAKING': return await bake(state, now);
@@ -205,11 +217,28 @@ async function start(state: ControllerState, now: Date): Promise<ControllerState
     throw new Error(`the endpoint's variant is ${current.variant.VariantName}, the rollout expects ${state.variantName}`);
   }
   const rolloutId = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const first = state.steps[0];
   const stable = desiredCount(variant(desc, state.variantName));
-  const canaryConfigName = `${state.configPrefix}-${rolloutId}-c`;
   const scaleInSuspended = await setScaleInSuspended(state, true);
-  let next = note({ ...state, rolloutId, originalConfigName, canaryConfigName, scaleInSuspended }, scaleInSuspended ? 'suspended scale-in of the stable variant' : 'stable variant has no scalable target');
+  const next = note({ ...state, rolloutId, originalConfigName, scaleInSuspended }, scaleInSuspended ? 'suspended scale-in of the stable variant' : 'stable variant has no scalable target');
+  if (!state.shadow) return provisionCanary(next, current, target, stable);
+
+  const shadowConfigName = `${state.configPrefix}-${rolloutId}-s`;
+  await sagemaker.send(new CreateEndpointConfigCommand({
+    EndpointConfigName: shadowConfigName,
+    KmsKeyId: target.config.KmsKeyId ?? current.config.KmsKeyId,
+    ProductionVariants: [{ ...current.variant, InitialInstanceCount: stable, InitialVariantWeight: 1 }],
+    // The sampling share is the shadow's weight relative to the production variant's.
+    ShadowProductionVariants: [{ ...target.variant, VariantName: state.canaryVariantName, InitialInstanceCount: canaryInstanceCount(stable, state.shadow.percent), InitialVariantWeight: state.shadow.percent / 100 }],
+  }));
+  await sagemaker.send(new UpdateEndpointCommand({ EndpointName: state.endpointName, EndpointConfigName: shadowConfigName }));
+  return note({ ...next, shadowConfigName, phase: 'SHADOW_PROVISIONING', waitSeconds: PROVISIONING_POLL_SECONDS }, `provisioning shadow variant ${state.canaryVariantName} (${target.variant.ModelName}) on a copy of ${state.shadow.percent}% of requests`);
+}
+
+type ConfigVariant = Awaited<ReturnType<typeof onlyVariant>>;
+
+async function provisionCanary(state: ControllerState, current: ConfigVariant, target: ConfigVariant, stable: number): Promise<ControllerState> {
+  const first = state.steps[0];
+  const canaryConfigName = `${state.configPrefix}-${state.rolloutId}-c`;
   await sagemaker.send(new CreateEndpointConfigCommand({
     EndpointConfigName: canaryConfigName,
     KmsKeyId: target.config.KmsKeyId ?? current.config.KmsKeyId,
@@ -219,8 +248,30 @@ async function start(state: ControllerState, now: Date): Promise<ControllerState
     ],
   }));
   await sagemaker.send(new UpdateEndpointCommand({ EndpointName: state.endpointName, EndpointConfigName: canaryConfigName }));
-  next = note(next, `provisioning canary variant ${state.canaryVariantName} (${target.variant.ModelName}) at ${first.percent}% beside ${stable} stable instance(s)`);
+  const next = note({ ...state, canaryConfigName }, `provisioning canary variant ${state.canaryVariantName} (${target.variant.ModelName}) at ${first.percent}% beside ${stable} stable instance(s)`);
   return { ...next, phase: 'PROVISIONING', stepIndex: 0, waitSeconds: PROVISIONING_POLL_SECONDS };
+}
+
+async function awaitShadow(state: ControllerState, now: Date): Promise<ControllerState> {
+  const desc = await describeEndpoint(state.endpointName);
+  if (desc.EndpointStatus === 'Updating' || desc.EndpointStatus === 'Creating') return { ...state, waitSeconds: PROVISIONING_POLL_SECONDS };
+  if (desc.EndpointStatus === 'InService' && desc.EndpointConfigName === state.shadowConfigName && desc.ShadowProductionVariants?.some((v) => v.VariantName === state.canaryVariantName)) {
+    return note({ ...state, phase: 'SHADOWING', shadowStartedAt: now.toISOString(), waitSeconds: Math.min(state.pollSeconds, state.shadow!.durationSeconds) }, `shadowing ${state.shadow!.percent}% for ${state.shadow!.durationSeconds} s`);
+  }
+  return toRollback(state, `the shadow variant did not come into service: endpoint is ${desc.EndpointStatus} on ${desc.EndpointConfigName}${desc.FailureReason ? ` (${desc.FailureReason})` : ''}`);
+}
+
+async function watchShadow(state: ControllerState, now: Date): Promise<ControllerState> {
+  const alarm = await firingAlarm(state.canaryAlarmNames);
+  if (alarm) return toRollback(state, `alarm ${alarm} fired while the new model ran as a shadow (no user saw its answers)`);
+  const elapsed = (now.getTime() - new Date(state.shadowStartedAt!).getTime()) / 1000;
+  const left = state.shadow!.durationSeconds - elapsed;
+  if (left > 0) return { ...state, waitSeconds: Math.max(1, Math.min(state.pollSeconds, Math.ceil(left))) };
+  // The shadow passed: it becomes the canary (same variant name, so the same alarms keep watching it).
+  const desc = await describeEndpoint(state.endpointName);
+  const current = await onlyVariant(state.originalConfigName!);
+  const target = await onlyVariant(state.targetEndpointConfigName);
+  return provisionCanary(note(state, 'shadow passed'), current, target, desiredCount(variant(desc, state.variantName)));
 }
 
 /** Waits for an update to finish on `configName`; then the step at stepIndex starts baking. */
@@ -302,12 +353,13 @@ async function awaitPromotion(state: ControllerState, _now: Date): Promise<Contr
 /** Resumes scale-in and deletes the canary config (the endpoint no longer uses it). */
 async function finish(state: ControllerState): Promise<void> {
   if (state.scaleInSuspended) await setScaleInSuspended(state, false);
-  if (state.canaryConfigName) {
+  for (const name of [state.shadowConfigName, state.canaryConfigName]) {
+    if (!name) continue;
     try {
-      await sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: state.canaryConfigName }));
+      await sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
     } catch (e) {
       // A leftover config costs nothing; the rollout's outcome must not depend on cleaning it up.
-      console.log(JSON.stringify({ endpoint: state.endpointName, message: `could not delete ${state.canaryConfigName}: ${(e as Error).message}` }));
+      console.log(JSON.stringify({ endpoint: state.endpointName, message: `could not delete ${name}: ${(e as Error).message}` }));
     }
   }
 }
