@@ -12,7 +12,7 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
   UpdateEndpointWeightsAndCapacitiesCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import validateAsl from 'asl-validator';
 import {
@@ -21,9 +21,10 @@ import {
   RolloutInput,
   TERMINAL_PHASES,
   canaryInstanceCount,
-  isComplete,
+  handler,
   onEvent,
   tick,
+  trigger,
 } from '../../constructs/aws/rollout-controller/handler';
 import { rolloutStateMachineDefinition } from '../../constructs/aws/rollout-state-machine';
 
@@ -420,22 +421,52 @@ describe('rollout controller: a second deploy while one is running', () => {
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input!)).toEqual({ ...INPUT, phase: 'START', stepIndex: 0, waitSeconds: 0 });
   });
 
-  test('the first deploy (no endpoint yet) and deletes start nothing', async () => {
+  test('the first deploy (no endpoint yet) signals the wait condition at once; deletes start nothing', async () => {
+    const fetchMock = jest.spyOn(global, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
     sagemaker.on(DescribeEndpointCommand).rejects(Object.assign(new Error('Could not find endpoint "digits-prod".'), { name: 'ValidationException' }));
-    expect(await onEvent(event('Create'))).toEqual({ PhysicalResourceId: 'rollout-digits-prod', Data: { Outcome: 'NO_ENDPOINT_YET' } });
+    const withHandle = { ...event('Create'), ResourceProperties: { ...event('Create').ResourceProperties, Rollout: JSON.stringify({ ...INPUT, waitHandleUrl: 'https://wait.example/handle' }) } };
+    expect(await onEvent(withHandle)).toEqual({ PhysicalResourceId: 'rollout-digits-prod', Data: { Outcome: 'NO_ENDPOINT_YET' } });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(fetchMock.mock.calls[0][0]).toBe('https://wait.example/handle');
+    expect(JSON.parse(fetchMock.mock.calls[0][1]!.body as string)).toMatchObject({ Status: 'SUCCESS', UniqueId: 'create' });
     expect(await onEvent(event('Delete'))).toEqual({ PhysicalResourceId: 'rollout-digits-prod', Data: {} });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    expect(await isComplete(event('Create', { Outcome: 'NO_ENDPOINT_YET' }))).toEqual({ IsComplete: true });
   });
 
-  test('isComplete waits for the execution and fails the stack update when it rolled back', async () => {
-    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING', executionArn: 'arn:exec:2', stateMachineArn: 'arn', startDate: T0 })
-      .resolvesOnce({ status: 'FAILED', error: 'RolledBack', cause: 'alarm canary-errors fired during step 1 (5%)', executionArn: 'arn:exec:2', stateMachineArn: 'arn', startDate: T0 })
-      .resolvesOnce({ status: 'SUCCEEDED', output: JSON.stringify({ reason: 'promoted' }), executionArn: 'arn:exec:2', stateMachineArn: 'arn', startDate: T0 });
-    const e = event('Update', { ExecutionArn: 'arn:exec:2' });
-    expect(await isComplete(e)).toEqual({ IsComplete: false });
-    await expect(isComplete(e)).rejects.toThrow('rollout of arn:exec:2 ended FAILED: RolledBack alarm canary-errors fired during step 1 (5%)');
-    expect(await isComplete(e)).toEqual({ IsComplete: true, Data: { Outcome: 'promoted' } });
+  test('the custom resource answers CloudFormation FAILED with the reason when a rollout is running', async () => {
+    const fetchMock = jest.spyOn(global, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
+    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: 'arn:exec:1', stateMachineArn: 'arn', name: '1', status: 'RUNNING', startDate: T0 }] });
+    await trigger({ ...event('Update'), ResponseURL: 'https://cfn.example/response', StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger' });
+    expect(fetchMock.mock.calls[0][0]).toBe('https://cfn.example/response');
+    expect(JSON.parse(fetchMock.mock.calls[0][1]!.body as string)).toEqual({
+      Status: 'FAILED',
+      Reason: 'a rollout of endpoint digits-prod is already running (arn:exec:1); wait for it to finish or stop it, then deploy again',
+      PhysicalResourceId: 'rollout-digits-prod',
+      StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger',
+    });
+  });
+});
+
+describe('rollout controller: the stack waits for the outcome', () => {
+  test('the last tick signals SUCCESS on promotion and FAILURE on rollback', async () => {
+    const fetchMock = jest.spyOn(global, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
+    const base = { ...INPUT, waitHandleUrl: 'https://wait.example/handle', stepIndex: 1, waitSeconds: 0, rolloutId: '20261130080000' };
+    // A tick that finds nothing left to do, and one in a terminal phase passed through.
+    sm.configName = 'cfn-config-new';
+    sm.variants.get('AllTraffic')!.model = 'digits-v2';
+    sm.configs.set('cfn-config-new', { variants: [configVariant('digits-v2')] });
+    expect((await handler({ ...base, phase: 'START' })).phase).toBe('DONE');
+    await handler({ ...base, phase: 'ROLLED_BACK', reason: 'alarm canary-errors fired during step 1 (5%)' });
+    const bodies = fetchMock.mock.calls.map((c) => JSON.parse(c[1]!.body as string));
+    expect(bodies.map((b) => b.Status)).toEqual(['SUCCESS', 'FAILURE']);
+    expect(bodies[1].Reason).toBe('ROLLED_BACK: alarm canary-errors fired during step 1 (5%)');
+  });
+
+  test('a tick that is not the last signals nothing', async () => {
+    const fetchMock = jest.spyOn(global, 'fetch');
+    const out = await handler({ ...INPUT, waitHandleUrl: 'https://wait.example/handle', phase: 'START', stepIndex: 0, waitSeconds: 0 });
+    expect(out.phase).toBe('PROVISIONING');
+    expect(fetchMock).not.toHaveBeenCalled();
   });
 });
 

@@ -4,9 +4,10 @@
  * `tick` is the whole controller: a Step Functions state machine (rollout-state-machine.ts) calls it, waits
  * the `waitSeconds` it returns, and calls it again with what it returned until the phase is terminal. Each
  * call looks at the endpoint as it is now and takes at most one action, so a retried or repeated tick never
- * does anything twice. `onEvent` / `isComplete` are the CloudFormation custom resource that starts an
- * execution when the endpoint's model changes and holds the stack update until the rollout has promoted
- * (or fails it, so the stack rolls back to the old model, when the rollout rolled back).
+ * does anything twice. `trigger` is the CloudFormation custom resource that starts an execution when the
+ * endpoint's new config changes; the execution's last tick signals a CloudFormation wait condition, which
+ * holds the stack (and CloudFormation's own update of the endpoint) until the rollout has promoted, or
+ * fails the stack update, so the template goes back to the old model, when the rollout rolled back.
  *
  * The rollout: the stable variant keeps the old model; a second production variant runs the new model; the
  * variants' weights are the step percentages (SageMaker routes by weight, whatever the instance counts),
@@ -33,7 +34,7 @@ import {
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
 /** One traffic step: the canary's share in percent and how long it bakes there. */
 export interface ControllerStep {
@@ -64,6 +65,8 @@ export interface RolloutInput {
    * requests (SageMaker discards its answers) for `durationSeconds`, watched by the canary alarms.
    */
   readonly shadow?: { readonly percent: number; readonly durationSeconds: number };
+  /** Pre-signed URL of the CloudFormation wait condition that holds the stack until the rollout ends. */
+  readonly waitHandleUrl?: string;
 }
 
 export type Phase =
@@ -119,11 +122,6 @@ const sfn = new SFNClient({});
 /** The canary's instance count for a share of traffic: in proportion to the stable fleet, at least one. */
 export function canaryInstanceCount(stableInstances: number, percent: number): number {
   return Math.max(1, Math.ceil((stableInstances * percent) / 100));
-}
-
-/** The state machine's task: Lambda passes (event, context), so the clock is not taken from the caller. */
-export async function handler(state: ControllerState): Promise<ControllerState> {
-  return tick(state, new Date());
 }
 
 export async function tick(state: ControllerState, now: Date): Promise<ControllerState> {
@@ -407,9 +405,33 @@ async function rollBack(state: ControllerState): Promise<ControllerState> {
   return note({ ...state, phase: 'ROLLED_BACK', waitSeconds: 0 }, `rolled back to ${state.originalConfigName}`);
 }
 
-// ---- CloudFormation custom resource: starts a rollout when the new model's config changes ----
+// ---- CloudFormation: a custom resource starts the rollout; a wait condition holds the stack until it ends ----
 
-/** Properties of the custom resource (CloudFormation passes them as strings). */
+/**
+ * Tells CloudFormation's wait condition how the rollout ended. SUCCESS lets the stack go on (it then points
+ * the endpoint at its own new config, which serves the model the rollout promoted); FAILURE fails the stack
+ * update, so CloudFormation puts the old model back in the template, matching the endpoint.
+ */
+export async function signalWaitCondition(url: string, success: boolean, reason: string, uniqueId: string): Promise<void> {
+  // Pre-signed S3 URL: the signature covers an empty content type.
+  const res = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': '' },
+    body: JSON.stringify({ Status: success ? 'SUCCESS' : 'FAILURE', Reason: reason.slice(0, 4000), UniqueId: uniqueId, Data: reason.slice(0, 4000) }),
+  });
+  if (!res.ok) throw new Error(`signalling the wait condition failed: HTTP ${res.status}`);
+}
+
+/** The state machine's task: Lambda passes (event, context), so the clock is not taken from the caller. */
+export async function handler(state: ControllerState): Promise<ControllerState> {
+  const next = await tick(state, new Date());
+  if (TERMINAL_PHASES.includes(next.phase) && next.waitHandleUrl) {
+    await signalWaitCondition(next.waitHandleUrl, next.phase === 'DONE', `${next.phase}: ${next.reason ?? ''}`, next.rolloutId ?? 'rollout');
+  }
+  return next;
+}
+
+/** Properties of the custom resource. */
 export interface TriggerProperties {
   readonly StateMachineArn: string;
   /** JSON of RolloutInput. */
@@ -418,9 +440,12 @@ export interface TriggerProperties {
 
 export interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResponseURL?: string;
+  readonly StackId?: string;
+  readonly RequestId?: string;
+  readonly LogicalResourceId?: string;
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: TriggerProperties & { readonly ServiceToken?: string };
-  readonly Data?: Record<string, string>;
 }
 
 async function endpointExists(name: string): Promise<boolean> {
@@ -434,12 +459,16 @@ async function endpointExists(name: string): Promise<boolean> {
   }
 }
 
+/** Starts a rollout, or says why none is needed; throws when one may not start. */
 export async function onEvent(event: CustomResourceEvent): Promise<{ PhysicalResourceId: string; Data: Record<string, string> }> {
   const input = JSON.parse(event.ResourceProperties.Rollout) as RolloutInput;
   const physicalId = event.PhysicalResourceId ?? `rollout-${input.endpointName}`;
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: {} };
   // The first deploy creates the endpoint after this resource: there is nothing to roll out yet.
-  if (!(await endpointExists(input.endpointName))) return { PhysicalResourceId: physicalId, Data: { Outcome: 'NO_ENDPOINT_YET' } };
+  if (!(await endpointExists(input.endpointName))) {
+    if (input.waitHandleUrl) await signalWaitCondition(input.waitHandleUrl, true, 'no endpoint yet: the stack creates it', 'create');
+    return { PhysicalResourceId: physicalId, Data: { Outcome: 'NO_ENDPOINT_YET' } };
+  }
   const stateMachineArn = event.ResourceProperties.StateMachineArn;
   const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 10 }));
   if ((running.executions ?? []).length > 0) {
@@ -450,15 +479,19 @@ export async function onEvent(event: CustomResourceEvent): Promise<{ PhysicalRes
   return { PhysicalResourceId: physicalId, Data: { ExecutionArn: started.executionArn! } };
 }
 
-export async function isComplete(event: CustomResourceEvent): Promise<{ IsComplete: boolean; Data?: Record<string, string> }> {
-  const executionArn = event.Data?.ExecutionArn;
-  if (event.RequestType === 'Delete' || !executionArn) return { IsComplete: true };
-  const exec = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  if (exec.status === 'RUNNING' || exec.status === 'PENDING_REDRIVE') return { IsComplete: false };
-  if (exec.status === 'SUCCEEDED') {
-    const out = JSON.parse(exec.output ?? '{}') as Partial<ControllerState>;
-    return { IsComplete: true, Data: { Outcome: out.reason ?? 'promoted' } };
+/** The custom resource's Lambda entry: runs onEvent and answers CloudFormation either way. */
+export async function trigger(event: CustomResourceEvent): Promise<void> {
+  let body: Record<string, unknown>;
+  try {
+    const out = await onEvent(event);
+    body = { Status: 'SUCCESS', PhysicalResourceId: out.PhysicalResourceId, Data: out.Data };
+  } catch (e) {
+    body = { Status: 'FAILED', Reason: (e as Error).message.slice(0, 1000), PhysicalResourceId: event.PhysicalResourceId ?? event.LogicalResourceId ?? 'rollout' };
   }
-  // Failing the resource fails the stack update, so CloudFormation puts the old model back in the template.
-  throw new Error(`rollout of ${executionArn} ended ${exec.status}: ${exec.error ?? ''} ${exec.cause ?? ''}`.trim());
+  const res = await fetch(event.ResponseURL!, {
+    method: 'PUT',
+    headers: { 'content-type': '' },
+    body: JSON.stringify({ ...body, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId }),
+  });
+  if (!res.ok) throw new Error(`answering CloudFormation failed: HTTP ${res.status}`);
 }
