@@ -3,3 +3,4 @@ export * from './instance-types';
 export * from './canary-rollout';
 export * from './budget-guard';
 export * from './gpu-node-pool';
+export * from './exact-weight-controller';
