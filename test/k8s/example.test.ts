@@ -30,8 +30,12 @@ describe('examples/k8s', () => {
   test('the validator does reject a broken manifest', () => {
     const rollout = docs.find((d) => d.kind === 'Rollout')!;
     const broken = { ...rollout, spec: { ...rollout.spec, strategy: { canary: { steps: [{ setWeight: '5%' }] } } } };
-    expect(schemaProblems([broken, { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }])).toEqual([
+    // An unknown field passes kubernetes-models but not the API server's strict field validation.
+    const unknownField = { ...rollout, spec: { ...rollout.spec, strategy: { canary: { steps: [{ setWeight: 5, setWieght: 6 }] } } } };
+    expect(schemaProblems([broken, unknownField, { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }])).toEqual([
       expect.stringMatching(/^Rollout\/digits: .*setWeight must be integer/),
+      'Rollout/digits: spec.strategy/canary/steps/0/setWeight must be integer (argo-rollouts-v1.9.1-rollout-strategy.json)',
+      'Rollout/digits: spec.strategy/canary/steps/0 must NOT have additional properties (argo-rollouts-v1.9.1-rollout-strategy.json)',
       expect.stringMatching(/^Unknown\/x: no schema known/),
     ]);
   });

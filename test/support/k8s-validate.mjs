@@ -10,6 +10,8 @@ const PACKAGES = {
   'karpenter.k8s.aws': '@kubernetes-models/karpenter/karpenter.k8s.aws',
   'keda.sh': '@kubernetes-models/keda/keda.sh',
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator/monitoring.coreos.com',
+  'networking.istio.io': '@kubernetes-models/istio/networking.istio.io',
+  'gateway.networking.k8s.io': '@kubernetes-models/gateway-api/gateway.networking.k8s.io',
 };
 
 function modulePath(apiVersion, kind) {
@@ -56,7 +58,50 @@ async function validateOne(doc) {
   }
 }
 
+// Strict validation against the upstream CRD schemas in test/fixtures/schemas (provenance in its README):
+// the kubernetes-models validators ignore fields they do not know; the API server with strict field
+// validation (kubectl's default) rejects them. Every object schema that lists its properties is closed here.
+const STRICT = {
+  'networking.istio.io/v1 VirtualService': { file: 'istio-1.29.6-virtualservice-v1.json' },
+  'networking.istio.io/v1 DestinationRule': { file: 'istio-1.29.6-destinationrule-v1.json' },
+  'gateway.networking.k8s.io/v1 HTTPRoute': { file: 'gateway-api-v1.6.1-httproute-v1.json' },
+  'argoproj.io/v1alpha1 Rollout': { file: 'argo-rollouts-v1.9.1-rollout-strategy.json', at: (doc) => doc.spec?.strategy, path: 'spec.strategy' },
+};
+
+export function closeSchema(schema) {
+  if (Array.isArray(schema)) return schema.map(closeSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'properties' || k === 'patternProperties') out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, closeSchema(s)]));
+    else if (k.startsWith('x-kubernetes-')) continue;
+    else out[k] = closeSchema(v);
+  }
+  if (schema['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
+const strictAjv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const strictValidators = new Map();
+function strictProblems(doc) {
+  const entry = STRICT[`${doc.apiVersion} ${doc.kind}`];
+  if (!entry) return [];
+  let validate = strictValidators.get(entry.file);
+  if (!validate) {
+    const schema = JSON.parse(readFileSync(new URL(`../fixtures/schemas/${entry.file}`, import.meta.url), 'utf8'));
+    validate = strictAjv.compile(closeSchema(schema));
+    strictValidators.set(entry.file, validate);
+  }
+  const target = entry.at ? entry.at(doc) : doc;
+  if (target === undefined || validate(target)) return [];
+  return [`${doc.kind}/${doc.metadata?.name}: ${entry.path ?? ''}${strictAjv.errorsText(validate.errors, { dataVar: '' })} (${entry.file})`];
+}
+
 const docs = JSON.parse(readFileSync(0, 'utf8'));
 const problems = [];
-for (const doc of docs) problems.push(...(await validateOne(doc)));
+for (const doc of docs) problems.push(...(await validateOne(doc)), ...strictProblems(doc));
 process.stdout.write(JSON.stringify(problems));
