@@ -1,4 +1,6 @@
-import { ProblemCollector, describe, isUnresolved } from './errors';
+import type { BackendCapabilities } from './capabilities';
+import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
+import { Resolution, explicitFieldsOf, refusal } from './resolution';
 
 /** What happens when spend crosses the enforcement threshold. */
 export enum BudgetAction {
@@ -28,42 +30,80 @@ export interface BudgetSpec {
 
 export interface ResolvedBudget {
   readonly monthlyLimitUsd: number;
+  /** Ascending. */
   readonly alertThresholdsPercent: readonly number[];
-  readonly forecastThresholdPercent: number;
+  /** Undefined where the backend has no forecast alerts. */
+  readonly forecastThresholdPercent?: number;
   readonly action: BudgetAction;
-  readonly enforceAtPercent: number;
+  /** Undefined where the backend has no action threshold. */
+  readonly enforceAtPercent?: number;
   readonly emails: readonly string[];
 }
 
-export function resolveBudget(owner: string, spec: BudgetSpec, collector = new ProblemCollector()): ResolvedBudget {
-  const thresholds = spec.alertThresholdsPercent ?? [50, 80, 100];
-  if (!isUnresolved(spec.monthlyLimitUsd) && !(Number.isFinite(spec.monthlyLimitUsd) && spec.monthlyLimitUsd > 0 && spec.monthlyLimitUsd <= 10_000_000)) {
-    collector.add({ field: 'budget.monthlyLimitUsd', given: describe(spec.monthlyLimitUsd), allowed: 'above 0 and at most 10000000 US dollars', fix: 'set the monthly spend you accept, e.g. 2000' });
-  }
-  if (thresholds.length === 0 || thresholds.some((t) => !(Number.isFinite(t) && t > 0 && t <= 1000)) || new Set(thresholds).size !== thresholds.length) {
-    collector.add({ field: 'budget.alertThresholdsPercent', given: describe(thresholds), allowed: 'a non-empty list of distinct percents above 0 and at most 1000', fix: 'e.g. [50, 80, 100]' });
-  }
-  const forecast = spec.forecastThresholdPercent ?? 100;
-  if (!(Number.isFinite(forecast) && forecast > 0 && forecast <= 1000)) {
-    collector.add({ field: 'budget.forecastThresholdPercent', given: describe(forecast), allowed: 'above 0 and at most 1000', fix: 'e.g. 100' });
-  }
-  const enforceAt = spec.enforceAtPercent ?? 100;
-  if (!(Number.isFinite(enforceAt) && enforceAt > 0 && enforceAt <= 1000)) {
-    collector.add({ field: 'budget.enforceAtPercent', given: describe(enforceAt), allowed: 'above 0 and at most 1000', fix: 'e.g. 100 acts when the limit is reached' });
-  }
-  const emails = spec.emails ?? [];
-  for (const [i, email] of emails.entries()) {
-    if (!isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-      collector.add({ field: `budget.emails[${i}]`, given: describe(email), allowed: 'an e-mail address', fix: 'e.g. "ml-oncall@example.com"' });
+/** A budget resolved for one backend. */
+export class BudgetResolution extends Resolution {
+  /** Resolves `spec` for the backend `caps` describes. Never throws: problems are collected. */
+  public static of(spec: BudgetSpec, caps: BackendCapabilities): BudgetResolution {
+    const problems: SpecProblem[] = [];
+    const bc = caps.budget;
+    const thresholds = spec.alertThresholdsPercent ?? [50, 80, 100];
+    if (!isUnresolved(spec.monthlyLimitUsd) && !(Number.isFinite(spec.monthlyLimitUsd) && spec.monthlyLimitUsd > 0 && spec.monthlyLimitUsd <= 10_000_000)) {
+      problems.push({ field: 'budget.monthlyLimitUsd', given: describe(spec.monthlyLimitUsd), allowed: 'above 0 and at most 10000000 US dollars', fix: 'set the monthly spend you accept, e.g. 2000' });
     }
+    if (thresholds.length === 0 || thresholds.some((t) => !(Number.isFinite(t) && t > 0 && t <= 1000)) || new Set(thresholds).size !== thresholds.length) {
+      problems.push({ field: 'budget.alertThresholdsPercent', given: describe(thresholds), allowed: 'a non-empty list of distinct percents above 0 and at most 1000', fix: 'e.g. [50, 80, 100]' });
+    }
+    const forecast = spec.forecastThresholdPercent ?? 100;
+    if (spec.forecastThresholdPercent !== undefined && !bc.forecastAlerts) {
+      problems.push(refusal(caps, 'budget.forecastThresholdPercent', describe(forecast), 'no forecast alerts (only spend as it accrues is seen)', 'remove forecastThresholdPercent; the alert thresholds still apply'));
+    } else if (!(Number.isFinite(forecast) && forecast > 0 && forecast <= 1000)) {
+      problems.push({ field: 'budget.forecastThresholdPercent', given: describe(forecast), allowed: 'above 0 and at most 1000', fix: 'e.g. 100' });
+    }
+    const action = spec.action ?? BudgetAction.SCALE_TO_FLOOR;
+    if (!bc.actions.includes(action)) {
+      problems.push(refusal(caps, 'budget.action', spec.action === undefined ? `nothing (${BudgetAction.SCALE_TO_FLOOR} by default)` : action,
+        `actions ${bc.actions.join(', ')}`,
+        `set budget.action: BudgetAction.${bc.actions.includes(BudgetAction.NOTIFY) ? BudgetAction.NOTIFY : bc.actions[0]} and cap spend another way`));
+    }
+    const enforceAt = spec.enforceAtPercent ?? 100;
+    if (spec.enforceAtPercent !== undefined && !bc.actionThreshold) {
+      problems.push(refusal(caps, 'budget.enforceAtPercent', describe(enforceAt), 'no action threshold (nothing acts on spend)', 'remove enforceAtPercent'));
+    } else if (!(Number.isFinite(enforceAt) && enforceAt > 0 && enforceAt <= 1000)) {
+      problems.push({ field: 'budget.enforceAtPercent', given: describe(enforceAt), allowed: 'above 0 and at most 1000', fix: 'e.g. 100 acts when the limit is reached' });
+    }
+    const emails = spec.emails ?? [];
+    if (emails.length > 0 && !bc.emailNotifications) {
+      problems.push(refusal(caps, 'budget.emails', describe(emails), 'no e-mail notifications from the budget itself', 'route the alerts to e-mail where they are delivered (e.g. Alertmanager), and remove emails'));
+    }
+    for (const [i, email] of emails.entries()) {
+      if (!isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        problems.push({ field: `budget.emails[${i}]`, given: describe(email), allowed: 'an e-mail address', fix: 'e.g. "ml-oncall@example.com"' });
+      }
+    }
+    const actual = [...thresholds];
+    if (action !== BudgetAction.NOTIFY && bc.actionThreshold && !actual.includes(enforceAt)) actual.push(enforceAt);
+    const notifications = actual.length + (bc.forecastAlerts ? 1 : 0);
+    if (bc.maxNotifications !== undefined && notifications > bc.maxNotifications) {
+      problems.push(refusal(caps, 'budget.alertThresholdsPercent', `${describe(actual)} on actual spend${bc.forecastAlerts ? ' plus one forecast' : ''}`,
+        `at most ${bc.maxNotifications} notifications per budget`, `use at most ${bc.maxNotifications - (bc.forecastAlerts ? 1 : 0)} actual thresholds, including enforceAtPercent`));
+    }
+    const resolved: ResolvedBudget = {
+      monthlyLimitUsd: spec.monthlyLimitUsd,
+      alertThresholdsPercent: [...thresholds].sort((a, b) => a - b),
+      forecastThresholdPercent: bc.forecastAlerts ? forecast : undefined,
+      action,
+      enforceAtPercent: bc.actionThreshold ? enforceAt : undefined,
+      emails,
+    };
+    return new BudgetResolution(resolved, explicitFieldsOf({ budget: spec }, ['budget']).filter((f) => f !== 'budget'), problems, []);
   }
-  collector.throwIfAny(owner);
-  return {
-    monthlyLimitUsd: spec.monthlyLimitUsd,
-    alertThresholdsPercent: [...thresholds].sort((a, b) => a - b),
-    forecastThresholdPercent: forecast,
-    action: spec.action ?? BudgetAction.SCALE_TO_FLOOR,
-    enforceAtPercent: enforceAt,
-    emails,
-  };
+
+  private constructor(public readonly resolved: ResolvedBudget, explicitFields: string[], problems: SpecProblem[], warnings: SpecWarning[]) {
+    super(explicitFields, problems, warnings);
+  }
+
+  public throwIfInvalid(owner: string, collector: ProblemCollector = new ProblemCollector()): ResolvedBudget {
+    this.check(owner, collector);
+    return this.resolved;
+  }
 }

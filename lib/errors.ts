@@ -8,6 +8,20 @@ export interface SpecProblem {
   readonly given: string;
   readonly allowed: string;
   readonly fix: string;
+  /**
+   * The backend that refuses the field, where the problem is a refusal (the value is valid in the spec but
+   * this backend cannot honour it). Undefined for a value that is wrong everywhere.
+   * @default - not a refusal
+   */
+  readonly backend?: string;
+}
+
+/** Advice that must not fail a build (a construct turns it into an `Annotations` warning). */
+export interface SpecWarning {
+  /** Dotted path of the field the advice is about. */
+  readonly field: string;
+  /** What the user should know, and what to do about it. */
+  readonly message: string;
 }
 
 export class SpecValidationError extends Error {
@@ -41,6 +55,11 @@ export class ProblemCollector {
 
   public list(): readonly SpecProblem[] {
     return [...this.problems];
+  }
+
+  /** Refusals only: problems a backend raised for a field it cannot honour. */
+  public refusals(): readonly SpecProblem[] {
+    return this.problems.filter((p) => p.backend !== undefined);
   }
 
   public throwIfAny(owner: string): void {

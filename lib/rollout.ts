@@ -1,4 +1,6 @@
-import { ProblemCollector, describe } from './errors';
+import { ProblemCollector, SpecProblem, describe } from './errors';
+import { GuardrailOptions, ResolvedGuardrails, resolveGuardrails } from './guardrails';
+import { RolloutStepShape } from './capabilities';
 import { Duration } from './units';
 
 /** One step of a progressive rollout: send this share of traffic to the new version, then wait. */
@@ -9,54 +11,52 @@ export interface RolloutStep {
   readonly bake: Duration;
 }
 
-/** What makes a rollout roll back, with no human involved. */
-export interface RolloutGuardrails {
-  /** Roll back when the new version's 5XX error rate exceeds this percent. @default 1 */
-  readonly maxErrorRatePercent?: number;
-  /** Roll back when the new version's p99 latency exceeds this. @default Duration.seconds(1) */
-  readonly maxP99Latency?: Duration;
-  /** Length of one evaluation window. @default Duration.minutes(1) */
-  readonly evaluationPeriod?: Duration;
-  /** Consecutive breaching windows that trigger a rollback. @default 2 */
-  readonly breachingPeriods?: number;
-  /** Keep the old version around after 100% so a late alarm can still roll back. @default Duration.minutes(10) */
-  readonly finalBake?: Duration;
+/** Settings every rollout shape shares. */
+export interface RolloutOptions {
+  /**
+   * What rolls the rollout back. A backend reuses the endpoint's alarms when these equal the endpoint's.
+   * @default - the endpoint's guardrails
+   */
+  readonly guardrails?: GuardrailOptions;
+  /**
+   * Copy this percent of live traffic to the new version (responses discarded) before shifting any.
+   * Only backends with shadow traffic accept it.
+   * @default - no shadow traffic
+   */
+  readonly shadowTrafficPercent?: number;
 }
 
-export enum RolloutKind {
-  /** One canary step, then everything. */
-  CANARY = 'CANARY',
-  /** Equal steps at a fixed interval. */
-  LINEAR = 'LINEAR',
-  /** Any ascending steps ending at 100%. */
-  STEPS = 'STEPS',
-}
-
-export interface CanaryOptions extends RolloutGuardrails {
+export interface CanaryOptions extends RolloutOptions {
   /** Share of traffic on the canary. @default 5 */
   readonly trafficPercent?: number;
   /** How long the canary bakes before everything moves. @default Duration.hours(1) */
   readonly bake?: Duration;
+  /** Keep the old version around after 100% so a late alarm can still roll back. @default Duration.minutes(10) */
+  readonly finalBake?: Duration;
 }
 
-export interface LinearOptions extends RolloutGuardrails {
+export interface LinearOptions extends RolloutOptions {
   /** Share of traffic moved per step. @default 10 */
   readonly stepPercent?: number;
   /** Wait between steps. @default Duration.minutes(10) */
   readonly interval?: Duration;
+  /** Keep the old version around after 100% so a late alarm can still roll back. @default Duration.minutes(10) */
+  readonly finalBake?: Duration;
 }
 
 /**
- * How a new model version replaces the old one. Shared by every backend: SageMaker deployment
- * guardrails, Argo Rollouts canary steps, KServe `canaryTrafficPercent`, Vertex AI traffic splits.
+ * How a new model version replaces the old one. Shared by every backend; each backend's rollout construct
+ * resolves it against its capabilities (`RolloutResolution`), which refuses what the platform cannot run.
  */
 export class RolloutPolicy {
+  /** One step at `trafficPercent`, then everything. */
   public static canary(options: CanaryOptions = {}): RolloutPolicy {
     const pct = options.trafficPercent ?? 5;
     const bake = options.bake ?? Duration.hours(1);
-    return new RolloutPolicy(RolloutKind.CANARY, [{ trafficPercent: pct, bake }, { trafficPercent: 100, bake: options.finalBake ?? Duration.minutes(10) }], options);
+    return new RolloutPolicy([{ trafficPercent: pct, bake }, { trafficPercent: 100, bake: options.finalBake ?? Duration.minutes(10) }], options, 'trafficPercent');
   }
 
+  /** Equal steps of `stepPercent` every `interval`, then everything. */
   public static linear(options: LinearOptions = {}): RolloutPolicy {
     const step = options.stepPercent ?? 10;
     const interval = options.interval ?? Duration.minutes(10);
@@ -65,41 +65,51 @@ export class RolloutPolicy {
       for (let p = step; p < 100; p += step) steps.push({ trafficPercent: p, bake: interval });
     }
     steps.push({ trafficPercent: 100, bake: options.finalBake ?? Duration.minutes(10) });
-    const policy = new RolloutPolicy(RolloutKind.LINEAR, steps, options);
     if (!(Number.isInteger(step) && step >= 1 && step <= 50)) {
-      policy.fail('stepPercent', describe(step), 'an integer from 1 to 50', 'e.g. 10 moves 10% every interval');
+      const c = new ProblemCollector();
+      c.add({ field: 'stepPercent', given: describe(step), allowed: 'an integer from 1 to 50', fix: 'e.g. 10 moves 10% every interval' });
+      c.throwIfAny('RolloutPolicy');
     }
-    return policy;
+    return new RolloutPolicy(steps, options);
   }
 
   /** Explicit steps, e.g. 5% for an hour, 25% for an hour, then 100%. The last must be 100%. */
-  public static steps(steps: RolloutStep[], guardrails: RolloutGuardrails = {}): RolloutPolicy {
-    return new RolloutPolicy(RolloutKind.STEPS, steps, guardrails);
+  public static steps(steps: RolloutStep[], options: RolloutOptions = {}): RolloutPolicy {
+    return new RolloutPolicy(steps, options);
   }
 
   public readonly steps: readonly RolloutStep[];
-  public readonly maxErrorRatePercent: number;
-  public readonly maxP99Latency: Duration;
-  public readonly evaluationPeriod: Duration;
-  public readonly breachingPeriods: number;
+  /** The shape of the steps, whichever factory made them. */
+  public readonly shape: RolloutStepShape;
+  /** The policy's own guardrails after defaults; undefined when it uses the endpoint's. */
+  public readonly guardrails?: ResolvedGuardrails;
+  /** Share of live traffic mirrored before the first step; undefined for none. */
+  public readonly shadowTrafficPercent?: number;
 
-  private constructor(public readonly kind: RolloutKind, steps: RolloutStep[], g: RolloutGuardrails) {
+  private constructor(steps: RolloutStep[], options: RolloutOptions, firstStepField?: string) {
     this.steps = [...steps];
-    this.maxErrorRatePercent = g.maxErrorRatePercent ?? 1;
-    this.maxP99Latency = g.maxP99Latency ?? Duration.seconds(1);
-    this.evaluationPeriod = g.evaluationPeriod ?? Duration.minutes(1);
-    this.breachingPeriods = g.breachingPeriods ?? 2;
-
     const c = new ProblemCollector();
+    if (options.guardrails !== undefined) {
+      const problems: SpecProblem[] = [];
+      this.guardrails = resolveGuardrails(options.guardrails, 'guardrails', problems);
+      c.addAll(problems);
+    }
+    this.shadowTrafficPercent = options.shadowTrafficPercent;
+    if (this.shadowTrafficPercent !== undefined && !(Number.isInteger(this.shadowTrafficPercent) && this.shadowTrafficPercent >= 1 && this.shadowTrafficPercent <= 100)) {
+      c.add({ field: 'shadowTrafficPercent', given: describe(this.shadowTrafficPercent), allowed: 'an integer from 1 to 100', fix: 'e.g. 10' });
+    }
     if (this.steps.length === 0) {
       c.add({ field: 'steps', given: '[]', allowed: 'at least one step, the last at 100%', fix: 'e.g. [{trafficPercent: 5, bake: Duration.hours(1)}, {trafficPercent: 100, bake: Duration.minutes(10)}]' });
     }
     let previous = 0;
     this.steps.forEach((s, i) => {
+      const field = i === 0 && firstStepField ? firstStepField : `steps[${i}].trafficPercent`;
       if (!(Number.isInteger(s.trafficPercent) && s.trafficPercent >= 1 && s.trafficPercent <= 100)) {
-        c.add({ field: `steps[${i}].trafficPercent`, given: describe(s.trafficPercent), allowed: 'an integer from 1 to 100', fix: 'use whole percents' });
+        c.add({ field, given: describe(s.trafficPercent), allowed: 'an integer from 1 to 100', fix: 'use whole percents' });
       } else if (s.trafficPercent <= previous) {
-        c.add({ field: `steps[${i}].trafficPercent`, given: `${s.trafficPercent} after ${previous}`, allowed: 'strictly increasing percents', fix: 'order the steps from the smallest share to 100' });
+        c.add({ field, given: `${s.trafficPercent} after ${previous}`, allowed: 'strictly increasing percents', fix: 'order the steps from the smallest share to 100' });
+      } else if (firstStepField && i === 0 && s.trafficPercent >= 100) {
+        c.add({ field, given: describe(s.trafficPercent), allowed: 'from 1 to 99 (strictly increasing percents)', fix: 'a canary takes a share of traffic, e.g. 5' });
       }
       previous = Math.max(previous, s.trafficPercent);
       if (s.bake.toSeconds() > 24 * 3600 || !Number.isInteger(s.bake.toSeconds())) {
@@ -110,34 +120,28 @@ export class RolloutPolicy {
     if (last && last.trafficPercent !== 100) {
       c.add({ field: `steps[${this.steps.length - 1}].trafficPercent`, given: describe(last.trafficPercent), allowed: 'the last step at 100', fix: 'end the rollout with {trafficPercent: 100, ...}, or the new version never takes all traffic' });
     }
-    if (this.kind === RolloutKind.CANARY && this.steps.length === 2 && this.steps[0].trafficPercent >= 100) {
-      c.add({ field: 'trafficPercent', given: describe(this.steps[0].trafficPercent), allowed: 'from 1 to 99', fix: 'a canary takes a share of traffic, e.g. 5' });
-    }
-    if (!(this.maxErrorRatePercent > 0 && this.maxErrorRatePercent <= 100)) {
-      c.add({ field: 'maxErrorRatePercent', given: describe(this.maxErrorRatePercent), allowed: 'above 0 and at most 100', fix: 'e.g. 1 rolls back above 1% errors' });
-    }
-    if (this.maxP99Latency.toMilliseconds() < 1) {
-      c.add({ field: 'maxP99Latency', given: this.maxP99Latency.toString(), allowed: 'at least 1 ms', fix: 'set it above the model\'s normal p99, e.g. Duration.millis(500)' });
-    }
-    const period = this.evaluationPeriod.toSeconds();
-    if (!(Number.isInteger(period) && (period === 10 || period === 30 || (period >= 60 && period % 60 === 0)))) {
-      c.add({ field: 'evaluationPeriod', given: this.evaluationPeriod.toString(), allowed: '10 s, 30 s or a whole number of minutes', fix: 'use Duration.minutes(1)' });
-    }
-    if (!(Number.isInteger(this.breachingPeriods) && this.breachingPeriods >= 1 && this.breachingPeriods <= 10)) {
-      c.add({ field: 'breachingPeriods', given: describe(this.breachingPeriods), allowed: 'an integer from 1 to 10', fix: 'use 2 to ride out one noisy window' });
-    }
     c.throwIfAny('RolloutPolicy');
+    this.shape = shapeOf(this.steps);
+  }
+
+  /** The bake at 100% before the old version goes. */
+  public get finalBake(): Duration {
+    return this.steps[this.steps.length - 1].bake;
   }
 
   /** Time the rollout takes if nothing breaches. */
   public get totalBake(): Duration {
     return Duration.seconds(this.steps.reduce((sum, s) => sum + s.bake.toSeconds(), 0));
   }
+}
 
-  private fail(field: string, given: string, allowed: string, fix: string): never {
-    const c = new ProblemCollector();
-    c.add({ field, given, allowed, fix });
-    c.throwIfAny('RolloutPolicy');
-    throw new Error('unreachable');
-  }
+/** ONE_STEP for one share below 100%, EQUAL_STEPS for k, 2k, 3k... with one bake, else ANY_STEPS. */
+function shapeOf(steps: readonly RolloutStep[]): RolloutStepShape {
+  const shifting = steps.slice(0, -1);
+  if (shifting.length <= 1) return RolloutStepShape.ONE_STEP;
+  const step = shifting[0].trafficPercent;
+  const bake = shifting[0].bake.toSeconds();
+  const equal = shifting.every((s, i) => s.trafficPercent === step * (i + 1) && s.bake.toSeconds() === bake) &&
+    100 - shifting[shifting.length - 1].trafficPercent <= step;
+  return equal ? RolloutStepShape.EQUAL_STEPS : RolloutStepShape.ANY_STEPS;
 }

@@ -42,7 +42,7 @@ const cases: Case[] = [
       metadata: { name: 'digits-gpu', version: '2.1.0', owner: 'vision', framework: 'pytorch-2.4', trainedOn: '2026-09-30' },
       image: ServingImage.fromRegistry(IMAGE),
       accelerator: Accelerator.NVIDIA_L4,
-      scaling: { minReplicas: 4, maxReplicas: 8, target: ScalingTarget.gpuUtilization(60), scaleInCooldown: Duration.minutes(10) },
+      scaling: { minReplicas: 4, maxReplicas: 8, targets: [ScalingTarget.gpuUtilization(60)], scaleInCooldown: Duration.minutes(10) },
       server: { maxBatchSize: 32, maxQueueDelayMs: 4, warmupRuns: 10 },
     },
     awsInstanceType: 'ml.g6.xlarge',

@@ -8,15 +8,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, TAG_KEYS, describe, isUnresolved, resolveBudget } from '../../lib';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';
 
-/** AWS Budgets allows at most five notifications per budget. */
-const MAX_NOTIFICATIONS = 5;
-
-export interface BudgetGuardProps extends BudgetSpec {
+export interface BudgetGuardProps {
+  /** Monthly limit, thresholds, action and recipients (the shared spec). */
+  readonly budget: BudgetSpec;
   /** The endpoints whose cost this budget tracks and whose spend it enforces. */
   readonly endpoints: ModelEndpoint[];
   /**
@@ -61,19 +61,14 @@ export class BudgetGuard extends Construct {
     if (!isUnresolved(budgetName) && !/^[^:\\]{1,100}$/.test(budgetName)) {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: '1-100 characters without ":" or "\\"', fix: 'e.g. "fraud-classifier-monthly"' });
     }
-    const actualThresholds = [...(props.alertThresholdsPercent ?? [50, 80, 100])];
-    const enforceAt = props.enforceAtPercent ?? 100;
-    const action = props.action ?? BudgetAction.SCALE_TO_FLOOR;
-    if (action !== BudgetAction.NOTIFY && !actualThresholds.includes(enforceAt)) actualThresholds.push(enforceAt);
-    if (actualThresholds.length + 1 > MAX_NOTIFICATIONS) {
-      c.add({
-        field: 'budget.alertThresholdsPercent',
-        given: `${describe(actualThresholds)} on actual spend plus one forecast`,
-        allowed: `at most ${MAX_NOTIFICATIONS} notifications per budget (AWS Budgets)`,
-        fix: 'use at most 4 actual thresholds, including enforceAtPercent',
-      });
-    }
-    this.budget = resolveBudget(owner, props, c);
+    // The notification count (AWS Budgets: at most 5) and the actions are checked against SAGEMAKER_CAPABILITIES.
+    this.budget = SpecResolver.budget(props.budget, SAGEMAKER_CAPABILITIES).throwIfInvalid(owner, c);
+    const enforceAt = this.budget.enforceAtPercent!;
+    const actualThresholds = [...this.budget.alertThresholdsPercent];
+    if (this.budget.action !== BudgetAction.NOTIFY && !actualThresholds.includes(enforceAt)) actualThresholds.push(enforceAt);
+    cdk.Annotations.of(this).addWarningV2('model-serving:cost-allocation-tag',
+      `Budget ${budgetName} filters on the cost-allocation tag "${TAG_KEYS.name}". Activate it once per payer account ` +
+      '(Billing console > Cost allocation tags, or `aws ce update-cost-allocation-tags-status`); until then the budget sees no cost and never acts.');
     this.budgetName = budgetName;
     const stack = cdk.Stack.of(this);
 
@@ -124,7 +119,7 @@ export class BudgetGuard extends Construct {
       },
       notificationsWithSubscribers: [
         ...[...actualThresholds].sort((a, b) => a - b).map((t) => notify('ACTUAL', t)),
-        notify('FORECASTED', this.budget.forecastThresholdPercent),
+        notify('FORECASTED', this.budget.forecastThresholdPercent!),
       ],
     });
     // Budgets validates that it may publish when the notification is created.
@@ -182,7 +177,7 @@ export class BudgetGuard extends Construct {
       environment: {
         BUDGET_NAME: budgetName,
         ACTION: this.budget.action,
-        ENFORCE_AT_USD: String(Math.round(this.budget.monthlyLimitUsd * this.budget.enforceAtPercent) / 100),
+        ENFORCE_AT_USD: String(Math.round(this.budget.monthlyLimitUsd * enforceAt) / 100),
         GUARDED_ENDPOINTS: stack.toJsonString(props.endpoints.map((e) => ({
           endpointName: e.endpointName,
           variantName: e.variantName,

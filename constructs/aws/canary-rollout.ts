@@ -2,12 +2,12 @@ import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, RolloutKind, RolloutPolicy, describe, isUnresolved } from '../../lib';
+import { Duration, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, describe, isUnresolved } from '../../lib';
+import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { ModelEndpoint } from './model-endpoint';
+import type { ResolvedRollout } from '../../lib';
 
-/** SageMaker's limits for blue/green deployments (BlueGreenUpdatePolicy, TrafficRoutingConfig). */
-const MAX_WAIT_INTERVAL_S = 3600;
-const MAX_TERMINATION_WAIT_S = 3600;
+/** SageMaker's limits for blue/green deployments (the bake limits are in SAGEMAKER_CAPABILITIES). */
 const MIN_EXECUTION_TIMEOUT_S = 600;
 const MAX_EXECUTION_TIMEOUT_S = 28_800;
 const MAX_ROLLBACK_ALARMS = 10;
@@ -30,7 +30,8 @@ export interface CanaryRolloutProps {
   readonly canaryInstanceCount?: number;
   /**
    * Alarms that roll the update back. At most 10.
-   * @default - an error-rate alarm and a p99 model-latency alarm built from the policy's guardrails
+   * @default - the endpoint's error-rate and latency alarms when the policy has no guardrails of its own (or
+   * the same ones); otherwise two alarms built from the policy's guardrails
    */
   readonly alarms?: cloudwatch.IAlarm[];
   /**
@@ -56,10 +57,12 @@ export class CanaryRollout extends Construct {
   public readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   /** The alarms that roll an update back. */
   public readonly rollbackAlarms: readonly cloudwatch.IAlarm[];
-  /** Error-rate alarm created from the policy; undefined when you passed your own alarms. */
+  /** Error-rate alarm that rolls back (the endpoint's when reused); undefined when you passed your own alarms. */
   public readonly errorRateAlarm?: cloudwatch.Alarm;
-  /** p99 model-latency alarm created from the policy; undefined when you passed your own alarms. */
+  /** Latency alarm that rolls back (the endpoint's when reused); undefined when you passed your own alarms. */
   public readonly latencyAlarm?: cloudwatch.Alarm;
+  /** The policy resolved for SageMaker: steps, the guardrails in force, whether the endpoint's alarms serve. */
+  public readonly rollout: ResolvedRollout;
   /** The production variant this rollout watches; keep it the same in every later deployment. */
   public readonly variantName: string;
 
@@ -72,6 +75,7 @@ export class CanaryRollout extends Construct {
     this.variantName = endpoint.variantName;
 
     checkEndpointSupportsGuardrails(endpoint, c);
+    const resolution = SpecResolver.rollout(policy, SAGEMAKER_CAPABILITIES, { minReplicas: floor, endpointGuardrails: endpoint.serving.guardrails });
     if (endpoint.cfnEndpoint.deploymentConfig !== undefined) {
       c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a DeploymentConfig`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout (or the hand-written deploymentConfig)' });
     }
@@ -79,10 +83,7 @@ export class CanaryRollout extends Construct {
     const routing = mapTraffic(policy, floor, props.canaryInstanceCount, c);
     this.trafficRoutingType = routing?.type ?? 'CANARY';
 
-    const finalBake = policy.steps[policy.steps.length - 1]?.bake ?? Duration.seconds(0);
-    if (finalBake.toSeconds() > MAX_TERMINATION_WAIT_S) {
-      c.add({ field: 'policy.finalBake', given: finalBake.toString(), allowed: `at most ${MAX_TERMINATION_WAIT_S} s (SageMaker TerminationWaitInSeconds)`, fix: 'use Duration.hours(1) or less' });
-    }
+    const finalBake = policy.finalBake;
     const allowance = props.provisioningAllowance ?? Duration.minutes(30);
     const bakes = policy.steps.slice(0, -1).reduce((sum, s) => sum + s.bake.toSeconds(), 0);
     const timeout = Math.max(MIN_EXECUTION_TIMEOUT_S, Math.ceil(bakes + finalBake.toSeconds() + allowance.toSeconds()));
@@ -94,35 +95,36 @@ export class CanaryRollout extends Construct {
         fix: 'shorten the bakes or use fewer, larger steps',
       });
     }
-    // CloudWatch evaluates SageMaker's per-minute metrics; a shorter alarm period never has data, so the
-    // rollback would never fire.
-    if (!props.alarms && policy.evaluationPeriod.toSeconds() < 60) {
-      c.add({ field: 'policy.evaluationPeriod', given: policy.evaluationPeriod.toString(), allowed: 'a whole number of minutes (SageMaker publishes endpoint metrics once a minute)', fix: 'use Duration.minutes(1)' });
-    }
     if (props.alarms && !(props.alarms.length >= 1 && props.alarms.length <= MAX_ROLLBACK_ALARMS)) {
       c.add({ field: 'alarms', given: `${props.alarms.length} alarms`, allowed: `1 to ${MAX_ROLLBACK_ALARMS} (SageMaker AutoRollbackConfiguration)`, fix: 'leave alarms out to get the default error-rate and latency alarms' });
     }
-    c.throwIfAny(owner);
+    this.rollout = resolution.throwIfInvalid(owner, c);
+    const g = this.rollout.guardrails;
 
     if (props.alarms) {
       this.rollbackAlarms = [...props.alarms];
+    } else if (this.rollout.reusesEndpointGuardrails) {
+      // Same signals, same thresholds: the endpoint's alarms roll the update back, no copies.
+      this.errorRateAlarm = endpoint.errorRateAlarm;
+      this.latencyAlarm = endpoint.latencyAlarm;
+      this.rollbackAlarms = [endpoint.errorRateAlarm, endpoint.latencyAlarm];
     } else {
-      const period = cdk.Duration.seconds(policy.evaluationPeriod.toSeconds());
+      const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
       // During a blue/green update both fleets report under the same EndpointName/VariantName, so these
       // alarms see the canary's traffic as soon as it takes any.
       this.errorRateAlarm = endpoint.metricErrorRate({ period }).createAlarm(this, 'ErrorRateAlarm', {
-        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${policy.maxErrorRatePercent}% of invocations answered 5XX`,
-        threshold: policy.maxErrorRatePercent,
+        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of invocations answered 5XX`,
+        threshold: g.maxErrorRatePercent,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: policy.breachingPeriods,
+        evaluationPeriods: g.breachingPeriods,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      this.latencyAlarm = endpoint.metricModelLatency({ period, statistic: 'p99' }).createAlarm(this, 'LatencyAlarm', {
-        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: p99 ModelLatency above ${policy.maxP99Latency.toString()}`,
+      this.latencyAlarm = endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }).createAlarm(this, 'LatencyAlarm', {
+        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency above ${g.maxLatency.toString()}`,
         // ModelLatency is in microseconds.
-        threshold: policy.maxP99Latency.toMilliseconds() * 1000,
+        threshold: g.maxLatency.toMilliseconds() * 1000,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: policy.breachingPeriods,
+        evaluationPeriods: g.breachingPeriods,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.rollbackAlarms = [this.errorRateAlarm, this.latencyAlarm];
@@ -194,24 +196,9 @@ function mapTraffic(
     c.add({ field: 'endpoint scaling.minReplicas', given: describe(floor), allowed: 'at least 2 (SageMaker sizes a canary or linear step at most 50% of the fleet, in whole instances)', fix: 'set scaling.minReplicas: 2 or more' });
   }
   const bake = shifting[0].bake;
-  if (bake.toSeconds() > MAX_WAIT_INTERVAL_S) {
-    c.add({ field: 'policy bake/interval', given: bake.toString(), allowed: `at most ${MAX_WAIT_INTERVAL_S} s (SageMaker WaitIntervalInSeconds)`, fix: 'use Duration.hours(1) or less' });
-  }
-
-  let kind: 'CANARY' | 'LINEAR';
-  if (policy.kind === RolloutKind.CANARY || shifting.length === 1) {
-    kind = 'CANARY';
-  } else if (policy.kind === RolloutKind.LINEAR || isEqualIncrements(policy)) {
-    kind = 'LINEAR';
-  } else {
-    c.add({
-      field: 'policy.steps',
-      given: describe(policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toString()}`)),
-      allowed: 'one step below 100% (CANARY), or equal increments with equal bakes (LINEAR): SageMaker has no arbitrary steps',
-      fix: 'use RolloutPolicy.canary() or RolloutPolicy.linear(), or steps like 20/40/60/80/100 with one bake',
-    });
-    return undefined;
-  }
+  // Bakes, the largest step and the step shape are refused by the shared resolver (SAGEMAKER_CAPABILITIES).
+  if (policy.shape === RolloutStepShape.ANY_STEPS) return undefined;
+  const kind: 'CANARY' | 'LINEAR' = policy.shape === RolloutStepShape.ONE_STEP ? 'CANARY' : 'LINEAR';
   if (canaryInstanceCount !== undefined && kind !== 'CANARY') {
     c.add({ field: 'canaryInstanceCount', given: `${canaryInstanceCount} with a ${kind} policy`, allowed: 'only with a CANARY policy', fix: 'remove canaryInstanceCount' });
   }
@@ -225,9 +212,6 @@ function mapTraffic(
     }
     size = { type: 'INSTANCE_COUNT', value: canaryInstanceCount };
   } else {
-    if (pct > 50) {
-      c.add({ field: 'policy trafficPercent', given: `${pct}%`, allowed: 'at most 50% (SageMaker CanarySize / LinearStepSize)', fix: 'use a smaller first step' });
-    }
     if (kind === 'LINEAR' && pct < 10) {
       c.add({ field: 'policy stepPercent', given: `${pct}%`, allowed: 'from 10% to 50% (SageMaker LinearStepSize)', fix: 'use RolloutPolicy.linear({ stepPercent: 10 }) or more' });
     }
@@ -245,13 +229,4 @@ function mapTraffic(
   return kind === 'CANARY'
     ? { type: 'CANARY', canarySize: size, waitIntervalInSeconds: bake.toSeconds() }
     : { type: 'LINEAR', linearStepSize: size, waitIntervalInSeconds: bake.toSeconds() };
-}
-
-/** Steps below 100% at k, 2k, 3k... with one bake; the last jump to 100% may be smaller. */
-function isEqualIncrements(policy: RolloutPolicy): boolean {
-  const shifting = policy.steps.slice(0, -1);
-  const step = shifting[0].trafficPercent;
-  const bake = shifting[0].bake.toSeconds();
-  return shifting.every((s, i) => s.trafficPercent === step * (i + 1) && s.bake.toSeconds() === bake) &&
-    100 - shifting[shifting.length - 1].trafficPercent <= step;
 }

@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Accelerator, ProblemCollector, Size, describe, isUnresolved, parseEc2InstanceType } from '../../lib';
-import { NODE_SCHEDULING } from '../../lib';
+import { Accelerator, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
 export enum GpuAmiType {

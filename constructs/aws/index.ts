@@ -3,4 +3,5 @@ export * from './instance-types';
 export * from './canary-rollout';
 export * from './budget-guard';
 export * from './gpu-node-pool';
+export * from './capabilities';
 export * from './exact-weight-controller';

@@ -1,4 +1,43 @@
-import { Accelerator, ProblemCollector, describe, isUnresolved, parseEc2InstanceType } from '../../lib';
+import { Accelerator, ProblemCollector, describe, isUnresolved } from '../../lib';
+
+/** EC2 families with accelerators of any kind (GPU, Inferentia, Trainium). */
+const EC2_ACCELERATED_FAMILIES = new Set([
+  'g4dn', 'g4ad', 'g5', 'g5g', 'g6', 'g6e', 'gr6', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en',
+  'inf1', 'inf2', 'trn1', 'trn1n', 'trn2',
+]);
+
+/** GPUs per instance for the sizes whose count is not 1, per family. */
+const EC2_MULTI_GPU_SIZES: Record<string, Record<string, number>> = {
+  g4dn: { '12xlarge': 4, metal: 8 },
+  g5: { '12xlarge': 4, '24xlarge': 4, '48xlarge': 8 },
+  g6: { '12xlarge': 4, '24xlarge': 4, '48xlarge': 8 },
+  gr6: {},
+  p4d: { '24xlarge': 8 },
+  p4de: { '24xlarge': 8 },
+  p5: { '48xlarge': 8 },
+};
+
+export interface Ec2InstanceType {
+  readonly family: string;
+  readonly size: string;
+  readonly accelerated: boolean;
+  /** GPUs on the instance, where the library knows it. */
+  readonly gpuCount?: number;
+}
+
+/**
+ * Splits `ml.g5.xlarge` or `g5.xlarge` into family and size; undefined when the string has another shape.
+ */
+export function parseEc2InstanceType(instanceType: string): Ec2InstanceType | undefined {
+  const match = /^(?:ml\.)?([a-z][a-z0-9-]*)\.([a-z0-9-]+)$/.exec(instanceType);
+  if (!match) return undefined;
+  const [, family, size] = match;
+  const accelerated = EC2_ACCELERATED_FAMILIES.has(family);
+  const sizes = EC2_MULTI_GPU_SIZES[family];
+  const gpuCount = sizes ? sizes[size] ?? 1 : undefined;
+  return { family, size, accelerated, gpuCount };
+}
+
 
 /**
  * Families whose instances carry local NVMe storage. SageMaker refuses `VolumeSizeInGB` and `KmsKeyId`

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as cdk from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,38 +12,21 @@ import { Construct } from 'constructs';
 import {
   ArtifactLayout,
   ArtifactStorage,
-  BackendCapabilities,
   Duration,
   ModelServingProps,
+  NameRule,
   ProblemCollector,
   ResolvedServing,
   ScalingMetric,
   Size,
+  SpecResolver,
   describe,
   isUnresolved,
-  resolveServing,
 } from '../../lib';
+import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { RUNTIME_FILES, runtimeDirectory } from '../../lib/internal/package-layout';
 import { SageMakerInstance, checkSageMakerInstance } from './instance-types';
 import { nagValue } from './nag';
-
-/** What SageMaker real-time endpoints support, for the shared validation. */
-export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
-  backend: 'SageMaker',
-  supportsScaleToZero: false,
-  scalingMetrics: [ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION],
-  maxRequestBodyBytes: 6_291_456,
-};
-
-/** Alarms a ModelEndpoint creates by default. */
-export interface EndpointAlarmOptions {
-  /** Alarm when more than this percent of invocations answer 5XX. @default 1 */
-  readonly maxErrorRatePercent?: number;
-  /** Alarm when the model's p99 latency exceeds this. @default Duration.seconds(1) */
-  readonly maxP99Latency?: Duration;
-  /** Consecutive one-minute periods in breach before the alarm fires. @default 3 */
-  readonly evaluationPeriods?: number;
-}
 
 /** A SageMaker real-time endpoint, created here or imported. */
 export interface IModelEndpoint extends cdk.IResource {
@@ -159,8 +141,6 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** Deny the container all network access. The bundled server needs none. @default true */
   readonly networkIsolation?: boolean;
-  /** Thresholds for the default alarms. @default - see EndpointAlarmOptions */
-  readonly alarms?: EndpointAlarmOptions;
   /** Execution role. @default - a role with read access to this model object, pull access to this image, and its own logs and metrics */
   readonly role?: iam.IRole;
 }
@@ -215,23 +195,6 @@ export class ModelEndpoint extends EndpointBase {
     super(scope, id);
     const problems = new ProblemCollector();
     this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
-    if (props.model.storage !== ArtifactStorage.LOCAL_FILE && props.model.storage !== ArtifactStorage.S3) {
-      problems.add({
-        field: 'model',
-        given: describe(props.model.toString()),
-        allowed: 'a local file or an s3:// URI on SageMaker',
-        fix: 'copy the model to S3 and use ModelArtifact.fromUri("s3://..."), or ModelArtifact.fromFile(path)',
-      });
-    }
-    const image = props.image;
-    if (image && !image.isBundled && !isUnresolved(image.registryUri) && !/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//.test(image.registryUri!)) {
-      problems.add({
-        field: 'image',
-        given: describe(image.registryUri),
-        allowed: 'an Amazon ECR image "<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>"',
-        fix: 'push the image to ECR (SageMaker pulls from ECR only), or use ServingImage.bundled()',
-      });
-    }
     const variantName = props.variantName ?? 'AllTraffic';
     if (!isUnresolved(variantName) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(variantName)) {
       problems.add({ field: 'variantName', given: describe(variantName), allowed: 'letters, digits and "-", 1-63 characters, not starting or ending with "-"', fix: 'e.g. "AllTraffic"' });
@@ -261,29 +224,16 @@ export class ModelEndpoint extends EndpointBase {
     if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
       problems.add({ field: 'vpcSubnets/securityGroups', given: 'set without vpc', allowed: 'only together with vpc', fix: 'pass the vpc they belong to' });
     }
-    const alarmOpts = props.alarms ?? {};
-    const maxErrorRate = alarmOpts.maxErrorRatePercent ?? 1;
-    const maxLatency = alarmOpts.maxP99Latency ?? Duration.seconds(1);
-    const evaluationPeriods = alarmOpts.evaluationPeriods ?? 3;
-    if (!(maxErrorRate > 0 && maxErrorRate <= 100)) {
-      problems.add({ field: 'alarms.maxErrorRatePercent', given: describe(maxErrorRate), allowed: 'above 0 and at most 100', fix: 'e.g. 1' });
-    }
-    if (!(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1 && evaluationPeriods <= 60)) {
-      problems.add({ field: 'alarms.evaluationPeriods', given: describe(evaluationPeriods), allowed: 'an integer from 1 to 60', fix: 'e.g. 3' });
-    }
-    if (maxLatency.toMilliseconds() < 1) {
-      problems.add({ field: 'alarms.maxP99Latency', given: maxLatency.toString(), allowed: 'at least 1 ms', fix: 'set it above the model\'s normal p99' });
-    }
-    if (props.endpointName !== undefined && !isUnresolved(props.endpointName) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.endpointName)) {
-      problems.add({ field: 'endpointName', given: describe(props.endpointName), allowed: 'letters, digits and "-", 1-63 characters', fix: 'e.g. "fraud-classifier-prod"' });
-    }
+    const nameProblem = props.endpointName === undefined ? undefined : NameRule.SAGEMAKER_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier-prod"');
+    if (nameProblem) problems.add(nameProblem);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
-    this.serving = resolveServing(`ModelEndpoint ${this.node.path}`, props, SAGEMAKER_CAPABILITIES, problems);
+    const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
+    this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+    for (const w of resolution.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
     const serving = this.serving;
 
     this.variantName = variantName;
-    const pathHash = createHash('sha256').update(this.node.path).digest('hex').slice(0, 8);
-    this.endpointName = props.endpointName ?? `${serving.metadata.name}-${pathHash}`;
+    this.endpointName = props.endpointName ?? NameRule.SAGEMAKER_NAME.generate(serving.metadata.name, this.node.path);
     const stack = cdk.Stack.of(this);
 
     // Execution role: exactly this model object, this image, this endpoint's logs and metrics.
@@ -439,7 +389,7 @@ export class ModelEndpoint extends EndpointBase {
       minCapacity: serving.minReplicas,
       maxCapacity: serving.maxReplicas,
     });
-    const t = serving.target;
+    const t = serving.targets[0];
     let tracking: appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty;
     const cooldowns = { scaleInCooldown: serving.scaleInCooldown.toSeconds(), scaleOutCooldown: serving.scaleOutCooldown.toSeconds() };
     if (t.metric === ScalingMetric.INVOCATIONS_PER_REPLICA) {
@@ -472,18 +422,21 @@ export class ModelEndpoint extends EndpointBase {
     });
 
     // Alarms on by default: errors and tail latency are what users notice first.
-    this.errorRateAlarm = this.metricErrorRate().createAlarm(this, 'ErrorRateAlarm', {
-      alarmDescription: `More than ${maxErrorRate}% of invocations of ${this.endpointName} answered 5XX`,
-      threshold: maxErrorRate,
+    const g = serving.guardrails;
+    const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+    this.errorRateAlarm = this.metricErrorRate({ period }).createAlarm(this, 'ErrorRateAlarm', {
+      alarmDescription: `More than ${g.maxErrorRatePercent}% of invocations of ${this.endpointName} answered 5XX`,
+      threshold: g.maxErrorRatePercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods,
+      evaluationPeriods: g.breachingPeriods,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.latencyAlarm = this.metricModelLatency().createAlarm(this, 'LatencyAlarm', {
-      alarmDescription: `p99 ModelLatency of ${this.endpointName} above ${maxLatency.toString()}`,
-      threshold: maxLatency.toMilliseconds() * 1000,
+    this.latencyAlarm = this.metricModelLatency({ period, statistic: g.latencyPercentile.name }).createAlarm(this, 'LatencyAlarm', {
+      alarmDescription: `${g.latencyPercentile.name} ModelLatency of ${this.endpointName} above ${g.maxLatency.toString()}`,
+      // ModelLatency is in microseconds.
+      threshold: g.maxLatency.toMilliseconds() * 1000,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods,
+      evaluationPeriods: g.breachingPeriods,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetAction, BudgetSpec, ProblemCollector, Size, describe, resolveBudget } from '../../lib';
+import { Accelerator, BudgetSpec, ProblemCollector, Size, SpecResolver, describe } from '../../lib';
+import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject } from './internal';
 import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
 import { NODE_SCHEDULING } from '../../lib/contract';
@@ -18,9 +19,12 @@ export interface GpuPrice {
 export interface BudgetGuardProps {
   /** Namespace to create; put the guarded endpoints in it. */
   readonly namespace: string;
-  /** Monthly limit and alert thresholds (shared spec). Only BudgetAction.NOTIFY can be honoured here. */
+  /**
+   * Monthly limit and alert thresholds (the shared spec). Only BudgetAction.NOTIFY is honoured;
+   * forecastThresholdPercent, enforceAtPercent and emails are refused (see KUBERNETES_CAPABILITIES.budget).
+   */
   readonly budget: BudgetSpec;
-  /** Price table for the GPUs the namespace may use. */
+  /** Price table for the GPUs the namespace may use: prices the cost rule and sizes the GPU quota. */
   readonly gpuPrices: GpuPrice[];
   /**
    * Most GPUs requested at once in the namespace.
@@ -64,22 +68,18 @@ export class BudgetGuard extends Construct {
     if (!DNS_LABEL.test(ns)) {
       c.add({ field: 'namespace', given: describe(ns), allowed: 'a DNS-1123 label', fix: 'e.g. "ml-serving"' });
     }
-    if (props.budget.action !== undefined ? props.budget.action !== BudgetAction.NOTIFY : true) {
+    // A JavaScript caller (or a cast) can leave gpuPrices out; say so instead of failing on undefined.
+    const gpuPrices: readonly GpuPrice[] = Array.isArray(props.gpuPrices) ? props.gpuPrices : [];
+    if (gpuPrices.length === 0) {
       c.add({
-        field: 'budget.action',
-        given: props.budget.action ?? `nothing (${BudgetAction.SCALE_TO_FLOOR} by default)`,
-        allowed: `${BudgetAction.NOTIFY} on Kubernetes: there is no billing hook to act on; the ResourceQuota caps GPUs up front instead`,
-        fix: 'set budget.action: BudgetAction.NOTIFY and size maxGpus to what the budget pays for',
+        field: 'gpuPrices',
+        given: props.gpuPrices === undefined ? 'nothing' : describe(props.gpuPrices),
+        allowed: 'one price per accelerator the namespace may use (the cost alerts and the GPU quota are computed from it)',
+        fix: 'e.g. gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }]',
       });
     }
-    if ((props.budget.emails ?? []).length > 0) {
-      c.add({ field: 'budget.emails', given: describe(props.budget.emails), allowed: 'none on Kubernetes: alerts go to Alertmanager', fix: 'route the alerts (label model_serving_budget) to e-mail in your Alertmanager configuration' });
-    }
-    if (props.gpuPrices.length === 0) {
-      c.add({ field: 'gpuPrices', given: '[]', allowed: 'one price per accelerator the namespace may use', fix: 'e.g. [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }]' });
-    }
     const seen = new Set<string>();
-    props.gpuPrices.forEach((p, i) => {
+    gpuPrices.forEach((p, i) => {
       if (!(Number.isFinite(p.hourlyUsd) && p.hourlyUsd > 0 && p.hourlyUsd <= 1000)) {
         c.add({ field: `gpuPrices[${i}].hourlyUsd`, given: describe(p.hourlyUsd), allowed: 'above 0 and at most 1000 US dollars', fix: 'use the per-GPU hourly price' });
       }
@@ -88,7 +88,7 @@ export class BudgetGuard extends Construct {
       }
       seen.add(p.accelerator.name);
     });
-    const highest = Math.max(0, ...props.gpuPrices.map((p) => p.hourlyUsd));
+    const highest = Math.max(0, ...gpuPrices.map((p) => p.hourlyUsd));
     const affordable = highest > 0 ? Math.floor(props.budget.monthlyLimitUsd / (highest * HOURS_PER_MONTH)) : 0;
     if (props.maxGpus === undefined && highest > 0 && Number.isFinite(affordable) && affordable < 1) {
       c.add({
@@ -105,8 +105,8 @@ export class BudgetGuard extends Construct {
     if (!(maxCpu >= 1 && maxCpu <= 100_000)) c.add({ field: 'maxCpu', given: describe(maxCpu), allowed: 'from 1 to 100000 cores', fix: 'e.g. 64' });
     const maxPods = props.maxPods ?? 100;
     if (!(Number.isInteger(maxPods) && maxPods >= 1 && maxPods <= 100_000)) c.add({ field: 'maxPods', given: describe(maxPods), allowed: 'an integer from 1 to 100000', fix: 'e.g. 100' });
-    // Shared budget rules (limit, thresholds) land in the same error.
-    const budget = resolveBudget(owner, props.budget, c);
+    // Shared budget rules (limit, thresholds) and the refusals (action, forecast, enforceAt, emails) land in the same error.
+    const budget = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES).throwIfInvalid(owner, c);
 
     this.namespaceName = ns;
     this.maxGpus = props.maxGpus ?? affordable;
@@ -161,7 +161,7 @@ export class BudgetGuard extends Construct {
 
     // GPU-hours being paid for right now, priced per accelerator.
     const accLabel = `label_${LABELS.accelerator.replace(/[^a-zA-Z0-9]/g, '_')}`;
-    const costTerms = props.gpuPrices.map((p) =>
+    const costTerms = gpuPrices.map((p) =>
       `${p.hourlyUsd} * sum(sum by (namespace, pod) (kube_pod_container_resource_requests{namespace="${ns}",resource="${GPU_RESOURCE.replace(/[^a-zA-Z0-9]/g, '_')}"}) ` +
       `* on (namespace, pod) group_left () max by (namespace, pod) (kube_pod_labels{namespace="${ns}",${accLabel}="${p.accelerator.nodeLabelValue}"}))`,
     );

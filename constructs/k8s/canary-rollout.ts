@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Duration, PROMQL, ProblemCollector, RolloutPolicy, describe } from '../../lib';
+import { Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, describe } from '../../lib';
+import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
@@ -16,6 +17,19 @@ export interface CanaryRolloutProps {
    * @default - required for the plain flavour; unused with KServe
    */
   readonly prometheusAddress?: string;
+  /**
+   * Accept traffic shares that Argo Rollouts approximates with pod counts (plain flavour, no traffic router)
+   * even where they miss the policy's percent by more than APPROXIMATION_TOLERANCE_PERCENT points at
+   * minReplicas. Without it such a policy is refused with the share that would really be served.
+   * @default false
+   */
+  readonly acceptApproximateTraffic?: boolean;
+  /**
+   * Accept that nothing rolls a KServe canary back: KServe moves traffic but watches no guardrails, so each
+   * promotion (and any rollback) is yours to run. Without it a CanaryRollout on KServe is refused.
+   * @default false
+   */
+  readonly acceptManualPromotion?: boolean;
 }
 
 /** One documented promotion of a KServe canary: after `after` at the previous share, set this share. */
@@ -41,6 +55,10 @@ export class CanaryRollout extends Construct {
   public readonly analysisTemplate?: ApiObject;
   /** KServe promotions after the first step (empty for the plain flavour). */
   public readonly promotions: readonly KServePromotion[];
+  /** The policy resolved for this flavour: steps with the share really served, guardrails in force. */
+  public readonly rollout: ResolvedRollout;
+  /** Advice from the shared resolver, e.g. an approximated share (also `model-serving:warning` metadata). */
+  public readonly warnings: readonly SpecWarning[];
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -53,7 +71,17 @@ export class CanaryRollout extends Construct {
     } else if (props.prometheusAddress !== undefined && !/^https?:\/\/[^\s]+$/.test(props.prometheusAddress)) {
       c.add({ field: 'prometheusAddress', given: describe(props.prometheusAddress), allowed: 'an http(s) URL', fix: 'e.g. "http://prometheus-operated.monitoring:9090"' });
     }
-    c.throwIfAny(`CanaryRollout ${this.node.path}`);
+    const caps = !kserve ? KUBERNETES_CAPABILITIES : (endpoint.flavour.kserveOptions.serverless ?? true) ? KSERVE_SERVERLESS_CAPABILITIES : KSERVE_RAW_CAPABILITIES;
+    const resolution = SpecResolver.rollout(policy, caps, {
+      minReplicas: endpoint.serving.minReplicas,
+      endpointGuardrails: endpoint.serving.guardrails,
+      acceptApproximateTraffic: props.acceptApproximateTraffic,
+      acceptManualPromotion: props.acceptManualPromotion,
+    });
+    this.rollout = resolution.throwIfInvalid(`CanaryRollout ${this.node.path}`, c);
+    this.warnings = resolution.warnings;
+    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    const g = this.rollout.guardrails;
 
     const plan = policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toSeconds()}s`).join(',');
     if (kserve) {
@@ -64,7 +92,8 @@ export class CanaryRollout extends Construct {
       }));
       endpoint._setCanary(policy.steps[0].trafficPercent, {
         [`${LABEL_PREFIX}/rollout-plan`]: plan,
-        [`${LABEL_PREFIX}/rollout-guardrails`]: `errorRate<=${policy.maxErrorRatePercent}%,p99<=${policy.maxP99Latency.toMilliseconds()}ms`,
+        // Nothing enforces these on KServe (the user accepted manual promotion): they tell whoever promotes what to check.
+        [`${LABEL_PREFIX}/rollout-guardrails`]: `errorRate<=${g.maxErrorRatePercent}%,${g.latencyPercentile.name}<=${g.maxLatency.toMilliseconds()}ms,manual`,
       });
       return;
     }
@@ -75,7 +104,7 @@ export class CanaryRollout extends Construct {
     const labels = { ...endpoint.labels };
     const analysisName = `${name}-canary-analysis`;
     const seconds = (d: Duration) => `${d.toSeconds()}s`;
-    const window = seconds(policy.evaluationPeriod);
+    const window = seconds(g.evaluationPeriod);
     // Argo names canary pods <rollout>-<pod-template-hash>-<suffix>; the ServiceMonitor's `pod` label
     // lets the queries see the canary alone.
     const canary = { ...endpoint.metricScope('canary analysis'), podPattern: `${name}-{{args.canary-hash}}-.*` };
@@ -91,8 +120,8 @@ export class CanaryRollout extends Construct {
             name: 'error-rate',
             interval: window,
             // Argo counts failed measurements in total, not consecutively: breachingPeriods is an upper bound.
-            failureLimit: policy.breachingPeriods - 1,
-            successCondition: `result[0] <= ${policy.maxErrorRatePercent / 100}`,
+            failureLimit: g.breachingPeriods - 1,
+            successCondition: `result[0] <= ${g.maxErrorRatePercent / 100}`,
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
@@ -101,15 +130,15 @@ export class CanaryRollout extends Construct {
             },
           },
           {
-            name: 'p99-latency',
+            name: `${g.latencyPercentile.name.replace('.', '-')}-latency`,
             interval: window,
-            failureLimit: policy.breachingPeriods - 1,
+            failureLimit: g.breachingPeriods - 1,
             // No requests yet gives NaN: not a breach.
-            successCondition: `isNaN(result[0]) || result[0] <= ${policy.maxP99Latency.toMilliseconds() / 1000}`,
+            successCondition: `isNaN(result[0]) || result[0] <= ${g.maxLatency.toMilliseconds() / 1000}`,
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
-                query: PROMQL.latencyQuantile(canary, 0.99, window),
+                query: PROMQL.latencyQuantile(canary, g.latencyPercentile.quantile, window),
               },
             },
           },

@@ -5,3 +5,4 @@ export * from './canary-rollout';
 export * from './gpu-node-pool';
 export * from './budget-guard';
 export type { KServePredictor, InferenceServiceManifest } from './kserve';
+export * from './capabilities';

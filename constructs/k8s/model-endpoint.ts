@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import {
   Accelerator,
   ArtifactStorage,
-  BackendCapabilities,
   DEFAULT_DRAIN_SECONDS,
   DEFAULT_PORT,
   Duration,
@@ -12,16 +11,19 @@ import {
   ProblemCollector,
   ROUTES,
   ResolvedServing,
+  NameRule,
   ScalingMetric,
   Size,
+  SpecResolver,
+  SpecWarning,
   describe,
-  resolveServing,
   MetricScope,
   NODE_SCHEDULING,
   PROMQL,
   SERVER_USER_ID,
 } from '../../lib';
-import { typedApiObject, cpuQuantity, memoryQuantity, metadataLabels, DNS_LABEL } from './internal';
+import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
+import { typedApiObject, cpuQuantity, memoryQuantity, metadataLabels } from './internal';
 import type {
   IContainer,
   IDeployment,
@@ -162,8 +164,8 @@ export interface IGpuNodePool {
 export interface ModelEndpointProps extends ModelServingProps {
   /** Plain Kubernetes or KServe. @default ServingFlavour.plain() */
   readonly flavour?: ServingFlavour;
-  /** Name of the workload, Service and other objects. @default - metadata.name */
-  readonly name?: string;
+  /** Name of the workload, Service and other objects (a DNS-1123 label). @default - metadata.name */
+  readonly endpointName?: string;
   /** Namespace of every object. @default - the chart's namespace */
   readonly namespace?: string;
   /** How the model reaches /mnt/models. @default - KServe: the artifact's URI as storage URI; plain: required */
@@ -204,8 +206,10 @@ export class ModelEndpoint extends Construct {
   public readonly endpointName: string;
   public readonly namespace?: string;
   public readonly flavour: ServingFlavour;
-  /** The shared spec after defaults. */
-  public readonly resolved: ResolvedServing;
+  /** The shared spec after defaults, as every backend sees it. */
+  public readonly serving: ResolvedServing;
+  /** Advice from the shared resolver (also recorded as `model-serving:warning` metadata on this construct). */
+  public readonly warnings: readonly SpecWarning[];
   /** Labels selecting this endpoint's pods. */
   public readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels on every object (model metadata). */
@@ -226,18 +230,17 @@ export class ModelEndpoint extends Construct {
     const kserve = this.flavour.isKServe;
     const serverless = kserve && (this.flavour.kserveOptions.serverless ?? true);
 
-    const caps: BackendCapabilities = !kserve
-      ? { backend: 'Kubernetes', supportsScaleToZero: false, scalingMetrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.GPU_UTILIZATION] }
-      : serverless
-        ? { backend: 'KServe (serverless)', supportsScaleToZero: true, scalingMetrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA] }
-        : { backend: 'KServe (RawDeployment)', supportsScaleToZero: false, scalingMetrics: [ScalingMetric.CPU_UTILIZATION] };
+    const caps = !kserve ? KUBERNETES_CAPABILITIES : serverless ? KSERVE_SERVERLESS_CAPABILITIES : KSERVE_RAW_CAPABILITIES;
     const problems = new ProblemCollector();
     collectBackendProblems(props, this.flavour, problems);
-    // resolveServing throws once with the shared problems and the ones collected above.
-    this.resolved = resolveServing(`ModelEndpoint ${this.node.path}`, props, caps, problems);
-    const r = this.resolved;
+    // One error with the backend's problems above, the spec's and the refusals from `caps`.
+    const resolution = SpecResolver.serving(props, caps);
+    this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+    this.warnings = resolution.warnings;
+    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    const r = this.serving;
 
-    this.endpointName = props.name ?? r.metadata.name;
+    this.endpointName = props.endpointName ?? r.metadata.name;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.labels = metadataLabels(r);
     this.selectorLabels = { [LABELS.endpoint]: this.endpointName };
@@ -340,7 +343,7 @@ export class ModelEndpoint extends Construct {
   }
 
   private renderPod(props: ModelEndpointProps, kserve: boolean): IPodTemplateSpec {
-    const r = this.resolved;
+    const r = this.serving;
     const delivery = props.modelDelivery;
     const modelDir: string = MODEL_DIRECTORIES.kserve;
     const gpu = r.accelerator ? r.acceleratorCount : 0;
@@ -456,13 +459,13 @@ export class ModelEndpoint extends Construct {
           `Fix: set namespace (e.g. "ml-serving"): the ${user} queries are scoped to the namespace and the model, so endpoints in other namespaces cannot skew them.`,
       );
     }
-    return { namespace: this.namespace, model: this.resolved.metadata.name, podPattern: `${this.endpointName}-.*` };
+    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: `${this.endpointName}-.*` };
   }
 
   private renderAutoscaling(props: ModelEndpointProps, metadata: { name: string; namespace?: string; labels: Record<string, string> }): void {
-    const r = this.resolved;
+    const r = this.serving;
     const scaleTargetRef = Lazy.any({ produce: () => ({ ...this.workloadRef }) });
-    const needsKeda = props.keda !== undefined || r.target.metric !== ScalingMetric.CPU_UTILIZATION;
+    const needsKeda = props.keda !== undefined || r.targets.some((t) => t.metric !== ScalingMetric.CPU_UTILIZATION);
     const behavior = {
       scaleDown: { stabilizationWindowSeconds: r.scaleInCooldown.toSeconds(), policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 60 }] },
       scaleUp: { stabilizationWindowSeconds: r.scaleOutCooldown.toSeconds() === 60 ? 0 : r.scaleOutCooldown.toSeconds(), policies: [{ type: 'Percent' as const, value: 100, periodSeconds: 60 }] },
@@ -476,7 +479,7 @@ export class ModelEndpoint extends Construct {
           scaleTargetRef,
           minReplicas: r.minReplicas,
           maxReplicas: r.maxReplicas,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: r.target.value } } }],
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: r.targets[0].value } } }],
           behavior,
         },
       });
@@ -485,22 +488,24 @@ export class ModelEndpoint extends Construct {
     const keda = props.keda!;
     const scope = this.metricScope('keda');
     const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [];
-    if (r.target.metric === ScalingMetric.CPU_UTILIZATION) {
-      triggers.push({ type: 'cpu', metricType: 'Utilization', metadata: { value: String(r.target.value) } });
-    } else if (r.target.metric === ScalingMetric.INVOCATIONS_PER_REPLICA) {
+    for (const target of r.targets) {
+    if (target.metric === ScalingMetric.CPU_UTILIZATION) {
+      triggers.push({ type: 'cpu', metricType: 'Utilization', metadata: { value: String(target.value) } });
+    } else if (target.metric === ScalingMetric.INVOCATIONS_PER_REPLICA) {
       triggers.push({
         type: 'prometheus',
         name: 'invocations',
-        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.requestRate(scope, '1m'), threshold: String(r.target.value) },
+        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.requestRate(scope, '1m'), threshold: String(target.value) },
       });
     } else {
       // dcgm-exporter's per-GPU utilization, attributed to pods by its Kubernetes mapping.
       triggers.push({
         type: 'prometheus',
         name: 'gpu-utilization',
-        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.gpuUtilization(scope), threshold: String(r.target.value), metricType: 'Value' },
+        metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.gpuUtilization(scope), threshold: String(target.value), metricType: 'Value' },
         metricType: 'Value',
       });
+    }
     }
     if (keda.queueDepthPerReplica !== undefined) {
       triggers.push({
@@ -539,7 +544,7 @@ export class ModelEndpoint extends Construct {
   }
 
   private renderInferenceService(pod: IPodTemplateSpec, serverless: boolean): ApiObject {
-    const r = this.resolved;
+    const r = this.serving;
     const o = this.flavour.kserveOptions;
     const spec = pod.spec!;
     const annotations: Record<string, string> = { 'serving.kserve.io/deploymentMode': serverless ? 'Serverless' : 'RawDeployment' };
@@ -547,8 +552,8 @@ export class ModelEndpoint extends Construct {
     const predictor: KServePredictor = {
       minReplicas: r.minReplicas,
       maxReplicas: r.maxReplicas,
-      scaleMetric: r.target.metric === ScalingMetric.CPU_UTILIZATION ? 'cpu' : 'rps',
-      scaleTarget: r.target.value,
+      scaleMetric: r.targets[0].metric === ScalingMetric.CPU_UTILIZATION ? 'cpu' : 'rps',
+      scaleTarget: r.targets[0].value,
       ...(o.containerConcurrency !== undefined ? { containerConcurrency: o.containerConcurrency } : {}),
       timeout: Math.ceil((o.timeout ?? r.requestTimeout).toSeconds()),
       serviceAccountName: spec.serviceAccountName!,
@@ -593,18 +598,8 @@ export function containerSecurityContext(): NonNullable<IContainer['securityCont
 }
 
 function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavour, c: ProblemCollector): void {
-  const image = props.image;
-  if (image === undefined || image.isBundled) {
-    c.add({
-      field: 'image',
-      given: image === undefined ? 'nothing (ServingImage.bundled() by default)' : 'ServingImage.bundled()',
-      allowed: 'ServingImage.fromRegistry(uri) on Kubernetes: cdk8s writes manifests and cannot build images',
-      fix: 'build runtime/Dockerfile (runtime/Dockerfile.gpu with an accelerator) and push it in CI, then pass ServingImage.fromRegistry("<registry>/model-server:<tag>")',
-    });
-  }
-  if (props.name !== undefined && !DNS_LABEL.test(props.name)) {
-    c.add({ field: 'name', given: describe(props.name), allowed: 'a DNS-1123 label: lower-case letters, digits and "-", at most 63 characters', fix: 'e.g. "fraud-classifier"' });
-  }
+  const nameProblem = props.endpointName === undefined ? undefined : NameRule.KUBERNETES_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier"');
+  if (nameProblem) c.add(nameProblem);
   const cpu = props.cpu;
   if (cpu !== undefined && !(cpu >= 0.1 && cpu <= 256 && Number.isInteger(Math.round(cpu * 1000)) && Math.abs(cpu * 1000 - Math.round(cpu * 1000)) < 1e-9)) {
     c.add({ field: 'cpu', given: describe(cpu), allowed: 'from 0.1 to 256 cores, in whole millicores', fix: 'e.g. 0.5 or 2' });
@@ -647,14 +642,14 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
         fix: 'say how the model reaches /mnt/models: plain Kubernetes has no storage initializer',
       });
     }
-    const target = props.scaling?.target;
-    const needsKeda = target !== undefined ? target.metric !== ScalingMetric.CPU_UTILIZATION : props.accelerator !== undefined;
+    const targets = props.scaling?.targets;
+    const needsKeda = targets !== undefined ? targets.some((t) => t.metric !== ScalingMetric.CPU_UTILIZATION) : props.accelerator !== undefined;
     if (needsKeda && props.keda === undefined) {
       c.add({
         field: 'keda',
-        given: `nothing, with scaling target ${target ? target.toString() : '70% GPU (the default with an accelerator)'}`,
+        given: `nothing, with scaling targets ${targets ? `[${targets.join(', ')}]` : '[70% GPU] (the default with an accelerator)'}`,
         allowed: 'a CPU target with the built-in HPA, or KEDA for GPU utilization and invocations',
-        fix: 'set keda: { prometheusAddress: "http://prometheus-operated.monitoring:9090" }, or scaling.target: ScalingTarget.cpuUtilization(70)',
+        fix: 'set keda: { prometheusAddress: "http://prometheus-operated.monitoring:9090" }, or scaling.targets: [ScalingTarget.cpuUtilization(70)]',
       });
     }
     const q = props.keda?.queueDepthPerReplica;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Accelerator, BudgetAction, Duration, ModelArtifact, RolloutPolicy, ScalingTarget } from '../../lib';
+import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget } from '../../lib';
 import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint, NodeCapacityType } from '../../constructs/aws';
 
 export const DEMO_MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
@@ -28,25 +28,28 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
     metadata: { name: 'digits-classifier', version: '1.0.0', owner: 'ml-platform', framework: 'onnx-builder', trainedOn: '2026-11-01' },
     instanceType: 'ml.c5.xlarge',
     // Two instances at least, so a model update can send one of them the canary's traffic.
-    scaling: { minReplicas: 2, maxReplicas: 4, target: ScalingTarget.invocationsPerReplicaPerSecond(50) },
+    scaling: { minReplicas: 2, maxReplicas: 4, targets: [ScalingTarget.invocationsPerReplicaPerSecond(50)] },
     server: { maxBatchSize: 16, maxQueueDelayMs: 2, warmupRuns: 5 },
-    alarms: { maxP99Latency: Duration.millis(250) },
+    // One set of objectives: the endpoint's two alarms, which the rollout below reuses to roll back.
+    guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95 },
   });
 
   // The next model version takes one instance's share of traffic for 30 minutes, then everything;
   // the old fleet stays for 10 minutes in case a late alarm rolls it back.
   new CanaryRollout(stack, 'ClassifierRollout', {
     endpoint,
-    policy: RolloutPolicy.canary({ bake: Duration.minutes(30), maxErrorRatePercent: 1, maxP99Latency: Duration.millis(250) }),
+    policy: RolloutPolicy.canary({ bake: Duration.minutes(30) }),
     canaryInstanceCount: 1,
   });
 
   new BudgetGuard(stack, 'ClassifierBudget', {
     endpoints: [endpoint],
-    monthlyLimitUsd: 500,
-    alertThresholdsPercent: [50, 80, 100],
-    action: BudgetAction.SCALE_TO_FLOOR,
-    emails: ['ml-oncall@example.com'],
+    budget: {
+      monthlyLimitUsd: 500,
+      alertThresholdsPercent: [50, 80, 100],
+      action: BudgetAction.SCALE_TO_FLOOR,
+      emails: ['ml-oncall@example.com'],
+    },
   });
 
   // The same model on EKS: a spot GPU pool on an existing cluster, imported so the example synthesizes offline.

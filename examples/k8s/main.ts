@@ -3,7 +3,7 @@
 // writes the manifests to dist/k8s/.
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { Accelerator, BudgetAction, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import {
   BudgetGuard,
   CanaryRollout,
@@ -50,27 +50,27 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
     image: ServingImage.fromRegistry(`${REGISTRY}/model-server:0.1.0`),
     modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits-classifier/1' }),
     cpu: 1,
-    scaling: { minReplicas: 2, maxReplicas: 6, target: ScalingTarget.cpuUtilization(70) },
+    // Four pods at least: Argo (no traffic router here) serves 25% as one pod of four, exactly.
+    scaling: { minReplicas: 4, maxReplicas: 8, targets: [ScalingTarget.cpuUtilization(70)] },
+    guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95 },
     keda: { prometheusAddress: 'http://prometheus-operated.monitoring:9090', queueDepthPerReplica: 16 },
     serviceMonitor: true,
   });
   new CanaryRollout(chart, 'DigitsCanary', {
     endpoint: cpu,
     prometheusAddress: 'http://prometheus-operated.monitoring:9090',
-    policy: RolloutPolicy.steps(
-      [
-        { trafficPercent: 5, bake: Duration.hours(1) },
-        { trafficPercent: 25, bake: Duration.hours(1) },
-        { trafficPercent: 100, bake: Duration.minutes(10) },
-      ],
-      { maxErrorRatePercent: 1, maxP99Latency: Duration.millis(250) },
-    ),
+    // The rollout rolls back on the endpoint's guardrails (p95 <= 250 ms, errors <= 1%).
+    policy: RolloutPolicy.steps([
+      { trafficPercent: 25, bake: Duration.hours(1) },
+      { trafficPercent: 50, bake: Duration.hours(1) },
+      { trafficPercent: 100, bake: Duration.minutes(10) },
+    ]),
   });
 
   new ModelEndpoint(chart, 'DigitsGpu', {
     model,
     metadata,
-    name: 'digits-gpu',
+    endpointName: 'digits-gpu',
     namespace,
     image: ServingImage.fromRegistry(`${REGISTRY}/model-server-gpu:0.1.0`),
     modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits-classifier/1' }),
@@ -86,13 +86,14 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
   const kserve = new ModelEndpoint(chart, 'DigitsKServe', {
     model: ModelArtifact.fromUri('s3://example-models/digits-classifier/1/model.onnx', { signature: model.signature }),
     metadata,
-    name: 'digits-kserve',
+    endpointName: 'digits-kserve',
     namespace,
     flavour: ServingFlavour.kserve({ containerConcurrency: 16 }),
     image: ServingImage.fromRegistry(`${REGISTRY}/model-server:0.1.0`),
-    scaling: { minReplicas: 0, maxReplicas: 4, target: ScalingTarget.invocationsPerReplicaPerSecond(50) },
+    scaling: { minReplicas: 0, maxReplicas: 4, targets: [ScalingTarget.invocationsPerReplicaPerSecond(50)] },
   });
-  new CanaryRollout(chart, 'DigitsKServeCanary', { endpoint: kserve, policy: RolloutPolicy.canary({ trafficPercent: 10 }) });
+  // KServe moves traffic but rolls nothing back: the promotions are run by hand, and the rollout says so.
+  new CanaryRollout(chart, 'DigitsKServeCanary', { endpoint: kserve, policy: RolloutPolicy.canary({ trafficPercent: 10 }), acceptManualPromotion: true });
   return app;
 }
 

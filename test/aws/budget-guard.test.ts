@@ -2,13 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BudgetAction, ModelArtifact, ServingImage } from '../../lib';
+import { BudgetAction, BudgetSpec, ModelArtifact, ServingImage } from '../../lib';
 import { BudgetGuard, BudgetGuardProps, ModelEndpoint } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 
-function setup(extra: Partial<BudgetGuardProps> = {}, endpointCount = 1) {
+/** `extra` mixes the budget spec and the construct's own props (budgetName, encryptionKey), for short tests. */
+function setup(extra: Partial<BudgetSpec> & Partial<Omit<BudgetGuardProps, 'budget'>> = {}, endpointCount = 1) {
+  const { budgetName, encryptionKey, endpoints: _e, ...budget } = { budgetName: 'digits-monthly', ...extra };
   const app = new cdk.App({ builtinCloudFormationValidation: false });
   const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const endpoints = Array.from({ length: endpointCount }, (_, i) => new ModelEndpoint(stack, `Endpoint${i}`, {
@@ -19,7 +21,7 @@ function setup(extra: Partial<BudgetGuardProps> = {}, endpointCount = 1) {
     endpointName: `digits-${i}-prod`,
     scaling: { minReplicas: i + 1, maxReplicas: 6 },
   }));
-  const guard = new BudgetGuard(stack, 'Budget', { endpoints, monthlyLimitUsd: 1000, budgetName: 'digits-monthly', ...extra });
+  const guard = new BudgetGuard(stack, 'Budget', { endpoints, budgetName, encryptionKey, budget: { monthlyLimitUsd: 1000, ...budget } });
   return { stack, guard, endpoints, template: () => Template.fromStack(stack) };
 }
 

@@ -1,7 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { Accelerator, Duration, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
+import { Accelerator, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
 import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ModelEndpointProps, ROLLOUT_VARIANT_METADATA } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
@@ -50,8 +50,24 @@ describe('CanaryRollout defaults', () => {
     });
   });
 
-  test('rollback alarms are created from the guardrails and referenced by name', () => {
-    const { template: t } = rollout(20, { policy: RolloutPolicy.canary({ maxErrorRatePercent: 2, maxP99Latency: Duration.millis(250), breachingPeriods: 3 }) });
+  test('without guardrails of its own the rollout reuses the endpoint\'s two alarms: two alarms in all, not four', () => {
+    const { template: t, rollout: r, endpoint } = rollout(20);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    expect(r.rollout.reusesEndpointGuardrails).toBe(true);
+    expect(r.rollbackAlarms).toEqual([endpoint.errorRateAlarm, endpoint.latencyAlarm]);
+    expect(deploymentConfig(t).AutoRollbackConfiguration).toEqual({
+      Alarms: [{ AlarmName: { Ref: expect.stringMatching(/^EndpointErrorRateAlarm/) } }, { AlarmName: { Ref: expect.stringMatching(/^EndpointLatencyAlarm/) } }],
+    });
+  });
+
+  test('guardrails equal to the endpoint\'s also reuse its alarms', () => {
+    const { template: t } = rollout(20, { policy: RolloutPolicy.canary({ guardrails: { maxErrorRatePercent: 1, breachingPeriods: 3 } }) });
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  test('different guardrails get their own rollback alarms, referenced by name (p95 here)', () => {
+    const { template: t } = rollout(20, { policy: RolloutPolicy.canary({ guardrails: { maxErrorRatePercent: 2, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95, breachingPeriods: 3 } }) });
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     t.hasResourceProperties('AWS::SageMaker::Endpoint', {
       DeploymentConfig: {
         AutoRollbackConfiguration: {
@@ -68,10 +84,10 @@ describe('CanaryRollout defaults', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)' })]),
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('^Rolls back an update of digits-prod: p99 ModelLatency'),
+      AlarmDescription: Match.stringLikeRegexp('^Rolls back an update of digits-prod: p95 ModelLatency'),
       MetricName: 'ModelLatency',
       Namespace: 'AWS/SageMaker',
-      ExtendedStatistic: 'p99',
+      ExtendedStatistic: 'p95',
       Period: 60,
       // microseconds
       Threshold: 250_000,
@@ -95,7 +111,7 @@ describe('CanaryRollout defaults', () => {
   });
 
   test('the endpoint depends on its rollback alarms', () => {
-    const t = rollout(20).template;
+    const t = rollout(20, { policy: RolloutPolicy.canary({ guardrails: { maxErrorRatePercent: 2 } }) }).template;
     t.hasResource('AWS::SageMaker::Endpoint', { DependsOn: Match.arrayWith([Match.stringLikeRegexp('^RolloutErrorRateAlarm'), Match.stringLikeRegexp('^RolloutLatencyAlarm')]) });
   });
 });
@@ -145,7 +161,7 @@ describe('CanaryRollout props', () => {
   });
 
   test('the evaluation period sets the alarm period', () => {
-    const t = rollout(20, { policy: RolloutPolicy.canary({ evaluationPeriod: Duration.minutes(5) }) }).template;
+    const t = rollout(20, { policy: RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.minutes(5) } }) }).template;
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Period: 300, AlarmDescription: Match.stringLikeRegexp('^Rolls back') });
   });
 });
@@ -209,7 +225,7 @@ describe('CanaryRollout validation', () => {
   });
 
   test('a canary above 50% is refused', () => {
-    expectError(() => rollout(4, { policy: RolloutPolicy.canary({ trafficPercent: 60 }) }), /60%; allowed: at most 50%/);
+    expectError(() => rollout(4, { policy: RolloutPolicy.canary({ trafficPercent: 60 }) }), /policy\.steps\[0\]\.trafficPercent: got 60%; allowed: on SageMaker: a first step of at most 50%/);
   });
 
   test('a linear step below 10% is refused', () => {
@@ -219,7 +235,7 @@ describe('CanaryRollout validation', () => {
   test('irregular STEPS are refused: SageMaker has no arbitrary steps', () => {
     const bake = Duration.minutes(10);
     const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake }, { trafficPercent: 25, bake }, { trafficPercent: 100, bake }]);
-    expectError(() => rollout(20, { policy }), /SageMaker has no arbitrary steps/);
+    expectError(() => rollout(20, { policy }), /policy\.steps: got .*\(ANY_STEPS\); allowed: on SageMaker: step shapes ONE_STEP, EQUAL_STEPS/);
   });
 
   test('a policy with no step below 100% is refused (it would be all at once)', () => {
@@ -228,11 +244,11 @@ describe('CanaryRollout validation', () => {
   });
 
   test('a bake above one hour is refused', () => {
-    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.hours(2) }) }), /bake\/interval: got 2h; allowed: at most 3600 s/);
+    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.hours(2) }) }), /policy\.steps\[0\]\.bake: got 2h; allowed: on SageMaker: bakes up to 1h/);
   });
 
   test('a final bake above one hour is refused', () => {
-    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, finalBake: Duration.minutes(90) }) }), /finalBake: got 90min; allowed: at most 3600 s/);
+    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, finalBake: Duration.minutes(90) }) }), /policy\.finalBake: got 90min; allowed: on SageMaker: a final bake up to 1h/);
   });
 
   test('a rollout longer than SageMaker\'s 8 h execution limit is refused', () => {
@@ -240,7 +256,7 @@ describe('CanaryRollout validation', () => {
   });
 
   test('a sub-minute evaluation period is refused (SageMaker metrics are per minute)', () => {
-    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, evaluationPeriod: Duration.seconds(30) }) }), /evaluationPeriod: got 30s; allowed: a whole number of minutes/);
+    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, guardrails: { evaluationPeriod: Duration.seconds(30) } }) }), /policy\.guardrails\.evaluationPeriod: got 30s; allowed: on SageMaker: multiples of 1min/);
   });
 
   test('more than 10 rollback alarms are refused', () => {

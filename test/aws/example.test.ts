@@ -27,6 +27,16 @@ describe('examples/aws', () => {
       Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: 1800,
     });
     expect(endpoint.Properties!.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2);
+  });
+
+  test('two signals, two alarms: the rollout rolls back on the endpoint\'s own error-rate and p95 alarms', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(2);
+    expect(alarms.map((a) => a.Properties!.ExtendedStatistic).filter(Boolean)).toEqual(['p95']);
+    const [endpoint] = ofType('AWS::SageMaker::Endpoint');
+    const names = endpoint.Properties!.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => a.AlarmName.Ref);
+    const ids = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    expect(names.sort()).toEqual(ids.sort());
     expect(endpoint.Properties!.RetainAllVariantProperties).toBe(true);
   });
 

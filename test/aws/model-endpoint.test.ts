@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import {
   Accelerator,
+  LatencyPercentile,
   Duration,
   ExecutionProvider,
   ModelArtifact,
@@ -195,7 +196,7 @@ describe('ModelEndpoint props that change the template', () => {
   });
 
   test('invocations target is converted to SageMaker\'s per-minute metric', () => {
-    const t = stackWith({ scaling: { minReplicas: 2, maxReplicas: 8, target: ScalingTarget.invocationsPerReplicaPerSecond(50), scaleInCooldown: Duration.minutes(10) } }).template();
+    const t = stackWith({ scaling: { minReplicas: 2, maxReplicas: 8, targets: [ScalingTarget.invocationsPerReplicaPerSecond(50)], scaleInCooldown: Duration.minutes(10) } }).template();
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 8 });
     t.hasResourceProperties('AWS::SageMaker::EndpointConfig', { ProductionVariants: [Match.objectLike({ InitialInstanceCount: 2 })] });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
@@ -249,7 +250,7 @@ describe('ModelEndpoint props that change the template', () => {
       model, metadata: { name: 'digits', version: '1', owner: 'ml' }, instanceType: 'ml.m5.large', image: ServingImage.fromRegistry(ECR_IMAGE),
       networkIsolation: false, endpointName: 'digits-prod', variantName: 'Primary', encryptionKey: key, volumeSize: Size.gibibytes(30),
       containerStartupHealthCheckTimeout: Duration.minutes(15), modelDataDownloadTimeout: Duration.minutes(20),
-      alarms: { maxErrorRatePercent: 5, maxP99Latency: Duration.millis(250), evaluationPeriods: 5 },
+      guardrails: { maxErrorRatePercent: 5, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95, breachingPeriods: 5 },
     });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: false });
@@ -259,7 +260,7 @@ describe('ModelEndpoint props that change the template', () => {
       ProductionVariants: [Match.objectLike({ VariantName: 'Primary', VolumeSizeInGB: 30, ContainerStartupHealthCheckTimeoutInSeconds: 900, ModelDataDownloadTimeoutInSeconds: 1200 })],
     });
     t.resourceCountIs('AWS::KMS::Key', 1);
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: 250_000, EvaluationPeriods: 5 });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', ExtendedStatistic: 'p95', Threshold: 250_000, EvaluationPeriods: 5 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 5, Metrics: Match.anyValue() });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ResourceId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/variant/Primary'])] }) });
   });
@@ -299,15 +300,18 @@ describe('ModelEndpoint validation: one failing test per rule', () => {
     ['volume size out of range', { volumeSize: Size.gibibytes(1000) }, /volumeSize: got 1000 GiB; allowed: whole GiB from 1 to 512/],
     ['startup timeout under a minute', { containerStartupHealthCheckTimeout: Duration.seconds(30) }, /containerStartupHealthCheckTimeout: got 30s; allowed: whole seconds from 60 to 3600/],
     ['download timeout over an hour', { modelDataDownloadTimeout: Duration.hours(2) }, /modelDataDownloadTimeout: got 2h/],
-    ['a GCS artifact', { model: ModelArtifact.fromUri('gs://acme/model.onnx') }, /model: got "gs:\/\/acme\/model\.onnx"; allowed: a local file or an s3:\/\/ URI on SageMaker/],
-    ['an image outside ECR', { image: ServingImage.fromRegistry('ghcr.io/acme/model-server:1.0.0') }, /image: got "ghcr\.io\/acme\/model-server:1\.0\.0"; allowed: an Amazon ECR image.*SageMaker pulls from ECR only/],
+    ['a GCS artifact', { model: ModelArtifact.fromUri('gs://acme/model.onnx') }, /model: got "gs:\/\/acme\/model\.onnx" \(GCS\); allowed: on SageMaker: models from LOCAL_FILE, S3\. Fix: copy the model to S3/],
+    ['an image outside ECR', { image: ServingImage.fromRegistry('ghcr.io/acme/model-server:1.0.0') }, /image: got "ghcr\.io\/acme\/model-server:1\.0\.0"; allowed: on SageMaker: an image in Amazon ECR.*SageMaker pulls from there only/],
     ['a variant name with underscores', { variantName: 'all_traffic' }, /variantName: got "all_traffic"/],
-    ['an endpoint name with dots', { endpointName: 'digits.prod' }, /endpointName: got "digits\.prod"/],
+    ['an endpoint name with dots', { endpointName: 'digits.prod' }, /endpointName: got "digits\.prod" \(has characters outside the allowed set\); allowed: SageMaker name/],
     ['subnets without a VPC', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /vpcSubnets\/securityGroups: got set without vpc; allowed: only together with vpc/],
-    ['scale to zero', { scaling: { minReplicas: 0 } }, /scaling\.minReplicas: got 0; allowed: an integer from 1 to 1000\. Fix: SageMaker cannot scale to zero/],
-    ['body limit above SageMaker\'s 6 MiB', { server: { maxRequestBodySize: Size.mebibytes(8) } }, /server\.maxRequestBodySize: got 8388608.*SageMaker forwards at most 6291456 bytes/],
-    ['error-rate alarm of 0%', { alarms: { maxErrorRatePercent: 0 } }, /alarms\.maxErrorRatePercent: got 0/],
-    ['alarm evaluation periods of 0', { alarms: { evaluationPeriods: 0 } }, /alarms\.evaluationPeriods: got 0/],
+    ['scale to zero', { scaling: { minReplicas: 0 } }, /scaling\.minReplicas: got 0; allowed: on SageMaker: at least 1 replica \(no scale to zero\)\. Fix: SageMaker cannot scale to zero/],
+    ['body limit above SageMaker\'s 6 MiB', { server: { maxRequestBodySize: Size.mebibytes(8) } }, /server\.maxRequestBodySize: got 8388608 bytes; allowed: on SageMaker: at most 6291456 bytes/],
+    ['error-rate guardrail of 0%', { guardrails: { maxErrorRatePercent: 0 } }, /guardrails\.maxErrorRatePercent: got 0/],
+    ['guardrail breaching periods of 0', { guardrails: { breachingPeriods: 0 } }, /guardrails\.breachingPeriods: got 0/],
+    ['a guardrail window shorter than SageMaker\'s one-minute metrics', { guardrails: { evaluationPeriod: Duration.seconds(30) } }, /guardrails\.evaluationPeriod: got 30s; allowed: on SageMaker: multiples of 1min/],
+    ['a request timeout beyond SageMaker\'s 60 s', { server: { requestTimeout: Duration.seconds(90) } }, /server\.requestTimeout: got 90s; allowed: on SageMaker: at most 60s/],
+    ['two scaling targets', { scaling: { targets: [ScalingTarget.cpuUtilization(60), ScalingTarget.invocationsPerReplicaPerSecond(10)] } }, /scaling\.targets: got \[60% CPU, 10 invocations\/s per replica\]; allowed: on SageMaker: one target/],
     ['CUDA on a CPU instance', { server: { executionProviders: [ExecutionProvider.CUDA] } }, /server\.executionProviders: got \[cuda\]; allowed: tensorrt and cuda only with an accelerator/],
   ];
   test.each(cases)('%s', (_name, extra, message) => {

@@ -57,7 +57,7 @@ describe('BudgetGuard', () => {
   describe('validation', () => {
     const fails = (props: BudgetGuardProps) => () => new BudgetGuard(Testing.chart(), 'B', props);
     test('actions other than NOTIFY cannot be honoured, including the default', () => {
-      expect(fails({ ...base, budget: { monthlyLimitUsd: 3000 } })).toThrow(/budget.action: got nothing \(SCALE_TO_FLOOR by default\); allowed: NOTIFY on Kubernetes/);
+      expect(fails({ ...base, budget: { monthlyLimitUsd: 3000 } })).toThrow(/budget.action: got nothing \(SCALE_TO_FLOOR by default\); allowed: on Kubernetes: actions NOTIFY/);
       expect(fails({ ...base, budget: { monthlyLimitUsd: 3000, action: BudgetAction.DELETE } })).toThrow(/budget.action: got DELETE/);
     });
     test('e-mails go through Alertmanager', () => {

@@ -8,12 +8,13 @@ const steps = RolloutPolicy.steps([
   { trafficPercent: 5, bake: Duration.hours(1) },
   { trafficPercent: 25, bake: Duration.hours(1) },
   { trafficPercent: 100, bake: Duration.minutes(10) },
-], { maxErrorRatePercent: 2, maxP99Latency: Duration.millis(250), breachingPeriods: 3 });
+], { guardrails: { maxErrorRatePercent: 2, maxLatency: Duration.millis(250), breachingPeriods: 3 } });
 
+/** One replica by default: Argo serves 5% as one pod of two (50%), so these tests accept approximate traffic. */
 function plain(policy = steps) {
   return synthChart((chart) => {
     const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml' }));
-    new CanaryRollout(chart, 'Canary', { endpoint, policy, prometheusAddress: PROMETHEUS });
+    new CanaryRollout(chart, 'Canary', { endpoint, policy, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true });
   });
 }
 
@@ -68,7 +69,7 @@ describe('CanaryRollout, KServe flavour', () => {
     let canary!: CanaryRollout;
     const docs = synthChart((chart) => {
       const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve() });
-      canary = new CanaryRollout(chart, 'Canary', { endpoint, policy: steps });
+      canary = new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, acceptManualPromotion: true });
     });
     const isvc = findOne(docs, 'InferenceService');
     expect(isvc.spec.predictor.canaryTrafficPercent).toBe(5);
@@ -93,7 +94,7 @@ describe('CanaryRollout validation', () => {
   test('one CanaryRollout per endpoint', () => {
     const chart = Testing.chart();
     const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml' }));
-    new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS });
-    expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS })).toThrow(/already managed by a Rollout/);
+    new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true });
+    expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true })).toThrow(/already managed by a Rollout/);
   });
 });

@@ -120,7 +120,7 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('name and namespace props', () => {
-    const docs = synth(baseProps({ name: 'digits-v2', namespace: 'ml' }));
+    const docs = synth(baseProps({ endpointName: 'digits-v2', namespace: 'ml' }));
     for (const d of docs) {
       expect(d.metadata).toMatchObject({ name: 'digits-v2', namespace: 'ml' });
     }
@@ -207,7 +207,7 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('invocations per replica scale on the request counter', () => {
-    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(40) } })), 'ScaledObject');
+    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(40)] } })), 'ScaledObject');
     expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*"}[1m]))', threshold: '40' });
   });
 
@@ -251,7 +251,7 @@ describe('ModelEndpoint, KServe flavour', () => {
   });
 
   test('InferenceService with custom predictor, replica bounds, scaling, concurrency and timeout', () => {
-    const docs = synth(kserve({ scaling: { minReplicas: 0, maxReplicas: 3, target: ScalingTarget.invocationsPerReplicaPerSecond(20) }, server: { requestTimeout: Duration.seconds(45) } }));
+    const docs = synth(kserve({ scaling: { minReplicas: 0, maxReplicas: 3, targets: [ScalingTarget.invocationsPerReplicaPerSecond(20)] }, server: { requestTimeout: Duration.seconds(45) } }));
     expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'InferenceService', 'NetworkPolicy']);
     const isvc = findOne(docs, 'InferenceService');
     expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Serverless' });
@@ -302,7 +302,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ modelDelivery: undefined }))).toThrow(/modelDelivery: got nothing.*no storage initializer/);
   });
   test('GPU or invocation targets need KEDA in the plain flavour', () => {
-    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 }))).toThrow(/keda: got nothing, with scaling target 70% GPU/);
+    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 }))).toThrow(/keda: got nothing, with scaling targets \[70% GPU\]/);
   });
   test('KServe cannot use an init container, a local file without delivery, KEDA or a ServiceMonitor', () => {
     expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve(), modelDelivery: ModelDelivery.initContainer({ image: 'r.io/x:1' }) })).toThrow(/modelDelivery: got ModelDelivery.initContainer/);
@@ -310,7 +310,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true })).toThrow(/keda: .*plain flavour only[\s\S]*serviceMonitor/);
   });
   test('KServe GPU-utilization target is refused', () => {
-    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.target: got 70% GPU; allowed: on KServe \(serverless\)/);
+    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.targets: got 70% GPU; allowed: on KServe \(serverless\): targets on CPU_UTILIZATION, INVOCATIONS_PER_REPLICA/);
   });
   test('node pool with another accelerator, or without one', () => {
     const chart = Testing.chart();
@@ -322,7 +322,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() }))).toThrow(/acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
   });
   test('bad name, cpu, memory, user, queue depth, Prometheus address and KServe options', () => {
-    expect(fails(baseProps({ name: 'Digits_V2' }))).toThrow(/name: got "Digits_V2"; allowed: a DNS-1123 label/);
+    expect(fails(baseProps({ endpointName: "Digits_V2" }))).toThrow(/endpointName: got "Digits_V2" \(has characters outside the allowed set\); allowed: Kubernetes name \(DNS-1123 label\)/);
     expect(fails(baseProps({ cpu: 0.05 }))).toThrow(/cpu: got 0.05; allowed: from 0.1 to 256 cores/);
     expect(fails(baseProps({ memory: Size.mebibytes(64) }))).toThrow(/memory: .*at least 128 MiB/);
     expect(fails(baseProps({ runAsUser: 0 }))).toThrow(/runAsUser: got 0; allowed: a non-root user id/);

@@ -1,42 +1,36 @@
 import {
   Accelerator,
-  BackendCapabilities,
   BudgetAction,
   Duration,
   ExecutionProvider,
   ModelArtifact,
   ModelServingProps,
-  RolloutKind,
+  RolloutStepShape,
   RolloutPolicy,
   ScalingMetric,
   ScalingTarget,
   ServingImage,
   Size,
   SpecValidationError,
-  parseEc2InstanceType,
   parseServerEnvironment,
-  resolveBudget,
-  resolveServing,
+  SpecResolver,
 } from '../../lib';
+import { parseEc2InstanceType } from '../../constructs/aws/instance-types';
+import { TEST_CAPABILITIES, capabilities } from '../support/test-capabilities';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
-const caps: BackendCapabilities = {
-  backend: 'TestCloud',
-  supportsScaleToZero: false,
-  scalingMetrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA],
-  maxRequestBodyBytes: 6_291_456,
-};
+const caps = TEST_CAPABILITIES;
 const model = ModelArtifact.fromFile(DEMO_MODEL_PATH);
 const base: ModelServingProps = { model, metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' } };
-const resolve = (extra: Partial<ModelServingProps>, c = caps) => resolveServing('Test', { ...base, ...extra }, c);
+const resolve = (extra: Partial<ModelServingProps>, c = caps) => SpecResolver.serving({ ...base, ...extra }, c).throwIfInvalid('Test');
+const resolveBudget = (owner: string, spec: Parameters<typeof SpecResolver.budget>[0]) => SpecResolver.budget(spec, TEST_CAPABILITIES).throwIfInvalid(owner);
 
 describe('resolveServing defaults', () => {
   test('CPU model: 1-2 replicas, 70% CPU, CPU provider, 6 MiB body, model identity in env', () => {
     const r = resolve({});
     expect(r.minReplicas).toBe(1);
     expect(r.maxReplicas).toBe(2);
-    expect(r.target.metric).toBe(ScalingMetric.CPU_UTILIZATION);
-    expect(r.target.value).toBe(70);
+    expect(r.targets.map((t) => [t.metric, t.value])).toEqual([[ScalingMetric.CPU_UTILIZATION, 70]]);
     expect(r.scaleInCooldown.toSeconds()).toBe(300);
     expect(r.executionProviders).toEqual([ExecutionProvider.CPU]);
     expect(r.maxRequestBodyBytes).toBe(6_291_456);
@@ -50,7 +44,7 @@ describe('resolveServing defaults', () => {
 
   test('GPU model: 70% GPU utilization and cuda,cpu providers', () => {
     const r = resolve({ accelerator: Accelerator.NVIDIA_L4 });
-    expect(r.target.metric).toBe(ScalingMetric.GPU_UTILIZATION);
+    expect(r.targets.map((t) => t.metric)).toEqual([ScalingMetric.GPU_UTILIZATION]);
     expect(r.acceleratorCount).toBe(1);
     expect(r.environment.MODEL_SERVER_EXECUTION_PROVIDERS).toBe('cuda,cpu');
   });
@@ -77,7 +71,7 @@ describe('resolveServing defaults', () => {
   });
 
   test('scale to zero is allowed where the backend supports it', () => {
-    expect(resolve({ scaling: { minReplicas: 0, maxReplicas: 3 } }, { ...caps, supportsScaleToZero: true }).minReplicas).toBe(0);
+    expect(resolve({ scaling: { minReplicas: 0, maxReplicas: 3 } }, capabilities({ scaling: { ...caps.scaling, scaleToZero: true } })).minReplicas).toBe(0);
   });
 });
 
@@ -89,12 +83,12 @@ describe('resolveServing rejects bad values with what, allowed and fix', () => {
     ['impossible training date', { metadata: { ...base.metadata, trainedOn: '2026-02-30' } }, /metadata\.trainedOn: got "2026-02-30"; allowed: a calendar date/],
     ['GPU count without accelerator', { acceleratorCount: 2 }, /acceleratorCount: got 2; allowed: only together with accelerator/],
     ['zero GPUs', { accelerator: Accelerator.NVIDIA_T4, acceleratorCount: 0 }, /acceleratorCount: got 0; allowed: an integer from 1 to 16/],
-    ['min replicas zero where the backend cannot', { scaling: { minReplicas: 0 } }, /scaling\.minReplicas: got 0; allowed: an integer from 1 to 1000\. Fix: TestCloud cannot scale to zero/],
+    ['min replicas zero where the backend cannot', { scaling: { minReplicas: 0 } }, /scaling\.minReplicas: got 0; allowed: on TestCloud: at least 1 replica \(no scale to zero\)\. Fix: TestCloud cannot scale to zero/],
     ['min above max', { scaling: { minReplicas: 5, maxReplicas: 2 } }, /scaling\.maxReplicas: got 2 with minReplicas 5; allowed: maxReplicas >= minReplicas/],
     ['fractional replicas', { scaling: { maxReplicas: 2.5 } }, /scaling\.maxReplicas: got 2\.5/],
-    ['GPU target without GPU', { scaling: { target: ScalingTarget.gpuUtilization(60) } }, /scaling\.target: got 60% GPU; allowed: GPU utilization only with an accelerator/],
-    ['utilization above 100', { scaling: { target: ScalingTarget.cpuUtilization(150) } }, /scaling\.target: got 150%; allowed: a utilization from 1 to 100 percent/],
-    ['zero invocations target', { scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(0) } }, /scaling\.target: got 0; allowed: invocations per second per replica above 0/],
+    ['GPU target without GPU', { scaling: { targets: [ScalingTarget.gpuUtilization(60)] } }, /scaling\.targets\[0\]: got 60% GPU; allowed: GPU utilization only with an accelerator/],
+    ['utilization above 100', { scaling: { targets: [ScalingTarget.cpuUtilization(150)] } }, /scaling\.targets\[0\]: got 150%; allowed: a utilization from 1 to 100 percent/],
+    ['zero invocations target', { scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(0)] } }, /scaling\.targets\[0\]: got 0; allowed: invocations per second per replica above 0/],
     ['cooldown over an hour', { scaling: { scaleInCooldown: Duration.hours(2) } }, /scaling\.scaleInCooldown: got 2h; allowed: whole seconds from 0 to 1 hour/],
     ['CUDA without accelerator', { server: { executionProviders: [ExecutionProvider.CUDA, ExecutionProvider.CPU] } }, /server\.executionProviders: got \[cuda, cpu\]; allowed: tensorrt and cuda only with an accelerator/],
     ['GPU paid for but CPU only', { accelerator: Accelerator.NVIDIA_A10G, server: { executionProviders: [ExecutionProvider.CPU] } }, /at least one GPU provider .*when paying for a GPU/],
@@ -106,7 +100,7 @@ describe('resolveServing rejects bad values with what, allowed and fix', () => {
     ['negative warm-up', { server: { warmupRuns: -1 } }, /server\.warmupRuns: got -1/],
     ['too many workers', { server: { workers: 100 } }, /server\.workers: got 100/],
     ['timeout too short', { server: { requestTimeout: Duration.millis(5) } }, /server\.requestTimeout: got 5/],
-    ['body above the platform limit', { server: { maxRequestBodySize: Size.mebibytes(10) } }, /server\.maxRequestBodySize: got 10485760; allowed: an integer from 1024 to 6291456\. Fix: TestCloud forwards at most 6291456 bytes/],
+    ['body above the platform limit', { server: { maxRequestBodySize: Size.mebibytes(10) } }, /server\.maxRequestBodySize: got 10485760 bytes; allowed: on TestCloud: at most 6291456 bytes \(what the platform forwards\)/],
   ];
   test.each(rules)('%s', (_name, extra, message) => {
     expect(() => resolve(extra)).toThrow(SpecValidationError);
@@ -114,8 +108,8 @@ describe('resolveServing rejects bad values with what, allowed and fix', () => {
   });
 
   test('a target the backend cannot track names the backend', () => {
-    expect(() => resolve({ scaling: { target: ScalingTarget.invocationsPerReplicaPerSecond(10) } }, { ...caps, scalingMetrics: [ScalingMetric.CPU_UTILIZATION] }))
-      .toThrow(/scaling\.target: got 10 invocations\/s per replica; allowed: on TestCloud: CPU_UTILIZATION/);
+    expect(() => resolve({ scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(10)] } }, capabilities({ scaling: { ...caps.scaling, metrics: [ScalingMetric.CPU_UTILIZATION] } })))
+      .toThrow(/scaling\.targets\[0\]: got 10 invocations\/s per replica; allowed: on TestCloud: targets on CPU_UTILIZATION/);
   });
 
   test('every problem is reported in one error', () => {
@@ -171,10 +165,10 @@ describe('Accelerator', () => {
 describe('RolloutPolicy', () => {
   test('canary defaults: 5% for an hour, then 100% with a 10 minute final bake', () => {
     const p = RolloutPolicy.canary();
-    expect(p.kind).toBe(RolloutKind.CANARY);
+    expect(p.shape).toBe(RolloutStepShape.ONE_STEP);
     expect(p.steps.map((s) => [s.trafficPercent, s.bake.toSeconds()])).toEqual([[5, 3600], [100, 600]]);
-    expect(p.maxErrorRatePercent).toBe(1);
-    expect(p.maxP99Latency.toMilliseconds()).toBe(1000);
+    // No guardrails of its own: the endpoint's apply.
+    expect(p.guardrails).toBeUndefined();
     expect(p.totalBake.toSeconds()).toBe(4200);
   });
   test('linear steps up to 100', () => {
@@ -193,9 +187,9 @@ describe('RolloutPolicy', () => {
     ['steps not ending at 100', () => RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(1) }, { trafficPercent: 50, bake: Duration.hours(1) }]), /steps\[1\]\.trafficPercent: got 50; allowed: the last step at 100/],
     ['steps going down', () => RolloutPolicy.steps([{ trafficPercent: 50, bake: Duration.hours(1) }, { trafficPercent: 10, bake: Duration.hours(1) }, { trafficPercent: 100, bake: Duration.hours(1) }]), /steps\[1\]\.trafficPercent: got 10 after 50; allowed: strictly increasing/],
     ['no steps', () => RolloutPolicy.steps([]), /steps: got \[\]; allowed: at least one step/],
-    ['canary of 100%', () => RolloutPolicy.canary({ trafficPercent: 100 }), /allowed: strictly increasing percents/],
-    ['error rate of zero', () => RolloutPolicy.canary({ maxErrorRatePercent: 0 }), /maxErrorRatePercent: got 0/],
-    ['odd evaluation period', () => RolloutPolicy.canary({ evaluationPeriod: Duration.seconds(45) }), /evaluationPeriod: got 45s; allowed: 10 s, 30 s or a whole number of minutes/],
+    ['canary of 100%', () => RolloutPolicy.canary({ trafficPercent: 100 }), /trafficPercent: got 100 after 100; allowed: strictly increasing percents/],
+    ['error rate of zero', () => RolloutPolicy.canary({ guardrails: { maxErrorRatePercent: 0 } }), /guardrails\.maxErrorRatePercent: got 0/],
+    ['evaluation period under 10 s', () => RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.seconds(5) } }), /guardrails\.evaluationPeriod: got 5s; allowed: whole seconds from 10 s to 1 hour/],
     ['bake over a day', () => RolloutPolicy.canary({ bake: Duration.hours(30) }), /steps\[0\]\.bake: got 30h; allowed: whole seconds up to 24 hours/],
     ['linear step of 0', () => RolloutPolicy.linear({ stepPercent: 0 }), /stepPercent: got 0; allowed: an integer from 1 to 50/],
   ])('refuses %s', (_n, make, message) => {

@@ -1,0 +1,62 @@
+import {
+  ArtifactLayout,
+  ArtifactStorage,
+  BackendCapabilities,
+  BudgetAction,
+  Duration,
+  LatencyPercentile,
+  NameRule,
+  RolloutStepShape,
+  ScalingMetric,
+  TrafficSplitting,
+} from '../../lib';
+
+/**
+ * What SageMaker real-time endpoints (with Application Auto Scaling, CloudWatch, blue/green deployment
+ * guardrails and AWS Budgets) can honour. The shared resolvers refuse everything else by name.
+ */
+export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
+  backend: 'SageMaker',
+  image: {
+    buildsBundledImage: true,
+    registryPattern: '^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/',
+    registryDescription: 'Amazon ECR ("<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>")',
+  },
+  artifacts: {
+    storages: [ArtifactStorage.LOCAL_FILE, ArtifactStorage.S3],
+    layouts: [ArtifactLayout.SINGLE_FILE, ArtifactLayout.PREFIX, ArtifactLayout.ARCHIVE],
+  },
+  scaling: {
+    metrics: [ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION],
+    // Several target-tracking policies on one variant fight over capacity; the endpoint builds one.
+    multipleTargets: false,
+    cooldowns: true,
+    // Real-time endpoints keep at least one instance (scale to zero needs inference components).
+    scaleToZero: false,
+    maxReplicas: 1000,
+  },
+  // InvokeEndpoint forwards at most 6 MiB and waits at most 60 s for the model.
+  server: { maxRequestBodyBytes: 6_291_456, maxRequestTimeout: Duration.seconds(60) },
+  // CloudWatch computes any percentile; SageMaker publishes endpoint metrics once a minute.
+  guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },
+  rollout: {
+    traffic: TrafficSplitting.EXACT,
+    automaticRollback: true,
+    stepShapes: [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS],
+    // WaitIntervalInSeconds and TerminationWaitInSeconds are at most 3600.
+    longestBake: Duration.hours(1),
+    longestFinalBake: Duration.hours(1),
+    // CanarySize / LinearStepSize are at most 50% of the fleet.
+    maxStepPercent: 50,
+    // Shadow variants exist in SageMaker, but this library does not build them yet.
+    shadowTraffic: false,
+  },
+  budget: {
+    actions: [BudgetAction.NOTIFY, BudgetAction.SCALE_TO_FLOOR, BudgetAction.DELETE],
+    forecastAlerts: true,
+    actionThreshold: true,
+    emailNotifications: true,
+    maxNotifications: 5,
+  },
+  naming: { endpointName: NameRule.SAGEMAKER_NAME, labelValue: NameRule.AWS_TAG_VALUE },
+};

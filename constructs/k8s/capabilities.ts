@@ -1,0 +1,82 @@
+import {
+  ArtifactLayout,
+  ArtifactStorage,
+  BackendCapabilities,
+  BudgetAction,
+  Duration,
+  LatencyPercentile,
+  NameRule,
+  RolloutStepShape,
+  ScalingMetric,
+  TrafficSplitting,
+} from '../../lib';
+
+const ALL_SHAPES = [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS, RolloutStepShape.ANY_STEPS];
+
+/** Shared by every flavour: what the cluster, Prometheus and the namespace budget can do. */
+const COMMON: Pick<BackendCapabilities, 'image' | 'artifacts' | 'server' | 'guardrails' | 'budget' | 'naming'> = {
+  // cdk8s writes manifests; it cannot build images.
+  image: { buildsBundledImage: false },
+  // A local file is only read for its signature: the model reaches /mnt/models through modelDelivery.
+  artifacts: {
+    storages: [ArtifactStorage.LOCAL_FILE, ArtifactStorage.S3, ArtifactStorage.GCS, ArtifactStorage.AZURE_BLOB],
+    layouts: [ArtifactLayout.SINGLE_FILE, ArtifactLayout.PREFIX, ArtifactLayout.ARCHIVE],
+  },
+  // No platform limit in front of the pod (an ingress may add one: lower server.maxRequestBodySize to it).
+  server: {},
+  // Prometheus histogram_quantile computes any percentile from the server's latency histogram.
+  guardrails: { latencyPercentiles: LatencyPercentile.ALL },
+  // A namespace budget caps GPUs with a ResourceQuota and alerts through Prometheus: nothing acts on spend.
+  budget: { actions: [BudgetAction.NOTIFY], forecastAlerts: false, actionThreshold: false, emailNotifications: false },
+  naming: { endpointName: NameRule.KUBERNETES_NAME, labelValue: NameRule.KUBERNETES_LABEL_VALUE },
+};
+
+/** Plain Kubernetes: Deployment + HPA or KEDA; rollouts by Argo Rollouts without a traffic router. */
+export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
+  ...COMMON,
+  backend: 'Kubernetes',
+  scaling: {
+    // CPU through the HPA; invocations and GPU utilization through KEDA (the endpoint asks for `keda`).
+    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.GPU_UTILIZATION],
+    multipleTargets: true,
+    cooldowns: true,
+    scaleToZero: false,
+    maxReplicas: 1000,
+  },
+  rollout: {
+    // Without a traffic router Argo approximates weights with pod counts.
+    traffic: TrafficSplitting.REPLICA_APPROXIMATED,
+    automaticRollback: true,
+    stepShapes: ALL_SHAPES,
+    longestBake: Duration.hours(24),
+    shadowTraffic: false,
+  },
+};
+
+/** KServe in Serverless mode (Knative): request-based scaling, scale to zero, no cooldown knobs. */
+export const KSERVE_SERVERLESS_CAPABILITIES: BackendCapabilities = {
+  ...COMMON,
+  backend: 'KServe (serverless)',
+  scaling: {
+    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA],
+    multipleTargets: false,
+    cooldowns: false,
+    scaleToZero: true,
+    maxReplicas: 1000,
+  },
+  rollout: {
+    // canaryTrafficPercent is a Knative route weight: exact. Nothing watches guardrails or rolls back.
+    traffic: TrafficSplitting.EXACT,
+    automaticRollback: false,
+    stepShapes: ALL_SHAPES,
+    longestBake: Duration.hours(24),
+    shadowTraffic: false,
+  },
+};
+
+/** KServe in RawDeployment mode: a Deployment with KServe's HPA on CPU. */
+export const KSERVE_RAW_CAPABILITIES: BackendCapabilities = {
+  ...KSERVE_SERVERLESS_CAPABILITIES,
+  backend: 'KServe (RawDeployment)',
+  scaling: { metrics: [ScalingMetric.CPU_UTILIZATION], multipleTargets: false, cooldowns: false, scaleToZero: false, maxReplicas: 1000 },
+};
