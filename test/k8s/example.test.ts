@@ -35,7 +35,7 @@ describe('examples/k8s', () => {
     expect(schemaProblems([broken, unknownField, { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }])).toEqual([
       expect.stringMatching(/^Rollout\/digits: .*setWeight must be integer/),
       'Rollout/digits: spec.strategy/canary/steps/0/setWeight must be integer (argo-rollouts-v1.9.1-rollout-strategy.json)',
-      'Rollout/digits: spec.strategy/canary/steps/0 must NOT have additional properties (argo-rollouts-v1.9.1-rollout-strategy.json)',
+      'Rollout/digits: spec.strategy/canary/steps/0 must NOT have additional properties (setWieght) (argo-rollouts-v1.9.1-rollout-strategy.json)',
       expect.stringMatching(/^Unknown\/x: no schema known/),
     ]);
   });
