@@ -16,6 +16,11 @@ import { nagValue } from './nag';
 /** CloudFormation's longest wait condition (12 h): the longest rollout the stack can wait for. */
 export const MAX_CONTROLLED_ROLLOUT_S = 43_200;
 
+/** The temporary variant's name: the stable one's with `-canary` (SageMaker names: at most 63 characters). */
+export function canaryVariantNameFor(variantName: string): string {
+  return `${variantName.slice(0, 56)}-canary`;
+}
+
 /** A shadow phase the controller runs before the first step. */
 export interface ControllerShadow {
   /** Percent of requests copied to the new model (1-100). */
@@ -64,8 +69,7 @@ export class ExactWeightController extends Construct {
     super(scope, id);
     const { endpoint } = props;
     const stack = cdk.Stack.of(this);
-    // SageMaker names are at most 63 characters; the suffix is "-canary".
-    this.canaryVariantName = `${endpoint.variantName.slice(0, 56)}-canary`;
+    this.canaryVariantName = canaryVariantNameFor(endpoint.variantName);
     const endpointName = endpoint.endpointName;
     const configPrefix = `${endpointName.slice(0, 40)}-ro`;
     // ARNs built from the name, not from the endpoint resource: the endpoint waits on this construct.
