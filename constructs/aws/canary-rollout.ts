@@ -263,6 +263,8 @@ export class CanaryRollout extends Construct {
     cfn.excludeRetainedVariantProperties = [{ variantPropertyType: 'DataCaptureConfig' }];
     // The rollout is only as stable as the variant name: a new name is a new variant, not an update of this one.
     cfn.addMetadata(ROLLOUT_VARIANT_METADATA, this.variantName);
+    // Same cost-allocation tags as the endpoint: the controller and its alarms are part of serving this model.
+    for (const [key, value] of Object.entries(endpoint.serving.tags)) cdk.Tags.of(this).add(key, value);
     for (const alarm of this.rollbackAlarms) {
       if (alarm instanceof cloudwatch.Alarm) cfn.node.addDependency(alarm);
     }

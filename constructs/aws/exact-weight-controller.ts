@@ -152,6 +152,11 @@ export class ExactWeightController extends Construct {
       comment: `Exact-weight rollout of ${endpointName}`,
     });
     this.controllerFunction.grantInvoke(this.stateMachine);
+    const controllerLogicalId = stack.getLogicalId(this.controllerFunction.node.defaultChild as cdk.CfnElement);
+    cdk.Validations.of(this.stateMachine.role).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray trace segments and the log delivery actions Step Functions needs for its own logging have no resource-level permissions.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${controllerLogicalId}.Arn>:*]`, reason: 'Invoking the controller function (any of its versions); it is the state machine\'s only task.' },
+    );
 
     // ---- trigger ----
     const triggerLogs = new logs.LogGroup(this, 'TriggerLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: cdk.RemovalPolicy.RETAIN });
