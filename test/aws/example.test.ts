@@ -27,7 +27,7 @@ describe('examples/aws', () => {
     expect(endpoint.Properties!.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toEqual({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 });
     expect(endpoint.Properties!.RetainAllVariantProperties).toBe(true);
     const [waitId] = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudFormation::WaitCondition').map(([id]) => id);
-    expect(endpoint.DependsOn).toEqual(expect.arrayContaining([waitId]));
+    expect((endpoint as { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining([waitId]));
     expect(ofType('AWS::StepFunctions::StateMachine')).toHaveLength(1);
     const [rollout] = ofType('Custom::ModelRollout');
     const input = JSON.stringify(rollout.Properties!.Rollout);
