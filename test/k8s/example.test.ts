@@ -23,6 +23,22 @@ describe('examples/k8s', () => {
     ]) expect(kinds).toContain(k);
   });
 
+  test('the canary is exactly 5% at two pods through Istio, with analysis, header routing and mirroring', () => {
+    const rollout = docs.find((d) => d.kind === 'Rollout' && d.metadata.name === 'digits')!;
+    const canary = rollout.spec.strategy.canary;
+    expect(canary.trafficRouting.istio).toEqual({
+      virtualService: { name: 'digits-vsvc', routes: ['primary'] },
+      destinationRule: { name: 'digits-destrule', stableSubsetName: 'stable', canarySubsetName: 'canary' },
+    });
+    expect(canary.analysis.templates).toEqual([{ templateName: 'digits-canary-analysis' }]);
+    const kinds = canary.steps.map((s: Record<string, unknown>) => Object.keys(s)[0]);
+    expect(kinds).toEqual(['setCanaryScale', 'setMirrorRoute', 'pause', 'setMirrorRoute', 'setCanaryScale', 'setWeight', 'setHeaderRoute', 'pause', 'setWeight', 'pause', 'setWeight', 'pause']);
+    expect(canary.steps[1].setMirrorRoute.percentage).toBe(10);
+    expect(canary.steps[5]).toEqual({ setWeight: 5 });
+    expect(canary.steps[6].setHeaderRoute.match).toEqual([{ headerName: 'canary', headerValue: { exact: 'true' } }]);
+    expect(docs.filter((d) => d.kind === 'VirtualService' || d.kind === 'DestinationRule').map((d) => d.metadata.name).sort()).toEqual(['digits-destrule', 'digits-vsvc']);
+  });
+
   test('every object passes its schema', () => {
     expect(schemaProblems(docs)).toEqual([]);
   });
