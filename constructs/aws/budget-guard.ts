@@ -9,8 +9,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { renderEnvironment } from '../../lib/internal/function-environment';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
+import { ENFORCER_ENV } from './budget-enforcer/environment';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';
 
@@ -126,6 +128,7 @@ export class BudgetGuard extends Construct {
     this.cfnBudget.node.addDependency(this.topic);
 
     if (this.budget.action === BudgetAction.NOTIFY) return;
+    const enforcerAction = this.budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR';
 
     const logGroup = new logs.LogGroup(this, 'EnforcerLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
@@ -174,18 +177,22 @@ export class BudgetGuard extends Construct {
       timeout: cdk.Duration.minutes(1),
       memorySize: 256,
       description: `Enforces budget ${budgetName} on its SageMaker endpoints (${this.budget.action})`,
-      environment: {
-        BUDGET_NAME: budgetName,
-        ACTION: this.budget.action,
-        ENFORCE_AT_USD: String(Math.round(this.budget.monthlyLimitUsd * enforceAt) / 100),
-        GUARDED_ENDPOINTS: stack.toJsonString(props.endpoints.map((e) => ({
-          endpointName: e.endpointName,
-          variantName: e.variantName,
-          floor: e.serving.minReplicas,
-          endpointConfigName: e.cfnEndpointConfig.attrEndpointConfigName,
-        }))),
-        REPORT_TOPIC_ARN: this.topic.topicArn,
-      },
+      environment: renderEnvironment(
+        ENFORCER_ENV,
+        {
+          budgetName,
+          action: enforcerAction,
+          enforceAtUsd: Math.round(this.budget.monthlyLimitUsd * enforceAt) / 100,
+          endpoints: props.endpoints.map((e) => ({
+            endpointName: e.endpointName,
+            variantName: e.variantName,
+            floor: e.serving.minReplicas,
+            endpointConfigName: e.cfnEndpointConfig.attrEndpointConfigName,
+          })),
+          reportTopicArn: this.topic.topicArn,
+        },
+        (v) => stack.toJsonString(v),
+      ),
     });
     // Its own reports go to the same topic; they carry a `source` attribute and must not trigger it again.
     this.topic.addSubscription(new subs.LambdaSubscription(this.enforcer, {

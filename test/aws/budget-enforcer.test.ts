@@ -178,11 +178,31 @@ describe('notifications that do nothing', () => {
 });
 
 describe('readConfig', () => {
-  test('refuses an unknown action', () => {
-    expect(() => readConfig({ ACTION: 'NOTIFY', ENFORCE_AT_USD: '1', BUDGET_NAME: 'b', REPORT_TOPIC_ARN: 't' })).toThrow(/ACTION must be SCALE_TO_FLOOR or DELETE, got "NOTIFY"/);
+  const valid = {
+    BUDGET_NAME: 'b',
+    ACTION: 'DELETE',
+    ENFORCE_AT_USD: '900',
+    REPORT_TOPIC_ARN: 't',
+    GUARDED_ENDPOINTS: JSON.stringify([{ endpointName: 'e', variantName: 'AllTraffic', floor: 1 }]),
+  };
+
+  test('reads back what BudgetGuard renders', () => {
+    expect(readConfig(valid)).toEqual({
+      budgetName: 'b',
+      action: 'DELETE',
+      enforceAtUsd: 900,
+      reportTopicArn: 't',
+      endpoints: [{ endpointName: 'e', variantName: 'AllTraffic', floor: 1 }],
+    });
   });
 
-  test('refuses a missing enforcement amount', () => {
-    expect(() => readConfig({ ACTION: 'DELETE', BUDGET_NAME: 'b', REPORT_TOPIC_ARN: 't' })).toThrow(/ENFORCE_AT_USD must be a positive number/);
+  test('refuses an unknown action', () => {
+    expect(() => readConfig({ ...valid, ACTION: 'NOTIFY' })).toThrow(/ACTION: got "NOTIFY"; allowed: one of SCALE_TO_FLOOR, DELETE/);
+  });
+
+  test('names every missing or malformed variable at once', () => {
+    expect(() => readConfig({ ACTION: 'DELETE', BUDGET_NAME: 'b', REPORT_TOPIC_ARN: 't', GUARDED_ENDPOINTS: '[{"endpointName":"e"}]' })).toThrow(
+      /ENFORCE_AT_USD: got nothing; allowed: a number above 0\n\s+GUARDED_ENDPOINTS: got "\[\{\\"endpointName\\":\\"e\\"\}\]"; allowed: a JSON array/,
+    );
   });
 });

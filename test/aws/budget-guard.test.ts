@@ -4,6 +4,8 @@ import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BudgetAction, BudgetSpec, ModelArtifact, ServingImage } from '../../lib';
 import { BudgetGuard, BudgetGuardProps, ModelEndpoint } from '../../constructs/aws';
+import { readConfig } from '../../constructs/aws/budget-enforcer/handler';
+import { ENFORCER_ENV } from '../../constructs/aws/budget-enforcer/environment';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
@@ -212,5 +214,18 @@ describe('BudgetGuard validation', () => {
   test('the shared budget rules still apply', () => {
     expect(() => setup({ monthlyLimitUsd: 0 })).toThrow(/BudgetGuard Test\/Budget has 1 invalid setting:[\s\S]*budget\.monthlyLimitUsd: got 0/);
     expect(() => setup({ emails: ['not-an-address'] })).toThrow(/budget\.emails\[0\]: got "not-an-address"/);
+  });
+});
+
+describe('BudgetGuard enforcer environment', () => {
+  test('the handler parses back exactly what the construct renders (one table, ENFORCER_ENV)', () => {
+    const fn = Object.values(setup().template().findResources('AWS::Lambda::Function'))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const vars = fn.Properties.Environment.Variables;
+    expect(Object.keys(vars).sort()).toEqual(Object.values(ENFORCER_ENV).map((f) => f.name).sort());
+    // Tokens (topic ARN, endpoint config names) stand in as plain strings; everything else is literal.
+    const literal = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : k === 'GUARDED_ENDPOINTS' ? JSON.stringify(guardedEndpoints(setup().template())) : 'arn:aws:sns:eu-west-1:123456789012:t']));
+    const config = readConfig(literal as Record<string, string>);
+    expect(config).toMatchObject({ budgetName: 'digits-monthly', action: 'SCALE_TO_FLOOR', enforceAtUsd: 1000 });
+    expect(config.endpoints[0]).toMatchObject({ variantName: 'AllTraffic', floor: 1 });
   });
 });

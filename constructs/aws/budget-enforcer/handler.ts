@@ -10,25 +10,11 @@ import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aw
 import { DeleteEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
+import { parseEnvironment } from '../../../lib/internal/function-environment';
+import { ENFORCER_ENV, EnforcerConfig, GuardedEndpoint } from './environment';
 
-/** One endpoint the guard may act on; passed as JSON in `GUARDED_ENDPOINTS`. */
-export interface GuardedEndpoint {
-  readonly endpointName: string;
-  readonly variantName: string;
-  /** Instance count to scale to (the endpoint's minimum replicas). */
-  readonly floor: number;
-  /** The endpoint config in use, so a report can say how to bring a deleted endpoint back. */
-  readonly endpointConfigName?: string;
-}
+export type { EnforcerConfig, GuardedEndpoint };
 
-export interface EnforcerConfig {
-  readonly budgetName: string;
-  readonly action: 'SCALE_TO_FLOOR' | 'DELETE';
-  /** Spend in USD at which to act: the budget limit times enforceAtPercent. */
-  readonly enforceAtUsd: number;
-  readonly endpoints: readonly GuardedEndpoint[];
-  readonly reportTopicArn: string;
-}
 
 /** What a Budgets notification says, as far as the enforcer cares. */
 export interface BudgetNotification {
@@ -53,13 +39,7 @@ const autoscaling = new ApplicationAutoScalingClient({});
 const sns = new SNSClient({});
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
-  const action = env.ACTION;
-  if (action !== 'SCALE_TO_FLOOR' && action !== 'DELETE') throw new Error(`ACTION must be SCALE_TO_FLOOR or DELETE, got ${JSON.stringify(action)}`);
-  const enforceAtUsd = Number(env.ENFORCE_AT_USD);
-  if (!Number.isFinite(enforceAtUsd) || enforceAtUsd <= 0) throw new Error(`ENFORCE_AT_USD must be a positive number, got ${JSON.stringify(env.ENFORCE_AT_USD)}`);
-  const endpoints = JSON.parse(env.GUARDED_ENDPOINTS ?? '[]') as GuardedEndpoint[];
-  if (!env.BUDGET_NAME || !env.REPORT_TOPIC_ARN) throw new Error('BUDGET_NAME and REPORT_TOPIC_ARN must be set');
-  return { budgetName: env.BUDGET_NAME, action, enforceAtUsd, endpoints, reportTopicArn: env.REPORT_TOPIC_ARN };
+  return parseEnvironment(ENFORCER_ENV, env);
 }
 
 /**
