@@ -1,8 +1,29 @@
-// Validates Kubernetes manifests against their schemas with the kubernetes-models packages (ESM-only,
-// so the jest suites run this as a child process). Reads a JSON array of manifests on stdin, writes a
-// JSON array of problems ("<kind>/<name>: <message>") on stdout. A kind with no schema is a problem.
-import { readFileSync } from 'node:fs';
+// Validates Kubernetes manifests strictly, as `kubectl apply --validate=strict` would: against their
+// schemas (values, types, required fields) and with unknown fields rejected. Runs as a child process of
+// the jest suites (the kubernetes-models packages are ESM-only). Reads a JSON array of manifests on stdin,
+// writes a JSON array of problems ("<kind>/<name>: <message>") on stdout. A kind with no schema is a problem.
+//
+// - Core and CRD objects (Argo Rollouts, KEDA, Karpenter, Prometheus Operator): the kubernetes-models
+//   validators check values; their compiled validators accept unknown fields, so the same objects are also
+//   type-checked as object literals against the packages' TypeScript interfaces, where every field the
+//   schema does not define is an error at any depth (TypeScript's excess-property check).
+// - KServe's InferenceService: KServe's own CRD (test/fixtures/schemas/kserve), with unknown fields
+//   rejected wherever the schema does not preserve them (x-kubernetes-preserve-unknown-fields).
+// - Istio VirtualService/DestinationRule, Gateway API HTTPRoute and the Rollout's spec.strategy: also
+//   against the upstream CRD schemas (test/fixtures/schemas/*.json), closed the same way, because the
+//   TypeScript interfaces of these packages are unions the excess-property check cannot always see into.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import YAML from 'yaml';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const PACKAGES = {
   'argoproj.io': '@kubernetes-models/argo-rollouts/argoproj.io',
@@ -22,45 +43,124 @@ function modulePath(apiVersion, kind) {
   return undefined;
 }
 
-const kserveSchema = JSON.parse(readFileSync(new URL('./k8s-kserve-schema.json', import.meta.url), 'utf8'));
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateKServe = ajv.compile(kserveSchema);
-const KSERVE_ONLY = ['minReplicas', 'maxReplicas', 'scaleMetric', 'scaleTarget', 'containerConcurrency', 'timeout', 'canaryTrafficPercent'];
+/** The CRD's schema with `additionalProperties: false` wherever the API server would prune unknown fields. */
+function strictCrdSchema(text, version) {
+  const crd = YAML.parse(text);
+  const schema = crd.spec.versions.find((v) => v.name === version).schema.openAPIV3Schema;
+  const visit = (node) => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node.properties && node.additionalProperties === undefined && node['x-kubernetes-preserve-unknown-fields'] !== true) {
+      node.additionalProperties = false;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(schema);
+  // The API server owns metadata's schema (ObjectMeta); the CRD leaves it open. Checked separately below.
+  return schema;
+}
 
-async function validateOne(doc) {
+const ajv = new Ajv({ allErrors: true, strict: false });
+const CACHE = join(ROOT, 'node_modules', '.cache', 'model-serving-constructs-tests');
+const require = createRequire(import.meta.url);
+
+/**
+ * A CRD's strict validator. Compiling KServe's 2 MB schema takes seconds, so the compiled code is cached
+ * (keyed by the CRD's bytes and this file's) and loaded in well under a second afterwards.
+ */
+function crdValidator(file, version) {
+  const text = readFileSync(join(ROOT, 'test', 'fixtures', 'schemas', file), 'utf8');
+  const key = createHash('sha256').update(text).update(readFileSync(fileURLToPath(import.meta.url))).digest('hex').slice(0, 16);
+  const cached = join(CACHE, `${file.replace(/[^a-z0-9.]/gi, '_')}-${version}-${key}.cjs`);
+  if (!existsSync(cached)) {
+    const generator = new Ajv({ allErrors: true, strict: false, logger: false, code: { source: true } });
+    const code = standaloneCode(generator, generator.compile(strictCrdSchema(text, version)));
+    mkdirSync(CACHE, { recursive: true });
+    const staging = `${cached}.${process.pid}.tmp`;
+    writeFileSync(staging, code);
+    renameSync(staging, cached);
+  }
+  return require(cached);
+}
+
+const CRDS = {
+  'serving.kserve.io/v1beta1/InferenceService': () => crdValidator('kserve/serving.kserve.io_inferenceservices.yaml', 'v1beta1'),
+};
+const compiled = {};
+
+async function valueProblems(doc) {
   const where = `${doc.kind}/${doc.metadata?.name}`;
-  if (doc.apiVersion === 'serving.kserve.io/v1beta1' && doc.kind === 'InferenceService') {
+  const crd = CRDS[`${doc.apiVersion}/${doc.kind}`];
+  if (crd) {
+    const validate = (compiled[doc.kind] ??= crd());
     const problems = [];
-    if (!validateKServe(doc)) problems.push(`${where}: ${ajv.errorsText(validateKServe.errors)}`);
-    // The predictor is a PodSpec plus KServe's component extension: check the pod part against Kubernetes.
-    const pod = { ...doc.spec.predictor };
-    for (const k of KSERVE_ONLY) delete pod[k];
-    const { validate: podSpec } = await import('kubernetes-models/_schemas/IoK8sApiCoreV1PodSpec');
-    if (!podSpec(pod)) problems.push(`${where}: predictor PodSpec: ${ajv.errorsText(podSpec.errors)}`);
-    const { validate: objectMeta } = await import('@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta');
-    if (!objectMeta(doc.metadata)) problems.push(`${where}: metadata: ${ajv.errorsText(objectMeta.errors)}`);
-    return problems;
+    if (!validate(doc)) problems.push(`${where}: ${ajv.errorsText(validate.errors)}`);
+    return { problems, typed: { path: '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta', type: 'IObjectMeta', value: doc.metadata } };
   }
   const path = modulePath(doc.apiVersion, doc.kind);
-  if (!path) return [`${where}: no schema known for ${doc.apiVersion} ${doc.kind}`];
+  if (!path) return { problems: [`${where}: no schema known for ${doc.apiVersion} ${doc.kind}`] };
   let Model;
   try {
     Model = (await import(path))[doc.kind];
   } catch (e) {
-    return [`${where}: no schema found for ${doc.apiVersion} ${doc.kind} (${e.message})`];
+    return { problems: [`${where}: no schema found for ${doc.apiVersion} ${doc.kind} (${e.message})`] };
   }
-  if (!Model) return [`${where}: no schema found for ${doc.apiVersion} ${doc.kind}`];
+  if (!Model) return { problems: [`${where}: no schema found for ${doc.apiVersion} ${doc.kind}`] };
   try {
     new Model(doc).validate();
-    return [];
+    return { problems: [], typed: { path, type: `I${doc.kind}`, value: doc } };
   } catch (e) {
-    return [`${where}: ${e.message}`];
+    return { problems: [`${where}: ${e.message}`], typed: { path, type: `I${doc.kind}`, value: doc } };
   }
 }
 
-// Strict validation against the upstream CRD schemas in test/fixtures/schemas (provenance in its README):
-// the kubernetes-models validators ignore fields they do not know; the API server with strict field
-// validation (kubectl's default) rejects them. Every object schema that lists its properties is closed here.
+/** Unknown fields, by TypeScript's excess-property check of each object against its interface. */
+function unknownFieldProblems(checks) {
+  if (checks.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-strict-'));
+  try {
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const lines = [];
+    const owner = [];
+    checks.forEach(({ where, path, type, value }, i) => {
+      lines.push(`import type { ${type} as T${i} } from '${path}';`);
+      owner.push(undefined);
+    });
+    checks.forEach(({ where, value }, i) => {
+      for (const line of `export const v${i}: T${i} = ${JSON.stringify(value, null, 1)};`.split('\n')) {
+        lines.push(line);
+        owner.push(where);
+      }
+    });
+    writeFileSync(join(dir, 'check.ts'), lines.join('\n'));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', skipLibCheck: true, types: [] }, files: ['check.ts'] }),
+    );
+    let output = '';
+    try {
+      execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+    }
+    const problems = [];
+    for (const line of output.split('\n')) {
+      const m = /check\.ts\((\d+),\d+\): error TS\d+: (.*)$/.exec(line);
+      if (!m) continue;
+      const where = owner[Number(m[1]) - 1] ?? 'import';
+      // Value problems (types, enums) are the value validator's to report; keep the unknown-field ones.
+      const unknown = /'"?([^'"]+)"?' does not exist in type '([^']+)'/.exec(m[2]);
+      if (unknown) problems.push(`${where}: unknown field "${unknown[1]}" (not in ${unknown[2].replace(/^I/, '')})`);
+      else if (where === 'import') problems.push(`${where}: ${m[2]}`);
+    }
+    if (output && problems.length === 0 && !/error TS/.test(output)) problems.push(`strict check failed to run: ${output.slice(0, 500)}`);
+    return problems;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Upstream CRD schemas extracted as JSON (test/support/extract-crd-schemas.mjs; provenance in the README).
 const STRICT = {
   'networking.istio.io/v1 VirtualService': { file: 'istio-1.29.6-virtualservice-v1.json' },
   'networking.istio.io/v1 DestinationRule': { file: 'istio-1.29.6-destinationrule-v1.json' },
@@ -87,12 +187,12 @@ export function closeSchema(schema) {
 
 const strictAjv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const strictValidators = new Map();
-function strictProblems(doc) {
+function crdJsonProblems(doc) {
   const entry = STRICT[`${doc.apiVersion} ${doc.kind}`];
   if (!entry) return [];
   let validate = strictValidators.get(entry.file);
   if (!validate) {
-    const schema = JSON.parse(readFileSync(new URL(`../fixtures/schemas/${entry.file}`, import.meta.url), 'utf8'));
+    const schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'schemas', entry.file), 'utf8'));
     const closed = closeSchema(schema);
     // Every object carries these; some CRDs (Istio's) leave them out of their schema.
     if (!entry.at) closed.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...closed.properties };
@@ -107,5 +207,11 @@ function strictProblems(doc) {
 
 const docs = JSON.parse(readFileSync(0, 'utf8'));
 const problems = [];
-for (const doc of docs) problems.push(...(await validateOne(doc)), ...strictProblems(doc));
+const checks = [];
+for (const doc of docs) {
+  const r = await valueProblems(doc);
+  problems.push(...r.problems, ...crdJsonProblems(doc));
+  if (r.typed) checks.push({ where: `${doc.kind}/${doc.metadata?.name}`, ...r.typed });
+}
+problems.push(...unknownFieldProblems(checks));
 process.stdout.write(JSON.stringify(problems));
