@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Duration, RolloutStep } from '../../lib';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
-import type { RolloutInput } from './rollout-controller/handler';
+import type { RolloutInput } from './rollout-controller-input';
 import { rolloutStateMachineDefinition } from './rollout-state-machine';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';

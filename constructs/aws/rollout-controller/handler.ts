@@ -35,39 +35,9 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { RolloutInput } from '../rollout-controller-input';
 
-/** One traffic step: the canary's share in percent and how long it bakes there. */
-export interface ControllerStep {
-  readonly percent: number;
-  readonly bakeSeconds: number;
-}
-
-/** What the construct decides at synth time; the custom resource passes it to each execution. */
-export interface RolloutInput {
-  readonly endpointName: string;
-  /** The variant that serves the old model and, after promotion, the new one. */
-  readonly variantName: string;
-  /** The temporary variant that serves the new model during the steps. */
-  readonly canaryVariantName: string;
-  /** CloudFormation's new endpoint config: its one variant is the new model, as the stack wants it. */
-  readonly targetEndpointConfigName: string;
-  readonly steps: readonly ControllerStep[];
-  /** Alarms on the canary variant, watched from the first step to the end of promotion. */
-  readonly canaryAlarmNames: readonly string[];
-  /** Alarms on the stable variant, watched during promotion (it serves the new model then). */
-  readonly promotionAlarmNames: readonly string[];
-  /** How often alarms are checked while a step bakes. */
-  readonly pollSeconds: number;
-  /** Prefix of the endpoint configs the controller creates (its role may create only these). */
-  readonly configPrefix: string;
-  /**
-   * Before the first step, the new model runs as a shadow variant that receives a copy of `percent`% of
-   * requests (SageMaker discards its answers) for `durationSeconds`, watched by the canary alarms.
-   */
-  readonly shadow?: { readonly percent: number; readonly durationSeconds: number };
-  /** Pre-signed URL of the CloudFormation wait condition that holds the stack until the rollout ends. */
-  readonly waitHandleUrl?: string;
-}
+export type { ControllerStep, RolloutInput } from '../rollout-controller-input';
 
 export type Phase =
   | 'START'
