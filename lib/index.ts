@@ -15,3 +15,4 @@ export * from './rollout';
 export * from './resolve-rollout';
 export * from './budget';
 export * from './resolver';
+export * from './node-pool';

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Accelerator, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
@@ -12,13 +12,6 @@ export enum GpuAmiType {
   AL2023_X86_64_NVIDIA = 'AL2023_x86_64_NVIDIA',
   /** Bottlerocket with the NVIDIA driver. */
   BOTTLEROCKET_X86_64_NVIDIA = 'BOTTLEROCKET_x86_64_NVIDIA',
-}
-
-/** Whether nodes are on-demand or spot. */
-export enum NodeCapacityType {
-  ON_DEMAND = 'ON_DEMAND',
-  /** Cheaper, reclaimable with two minutes' notice: list several sizes so EKS can diversify. */
-  SPOT = 'SPOT',
 }
 
 /** The managed policies every EKS managed node group's role needs. */
@@ -57,8 +50,8 @@ export interface GpuNodePoolProps {
    * @default - EKS starts at minNodes
    */
   readonly desiredNodes?: number;
-  /** On-demand or spot. @default NodeCapacityType.ON_DEMAND */
-  readonly capacityType?: NodeCapacityType;
+  /** On-demand or spot (a managed node group has one). @default CapacityType.ON_DEMAND */
+  readonly capacityType?: CapacityType;
   /** GPU AMI. @default GpuAmiType.AL2023_X86_64_NVIDIA */
   readonly amiType?: GpuAmiType;
   /** Root (or Bottlerocket data) volume, encrypted gp3. @default Size.gibibytes(100) */
@@ -179,7 +172,8 @@ export class GpuNodePool extends Construct {
       nodeRole: this.nodeRole.roleArn,
       subnets,
       amiType,
-      capacityType: props.capacityType ?? NodeCapacityType.ON_DEMAND,
+      // CapacityType's values are EKS's spellings.
+      capacityType: props.capacityType ?? CapacityType.ON_DEMAND,
       instanceTypes: [...instanceTypes],
       scalingConfig: { minSize: minNodes, maxSize: maxNodes, desiredSize: props.desiredNodes },
       labels: { ...this.labels },

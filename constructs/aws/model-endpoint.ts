@@ -20,6 +20,7 @@ import {
   ScalingMetric,
   Size,
   SpecResolver,
+  SpecWarning,
   describe,
   isUnresolved,
 } from '../../lib';
@@ -174,6 +175,8 @@ export class ModelEndpoint extends EndpointBase {
   public readonly variantName: string;
   /** The spec after defaults, as every backend sees it. */
   public readonly serving: ResolvedServing;
+  /** Advice from the shared resolver (also emitted as Annotations warnings). */
+  public readonly warnings: readonly SpecWarning[];
   public readonly role: iam.IRole;
   /** Key for the ML storage volume; undefined on instance types with local NVMe storage. */
   public readonly encryptionKey?: kms.IKey;
@@ -229,7 +232,8 @@ export class ModelEndpoint extends EndpointBase {
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
-    for (const w of resolution.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
+    this.warnings = resolution.warnings;
+    for (const w of this.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
     const serving = this.serving;
 
     this.variantName = variantName;

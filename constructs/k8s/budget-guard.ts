@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetSpec, ProblemCollector, Size, SpecResolver, describe } from '../../lib';
+import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, describe } from '../../lib';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject } from './internal';
 import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
@@ -59,6 +59,8 @@ export class BudgetGuard extends Construct {
   public readonly resource: ApiObject;
   /** GPUs the quota allows. */
   public readonly maxGpus: number;
+  /** The budget after defaults, as every backend sees it. */
+  public readonly budget: ResolvedBudget;
 
   constructor(scope: Construct, id: string, props: BudgetGuardProps) {
     super(scope, id);
@@ -107,6 +109,7 @@ export class BudgetGuard extends Construct {
     if (!(Number.isInteger(maxPods) && maxPods >= 1 && maxPods <= 100_000)) c.add({ field: 'maxPods', given: describe(maxPods), allowed: 'an integer from 1 to 100000', fix: 'e.g. 100' });
     // Shared budget rules (limit, thresholds) and the refusals (action, forecast, enforceAt, emails) land in the same error.
     const budget = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES).throwIfInvalid(owner, c);
+    this.budget = budget;
 
     this.namespaceName = ns;
     this.maxGpus = props.maxGpus ?? affordable;

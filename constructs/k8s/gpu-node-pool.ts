@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, Duration, ProblemCollector, describe } from '../../lib';
+import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-types';
 import { IGpuNodePool } from './model-endpoint';
@@ -9,11 +9,8 @@ import { LABELS } from './names';
 
 const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
-/** Spot, on-demand or both. Enum-like. */
-export enum CapacityType {
-  SPOT = 'spot',
-  ON_DEMAND = 'on-demand',
-}
+/** Karpenter's spelling of each capacity type. */
+const KARPENTER_CAPACITY: Readonly<Record<CapacityType, string>> = { [CapacityType.SPOT]: 'spot', [CapacityType.ON_DEMAND]: 'on-demand' };
 
 /** When Karpenter may remove or replace nodes. Enum-like. */
 export enum ConsolidationPolicy {
@@ -27,7 +24,7 @@ export interface GpuNodePoolProps {
   /** GPU model; the pool is constrained to the EC2 instance families that carry it. */
   readonly accelerator: Accelerator;
   /** NodePool name. @default - `gpu-<accelerator>`, e.g. `gpu-nvidia-l4` */
-  readonly name?: string;
+  readonly poolName?: string;
   /** Most GPUs across the pool's nodes (Karpenter `limits`). */
   readonly maxGpus: number;
   /** Capacity types Karpenter may launch; with both it prefers spot. @default [CapacityType.ON_DEMAND] */
@@ -64,7 +61,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool {
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
     this.accelerator = props.accelerator;
-    this.poolName = props.name ?? `gpu-${props.accelerator.nodeLabelValue}`;
+    this.poolName = props.poolName ?? `gpu-${props.accelerator.nodeLabelValue}`;
     const capacity = props.capacityTypes ?? [CapacityType.ON_DEMAND];
     const consolidateAfter = props.consolidateAfter ?? Duration.minutes(10);
 
@@ -78,7 +75,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool {
       });
     }
     if (!DNS_LABEL.test(this.poolName)) {
-      c.add({ field: 'name', given: describe(this.poolName), allowed: 'a DNS-1123 label', fix: 'e.g. "gpu-l4"' });
+      c.add({ field: 'poolName', given: describe(this.poolName), allowed: 'a DNS-1123 label', fix: 'e.g. "gpu-l4"' });
     }
     if (!(Number.isInteger(props.maxGpus) && props.maxGpus >= 1 && props.maxGpus <= 10_000)) {
       c.add({ field: 'maxGpus', given: describe(props.maxGpus), allowed: 'an integer from 1 to 10000', fix: 'cap the pool at the GPUs you are prepared to pay for' });
@@ -103,7 +100,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName ?? 'default' },
             requirements: [
               { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...props.accelerator.ec2Families] },
-              { key: 'karpenter.sh/capacity-type', operator: 'In', values: [...capacity] },
+              { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacity.map((t) => KARPENTER_CAPACITY[t]) },
               { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
               { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
             ],

@@ -7,3 +7,4 @@ export * from './budget-guard';
 export type { KServePredictor, InferenceServiceManifest } from './kserve';
 export * from './capabilities';
 export * from './traffic-router';
+export * from './model-credentials';

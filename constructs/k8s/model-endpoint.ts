@@ -23,6 +23,7 @@ import {
   SERVER_USER_ID,
 } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
+import { ModelCredentials } from './model-credentials';
 import { typedApiObject, cpuQuantity, memoryQuantity, metadataLabels } from './internal';
 import type {
   IContainer,
@@ -34,6 +35,7 @@ import type {
   IScaledObject,
   IService,
   IServiceAccount,
+  IPrometheusRule,
   IServiceMonitor,
   IToleration,
   IVolume,
@@ -170,6 +172,13 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly namespace?: string;
   /** How the model reaches /mnt/models. @default - KServe: the artifact's URI as storage URI; plain: required */
   readonly modelDelivery?: ModelDelivery;
+  /**
+   * Credentials for downloading an object-store model (an s3://, gs:// or Azure Blob URI fetched by KServe's
+   * storage initializer or your init container). Required when such a download happens: say which identity
+   * reads the model, or ModelCredentials.ambient() when the pods can already.
+   * @default - none; refused when an object-store model is downloaded
+   */
+  readonly modelCredentials?: ModelCredentials;
   /** CPU cores requested and limited per replica (requests equal limits: Guaranteed QoS). @default 1 */
   readonly cpu?: number;
   /** Memory requested and limited per replica. @default Size.gibibytes(2) */
@@ -182,7 +191,12 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly nodePool?: IGpuNodePool;
   /** KEDA scaling (plain flavour). @default - a HorizontalPodAutoscaler on CPU */
   readonly keda?: KedaScalingOptions;
-  /** Emit a Prometheus Operator ServiceMonitor for /metrics. @default false */
+  /**
+   * Emit a Prometheus Operator ServiceMonitor for /metrics and a PrometheusRule that alerts on the
+   * guardrails (error rate and latency at the chosen percentile). Explicit guardrails need it: without it
+   * nothing would watch them.
+   * @default false
+   */
   readonly serviceMonitor?: boolean;
   /** Scrape interval of the ServiceMonitor. @default Duration.seconds(30) */
   readonly scrapeInterval?: Duration;
@@ -248,11 +262,15 @@ export class ModelEndpoint extends Construct {
 
     const meta = (name: string = this.endpointName) => ({ name, namespace: this.namespace, labels: { ...this.labels } });
 
+    const credentials = props.modelCredentials?._bind();
+    const saAnnotations = credentials?.serviceAccountAnnotations ?? {};
     typedApiObject<IServiceAccount>(this, 'ServiceAccount', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: meta(),
+      metadata: { ...meta(), ...(Object.keys(saAnnotations).length > 0 ? { annotations: { ...saAnnotations } } : {}) },
       automountServiceAccountToken: false,
+      // KServe's storage initializer finds storage credentials in the Secrets listed on the ServiceAccount.
+      ...(kserve && credentials?.secretName ? { secrets: [{ name: credentials.secretName }] } : {}),
     });
 
     const pod = this.renderPod(props, kserve);
@@ -314,7 +332,44 @@ export class ModelEndpoint extends Construct {
           endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${(props.scrapeInterval ?? Duration.seconds(30)).toSeconds()}s` }],
         },
       });
+      this.renderGuardrailAlerts(meta(`${this.endpointName}-guardrails`));
     }
+  }
+
+  /** The endpoint's guardrails as Prometheus alerts: the same thresholds the rollout analysis uses. */
+  private renderGuardrailAlerts(metadata: { name: string; namespace?: string; labels: Record<string, string> }): void {
+    const g = this.serving.guardrails;
+    const scope = this.metricScope('guardrail alert');
+    const window = `${g.evaluationPeriod.toSeconds()}s`;
+    const sustained = `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`;
+    const labels = { model_serving_endpoint: this.endpointName, severity: 'critical' };
+    typedApiObject<IPrometheusRule>(this, 'GuardrailAlerts', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata,
+      spec: {
+        groups: [{
+          name: `model-serving-guardrails-${this.endpointName}`,
+          interval: window,
+          rules: [
+            {
+              alert: 'ModelServingErrorRateHigh',
+              expr: `${PROMQL.errorRatio(scope, window)} > ${g.maxErrorRatePercent / 100}`,
+              for: sustained,
+              labels,
+              annotations: { summary: `More than ${g.maxErrorRatePercent}% of requests to ${this.endpointName} answered 5XX` },
+            },
+            {
+              alert: 'ModelServingLatencyHigh',
+              expr: `${PROMQL.latencyQuantile(scope, g.latencyPercentile.quantile, window)} > ${g.maxLatency.toMilliseconds() / 1000}`,
+              for: sustained,
+              labels,
+              annotations: { summary: `${g.latencyPercentile.name} latency of ${this.endpointName} above ${g.maxLatency.toString()}` },
+            },
+          ],
+        }],
+      },
+    });
   }
 
   /** The object autoscalers target: the Deployment, or the Rollout once a CanaryRollout took over. */
@@ -343,6 +398,7 @@ export class ModelEndpoint extends Construct {
   }
 
   private renderPod(props: ModelEndpointProps, kserve: boolean): IPodTemplateSpec {
+    const credentials = props.modelCredentials?._bind();
     const r = this.serving;
     const delivery = props.modelDelivery;
     const modelDir: string = MODEL_DIRECTORIES.kserve;
@@ -375,6 +431,7 @@ export class ModelEndpoint extends Construct {
         ...(init.command ? { command: [...init.command] } : {}),
         ...(init.args ? { args: [...init.args] } : {}),
         env,
+        ...(credentials?.secretName ? { envFrom: [{ secretRef: { name: credentials.secretName } }] } : {}),
         resources: { requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '64Mi' } },
         securityContext: containerSecurityContext(),
         volumeMounts: [{ name: 'model', mountPath: modelDir }, { name: 'tmp', mountPath: '/tmp' }],
@@ -418,6 +475,7 @@ export class ModelEndpoint extends Construct {
 
     const podLabels: Record<string, string> = { ...this.labels, ...this.selectorLabels };
     if (r.accelerator) podLabels[LABELS.accelerator] = r.accelerator.nodeLabelValue;
+    Object.assign(podLabels, credentials?.podLabels ?? {});
     const uid = props.runAsUser ?? SERVER_USER_ID;
 
     return {
@@ -612,6 +670,20 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
   }
 
   const delivery = props.modelDelivery;
+  const downloads = props.model.storage !== ArtifactStorage.LOCAL_FILE &&
+    (flavour.isKServe ? delivery === undefined : delivery?.kind === 'INIT');
+  if (downloads && props.modelCredentials === undefined) {
+    c.add({
+      field: 'modelCredentials',
+      given: `nothing, for ${describe(props.model.toString())} downloaded by ${flavour.isKServe ? 'the KServe storage initializer' : 'the init container'}`,
+      allowed: 'ModelCredentials.awsIamRole(arn) (IRSA), gkeWorkloadIdentity(email), azureWorkloadIdentity(clientId), secret(name) or ambient()',
+      fix: 'give the pods an identity that can read the model, or say ModelCredentials.ambient() if they already can',
+    });
+  } else if (!downloads && props.modelCredentials !== undefined) {
+    c.add({ field: 'modelCredentials', given: props.modelCredentials.kind, allowed: 'only when an object-store model is downloaded (nothing downloads here)', fix: 'remove modelCredentials' });
+  } else if (props.modelCredentials) {
+    c.addAll(props.modelCredentials._problems(props.model.storage));
+  }
   if (flavour.isKServe) {
     if (delivery?.kind === 'INIT') {
       c.add({ field: 'modelDelivery', given: 'ModelDelivery.initContainer(...)', allowed: 'on KServe: the artifact URI (storage initializer), persistentVolumeClaim or bakedIntoImage', fix: 'use ModelArtifact.fromUri(...) and leave modelDelivery unset' });
@@ -624,6 +696,13 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
     }
     if (props.serviceMonitor) {
       c.add({ field: 'serviceMonitor', given: 'true', allowed: 'plain flavour only', fix: 'scrape KServe pods with a PodMonitor, or use ServingFlavour.plain()' });
+    }
+    if (props.guardrails !== undefined) {
+      c.add({
+        field: 'guardrails', given: 'explicit guardrails', backend: `KServe (${(flavour.kserveOptions.serverless ?? true) ? 'serverless' : 'RawDeployment'})`,
+        allowed: 'on KServe: none (this flavour emits no alerts; nothing would watch them)',
+        fix: 'alert on the KServe pods\' metrics with your own PrometheusRule, or use ServingFlavour.plain() with serviceMonitor: true',
+      });
     }
     const cc = flavour.kserveOptions.containerConcurrency;
     if (cc !== undefined && !(Number.isInteger(cc) && cc >= 1 && cc <= 1000)) {
@@ -651,6 +730,9 @@ function collectBackendProblems(props: ModelEndpointProps, flavour: ServingFlavo
         allowed: 'a CPU target with the built-in HPA, or KEDA for GPU utilization and invocations',
         fix: 'set keda: { prometheusAddress: "http://prometheus-operated.monitoring:9090" }, or scaling.targets: [ScalingTarget.cpuUtilization(70)]',
       });
+    }
+    if (props.guardrails !== undefined && !props.serviceMonitor) {
+      c.add({ field: 'guardrails', given: 'explicit guardrails without serviceMonitor', allowed: 'guardrails together with serviceMonitor: true (its PrometheusRule alerts on them)', fix: 'set serviceMonitor: true, or remove guardrails' });
     }
     const q = props.keda?.queueDepthPerReplica;
     if (q !== undefined && !(Number.isInteger(q) && q >= 1 && q <= 100_000)) {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget } from '../../lib';
-import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint, NodeCapacityType } from '../../constructs/aws';
+import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget } from '../../lib';
+import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint } from '../../constructs/aws';
 
 export const DEMO_MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
 
@@ -64,7 +64,7 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
     vpc,
     accelerator: Accelerator.NVIDIA_A10G,
     sizes: ['xlarge', '2xlarge'],
-    capacityType: NodeCapacityType.SPOT,
+    capacityType: CapacityType.SPOT,
     minNodes: 0,
     maxNodes: 4,
   });

@@ -3,13 +3,13 @@
 // writes the manifests to dist/k8s/.
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import {
   BudgetGuard,
   CanaryRollout,
   TrafficRouter,
-  CapacityType,
   GpuNodePool,
+  ModelCredentials,
   ModelDelivery,
   ModelEndpoint,
   ServingFlavour,
@@ -99,6 +99,8 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
     endpointName: 'digits-kserve',
     namespace,
     flavour: ServingFlavour.kserve({ containerConcurrency: 16 }),
+    // The storage initializer reads s3:// with this role (IRSA on EKS).
+    modelCredentials: ModelCredentials.awsIamRole('arn:aws:iam::123456789012:role/digits-model-reader'),
     image: ServingImage.fromRegistry(`${REGISTRY}/model-server:0.1.0`),
     scaling: { minReplicas: 0, maxReplicas: 4, targets: [ScalingTarget.invocationsPerReplicaPerSecond(50)] },
   });

@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Accelerator, NODE_SCHEDULING, Size } from '../../lib';
-import { GpuAmiType, GpuNodePool, GpuNodePoolProps, NodeCapacityType } from '../../constructs/aws';
+import { GpuAmiType, GpuNodePool, GpuNodePoolProps } from '../../constructs/aws';
+import { CapacityType } from '../../lib';
 
 function setup(extra: Partial<GpuNodePoolProps> = {}, byName = true) {
   const app = new cdk.App({ builtinCloudFormationValidation: false });
@@ -80,7 +81,7 @@ describe('GpuNodePool props', () => {
   });
 
   test('spot capacity, scaling bounds and a desired size', () => {
-    setup({ capacityType: NodeCapacityType.SPOT, minNodes: 1, maxNodes: 8, desiredNodes: 3 }).template().hasResourceProperties('AWS::EKS::Nodegroup', {
+    setup({ capacityType: CapacityType.SPOT, minNodes: 1, maxNodes: 8, desiredNodes: 3 }).template().hasResourceProperties('AWS::EKS::Nodegroup', {
       CapacityType: 'SPOT',
       ScalingConfig: { MinSize: 1, MaxSize: 8, DesiredSize: 3 },
     });

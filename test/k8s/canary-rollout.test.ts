@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { Duration, ModelArtifact, RolloutPolicy } from '../../lib';
-import { CanaryRollout, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
+import { CanaryRollout, ModelCredentials, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
 import { findAll, findOne, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
@@ -68,7 +68,7 @@ describe('CanaryRollout, KServe flavour', () => {
   test('canaryTrafficPercent at the first step; later steps are documented promotions', () => {
     let canary!: CanaryRollout;
     const docs = synthChart((chart) => {
-      const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve() });
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve() });
       canary = new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, acceptManualPromotion: true });
     });
     const isvc = findOne(docs, 'InferenceService');

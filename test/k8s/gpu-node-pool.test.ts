@@ -1,5 +1,5 @@
-import { Accelerator, Duration } from '../../lib';
-import { CapacityType, ConsolidationPolicy, GpuNodePool, GpuNodePoolProps } from '../../constructs/k8s';
+import { Accelerator, CapacityType, Duration } from '../../lib';
+import { ConsolidationPolicy, GpuNodePool, GpuNodePoolProps } from '../../constructs/k8s';
 import { findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { Testing } from 'cdk8s';
 
@@ -25,7 +25,7 @@ describe('GpuNodePool', () => {
 
   test('spot and on-demand, consolidation, node class and name props', () => {
     const np = findOne(synth({
-      accelerator: Accelerator.NVIDIA_A100, maxGpus: 16, name: 'a100', capacityTypes: [CapacityType.SPOT, CapacityType.ON_DEMAND],
+      accelerator: Accelerator.NVIDIA_A100, maxGpus: 16, poolName: 'a100', capacityTypes: [CapacityType.SPOT, CapacityType.ON_DEMAND],
       consolidationPolicy: ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED, consolidateAfter: Duration.minutes(2), nodeClassName: 'gpu',
     }), 'NodePool');
     expect(np.metadata.name).toBe('a100');
@@ -54,8 +54,8 @@ describe('GpuNodePool', () => {
       expect(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 0 })).toThrow(/maxGpus: got 0; allowed: an integer from 1 to 10000/);
     });
     test('capacity types, name and consolidateAfter', () => {
-      expect(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 1, capacityTypes: [], name: 'GPU', consolidateAfter: Duration.hours(48) }))
-        .toThrow(/has 3 invalid settings[\s\S]*name: got "GPU"[\s\S]*capacityTypes: got \[\][\s\S]*consolidateAfter: got 48h/);
+      expect(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 1, capacityTypes: [], poolName: 'GPU', consolidateAfter: Duration.hours(48) }))
+        .toThrow(/has 3 invalid settings[\s\S]*poolName: got "GPU"[\s\S]*capacityTypes: got \[\][\s\S]*consolidateAfter: got 48h/);
     });
   });
 });

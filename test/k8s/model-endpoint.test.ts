@@ -1,13 +1,12 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
+import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
 import {
   AcceleratorNodeSelector,
   GpuNodePool,
   ModelDelivery,
   ModelEndpoint,
   ModelEndpointProps,
-  ServingFlavour,
-} from '../../constructs/k8s';
+  ServingFlavour, ModelCredentials } from '../../constructs/k8s';
 import { findAll, findOne, Manifest, podSpecs, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
 
@@ -141,7 +140,7 @@ describe('ModelEndpoint, plain flavour', () => {
     });
 
     test('init container gets the URI and an emptyDir, and is hardened too', () => {
-      const docs = synth(baseProps({ model: s3Model, modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
+      const docs = synth(baseProps({ model: s3Model, modelCredentials: ModelCredentials.ambient(), modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1', args: ['--to', '/mnt/models'] }) }));
       const pod = findOne(docs, 'Deployment').spec.template.spec;
       expect(pod.initContainers[0]).toMatchObject({
         name: 'model-download',
@@ -236,15 +235,32 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('ServiceMonitor scrapes /metrics on the http port', () => {
-    const docs = synth(baseProps({ serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
+    const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
     expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
     expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('with the ServiceMonitor, the guardrails become alerts (error rate and the chosen latency percentile)', () => {
+    const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, guardrails: { maxErrorRatePercent: 2, latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300), breachingPeriods: 2 } }));
+    const rule = findOne(docs, 'PrometheusRule');
+    expect(rule.metadata.name).toBe('digits-guardrails');
+    const [errors, latency] = rule.spec.groups[0].rules;
+    expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[60s]');
+    expect(errors.expr).toMatch(/ > 0\.02$/);
+    expect(latency.alert).toBe('ModelServingLatencyHigh');
+    expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.3$/);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('explicit guardrails without the ServiceMonitor are refused: nothing would watch them', () => {
+    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ guardrails: { maxErrorRatePercent: 2 } }))).toThrow(/guardrails: got explicit guardrails without serviceMonitor; allowed: guardrails together with serviceMonitor: true/);
   });
 });
 
 describe('ModelEndpoint, KServe flavour', () => {
   const kserve = (o: Partial<ModelEndpointProps> = {}) =>
-    ({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
+    ({ model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ containerConcurrency: 8 }), ...o }) as ModelEndpointProps;
 
   test('snapshot', () => {
     expect(synth(kserve())).toMatchSnapshot();
@@ -266,7 +282,7 @@ describe('ModelEndpoint, KServe flavour', () => {
   });
 
   test('a PVC becomes a pvc:// storage URI', () => {
-    const env = container(synth(kserve({ model, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
+    const env = container(synth(kserve({ model, modelCredentials: undefined, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })), 'InferenceService').env;
     expect(env).toContainEqual({ name: 'STORAGE_URI', value: 'pvc://models/digits/1' });
   });
 
@@ -294,7 +310,7 @@ describe('ModelEndpoint validation', () => {
     expect(fails(baseProps({ scaling: { minReplicas: 0 } }))).toThrow(/scaling.minReplicas: got 0.*Kubernetes cannot scale to zero/);
   });
   test('KServe RawDeployment cannot scale to zero, serverless can', () => {
-    const props = { model: s3Model, metadata, image, scaling: { minReplicas: 0 } };
+    const props = { model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), scaling: { minReplicas: 0 } };
     expect(fails({ ...props, flavour: ServingFlavour.kserve({ serverless: false }) })).toThrow(/KServe \(RawDeployment\) cannot scale to zero/);
     expect(fails({ ...props, flavour: ServingFlavour.kserve() })).not.toThrow();
   });
@@ -338,7 +354,7 @@ test('every pod template this suite can produce is restricted', () => {
   const docs = [
     ...synth(baseProps()),
     ...synth(baseProps({ accelerator: Accelerator.NVIDIA_H100, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, modelDelivery: ModelDelivery.persistentVolumeClaim('m') })),
-    ...synth({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ serverless: false }) }),
+    ...synth({ model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless: false }) }),
   ];
   for (const { where, spec } of podSpecs(docs)) expect({ where, violations: restrictedViolations(spec) }).toEqual({ where, violations: [] });
 });

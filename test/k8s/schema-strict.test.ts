@@ -2,7 +2,7 @@
  * The schema check the Kubernetes suites rely on is strict, as `kubectl apply --validate=strict` is: a field
  * the receiving schema does not define fails, at any depth, for core objects, CRD objects and KServe.
  */
-import { CanaryRollout, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
+import { CanaryRollout, ModelCredentials, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
 import { Duration, ModelArtifact, RolloutPolicy } from '../../lib';
 import { Manifest, findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
@@ -12,7 +12,7 @@ const plain = synthChart((chart) => {
   new CanaryRollout(chart, 'C', { endpoint, prometheusAddress: PROMETHEUS, policy: RolloutPolicy.canary({ bake: Duration.minutes(10) }), acceptApproximateTraffic: true });
 });
 const kserve = synthChart((chart) => {
-  new ModelEndpoint(chart, 'K', { model: ModelArtifact.fromUri('s3://models/digits/1/'), metadata, image, flavour: ServingFlavour.kserve() });
+  new ModelEndpoint(chart, 'K', { model: ModelArtifact.fromUri('s3://models/digits/1/'), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.awsIamRole('arn:aws:iam::123456789012:role/reader') });
 });
 
 /** A deep copy of `doc` with `edit` applied. */

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { Duration, ModelArtifact, RolloutPolicy, approximatedShare } from '../../lib';
-import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
+import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
 import { findAll, findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
@@ -160,13 +160,13 @@ describe('without a router', () => {
 describe('KServe', () => {
   test('a traffic router is refused on KServe', () => {
     const chart = Testing.chart();
-    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve() });
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.ambient() });
     expect(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5, acceptManualPromotion: true, trafficRouter: TrafficRouter.istio() })).toThrow(/trafficRouter: got TrafficRouter\.istio\(\); allowed: only with the plain flavour/);
   });
 
   test('guardrails are not accepted silently: without manual promotion the rollout is refused', () => {
     const chart = Testing.chart();
-    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve() });
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.ambient() });
     expect(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5 })).toThrow(/no automatic rollback.*acceptManualPromotion: true/s);
     expect(findAll(Testing.synth(chart), 'Rollout')).toEqual([]);
   });
