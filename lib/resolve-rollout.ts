@@ -63,7 +63,9 @@ export class RolloutResolution extends Resolution {
     const rc = caps.rollout;
     const shifting = policy.steps.slice(0, -1);
 
-    if (!rc.stepShapes.includes(policy.shape)) {
+    if (rc.stepShapes.length === 0) {
+      problems.push(refusal(caps, 'policy', `a rollout (${policy.shape})`, 'no progressive rollouts', `deploy new versions by replacing the endpoint, or use a ${caps.backend} mode that shifts traffic`));
+    } else if (!rc.stepShapes.includes(policy.shape)) {
       problems.push(refusal(caps, 'policy.steps', describe(policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toString()}`)) + ` (${policy.shape})`,
         `step shapes ${rc.stepShapes.join(', ')}`,
         rc.stepShapes.includes(RolloutStepShape.EQUAL_STEPS) ? 'use RolloutPolicy.canary() or RolloutPolicy.linear(), or equal steps with one bake' : 'use RolloutPolicy.canary()'));

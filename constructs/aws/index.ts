@@ -5,3 +5,4 @@ export * from './budget-guard';
 export * from './gpu-node-pool';
 export * from './capabilities';
 export * from './exact-weight-controller';
+export type { IModelEndpoint } from './endpoint-base';

@@ -79,4 +79,6 @@ export const KSERVE_RAW_CAPABILITIES: BackendCapabilities = {
   ...KSERVE_SERVERLESS_CAPABILITIES,
   backend: 'KServe (RawDeployment)',
   scaling: { metrics: [ScalingMetric.CPU_UTILIZATION], multipleTargets: false, cooldowns: false, scaleToZero: false, maxReplicas: 1000 },
+  // canaryTrafficPercent needs Knative routes: KServe supports canary rollouts in Serverless mode only.
+  rollout: { ...KSERVE_SERVERLESS_CAPABILITIES.rollout, stepShapes: [] },
 };

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-types';
-import { IGpuNodePool } from './model-endpoint';
+import { IGpuNodePool } from './endpoint-options';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
 

@@ -1,6 +1,8 @@
 // Kubernetes backend (cdk8s). Import as `model-serving-constructs/k8s`.
 export * from './names';
+export * from './endpoint-options';
 export * from './model-endpoint';
+export { containerSecurityContext } from './pod-template';
 export * from './canary-rollout';
 export * from './gpu-node-pool';
 export * from './budget-guard';

@@ -66,6 +66,16 @@ describe('CanaryRollout on KServe', () => {
     expect(isvc.metadata.annotations['model-serving.dev/rollout-guardrails']).toBe('errorRate<=1%,p99<=1000ms,manual');
   });
 
+  test('RawDeployment has no canary: a rollout is refused by name, even with manual promotion accepted', () => {
+    const chart = Testing.chart();
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', {
+      model: ModelArtifact.fromUri('s3://models/digits/model.onnx', { signature: model.signature }), metadata, image,
+      modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless: false }),
+    });
+    expect(problemsOf(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: RolloutPolicy.canary(), acceptManualPromotion: true })))
+      .toEqual([expect.objectContaining({ field: 'policy', backend: 'KServe (RawDeployment)', allowed: 'on KServe (RawDeployment): no progressive rollouts' })]);
+  });
+
   test('an explicit cooldown is refused on KServe (Knative has no cooldown knob); the default is accepted', () => {
     const props = { model: ModelArtifact.fromUri('s3://models/digits/model.onnx'), metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve() };
     expect(() => new ModelEndpoint(Testing.chart(), 'E', props)).not.toThrow();

@@ -1,0 +1,176 @@
+/**
+ * The objects a ModelEndpoint emits besides its workload, one function each: autoscaler, NetworkPolicy,
+ * guardrail alerts and (KServe) the InferenceService. They read the endpoint through its public surface.
+ */
+import { ApiObject, Lazy } from 'cdk8s';
+import { PROMQL, ScalingMetric } from '../../lib';
+import { typedApiObject } from './internal';
+import type { IHorizontalPodAutoscaler, INetworkPolicy, IPodTemplateSpec, IPrometheusRule, IScaledObject } from './k8s-types';
+import { InferenceServiceManifest, KServePredictor } from './kserve';
+import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
+
+/** Metadata every object of an endpoint carries. */
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: Record<string, string>;
+}
+
+export function renderAutoscaling(endpoint: ModelEndpoint, props: ModelEndpointProps, metadata: ObjectMeta): void {
+  const r = endpoint.serving;
+  const scaleTargetRef = Lazy.any({ produce: () => ({ ...endpoint.workload }) });
+  const needsKeda = props.keda !== undefined || r.targets.some((t) => t.metric !== ScalingMetric.CPU_UTILIZATION);
+  const behavior = {
+    scaleDown: { stabilizationWindowSeconds: r.scaleInCooldown.toSeconds(), policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 60 }] },
+    scaleUp: { stabilizationWindowSeconds: r.scaleOutCooldown.toSeconds() === 60 ? 0 : r.scaleOutCooldown.toSeconds(), policies: [{ type: 'Percent' as const, value: 100, periodSeconds: 60 }] },
+  };
+  if (!needsKeda) {
+    typedApiObject<IHorizontalPodAutoscaler>(endpoint, 'Autoscaler', {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata,
+      spec: {
+        scaleTargetRef,
+        minReplicas: r.minReplicas,
+        maxReplicas: r.maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: r.targets[0].value } } }],
+        behavior,
+      },
+    });
+    return;
+  }
+  const keda = props.keda!;
+  const scope = endpoint.metricScope('keda');
+  const triggers: NonNullable<IScaledObject['spec']>['triggers'] = [];
+  for (const target of r.targets) {
+  if (target.metric === ScalingMetric.CPU_UTILIZATION) {
+    triggers.push({ type: 'cpu', metricType: 'Utilization', metadata: { value: String(target.value) } });
+  } else if (target.metric === ScalingMetric.INVOCATIONS_PER_REPLICA) {
+    triggers.push({
+      type: 'prometheus',
+      name: 'invocations',
+      metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.requestRate(scope, '1m'), threshold: String(target.value) },
+    });
+  } else {
+    // dcgm-exporter's per-GPU utilization, attributed to pods by its Kubernetes mapping.
+    triggers.push({
+      type: 'prometheus',
+      name: 'gpu-utilization',
+      metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.gpuUtilization(scope), threshold: String(target.value), metricType: 'Value' },
+      metricType: 'Value',
+    });
+  }
+  }
+  if (keda.queueDepthPerReplica !== undefined) {
+    triggers.push({
+      type: 'prometheus',
+      name: 'queue-depth',
+      metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.queueDepth(scope), threshold: String(keda.queueDepthPerReplica) },
+    });
+  }
+  // KEDA creates and owns the HPA; emitting our own as well would make two controllers fight.
+  typedApiObject<IScaledObject>(endpoint, 'Autoscaler', {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata,
+    spec: {
+      scaleTargetRef,
+      minReplicaCount: r.minReplicas,
+      maxReplicaCount: r.maxReplicas,
+      cooldownPeriod: r.scaleInCooldown.toSeconds(),
+      advanced: { horizontalPodAutoscalerConfig: { behavior } },
+      triggers,
+    },
+  });
+}
+
+export function renderNetworkPolicy(endpoint: ModelEndpoint, metadata: ObjectMeta, podLabels: Readonly<Record<string, string>>, ports: number[]): void {
+  typedApiObject<INetworkPolicy>(endpoint, 'NetworkPolicy', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata,
+    spec: {
+      podSelector: { matchLabels: { ...podLabels } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: ports.map((port) => ({ port, protocol: 'TCP' })) }],
+    },
+  });
+}
+
+/** The endpoint's guardrails as Prometheus alerts: the same thresholds the rollout analysis uses. */
+export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectMeta): void {
+  const g = endpoint.serving.guardrails;
+  const scope = endpoint.metricScope('guardrail alert');
+  const window = `${g.evaluationPeriod.toSeconds()}s`;
+  const sustained = `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`;
+  const labels = { model_serving_endpoint: endpoint.endpointName, severity: 'critical' };
+  typedApiObject<IPrometheusRule>(endpoint, 'GuardrailAlerts', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata,
+    spec: {
+      groups: [{
+        name: `model-serving-guardrails-${endpoint.endpointName}`,
+        interval: window,
+        rules: [
+          {
+            alert: 'ModelServingErrorRateHigh',
+            expr: `${PROMQL.errorRatio(scope, window)} > ${g.maxErrorRatePercent / 100}`,
+            for: sustained,
+            labels,
+            annotations: { summary: `More than ${g.maxErrorRatePercent}% of requests to ${endpoint.endpointName} answered 5XX` },
+          },
+          {
+            alert: 'ModelServingLatencyHigh',
+            expr: `${PROMQL.latencyQuantile(scope, g.latencyPercentile.quantile, window)} > ${g.maxLatency.toMilliseconds() / 1000}`,
+            for: sustained,
+            labels,
+            annotations: { summary: `${g.latencyPercentile.name} latency of ${endpoint.endpointName} above ${g.maxLatency.toString()}` },
+          },
+        ],
+      }],
+    },
+  });
+}
+
+export function renderInferenceService(endpoint: ModelEndpoint, pod: IPodTemplateSpec, serverless: boolean): ApiObject {
+  const r = endpoint.serving;
+  const o = endpoint.flavour.kserveOptions;
+  const spec = pod.spec!;
+  const annotations: Record<string, string> = { 'serving.kserve.io/deploymentMode': serverless ? 'Serverless' : 'RawDeployment' };
+  if (!serverless) annotations['serving.kserve.io/autoscalerClass'] = 'hpa';
+  const predictor: KServePredictor = {
+    minReplicas: r.minReplicas,
+    maxReplicas: r.maxReplicas,
+    scaleMetric: r.targets[0].metric === ScalingMetric.CPU_UTILIZATION ? 'cpu' : 'rps',
+    scaleTarget: r.targets[0].value,
+    ...(o.containerConcurrency !== undefined ? { containerConcurrency: o.containerConcurrency } : {}),
+    timeout: Math.ceil((o.timeout ?? r.requestTimeout).toSeconds()),
+    serviceAccountName: spec.serviceAccountName!,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds!,
+    securityContext: spec.securityContext!,
+    containers: spec.containers,
+    volumes: spec.volumes!,
+    ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
+    ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
+    topologySpreadConstraints: spec.topologySpreadConstraints!.map((c) => ({ ...c, labelSelector: { matchLabels: { 'serving.kserve.io/inferenceservice': endpoint.endpointName } } })),
+  };
+  const manifest: InferenceServiceManifest = {
+    apiVersion: 'serving.kserve.io/v1beta1',
+    kind: 'InferenceService',
+    metadata: {
+      name: endpoint.endpointName,
+      namespace: endpoint.namespace,
+      labels: { ...endpoint.labels },
+      annotations,
+    },
+    spec: {
+      predictor: Lazy.any({
+        produce: () => (endpoint._canaryTrafficPercent === undefined ? predictor : { ...predictor, canaryTrafficPercent: endpoint._canaryTrafficPercent }),
+      }),
+    },
+  };
+  return typedApiObject(endpoint, 'Resource', manifest);
+}
