@@ -20,6 +20,16 @@ export enum ArtifactLayout {
   ARCHIVE = 'ARCHIVE',
 }
 
+/** Where a remote artifact is, split into its parts. */
+export interface ArtifactLocation {
+  /** S3 or GCS bucket, or Azure Blob container. */
+  readonly bucket: string;
+  /** Object key or path inside the bucket. */
+  readonly key: string;
+  /** Azure storage account. @default - not Azure */
+  readonly account?: string;
+}
+
 export interface UriArtifactOptions {
   /**
    * The model's signature, when you know it. It lets the server reject bad requests before inference
@@ -98,7 +108,7 @@ export class ModelArtifact {
   }
 
   /** Bucket (S3, GCS) or container (Azure) and key of a remote artifact. */
-  public get location(): { bucket: string; key: string; account?: string } | undefined {
+  public get location(): ArtifactLocation | undefined {
     if (!this.uri) return undefined;
     const s3 = S3_URI.exec(this.uri) ?? GCS_URI.exec(this.uri);
     if (s3) return { bucket: s3[1], key: s3[2] };

@@ -1,10 +1,9 @@
-import { APPROXIMATION_TOLERANCE_PERCENT, BackendCapabilities, TrafficSplitting } from './capabilities';
+import { APPROXIMATION_TOLERANCE_PERCENT, BackendCapabilities, RolloutStepShape, TrafficSplitting } from './capabilities';
 import { ProblemCollector, SpecProblem, SpecWarning, describe } from './errors';
 import { ResolvedGuardrails, sameGuardrails } from './guardrails';
 import { guardrailRefusals } from './resolve-serving';
 import { Resolution, refusal } from './resolution';
 import { HeaderRoute, RolloutPolicy } from './rollout';
-import { RolloutStepShape } from './capabilities';
 import { Duration } from './units';
 
 /** What a rollout is resolved against besides the policy: the endpoint it updates and what the user accepts. */

@@ -2,7 +2,7 @@ import { ArtifactStorage } from './artifact';
 import { BackendCapabilities } from './capabilities';
 import { SERVABLE_DATATYPES, SERVER_ENV, ServerConfig, renderServerEnvironment, ModelSignature } from './contract';
 import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
-import { resolveGuardrails } from './guardrails';
+import { ResolvedGuardrails, resolveGuardrails } from './guardrails';
 import { Resolution, explicitFieldsOf, refusal } from './resolution';
 import {
   ExecutionProvider,
@@ -259,7 +259,7 @@ function resolveServer(props: ModelServingProps, caps: BackendCapabilities, prob
 }
 
 /** Refusals for guardrails the backend's metrics cannot express. `field` is the guardrails' dotted path. */
-export function guardrailRefusals(g: { latencyPercentile: { name: string }; evaluationPeriod: Duration }, field: string, caps: BackendCapabilities): SpecProblem[] {
+export function guardrailRefusals(g: ResolvedGuardrails, field: string, caps: BackendCapabilities): SpecProblem[] {
   const out: SpecProblem[] = [];
   const gc = caps.guardrails;
   if (!gc.latencyPercentiles.some((p) => p.name === g.latencyPercentile.name)) {
