@@ -27,6 +27,16 @@ describe('Istio: exact weights at any replica count', () => {
     expect(schemaProblems(docs)).toEqual([]);
   });
 
+  test.each([1, 2, 3, 20])('the resolver serves 5%% as 5%% at minReplicas %i with Istio, and warns of nothing', (replicas) => {
+    let rollout!: CanaryRollout;
+    synthChart((chart) => {
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas: replicas, maxReplicas: Math.max(replicas, 4) } }));
+      rollout = new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5, prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.istio() });
+    });
+    expect(rollout.rollout.steps.map((s) => s.effectivePercent)).toEqual([5, 100]);
+    expect(rollout.warnings).toEqual([]);
+  });
+
   test('the VirtualService and DestinationRule route the endpoint\'s Service by subset', () => {
     const docs = routed(2, TrafficRouter.istio({ gateways: ['istio-ingress/public', 'mesh'], hosts: ['digits.example.com', 'digits'] }));
     const vs = findOne(docs, 'VirtualService');
