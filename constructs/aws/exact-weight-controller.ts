@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 import { Duration, RolloutStep } from '../../lib';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import type { RolloutInput } from './rollout-controller-input';
+
+export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller-input';
 import { rolloutStateMachineDefinition } from './rollout-state-machine';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';

@@ -8,6 +8,12 @@ export interface ControllerStep {
   readonly bakeSeconds: number;
 }
 
+/** A shadow phase as the controller runs it: a copy of `percent`% of requests for `durationSeconds`. */
+export interface ControllerShadowInput {
+  readonly percent: number;
+  readonly durationSeconds: number;
+}
+
 /** What the construct decides at synth time; the custom resource passes it to each execution. */
 export interface RolloutInput {
   readonly endpointName: string;
@@ -30,7 +36,7 @@ export interface RolloutInput {
    * Before the first step, the new model runs as a shadow variant that receives a copy of `percent`% of
    * requests (SageMaker discards its answers) for `durationSeconds`, watched by the canary alarms.
    */
-  readonly shadow?: { readonly percent: number; readonly durationSeconds: number };
+  readonly shadow?: ControllerShadowInput;
   /** Pre-signed URL of the CloudFormation wait condition that holds the stack until the rollout ends. */
   readonly waitHandleUrl?: string;
 }

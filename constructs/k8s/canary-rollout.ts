@@ -6,7 +6,8 @@ import { typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
-import { MANAGED_ROUTES, TrafficRouter, argoCanarySteps } from './traffic-router';
+import { argoCanarySteps } from './argo-steps';
+import { MANAGED_ROUTES, TrafficRouter } from './traffic-router';
 
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. */

@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, RolloutStep, describe } from '../../lib';
+import { ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDestinationRule, IHTTPRoute, IRollout, IService, IVirtualService } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
 import { HTTP_PORT_NAME } from './names';
 
 type CanaryStrategy = NonNullable<NonNullable<NonNullable<IRollout['spec']>['strategy']>['canary']>;
-export type ArgoCanaryStep = NonNullable<CanaryStrategy['steps']>[number];
 type TrafficRouting = NonNullable<CanaryStrategy['trafficRouting']>;
 
 /** Name Argo Rollouts' Gateway API plugin is registered under in the argo-rollouts-config ConfigMap. */
@@ -186,42 +185,4 @@ export class TrafficRouter {
     }
     return {};
   }
-}
-
-/** A header route in Argo's terms: requests whose header equals the value go to the new version. */
-export interface ArgoHeaderRoute {
-  readonly headerName: string;
-  readonly headerValue: string;
-}
-
-/** A shadow phase in Argo's terms. */
-export interface ArgoShadow {
-  readonly trafficPercent: number;
-  readonly duration: Duration;
-}
-
-/**
- * The Rollout's canary steps for the policy's steps, with a shadow phase first (canary pods sized for the
- * mirrored share, mirror on, pause, mirror off) and a header route from the first traffic step on. Argo
- * removes managed routes when the rollout completes or aborts.
- */
-export function argoCanarySteps(steps: readonly RolloutStep[], options: { readonly headerRoute?: ArgoHeaderRoute; readonly shadow?: ArgoShadow } = {}): ArgoCanaryStep[] {
-  const out: ArgoCanaryStep[] = [];
-  const seconds = (d: Duration) => `${d.toSeconds()}s`;
-  if (options.shadow) {
-    out.push({ setCanaryScale: { weight: options.shadow.trafficPercent } });
-    out.push({ setMirrorRoute: { name: MANAGED_ROUTES.mirror, percentage: options.shadow.trafficPercent, match: [{ path: { prefix: '/' } }] } });
-    out.push({ pause: { duration: seconds(options.shadow.duration) } });
-    // A mirror route without a match is removed.
-    out.push({ setMirrorRoute: { name: MANAGED_ROUTES.mirror } });
-    out.push({ setCanaryScale: { matchTrafficWeight: true } });
-  }
-  steps.forEach((s, i) => {
-    out.push({ setWeight: s.trafficPercent });
-    if (i === 0 && options.headerRoute) {
-      out.push({ setHeaderRoute: { name: MANAGED_ROUTES.header, match: [{ headerName: options.headerRoute.headerName, headerValue: { exact: options.headerRoute.headerValue } }] } });
-    }
-    if (s.bake.toSeconds() > 0) out.push({ pause: { duration: seconds(s.bake) } });
-  });
-  return out;
 }
