@@ -13,7 +13,8 @@ const TARGETS = {
   // Lambda's Node.js runtimes ship the AWS SDK v3.
   aws: { target: 'node24', external: ['@aws-sdk/*'] },
   gcp: { target: 'node22', external: [] },
-  azure: { target: 'node22', external: [] },
+  // The Functions host provides @azure/functions-core to the v4 programming model at run time.
+  azure: { target: 'node22', external: ['@azure/functions-core', '@azure/functions-extensions-base'] },
   // Node programs run by the Terraform stacks (local-exec deployers).
   tools: { target: 'node20', external: [] },
 };

@@ -2,6 +2,7 @@
  * `npm run synth`: synthesizes every example into its target's output folder and prints what was produced.
  *   AWS (CloudFormation, cdk-nag checked)  -> cdk.out/
  *   Kubernetes (cdk8s YAML)               -> dist/k8s/
+ *   Azure (cdktf Terraform JSON)          -> cdktf.out/stacks/<stack>/cdk.tf.json
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -35,6 +36,14 @@ function summarizeYaml(outdir: string, target: string): void {
   }
 }
 
+function summarizeTerraform(outdir: string, stack: string, target: string): void {
+  const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
+  const tf = JSON.parse(readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
+  const objects: Record<string, number> = {};
+  for (const [type, byName] of Object.entries(tf.resource ?? {})) objects[type] = Object.keys(byName).length;
+  rows.push({ target, file: relative(root, file), objects });
+}
+
 function main(): void {
   const started = Date.now();
   // AWS: the example app registers cdk-nag; synth fails on any unacknowledged finding.
@@ -50,6 +59,15 @@ function main(): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require(k8sMain) as { synthK8s(outdir: string): void }).synthK8s(k8sOut);
     summarizeYaml(k8sOut, 'k8s');
+  }
+
+  const azureMain = join(root, 'examples', 'azure', 'main.ts');
+  if (existsSync(azureMain)) {
+    const tfOut = join(root, 'cdktf.out');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const azure = require(azureMain) as { AZURE_STACK: string; buildAzureApp(outdir: string): { synth(): void } };
+    azure.buildAzureApp(tfOut).synth();
+    summarizeTerraform(tfOut, azure.AZURE_STACK, 'azure');
   }
 
   const header = ['target', 'output', 'objects', 'by type'];

@@ -24,6 +24,7 @@ const metadata = { name: 'digits', version: '1.0.0', owner: 'ml-platform' };
 const SAGEMAKER = 'SageMaker';
 const KUBERNETES = 'Kubernetes';
 const KSERVE = 'KServe (serverless)';
+const AZURE = 'Azure ML';
 
 export const CASES: readonly ConformanceCase[] = [
   {
@@ -45,12 +46,13 @@ export const CASES: readonly ConformanceCase[] = [
     },
     rollout: RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(15) }),
     // The endpoint fails first; the rollout (also refused on KServe) is never reached.
-    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'] },
+    // Azure ML managed endpoints have no L4 size.
+    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'], [AZURE]: ['accelerator'] },
   },
   {
     name: 'scale to zero on invocations',
     spec: { model, metadata, scaling: { minReplicas: 0, maxReplicas: 3, targets: [ScalingTarget.invocationsPerReplicaPerSecond(20)] } },
-    refusals: { [SAGEMAKER]: ['scaling.minReplicas'], [KUBERNETES]: ['scaling.minReplicas'] },
+    refusals: { [SAGEMAKER]: ['scaling.minReplicas'], [KUBERNETES]: ['scaling.minReplicas'], [AZURE]: ['scaling.minReplicas'] },
   },
   {
     name: 'p95 guardrails and arbitrary rollout steps',
@@ -91,9 +93,13 @@ export const CASES: readonly ConformanceCase[] = [
       scaling: { minReplicas: 1, maxReplicas: 2, targets: [ScalingTarget.cpuUtilization(50)] },
       server: { executionProviders: [ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU] },
     },
+    // A10G is AWS's GPU; Azure's NVads A10 v5 sizes carry an A10.
+    refusals: { [AZURE]: ['accelerator'] },
   },
   {
     name: 'a model already in S3, with its signature',
     spec: { model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx', { signature: model.signature }), metadata, scaling: { minReplicas: 1, maxReplicas: 3 } },
+    // Azure ML reads local files (uploaded) and Azure Blob URIs.
+    refusals: { [AZURE]: ['model'] },
   },
 ];

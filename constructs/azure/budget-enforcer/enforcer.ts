@@ -1,0 +1,142 @@
+/**
+ * The budget enforcer: runs when a Cost Management budget notifies its action group. When this guard's budget
+ * reports actual spend at or above the enforcement threshold, it scales every deployment of each guarded
+ * endpoint to its floor (autoscale capped first, so a scale-out cannot undo it) or deletes the endpoint, and
+ * reports what it did. Everything else (forecasts, lower thresholds, other budgets) is logged and ignored.
+ * Acting twice on the same notification changes nothing: each step checks the current state first.
+ */
+import { AUTOSCALE_API_VERSION, ArmClient, ArmError, log } from '../function-runtime/arm';
+import { EnforcerConfig, GuardedEndpoint } from './environment';
+
+export const SOURCE = 'budget-enforcer';
+
+/** What a budget notification says, as far as the enforcer cares. */
+export interface BudgetNotification {
+  readonly budgetName: string;
+  /** `Actual` or `Forecasted`. */
+  readonly thresholdType: string;
+  readonly spentUsd: number;
+  readonly budgetUsd: number;
+}
+
+function amount(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v.replace(/[^0-9.-]/g, ''));
+  return Number.NaN;
+}
+
+/** Case-insensitive lookup over the first object that has the key. */
+function pick(objects: (Record<string, unknown> | undefined)[], ...keys: string[]): unknown {
+  for (const o of objects) {
+    if (!o) continue;
+    for (const [k, v] of Object.entries(o)) if (keys.some((key) => key.toLowerCase() === k.toLowerCase())) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a budget notification in the common alert schema (`data.alertContext`, with or without `AlertData`)
+ * or the legacy `AIP Budget Notification` payload. Undefined when it is neither.
+ */
+export function parseBudgetNotification(body: unknown): BudgetNotification | undefined {
+  const b = body as { schemaId?: string; data?: Record<string, unknown> };
+  if (!b || typeof b !== 'object' || !b.data) return undefined;
+  let fields: (Record<string, unknown> | undefined)[];
+  if (b.schemaId === 'azureMonitorCommonAlertSchema') {
+    const ctx = b.data.alertContext as Record<string, unknown> | undefined;
+    fields = [ctx?.AlertData as Record<string, unknown> | undefined, ctx];
+  } else if (b.schemaId === 'AIP Budget Notification') {
+    fields = [b.data];
+  } else {
+    return undefined;
+  }
+  const budgetName = pick(fields, 'BudgetName');
+  const spentUsd = amount(pick(fields, 'SpentAmount', 'SpendingAmount'));
+  const budgetUsd = amount(pick(fields, 'Budget', 'BudgetThreshold', 'BudgetAmount'));
+  // The legacy payload has no threshold type; its SpendingAmount is actual spend.
+  const thresholdType = String(pick(fields, 'ThresholdType', 'NotificationThresholdType') ?? 'Actual');
+  if (typeof budgetName !== 'string' || !Number.isFinite(spentUsd) || !Number.isFinite(budgetUsd) || budgetUsd <= 0) return undefined;
+  return { budgetName, thresholdType, spentUsd, budgetUsd };
+}
+
+export interface EndpointOutcome {
+  readonly endpointId: string;
+  readonly action: string;
+  readonly status: 'DONE' | 'ALREADY_AT_FLOOR' | 'ALREADY_GONE' | 'FAILED';
+  readonly detail: string;
+}
+
+export interface EnforcementReport {
+  readonly acted: boolean;
+  readonly reason: string;
+  readonly outcomes: EndpointOutcome[];
+}
+
+interface AutoscaleSetting {
+  readonly properties: { profiles: { capacity: { minimum: string; maximum: string; default: string } }[]; [k: string]: unknown };
+  readonly tags?: Record<string, string>;
+}
+
+interface Deployment {
+  readonly name: string;
+  readonly sku?: { capacity?: number };
+}
+
+async function scaleToFloor(arm: ArmClient, ep: GuardedEndpoint): Promise<EndpointOutcome> {
+  const changes: string[] = [];
+  for (const id of ep.autoscaleSettingIds) {
+    const setting = await arm.get<AutoscaleSetting>(id, AUTOSCALE_API_VERSION);
+    if (!setting) continue;
+    const floor = String(ep.floor);
+    const atFloor = setting.properties.profiles.every((p) => p.capacity.minimum === floor && p.capacity.maximum === floor && p.capacity.default === floor);
+    if (atFloor) continue;
+    const profiles = setting.properties.profiles.map((p) => ({ ...p, capacity: { minimum: floor, maximum: floor, default: floor } }));
+    await arm.patch(id, { properties: { ...setting.properties, profiles } }, AUTOSCALE_API_VERSION);
+    changes.push(`autoscale ${id.split('/').pop()} capped at ${ep.floor}`);
+  }
+  const deployments = await arm.list<Deployment>(`${ep.endpointId}/deployments`);
+  for (const d of deployments) {
+    if ((d.sku?.capacity ?? 0) <= ep.floor) continue;
+    await arm.patch(`${ep.endpointId}/deployments/${d.name}`, { sku: { capacity: ep.floor } });
+    changes.push(`${d.name} ${d.sku?.capacity} -> ${ep.floor} instances`);
+  }
+  return changes.length
+    ? { endpointId: ep.endpointId, action: 'SCALE_TO_FLOOR', status: 'DONE', detail: `${changes.join('; ')}; the next terraform apply restores the autoscale bounds` }
+    : { endpointId: ep.endpointId, action: 'SCALE_TO_FLOOR', status: 'ALREADY_AT_FLOOR', detail: `every deployment at ${ep.floor} and autoscale capped` };
+}
+
+async function deleteEndpoint(arm: ArmClient, ep: GuardedEndpoint): Promise<EndpointOutcome> {
+  const existed = await arm.delete(ep.endpointId);
+  return existed
+    ? { endpointId: ep.endpointId, action: 'DELETE', status: 'DONE', detail: 'endpoint and its deployments deleted; terraform apply recreates them' }
+    : { endpointId: ep.endpointId, action: 'DELETE', status: 'ALREADY_GONE', detail: 'endpoint not found' };
+}
+
+export async function enforce(config: EnforcerConfig, arm: ArmClient, body: unknown): Promise<EnforcementReport> {
+  const n = parseBudgetNotification(body);
+  if (!n) {
+    log(SOURCE, { action: 'IGNORED', reason: 'not a budget notification' });
+    return { acted: false, reason: 'not a budget notification', outcomes: [] };
+  }
+  if (n.budgetName !== config.budgetName) return { acted: false, reason: `budget ${n.budgetName} is not ${config.budgetName}`, outcomes: [] };
+  if (n.thresholdType.toLowerCase() !== 'actual') return { acted: false, reason: `${n.thresholdType} notification: only actual spend enforces`, outcomes: [] };
+  // Recomputed from the amounts: the threshold that fired may be a lower, notify-only one.
+  const percent = (100 * n.spentUsd) / n.budgetUsd;
+  if (percent < config.enforceAtPercent) {
+    const reason = `actual spend ${percent.toFixed(1)}% of ${n.budgetUsd} is below ${config.enforceAtPercent}%`;
+    log(SOURCE, { action: 'NOTIFY_ONLY', budget: n.budgetName, reason });
+    return { acted: false, reason, outcomes: [] };
+  }
+  const outcomes: EndpointOutcome[] = [];
+  for (const ep of config.endpoints) {
+    try {
+      outcomes.push(config.action === 'DELETE' ? await deleteEndpoint(arm, ep) : await scaleToFloor(arm, ep));
+    } catch (err) {
+      const e = err as Error;
+      outcomes.push({ endpointId: ep.endpointId, action: config.action, status: 'FAILED', detail: e instanceof ArmError ? e.message : `${e.name}: ${e.message}` });
+    }
+  }
+  const reason = `actual spend ${percent.toFixed(1)}% of ${n.budgetUsd} reached ${config.enforceAtPercent}%`;
+  for (const o of outcomes) log(SOURCE, { budget: n.budgetName, reason, ...o });
+  return { acted: true, reason, outcomes };
+}

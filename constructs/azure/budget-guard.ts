@@ -1,0 +1,167 @@
+import { ConsumptionBudgetResourceGroup, ConsumptionBudgetResourceGroupNotification } from '@cdktf/provider-azurerm/lib/consumption-budget-resource-group';
+import { ConsumptionBudgetSubscription } from '@cdktf/provider-azurerm/lib/consumption-budget-subscription';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, describe, isUnresolved } from '../../lib';
+import { renderEnforcerEnvironment } from './budget-enforcer/environment';
+import { HandlerFunctionApp } from './function-app';
+import { ModelEndpoint } from './model-endpoint';
+import { shortHash } from './names';
+import { AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES } from './capabilities';
+
+/** The system tag Azure ML puts on a managed online endpoint's costs; the library's own tags are not on them. */
+export const AZURE_ML_ENDPOINT_COST_TAG = 'azuremlendpoint';
+/** The function the action group calls (constructs/azure/budget-enforcer/handler.ts). */
+export const ENFORCE_FUNCTION_NAME = 'enforce';
+
+/** Where the budget is counted. Union-like. */
+export class BudgetScope {
+  /** The resource group the guarded endpoints' workspace bills to (by name). */
+  public static resourceGroup(resourceGroupName: string): BudgetScope {
+    return new BudgetScope(resourceGroupName, undefined);
+  }
+  /** A whole subscription (ARM id `/subscriptions/<id>`). */
+  public static subscription(subscriptionId: string): BudgetScope {
+    return new BudgetScope(undefined, subscriptionId);
+  }
+  private constructor(public readonly resourceGroupName: string | undefined, public readonly subscriptionId: string | undefined) {}
+}
+
+export interface BudgetGuardProps {
+  /** Limit, thresholds and action from the shared spec. */
+  readonly budget: BudgetSpec;
+  /** The endpoints the budget counts and the enforcer may act on. */
+  readonly endpoints: ModelEndpoint[];
+  /**
+   * First day the budget counts, `YYYY-MM-01`. Azure refuses to change it once the budget exists ("Start date
+   * of budgets cannot be updated"), so it is a fixed value, never computed at synth time; to move it, replace
+   * the budget (`terraform apply -replace`).
+   */
+  readonly startDate: string;
+  /** Where the budget is counted. @default - the first endpoint's resource group */
+  readonly scope?: BudgetScope;
+  /** Budget name. @default - derived from the first endpoint */
+  readonly budgetName?: string;
+}
+
+/** Exact ARM actions the enforcer's identity holds, per action. */
+export const ENFORCER_ACTIONS: Readonly<Record<string, string[]>> = {
+  [BudgetAction.SCALE_TO_FLOOR]: [
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read',
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read',
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write',
+    'Microsoft.Insights/autoscalesettings/read',
+    'Microsoft.Insights/autoscalesettings/write',
+  ],
+  [BudgetAction.DELETE]: [
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read',
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/delete',
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read',
+    'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete',
+  ],
+};
+
+/**
+ * A monthly Cost Management budget over the guarded endpoints' costs (filtered by Azure ML's
+ * `azuremlendpoint` cost tag), notifications at the actual and forecast thresholds to an action group and the
+ * given e-mails, and, unless the action is NOTIFY, a pre-bundled Azure Function that scales every deployment of
+ * each guarded endpoint to its floor (autoscale capped first) or deletes the endpoint, and reports what it did.
+ * The Function's identity may act on the guarded endpoints (and their autoscale settings) only.
+ */
+export class BudgetGuard extends Construct {
+  public readonly budget: ResolvedBudget;
+  public readonly budgetName: string;
+  public readonly actionGroup: MonitorActionGroup;
+  public readonly resource: ConsumptionBudgetResourceGroup | ConsumptionBudgetSubscription;
+  public readonly enforcer?: HandlerFunctionApp;
+
+  constructor(scope: Construct, id: string, props: BudgetGuardProps) {
+    super(scope, id);
+    const owner = `BudgetGuard ${this.node.path}`;
+    const c = new ProblemCollector();
+    if (props.endpoints.length === 0) {
+      c.add({ field: 'endpoints', given: '[]', allowed: 'at least one ModelEndpoint', fix: 'pass the endpoints whose spend this budget limits' });
+    }
+    if (!isUnresolved(props.startDate) && !/^\d{4}-(0[1-9]|1[0-2])-01$/.test(props.startDate)) {
+      c.add({ field: 'startDate', given: describe(props.startDate), allowed: `on ${AZURE_ML_BACKEND}: the first day of a month, "YYYY-MM-01" (Azure budgets start on the 1st and the date cannot change later)`, fix: 'e.g. "2026-12-01"' });
+    }
+    const budgetName = props.budgetName ?? `${props.endpoints[0]?.endpointName ?? 'models'}-budget`;
+    if (!isUnresolved(budgetName) && !/^[A-Za-z0-9_-]{1,63}$/.test(budgetName)) {
+      c.add({ field: 'budgetName', given: describe(budgetName), allowed: 'letters, digits, "_" and "-", at most 63', fix: 'e.g. "fraud-models-budget"' });
+    }
+    const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
+    const budget = resolution.throwIfInvalid(owner, c);
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    const enforceAt = budget.enforceAtPercent ?? 100;
+    this.budget = budget;
+    // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.
+    const thresholds = [...new Set([...budget.alertThresholdsPercent, ...(budget.action === BudgetAction.NOTIFY ? [] : [enforceAt])])].sort((a, b) => a - b);
+    this.budgetName = budgetName;
+    const first = props.endpoints[0];
+    const tags = first.tags;
+    const distinct = shortHash(this.node.path).slice(0, 6);
+
+    if (budget.action !== BudgetAction.NOTIFY) {
+      this.enforcer = new HandlerFunctionApp(this, 'Enforcer', {
+        handler: 'budget-enforcer',
+        resourceGroupName: first.resourceGroupName,
+        location: first.location,
+        namePrefix: `${budgetName.slice(0, 20)}-enforcer`,
+        settings: renderEnforcerEnvironment({
+          budgetName,
+          action: budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR',
+          enforceAtPercent: enforceAt,
+          endpoints: props.endpoints.map((e) => ({ endpointId: e.endpointId, floor: e.serving.minReplicas, autoscaleSettingIds: [e.autoscale.id] })),
+        }),
+        tags,
+        permissions: {
+          actions: ENFORCER_ACTIONS[budget.action],
+          scopes: [
+            ...props.endpoints.map((e) => e.endpointId),
+            ...(budget.action === BudgetAction.SCALE_TO_FLOOR ? props.endpoints.map((e) => e.autoscale.id) : []),
+          ],
+        },
+      });
+    }
+    this.actionGroup = new MonitorActionGroup(this, 'Actions', {
+      name: `${budgetName}-actions`,
+      resourceGroupName: first.resourceGroupName,
+      shortName: `budget${distinct.slice(0, 4)}`,
+      emailReceiver: budget.emails.map((email: string, i: number) => ({ name: `email-${i}`, emailAddress: email, useCommonAlertSchema: true })),
+      azureFunctionReceiver: this.enforcer ? [{
+        name: 'budget-enforcer',
+        functionAppResourceId: this.enforcer.app.id,
+        functionName: ENFORCE_FUNCTION_NAME,
+        httpTriggerUrl: this.enforcer.triggerUrl(ENFORCE_FUNCTION_NAME),
+        useCommonAlertSchema: true,
+      }] : undefined,
+      tags,
+    });
+
+    const notification: ConsumptionBudgetResourceGroupNotification[] = [
+      ...thresholds.map((t) => ({ operator: 'GreaterThanOrEqualTo', threshold: t, thresholdType: 'Actual', contactGroups: [this.actionGroup.id], enabled: true })),
+      ...(budget.forecastThresholdPercent !== undefined ? [{ operator: 'GreaterThanOrEqualTo', threshold: budget.forecastThresholdPercent, thresholdType: 'Forecasted', contactGroups: [this.actionGroup.id], enabled: true }] : []),
+    ];
+    const common = {
+      name: budgetName,
+      amount: budget.monthlyLimitUsd,
+      timeGrain: 'Monthly',
+      timePeriod: { startDate: `${props.startDate}T00:00:00Z` },
+      // Azure ML bills managed endpoints to the workspace; the per-endpoint split is only in this system tag.
+      filter: { tag: [{ name: AZURE_ML_ENDPOINT_COST_TAG, operator: 'In', values: props.endpoints.map((e) => e.endpointName) }] },
+      notification,
+    };
+    const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);
+    if (budgetScope.subscriptionId) {
+      this.resource = new ConsumptionBudgetSubscription(this, 'Resource', { ...common, subscriptionId: budgetScope.subscriptionId });
+    } else {
+      const client = new DataAzurermClientConfig(this, 'Client', {});
+      this.resource = new ConsumptionBudgetResourceGroup(this, 'Resource', {
+        ...common,
+        resourceGroupId: `/subscriptions/${client.subscriptionId}/resourceGroups/${budgetScope.resourceGroupName}`,
+      });
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
+import { Construct } from 'constructs';
+import { Annotations } from 'cdktf';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
+import { AZURE_ML_CAPABILITIES } from './capabilities';
+import { HandlerFunctionApp } from './function-app';
+import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
+import { ModelEndpoint } from './model-endpoint';
+import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
+
+/** The function the action group calls (constructs/azure/rollout-controller/handler.ts). */
+export const ROLLBACK_FUNCTION_NAME = 'rollback';
+
+/** ARM actions the controller's identity holds, on this endpoint only. */
+export const ROLLOUT_CONTROLLER_ACTIONS = [
+  'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read',
+  'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write',
+  'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read',
+  'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete',
+];
+
+export interface CanaryRolloutProps {
+  /** The endpoint whose new versions roll out gradually. Attach the rollout when the endpoint is created. */
+  readonly endpoint: ModelEndpoint;
+  /**
+   * Steps, guardrails and shadow traffic from the shared spec. Traffic moves in exactly these percentages;
+   * `shadowTrafficPercent` (at most 50 on Azure ML) mirrors traffic to the new version before the first step.
+   */
+  readonly policy: RolloutPolicy;
+  /** How long the shadow (mirror) phase lasts, when the policy asks for one. @default Duration.minutes(30) */
+  readonly shadowDuration?: Duration;
+  /** More action groups (ARM ids) the rollback alerts notify, e.g. the on-call's. @default - only the controller */
+  readonly notifyActionGroupIds?: string[];
+}
+
+/**
+ * Blue/green rollouts on one Azure ML endpoint with automatic rollback and no human involved.
+ *
+ * Each model version gets its own deployment (named after the version), written once by Terraform. A small
+ * pre-bundled Azure Function owns the traffic map from then on: every minute it moves the new deployment to
+ * the policy's next step (optionally after a mirror phase), and once the last step (100%) has baked it removes
+ * the old deployment. Azure Monitor alerts on the new deployment's latency (at the policy's percentile) and error
+ * rate call the same Function through an action group, which puts all traffic back on the stable deployment.
+ * Terraform writes the first traffic map only (`ignore_changes = [body]`), so an apply never undoes a rollback.
+ */
+export class CanaryRollout extends Construct {
+  public readonly controller: HandlerFunctionApp;
+  public readonly actionGroup: MonitorActionGroup;
+  /** Error-rate and latency alerts on the new deployment alone; they call the controller's rollback. */
+  public readonly alerts: GuardrailAlerts;
+  /** The controller's configuration, as its app settings carry it. */
+  public readonly config: ControllerConfig;
+  /** The policy after resolution for Azure ML. */
+  public readonly rollout: ResolvedRollout;
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    const { endpoint, policy } = props;
+    const owner = `CanaryRollout ${this.node.path}`;
+    const c = new ProblemCollector();
+    if (endpoint.isControllerManaged) {
+      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a CanaryRollout`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout' });
+    }
+    const resolution = SpecResolver.rollout(policy, AZURE_ML_CAPABILITIES, {
+      minReplicas: endpoint.serving.minReplicas,
+      endpointGuardrails: endpoint.serving.guardrails,
+    });
+    const shadowDuration = props.shadowDuration ?? Duration.minutes(30);
+    if (props.shadowDuration && policy.shadowTrafficPercent === undefined) {
+      c.add({ field: 'shadowDuration', given: props.shadowDuration.toString(), allowed: 'only with a policy that sets shadowTrafficPercent', fix: 'set shadowTrafficPercent in the policy, or remove shadowDuration' });
+    }
+    if (!(Number.isInteger(shadowDuration.toSeconds()) && shadowDuration.toSeconds() >= 60 && shadowDuration.toSeconds() <= 24 * 3600)) {
+      c.add({ field: 'shadowDuration', given: shadowDuration.toString(), allowed: 'whole seconds from 1 minute to 24 hours', fix: 'e.g. Duration.minutes(30)' });
+    }
+    const g = resolution.resolved.guardrails;
+    if (policy.guardrails) checkGuardrails(g, 'policy.guardrails', c);
+    this.rollout = resolution.throwIfInvalid(owner, c);
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+
+    endpoint.handOverToController();
+    const target = endpoint.deploymentName;
+    this.config = {
+      endpointId: endpoint.endpointId,
+      targetDeployment: target,
+      steps: this.rollout.steps.map((s) => ({ percent: s.trafficPercent, bakeSeconds: s.bake.toSeconds() })),
+      mirror: this.rollout.shadowTrafficPercent !== undefined ? { percent: this.rollout.shadowTrafficPercent, bakeSeconds: shadowDuration.toSeconds() } : undefined,
+    };
+
+    this.controller = new HandlerFunctionApp(this, 'Controller', {
+      handler: 'rollout-controller',
+      resourceGroupName: endpoint.resourceGroupName,
+      location: endpoint.location,
+      namePrefix: `${endpoint.endpointName.slice(0, 20)}-rollout`,
+      settings: renderControllerEnvironment(this.config),
+      tags: endpoint.tags,
+      permissions: { actions: ROLLOUT_CONTROLLER_ACTIONS, scopes: [endpoint.endpointId] },
+    });
+
+    this.actionGroup = new MonitorActionGroup(this, 'RollbackActions', {
+      name: `${endpoint.endpointName}-rollback`,
+      resourceGroupName: endpoint.resourceGroupName,
+      shortName: 'rollback',
+      azureFunctionReceiver: [{
+        name: 'rollout-controller',
+        functionAppResourceId: this.controller.app.id,
+        functionName: ROLLBACK_FUNCTION_NAME,
+        httpTriggerUrl: this.controller.triggerUrl(ROLLBACK_FUNCTION_NAME),
+        useCommonAlertSchema: true,
+      }],
+      tags: endpoint.tags,
+    });
+    const actionGroups = [this.actionGroup.id, ...(props.notifyActionGroupIds ?? [])];
+    // Endpoint-wide alerts cannot tell the new deployment from the old, so these watch the new one alone.
+    this.alerts = new GuardrailAlerts(this, 'Alerts', {
+      namePrefix: `${endpoint.endpointName}-${target}-rollback`,
+      resourceGroupName: endpoint.resourceGroupName,
+      location: endpoint.location,
+      logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,
+      endpointName: endpoint.endpointName,
+      deploymentName: target,
+      guardrails: g,
+      actionGroupIds: actionGroups,
+      tags: endpoint.tags,
+      purpose: `Rolls back ${target}`,
+    });
+  }
+}

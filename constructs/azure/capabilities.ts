@@ -1,0 +1,70 @@
+import {
+  ArtifactLayout,
+  ArtifactStorage,
+  BackendCapabilities,
+  BudgetAction,
+  Duration,
+  LatencyPercentile,
+  NameRule,
+  RolloutStepShape,
+  ScalingMetric,
+  TrafficSplitting,
+} from '../../lib';
+
+export const AZURE_ML_BACKEND = 'Azure ML';
+
+/**
+ * What Azure ML managed online endpoints (with Azure Monitor autoscale and alerts, the rollout controller
+ * Function and Cost Management budgets) can honour. The shared resolvers refuse everything else by name.
+ */
+export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
+  backend: AZURE_ML_BACKEND,
+  // Terraform cannot build images; the image comes from a registry (ACR with imageRegistryId, or public).
+  image: { buildsBundledImage: false },
+  artifacts: {
+    // A local file is uploaded to the workspace's blob container; remote models are Azure Blob URIs.
+    storages: [ArtifactStorage.LOCAL_FILE, ArtifactStorage.AZURE_BLOB],
+    // Azure ML mounts files and folders; it does not unpack archives.
+    layouts: [ArtifactLayout.SINGLE_FILE, ArtifactLayout.PREFIX],
+  },
+  scaling: {
+    // CpuUtilizationPercentage, GpuUtilizationPercentage, RequestsPerMinute divided by the instance count.
+    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA],
+    // Azure Monitor autoscale scales out when any rule fires and in only when every scale-in rule does.
+    multipleTargets: true,
+    cooldowns: true,
+    // Managed deployments keep at least one instance.
+    scaleToZero: false,
+    // Quota: 50 instances per deployment (how-to-manage-quotas.md).
+    maxReplicas: 50,
+  },
+  // Managed online endpoints end a request at 180 s (requestSettings.requestTimeout); no documented body limit.
+  server: { maxRequestTimeout: Duration.seconds(180) },
+  // Guardrail alerts query the traffic log (KQL percentile(): any percentile) in whole-minute windows.
+  guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },
+  rollout: {
+    // The endpoint's traffic map routes by exact percentages.
+    traffic: TrafficSplitting.EXACT,
+    automaticRollback: true,
+    stepShapes: [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS, RolloutStepShape.ANY_STEPS],
+    // The controller holds any step; the spec itself caps bakes at 24 h.
+    longestBake: Duration.hours(24),
+    // mirrorTraffic: one deployment, at most 50%.
+    shadowTraffic: true,
+    maxShadowPercent: 50,
+  },
+  budget: {
+    actions: [BudgetAction.NOTIFY, BudgetAction.SCALE_TO_FLOOR, BudgetAction.DELETE],
+    forecastAlerts: true,
+    actionThreshold: true,
+    emailNotifications: true,
+    // A Cost Management budget holds at most five notifications.
+    maxNotifications: 5,
+  },
+  naming: { endpointName: NameRule.AZURE_ML_ENDPOINT, labelValue: NameRule.AZURE_TAG_VALUE },
+};
+
+/** Azure Monitor's latency metric for a percentile, e.g. `RequestLatency_P99`. */
+export function latencyMetricName(p: LatencyPercentile): string {
+  return `RequestLatency_${p.name.toUpperCase()}`;
+}

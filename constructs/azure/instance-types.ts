@@ -1,0 +1,139 @@
+import { Accelerator, ProblemCollector, describe, isUnresolved, refusal } from '../../lib';
+import { AZURE_ML_CAPABILITIES } from './capabilities';
+
+/**
+ * VM sizes Azure ML managed online endpoints accept, with the GPU each carries
+ * (reference-managed-online-endpoints-vm-sku-list.md). GPU names that the shared Accelerator class does
+ * not know (V100, P100, A10) are `Accelerator.of` names, so a user can still ask for them.
+ *
+ * Traps this table encodes: there is no L4 on managed endpoints; the NVadsA10 v5 sizes carry an NVIDIA A10
+ * (most of them a fraction of one), which is not AWS's A10G.
+ */
+export interface AzureMlGpuSize {
+  /** The VM series, as Azure's docs name it, e.g. `NCasT4_v3`. */
+  readonly series: string;
+  /** The GPU's Accelerator name. */
+  readonly accelerator: string;
+  /** GPUs per VM; below 1 for the fractional A10 sizes. */
+  readonly gpuCount: number;
+}
+
+const T4 = Accelerator.NVIDIA_T4.name;
+const A100 = Accelerator.NVIDIA_A100.name;
+const H100 = Accelerator.NVIDIA_H100.name;
+const V100 = 'NVIDIA_V100';
+const P100 = 'NVIDIA_P100';
+const A10 = 'NVIDIA_A10';
+
+export const AZURE_ML_GPU_SIZES: Readonly<Record<string, AzureMlGpuSize>> = {
+  Standard_NC4as_T4_v3: { series: 'NCasT4_v3', accelerator: T4, gpuCount: 1 },
+  Standard_NC8as_T4_v3: { series: 'NCasT4_v3', accelerator: T4, gpuCount: 1 },
+  Standard_NC16as_T4_v3: { series: 'NCasT4_v3', accelerator: T4, gpuCount: 1 },
+  Standard_NC64as_T4_v3: { series: 'NCasT4_v3', accelerator: T4, gpuCount: 4 },
+  Standard_NC24ads_A100_v4: { series: 'NC_A100_v4', accelerator: A100, gpuCount: 1 },
+  Standard_NC48ads_A100_v4: { series: 'NC_A100_v4', accelerator: A100, gpuCount: 2 },
+  Standard_NC96ads_A100_v4: { series: 'NC_A100_v4', accelerator: A100, gpuCount: 4 },
+  Standard_ND96asr_v4: { series: 'ND_A100_v4', accelerator: A100, gpuCount: 8 },
+  Standard_ND96amsr_A100_v4: { series: 'ND_A100_v4_80GB', accelerator: A100, gpuCount: 8 },
+  Standard_NC40ads_H100_v5: { series: 'NC_H100_v5', accelerator: H100, gpuCount: 1 },
+  Standard_NC80adis_H100_v5: { series: 'NC_H100_v5', accelerator: H100, gpuCount: 2 },
+  Standard_ND96isr_H100_v5: { series: 'ND_H100_v5', accelerator: H100, gpuCount: 8 },
+  Standard_ND96is_H100_v5: { series: 'ND_H100_v5', accelerator: H100, gpuCount: 8 },
+  Standard_NC6s_v3: { series: 'NCv3', accelerator: V100, gpuCount: 1 },
+  Standard_NC12s_v3: { series: 'NCv3', accelerator: V100, gpuCount: 2 },
+  Standard_NC24s_v3: { series: 'NCv3', accelerator: V100, gpuCount: 4 },
+  Standard_NC24rs_v3: { series: 'NCv3', accelerator: V100, gpuCount: 4 },
+  Standard_NC6s_v2: { series: 'NCv2', accelerator: P100, gpuCount: 1 },
+  Standard_NC12s_v2: { series: 'NCv2', accelerator: P100, gpuCount: 2 },
+  Standard_NC24s_v2: { series: 'NCv2', accelerator: P100, gpuCount: 4 },
+  Standard_NC24rs_v2: { series: 'NCv2', accelerator: P100, gpuCount: 4 },
+  Standard_NV6ads_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 1 / 6 },
+  Standard_NV12ads_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 1 / 3 },
+  Standard_NV18ads_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 1 / 2 },
+  Standard_NV36ads_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 1 },
+  Standard_NV36adms_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 1 },
+  Standard_NV72ads_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 2 },
+};
+
+/** CPU sizes on managed endpoints: the DSv2, Dv2/Dasv4/Dv3, Ev3 and Fsv2 families. */
+const CPU_SIZE = /^Standard_(DS[1-5]_v2|D(2|3|4|8|16|32|48|64)a?s?_v[2-5]|E(2|4|8|16|20|32|48|64)s_v3|F(2|4|8|16|32|48|64|72)s_v2)$/;
+
+/** The sizes for one accelerator, e.g. for a message. */
+export function azureMlSizesFor(accelerator: string): string[] {
+  return Object.entries(AZURE_ML_GPU_SIZES).filter(([, s]) => s.accelerator === accelerator).map(([name]) => name);
+}
+
+export interface AzureMlInstance {
+  readonly instanceType: string;
+  /** The GPU size entry; undefined for a CPU size. */
+  readonly gpu?: AzureMlGpuSize;
+}
+
+/** Validates a managed online endpoint VM size against the accelerator the spec asks for (SageMaker's message style). */
+export function checkAzureMlInstance(
+  instanceType: string,
+  accelerator: Accelerator | undefined,
+  acceleratorCount: number | undefined,
+  collector: ProblemCollector,
+): AzureMlInstance | undefined {
+  if (isUnresolved(instanceType)) return undefined;
+  const gpu = AZURE_ML_GPU_SIZES[instanceType];
+  if (!gpu && !CPU_SIZE.test(instanceType)) {
+    collector.add({
+      field: 'instanceType',
+      given: describe(instanceType),
+      allowed: 'a VM size Azure ML managed online endpoints accept, "Standard_<size>"',
+      fix: 'e.g. "Standard_DS3_v2" or "Standard_F4s_v2" for CPU, "Standard_NC4as_T4_v3" for one NVIDIA T4, "Standard_NC24ads_A100_v4" for one A100',
+    });
+    return undefined;
+  }
+  if (accelerator) {
+    const sizes = azureMlSizesFor(accelerator.name);
+    if (accelerator === Accelerator.NVIDIA_L4) {
+      collector.add(refusal(AZURE_ML_CAPABILITIES, 'accelerator', `${accelerator.name} on ${describe(instanceType)}`,
+        'no NVIDIA L4 VM size on managed online endpoints',
+        'use Accelerator.NVIDIA_T4 on "Standard_NC4as_T4_v3" (the closest inference GPU)'));
+    } else if (accelerator === Accelerator.NVIDIA_A10G) {
+      collector.add(refusal(AZURE_ML_CAPABILITIES, 'accelerator', `${accelerator.name} on ${describe(instanceType)}`,
+        'no A10G (AWS\'s GPU); the NVadsA10 v5 sizes carry an NVIDIA A10, most of them a fraction of one',
+        'use Accelerator.of(\'NVIDIA_A10\') with "Standard_NV36ads_A10_v5" (one whole A10), or Accelerator.NVIDIA_T4 on "Standard_NC4as_T4_v3"'));
+    } else if (!gpu) {
+      collector.add({
+        field: 'instanceType',
+        given: `${describe(instanceType)} with accelerator ${accelerator.name}`,
+        allowed: `a GPU size${sizes.length ? ` for ${accelerator.name}: ${sizes.join(', ')}` : ''}`,
+        fix: `pick a GPU size${sizes.length ? `, e.g. "${sizes[0]}"` : ''}, or drop the accelerator`,
+      });
+    } else if (gpu.accelerator !== accelerator.name) {
+      collector.add({
+        field: 'accelerator',
+        given: `${accelerator.name} on ${instanceType}`,
+        allowed: `${instanceType} (${gpu.series}) carries ${gpu.accelerator}`,
+        fix: `set accelerator: ${Accelerator.KNOWN.some((a) => a.name === gpu.accelerator) ? `Accelerator.${gpu.accelerator}` : `Accelerator.of('${gpu.accelerator}')`}, or pick ${sizes.length ? sizes.join(' or ') : 'a size that carries it'}`,
+      });
+    } else if (gpu.gpuCount < 1 && acceleratorCount !== undefined) {
+      collector.add({
+        field: 'acceleratorCount',
+        given: `${acceleratorCount} on ${instanceType}`,
+        allowed: `none: ${instanceType} has a fraction (${Math.round(gpu.gpuCount * 100)}%) of one A10`,
+        fix: 'remove acceleratorCount, or use "Standard_NV36ads_A10_v5" for one whole A10',
+      });
+    } else if (acceleratorCount !== undefined && !isUnresolved(acceleratorCount) && gpu.gpuCount >= 1 && acceleratorCount !== gpu.gpuCount) {
+      collector.add({
+        field: 'acceleratorCount',
+        given: `${acceleratorCount} on ${instanceType}`,
+        allowed: `${gpu.gpuCount} (Azure fixes the GPU count by VM size)`,
+        fix: `remove acceleratorCount or choose a size with ${acceleratorCount} GPUs`,
+      });
+    }
+  } else if (gpu) {
+    const known = Accelerator.KNOWN.some((a) => a.name === gpu.accelerator);
+    collector.add({
+      field: 'accelerator',
+      given: `none, on ${describe(instanceType)}`,
+      allowed: `${known ? `Accelerator.${gpu.accelerator}` : `Accelerator.of('${gpu.accelerator}')`} (what ${gpu.series} carries)`,
+      fix: `set the accelerator so the server uses the GPU, or choose a CPU size such as "Standard_DS3_v2" (a GPU you do not use still bills)`,
+    });
+  }
+  return { instanceType, gpu };
+}

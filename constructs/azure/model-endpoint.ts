@@ -1,0 +1,548 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
+import { Annotations, AssetType, Lazy, TerraformAsset, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  ArtifactStorage,
+  DEFAULT_PORT,
+  LatencyPercentile,
+  ModelServingProps,
+  NameRule,
+  ProblemCollector,
+  ROUTES,
+  ResolvedServing,
+  SERVER_ENV,
+  SpecResolver,
+  TAG_KEYS,
+  describe,
+  isUnresolved,
+  refusal,
+  sanitizeLabels,
+} from '../../lib';
+import {
+  ArmAuthMode,
+  environmentVersionBody,
+  endpointTrafficBody,
+  modelVersionBody,
+  onlineDeploymentBody,
+  onlineEndpointBody,
+  OnlineDeploymentBody,
+} from './azapi/arm-bodies';
+import {
+  ArmRequest,
+  MlDeploymentPut,
+  MlEndpointTraffic,
+  MlEnvironmentVersion,
+  MlModelVersion,
+  MlOnlineDeployment,
+  MlOnlineEndpoint,
+} from './azapi/resources';
+import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
+import { autoscaleRules } from './autoscale';
+import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
+import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
+import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
+import { shortHash } from './names';
+import { ProbeOptions, resolveProbes } from './probes';
+import { SecureWorkspace, WorkspaceSource } from './workspace';
+
+/** How callers authenticate to the endpoint. Enum-like. */
+export class EndpointAuthMode {
+  /** Microsoft Entra tokens: callers need a role with the endpoint's score action (see `grantScore`). */
+  public static readonly ENTRA_TOKEN = new EndpointAuthMode('AADToken');
+  /** Static keys, readable by anyone with `listKeys` on the endpoint. */
+  public static readonly KEY = new EndpointAuthMode('Key');
+  /** Azure ML tokens that expire, fetched with `getToken` on the endpoint. */
+  public static readonly AML_TOKEN = new EndpointAuthMode('AMLToken');
+
+  private constructor(
+    /** The ARM spelling (`AADToken`, `Key`, `AMLToken`). */
+    public readonly armValue: string,
+  ) {}
+
+  public toString(): string {
+    return this.armValue;
+  }
+}
+
+export interface ModelEndpointProps extends ModelServingProps {
+  /** Resource group for everything the construct creates. */
+  readonly resourceGroupName: string;
+  /** Azure region, e.g. `westeurope`. */
+  readonly location: string;
+  /** The workspace. @default WorkspaceSource.create() */
+  readonly workspace?: WorkspaceSource;
+  /** Managed online endpoint VM size, e.g. `Standard_DS3_v2` or `Standard_NC4as_T4_v3`. */
+  readonly instanceType: string;
+  /** Endpoint name, 3-32 characters, unique in the region. @default - the model name and a hash of this construct's path */
+  readonly endpointName?: string;
+  /** Deployment name. Keep it stable: a new name is a new deployment. @default 'main' */
+  readonly deploymentName?: string;
+  /** How callers authenticate. @default EndpointAuthMode.ENTRA_TOKEN */
+  readonly authMode?: EndpointAuthMode;
+  /** Accept scoring requests from public networks. @default true */
+  readonly publicNetworkAccess?: boolean;
+  /** Let the deployment reach public networks (the model and image come through private paths either way). @default false */
+  readonly egressPublicNetworkAccess?: boolean;
+  /**
+   * Requests Azure ML forwards to one instance at a time. Azure's own default (1) turns a batching server's
+   * queue into 429s.
+   * @default - twice the server's maxBatchSize
+   */
+  readonly maxConcurrentRequestsPerInstance?: number;
+  /** Liveness and readiness probes on the server's health routes. @default - see ProbeOptions */
+  readonly probes?: ProbeOptions;
+  /** Send request logs and metrics to the workspace's Application Insights. @default true */
+  readonly appInsights?: boolean;
+  /**
+   * Action groups (ARM ids) the default alerts notify; the thresholds come from `guardrails`.
+   * @default - none; the alerts show in Azure Monitor only
+   */
+  readonly alertActionGroupIds?: string[];
+  /** Azure Container Registry (ARM id) holding the image; the endpoint's identity gets AcrPull on it. @default - no grant */
+  readonly imageRegistryId?: string;
+  /** Storage account (ARM id) of a `ModelArtifact.fromUri` blob; the endpoint's identity gets read access to its container. @default - no grant */
+  readonly modelStorageAccountId?: string;
+}
+
+/** An Azure ML online endpoint, created here or imported. */
+export interface IModelEndpoint {
+  readonly endpointName: string;
+  /** ARM id of the endpoint. */
+  readonly endpointId: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  /**
+   * Lets `principalId` score this endpoint and nothing else: a role with the endpoint's score action, assigned
+   * at the endpoint's scope.
+   */
+  grantScore(id: string, principalId: string): RoleAssignment;
+  /** An endpoint metric; `options` win over the defaults. */
+  metric(metricName: string, options?: MetricOptions): AzureMetric;
+  /** Request latency at a percentile, in milliseconds. */
+  metricRequestLatency(percentile?: LatencyPercentile, options?: MetricOptions): AzureMetric;
+  /** Requests per minute; split by `statusCodeClass` for errors. */
+  metricRequestsPerMinute(options?: MetricOptions): AzureMetric;
+}
+
+export interface EndpointAttributes {
+  readonly endpointName: string;
+  readonly endpointId: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+}
+
+/** Tags that change with every model version; the endpoint does not carry them (its deployments do). */
+const VERSION_TAGS = new Set<string>([TAG_KEYS.version, TAG_KEYS.framework, TAG_KEYS.trainedOn]);
+
+/** The endpoint's score action: the only permission `grantScore` hands out. */
+export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
+/** Built-in role ids the endpoint's identity needs. */
+const STORAGE_BLOB_DATA_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
+const ACR_PULL = '7f951dff-4ed8-4bf1-8e29-8a2a5e3a4ed4';
+
+abstract class EndpointBase extends Construct implements IModelEndpoint {
+  public abstract readonly endpointName: string;
+  public abstract readonly endpointId: string;
+  public abstract readonly resourceGroupName: string;
+  public abstract readonly location: string;
+  private scoreRole?: RoleDefinition;
+
+  public grantScore(id: string, principalId: string): RoleAssignment {
+    if (!this.scoreRole) {
+      const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
+      // Custom roles are defined at a resource group (Azure allows no narrower assignable scope); the
+      // assignment below is on this endpoint only.
+      const resourceGroupId = `/subscriptions/${client.subscriptionId}/resourceGroups/${this.resourceGroupName}`;
+      this.scoreRole = new RoleDefinition(this, 'ScoreRole', {
+        name: `Score ${this.endpointName} (${shortHash(this.node.path).slice(0, 8)})`,
+        scope: resourceGroupId,
+        description: `Score the Azure ML online endpoint ${this.endpointName}; nothing else.`,
+        permissions: [{ actions: [SCORE_ACTION] }],
+        assignableScopes: [resourceGroupId],
+      });
+    }
+    return new RoleAssignment(this, `Score${id}`, {
+      scope: this.endpointId,
+      roleDefinitionId: this.scoreRole.roleDefinitionResourceId,
+      principalId,
+      description: `Score ${this.endpointName}`,
+    });
+  }
+
+  public metric(metricName: string, options?: MetricOptions): AzureMetric {
+    return withOptions({ resourceId: this.endpointId, namespace: ENDPOINT_METRIC_NAMESPACE, metricName, aggregation: 'Average', unit: 'unspecified' }, options);
+  }
+  public metricRequestLatency(percentile: LatencyPercentile = LatencyPercentile.P99, options?: MetricOptions): AzureMetric {
+    return { ...this.metric(latencyMetricName(percentile), options), unit: 'milliseconds' };
+  }
+  public metricRequestsPerMinute(options?: MetricOptions): AzureMetric {
+    return { ...this.metric('RequestsPerMinute', options), unit: 'count' };
+  }
+}
+
+/**
+ * An Azure ML managed online endpoint serving one ONNX model with the bundled server: model version,
+ * environment version (image and inference routes), endpoint, deployment, first traffic map, Azure Monitor
+ * autoscale on the deployment, latency and error-rate alerts, and traffic logs. Azure ML resources are azapi
+ * resources checked against Azure's own schema; the rest is azurerm.
+ */
+export class ModelEndpoint extends EndpointBase {
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: EndpointAttributes): IModelEndpoint {
+    class Import extends EndpointBase {
+      public readonly endpointName = attrs.endpointName;
+      public readonly endpointId = attrs.endpointId;
+      public readonly resourceGroupName = attrs.resourceGroupName;
+      public readonly location = attrs.location;
+    }
+    return new Import(scope, id);
+  }
+
+  public readonly endpointName: string;
+  public readonly endpointId: string;
+  public readonly resourceGroupName: string;
+  public readonly location: string;
+  /** The spec after defaults, as every backend sees it. */
+  public readonly serving: ResolvedServing;
+  /** ARM id of the workspace. */
+  public readonly workspaceId: string;
+  /** The workspace and its dependencies, when the construct created them. */
+  public readonly secureWorkspace?: SecureWorkspace;
+  public readonly instance?: AzureMlInstance;
+  public readonly endpoint: MlOnlineEndpoint;
+  public readonly modelVersion: MlModelVersion;
+  public readonly environmentVersion: MlEnvironmentVersion;
+  /** Tags on every Azure resource. */
+  public readonly tags: Record<string, string>;
+  public readonly autoscale: MonitorAutoscaleSetting;
+  /** The error-rate and latency alerts from `guardrails`. */
+  public readonly alerts: GuardrailAlerts;
+  /** Log Analytics workspace the traffic logs go to. */
+  public readonly logAnalyticsWorkspaceId: string;
+  /** The first traffic map; Terraform ignores later changes (a rollout controller may own them). */
+  public readonly initialTraffic: MlEndpointTraffic;
+  private deploymentResource: MlOnlineDeployment | MlDeploymentPut;
+  private currentDeploymentName: string;
+  private readonly deploymentBody: OnlineDeploymentBody;
+  private readonly deploymentDependencies: RoleAssignment[] = [];
+  private controllerManaged = false;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const problems = new ProblemCollector();
+    const owner = `ModelEndpoint ${this.node.path}`;
+    this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
+    const workspace = props.workspace ?? WorkspaceSource.create();
+    checkModel(props, workspace, problems);
+    const nameRule = NameRule.AZURE_ML_ENDPOINT;
+    // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
+    const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
+    const deploymentName = props.deploymentName ?? 'main';
+    for (const [field, value, fix] of [
+      ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
+      ['deploymentName', deploymentName, 'e.g. "main"'],
+    ] as const) {
+      const p = nameRule.problem(field, value, fix);
+      if (p) problems.add(p);
+    }
+    const probes = resolveProbes(props.probes ?? {}, problems);
+    for (const field of ['scaleInCooldown', 'scaleOutCooldown'] as const) {
+      const d = props.scaling?.[field];
+      if (d && d.toSeconds() < 60) {
+        problems.add(refusal(AZURE_ML_CAPABILITIES, `scaling.${field}`, d.toString(), 'at least 1 minute (Azure Monitor autoscale cooldowns)', 'use Duration.minutes(1) or more'));
+      }
+    }
+    const maxConcurrent = props.maxConcurrentRequestsPerInstance ?? 2 * (props.server?.maxBatchSize ?? SERVER_ENV.maxBatchSize.default);
+    if (!isUnresolved(maxConcurrent) && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1 && maxConcurrent <= 1000)) {
+      problems.add({ field: 'maxConcurrentRequestsPerInstance', given: describe(maxConcurrent), allowed: 'an integer from 1 to 1000', fix: 'about twice the server\'s maxBatchSize keeps batches full without queueing in Azure' });
+    }
+    const resolution = SpecResolver.serving(props, AZURE_ML_CAPABILITIES);
+    const g = resolution.resolved.guardrails;
+    checkGuardrails(g, 'guardrails', problems);
+    // Shared validation last, so one error lists the backend's problems and the spec's together.
+    this.serving = resolution.throwIfInvalid(owner, problems);
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    const serving = this.serving;
+
+    this.endpointName = endpointName;
+    this.currentDeploymentName = deploymentName;
+    this.resourceGroupName = props.resourceGroupName;
+    this.location = props.location;
+    this.tags = sanitizeLabels(serving.tags, NameRule.AZURE_TAG_VALUE);
+
+    // Workspace.
+    let modelContainer = workspace.existing.modelContainer;
+    if (workspace.workspaceId) {
+      this.workspaceId = workspace.workspaceId;
+    } else {
+      this.secureWorkspace = new SecureWorkspace(this, 'Workspace', {
+        ...workspace.create,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        namePrefix: serving.metadata.name,
+        tags: this.tags,
+      });
+      this.workspaceId = this.secureWorkspace.workspace.id;
+      modelContainer = this.secureWorkspace.modelContainer;
+    }
+
+    // Model version: the file uploaded to the model container, or the blob URI as given.
+    let modelUri: string;
+    let contentHash: string;
+    const readScopes: string[] = [];
+    if (props.model.storage === ArtifactStorage.LOCAL_FILE) {
+      const bytes = readFileSync(props.model.localPath!);
+      contentHash = createHash('sha256').update(bytes).digest('hex');
+      const asset = new TerraformAsset(this, 'ModelFile', { path: props.model.localPath!, type: AssetType.FILE });
+      const blobName = `${serving.metadata.name}/${serving.metadata.version}/${contentHash.slice(0, 12)}/${props.model.fileName}`;
+      const blob = new StorageBlob(this, 'ModelBlob', {
+        name: blobName,
+        storageAccountName: modelContainer!.storageAccountName,
+        storageContainerName: modelContainer!.containerName,
+        type: 'Block',
+        source: asset.path,
+      });
+      modelUri = blob.url;
+      readScopes.push(`${modelContainer!.storageAccountId}/blobServices/default/containers/${modelContainer!.containerName}`);
+    } else {
+      modelUri = props.model.uri!;
+      contentHash = createHash('sha256').update(modelUri).digest('hex');
+      const loc = props.model.location!;
+      if (props.modelStorageAccountId) {
+        readScopes.push(`${props.modelStorageAccountId}/blobServices/default/containers/${loc.bucket}`);
+      } else {
+        Annotations.of(this).addWarning(
+          `ModelEndpoint ${this.node.path}: the endpoint's identity needs read access to ${modelUri}. Pass modelStorageAccountId ` +
+            'to have the construct grant Storage Blob Data Reader on its container, or grant it yourself.',
+        );
+      }
+    }
+    const modelVersionName = `${serving.metadata.version}-${contentHash.slice(0, 8)}`;
+    this.modelVersion = new MlModelVersion(this, 'ModelVersion', {
+      name: modelVersionName,
+      parentId: `${this.workspaceId}/models/${serving.metadata.name}`,
+      body: modelVersionBody({
+        modelUri,
+        description: `${serving.metadata.name} ${serving.metadata.version}`,
+        tags: this.tags,
+        properties: props.model.storage === ArtifactStorage.LOCAL_FILE ? { 'model-serving.dev/sha256': contentHash } : undefined,
+      }),
+    });
+
+    // Environment version: the image and the inference routes Azure ML probes and forwards to.
+    const image = serving.image.registryUri!;
+    const scoringPath = SERVER_ENV.scoringRoute.default;
+    const envBody = environmentVersionBody({
+      image,
+      port: DEFAULT_PORT,
+      livenessPath: ROUTES.live,
+      readinessPath: ROUTES.ready,
+      scoringPath,
+      description: `model-serving-constructs server for ${serving.metadata.name}`,
+      tags: this.tags,
+    });
+    this.environmentVersion = new MlEnvironmentVersion(this, 'EnvironmentVersion', {
+      // Environment versions are immutable: the version is a hash of what it holds.
+      name: shortHash(JSON.stringify(envBody)).slice(0, 12),
+      parentId: `${this.workspaceId}/environments/${serving.metadata.name}-server`,
+      body: envBody,
+    });
+
+    // The endpoint outlives model versions and azapi updates it with a full PUT, whose body carries no traffic
+    // map: keep everything version-specific (tags, description) off it, so a new version never re-PUTs it.
+    this.endpoint = new MlOnlineEndpoint(this, 'Resource', {
+      name: endpointName,
+      parentId: this.workspaceId,
+      location: props.location,
+      tags: Object.fromEntries(Object.entries(this.tags).filter(([k]) => !VERSION_TAGS.has(k))),
+      body: onlineEndpointBody({
+        authMode: (props.authMode ?? EndpointAuthMode.ENTRA_TOKEN).armValue as ArmAuthMode,
+        publicNetworkAccess: props.publicNetworkAccess ?? true,
+        description: `${serving.metadata.name} (owner ${serving.metadata.owner})`,
+      }),
+    });
+    this.endpointId = this.endpoint.id;
+
+    // The endpoint's identity pulls the image and reads the model; grant exactly those before the deployment starts.
+    readScopes.forEach((scope, i) => this.deploymentDependencies.push(new RoleAssignment(this, i === 0 ? 'ModelRead' : `ModelRead${i}`, {
+      scope,
+      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
+      principalId: this.endpoint.principalId,
+      principalType: 'ServicePrincipal',
+      description: `Endpoint ${endpointName} reads its model`,
+    })));
+    if (props.imageRegistryId) {
+      this.deploymentDependencies.push(new RoleAssignment(this, 'ImagePull', {
+        scope: props.imageRegistryId,
+        roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`,
+        principalId: this.endpoint.principalId,
+        principalType: 'ServicePrincipal',
+        description: `Endpoint ${endpointName} pulls its image`,
+      }));
+    } else if (/\.azurecr\.io\//.test(image)) {
+      Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${image} is in an Azure Container Registry; pass imageRegistryId so the endpoint's identity gets AcrPull on it.`);
+    }
+
+    this.deploymentBody = onlineDeploymentBody({
+      instanceType: props.instanceType,
+      instanceCount: serving.minReplicas,
+      modelId: this.modelVersion.id,
+      environmentId: this.environmentVersion.id,
+      environmentVariables: { ...serving.environment },
+      // One second over the server's own deadline, so callers get the server's 504 rather than Azure's cut.
+      requestTimeoutMs: Math.min(180_000, serving.requestTimeout.toMilliseconds() + 1000),
+      maxConcurrentRequestsPerInstance: maxConcurrent,
+      liveness: probes,
+      readiness: probes,
+      appInsightsEnabled: props.appInsights ?? true,
+      egressPublicNetworkAccess: props.egressPublicNetworkAccess ?? false,
+      description: `${serving.metadata.name} ${serving.metadata.version}`,
+    });
+    this.deploymentResource = new MlOnlineDeployment(this, 'Deployment', {
+      name: deploymentName,
+      parentId: this.endpoint.id,
+      location: props.location,
+      tags: this.tags,
+      body: this.deploymentBody,
+      dependsOn: this.deploymentDependencies,
+      // Autoscale owns the instance count after creation.
+      lifecycle: { ignoreChanges: ['body.sku.capacity'] },
+    });
+
+    this.initialTraffic = new MlEndpointTraffic(this, 'Traffic', {
+      endpoint: this.endpoint,
+      body: endpointTrafficBody({ [deploymentName]: 100 }),
+      dependsOn: [this.deploymentResource],
+      lifecycle: { ignoreChanges: ['body'] },
+    });
+
+    // Lazy: a CanaryRollout attached later renames the deployment after the version.
+    const deploymentId = Lazy.stringValue({ produce: () => this.deploymentId });
+    this.autoscale = new MonitorAutoscaleSetting(this, 'Autoscale', {
+      name: `${endpointName}-autoscale`,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      targetResourceId: deploymentId,
+      profile: [{
+        name: 'default',
+        capacity: { default: serving.minReplicas, minimum: serving.minReplicas, maximum: serving.maxReplicas },
+        rule: autoscaleRules(serving, deploymentId),
+      }],
+      tags: this.tags,
+      dependsOn: [this.deploymentResource],
+    });
+
+    // Traffic logs feed the guardrail alerts (see guardrail-alerts.ts).
+    if (this.secureWorkspace) {
+      this.logAnalyticsWorkspaceId = this.secureWorkspace.logAnalytics.id;
+    } else if (workspace.existing.logAnalyticsWorkspaceId) {
+      this.logAnalyticsWorkspaceId = workspace.existing.logAnalyticsWorkspaceId;
+    } else {
+      this.logAnalyticsWorkspaceId = new LogAnalyticsWorkspace(this, 'Logs', {
+        name: `${endpointName}-logs`,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        sku: 'PerGB2018',
+        retentionInDays: 30,
+        tags: this.tags,
+      }).id;
+    }
+    new MonitorDiagnosticSetting(this, 'TrafficLogs', {
+      name: 'traffic-logs',
+      targetResourceId: this.endpoint.id,
+      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      logAnalyticsDestinationType: 'Dedicated',
+      enabledLog: [{ category: 'AmlOnlineEndpointTrafficLog' }],
+    });
+
+    const actionGroups = props.alertActionGroupIds ?? [];
+    this.alerts = new GuardrailAlerts(this, 'Alerts', {
+      namePrefix: endpointName,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      endpointName,
+      guardrails: g,
+      actionGroupIds: actionGroups,
+      tags: this.tags,
+      purpose: 'Endpoint guardrail',
+    });
+  }
+
+  /** Name of the deployment that serves this spec. */
+  public get deploymentName(): string {
+    return this.currentDeploymentName;
+  }
+
+  /** ARM id of that deployment. */
+  public get deploymentId(): string {
+    return `${this.endpoint.id}/deployments/${this.currentDeploymentName}`;
+  }
+
+  /** The Terraform resource that writes the deployment. */
+  public get deployment(): MlOnlineDeployment | MlDeploymentPut {
+    return this.deploymentResource;
+  }
+
+  /** Whether a rollout controller owns traffic and old deployments. */
+  public get isControllerManaged(): boolean {
+    return this.controllerManaged;
+  }
+
+  /** Every azapi request this endpoint makes, for schema checks. */
+  public get armRequests(): ArmRequest[] {
+    return [this.modelVersion, this.environmentVersion, this.endpoint, this.deploymentResource, this.initialTraffic];
+  }
+
+  /** A deployment metric (CPU, GPU, capacity); `options` win. */
+  public metricDeployment(metricName: string, options?: MetricOptions): AzureMetric {
+    return withOptions({ resourceId: this.deploymentId, namespace: DEPLOYMENT_METRIC_NAMESPACE, metricName, aggregation: 'Average', unit: 'percent' }, options);
+  }
+  public metricCpuUtilization(options?: MetricOptions): AzureMetric {
+    return this.metricDeployment('CpuUtilizationPercentage', options);
+  }
+  public metricGpuUtilization(options?: MetricOptions): AzureMetric {
+    return this.metricDeployment('GpuUtilizationPercentage', options);
+  }
+  public metricDeploymentCapacity(options?: MetricOptions): AzureMetric {
+    return { ...this.metricDeployment('DeploymentCapacity', options), unit: 'instances' };
+  }
+
+  /**
+   * Internal, called by CanaryRollout. Hands the deployment to a rollout controller: each model version gets its own
+   * deployment, named after the version and written once by Terraform; the controller moves traffic and
+   * removes the old deployment. Internal.
+   */
+  public handOverToController(): void {
+    if (this.controllerManaged) return;
+    this.controllerManaged = true;
+    this.node.tryRemoveChild('Deployment');
+    this.currentDeploymentName = NameRule.AZURE_ML_ENDPOINT.sanitize(`v${this.serving.metadata.version}`);
+    this.deploymentResource = new MlDeploymentPut(this, 'VersionDeployment', {
+      endpoint: this.endpoint,
+      name: this.currentDeploymentName,
+      location: this.location,
+      tags: this.tags,
+      body: this.deploymentBody,
+      dependsOn: this.deploymentDependencies,
+    });
+    this.initialTraffic.setTraffic({ [this.currentDeploymentName]: 100 });
+    this.initialTraffic.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
+    this.autoscale.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
+  }
+}
+
+/** What the capabilities cannot say: a local file needs somewhere to upload it. */
+function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
+  const m = props.model;
+  if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
+    problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
+  }
+}

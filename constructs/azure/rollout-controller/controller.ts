@@ -1,0 +1,219 @@
+/**
+ * The rollout controller: owns an endpoint's traffic map after Terraform set the first one.
+ *
+ * State lives in Azure itself, so the controller keeps none: the target deployment's share of traffic says
+ * which step the rollout is on, and the endpoint's `systemData.lastModifiedAt` says when that step began (every
+ * traffic change is a PUT on the endpoint). A target that is in the traffic map at 0% was rolled back and stays
+ * there until a new version is deployed.
+ *
+ *  - `advance` (every minute): start the mirror phase or the first step for a new deployment, move to the next
+ *    step once the current one has baked, and after the last step's bake remove every other deployment.
+ *  - `rollback` (Azure Monitor alert -> action group -> this Function): all traffic back to the stable deployment.
+ */
+import { ArmClient, log } from '../function-runtime/arm';
+import { ControllerConfig } from './environment';
+
+export const SOURCE = 'rollout-controller';
+
+interface ArmEndpoint {
+  readonly location: string;
+  readonly kind?: string;
+  readonly tags?: Record<string, string>;
+  readonly identity?: { type: string; userAssignedIdentities?: Record<string, unknown> };
+  readonly properties: {
+    readonly authMode: string;
+    readonly description?: string;
+    readonly publicNetworkAccess?: string;
+    readonly compute?: string;
+    readonly properties?: Record<string, string>;
+    readonly traffic?: Record<string, number>;
+    readonly mirrorTraffic?: Record<string, number>;
+    readonly provisioningState?: string;
+  };
+  readonly systemData?: { readonly lastModifiedAt?: string; readonly createdAt?: string };
+}
+
+interface ArmDeployment {
+  readonly name: string;
+  readonly properties: { readonly provisioningState?: string };
+}
+
+export type Decision =
+  | { readonly kind: 'wait'; readonly reason: string }
+  | { readonly kind: 'traffic'; readonly traffic: Record<string, number>; readonly mirror: Record<string, number>; readonly reason: string }
+  | { readonly kind: 'promote'; readonly remove: string[]; readonly reason: string };
+
+export interface EndpointView {
+  readonly traffic: Record<string, number>;
+  readonly mirror: Record<string, number>;
+  /** When the endpoint (its traffic) last changed. */
+  readonly since: Date;
+  readonly provisioningState: string;
+  /** Deployments with their provisioning state. */
+  readonly deployments: Readonly<Record<string, string>>;
+}
+
+/** The stable deployment: the other deployment with the most live traffic. */
+function stableOf(view: EndpointView, target: string): string | undefined {
+  return Object.entries(view.traffic)
+    .filter(([name, pct]) => name !== target && pct > 0 && view.deployments[name] !== undefined)
+    .sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** What `advance` should do now. Pure, so every branch is tested without HTTP. */
+export function decide(config: ControllerConfig, view: EndpointView, now: Date): Decision {
+  const target = config.targetDeployment;
+  if (view.provisioningState !== 'Succeeded') return { kind: 'wait', reason: `endpoint is ${view.provisioningState}` };
+  const targetState = view.deployments[target];
+  if (targetState === undefined) return { kind: 'wait', reason: `deployment ${target} does not exist yet` };
+  if (targetState !== 'Succeeded') return { kind: 'wait', reason: `deployment ${target} is ${targetState}; traffic stays where it is` };
+
+  const others = Object.keys(view.deployments).filter((d) => d !== target);
+  const live = view.traffic[target];
+  const mirrored = view.mirror[target];
+  const stable = stableOf(view, target);
+  const elapsed = (now.getTime() - view.since.getTime()) / 1000;
+  const split = (percent: number): Record<string, number> =>
+    stable ? { [stable]: 100 - percent, [target]: percent } : { [target]: 100 };
+
+  if (live === 0) return { kind: 'wait', reason: `${target} was rolled back (0% in the traffic map); deploy a new version to try again` };
+  if (!stable && live === undefined) {
+    return { kind: 'traffic', traffic: { [target]: 100 }, mirror: {}, reason: `${target} is the only deployment with a place in the traffic map` };
+  }
+  if (live === undefined) {
+    if (config.mirror && mirrored === undefined) {
+      return { kind: 'traffic', traffic: { ...view.traffic }, mirror: { [target]: config.mirror.percent }, reason: `mirror ${config.mirror.percent}% of ${stable}'s traffic to ${target}` };
+    }
+    if (config.mirror && mirrored !== undefined && elapsed < config.mirror.bakeSeconds) {
+      return { kind: 'wait', reason: `mirroring to ${target} for ${Math.ceil(config.mirror.bakeSeconds - elapsed)} s more` };
+    }
+    const first = config.steps[0].percent;
+    return { kind: 'traffic', traffic: split(first), mirror: {}, reason: `step 1/${config.steps.length}: ${first}% to ${target}` };
+  }
+  const index = config.steps.findIndex((s) => s.percent === live);
+  if (index < 0) return { kind: 'wait', reason: `${target} has ${live}%, which is no step of this rollout (changed by hand?); left alone` };
+  const step = config.steps[index];
+  if (elapsed < step.bakeSeconds) return { kind: 'wait', reason: `step ${index + 1}/${config.steps.length} (${live}%) bakes ${Math.ceil(step.bakeSeconds - elapsed)} s more` };
+  if (index < config.steps.length - 1) {
+    const next = config.steps[index + 1].percent;
+    return { kind: 'traffic', traffic: split(next), mirror: {}, reason: `step ${index + 2}/${config.steps.length}: ${next}% to ${target}` };
+  }
+  if (others.length === 0) return { kind: 'wait', reason: `${target} serves all traffic; nothing left to remove` };
+  return { kind: 'promote', remove: others, reason: `${target} held 100% for ${step.bakeSeconds} s; removing ${others.join(', ')}` };
+}
+
+/**
+ * The endpoint PUT body with a new traffic map. ARM has no PATCH for traffic, so the controller PUTs the
+ * endpoint as read, minus read-only properties.
+ */
+export function endpointPutBody(current: ArmEndpoint, traffic: Record<string, number>, mirror: Record<string, number>): Record<string, unknown> {
+  const p = current.properties;
+  return {
+    location: current.location,
+    ...(current.kind ? { kind: current.kind } : {}),
+    ...(current.tags ? { tags: current.tags } : {}),
+    ...(current.identity ? {
+      identity: {
+        type: current.identity.type,
+        ...(current.identity.userAssignedIdentities ? { userAssignedIdentities: Object.fromEntries(Object.keys(current.identity.userAssignedIdentities).map((k) => [k, {}])) } : {}),
+      },
+    } : {}),
+    properties: {
+      authMode: p.authMode,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.publicNetworkAccess !== undefined ? { publicNetworkAccess: p.publicNetworkAccess } : {}),
+      ...(p.compute !== undefined ? { compute: p.compute } : {}),
+      ...(p.properties !== undefined ? { properties: p.properties } : {}),
+      traffic,
+      mirrorTraffic: mirror,
+    },
+  };
+}
+
+export interface Outcome {
+  readonly action: string;
+  readonly reason: string;
+  readonly traffic?: Record<string, number>;
+  readonly removed?: string[];
+}
+
+async function view(arm: ArmClient, endpointId: string): Promise<{ endpoint: ArmEndpoint; view: EndpointView }> {
+  const endpoint = await arm.get<ArmEndpoint>(endpointId);
+  if (!endpoint) throw new Error(`endpoint ${endpointId} not found`);
+  const deployments = await arm.list<ArmDeployment>(`${endpointId}/deployments`);
+  return {
+    endpoint,
+    view: {
+      traffic: { ...(endpoint.properties.traffic ?? {}) },
+      mirror: { ...(endpoint.properties.mirrorTraffic ?? {}) },
+      since: new Date(endpoint.systemData?.lastModifiedAt ?? endpoint.systemData?.createdAt ?? 0),
+      provisioningState: endpoint.properties.provisioningState ?? 'Unknown',
+      deployments: Object.fromEntries(deployments.map((d) => [d.name, d.properties.provisioningState ?? 'Unknown'])),
+    },
+  };
+}
+
+/** One controller tick. */
+export async function advance(config: ControllerConfig, arm: ArmClient, now: Date = new Date()): Promise<Outcome> {
+  const { endpoint, view: v } = await view(arm, config.endpointId);
+  const d = decide(config, v, now);
+  if (d.kind === 'wait') {
+    log(SOURCE, { endpointId: config.endpointId, action: 'WAIT', reason: d.reason });
+    return { action: 'WAIT', reason: d.reason };
+  }
+  if (d.kind === 'traffic') {
+    await arm.put(config.endpointId, endpointPutBody(endpoint, d.traffic, d.mirror));
+    log(SOURCE, { endpointId: config.endpointId, action: 'SHIFT', reason: d.reason, traffic: d.traffic, mirror: d.mirror });
+    return { action: 'SHIFT', reason: d.reason, traffic: d.traffic };
+  }
+  // Deployments with traffic cannot be deleted: drop them from the map first (the PUT is polled to its end).
+  const traffic = { [config.targetDeployment]: 100 };
+  await arm.put(config.endpointId, endpointPutBody(endpoint, traffic, {}));
+  const removed: string[] = [];
+  for (const name of d.remove) {
+    await arm.delete(`${config.endpointId}/deployments/${name}`);
+    removed.push(name);
+  }
+  log(SOURCE, { endpointId: config.endpointId, action: 'PROMOTE', reason: d.reason, removed });
+  return { action: 'PROMOTE', reason: d.reason, traffic, removed };
+}
+
+/** The parts of Azure Monitor's common alert schema the controller reads. */
+export interface CommonAlert {
+  readonly schemaId?: string;
+  readonly data?: {
+    readonly essentials?: { readonly alertRule?: string; readonly monitorCondition?: string; readonly alertTargetIDs?: string[] };
+    readonly alertContext?: { readonly condition?: { readonly allOf?: { readonly dimensions?: { name: string; value: string }[] }[] } };
+  };
+}
+
+/** Moves all traffic back to the stable deployment when an alert on the target fires. Idempotent. */
+export async function rollback(config: ControllerConfig, arm: ArmClient, alert: CommonAlert): Promise<Outcome> {
+  const essentials = alert.data?.essentials;
+  if (alert.schemaId !== 'azureMonitorCommonAlertSchema' || !essentials) {
+    return { action: 'IGNORED', reason: `not a common-schema alert (schemaId ${JSON.stringify(alert.schemaId)})` };
+  }
+  if (essentials.monitorCondition !== 'Fired') {
+    return { action: 'IGNORED', reason: `alert ${essentials.alertRule} is ${essentials.monitorCondition}` };
+  }
+  const dims = (alert.data?.alertContext?.condition?.allOf ?? []).flatMap((c) => c.dimensions ?? []);
+  const named = dims.find((x) => x.name.toLowerCase() === 'deployment');
+  if (named && named.value !== config.targetDeployment) {
+    return { action: 'IGNORED', reason: `alert ${essentials.alertRule} is about ${named.value}, not ${config.targetDeployment}` };
+  }
+  const { endpoint, view: v } = await view(arm, config.endpointId);
+  const target = config.targetDeployment;
+  if (v.traffic[target] === 0 && !v.mirror[target]) {
+    return { action: 'ALREADY_ROLLED_BACK', reason: `${target} has no traffic` };
+  }
+  const stable = stableOf(v, target) ?? Object.keys(v.deployments).find((d) => d !== target);
+  if (!stable) {
+    log(SOURCE, { endpointId: config.endpointId, action: 'NO_STABLE', alert: essentials.alertRule });
+    return { action: 'NO_STABLE', reason: `alert ${essentials.alertRule} fired but ${target} is the only deployment; nothing to roll back to` };
+  }
+  const traffic = { [stable]: 100, [target]: 0 };
+  await arm.put(config.endpointId, endpointPutBody(endpoint, traffic, {}));
+  const reason = `alert ${essentials.alertRule} fired: all traffic back to ${stable}`;
+  log(SOURCE, { endpointId: config.endpointId, action: 'ROLLBACK', reason, traffic });
+  return { action: 'ROLLBACK', reason, traffic };
+}

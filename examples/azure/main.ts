@@ -1,0 +1,81 @@
+// Azure example: the digits classifier on an Azure ML managed online endpoint (new workspace with secure
+// defaults) rolled out by a canary with automatic rollback, guarded by a budget, plus an AKS GPU node pool for
+// the Kubernetes backend. `npm run synth` writes cdktf.out/stacks/model-serving-azure/cdk.tf.json.
+import { join } from 'node:path';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { App, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, WorkspaceSource } from '../../constructs/azure';
+
+export const AZURE_STACK = 'model-serving-azure';
+const MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
+const RESOURCE_GROUP = 'rg-model-serving';
+const LOCATION = 'westeurope';
+const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+// Built from runtime/Dockerfile by CI and pushed to this registry.
+const REGISTRY_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/contosoml`;
+const IMAGE = 'contosoml.azurecr.io/model-server@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae';
+
+export class AzureServingStack extends TerraformStack {
+  public readonly endpoint: ModelEndpoint;
+  public readonly rollout: CanaryRollout;
+  public readonly guard: BudgetGuard;
+  public readonly pool: GpuNodePool;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new AzurermProvider(this, 'azurerm', { features: [{}] });
+
+    this.endpoint = new ModelEndpoint(this, 'Digits', {
+      model: ModelArtifact.fromFile(MODEL),
+      metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform', framework: 'onnx-builder', trainedOn: '2026-11-01' },
+      image: ServingImage.fromRegistry(IMAGE),
+      imageRegistryId: REGISTRY_ID,
+      resourceGroupName: RESOURCE_GROUP,
+      location: LOCATION,
+      workspace: WorkspaceSource.create(),
+      instanceType: 'Standard_F4s_v2',
+      authMode: EndpointAuthMode.ENTRA_TOKEN,
+      scaling: { minReplicas: 2, maxReplicas: 6, targets: [ScalingTarget.cpuUtilization(60)] },
+      server: { maxBatchSize: 16, requestTimeout: Duration.seconds(10) },
+      guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(300), latencyPercentile: LatencyPercentile.P95 },
+    });
+    // An application's managed identity may score this endpoint and nothing else.
+    this.endpoint.grantScore('Frontend', '11111111-1111-1111-1111-111111111111');
+
+    this.rollout = new CanaryRollout(this, 'Rollout', {
+      endpoint: this.endpoint,
+      policy: RolloutPolicy.steps([
+        { trafficPercent: 10, bake: Duration.minutes(30) },
+        { trafficPercent: 50, bake: Duration.minutes(30) },
+        { trafficPercent: 100, bake: Duration.minutes(15) },
+      ], { shadowTrafficPercent: 20, guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(500), breachingPeriods: 5 } }),
+      shadowDuration: Duration.minutes(20),
+    });
+
+    this.guard = new BudgetGuard(this, 'Budget', {
+      endpoints: [this.endpoint],
+      budget: { monthlyLimitUsd: 2000, alertThresholdsPercent: [50, 80], action: BudgetAction.SCALE_TO_FLOOR, emails: ['ml-oncall@example.com'] },
+      startDate: '2026-12-01',
+    });
+
+    this.pool = new GpuNodePool(this, 'T4Pool', {
+      kubernetesClusterId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/serving`,
+      name: 'gput4',
+      accelerator: Accelerator.NVIDIA_T4,
+      minNodes: 0,
+      maxNodes: 4,
+      capacityType: CapacityType.SPOT,
+    });
+  }
+}
+
+/** Builds the example app; `app.synth()` writes `<outdir>/stacks/model-serving-azure/cdk.tf.json`. */
+export function buildAzureApp(outdir = 'cdktf.out'): App {
+  const app = new App({ outdir });
+  new AzureServingStack(app, AZURE_STACK);
+  return app;
+}
+
+if (require.main === module) buildAzureApp().synth();

@@ -1,0 +1,128 @@
+import { enforce, parseBudgetNotification } from '../../constructs/azure/budget-enforcer/enforcer';
+import { EnforcerConfig, parseEnforcerEnvironment, renderEnforcerEnvironment } from '../../constructs/azure/budget-enforcer/environment';
+import { Call, Handler, fakeArm } from './support/fake-arm';
+
+const EP = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/digits-1';
+const AS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/autoscalesettings/digits-1-autoscale';
+const config: EnforcerConfig = { budgetName: 'digits-budget', action: 'SCALE_TO_FLOOR', enforceAtPercent: 100, endpoints: [{ endpointId: EP, floor: 1, autoscaleSettingIds: [AS] }] };
+
+/** A budget notification in the common alert schema (budget alerts to an action group). */
+function notification(spent: number, thresholdType = 'Actual', budgetName = 'digits-budget') {
+  return {
+    schemaId: 'azureMonitorCommonAlertSchema',
+    data: {
+      essentials: { monitoringService: 'CostAlerts', alertRule: budgetName, monitorCondition: 'Fired' },
+      alertContext: { AlertCategory: 'Budget', AlertData: { BudgetName: budgetName, BudgetThreshold: '$1,000.00', SpentAmount: String(spent), ThresholdType: thresholdType, Unit: 'USD' } },
+    },
+  };
+}
+
+/** ARM with one endpoint of two deployments at 3 instances and an autoscale setting, mutated as Azure would. */
+function account(...before: Handler[]) {
+  const state = {
+    capacity: { main: 3, 'v2-0-0': 3 } as Record<string, number>,
+    profile: { minimum: '1', maximum: '6', default: '1' },
+    endpointExists: true,
+  };
+  const fake = fakeArm(...before, (c: Call) => {
+    if (c.path === AS && c.method === 'GET') return { status: 200, body: { properties: { enabled: true, targetResourceUri: `${EP}/deployments/main`, profiles: [{ name: 'default', capacity: { ...state.profile }, rules: [] }] } } };
+    if (c.path === AS && c.method === 'PATCH') {
+      expect(c.apiVersion).toBe('2022-10-01');
+      state.profile = c.body.properties.profiles[0].capacity;
+      return { status: 200, body: {} };
+    }
+    if (c.path === `${EP}/deployments` && c.method === 'GET') {
+      return state.endpointExists ? { status: 200, body: { value: Object.entries(state.capacity).map(([name, capacity]) => ({ name, sku: { name: 'Default', capacity } })) } } : { status: 404, body: { error: { code: 'NotFound', message: 'gone' } } };
+    }
+    if (c.path.startsWith(`${EP}/deployments/`) && c.method === 'PATCH') {
+      state.capacity[c.path.split('/').pop()!] = c.body.sku.capacity;
+      return { status: 202, headers: { Location: 'https://management.azure.com/op/2' } };
+    }
+    if (c.path === '/op/2') return { status: 200, body: {} };
+    if (c.path === EP && c.method === 'DELETE') {
+      if (!state.endpointExists) return { status: 404, body: { error: { code: 'NotFound', message: 'gone' } } };
+      state.endpointExists = false;
+      return { status: 202, headers: { Location: 'https://management.azure.com/op/2' } };
+    }
+    return undefined;
+  });
+  return { ...fake, state };
+}
+
+// The Functions log one JSON line per decision; keep test output readable.
+beforeEach(() => { jest.spyOn(console, 'log').mockImplementation(() => undefined); });
+afterEach(() => { jest.restoreAllMocks(); });
+
+describe('budget enforcer', () => {
+  test('SCALE_TO_FLOOR caps autoscale at the floor first, then scales every deployment to it', async () => {
+    const { arm, state, writes } = account();
+    const report = await enforce(config, arm, notification(1000));
+    expect(report.acted).toBe(true);
+    expect(report.outcomes).toEqual([expect.objectContaining({ endpointId: EP, status: 'DONE', detail: expect.stringMatching(/main 3 -> 1 instances; v2-0-0 3 -> 1 instances/) })]);
+    expect(writes().map((c) => `${c.method} ${c.path.split('/').slice(-2).join('/')}`)).toEqual([
+      'PATCH autoscalesettings/digits-1-autoscale', 'PATCH deployments/main', 'PATCH deployments/v2-0-0',
+    ]);
+    expect(state.profile).toEqual({ minimum: '1', maximum: '1', default: '1' });
+    expect(state.capacity).toEqual({ main: 1, 'v2-0-0': 1 });
+  });
+
+  test('a budget message seen twice: the second changes nothing and says so', async () => {
+    const { arm, writes } = account();
+    await enforce(config, arm, notification(1200));
+    const before = writes().length;
+    const again = await enforce(config, arm, notification(1200));
+    expect(again.outcomes).toEqual([expect.objectContaining({ status: 'ALREADY_AT_FLOOR' })]);
+    expect(writes()).toHaveLength(before);
+  });
+
+  test('DELETE removes the endpoint once; a repeat finds it gone', async () => {
+    const { arm, writes } = account();
+    const del = { ...config, action: 'DELETE' as const };
+    expect((await enforce(del, arm, notification(1000))).outcomes[0]).toMatchObject({ status: 'DONE', action: 'DELETE' });
+    expect((await enforce(del, arm, notification(1000))).outcomes[0]).toMatchObject({ status: 'ALREADY_GONE' });
+    expect(writes().map((c) => c.method)).toEqual(['DELETE', 'DELETE']);
+  });
+
+  test('forecasts, lower thresholds and other budgets only notify', async () => {
+    const { arm, calls } = account();
+    expect(await enforce(config, arm, notification(1000, 'Forecasted'))).toMatchObject({ acted: false, reason: expect.stringMatching(/only actual spend enforces/) });
+    expect(await enforce(config, arm, notification(800))).toMatchObject({ acted: false, reason: expect.stringMatching(/80\.0% of 1000 is below 100%/) });
+    expect(await enforce(config, arm, notification(5000, 'Actual', 'other-budget'))).toMatchObject({ acted: false });
+    expect(await enforce(config, arm, { hello: 'world' })).toMatchObject({ acted: false, reason: 'not a budget notification' });
+    expect(calls).toEqual([]);
+  });
+
+  test('one JSON log line per endpoint acted on, without the notification body', async () => {
+    const spy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    await enforce(config, account().arm, notification(1000));
+    const lines = spy.mock.calls.map((c) => String(c[0]));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ source: 'budget-enforcer', budget: 'digits-budget', status: 'DONE', endpointId: EP });
+    expect(lines[0]).not.toMatch(/AlertData|SpentAmount|BudgetThreshold/);
+  });
+
+  test('the legacy budget payload is read too', () => {
+    expect(parseBudgetNotification({ schemaId: 'AIP Budget Notification', data: { BudgetName: 'digits-budget', SpendingAmount: '1,050.5', Budget: '1000' } }))
+      .toEqual({ budgetName: 'digits-budget', thresholdType: 'Actual', spentUsd: 1050.5, budgetUsd: 1000 });
+  });
+
+  test('a failure that must be retried: a 503 is retried inside the call; one that persists is reported FAILED (the handler answers 500)', async () => {
+    let flaky = 1;
+    const transient = account((c) => (c.method === 'PATCH' && c.path.endsWith('/main') && flaky-- > 0 ? { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'busy' } } } : undefined));
+    expect((await enforce(config, transient.arm, notification(1000))).outcomes[0].status).toBe('DONE');
+    expect(transient.state.capacity.main).toBe(1);
+
+    const broken = account((c) => (c.method === 'PATCH' && c.path === AS ? { status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no write on autoscalesettings' } } } : undefined));
+    const report = await enforce(config, broken.arm, notification(1000));
+    expect(report.outcomes[0]).toMatchObject({ status: 'FAILED', detail: expect.stringMatching(/403 AuthorizationFailed: no write on autoscalesettings/) });
+    // A later delivery of the same notification, once the cause is fixed, finishes the job.
+    const fixed = await enforce(config, account().arm, notification(1000));
+    expect(fixed.outcomes[0].status).toBe('DONE');
+  });
+
+  test('configuration round-trips and names every bad setting', () => {
+    expect(parseEnforcerEnvironment(renderEnforcerEnvironment(config))).toEqual(config);
+    expect(() => parseEnforcerEnvironment({ BUDGET_ACTION: 'STOP', BUDGET_ENFORCE_AT_PERCENT: '-1', BUDGET_GUARDED_ENDPOINTS: '[]' }))
+      .toThrow(/BUDGET_NAME must be set; BUDGET_ACTION must be SCALE_TO_FLOOR or DELETE, got "STOP"; BUDGET_ENFORCE_AT_PERCENT must be a positive number, got "-1"; BUDGET_GUARDED_ENDPOINTS must be/);
+  });
+});

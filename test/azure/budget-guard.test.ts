@@ -1,0 +1,75 @@
+import { Testing } from 'cdktf';
+import { BudgetAction } from '../../lib';
+import { BudgetGuard, BudgetScope, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
+import { endpoint } from './support/fixtures';
+import { only, resourcesOf, synth } from './support/synth';
+
+type Json = Record<string, any>;
+
+describe('BudgetGuard', () => {
+  const { tf } = synth((s) => new BudgetGuard(s, 'Budget', {
+    endpoints: [endpoint(s)],
+    budget: { monthlyLimitUsd: 1500, alertThresholdsPercent: [50, 80], emails: ['oncall@example.com'] },
+    startDate: '2026-12-01',
+  }));
+  const budget = only(tf, 'azurerm_consumption_budget_resource_group') as Json;
+
+  test('snapshot of the default', () => {
+    expect(tf).toMatchSnapshot();
+  });
+
+  test('a monthly budget on the resource group, filtered by Azure ML\'s endpoint cost tag, from a fixed start date', () => {
+    expect(budget).toMatchObject({ amount: 1500, time_grain: 'Monthly', time_period: { start_date: '2026-12-01T00:00:00Z' } });
+    expect(budget.filter.tag).toEqual([{ name: 'azuremlendpoint', operator: 'In', values: [expect.stringMatching(/^digits-[0-9a-f]{8}$/)] }]);
+    expect(budget.resource_group_id).toMatch(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}\/resourceGroups\/rg-ml$/);
+  });
+
+  test('actual thresholds (the enforcement one included) and a forecast, all to the action group', () => {
+    expect(budget.notification.map((n: Json) => [n.threshold_type, n.threshold])).toEqual([['Actual', 50], ['Actual', 80], ['Actual', 100], ['Forecasted', 100]]);
+    for (const n of budget.notification) expect(n.contact_groups[0]).toMatch(/azurerm_monitor_action_group/);
+    const group = only(tf, 'azurerm_monitor_action_group') as Json;
+    expect(group.email_receiver).toEqual([{ name: 'email-0', email_address: 'oncall@example.com', use_common_alert_schema: true }]);
+    expect(group.azure_function_receiver[0]).toMatchObject({ function_name: 'enforce', use_common_alert_schema: true });
+  });
+
+  test('the enforcer knows the guarded endpoint, its floor and its autoscale setting', () => {
+    const app = only(tf, 'azurerm_linux_function_app') as Json;
+    const cfg = parseEnforcerEnvironment(app.app_settings);
+    expect(cfg).toMatchObject({ action: 'SCALE_TO_FLOOR', enforceAtPercent: 100, budgetName: expect.stringMatching(/-budget$/) });
+    expect(cfg.endpoints).toEqual([{ endpointId: expect.stringMatching(/^\$\{azapi_resource\./), floor: 1, autoscaleSettingIds: [expect.stringMatching(/^\$\{azurerm_monitor_autoscale_setting\./)] }]);
+  });
+
+  test('the enforcer\'s identity may act on the guarded endpoint and its autoscale setting only', () => {
+    const role = only(tf, 'azurerm_role_definition') as Json;
+    expect(role.permissions).toEqual([{ actions: ENFORCER_ACTIONS[BudgetAction.SCALE_TO_FLOOR] }]);
+    const scopes = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes('azurerm_role_definition')).map((g) => g.scope);
+    expect(scopes).toEqual([expect.stringMatching(/^\$\{azapi_resource\.[^.]+\.id\}$/), expect.stringMatching(/^\$\{azurerm_monitor_autoscale_setting\.[^.]+\.id\}$/)]);
+  });
+});
+
+describe('BudgetGuard options', () => {
+  test('NOTIFY: no enforcer, no function receiver', () => {
+    const { tf } = synth((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2027-01-01' }));
+    expect(resourcesOf(tf, 'azurerm_linux_function_app')).toEqual({});
+    expect((only(tf, 'azurerm_monitor_action_group') as Json).azure_function_receiver).toBeUndefined();
+    expect((only(tf, 'azurerm_consumption_budget_resource_group') as Json).notification.map((n: Json) => n.threshold)).toEqual([50, 80, 100, 100]);
+  });
+
+  test('DELETE: delete actions only; a subscription scope', () => {
+    const { tf } = synth((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.DELETE, alertThresholdsPercent: [90] }, startDate: '2027-01-01', scope: BudgetScope.subscription('/subscriptions/00000000-0000-0000-0000-000000000000') }));
+    expect((only(tf, 'azurerm_role_definition') as Json).permissions[0].actions).toContain('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/delete');
+    expect((only(tf, 'azurerm_consumption_budget_subscription') as Json).subscription_id).toBe('/subscriptions/00000000-0000-0000-0000-000000000000');
+  });
+});
+
+describe('BudgetGuard validation', () => {
+  const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
+    /startDate: got "2026-12-15"; allowed: on Azure ML: the first day of a month/));
+  test('at most five notifications per Azure budget', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, alertThresholdsPercent: [10, 20, 30, 40, 50] }, startDate: '2026-12-01' }),
+    /budget\.alertThresholdsPercent: .*allowed: on Azure ML: at most 5 notifications per budget/));
+  test('at least one endpoint', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
+    /endpoints: got \[\]; allowed: at least one ModelEndpoint/));
+  test('a positive limit (shared rule)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 0 }, startDate: '2026-12-01' }),
+    /budget\.monthlyLimitUsd/));
+});

@@ -1,0 +1,112 @@
+import { Testing } from 'cdktf';
+import { Duration, LatencyPercentile, RolloutPolicy } from '../../lib';
+import { CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
+import { endpoint } from './support/fixtures';
+import { only, resourcesOf, schemaProblems, synth } from './support/synth';
+
+type Json = Record<string, any>;
+const steps = RolloutPolicy.steps([
+  { trafficPercent: 5, bake: Duration.minutes(30) },
+  { trafficPercent: 25, bake: Duration.minutes(30) },
+  { trafficPercent: 100, bake: Duration.minutes(10) },
+]);
+
+describe('CanaryRollout', () => {
+  const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy: steps }));
+
+  test('snapshot of the default', () => {
+    expect(tf).toMatchSnapshot();
+  });
+
+  test('every azapi body passes Azure\'s schema check', () => {
+    expect(schemaProblems(tf)).toEqual([]);
+  });
+
+  test('each version gets its own deployment, written once by a PUT (no Terraform-owned delete or re-create)', () => {
+    expect(resourcesOf(tf, 'azapi_resource_action')).not.toEqual({});
+    const put = only(tf, 'azapi_resource_action') as Json;
+    expect(put).toMatchObject({ method: 'PUT', when: 'apply', type: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments@2025-06-01' });
+    expect(put.resource_id).toMatch(/\/deployments\/v1-0-0$/);
+    const plainDeployments = Object.values(resourcesOf(tf, 'azapi_resource')).filter((r) => String(r.type).includes('/deployments@'));
+    expect(plainDeployments).toEqual([]);
+  });
+
+  test('Terraform sets the first traffic map only and ignores later changes', () => {
+    const t = only(tf, 'azapi_update_resource') as Json;
+    expect(t.body.properties.traffic).toEqual({ 'v1-0-0': 100 });
+    expect(t.lifecycle).toEqual({ ignore_changes: ['body'] });
+  });
+
+  test('the controller gets the exact steps and the deployment to roll out', () => {
+    const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
+    const cfg = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e' });
+    expect(cfg.steps).toEqual([{ percent: 5, bakeSeconds: 1800 }, { percent: 25, bakeSeconds: 1800 }, { percent: 100, bakeSeconds: 600 }]);
+    expect(cfg.targetDeployment).toBe('v1-0-0');
+    expect(cfg.mirror).toBeUndefined();
+    expect(app.app_settings.ROLLOUT_ENDPOINT_ID).toMatch(/^\$\{azapi_resource\./);
+    expect(app.zip_deploy_file).toMatch(/^assets\//);
+    expect(app.identity).toEqual({ type: 'SystemAssigned' });
+    expect(app.site_config).toMatchObject({ application_stack: { node_version: '22' }, minimum_tls_version: '1.2', ftps_state: 'Disabled' });
+  });
+
+  test('the controller may change only this endpoint: exact actions, assigned at the endpoint', () => {
+    const role = only(tf, 'azurerm_role_definition') as Json;
+    expect(role.permissions).toEqual([{ actions: ROLLOUT_CONTROLLER_ACTIONS }]);
+    expect(ROLLOUT_CONTROLLER_ACTIONS.every((a) => !a.includes('*'))).toBe(true);
+    const grants = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes('azurerm_role_definition'));
+    expect(grants).toHaveLength(1);
+    expect(grants[0].scope).toMatch(/^\$\{azapi_resource\.[^.]+\.id\}$/);
+  });
+
+  test('alerts on the new deployment alone call the controller through an action group', () => {
+    const group = only(tf, 'azurerm_monitor_action_group') as Json;
+    expect(group.azure_function_receiver[0]).toMatchObject({ function_name: 'rollback', use_common_alert_schema: true });
+    expect(group.azure_function_receiver[0].http_trigger_url).toMatch(/\/api\/rollback\?code=\$\{data\.azurerm_function_app_host_keys\./);
+    const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
+    expect(alerts).toHaveLength(2);
+    for (const a of alerts) {
+      expect(a.criteria[0].query).toContain('DeploymentName == "v1-0-0"');
+      expect(a.action.action_groups[0]).toMatch(/azurerm_monitor_action_group/);
+    }
+    // The policy has no guardrails of its own: the endpoint's (1%, p99 1 s, 3 x 1 min) roll back.
+    const errors = alerts.find((a) => String(a.name).endsWith('-error-rate'))!;
+    const latency = alerts.find((a) => String(a.name).includes('-latency-'))!;
+    expect(describeGuardrailAlerts(errors, latency)).toEqual(['errors>1%', 'p99>1000ms', 'window=60s', 'breaches=3']);
+  });
+
+  test('autoscale follows the version\'s deployment', () => {
+    const a = only(tf, 'azurerm_monitor_autoscale_setting') as Json;
+    expect(a.target_resource_id).toMatch(/\/deployments\/v1-0-0$/);
+    expect(a.profile[0].rule[0].metric_trigger.metric_resource_id).toMatch(/\/deployments\/v1-0-0$/);
+  });
+});
+
+describe('CanaryRollout options', () => {
+  test('shadow traffic becomes the mirror phase; rollout guardrails choose the alert percentile and window', () => {
+    const policy = RolloutPolicy.canary({ trafficPercent: 10, shadowTrafficPercent: 30, guardrails: { latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(200), breachingPeriods: 5 } });
+    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy, shadowDuration: Duration.minutes(15) }));
+    const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
+    expect(JSON.parse(app.app_settings.ROLLOUT_MIRROR)).toEqual({ percent: 30, bakeSeconds: 900 });
+    const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
+    expect(describeGuardrailAlerts(alerts.find((a) => String(a.name).endsWith('-error-rate'))!, alerts.find((a) => String(a.name).includes('-latency-'))!))
+      .toEqual(['errors>1%', 'p95>200ms', 'window=60s', 'breaches=5']);
+  });
+});
+
+describe('CanaryRollout validation', () => {
+  const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+
+  test('shadow traffic above 50% is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ shadowTrafficPercent: 60 }) }),
+    /policy\.shadowTrafficPercent: got 60%; allowed: on Azure ML: at most 50%/));
+  test('rollback guardrails beyond six breaching periods are refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { breachingPeriods: 10 } }) }),
+    /policy\.guardrails\.breachingPeriods: got 10; allowed: on Azure ML: at most 6 consecutive periods/));
+  test('evaluation periods must be whole minutes', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.seconds(90) } }) }),
+    /policy\.guardrails\.evaluationPeriod: got 90s; allowed: on Azure ML: multiples of 1min/));
+  test('shadowDuration needs shadow traffic', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: steps, shadowDuration: Duration.minutes(5) }),
+    /shadowDuration: got 5min; allowed: only with a policy that sets shadowTrafficPercent/));
+  test('one rollout per endpoint', () => fails((s) => {
+    const e = endpoint(s);
+    new CanaryRollout(s, 'A', { endpoint: e, policy: steps });
+    new CanaryRollout(s, 'B', { endpoint: e, policy: steps });
+  }, /endpoint: got .*which already has a CanaryRollout/));
+});
