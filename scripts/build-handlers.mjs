@@ -2,7 +2,7 @@
 // dist/handlers/<target>/<name>/index.js, so a consumer's synth never needs esbuild or a handler's own
 // dependencies: the package ships them built, as aws-cdk-lib ships its custom-resource handlers.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGETS = {
   // Lambda's Node.js runtimes ship the AWS SDK v3.
   aws: { target: 'node24', external: ['@aws-sdk/*'] },
-  gcp: { target: 'node22', external: [] },
+  // Cloud Functions (2nd gen) Node.js 22; the zip needs a package.json naming the entry file. The Vertex
+  // deployer in the same folder runs on the user's Node (>= 20, the package's engines) and ignores it.
+  gcp: { target: 'node20', external: [], packageJson: { main: 'index.js', engines: { node: '>=20' } } },
   // The Functions host provides @azure/functions-core to the v4 programming model at run time.
   azure: { target: 'node22', external: ['@azure/functions-core', '@azure/functions-extensions-base'] },
   // Node programs run by the Terraform stacks (local-exec deployers).
@@ -47,4 +49,9 @@ await Promise.all(
     }),
   ),
 );
+for (const { target, name, options } of entries) {
+  if (options.packageJson) {
+    writeFileSync(join(outBase, target, name, 'package.json'), `${JSON.stringify({ name: `${target}-${name}`, private: true, ...options.packageJson }, null, 2)}\n`);
+  }
+}
 console.log(`bundled ${entries.length} handler(s) into dist/handlers: ${entries.map((e) => `${e.target}/${e.name}`).join(', ')}`);

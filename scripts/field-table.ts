@@ -13,11 +13,12 @@ import {
   TrafficSplitting,
 } from '../lib';
 import { SAGEMAKER_CAPABILITIES } from '../constructs/aws/capabilities';
+import { VERTEX_CAPABILITIES } from '../constructs/gcp/capabilities';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from '../constructs/k8s/capabilities';
 import { AZURE_ML_CAPABILITIES } from '../constructs/azure/capabilities';
 
 export const FIELD_TABLE_BACKENDS: readonly BackendCapabilities[] = [
-  SAGEMAKER_CAPABILITIES, KUBERNETES_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KSERVE_RAW_CAPABILITIES, AZURE_ML_CAPABILITIES,
+  SAGEMAKER_CAPABILITIES, VERTEX_CAPABILITIES, KUBERNETES_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KSERVE_RAW_CAPABILITIES, AZURE_ML_CAPABILITIES,
 ];
 
 const YES = 'honoured';

@@ -2,7 +2,7 @@
  * `npm run synth`: synthesizes every example into its target's output folder and prints what was produced.
  *   AWS (CloudFormation, cdk-nag checked)  -> cdk.out/
  *   Kubernetes (cdk8s YAML)               -> dist/k8s/
- *   Azure (cdktf Terraform JSON)          -> cdktf.out/stacks/<stack>/cdk.tf.json
+ *   Terraform (cdktf JSON: Google Cloud, Azure) -> cdktf.out/stacks/<stack>/cdk.tf.json
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -36,12 +36,24 @@ function summarizeYaml(outdir: string, target: string): void {
   }
 }
 
-function summarizeTerraform(outdir: string, stack: string, target: string): void {
-  const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
-  const tf = JSON.parse(readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
-  const objects: Record<string, number> = {};
-  for (const [type, byName] of Object.entries(tf.resource ?? {})) objects[type] = Object.keys(byName).length;
-  rows.push({ target, file: relative(root, file), objects });
+/**
+ * The cdktf examples: each exports a function that builds its App for an output folder. Another Terraform
+ * target is one more line here.
+ */
+const TERRAFORM_EXAMPLES: { target: string; main: string; build: string }[] = [
+  { target: 'gcp', main: join('examples', 'gcp', 'main.ts'), build: 'buildGcpApp' },
+  { target: 'azure', main: join('examples', 'azure', 'main.ts'), build: 'buildAzureApp' },
+];
+
+function summarizeTerraform(outdir: string, target: string, stacks: readonly string[]): void {
+  for (const stack of stacks) {
+    const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>>; data?: Record<string, Record<string, unknown>> };
+    const objects: Record<string, number> = {};
+    for (const [type, byName] of Object.entries(config.resource ?? {})) objects[type] = Object.keys(byName).length;
+    for (const [type, byName] of Object.entries(config.data ?? {})) objects[`data.${type}`] = Object.keys(byName).length;
+    rows.push({ target, file: relative(root, file), objects });
+  }
 }
 
 function main(): void {
@@ -61,13 +73,14 @@ function main(): void {
     summarizeYaml(k8sOut, 'k8s');
   }
 
-  const azureMain = join(root, 'examples', 'azure', 'main.ts');
-  if (existsSync(azureMain)) {
-    const tfOut = join(root, 'cdktf.out');
+  // cdktf: every example writes into the one cdktf.out/ (cdktf.json's "output"), one folder per stack.
+  const cdktfOut = join(root, 'cdktf.out');
+  for (const example of TERRAFORM_EXAMPLES) {
+    if (!existsSync(join(root, example.main))) continue;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const azure = require(azureMain) as { AZURE_STACK: string; buildAzureApp(outdir: string): { synth(): void } };
-    azure.buildAzureApp(tfOut).synth();
-    summarizeTerraform(tfOut, azure.AZURE_STACK, 'azure');
+    const app = (require(join(root, example.main)) as Record<string, (outdir: string) => { synth(): void; node: { children: { node: { id: string } }[] } }>)[example.build](cdktfOut);
+    app.synth();
+    summarizeTerraform(cdktfOut, example.target, app.node.children.map((c) => c.node.id).filter((id) => existsSync(join(cdktfOut, 'stacks', id, 'cdk.tf.json'))));
   }
 
   const header = ['target', 'output', 'objects', 'by type'];

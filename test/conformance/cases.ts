@@ -24,6 +24,7 @@ const metadata = { name: 'digits', version: '1.0.0', owner: 'ml-platform' };
 const SAGEMAKER = 'SageMaker';
 const KUBERNETES = 'Kubernetes';
 const KSERVE = 'KServe (serverless)';
+const VERTEX = 'Vertex AI';
 const AZURE = 'Azure ML';
 
 export const CASES: readonly ConformanceCase[] = [
@@ -47,12 +48,12 @@ export const CASES: readonly ConformanceCase[] = [
     rollout: RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(15) }),
     // The endpoint fails first; the rollout (also refused on KServe) is never reached.
     // Azure ML managed endpoints have no L4 size.
-    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'], [AZURE]: ['accelerator'] },
+    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'], [VERTEX]: ['scaling.scaleInCooldown'], [AZURE]: ['accelerator'] },
   },
   {
     name: 'scale to zero on invocations',
     spec: { model, metadata, scaling: { minReplicas: 0, maxReplicas: 3, targets: [ScalingTarget.invocationsPerReplicaPerSecond(20)] } },
-    refusals: { [SAGEMAKER]: ['scaling.minReplicas'], [KUBERNETES]: ['scaling.minReplicas'], [AZURE]: ['scaling.minReplicas'] },
+    refusals: { [SAGEMAKER]: ['scaling.minReplicas'], [KUBERNETES]: ['scaling.minReplicas'], [VERTEX]: ['scaling.minReplicas', 'scaling.targets[0]'], [AZURE]: ['scaling.minReplicas'] },
   },
   {
     name: 'p95 guardrails and arbitrary rollout steps',
@@ -79,12 +80,12 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'a body limit above 6 MiB and a long request timeout',
     spec: { model, metadata, server: { maxRequestBodySize: Size.mebibytes(8), requestTimeout: Duration.seconds(120) } },
-    refusals: { [SAGEMAKER]: ['server.maxRequestBodySize', 'server.requestTimeout'] },
+    refusals: { [SAGEMAKER]: ['server.maxRequestBodySize', 'server.requestTimeout'], [VERTEX]: ['server.maxRequestBodySize'] },
   },
   {
     name: 'two scaling targets (CPU and invocations)',
     spec: { model, metadata, scaling: { minReplicas: 2, maxReplicas: 6, targets: [ScalingTarget.cpuUtilization(60), ScalingTarget.invocationsPerReplicaPerSecond(30)] } },
-    refusals: { [SAGEMAKER]: ['scaling.targets'], [KSERVE]: ['scaling.targets'] },
+    refusals: { [SAGEMAKER]: ['scaling.targets'], [KSERVE]: ['scaling.targets'], [VERTEX]: ['scaling.targets[1]'] },
   },
   {
     name: 'TensorRT first, CPU fallback, on a GPU',
@@ -93,13 +94,13 @@ export const CASES: readonly ConformanceCase[] = [
       scaling: { minReplicas: 1, maxReplicas: 2, targets: [ScalingTarget.cpuUtilization(50)] },
       server: { executionProviders: [ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU] },
     },
-    // A10G is AWS's GPU; Azure's NVads A10 v5 sizes carry an A10.
-    refusals: { [AZURE]: ['accelerator'] },
+    // A10G is AWS's GPU: Google Cloud offers none; Azure's NVads A10 v5 sizes carry an A10.
+    refusals: { [VERTEX]: ['accelerator'], [AZURE]: ['accelerator'] },
   },
   {
     name: 'a model already in S3, with its signature',
     spec: { model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx', { signature: model.signature }), metadata, scaling: { minReplicas: 1, maxReplicas: 3 } },
-    // Azure ML reads local files (uploaded) and Azure Blob URIs.
-    refusals: { [AZURE]: ['model'] },
+    // Vertex AI reads local files (uploaded) and gs:// folders; Azure ML local files and Azure Blob URIs.
+    refusals: { [VERTEX]: ['model'], [AZURE]: ['model'] },
   },
 ];

@@ -83,7 +83,7 @@ function comparable(c: ConformanceCase, v: CommonView): Partial<CommonView> {
 }
 
 test('every backend that exists has an adapter', () => {
-  expect(ADAPTERS.map((a) => a.backend)).toEqual(expect.arrayContaining(['SageMaker', 'Kubernetes', 'KServe (serverless)']));
+  expect(ADAPTERS.map((a) => a.backend)).toEqual(expect.arrayContaining(['SageMaker', 'Kubernetes', 'KServe (serverless)', 'Vertex AI']));
 });
 
 test('the table names only backends that have an adapter', () => {

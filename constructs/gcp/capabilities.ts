@@ -1,0 +1,66 @@
+import {
+  ArtifactLayout,
+  ArtifactStorage,
+  BackendCapabilities,
+  BudgetAction,
+  Duration,
+  LatencyPercentile,
+  NameRule,
+  RolloutStepShape,
+  ScalingMetric,
+  TrafficSplitting,
+} from '../../lib';
+
+/** google_vertex_ai_endpoint `name`: numeric, no leading zero, at most 10 digits (the display name is free). */
+export const VERTEX_ENDPOINT_ID = NameRule.of({
+  description: 'Vertex AI endpoint id (digits)', minLength: 1, maxLength: 10, characters: '0-9', uniqueWithin: 'per project and region',
+});
+
+/**
+ * What Vertex AI online prediction (v1, shared public endpoints; Cloud Monitoring; a CanaryRollout controller
+ * function; Cloud Billing budgets) can honour. The shared resolvers refuse everything else by name.
+ */
+export const VERTEX_CAPABILITIES: BackendCapabilities = {
+  backend: 'Vertex AI',
+  image: {
+    // Terraform has no image build: the bundled image is refused with the commands that build and push it.
+    buildsBundledImage: false,
+    registryPattern: '^[a-z0-9-]+-docker\\.pkg\\.dev/',
+    registryDescription: 'Artifact Registry in the endpoint\'s region ("<region>-docker.pkg.dev/<project>/<repository>/<image>:<tag>")',
+  },
+  artifacts: {
+    storages: [ArtifactStorage.LOCAL_FILE, ArtifactStorage.GCS],
+    // artifactUri is a folder; a single gs:// file is served from its folder, an archive is never unpacked.
+    layouts: [ArtifactLayout.SINGLE_FILE, ArtifactLayout.PREFIX],
+  },
+  scaling: {
+    // v1 autoscaling metric specs: CPU utilization and accelerator duty cycle (request_count's target
+    // semantics are not documented, so a request rate is refused rather than guessed).
+    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION],
+    // On GPU machines Vertex AI tracks CPU and duty cycle together: out when either is above its target.
+    multipleTargets: true,
+    cooldowns: false,
+    // scaleToZeroSpec is v1beta1 Preview only.
+    scaleToZero: false,
+    maxReplicas: 1000,
+  },
+  // Shared public endpoints refuse requests and responses above 1.5 MB.
+  server: { maxRequestBodyBytes: 1_500_000 },
+  // Cloud Monitoring aligns distributions to ALIGN_PERCENTILE_50/95/99; Vertex AI writes metrics once a minute.
+  guardrails: { latencyPercentiles: [LatencyPercentile.P50, LatencyPercentile.P95, LatencyPercentile.P99], evaluationPeriodMultiple: Duration.minutes(1) },
+  rollout: {
+    traffic: TrafficSplitting.EXACT,
+    automaticRollback: true,
+    stepShapes: [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS, RolloutStepShape.ANY_STEPS],
+    // The controller ticks once a minute; bakes are bounded by the spec's own 24 h.
+    longestBake: Duration.hours(24),
+    shadowTraffic: false,
+  },
+  budget: {
+    actions: [BudgetAction.NOTIFY, BudgetAction.SCALE_TO_FLOOR, BudgetAction.DELETE],
+    forecastAlerts: true,
+    actionThreshold: true,
+    emailNotifications: true,
+  },
+  naming: { endpointName: VERTEX_ENDPOINT_ID, labelKey: NameRule.GCP_LABEL_KEY, labelValue: NameRule.GCP_LABEL_VALUE },
+};

@@ -1,0 +1,177 @@
+/**
+ * Compute Engine machine types as Vertex AI and GKE see them: which GPU a family carries and how many per
+ * size. Plain TypeScript (no cdktf). Messages follow the SageMaker instance checks.
+ */
+import { Accelerator, ProblemCollector, describe, isUnresolved } from '../../lib';
+
+interface GpuFamily {
+  /** Accelerator name (lib Accelerator.name) the family carries. */
+  readonly accelerator: string;
+  /** GPUs per machine by size suffix; a family not listed here takes a chosen count. */
+  readonly countBySize: Readonly<Record<string, number>>;
+}
+
+/** Families whose machines come with their GPUs (A2, A3, G2). */
+const GPU_FAMILIES: Readonly<Record<string, GpuFamily>> = {
+  'g2-standard': { accelerator: 'NVIDIA_L4', countBySize: { 4: 1, 8: 1, 12: 1, 16: 1, 32: 1, 24: 2, 48: 4, 96: 8 } },
+  'a2-highgpu': { accelerator: 'NVIDIA_A100', countBySize: { '1g': 1, '2g': 2, '4g': 4, '8g': 8 } },
+  'a2-megagpu': { accelerator: 'NVIDIA_A100', countBySize: { '16g': 16 } },
+  'a2-ultragpu': { accelerator: 'NVIDIA_A100_80GB', countBySize: { '1g': 1, '2g': 2, '4g': 4, '8g': 8 } },
+  'a3-highgpu': { accelerator: 'NVIDIA_H100', countBySize: { '1g': 1, '2g': 2, '4g': 4, '8g': 8 } },
+  'a3-edgegpu': { accelerator: 'NVIDIA_H100', countBySize: { '8g': 8 } },
+  'a3-megagpu': { accelerator: 'NVIDIA_H100_MEGA', countBySize: { '8g': 8 } },
+  'a3-ultragpu': { accelerator: 'NVIDIA_H200', countBySize: { '8g': 8 } },
+};
+
+/** N1 is the one family GPUs attach to by choice: T4 in these counts. */
+const N1_ATTACHABLE: Readonly<Record<string, readonly number[]>> = { NVIDIA_T4: [1, 2, 4] };
+
+/** Families without GPUs that Vertex AI prediction and GKE run on. */
+const CPU_FAMILIES = new Set(['n1', 'n2', 'n2d', 'n4', 'e2', 'c2', 'c2d', 'c3', 'c3d', 'c4', 'm1', 't2d']);
+
+/** Vertex AI `AcceleratorType` enum names for the library's accelerators. */
+const VERTEX_ACCELERATOR: Readonly<Record<string, string>> = {
+  NVIDIA_T4: 'NVIDIA_TESLA_T4',
+  NVIDIA_L4: 'NVIDIA_L4',
+  NVIDIA_A100: 'NVIDIA_TESLA_A100',
+  NVIDIA_A100_80GB: 'NVIDIA_A100_80GB',
+  NVIDIA_H100: 'NVIDIA_H100_80GB',
+  NVIDIA_H100_MEGA: 'NVIDIA_H100_MEGA_80GB',
+  NVIDIA_H200: 'NVIDIA_H200_141GB',
+};
+
+/** GKE / Compute Engine accelerator type names for the same (`guest_accelerator.type`). */
+const GKE_ACCELERATOR: Readonly<Record<string, string>> = {
+  NVIDIA_A100_80GB: 'nvidia-a100-80gb',
+  NVIDIA_H100_MEGA: 'nvidia-h100-mega-80gb',
+  NVIDIA_H200: 'nvidia-h200-141gb',
+};
+
+export interface GcpMachine {
+  readonly machineType: string;
+  /** e.g. `g2-standard`, or `n1` for N1 types. */
+  readonly family: string;
+  readonly size: string;
+  /** GPUs the machine carries or will carry. */
+  readonly gpuCount: number;
+}
+
+/** Vertex AI's enum name for an accelerator; undefined when Google Cloud does not offer it. */
+export function vertexAcceleratorType(accelerator: Accelerator): string | undefined {
+  return VERTEX_ACCELERATOR[accelerator.name] ?? accelerator.gcpAcceleratorType?.toUpperCase().replace(/-/g, '_');
+}
+
+/** GKE's accelerator type for `guest_accelerator`; undefined when Google Cloud does not offer it. */
+export function gkeAcceleratorType(accelerator: Accelerator): string | undefined {
+  return accelerator.gcpAcceleratorType ?? GKE_ACCELERATOR[accelerator.name];
+}
+
+function parse(machineType: string): { family: string; size: string; series: string } | undefined {
+  const m = /^([a-z][a-z0-9]*)-([a-z]+)-([0-9]+g?)$/.exec(machineType);
+  if (!m) return undefined;
+  return { series: m[1], family: `${m[1]}-${m[2]}`, size: m[3] };
+}
+
+function familiesFor(name: string): string[] {
+  return Object.entries(GPU_FAMILIES).filter(([, f]) => f.accelerator === name).map(([k]) => k);
+}
+
+/**
+ * Validates a machine type against the accelerator and count the spec asks for, for `backend` (Vertex AI
+ * or GKE). Returns the GPUs per machine when the check passes.
+ */
+export function checkGcpMachine(
+  backend: string,
+  machineType: string,
+  accelerator: Accelerator | undefined,
+  acceleratorCount: number | undefined,
+  collector: ProblemCollector,
+  field = 'machineType',
+): GcpMachine | undefined {
+  if (isUnresolved(machineType)) return undefined;
+  const parsed = parse(machineType);
+  if (!parsed) {
+    collector.add({ field, given: describe(machineType), allowed: 'a Compute Engine machine type "<series>-<family>-<size>"', fix: 'e.g. "n1-standard-4" for CPU or "g2-standard-8" for one NVIDIA L4' });
+    return undefined;
+  }
+  const gpuFamily = GPU_FAMILIES[parsed.family];
+  const countProblem = (allowed: string, fix: string) => collector.add({ field: 'acceleratorCount', given: `${acceleratorCount} on ${machineType}`, allowed, fix });
+
+  if (gpuFamily) {
+    const carried = gpuFamily.accelerator;
+    const fixed = gpuFamily.countBySize[parsed.size];
+    if (!accelerator) {
+      collector.add({
+        field: 'accelerator',
+        given: `none, on ${describe(machineType)}`,
+        allowed: `Accelerator.${carried} (what ${parsed.family}-* carries)`,
+        fix: `set accelerator: ${Accelerator.KNOWN.some((a) => a.name === carried) ? `Accelerator.${carried}` : `Accelerator.of('${carried}')`} so the server uses the GPU, or choose a CPU machine such as "n1-standard-4" (a GPU you do not use still bills)`,
+      });
+      return undefined;
+    }
+    if (accelerator.name !== carried) {
+      const families = familiesFor(accelerator.name);
+      collector.add({
+        field: 'accelerator',
+        given: `${accelerator.name} on ${machineType}`,
+        allowed: `${parsed.family}-* carries ${carried}`,
+        fix: `set accelerator: Accelerator.${carried}, or pick ${families.length ? families.map((f) => `${f}-*`).join(' or ') : N1_ATTACHABLE[accelerator.name] ? 'an n1-* machine type' : 'another machine family'}`,
+      });
+      return undefined;
+    }
+    if (fixed === undefined) {
+      collector.add({ field, given: describe(machineType), allowed: `a size of ${parsed.family}: ${Object.keys(gpuFamily.countBySize).map((s) => `${parsed.family}-${s}`).join(', ')}`, fix: `e.g. "${parsed.family}-${Object.keys(gpuFamily.countBySize)[0]}"` });
+      return undefined;
+    }
+    if (acceleratorCount !== undefined && !isUnresolved(acceleratorCount) && acceleratorCount !== fixed) {
+      const sizes = Object.entries(gpuFamily.countBySize).filter(([, c]) => c === acceleratorCount).map(([s]) => `${parsed.family}-${s}`);
+      countProblem(`${fixed} (${backend} fixes the GPU count by machine size)`, `remove acceleratorCount or choose ${sizes.length ? sizes.join(' or ') : `a size with ${acceleratorCount} GPUs`}`);
+      return undefined;
+    }
+    return { machineType, family: parsed.family, size: parsed.size, gpuCount: fixed };
+  }
+
+  if (parsed.series === 'n1') {
+    if (!accelerator) return { machineType, family: 'n1', size: parsed.size, gpuCount: 0 };
+    const counts = N1_ATTACHABLE[accelerator.name];
+    if (!counts) {
+      const families = familiesFor(accelerator.name);
+      collector.add({
+        field: 'accelerator',
+        given: `${accelerator.name} on ${machineType}`,
+        allowed: `on n1-*: ${Object.keys(N1_ATTACHABLE).join(', ')}; ${accelerator.name} comes with ${families.length ? families.map((f) => `${f}-*`).join(', ') : 'no machine family this library knows'}`,
+        fix: families.length ? `use machineType "${families[0]}-${Object.keys(GPU_FAMILIES[families[0]].countBySize)[0]}"` : 'use Accelerator.NVIDIA_T4 on n1-*, or another machine family',
+      });
+      return undefined;
+    }
+    const count = acceleratorCount ?? 1;
+    if (!isUnresolved(count) && !counts.includes(count)) {
+      countProblem(`${counts.join(', ')} ${accelerator.name} per n1 machine`, `use acceleratorCount ${counts.filter((c) => c > count)[0] ?? counts[counts.length - 1]}`);
+      return undefined;
+    }
+    return { machineType, family: 'n1', size: parsed.size, gpuCount: count };
+  }
+
+  if (CPU_FAMILIES.has(parsed.series)) {
+    if (accelerator) {
+      const families = familiesFor(accelerator.name);
+      collector.add({
+        field,
+        given: `${describe(machineType)} with accelerator ${accelerator.name}`,
+        allowed: `a GPU machine family for ${accelerator.name}: ${[...families.map((f) => `${f}-*`), ...(N1_ATTACHABLE[accelerator.name] ? ['n1-*'] : [])].join(', ') || 'none known'}`,
+        fix: families.length || N1_ATTACHABLE[accelerator.name]
+          ? `pick e.g. "${families.length ? `${families[0]}-${Object.keys(GPU_FAMILIES[families[0]].countBySize)[0]}` : 'n1-standard-8'}", or drop the accelerator`
+          : 'drop the accelerator',
+      });
+      return undefined;
+    }
+    return { machineType, family: parsed.series, size: parsed.size, gpuCount: 0 };
+  }
+  collector.add({
+    field,
+    given: describe(machineType),
+    allowed: `a machine family this library knows: ${[...CPU_FAMILIES].map((f) => `${f}-*`).join(', ')}, ${Object.keys(GPU_FAMILIES).map((f) => `${f}-*`).join(', ')}`,
+    fix: 'e.g. "n1-standard-4" or "g2-standard-8"',
+  });
+  return undefined;
+}

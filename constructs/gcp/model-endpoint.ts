@@ -1,0 +1,428 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
+import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
+import { Annotations, AssetType, DataResource, Lazy, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  ArtifactLayout,
+  ArtifactStorage,
+  DEFAULT_PORT,
+  Duration,
+  ModelServingProps,
+  NameRule,
+  ProblemCollector,
+  ROUTES,
+  ResolvedServing,
+  ScalingMetric,
+  SpecResolver,
+  SpecValidationError,
+  describe,
+  isUnresolved,
+  sanitizeLabels,
+} from '../../lib';
+import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
+import { VERTEX_CAPABILITIES } from './capabilities';
+import { EndpointGrant, endpointCondition } from './iam';
+import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
+import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
+import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
+import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
+
+export { MODEL_ENDPOINT_LABEL };
+
+/** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
+export const VERTEX_PREDICT_ROUTE = '/predict';
+
+export interface ModelEndpointProps extends ModelServingProps {
+  /** Google Cloud project id. */
+  readonly project: string;
+  /** Region of the endpoint, e.g. `europe-west4`; the image must be in Artifact Registry in this region. */
+  readonly region: string;
+  /** Compute Engine machine type per replica, e.g. `n1-standard-4` or `g2-standard-8` (one NVIDIA L4). */
+  readonly machineType: string;
+  /** Numeric endpoint id (1-10 digits, no leading zero). @default - derived from this construct's path */
+  readonly endpointId?: string;
+  /** Bucket for a local model file. @default - `<model name>-<hash of path and project>` */
+  readonly artifactBucketName?: string;
+  /** Cloud KMS key (`projects/.../cryptoKeys/...`) for the artifact bucket and the endpoint. @default - Google-managed encryption at rest */
+  readonly kmsKeyName?: string;
+  /** How long Vertex AI waits for the server to become ready (at most 2 h). @default Duration.minutes(30) */
+  readonly deploymentTimeout?: Duration;
+  /** Vertex AI access logs per prediction (not payloads). @default true */
+  readonly accessLogging?: boolean;
+  /** Cloud Monitoring notification channel ids (`projects/.../notificationChannels/...`) the alerts notify. @default - none */
+  readonly notificationChannels?: string[];
+}
+
+/**
+ * A Vertex AI online prediction endpoint serving one ONNX model with the bundled server: the artifact in
+ * Cloud Storage, a dedicated serving service account, the endpoint, the model uploaded and deployed by a
+ * pre-bundled deployer that `terraform apply` runs, alert policies on error rate and latency, and labels
+ * from the model's identity on every resource.
+ */
+export class ModelEndpoint extends Construct {
+  public readonly project: string;
+  public readonly region: string;
+  /** The numeric endpoint id. */
+  public readonly endpointId: string;
+  /** `projects/<project>/locations/<region>/endpoints/<id>`. */
+  public readonly endpointName: string;
+  /** The spec after defaults. */
+  public readonly serving: ResolvedServing;
+  /** Labels on every resource, sanitized for Google Cloud. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** The machine type and the GPUs it carries; undefined where it could not be checked (a token). */
+  public readonly machine?: GcpMachine;
+  /** The image the model runs. */
+  public readonly imageUri: string;
+  /** The folder Vertex AI copies the model from (`artifactUri`). */
+  public readonly artifactUri: string;
+  public readonly endpoint: VertexAiEndpoint;
+  public readonly serviceAccount: ServiceAccount;
+  public readonly artifactBucket?: StorageBucket;
+  /** Undeploys and deletes everything on the endpoint before Terraform deletes it. */
+  public readonly teardown: DataResource;
+  /** Uploads and deploys the model; replaced (deploying anew) whenever the deployment plan changes. */
+  public readonly deployment: DataResource;
+  public readonly errorRateAlert: MonitoringAlertPolicy;
+  public readonly latencyAlert: MonitoringAlertPolicy;
+  /** The ServingSpec handed to the deployer. */
+  public readonly spec: ServingSpec;
+  private readonly deployerPath: string;
+  private rollout?: RolloutPlan;
+  private predictGrant?: EndpointGrant;
+  private predictMembers = 0;
+  private readonly timeouts: { upload: number; deploy: number };
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const owner = `ModelEndpoint ${this.node.path}`;
+    const problems = new ProblemCollector();
+    this.project = props.project;
+    this.region = props.region;
+
+    if (!isUnresolved(props.project) && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project)) {
+      problems.add({ field: 'project', given: describe(props.project), allowed: 'a Google Cloud project id: 6-30 lower-case letters, digits and "-", starting with a letter', fix: 'use the project id (not its name or number), e.g. "acme-ml-prod"' });
+    }
+    if (!isUnresolved(props.region) && !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) {
+      problems.add({ field: 'region', given: describe(props.region), allowed: 'a Google Cloud region such as "europe-west4" (Vertex AI endpoints are regional)', fix: 'use the region your image repository is in' });
+    }
+    if (props.accelerator && !vertexAcceleratorType(props.accelerator)) {
+      // A GPU Google Cloud does not offer: the machine check would only repeat it.
+      problems.add({
+        field: 'accelerator',
+        given: props.accelerator.name,
+        allowed: 'on Vertex AI: an accelerator Google Cloud offers (NVIDIA_T4, NVIDIA_L4, NVIDIA_A100, NVIDIA_H100, or Accelerator.of(name, { gcpAcceleratorType }))',
+        fix: `${props.accelerator.name} has no Google Cloud equivalent; use NVIDIA_L4 on g2-standard-* for that class of GPU`,
+        backend: VERTEX_CAPABILITIES.backend,
+      });
+    } else {
+      this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems);
+    }
+    this.checkImageRegion(props, problems);
+    const endpointId = props.endpointId ?? defaultEndpointId(this.node.path, props.metadata.name);
+    if (!isUnresolved(endpointId) && !/^[1-9][0-9]{0,9}$/.test(endpointId)) {
+      problems.add({ field: 'endpointId', given: describe(endpointId), allowed: 'digits only, 1-10, no leading zero (google_vertex_ai_endpoint name)', fix: 'leave endpointId out for one derived from the construct path' });
+    }
+    const deploymentTimeout = props.deploymentTimeout ?? Duration.minutes(30);
+    const dt = deploymentTimeout.toSeconds();
+    if (!(Number.isInteger(dt) && dt >= 60 && dt <= 7200)) {
+      problems.add({ field: 'deploymentTimeout', given: deploymentTimeout.toString(), allowed: 'whole seconds from 60 to 7200 (Vertex AI deploymentTimeout)', fix: 'e.g. Duration.minutes(30)' });
+    }
+    // Shared resolution last, so one error lists the backend's problems and the spec's together. The
+    // bundled-image refusal gets the two commands that build and push the image for this region.
+    const resolution = SpecResolver.serving(props, VERTEX_CAPABILITIES);
+    for (const p of resolution.problems) {
+      problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
+    }
+    if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
+    for (const w of resolution.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    this.serving = resolution.resolved;
+    const serving = this.serving;
+
+    this.endpointId = endpointId;
+    this.endpointName = `projects/${props.project}/locations/${props.region}/endpoints/${endpointId}`;
+    this.labels = sanitizeLabels(serving.tags, NameRule.GCP_LABEL_VALUE, NameRule.GCP_LABEL_KEY);
+    this.imageUri = serving.image.registryUri!;
+    const name = props.metadata.name;
+    const pathHash = createHash('sha256').update(`${this.node.path}|${isUnresolved(props.project) ? '' : props.project}`).digest('hex');
+
+    this.serviceAccount = new ServiceAccount(this, 'ServingAccount', {
+      project: props.project,
+      accountId: `${name.slice(0, 19)}-srv-${pathHash.slice(0, 6)}`,
+      displayName: `Vertex AI serving: ${name} ${props.metadata.version}`,
+      description: `Runs ${name} on Vertex AI endpoint ${endpointId}: reads its model artifact, writes its logs and metrics`,
+    });
+    const member = `serviceAccount:${this.serviceAccount.email}`;
+    const iam: ProjectIamMember[] = ['roles/logging.logWriter', 'roles/monitoring.metricWriter'].map((role) =>
+      new ProjectIamMember(this, role === 'roles/logging.logWriter' ? 'WriteLogs' : 'WriteMetrics', { project: props.project, role, member }));
+
+    // The model artifact: a folder holding model.onnx, because Vertex AI's artifactUri is a folder.
+    const artifactDeps: (StorageBucketObject | StorageBucketIamMember)[] = [];
+    if (props.model.storage === ArtifactStorage.LOCAL_FILE) {
+      const digest = createHash('sha256').update(readFileSync(props.model.localPath!)).digest('hex');
+      this.artifactBucket = new StorageBucket(this, 'ArtifactBucket', {
+        project: props.project,
+        name: props.artifactBucketName ?? `${name}-${pathHash.slice(0, 12)}`,
+        location: props.region,
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: 'enforced',
+        versioning: { enabled: true },
+        encryption: props.kmsKeyName ? { defaultKmsKeyName: props.kmsKeyName } : undefined,
+        labels: this.labels,
+      });
+      const prefix = `${name}/${props.metadata.version}/${digest.slice(0, 12)}/`;
+      const asset = new TerraformAsset(this, 'ModelFile', { path: props.model.localPath!, type: AssetType.FILE });
+      artifactDeps.push(new StorageBucketObject(this, 'ModelObject', { bucket: this.artifactBucket.name, name: `${prefix}model.onnx`, source: asset.path, contentType: 'application/octet-stream' }));
+      this.artifactUri = `gs://${this.artifactBucket.name}/${prefix}`;
+      artifactDeps.push(new StorageBucketIamMember(this, 'ReadArtifact', { bucket: this.artifactBucket.name, role: 'roles/storage.objectViewer', member }));
+    } else {
+      const loc = props.model.location!;
+      const folder = props.model.layout === ArtifactLayout.PREFIX ? loc.key : loc.key.slice(0, loc.key.lastIndexOf('/') + 1);
+      this.artifactUri = `gs://${loc.bucket}/${folder}`;
+      if (props.model.layout !== ArtifactLayout.PREFIX) {
+        Annotations.of(this).addWarning(`model-serving:model: Vertex AI copies the whole folder ${this.artifactUri} (artifactUri is a folder), not only ${props.model.fileName}; keep that folder to this one model`);
+      }
+      artifactDeps.push(new StorageBucketIamMember(this, 'ReadArtifact', {
+        bucket: loc.bucket,
+        role: 'roles/storage.objectViewer',
+        member,
+        condition: { title: 'only the model folder', expression: `resource.name.startsWith(${JSON.stringify(`projects/_/buckets/${loc.bucket}/objects/${folder}`)})` },
+      }));
+    }
+
+    this.endpoint = new VertexAiEndpoint(this, 'Resource', {
+      project: props.project,
+      location: props.region,
+      region: props.region,
+      name: endpointId,
+      displayName: `${name}`,
+      description: `${name} ${props.metadata.version} (owner ${props.metadata.owner}); models are deployed by model-serving-constructs, not by Terraform`,
+      labels: this.labels,
+      encryptionSpec: props.kmsKeyName ? { kmsKeyName: props.kmsKeyName } : undefined,
+      // trafficSplit is left out on purpose: it is Optional+Computed, so the deployer and the rollout
+      // controller own it and Terraform never reports their changes as drift.
+    });
+
+    // The deployer ships pre-bundled; Terraform copies it into the stack's assets so `terraform apply` alone runs it.
+    const deployer = new TerraformAsset(this, 'Deployer', { path: handlerBundleDirectory('gcp', 'vertex-deployer'), type: AssetType.DIRECTORY });
+    this.deployerPath = deployer.path;
+
+    const teardownPlan: TeardownPlan = { project: props.project, location: props.region, endpointId, modelLabelKey: MODEL_ENDPOINT_LABEL, timeoutSeconds: 1800 };
+    this.teardown = new DataResource(this, 'Teardown', {
+      input: teardownPlan,
+      dependsOn: [this.endpoint],
+      provisioners: [{
+        type: 'local-exec',
+        when: 'destroy',
+        command: `node "${this.deployerPath}/index.js" teardown`,
+        environment: { VERTEX_TEARDOWN_PLAN: '${jsonencode(self.input)}' },
+      }],
+    });
+
+    const acceleratorType = serving.accelerator ? vertexAcceleratorType(serving.accelerator) : undefined;
+    this.spec = {
+      displayName: `${name}-${NameRule.GCP_LABEL_VALUE.sanitize(props.metadata.version)}`.slice(0, 128),
+      description: `${name} ${props.metadata.version}, owner ${props.metadata.owner}`,
+      labels: { ...this.labels, [MODEL_ENDPOINT_LABEL]: endpointId },
+      artifactUri: this.artifactUri,
+      imageUri: this.imageUri,
+      port: DEFAULT_PORT,
+      predictRoute: VERTEX_PREDICT_ROUTE,
+      healthRoute: ROUTES.ready,
+      // Terraform reads "${" and "%{" in strings as templates; a tensor name in the signature could hold one.
+      environment: Object.fromEntries(Object.entries(serving.environment).map(([k, v]) => [k, escapeTerraformTemplate(v)])),
+      deploymentTimeoutSeconds: dt,
+      startupProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(dt / 10)) },
+      healthProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      machineType: props.machineType,
+      acceleratorType,
+      acceleratorCount: acceleratorType ? this.machine?.gpuCount ?? serving.acceleratorCount : undefined,
+      minReplicas: serving.minReplicas,
+      maxReplicas: serving.maxReplicas,
+      autoscaling: autoscalingSpecs(serving, (m) => Annotations.of(this).addWarning(m)),
+      serviceAccount: this.serviceAccount.email,
+      enableAccessLogging: props.accessLogging ?? true,
+    };
+    this.timeouts = { upload: 1800, deploy: dt + 1800 };
+
+    this.deployment = new DataResource(this, 'Deployment', {
+      dependsOn: [this.teardown, this.endpoint, ...artifactDeps, ...iam],
+      // Create the new deployment before the old one goes, so traffic moves without a gap. Terraform does not
+      // run a create_before_destroy predecessor's destroy-time provisioner (seen with Terraform 1.11), so the
+      // new deployment's apply retires the models it replaced; `retire` runs when the resource is destroyed.
+      lifecycle: { createBeforeDestroy: true },
+      provisioners: [
+        { type: 'local-exec', command: `node "${this.deployerPath}/index.js" apply`, environment: { VERTEX_DEPLOYMENT_PLAN: '${jsonencode(self.input)}' } },
+        { type: 'local-exec', when: 'destroy', command: `node "${this.deployerPath}/index.js" retire`, environment: { VERTEX_DEPLOYMENT_PLAN: '${jsonencode(self.input)}' } },
+      ],
+    });
+    this.renderPlan();
+
+    const g = serving.guardrails;
+    const channels = props.notificationChannels ? [...props.notificationChannels] : undefined;
+    this.errorRateAlert = new MonitoringAlertPolicy(this, 'ErrorRateAlert', {
+      project: props.project,
+      displayName: `${name} ${endpointId}: prediction error rate above ${g.maxErrorRatePercent}%`,
+      combiner: 'OR',
+      notificationChannels: channels,
+      userLabels: this.labels,
+      conditions: [errorRateCondition(this.metricErrorCount(), this.metricPredictionCount(), g, false)],
+      documentation: { content: `More than ${g.maxErrorRatePercent}% of predictions on Vertex AI endpoint ${endpointId} failed for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
+    });
+    this.latencyAlert = new MonitoringAlertPolicy(this, 'LatencyAlert', {
+      project: props.project,
+      displayName: `${name} ${endpointId}: ${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`,
+      combiner: 'OR',
+      notificationChannels: channels,
+      userLabels: this.labels,
+      conditions: [latencyCondition(this.metricPredictionLatencies(), g, false)],
+      documentation: { content: `${g.latencyPercentile.name} prediction latency of Vertex AI endpoint ${endpointId} above ${g.maxLatency.toString()} for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
+    });
+  }
+
+  /** A Cloud Monitoring metric of this endpoint (`aiplatform.googleapis.com/prediction/online/<name>`). */
+  public metric(name: string): VertexMetric {
+    return vertexMetric(this.endpointId, name);
+  }
+  public metricPredictionCount(): VertexMetric {
+    return this.metric('prediction_count');
+  }
+  public metricErrorCount(): VertexMetric {
+    return this.metric('error_count');
+  }
+  /** A distribution in milliseconds. */
+  public metricPredictionLatencies(): VertexMetric {
+    return this.metric('prediction_latencies');
+  }
+  public metricCpuUtilization(): VertexMetric {
+    return this.metric(VERTEX_METRICS.cpuUtilization);
+  }
+  public metricAcceleratorDutyCycle(): VertexMetric {
+    return this.metric(VERTEX_METRICS.acceleratorDutyCycle);
+  }
+  public metricReplicas(): VertexMetric {
+    return this.metric('replicas');
+  }
+
+  /**
+   * Lets `member` (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`) call predict on this endpoint and
+   * nothing else: a custom role with `aiplatform.endpoints.predict`, bound with a condition on this endpoint.
+   */
+  public grantPredict(member: string): ProjectIamMember {
+    this.predictGrant ??= new EndpointGrant(this, 'PredictGrant', {
+      project: this.project,
+      roleId: `modelServingPredict_${this.endpointId}`,
+      title: `Predict on Vertex AI endpoint ${this.endpointId}`,
+      permissions: ['aiplatform.endpoints.predict'],
+      member,
+      endpointSuffixes: [`/locations/${this.region}/endpoints/${this.endpointId}`],
+    });
+    if (this.predictMembers++ === 0) return this.predictGrant.binding;
+    return new ProjectIamMember(this, `PredictGrant${this.predictMembers}`, {
+      project: this.project,
+      role: this.predictGrant.role.name,
+      member,
+      condition: { title: 'only this endpoint', expression: endpointCondition([`/locations/${this.region}/endpoints/${this.endpointId}`]) },
+    });
+  }
+
+  /** Called by CanaryRollout: later deployments start as a canary beside the serving model. @internal */
+  public _attachRollout(rollout: RolloutPlan): void {
+    this.rollout = rollout;
+    this.renderPlan();
+  }
+
+  /** Whether a CanaryRollout watches this endpoint. */
+  public get hasRollout(): boolean {
+    return this.rollout !== undefined;
+  }
+
+  private renderPlan(): void {
+    const plan: DeploymentPlan = {
+      project: this.project,
+      location: this.region,
+      endpointId: this.endpointId,
+      spec: this.spec,
+      rollout: this.rollout,
+      uploadTimeoutSeconds: this.timeouts.upload,
+      deployTimeoutSeconds: this.timeouts.deploy,
+    };
+    const withoutUndefined = JSON.parse(JSON.stringify(plan)) as DeploymentPlan;
+    this.deployment.input = withoutUndefined;
+    // The replacement trigger is the hash of the plan as synthesized (references appear as their Terraform
+    // expressions, so it is stable), plus the referenced values themselves, so a changed bucket or service
+    // account also deploys anew.
+    this.deployment.triggersReplace = {
+      plan_sha256: Lazy.stringValue({ produce: (context) => createHash('sha256').update(canonicalJson(context.resolve(withoutUndefined))).digest('hex') }),
+      references: unresolvedStrings(withoutUndefined),
+    };
+  }
+
+  /** The registry itself is checked by the shared resolver; Vertex AI also needs it in the endpoint's region. */
+  private checkImageRegion(props: ModelEndpointProps, problems: ProblemCollector): void {
+    const uri = props.image?.registryUri;
+    if (uri === undefined || isUnresolved(uri) || isUnresolved(props.region) || !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) return;
+    const m = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(uri);
+    if (m && m[1] !== props.region) {
+      problems.add({ field: 'image', given: `${describe(uri)} for an endpoint in ${props.region}`, allowed: `on Vertex AI: an Artifact Registry repository in ${props.region} (not another region or a multi-region)`, fix: `push the image to ${props.region}-docker.pkg.dev/...`, backend: VERTEX_CAPABILITIES.backend });
+    }
+  }
+}
+
+/** The two commands that build and push the bundled server image where this endpoint can pull it. */
+function bundledImageFix(props: ModelEndpointProps): string {
+  const region = isUnresolved(props.region) ? '<region>' : props.region;
+  const project = isUnresolved(props.project) ? '<project>' : props.project;
+  const context = relative(process.cwd(), `${packageRoot()}/runtime`) || '.';
+  const tag = `${region}-docker.pkg.dev/${project}/<repository>/model-server:<version>`;
+  const dockerfile = `${context}/${props.accelerator ? RUNTIME_FILES.gpuDockerfile : RUNTIME_FILES.cpuDockerfile}`;
+  return `build and push it, then pass ServingImage.fromRegistry("${tag}"): ` +
+    `\`docker build --platform linux/amd64 -f ${dockerfile} -t ${tag} ${context}\` and \`docker push ${tag}\``;
+}
+
+const METRIC_NAMES: Partial<Record<ScalingMetric, string>> = {
+  [ScalingMetric.CPU_UTILIZATION]: VERTEX_METRICS.cpuUtilization,
+  [ScalingMetric.GPU_UTILIZATION]: VERTEX_METRICS.acceleratorDutyCycle,
+};
+
+/**
+ * Autoscaling metric specs from the targets. On a GPU machine Vertex AI tracks CPU and duty cycle together
+ * (default 60% each when unset), so a metric the targets leave out is set explicitly at 90%, where it only
+ * acts as a safety valve, and the user is told.
+ */
+function autoscalingSpecs(serving: ResolvedServing, warn: (message: string) => void): MetricTarget[] {
+  const specs = serving.targets.map((t) => ({ metricName: METRIC_NAMES[t.metric]!, target: t.value }));
+  if (serving.accelerator) {
+    for (const metric of [ScalingMetric.GPU_UTILIZATION, ScalingMetric.CPU_UTILIZATION]) {
+      if (!serving.targets.some((t) => t.metric === metric)) {
+        specs.push({ metricName: METRIC_NAMES[metric]!, target: 90 });
+        warn(`model-serving:scaling.targets: Vertex AI also scales on ${metric === ScalingMetric.CPU_UTILIZATION ? 'CPU utilization' : 'accelerator duty cycle'} with a GPU; it is set at 90% (add a target for it to choose another value)`);
+      }
+    }
+  }
+  return specs;
+}
+
+function escapeTerraformTemplate(value: string): string {
+  return value.replace(/\$\{/g, '$$${').replace(/%\{/g, '%%{');
+}
+
+function unresolvedStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string' && isUnresolved(value) && !out.includes(value)) out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => unresolvedStrings(v, out));
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => unresolvedStrings(v, out));
+  return out;
+}
+
+function defaultEndpointId(path: string, name: string): string {
+  const sha = createHash('sha256').update(`${path}|${name}`).digest('hex');
+  return String(1_000_000_000 + parseInt(sha.slice(0, 7), 16));
+}

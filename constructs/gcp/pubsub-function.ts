@@ -1,0 +1,112 @@
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
+import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import { handlerBundleDirectory } from '../../lib/internal/package-layout';
+
+export interface PubsubFunctionProps {
+  readonly project: string;
+  readonly region: string;
+  /** Handler folder under dist/handlers/gcp, e.g. `rollout-controller`. */
+  readonly handler: string;
+  /** Function name (also its Cloud Run service name): lower-case letters, digits and `-`, at most 63. */
+  readonly functionName: string;
+  /** `projects/<p>/topics/<t>` that triggers it. */
+  readonly topic: string;
+  readonly environment: Record<string, string>;
+  readonly description: string;
+  readonly labels: Record<string, string>;
+  /** Seed for the service account ids (6 characters are used). */
+  readonly idSeed: string;
+  /** Bucket for the zipped source. */
+  readonly sourceBucketName: string;
+  /** One invocation at a time (the rollout controller); otherwise up to 3 instances. @default false */
+  readonly serial?: boolean;
+}
+
+/**
+ * A Cloud Function (2nd gen, Node.js 22) running one of this package's pre-bundled handlers on every message
+ * of a Pub/Sub topic, as its own service account (no roles: the caller grants exactly what it needs), with a
+ * separate trigger account that may only invoke it. Failed invocations are retried by Pub/Sub.
+ */
+export class PubsubFunction extends Construct {
+  public readonly function: Cloudfunctions2Function;
+  /** The identity the handler runs as. */
+  public readonly serviceAccount: ServiceAccount;
+  public readonly triggerAccount: ServiceAccount;
+  public readonly sourceBucket: StorageBucket;
+
+  constructor(scope: Construct, id: string, props: PubsubFunctionProps) {
+    super(scope, id);
+    const short = props.handler.replace(/[^a-z]/g, '').slice(0, 10);
+    this.serviceAccount = new ServiceAccount(this, 'RunAs', {
+      project: props.project,
+      accountId: `${short}-${props.idSeed.slice(0, 6)}`,
+      displayName: `${props.handler} (${props.functionName})`,
+      description: props.description.slice(0, 256),
+    });
+    this.triggerAccount = new ServiceAccount(this, 'Trigger', {
+      project: props.project,
+      accountId: `${short}-t-${props.idSeed.slice(0, 6)}`,
+      displayName: `Pub/Sub trigger of ${props.functionName}`,
+      description: `May only invoke ${props.functionName}`,
+    });
+    this.sourceBucket = new StorageBucket(this, 'SourceBucket', {
+      project: props.project,
+      name: props.sourceBucketName,
+      location: props.region,
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+      forceDestroy: true,
+      labels: props.labels,
+    });
+    const asset = new TerraformAsset(this, 'Source', { path: handlerBundleDirectory('gcp', props.handler), type: AssetType.ARCHIVE });
+    const object = new StorageBucketObject(this, 'SourceObject', {
+      bucket: this.sourceBucket.name,
+      // The content hash in the name makes a new handler build a new object, so the function is rebuilt.
+      name: `${props.handler}/${asset.assetHash}.zip`,
+      source: asset.path,
+    });
+    this.function = new Cloudfunctions2Function(this, 'Resource', {
+      project: props.project,
+      location: props.region,
+      name: props.functionName,
+      description: props.description,
+      labels: props.labels,
+      buildConfig: {
+        runtime: 'nodejs22',
+        entryPoint: 'handler',
+        source: { storageSource: { bucket: this.sourceBucket.name, object: object.name } },
+      },
+      serviceConfig: {
+        serviceAccountEmail: this.serviceAccount.email,
+        environmentVariables: props.environment,
+        ingressSettings: 'ALLOW_INTERNAL_ONLY',
+        availableMemory: '256M',
+        timeoutSeconds: 540,
+        minInstanceCount: 0,
+        maxInstanceCount: props.serial ? 1 : 3,
+        maxInstanceRequestConcurrency: 1,
+        allTrafficOnLatestRevision: true,
+      },
+      eventTrigger: {
+        eventType: 'google.cloud.pubsub.topic.v1.messagePublished',
+        pubsubTopic: props.topic,
+        triggerRegion: props.region,
+        retryPolicy: 'RETRY_POLICY_RETRY',
+        serviceAccountEmail: this.triggerAccount.email,
+      },
+    });
+    // A 2nd gen function is a Cloud Run service: the trigger's account needs run.invoker on it, nothing else.
+    new CloudRunV2ServiceIamMember(this, 'TriggerInvokes', {
+      project: props.project,
+      location: props.region,
+      name: this.function.name,
+      role: 'roles/run.invoker',
+      member: `serviceAccount:${this.triggerAccount.email}`,
+    });
+  }
+}

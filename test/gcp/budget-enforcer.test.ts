@@ -1,0 +1,111 @@
+import { enforce } from '../../constructs/gcp/budget-enforcer/enforcer';
+import { GcpEnforcerConfig } from '../../constructs/gcp/budget-enforcer/environment';
+import { decodeMessage } from '../../constructs/gcp/rest/pubsub';
+import { ENDPOINT_ID, LOCATION, PROJECT } from './fixtures';
+import { FakeGoogle } from './support/fake-google';
+
+const OTHER_ENDPOINT = '5550001111';
+const CONFIG: GcpEnforcerConfig = {
+  budgetDisplayName: 'fraud-classifier-vertex',
+  action: 'SCALE_TO_FLOOR',
+  enforceAtPercent: 100,
+  endpoints: [
+    { project: PROJECT, location: LOCATION, endpointId: ENDPOINT_ID, floor: 1 },
+    { project: PROJECT, location: LOCATION, endpointId: OTHER_ENDPOINT, floor: 2 },
+  ],
+  markerBucket: 'acme-budget-markers',
+  reportTopic: `projects/${PROJECT}/topics/fraud-budget-reports`,
+};
+
+function budgetMessage(costAmount: number, overrides: Record<string, unknown> = {}) {
+  const data = {
+    budgetDisplayName: 'fraud-classifier-vertex',
+    alertThresholdExceeded: 1.0,
+    costAmount,
+    costIntervalStart: '2026-11-01T07:00:00Z',
+    budgetAmount: 2000,
+    budgetAmountType: 'SPECIFIED_AMOUNT',
+    currencyCode: 'USD',
+    ...overrides,
+  };
+  return decodeMessage({ data: { message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), attributes: { billingAccountId: '01D4EE-079462-DFD6EC', budgetId: 'de72f49d', schemaVersion: '1.0' }, messageId: String(Math.random()) } } });
+}
+
+function setup(): FakeGoogle {
+  const fake = new FakeGoogle(PROJECT, LOCATION);
+  fake.addEndpoint(ENDPOINT_ID, [fake.deployed('1000000001', 'fraud-v1', 2, 10), fake.deployed('1000000002', 'fraud-v2', 2, 10)], { '1000000001': 90, '1000000002': 10 });
+  fake.addEndpoint(OTHER_ENDPOINT, [fake.deployed('1000000003', 'fraud-eu', 3, 6)], { '1000000003': 100 });
+  return fake;
+}
+
+describe('budget enforcer', () => {
+  test('over budget: every deployed model of every guarded endpoint is pinned at its floor, and a report is published', async () => {
+    const fake = setup();
+    const result = await enforce(fake.rest(), CONFIG, budgetMessage(2010.5));
+    expect(result.acted).toBe(true);
+    expect(result.outcomes.map((o) => [o.deployedModelId, o.status])).toEqual([['1000000001', 'DONE'], ['1000000002', 'DONE'], ['1000000003', 'DONE']]);
+    const bounds = (id: string) => [...fake.endpoints.values()].flatMap((e) => e.deployedModels).find((d) => d.id === id)!.dedicatedResources;
+    expect(bounds('1000000001')).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 1, machineSpec: { machineType: 'n1-standard-4' } });
+    expect(bounds('1000000003')).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 2 });
+    expect(fake.callsMatching('POST', ':mutateDeployedModel')[0].body).toEqual({
+      deployedModel: { id: '1000000001', model: `projects/${PROJECT}/locations/${LOCATION}/models/fraud-v1`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-4' }, minReplicaCount: 1, maxReplicaCount: 1 } },
+      updateMask: 'dedicatedResources.minReplicaCount,dedicatedResources.maxReplicaCount',
+    });
+    expect(fake.protoErrors).toEqual([]);
+    expect(fake.published).toHaveLength(1);
+    expect(fake.published[0]).toMatchObject({ topic: CONFIG.reportTopic, attributes: { source: 'budget-enforcer', outcome: 'DONE' }, data: { action: 'SCALE_TO_FLOOR', costAmount: 2010.5 } });
+  });
+
+  test('the same budget message seen twice acts once', async () => {
+    const fake = setup();
+    await enforce(fake.rest(), CONFIG, budgetMessage(2010.5));
+    const mutations = fake.callsMatching('POST', ':mutateDeployedModel').length;
+    const second = await enforce(fake.rest(), CONFIG, budgetMessage(2100));
+    expect(second).toMatchObject({ acted: false, reason: expect.stringMatching(/already enforced for the period starting 2026-11-01T07:00:00Z \(DONE/) });
+    expect(fake.callsMatching('POST', ':mutateDeployedModel')).toHaveLength(mutations);
+    expect(fake.published).toHaveLength(1);
+    // A new budget period enforces again.
+    expect((await enforce(fake.rest(), CONFIG, budgetMessage(2100, { costIntervalStart: '2026-12-01T08:00:00Z' }))).acted).toBe(true);
+  });
+
+  test('DELETE undeploys every model, the one without most traffic first and the last with an empty split', async () => {
+    const fake = setup();
+    const result = await enforce(fake.rest(), { ...CONFIG, action: 'DELETE' }, budgetMessage(2500));
+    expect(result.outcomes.map((o) => o.deployedModelId)).toEqual(['1000000002', '1000000001', '1000000003']);
+    expect(fake.callsMatching('POST', ':undeployModel').map((c) => c.body)).toEqual([
+      { deployedModelId: '1000000002', trafficSplit: { '1000000001': 100 } },
+      { deployedModelId: '1000000001', trafficSplit: {} },
+      { deployedModelId: '1000000003', trafficSplit: {} },
+    ]);
+    expect([...fake.endpoints.values()].every((e) => e.deployedModels.length === 0)).toBe(true);
+    expect(fake.published[0].data).toMatchObject({ restore: expect.stringMatching(/terraform apply -replace=/) });
+    expect(fake.protoErrors).toEqual([]);
+  });
+
+  test('below the enforcement percent, or another budget, or not a budget message: nothing happens', async () => {
+    const fake = setup();
+    expect(await enforce(fake.rest(), CONFIG, budgetMessage(1999.99))).toMatchObject({ acted: false, reason: 'cost 1999.99 USD is below 2000 (100% of 2000)' });
+    expect(await enforce(fake.rest(), CONFIG, budgetMessage(5000, { budgetDisplayName: 'someone-else' }))).toMatchObject({ acted: false });
+    expect(await enforce(fake.rest(), CONFIG, decodeMessage({ data: { message: { data: Buffer.from('{"kind":"tick"}').toString('base64') } } }))).toMatchObject({ acted: false, reason: 'not a budget notification' });
+    expect(fake.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  test('a failed action reports, throws for redelivery, and the redelivery acts again', async () => {
+    const fake = setup();
+    fake.failingOperations.set('mutate', 'RESOURCE_EXHAUSTED');
+    await expect(enforce(fake.rest(), CONFIG, budgetMessage(2100))).rejects.toThrow(/budget enforcement failed for 4827163540, 5550001111; Pub\/Sub redelivers/);
+    expect(fake.published[0].attributes).toMatchObject({ outcome: 'FAILED' });
+    fake.failingOperations.clear();
+    const retry = await enforce(fake.rest(), CONFIG, budgetMessage(2100));
+    expect(retry.acted).toBe(true);
+    expect(retry.outcomes.every((o) => o.status === 'DONE')).toBe(true);
+  });
+
+  test('a model already at its floor is left as it is', async () => {
+    const fake = new FakeGoogle(PROJECT, LOCATION);
+    fake.addEndpoint(ENDPOINT_ID, [fake.deployed('1000000001', 'fraud-v1', 1, 1)], { '1000000001': 100 });
+    const result = await enforce(fake.rest(), { ...CONFIG, endpoints: [CONFIG.endpoints[0], { ...CONFIG.endpoints[1], endpointId: '123' }] }, budgetMessage(2100));
+    expect(result.outcomes.map((o) => o.status)).toEqual(['ALREADY', 'GONE']);
+    expect(fake.callsMatching('POST', ':mutateDeployedModel')).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job';
+import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
+import { Duration, LatencyPercentile, RolloutPolicy } from '../../lib';
+import { CanaryRollout, CanaryRolloutProps, ModelEndpoint } from '../../constructs/gcp';
+import { DeploymentPlan } from '../../constructs/gcp/vertex/plan';
+import { endpointProps } from './fixtures';
+import { Synthesized, synth } from './support/cdktf';
+
+function synthRollout(rollout: Partial<CanaryRolloutProps> = {}, endpoint = {}) {
+  return synth((scope) => {
+    const e = new ModelEndpoint(scope, 'Endpoint', endpointProps({ scaling: { minReplicas: 2, maxReplicas: 4 }, ...endpoint }));
+    new CanaryRollout(scope, 'Rollout', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.minutes(30) }), ...rollout });
+  });
+}
+
+function plan(json: Synthesized): DeploymentPlan {
+  return (Object.entries(json.resource.terraform_data).find(([k]) => k.includes('Deployment'))![1] as { input: DeploymentPlan }).input;
+}
+
+function stable(out: string): string {
+  return out.replace(/assets\/([A-Za-z0-9_]+)\/[0-9A-F]{32}\//g, 'assets/$1/<hash>/').replace(/[0-9A-F]{32}\.zip/g, '<hash>.zip');
+}
+
+describe('CanaryRollout (Vertex AI)', () => {
+  test('default', () => {
+    expect(JSON.parse(stable(synthRollout().out))).toMatchSnapshot();
+  });
+
+  test('the endpoint\'s deployment plan carries the exact steps and the state object the controller reads', () => {
+    const { json } = synthRollout({ policy: RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.minutes(20) }, { trafficPercent: 33, bake: Duration.minutes(20) }, { trafficPercent: 100, bake: Duration.minutes(15) }]) });
+    expect(plan(json).rollout).toEqual({
+      stateBucket: '${google_storage_bucket.Rollout_StateBucket_6BBA9558.name}',
+      stateObject: expect.stringMatching(/^rollouts\/\d{10}\.json$/),
+      steps: [{ trafficPercent: 5, bakeSeconds: 1200 }, { trafficPercent: 33, bakeSeconds: 1200 }, { trafficPercent: 100, bakeSeconds: 900 }],
+    });
+    const fn = Object.values(json.resource.google_cloudfunctions2_function)[0] as { service_config: { environment_variables: Record<string, string>; max_instance_count: number }; event_trigger: Record<string, string>; build_config: Record<string, unknown> };
+    expect(fn.service_config.environment_variables).toEqual({ ROLLOUT_STATE_BUCKET: '${google_storage_bucket.Rollout_StateBucket_6BBA9558.name}', ROLLOUT_STATE_OBJECT: plan(json).rollout!.stateObject });
+    expect(fn.service_config.max_instance_count).toBe(1);
+    expect(fn.event_trigger).toMatchObject({ event_type: 'google.cloud.pubsub.topic.v1.messagePublished', pubsub_topic: '${google_pubsub_topic.Rollout_Topic_63F54E01.id}', retry_policy: 'RETRY_POLICY_RETRY' });
+    expect(fn.build_config).toMatchObject({ runtime: 'nodejs22', entry_point: 'handler' });
+  });
+
+  test('alerts go to a Pub/Sub channel on the controller\'s topic, grouped per deployed model', () => {
+    const { out, json } = synthRollout({ policy: RolloutPolicy.canary({ guardrails: { latencyPercentile: LatencyPercentile.P50, maxLatency: Duration.millis(80) } }) });
+    expect(out).toHaveResourceWithProperties(MonitoringNotificationChannel, { type: 'pubsub', labels: { topic: '${google_pubsub_topic.Rollout_Topic_63F54E01.id}' } });
+    const policies = Object.entries(json.resource.google_monitoring_alert_policy).filter(([k]) => k.startsWith('Rollout_')).map(([, v]) => v as { notification_channels: string[]; conditions: { condition_threshold: { aggregations: { group_by_fields: string[]; per_series_aligner: string }[]; threshold_value: number } }[] });
+    expect(policies).toHaveLength(2);
+    for (const p of policies) {
+      expect(p.notification_channels).toEqual(['${google_monitoring_notification_channel.Rollout_Channel_20E66104.id}']);
+      expect(p.conditions[0].condition_threshold.aggregations[0].group_by_fields).toEqual(['metric.label.deployed_model_id']);
+    }
+    expect(policies[1].conditions[0].condition_threshold).toMatchObject({ threshold_value: 80, aggregations: [{ per_series_aligner: 'ALIGN_PERCENTILE_50' }] });
+    expect(out).toHaveResourceWithProperties(CloudSchedulerJob, { schedule: '* * * * *', pubsub_target: { topic_name: '${google_pubsub_topic.Rollout_Topic_63F54E01.id}', data: Buffer.from('{"kind":"tick"}').toString('base64') } });
+  });
+
+  test('the controller may change only this endpoint: get, update (traffic split), undeploy', () => {
+    const { out, json } = synthRollout();
+    expect(out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy', 'aiplatform.endpoints.update'] });
+    const binding = Object.entries(json.resource.google_project_iam_member).find(([k]) => k.includes('ControllerGrant'))![1] as { member: string; condition: { expression: string } };
+    expect(binding.member).toBe('serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}');
+    expect(binding.condition.expression).toMatch(/^resource\.name\.endsWith\("\/locations\/europe-west4\/endpoints\/\d{10}"\)/);
+    expect(out).toHaveResourceWithProperties(Cloudfunctions2Function, { service_config: expect.objectContaining({ ingress_settings: 'ALLOW_INTERNAL_ONLY' }) });
+  });
+
+  test('the endpoint still leaves traffic_split to the controller', () => {
+    const { json } = synthRollout();
+    expect(Object.values(json.resource.google_vertex_ai_endpoint)[0]).not.toHaveProperty('traffic_split');
+  });
+});
+
+describe('CanaryRollout (Vertex AI) validation', () => {
+  test('bakes must be whole minutes (the controller ticks once a minute)', () => {
+    expect(() => synthRollout({ policy: RolloutPolicy.canary({ bake: Duration.seconds(90) }) })).toThrow(/policy\.steps\[0\]\.bake: got 90s; allowed: on Vertex AI: whole minutes \(the rollout controller ticks once a minute\)\. Fix: use Duration\.minutes\(2\)/);
+  });
+  test('a bake beyond what the capabilities allow is refused', () => {
+    expect(() => synthRollout({ policy: RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.hours(25) }, { trafficPercent: 100, bake: Duration.minutes(10) }]) })).toThrow(/bake/);
+  });
+  test('guardrails Cloud Monitoring cannot express are refused by name', () => {
+    expect(() => synthRollout({ policy: RolloutPolicy.canary({ guardrails: { latencyPercentile: LatencyPercentile.P99_9 } }) })).toThrow(/policy\.guardrails\.latencyPercentile: got p99\.9; allowed: on Vertex AI/);
+  });
+  test('shadow traffic is refused', () => {
+    expect(() => synthRollout({ policy: RolloutPolicy.canary({ shadowTrafficPercent: 10 }) })).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Vertex AI: no shadow traffic/);
+  });
+  test('one rollout per endpoint', () => {
+    expect(() => synth((scope) => {
+      const e = new ModelEndpoint(scope, 'Endpoint', endpointProps());
+      new CanaryRollout(scope, 'A', { endpoint: e, policy: RolloutPolicy.canary() });
+      new CanaryRollout(scope, 'B', { endpoint: e, policy: RolloutPolicy.canary() });
+    })).toThrow(/endpoint: got stack\/Endpoint, which already has a CanaryRollout/);
+  });
+});

@@ -1,0 +1,148 @@
+import { decide, handle, parseEvent, readControllerConfig } from '../../constructs/gcp/rollout-controller/controller';
+import { GoogleRest } from '../../constructs/gcp/rest/client';
+import { apply } from '../../constructs/gcp/vertex-deployer/deployer';
+import { RolloutState, deploymentIds } from '../../constructs/gcp/vertex/plan';
+import { ENDPOINT_ID, LOCATION, PROJECT, plan } from './fixtures';
+import { FakeGoogle } from './support/fake-google';
+
+const CONFIG = { stateBucket: 'acme-rollout', stateObject: `rollouts/${ENDPOINT_ID}.json` };
+const STABLE = '1000000001';
+const CANARY = '1000000002';
+const T0 = new Date('2026-11-30T08:00:00Z');
+
+function pubsub(json: unknown) {
+  return { data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64'), messageId: '1' } } };
+}
+const TICK = pubsub({ kind: 'tick' });
+function incident(state: string, deployedModelId?: string) {
+  return pubsub({
+    version: '1.2',
+    incident: {
+      state,
+      policy_name: 'fraud-classifier canary error rate',
+      metric: { type: 'aiplatform.googleapis.com/prediction/online/error_count', labels: deployedModelId ? { deployed_model_id: deployedModelId } : {} },
+      resource: { type: 'aiplatform.googleapis.com/Endpoint', labels: { endpoint_id: ENDPOINT_ID, location: LOCATION } },
+    },
+  });
+}
+
+function setup(split: Record<string, number> = { [CANARY]: 10, [STABLE]: 90 }): FakeGoogle {
+  const fake = new FakeGoogle(PROJECT, LOCATION);
+  fake.addEndpoint(ENDPOINT_ID, [fake.deployed(STABLE, 'fraud-v1'), fake.deployed(CANARY, 'fraud-v2')], split);
+  const state: RolloutState = {
+    project: PROJECT, location: LOCATION, endpointId: ENDPOINT_ID, canary: CANARY, stable: STABLE,
+    steps: [{ trafficPercent: 10, bakeSeconds: 600 }, { trafficPercent: 50, bakeSeconds: 600 }, { trafficPercent: 100, bakeSeconds: 300 }],
+    step: 0, stepStartedAt: T0.toISOString(), status: 'IN_PROGRESS', history: [],
+  };
+  fake.objects.set(`${CONFIG.stateBucket}/${CONFIG.stateObject}`, { data: JSON.stringify(state), generation: 1 });
+  return fake;
+}
+
+function stored(fake: FakeGoogle): RolloutState & { settled?: boolean } {
+  return JSON.parse(fake.objects.get(`${CONFIG.stateBucket}/${CONFIG.stateObject}`)!.data);
+}
+
+const minutes = (m: number) => new Date(T0.getTime() + m * 60_000);
+
+describe('rollout controller', () => {
+  test('a tick before the bake ends changes nothing', async () => {
+    const fake = setup();
+    const result = await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(5));
+    expect(result.action).toBe('none');
+    expect(fake.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  test('walks the steps with exact weights, then undeploys the old model after the final bake', async () => {
+    const fake = setup();
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(10))).toMatchObject({ action: 'advanced', trafficSplit: { [CANARY]: 50, [STABLE]: 50 } });
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [CANARY]: 50, [STABLE]: 50 });
+    expect(fake.callsMatching('PATCH', `endpoints/${ENDPOINT_ID}?updateMask=trafficSplit`)[0].body).toEqual({ trafficSplit: { [CANARY]: 50, [STABLE]: 50 } });
+
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(20))).toMatchObject({ action: 'advanced', trafficSplit: { [CANARY]: 100 } });
+    // The old model stays deployed, without traffic, through the final bake so a late alert can still roll back.
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id).sort()).toEqual([STABLE, CANARY]);
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [CANARY]: 100 });
+
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(25))).toMatchObject({ action: 'completed', undeployed: STABLE });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([CANARY]);
+    expect(stored(fake)).toMatchObject({ status: 'COMPLETED', settled: true });
+    expect(fake.protoErrors).toEqual([]);
+
+    const calls = fake.calls.length;
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(60))).toMatchObject({ action: 'none', status: 'COMPLETED' });
+    expect(fake.calls.slice(calls).every((c) => c.url.startsWith('https://storage.googleapis.com'))).toBe(true);
+  });
+
+  test('an open incident on the canary rolls all traffic back to the stable model and undeploys the canary', async () => {
+    const fake = setup();
+    const result = await handle(fake.rest(), CONFIG, parseEvent(incident('open', CANARY)), minutes(3));
+    expect(result).toMatchObject({ action: 'rolled-back', trafficSplit: { [STABLE]: 100 }, undeployed: CANARY });
+    expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [STABLE]: 100 });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([STABLE]);
+    expect(fake.callsMatching('POST', ':undeployModel')[0].body).toEqual({ deployedModelId: CANARY, trafficSplit: { [STABLE]: 100 } });
+    expect(stored(fake).history.join('\n')).toMatch(/rolled back: fraud-classifier canary error rate/);
+    expect(fake.protoErrors).toEqual([]);
+    // A later tick leaves the rolled-back endpoint alone.
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(30))).toMatchObject({ action: 'none', status: 'ROLLED_BACK' });
+  });
+
+  test('an incident on the stable model, a closed incident or another endpoint does not roll back', () => {
+    const state = { project: PROJECT, location: LOCATION, endpointId: ENDPOINT_ID, canary: CANARY, stable: STABLE, steps: [{ trafficPercent: 10, bakeSeconds: 60 }, { trafficPercent: 100, bakeSeconds: 60 }], step: 0, stepStartedAt: T0.toISOString(), status: 'IN_PROGRESS' as const, history: [] };
+    expect(decide(state, parseEvent(incident('open', STABLE)), minutes(1))).toBe(state);
+    expect(decide(state, parseEvent(incident('closed', CANARY)), minutes(1))).toBe(state);
+    expect(decide(state, { kind: 'alert', state: 'open', policy: 'p', endpointId: '999' }, minutes(1))).toBe(state);
+    expect(decide(state, parseEvent(incident('open')), minutes(1)).status).toBe('ROLLED_BACK');
+  });
+
+  test('a tick that lost the race to an alert does not move traffic', async () => {
+    const fake = setup();
+    // The alert's invocation wrote first: the tick's conditional write on generation 1 fails.
+    let raced = false;
+    const rest = new GoogleRest({
+      token: async () => 'test-token',
+      sleep: async () => undefined,
+      log: () => undefined,
+      fetch: async (url, init) => {
+        if (!raced && init.method === 'POST' && url.includes('/upload/storage/')) {
+          raced = true;
+          fake.objects.set(`${CONFIG.stateBucket}/${CONFIG.stateObject}`, { data: JSON.stringify({ ...stored(fake), status: 'ROLLED_BACK' }), generation: 99 });
+        }
+        return fake.fetch(url, init);
+      },
+    });
+    expect(await handle(rest, CONFIG, parseEvent(TICK), minutes(10))).toMatchObject({ action: 'superseded' });
+    expect(fake.callsMatching('PATCH', 'endpoints/')).toEqual([]);
+  });
+
+  test('a split changed by hand during a step is put back on the next tick', async () => {
+    const fake = setup({ [STABLE]: 100 });
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(1))).toMatchObject({ action: 'reconciled', trafficSplit: { [CANARY]: 10, [STABLE]: 90 } });
+  });
+
+  test('messages that are neither ticks nor incidents are ignored; missing configuration is named', async () => {
+    const fake = setup();
+    expect(await handle(fake.rest(), CONFIG, parseEvent(pubsub({ hello: 1 })), minutes(30))).toMatchObject({ action: 'none' });
+    expect(fake.calls).toEqual([]);
+    expect(() => readControllerConfig({})).toThrow(/ROLLOUT_STATE_BUCKET: got nothing[\s\S]*ROLLOUT_STATE_OBJECT: got nothing/);
+  });
+});
+
+describe('deployer and controller together', () => {
+  test('the state the deployer writes when a canary starts is what the controller walks to completion', async () => {
+    const fake = new FakeGoogle(PROJECT, LOCATION);
+    fake.addEndpoint(ENDPOINT_ID);
+    const rollout = { stateBucket: CONFIG.stateBucket, stateObject: CONFIG.stateObject, steps: [{ trafficPercent: 20, bakeSeconds: 300 }, { trafficPercent: 100, bakeSeconds: 120 }] };
+    const v1 = plan({ rollout });
+    const v2 = plan({ rollout }, { artifactUri: 'gs://acme-models/fraud-classifier/3.2.0/0123456789ab/' });
+    await apply(fake.rest(), v1);
+    const started = Date.now();
+    await apply(fake.rest(), v2);
+    const [stable, canary] = [v1, v2].map((p) => deploymentIds(p).deployedModelId);
+    const at = (seconds: number) => new Date(started + seconds * 1000);
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), at(60))).toMatchObject({ action: 'none' });
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), at(301))).toMatchObject({ action: 'advanced', trafficSplit: { [canary]: 100 } });
+    expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), at(422))).toMatchObject({ action: 'completed', undeployed: stable });
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([canary]);
+    expect(fake.protoErrors).toEqual([]);
+  });
+});

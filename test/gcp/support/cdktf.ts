@@ -1,0 +1,19 @@
+import { Testing } from 'cdktf';
+import { setupJest } from 'cdktf/lib/testing/adapters/jest';
+
+setupJest();
+
+export type Synthesized = { resource: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
+
+/** Synthesizes `build` in a test stack; returns the JSON text (for the cdktf matchers) and the parsed object. */
+export function synth(build: Parameters<typeof Testing.synthScope>[0]): { out: string; json: Synthesized } {
+  const out = Testing.synthScope(build);
+  return { out, json: JSON.parse(out) as Synthesized };
+}
+
+/** The only resource of a type, by its Terraform type name. */
+export function only(json: Synthesized, type: string): Record<string, unknown> {
+  const all = Object.values(json.resource[type] ?? {});
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0];
+}
