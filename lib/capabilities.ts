@@ -153,6 +153,8 @@ export interface RolloutCapabilities {
   readonly shadowTraffic: boolean;
   /** Largest mirrored share. @default 100 */
   readonly maxShadowPercent?: number;
+  /** Requests with a given header can be sent to the new version (`RolloutPolicy` headerRoute). @default false */
+  readonly headerRouting?: boolean;
 }
 
 /** What a budget can do on this platform. */

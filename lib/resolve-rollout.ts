@@ -3,7 +3,7 @@ import { ProblemCollector, SpecProblem, SpecWarning, describe } from './errors';
 import { ResolvedGuardrails, sameGuardrails } from './guardrails';
 import { guardrailRefusals } from './resolve-serving';
 import { Resolution, refusal } from './resolution';
-import { RolloutPolicy } from './rollout';
+import { HeaderRoute, RolloutPolicy } from './rollout';
 import { Duration } from './units';
 
 /** What a rollout is resolved against besides the policy: the endpoint it updates and what the user accepts. */
@@ -47,6 +47,10 @@ export interface ResolvedRollout {
   /** Whether the platform rolls back on its own (false only where the user accepted manual promotion). */
   readonly automaticRollback: boolean;
   readonly shadowTrafficPercent?: number;
+  /** How long the shadow phase runs (set with shadowTrafficPercent). */
+  readonly shadowDuration?: Duration;
+  /** Requests with this header go to the new version during the rollout. */
+  readonly headerRoute?: HeaderRoute;
 }
 
 /** A rollout policy resolved for one backend. */
@@ -86,6 +90,11 @@ export class RolloutResolution extends Resolution {
       }
     }
 
+    if (policy.headerRoute !== undefined && !rc.headerRouting) {
+      problems.push(refusal(caps, 'policy.headerRoute', `${policy.headerRoute.headerName}: ${policy.headerRoute.headerValue}`, 'no routing by request header',
+        'remove headerRoute, or use a backend with header routing (Kubernetes with TrafficRouter.istio() or TrafficRouter.gatewayApi())'));
+    }
+
     const guardrails = policy.guardrails ?? context.endpointGuardrails;
     if (policy.guardrails) problems.push(...guardrailRefusals(policy.guardrails, 'policy.guardrails', caps));
     if (!rc.automaticRollback && !context.acceptManualPromotion) {
@@ -118,8 +127,10 @@ export class RolloutResolution extends Resolution {
       finalBake: policy.finalBake,
       automaticRollback: rc.automaticRollback,
       shadowTrafficPercent: policy.shadowTrafficPercent,
+      shadowDuration: policy.shadowDuration,
+      headerRoute: policy.headerRoute,
     };
-    const explicit = ['policy.steps', ...(policy.guardrails ? ['policy.guardrails'] : []), ...(policy.shadowTrafficPercent !== undefined ? ['policy.shadowTrafficPercent'] : [])];
+    const explicit = ['policy.steps', ...(policy.guardrails ? ['policy.guardrails'] : []), ...(policy.shadowTrafficPercent !== undefined ? ['policy.shadowTrafficPercent'] : []), ...(policy.headerRoute !== undefined ? ['policy.headerRoute'] : [])];
     return new RolloutResolution(resolved, explicit, problems, warnings);
   }
 

@@ -11,6 +11,17 @@ export interface RolloutStep {
   readonly bake: Duration;
 }
 
+/**
+ * Requests that carry this header with this exact value go to the new version from the first traffic step
+ * until the rollout ends, e.g. `canary: true` for testers, whatever the step's share.
+ */
+export interface HeaderRoute {
+  /** Header name, e.g. `x-canary` (matched case-insensitively, as HTTP does). */
+  readonly headerName: string;
+  /** The exact value that selects the new version, e.g. `true`. */
+  readonly headerValue: string;
+}
+
 /** Settings every rollout shape shares. */
 export interface RolloutOptions {
   /**
@@ -24,6 +35,18 @@ export interface RolloutOptions {
    * @default - no shadow traffic
    */
   readonly shadowTrafficPercent?: number;
+  /**
+   * How long the shadow phase runs before the first traffic step, while the guardrails watch the new
+   * version's answers to the copied requests. Only with shadowTrafficPercent.
+   * @default Duration.hours(1) when shadowTrafficPercent is set
+   */
+  readonly shadowDuration?: Duration;
+  /**
+   * Route requests carrying this header to the new version during the rollout. Only backends with header
+   * routing accept it.
+   * @default - no header route
+   */
+  readonly headerRoute?: HeaderRoute;
 }
 
 export interface CanaryOptions extends RolloutOptions {
@@ -85,6 +108,10 @@ export class RolloutPolicy {
   public readonly guardrails?: ResolvedGuardrails;
   /** Share of live traffic mirrored before the first step; undefined for none. */
   public readonly shadowTrafficPercent?: number;
+  /** How long the shadow phase runs; undefined without one. */
+  public readonly shadowDuration?: Duration;
+  /** Requests with this header go to the new version; undefined for none. */
+  public readonly headerRoute?: HeaderRoute;
 
   private constructor(steps: RolloutStep[], options: RolloutOptions, firstStepField?: string) {
     this.steps = [...steps];
@@ -97,6 +124,27 @@ export class RolloutPolicy {
     this.shadowTrafficPercent = options.shadowTrafficPercent;
     if (this.shadowTrafficPercent !== undefined && !(Number.isInteger(this.shadowTrafficPercent) && this.shadowTrafficPercent >= 1 && this.shadowTrafficPercent <= 100)) {
       c.add({ field: 'shadowTrafficPercent', given: describe(this.shadowTrafficPercent), allowed: 'an integer from 1 to 100', fix: 'e.g. 10' });
+    }
+    if (options.shadowDuration !== undefined && this.shadowTrafficPercent === undefined) {
+      c.add({ field: 'shadowDuration', given: options.shadowDuration.toString(), allowed: 'only with shadowTrafficPercent', fix: 'set shadowTrafficPercent (e.g. 10), or remove shadowDuration' });
+    }
+    if (this.shadowTrafficPercent !== undefined) {
+      this.shadowDuration = options.shadowDuration ?? Duration.hours(1);
+      const s = this.shadowDuration.toSeconds();
+      if (!(Number.isInteger(s) && s >= 60 && s <= 24 * 3600)) {
+        c.add({ field: 'shadowDuration', given: this.shadowDuration.toString(), allowed: 'whole seconds from 1 minute to 24 hours', fix: 'long enough to see real traffic, e.g. Duration.hours(24)' });
+      }
+    }
+    if (options.headerRoute !== undefined) {
+      this.headerRoute = { ...options.headerRoute };
+      const { headerName, headerValue } = options.headerRoute;
+      // RFC 9110 token; pseudo-headers (":path") and Host are not routable request headers here.
+      if (!(typeof headerName === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(headerName)) || headerName.toLowerCase() === 'host') {
+        c.add({ field: 'headerRoute.headerName', given: describe(headerName), allowed: 'an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-, at most 100 characters), not Host', fix: 'e.g. "x-canary"' });
+      }
+      if (!(typeof headerValue === 'string' && /^[\x21-\x7e]([\x20-\x7e]{0,254}[\x21-\x7e])?$/.test(headerValue))) {
+        c.add({ field: 'headerRoute.headerValue', given: describe(headerValue), allowed: 'visible ASCII, 1-256 characters, no leading or trailing space', fix: 'e.g. "true"' });
+      }
     }
     if (this.steps.length === 0) {
       c.add({ field: 'steps', given: '[]', allowed: 'at least one step, the last at 100%', fix: 'e.g. [{trafficPercent: 5, bake: Duration.hours(1)}, {trafficPercent: 100, bake: Duration.minutes(10)}]' });

@@ -3,9 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { Duration, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, describe, isUnresolved } from '../../lib';
-import { SAGEMAKER_CAPABILITIES } from './capabilities';
+import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
+import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 import { ModelEndpoint } from './model-endpoint';
-import type { ResolvedRollout } from '../../lib';
+import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
 
 /** SageMaker's limits for blue/green deployments (the bake limits are in SAGEMAKER_CAPABILITIES). */
 const MIN_EXECUTION_TIMEOUT_S = 600;
@@ -17,50 +18,95 @@ const NO_GUARDRAIL_FAMILIES = new Set(['inf1']);
 /** Metadata key on the endpoint resource that records the variant the rollout was built for. */
 export const ROLLOUT_VARIANT_METADATA = 'model-serving:rollout-variant';
 
+/**
+ * How SageMaker runs the rollout. Enum-like: use the constants.
+ */
+export class SageMakerRolloutMode {
+  /**
+   * SageMaker's deployment guardrails: a blue/green update with CANARY or LINEAR traffic shifting sized in
+   * whole instances (so a step must be at least one instance at minReplicas and at most 50%), bakes up to
+   * 1 h, rollback on alarms by SageMaker itself.
+   */
+  public static readonly BLUE_GREEN = new SageMakerRolloutMode('BLUE_GREEN');
+  /**
+   * Two production variants whose weights are the step percentages, moved by a controller (Step Functions
+   * + Lambda) that bakes each step, watches the alarms, rolls back and promotes; CloudFormation waits for it.
+   * Exact at any fleet size, any steps, shadow variants; the whole rollout must fit 12 h.
+   */
+  public static readonly EXACT_WEIGHTS = new SageMakerRolloutMode('EXACT_WEIGHTS');
+
+  private constructor(public readonly name: string) {}
+
+  public toString(): string {
+    return this.name;
+  }
+}
+
 export interface CanaryRolloutProps {
   /** The endpoint whose updates roll out gradually. */
   readonly endpoint: ModelEndpoint;
-  /** Steps and guardrails from the shared spec. CANARY, LINEAR, or STEPS that are equal increments. */
+  /** Steps, guardrails, shadow traffic from the shared spec. */
   readonly policy: RolloutPolicy;
   /**
-   * Size the canary in instances instead of a percent of capacity. Only for CANARY policies. It must be at
-   * most half of the endpoint's minimum replicas (SageMaker's limit for CanarySize).
+   * BLUE_GREEN (SageMaker's own guardrails) or EXACT_WEIGHTS (the controller).
+   * @default - BLUE_GREEN when the policy fits it at minReplicas (every step at least one whole instance and
+   * at most 50%, one step or equal steps, bakes up to 1 h, no shadow), otherwise EXACT_WEIGHTS; `modeReason`
+   * says why
+   */
+  readonly mode?: SageMakerRolloutMode;
+  /**
+   * Size the canary in instances instead of a percent of capacity. BLUE_GREEN with a one-step policy only.
+   * It must be at most half of the endpoint's minimum replicas (SageMaker's limit for CanarySize).
    * @default - the policy's canary trafficPercent, as CAPACITY_PERCENT
    */
   readonly canaryInstanceCount?: number;
   /**
-   * Alarms that roll the update back. At most 10.
+   * Alarms that roll the update back (BLUE_GREEN), or that are watched while the new model takes over the
+   * stable variant (EXACT_WEIGHTS, where the canary variant always gets alarms of its own). At most 10.
    * @default - the endpoint's error-rate and latency alarms when the policy has no guardrails of its own (or
    * the same ones); otherwise two alarms built from the policy's guardrails
    */
   readonly alarms?: cloudwatch.IAlarm[];
   /**
-   * Time added to the bakes for SageMaker to provision and health-check the new fleet; part of the
-   * deployment's maximum execution timeout.
-   * @default Duration.minutes(30)
+   * Time added to the bakes for SageMaker to provision and health-check a new fleet; part of the
+   * deployment's maximum execution timeout (BLUE_GREEN), or counted once per fleet the controller brings up
+   * (EXACT_WEIGHTS: canary, promotion, and the shadow if any).
+   * @default Duration.minutes(30) for BLUE_GREEN, Duration.minutes(20) per fleet for EXACT_WEIGHTS
    */
   readonly provisioningAllowance?: Duration;
 }
 
 /**
- * Gradual model updates for a SageMaker `ModelEndpoint`: a blue/green update policy with CANARY or LINEAR
- * traffic shifting, a final bake before the old fleet goes, and automatic rollback on CloudWatch alarms.
+ * Gradual model updates for a SageMaker `ModelEndpoint`, rolled back on alarms with no one involved.
  *
- * The guardrails apply to updates (a new endpoint config on an existing endpoint), never to the first
+ * BLUE_GREEN: a blue/green update policy with CANARY or LINEAR traffic shifting, a final bake before the old
+ * fleet goes, and SageMaker's automatic rollback. EXACT_WEIGHTS: an `ExactWeightController` moves traffic
+ * between two production variants by weight (5% is 5% at two instances), with an optional shadow phase
+ * first, and holds the stack update until it has promoted or rolled back.
+ *
+ * Either way the guardrails apply to updates (a new model on an existing endpoint), never to the first
  * create, and never when the endpoint name changes (that replaces the endpoint). The variant name must
  * stay the same across updates; it is recorded on the endpoint resource as `model-serving:rollout-variant`.
  */
 export class CanaryRollout extends Construct {
-  /** The traffic routing SageMaker uses: `CANARY` or `LINEAR`. */
+  /** The mode in force. */
+  public readonly mode: SageMakerRolloutMode;
+  /** Why this mode: your choice, or what made the default pick it. */
+  public readonly modeReason: string;
+  /** The traffic routing: `CANARY` or `LINEAR` (BLUE_GREEN), `EXACT_WEIGHTS` (the controller). */
   public readonly trafficRoutingType: string;
   /** The deployment config written to the endpoint. */
   public readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
-  /** The alarms that roll an update back. */
+  /** The alarms that roll an update back (EXACT_WEIGHTS: watched during promotion). */
   public readonly rollbackAlarms: readonly cloudwatch.IAlarm[];
   /** Error-rate alarm that rolls back (the endpoint's when reused); undefined when you passed your own alarms. */
   public readonly errorRateAlarm?: cloudwatch.Alarm;
   /** Latency alarm that rolls back (the endpoint's when reused); undefined when you passed your own alarms. */
   public readonly latencyAlarm?: cloudwatch.Alarm;
+  /** EXACT_WEIGHTS: alarms on the canary (and shadow) variant's own metrics; empty for BLUE_GREEN. */
+  public readonly canaryAlarms: readonly cloudwatch.Alarm[];
+  /** EXACT_WEIGHTS: the controller; undefined for BLUE_GREEN. */
+  public readonly controller?: ExactWeightController;
   /** The policy resolved for SageMaker: steps, the guardrails in force, whether the endpoint's alarms serve. */
   public readonly rollout: ResolvedRollout;
   /** The production variant this rollout watches; keep it the same in every later deployment. */
@@ -70,35 +116,76 @@ export class CanaryRollout extends Construct {
     super(scope, id);
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
-    const c = new ProblemCollector();
     const floor = endpoint.serving.minReplicas;
     this.variantName = endpoint.variantName;
+    const context = { minReplicas: floor, endpointGuardrails: endpoint.serving.guardrails };
 
-    checkEndpointSupportsGuardrails(endpoint, c);
-    const resolution = SpecResolver.rollout(policy, SAGEMAKER_CAPABILITIES, { minReplicas: floor, endpointGuardrails: endpoint.serving.guardrails });
-    if (endpoint.cfnEndpoint.deploymentConfig !== undefined) {
-      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a DeploymentConfig`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout (or the hand-written deploymentConfig)' });
-    }
-
-    const routing = mapTraffic(policy, floor, props.canaryInstanceCount, c);
-    this.trafficRoutingType = routing?.type ?? 'CANARY';
-
-    const finalBake = policy.finalBake;
-    const allowance = props.provisioningAllowance ?? Duration.minutes(30);
+    // Blue/green first: where it fits, it needs no extra machinery.
+    const bg = new ProblemCollector();
+    const bgResolution = SpecResolver.rollout(policy, SAGEMAKER_CAPABILITIES, context);
+    const routing = mapTraffic(policy, floor, props.canaryInstanceCount, bg);
+    const bgAllowance = props.provisioningAllowance ?? Duration.minutes(30);
     const bakes = policy.steps.slice(0, -1).reduce((sum, s) => sum + s.bake.toSeconds(), 0);
-    const timeout = Math.max(MIN_EXECUTION_TIMEOUT_S, Math.ceil(bakes + finalBake.toSeconds() + allowance.toSeconds()));
-    if (timeout > MAX_EXECUTION_TIMEOUT_S) {
-      c.add({
+    const finalBake = policy.finalBake;
+    const bgTimeout = Math.max(MIN_EXECUTION_TIMEOUT_S, Math.ceil(bakes + finalBake.toSeconds() + bgAllowance.toSeconds()));
+    if (bgTimeout > MAX_EXECUTION_TIMEOUT_S) {
+      bg.add({
         field: 'policy',
-        given: `bakes of ${bakes + finalBake.toSeconds()} s plus ${allowance.toSeconds()} s to provision = ${timeout} s`,
+        given: `bakes of ${bakes + finalBake.toSeconds()} s plus ${bgAllowance.toSeconds()} s to provision = ${bgTimeout} s`,
         allowed: `at most ${MAX_EXECUTION_TIMEOUT_S} s in all (SageMaker MaximumExecutionTimeoutInSeconds); a longer rollout is stopped and rolled back`,
         fix: 'shorten the bakes or use fewer, larger steps',
       });
     }
+    const bgProblems = [...bg.list(), ...bgResolution.problems];
+
+    if (props.mode) {
+      this.mode = props.mode;
+      this.modeReason = `chosen: mode ${props.mode.name}`;
+    } else if (props.canaryInstanceCount !== undefined) {
+      this.mode = SageMakerRolloutMode.BLUE_GREEN;
+      this.modeReason = 'canaryInstanceCount sizes a blue/green canary';
+    } else if (bgProblems.length === 0) {
+      this.mode = SageMakerRolloutMode.BLUE_GREEN;
+      this.modeReason = `the policy fits SageMaker's blue/green at minReplicas ${floor}`;
+    } else {
+      this.mode = SageMakerRolloutMode.EXACT_WEIGHTS;
+      const first = bgProblems[0];
+      this.modeReason = `blue/green cannot run it (${first.field}: ${first.given}; allowed: ${first.allowed}), so exact weights`;
+    }
+    this.node.addMetadata('model-serving:rollout-mode', `${this.mode.name}: ${this.modeReason}`);
+
+    const c = new ProblemCollector();
+    checkEndpointSupportsGuardrails(endpoint, c, this.mode);
+    if (endpoint.cfnEndpoint.deploymentConfig !== undefined) {
+      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a DeploymentConfig`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout (or the hand-written deploymentConfig)' });
+    }
     if (props.alarms && !(props.alarms.length >= 1 && props.alarms.length <= MAX_ROLLBACK_ALARMS)) {
       c.add({ field: 'alarms', given: `${props.alarms.length} alarms`, allowed: `1 to ${MAX_ROLLBACK_ALARMS} (SageMaker AutoRollbackConfiguration)`, fix: 'leave alarms out to get the default error-rate and latency alarms' });
     }
-    this.rollout = resolution.throwIfInvalid(owner, c);
+
+    let exactTimeout = 0;
+    if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
+      c.addAll(bg.list());
+      this.rollout = bgResolution.throwIfInvalid(owner, c);
+    } else {
+      if (props.canaryInstanceCount !== undefined) {
+        c.add({ field: 'canaryInstanceCount', given: describe(props.canaryInstanceCount), allowed: 'only with mode BLUE_GREEN (exact weights size the canary in proportion to its share)', fix: 'remove canaryInstanceCount' });
+      }
+      const resolution = SpecResolver.rollout(policy, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES, context);
+      const allowance = props.provisioningAllowance ?? Duration.minutes(20);
+      const shadowSeconds = policy.shadowDuration?.toSeconds() ?? 0;
+      const fleets = policy.shadowTrafficPercent !== undefined ? 3 : 2;
+      exactTimeout = Math.ceil(policy.totalBake.toSeconds() + shadowSeconds + fleets * allowance.toSeconds());
+      if (exactTimeout + 600 > MAX_CONTROLLED_ROLLOUT_S) {
+        c.add({
+          field: 'policy',
+          given: `bakes of ${policy.totalBake.toSeconds()} s${shadowSeconds ? `, a ${shadowSeconds} s shadow` : ''} and ${fleets} x ${allowance.toSeconds()} s to provision = ${exactTimeout} s`,
+          allowed: `on SageMaker (exact-weight controller): at most ${MAX_CONTROLLED_ROLLOUT_S - 600} s in all (CloudFormation waits at most 12 h for the rollout)`,
+          fix: 'shorten the bakes or the shadow, or use fewer steps',
+        });
+      }
+      this.rollout = resolution.throwIfInvalid(owner, c);
+    }
     const g = this.rollout.guardrails;
 
     if (props.alarms) {
@@ -130,15 +217,42 @@ export class CanaryRollout extends Construct {
       this.rollbackAlarms = [this.errorRateAlarm, this.latencyAlarm];
     }
 
-    this.deploymentConfig = {
-      blueGreenUpdatePolicy: {
-        trafficRoutingConfiguration: routing!,
-        terminationWaitInSeconds: finalBake.toSeconds(),
-        maximumExecutionTimeoutInSeconds: timeout,
-      },
-      autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
-    };
     const cfn = endpoint.cfnEndpoint;
+    if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
+      this.trafficRoutingType = routing!.type;
+      this.canaryAlarms = [];
+      this.deploymentConfig = {
+        blueGreenUpdatePolicy: {
+          trafficRoutingConfiguration: routing!,
+          terminationWaitInSeconds: finalBake.toSeconds(),
+          maximumExecutionTimeoutInSeconds: bgTimeout,
+        },
+        autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
+      };
+    } else {
+      this.trafficRoutingType = 'EXACT_WEIGHTS';
+      const canaryVariant = canaryVariantNameFor(endpoint.variantName);
+      this.canaryAlarms = canaryVariantAlarms(this, endpoint, canaryVariant, g);
+      this.controller = new ExactWeightController(this, 'Controller', {
+        endpoint,
+        steps: policy.steps,
+        canaryAlarms: this.canaryAlarms,
+        promotionAlarms: this.rollbackAlarms,
+        pollInterval: g.evaluationPeriod,
+        timeout: Duration.seconds(exactTimeout),
+        shadow: policy.shadowTrafficPercent !== undefined ? { trafficPercent: policy.shadowTrafficPercent, duration: policy.shadowDuration! } : undefined,
+      });
+      // When the controller has promoted, CloudFormation points the endpoint at its own new config, which
+      // serves the same model: a swap with no traffic shift to make, still guarded by the alarms.
+      this.deploymentConfig = {
+        blueGreenUpdatePolicy: {
+          trafficRoutingConfiguration: { type: 'ALL_AT_ONCE', waitIntervalInSeconds: 0 },
+          terminationWaitInSeconds: 0,
+          maximumExecutionTimeoutInSeconds: Math.max(MIN_EXECUTION_TIMEOUT_S, (props.provisioningAllowance ?? Duration.minutes(20)).toSeconds() + 600),
+        },
+        autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
+      };
+    }
     cfn.deploymentConfig = this.deploymentConfig;
     // Without this, every update deploys the new config's InitialInstanceCount and weight, so a fleet that
     // autoscaling grew to 8 instances drops to the floor mid-rollout. Retaining keeps DesiredInstanceCount and
@@ -149,13 +263,46 @@ export class CanaryRollout extends Construct {
     cfn.excludeRetainedVariantProperties = [{ variantPropertyType: 'DataCaptureConfig' }];
     // The rollout is only as stable as the variant name: a new name is a new variant, not an update of this one.
     cfn.addMetadata(ROLLOUT_VARIANT_METADATA, this.variantName);
+    // Same cost-allocation tags as the endpoint: the controller and its alarms are part of serving this model.
+    for (const [key, value] of Object.entries(endpoint.serving.tags)) cdk.Tags.of(this).add(key, value);
     for (const alarm of this.rollbackAlarms) {
       if (alarm instanceof cloudwatch.Alarm) cfn.node.addDependency(alarm);
     }
   }
 }
 
-function checkEndpointSupportsGuardrails(endpoint: ModelEndpoint, c: ProblemCollector): void {
+/** Error-rate and latency alarms on one variant's own metrics (the canary, which is also the shadow). */
+function canaryVariantAlarms(scope: Construct, endpoint: ModelEndpoint, variantName: string, g: ResolvedGuardrails): cloudwatch.Alarm[] {
+  const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+  const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+    namespace: 'AWS/SageMaker', metricName, statistic, period,
+    dimensionsMap: { EndpointName: endpoint.endpointName, VariantName: variantName },
+  });
+  const errors = new cloudwatch.MathExpression({
+    expression: 'IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)',
+    usingMetrics: { invocations: metric('Invocations', 'Sum'), errors: metric('Invocation5XXErrors', 'Sum') },
+    label: `${endpoint.endpointName} ${variantName} 5XX error rate (%)`,
+    period,
+  });
+  return [
+    errors.createAlarm(scope, 'CanaryErrorRateAlarm', {
+      alarmDescription: `Rolls back a rollout of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of the new model's invocations (variant ${variantName}) answered 5XX`,
+      threshold: g.maxErrorRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: g.breachingPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    metric('ModelLatency', g.latencyPercentile.name).createAlarm(scope, 'CanaryLatencyAlarm', {
+      alarmDescription: `Rolls back a rollout of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency of the new model (variant ${variantName}) above ${g.maxLatency.toString()}`,
+      threshold: g.maxLatency.toMilliseconds() * 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: g.breachingPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+  ];
+}
+
+function checkEndpointSupportsGuardrails(endpoint: ModelEndpoint, c: ProblemCollector, mode: SageMakerRolloutMode): void {
   const variants = endpoint.cfnEndpointConfig.productionVariants;
   if (!Array.isArray(variants)) return;
   const list = variants as sagemaker.CfnEndpointConfig.ProductionVariantProperty[];
@@ -175,7 +322,7 @@ function checkEndpointSupportsGuardrails(endpoint: ModelEndpoint, c: ProblemColl
     }
   }
   const family = endpoint.instance?.family;
-  if (family && NO_GUARDRAIL_FAMILIES.has(family)) {
+  if (family && NO_GUARDRAIL_FAMILIES.has(family) && mode === SageMakerRolloutMode.BLUE_GREEN) {
     c.add({ field: 'endpoint.instanceType', given: describe(endpoint.instance!.instanceType), allowed: 'an instance family other than Inf1 (SageMaker ignores the guardrails there and shifts all traffic at once)', fix: 'use ml.inf2.* or a GPU instance type' });
   }
 }

@@ -60,3 +60,25 @@ export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
   },
   naming: { endpointName: NameRule.SAGEMAKER_NAME, labelValue: NameRule.AWS_TAG_VALUE },
 };
+
+/**
+ * SageMaker with the exact-weight controller (CanaryRollout mode EXACT_WEIGHTS): two production variants
+ * whose weights are the step percentages, any step shape, shadow variants; the whole rollout must fit the
+ * 12 h CloudFormation waits for it (checked by the construct). No routing by header: a caller can pin the
+ * canary with InvokeEndpoint's TargetVariant instead.
+ */
+export const SAGEMAKER_EXACT_WEIGHT_CAPABILITIES: BackendCapabilities = {
+  ...SAGEMAKER_CAPABILITIES,
+  backend: 'SageMaker (exact-weight controller)',
+  rollout: {
+    traffic: TrafficSplitting.EXACT,
+    automaticRollback: true,
+    stepShapes: [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS, RolloutStepShape.ANY_STEPS],
+    longestBake: Duration.hours(12),
+    longestFinalBake: Duration.hours(12),
+    maxStepPercent: 99,
+    shadowTraffic: true,
+    maxShadowPercent: 100,
+    headerRouting: false,
+  },
+};

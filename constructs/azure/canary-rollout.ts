@@ -27,7 +27,10 @@ export interface CanaryRolloutProps {
    * `shadowTrafficPercent` (at most 50 on Azure ML) mirrors traffic to the new version before the first step.
    */
   readonly policy: RolloutPolicy;
-  /** How long the shadow (mirror) phase lasts, when the policy asks for one. @default Duration.minutes(30) */
+  /**
+   * How long the shadow (mirror) phase lasts, when the policy asks for one; overrides the policy's shadowDuration.
+   * @default - the policy's shadowDuration (1 hour unless the policy sets it)
+   */
   readonly shadowDuration?: Duration;
   /** More action groups (ARM ids) the rollback alerts notify, e.g. the on-call's. @default - only the controller */
   readonly notifyActionGroupIds?: string[];
@@ -65,7 +68,8 @@ export class CanaryRollout extends Construct {
       minReplicas: endpoint.serving.minReplicas,
       endpointGuardrails: endpoint.serving.guardrails,
     });
-    const shadowDuration = props.shadowDuration ?? Duration.minutes(30);
+    // The policy carries the shadow's duration for every backend (RolloutPolicy.shadowDuration).
+    const shadowDuration = props.shadowDuration ?? policy.shadowDuration ?? Duration.hours(1);
     if (props.shadowDuration && policy.shadowTrafficPercent === undefined) {
       c.add({ field: 'shadowDuration', given: props.shadowDuration.toString(), allowed: 'only with a policy that sets shadowTrafficPercent', fix: 'set shadowTrafficPercent in the policy, or remove shadowDuration' });
     }

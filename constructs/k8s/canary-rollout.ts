@@ -1,11 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, describe } from '../../lib';
+import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
+import { argoCanarySteps } from './argo-steps';
+import { MANAGED_ROUTES, TrafficRouter } from './traffic-router';
 
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. */
@@ -30,6 +32,28 @@ export interface CanaryRolloutProps {
    * @default false
    */
   readonly acceptManualPromotion?: boolean;
+  /**
+   * What splits traffic between the stable and the new version (plain flavour). With Istio or the Gateway
+   * API the policy's percentages are served exactly at any replica count, and header routes (both) and
+   * shadow traffic (Istio) become possible; without a router Argo approximates them with pod counts.
+   * @default TrafficRouter.none()
+   */
+  readonly trafficRouter?: TrafficRouter;
+}
+
+/** The rollout capabilities of the plain flavour with this router (exact weights, header routes, mirroring). */
+export function routedCapabilities(router: TrafficRouter): BackendCapabilities {
+  if (!router.features.exactWeights) return KUBERNETES_CAPABILITIES;
+  return {
+    ...KUBERNETES_CAPABILITIES,
+    backend: router.backendName,
+    rollout: {
+      ...KUBERNETES_CAPABILITIES.rollout,
+      traffic: TrafficSplitting.EXACT,
+      shadowTraffic: router.features.mirroring,
+      headerRouting: router.features.headerRoutes,
+    },
+  };
 }
 
 /** One documented promotion of a KServe canary: after `after` at the previous share, set this share. */
@@ -43,10 +67,13 @@ export interface KServePromotion {
 
 /**
  * Progressive delivery for a ModelEndpoint. Plain flavour: an Argo Rollouts `Rollout` replaces the
- * Deployment, with one setWeight/pause pair per policy step and a background analysis (error rate and
- * p99 latency from Prometheus) that aborts the rollout and returns traffic to the stable version when it
- * fails. KServe flavour: `canaryTrafficPercent` at the first step; the later steps are promotions listed
- * in `promotions` and in the `model-serving.dev/rollout-plan` annotation.
+ * Deployment, with a shadow phase (mirror, Istio only), a header route from the first step, one
+ * setWeight/pause pair per policy step, and a background analysis (error rate and latency at the chosen
+ * percentile, from Prometheus, on the canary pods only) that aborts the rollout and returns traffic to the
+ * stable version when it fails. With `TrafficRouter.istio()` or `TrafficRouter.gatewayApi()` the weights are
+ * exact; without a router they are pod counts, refused beyond the tolerance unless accepted.
+ * KServe flavour: `canaryTrafficPercent` at the first step; the later steps are promotions listed in
+ * `promotions` (manual promotion must be accepted: nothing enforces the guardrails there).
  */
 export class CanaryRollout extends Construct {
   /** The Rollout (plain flavour). */
@@ -71,7 +98,12 @@ export class CanaryRollout extends Construct {
     } else if (props.prometheusAddress !== undefined && !/^https?:\/\/[^\s]+$/.test(props.prometheusAddress)) {
       c.add({ field: 'prometheusAddress', given: describe(props.prometheusAddress), allowed: 'an http(s) URL', fix: 'e.g. "http://prometheus-operated.monitoring:9090"' });
     }
-    const caps = !kserve ? KUBERNETES_CAPABILITIES : (endpoint.flavour.kserveOptions.serverless ?? true) ? KSERVE_SERVERLESS_CAPABILITIES : KSERVE_RAW_CAPABILITIES;
+    const router = props.trafficRouter ?? TrafficRouter.none();
+    if (kserve && props.trafficRouter !== undefined) {
+      c.add({ field: 'trafficRouter', given: `TrafficRouter.${router.kind.toLowerCase()}()`, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
+    }
+    router.validate(c);
+    const caps = !kserve ? routedCapabilities(router) : (endpoint.flavour.kserveOptions.serverless ?? true) ? KSERVE_SERVERLESS_CAPABILITIES : KSERVE_RAW_CAPABILITIES;
     const resolution = SpecResolver.rollout(policy, caps, {
       minReplicas: endpoint.serving.minReplicas,
       endpointGuardrails: endpoint.serving.guardrails,
@@ -146,11 +178,12 @@ export class CanaryRollout extends Construct {
       },
     });
 
-    const steps: NonNullable<NonNullable<NonNullable<IRollout['spec']>['strategy']>['canary']>['steps'] = [];
-    for (const s of policy.steps) {
-      steps.push({ setWeight: s.trafficPercent });
-      if (s.bake.toSeconds() > 0) steps.push({ pause: { duration: seconds(s.bake) } });
-    }
+    const shadow = this.rollout.shadowTrafficPercent !== undefined ? { trafficPercent: this.rollout.shadowTrafficPercent, duration: this.rollout.shadowDuration! } : undefined;
+    const headerRoute = this.rollout.headerRoute;
+    const steps = argoCanarySteps(policy.steps, { headerRoute, shadow });
+    // Argo puts managed routes above the weighted one, in this order.
+    const managedRoutes = [...(headerRoute ? [MANAGED_ROUTES.header] : []), ...(shadow ? [MANAGED_ROUTES.mirror] : [])];
+    const routing = router._bind(this, endpoint, managedRoutes);
 
     endpoint._replaceWorkload({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name });
     this.resource = typedApiObject<IRollout>(this, 'Resource', {
@@ -163,6 +196,7 @@ export class CanaryRollout extends Construct {
         template: endpoint.podTemplate,
         strategy: {
           canary: {
+            ...routing,
             maxUnavailable: 0,
             maxSurge: 1,
             // Background analysis from the first step on; a failed run aborts the rollout and scales the

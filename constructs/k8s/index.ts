@@ -8,4 +8,5 @@ export * from './gpu-node-pool';
 export * from './budget-guard';
 export type { KServePredictor, InferenceServiceManifest } from './kserve';
 export * from './capabilities';
+export * from './traffic-router';
 export * from './model-credentials';

@@ -34,12 +34,13 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
     guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95 },
   });
 
-  // The next model version takes one instance's share of traffic for 30 minutes, then everything;
-  // the old fleet stays for 10 minutes in case a late alarm rolls it back.
+  // The next model version gets exactly 5% of requests for an hour (a second production variant beside the
+  // two stable instances; SageMaker's blue/green could not go below 50% here), then all of them for 10
+  // minutes, then takes over the stable variant. An alarm at any point sends everything back to the old
+  // model and fails the stack update. The mode the default picked, and why, is in rollout.modeReason.
   new CanaryRollout(stack, 'ClassifierRollout', {
     endpoint,
-    policy: RolloutPolicy.canary({ bake: Duration.minutes(30) }),
-    canaryInstanceCount: 1,
+    policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }),
   });
 
   new BudgetGuard(stack, 'ClassifierBudget', {

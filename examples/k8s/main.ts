@@ -7,6 +7,7 @@ import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, M
 import {
   BudgetGuard,
   CanaryRollout,
+  TrafficRouter,
   GpuNodePool,
   ModelCredentials,
   ModelDelivery,
@@ -50,8 +51,8 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
     image: ServingImage.fromRegistry(`${REGISTRY}/model-server:0.1.0`),
     modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits-classifier/1' }),
     cpu: 1,
-    // Four pods at least: Argo (no traffic router here) serves 25% as one pod of four, exactly.
-    scaling: { minReplicas: 4, maxReplicas: 8, targets: [ScalingTarget.cpuUtilization(70)] },
+    // Two pods are enough: Istio, not the pod count, sets the canary's share.
+    scaling: { minReplicas: 2, maxReplicas: 8, targets: [ScalingTarget.cpuUtilization(70)] },
     guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95 },
     keda: { prometheusAddress: 'http://prometheus-operated.monitoring:9090', queueDepthPerReplica: 16 },
     serviceMonitor: true,
@@ -59,12 +60,21 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
   new CanaryRollout(chart, 'DigitsCanary', {
     endpoint: cpu,
     prometheusAddress: 'http://prometheus-operated.monitoring:9090',
-    // The rollout rolls back on the endpoint's guardrails (p95 <= 250 ms, errors <= 1%).
+    // Istio splits traffic: exactly 5% at two pods (a VirtualService and DestinationRule are generated).
+    trafficRouter: TrafficRouter.istio(),
+    // A day of shadow traffic (10% of requests copied to the new version, its answers discarded), then 5%
+    // for an hour, 25% for an hour, everything; testers reach the new version with `canary: true` from the
+    // first step. The analysis rolls back on the endpoint's guardrails (p95 <= 250 ms, errors <= 1%) in
+    // every phase, shadow included.
     policy: RolloutPolicy.steps([
+      { trafficPercent: 5, bake: Duration.hours(1) },
       { trafficPercent: 25, bake: Duration.hours(1) },
-      { trafficPercent: 50, bake: Duration.hours(1) },
       { trafficPercent: 100, bake: Duration.minutes(10) },
-    ]),
+    ], {
+      shadowTrafficPercent: 10,
+      shadowDuration: Duration.hours(24),
+      headerRoute: { headerName: 'canary', headerValue: 'true' },
+    }),
   });
 
   new ModelEndpoint(chart, 'DigitsGpu', {

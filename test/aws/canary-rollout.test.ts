@@ -2,7 +2,7 @@ import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Accelerator, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
-import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ModelEndpointProps, ROLLOUT_VARIANT_METADATA } from '../../constructs/aws';
+import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ModelEndpointProps, ROLLOUT_VARIANT_METADATA, SageMakerRolloutMode } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
@@ -166,7 +166,8 @@ describe('CanaryRollout props', () => {
   });
 });
 
-describe('CanaryRollout validation', () => {
+describe('CanaryRollout validation (BLUE_GREEN chosen)', () => {
+  const bgRollout = (n: number, props: Partial<CanaryRolloutProps> = {}) => rollout(n, { mode: SageMakerRolloutMode.BLUE_GREEN, ...props });
   const expectError = (fn: () => unknown, re: RegExp) => expect(fn).toThrow(re);
 
   test('multi-variant endpoint configs are refused', () => {
@@ -209,54 +210,54 @@ describe('CanaryRollout validation', () => {
   });
 
   test('one instance cannot be split into a canary', () => {
-    expectError(() => rollout(1, { policy: RolloutPolicy.canary({ trafficPercent: 50 }) }), /minReplicas: got 1; allowed: at least 2/);
+    expectError(() => bgRollout(1, { policy: RolloutPolicy.canary({ trafficPercent: 50 }) }), /minReplicas: got 1; allowed: at least 2/);
   });
 
   test('a percent that rounds to zero instances is refused', () => {
-    expectError(() => rollout(2), /5% of 2 instances = 0\.10 instances.*at least one whole instance/);
+    expectError(() => bgRollout(2), /5% of 2 instances = 0\.10 instances.*at least one whole instance/);
   });
 
   test('canaryInstanceCount above half the floor is refused', () => {
-    expectError(() => rollout(4, { canaryInstanceCount: 3 }), /canaryInstanceCount: got 3 with minReplicas 4; allowed: an integer from 1 to 2/);
+    expectError(() => bgRollout(4, { canaryInstanceCount: 3 }), /canaryInstanceCount: got 3 with minReplicas 4; allowed: an integer from 1 to 2/);
   });
 
   test('canaryInstanceCount with a linear policy is refused', () => {
-    expectError(() => rollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10 }), canaryInstanceCount: 1 }), /canaryInstanceCount: got 1 with a LINEAR policy/);
+    expectError(() => bgRollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10 }), canaryInstanceCount: 1 }), /canaryInstanceCount: got 1 with a LINEAR policy/);
   });
 
   test('a canary above 50% is refused', () => {
-    expectError(() => rollout(4, { policy: RolloutPolicy.canary({ trafficPercent: 60 }) }), /policy\.steps\[0\]\.trafficPercent: got 60%; allowed: on SageMaker: a first step of at most 50%/);
+    expectError(() => bgRollout(4, { policy: RolloutPolicy.canary({ trafficPercent: 60 }) }), /policy\.steps\[0\]\.trafficPercent: got 60%; allowed: on SageMaker: a first step of at most 50%/);
   });
 
   test('a linear step below 10% is refused', () => {
-    expectError(() => rollout(40, { policy: RolloutPolicy.linear({ stepPercent: 5 }) }), /stepPercent: got 5%; allowed: from 10% to 50%/);
+    expectError(() => bgRollout(40, { policy: RolloutPolicy.linear({ stepPercent: 5 }) }), /stepPercent: got 5%; allowed: from 10% to 50%/);
   });
 
   test('irregular STEPS are refused: SageMaker has no arbitrary steps', () => {
     const bake = Duration.minutes(10);
     const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake }, { trafficPercent: 25, bake }, { trafficPercent: 100, bake }]);
-    expectError(() => rollout(20, { policy }), /policy\.steps: got .*\(ANY_STEPS\); allowed: on SageMaker: step shapes ONE_STEP, EQUAL_STEPS/);
+    expectError(() => bgRollout(20, { policy }), /policy\.steps: got .*\(ANY_STEPS\); allowed: on SageMaker: step shapes ONE_STEP, EQUAL_STEPS/);
   });
 
   test('a policy with no step below 100% is refused (it would be all at once)', () => {
     const policy = RolloutPolicy.steps([{ trafficPercent: 100, bake: Duration.minutes(10) }]);
-    expectError(() => rollout(2, { policy }), /single step at 100%.*shifts everything at once/);
+    expectError(() => bgRollout(2, { policy }), /single step at 100%.*shifts everything at once/);
   });
 
   test('a bake above one hour is refused', () => {
-    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.hours(2) }) }), /policy\.steps\[0\]\.bake: got 2h; allowed: on SageMaker: bakes up to 1h/);
+    expectError(() => bgRollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.hours(2) }) }), /policy\.steps\[0\]\.bake: got 2h; allowed: on SageMaker: bakes up to 1h/);
   });
 
   test('a final bake above one hour is refused', () => {
-    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, finalBake: Duration.minutes(90) }) }), /policy\.finalBake: got 90min; allowed: on SageMaker: a final bake up to 1h/);
+    expectError(() => bgRollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, finalBake: Duration.minutes(90) }) }), /policy\.finalBake: got 90min; allowed: on SageMaker: a final bake up to 1h/);
   });
 
   test('a rollout longer than SageMaker\'s 8 h execution limit is refused', () => {
-    expectError(() => rollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10, interval: Duration.hours(1) }) }), /at most 28800 s in all/);
+    expectError(() => bgRollout(10, { policy: RolloutPolicy.linear({ stepPercent: 10, interval: Duration.hours(1) }) }), /at most 28800 s in all/);
   });
 
   test('a sub-minute evaluation period is refused (SageMaker metrics are per minute)', () => {
-    expectError(() => rollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, guardrails: { evaluationPeriod: Duration.seconds(30) } }) }), /policy\.guardrails\.evaluationPeriod: got 30s; allowed: on SageMaker: multiples of 1min/);
+    expectError(() => bgRollout(2, { policy: RolloutPolicy.canary({ trafficPercent: 50, guardrails: { evaluationPeriod: Duration.seconds(30) } }) }), /policy\.guardrails\.evaluationPeriod: got 30s; allowed: on SageMaker: multiples of 1min/);
   });
 
   test('more than 10 rollback alarms are refused', () => {
@@ -266,6 +267,82 @@ describe('CanaryRollout validation', () => {
   });
 
   test('all problems are reported together', () => {
-    expectError(() => rollout(1, { policy: RolloutPolicy.canary({ trafficPercent: 60, bake: Duration.hours(2) }) }), /has 3 invalid settings/);
+    expectError(() => bgRollout(1, { policy: RolloutPolicy.canary({ trafficPercent: 60, bake: Duration.hours(2) }) }), /has 3 invalid settings/);
+  });
+});
+
+describe('CanaryRollout modes', () => {
+  test('a 5% canary at two instances gets exact weights with automatic rollback, and says why', () => {
+    const { rollout: r, template: t, stack } = rollout(2);
+    expect(r.mode).toBe(SageMakerRolloutMode.EXACT_WEIGHTS);
+    expect(r.modeReason).toMatch(/^blue\/green cannot run it \(policy trafficPercent: 5% of 2 instances = 0\.10 instances; allowed: at least one whole instance at minReplicas\), so exact weights$/);
+    expect(r.trafficRoutingType).toBe('EXACT_WEIGHTS');
+    // The controller's input: exact percentages, the canary alarms, the endpoint's alarms for promotion.
+    const [cr] = Object.values(t.findResources('Custom::ModelRollout')) as any[];
+    const input = JSON.stringify(stack.resolve(cr.Properties.Rollout));
+    expect(input).toContain('\\"steps\\":[{\\"percent\\":5,\\"bakeSeconds\\":3600},{\\"percent\\":100,\\"bakeSeconds\\":600}]');
+    expect(input).toMatch(/canaryAlarmNames\\":\[\\"",\{"Ref":"RolloutCanaryErrorRateAlarm[0-9A-F]+"\},"\\",\\"",\{"Ref":"RolloutCanaryLatencyAlarm/);
+    expect(input).toMatch(/promotionAlarmNames\\":\[\\"",\{"Ref":"EndpointErrorRateAlarm/);
+    // The canary alarms watch the canary variant alone.
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ModelLatency', ExtendedStatistic: 'p99', Threshold: 1_000_000,
+      Dimensions: Match.arrayWith([{ Name: 'VariantName', Value: 'AllTraffic-canary' }]),
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('variant AllTraffic-canary\\) answered 5XX'),
+      Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Invocation5XXErrors', Dimensions: Match.arrayWith([{ Name: 'VariantName', Value: 'AllTraffic-canary' }]) }) }) })]),
+    });
+    // CloudFormation's own swap after promotion is all at once (same model) and still alarm-guarded.
+    const dc = deploymentConfig(t);
+    expect(dc.BlueGreenUpdatePolicy).toEqual({ TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: 1800 });
+    expect(dc.AutoRollbackConfiguration.Alarms.map((a: { AlarmName: { Ref: string } }) => a.AlarmName.Ref)).toEqual([expect.stringMatching(/^EndpointErrorRateAlarm/), expect.stringMatching(/^EndpointLatencyAlarm/)]);
+  });
+
+  test('the same policy at twenty instances fits SageMaker\'s blue/green, which stays the default there', () => {
+    const { rollout: r, template: t } = rollout(20);
+    expect(r.mode).toBe(SageMakerRolloutMode.BLUE_GREEN);
+    expect(r.modeReason).toBe('the policy fits SageMaker\'s blue/green at minReplicas 20');
+    t.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    expect(deploymentConfig(t).BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type).toBe('CANARY');
+  });
+
+  test('exact weights can be chosen where blue/green would fit', () => {
+    const { rollout: r, template: t } = rollout(20, { mode: SageMakerRolloutMode.EXACT_WEIGHTS });
+    expect(r.modeReason).toBe('chosen: mode EXACT_WEIGHTS');
+    t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    t.resourceCountIs('AWS::CloudFormation::WaitCondition', 1);
+  });
+
+  test('irregular steps and bakes over an hour run with exact weights', () => {
+    const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(2) }, { trafficPercent: 25, bake: Duration.hours(1) }, { trafficPercent: 100, bake: Duration.minutes(30) }]);
+    const { rollout: r, template: t } = rollout(2, { policy });
+    expect(r.mode).toBe(SageMakerRolloutMode.EXACT_WEIGHTS);
+    // 3.5 h of bakes + 2 fleets x 20 min, and 10 min of slack for the wait condition.
+    t.hasResourceProperties('AWS::CloudFormation::WaitCondition', { Timeout: String(12_600 + 2400 + 600) });
+  });
+
+  test('a shadow phase needs SageMaker shadow variants: exact weights by default, refused by name with blue/green', () => {
+    const policy = RolloutPolicy.canary({ trafficPercent: 10, shadowTrafficPercent: 25, shadowDuration: Duration.hours(2) });
+    const { rollout: r, template: t, stack } = rollout(20, { policy });
+    expect(r.mode).toBe(SageMakerRolloutMode.EXACT_WEIGHTS);
+    expect(r.modeReason).toMatch(/policy\.shadowTrafficPercent: 25%; allowed: on SageMaker: no shadow traffic/);
+    const [cr] = Object.values(t.findResources('Custom::ModelRollout')) as any[];
+    expect(JSON.stringify(stack.resolve(cr.Properties.Rollout))).toContain('\\"shadow\\":{\\"percent\\":25,\\"durationSeconds\\":7200}');
+    expect(() => rollout(20, { policy, mode: SageMakerRolloutMode.BLUE_GREEN })).toThrow(/policy\.shadowTrafficPercent: got 25%; allowed: on SageMaker: no shadow traffic/);
+  });
+
+  test('a header route is refused by name in either mode', () => {
+    const policy = RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } });
+    expect(() => rollout(2, { policy })).toThrow(/policy\.headerRoute: got x-canary: true; allowed: on SageMaker \(exact-weight controller\): no routing by request header/);
+  });
+
+  test('a rollout CloudFormation cannot wait for (12 h) is refused', () => {
+    const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(11) }, { trafficPercent: 100, bake: Duration.hours(1) }]);
+    expect(() => rollout(2, { policy })).toThrow(/policy: got bakes of 43200 s and 2 x 1200 s to provision = 45600 s; allowed: on SageMaker \(exact-weight controller\): at most 42600 s in all/);
+  });
+
+  test('canaryInstanceCount belongs to blue/green', () => {
+    expect(() => rollout(4, { mode: SageMakerRolloutMode.EXACT_WEIGHTS, canaryInstanceCount: 1 })).toThrow(/canaryInstanceCount: got 1; allowed: only with mode BLUE_GREEN/);
+    expect(rollout(4, { canaryInstanceCount: 1 }).rollout.mode).toBe(SageMakerRolloutMode.BLUE_GREEN);
   });
 });

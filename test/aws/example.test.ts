@@ -21,29 +21,34 @@ describe('examples/aws', () => {
     expect(Object.keys(resources).length).toBeGreaterThan(0);
   });
 
-  test('the endpoint carries the canary deployment config with auto-rollback alarms', () => {
+  test('a 5% canary at two instances: exact weights by the controller, and the stack waits for it', () => {
     const [endpoint] = ofType('AWS::SageMaker::Endpoint');
-    expect(endpoint.Properties!.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toEqual({
-      Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: 1800,
-    });
-    expect(endpoint.Properties!.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2);
+    // CloudFormation's own swap, after the controller promoted, is same-model and alarm-guarded.
+    expect(endpoint.Properties!.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toEqual({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 });
+    expect(endpoint.Properties!.RetainAllVariantProperties).toBe(true);
+    const [waitId] = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudFormation::WaitCondition').map(([id]) => id);
+    expect((endpoint as { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining([waitId]));
+    expect(ofType('AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    const [rollout] = ofType('Custom::ModelRollout');
+    const input = JSON.stringify(rollout.Properties!.Rollout);
+    expect(input).toContain('\\"steps\\":[{\\"percent\\":5,\\"bakeSeconds\\":3600},{\\"percent\\":100,\\"bakeSeconds\\":600}]');
   });
 
-  test('two signals, two alarms: the rollout rolls back on the endpoint\'s own error-rate and p95 alarms', () => {
+  test('two signals, four alarms: the canary variant\'s own, and the endpoint\'s for promotion and CloudFormation\'s swap', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(2);
-    expect(alarms.map((a) => a.Properties!.ExtendedStatistic).filter(Boolean)).toEqual(['p95']);
+    expect(alarms).toHaveLength(4);
+    expect(alarms.map((a) => a.Properties!.ExtendedStatistic).filter(Boolean)).toEqual(['p95', 'p95']);
+    const variants = alarms.map((a) => JSON.stringify(a.Properties).match(/"VariantName","Value":"([^"]+)"/)![1]).sort();
+    expect(variants).toEqual(['AllTraffic', 'AllTraffic', 'AllTraffic-canary', 'AllTraffic-canary']);
     const [endpoint] = ofType('AWS::SageMaker::Endpoint');
     const names = endpoint.Properties!.DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => a.AlarmName.Ref);
-    const ids = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
-    expect(names.sort()).toEqual(ids.sort());
-    expect(endpoint.Properties!.RetainAllVariantProperties).toBe(true);
+    expect(names.map((n: string) => n.replace(/[0-9A-F]{8}$/, ''))).toEqual(['ClassifierErrorRateAlarm', 'ClassifierLatencyAlarm']);
   });
 
-  test('the budget, its topic and the enforcement function are there', () => {
+  test('the budget, its topic and the enforcement function are there, beside the rollout\'s controller and trigger', () => {
     expect(ofType('AWS::Budgets::Budget')).toHaveLength(1);
     expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(1);
+    expect(ofType('AWS::Lambda::Function').map((f) => f.Properties!.Handler).sort()).toEqual(['index.handler', 'index.handler', 'index.trigger']);
   });
 
   test('the GPU node group is there', () => {

@@ -102,6 +102,13 @@ describe('CanaryRollout validation', () => {
     /policy\.guardrails\.breachingPeriods: got 10; allowed: on Azure ML: at most 6 consecutive periods/));
   test('evaluation periods must be whole minutes', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.seconds(90) } }) }),
     /policy\.guardrails\.evaluationPeriod: got 90s; allowed: on Azure ML: multiples of 1min/));
+  test('without the prop, the policy\'s shadowDuration sets the mirror phase', () => {
+    const policy = RolloutPolicy.canary({ trafficPercent: 10, shadowTrafficPercent: 20, shadowDuration: Duration.hours(2) });
+    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy }));
+    const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
+    expect(JSON.parse(app.app_settings.ROLLOUT_MIRROR)).toEqual({ percent: 20, bakeSeconds: 7200 });
+  });
+
   test('shadowDuration needs shadow traffic', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: steps, shadowDuration: Duration.minutes(5) }),
     /shadowDuration: got 5min; allowed: only with a policy that sets shadowTrafficPercent/));
   test('one rollout per endpoint', () => fails((s) => {

@@ -23,6 +23,22 @@ describe('examples/k8s', () => {
     ]) expect(kinds).toContain(k);
   });
 
+  test('the canary is exactly 5% at two pods through Istio, with analysis, header routing and mirroring', () => {
+    const rollout = docs.find((d) => d.kind === 'Rollout' && d.metadata.name === 'digits')!;
+    const canary = rollout.spec.strategy.canary;
+    expect(canary.trafficRouting.istio).toEqual({
+      virtualService: { name: 'digits-vsvc', routes: ['primary'] },
+      destinationRule: { name: 'digits-destrule', stableSubsetName: 'stable', canarySubsetName: 'canary' },
+    });
+    expect(canary.analysis.templates).toEqual([{ templateName: 'digits-canary-analysis' }]);
+    const kinds = canary.steps.map((s: Record<string, unknown>) => Object.keys(s)[0]);
+    expect(kinds).toEqual(['setCanaryScale', 'setMirrorRoute', 'pause', 'setMirrorRoute', 'setCanaryScale', 'setWeight', 'setHeaderRoute', 'pause', 'setWeight', 'pause', 'setWeight', 'pause']);
+    expect(canary.steps[1].setMirrorRoute.percentage).toBe(10);
+    expect(canary.steps[5]).toEqual({ setWeight: 5 });
+    expect(canary.steps[6].setHeaderRoute.match).toEqual([{ headerName: 'canary', headerValue: { exact: 'true' } }]);
+    expect(docs.filter((d) => d.kind === 'VirtualService' || d.kind === 'DestinationRule').map((d) => d.metadata.name).sort()).toEqual(['digits-destrule', 'digits-vsvc']);
+  });
+
   test('every object passes its schema', () => {
     expect(schemaProblems(docs)).toEqual([]);
   });
@@ -30,9 +46,14 @@ describe('examples/k8s', () => {
   test('the validator does reject a broken manifest', () => {
     const rollout = docs.find((d) => d.kind === 'Rollout')!;
     const broken = { ...rollout, spec: { ...rollout.spec, strategy: { canary: { steps: [{ setWeight: '5%' }] } } } };
-    expect(schemaProblems([broken, { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }])).toEqual([
+    // An unknown field passes kubernetes-models but not the API server's strict field validation.
+    const unknownField = { ...rollout, spec: { ...rollout.spec, strategy: { canary: { steps: [{ setWeight: 5, setWieght: 6 }] } } } };
+    expect(schemaProblems([broken, unknownField, { apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }])).toEqual([
       expect.stringMatching(/^Rollout\/digits: .*setWeight must be integer/),
+      'Rollout/digits: spec.strategy/canary/steps/0/setWeight must be integer (argo-rollouts-v1.9.1-rollout-strategy.json)',
+      'Rollout/digits: spec.strategy/canary/steps/0 must NOT have additional properties (setWieght) (argo-rollouts-v1.9.1-rollout-strategy.json)',
       expect.stringMatching(/^Unknown\/x: no schema known/),
+      'Rollout/digits: unknown field "setWieght" (not in CanaryStep)',
     ]);
   });
 

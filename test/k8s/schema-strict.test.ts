@@ -37,8 +37,12 @@ test.each([
   ['KServe metadata', () => mutated(findOne(kserve, 'InferenceService'), (d) => (d.metadata.annotation = {})), /InferenceService\/digits: .*unknown field "annotation" \(not in ObjectMeta\)/],
 ])('an unknown field fails: %s', (_what, doc, message) => {
   const problems = schemaProblems([doc()]);
-  expect(problems).toHaveLength(1);
-  expect(problems[0]).toMatch(message);
+  expect(problems).toContainEqual(expect.stringMatching(message));
+  // A Rollout's strategy is also checked against Argo's own CRD schema (test/fixtures/schemas), which reports
+  // the same field a second time; nothing else may be reported.
+  const field = /"([^"]+)"/.exec(message.source.replace(/\\/g, ''))?.[1];
+  if (field) for (const p of problems) expect(p).toContain(field);
+  expect(problems.length).toBeLessThanOrEqual(2);
 });
 
 test('wrong values still fail (type, enum, range)', () => {

@@ -9,6 +9,9 @@
 //   schema does not define is an error at any depth (TypeScript's excess-property check).
 // - KServe's InferenceService: KServe's own CRD (test/fixtures/schemas/kserve), with unknown fields
 //   rejected wherever the schema does not preserve them (x-kubernetes-preserve-unknown-fields).
+// - Istio VirtualService/DestinationRule, Gateway API HTTPRoute and the Rollout's spec.strategy: also
+//   against the upstream CRD schemas (test/fixtures/schemas/*.json), closed the same way, because the
+//   TypeScript interfaces of these packages are unions the excess-property check cannot always see into.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,8 @@ const PACKAGES = {
   'karpenter.k8s.aws': '@kubernetes-models/karpenter/karpenter.k8s.aws',
   'keda.sh': '@kubernetes-models/keda/keda.sh',
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator/monitoring.coreos.com',
+  'networking.istio.io': '@kubernetes-models/istio/networking.istio.io',
+  'gateway.networking.k8s.io': '@kubernetes-models/gateway-api/gateway.networking.k8s.io',
 };
 
 function modulePath(apiVersion, kind) {
@@ -155,12 +160,57 @@ function unknownFieldProblems(checks) {
   }
 }
 
+// Upstream CRD schemas extracted as JSON (test/support/extract-crd-schemas.mjs; provenance in the README).
+const STRICT = {
+  'networking.istio.io/v1 VirtualService': { file: 'istio-1.29.6-virtualservice-v1.json' },
+  'networking.istio.io/v1 DestinationRule': { file: 'istio-1.29.6-destinationrule-v1.json' },
+  'gateway.networking.k8s.io/v1 HTTPRoute': { file: 'gateway-api-v1.6.1-httproute-v1.json' },
+  'argoproj.io/v1alpha1 Rollout': { file: 'argo-rollouts-v1.9.1-rollout-strategy.json', at: (doc) => doc.spec?.strategy, path: 'spec.strategy' },
+};
+
+export function closeSchema(schema) {
+  if (Array.isArray(schema)) return schema.map(closeSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'properties' || k === 'patternProperties') out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, closeSchema(s)]));
+    else if (k.startsWith('x-kubernetes-')) continue;
+    else out[k] = closeSchema(v);
+  }
+  if (schema['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
+const strictAjv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const strictValidators = new Map();
+function crdJsonProblems(doc) {
+  const entry = STRICT[`${doc.apiVersion} ${doc.kind}`];
+  if (!entry) return [];
+  let validate = strictValidators.get(entry.file);
+  if (!validate) {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'schemas', entry.file), 'utf8'));
+    const closed = closeSchema(schema);
+    // Every object carries these; some CRDs (Istio's) leave them out of their schema.
+    if (!entry.at) closed.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...closed.properties };
+    validate = strictAjv.compile(closed);
+    strictValidators.set(entry.file, validate);
+  }
+  const target = entry.at ? entry.at(doc) : doc;
+  if (target === undefined || validate(target)) return [];
+  const text = validate.errors.map((e) => `${entry.path ?? ''}${e.instancePath || '/'} ${e.message}${e.params?.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`).join(', ');
+  return [`${doc.kind}/${doc.metadata?.name}: ${text} (${entry.file})`];
+}
+
 const docs = JSON.parse(readFileSync(0, 'utf8'));
 const problems = [];
 const checks = [];
 for (const doc of docs) {
   const r = await valueProblems(doc);
-  problems.push(...r.problems);
+  problems.push(...r.problems, ...crdJsonProblems(doc));
   if (r.typed) checks.push({ where: `${doc.kind}/${doc.metadata?.name}`, ...r.typed });
 }
 problems.push(...unknownFieldProblems(checks));

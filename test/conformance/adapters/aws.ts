@@ -53,7 +53,7 @@ function render(c: ConformanceCase, spec: ModelServingProps): CommonView {
       .filter((x) => x.Key.startsWith('model-')).map((x) => [x.Key.slice('model-'.length), x.Value])),
     guardrails: guardrailsOf(all('AWS::CloudWatch::Alarm')),
   };
-  return { ...view, ...(c.rollout ? { rolloutWeights: weightsOf(one('AWS::SageMaker::Endpoint')) } : {}), ...(c.budget ? { budget: budgetOf(t) } : {}) };
+  return { ...view, ...(c.rollout ? { rolloutWeights: weightsOf(one('AWS::SageMaker::Endpoint'), stack.resolve(one('Custom::ModelRollout')?.Properties.Rollout)) } : {}), ...(c.budget ? { budget: budgetOf(t) } : {}) };
 }
 
 function guardrailsOf(alarms: Resource[]): string[] {
@@ -67,8 +67,15 @@ function guardrailsOf(alarms: Resource[]): string[] {
   ];
 }
 
-function weightsOf(endpoint: Resource): number[] {
+/** Blue/green: from the traffic routing; exact weights: the steps the controller is given. */
+function weightsOf(endpoint: Resource, controllerInput: unknown): number[] {
   const routing = endpoint.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
+  if (routing.Type === 'ALL_AT_ONCE') {
+    // The input is a JSON string with tokens (Fn::Join); the steps are plain numbers in its literal parts.
+    const text = JSON.stringify(controllerInput).replace(/\\"/g, '"');
+    const steps = /"steps":(\[[^\]]*\])/.exec(text)![1];
+    return (JSON.parse(steps) as { percent: number }[]).map((s) => s.percent);
+  }
   if (routing.Type === 'CANARY') return [routing.CanarySize.Value, 100];
   const step = routing.LinearStepSize.Value as number;
   const weights: number[] = [];

@@ -1,0 +1,42 @@
+// What the ExactWeightController construct passes to each execution of the rollout controller. Shared by the
+// construct and the handler (constructs/aws/rollout-controller/handler.ts); kept apart from the handler so
+// the compiled library never contains handler code (handlers ship bundled in dist/handlers).
+
+/** One traffic step: the canary's share in percent and how long it bakes there. */
+export interface ControllerStep {
+  readonly percent: number;
+  readonly bakeSeconds: number;
+}
+
+/** A shadow phase as the controller runs it: a copy of `percent`% of requests for `durationSeconds`. */
+export interface ControllerShadowInput {
+  readonly percent: number;
+  readonly durationSeconds: number;
+}
+
+/** What the construct decides at synth time; the custom resource passes it to each execution. */
+export interface RolloutInput {
+  readonly endpointName: string;
+  /** The variant that serves the old model and, after promotion, the new one. */
+  readonly variantName: string;
+  /** The temporary variant that serves the new model during the steps. */
+  readonly canaryVariantName: string;
+  /** CloudFormation's new endpoint config: its one variant is the new model, as the stack wants it. */
+  readonly targetEndpointConfigName: string;
+  readonly steps: readonly ControllerStep[];
+  /** Alarms on the canary variant, watched from the first step to the end of promotion. */
+  readonly canaryAlarmNames: readonly string[];
+  /** Alarms on the stable variant, watched during promotion (it serves the new model then). */
+  readonly promotionAlarmNames: readonly string[];
+  /** How often alarms are checked while a step bakes. */
+  readonly pollSeconds: number;
+  /** Prefix of the endpoint configs the controller creates (its role may create only these). */
+  readonly configPrefix: string;
+  /**
+   * Before the first step, the new model runs as a shadow variant that receives a copy of `percent`% of
+   * requests (SageMaker discards its answers) for `durationSeconds`, watched by the canary alarms.
+   */
+  readonly shadow?: ControllerShadowInput;
+  /** Pre-signed URL of the CloudFormation wait condition that holds the stack until the rollout ends. */
+  readonly waitHandleUrl?: string;
+}

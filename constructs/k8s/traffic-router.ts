@@ -1,0 +1,188 @@
+import { Construct } from 'constructs';
+import { ProblemCollector, describe } from '../../lib';
+import { DNS_LABEL, typedApiObject } from './internal';
+import type { IDestinationRule, IHTTPRoute, IRollout, IService, IVirtualService } from './k8s-types';
+import { ModelEndpoint } from './model-endpoint';
+import { HTTP_PORT_NAME } from './names';
+
+type CanaryStrategy = NonNullable<NonNullable<NonNullable<IRollout['spec']>['strategy']>['canary']>;
+type TrafficRouting = NonNullable<CanaryStrategy['trafficRouting']>;
+
+/** Name Argo Rollouts' Gateway API plugin is registered under in the argo-rollouts-config ConfigMap. */
+export const GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
+/** Names of the routes Argo manages above the weighted one. */
+export const MANAGED_ROUTES = { header: 'canary-header', mirror: 'shadow-mirror' } as const;
+/** The weighted route in the generated VirtualService / HTTPRoute. */
+export const PRIMARY_ROUTE = 'primary';
+
+export interface IstioRouterOptions {
+  /**
+   * Istio gateways the VirtualService binds to, as `<namespace>/<name>`; `mesh` is traffic inside the mesh.
+   * @default ['mesh']
+   */
+  readonly gateways?: string[];
+  /** Hosts the VirtualService answers for. @default - the endpoint's Service name */
+  readonly hosts?: string[];
+}
+
+export interface GatewayApiRouterOptions {
+  /** The Gateway the HTTPRoute attaches to. */
+  readonly gatewayName: string;
+  /** The Gateway's namespace. @default - the endpoint's namespace */
+  readonly gatewayNamespace?: string;
+  /** Host names the route answers for. @default - whatever the Gateway's listener accepts */
+  readonly hostnames?: string[];
+}
+
+/** What a router can do besides exact weights. */
+export interface TrafficRouterFeatures {
+  /** Weights are exact at any replica count. */
+  readonly exactWeights: boolean;
+  /** `setHeaderRoute` steps. */
+  readonly headerRoutes: boolean;
+  /** `setMirrorRoute` steps (shadow traffic). */
+  readonly mirroring: boolean;
+}
+
+/**
+ * How an Argo Rollout splits traffic between the stable and the new version. Without a router Argo
+ * approximates weights with pod counts; with one, the router's own objects carry exact weights.
+ */
+export class TrafficRouter {
+  /** No router: weights become pod counts (5% at 2 replicas is 1 canary pod of 3, 33%). */
+  public static none(): TrafficRouter {
+    return new TrafficRouter('NONE', undefined, undefined, { exactWeights: false, headerRoutes: false, mirroring: false });
+  }
+
+  /**
+   * Istio: a VirtualService (route `primary`, weights set by Argo) and a DestinationRule whose subsets
+   * `stable` and `canary` Argo pins to each ReplicaSet's pod-template hash. Exact weights, header routes and
+   * mirroring. Needs the Istio sidecar (or ambient waypoint) on the callers' side.
+   */
+  public static istio(options: IstioRouterOptions = {}): TrafficRouter {
+    return new TrafficRouter('ISTIO', options, undefined, { exactWeights: true, headerRoutes: true, mirroring: true });
+  }
+
+  /**
+   * Gateway API: an HTTPRoute on your Gateway with the stable and a canary Service as weighted backends,
+   * shifted by Argo Rollouts' Gateway API plugin (which must be installed and registered as
+   * `argoproj-labs/gatewayAPI`). Exact weights and header routes; the plugin does not implement
+   * `setMirrorRoute`, so no shadow traffic.
+   */
+  public static gatewayApi(options: GatewayApiRouterOptions): TrafficRouter {
+    return new TrafficRouter('GATEWAY_API', undefined, options, { exactWeights: true, headerRoutes: true, mirroring: false });
+  }
+
+  private constructor(
+    /** `NONE`, `ISTIO` or `GATEWAY_API`. */
+    public readonly kind: string,
+    private readonly istioOptions: IstioRouterOptions | undefined,
+    private readonly gatewayOptions: GatewayApiRouterOptions | undefined,
+    public readonly features: TrafficRouterFeatures,
+  ) {}
+
+  /** The backend name used in refusals, e.g. `Kubernetes (Argo Rollouts + Istio)`. */
+  public get backendName(): string {
+    return this.kind === 'ISTIO' ? 'Kubernetes (Argo Rollouts + Istio)' : this.kind === 'GATEWAY_API' ? 'Kubernetes (Argo Rollouts + Gateway API plugin)' : 'Kubernetes (Argo Rollouts, no traffic router)';
+  }
+
+  /** Problems with the router's own options. */
+  public validate(c: ProblemCollector): void {
+    const g = this.gatewayOptions;
+    if (g) {
+      if (!DNS_LABEL.test(g.gatewayName)) c.add({ field: 'trafficRouter.gatewayName', given: describe(g.gatewayName), allowed: 'a Kubernetes object name (DNS-1123 label)', fix: 'the metadata.name of your Gateway, e.g. "public"' });
+      if (g.gatewayNamespace !== undefined && !DNS_LABEL.test(g.gatewayNamespace)) c.add({ field: 'trafficRouter.gatewayNamespace', given: describe(g.gatewayNamespace), allowed: 'a namespace name', fix: 'e.g. "gateway-system"' });
+      for (const h of g.hostnames ?? []) {
+        if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) || h.length > 253) c.add({ field: 'trafficRouter.hostnames', given: describe(h), allowed: 'a DNS host name, optionally starting with "*."', fix: 'e.g. "digits.example.com"' });
+      }
+    }
+    const i = this.istioOptions;
+    if (i) {
+      for (const gw of i.gateways ?? []) {
+        if (gw !== 'mesh' && !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(gw)) c.add({ field: 'trafficRouter.gateways', given: describe(gw), allowed: '"mesh" or "<namespace>/<gateway name>"', fix: 'e.g. "istio-ingress/public"' });
+      }
+      if (i.hosts !== undefined && i.hosts.length === 0) c.add({ field: 'trafficRouter.hosts', given: '[]', allowed: 'at least one host', fix: 'leave hosts out to use the endpoint\'s Service name' });
+    }
+  }
+
+  /**
+   * Creates the router's objects next to `endpoint` and returns what the Rollout's canary strategy needs.
+   * @internal
+   */
+  public _bind(scope: Construct, endpoint: ModelEndpoint, managedRoutes: readonly string[]): { trafficRouting?: TrafficRouting; canaryService?: string; stableService?: string } {
+    const name = endpoint.endpointName;
+    const namespace = endpoint.namespace;
+    const labels = { ...endpoint.labels };
+    const managed = managedRoutes.length > 0 ? { managedRoutes: managedRoutes.map((r) => ({ name: r })) } : {};
+    if (this.kind === 'ISTIO') {
+      const opts = this.istioOptions!;
+      const vsName = `${name}-vsvc`;
+      const drName = `${name}-destrule`;
+      typedApiObject<IDestinationRule>(scope, 'DestinationRule', {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: drName, namespace, labels },
+        spec: {
+          host: name,
+          // Argo adds rollouts-pod-template-hash to each subset's labels as the ReplicaSets change.
+          subsets: [
+            { name: 'stable', labels: { ...endpoint.selectorLabels } },
+            { name: 'canary', labels: { ...endpoint.selectorLabels } },
+          ],
+        },
+      });
+      typedApiObject<IVirtualService>(scope, 'VirtualService', {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: vsName, namespace, labels },
+        spec: {
+          hosts: opts.hosts ?? [name],
+          gateways: opts.gateways ?? ['mesh'],
+          http: [{
+            name: PRIMARY_ROUTE,
+            route: [
+              { destination: { host: name, subset: 'stable', port: { number: endpoint.port } }, weight: 100 },
+              { destination: { host: name, subset: 'canary', port: { number: endpoint.port } }, weight: 0 },
+            ],
+          }],
+        },
+      });
+      return { trafficRouting: { ...managed, istio: { virtualService: { name: vsName, routes: [PRIMARY_ROUTE] }, destinationRule: { name: drName, stableSubsetName: 'stable', canarySubsetName: 'canary' } } } };
+    }
+    if (this.kind === 'GATEWAY_API') {
+      const opts = this.gatewayOptions!;
+      const canaryService = `${name}-canary`;
+      // The endpoint's Service is the stable one; Argo pins both Services' selectors to a ReplicaSet hash.
+      typedApiObject<IService>(scope, 'CanaryService', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: canaryService, namespace, labels },
+        spec: { type: 'ClusterIP', selector: { ...endpoint.selectorLabels }, ports: [{ name: HTTP_PORT_NAME, port: endpoint.port, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }] },
+      });
+      const routeName = `${name}-route`;
+      typedApiObject<IHTTPRoute>(scope, 'HTTPRoute', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: routeName, namespace, labels },
+        spec: {
+          parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: opts.gatewayName, ...(opts.gatewayNamespace ? { namespace: opts.gatewayNamespace } : {}) }],
+          ...(opts.hostnames ? { hostnames: opts.hostnames } : {}),
+          rules: [{
+            name: PRIMARY_ROUTE,
+            matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+            backendRefs: [
+              { group: '', kind: 'Service', name, port: endpoint.port, weight: 100 },
+              { group: '', kind: 'Service', name: canaryService, port: endpoint.port, weight: 0 },
+            ],
+          }],
+        },
+      });
+      return {
+        canaryService,
+        stableService: name,
+        trafficRouting: { ...managed, plugins: { [GATEWAY_API_PLUGIN]: { httpRoute: routeName, ...(namespace ? { namespace } : {}) } } },
+      };
+    }
+    return {};
+  }
+}

@@ -1,0 +1,183 @@
+import { Testing } from 'cdk8s';
+import { Duration, ModelArtifact, RolloutPolicy, approximatedShare } from '../../lib';
+import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
+import { findAll, findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
+
+const canary5 = RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) });
+
+function routed(minReplicas: number, router: TrafficRouter, policy = canary5, extra: Partial<CanaryRolloutProps> = {}) {
+  return synthChart((chart) => {
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas, maxReplicas: Math.max(minReplicas, 4) } }));
+    new CanaryRollout(chart, 'Canary', { endpoint, policy, prometheusAddress: PROMETHEUS, trafficRouter: router, ...extra });
+  });
+}
+
+describe('Istio: exact weights at any replica count', () => {
+  test.each([1, 2, 3, 20])('5%% at minReplicas %i is setWeight 5 on the VirtualService, no approximation', (replicas) => {
+    const docs = routed(replicas, TrafficRouter.istio());
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary.steps.slice(0, 2)).toEqual([{ setWeight: 5 }, { pause: { duration: '3600s' } }]);
+    expect(canary.trafficRouting).toEqual({
+      istio: {
+        virtualService: { name: 'digits-vsvc', routes: ['primary'] },
+        destinationRule: { name: 'digits-destrule', stableSubsetName: 'stable', canarySubsetName: 'canary' },
+      },
+    });
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test.each([1, 2, 3, 20])('the resolver serves 5%% as 5%% at minReplicas %i with Istio, and warns of nothing', (replicas) => {
+    let rollout!: CanaryRollout;
+    synthChart((chart) => {
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas: replicas, maxReplicas: Math.max(replicas, 4) } }));
+      rollout = new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5, prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.istio() });
+    });
+    expect(rollout.rollout.steps.map((s) => s.effectivePercent)).toEqual([5, 100]);
+    expect(rollout.warnings).toEqual([]);
+  });
+
+  test('the VirtualService and DestinationRule route the endpoint\'s Service by subset', () => {
+    const docs = routed(2, TrafficRouter.istio({ gateways: ['istio-ingress/public', 'mesh'], hosts: ['digits.example.com', 'digits'] }));
+    const vs = findOne(docs, 'VirtualService');
+    expect(vs.metadata).toMatchObject({ name: 'digits-vsvc', namespace: 'ml' });
+    expect(vs.spec).toEqual({
+      hosts: ['digits.example.com', 'digits'],
+      gateways: ['istio-ingress/public', 'mesh'],
+      http: [{ name: 'primary', route: [
+        { destination: { host: 'digits', subset: 'stable', port: { number: 8080 } }, weight: 100 },
+        { destination: { host: 'digits', subset: 'canary', port: { number: 8080 } }, weight: 0 },
+      ] }],
+    });
+    const dr = findOne(docs, 'DestinationRule');
+    expect(dr.spec.host).toBe('digits');
+    expect(dr.spec.subsets.map((s: { name: string }) => s.name)).toEqual(['stable', 'canary']);
+    expect(dr.spec.subsets[0].labels).toEqual(findOne(docs, 'Service', 'digits').spec.selector);
+  });
+
+  test('the strict validation would catch a misspelt field in the generated routing objects', () => {
+    const docs = routed(2, TrafficRouter.istio());
+    const vs = JSON.parse(JSON.stringify(findOne(docs, 'VirtualService')));
+    vs.spec.http[0].route[0].destination.subsett = 'stable';
+    const dr = JSON.parse(JSON.stringify(findOne(docs, 'DestinationRule')));
+    dr.spec.subsets[0].label = {};
+    const problems = schemaProblems([vs, dr]);
+    // Both layers see it: the upstream CRD schema, and the excess-property check against the TypeScript models.
+    expect(problems).toEqual(expect.arrayContaining([
+      'VirtualService/digits-vsvc: /spec/http/0/route/0/destination must NOT have additional properties (subsett) (istio-1.29.6-virtualservice-v1.json)',
+      'DestinationRule/digits-destrule: /spec/subsets/0 must NOT have additional properties (label) (istio-1.29.6-destinationrule-v1.json)',
+      expect.stringMatching(/^VirtualService\/digits-vsvc: unknown field "subsett"/),
+      expect.stringMatching(/^DestinationRule\/digits-destrule: unknown field "label"/),
+    ]));
+    expect(problems).toHaveLength(4);
+  });
+
+  test('the analysis still watches the canary pods in every mode', () => {
+    const docs = routed(2, TrafficRouter.istio());
+    expect(findOne(docs, 'Rollout').spec.strategy.canary.analysis.templates).toEqual([{ templateName: 'digits-canary-analysis' }]);
+    expect(findOne(docs, 'AnalysisTemplate').spec.metrics.map((m: { name: string }) => m.name)).toEqual(['error-rate', 'p99-latency']);
+  });
+
+  test('header route and shadow: mirror first, then weights with the header route from the first step', () => {
+    const policy = RolloutPolicy.steps([
+      { trafficPercent: 5, bake: Duration.hours(1) },
+      { trafficPercent: 25, bake: Duration.hours(1) },
+      { trafficPercent: 100, bake: Duration.minutes(10) },
+    ], { headerRoute: { headerName: 'canary', headerValue: 'true' }, shadowTrafficPercent: 20, shadowDuration: Duration.hours(24) });
+    const docs = routed(2, TrafficRouter.istio(), policy);
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary.steps).toEqual([
+      { setCanaryScale: { weight: 20 } },
+      { setMirrorRoute: { name: 'shadow-mirror', percentage: 20, match: [{ path: { prefix: '/' } }] } },
+      { pause: { duration: '86400s' } },
+      { setMirrorRoute: { name: 'shadow-mirror' } },
+      { setCanaryScale: { matchTrafficWeight: true } },
+      { setWeight: 5 },
+      { setHeaderRoute: { name: 'canary-header', match: [{ headerName: 'canary', headerValue: { exact: 'true' } }] } },
+      { pause: { duration: '3600s' } },
+      { setWeight: 25 },
+      { pause: { duration: '3600s' } },
+      { setWeight: 100 },
+      { pause: { duration: '600s' } },
+    ]);
+    expect(canary.trafficRouting.managedRoutes).toEqual([{ name: 'canary-header' }, { name: 'shadow-mirror' }]);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+});
+
+describe('Gateway API: exact weights through Argo\'s plugin', () => {
+  const router = () => TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateway-system', hostnames: ['digits.example.com'] });
+
+  test('an HTTPRoute with the stable and canary Services as weighted backends, wired to the plugin', () => {
+    const docs = routed(2, router(), RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } }));
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary).toMatchObject({
+      canaryService: 'digits-canary',
+      stableService: 'digits',
+      trafficRouting: { managedRoutes: [{ name: 'canary-header' }], plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'digits-route', namespace: 'ml' } } },
+    });
+    expect(canary.steps.slice(0, 3)).toEqual([{ setWeight: 5 }, { setHeaderRoute: { name: 'canary-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'true' } }] } }, { pause: { duration: '3600s' } }]);
+    const route = findOne(docs, 'HTTPRoute');
+    expect(route.spec).toEqual({
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway-system' }],
+      hostnames: ['digits.example.com'],
+      rules: [{
+        name: 'primary',
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [
+          { group: '', kind: 'Service', name: 'digits', port: 8080, weight: 100 },
+          { group: '', kind: 'Service', name: 'digits-canary', port: 8080, weight: 0 },
+        ],
+      }],
+    });
+    const canarySvc = findOne(docs, 'Service', 'digits-canary');
+    expect(canarySvc.spec.selector).toEqual(findOne(docs, 'Service', 'digits').spec.selector);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('shadow traffic is refused by name: the plugin does not implement setMirrorRoute', () => {
+    expect(() => routed(2, router(), RolloutPolicy.canary({ shadowTrafficPercent: 10 }))).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Kubernetes \(Argo Rollouts \+ Gateway API plugin\): no shadow traffic/);
+  });
+
+  test('router options are checked', () => {
+    expect(() => routed(2, TrafficRouter.gatewayApi({ gatewayName: 'Public GW', hostnames: ['bad host'] }))).toThrow(/trafficRouter\.gatewayName: got "Public GW".*trafficRouter\.hostnames: got "bad host"/s);
+    expect(() => routed(2, TrafficRouter.istio({ gateways: ['not a gateway'] }))).toThrow(/trafficRouter\.gateways: got "not a gateway"; allowed: "mesh" or "<namespace>\/<gateway name>"/);
+  });
+});
+
+describe('without a router', () => {
+  test('5% at two replicas is served as 33.3% and refused, with the share and the fixes', () => {
+    expect(approximatedShare(2, 5)).toBe(33.3);
+    expect(() => routed(2, TrafficRouter.none())).toThrow(/5% at minReplicas 2, served as 33\.3%.*add a traffic router, or accept it with acceptApproximateTraffic: true/s);
+  });
+
+  test('accepted explicitly, it synthesizes with pod-count weights and says so', () => {
+    let rollout!: CanaryRollout;
+    synthChart((chart) => {
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas: 2, maxReplicas: 4 } }));
+      rollout = new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true });
+    });
+    expect(rollout.rollout.steps[0].effectivePercent).toBe(33.3);
+    expect(rollout.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/5% is served as 33\.3% at minReplicas 2/)]);
+  });
+
+  test('header routes and shadow traffic need a router, refused by name', () => {
+    const policy = RolloutPolicy.canary({ trafficPercent: 50, headerRoute: { headerName: 'canary', headerValue: 'true' }, shadowTrafficPercent: 10 });
+    expect(() => routed(4, TrafficRouter.none(), policy)).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Kubernetes: no shadow traffic.*policy\.headerRoute: got canary: true; allowed: on Kubernetes: no routing by request header/s);
+  });
+});
+
+describe('KServe', () => {
+  test('a traffic router is refused on KServe', () => {
+    const chart = Testing.chart();
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.ambient() });
+    expect(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5, acceptManualPromotion: true, trafficRouter: TrafficRouter.istio() })).toThrow(/trafficRouter: got TrafficRouter\.istio\(\); allowed: only with the plain flavour/);
+  });
+
+  test('guardrails are not accepted silently: without manual promotion the rollout is refused', () => {
+    const chart = Testing.chart();
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.ambient() });
+    expect(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5 })).toThrow(/no automatic rollback.*acceptManualPromotion: true/s);
+    expect(findAll(Testing.synth(chart), 'Rollout')).toEqual([]);
+  });
+});
