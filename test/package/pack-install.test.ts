@@ -150,3 +150,65 @@ console.log(JSON.stringify(chart.toJson().map((o) => o.kind)));
   // Recorded for the README and the release notes; not a pass/fail threshold.
   process.stdout.write(`Kubernetes-only consumer node_modules: ${sizeMb(modules)} MB\n`);
 });
+
+test('Terraform consumer: Vertex AI and Azure ML endpoints with rollouts and budgets synthesize from the installed package, handlers shipped as assets', () => {
+  const dir = consumer('terraform-consumer', [version('cdktf'), version('@cdktf/provider-google'), version('@cdktf/provider-azurerm'), version('constructs')]);
+  writeFileSync(join(dir, 'app.js'), `
+const { App, TerraformStack } = require('cdktf');
+const { GoogleProvider } = require('@cdktf/provider-google/lib/provider');
+const { AzurermProvider } = require('@cdktf/provider-azurerm/lib/provider');
+const { BudgetAction, Duration, ModelArtifact, RolloutPolicy, ServingImage } = require('${manifest.name}');
+const gcp = require('${manifest.name}/gcp');
+const azure = require('${manifest.name}/azure');
+const metadata = { name: 'digits', version: '1.0.0', owner: 'ml-platform' };
+const policy = RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.minutes(30) }, { trafficPercent: 100, bake: Duration.minutes(10) }]);
+const app = new App({ outdir: 'cdktf.out' });
+
+const g = new TerraformStack(app, 'vertex');
+new GoogleProvider(g, 'google', { project: 'acme-ml', region: 'europe-west4' });
+const vertex = new gcp.ModelEndpoint(g, 'Digits', {
+  project: 'acme-ml', region: 'europe-west4', model: ModelArtifact.fromFile('model.onnx'), metadata,
+  image: ServingImage.fromRegistry('europe-west4-docker.pkg.dev/acme-ml/serving/model-server:1.0.0'), machineType: 'n1-standard-4',
+});
+new gcp.CanaryRollout(g, 'Rollout', { endpoint: vertex, policy });
+new gcp.BudgetGuard(g, 'Budget', { endpoints: [vertex], billingAccount: '000000-000000-000000', budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR } });
+
+const a = new TerraformStack(app, 'azureml');
+new AzurermProvider(a, 'azurerm', { features: [{}] });
+const aml = new azure.ModelEndpoint(a, 'Digits', {
+  model: ModelArtifact.fromFile('model.onnx'), metadata,
+  image: ServingImage.fromRegistry('contosoml.azurecr.io/model-server:1.0.0'),
+  imageRegistryId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contosoml',
+  resourceGroupName: 'rg', location: 'westeurope', workspace: azure.WorkspaceSource.create(), instanceType: 'Standard_F4s_v2',
+});
+new azure.CanaryRollout(a, 'Rollout', { endpoint: aml, policy });
+new azure.BudgetGuard(a, 'Budget', { endpoints: [aml], startDate: '2026-12-01', budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR } });
+app.synth();
+`);
+  run(process.execPath, ['app.js'], dir);
+  const stackDir = (name: string) => join(dir, 'cdktf.out', 'stacks', name);
+  const types = (name: string) => {
+    const config = JSON.parse(readFileSync(join(stackDir(name), 'cdk.tf.json'), 'utf8')) as { resource: Record<string, unknown> };
+    return Object.keys(config.resource);
+  };
+  expect(types('vertex')).toEqual(expect.arrayContaining(['google_vertex_ai_endpoint', 'terraform_data', 'google_cloudfunctions2_function', 'google_billing_budget']));
+  expect(types('azureml')).toEqual(expect.arrayContaining(['azapi_resource', 'azurerm_linux_function_app', 'azurerm_consumption_budget_resource_group']));
+  // The deployer Terraform runs and the functions it deploys are the package's pre-bundled handlers.
+  const assetFiles = (name: string): string[] => {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else out.push(join(d, e.name));
+      }
+    };
+    if (existsSync(join(stackDir(name), 'assets'))) walk(join(stackDir(name), 'assets'));
+    return out;
+  };
+  const deployer = assetFiles('vertex').filter((f) => /Deployer_[^/]+\/[^/]+\/index\.js$/.test(f));
+  expect(deployer).toHaveLength(1);
+  expect(readFileSync(deployer[0], 'utf8')).toMatch(/deployModel/);
+  expect(assetFiles('vertex').filter((f) => f.endsWith('.zip')).length).toBeGreaterThanOrEqual(2);
+  expect(assetFiles('azureml').filter((f) => f.endsWith('.zip')).length).toBeGreaterThanOrEqual(2);
+  for (const absent of ['aws-cdk-lib', 'cdk8s', 'esbuild']) expect(existsSync(join(dir, 'node_modules', absent))).toBe(false);
+});
