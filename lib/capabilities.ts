@@ -97,6 +97,12 @@ export interface ServerCapabilities {
   readonly maxRequestBodyBytes?: number;
   /** Longest the platform waits for a response. @default - no platform limit */
   readonly maxRequestTimeout?: Duration;
+  /**
+   * Whether the platform can route the server's gRPC port (DEFAULT_GRPC_PORT, cleartext HTTP/2) to the
+   * container next to the HTTP port. Where it cannot, the server's gRPC listener is turned off.
+   * @default false
+   */
+  readonly grpc?: boolean;
 }
 
 /** How guardrails (alarms, rollback conditions) can be evaluated. */

@@ -1,6 +1,6 @@
 import { ArtifactStorage } from './artifact';
 import { BackendCapabilities } from './capabilities';
-import { SERVABLE_DATATYPES, SERVER_ENV, ServerConfig, renderServerEnvironment, ModelSignature } from './contract';
+import { DEFAULT_GRPC_PORT, SERVABLE_DATATYPES, SERVER_ENV, ServerConfig, renderServerEnvironment, ModelSignature } from './contract';
 import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { ResolvedGuardrails, resolveGuardrails } from './guardrails';
 import { Resolution, explicitFieldsOf, refusal } from './resolution';
@@ -45,6 +45,7 @@ export class ServingResolution extends Resolution {
       warmupRuns: props.server?.warmupRuns,
       workers: props.server?.workers,
       allowNonFinite: props.server?.allowNonFinite,
+      grpcPort: server.grpc ? DEFAULT_GRPC_PORT : 0,
     };
     const resolved: ResolvedServing = {
       metadata: props.metadata,
@@ -56,6 +57,7 @@ export class ServingResolution extends Resolution {
       executionProviders: server.providers,
       requestTimeout: server.requestTimeout,
       maxRequestBodyBytes: server.maxRequestBodyBytes,
+      grpc: server.grpc,
       serverConfig,
       // Rendering checks every value parses back; with problems pending the values may not.
       environment: problems.length === 0 ? renderServerEnvironment(serverConfig) : {},
@@ -214,7 +216,11 @@ function resolveScaling(props: ModelServingProps, caps: BackendCapabilities, pro
   return { minReplicas, maxReplicas, targets, scaleInCooldown, scaleOutCooldown };
 }
 
-function resolveServer(props: ModelServingProps, caps: BackendCapabilities, problems: SpecProblem[]): { providers: ExecutionProvider[]; requestTimeout: Duration; maxRequestBodyBytes: number } {
+function resolveServer(
+  props: ModelServingProps,
+  caps: BackendCapabilities,
+  problems: SpecProblem[],
+): { providers: ExecutionProvider[]; requestTimeout: Duration; maxRequestBodyBytes: number; grpc: boolean } {
   const srv = props.server ?? {};
   const accelerator = props.accelerator;
   const providers = srv.executionProviders ?? (accelerator ? [ExecutionProvider.CUDA, ExecutionProvider.CPU] : [ExecutionProvider.CPU]);
@@ -255,7 +261,11 @@ function resolveServer(props: ModelServingProps, caps: BackendCapabilities, prob
   if (maxTimeout && requestTimeout.toMilliseconds() > maxTimeout.toMilliseconds()) {
     problems.push(refusal(caps, 'server.requestTimeout', requestTimeout.toString(), `at most ${maxTimeout.toString()} (the platform ends longer requests)`, `use ${maxTimeout.toString()} or less`));
   }
-  return { providers, requestTimeout, maxRequestBodyBytes };
+  const platformGrpc = caps.server.grpc ?? false;
+  if (srv.grpc === true && !platformGrpc) {
+    problems.push(refusal(caps, 'server.grpc', 'true', 'false: the platform forwards HTTP to one container port', 'drop server.grpc and use the Open Inference Protocol over REST'));
+  }
+  return { providers, requestTimeout, maxRequestBodyBytes, grpc: platformGrpc && srv.grpc !== false };
 }
 
 /** Refusals for guardrails the backend's metrics cannot express. `field` is the guardrails' dotted path. */

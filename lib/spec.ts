@@ -100,6 +100,12 @@ export interface ServerSettings {
   readonly workers?: number;
   /** Accept NaN and Infinity in float inputs. @default false */
   readonly allowNonFinite?: boolean;
+  /**
+   * Serve the Open Inference Protocol's gRPC service (`inference.GRPCInferenceService`) on DEFAULT_GRPC_PORT
+   * (8081, cleartext HTTP/2) next to REST. Refused where the platform forwards HTTP only.
+   * @default - on where the backend can route gRPC to the container (BackendCapabilities.server.grpc), off elsewhere
+   */
+  readonly grpc?: boolean;
 }
 
 /** Where the server image comes from. Union-like. */
@@ -175,6 +181,8 @@ export interface ResolvedServing {
   readonly executionProviders: readonly ExecutionProvider[];
   readonly requestTimeout: Duration;
   readonly maxRequestBodyBytes: number;
+  /** Whether the server's gRPC listener is on (DEFAULT_GRPC_PORT); the backend exposes the port when it is. */
+  readonly grpc: boolean;
   /** Server settings after defaults, in the contract's shape. */
   readonly serverConfig: Partial<ServerConfig>;
   /** Environment for the server container (only values that differ from the server's defaults). */

@@ -50,6 +50,7 @@ const ROWS: readonly Row[] = [
   { field: '`scaling.scaleInCooldown`, `scaleOutCooldown` (explicit)', cell: (c) => yn(c.scaling.cooldowns) },
   { field: '`server.maxRequestBodySize`', cell: (c) => (c.server.maxRequestBodyBytes ? `up to ${c.server.maxRequestBodyBytes} bytes (also the default)` : YES) },
   { field: '`server.requestTimeout`', cell: (c) => (c.server.maxRequestTimeout ? `up to ${c.server.maxRequestTimeout.toString()}` : YES) },
+  { field: '`server.grpc`', cell: (c) => (c.server.grpc ? `${YES} (on by default, port 8081, h2c)` : `${NO} (off: the platform forwards HTTP only)`) },
   { field: '`server.*` (batching, queue, providers, warm-up, workers)', cell: () => YES },
   { field: '`guardrails.latencyPercentile`', cell: (c) => (c.guardrails.latencyPercentiles.length === LatencyPercentile.ALL.length ? 'p50 to p99.9' : c.guardrails.latencyPercentiles.map((p) => p.name).join(', ')) },
   { field: '`guardrails.evaluationPeriod`', cell: (c) => (c.guardrails.evaluationPeriodMultiple ? `multiples of ${c.guardrails.evaluationPeriodMultiple.toString()}` : '10 s to 1 h') },

@@ -35,6 +35,8 @@ const COMMON: Pick<BackendCapabilities, 'image' | 'artifacts' | 'server' | 'guar
 export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
   ...COMMON,
   backend: 'Kubernetes',
+  // A Service routes any number of ports; gRPC gets its own, marked h2c for meshes and gateways.
+  server: { ...COMMON.server, grpc: true },
   scaling: {
     // CPU through the HPA; invocations and GPU utilization through KEDA (the endpoint asks for `keda`).
     metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.GPU_UTILIZATION],

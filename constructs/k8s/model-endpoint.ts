@@ -1,7 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_GRPC_PORT,
   DEFAULT_PORT,
+  GRPC_APP_PROTOCOL,
   Duration,
   MetricScope,
   ModelServingProps,
@@ -26,7 +28,7 @@ import { collectEndpointProblems } from './endpoint-validation';
 import { metadataLabels, typedApiObject } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
-import { HTTP_PORT_NAME, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
 import { renderPodTemplate } from './pod-template';
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -163,7 +165,10 @@ export class ModelEndpoint extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: { ...this.selectorLabels },
-        ports: [{ name: HTTP_PORT_NAME, port: this.port, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }],
+        ports: [
+          { name: HTTP_PORT_NAME, port: this.port, targetPort: HTTP_PORT_NAME, protocol: 'TCP' },
+          ...(this.serving.grpc ? [{ name: GRPC_PORT_NAME, port: DEFAULT_GRPC_PORT, targetPort: GRPC_PORT_NAME, protocol: 'TCP' as const, appProtocol: GRPC_APP_PROTOCOL }] : []),
+        ],
       },
     });
 
@@ -181,7 +186,7 @@ export class ModelEndpoint extends Construct {
       },
     });
 
-    renderNetworkPolicy(this, meta(), this.selectorLabels, [this.port]);
+    renderNetworkPolicy(this, meta(), this.selectorLabels, this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port]);
 
     if (props.serviceMonitor) {
       typedApiObject<IServiceMonitor>(this, 'ServiceMonitor', {

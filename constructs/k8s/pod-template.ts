@@ -1,10 +1,10 @@
 /** The server's pod template, hardened to Pod Security "restricted"; shared by Deployment, Rollout and KServe. */
-import { DEFAULT_DRAIN_SECONDS, MODEL_DIRECTORIES, NODE_SCHEDULING, ROUTES, SERVER_USER_ID, Size } from '../../lib';
+import { DEFAULT_DRAIN_SECONDS, DEFAULT_GRPC_PORT, MODEL_DIRECTORIES, NODE_SCHEDULING, ROUTES, SERVER_USER_ID, Size } from '../../lib';
 import type { IContainer, IPodTemplateSpec, IToleration, IVolume, IVolumeMount } from './k8s-types';
 import { cpuQuantity, memoryQuantity } from './internal';
 import { AcceleratorNodeSelector, ModelDeliveryKind } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
-import { HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
 
 /** Pod Security "restricted" for every container this backend emits. */
 export function containerSecurityContext(): NonNullable<IContainer['securityContext']> {
@@ -70,7 +70,10 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     name: kserve ? 'kserve-container' : 'server',
     image: r.image.registryUri!,
     imagePullPolicy: 'IfNotPresent',
-    ports: [{ name: HTTP_PORT_NAME, containerPort: endpoint.port, protocol: 'TCP' }],
+    ports: [
+      { name: HTTP_PORT_NAME, containerPort: endpoint.port, protocol: 'TCP' },
+      ...(r.grpc ? [{ name: GRPC_PORT_NAME, containerPort: DEFAULT_GRPC_PORT, protocol: 'TCP' as const }] : []),
+    ],
     ...(env.length > 0 ? { env } : {}),
     resources: { requests: { ...limits }, limits },
     // The server answers ready only once the model is loaded and warmed; startup allows 10 minutes.

@@ -67,7 +67,10 @@ function expectedView(c: ConformanceCase, o: Outcome): Partial<CommonView> {
 }
 
 /** Variables whose default comes from the backend's capabilities, left out when comparing backends unless set. */
-const CAPABILITY_DEFAULTS: Readonly<Record<string, string>> = { 'server.maxRequestBodySize': 'MODEL_SERVER_MAX_REQUEST_BODY_BYTES' };
+const CAPABILITY_DEFAULTS: Readonly<Record<string, string>> = {
+  'server.maxRequestBodySize': 'MODEL_SERVER_MAX_REQUEST_BODY_BYTES',
+  'server.grpc': 'MODEL_SERVER_GRPC_PORT',
+};
 
 function comparable(c: ConformanceCase, v: CommonView): Partial<CommonView> {
   const environment = { ...v.environment };

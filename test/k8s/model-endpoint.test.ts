@@ -86,13 +86,43 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(container(docs).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
   });
 
-  test('NetworkPolicy admits only the serving port', () => {
+  test('NetworkPolicy admits only the serving ports (HTTP, and gRPC while it is on)', () => {
     const np = findOne(synth(baseProps()), 'NetworkPolicy');
     expect(np.spec).toEqual({
       podSelector: { matchLabels: { 'model-serving.dev/endpoint': 'digits' } },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ port: 8080, protocol: 'TCP' }] }],
+      ingress: [{ ports: [{ port: 8080, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] }],
     });
+    const off = findOne(synth(baseProps({ server: { grpc: false } })), 'NetworkPolicy');
+    expect(off.spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+  });
+
+  test('gRPC: the container and the Service expose the server\'s gRPC port as h2c; off, the server is told to close it', () => {
+    const docs = synth(baseProps());
+    const container = findOne(docs, 'Deployment').spec.template.spec.containers[0];
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 8081, protocol: 'TCP' },
+    ]);
+    expect(findOne(docs, 'Service').spec.ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+      { name: 'grpc', port: 8081, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+    ]);
+    expect(container.env.find((e: Manifest) => e.name === 'MODEL_SERVER_GRPC_PORT')).toBeUndefined();
+    const off = synth(baseProps({ server: { grpc: false } }));
+    const offContainer = findOne(off, 'Deployment').spec.template.spec.containers[0];
+    expect(offContainer.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(offContainer.env).toContainEqual({ name: 'MODEL_SERVER_GRPC_PORT', value: '0' });
+    expect(findOne(off, 'Service').spec.ports).toHaveLength(1);
+    expect(schemaProblems(docs)).toEqual([]);
+  });
+
+  test('gRPC on KServe: Knative routes one container port, so the server\'s gRPC is off and asking for it is refused', () => {
+    const kserveProps = { model: ModelArtifact.fromUri('s3://models/digits/1/', { signature: model.signature }), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.ambient() } as ModelEndpointProps;
+    const isvc = findOne(synth(kserveProps), 'InferenceService');
+    expect(isvc.spec.predictor.containers[0].ports).toHaveLength(1);
+    expect(isvc.spec.predictor.containers[0].env).toContainEqual({ name: 'MODEL_SERVER_GRPC_PORT', value: '0' });
+    expect(() => synth({ ...kserveProps, server: { grpc: true } })).toThrow(/server\.grpc: got true; allowed: on KServe \(serverless\): false: the platform forwards HTTP to one container port/);
   });
 
   test('PDB never blocks a drain of a single replica', () => {
