@@ -1,7 +1,7 @@
 /** The images agree with lib/contract.ts: one user id, the default port, the health check through the server itself. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PORT, PLATFORM_ENV, ROUTES, SERVER_ENV, SERVER_USER_ID } from '../../lib';
+import { DEFAULT_GRPC_PORT, DEFAULT_PORT, PLATFORM_ENV, ROUTES, SERVER_ENV, SERVER_USER_ID } from '../../lib';
 
 const RUNTIME = join(__dirname, '..', '..', 'runtime');
 /** The instructions of a Dockerfile, comments dropped and continuation lines joined. */
@@ -27,8 +27,8 @@ describe.each(['Dockerfile', 'Dockerfile.gpu'])('%s', (file) => {
     expect(run).toContain(`--gid ${SERVER_USER_ID}`);
   });
 
-  test('exposes the default port', () => {
-    expect(final.filter((l) => l.startsWith('EXPOSE '))).toEqual([`EXPOSE ${DEFAULT_PORT}`]);
+  test('exposes the default HTTP and gRPC ports', () => {
+    expect(final.filter((l) => l.startsWith('EXPOSE '))).toEqual([`EXPOSE ${DEFAULT_PORT} ${DEFAULT_GRPC_PORT}`]);
   });
 
   test('the health check asks the server, which resolves the route and port from the contract', () => {
