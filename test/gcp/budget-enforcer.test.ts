@@ -1,4 +1,4 @@
-import { enforce } from '../../constructs/gcp/budget-enforcer/enforcer';
+import { enforce, FUNCTION_TIMEOUT_MS, OPERATION_WAIT_BUDGET_MS, STALE_CLAIM_MS } from '../../constructs/gcp/budget-enforcer/enforcer';
 import { GcpEnforcerConfig } from '../../constructs/gcp/budget-enforcer/environment';
 import { decodeMessage } from '../../constructs/gcp/rest/pubsub';
 import { ENDPOINT_ID, LOCATION, PROJECT } from './fixtures';
@@ -107,5 +107,56 @@ describe('budget enforcer', () => {
     const result = await enforce(fake.rest(), { ...CONFIG, endpoints: [CONFIG.endpoints[0], { ...CONFIG.endpoints[1], endpointId: '123' }] }, budgetMessage(2100));
     expect(result.outcomes.map((o) => o.status)).toEqual(['ALREADY', 'GONE']);
     expect(fake.callsMatching('POST', ':mutateDeployedModel')).toEqual([]);
+  });
+
+  const MARKER = `${CONFIG.markerBucket}/budget-enforcer/de72f49d/2026-11-01T07_00_00Z.json`;
+  const putMarker = (fake: FakeGoogle, value: Record<string, unknown>) => fake.objects.set(MARKER, { data: JSON.stringify(value), generation: 7 });
+  const marker = (fake: FakeGoogle) => JSON.parse(fake.objects.get(MARKER)!.data) as { status: string; at: string };
+
+  test('the wait budget fits the function timeout, and a claim turns stale only after the function must have ended', () => {
+    expect(OPERATION_WAIT_BUDGET_MS).toBeLessThan(FUNCTION_TIMEOUT_MS);
+    expect(STALE_CLAIM_MS).toBeGreaterThan(FUNCTION_TIMEOUT_MS);
+  });
+
+  test('an IN_PROGRESS marker older than the stale bound (a killed run) is re-claimed and enforcement runs', async () => {
+    const fake = setup();
+    putMarker(fake, { status: 'IN_PROGRESS', at: new Date(Date.now() - STALE_CLAIM_MS - 60_000).toISOString() });
+    const result = await enforce(fake.rest(), CONFIG, budgetMessage(2100));
+    expect(result.acted).toBe(true);
+    expect(result.outcomes.map((o) => [o.deployedModelId, o.status])).toEqual([['1000000001', 'DONE'], ['1000000002', 'DONE'], ['1000000003', 'DONE']]);
+    // Re-claimed with the generation precondition of the stale marker.
+    expect(fake.callsMatching('POST', 'ifGenerationMatch=7')).toHaveLength(1);
+    expect(marker(fake).status).toBe('DONE');
+    expect(fake.published[0].attributes).toMatchObject({ outcome: 'DONE' });
+  });
+
+  test('a fresh IN_PROGRESS marker (a run still going) is a duplicate', async () => {
+    const fake = setup();
+    const at = new Date(Date.now() - 60_000).toISOString();
+    putMarker(fake, { status: 'IN_PROGRESS', at });
+    expect(await enforce(fake.rest(), CONFIG, budgetMessage(2100))).toMatchObject({ acted: false, reason: expect.stringMatching(/already enforced .*\(IN_PROGRESS at /) });
+    expect(fake.callsMatching('POST', ':mutateDeployedModel')).toEqual([]);
+    expect(marker(fake)).toEqual({ status: 'IN_PROGRESS', at });
+  });
+
+  test('operations outlasting the wait budget leave the marker IN_PROGRESS; once stale, a later message re-checks and finishes', async () => {
+    const fake = setup();
+    fake.pollsPerOperation = 1000;
+    await expect(enforce(fake.rest(), CONFIG, budgetMessage(2100))).rejects.toThrow(/budget enforcement still running for 4827163540, 5550001111/);
+    const left = marker(fake);
+    expect(left.status).toBe('IN_PROGRESS');
+    expect(fake.published[0].attributes).toMatchObject({ outcome: 'RUNNING' });
+    // A redelivery while the claim is fresh does nothing.
+    expect((await enforce(fake.rest(), CONFIG, budgetMessage(2100))).acted).toBe(false);
+    // Later: the claim is stale; the operations have finished meanwhile or finish now.
+    fake.pollsPerOperation = 3;
+    putMarker(fake, { ...left, at: new Date(Date.now() - STALE_CLAIM_MS - 1000).toISOString() });
+    const retry = await enforce(fake.rest(), CONFIG, budgetMessage(2100));
+    expect(retry.acted).toBe(true);
+    expect(retry.outcomes.every((o) => o.status === 'DONE' || o.status === 'ALREADY')).toBe(true);
+    expect(marker(fake).status).toBe('DONE');
+    const bounds = (id: string) => [...fake.endpoints.values()].flatMap((e) => e.deployedModels).find((d) => d.id === id)!.dedicatedResources;
+    expect(bounds('1000000001')).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 1 });
+    expect(bounds('1000000003')).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 2 });
   });
 });

@@ -5,8 +5,15 @@
  * (`mutateDeployedModel`) or undeploys them, then reports what it did. A marker object per budget period,
  * created only if absent, makes a repeated or concurrent message act once; a failed run marks itself
  * failed so the redelivery tries again.
+ *
+ * The function runs at most 540 s (`PubSubFunction`'s timeout), so one invocation waits for operations at
+ * most `OPERATION_WAIT_BUDGET_MS` in all; operations still running then continue in Vertex AI, and the
+ * marker stays IN_PROGRESS. An IN_PROGRESS marker older than `STALE_CLAIM_MS` (longer than the function can
+ * run, so its invocation has ended, finished or killed) is stale: the next message re-claims it, under the
+ * same generation precondition, and enforces again. Enforcing again is idempotent: a model already at its
+ * floor is left alone, an undeployed model is no longer listed (or answers 404, counted as done).
  */
-import { GoogleApiError, GoogleRest, Operation } from '../rest/client';
+import { GoogleApiError, GoogleRest, Operation, OperationTimeoutError } from '../rest/client';
 import { DecodedMessage, publishJson } from '../rest/pubsub';
 import { readJsonObject, writeJsonObject } from '../rest/storage';
 import { EndpointView, endpointName, mutateReplicasRequest, splitWithout, undeployModelRequest, vertexHost } from '../vertex/bodies';
@@ -41,7 +48,7 @@ export interface EndpointOutcome {
   readonly endpointId: string;
   readonly deployedModelId?: string;
   readonly action: string;
-  readonly status: 'DONE' | 'ALREADY' | 'GONE' | 'FAILED';
+  readonly status: 'DONE' | 'ALREADY' | 'GONE' | 'FAILED' | 'RUNNING';
   readonly detail?: string;
 }
 
@@ -51,13 +58,25 @@ export interface EnforcerResult {
   readonly outcomes: readonly EndpointOutcome[];
 }
 
+/** The function's timeout (`PubSubFunction`: `timeoutSeconds: 540`). */
+export const FUNCTION_TIMEOUT_MS = 540_000;
+/** The most one invocation waits for operations in all: well inside the function's timeout. */
+export const OPERATION_WAIT_BUDGET_MS = 420_000;
+/** An IN_PROGRESS marker older than this belongs to an invocation that has ended (it exceeds the function timeout). */
+export const STALE_CLAIM_MS = 600_000;
+
 interface Marker {
   readonly status: 'IN_PROGRESS' | 'DONE' | 'FAILED';
   readonly at: string;
   readonly outcomes?: readonly EndpointOutcome[];
 }
 
-async function enforceOne(rest: GoogleRest, config: GcpEnforcerConfig, e: GuardedVertexEndpoint): Promise<EndpointOutcome[]> {
+/** Seconds left until `deadline` (epoch ms), never negative: 0 means check once, do not wait. */
+function secondsLeft(deadline: number): number {
+  return Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+}
+
+async function enforceOne(rest: GoogleRest, config: GcpEnforcerConfig, e: GuardedVertexEndpoint, deadline: number): Promise<EndpointOutcome[]> {
   const host = vertexHost(e.location);
   const endpoint = endpointName(e.project, e.location, e.endpointId);
   const view = await rest.getOrUndefined<EndpointView>(`${host}/v1/${endpoint}`);
@@ -73,7 +92,7 @@ async function enforceOne(rest: GoogleRest, config: GcpEnforcerConfig, e: Guarde
         continue;
       }
       const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:mutateDeployedModel`, mutateReplicasRequest(m, e.floor, e.floor));
-      await rest.waitForOperation(host, op, 1800, `scale ${m.id} to ${e.floor}`);
+      await rest.waitForOperation(host, op, secondsLeft(deadline), `scale ${m.id} to ${e.floor}`);
       out.push({ endpointId: e.endpointId, deployedModelId: m.id, action: 'SCALE_TO_FLOOR', status: 'DONE', detail: `replicas ${r?.minReplicaCount}-${r?.maxReplicaCount} -> ${e.floor}-${e.floor}` });
     }
     return out;
@@ -82,11 +101,17 @@ async function enforceOne(rest: GoogleRest, config: GcpEnforcerConfig, e: Guarde
   let remaining = models.map((m) => m.id);
   for (const id of [...remaining].sort((a, b) => (split[a] ?? 0) - (split[b] ?? 0) || a.localeCompare(b))) {
     const next = splitWithout(split, id, remaining);
-    const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:undeployModel`, undeployModelRequest(id, next));
-    await rest.waitForOperation(host, op, 1800, `undeploy ${id}`);
+    let op: Operation | undefined;
+    try {
+      op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:undeployModel`, undeployModelRequest(id, next));
+    } catch (err) {
+      // Undeployed since the endpoint was read (e.g. by an earlier run's operation): done.
+      if (!(err instanceof GoogleApiError && err.httpStatus === 404)) throw err;
+    }
+    if (op) await rest.waitForOperation(host, op, secondsLeft(deadline), `undeploy ${id}`);
     remaining = remaining.filter((r) => r !== id);
     if (next !== undefined) split = next;
-    out.push({ endpointId: e.endpointId, deployedModelId: id, action: 'UNDEPLOY', status: 'DONE' });
+    out.push({ endpointId: e.endpointId, deployedModelId: id, action: 'UNDEPLOY', status: op ? 'DONE' : 'ALREADY' });
   }
   return out;
 }
@@ -111,11 +136,19 @@ export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, messa
   const markerObject = `budget-enforcer/${budget.budgetId}/${budget.costIntervalStart.replace(/[^0-9A-Za-z-]/g, '_')}.json`;
   const existing = await readJsonObject<Marker>(rest, config.markerBucket, markerObject);
   if (existing && existing.value.status !== 'FAILED') {
-    const reason = `already enforced for the period starting ${budget.costIntervalStart} (${existing.value.status} at ${existing.value.at})`;
-    log({ event: 'duplicate', reason, messageId: message.messageId });
-    return { acted: false, reason, outcomes: [] };
+    const age = Date.now() - Date.parse(existing.value.at);
+    // An unreadable timestamp counts as stale: enforcing again is safe, never enforcing is not.
+    const stale = existing.value.status === 'IN_PROGRESS' && !(age <= STALE_CLAIM_MS);
+    if (!stale) {
+      const reason = `already enforced for the period starting ${budget.costIntervalStart} (${existing.value.status} at ${existing.value.at})`;
+      log({ event: 'duplicate', reason, messageId: message.messageId });
+      return { acted: false, reason, outcomes: [] };
+    }
+    log({ event: 'stale-claim', reason: `IN_PROGRESS since ${existing.value.at}, longer than ${STALE_CLAIM_MS / 1000} s: re-claiming`, messageId: message.messageId });
   }
-  const claimed: Marker = { status: 'IN_PROGRESS', at: new Date().toISOString() };
+  const started = Date.now();
+  const deadline = started + OPERATION_WAIT_BUDGET_MS;
+  const claimed: Marker = { status: 'IN_PROGRESS', at: new Date(started).toISOString() };
   if (!(await writeJsonObject(rest, config.markerBucket, markerObject, claimed, existing?.generation ?? '0'))) {
     return { acted: false, reason: 'another invocation is enforcing this period', outcomes: [] };
   }
@@ -123,17 +156,28 @@ export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, messa
 
   const outcomes: EndpointOutcome[] = [];
   let failed = false;
+  let running = false;
   for (const e of config.endpoints) {
     try {
-      outcomes.push(...(await enforceOne(rest, config, e)));
+      outcomes.push(...(await enforceOne(rest, config, e, deadline)));
     } catch (err) {
+      if (err instanceof OperationTimeoutError) {
+        // Out of waiting time: the operation continues in Vertex AI; a later message re-claims and re-checks.
+        running = true;
+        outcomes.push({ endpointId: e.endpointId, action: config.action, status: 'RUNNING', detail: err.message });
+        continue;
+      }
       failed = true;
       const detail = err instanceof GoogleApiError ? `${err.status}: ${err.detail}` : (err as Error).message;
       outcomes.push({ endpointId: e.endpointId, action: config.action, status: 'FAILED', detail });
     }
   }
-  const marker: Marker = { status: failed ? 'FAILED' : 'DONE', at: new Date().toISOString(), outcomes };
+  // Still running: the marker stays IN_PROGRESS with the claim's time, so it turns stale and is re-claimed.
+  const marker: Marker = failed ? { status: 'FAILED', at: new Date().toISOString(), outcomes }
+    : running ? { status: 'IN_PROGRESS', at: claimed.at, outcomes }
+      : { status: 'DONE', at: new Date().toISOString(), outcomes };
   await writeJsonObject(rest, config.markerBucket, markerObject, marker, claim?.generation ?? '0');
+  const outcome = failed ? 'FAILED' : running ? 'RUNNING' : 'DONE';
   const report = {
     budget: budget.budgetDisplayName,
     costAmount: budget.costAmount,
@@ -146,8 +190,12 @@ export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, messa
       ? 'run `terraform apply -replace=<address of the ModelEndpoint\'s Deployment terraform_data>` to deploy the model again'
       : 'run `terraform apply -replace=<address of the ModelEndpoint\'s Deployment terraform_data>` to restore the replica bounds',
   };
-  log({ event: failed ? 'enforcement-failed' : 'enforced', ...report });
-  await publishJson(rest, config.reportTopic, report, { source: 'budget-enforcer', outcome: failed ? 'FAILED' : 'DONE' });
+  log({ event: failed ? 'enforcement-failed' : running ? 'enforcement-running' : 'enforced', ...report });
+  await publishJson(rest, config.reportTopic, report, { source: 'budget-enforcer', outcome });
+  if (running && !failed) {
+    throw new Error(`budget enforcement still running for ${outcomes.filter((o) => o.status === 'RUNNING').map((o) => o.endpointId).join(', ')} after ` +
+      `${OPERATION_WAIT_BUDGET_MS / 1000} s; a message after ${claimed.at} + ${STALE_CLAIM_MS / 1000} s re-checks`);
+  }
   if (failed) throw new Error(`budget enforcement failed for ${outcomes.filter((o) => o.status === 'FAILED').map((o) => o.endpointId).join(', ')}; Pub/Sub redelivers the message`);
   return { acted: true, reason: `cost ${budget.costAmount} reached ${enforceAt}`, outcomes };
 }

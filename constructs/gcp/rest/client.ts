@@ -47,6 +47,14 @@ export class OperationFailedError extends Error {
   }
 }
 
+/** A long-running operation still running when its caller stopped waiting; it continues in Google Cloud. */
+export class OperationTimeoutError extends Error {
+  constructor(public readonly operation: string, message: string) {
+    super(message);
+    this.name = 'OperationTimeoutError';
+  }
+}
+
 export interface Operation {
   readonly name: string;
   readonly done?: boolean;
@@ -127,7 +135,7 @@ export class GoogleRest {
     let waited = 0;
     while (!current.done) {
       if (waited >= timeoutSeconds * 1000) {
-        throw new Error(`${what}: operation ${current.name} still running after ${timeoutSeconds} s; it continues in Vertex AI. ` +
+        throw new OperationTimeoutError(current.name, `${what}: operation ${current.name} still running after ${timeoutSeconds} s; it continues in Vertex AI. ` +
           'Run `terraform apply` again: the deployer picks up what the operation created.');
       }
       await this.sleep(waitMs);
