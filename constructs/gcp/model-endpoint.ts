@@ -51,7 +51,7 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly endpointId?: string;
   /** Bucket for a local model file. @default - `<model name>-<hash of path and project>` */
   readonly artifactBucketName?: string;
-  /** Cloud KMS key (`projects/.../cryptoKeys/...`) for the artifact bucket and the endpoint. @default - Google-managed encryption at rest */
+  /** Cloud KMS key (`projects/.../cryptoKeys/...`) for the artifact bucket, the endpoint and the uploaded Model. @default - Google-managed encryption at rest */
   readonly kmsKeyName?: string;
   /** How long Vertex AI waits for the server to become ready (at most 2 h). @default Duration.minutes(30) */
   readonly deploymentTimeout?: Duration;
@@ -250,6 +250,7 @@ export class ModelEndpoint extends Construct {
       autoscaling: autoscalingSpecs(serving, (m) => Annotations.of(this).addWarning(m)),
       serviceAccount: this.serviceAccount.email,
       enableAccessLogging: props.accessLogging ?? true,
+      kmsKeyName: props.kmsKeyName,
     };
     this.timeouts = { upload: 1800, deploy: dt + 1800 };
 

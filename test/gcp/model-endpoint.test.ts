@@ -118,6 +118,18 @@ describe('ModelEndpoint (Vertex AI)', () => {
     });
   });
 
+  test('kmsKeyName reaches the plan and the Model upload (encryptionSpec), and is absent without it', () => {
+    const key = `projects/${'acme-ml'}/locations/europe-west4/keyRings/serving/cryptoKeys/models`;
+    const plan = deployment(synthEndpoint({ kmsKeyName: key }).json).input;
+    expect(plan.spec.kmsKeyName).toBe(key);
+    const body = uploadModelRequest(plan.spec, deploymentIds(plan));
+    expect(protoProblems('UploadModelRequest', body, { inUrl: ['parent'] })).toEqual([]);
+    expect(body).toMatchObject({ model: { encryptionSpec: { kmsKeyName: key } } });
+    const plain = deployment(synthEndpoint().json).input;
+    expect(plain.spec.kmsKeyName).toBeUndefined();
+    expect((uploadModelRequest(plain.spec, deploymentIds(plain)).model as Record<string, unknown>).encryptionSpec).toBeUndefined();
+  });
+
   test('template markers in the server environment are escaped for Terraform', () => {
     const signature = { opset: 17, inputs: [{ name: 'x${y}', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: '%{out}', datatype: 'FP32', shape: [-1] }] };
     const spec = deployment(synthEndpoint({ model: ModelArtifact.fromUri('gs://acme-models/odd/', { signature }) }).json).input.spec;

@@ -69,6 +69,18 @@ describe('apply', () => {
     expect(fake.endpoint(ENDPOINT_ID).trafficSplit).toEqual({ [ids.deployedModelId]: 100 });
   });
 
+  test('the upload carries encryptionSpec.kmsKeyName when the spec has a key, and no encryptionSpec otherwise', async () => {
+    const key = `projects/${PROJECT}/locations/${LOCATION}/keyRings/serving/cryptoKeys/models`;
+    const fake = setup();
+    await apply(fake.rest(), plan({}, { kmsKeyName: key }));
+    expect(fake.protoErrors).toEqual([]);
+    expect(fake.callsMatching('POST', 'models:upload')[0].body).toMatchObject({ model: { encryptionSpec: { kmsKeyName: key } } });
+    const plain = setup();
+    await apply(plain.rest(), plan());
+    expect(plain.protoErrors).toEqual([]);
+    expect((plain.callsMatching('POST', 'models:upload')[0].body as { model: Record<string, unknown> }).model).not.toHaveProperty('encryptionSpec');
+  });
+
   test('a 503 or 429 on a read is retried; on a write it fails the run (a re-run resumes)', async () => {
     const fake = setup();
     fake.failOnce.push({ method: 'GET', urlPart: '/operations/1', status: 503 }, { method: 'GET', urlPart: `endpoints/${ENDPOINT_ID}`, status: 429 });

@@ -36,6 +36,8 @@ export interface ServingSpec {
   /** The runtime service account the container runs as. */
   readonly serviceAccount: string;
   readonly enableAccessLogging: boolean;
+  /** Cloud KMS key for the Model (`encryptionSpec`). @default - Google-managed encryption at rest */
+  readonly kmsKeyName?: string;
 }
 
 export interface ProbeSpec {
@@ -102,6 +104,7 @@ export function uploadModelRequest(spec: ServingSpec, ids: DeploymentIds): Recor
         startupProbe: probe(spec.startupProbe, spec.port),
         healthProbe: probe(spec.healthProbe, spec.port),
       },
+      ...(spec.kmsKeyName ? { encryptionSpec: { kmsKeyName: spec.kmsKeyName } } : {}),
     },
   };
 }
