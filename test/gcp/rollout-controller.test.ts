@@ -86,6 +86,18 @@ describe('rollout controller', () => {
     expect(await handle(fake.rest(), CONFIG, parseEvent(TICK), minutes(30))).toMatchObject({ action: 'none', status: 'ROLLED_BACK' });
   });
 
+  test('on rollback the split moves to the stable model before the canary\'s undeploy is requested', async () => {
+    const fake = setup();
+    fake.pollsPerOperation = 5;
+    await handle(fake.rest(), CONFIG, parseEvent(incident('open', CANARY)), minutes(3));
+    const writes = fake.calls.filter((c) => c.url.includes(`endpoints/${ENDPOINT_ID}`) && c.method !== 'GET');
+    expect(writes.map((c) => [c.method, c.url.replace(/^.*endpoints\/\d+/, '')])).toEqual([['PATCH', '?updateMask=trafficSplit'], ['POST', ':undeployModel']]);
+    expect(writes[0].body).toEqual({ trafficSplit: { [STABLE]: 100 } });
+    expect(fake.calls.indexOf(writes[0])).toBeLessThan(fake.calls.indexOf(writes[1]));
+    expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([STABLE]);
+    expect(fake.protoErrors).toEqual([]);
+  });
+
   test('an incident on the stable model, a closed incident or another endpoint does not roll back', () => {
     const state = { project: PROJECT, location: LOCATION, endpointId: ENDPOINT_ID, canary: CANARY, stable: STABLE, steps: [{ trafficPercent: 10, bakeSeconds: 60 }, { trafficPercent: 100, bakeSeconds: 60 }], step: 0, stepStartedAt: T0.toISOString(), status: 'IN_PROGRESS' as const, history: [] };
     expect(decide(state, parseEvent(incident('open', STABLE)), minutes(1))).toBe(state);

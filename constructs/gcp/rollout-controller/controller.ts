@@ -94,16 +94,18 @@ async function reconcile(rest: GoogleRest, state: RolloutState): Promise<{ chang
   const missing = Object.keys(split).filter((id) => !deployedIds.includes(id));
   if (missing.length > 0) throw new Error(`endpoint ${endpoint} no longer has deployed model ${missing.join(', ')}; the rollout cannot continue`);
   let changed = false;
-  const loser = state.status === 'ROLLED_BACK' ? state.canary : state.status === 'COMPLETED' ? state.stable : undefined;
-  if (loser && deployedIds.includes(loser)) {
-    // Undeploy takes the split with it, in one call.
-    const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:undeployModel`, undeployModelRequest(loser, split));
-    await rest.waitForOperation(host, op, 1800, `undeploy ${loser}`);
-    return { changed: true, split, undeployed: loser };
-  }
+  // The split first, in a call that takes effect at once: on a rollback, traffic leaves the canary now,
+  // not when the undeploy's long-running operation gets round to it.
   if (!same(view.trafficSplit ?? {}, split)) {
     await rest.request('PATCH', `${host}/v1/${endpoint}?updateMask=trafficSplit`, trafficSplitUpdate(split));
     changed = true;
+  }
+  const loser = state.status === 'ROLLED_BACK' ? state.canary : state.status === 'COMPLETED' ? state.stable : undefined;
+  if (loser && deployedIds.includes(loser)) {
+    // The loser has no traffic left; the split is sent again so the undeploy cannot leave it any.
+    const op = await rest.request<Operation>('POST', `${host}/v1/${endpoint}:undeployModel`, undeployModelRequest(loser, split));
+    await rest.waitForOperation(host, op, 1800, `undeploy ${loser}`);
+    return { changed: true, split, undeployed: loser };
   }
   return { changed, split };
 }
