@@ -51,7 +51,7 @@ import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
 import { shortHash } from './names';
 import { ProbeOptions, resolveProbes } from './probes';
-import { SecureWorkspace, WorkspaceSource } from './workspace';
+import { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
 
 /** How callers authenticate to the endpoint. Enum-like. */
 export class EndpointAuthMode {
@@ -241,6 +241,7 @@ export class ModelEndpoint extends EndpointBase {
     this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
     const workspace = props.workspace ?? WorkspaceSource.create();
     checkModel(props, workspace, problems);
+    if (workspace.create) checkNewWorkspaceOptions(workspace.create, problems, 'workspace');
     const nameRule = NameRule.AZURE_ML_ENDPOINT;
     // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
     const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);

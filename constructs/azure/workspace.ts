@@ -6,6 +6,7 @@ import { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-le
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { Construct } from 'constructs';
+import { ProblemCollector, describe, isUnresolved } from '../../lib';
 import { keyVaultName, shortHash, storageAccountName } from './names';
 
 /** A blob container the constructs upload local model files to. */
@@ -36,8 +37,27 @@ export interface NewWorkspaceOptions {
   readonly publicNetworkAccess?: boolean;
   /** Azure Container Registry (ARM id) the workspace uses for images. @default - none; Azure ML creates one on first image build */
   readonly containerRegistryId?: string;
-  /** Days Log Analytics keeps the endpoint's logs and Application Insights data. @default 30 */
+  /**
+   * Days Log Analytics keeps the endpoint's logs and Application Insights data: a whole number from 30 to 730
+   * (the PerGB2018 tier's range). @default 30
+   */
   readonly logRetentionDays?: number;
+}
+
+/**
+ * Checks the options of a workspace the construct would create; adds a problem per bad value. `prefix` is the
+ * dotted path of the options in the caller's props (e.g. `workspace` for ModelEndpoint's `workspace`).
+ */
+export function checkNewWorkspaceOptions(options: NewWorkspaceOptions, problems: ProblemCollector, prefix?: string): void {
+  const days = options.logRetentionDays;
+  if (days !== undefined && !isUnresolved(days) && !(Number.isInteger(days) && days >= 30 && days <= 730)) {
+    problems.add({
+      field: `${prefix ? `${prefix}.` : ''}logRetentionDays`,
+      given: describe(days),
+      allowed: 'a whole number of days from 30 to 730 (Log Analytics PerGB2018)',
+      fix: 'pass e.g. 30, 90 or 365; omit it for 30',
+    });
+  }
 }
 
 /** Where the endpoint lives: an existing Azure ML workspace, or one created with secure defaults. Union-like. */
@@ -83,6 +103,9 @@ export class SecureWorkspace extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureWorkspaceProps) {
     super(scope, id);
+    const problems = new ProblemCollector();
+    checkNewWorkspaceOptions(props, problems);
+    problems.throwIfAny(`SecureWorkspace ${this.node.path}`);
     const distinct = shortHash(this.node.path, props.resourceGroupName, props.location);
     const retention = props.logRetentionDays ?? 30;
     const client = new DataAzurermClientConfig(this, 'Client', {});
@@ -128,7 +151,7 @@ export class SecureWorkspace extends Construct {
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       sku: 'PerGB2018',
-      retentionInDays: Math.max(30, retention),
+      retentionInDays: retention,
       tags: props.tags,
     });
     this.applicationInsights = new ApplicationInsights(this, 'AppInsights', {

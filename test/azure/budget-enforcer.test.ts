@@ -1,4 +1,4 @@
-import { enforce, parseBudgetNotification } from '../../constructs/azure/budget-enforcer/enforcer';
+import { enforce, enforceResponse, parseBudgetNotification } from '../../constructs/azure/budget-enforcer/enforcer';
 import { EnforcerConfig, parseEnforcerEnvironment, renderEnforcerEnvironment } from '../../constructs/azure/budget-enforcer/environment';
 import { Call, Handler, fakeArm } from './support/fake-arm';
 
@@ -106,7 +106,7 @@ describe('budget enforcer', () => {
       .toEqual({ budgetName: 'digits-budget', thresholdType: 'Actual', spentUsd: 1050.5, budgetUsd: 1000 });
   });
 
-  test('a failure that must be retried: a 503 is retried inside the call; one that persists is reported FAILED (the handler answers 500)', async () => {
+  test('a failure that must be retried: a 503 is retried inside the call; one that persists is reported FAILED (the handler answers 503)', async () => {
     let flaky = 1;
     const transient = account((c) => (c.method === 'PATCH' && c.path.endsWith('/main') && flaky-- > 0 ? { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'busy' } } } : undefined));
     expect((await enforce(config, transient.arm, notification(1000))).outcomes[0].status).toBe('DONE');
@@ -118,6 +118,19 @@ describe('budget enforcer', () => {
     // A later delivery of the same notification, once the cause is fixed, finishes the job.
     const fixed = await enforce(config, account().arm, notification(1000));
     expect(fixed.outcomes[0].status).toBe('DONE');
+  });
+
+  test('a failing enforcement answers 503, the status action groups retry (a 500 is dropped)', async () => {
+    const env = renderEnforcerEnvironment(config);
+    const broken = account((c) => (c.method === 'PATCH' && c.path === AS ? { status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no write on autoscalesettings' } } } : undefined));
+    const failed = await enforceResponse(env, broken.arm, async () => notification(1000));
+    expect(failed).toEqual({ status: 503, jsonBody: { error: 'budget enforcement failed; call again', failed: [EP] } });
+    // Thrown before any endpoint (a missing setting): also 503. A body that is not JSON: 400.
+    expect(await enforceResponse({}, broken.arm, async () => notification(1000))).toMatchObject({ status: 503 });
+    expect(await enforceResponse(env, broken.arm, async () => { throw new SyntaxError('Unexpected token'); })).toMatchObject({ status: 400 });
+    // The redelivery, once the cause is fixed, answers 200 with the report.
+    const fixed = await enforceResponse(env, account().arm, async () => notification(1000));
+    expect(fixed).toMatchObject({ status: 200, jsonBody: { acted: true, outcomes: [{ status: 'DONE' }] } });
   });
 
   test('configuration round-trips and names every bad setting', () => {

@@ -14,7 +14,7 @@ import {
   ServingImage,
   parseServerEnvironment,
 } from '../../lib';
-import { AZURE_ML_TYPES, EndpointAuthMode, MlOnlineEndpoint, ModelEndpoint, SCORE_ACTION, WorkspaceSource, describeGuardrailAlerts } from '../../constructs/azure';
+import { AZURE_ML_TYPES, EndpointAuthMode, MlOnlineEndpoint, ModelEndpoint, SCORE_ACTION, SecureWorkspace, WorkspaceSource, describeGuardrailAlerts } from '../../constructs/azure';
 import { IMAGE, REGISTRY_ID, WORKSPACE_ID, baseProps, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 
@@ -283,6 +283,15 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   test('concurrency bounds', () => fails({ maxConcurrentRequestsPerInstance: 0 }, /maxConcurrentRequestsPerInstance: got 0; allowed: an integer from 1 to 1000/));
   test('probe timeout shorter than the period', () => fails({ probes: { timeout: Duration.seconds(10) } }, /probes\.timeout: got 10s with period 10s; allowed: shorter than the period/));
   test('GPU providers need an accelerator (shared rule, same collector)', () => fails({ server: { executionProviders: [ExecutionProvider.CUDA] } }, /server\.executionProviders/));
+  test('log retention is 30 to 730 whole days, not silently raised', () => {
+    fails({ workspace: WorkspaceSource.create({ logRetentionDays: 7 }) }, /workspace\.logRetentionDays: got 7; allowed: a whole number of days from 30 to 730/);
+    fails({ workspace: WorkspaceSource.create({ logRetentionDays: 731 }) }, /workspace\.logRetentionDays: got 731/);
+    fails({ workspace: WorkspaceSource.create({ logRetentionDays: 45.5 }) }, /workspace\.logRetentionDays: got 45\.5/);
+    expect(() => Testing.synthScope((s) => new SecureWorkspace(s, 'W', { resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'digits', tags: {}, logRetentionDays: 20 })))
+      .toThrow(/SecureWorkspace stack\/W has 1 invalid setting:\n  1\. logRetentionDays: got 20; allowed: a whole number of days from 30 to 730/);
+    const { tf } = synth((s) => endpoint(s, { workspace: WorkspaceSource.create({ logRetentionDays: 90 }) }));
+    expect(Object.values(resourcesOf(tf as never, 'azurerm_log_analytics_workspace')).map((w) => w.retention_in_days)).toEqual([90]);
+  });
   test('all problems in one error', () => {
     expect(() => Testing.synthScope((s) => endpoint(s, { instanceType: 'nope', endpointName: 'a', image: ServingImage.bundled() }))).toThrow(/has [3-9] invalid settings/);
   });

@@ -1,5 +1,5 @@
 import { AZURE_ML_TYPES } from '../../constructs/azure';
-import { advance, decide, endpointPutBody, rollback } from '../../constructs/azure/rollout-controller/controller';
+import { advance, decide, endpointPutBody, rollback, rollbackPending, rollbackResponse } from '../../constructs/azure/rollout-controller/controller';
 import { ControllerConfig, parseControllerEnvironment, renderControllerEnvironment } from '../../constructs/azure/rollout-controller/environment';
 import { azureTypes } from './support/synth';
 import { Call, Handler, fakeArm } from './support/fake-arm';
@@ -152,6 +152,59 @@ describe('rollout controller: HTTP at the boundary', () => {
   test('a failure that outlasts the retries surfaces, so the next tick (or the action group) tries again', async () => {
     const { arm } = fakeArm((c) => (c.method === 'GET' && c.path === EP ? { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'down' } } } : undefined));
     await expect(advance(config, arm, NOW)).rejects.toThrow(/503 ServiceUnavailable: down/);
+  });
+});
+
+describe('rollout controller: failures the action group must retry', () => {
+  const env = renderControllerEnvironment(config);
+  const alert = {
+    schemaId: 'azureMonitorCommonAlertSchema',
+    data: {
+      essentials: { alertRule: 'digits-1-v2-0-0-rollback-errors', monitorCondition: 'Fired' },
+      alertContext: { condition: { allOf: [{ dimensions: [{ name: 'deployment', value: 'v2-0-0' }] }] } },
+    },
+  };
+  const conflict = { status: 409, body: { error: { code: 'Conflict', message: 'another operation is in progress on the endpoint' } } };
+
+  test('a failing rollback answers 503 (action groups drop a 500), and advance moves no traffic until it lands', async () => {
+    // Step 1 (10%) has baked: without the pending rollback the next tick would go to 50%.
+    const state = { traffic: { main: 90, 'v2-0-0': 10 }, since: minutesAgo(11), deployments: ['main', 'v2-0-0'] };
+    let busy = true;
+    const { arm, writes } = liveArm(state, (c) => (c.method === 'PUT' && busy ? conflict : undefined));
+
+    const failed = await rollbackResponse(env, arm, async () => alert);
+    expect(failed.status).toBe(503);
+    expect(failed.jsonBody).toEqual({ error: 'rollback failed; call again', code: '409 Conflict' });
+    expect(JSON.stringify(failed.jsonBody)).not.toMatch(/token|secret|subscriptions/);
+    expect(writes()).toHaveLength(3); // 409 is retried inside the call (3 attempts in tests)
+    expect(rollbackPending(config)).toBe(true);
+
+    busy = false;
+    expect(await advance(config, arm, NOW)).toMatchObject({ action: 'WAIT', reason: expect.stringMatching(/rollback of v2-0-0 was requested and has not landed/) });
+    expect(writes()).toHaveLength(3);
+    expect(state.traffic).toEqual({ main: 90, 'v2-0-0': 10 });
+
+    // The action group's retry lands the rollback; the 0% entry keeps the rollout stopped from then on.
+    const landed = await rollbackResponse(env, arm, async () => alert);
+    expect(landed).toMatchObject({ status: 200, jsonBody: { action: 'ROLLBACK', traffic: { main: 100, 'v2-0-0': 0 } } });
+    expect(rollbackPending(config)).toBe(false);
+    expect(await advance(config, arm, NOW)).toMatchObject({ action: 'WAIT', reason: expect.stringMatching(/was rolled back/) });
+    expect(state.traffic).toEqual({ main: 100, 'v2-0-0': 0 });
+  });
+
+  test('ARM 409 (another operation in progress) is retried inside the call', async () => {
+    const state = { traffic: { main: 100 }, since: minutesAgo(1), deployments: ['main', 'v2-0-0'] };
+    let conflicts = 1;
+    const { arm, writes } = liveArm(state, (c) => (c.method === 'PUT' && conflicts-- > 0 ? conflict : undefined));
+    expect(await advance(config, arm, NOW)).toMatchObject({ action: 'SHIFT', traffic: { main: 90, 'v2-0-0': 10 } });
+    expect(writes()).toHaveLength(2);
+  });
+
+  test('a body that is not JSON is a 400 (no retry helps); a missing setting is a 503', async () => {
+    const { arm, calls } = liveArm({ traffic: { main: 100 }, since: minutesAgo(1), deployments: ['main'] });
+    expect(await rollbackResponse(env, arm, async () => { throw new SyntaxError('Unexpected token'); })).toMatchObject({ status: 400 });
+    expect(await rollbackResponse({}, arm, async () => alert)).toMatchObject({ status: 503, jsonBody: { error: 'rollback failed; call again' } });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -5,8 +5,8 @@
  * reports what it did. Everything else (forecasts, lower thresholds, other budgets) is logged and ignored.
  * Acting twice on the same notification changes nothing: each step checks the current state first.
  */
-import { AUTOSCALE_API_VERSION, ArmClient, ArmError, log } from '../function-runtime/arm';
-import { EnforcerConfig, GuardedEndpoint } from './environment';
+import { AUTOSCALE_API_VERSION, ArmClient, ArmError, WebhookResponse, log, retryLater } from '../function-runtime/arm';
+import { EnforcerConfig, GuardedEndpoint, parseEnforcerEnvironment } from './environment';
 
 export const SOURCE = 'budget-enforcer';
 
@@ -139,4 +139,30 @@ export async function enforce(config: EnforcerConfig, arm: ArmClient, body: unkn
   const reason = `actual spend ${percent.toFixed(1)}% of ${n.budgetUsd} reached ${config.enforceAtPercent}%`;
   for (const o of outcomes) log(SOURCE, { budget: n.budgetName, reason, ...o });
   return { acted: true, reason, outcomes };
+}
+
+/**
+ * The enforce webhook's answer to the action group. Any endpoint that failed (or a failure before any) answers
+ * 503, on which Azure Monitor delivers the notification again; a 500 would be dropped after one delivery.
+ * Acting twice is harmless. The body names the failed endpoints only; the errors go to the log.
+ */
+export async function enforceResponse(env: Readonly<Record<string, string | undefined>>, arm: ArmClient, readBody: () => Promise<unknown>): Promise<WebhookResponse> {
+  let body: unknown;
+  try {
+    body = await readBody();
+  } catch {
+    return { status: 400, jsonBody: { error: 'the body must be a budget notification (JSON)' } };
+  }
+  let report: EnforcementReport;
+  try {
+    report = await enforce(parseEnforcerEnvironment(env), arm, body);
+  } catch (err) {
+    return retryLater(SOURCE, 'budget enforcement', err);
+  }
+  const failed = report.outcomes.filter((o) => o.status === 'FAILED').map((o) => o.endpointId);
+  if (failed.length) {
+    const response = retryLater(SOURCE, 'budget enforcement');
+    return { status: response.status, jsonBody: { ...(response.jsonBody as object), failed } };
+  }
+  return { status: 200, jsonBody: report };
 }

@@ -27,11 +27,12 @@ export interface ArmClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Waits between retries and polls; tests pass a no-op. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Attempts per request on 429, 5xx and network errors. @default 4 */
+  /** Attempts per request on 408, 409, 429, 5xx and network errors. @default 4 */
   readonly attempts?: number;
 }
 
-const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+/** 409: ARM's "another operation is in progress on this resource" (e.g. an endpoint still updating); it clears. */
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 
 export class ArmClient {
   private readonly fetchFn: Fetch;
@@ -143,6 +144,24 @@ function armError(status: number, text: string, url: string): ArmError {
     // Not JSON: keep the text.
   }
   return new ArmError(status, code, message, url);
+}
+
+/** What an HTTP-triggered Function answers; structurally the part of HttpResponseInit the handlers use. */
+export interface WebhookResponse {
+  readonly status: number;
+  readonly jsonBody: unknown;
+}
+
+/**
+ * The answer to an action group when the work failed and another delivery should try again. Azure Monitor
+ * action groups retry a webhook only on 408, 429, 503, 504 or no response: a 500 is delivered once and dropped,
+ * so every retryable failure answers 503. The body is short and carries no error text (that goes to the log).
+ */
+export function retryLater(source: string, what: string, err?: unknown): WebhookResponse {
+  const detail = err === undefined ? undefined : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  log(source, { action: 'FAILED', what, ...(detail ? { error: detail } : {}) });
+  const code = err instanceof ArmError ? `${err.status} ${err.code}` : undefined;
+  return { status: 503, jsonBody: { error: `${what} failed; call again`, ...(code ? { code } : {}) } };
 }
 
 /** One JSON line per event; never request payloads. */

@@ -1,8 +1,8 @@
 /**
  * The rollout controller: owns an endpoint's traffic map after Terraform set the first one.
  *
- * State lives in Azure itself, so the controller keeps none: the target deployment's share of traffic says
- * which step the rollout is on, and the endpoint's `systemData.lastModifiedAt` says when that step began (every
+ * State lives in Azure itself, so the controller keeps none beyond an in-process "rollback pending" hold (below):
+ * the target deployment's share of traffic says which step the rollout is on, and the endpoint's `systemData.lastModifiedAt` says when that step began (every
  * traffic change is a PUT on the endpoint). A target that is in the traffic map at 0% was rolled back and stays
  * there until a new version is deployed.
  *
@@ -10,10 +10,25 @@
  *    step once the current one has baked, and after the last step's bake remove every other deployment.
  *  - `rollback` (Azure Monitor alert -> action group -> this Function): all traffic back to the stable deployment.
  */
-import { ArmClient, log } from '../function-runtime/arm';
-import { ControllerConfig } from './environment';
+import { ArmClient, WebhookResponse, log, retryLater } from '../function-runtime/arm';
+import { ControllerConfig, parseControllerEnvironment } from './environment';
 
 export const SOURCE = 'rollout-controller';
+
+/**
+ * Rollbacks asked for by a firing alert and not yet written to the traffic map (the rollback call failed, or is
+ * still running). While one is pending, `advance` moves no traffic forward; a rollback that lands (the action
+ * group's retry: the rollback answers 503) or a traffic map showing the target at 0% clears it. If every retry
+ * fails the rollout stays held, the safe side; restarting the Function app releases it. Kept in the Function's
+ * process, which hosts both the timer and the HTTP trigger, so it is lost when the host restarts and not seen
+ * by another instance if Azure scales the app out. The 0% entry in the traffic map stays the persisted marker
+ * once a rollback lands.
+ */
+const pendingRollbacks = new Set<string>();
+const pendingKey = (config: ControllerConfig): string => `${config.endpointId.toLowerCase()}#${config.targetDeployment}`;
+export function rollbackPending(config: ControllerConfig): boolean {
+  return pendingRollbacks.has(pendingKey(config));
+}
 
 interface ArmEndpoint {
   readonly location: string;
@@ -156,7 +171,12 @@ async function view(arm: ArmClient, endpointId: string): Promise<{ endpoint: Arm
 /** One controller tick. */
 export async function advance(config: ControllerConfig, arm: ArmClient, now: Date = new Date()): Promise<Outcome> {
   const { endpoint, view: v } = await view(arm, config.endpointId);
-  const d = decide(config, v, now);
+  if (rollbackPending(config) && v.traffic[config.targetDeployment] === 0) pendingRollbacks.delete(pendingKey(config));
+  let d = decide(config, v, now);
+  // Checked after the reads, so a rollback that started while they ran holds this tick too.
+  if (d.kind !== 'wait' && rollbackPending(config)) {
+    d = { kind: 'wait', reason: `a rollback of ${config.targetDeployment} was requested and has not landed yet; traffic does not move forward` };
+  }
   if (d.kind === 'wait') {
     log(SOURCE, { endpointId: config.endpointId, action: 'WAIT', reason: d.reason });
     return { action: 'WAIT', reason: d.reason };
@@ -201,19 +221,42 @@ export async function rollback(config: ControllerConfig, arm: ArmClient, alert: 
   if (named && named.value !== config.targetDeployment) {
     return { action: 'IGNORED', reason: `alert ${essentials.alertRule} is about ${named.value}, not ${config.targetDeployment}` };
   }
+  // Set before any call, so a tick running meanwhile or after a failure does not move traffic forward.
+  pendingRollbacks.add(pendingKey(config));
   const { endpoint, view: v } = await view(arm, config.endpointId);
   const target = config.targetDeployment;
   if (v.traffic[target] === 0 && !v.mirror[target]) {
+    pendingRollbacks.delete(pendingKey(config));
     return { action: 'ALREADY_ROLLED_BACK', reason: `${target} has no traffic` };
   }
   const stable = stableOf(v, target) ?? Object.keys(v.deployments).find((d) => d !== target);
   if (!stable) {
+    pendingRollbacks.delete(pendingKey(config));
     log(SOURCE, { endpointId: config.endpointId, action: 'NO_STABLE', alert: essentials.alertRule });
     return { action: 'NO_STABLE', reason: `alert ${essentials.alertRule} fired but ${target} is the only deployment; nothing to roll back to` };
   }
   const traffic = { [stable]: 100, [target]: 0 };
   await arm.put(config.endpointId, endpointPutBody(endpoint, traffic, {}));
+  pendingRollbacks.delete(pendingKey(config));
   const reason = `alert ${essentials.alertRule} fired: all traffic back to ${stable}`;
   log(SOURCE, { endpointId: config.endpointId, action: 'ROLLBACK', reason, traffic });
   return { action: 'ROLLBACK', reason, traffic };
+}
+
+/**
+ * The rollback webhook's answer to the action group. A failure answers 503, the one status (with 408, 429 and
+ * 504) on which Azure Monitor delivers the alert again; a 500 would be dropped after one delivery.
+ */
+export async function rollbackResponse(env: Readonly<Record<string, string | undefined>>, arm: ArmClient, readBody: () => Promise<unknown>): Promise<WebhookResponse> {
+  let alert: CommonAlert;
+  try {
+    alert = (await readBody()) as CommonAlert;
+  } catch {
+    return { status: 400, jsonBody: { error: 'the body must be an Azure Monitor common-schema alert (JSON)' } };
+  }
+  try {
+    return { status: 200, jsonBody: await rollback(parseControllerEnvironment(env), arm, alert) };
+  } catch (err) {
+    return retryLater(SOURCE, 'rollback', err);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { ArmClient } from '../function-runtime/arm';
-import { CommonAlert, advance, rollback } from './controller';
+import { advance, rollbackResponse } from './controller';
 import { parseControllerEnvironment } from './environment';
 
 const arm = new ArmClient();
@@ -24,15 +24,7 @@ app.timer('advance', {
 app.http(ROLLBACK_FUNCTION, {
   methods: ['POST'],
   authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
-    let alert: CommonAlert;
-    try {
-      alert = (await request.json()) as CommonAlert;
-    } catch {
-      return { status: 400, jsonBody: { error: 'the body must be an Azure Monitor common-schema alert (JSON)' } };
-    }
-    // Errors propagate as 500, so the action group retries the call.
-    const outcome = await rollback(parseControllerEnvironment(process.env), arm, alert);
-    return { status: 200, jsonBody: outcome };
-  },
+  // A failed rollback answers 503: action groups retry a webhook only on 408, 429, 503, 504 or no response,
+  // and drop a 500 after one delivery.
+  handler: async (request: HttpRequest): Promise<HttpResponseInit> => rollbackResponse(process.env, arm, () => request.json()),
 });
