@@ -56,6 +56,12 @@ export interface ControllerState extends RolloutInput {
   readonly reason?: string;
   /** Failed attempts at the current rollback action. */
   readonly rollbackAttempts?: number;
+  /** When the first tick ran; the rollout's deadline counts from here. */
+  readonly startedAt?: string;
+  /** Set by the state machine: how often the Tick task itself failed (it then forces phase ROLLBACK). */
+  readonly controllerFailures?: number;
+  /** Set by the state machine's Catch: the last error of the Tick task. */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
   /** One line per action taken, for the execution history. */
   readonly log?: readonly string[];
 }
@@ -75,8 +81,18 @@ export function canaryInstanceCount(stableInstances: number, percent: number): n
   return Math.max(1, Math.ceil((stableInstances * percent) / 100));
 }
 
-export async function tick(state: ControllerState, now: Date): Promise<ControllerState> {
-  if (TERMINAL_PHASES.includes(state.phase)) return state;
+export async function tick(input: ControllerState, now: Date): Promise<ControllerState> {
+  if (TERMINAL_PHASES.includes(input.phase)) return input;
+  let state: ControllerState = input.startedAt ? input : { ...input, startedAt: now.toISOString() };
+  if (state.error) {
+    // The state machine caught a failure of the task itself and set the phase to ROLLBACK.
+    const what = `the controller failed (${state.controllerFailures ?? 1}): ${state.error.Error ?? 'Error'}: ${state.error.Cause ?? ''}`;
+    state = note({ ...state, error: undefined, reason: state.reason ?? what }, `rolling back: ${what}`);
+  }
+  const deadline = state.deadlineSeconds !== undefined ? new Date(state.startedAt!).getTime() + state.deadlineSeconds * 1000 : undefined;
+  if (deadline !== undefined && now.getTime() > deadline && state.phase !== 'ROLLBACK') {
+    return toRollback(state, `the rollout passed its deadline of ${state.deadlineSeconds} s in phase ${state.phase}`);
+  }
   try {
     switch (state.phase) {
       case 'START': return await start(state, now);
