@@ -431,6 +431,26 @@ describe('rollout controller: a second deploy while one is running', () => {
     expect(autoscaling.commandCalls(RegisterScalableTargetCommand)).toHaveLength(0);
   });
 
+  test('an endpoint an earlier run of this rollout left mid-canary is rolled back, not refused forever', async () => {
+    const leftover = 'digits-prod-rollout-20261129000000-c';
+    sm.configs.set(leftover, { variants: [{ ...configVariant('digits-v1'), InitialVariantWeight: 95 }, { ...configVariant('digits-v2'), VariantName: 'AllTraffic-canary', InitialInstanceCount: 1, InitialVariantWeight: 5 }], kms: 'arn:aws:kms:eu-west-1:123456789012:key/k' });
+    sm.configName = leftover;
+    sm.variants = new Map([['AllTraffic', { model: 'digits-v1', desired: 3, weight: 95 }], ['AllTraffic-canary', { model: 'digits-v2', desired: 1, weight: 5 }]]);
+    sm.scaleInSuspended = true;
+    const { state, phases } = await run(undefined, { ...INPUT, deadlineSeconds: 7200 });
+    expect(phases).toEqual(['ROLLBACK', 'ROLLED_BACK']);
+    expect(state.reason).toMatch(/^an earlier run of this rollout left the endpoint on its canary config digits-prod-rollout-20261129000000-c/);
+    // Traffic first, then a one-variant config of the old model (the stack's original is not known any more).
+    expect(weightCalls()).toEqual([[{ VariantName: 'AllTraffic', DesiredWeight: 100 }, { VariantName: 'AllTraffic-canary', DesiredWeight: 0 }]]);
+    const restore = sagemaker.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
+    expect(restore.EndpointConfigName).toBe('digits-prod-rollout-20261130080000-r');
+    expect(restore.ProductionVariants).toEqual([{ ...configVariant('digits-v1'), InitialInstanceCount: 3, InitialVariantWeight: 1 }]);
+    expect(sm.configName).toBe('digits-prod-rollout-20261130080000-r');
+    expect([...sm.variants]).toEqual([['AllTraffic', { model: 'digits-v1', desired: 3, weight: 1 }]]);
+    expect(sm.scaleInSuspended).toBe(false);
+    expect(sm.configs.has(leftover)).toBe(false);
+  });
+
   test('the controller refuses an endpoint that is updating', async () => {
     sm.status = 'Updating';
     expect((await run()).state.phase).toBe('REFUSED');
