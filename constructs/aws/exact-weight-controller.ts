@@ -90,6 +90,7 @@ export class ExactWeightController extends Construct {
       pollSeconds: props.pollInterval.toSeconds(),
       configPrefix,
       shadow: props.shadow ? { percent: props.shadow.trafficPercent, durationSeconds: props.shadow.duration.toSeconds() } : undefined,
+      deadlineSeconds: Math.ceil(props.timeout.toSeconds()),
       waitHandleUrl: handle.ref,
     };
 

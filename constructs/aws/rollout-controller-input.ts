@@ -37,6 +37,12 @@ export interface RolloutInput {
    * requests (SageMaker discards its answers) for `durationSeconds`, watched by the canary alarms.
    */
   readonly shadow?: ControllerShadowInput;
+  /**
+   * Seconds from the first tick after which the controller rolls back whatever phase it is in (the state
+   * machine's own timeout is later, so the rollback gets to run). Optional for executions started before
+   * it existed: those have no deadline of their own.
+   */
+  readonly deadlineSeconds?: number;
   /** Pre-signed URL of the CloudFormation wait condition that holds the stack until the rollout ends. */
   readonly waitHandleUrl?: string;
 }

@@ -65,7 +65,8 @@ describe('ExactWeightController', () => {
     const json = parts.map((p) => (typeof p === 'string' ? p : 'arn:aws:lambda:eu-west-1:123456789012:function:controller')).join('');
     const definition = JSON.parse(json);
     expect(definition.States.Tick.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:controller');
-    expect(definition.TimeoutSeconds).toBe(7800);
+    // The rollout's 7800 s deadline is enforced by the controller; the execution gets an hour more to roll back.
+    expect(definition.TimeoutSeconds).toBe(7800 + 3600);
     expect(validateAsl(definition).errors).toEqual([]);
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
@@ -80,6 +81,7 @@ describe('ExactWeightController', () => {
     expect(text).toContain('\\"canaryAlarmNames\\":[\\"digits-canary-errors\\"]');
     expect(text).toContain('\\"shadow\\":{\\"percent\\":10,\\"durationSeconds\\":7200}');
     expect(text).toContain('\\"canaryVariantName\\":\\"AllTraffic-canary\\"');
+    expect(text).toContain('\\"deadlineSeconds\\":7800');
     expect(text).toMatch(/EndpointEndpointConfig[0-9A-F]+","EndpointConfigName"/);
   });
 

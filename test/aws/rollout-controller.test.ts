@@ -26,7 +26,7 @@ import {
   tick,
   trigger,
 } from '../../constructs/aws/rollout-controller/handler';
-import { rolloutStateMachineDefinition } from '../../constructs/aws/rollout-state-machine';
+import { MAX_CONTROLLER_FAILURES, ROLLBACK_GRACE_SECONDS, rolloutStateMachineDefinition } from '../../constructs/aws/rollout-state-machine';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
@@ -350,6 +350,41 @@ describe('rollout controller: rollback', () => {
   });
 });
 
+describe('rollout controller: the deadline and a failing controller', () => {
+  test('a tick past the deadline rolls back whatever phase it is in, and the rollback runs to the end', async () => {
+    // The 5% step bakes an hour; the deadline is 20 minutes.
+    const { state, phases, clock } = await run(undefined, { ...INPUT, deadlineSeconds: 1200 });
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect(state.reason).toBe('the rollout passed its deadline of 1200 s in phase BAKING');
+    expect(phases).toEqual(['PROVISIONING', 'BAKING', 'ROLLBACK', 'ROLLED_BACK']);
+    expect(state.startedAt).toBe(T0.toISOString());
+    expect(weightCalls()).toEqual([[{ VariantName: 'AllTraffic', DesiredWeight: 100 }, { VariantName: 'AllTraffic-canary', DesiredWeight: 0 }]]);
+    expect(sm.configName).toBe('cfn-config-old');
+    expect([...sm.variants.keys()]).toEqual(['AllTraffic']);
+    expect(sm.scaleInSuspended).toBe(false);
+    // Within one poll of the deadline, and well inside the execution's own timeout.
+    expect(clock).toBeLessThan(1200 + 60 + 5 * 30);
+  });
+
+  test('the deadline does not cut short a rollout that finishes in time', async () => {
+    const { state } = await run(undefined, { ...INPUT, deadlineSeconds: 7200 });
+    expect(state.phase).toBe('DONE');
+  });
+
+  test('after the state machine caught a failed task (phase forced to ROLLBACK), the next tick rolls back', async () => {
+    let state: ControllerState = { ...INPUT, phase: 'START', stepIndex: 0, waitSeconds: 0 };
+    for (let clock = 0; state.phase !== 'BAKING'; clock += state.waitSeconds) state = await tick(state, new Date(T0.getTime() + clock * 1000));
+    // What RollBackAfterFailure hands Tick after a Lambda timeout.
+    state = { ...state, phase: 'ROLLBACK', controllerFailures: 1, error: { Error: 'Sandbox.Timedout', Cause: 'Task timed out after 60.00 seconds' } };
+    for (let i = 0; i < 20 && !TERMINAL_PHASES.includes(state.phase); i++) state = await tick(state, new Date(T0.getTime() + 2000 * 1000 + i * 30_000));
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect(state.reason).toMatch(/^the controller failed \(1\): Sandbox.Timedout: Task timed out/);
+    expect(state.error).toBeUndefined();
+    expect(sm.configName).toBe('cfn-config-old');
+    expect([...sm.variants.keys()]).toEqual(['AllTraffic']);
+  });
+});
+
 describe('rollout controller: shadow first', () => {
   const withShadow = { ...INPUT, shadow: { percent: 20, durationSeconds: 7200 } };
 
@@ -394,6 +429,26 @@ describe('rollout controller: a second deploy while one is running', () => {
     expect(sagemaker.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand)).toHaveLength(0);
     expect(sagemaker.commandCalls(CreateEndpointConfigCommand)).toHaveLength(0);
     expect(autoscaling.commandCalls(RegisterScalableTargetCommand)).toHaveLength(0);
+  });
+
+  test('an endpoint an earlier run of this rollout left mid-canary is rolled back, not refused forever', async () => {
+    const leftover = 'digits-prod-rollout-20261129000000-c';
+    sm.configs.set(leftover, { variants: [{ ...configVariant('digits-v1'), InitialVariantWeight: 95 }, { ...configVariant('digits-v2'), VariantName: 'AllTraffic-canary', InitialInstanceCount: 1, InitialVariantWeight: 5 }], kms: 'arn:aws:kms:eu-west-1:123456789012:key/k' });
+    sm.configName = leftover;
+    sm.variants = new Map([['AllTraffic', { model: 'digits-v1', desired: 3, weight: 95 }], ['AllTraffic-canary', { model: 'digits-v2', desired: 1, weight: 5 }]]);
+    sm.scaleInSuspended = true;
+    const { state, phases } = await run(undefined, { ...INPUT, deadlineSeconds: 7200 });
+    expect(phases).toEqual(['ROLLBACK', 'ROLLED_BACK']);
+    expect(state.reason).toMatch(/^an earlier run of this rollout left the endpoint on its canary config digits-prod-rollout-20261129000000-c/);
+    // Traffic first, then a one-variant config of the old model (the stack's original is not known any more).
+    expect(weightCalls()).toEqual([[{ VariantName: 'AllTraffic', DesiredWeight: 100 }, { VariantName: 'AllTraffic-canary', DesiredWeight: 0 }]]);
+    const restore = sagemaker.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
+    expect(restore.EndpointConfigName).toBe('digits-prod-rollout-20261130080000-r');
+    expect(restore.ProductionVariants).toEqual([{ ...configVariant('digits-v1'), InitialInstanceCount: 3, InitialVariantWeight: 1 }]);
+    expect(sm.configName).toBe('digits-prod-rollout-20261130080000-r');
+    expect([...sm.variants]).toEqual([['AllTraffic', { model: 'digits-v1', desired: 3, weight: 1 }]]);
+    expect(sm.scaleInSuspended).toBe(false);
+    expect(sm.configs.has(leftover)).toBe(false);
   });
 
   test('the controller refuses an endpoint that is updating', async () => {
@@ -499,6 +554,32 @@ describe('rollout state machine definition', () => {
     expect(states.Route.Default).toBe('Wait');
     expect(states.Wait).toEqual({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Tick' });
     expect(states[states.Route.Choices.find((c: { StringEquals: string }) => c.StringEquals === 'DONE').Next].Type).toBe('Succeed');
-    expect(definition.TimeoutSeconds).toBe(7200);
+    // The controller's deadline is 7200 s; the execution outlives it so the deadline's rollback can run.
+    expect(definition.TimeoutSeconds).toBe(7200 + ROLLBACK_GRACE_SECONDS);
+  });
+
+  test('a failed task goes to a bounded rollback path that loops back to Tick, not straight to a Fail state', () => {
+    const states = definition.States as Record<string, any>;
+    expect(states.Tick.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'CountControllerFailure' }]);
+    expect(states.RollBackAfterFailure).toEqual({ Type: 'Pass', Result: 'ROLLBACK', ResultPath: '$.phase', Next: 'Tick' });
+    // Follow the path as Step Functions would, for successive failures of the same execution.
+    const afterFailure = (input: Record<string, unknown>): { end: string; output: Record<string, unknown> } => {
+      const count = states.CountControllerFailure;
+      const rule = count.Choices.find((c: any) => ('IsPresent' in c ? (c.Variable === '$.controllerFailures' && (input.controllerFailures !== undefined) === c.IsPresent) : input.controllerFailures === c.NumericEquals));
+      const next = rule ? rule.Next : count.Default;
+      if (states[next].Type === 'Fail') return { end: next, output: input };
+      expect(states[next]).toMatchObject({ Type: 'Pass', ResultPath: '$.controllerFailures', Next: 'RollBackAfterFailure' });
+      return { end: states.RollBackAfterFailure.Next, output: { ...input, controllerFailures: states[next].Result, phase: states.RollBackAfterFailure.Result } };
+    };
+    let input: Record<string, unknown> = { phase: 'BAKING' };
+    for (let n = 1; n <= MAX_CONTROLLER_FAILURES; n++) {
+      const { end, output } = afterFailure(input);
+      expect(end).toBe('Tick');
+      expect(output).toMatchObject({ phase: 'ROLLBACK', controllerFailures: n });
+      input = output;
+    }
+    expect(MAX_CONTROLLER_FAILURES).toBe(3);
+    expect(afterFailure(input).end).toBe('ControllerFailed');
+    expect(validateAsl(JSON.parse(JSON.stringify(definition))).errors).toEqual([]);
   });
 });

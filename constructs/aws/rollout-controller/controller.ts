@@ -56,6 +56,12 @@ export interface ControllerState extends RolloutInput {
   readonly reason?: string;
   /** Failed attempts at the current rollback action. */
   readonly rollbackAttempts?: number;
+  /** When the first tick ran; the rollout's deadline counts from here. */
+  readonly startedAt?: string;
+  /** Set by the state machine: how often the Tick task itself failed (it then forces phase ROLLBACK). */
+  readonly controllerFailures?: number;
+  /** Set by the state machine's Catch: the last error of the Tick task. */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
   /** One line per action taken, for the execution history. */
   readonly log?: readonly string[];
 }
@@ -75,8 +81,18 @@ export function canaryInstanceCount(stableInstances: number, percent: number): n
   return Math.max(1, Math.ceil((stableInstances * percent) / 100));
 }
 
-export async function tick(state: ControllerState, now: Date): Promise<ControllerState> {
-  if (TERMINAL_PHASES.includes(state.phase)) return state;
+export async function tick(input: ControllerState, now: Date): Promise<ControllerState> {
+  if (TERMINAL_PHASES.includes(input.phase)) return input;
+  let state: ControllerState = input.startedAt ? input : { ...input, startedAt: now.toISOString() };
+  if (state.error) {
+    // The state machine caught a failure of the task itself and set the phase to ROLLBACK.
+    const what = `the controller failed (${state.controllerFailures ?? 1}): ${state.error.Error ?? 'Error'}: ${state.error.Cause ?? ''}`;
+    state = note({ ...state, error: undefined, reason: state.reason ?? what }, `rolling back: ${what}`);
+  }
+  const deadline = state.deadlineSeconds !== undefined ? new Date(state.startedAt!).getTime() + state.deadlineSeconds * 1000 : undefined;
+  if (deadline !== undefined && now.getTime() > deadline && state.phase !== 'ROLLBACK') {
+    return toRollback(state, `the rollout passed its deadline of ${state.deadlineSeconds} s in phase ${state.phase}`);
+  }
   try {
     switch (state.phase) {
       case 'START': return await start(state, now);
@@ -152,6 +168,7 @@ async function setScaleInSuspended(state: RolloutInput, suspended: boolean): Pro
 
 async function start(state: ControllerState, now: Date): Promise<ControllerState> {
   const desc = await describeEndpoint(state.endpointName);
+  if (isLeftoverCanary(state, desc)) return rollBackLeftover(state, desc, now);
   if (desc.EndpointStatus !== 'InService' || variant(desc, state.canaryVariantName) || (desc.ProductionVariants?.length ?? 0) !== 1) {
     // Never touch an endpoint another rollout (or a person) is changing: rolling it back would undo their work.
     return note({ ...state, phase: 'REFUSED', waitSeconds: 0, reason: `endpoint ${state.endpointName} is ${desc.EndpointStatus} with variants ${(desc.ProductionVariants ?? []).map((v) => v.VariantName).join(', ')}: another rollout or update is in progress. Wait for it to finish (or roll it back), then deploy again` }, 'refused: endpoint busy');
@@ -181,6 +198,43 @@ async function start(state: ControllerState, now: Date): Promise<ControllerState
   }));
   await sagemaker.send(new UpdateEndpointCommand({ EndpointName: state.endpointName, EndpointConfigName: shadowConfigName }));
   return note({ ...next, shadowConfigName, phase: 'SHADOW_PROVISIONING', waitSeconds: PROVISIONING_POLL_SECONDS }, `provisioning shadow variant ${state.canaryVariantName} (${target.variant.ModelName}) on a copy of ${state.shadow.percent}% of requests`);
+}
+
+/**
+ * An earlier execution of this rollout that stopped mid-canary (before the deadline and the retrying
+ * Catch existed, or after they too gave up): in service on one of this controller's canary configs
+ * (`<configPrefix>-<id>-c`) with exactly the stable and the canary variant. No other execution is running
+ * (the trigger starts one only when none is), so nobody else is changing the endpoint.
+ */
+function isLeftoverCanary(state: ControllerState, desc: DescribeEndpointCommandOutput): boolean {
+  const names = (desc.ProductionVariants ?? []).map((v) => v.VariantName).sort();
+  const config = desc.EndpointConfigName ?? '';
+  return desc.EndpointStatus === 'InService'
+    && config.startsWith(`${state.configPrefix}-`) && config.endsWith('-c')
+    && names.length === 2 && names.includes(state.variantName) && names.includes(state.canaryVariantName);
+}
+
+/**
+ * Rolls such a leftover back instead of refusing forever: the original (stack) config is not known any
+ * more, so a one-variant config is made from the canary config's stable variant (the old model) and the
+ * usual rollback restores it: all traffic to the stable variant, then the canary removed. The execution
+ * then ends ROLLED_BACK (the stack update fails); the next deploy starts clean.
+ */
+async function rollBackLeftover(state: ControllerState, desc: DescribeEndpointCommandOutput, now: Date): Promise<ControllerState> {
+  const leftover = desc.EndpointConfigName!;
+  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: leftover }));
+  const stable = config.ProductionVariants?.find((v) => v.VariantName === state.variantName);
+  if (!stable) throw new Error(`endpoint config ${leftover} has no variant ${state.variantName}`);
+  const rolloutId = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const restoreConfigName = `${state.configPrefix}-${rolloutId}-r`;
+  await sagemaker.send(new CreateEndpointConfigCommand({
+    EndpointConfigName: restoreConfigName,
+    KmsKeyId: config.KmsKeyId,
+    ProductionVariants: [{ ...stable, InitialInstanceCount: desiredCount(variant(desc, state.variantName)), InitialVariantWeight: 1 }],
+  }));
+  // scaleInSuspended: the earlier run suspended the stable variant's scale-in; the rollback resumes it.
+  return toRollback({ ...state, rolloutId, originalConfigName: restoreConfigName, canaryConfigName: leftover, scaleInSuspended: true },
+    `an earlier run of this rollout left the endpoint on its canary config ${leftover} with the canary serving; rolled back to the stable variant (${stable.ModelName}) on ${restoreConfigName}. Deploy again`);
 }
 
 type ConfigVariant = Awaited<ReturnType<typeof onlyVariant>>;
