@@ -58,8 +58,15 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
       c.add({ field: 'flavour.containerConcurrency', given: describe(cc), allowed: 'an integer from 1 to 1000', fix: 'about twice maxBatchSize is a good start' });
     }
     const t = flavour.kserveOptions.timeout;
-    if (t !== undefined && !(t.toSeconds() >= 1 && t.toSeconds() <= 3600)) {
-      c.add({ field: 'flavour.timeout', given: t.toString(), allowed: 'from 1 second to 1 hour', fix: 'e.g. Duration.seconds(60)' });
+    // Knative's default max-revision-timeout-seconds is 600 (knative/serving pkg/apis/config/defaults.go).
+    const serverless = flavour.kserveOptions.serverless ?? true;
+    const maxTimeout = serverless ? 600 : 3600;
+    if (t !== undefined && !(t.toSeconds() >= 1 && t.toSeconds() <= maxTimeout)) {
+      c.add({
+        field: 'flavour.timeout', given: t.toString(),
+        allowed: serverless ? 'from 1 second to 10 minutes on KServe (serverless): Knative refuses a revision timeout above its max-revision-timeout-seconds (600 by default)' : 'from 1 second to 1 hour',
+        fix: 'e.g. Duration.seconds(60)',
+      });
     }
   } else {
     if (delivery === undefined) {
