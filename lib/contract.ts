@@ -446,6 +446,15 @@ export const SERVER_METRICS = {
 /** Labels Prometheus adds to every series it scrapes from a pod (Prometheus Operator and kubernetes_sd). */
 export const PROMETHEUS_TARGET_LABELS = { namespace: 'namespace', pod: 'pod' } as const;
 
+/**
+ * Labels that name the workload's namespace and pod on dcgm-exporter's series. dcgm-exporter's pod mapping
+ * writes `namespace` and `pod`; its Helm chart scrapes it through a ServiceMonitor with `honorLabels: false`
+ * (NVIDIA/dcgm-exporter deployment/values.yaml `serviceMonitor.honorLabels`, templates/service-monitor.yaml),
+ * so Prometheus keeps its own target labels (the exporter pod's) and renames the exporter's to
+ * `exported_namespace` / `exported_pod` (Prometheus scrape_config `honor_labels` documentation).
+ */
+export const DCGM_WORKLOAD_LABELS = { namespace: 'exported_namespace', pod: 'exported_pod' } as const;
+
 /** Which series a query reads: always one model in one namespace, optionally some of its pods. */
 export interface MetricScope {
   readonly namespace: string;
@@ -484,8 +493,14 @@ export const PROMQL = {
   queueDepth(scope: MetricScope): string {
     return `sum(${SERVER_METRICS.queueDepth.name}${selector(scope)})`;
   },
-  /** Mean GPU utilization (percent) of the scope's pods, from dcgm-exporter's Kubernetes pod mapping. */
+  /**
+   * Mean GPU utilization (percent) of the scope's pods, from dcgm-exporter's Kubernetes pod mapping, as
+   * scraped through dcgm-exporter's own ServiceMonitor (DCGM_WORKLOAD_LABELS).
+   */
   gpuUtilization(scope: MetricScope): string {
-    return `avg(DCGM_FI_DEV_GPU_UTIL${selector(scope, [], false)})`;
+    const q = (v: string) => JSON.stringify(v);
+    const parts = [`${DCGM_WORKLOAD_LABELS.namespace}=${q(scope.namespace)}`];
+    if (scope.podPattern !== undefined) parts.push(`${DCGM_WORKLOAD_LABELS.pod}=~${q(scope.podPattern)}`);
+    return `avg(DCGM_FI_DEV_GPU_UTIL{${parts.join(',')}})`;
   },
 } as const;

@@ -18,6 +18,23 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
     c.add({ field: 'runAsUser', given: describe(props.runAsUser), allowed: 'a non-root user id from 1 to 2147483647', fix: `e.g. ${SERVER_USER_ID}, the images' own user` });
   }
 
+  const secret = props.auth?.apiKeySecret;
+  if (secret?.secretName !== undefined) {
+    const p = NameRule.KUBERNETES_NAME.problem('auth.secretName', secret.secretName, 'the name of a Secret in the endpoint\'s namespace, e.g. "digits-api-keys"');
+    if (p) c.add(p);
+  }
+  if (secret?.key !== undefined && !/^[-._a-zA-Z0-9]{1,253}$/.test(secret.key)) {
+    c.add({ field: 'auth.key', given: describe(secret.key), allowed: 'a Secret data key: letters, digits, "-", "_" and ".", at most 253', fix: 'e.g. "api-key-sha256"' });
+  }
+  const reason = props.auth?.unauthenticatedReason;
+  if (reason !== undefined && reason.trim() === '') {
+    c.add({ field: 'auth', given: 'EndpointAuth.none("")', allowed: 'EndpointAuth.none(reason) with a reason, or EndpointAuth.apiKeys()', fix: 'say why the endpoint needs no authentication (e.g. "mesh AuthorizationPolicy admits only the gateway")' });
+  }
+  const access = props.networkAccess;
+  if (access?.callers !== undefined && access.callers.length === 0 && (access.ingress ?? []).length === 0) {
+    c.add({ field: 'networkAccess.callers', given: '[] with no ingress', allowed: 'at least one caller or ingress peer', fix: 'e.g. [NetworkPeer.sameNamespace()] or [NetworkPeer.namespace("gateway-system")]' });
+  }
+
   const delivery = props.modelDelivery;
   const downloads = props.model.storage !== ArtifactStorage.LOCAL_FILE &&
     (flavour.isKServe ? delivery === undefined : delivery?.kind === ModelDeliveryKind.INIT);

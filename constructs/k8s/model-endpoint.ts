@@ -17,7 +17,9 @@ import {
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {
   AcceleratorNodeSelector,
+  EndpointAuth,
   IGpuNodePool,
+  NetworkAccess,
   KedaScalingOptions,
   ModelDelivery,
   ServingFlavour,
@@ -28,7 +30,7 @@ import { collectEndpointProblems } from './endpoint-validation';
 import { metadataLabels, typedApiObject } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
-import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
 import { renderPodTemplate } from './pod-template';
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -70,6 +72,13 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly scrapeInterval?: Duration;
   /** User id the server runs as (the pod is non-root). @default SERVER_USER_ID (65532), the images' own user */
   readonly runAsUser?: number;
+  /**
+   * Authentication on the serving path. @default EndpointAuth.apiKeys(): digests from the Secret
+   * `<endpointName>-api-keys`, key `api-key-sha256`, which you create
+   */
+  readonly auth?: EndpointAuth;
+  /** Who reaches the ports (NetworkPolicy ingress rules). @default - see NetworkAccess: same namespace, Prometheus in `monitoring`, and on KServe serverless Knative and istio-system */
+  readonly networkAccess?: NetworkAccess;
 }
 
 
@@ -96,6 +105,8 @@ export class ModelEndpoint extends Construct {
   public readonly resource: ApiObject;
   /** Port the Service and the server listen on. */
   public readonly port = DEFAULT_PORT;
+  /** How often Prometheus scrapes the pods (the ServiceMonitor's interval); rate windows span at least four. */
+  public readonly scrapeInterval: Duration;
 
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
@@ -118,6 +129,7 @@ export class ModelEndpoint extends Construct {
     const r = this.serving;
 
     this.endpointName = props.endpointName ?? r.metadata.name;
+    this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.labels = metadataLabels(r);
     this.selectorLabels = { [LABELS.endpoint]: this.endpointName };
@@ -141,7 +153,10 @@ export class ModelEndpoint extends Construct {
 
     if (kserve) {
       this.resource = renderInferenceService(this, pod, serverless);
-      renderNetworkPolicy(this, meta(), { 'serving.kserve.io/inferenceservice': this.endpointName }, serverless ? [this.port, KNATIVE_QUEUE_PROXY_PORT] : [this.port]);
+      renderNetworkPolicy(this, props, meta(), { 'serving.kserve.io/inferenceservice': this.endpointName }, serverless
+        // Serverless: traffic enters through the queue-proxy; Knative's autoscaler scrapes it on 9090.
+        ? { serving: [KNATIVE_QUEUE_PROXY_PORT], metrics: this.port, knative: [KNATIVE_QUEUE_PROXY_PORT, KNATIVE_AUTOSCALER_METRICS_PORT] }
+        : { serving: [this.port], metrics: this.port });
       return;
     }
 
@@ -186,7 +201,7 @@ export class ModelEndpoint extends Construct {
       },
     });
 
-    renderNetworkPolicy(this, meta(), this.selectorLabels, this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port]);
+    renderNetworkPolicy(this, props, meta(), this.selectorLabels, { serving: this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port], metrics: this.port });
 
     if (props.serviceMonitor) {
       typedApiObject<IServiceMonitor>(this, 'ServiceMonitor', {
@@ -195,7 +210,7 @@ export class ModelEndpoint extends Construct {
         metadata: meta(),
         spec: {
           selector: { matchLabels: { ...this.selectorLabels } },
-          endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${(props.scrapeInterval ?? Duration.seconds(30)).toSeconds()}s` }],
+          endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${this.scrapeInterval.toSeconds()}s` }],
         },
       });
       renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));

@@ -38,5 +38,14 @@ export const PRE_STOP_SLEEP_SECONDS = 5;
 /** Extra seconds on top of preStop + drain before the kubelet sends SIGKILL. */
 export const TERMINATION_MARGIN_SECONDS = 10;
 
+/** Key, in the API-key Secret, of the comma-separated SHA-256 digests (EndpointAuth.apiKeys default). */
+export const API_KEY_SECRET_KEY = 'api-key-sha256';
+/** Annotation that records why an endpoint has no authentication (EndpointAuth.none). */
+export const AUTHENTICATION_ANNOTATION = `${LABEL_PREFIX}/authentication`;
+/** Namespace of Knative Serving's activator and autoscaler. */
+export const KNATIVE_SYSTEM_NAMESPACE = 'knative-serving';
+/** Port the Knative autoscaler scrapes the queue-proxy on (knative/serving pkg/networking AutoscalingQueueMetricsPort). */
+export const KNATIVE_AUTOSCALER_METRICS_PORT = 9090;
+
 /** Port of the Knative queue-proxy in front of a KServe serverless predictor. */
 export const KNATIVE_QUEUE_PROXY_PORT = 8012;

@@ -182,6 +182,6 @@ describe('latency at a chosen percentile', () => {
     const metrics = findOne(docs, 'AnalysisTemplate').spec.metrics;
     expect(metrics[1].name).toBe('p95-latency');
     expect(metrics[1].provider.prometheus.query).toMatch(/^histogram_quantile\(0\.95, /);
-    expect(metrics[1].successCondition).toBe('isNaN(result[0]) || result[0] <= 0.3');
+    expect(metrics[1].successCondition).toBe('len(result) == 0 || isNaN(result[0]) || result[0] <= 0.3');
   });
 });

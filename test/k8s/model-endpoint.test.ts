@@ -86,15 +86,16 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(container(docs).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
   });
 
-  test('NetworkPolicy admits only the serving ports (HTTP, and gRPC while it is on)', () => {
+  test('NetworkPolicy admits callers only on the serving ports (HTTP, and gRPC while it is on), Prometheus only on HTTP', () => {
     const np = findOne(synth(baseProps()), 'NetworkPolicy');
+    const prometheus = { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 8080, protocol: 'TCP' }] };
     expect(np.spec).toEqual({
       podSelector: { matchLabels: { 'model-serving.dev/endpoint': 'digits' } },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ port: 8080, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] }],
+      ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] }, prometheus],
     });
     const off = findOne(synth(baseProps({ server: { grpc: false } })), 'NetworkPolicy');
-    expect(off.spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    expect(off.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] }, prometheus]);
   });
 
   test('gRPC: the container and the Service expose the server\'s gRPC port as h2c; off, the server is told to close it', () => {
@@ -225,6 +226,25 @@ describe('ModelEndpoint, plain flavour', () => {
       expect(so.spec.triggers[0].metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
       expect(schemaProblems(docs)).toEqual([]);
     });
+
+    test('the GPU query matches dcgm-exporter series as its Helm chart\'s ServiceMonitor stores them (honorLabels: false)', () => {
+      const query: string = findOne(synth(gpu()), 'ScaledObject').spec.triggers[0].metadata.query;
+      expect(query).toBe('avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"digits-.*"})');
+      // NVIDIA/dcgm-exporter deployment/values.yaml (commit 9190a38): serviceMonitor.honorLabels: false. Prometheus
+      // scrape_config docs, honor_labels: "If honor_labels is set to "false", label conflicts are resolved by
+      // renaming conflicting labels in the scraped data to "exported_<original-label>"". The exporter's pod
+      // mapping writes the workload's namespace/pod; the target labels are the exporter pod's own.
+      const exposed = { gpu: '0', namespace: 'ml', pod: 'digits-7d9f-abcde', container: 'server' };
+      const target = { namespace: 'gpu-operator', pod: 'nvidia-dcgm-exporter-x7k2p', job: 'nvidia-dcgm-exporter' };
+      const stored: Record<string, string> = { ...target };
+      for (const [k, v] of Object.entries(exposed)) stored[k in target ? `exported_${k}` : k] = v;
+      const matchers = [...query.matchAll(/(\w+)(=~|=)"([^"]*)"/g)].map(([, label, op, value]) => ({ label, op, value }));
+      const matches = (series: Record<string, string>) => matchers.every(({ label, op, value }) =>
+        op === '=' ? series[label] === value : new RegExp(`^(?:${value})$`).test(series[label] ?? ''));
+      expect(matches(stored)).toBe(true);
+      // Another namespace's workload on the same GPU node is not read.
+      expect(matches({ ...stored, exported_namespace: 'other' })).toBe(false);
+    });
   });
 
   test('KEDA queue-depth trigger next to the CPU trigger', () => {
@@ -276,8 +296,12 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(rule.metadata.name).toBe('digits-guardrails');
     const [errors, latency] = rule.spec.groups[0].rules;
     expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
-    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[60s]');
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[120s]');
     expect(errors.expr).toMatch(/ > 0\.02$/);
+    // Rate windows span at least four scrapes (30 s default): 120 s; the group still evaluates every 60 s.
+    expect(rule.spec.groups[0].interval).toBe('60s');
+    const fast = findOne(synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(10) })), 'PrometheusRule');
+    expect(fast.spec.groups[0].rules[0].expr).toContain('[60s]');
     expect(latency.alert).toBe('ModelServingLatencyHigh');
     expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.3$/);
     expect(schemaProblems(docs)).toEqual([]);
@@ -319,7 +343,7 @@ describe('ModelEndpoint, KServe flavour', () => {
   test('RawDeployment mode uses the HPA autoscaler class and admits only the serving port', () => {
     const docs = synth(kserve({ flavour: ServingFlavour.kserve({ serverless: false }) }));
     expect(findOne(docs, 'InferenceService').metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'hpa' });
-    expect(findOne(docs, 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    expect(findOne(docs, 'NetworkPolicy').spec.ingress.map((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))).toEqual([[8080], [8080]]);
   });
 });
 
