@@ -7,6 +7,9 @@ import { ModelDeliveryKind, ServingFlavour } from './endpoint-options';
 export function collectEndpointProblems(props: ModelEndpointProps, flavour: ServingFlavour, resolution: ServingResolution, c: ProblemCollector): void {
   const nameProblem = props.endpointName === undefined ? undefined : NameRule.KUBERNETES_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier"');
   if (nameProblem) c.add(nameProblem);
+  // RFC 1123 label (Kubernetes namespace names).
+  const nsProblem = props.namespace === undefined ? undefined : NameRule.KUBERNETES_NAME.problem('namespace', props.namespace, 'e.g. "ml-serving"');
+  if (nsProblem) c.add(nsProblem);
   const cpu = props.cpu;
   if (cpu !== undefined && !(cpu >= 0.1 && cpu <= 256 && Number.isInteger(Math.round(cpu * 1000)) && Math.abs(cpu * 1000 - Math.round(cpu * 1000)) < 1e-9)) {
     c.add({ field: 'cpu', given: describe(cpu), allowed: 'from 0.1 to 256 cores, in whole millicores', fix: 'e.g. 0.5 or 2' });

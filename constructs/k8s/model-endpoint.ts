@@ -27,7 +27,7 @@ import {
 } from './endpoint-options';
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
-import { metadataLabels, typedApiObject } from './internal';
+import { metadataLabels, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
@@ -146,6 +146,19 @@ export class ModelEndpoint extends Construct {
       automountServiceAccountToken: false,
       // KServe's storage initializer finds storage credentials in the Secrets listed on the ServiceAccount.
       ...(kserve && credentials?.secretName ? { secrets: [{ name: credentials.secretName }] } : {}),
+    });
+
+    // Cross-object: two endpoints of one chart with the same name in one namespace would overwrite each
+    // other's objects on apply. Checked at synth, when the chart holds all its endpoints.
+    this.node.addValidation({
+      validate: () => validationMessages(`ModelEndpoint ${this.node.path}`, Chart.of(this).node.findAll()
+        .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n !== this && n.endpointName === this.endpointName && n.namespace === this.namespace)
+        .map((other) => ({
+          field: 'endpointName',
+          given: `"${this.endpointName}" in namespace ${this.namespace === undefined ? '(none)' : `"${this.namespace}"`}, also used by ModelEndpoint ${other.node.path}`,
+          allowed: 'one endpoint per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
+          fix: 'set a different endpointName (default: metadata.name) or namespace on one of them',
+        }))),
     });
 
     const pod = renderPodTemplate(this, props, kserve);
