@@ -193,7 +193,7 @@ export class NetworkPeer {
     return new NetworkPeer(`namespace ${name}`, {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
       ...(podLabels ? { podSelector: { matchLabels: { ...podLabels } } } : {}),
-    }, name);
+    });
   }
   /** Pods in every namespace with these labels, optionally only those with `podLabels`. */
   public static namespacesLabelled(labels: Record<string, string>, podLabels?: Record<string, string>): NetworkPeer {
@@ -211,8 +211,6 @@ export class NetworkPeer {
     public readonly description: string,
     /** The NetworkPolicy peer. */
     public readonly peer: NetworkPolicyPeer,
-    /** The namespace name, for `namespace(...)`. */
-    public readonly namespaceName?: string,
   ) {}
 }
 
