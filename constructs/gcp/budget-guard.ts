@@ -11,7 +11,7 @@ import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolve
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { GCP_ENFORCER_ENV } from './budget-enforcer/environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant } from './iam';
+import { VertexProjectGrant } from './iam';
 import { ModelEndpoint } from './model-endpoint';
 import { PubsubFunction } from './pubsub-function';
 
@@ -161,16 +161,15 @@ export class BudgetGuard extends Construct {
       sourceBucketName: `${name}-budget-src-${seed.slice(0, 10)}`,
     });
     const member = `serviceAccount:${this.enforcer.serviceAccount.email}`;
-    new EndpointGrant(this, 'EnforcerGrant', {
+    new VertexProjectGrant(this, 'EnforcerGrant', {
       project,
       roleId: `modelServingBudget_${seed.slice(0, 10)}`,
       title: `Budget enforcer ${this.displayName}`,
       permissions: this.budget.action === BudgetAction.DELETE
         ? ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy']
-        // mutateDeployedModel: which of deploy/update it checks is not documented, so both (on these endpoints only).
+        // mutateDeployedModel: which of deploy/update it checks is not documented, so both (project-wide: see VertexProjectGrant).
         : ['aiplatform.endpoints.get', 'aiplatform.endpoints.deploy', 'aiplatform.endpoints.update'],
       member,
-      endpointSuffixes: endpoints.map((e) => `/locations/${e.region}/endpoints/${e.endpointId}`),
     });
     new StorageBucketIamMember(this, 'EnforcerMarkers', { bucket: markers.name, role: 'roles/storage.objectUser', member });
     new PubsubTopicIamMember(this, 'EnforcerReports', { project, topic: this.reportTopic.name, role: 'roles/pubsub.publisher', member });

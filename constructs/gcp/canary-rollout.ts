@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant } from './iam';
+import { VertexProjectGrant } from './iam';
 import { ModelEndpoint } from './model-endpoint';
 import { errorRateCondition, latencyCondition } from './monitoring';
 import { PubsubFunction } from './pubsub-function';
@@ -129,14 +129,13 @@ export class CanaryRollout extends Construct {
       sourceBucketName: `${name}-rollout-src-${seed.slice(0, 10)}`,
       serial: true,
     });
-    new EndpointGrant(this, 'ControllerGrant', {
+    new VertexProjectGrant(this, 'ControllerGrant', {
       project,
       roleId: `modelServingRollout_${endpoint.endpointId}`,
       title: `Rollout controller of Vertex AI endpoint ${endpoint.endpointId}`,
       // Read the endpoint, change its traffic split, undeploy the loser.
       permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.update', 'aiplatform.endpoints.undeploy'],
       member: `serviceAccount:${this.controller.serviceAccount.email}`,
-      endpointSuffixes: [`/locations/${region}/endpoints/${endpoint.endpointId}`],
     });
     new StorageBucketIamMember(this, 'ControllerState', {
       bucket: this.stateBucket.name,

@@ -29,7 +29,7 @@ import {
 } from '../../lib';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant, endpointCondition } from './iam';
+import { VertexProjectGrant } from './iam';
 import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
@@ -97,8 +97,7 @@ export class ModelEndpoint extends Construct {
   public readonly spec: ServingSpec;
   private readonly deployerPath: string;
   private rollout?: RolloutPlan;
-  private predictGrant?: EndpointGrant;
-  private predictMembers = 0;
+  private predictGrant?: VertexProjectGrant;
   private readonly timeouts: { upload: number; deploy: number };
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
@@ -314,25 +313,21 @@ export class ModelEndpoint extends Construct {
   }
 
   /**
-   * Lets `member` (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`) call predict on this endpoint and
-   * nothing else: a custom role with `aiplatform.endpoints.predict`, bound with a condition on this endpoint.
+   * Lets `member` (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`) call predict: a custom role with
+   * only `aiplatform.endpoints.predict`, bound on the project. Vertex AI ignores IAM conditions on
+   * `resource.name`, and Terraform cannot set an endpoint's own IAM policy, so the grant covers every
+   * endpoint of this project (see the README, "Google Cloud: what a grant covers").
    */
   public grantPredict(member: string): ProjectIamMember {
-    this.predictGrant ??= new EndpointGrant(this, 'PredictGrant', {
+    if (this.predictGrant) return this.predictGrant.grant(member);
+    this.predictGrant = new VertexProjectGrant(this, 'PredictGrant', {
       project: this.project,
       roleId: `modelServingPredict_${this.endpointId}`,
-      title: `Predict on Vertex AI endpoint ${this.endpointId}`,
+      title: `Predict on Vertex AI endpoints (granted for ${this.endpointId})`,
       permissions: ['aiplatform.endpoints.predict'],
       member,
-      endpointSuffixes: [`/locations/${this.region}/endpoints/${this.endpointId}`],
     });
-    if (this.predictMembers++ === 0) return this.predictGrant.binding;
-    return new ProjectIamMember(this, `PredictGrant${this.predictMembers}`, {
-      project: this.project,
-      role: this.predictGrant.role.name,
-      member,
-      condition: { title: 'only this endpoint', expression: endpointCondition([`/locations/${this.region}/endpoints/${this.endpointId}`]) },
-    });
+    return this.predictGrant.binding;
   }
 
   /** Called by CanaryRollout: later deployments start as a canary beside the serving model. @internal */
