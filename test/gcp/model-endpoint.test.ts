@@ -1,5 +1,4 @@
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import { Accelerator, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
