@@ -3,6 +3,7 @@ import { BillingBudget } from '@cdktf/provider-google/lib/billing-budget';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
+import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-iam-binding';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -91,7 +92,9 @@ export class BudgetGuard extends Construct {
     const projectData = new DataGoogleProject(this, 'Project', { projectId: project });
 
     this.topic = new PubsubTopic(this, 'Topic', { project, name: `${name}-budget-${seed.slice(0, 6)}`, labels });
-    new PubsubTopicIamMember(this, 'BillingPublishes', { project, topic: this.topic.name, role: 'roles/pubsub.publisher', member: BILLING_BUDGET_PUBLISHER });
+    // Authoritative for the publisher role on this topic: Cloud Billing is its only topic-level publisher.
+    // Project-level publishers (Editor, roles/pubsub.publisher on the project) still reach it: see the README.
+    new PubsubTopicIamBinding(this, 'BillingPublishes', { project, topic: this.topic.name, role: 'roles/pubsub.publisher', members: [BILLING_BUDGET_PUBLISHER] });
     const channels = this.budget.emails.map((email, i) => new MonitoringNotificationChannel(this, `Email${i}`, {
       project,
       displayName: `${this.displayName} budget: ${email}`,
@@ -149,6 +152,7 @@ export class BudgetGuard extends Construct {
       topic: this.topic.id,
       environment: renderEnvironment(GCP_ENFORCER_ENV, {
         budgetDisplayName: this.displayName,
+        budgetName: this.billingBudget.name,
         action: this.budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR',
         enforceAtPercent: enforceAt,
         endpoints: endpoints.map((e) => ({ project: e.project, location: e.region, endpointId: e.endpointId, floor: e.serving.minReplicas })),

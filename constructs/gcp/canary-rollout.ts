@@ -4,7 +4,8 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { MonitoringAlertPolicy, MonitoringAlertPolicyConditions } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
-import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-iam-binding';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Annotations } from 'cdktf';
@@ -85,12 +86,15 @@ export class CanaryRollout extends Construct {
     });
     this.topic = new PubsubTopic(this, 'Topic', { project, name: `${name}-rollout-${endpoint.endpointId}`, labels });
     const projectData = new DataGoogleProject(this, 'Project', { projectId: project });
-    // Cloud Monitoring publishes incidents as its notification service agent.
-    new PubsubTopicIamMember(this, 'MonitoringPublishes', {
+    // Cloud Monitoring publishes incidents as its notification service agent. The binding is authoritative for
+    // the publisher role on this topic: no other principal is a topic-level publisher. Project-level grants
+    // (Editor, roles/pubsub.publisher on the project) still reach the topic; the controller therefore never
+    // acts on what a message says (it reads the open alerts from Cloud Monitoring).
+    new PubsubTopicIamBinding(this, 'MonitoringPublishes', {
       project,
       topic: this.topic.name,
       role: 'roles/pubsub.publisher',
-      member: `serviceAccount:service-${projectData.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`,
+      members: [`serviceAccount:service-${projectData.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`],
     });
     this.notificationChannel = new MonitoringNotificationChannel(this, 'Channel', {
       project,
@@ -122,7 +126,7 @@ export class CanaryRollout extends Construct {
       handler: 'rollout-controller',
       functionName: `${name}-rollout-${endpoint.endpointId}`,
       topic: this.topic.id,
-      environment: renderEnvironment(ROLLOUT_CONTROLLER_ENV, { stateBucket: this.stateBucket.name, stateObject }),
+      environment: renderEnvironment(ROLLOUT_CONTROLLER_ENV, { stateBucket: this.stateBucket.name, stateObject, alertPolicies: [this.errorRateAlert.name, this.latencyAlert.name] }),
       description: `Moves traffic on Vertex AI endpoint ${endpoint.endpointId} through its rollout steps and rolls back on alerts`,
       labels,
       idSeed: seed,
@@ -137,6 +141,9 @@ export class CanaryRollout extends Construct {
       permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.update', 'aiplatform.endpoints.undeploy'],
       member: `serviceAccount:${this.controller.serviceAccount.email}`,
     });
+    // The Alerts API (projects.alerts.list) is how the controller confirms an alert: Monitoring Alert Viewer is
+    // the role Google names for viewing alerts through the Cloud Monitoring API.
+    new ProjectIamMember(this, 'ControllerReadsAlerts', { project, role: 'roles/monitoring.alertViewer', member: `serviceAccount:${this.controller.serviceAccount.email}` });
     new StorageBucketIamMember(this, 'ControllerState', {
       bucket: this.stateBucket.name,
       role: 'roles/storage.objectUser',

@@ -36,7 +36,12 @@ describe('CanaryRollout (Vertex AI)', () => {
       steps: [{ trafficPercent: 5, bakeSeconds: 1200 }, { trafficPercent: 33, bakeSeconds: 1200 }, { trafficPercent: 100, bakeSeconds: 900 }],
     });
     const fn = Object.values(json.resource.google_cloudfunctions2_function)[0] as { service_config: { environment_variables: Record<string, string>; max_instance_count: number }; event_trigger: Record<string, string>; build_config: Record<string, unknown> };
-    expect(fn.service_config.environment_variables).toEqual({ ROLLOUT_STATE_BUCKET: '${google_storage_bucket.Rollout_StateBucket_6BBA9558.name}', ROLLOUT_STATE_OBJECT: plan(json).rollout!.stateObject });
+    expect(fn.service_config.environment_variables).toEqual({
+      ROLLOUT_STATE_BUCKET: '${google_storage_bucket.Rollout_StateBucket_6BBA9558.name}',
+      ROLLOUT_STATE_OBJECT: plan(json).rollout!.stateObject,
+      // The controller confirms alerts of exactly these policies with Cloud Monitoring before rolling back.
+      ROLLOUT_ALERT_POLICIES: JSON.stringify(['${google_monitoring_alert_policy.Rollout_ErrorRateAlert_6A1D4774.name}', '${google_monitoring_alert_policy.Rollout_LatencyAlert_67A5A19E.name}']),
+    });
     expect(fn.service_config.max_instance_count).toBe(1);
     expect(fn.event_trigger).toMatchObject({ event_type: 'google.cloud.pubsub.topic.v1.messagePublished', pubsub_topic: '${google_pubsub_topic.Rollout_Topic_63F54E01.id}', retry_policy: 'RETRY_POLICY_RETRY' });
     expect(fn.build_config).toMatchObject({ runtime: 'nodejs22', entry_point: 'handler' });
@@ -62,6 +67,17 @@ describe('CanaryRollout (Vertex AI)', () => {
     expect(binding.member).toBe('serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}');
     expect(binding.condition).toBeUndefined();
     expect(out).toHaveResourceWithProperties(Cloudfunctions2Function, { service_config: expect.objectContaining({ ingress_settings: 'ALLOW_INTERNAL_ONLY' }) });
+  });
+
+  test('only Cloud Monitoring\'s notification agent publishes on the topic (authoritative binding), and the controller may read alerts', () => {
+    const { json } = synthRollout();
+    expect(json.resource.google_pubsub_topic_iam_member).toBeUndefined();
+    expect(Object.values(json.resource.google_pubsub_topic_iam_binding)).toEqual([expect.objectContaining({
+      role: 'roles/pubsub.publisher',
+      members: ['serviceAccount:service-${data.google_project.Rollout_Project_9CBA4A88.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com'],
+    })]);
+    // Cloud Monitoring, "Manage alerts": viewing alerts through the Cloud Monitoring API needs Monitoring Alert Viewer.
+    expect(Object.values(json.resource.google_project_iam_member)).toContainEqual({ project: 'acme-ml', role: 'roles/monitoring.alertViewer', member: 'serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}' });
   });
 
   test('the endpoint still leaves traffic_split to the controller', () => {

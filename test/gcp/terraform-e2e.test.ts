@@ -126,7 +126,7 @@ maybe('ModelEndpoint deployment under terraform apply / destroy', () => {
     expect(JSON.parse(fake.objects.get(`${STATE_BUCKET}/${stateObject}`)!.data)).toMatchObject({ canary, stable, status: 'IN_PROGRESS' });
     const tick = parseEvent({ data: { message: { data: Buffer.from('{"kind":"tick"}').toString('base64') } } });
     const at = (minutes: number) => new Date(Date.now() + minutes * 60_000);
-    const config = { stateBucket: STATE_BUCKET, stateObject };
+    const config = { stateBucket: STATE_BUCKET, stateObject, alertPolicies: ['projects/acme-ml/alertPolicies/1'] };
     expect(await handle(fake.rest(), config, tick, at(6))).toMatchObject({ action: 'advanced', trafficSplit: { [canary]: 100 } });
     expect(await handle(fake.rest(), config, tick, at(8))).toMatchObject({ action: 'completed', undeployed: stable });
     expect(fake.endpoint(ENDPOINT_ID).deployedModels.map((d) => d.id)).toEqual([canary]);
