@@ -40,6 +40,13 @@ export { MODEL_ENDPOINT_LABEL };
 /** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
 export const VERTEX_PREDICT_ROUTE = '/predict';
 
+/**
+ * Probe timing for Vertex AI. googleapis google/cloud/aiplatform/v1/model.proto `Probe`: `period_seconds`
+ * "Must be less than timeout_seconds", `timeout_seconds` "Must be greater or equal to period_seconds" (the
+ * reverse of Kubernetes' usual shape); both at least 1.
+ */
+export const VERTEX_PROBE_TIMING = { periodSeconds: 10, timeoutSeconds: 15 } as const;
+
 export interface ModelEndpointProps extends ModelServingProps {
   /** Google Cloud project id. */
   readonly project: string;
@@ -239,8 +246,8 @@ export class ModelEndpoint extends Construct {
       // Terraform reads "${" and "%{" in strings as templates; a tensor name in the signature could hold one.
       environment: Object.fromEntries(Object.entries(serving.environment).map(([k, v]) => [k, escapeTerraformTemplate(v)])),
       deploymentTimeoutSeconds: dt,
-      startupProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(dt / 10)) },
-      healthProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      startupProbe: { path: ROUTES.ready, ...VERTEX_PROBE_TIMING, failureThreshold: Math.max(1, Math.ceil(dt / VERTEX_PROBE_TIMING.periodSeconds)) },
+      healthProbe: { path: ROUTES.ready, ...VERTEX_PROBE_TIMING, failureThreshold: 3 },
       machineType: props.machineType,
       acceleratorType,
       acceleratorCount: acceleratorType ? this.machine?.gpuCount ?? serving.acceleratorCount : undefined,

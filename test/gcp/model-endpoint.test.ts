@@ -7,6 +7,7 @@ import { ServingSpec, deployModelRequest, uploadModelRequest } from '../../const
 import { DeploymentPlan, deploymentIds } from '../../constructs/gcp/vertex/plan';
 import { endpointProps } from './fixtures';
 import { Synthesized, only, synth } from './support/cdktf';
+import { readFileSync } from 'node:fs';
 import { protoProblems } from './support/vertex-proto';
 
 function synthEndpoint(p: Partial<ModelEndpointProps> = {}, after?: (e: ModelEndpoint) => void) {
@@ -115,6 +116,30 @@ describe('ModelEndpoint (Vertex AI)', () => {
     expect(uploadModelRequest(plan.spec, ids)).toMatchObject({
       model: { containerSpec: { env: expect.arrayContaining([{ name: 'MODEL_SERVER_MAX_REQUEST_BODY_BYTES', value: '1500000' }, { name: 'MODEL_SERVER_MODEL_NAME', value: 'digits' }]) } },
     });
+  });
+
+  test('probes follow model.proto Probe: period at least 1 and less than the timeout (Vertex AI\'s rule, not Kubernetes\')', () => {
+    // The rule is read from the proto text @google-cloud/aiplatform ships (build/protos/google/cloud/aiplatform/v1/
+    // model.proto, same text as googleapis/googleapis f8291d2b89f0017ab078a4c7378069bae5686f6f), so a change upstream
+    // shows up here.
+    const proto = readFileSync(require.resolve('@google-cloud/aiplatform/build/protos/google/cloud/aiplatform/v1/model.proto'), 'utf8');
+    const probe = proto.slice(proto.indexOf('message Probe {'));
+    expect(probe).toMatch(/How often \(in seconds\) to perform the probe\. Default to 10 seconds\.\s*\/\/ Minimum value is 1\. Must be less than timeout_seconds\./);
+    expect(probe).toMatch(/Number of seconds after which the probe times out\. Defaults to 1 second\.\s*\/\/ Minimum value is 1\. Must be greater or equal to period_seconds\./);
+    for (const timeout of [Duration.minutes(30), Duration.minutes(1), Duration.hours(2)]) {
+      const plan = deployment(synthEndpoint({ deploymentTimeout: timeout }).json).input;
+      const body = uploadModelRequest(plan.spec, deploymentIds(plan)) as { model: { containerSpec: Record<string, { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }> } };
+      for (const key of ['startupProbe', 'healthProbe']) {
+        const p = body.model.containerSpec[key];
+        expect(p.periodSeconds).toBeGreaterThanOrEqual(1);
+        expect(p.timeoutSeconds).toBeGreaterThanOrEqual(1);
+        expect(p.periodSeconds).toBeLessThan(p.timeoutSeconds);
+        expect(p.failureThreshold).toBeGreaterThanOrEqual(1);
+      }
+      // The startup probe still allows the whole deployment timeout.
+      const startup = body.model.containerSpec.startupProbe;
+      expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(timeout.toSeconds());
+    }
   });
 
   test('kmsKeyName reaches the plan and the Model upload (encryptionSpec), and is absent without it', () => {

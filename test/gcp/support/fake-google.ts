@@ -175,6 +175,29 @@ export class FakeGoogle {
     }
   }
 
+  /**
+   * googleapis google/cloud/aiplatform/v1/model.proto `Probe` (as shipped in @google-cloud/aiplatform 7.4.0
+   * build/protos, and at googleapis f8291d2b89f0017ab078a4c7378069bae5686f6f): period_seconds "Minimum value is
+   * 1. Must be less than timeout_seconds"; timeout_seconds "Minimum value is 1. Must be greater or equal to
+   * period_seconds"; failure_threshold "Minimum value is 1".
+   */
+  private probeRule(containerSpec: Record<string, unknown>): void {
+    const problems: string[] = [];
+    for (const key of ['startupProbe', 'healthProbe', 'livenessProbe']) {
+      const p = containerSpec[key] as { periodSeconds?: number; timeoutSeconds?: number; failureThreshold?: number } | undefined;
+      if (!p) continue;
+      const period = p.periodSeconds ?? 10;
+      const timeout = p.timeoutSeconds ?? 1;
+      if (period < 1 || timeout < 1) problems.push(`${key}: periodSeconds and timeoutSeconds must be at least 1`);
+      if (!(period < timeout)) problems.push(`${key}: periodSeconds ${period} must be less than timeoutSeconds ${timeout}`);
+      if (p.failureThreshold !== undefined && p.failureThreshold < 1) problems.push(`${key}: failureThreshold must be at least 1`);
+    }
+    if (problems.length > 0) {
+      this.protoErrors.push(...problems);
+      throw new HttpError(400, 'INVALID_ARGUMENT', problems.join('; '));
+    }
+  }
+
   private startOp(kind: string, effect: () => Record<string, unknown>): Record<string, unknown> {
     const name = `projects/${this.project}/locations/${this.location}/operations/${++this.opCounter}`;
     if (this.pollsPerOperation === 0) {
@@ -204,6 +227,7 @@ export class FakeGoogle {
     if (method === 'GET' && this.ops.has(rest)) return { name: rest, done: false };
     if (method === 'POST' && rest === `${parent}/models:upload`) {
       this.proto('UploadModelRequest', body, ['parent']);
+      this.probeRule((body as { model?: { containerSpec?: Record<string, unknown> } }).model?.containerSpec ?? {});
       const b = body as { modelId: string; model: { labels?: Record<string, string> } };
       const name = `${parent}/models/${b.modelId}`;
       if (this.models.has(name) || [...this.ops.values()].some((o) => o.kind === 'upload' && o.target === name)) throw new HttpError(409, 'ALREADY_EXISTS', `Model ${name} already exists`);
