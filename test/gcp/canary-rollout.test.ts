@@ -80,6 +80,36 @@ describe('CanaryRollout (Vertex AI)', () => {
     expect(Object.values(json.resource.google_project_iam_member)).toContainEqual({ project: 'acme-ml', role: 'roles/monitoring.alertViewer', member: 'serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}' });
   });
 
+  test('the controller is built by a service account of its own with the roles Cloud Functions lists for a build account, scoped to its own resources', () => {
+    // Cloud Run functions, "Custom Service Account for Cloud Build" (https://cloud.google.com/functions/docs/securing/build-custom-sa)
+    // and Cloud Run, "Configure the build service account" (https://cloud.google.com/run/docs/configuring/services/build-service-account):
+    // since July 2024 the default build account may lack permissions; a user build account needs Logs Writer
+    // (build logs), Artifact Registry Writer (the image; dockerRepository may name your own repository) and read on
+    // the function's source in Cloud Storage.
+    const { json } = synthRollout();
+    const fn = Object.values(json.resource.google_cloudfunctions2_function)[0] as { build_config: Record<string, unknown>; depends_on: string[] };
+    const build = Object.entries(json.resource.google_service_account).find(([k]) => k.startsWith('Rollout_Controller_Build_'))!;
+    expect(build[1]).toMatchObject({ account_id: expect.stringMatching(/^rolloutcon-b-[0-9a-f]{6}$/) });
+    expect(fn.build_config).toMatchObject({
+      service_account: `\${google_service_account.${build[0]}.id}`,
+      docker_repository: '${google_artifact_registry_repository.Rollout_Controller_BuildRepository_D4F30C60.id}',
+    });
+    const member = `serviceAccount:\${google_service_account.${build[0]}.email}`;
+    const grants = [
+      ...Object.values(json.resource.google_project_iam_member ?? {}),
+      ...Object.values(json.resource.google_artifact_registry_repository_iam_member ?? {}),
+      ...Object.values(json.resource.google_storage_bucket_iam_member ?? {}),
+    ].filter((g) => g.member === member);
+    expect(grants.map((g) => [g.role, g.repository ?? g.bucket ?? g.project]).sort()).toEqual([
+      ['roles/artifactregistry.writer', '${google_artifact_registry_repository.Rollout_Controller_BuildRepository_D4F30C60.name}'],
+      ['roles/logging.logWriter', 'acme-ml'],
+      ['roles/storage.objectViewer', '${google_storage_bucket.Rollout_Controller_SourceBucket_596467EC.name}'],
+    ]);
+    expect(Object.values(json.resource.google_artifact_registry_repository)).toEqual([expect.objectContaining({ format: 'DOCKER', location: 'europe-west4', repository_id: expect.stringMatching(/^digits-rollout-\d{10}-build$/) })]);
+    // The function waits for its build account's grants.
+    expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_project_iam_member\.Rollout_Controller_BuildWritesLogs_/), expect.stringMatching(/BuildWritesImage/), expect.stringMatching(/BuildReadsSource/)]));
+  });
+
   test('the endpoint still leaves traffic_split to the controller', () => {
     const { json } = synthRollout();
     expect(Object.values(json.resource.google_vertex_ai_endpoint)[0]).not.toHaveProperty('traffic_split');
