@@ -86,22 +86,25 @@ export class CanaryRollout extends Construct {
     });
     this.topic = new PubsubTopic(this, 'Topic', { project, name: `${name}-rollout-${endpoint.endpointId}`, labels });
     const projectData = new DataGoogleProject(this, 'Project', { projectId: project });
-    // Cloud Monitoring publishes incidents as its notification service agent. The binding is authoritative for
-    // the publisher role on this topic: no other principal is a topic-level publisher. Project-level grants
-    // (Editor, roles/pubsub.publisher on the project) still reach the topic; the controller therefore never
-    // acts on what a message says (it reads the open alerts from Cloud Monitoring).
-    new PubsubTopicIamBinding(this, 'MonitoringPublishes', {
-      project,
-      topic: this.topic.name,
-      role: 'roles/pubsub.publisher',
-      members: [`serviceAccount:service-${projectData.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`],
-    });
     this.notificationChannel = new MonitoringNotificationChannel(this, 'Channel', {
       project,
       displayName: `${name} ${endpoint.endpointId} rollout controller`,
       type: 'pubsub',
       labels: { topic: this.topic.id },
       userLabels: labels,
+    });
+    // Cloud Monitoring publishes incidents as its notification service agent. The binding is authoritative for
+    // the publisher role on this topic: no other principal is a topic-level publisher. Project-level grants
+    // (Editor, roles/pubsub.publisher on the project) still reach the topic; the controller therefore never
+    // acts on what a message says (it reads the open alerts from Cloud Monitoring).
+    // Created after the Pub/Sub notification channel: the notification agent is made by Cloud Monitoring (on the
+    // project's first Pub/Sub channel), and IAM refuses a binding for an account that does not exist yet.
+    new PubsubTopicIamBinding(this, 'MonitoringPublishes', {
+      dependsOn: [this.notificationChannel],
+      project,
+      topic: this.topic.name,
+      role: 'roles/pubsub.publisher',
+      members: [`serviceAccount:service-${projectData.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`],
     });
 
     const g = this.rollout.guardrails;

@@ -75,6 +75,8 @@ describe('CanaryRollout (Vertex AI)', () => {
     expect(Object.values(json.resource.google_pubsub_topic_iam_binding)).toEqual([expect.objectContaining({
       role: 'roles/pubsub.publisher',
       members: ['serviceAccount:service-${data.google_project.Rollout_Project_9CBA4A88.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com'],
+      // The agent must exist before IAM accepts it as a member: the grant waits for the Pub/Sub channel (issue 16).
+      depends_on: [expect.stringMatching(/^google_monitoring_notification_channel\.Rollout_Channel_[0-9A-F]+$/)],
     })]);
     // Cloud Monitoring, "Manage alerts": viewing alerts through the Cloud Monitoring API needs Monitoring Alert Viewer.
     expect(Object.values(json.resource.google_project_iam_member)).toContainEqual({ project: 'acme-ml', role: 'roles/monitoring.alertViewer', member: 'serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}' });
