@@ -10,11 +10,11 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
+import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, describe, isUnresolved } from '../../lib';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
-import { ModelEndpoint } from './model-endpoint';
+import { ModelEndpoint, NOTIFICATION_CHANNEL, NOTIFICATION_CHANNEL_ALLOWED, NOTIFICATION_CHANNEL_FIX } from './model-endpoint';
 import { errorRateCondition, latencyCondition } from './monitoring';
 import { PubsubFunction } from './pubsub-function';
 import { ROLLOUT_CONTROLLER_ENV } from './rollout-controller/environment';
@@ -56,6 +56,11 @@ export class CanaryRollout extends Construct {
     const problems = new ProblemCollector();
     if (endpoint.hasRollout) {
       problems.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a CanaryRollout`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout' });
+    }
+    for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
+      if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {
+        problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
+      }
     }
     // The controller checks bakes on a one-minute tick; a bake of 90 s would really last two minutes.
     policy.steps.forEach((s, i) => {

@@ -47,6 +47,15 @@ export const VERTEX_PREDICT_ROUTE = '/predict';
  */
 export const VERTEX_PROBE_TIMING = { periodSeconds: 10, timeoutSeconds: 15 } as const;
 
+/**
+ * A notification channel's resource name, as Cloud Monitoring's API names it: NotificationChannel.name
+ * "projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]" (Monitoring API v3 reference,
+ * projects.notificationChannels).
+ */
+export const NOTIFICATION_CHANNEL = /^projects\/[a-z0-9-]+\/notificationChannels\/[0-9]+$/;
+export const NOTIFICATION_CHANNEL_ALLOWED = 'a Cloud Monitoring notification channel name "projects/<project id or number>/notificationChannels/<numeric id>"';
+export const NOTIFICATION_CHANNEL_FIX = 'copy the name from `gcloud beta monitoring channels list --format="value(name)"`, or pass a channel\'s .id';
+
 export interface ModelEndpointProps extends ModelServingProps {
   /** Google Cloud project id. */
   readonly project: string;
@@ -66,6 +75,11 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly accessLogging?: boolean;
   /** Cloud Monitoring notification channel ids (`projects/.../notificationChannels/...`) the alerts notify. @default - none */
   readonly notificationChannels?: string[];
+  /**
+   * Accept a CPU machine type this library's catalogue (`CPU_MACHINE_TYPES`) does not list, e.g. one Google
+   * added since; it is then not checked, and synth warns. @default false - an unlisted type is refused
+   */
+  readonly acceptUncataloguedMachineType?: boolean;
 }
 
 /**
@@ -130,7 +144,15 @@ export class ModelEndpoint extends Construct {
         backend: VERTEX_CAPABILITIES.backend,
       });
     } else {
-      this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems);
+      this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems, 'machineType', {
+        acceptUncatalogued: props.acceptUncataloguedMachineType,
+        warn: (m) => Annotations.of(this).addWarning(m),
+      });
+    }
+    for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
+      if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {
+        problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
+      }
     }
     this.checkImageRegion(props, problems);
     const endpointId = props.endpointId ?? defaultEndpointId(this.node.path, props.metadata.name);

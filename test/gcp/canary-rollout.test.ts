@@ -139,3 +139,10 @@ describe('CanaryRollout (Vertex AI) validation', () => {
     })).toThrow(/endpoint: got stack\/Endpoint, which already has a CanaryRollout/);
   });
 });
+
+describe('CanaryRollout notification channels', () => {
+  test('a malformed channel id is refused by name (issue 17)', () => {
+    expect(() => synthRollout({ notificationChannels: ['oncall'] })).toThrow(/notificationChannels\[0\]: got "oncall"; allowed: a Cloud Monitoring notification channel name/);
+  });
+});
+

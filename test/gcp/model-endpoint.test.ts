@@ -234,6 +234,34 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
   test('a machine size the family does not have', () => fails({ machineType: 'a2-highgpu-3g', accelerator: Accelerator.NVIDIA_A100 }, /machineType: got "a2-highgpu-3g"; allowed: a size of a2-highgpu: a2-highgpu-1g, a2-highgpu-2g/));
   test('a machine type that is not one', () => fails({ machineType: 'ml.g5.xlarge' }, /machineType: got "ml\.g5\.xlarge"; allowed: a Compute Engine machine type/));
   test('an unknown family', () => fails({ machineType: 'x9-standard-4' }, /a machine family this library knows/));
+  // Catalogue: constructs/gcp/machine-types.ts CPU_MACHINE_TYPES (Compute Engine machine family docs, 2026-12-06).
+  test('a misspelt machine type (issue 17: n1-standrd-4 was accepted)', () => fails({ machineType: 'n1-standrd-4' },
+    /machineType: got "n1-standrd-4"; allowed: a n1 machine type: n1-standard-\*, n1-highmem-\*, n1-highcpu-\* \(Compute Engine catalogue as of 2026-12-06\)\. Fix: check the spelling \(e\.g\. "n1-standard-4"\), or set acceptUncataloguedMachineType: true/));
+  test('a size the machine type does not come in', () => {
+    fails({ machineType: 'n1-standard-3' }, /machineType: got "n1-standard-3"; allowed: a size of n1-standard: n1-standard-1, n1-standard-2, n1-standard-4[\s\S]*Fix: e\.g\. "n1-standard-4"/);
+    fails({ machineType: 'e2-standard-64' }, /a size of e2-standard: e2-standard-2, [\s\S]*e2-standard-32\. Fix: e\.g\. "e2-standard-32"/);
+    fails({ machineType: 'n1-highcpu-1' }, /a size of n1-highcpu/);
+  });
+  test('the escape hatch accepts an uncatalogued type, with a warning, and only when asked', () => {
+    fails({ machineType: 'c4a-standard-4' }, /a machine family this library knows/);
+    for (const machineType of ['c4a-standard-4', 'n1-standard-3']) {
+      const { out } = synthEndpoint({ machineType, acceptUncataloguedMachineType: true });
+      expect(out).toContain(machineType);
+    }
+    expect(() => synthEndpoint({ machineType: 'n1-standard-3', acceptUncataloguedMachineType: true })).not.toThrow();
+    const warnings: string[] = [];
+    synth((scope) => {
+      const e = new ModelEndpoint(scope, 'E', endpointProps({ machineType: 'c4a-standard-4', acceptUncataloguedMachineType: true }));
+      warnings.push(...e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
+    });
+    expect(warnings).toContainEqual(expect.stringMatching(/machineType: c4a-standard-4 is a machine series this library's catalogue does not know; accepted unchecked/));
+  });
+  test('a malformed notification channel id (issue 17)', () => {
+    // Monitoring API v3, projects.notificationChannels: name "projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]".
+    fails({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'acme-ml/123', 'projects/acme-ml/channels/9'] },
+      /notificationChannels\[1\]: got "acme-ml\/123"; allowed: a Cloud Monitoring notification channel name "projects\/<project id or number>\/notificationChannels\/<numeric id>"[\s\S]*notificationChannels\[2\]: got "projects\/acme-ml\/channels\/9"/);
+    expect(() => synthEndpoint({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'projects/731592846153/notificationChannels/18446744073709551'] })).not.toThrow();
+  });
   test('NVIDIA_A10G is not offered on Google Cloud', () => fails({ machineType: 'n1-standard-8', accelerator: Accelerator.NVIDIA_A10G }, /accelerator: got NVIDIA_A10G; allowed: on Vertex AI: an accelerator Google Cloud offers[\s\S]*NVIDIA_A10G has no Google Cloud equivalent/));
   test('a model in S3 is refused', () => fails({ model: ModelArtifact.fromUri('s3://bucket/model.onnx') }, /model: got "s3:\/\/bucket\/model\.onnx" \(S3\); allowed: on Vertex AI: models from LOCAL_FILE, GCS/));
   test('an archive is refused (artifactUri is a folder)', () => fails({ model: ModelArtifact.fromUri('gs://bucket/model.tar.gz') }, /model: got "gs:\/\/bucket\/model\.tar\.gz" \(ARCHIVE\); allowed: on Vertex AI: layouts SINGLE_FILE, PREFIX/));
