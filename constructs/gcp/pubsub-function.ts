@@ -42,7 +42,8 @@ export interface PubsubFunctionProps {
  * Build"). It gets what that page lists for a build account and no more, scoped where the resource is ours:
  * `roles/logging.logWriter` on the project (build logs), `roles/artifactregistry.writer` on a Docker
  * repository of this function's own (`build_config.docker_repository`, so the build cannot write to any other
- * repository), and `roles/storage.objectViewer` on the source bucket (the function's source).
+ * repository), and `roles/storage.objectViewer` on the source bucket and on Cloud Functions' own
+ * `gcf-v2-sources-*` buckets (the function's source).
  */
 export class PubsubFunction extends Construct {
   public readonly function: Cloudfunctions2Function;
@@ -111,6 +112,16 @@ export class PubsubFunction extends Construct {
         member: builder,
       }),
       new StorageBucketIamMember(this, 'BuildReadsSource', { bucket: this.sourceBucket.name, role: 'roles/storage.objectViewer', member: builder }),
+      // Cloud Functions (2nd gen) may stage the source in its own gcf-v2-sources-<number>-<region> bucket, which
+      // exists only after the first deploy: read there too, by a condition on the bucket name (Cloud Storage
+      // supports resource attributes in IAM Conditions), instead of the project-wide storage role Google's page
+      // lists.
+      new ProjectIamMember(this, 'BuildReadsStagedSource', {
+        project: props.project,
+        role: 'roles/storage.objectViewer',
+        member: builder,
+        condition: { title: 'only Cloud Functions source buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' },
+      }),
     ];
     this.function = new Cloudfunctions2Function(this, 'Resource', {
       dependsOn: buildGrants,

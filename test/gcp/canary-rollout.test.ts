@@ -102,14 +102,15 @@ describe('CanaryRollout (Vertex AI)', () => {
       ...Object.values(json.resource.google_artifact_registry_repository_iam_member ?? {}),
       ...Object.values(json.resource.google_storage_bucket_iam_member ?? {}),
     ].filter((g) => g.member === member);
-    expect(grants.map((g) => [g.role, g.repository ?? g.bucket ?? g.project]).sort()).toEqual([
-      ['roles/artifactregistry.writer', '${google_artifact_registry_repository.Rollout_Controller_BuildRepository_D4F30C60.name}'],
-      ['roles/logging.logWriter', 'acme-ml'],
-      ['roles/storage.objectViewer', '${google_storage_bucket.Rollout_Controller_SourceBucket_596467EC.name}'],
+    expect(grants.map((g) => [g.role, g.repository ?? g.bucket ?? g.project, (g.condition as { expression?: string } | undefined)?.expression]).sort()).toEqual([
+      ['roles/artifactregistry.writer', '${google_artifact_registry_repository.Rollout_Controller_BuildRepository_D4F30C60.name}', undefined],
+      ['roles/logging.logWriter', 'acme-ml', undefined],
+      ['roles/storage.objectViewer', '${google_storage_bucket.Rollout_Controller_SourceBucket_596467EC.name}', undefined],
+      ['roles/storage.objectViewer', 'acme-ml', 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'],
     ]);
     expect(Object.values(json.resource.google_artifact_registry_repository)).toEqual([expect.objectContaining({ format: 'DOCKER', location: 'europe-west4', repository_id: expect.stringMatching(/^digits-rollout-\d{10}-build$/) })]);
     // The function waits for its build account's grants.
-    expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_project_iam_member\.Rollout_Controller_BuildWritesLogs_/), expect.stringMatching(/BuildWritesImage/), expect.stringMatching(/BuildReadsSource/)]));
+    expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_project_iam_member\.Rollout_Controller_BuildWritesLogs_/), expect.stringMatching(/BuildWritesImage/), expect.stringMatching(/BuildReadsSource_/), expect.stringMatching(/BuildReadsStagedSource_/)]));
   });
 
   test('the endpoint still leaves traffic_split to the controller', () => {
