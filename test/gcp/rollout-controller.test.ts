@@ -156,6 +156,10 @@ describe('rollout controller', () => {
     expect(decide(state, parseEvent(incident('open', CANARY)), minutes(1), alert({ deployedModelId: CANARY, endpointId: '999' }))).toBe(state);
     expect(decide(state, parseEvent(incident('open')), minutes(1), alert({})).status).toBe('ROLLED_BACK');
     expect(decide(state, parseEvent(TICK), minutes(0.5), alert({ deployedModelId: CANARY })).status).toBe('ROLLED_BACK');
+    // An alert opened before this canary started concerns an earlier deployment that had the same id.
+    const restarted = { ...state, startedAt: minutes(60).toISOString(), stepStartedAt: minutes(60).toISOString() };
+    expect(decide(restarted, parseEvent(TICK), minutes(60.5), alert({ deployedModelId: CANARY, openTime: minutes(50).toISOString() }))).toBe(restarted);
+    expect(decide(restarted, parseEvent(TICK), minutes(60.5), alert({ deployedModelId: CANARY, openTime: minutes(60.2).toISOString() })).status).toBe('ROLLED_BACK');
   });
 
   test('a tick that lost the race to an alert does not move traffic', async () => {

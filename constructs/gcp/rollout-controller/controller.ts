@@ -43,6 +43,7 @@ export interface OpenAlert {
   readonly policy: string;
   readonly deployedModelId?: string;
   readonly endpointId?: string;
+  readonly openTime?: string;
 }
 
 export function readControllerConfig(env: Readonly<Record<string, string | undefined>>): ControllerConfig {
@@ -64,6 +65,7 @@ export function toOpenAlert(a: MonitoringAlert): OpenAlert {
     policy: a.policy?.displayName ?? a.policy?.name ?? 'unknown policy',
     deployedModelId: a.metric?.labels?.deployed_model_id,
     endpointId: a.resource?.labels?.endpoint_id,
+    openTime: a.openTime,
   };
 }
 
@@ -76,8 +78,12 @@ function splitFor(state: RolloutState): Record<string, number> {
 
 /** The open alert that rolls this rollout back: on this endpoint, on the canary or on no model in particular. */
 export function breach(state: RolloutState, alerts: readonly OpenAlert[]): OpenAlert | undefined {
+  // Deployed-model ids come from the plan's hash, so re-applying a rolled-back plan reuses the id: an alert opened
+  // before this canary started belongs to the earlier one.
+  const started = state.startedAt ? Date.parse(state.startedAt) : NaN;
   return alerts.find((a) => (a.endpointId === undefined || a.endpointId === state.endpointId) &&
-    (a.deployedModelId === undefined || a.deployedModelId === state.canary));
+    (a.deployedModelId === undefined || a.deployedModelId === state.canary) &&
+    !(a.openTime !== undefined && Date.parse(a.openTime) < started));
 }
 
 /** The next state, or the same object when nothing changes. `alerts` are the provider's open alerts of this rollout's policies. */
