@@ -1,6 +1,6 @@
 import { BillingBudget } from '@cdktf/provider-google/lib/billing-budget';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
-import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-iam-binding';
 import { BudgetAction, BudgetSpec } from '../../lib';
 import { BudgetGuard, BudgetGuardProps, ModelEndpoint } from '../../constructs/gcp';
 import { GCP_ENFORCER_ENV } from '../../constructs/gcp/budget-enforcer/environment';
@@ -46,7 +46,8 @@ describe('BudgetGuard (Vertex AI)', () => {
       ],
       all_updates_rule: { pubsub_topic: '${google_pubsub_topic.Budget_Topic_41013389.id}', schema_version: '1.0', monitoring_notification_channels: ['${google_monitoring_notification_channel.Budget_Email0_5F14573F.id}'] },
     });
-    expect(out).toHaveResourceWithProperties(PubsubTopicIamMember, { role: 'roles/pubsub.publisher', member: 'serviceAccount:billing-budget-alert@system.gserviceaccount.com' });
+    // Authoritative for the publisher role on the budget topic: Cloud Billing's account is its only topic-level publisher.
+    expect(out).toHaveResourceWithProperties(PubsubTopicIamBinding, { role: 'roles/pubsub.publisher', members: ['serviceAccount:billing-budget-alert@system.gserviceaccount.com'], topic: '${google_pubsub_topic.Budget_Topic_41013389.name}' });
   });
 
   test('the enforcer gets the guarded endpoints and floors, in the environment its handler parses', () => {
