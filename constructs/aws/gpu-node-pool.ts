@@ -65,7 +65,8 @@ export interface GpuNodePoolProps {
 /**
  * An EKS managed node group for GPU inference on an existing cluster: NVIDIA AMI, GPU instance types of one
  * accelerator, the `nvidia.com/gpu=true:NoSchedule` taint and the `model-serving.dev/accelerator` label the
- * Kubernetes ModelEndpoint selects, encrypted gp3 volumes and IMDSv2 (hop limit 2, so pods can reach it).
+ * Kubernetes ModelEndpoint selects, encrypted gp3 volumes and IMDSv2 with hop limit 1, so only processes on the node itself (kubelet, nodeadm,
+ * host-network pods such as the VPC CNI) reach instance metadata: pods cannot read the node role's credentials.
  */
 export class GpuNodePool extends Construct {
   public readonly cfnNodegroup: eks.CfnNodegroup;
@@ -160,8 +161,11 @@ export class GpuNodePool extends Construct {
     this.launchTemplate = new ec2.CfnLaunchTemplate(this, 'LaunchTemplate', {
       launchTemplateData: {
         blockDeviceMappings: [{ deviceName, ebs: { volumeSize: diskGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true } }],
-        // IMDSv2 only; hop limit 2 so containers (one hop further) can still read node credentials the CNI needs.
-        metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' },
+        // IMDSv2 only, hop limit 1: a token response does not survive the extra hop into a pod's network
+        // namespace, so pods cannot read the node role's credentials (Amazon EKS security best practices,
+        // "Restrict access to the instance profile assigned to the worker node"). The VPC CNI (aws-node) and
+        // the kubelet run in the host network and keep access; workloads that need AWS get IRSA or Pod Identity.
+        metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' },
       },
     });
 

@@ -43,13 +43,20 @@ describe('GpuNodePool defaults', () => {
     expect(setup().pool.labels).toEqual({ [NODE_SCHEDULING.acceleratorLabel]: Accelerator.NVIDIA_A10G.nodeLabelValue });
   });
 
-  test('the launch template encrypts a gp3 root volume and requires IMDSv2 with hop limit 2', () => {
-    setup().template().hasResourceProperties('AWS::EC2::LaunchTemplate', {
-      LaunchTemplateData: {
+  // Amazon EKS security best practices ("Restrict access to the instance profile assigned to the worker
+  // node", docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html) and the EC2
+  // user guide ("Configure the Instance Metadata Service options": in a container environment a hop limit
+  // of 1 keeps the IMDSv2 token response from reaching the container): IMDSv2 only, hop limit 1, so a pod
+  // (one network hop further than the node) cannot get a token and so cannot read the node role.
+  test('the launch template encrypts a gp3 root volume and requires IMDSv2 with hop limit 1 (pods cannot reach the node role)', () => {
+    for (const byName of [true, false]) {
+      const lts = Object.values(setup({}, byName).template().findResources('AWS::EC2::LaunchTemplate'));
+      expect(lts).toHaveLength(1);
+      expect(lts[0].Properties.LaunchTemplateData).toEqual({
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 100, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
-        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
-      },
-    });
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
+      });
+    }
   });
 
   test('the node role has exactly the three EKS worker managed policies', () => {
