@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { Duration, RolloutStep } from '../../lib';
+import { Duration, NameRule, RolloutStep } from '../../lib';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import type { RolloutInput } from './rollout-controller-input';
 
@@ -125,10 +125,14 @@ export class ExactWeightController extends Construct {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRolloutAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: alarms.map((a) => a.alarmArn) }));
     }
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadScaling', actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
+    // Scalable target ARNs end in a generated id: the pattern is narrowed to targets tagged with this model
+    // (ModelEndpoint tags its scalable target; Service Authorization Reference: RegisterScalableTarget acts
+    // on scalable-target, whose condition key is aws:ResourceTag/${TagKey}).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'HoldStableScaleIn',
       actions: ['application-autoscaling:RegisterScalableTarget'],
       resources: [stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' })],
+      conditions: { StringEquals: { 'aws:ResourceTag/model-name': NameRule.AWS_TAG_VALUE.sanitize(modelTag) } },
     }));
     // New endpoint configs are encrypted with the endpoint's volume key.
     endpoint.encryptionKey?.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
@@ -216,7 +220,7 @@ export class ExactWeightController extends Construct {
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${region}:${account}:endpoint-config/${configPrefix.toLowerCase()}-*]`, reason: 'The endpoint configs this controller creates for a rollout carry the endpoint name and a timestamp; the prefix is this endpoint\'s.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${region}:${account}:endpoint-config/*]`, reason: 'CloudFormation generates the endpoint configs\' names; read and use only those tagged with this model\'s name.' },
       { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'application-autoscaling:DescribeScalableTargets has no resource-level permissions.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:${region}:${account}:scalable-target/*]`, reason: 'Scalable target ARNs end in a generated id; the controller registers only this endpoint\'s stable variant (endpoint/<name>/variant/<variant>).' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:${region}:${account}:scalable-target/*]`, reason: 'Scalable target ARNs end in a generated id; the grant is conditioned on aws:ResourceTag/model-name of this model, and the controller registers only this endpoint\'s stable variant (endpoint/<name>/variant/<variant>).' },
     );
   }
 }
