@@ -1,5 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Accelerator, NODE_SCHEDULING, Size } from '../../lib';
@@ -131,6 +131,30 @@ describe('GpuNodePool validation', () => {
 
   test('an instance type of another GPU', () => {
     expect(() => setup({ instanceTypes: ['g6.xlarge'] })).toThrow(/instanceTypes\[0\]: got "g6.xlarge" for NVIDIA_A10G; allowed: the families that carry NVIDIA_A10G: g5.*Accelerator.NVIDIA_L4/);
+  });
+
+  // The catalogue is the EC2 API model's InstanceType enum (botocore 1.43.11, data/ec2/2016-11-15/service-2.json,
+  // read 2026-12-06): g5 comes in xlarge to 48xlarge; there is no g5.large.
+  test('a size EC2 does not have (g5.large), with the sizes it has, the source, and the escape hatch', () => {
+    expect(() => setup({ instanceTypes: ['g5.large', 'g5.xlarge', 'g5.3xlarge'] })).toThrow(
+      /instanceTypes\[0\]: got "g5.large"; allowed: an instance type EC2 has: g5 comes in xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge \(the InstanceType enum of the EC2 API model \(botocore 1.43.11, data\/ec2\/2016-11-15\/service-2.json; read 2026-12-06\)\)\. Fix: pick one of those sizes, e.g. "g5.xlarge"; if AWS added g5.large after that date, list it in uncataloguedInstanceTypes[\s\S]*instanceTypes\[2\]: got "g5.3xlarge"/,
+    );
+    expect(() => setup({ sizes: ['large'] })).toThrow(/sizes\[0\]: got "g5.large"; allowed: an instance type EC2 has/);
+  });
+
+  test('uncataloguedInstanceTypes lets a listed type through, with a synth warning; it must name a pool type the catalogue lacks', () => {
+    const { stack, template } = setup({ instanceTypes: ['g5.large', 'g5.xlarge'], uncataloguedInstanceTypes: ['g5.large'] });
+    template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g5.large', 'g5.xlarge'] });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('g5.large is not in the instance-type catalogue'));
+    expect(warnings).toHaveLength(1);
+    expect(() => setup({ instanceTypes: ['g5.xlarge'], uncataloguedInstanceTypes: ['g5.large'] })).toThrow(/uncataloguedInstanceTypes\[0\]: got "g5.large"; allowed: one of the pool's instance types \(g5.xlarge\)/);
+    expect(() => setup({ instanceTypes: ['g5.xlarge'], uncataloguedInstanceTypes: ['g5.xlarge'] })).toThrow(/uncataloguedInstanceTypes\[0\]: got "g5.xlarge"; allowed: only types the catalogue does not list/);
+  });
+
+  test('every default size of every accelerator\'s families is in the catalogue', () => {
+    for (const acc of [Accelerator.NVIDIA_T4, Accelerator.NVIDIA_L4, Accelerator.NVIDIA_A10G, Accelerator.NVIDIA_A100, Accelerator.NVIDIA_H100]) {
+      expect(() => setup({ accelerator: acc })).not.toThrow();
+    }
   });
 
   test('a SageMaker instance type', () => {
