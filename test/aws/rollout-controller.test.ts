@@ -562,6 +562,19 @@ describe('rollout controller: a second deploy while one is running', () => {
     expect(JSON.parse(fetchMock.mock.calls[0][1]!.body as string)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'rollout-digits-prod', StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger' });
   });
 
+  test('a rollback handed over before the first tick recorded the original config still restores the old model', async () => {
+    // The stopped execution's last recorded state was START, but its tick had already put the canary in.
+    const canary = 'digits-prod-rollout-20261130080000-c';
+    sm.configs.set(canary, { variants: [{ ...configVariant('digits-v1'), InitialVariantWeight: 95 }, { ...configVariant('digits-v2'), VariantName: 'AllTraffic-canary', InitialInstanceCount: 1, InitialVariantWeight: 5 }] });
+    sm.configName = canary;
+    sm.variants = new Map([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 95 }], ['AllTraffic-canary', { model: 'digits-v2', desired: 1, weight: 5 }]]);
+    let state: ControllerState = { ...INPUT, phase: 'ROLLBACK', stepIndex: 0, waitSeconds: 0, reason: 'CloudFormation sent Update while ...' };
+    for (let i = 0; i < 50 && !TERMINAL_PHASES.includes(state.phase); i++) state = await tick(state, new Date(T0.getTime() + i * 30_000));
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect([...sm.variants]).toEqual([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 1 }]]);
+    expect(sm.configName).toBe('digits-prod-rollout-20261130080000-r');
+  });
+
   test('a running execution with no readable state is still stopped and rolled back from the rollout input', async () => {
     sfn.on(ListExecutionsCommand).resolves({ executions: [RUNNING] });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });

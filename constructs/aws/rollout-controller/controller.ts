@@ -104,7 +104,7 @@ export async function tick(input: ControllerState, now: Date): Promise<Controlle
       case 'SHIFTING': return await awaitUpdate(state, now, state.canaryConfigName!, `the weights of step ${state.stepIndex + 1}`);
       case 'BAKING': return await bake(state, now);
       case 'PROMOTING': return await awaitPromotion(state, now);
-      case 'ROLLBACK': return await rollBack(state);
+      case 'ROLLBACK': return await rollBack(state, now);
     }
   } catch (e) {
     const err = e as Error;
@@ -426,11 +426,14 @@ async function finish(state: ControllerState): Promise<void> {
  * model: first the weights (seconds, no provisioning), then the config (removes the canary variant, keeps
  * the stable variant's instance count), then scale-in resumes.
  */
-async function rollBack(state: ControllerState): Promise<ControllerState> {
+async function rollBack(state: ControllerState, now: Date): Promise<ControllerState> {
   const desc = await describeEndpoint(state.endpointName);
   if (desc.EndpointStatus === 'Updating' || desc.EndpointStatus === 'Creating' || desc.EndpointStatus === 'RollingBack' || desc.EndpointStatus === 'SystemUpdating') {
     return { ...state, waitSeconds: PROVISIONING_POLL_SECONDS };
   }
+  // A rollback handed over without the original config (an execution stopped while its first tick was
+  // creating the canary): the canary config's stable variant is the way back, as for a leftover.
+  if (!state.originalConfigName && isLeftoverCanary(state, desc)) return rollBackLeftover(state, desc, now);
   const canary = variant(desc, state.canaryVariantName);
   if (desc.EndpointStatus === 'InService' && canary && (canary.CurrentWeight ?? canary.DesiredWeight ?? 0) > 0) {
     await sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({
