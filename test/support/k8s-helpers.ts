@@ -14,6 +14,11 @@ export function schemaProblems(docs: readonly Manifest[]): string[] {
   return validate(docs) as string[];
 }
 
+/** Schema problems of several sets of manifests at once (one validator process, one TypeScript run), by label. */
+export function schemaProblemsByLabel(sets: Readonly<Record<string, readonly Manifest[]>>): Record<string, string[]> {
+  return validate({ batches: Object.entries(sets).map(([label, docs]) => ({ label, docs })) }) as Record<string, string[]>;
+}
+
 function validate(input: readonly Manifest[] | { batches: { label: string; docs: readonly Manifest[] }[] }): unknown {
   const out = spawnSync(process.execPath, [join(__dirname, 'k8s-validate.mjs')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (out.status !== 0) throw new Error(`k8s-validate.mjs failed (${out.status}): ${out.stderr}`);
