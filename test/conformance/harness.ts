@@ -60,11 +60,14 @@ export interface ExpectedMeaning {
 /**
  * Server variables each platform fixes whatever the spec says (a spec that sets the same field wins where it
  * is allowed). Written from the platforms' documentation:
- * - gRPC off (MODEL_SERVER_GRPC_PORT=0) where the platform forwards one HTTP port only: SageMaker ("Use your
- *   own inference code with hosting services": the container answers /invocations and /ping on port 8080),
- *   Vertex AI (custom container requirements: one `ports` entry, HTTP), Azure ML managed online endpoints
- *   (scoring, liveness and readiness routes on one port), Knative/KServe serverless (one container port per
- *   revision: knative.dev docs "Runtime contract", only one port is routed). Plain Kubernetes routes any port.
+ * - gRPC off (MODEL_SERVER_GRPC_PORT=0) where the platform forwards to one HTTP port only, or the constructs
+ *   give it only that one: SageMaker (clients call InvokeEndpoint over HTTPS; the container answers
+ *   /invocations and /ping on port 8080, "Use your own inference code with hosting services"); Vertex AI
+ *   (prediction and health requests go to the first of `containerSpec.ports`; gRPC only to `grpcPorts`,
+ *   ModelContainerSpec in google/cloud/aiplatform/v1/model.proto, which the constructs do not set); Azure ML
+ *   managed online endpoints (scoring, liveness and readiness routes on the environment's one inference
+ *   port); KServe serverless (Knative routes one container port: knative.dev "Runtime contract", at most
+ *   one containerPort). Plain Kubernetes routes any port.
  * - Vertex AI online prediction requests are at most 1.5 MB ("Vertex AI quotas and limits": online
  *   prediction request size 1.5 MB), so the server refuses larger bodies itself (1,500,000 bytes).
  */
