@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { Duration, ModelArtifact, RolloutPolicy } from '../../lib';
 import { CanaryRollout, ModelCredentials, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
-import { findAll, findOne, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { findAll, findOne, restrictedViolations, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
 const steps = RolloutPolicy.steps([
@@ -31,7 +31,7 @@ describe('CanaryRollout, plain flavour (Argo Rollouts)', () => {
     expect(rollout.spec.template.spec.containers[0].name).toBe('server');
     expect(restrictedViolations(rollout.spec.template.spec)).toEqual([]);
     expect(findOne(docs, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'digits' });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('one setWeight and pause per policy step', () => {
@@ -77,7 +77,7 @@ describe('CanaryRollout, KServe flavour', () => {
     expect(canary.promotions.map((p) => [p.trafficPercent, p.after.toSeconds()])).toEqual([[25, 3600], [100, 3600]]);
     expect(canary.promotions[0].command).toBe(`kubectl patch inferenceservice digits --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":25}}}'`);
     expect(findAll(docs, 'Rollout')).toEqual([]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 });
 

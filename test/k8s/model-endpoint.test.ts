@@ -7,7 +7,7 @@ import {
   ModelEndpoint,
   ModelEndpointProps,
   ServingFlavour, ModelCredentials } from '../../constructs/k8s';
-import { findAll, findOne, Manifest, podSpecs, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { findAll, findOne, Manifest, podSpecs, restrictedViolations, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
 
 function synth(props: ModelEndpointProps): Manifest[] {
@@ -27,7 +27,7 @@ describe('ModelEndpoint, plain flavour', () => {
   test('emits ServiceAccount, Deployment, Service, HPA, PDB and NetworkPolicy that pass their schemas', () => {
     const docs = synth(baseProps());
     expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('rolling update never takes a ready replica away, and the autoscaler owns replicas', () => {
@@ -115,7 +115,7 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(offContainer.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(offContainer.env).toContainEqual({ name: 'MODEL_SERVER_GRPC_PORT', value: '0' });
     expect(findOne(off, 'Service').spec.ports).toHaveLength(1);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('gRPC on KServe: Knative routes one container port, so the server\'s gRPC is off and asking for it is refused', () => {
@@ -181,7 +181,7 @@ describe('ModelEndpoint, plain flavour', () => {
       });
       expect(pod.volumes).toContainEqual({ name: 'model', emptyDir: { sizeLimit: '2Gi' } });
       expect(restrictedViolations(pod)).toEqual([]);
-      expect(schemaProblems(docs)).toEqual([]);
+      expectSchemaValid(docs);
     });
   });
 
@@ -224,7 +224,7 @@ describe('ModelEndpoint, plain flavour', () => {
       expect(so.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2, scaleTargetRef: { kind: 'Deployment', name: 'digits' } });
       expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', name: 'gpu-utilization', metadata: { serverAddress: PROMETHEUS, threshold: '70' } });
       expect(so.spec.triggers[0].metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
-      expect(schemaProblems(docs)).toEqual([]);
+      expectSchemaValid(docs);
     });
 
     test('the GPU query matches dcgm-exporter series as its Helm chart\'s ServiceMonitor stores them (honorLabels: false)', () => {
@@ -287,7 +287,7 @@ describe('ModelEndpoint, plain flavour', () => {
   test('ServiceMonitor scrapes /metrics on the http port', () => {
     const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
     expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('with the ServiceMonitor, the guardrails become alerts (error rate and the chosen latency percentile)', () => {
@@ -304,7 +304,7 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(fast.spec.groups[0].rules[0].expr).toContain('[60s]');
     expect(latency.alert).toBe('ModelServingLatencyHigh');
     expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.3$/);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('explicit guardrails without the ServiceMonitor are refused: nothing would watch them', () => {
@@ -327,7 +327,7 @@ describe('ModelEndpoint, KServe flavour', () => {
     expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Serverless' });
     expect(isvc.spec.predictor).toMatchObject({ minReplicas: 0, maxReplicas: 3, scaleMetric: 'rps', scaleTarget: 20, containerConcurrency: 8, timeout: 45 });
     expect(container(docs, 'InferenceService').name).toBe('kserve-container');
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
     expect(restrictedViolations(isvc.spec.predictor)).toEqual([]);
   });
 
