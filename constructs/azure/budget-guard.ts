@@ -116,6 +116,7 @@ export class BudgetGuard extends Construct {
           endpoints: props.endpoints.map((e) => ({ endpointId: e.endpointId, floor: e.serving.minReplicas, autoscaleSettingIds: [e.autoscale.id] })),
         }),
         tags,
+        logAnalyticsWorkspaceId: first.logAnalyticsWorkspaceId,
         permissions: {
           actions: ENFORCER_ACTIONS[budget.action],
           scopes: [

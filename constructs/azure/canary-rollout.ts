@@ -97,6 +97,9 @@ export class CanaryRollout extends Construct {
       namePrefix: `${endpoint.endpointName.slice(0, 20)}-rollout`,
       settings: renderControllerEnvironment(this.config),
       tags: endpoint.tags,
+      logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,
+      // One instance: the rollback hold must be seen by the timer and the webhook alike.
+      maxInstances: 1,
       permissions: { actions: ROLLOUT_CONTROLLER_ACTIONS, scopes: [endpoint.endpointId] },
     });
 
