@@ -46,6 +46,13 @@ export interface BudgetGuardProps {
   readonly budgetName?: string;
 }
 
+/**
+ * The one read the enforcer needs to decide: the budget with its `currentSpend` (Microsoft.Consumption/budgets GET).
+ * Granted at the budget's scope (the resource group or subscription it is defined at) in its own role, so the
+ * endpoint actions above are never granted that widely.
+ */
+export const ENFORCER_BUDGET_READ = ['Microsoft.Consumption/budgets/read'];
+
 /** Exact ARM actions the enforcer's identity holds, per action. */
 export const ENFORCER_ACTIONS: Readonly<Record<string, string[]>> = {
   [BudgetAction.SCALE_TO_FLOOR]: [
@@ -102,6 +109,15 @@ export class BudgetGuard extends Construct {
     const first = props.endpoints[0];
     const tags = first.tags;
     const distinct = shortHash(this.node.path).slice(0, 6);
+    const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);
+    let budgetScopeId: string;
+    if (budgetScope.subscriptionId) {
+      budgetScopeId = budgetScope.subscriptionId;
+    } else {
+      const client = new DataAzurermClientConfig(this, 'Client', {});
+      budgetScopeId = `/subscriptions/${client.subscriptionId}/resourceGroups/${budgetScope.resourceGroupName}`;
+    }
+    const budgetId = `${budgetScopeId}/providers/Microsoft.Consumption/budgets/${budgetName}`;
 
     if (budget.action !== BudgetAction.NOTIFY) {
       this.enforcer = new HandlerFunctionApp(this, 'Enforcer', {
@@ -111,6 +127,7 @@ export class BudgetGuard extends Construct {
         namePrefix: `${budgetName.slice(0, 20)}-enforcer`,
         settings: renderEnforcerEnvironment({
           budgetName,
+          budgetId,
           action: budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR',
           enforceAtPercent: enforceAt,
           endpoints: props.endpoints.map((e) => ({ endpointId: e.endpointId, floor: e.serving.minReplicas, autoscaleSettingIds: [e.autoscale.id] })),
@@ -124,6 +141,8 @@ export class BudgetGuard extends Construct {
             ...(budget.action === BudgetAction.SCALE_TO_FLOOR ? props.endpoints.map((e) => e.autoscale.id) : []),
           ],
         },
+        // The enforcer decides on the spend Cost Management reports, never on the notification's figures.
+        additionalPermissions: [{ actions: ENFORCER_BUDGET_READ, scopes: [budgetScopeId] }],
       });
     }
     this.actionGroup = new MonitorActionGroup(this, 'Actions', {
@@ -154,15 +173,10 @@ export class BudgetGuard extends Construct {
       filter: { tag: [{ name: AZURE_ML_ENDPOINT_COST_TAG, operator: 'In', values: props.endpoints.map((e) => e.endpointName) }] },
       notification,
     };
-    const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);
     if (budgetScope.subscriptionId) {
       this.resource = new ConsumptionBudgetSubscription(this, 'Resource', { ...common, subscriptionId: budgetScope.subscriptionId });
     } else {
-      const client = new DataAzurermClientConfig(this, 'Client', {});
-      this.resource = new ConsumptionBudgetResourceGroup(this, 'Resource', {
-        ...common,
-        resourceGroupId: `/subscriptions/${client.subscriptionId}/resourceGroups/${budgetScope.resourceGroupName}`,
-      });
+      this.resource = new ConsumptionBudgetResourceGroup(this, 'Resource', { ...common, resourceGroupId: budgetScopeId });
     }
   }
 }

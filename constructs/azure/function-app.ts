@@ -38,6 +38,12 @@ export interface HandlerFunctionAppProps {
   readonly tags: Record<string, string>;
   /** Exact ARM actions the Function's identity may perform, and where. */
   readonly permissions: FunctionPermissions;
+  /**
+   * Further grants, each in its own custom role assigned at its own scopes (e.g. a read at a wider scope that
+   * must not carry the main role's write actions).
+   * @default - none
+   */
+  readonly additionalPermissions?: FunctionPermissions[];
   /** Log Analytics workspace the Function's Application Insights stores its logs in. */
   readonly logAnalyticsWorkspaceId: string;
   /**
@@ -222,6 +228,22 @@ export class HandlerFunctionApp extends Construct {
       principalType: 'ServicePrincipal',
       description: `${props.handler} Function`,
     }));
+    (props.additionalPermissions ?? []).forEach((extra, r) => {
+      const role = new RoleDefinition(this, `Role${r + 1}`, {
+        name: `${props.namePrefix} ${props.handler} ${r + 1} (${distinct.slice(0, 8)})`,
+        scope: extra.scopes[0],
+        description: `What the ${props.handler} Function may read there, and nothing more.`,
+        permissions: [{ actions: extra.actions }],
+        assignableScopes: extra.scopes,
+      });
+      extra.scopes.forEach((scopeId, i) => new RoleAssignment(this, `Grant${r + 1}x${i}`, {
+        scope: scopeId,
+        roleDefinitionId: role.roleDefinitionResourceId,
+        principalId: this.app.identity.principalId,
+        principalType: 'ServicePrincipal',
+        description: `${props.handler} Function`,
+      }));
+    });
 
     // With shared-key access off, Terraform itself must reach blob storage with Entra ID.
     this.node.addValidation({
