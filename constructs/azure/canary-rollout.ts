@@ -1,3 +1,4 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
@@ -17,7 +18,15 @@ export const ROLLOUT_CONTROLLER_ACTIONS = [
   'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write',
   'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read',
   'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete',
+  // The hold tag on the target deployment before a rollback (a PATCH of its tags).
+  'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write',
 ];
+
+/**
+ * To confirm an alert before rolling back: read the fired alert from Azure Monitor (Microsoft.AlertsManagement).
+ * Assigned at the alerts' target, the Log Analytics workspace the rules query.
+ */
+export const ROLLOUT_CONTROLLER_ALERT_READ = ['Microsoft.AlertsManagement/alerts/read'];
 
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. Attach the rollout when the endpoint is created. */
@@ -83,11 +92,17 @@ export class CanaryRollout extends Construct {
 
     endpoint.handOverToController();
     const target = endpoint.deploymentName;
+    const alertPrefix = `${endpoint.endpointName}-${target}-rollback`;
+    // The rules' ARM ids are known before they exist (and must be: the rules call this Function's action group).
+    const client = new DataAzurermClientConfig(this, 'Client', {});
+    const rules = GuardrailAlerts.ruleNames(alertPrefix, g);
+    const ruleIds = [rules.errorRate, rules.latency].map((n) => `/subscriptions/${client.subscriptionId}/resourceGroups/${endpoint.resourceGroupName}/providers/Microsoft.Insights/scheduledQueryRules/${n}`);
     this.config = {
       endpointId: endpoint.endpointId,
       targetDeployment: target,
       steps: this.rollout.steps.map((s) => ({ percent: s.trafficPercent, bakeSeconds: s.bake.toSeconds() })),
       mirror: this.rollout.shadowTrafficPercent !== undefined ? { percent: this.rollout.shadowTrafficPercent, bakeSeconds: shadowDuration.toSeconds() } : undefined,
+      alertRuleIds: ruleIds,
     };
 
     this.controller = new HandlerFunctionApp(this, 'Controller', {
@@ -101,6 +116,7 @@ export class CanaryRollout extends Construct {
       // One instance: the rollback hold must be seen by the timer and the webhook alike.
       maxInstances: 1,
       permissions: { actions: ROLLOUT_CONTROLLER_ACTIONS, scopes: [endpoint.endpointId] },
+      additionalPermissions: [{ actions: ROLLOUT_CONTROLLER_ALERT_READ, scopes: [endpoint.logAnalyticsWorkspaceId], defineAtResourceGroup: true }],
     });
 
     this.actionGroup = new MonitorActionGroup(this, 'RollbackActions', {
@@ -119,7 +135,7 @@ export class CanaryRollout extends Construct {
     const actionGroups = [this.actionGroup.id, ...(props.notifyActionGroupIds ?? [])];
     // Endpoint-wide alerts cannot tell the new deployment from the old, so these watch the new one alone.
     this.alerts = new GuardrailAlerts(this, 'Alerts', {
-      namePrefix: `${endpoint.endpointName}-${target}-rollback`,
+      namePrefix: alertPrefix,
       resourceGroupName: endpoint.resourceGroupName,
       location: endpoint.location,
       logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,

@@ -24,6 +24,12 @@ export interface FunctionPermissions {
   readonly actions: string[];
   /** ARM ids the role is assigned at (one assignment each). */
   readonly scopes: string[];
+  /**
+   * For `additionalPermissions`: define the role at the Function's resource group (custom roles cannot be
+   * defined at a single resource) instead of at `scopes[0]`.
+   * @default false
+   */
+  readonly defineAtResourceGroup?: boolean;
 }
 
 export interface HandlerFunctionAppProps {
@@ -229,12 +235,13 @@ export class HandlerFunctionApp extends Construct {
       description: `${props.handler} Function`,
     }));
     (props.additionalPermissions ?? []).forEach((extra, r) => {
+      const definedAt = extra.defineAtResourceGroup ? resourceGroupId : extra.scopes[0];
       const role = new RoleDefinition(this, `Role${r + 1}`, {
         name: `${props.namePrefix} ${props.handler} ${r + 1} (${distinct.slice(0, 8)})`,
-        scope: extra.scopes[0],
+        scope: definedAt,
         description: `What the ${props.handler} Function may read there, and nothing more.`,
         permissions: [{ actions: extra.actions }],
-        assignableScopes: extra.scopes,
+        assignableScopes: extra.defineAtResourceGroup ? [resourceGroupId] : extra.scopes,
       });
       extra.scopes.forEach((scopeId, i) => new RoleAssignment(this, `Grant${r + 1}x${i}`, {
         scope: scopeId,

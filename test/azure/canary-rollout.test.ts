@@ -54,12 +54,30 @@ describe('CanaryRollout', () => {
   });
 
   test('the controller may change only this endpoint: exact actions, assigned at the endpoint', () => {
-    const role = only(tf, 'azurerm_role_definition') as Json;
-    expect(role.permissions).toEqual([{ actions: ROLLOUT_CONTROLLER_ACTIONS }]);
+    const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition'));
+    expect(roles).toHaveLength(2);
+    const [mainName, main] = roles.find(([k]) => /Controller_Role_/.test(k))!;
+    expect(main.permissions).toEqual([{ actions: ROLLOUT_CONTROLLER_ACTIONS }]);
     expect(ROLLOUT_CONTROLLER_ACTIONS.every((a) => !a.includes('*'))).toBe(true);
-    const grants = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes('azurerm_role_definition'));
-    expect(grants).toHaveLength(1);
-    expect(grants[0].scope).toMatch(/^\$\{azapi_resource\.[^.]+\.id\}$/);
+    const grantsOf = (role: string) => Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes(`azurerm_role_definition.${role}.`));
+    expect(grantsOf(mainName).map((g) => g.scope)).toEqual([expect.stringMatching(/^\$\{azapi_resource\.[^.]+\.id\}$/)]);
+    // Reading fired alerts (to confirm one before a rollback): its own role, that read only, at the rules' target.
+    const [readName, read] = roles.find(([k]) => /Controller_Role1_/.test(k))!;
+    expect(read.permissions).toEqual([{ actions: ['Microsoft.AlertsManagement/alerts/read'] }]);
+    expect(grantsOf(readName).map((g) => g.scope)).toEqual([expect.stringMatching(/^\$\{azurerm_log_analytics_workspace\.[^.]+\.id\}$/)]);
+  });
+
+  test('the controller knows the ARM ids of exactly the two rules that call it (security review M1)', () => {
+    const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0];
+    const ids = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e' }).alertRuleIds;
+    // The rules whose action group is the controller's (the endpoint's own guardrail alerts do not call it).
+    const group = Object.keys(resourcesOf(tf, 'azurerm_monitor_action_group'))[0];
+    const rules = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((r) => JSON.stringify(r.action ?? {}).includes(`azurerm_monitor_action_group.${group}.id`));
+    expect(rules).toHaveLength(2);
+    expect(ids).toHaveLength(2);
+    expect(ids.map((id) => id.split('/').pop()).sort()).toEqual(rules.map((r) => r.name).sort());
+    for (const id of ids) expect(id).toMatch(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/scheduledQueryRules\/[^/]+$/);
+    expect(ids[0]).toContain(`/resourceGroups/${rules[0].resource_group_name}/`);
   });
 
   test('alerts on the new deployment alone call the controller through an action group', () => {
