@@ -89,7 +89,16 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly authMode?: EndpointAuthMode;
   /** Accept scoring requests from public networks. @default true */
   readonly publicNetworkAccess?: boolean;
-  /** Let the deployment reach public networks (the model and image come through private paths either way). @default false */
+  /**
+   * Let the deployment reach public networks. Off is Azure ML's legacy network isolation: the deployment then
+   * reaches only the workspace, its storage and its own container registry, through private endpoints that need
+   * the workspace to have a private link. So off is accepted only with `WorkspaceSource.fromId(...)` (a workspace
+   * you give a private endpoint) and an image in that workspace's own registry; a created workspace has no
+   * private link (learn.microsoft.com/azure/machine-learning/concept-secure-online-endpoint, appendix "Secure
+   * outbound access with legacy network isolation method"). For egress control with any registry, use a
+   * workspace managed virtual network instead (Microsoft's recommendation).
+   * @default true
+   */
   readonly egressPublicNetworkAccess?: boolean;
   /**
    * Requests Azure ML forwards to one instance at a time. Azure's own default (1) turns a batching server's
@@ -242,6 +251,7 @@ export class ModelEndpoint extends EndpointBase {
     const workspace = props.workspace ?? WorkspaceSource.create();
     checkModel(props, workspace, problems);
     if (workspace.create) checkNewWorkspaceOptions(workspace.create, problems, 'workspace');
+    checkDeploymentNetwork(props, workspace, problems);
     const nameRule = NameRule.AZURE_ML_ENDPOINT;
     // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
     const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
@@ -285,6 +295,8 @@ export class ModelEndpoint extends EndpointBase {
     } else {
       this.secureWorkspace = new SecureWorkspace(this, 'Workspace', {
         ...workspace.create,
+        // A deployment's outbound calls go to the workspace API; with no private link they arrive publicly.
+        publicNetworkAccess: workspace.create?.publicNetworkAccess ?? true,
         resourceGroupName: props.resourceGroupName,
         location: props.location,
         namePrefix: serving.metadata.name,
@@ -403,7 +415,7 @@ export class ModelEndpoint extends EndpointBase {
       liveness: probes,
       readiness: probes,
       appInsightsEnabled: props.appInsights ?? true,
-      egressPublicNetworkAccess: props.egressPublicNetworkAccess ?? false,
+      egressPublicNetworkAccess: props.egressPublicNetworkAccess ?? true,
       description: `${serving.metadata.name} ${serving.metadata.version}`,
     });
     this.deploymentResource = new MlOnlineDeployment(this, 'Deployment', {
@@ -545,5 +557,45 @@ function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, probl
   const m = props.model;
   if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
     problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
+  }
+}
+
+/**
+ * Azure ML's supported inbound/outbound combinations for managed online endpoints
+ * (MicrosoftDocs/azure-docs articles/machine-learning/concept-secure-online-endpoint.md, appendix "Secure outbound
+ * access with legacy network isolation method", and its table of supported configurations):
+ *  - egress off needs "a private link" on the workspace, and the deployment then reaches only "the workspace, blob,
+ *    and container registry" of the workspace; an image elsewhere fails to download;
+ *  - egress on needs the workspace to "allow public access as the deployment outbound is to the workspace API".
+ */
+export function checkDeploymentNetwork(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
+  const egress = props.egressPublicNetworkAccess ?? true;
+  const doc = 'concept-secure-online-endpoint, "legacy network isolation"';
+  if (!egress && workspace.create) {
+    problems.add({
+      field: 'egressPublicNetworkAccess',
+      given: 'false with WorkspaceSource.create()',
+      allowed: `false only in a workspace with a private link; a created workspace has none (${doc})`,
+      fix: 'leave egressPublicNetworkAccess on, or use WorkspaceSource.fromId(...) for a workspace with a private endpoint and its own registry; for egress control with any registry, give the workspace a managed virtual network',
+    });
+  }
+  if (egress && workspace.create && workspace.create.publicNetworkAccess === false) {
+    problems.add({
+      field: 'workspace.publicNetworkAccess',
+      given: 'false with egressPublicNetworkAccess on',
+      allowed: 'true: a deployment with public outbound calls the workspace API from public networks (concept-secure-online-endpoint, supported configurations)',
+      fix: 'omit workspace publicNetworkAccess, or bring a workspace with a private endpoint (WorkspaceSource.fromId) and turn egress off',
+    });
+  }
+  if (!egress && workspace.workspaceId && props.imageRegistryId && !isUnresolved(props.imageRegistryId)) {
+    const own = workspace.existing.containerRegistryId;
+    if (own === undefined || (!isUnresolved(own) && own.toLowerCase() !== props.imageRegistryId.toLowerCase())) {
+      problems.add({
+        field: 'imageRegistryId',
+        given: `${props.imageRegistryId} with egressPublicNetworkAccess false (workspace registry: ${own ?? 'not given'})`,
+        allowed: `with egress off, only the workspace's own container registry (${doc}: "they have access to the secured resources (workspace, blob, and container registry) only")`,
+        fix: 'push the image to the workspace\'s registry and pass it as both imageRegistryId and WorkspaceSource.fromId(id, { containerRegistryId }), or turn egressPublicNetworkAccess on',
+      });
+    }
   }
 }
