@@ -5,14 +5,14 @@ import { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-ins
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { DataAzurermFunctionAppHostKeys } from '@cdktf/provider-azurerm/lib/data-azurerm-function-app-host-keys';
 import { LinuxFunctionApp } from '@cdktf/provider-azurerm/lib/linux-function-app';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import type { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { ServicePlan } from '@cdktf/provider-azurerm/lib/service-plan';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
-import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
+import { AssetType, TerraformAsset, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { FunctionTriggerSync } from './azapi/resources';
@@ -255,9 +255,12 @@ export class HandlerFunctionApp extends Construct {
     // With shared-key access off, Terraform itself must reach blob storage with Entra ID.
     this.node.addValidation({
       validate: () => {
-        const providers = TerraformStack.of(this).node.findAll().filter((c): c is AzurermProvider => c instanceof AzurermProvider);
-        const ok = providers.length > 0 && providers.every((p) => p.storageUseAzuread === true);
-        return ok ? [] : [`HandlerFunctionApp ${this.node.path}: the azurerm provider: given storage_use_azuread ${providers.map((p) => String(p.storageUseAzuread)).join(', ') || '(no azurerm provider)'}; allowed: true (the Function's storage account has shared-key access off, so Terraform uploads its package with Entra ID); fix: new AzurermProvider(stack, 'azurerm', { features: [{}], storageUseAzuread: true, ... }) and give the identity running Terraform "Storage Blob Data Contributor" on the resource group`];
+        // By provider type, not class identity: a consumer may load another copy of the provider bindings.
+        const providers = TerraformStack.of(this).node.findAll()
+          .filter((c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === 'azurerm')
+          .map((p) => (p as unknown as Pick<AzurermProvider, 'storageUseAzuread'>).storageUseAzuread);
+        const ok = providers.length > 0 && providers.every((v) => v === true);
+        return ok ? [] : [`HandlerFunctionApp ${this.node.path}: the azurerm provider: given storage_use_azuread ${providers.map((v) => String(v)).join(', ') || '(no azurerm provider)'}; allowed: true (the Function's storage account has shared-key access off, so Terraform uploads its package with Entra ID); fix: new AzurermProvider(stack, 'azurerm', { features: [{}], storageUseAzuread: true, ... }) and give the identity running Terraform "Storage Blob Data Contributor" on the resource group`];
       },
     });
   }
