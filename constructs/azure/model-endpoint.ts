@@ -242,6 +242,8 @@ export class ModelEndpoint extends EndpointBase {
   private readonly deploymentBody: OnlineDeploymentBody;
   private readonly deploymentDependencies: RoleAssignment[] = [];
   private controllerManaged = false;
+  /** Hash of what a deployment runs (model content, environment version); part of a controller deployment's name. */
+  private runHash = '';
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -361,9 +363,11 @@ export class ModelEndpoint extends EndpointBase {
       description: `model-serving-constructs server for ${serving.metadata.name}`,
       tags: this.tags,
     });
+    const environmentVersionName = shortHash(JSON.stringify(envBody)).slice(0, 12);
+    this.runHash = shortHash(contentHash, environmentVersionName).slice(0, 8);
     this.environmentVersion = new MlEnvironmentVersion(this, 'EnvironmentVersion', {
       // Environment versions are immutable: the version is a hash of what it holds.
-      name: shortHash(JSON.stringify(envBody)).slice(0, 12),
+      name: environmentVersionName,
       parentId: `${this.workspaceId}/environments/${serving.metadata.name}-server`,
       body: envBody,
     });
@@ -530,14 +534,17 @@ export class ModelEndpoint extends EndpointBase {
 
   /**
    * Internal, called by CanaryRollout. Hands the deployment to a rollout controller: each model version gets its own
-   * deployment, named after the version and written once by Terraform; the controller moves traffic and
-   * removes the old deployment. Internal.
+   * deployment, named after the version and a hash of what it runs (model content and environment), written once
+   * by Terraform; the controller moves traffic and removes the old deployment. A retrained model (or a new image)
+   * under an unchanged `metadata.version` is therefore a new deployment that goes through the canary, never a PUT
+   * onto the deployment serving all traffic. Internal.
    */
   public handOverToController(): void {
     if (this.controllerManaged) return;
     this.controllerManaged = true;
     this.node.tryRemoveChild('Deployment');
-    this.currentDeploymentName = NameRule.AZURE_ML_ENDPOINT.sanitize(`v${this.serving.metadata.version}`);
+    const version = NameRule.AZURE_ML_ENDPOINT.sanitize(`v${this.serving.metadata.version}`).slice(0, 23).replace(/-+$/, '');
+    this.currentDeploymentName = `${version}-${this.runHash}`;
     this.deploymentResource = new MlDeploymentPut(this, 'VersionDeployment', {
       endpoint: this.endpoint,
       name: this.currentDeploymentName,

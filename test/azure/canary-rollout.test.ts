@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import { Duration, LatencyPercentile, RolloutPolicy } from '../../lib';
+import { Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
 import { CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
 import { endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
@@ -28,14 +28,14 @@ describe('CanaryRollout', () => {
     expect(puts).toHaveLength(1);
     const put = puts[0] as Json;
     expect(put).toMatchObject({ method: 'PUT', when: 'apply', type: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments@2025-06-01' });
-    expect(put.resource_id).toMatch(/\/deployments\/v1-0-0$/);
+    expect(put.resource_id).toMatch(/\/deployments\/v1-0-0-[0-9a-f]{8}$/);
     const plainDeployments = Object.values(resourcesOf(tf, 'azapi_resource')).filter((r) => String(r.type).includes('/deployments@'));
     expect(plainDeployments).toEqual([]);
   });
 
   test('Terraform sets the first traffic map only and ignores later changes', () => {
     const t = only(tf, 'azapi_update_resource') as Json;
-    expect(t.body.properties.traffic).toEqual({ 'v1-0-0': 100 });
+    expect(Object.entries(t.body.properties.traffic)).toEqual([[expect.stringMatching(/^v1-0-0-[0-9a-f]{8}$/), 100]]);
     expect(t.lifecycle).toEqual({ ignore_changes: ['body'] });
   });
 
@@ -43,7 +43,7 @@ describe('CanaryRollout', () => {
     const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
     const cfg = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e' });
     expect(cfg.steps).toEqual([{ percent: 5, bakeSeconds: 1800 }, { percent: 25, bakeSeconds: 1800 }, { percent: 100, bakeSeconds: 600 }]);
-    expect(cfg.targetDeployment).toBe('v1-0-0');
+    expect(cfg.targetDeployment).toMatch(/^v1-0-0-[0-9a-f]{8}$/);
     expect(cfg.mirror).toBeUndefined();
     expect(app.app_settings.ROLLOUT_ENDPOINT_ID).toMatch(/^\$\{azapi_resource\./);
     // The package is a content-named private blob the app mounts with its identity (function-app.test.ts).
@@ -87,7 +87,7 @@ describe('CanaryRollout', () => {
     const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
     expect(alerts).toHaveLength(2);
     for (const a of alerts) {
-      expect(a.criteria[0].query).toContain('DeploymentName == "v1-0-0"');
+      expect(a.criteria[0].query).toMatch(/DeploymentName == "v1-0-0-[0-9a-f]{8}"/);
       expect(a.action.action_groups[0]).toMatch(/azurerm_monitor_action_group/);
     }
     // The policy has no guardrails of its own: the endpoint's (1%, p99 1 s, 3 x 1 min) roll back.
@@ -98,8 +98,23 @@ describe('CanaryRollout', () => {
 
   test('autoscale follows the version\'s deployment', () => {
     const a = only(tf, 'azurerm_monitor_autoscale_setting') as Json;
-    expect(a.target_resource_id).toMatch(/\/deployments\/v1-0-0$/);
-    expect(a.profile[0].rule[0].metric_trigger.metric_resource_id).toMatch(/\/deployments\/v1-0-0$/);
+    expect(a.target_resource_id).toMatch(/\/deployments\/v1-0-0-[0-9a-f]{8}$/);
+    expect(a.profile[0].rule[0].metric_trigger.metric_resource_id).toMatch(/\/deployments\/v1-0-0-[0-9a-f]{8}$/);
+  });
+
+  test('issue 17: a retrained model under the same metadata.version is a new deployment (through the canary), never a PUT onto the serving one', () => {
+    const deploymentOf = (uri: string, image?: string) => {
+      const { tf: t } = synth((s) => new CanaryRollout(s, 'Rollout', {
+        endpoint: endpoint(s, { model: ModelArtifact.fromUri(uri), ...(image ? { image: ServingImage.fromRegistry(image) } : {}) }),
+        policy: steps,
+      }));
+      return String((Object.values(resourcesOf(t, 'azapi_resource_action')).find((a) => a.method === 'PUT') as Json).resource_id).split('/').pop();
+    };
+    const a = deploymentOf('https://acct.blob.core.windows.net/models/digits/1.0.0/model.onnx');
+    expect(a).toMatch(/^v1-0-0-[0-9a-f]{8}$/);
+    expect(deploymentOf('https://acct.blob.core.windows.net/models/digits/1.0.0/model.onnx')).toBe(a);
+    expect(deploymentOf('https://acct.blob.core.windows.net/models/digits/retrained/model.onnx')).not.toBe(a);
+    expect(deploymentOf('https://acct.blob.core.windows.net/models/digits/1.0.0/model.onnx', 'contoso.azurecr.io/model-server@sha256:' + 'b'.repeat(64))).not.toBe(a);
   });
 });
 
