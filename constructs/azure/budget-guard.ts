@@ -9,6 +9,7 @@ import { renderEnforcerEnvironment } from './budget-enforcer/environment';
 import { HandlerFunctionApp } from './function-app';
 import { ModelEndpoint } from './model-endpoint';
 import { shortHash } from './names';
+import { checkResourceGroupName } from './validation';
 import { AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES } from './capabilities';
 
 /** The system tag Azure ML puts on a managed online endpoint's costs; the library's own tags are not on them. */
@@ -94,6 +95,11 @@ export class BudgetGuard extends Construct {
     if (!isUnresolved(props.startDate) && !/^\d{4}-(0[1-9]|1[0-2])-01$/.test(props.startDate)) {
       c.add({ field: 'startDate', given: describe(props.startDate), allowed: `on ${AZURE_ML_BACKEND}: the first day of a month, "YYYY-MM-01" (Azure budgets start on the 1st and the date cannot change later)`, fix: 'e.g. "2026-12-01"' });
     }
+    const sub = props.scope?.subscriptionId;
+    if (sub !== undefined && !isUnresolved(sub) && !/^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(sub)) {
+      c.add({ field: 'scope', given: `BudgetScope.subscription(${describe(sub)})`, allowed: 'the ARM id of a subscription, "/subscriptions/<subscription GUID>"', fix: 'e.g. BudgetScope.subscription("/subscriptions/00000000-0000-0000-0000-000000000000")' });
+    }
+    if (props.scope?.resourceGroupName !== undefined) checkResourceGroupName('scope', props.scope.resourceGroupName, c);
     const budgetName = props.budgetName ?? `${props.endpoints[0]?.endpointName ?? 'models'}-budget`;
     if (!isUnresolved(budgetName) && !/^[A-Za-z0-9_-]{1,63}$/.test(budgetName)) {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: 'letters, digits, "_" and "-", at most 63', fix: 'e.g. "fraud-models-budget"' });

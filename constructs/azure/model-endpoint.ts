@@ -49,6 +49,7 @@ import { autoscaleRules } from './autoscale';
 import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
+import { ARM_ID_TYPES, checkArmId, checkLocation, checkResourceGroupName, normalizeLocation } from './validation';
 import { shortHash } from './names';
 import { ProbeOptions, resolveProbes } from './probes';
 import { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
@@ -254,10 +255,24 @@ export class ModelEndpoint extends EndpointBase {
     checkModel(props, workspace, problems);
     if (workspace.create) checkNewWorkspaceOptions(workspace.create, problems, 'workspace');
     checkDeploymentNetwork(props, workspace, problems);
+    checkLocation(this, 'location', props.location, problems);
+    checkResourceGroupName('resourceGroupName', props.resourceGroupName, problems);
+    checkArmId('imageRegistryId', props.imageRegistryId, ARM_ID_TYPES.containerRegistry, problems);
+    checkArmId('modelStorageAccountId', props.modelStorageAccountId, ARM_ID_TYPES.storageAccount, problems);
+    checkArmId('workspace', workspace.workspaceId, ARM_ID_TYPES.mlWorkspace, problems);
+    checkArmId('workspace.logAnalyticsWorkspaceId', workspace.existing.logAnalyticsWorkspaceId, ARM_ID_TYPES.logAnalyticsWorkspace, problems);
+    checkArmId('workspace.containerRegistryId', workspace.existing.containerRegistryId ?? workspace.create?.containerRegistryId, ARM_ID_TYPES.containerRegistry, problems);
+    (props.alertActionGroupIds ?? []).forEach((id, i) => checkArmId(`alertActionGroupIds[${i}]`, id, ARM_ID_TYPES.actionGroup, problems));
     const nameRule = NameRule.AZURE_ML_ENDPOINT;
     // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
     const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
     const deploymentName = props.deploymentName ?? 'main';
+    // Endpoint names are unique per region: a second endpoint of the same name in this stack would take over the first.
+    const clash = TerraformStack.of(this).node.findAll().find((c): c is ModelEndpoint => c instanceof ModelEndpoint && c !== this &&
+      !isUnresolved(endpointName) && c.endpointName === endpointName && normalizeLocation(c.location) === normalizeLocation(props.location));
+    if (clash) {
+      problems.add({ field: 'endpointName', given: `${describe(endpointName)}, which ${clash.node.path} already uses in ${props.location}`, allowed: 'one online endpoint per name in an Azure region', fix: 'give one of them another endpointName' });
+    }
     for (const [field, value, fix] of [
       ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
       ['deploymentName', deploymentName, 'e.g. "main"'],

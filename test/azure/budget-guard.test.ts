@@ -76,6 +76,8 @@ describe('BudgetGuard options', () => {
 
 describe('BudgetGuard validation', () => {
   const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  test('a subscription scope is a subscription ARM id (issue 17)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01', scope: BudgetScope.subscription('00000000-0000-0000-0000-000000000000') }),
+    /scope: got BudgetScope\.subscription\("00000000-0000-0000-0000-000000000000"\); allowed: the ARM id of a subscription/));
   test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
     /startDate: got "2026-12-15"; allowed: on Azure ML: the first day of a month/));
   test('at most five notifications per Azure budget', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, alertThresholdsPercent: [10, 20, 30, 40, 50] }, startDate: '2026-12-01' }),

@@ -275,6 +275,37 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
     // The workspace's own registry, behind the workspace's private link: accepted.
     expect(() => Testing.synthScope((s) => endpoint(s, { egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }))).not.toThrow();
   });
+  // Issue 17: values Azure would refuse at apply (or never find), refused at synth with the field and the fix.
+  // Regions: Azure/terraform-azurerm-avm-utl-regions modules/cached-data/locations.tf.json (2026-03-12);
+  // resource group names: learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules.
+  test('a location that is no Azure region, with the likely fix', () => fails({ location: 'west-europe' }, /location: got "west-europe"; allowed: an Azure region name .*Fix: use "westeurope"/));
+  test('display names are accepted as azurerm folds them', () => {
+    expect(() => Testing.synthScope((s) => endpoint(s, { location: 'West Europe' }))).not.toThrow();
+  });
+  test('a region newer than the catalogue passes only through the explicit context escape hatch', () => {
+    fails({ location: 'marsnorth' }, /location: got "marsnorth".*under the context key "model-serving-constructs:azure:extraLocations"/);
+    expect(() => Testing.synthScope((s) => {
+      s.node.setContext('model-serving-constructs:azure:extraLocations', ['marsnorth']);
+      endpoint(s, { location: 'marsnorth' });
+    })).not.toThrow();
+  });
+  test('resource group name rule', () => fails({ resourceGroupName: 'rg/ml prod.' }, /resourceGroupName: got "rg\/ml prod\."; allowed: 1-90 letters, digits/));
+  test('ids that are not ARM ids of the right type, all in one error', () => fails({
+    imageRegistryId: 'contoso',
+    modelStorageAccountId: REGISTRY_ID,
+    alertActionGroupIds: ['ops-oncall'],
+  }, /imageRegistryId: got "contoso"; allowed: the ARM id of a Microsoft\.ContainerRegistry\/registries.*modelStorageAccountId: got ".*registries\/contoso"; allowed: the ARM id of a Microsoft\.Storage\/storageAccounts.*alertActionGroupIds\[0\]: got "ops-oncall"/s));
+  test('an existing workspace by ARM id only', () => fails({ workspace: WorkspaceSource.fromId('ws'), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }, /workspace: got "ws"; allowed: the ARM id of a Microsoft\.MachineLearningServices\/workspaces/));
+  test('two endpoints with the same name in one region', () => {
+    expect(() => Testing.synthScope((s) => {
+      endpoint(s, { endpointName: 'digits-prod' }, 'A');
+      endpoint(s, { endpointName: 'digits-prod', location: 'West Europe' }, 'B');
+    })).toThrow(/endpointName: got "digits-prod", which .*\/A already uses in West Europe; allowed: one online endpoint per name in an Azure region/);
+    expect(() => Testing.synthScope((s) => {
+      endpoint(s, { endpointName: 'digits-prod' }, 'A');
+      endpoint(s, { endpointName: 'digits-prod', location: 'swedencentral' }, 'B');
+    })).not.toThrow();
+  });
   test('instance type must be a managed endpoint size', () => fails({ instanceType: 'ml.g5.xlarge' }, /instanceType: got "ml\.g5\.xlarge"; allowed: a VM size Azure ML managed online endpoints accept/));
   test('NC T4 v3 carries T4', () => fails({ instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_A100 }, /accelerator: got NVIDIA_A100 on Standard_NC4as_T4_v3; allowed: Standard_NC4as_T4_v3 \(NCasT4_v3\) carries NVIDIA_T4/));
   test('NC A100 v4 carries A100', () => fails({ instanceType: 'Standard_NC24ads_A100_v4', accelerator: Accelerator.NVIDIA_H100 }, /carries NVIDIA_A100\. Fix: set accelerator: Accelerator\.NVIDIA_A100/));
