@@ -132,6 +132,16 @@ describe('CanaryRollout options', () => {
 
 describe('CanaryRollout validation', () => {
   const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  // Issue 17: the controller ticks once a minute (rollout-controller/handler.ts timer) and a rollback alert needs
+  // breachingPeriods x evaluationPeriod; a shorter bake moves traffic on before either can act.
+  const withBakes = (...bakes: Duration[]) => RolloutPolicy.steps(bakes.map((bake, i) => ({ trafficPercent: i === bakes.length - 1 ? 100 : 10 * (i + 1), bake })));
+  test('a bake shorter than a controller tick is refused (0 s and 30 s)', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.seconds(0), Duration.seconds(30), Duration.minutes(10)) }),
+    /policy\.steps\[0\]\.bake: got 0s; allowed: on Azure ML: at least 180s: the controller advances once a minute.*policy\.steps\[1\]\.bake: got 30s/s));
+  test('a bake shorter than the rollback alerts\' breaching window is refused', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.minutes(2), Duration.minutes(10)) }),
+    /policy\.steps\[0\]\.bake: got 2min; allowed: on Azure ML: at least 180s: .*need 3 x 1min to fire/));
+  test('bakes at the window are accepted', () => {
+    expect(() => Testing.synthScope((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.minutes(3), Duration.minutes(3)) }))).not.toThrow();
+  });
 
   test('shadow traffic above 50% is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ shadowTrafficPercent: 60 }) }),
     /policy\.shadowTrafficPercent: got 60%; allowed: on Azure ML: at most 50%/));
