@@ -83,7 +83,6 @@ export const FUNCTION_HOSTING = {
   hostStorageRole: 'Storage Blob Data Owner',
   /** Built-in role for sending telemetry to an Application Insights with local authentication off. */
   telemetryRole: 'Monitoring Metrics Publisher',
-  syncTriggersApiVersion: '2024-04-01',
 } as const;
 
 /**
