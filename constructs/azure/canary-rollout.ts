@@ -31,6 +31,13 @@ export const ROLLOUT_CONTROLLER_ACTIONS = [
  */
 export const ROLLOUT_CONTROLLER_ALERT_READ = ['Microsoft.AlertsManagement/alerts/read'];
 
+/** To give the stable deployment its own copy of the autoscale setting while both serve, and remove it after. */
+export const ROLLOUT_CONTROLLER_AUTOSCALE = [
+  'Microsoft.Insights/autoscalesettings/read',
+  'Microsoft.Insights/autoscalesettings/write',
+  'Microsoft.Insights/autoscalesettings/delete',
+];
+
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. Attach the rollout when the endpoint is created. */
   readonly endpoint: ModelEndpoint;
@@ -117,6 +124,7 @@ export class CanaryRollout extends Construct {
       steps: this.rollout.steps.map((s) => ({ percent: s.trafficPercent, bakeSeconds: s.bake.toSeconds() })),
       mirror: this.rollout.shadowTrafficPercent !== undefined ? { percent: this.rollout.shadowTrafficPercent, bakeSeconds: shadowDuration.toSeconds() } : undefined,
       alertRuleIds: ruleIds,
+      autoscaleSettingId: endpoint.autoscale.id,
     };
 
     this.controller = new HandlerFunctionApp(this, 'Controller', {
@@ -130,7 +138,12 @@ export class CanaryRollout extends Construct {
       // One instance: the rollback hold must be seen by the timer and the webhook alike.
       maxInstances: 1,
       permissions: { actions: ROLLOUT_CONTROLLER_ACTIONS, scopes: [endpoint.endpointId] },
-      additionalPermissions: [{ actions: ROLLOUT_CONTROLLER_ALERT_READ, scopes: [endpoint.logAnalyticsWorkspaceId], defineAtResourceGroup: true }],
+      additionalPermissions: [
+        { actions: ROLLOUT_CONTROLLER_ALERT_READ, scopes: [endpoint.logAnalyticsWorkspaceId], defineAtResourceGroup: true },
+        // The stable deployment's copy of the autoscale setting does not exist before the rollout, and Azure
+        // cannot assign a role at a resource that does not exist yet: autoscale settings of the resource group.
+        { actions: ROLLOUT_CONTROLLER_AUTOSCALE, scopes: [`/subscriptions/${client.subscriptionId}/resourceGroups/${endpoint.resourceGroupName}`], defineAtResourceGroup: true },
+      ],
     });
 
     this.actionGroup = new MonitorActionGroup(this, 'RollbackActions', {

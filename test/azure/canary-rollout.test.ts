@@ -41,7 +41,7 @@ describe('CanaryRollout', () => {
 
   test('the controller gets the exact steps and the deployment to roll out', () => {
     const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
-    const cfg = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e' });
+    const cfg = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e', ROLLOUT_AUTOSCALE_ID: '' });
     expect(cfg.steps).toEqual([{ percent: 5, bakeSeconds: 1800 }, { percent: 25, bakeSeconds: 1800 }, { percent: 100, bakeSeconds: 600 }]);
     expect(cfg.targetDeployment).toMatch(/^v1-0-0-[0-9a-f]{8}$/);
     expect(cfg.mirror).toBeUndefined();
@@ -55,7 +55,7 @@ describe('CanaryRollout', () => {
 
   test('the controller may change only this endpoint: exact actions, assigned at the endpoint', () => {
     const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition'));
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     const [mainName, main] = roles.find(([k]) => /Controller_Role_/.test(k))!;
     expect(main.permissions).toEqual([{ actions: ROLLOUT_CONTROLLER_ACTIONS }]);
     expect(ROLLOUT_CONTROLLER_ACTIONS.every((a) => !a.includes('*'))).toBe(true);
@@ -65,11 +65,17 @@ describe('CanaryRollout', () => {
     const [readName, read] = roles.find(([k]) => /Controller_Role1_/.test(k))!;
     expect(read.permissions).toEqual([{ actions: ['Microsoft.AlertsManagement/alerts/read'] }]);
     expect(grantsOf(readName).map((g) => g.scope)).toEqual([expect.stringMatching(/^\$\{azurerm_log_analytics_workspace\.[^.]+\.id\}$/)]);
+    // The stable deployment's autoscale copy (issue 17): autoscale settings only, at the endpoint's resource group.
+    const [scaleName, scale] = roles.find(([k]) => /Controller_Role2_/.test(k))!;
+    expect(scale.permissions).toEqual([{ actions: ['Microsoft.Insights/autoscalesettings/read', 'Microsoft.Insights/autoscalesettings/write', 'Microsoft.Insights/autoscalesettings/delete'] }]);
+    expect(grantsOf(scaleName).map((g) => g.scope)).toEqual([expect.stringMatching(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}\/resourceGroups\/rg-ml$/)]);
+    const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
+    expect(app.app_settings.ROLLOUT_AUTOSCALE_ID).toMatch(/^\$\{azurerm_monitor_autoscale_setting\.[^.]+\.id\}$/);
   });
 
   test('the controller knows the ARM ids of exactly the two rules that call it (security review M1)', () => {
     const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0];
-    const ids = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e' }).alertRuleIds;
+    const ids = parseControllerEnvironment({ ...app.app_settings, ROLLOUT_ENDPOINT_ID: '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e', ROLLOUT_AUTOSCALE_ID: '' }).alertRuleIds;
     // The rules whose action group is the controller's (the endpoint's own guardrail alerts do not call it).
     const group = Object.keys(resourcesOf(tf, 'azurerm_monitor_action_group'))[0];
     const rules = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((r) => JSON.stringify(r.action ?? {}).includes(`azurerm_monitor_action_group.${group}.id`));

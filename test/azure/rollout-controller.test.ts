@@ -220,6 +220,60 @@ describe('rollout controller: HTTP at the boundary', () => {
   });
 });
 
+describe('rollout controller: autoscale follows the traffic (issue 17)', () => {
+  const AS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/autoscalesettings/digits-1-autoscale';
+  const scaled: ControllerConfig = { ...config, autoscaleSettingId: AS };
+  /**
+   * Autoscale settings answered in the shape of the published example (azure-rest-api-specs
+   * specification/monitor/resource-manager/Microsoft.Insights/stable/2022-10-01/examples/getAutoscaleSetting.json),
+   * Terraform's one aimed at the target deployment.
+   */
+  function autoscaleArm(state: LiveState, settings: Record<string, unknown>) {
+    const terraforms = restExample('monitor-2022-10-01-getAutoscaleSetting.json');
+    const target = `${EP}/deployments/v2-0-0`;
+    terraforms.id = AS;
+    terraforms.properties.targetResourceUri = target;
+    for (const p of terraforms.properties.profiles) for (const r of p.rules) r.metricTrigger.metricResourceUri = target;
+    settings[AS] = terraforms;
+    return liveArm(state, (c) => {
+      if (!c.path.toLowerCase().includes('/autoscalesettings/')) return undefined;
+      expect(c.apiVersion).toBe('2022-10-01');
+      if (c.method === 'GET') return settings[c.path] ? { status: 200, body: settings[c.path] } : { status: 404, body: { error: { code: 'ResourceNotFound', message: 'no' } } };
+      if (c.method === 'PUT') { settings[c.path] = { id: c.path, ...c.body }; return { status: 200, body: settings[c.path] }; }
+      if (c.method === 'DELETE') { const had = c.path in settings; delete settings[c.path]; return { status: had ? 200 : 204 }; }
+      return undefined;
+    });
+  }
+
+  test('while both serve, the stable deployment scales by its own copy of the setting; promotion removes the copy', async () => {
+    const state: LiveState = { traffic: { main: 100 }, since: minutesAgo(1), deployments: ['main', 'v2-0-0'] };
+    const settings: Record<string, any> = {};
+    const { arm, writes } = autoscaleArm(state, settings);
+    expect(await advance(scaled, arm, NOW)).toMatchObject({ action: 'SHIFT', traffic: { main: 90, 'v2-0-0': 10 } });
+    const copy = settings[`${AS}-main`];
+    expect(copy.properties.targetResourceUri).toBe(`${EP}/deployments/main`);
+    expect(JSON.stringify(copy.properties)).not.toContain('/deployments/v2-0-0');
+    expect(copy.properties.name).toBe('digits-1-autoscale-main');
+    expect(copy.properties.profiles.map((p: any) => p.capacity)).toEqual(settings[AS].properties.profiles.map((p: any) => p.capacity));
+    // The copy exists before the traffic moves; the next steps do not write it again.
+    expect(writes().map((c) => `${c.method} ${c.path.split('/').pop()}`)).toEqual(['PUT digits-1-autoscale-main', 'PUT digits-1']);
+    state.since = minutesAgo(11);
+    await advance(scaled, arm, NOW);
+    expect(writes().filter((c) => c.path.includes('autoscalesettings'))).toHaveLength(1);
+    // Promotion: the old deployment's copy goes with it; Terraform's own setting stays on the target.
+    Object.assign(state, { traffic: { main: 0, 'v2-0-0': 100 }, since: minutesAgo(6) });
+    expect(await advance(scaled, arm, NOW)).toMatchObject({ action: 'PROMOTE', removed: ['main'] });
+    expect(Object.keys(settings)).toEqual([AS]);
+  });
+
+  test('the first deployment of an endpoint needs no copy', async () => {
+    const settings: Record<string, any> = {};
+    const { arm } = autoscaleArm({ traffic: {}, since: minutesAgo(1), deployments: ['v2-0-0'] }, settings);
+    expect(await advance(scaled, arm, NOW)).toMatchObject({ action: 'SHIFT', traffic: { 'v2-0-0': 100 } });
+    expect(Object.keys(settings)).toEqual([AS]);
+  });
+});
+
 describe('rollout controller: failures the action group must retry', () => {
   const env = renderControllerEnvironment(config);
   const alert = commonAlert();
@@ -292,6 +346,9 @@ describe('rollout controller configuration', () => {
     const mirrored = { ...config, mirror: { percent: 20, bakeSeconds: 600 } };
     expect(parseControllerEnvironment(renderControllerEnvironment(mirrored))).toEqual(mirrored);
     expect(() => parseControllerEnvironment({ ...renderControllerEnvironment(config), ROLLOUT_ALERT_RULE_IDS: '[]' })).toThrow(/ROLLOUT_ALERT_RULE_IDS must be a JSON list of alert rule ARM ids/);
+    const scaled = { ...config, autoscaleSettingId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/autoscalesettings/a' };
+    expect(parseControllerEnvironment(renderControllerEnvironment(scaled))).toEqual(scaled);
+    expect(() => parseControllerEnvironment({ ...renderControllerEnvironment(config), ROLLOUT_AUTOSCALE_ID: 'a' })).toThrow(/ROLLOUT_AUTOSCALE_ID must be empty or an autoscale setting ARM id/);
   });
   test('names every bad setting at once', () => {
     expect(() => parseControllerEnvironment({ ROLLOUT_ENDPOINT_ID: 'x', ROLLOUT_TARGET_DEPLOYMENT: 'v2', ROLLOUT_STEPS: '[{"percent":10,"bakeSeconds":1}]', ROLLOUT_MIRROR: '{"percent":60,"bakeSeconds":1}' }))

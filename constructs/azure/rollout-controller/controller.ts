@@ -14,7 +14,7 @@
  * A rollback first writes a hold tag (HOLD_TAG) on the target deployment, so `advance` on any instance, or after
  * a restart, moves no traffic forward until the rollback lands; the app also runs on one instance at most.
  */
-import { ALERTS_API_VERSION, ArmClient, WebhookResponse, log, retryLater } from '../function-runtime/arm';
+import { ALERTS_API_VERSION, AUTOSCALE_API_VERSION, ArmClient, WebhookResponse, log, retryLater } from '../function-runtime/arm';
 import { ControllerConfig, HOLD_TAG, parseControllerEnvironment } from './environment';
 
 export const SOURCE = 'rollout-controller';
@@ -173,6 +173,39 @@ async function view(arm: ArmClient, endpointId: string, target: string): Promise
   };
 }
 
+/** The autoscale setting the controller keeps for `deployment` while it serves beside the target. */
+export function autoscaleCopyId(config: ControllerConfig, deployment: string): string | undefined {
+  return config.autoscaleSettingId ? `${config.autoscaleSettingId}-${deployment}` : undefined;
+}
+
+interface ArmAutoscale {
+  readonly location: string;
+  readonly tags?: Record<string, string>;
+  readonly properties: Record<string, unknown> & { name?: string; targetResourceUri?: string };
+}
+
+/**
+ * Terraform points the one autoscale setting at the target deployment; while the stable deployment still
+ * serves, it gets a copy of that setting aimed at it, so both scale with their share of traffic.
+ */
+async function ensureAutoscaleFor(config: ControllerConfig, arm: ArmClient, deployment: string): Promise<void> {
+  const copyId = autoscaleCopyId(config, deployment);
+  if (!copyId || !config.autoscaleSettingId) return;
+  if (await arm.get(copyId, AUTOSCALE_API_VERSION)) return;
+  const source = await arm.get<ArmAutoscale>(config.autoscaleSettingId, AUTOSCALE_API_VERSION);
+  if (!source) return;
+  const from = `${config.endpointId}/deployments/${config.targetDeployment}`;
+  const to = `${config.endpointId}/deployments/${deployment}`;
+  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const properties = JSON.parse(JSON.stringify(source.properties).replace(new RegExp(escaped, 'gi'), to)) as ArmAutoscale['properties'];
+  await arm.put(copyId, {
+    location: source.location,
+    ...(source.tags ? { tags: source.tags } : {}),
+    properties: { ...properties, name: copyId.split('/').pop() },
+  }, AUTOSCALE_API_VERSION);
+  log(SOURCE, { endpointId: config.endpointId, action: 'AUTOSCALE', reason: `${deployment} serves beside ${config.targetDeployment}: scaled by its own copy of the autoscale setting` });
+}
+
 /** One controller tick. */
 export async function advance(config: ControllerConfig, arm: ArmClient, now: Date = new Date()): Promise<Outcome> {
   const { endpoint, view: v } = await view(arm, config.endpointId, config.targetDeployment);
@@ -187,6 +220,7 @@ export async function advance(config: ControllerConfig, arm: ArmClient, now: Dat
     return { action: 'WAIT', reason: d.reason };
   }
   if (d.kind === 'traffic') {
+    for (const name of Object.keys(d.traffic)) if (name !== config.targetDeployment && d.traffic[name] > 0) await ensureAutoscaleFor(config, arm, name);
     await arm.put(config.endpointId, endpointPutBody(endpoint, d.traffic, d.mirror));
     log(SOURCE, { endpointId: config.endpointId, action: 'SHIFT', reason: d.reason, traffic: d.traffic, mirror: d.mirror });
     return { action: 'SHIFT', reason: d.reason, traffic: d.traffic };
@@ -196,6 +230,8 @@ export async function advance(config: ControllerConfig, arm: ArmClient, now: Dat
   await arm.put(config.endpointId, endpointPutBody(endpoint, traffic, {}));
   const removed: string[] = [];
   for (const name of d.remove) {
+    const copy = autoscaleCopyId(config, name);
+    if (copy) await arm.delete(copy, AUTOSCALE_API_VERSION);
     await arm.delete(`${config.endpointId}/deployments/${name}`);
     removed.push(name);
   }

@@ -23,6 +23,11 @@ export interface ControllerConfig {
    * Azure Monitor (Microsoft.AlertsManagement/alerts GET) confirms a fired alert of one of these rules.
    */
   readonly alertRuleIds: readonly string[];
+  /**
+   * ARM id of the autoscale setting Terraform points at the target deployment. While another deployment serves
+   * next to the target, the controller gives it a copy (`<id>-<deployment>`), removed when that deployment goes.
+   */
+  readonly autoscaleSettingId?: string;
 }
 
 /**
@@ -38,6 +43,7 @@ export const CONTROLLER_ENV = {
   steps: 'ROLLOUT_STEPS',
   mirror: 'ROLLOUT_MIRROR',
   alertRuleIds: 'ROLLOUT_ALERT_RULE_IDS',
+  autoscaleSettingId: 'ROLLOUT_AUTOSCALE_ID',
 } as const;
 
 export function renderControllerEnvironment(c: ControllerConfig): Record<string, string> {
@@ -47,6 +53,7 @@ export function renderControllerEnvironment(c: ControllerConfig): Record<string,
     [CONTROLLER_ENV.steps]: JSON.stringify(c.steps),
     [CONTROLLER_ENV.mirror]: c.mirror ? JSON.stringify(c.mirror) : '',
     [CONTROLLER_ENV.alertRuleIds]: JSON.stringify(c.alertRuleIds),
+    [CONTROLLER_ENV.autoscaleSettingId]: c.autoscaleSettingId ?? '',
   };
 }
 
@@ -91,6 +98,10 @@ export function parseControllerEnvironment(env: Readonly<Record<string, string |
   } catch {
     problems.push(`${CONTROLLER_ENV.alertRuleIds} must be a JSON list of alert rule ARM ids; got ${JSON.stringify(env[CONTROLLER_ENV.alertRuleIds])}`);
   }
+  const autoscaleSettingId = env[CONTROLLER_ENV.autoscaleSettingId] || undefined;
+  if (autoscaleSettingId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/autoscalesettings\/[^/]+$/i.test(autoscaleSettingId)) {
+    problems.push(`${CONTROLLER_ENV.autoscaleSettingId} must be empty or an autoscale setting ARM id; got ${JSON.stringify(autoscaleSettingId)}`);
+  }
   if (problems.length) throw new Error(`rollout controller configuration: ${problems.join('; ')}`);
-  return { endpointId, targetDeployment, steps, mirror, alertRuleIds };
+  return { endpointId, targetDeployment, steps, mirror, alertRuleIds, ...(autoscaleSettingId ? { autoscaleSettingId } : {}) };
 }
