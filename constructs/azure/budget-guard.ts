@@ -54,6 +54,9 @@ export interface BudgetGuardProps {
  */
 export const ENFORCER_BUDGET_READ = ['Microsoft.Consumption/budgets/read'];
 
+/** To cap the autoscale copies a rollout controller makes mid-rollout (guarded endpoints with a CanaryRollout). */
+export const ENFORCER_ROLLOUT_AUTOSCALE = ['Microsoft.Insights/autoscalesettings/read', 'Microsoft.Insights/autoscalesettings/write'];
+
 /** Exact ARM actions the enforcer's identity holds, per action. */
 export const ENFORCER_ACTIONS: Readonly<Record<string, string[]>> = {
   [BudgetAction.SCALE_TO_FLOOR]: [
@@ -117,12 +120,15 @@ export class BudgetGuard extends Construct {
     const distinct = shortHash(this.node.path).slice(0, 6);
     const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);
     let budgetScopeId: string;
+    let client: DataAzurermClientConfig | undefined;
     if (budgetScope.subscriptionId) {
       budgetScopeId = budgetScope.subscriptionId;
     } else {
-      const client = new DataAzurermClientConfig(this, 'Client', {});
+      client = new DataAzurermClientConfig(this, 'Client', {});
       budgetScopeId = `/subscriptions/${client.subscriptionId}/resourceGroups/${budgetScope.resourceGroupName}`;
     }
+    // The endpoints' subscription (their resource groups are named without one).
+    const subscriptionScope = `/subscriptions/${(client ?? new DataAzurermClientConfig(this, 'Client', {})).subscriptionId}`;
     const budgetId = `${budgetScopeId}/providers/Microsoft.Consumption/budgets/${budgetName}`;
 
     if (budget.action !== BudgetAction.NOTIFY) {
@@ -148,7 +154,13 @@ export class BudgetGuard extends Construct {
           ],
         },
         // The enforcer decides on the spend Cost Management reports, never on the notification's figures.
-        additionalPermissions: [{ actions: ENFORCER_BUDGET_READ, scopes: [budgetScopeId] }],
+        additionalPermissions: [
+          { actions: ENFORCER_BUDGET_READ, scopes: [budgetScopeId] },
+          // A CanaryRollout's controller gives the stable deployment its own autoscale copy mid-rollout; those
+          // copies do not exist before, so capping them needs autoscale settings at their resource group.
+          ...(budget.action === BudgetAction.SCALE_TO_FLOOR ? [...new Set(props.endpoints.filter((e) => e.isControllerManaged).map((e) => e.resourceGroupName))]
+            .map((rg) => ({ actions: ENFORCER_ROLLOUT_AUTOSCALE, scopes: [`${subscriptionScope}/resourceGroups/${rg}`], defineAtResourceGroup: true })) : []),
+        ],
       });
     }
     this.actionGroup = new MonitorActionGroup(this, 'Actions', {

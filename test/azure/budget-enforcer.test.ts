@@ -31,6 +31,8 @@ function account(...before: Handler[]) {
     profile: { minimum: '1', maximum: '6', default: '1' },
     endpointExists: true,
     budget: { amount: 1000, spent: 1000 },
+    /** Autoscale copies a rollout controller made for deployments serving beside a new one, by deployment. */
+    copies: {} as Record<string, { minimum: string; maximum: string; default: string }>,
   };
   const fake = fakeArm(...before, (c: Call) => {
     if (c.path === BUDGET && c.method === 'GET') {
@@ -41,6 +43,11 @@ function account(...before: Handler[]) {
       body.properties.amount = state.budget.amount;
       body.properties.currentSpend.amount = state.budget.spent;
       return { status: 200, body };
+    }
+    if (c.path.startsWith(`${AS}-`)) {
+      const d = c.path.slice(AS.length + 1);
+      if (c.method === 'GET') return state.copies[d] ? { status: 200, body: { properties: { enabled: true, targetResourceUri: `${EP}/deployments/${d}`, profiles: [{ name: 'default', capacity: { ...state.copies[d] }, rules: [] }] } } } : { status: 404, body: { error: { code: 'ResourceNotFound', message: 'no' } } };
+      if (c.method === 'PATCH') { state.copies[d] = c.body.properties.profiles[0].capacity; return { status: 200, body: {} }; }
     }
     if (c.path === AS && c.method === 'GET') return { status: 200, body: { properties: { enabled: true, targetResourceUri: `${EP}/deployments/main`, profiles: [{ name: 'default', capacity: { ...state.profile }, rules: [] }] } } };
     if (c.path === AS && c.method === 'PATCH') {
@@ -82,6 +89,16 @@ describe('budget enforcer', () => {
     ]);
     expect(state.profile).toEqual({ minimum: '1', maximum: '1', default: '1' });
     expect(state.capacity).toEqual({ main: 1, 'v2-0-0': 1 });
+  });
+
+  test('mid-rollout, the stable deployment\'s autoscale copy is capped too, so it cannot scale back out', async () => {
+    const { arm, state, writes } = account();
+    state.copies.main = { minimum: '2', maximum: '6', default: '2' };
+    expect((await enforce(config, arm, notification(1000))).outcomes[0].status).toBe('DONE');
+    expect(state.copies.main).toEqual({ minimum: '1', maximum: '1', default: '1' });
+    expect(writes().map((c) => `${c.method} ${c.path.split('/').pop()}`)).toEqual([
+      'PATCH digits-1-autoscale', 'PATCH digits-1-autoscale-main', 'PATCH main', 'PATCH v2-0-0',
+    ]);
   });
 
   test('a budget message seen twice: the second changes nothing and says so', async () => {

@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
-import { BudgetAction } from '../../lib';
-import { BudgetGuard, BudgetScope, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
+import { BudgetAction, Duration, RolloutPolicy } from '../../lib';
+import { BudgetGuard, BudgetScope, CanaryRollout, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
 import { endpoint } from './support/fixtures';
 import { only, resourcesOf, synth } from './support/synth';
 
@@ -71,6 +71,22 @@ describe('BudgetGuard options', () => {
     expect(roles.find(([k]) => /Enforcer_Role1_/.test(k))![1]).toMatchObject({ scope: '/subscriptions/00000000-0000-0000-0000-000000000000', assignable_scopes: ['/subscriptions/00000000-0000-0000-0000-000000000000'] });
     expect(parseEnforcerEnvironment((only(tf, 'azurerm_linux_function_app') as Json).app_settings).budgetId).toMatch(/^\/subscriptions\/0{8}-0{4}-0{4}-0{4}-0{12}\/providers\/Microsoft\.Consumption\/budgets\//);
     expect((only(tf, 'azurerm_consumption_budget_subscription') as Json).subscription_id).toBe('/subscriptions/00000000-0000-0000-0000-000000000000');
+  });
+});
+
+describe('BudgetGuard with a CanaryRollout on the endpoint', () => {
+  test('the enforcer may also cap the rollout\'s autoscale copies: autoscale read/write at the endpoint\'s resource group, in its own role', () => {
+    const { tf } = synth((s) => {
+      const e = endpoint(s);
+      new CanaryRollout(s, 'R', { endpoint: e, policy: RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.minutes(30) }, { trafficPercent: 100, bake: Duration.minutes(10) }]) });
+      new BudgetGuard(s, 'B', { endpoints: [e], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' });
+    });
+    const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition')).filter(([k]) => k.startsWith('B_Enforcer'));
+    expect(roles).toHaveLength(3);
+    const [name, role] = roles.find(([k]) => /Enforcer_Role2_/.test(k))!;
+    expect(role.permissions).toEqual([{ actions: ['Microsoft.Insights/autoscalesettings/read', 'Microsoft.Insights/autoscalesettings/write'] }]);
+    const scopes = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes(`azurerm_role_definition.${name}.`)).map((g) => g.scope);
+    expect(scopes).toEqual([expect.stringMatching(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}\/resourceGroups\/rg-ml$/)]);
   });
 });
 

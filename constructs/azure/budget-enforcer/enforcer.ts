@@ -81,7 +81,11 @@ interface Deployment {
 
 async function scaleToFloor(arm: ArmClient, ep: GuardedEndpoint): Promise<EndpointOutcome> {
   const changes: string[] = [];
-  for (const id of ep.autoscaleSettingIds) {
+  const deployments = await arm.list<Deployment>(`${ep.endpointId}/deployments`);
+  // The endpoint's autoscale settings, and the copies a rollout controller gives a deployment serving beside
+  // a new one (`<setting>-<deployment>`): every one capped, so none scales a deployment back out.
+  const settingIds = [...ep.autoscaleSettingIds, ...ep.autoscaleSettingIds.flatMap((id) => deployments.map((d) => `${id}-${d.name}`))];
+  for (const id of settingIds) {
     const setting = await arm.get<AutoscaleSetting>(id, AUTOSCALE_API_VERSION);
     if (!setting) continue;
     const floor = String(ep.floor);
@@ -91,7 +95,6 @@ async function scaleToFloor(arm: ArmClient, ep: GuardedEndpoint): Promise<Endpoi
     await arm.patch(id, { properties: { ...setting.properties, profiles } }, AUTOSCALE_API_VERSION);
     changes.push(`autoscale ${id.split('/').pop()} capped at ${ep.floor}`);
   }
-  const deployments = await arm.list<Deployment>(`${ep.endpointId}/deployments`);
   for (const d of deployments) {
     if ((d.sku?.capacity ?? 0) <= ep.floor) continue;
     await arm.patch(`${ep.endpointId}/deployments/${d.name}`, { sku: { capacity: ep.floor } });
