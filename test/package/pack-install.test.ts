@@ -174,7 +174,7 @@ new gcp.CanaryRollout(g, 'Rollout', { endpoint: vertex, policy });
 new gcp.BudgetGuard(g, 'Budget', { endpoints: [vertex], billingAccount: '000000-000000-000000', budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR } });
 
 const a = new TerraformStack(app, 'azureml');
-new AzurermProvider(a, 'azurerm', { features: [{}] });
+new AzurermProvider(a, 'azurerm', { features: [{}], subscriptionId: '00000000-0000-0000-0000-000000000000', storageUseAzuread: true });
 const aml = new azure.ModelEndpoint(a, 'Digits', {
   model: ModelArtifact.fromFile('model.onnx'), metadata,
   image: ServingImage.fromRegistry('contosoml.azurecr.io/model-server:1.0.0'),
