@@ -138,7 +138,7 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     }
     const route = request.routeOptions.url ?? '';
     if (healthRoutes.has(route)) return;
-    core.admit(presentedKey(request.headers));
+    core.admit(presentedKey(request.headers), request.socket.remoteAddress ?? request.ip);
   });
   const doneReceiving = (request: { receiving: boolean }): void => {
     if (!request.receiving) return;
