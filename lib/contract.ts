@@ -59,6 +59,14 @@ export const PLATFORM_ENV = {
   azureModelDir: 'AZUREML_MODEL_DIR',
 } as const;
 
+/**
+ * Lingering close (as nginx's lingering_close): after an answer sent before the request was read to its end
+ * (413, 401, 408), the server stops writing, then reads and drops what the client still sends, so the client
+ * can finish sending and read the answer instead of meeting a reset. The connection is destroyed when the
+ * client closes, after `idleMs` without data, or after `totalMs` in all.
+ */
+export const LINGERING_CLOSE = { idleMs: 5_000, totalMs: 30_000 } as const;
+
 /** Seconds the server takes at most to drain on SIGTERM; platforms must grant more than this. */
 export const DEFAULT_DRAIN_SECONDS = 25;
 
@@ -464,7 +472,7 @@ export const SERVER_METRICS = {
   authFailures: metric('model_server_auth_failures_total', 'Requests refused for their API key: reason missing, invalid, or limited (the client is over its failed-attempt limit)', [E]),
   transportRefusals: metric(
     'model_server_transport_refusals_total',
-    'Requests and connections cut or refused below the API: read_timeout, write_timeout, body_too_large, metadata_too_large, invalid_message, too_many_streams, malformed',
+    'Requests and connections cut or refused below the API: read_timeout, write_timeout, body_too_large, metadata_too_large, headers_too_large, invalid_message, malformed',
     [E],
   ),
   modelReady: metric('model_server_model_ready', '1 when the model version is ready to serve', [M, V, P]),
