@@ -4,7 +4,8 @@
  * limits, request ids, logs and metrics. Registered on the root instance so each protocol plugin inherits it.
  */
 import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { LINGERING_CLOSE, ROUTES, SERVER_ENV, type ServerConfig } from '../../../lib/contract';
 import { presentedKey } from '../auth';
@@ -77,6 +78,13 @@ export function lingeringClose(socket: Socket): void {
   const total = setTimeout(destroy, LINGERING_CLOSE.totalMs);
   total.unref();
   socket.once('close', () => clearTimeout(total));
+}
+
+/** Whether the request has a body still arriving: it declares one and Node has not read it to its end. */
+function bodyPending(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  const declares = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+  return declares && request.raw.complete !== true;
 }
 
 /** Whether an answer to the socket's current request has begun (Node keeps it as `_httpMessage`). */
@@ -181,7 +189,7 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
       request.receiving = true;
       core.receivingStarted();
     }
-    if (!request.raw.complete) {
+    if (bodyPending(request)) {
       // The body is due within MODEL_SERVER_BODY_TIMEOUT_MS of the headers (which have just arrived).
       const timer = setTimeout(() => {
         // Only while the body parser is reading (it listens for 'error'); an answered request lingers instead.
@@ -209,8 +217,9 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     void reply.header('x-request-id', request.id);
     // While draining, every answer closes its connection so clients reconnect to another instance.
     if (core.draining) void reply.header('connection', 'close');
-    const socket = request.raw.socket;
-    if (!request.raw.complete && socket) {
+    // A real connection only (fastify.inject has none to close).
+    const socket = request.raw.socket instanceof Socket ? request.raw.socket : undefined;
+    if (socket && bodyPending(request)) {
       // Answered before the body ended (413, 401, 408): close, but let the client finish sending first.
       void reply.header('connection', 'close');
       // Keep reading the body (and dropping it) through the request stream, so the parser keeps going.
@@ -221,14 +230,16 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     }
     // Write deadline: an answer the client does not take within MODEL_SERVER_WRITE_TIMEOUT_MS is dropped
     // with its connection, so a client that never reads cannot pin it in memory.
-    const timer = setTimeout(() => {
-      metrics.transportRefusals.inc({ reason: 'write_timeout' });
-      request.log.info({ reason: 'write_timeout' }, `the client did not read its answer within ${config.writeTimeoutMs} ms (${SERVER_ENV.writeTimeoutMs.name}); connection closed`);
-      socket?.destroy();
-    }, config.writeTimeoutMs);
-    timer.unref();
-    reply.raw.once('finish', () => clearTimeout(timer));
-    reply.raw.once('close', () => clearTimeout(timer));
+    if (socket) {
+      const timer = setTimeout(() => {
+        metrics.transportRefusals.inc({ reason: 'write_timeout' });
+        request.log.info({ reason: 'write_timeout' }, `the client did not read its answer within ${config.writeTimeoutMs} ms (${SERVER_ENV.writeTimeoutMs.name}); connection closed`);
+        socket.destroy();
+      }, config.writeTimeoutMs);
+      timer.unref();
+      reply.raw.once('finish', () => clearTimeout(timer));
+      reply.raw.once('close', () => clearTimeout(timer));
+    }
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
