@@ -113,6 +113,11 @@ test('an over-limit body gets its 413, readable after the client finished sendin
   expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'request body is larger than 1048576 bytes (MODEL_SERVER_MAX_REQUEST_BODY_BYTES)' });
 });
 
+test('over-limit bodies are counted as refusals', async () => {
+  // The two 413s of the tests above.
+  expect(refusals(await metrics(), 'body_too_large')).toBeGreaterThanOrEqual(1);
+});
+
 test('fetch (undici) posting 24 MiB gets the 413, not "fetch failed"', async () => {
   const res = await fetch(`http://127.0.0.1:${port}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(24 * 1024 * 1024, 0x20) });
   expect(res.status).toBe(413);

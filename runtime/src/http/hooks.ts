@@ -73,6 +73,13 @@ export function lingeringClose(socket: Socket): void {
   socket.end();
   socket.on('data', () => undefined);
   socket.resume();
+  // Node's HTTP server may have stopped reading the socket underneath (backpressure from a request body no
+  // one read) while the stream still counts as flowing; start the read again so the client is drained.
+  const handle = (socket as Socket & { _handle?: { reading?: boolean; readStart?: () => number } | null })._handle;
+  if (handle && handle.reading === false && typeof handle.readStart === 'function') {
+    handle.reading = true;
+    handle.readStart();
+  }
   socket.once('end', destroy);
   socket.setTimeout(LINGERING_CLOSE.idleMs, destroy);
   const total = setTimeout(destroy, LINGERING_CLOSE.totalMs);
@@ -164,7 +171,10 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     if (error.validation) status = 400;
     let message = error.message;
     if (error.validation) message = `invalid request: ${message}`;
-    else if (status === 413) message = `request body is larger than ${config.maxRequestBodyBytes} bytes (MODEL_SERVER_MAX_REQUEST_BODY_BYTES)`;
+    else if (status === 413) {
+      message = `request body is larger than ${config.maxRequestBodyBytes} bytes (MODEL_SERVER_MAX_REQUEST_BODY_BYTES)`;
+      metrics.transportRefusals.inc({ reason: 'body_too_large' });
+    }
     if (status >= 500 && !String(error.code ?? '').startsWith('MS_') && !String(error.code ?? '').startsWith('FST_')) {
       request.log.error({ err: error }, 'unhandled error');
       message = 'internal server error';
