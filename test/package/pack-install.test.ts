@@ -73,6 +73,7 @@ let packedFiles: string[] = [];
 test('the tarball ships the compiled library, the server bundle and Dockerfiles, and the pre-bundled handlers; no sources or tests', () => {
   for (const f of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/constructs/aws/index.js', 'dist/constructs/k8s/index.js',
     'runtime/Dockerfile', 'runtime/Dockerfile.gpu', 'runtime/.dockerignore', 'runtime/dist/main.js', 'runtime/dist/worker.js',
+    'runtime/image/package.json', 'runtime/image/package-lock.json',
     'dist/handlers/aws/budget-enforcer/index.js']) {
     expect(packedFiles).toContain(f);
   }
