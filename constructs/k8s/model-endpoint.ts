@@ -30,7 +30,7 @@ import { collectEndpointProblems } from './endpoint-validation';
 import { metadataLabels, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
-import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
 import { renderPodTemplate } from './pod-template';
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -274,7 +274,10 @@ export class ModelEndpoint extends Construct {
           `Fix: set namespace (e.g. "ml-serving"): the ${user} queries are scoped to the namespace and the model, so endpoints in other namespaces cannot skew them.`,
       );
     }
-    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: `${this.endpointName}-.*` };
+    const kind = !this.flavour.isKServe ? 'plain' : (this.flavour.kserveOptions.serverless ?? true) ? 'kserve-serverless' : 'kserve-raw';
+    // Only this endpoint's pods: another endpoint whose name starts with this one's (digits, digits-gpu)
+    // in the same namespace serves the same model label.
+    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: endpointPodPattern(this.endpointName, kind) };
   }
 
 

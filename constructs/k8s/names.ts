@@ -49,3 +49,29 @@ export const KNATIVE_AUTOSCALER_METRICS_PORT = 9090;
 
 /** Port of the Knative queue-proxy in front of a KServe serverless predictor. */
 export const KNATIVE_QUEUE_PROXY_PORT = 8012;
+
+/**
+ * Regular expression (Prometheus matches it fully anchored) for the names of the pods one workload's
+ * ReplicaSets make: `<workload>-<pod-template-hash>-<5 character suffix>`, where neither the hash nor the
+ * suffix holds a `-` (Kubernetes: Deployment and Argo Rollouts name a ReplicaSet `<name>-<hash>` with the hash
+ * from rand.SafeEncodeString; pods get generateName `<replicaset>-` and a 5 character suffix). So the pods of
+ * a workload named `digits-gpu` never match `digits`'s pattern, as `digits-.*` would.
+ */
+export function replicaSetPodPattern(workload: string): string {
+  return `${workload.replace(/[.]/g, '\\.')}-[a-z0-9]+-[a-z0-9]{5}`;
+}
+
+/**
+ * The pods an endpoint named `name` runs, for each workload kind it can produce:
+ * - plain (Deployment, or CanaryRollout's Argo Rollout of the same name): `<name>-<hash>-<suffix>`;
+ * - KServe RawDeployment: a Deployment named `<name>-predictor` (kserve/kserve pkg/constants
+ *   PredictorServiceName);
+ * - KServe serverless: Knative revision `<name>-predictor-<00001>` (knative/serving
+ *   pkg/reconciler/configuration/resources/revision.go, `-%05d` of the generation) and its Deployment
+ *   `<revision>-deployment` (pkg/reconciler/revision/resources/names/names.go).
+ */
+export function endpointPodPattern(name: string, kind: 'plain' | 'kserve-raw' | 'kserve-serverless'): string {
+  if (kind === 'plain') return replicaSetPodPattern(name);
+  if (kind === 'kserve-raw') return replicaSetPodPattern(`${name}-predictor`);
+  return replicaSetPodPattern(`${name}-predictor-[0-9]{5}-deployment`);
+}
