@@ -110,10 +110,12 @@ export class ModelEndpoint extends Construct {
 
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
+  private readonly ingressPeersSet: boolean;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     this.flavour = props.flavour ?? ServingFlavour.plain();
+    this.ingressPeersSet = props.networkAccess?.ingress !== undefined;
     const kserve = this.flavour.isKServe;
     const serverless = kserve && (this.flavour.kserveOptions.serverless ?? true);
 
@@ -247,6 +249,11 @@ export class ModelEndpoint extends Construct {
     }
     this.node.tryRemoveChild('Resource');
     this.workloadRef = ref;
+  }
+
+  /** Whether the user named the ingress peers (`networkAccess.ingress`) of the NetworkPolicy. @internal */
+  public get _ingressPeersSet(): boolean {
+    return this.ingressPeersSet;
   }
 
   /** KServe's canaryTrafficPercent once a CanaryRollout set it. @internal */
