@@ -229,7 +229,7 @@ describe('ModelEndpoint, plain flavour', () => {
 
     test('the GPU query matches dcgm-exporter series as its Helm chart\'s ServiceMonitor stores them (honorLabels: false)', () => {
       const query: string = findOne(synth(gpu()), 'ScaledObject').spec.triggers[0].metadata.query;
-      expect(query).toBe('avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"digits-[a-z0-9]+-[a-z0-9]{5}"})');
+      expect(query).toBe('avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})');
       // NVIDIA/dcgm-exporter deployment/values.yaml (commit 9190a38): serviceMonitor.honorLabels: false. Prometheus
       // scrape_config docs, honor_labels: "If honor_labels is set to "false", label conflicts are resolved by
       // renaming conflicting labels in the scraped data to "exported_<original-label>"". The exporter's pod
@@ -251,13 +251,13 @@ describe('ModelEndpoint, plain flavour', () => {
     const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 16 } })), 'ScaledObject');
     expect(so.spec.triggers).toEqual([
       { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
-      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-[a-z0-9]+-[a-z0-9]{5}"})', threshold: '16' } },
+      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})', threshold: '16' } },
     ]);
   });
 
   test('invocations per replica scale on the request counter', () => {
     const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(40)] } })), 'ScaledObject');
-    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]+-[a-z0-9]{5}"}[1m]))', threshold: '40' });
+    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"}[1m]))', threshold: '40' });
   });
 
   test('queries are scoped to the namespace: the same model in two namespaces reads two sets of series', () => {
@@ -265,8 +265,8 @@ describe('ModelEndpoint, plain flavour', () => {
       findOne(synth(baseProps({ namespace, keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } })), 'ScaledObject').spec.triggers[1].metadata.query,
     );
     expect(queries).toEqual([
-      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-[a-z0-9]+-[a-z0-9]{5}"})',
-      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-[a-z0-9]+-[a-z0-9]{5}"})',
+      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})',
+      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})',
     ]);
   });
 
@@ -302,11 +302,40 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(cpuAlerts.length).toBeGreaterThan(0);
     for (const expr of cpuAlerts) {
       expect(anchored(expr, { ...gpuPod, code: '503', le: '1' })).toBe(false);
-      expect(expr).toContain('pod=~"digits-[a-z0-9]+-[a-z0-9]{5}"');
+      expect(expr).toContain('pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"');
+    }
+  });
+
+  // Pod names as Kubernetes makes them: ReplicaSet <workload>-<hash> (hash: rand.SafeEncodeString of a uint32,
+  // up to 10 characters), pod generateName "<replicaset>-" cut to 58 characters by the API server's
+  // SimpleNameGenerator (maxGeneratedNameLength = 63 - 5), then 5 random characters.
+  const podName = (workload: string, hash: string, suffix = 'x2k9p') => `${workload}-${hash}-`.slice(0, 58) + suffix;
+  const podPattern = (endpointName: string, flavour?: ServingFlavour) =>
+    new ModelEndpoint(new Chart(new App(), 'c', { namespace: 'ml' }), 'E', flavour
+      ? { endpointName, model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour } as ModelEndpointProps
+      : baseProps({ endpointName })).metricScope('test').podPattern!;
+  const matches = (pattern: string, pod: string) => new RegExp(`^(?:${pattern})$`).test(pod);
+
+  test.each([6, 30, 46, 47, 50, 57, 63])('a %i-character endpoint name matches its own pods, truncated or not, and not a longer name\'s', (length) => {
+    const name = 'd'.repeat(length);
+    for (const hash of ['5d8b9c7f6', '7c9f6d5b8d', 'b']) expect(matches(podPattern(name), podName(name, hash))).toBe(true);
+    if (length <= 46) {
+      expect(matches(podPattern(name), podName(`${name}-gpu`, '7c9f6d5b8d'))).toBe(false);
     }
   });
 
   test('KServe endpoints\' scopes match their predictor pods only', () => {
+    const raw = ServingFlavour.kserve({ serverless: false });
+    const serverless = ServingFlavour.kserve({ serverless: true });
+    for (const name of ['digits', 'fraud-classifier-eu-west']) {
+      expect(matches(podPattern(name, raw), podName(`${name}-predictor`, '6b7f9c8d5'))).toBe(true);
+      expect(matches(podPattern(name, raw), podName(`${name}-gpu-predictor`, '6b7f9c8d5'))).toBe(false);
+      expect(matches(podPattern(name, serverless), podName(`${name}-predictor-00003-deployment`, '7d9c6b5f8'))).toBe(true);
+      expect(matches(podPattern(name, serverless), podName(`${name}-gpu-predictor-00003-deployment`, '7d9c6b5f8'))).toBe(false);
+    }
+  });
+
+  test('KServe endpoints\' scopes (fixed pod names)', () => {
     const scope = (name: string, serverless: boolean) =>
       new ModelEndpoint(new Chart(new App(), 'c', { namespace: 'ml' }), 'E', {
         endpointName: name, model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless }),
@@ -344,7 +373,7 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(rule.metadata.name).toBe('digits-guardrails');
     const [errors, latency] = rule.spec.groups[0].rules;
     expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
-    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]+-[a-z0-9]{5}",code=~"5.."}[120s]');
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}",code=~"5.."}[120s]');
     expect(errors.expr).toMatch(/ > 0\.02$/);
     // Rate windows span at least four scrapes (30 s default): 120 s; the group still evaluates every 60 s.
     expect(rule.spec.groups[0].interval).toBe('60s');
