@@ -63,7 +63,7 @@ const MAX_GENERATED_NAME_BASE = 58;
  * leaves too little of the name's tail to tell apart two workloads where one name prefixes the other
  * (`<name>` and `<name>-gpu`): such names can still read each other's series.
  */
-export function replicaSetPodPattern(workload: string): string {
+function replicaSetPodPattern(workload: string): string {
   const full = `${workload}-[a-z0-9]{1,10}-[a-z0-9]{5}`;
   // Characters of "<hash>-" left after "<workload>-" when the base is cut to 58.
   const room = MAX_GENERATED_NAME_BASE - workload.length - 1;
