@@ -171,8 +171,9 @@ export class BudgetGuard extends Construct {
       title: `Budget enforcer ${this.displayName}`,
       permissions: this.budget.action === BudgetAction.DELETE
         ? ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy']
-        // mutateDeployedModel: which of deploy/update it checks is not documented, so both (project-wide: see VertexProjectGrant).
-        : ['aiplatform.endpoints.get', 'aiplatform.endpoints.deploy', 'aiplatform.endpoints.update'],
+        // endpoints.get, then mutateDeployedModel, which Google's REST reference says needs aiplatform.endpoints.deploy
+        // (project-wide: see VertexProjectGrant).
+        : ['aiplatform.endpoints.get', 'aiplatform.endpoints.deploy'],
       member,
     });
     new StorageBucketIamMember(this, 'EnforcerMarkers', { bucket: markers.name, role: 'roles/storage.objectUser', member });

@@ -3,6 +3,9 @@ import { Construct } from 'constructs';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { MODEL_ENDPOINT_LABEL } from './vertex/plan';
 
+/** Terraform version constraint a stack with RemovedModelEndpoint needs (provisioners in `removed` blocks). */
+const REMOVED_PROVISIONER_TERRAFORM_VERSION = '>= 1.9.0';
+
 /** One Terraform `removed` block (Terraform 1.7+; destroy-time provisioners in it: 1.9+). */
 class RemovedBlock extends TerraformElement {
   constructor(scope: Construct, id: string, private readonly block: Record<string, unknown>) {
@@ -35,6 +38,9 @@ export class RemovedModelEndpoint extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = TerraformStack.of(this);
+    // Destroy-time provisioners in a `removed` block arrived in Terraform 1.9.0 (hashicorp/terraform#35230);
+    // an older Terraform would reject the configuration or, worse, drop the teardown. Refuse older ones up front.
+    stack.addOverride('terraform.required_version', REMOVED_PROVISIONER_TERRAFORM_VERSION);
     // The same paths as the ModelEndpoint's children, so the same logical ids.
     const logicalId = (child: string) => stack.getLogicalId(new Construct(this, child).node);
     this.addresses = {

@@ -103,6 +103,7 @@ export class CanaryRollout extends Construct {
       c.add({ field: 'trafficRouter', given: `TrafficRouter.${router.kind.toLowerCase()}()`, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
     }
     router.validate(c);
+    router._validateFor(endpoint, c);
     if (router.kind === 'ISTIO' && endpoint.serving.grpc && (policy.headerRoute !== undefined || policy.shadowTrafficPercent !== undefined)) {
       // Argo's managed routes match only headers (setHeaderRoute) or the mirror match (setMirrorRoute), never a
       // port, and send to the port of the first weighted route (argoproj/argo-rollouts

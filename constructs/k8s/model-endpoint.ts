@@ -30,7 +30,7 @@ import { collectEndpointProblems } from './endpoint-validation';
 import { metadataLabels, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
-import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
 import { renderPodTemplate } from './pod-template';
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -110,10 +110,12 @@ export class ModelEndpoint extends Construct {
 
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
+  private readonly ingressPeersSet: boolean;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     this.flavour = props.flavour ?? ServingFlavour.plain();
+    this.ingressPeersSet = props.networkAccess?.ingress !== undefined;
     const kserve = this.flavour.isKServe;
     const serverless = kserve && (this.flavour.kserveOptions.serverless ?? true);
 
@@ -249,6 +251,11 @@ export class ModelEndpoint extends Construct {
     this.workloadRef = ref;
   }
 
+  /** Whether the user named the ingress peers (`networkAccess.ingress`) of the NetworkPolicy. @internal */
+  public get _ingressPeersSet(): boolean {
+    return this.ingressPeersSet;
+  }
+
   /** KServe's canaryTrafficPercent once a CanaryRollout set it. @internal */
   public get _canaryTrafficPercent(): number | undefined {
     return this.canaryTrafficPercent;
@@ -274,7 +281,10 @@ export class ModelEndpoint extends Construct {
           `Fix: set namespace (e.g. "ml-serving"): the ${user} queries are scoped to the namespace and the model, so endpoints in other namespaces cannot skew them.`,
       );
     }
-    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: `${this.endpointName}-.*` };
+    const kind = !this.flavour.isKServe ? 'plain' : (this.flavour.kserveOptions.serverless ?? true) ? 'kserve-serverless' : 'kserve-raw';
+    // Only this endpoint's pods: another endpoint whose name starts with this one's (digits, digits-gpu)
+    // in the same namespace serves the same model label.
+    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: endpointPodPattern(this.endpointName, kind) };
   }
 
 

@@ -108,6 +108,23 @@ export class TrafficRouter {
   }
 
   /**
+   * Problems of the router together with `endpoint`: a Gateway in another namespace forwards from its own
+   * data-plane pods, which the endpoint's NetworkPolicy admits only when they are named in
+   * `networkAccess.ingress` (the default admits the endpoint's namespace and Prometheus).
+   * @internal
+   */
+  public _validateFor(endpoint: ModelEndpoint, c: ProblemCollector): void {
+    const g = this.gatewayOptions;
+    if (!g || g.gatewayNamespace === undefined || g.gatewayNamespace === endpoint.namespace || endpoint._ingressPeersSet) return;
+    c.add({
+      field: 'networkAccess.ingress',
+      given: `nothing, with TrafficRouter.gatewayApi() on Gateway "${g.gatewayNamespace}/${g.gatewayName}" (endpoint namespace ${describe(endpoint.namespace ?? 'unset')})`,
+      allowed: 'the Gateway\'s data-plane pods named in the endpoint\'s networkAccess.ingress: its NetworkPolicy admits only the endpoint\'s namespace and Prometheus by default, so all traffic through the Gateway would be dropped',
+      fix: `set networkAccess: { ingress: [NetworkPeer.namespace("${g.gatewayNamespace}")] } on the ModelEndpoint (add pod labels to narrow it to the Gateway's pods)`,
+    });
+  }
+
+  /**
    * Creates the router's objects next to `endpoint` and returns what the Rollout's canary strategy needs.
    * @internal
    */

@@ -58,8 +58,15 @@ describe('BudgetGuard (Vertex AI)', () => {
     expect(config.reportTopic).toMatch(/google_pubsub_topic\.Budget_ReportTopic_[0-9A-F]{8}\.id/);
   });
 
-  test('the enforcer may touch only the guarded endpoints: floor needs get/deploy/update, DELETE get/undeploy', () => {
-    expect(synthGuard().out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.deploy', 'aiplatform.endpoints.get', 'aiplatform.endpoints.update'] });
+  // The enforcer's REST calls and the permission each one's REST reference page lists ("IAM Permissions:
+  // Requires the following IAM permission on the endpoint resource"):
+  // - GET endpoints/{id}: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/get -> aiplatform.endpoints.get
+  // - :mutateDeployedModel: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/mutateDeployedModel -> aiplatform.endpoints.deploy
+  // - :undeployModel: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/undeployModel -> aiplatform.endpoints.undeploy
+  // No call needs aiplatform.endpoints.update (that is endpoints.patch), so it is not granted.
+  test('the enforcer gets only the permissions its calls need: floor get/deploy, DELETE get/undeploy', () => {
+    const floor = Object.values(synthGuard().json.resource.google_project_iam_custom_role) as { permissions: string[] }[];
+    expect(floor.map((r) => [...r.permissions].sort())).toEqual([['aiplatform.endpoints.deploy', 'aiplatform.endpoints.get']]);
     expect(synthGuard({ budget: { ...BUDGET, action: BudgetAction.DELETE } }).out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy'] });
   });
 

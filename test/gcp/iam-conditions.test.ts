@@ -76,7 +76,7 @@ describe('IAM conditions only where the service recognises resource attributes',
     expect(byRole).toEqual({
       Endpoint_PredictGrant_Role: { member: 'serviceAccount:app@acme-ml.iam.gserviceaccount.com', condition: undefined, permissions: ['aiplatform.endpoints.predict'] },
       Rollout_ControllerGrant_Role: { member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\.Rollout_Controller_RunAs_/), condition: undefined, permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy', 'aiplatform.endpoints.update'] },
-      Budget_EnforcerGrant_Role: { member: expect.stringMatching(/Budget_Enforcer_RunAs_/), condition: undefined, permissions: ['aiplatform.endpoints.deploy', 'aiplatform.endpoints.get', 'aiplatform.endpoints.update'] },
+      Budget_EnforcerGrant_Role: { member: expect.stringMatching(/Budget_Enforcer_RunAs_/), condition: undefined, permissions: ['aiplatform.endpoints.deploy', 'aiplatform.endpoints.get'] },
       Delete_EnforcerGrant_Role: { member: expect.stringMatching(/Delete_Enforcer_RunAs_/), condition: undefined, permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy'] },
     });
   });

@@ -33,4 +33,15 @@ describe('RemovedModelEndpoint', () => {
     const deployment = removed.find((r) => r.from.includes('_Deployment_'))!;
     expect(deployment.provisioner[0]['local-exec']).toMatchObject({ command: expect.stringMatching(/ retire$/), environment: { VERTEX_DEPLOYMENT_PLAN: '${jsonencode(self.input)}' } });
   });
+
+  // Destroy-time provisioners inside `removed` blocks were added in Terraform v1.9.0 (hashicorp/terraform
+  // CHANGELOG v1.9.0, PR #35230 closing issue #13549; https://developer.hashicorp.com/terraform/language/block/removed
+  // lists `provisioner` among the block's arguments). Without a required_version an older Terraform reads the
+  // stack and fails or skips the teardown; with one, Terraform itself refuses to run.
+  test('a stack with RemovedModelEndpoint requires Terraform 1.9 or later', () => {
+    const { json } = synth((scope) => new RemovedModelEndpoint(scope, 'Fraud'));
+    expect((json as unknown as { terraform: { required_version?: string } }).terraform.required_version).toBe('>= 1.9.0');
+    const live = synth((scope) => new ModelEndpoint(scope, 'Fraud', endpointProps())).json;
+    expect((live as unknown as { terraform?: { required_version?: string } }).terraform?.required_version).toBeUndefined();
+  });
 });

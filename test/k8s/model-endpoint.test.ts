@@ -229,7 +229,7 @@ describe('ModelEndpoint, plain flavour', () => {
 
     test('the GPU query matches dcgm-exporter series as its Helm chart\'s ServiceMonitor stores them (honorLabels: false)', () => {
       const query: string = findOne(synth(gpu()), 'ScaledObject').spec.triggers[0].metadata.query;
-      expect(query).toBe('avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"digits-.*"})');
+      expect(query).toBe('avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})');
       // NVIDIA/dcgm-exporter deployment/values.yaml (commit 9190a38): serviceMonitor.honorLabels: false. Prometheus
       // scrape_config docs, honor_labels: "If honor_labels is set to "false", label conflicts are resolved by
       // renaming conflicting labels in the scraped data to "exported_<original-label>"". The exporter's pod
@@ -251,13 +251,13 @@ describe('ModelEndpoint, plain flavour', () => {
     const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 16 } })), 'ScaledObject');
     expect(so.spec.triggers).toEqual([
       { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
-      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-.*"})', threshold: '16' } },
+      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})', threshold: '16' } },
     ]);
   });
 
   test('invocations per replica scale on the request counter', () => {
     const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(40)] } })), 'ScaledObject');
-    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*"}[1m]))', threshold: '40' });
+    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"}[1m]))', threshold: '40' });
   });
 
   test('queries are scoped to the namespace: the same model in two namespaces reads two sets of series', () => {
@@ -265,9 +265,86 @@ describe('ModelEndpoint, plain flavour', () => {
       findOne(synth(baseProps({ namespace, keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } })), 'ScaledObject').spec.triggers[1].metadata.query,
     );
     expect(queries).toEqual([
-      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-.*"})',
-      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-.*"})',
+      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})',
+      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})',
     ]);
+  });
+
+  // Prometheus label matchers are fully anchored (Prometheus docs, "Querying basics": "Regex matches are
+  // fully anchored. A match of env=~"foo" is treated as env=~"^foo$""). Pod names: Deployment and Argo
+  // Rollout pods are <name>-<pod-template-hash>-<5 character suffix> (ReplicaSet <name>-<hash>, pod
+  // generateName <replicaset>-); KServe RawDeployment's Deployment is <isvc>-predictor (kserve/kserve
+  // pkg/constants/constants.go PredictorServiceName, commit aaac4e29); serverless pods come from the Knative
+  // revision <ksvc>-<%05d generation> (knative/serving pkg/reconciler/configuration/resources/revision.go) and its
+  // Deployment <revision>-deployment (pkg/reconciler/revision/resources/names/names.go, commit 98e5ef90).
+  const anchored = (query: string, series: Record<string, string>) =>
+    [...query.matchAll(/(\w+)(=~|=)"([^"]*)"/g)].every(([, label, op, value]) =>
+      op === '=' ? series[label] === value : new RegExp(`^(?:${value})$`).test(series[label] ?? ''));
+
+  test('an endpoint whose name prefixes another\'s reads only its own pods (KEDA and guardrail alerts)', () => {
+    const chart = new Chart(new App(), 'c', { namespace: 'ml' });
+    const props = { namespace: 'ml', keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 }, serviceMonitor: true };
+    new ModelEndpoint(chart, 'Cpu', baseProps({ ...props, endpointName: 'digits' }));
+    new ModelEndpoint(chart, 'Gpu', baseProps({ ...props, endpointName: 'digits-gpu' }));
+    const docs = chart.toJson() as Manifest[];
+    const byEndpoint = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name)!;
+    const queue = (name: string) => byEndpoint('ScaledObject', name).spec.triggers[1].metadata.query as string;
+    const alerts = (name: string) => (findAll(docs, 'PrometheusRule').flatMap((d) => d.spec.groups.flatMap((g: Manifest) => g.rules)) as Manifest[])
+      .filter((r) => r.labels?.model_serving_endpoint === name).map((r) => r.expr as string);
+    const series = (pod: string) => ({ __name__: 'model_server_queue_depth', namespace: 'ml', model: 'digits', pod });
+    const cpuPod = series('digits-7c9f6d5b8d-x2k9p');
+    const gpuPod = series('digits-gpu-5d8b9c7f6-q7w4z');
+    expect(anchored(queue('digits'), cpuPod)).toBe(true);
+    expect(anchored(queue('digits'), gpuPod)).toBe(false);
+    expect(anchored(queue('digits-gpu'), gpuPod)).toBe(true);
+    expect(anchored(queue('digits-gpu'), cpuPod)).toBe(false);
+    const cpuAlerts = alerts('digits');
+    expect(cpuAlerts.length).toBeGreaterThan(0);
+    for (const expr of cpuAlerts) {
+      expect(anchored(expr, { ...gpuPod, code: '503', le: '1' })).toBe(false);
+      expect(expr).toContain('pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"');
+    }
+  });
+
+  // Pod names as Kubernetes makes them: ReplicaSet <workload>-<hash> (hash: rand.SafeEncodeString of a uint32,
+  // up to 10 characters), pod generateName "<replicaset>-" cut to 58 characters by the API server's
+  // SimpleNameGenerator (maxGeneratedNameLength = 63 - 5), then 5 random characters.
+  const podName = (workload: string, hash: string, suffix = 'x2k9p') => `${workload}-${hash}-`.slice(0, 58) + suffix;
+  const podPattern = (endpointName: string, flavour?: ServingFlavour) =>
+    new ModelEndpoint(new Chart(new App(), 'c', { namespace: 'ml' }), 'E', flavour
+      ? { endpointName, model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour } as ModelEndpointProps
+      : baseProps({ endpointName })).metricScope('test').podPattern!;
+  const matches = (pattern: string, pod: string) => new RegExp(`^(?:${pattern})$`).test(pod);
+
+  test.each([6, 30, 46, 47, 50, 57, 63])('a %i-character endpoint name matches its own pods, truncated or not, and not a longer name\'s', (length) => {
+    const name = 'd'.repeat(length);
+    for (const hash of ['5d8b9c7f6', '7c9f6d5b8d', 'b']) expect(matches(podPattern(name), podName(name, hash))).toBe(true);
+    if (length <= 46) {
+      expect(matches(podPattern(name), podName(`${name}-gpu`, '7c9f6d5b8d'))).toBe(false);
+    }
+  });
+
+  test('KServe endpoints\' scopes match their predictor pods only', () => {
+    const raw = ServingFlavour.kserve({ serverless: false });
+    const serverless = ServingFlavour.kserve({ serverless: true });
+    for (const name of ['digits', 'fraud-classifier-eu-west']) {
+      expect(matches(podPattern(name, raw), podName(`${name}-predictor`, '6b7f9c8d5'))).toBe(true);
+      expect(matches(podPattern(name, raw), podName(`${name}-gpu-predictor`, '6b7f9c8d5'))).toBe(false);
+      expect(matches(podPattern(name, serverless), podName(`${name}-predictor-00003-deployment`, '7d9c6b5f8'))).toBe(true);
+      expect(matches(podPattern(name, serverless), podName(`${name}-gpu-predictor-00003-deployment`, '7d9c6b5f8'))).toBe(false);
+    }
+  });
+
+  test('KServe endpoints\' scopes (fixed pod names)', () => {
+    const scope = (name: string, serverless: boolean) =>
+      new ModelEndpoint(new Chart(new App(), 'c', { namespace: 'ml' }), 'E', {
+        endpointName: name, model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless }),
+      } as ModelEndpointProps).metricScope('test').podPattern!;
+    const matches = (pattern: string, pod: string) => new RegExp(`^(?:${pattern})$`).test(pod);
+    expect(matches(scope('digits', false), 'digits-predictor-6b7f9c8d5-abcde')).toBe(true);
+    expect(matches(scope('digits', false), 'digits-gpu-predictor-6b7f9c8d5-abcde')).toBe(false);
+    expect(matches(scope('digits', true), 'digits-predictor-00003-deployment-7d9c6b5f8-zx8kq')).toBe(true);
+    expect(matches(scope('digits', true), 'digits-gpu-predictor-00003-deployment-7d9c6b5f8-zx8kq')).toBe(false);
   });
 
   test('the chart\'s namespace scopes the queries when the endpoint sets none', () => {
@@ -296,7 +373,7 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(rule.metadata.name).toBe('digits-guardrails');
     const [errors, latency] = rule.spec.groups[0].rules;
     expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
-    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[120s]');
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}",code=~"5.."}[120s]');
     expect(errors.expr).toMatch(/ > 0\.02$/);
     // Rate windows span at least four scrapes (30 s default): 120 s; the group still evaluates every 60 s.
     expect(rule.spec.groups[0].interval).toBe('60s');

@@ -1,14 +1,14 @@
 import { Testing } from 'cdk8s';
 import { Duration, ModelArtifact, RolloutPolicy, approximatedShare } from '../../lib';
-import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
+import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ModelEndpointProps, NetworkPeer, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
 import { findAll, findOne, expectSchemaValid, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
 const canary5 = RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) });
 
-function routed(minReplicas: number, router: TrafficRouter, policy = canary5, extra: Partial<CanaryRolloutProps> = {}, grpc = true) {
+function routed(minReplicas: number, router: TrafficRouter, policy = canary5, extra: Partial<CanaryRolloutProps> = {}, grpc = true, endpointExtra: Partial<ModelEndpointProps> = {}) {
   return synthChart((chart) => {
-    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas, maxReplicas: Math.max(minReplicas, 4) }, server: { grpc } }));
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas, maxReplicas: Math.max(minReplicas, 4) }, server: { grpc }, ...endpointExtra }));
     new CanaryRollout(chart, 'Canary', { endpoint, policy, prometheusAddress: PROMETHEUS, trafficRouter: router, ...extra });
   });
 }
@@ -63,7 +63,7 @@ describe('Istio: exact weights at any replica count', () => {
     // Every port the Service exposes is matched by exactly one weighted route.
     const servicePorts = findOne(docs, 'Service', 'digits').spec.ports.map((p: { port: number }) => p.port);
     expect(vs.spec.http.flatMap((r: { match: { port: number }[] }) => r.match.map((m) => m.port))).toEqual(servicePorts);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
     const dr = findOne(docs, 'DestinationRule');
     expect(dr.spec.host).toBe('digits');
     expect(dr.spec.subsets.map((s: { name: string }) => s.name)).toEqual(['stable', 'canary']);
@@ -130,9 +130,10 @@ describe('Istio: exact weights at any replica count', () => {
 
 describe('Gateway API: exact weights through Argo\'s plugin', () => {
   const router = () => TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateway-system', hostnames: ['digits.example.com'] });
+  const gatewayPods = { networkAccess: { ingress: [NetworkPeer.namespace('gateway-system')] } };
 
   test('an HTTPRoute with the stable and canary Services as weighted backends, wired to the plugin', () => {
-    const docs = routed(2, router(), RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } }));
+    const docs = routed(2, router(), RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } }), {}, true, gatewayPods);
     const canary = findOne(docs, 'Rollout').spec.strategy.canary;
     expect(canary).toMatchObject({
       canaryService: 'digits-canary',
@@ -158,8 +159,24 @@ describe('Gateway API: exact weights through Argo\'s plugin', () => {
     expectSchemaValid(docs);
   });
 
+  // A Gateway's data plane forwards from its own pods (Gateway API: the Gateway is implemented by the
+  // controller's proxies; Kubernetes NetworkPolicy: an ingress rule admits only the pods its `from` peers
+  // select, and traffic matching no rule is dropped once a policy selects the pod). The endpoint's default
+  // NetworkPolicy admits its own namespace and Prometheus, so the Gateway's pods in another namespace would be
+  // dropped: refused at synth unless networkAccess.ingress names them.
+  test('a Gateway in another namespace without networkAccess.ingress is refused, naming the field and the fix', () => {
+    expect(() => routed(2, router())).toThrow(
+      /networkAccess\.ingress: got nothing, with TrafficRouter\.gatewayApi\(\) on Gateway "gateway-system\/public".*Fix: set networkAccess: \{ ingress: \[NetworkPeer\.namespace\("gateway-system"\)\] \}/s,
+    );
+    // Once named, the Gateway's namespace is admitted to the serving port.
+    const policy = findOne(routed(2, router(), canary5, {}, true, gatewayPods), 'NetworkPolicy');
+    expect(policy.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } } });
+    // A Gateway in the endpoint's own namespace is admitted by the default (same namespace).
+    expect(() => routed(2, TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'ml' }))).not.toThrow();
+  });
+
   test('shadow traffic is refused by name: the plugin does not implement setMirrorRoute', () => {
-    expect(() => routed(2, router(), RolloutPolicy.canary({ shadowTrafficPercent: 10 }))).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Kubernetes \(Argo Rollouts \+ Gateway API plugin\): no shadow traffic/);
+    expect(() => routed(2, router(), RolloutPolicy.canary({ shadowTrafficPercent: 10 }), {}, true, gatewayPods)).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Kubernetes \(Argo Rollouts \+ Gateway API plugin\): no shadow traffic/);
   });
 
   test('router options are checked', () => {
