@@ -1,0 +1,40 @@
+import * as cdk from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct, IConstruct } from 'constructs';
+
+export interface AlertRoutingProps {
+  /** Topic every alarm in the scope notifies (on ALARM and on OK). Subscribe e-mail, chat or paging to it. */
+  readonly alertTarget: sns.ITopic;
+}
+
+/**
+ * Routes every CloudWatch alarm created under `scope` (the endpoints', the rollouts', your own) to one SNS topic,
+ * named once per stack: `new AlertRouting(stack, 'Alerts', { alertTarget: topic })`. An aspect, so alarms made
+ * after this line are routed too.
+ */
+export class AlertRouting extends Construct {
+  public readonly alertTarget: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: AlertRoutingProps) {
+    super(scope, id);
+    this.alertTarget = props.alertTarget;
+    const action = new cw_actions.SnsAction(props.alertTarget);
+    const routed = new WeakSet<IConstruct>();
+    cdk.Aspects.of(scope).add({
+      visit: (node: IConstruct) => {
+        if (routed.has(node)) return;
+        if (node instanceof cloudwatch.Alarm) {
+          routed.add(node);
+          node.addAlarmAction(action);
+          node.addOkAction(action);
+        } else if (node instanceof cloudwatch.CompositeAlarm) {
+          routed.add(node);
+          node.addAlarmAction(action);
+          node.addOkAction(action);
+        }
+      },
+    });
+  }
+}
