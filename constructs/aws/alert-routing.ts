@@ -1,6 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 
@@ -20,6 +21,23 @@ export class AlertRouting extends Construct {
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
     this.alertTarget = props.alertTarget;
+    // An SSE-KMS topic: CloudWatch must be able to use its key, or alarm notifications are dropped ("Enable
+    // compatibility between event sources from AWS services and encrypted topics",
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+    const key = props.alertTarget.masterKey;
+    if (key) {
+      const stack = cdk.Stack.of(this);
+      const added = key.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }), true);
+      if (!added.statementAdded) {
+        cdk.Annotations.of(this).addWarningV2('model-serving:alertTarget', 'alertTarget is encrypted with an imported KMS key: allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* in its key policy, or CloudWatch cannot publish alarms to it');
+      }
+    }
     const action = new cw_actions.SnsAction(props.alertTarget);
     const routed = new WeakSet<IConstruct>();
     cdk.Aspects.of(scope).add({

@@ -1,5 +1,6 @@
 import * as cdk from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ModelArtifact, RolloutPolicy, ServingImage, estimateCost, DASHBOARD_WIDGETS } from '../../lib';
@@ -125,6 +126,15 @@ describe('AlertRouting', () => {
       expect(a.Properties.AlarmActions).toEqual([topicRef]);
       expect(a.Properties.OKActions).toEqual([topicRef]);
     }
+  });
+
+  test('an SSE-KMS topic: CloudWatch may use its key (SNS docs: compatibility with AWS services and encrypted topics)', () => {
+    const { stack } = build();
+    const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+    new AlertRouting(stack, 'Alerts', { alertTarget: new sns.Topic(stack, 'Oncall', { masterKey: key }) });
+    const [k] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, Description: Match.absent() } })) as any[];
+    const st = k.Properties.KeyPolicy.Statement.find((x: any) => x.Sid === 'CloudWatchAlarmsPublishToEncryptedTopic');
+    expect(st).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
   });
 
   test('without AlertRouting, alarms notify nobody', () => {
