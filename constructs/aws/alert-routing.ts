@@ -38,6 +38,14 @@ export class AlertRouting extends Construct {
         cdk.Annotations.of(this).addWarningV2('model-serving:alertTarget', 'alertTarget is encrypted with an imported KMS key: allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* in its key policy, or CloudWatch cannot publish alarms to it');
       }
     }
+    // A topic with a resource policy (BudgetGuard's, for one) admits only who it names: name CloudWatch, for this account.
+    props.alertTarget.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [props.alertTarget.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': cdk.Stack.of(this).account } },
+    }));
     const action = new cw_actions.SnsAction(props.alertTarget);
     const routed = new WeakSet<IConstruct>();
     cdk.Aspects.of(scope).add({
