@@ -45,7 +45,10 @@ describe('cost per 1000 predictions', () => {
     expect(gcp.min!.usdPer1000Predictions).toBeCloseTo((2 * 0.2185 * 1000) / (2 * 50 * 3600), 12);
     const azure = rows.find((r) => r.target === 'azure')!;
     expect(azure.min!.usdPer1000Predictions).toBeCloseTo((0.169 * 1000) / (50 * 3600), 12);
-    // Kubernetes has no price table: no figure without hourlyPriceUsd.
-    for (const r of rows.filter((x) => x.target === 'k8s')) expect(r.min).toBeUndefined();
+    // Kubernetes has no price table: no figure without hourlyPriceUsd; the GPU endpoint states 0.8 USD/h per pod.
+    const gpu = rows.find((r) => r.endpoint === 'model-serving/DigitsGpu')!;
+    expect(gpu.price).toEqual({ hourlyUsd: 0.8, source: 'user' });
+    expect(gpu.min!.usdPer1000Predictions).toBeCloseTo((0.8 * 1000) / (50 * 3600), 12);
+    for (const r of rows.filter((x) => x.target === 'k8s' && x.endpoint !== 'model-serving/DigitsGpu')) expect(r.min).toBeUndefined();
   });
 });
