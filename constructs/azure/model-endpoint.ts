@@ -508,6 +508,14 @@ export class ModelEndpoint extends EndpointBase {
     }
   }
 
+  /**
+   * No live cost per 1000 predictions on Azure: Azure Monitor metrics have no metric math and DeploymentCapacity
+   * cannot be exported to Log Analytics (the other backends return their query here). `npm run cost` has the figure.
+   */
+  public metricCostPer1000Predictions(): undefined {
+    return undefined;
+  }
+
   /** Name of the deployment that serves this spec. */
   public get deploymentName(): string {
     return this.currentDeploymentName;

@@ -104,7 +104,7 @@ export class ModelEndpoint extends Construct {
   /** The endpoint's Cloud Monitoring dashboard (`dashboard: true`). */
   public readonly dashboard?: MonitoringDashboard;
   /** Alert on the cost per 1000 predictions (`costPer1000PredictionsAbove`). */
-  public readonly costPer1000PredictionsAlert?: MonitoringAlertPolicy;
+  public readonly costPer1000PredictionsAlarm?: MonitoringAlertPolicy;
   /** The ServingSpec handed to the deployer. */
   public readonly spec: ServingSpec;
   private readonly deployerPath: string;
@@ -307,7 +307,7 @@ export class ModelEndpoint extends Construct {
       this.dashboard = new MonitoringDashboard(this, 'Dashboard', { project: props.project, dashboardJson: JSON.stringify(model).split('${').join('$${') });
     }
     if (props.costPer1000PredictionsAbove !== undefined && this.price) {
-      this.costPer1000PredictionsAlert = new MonitoringAlertPolicy(this, 'CostPer1000PredictionsAlert', {
+      this.costPer1000PredictionsAlarm = new MonitoringAlertPolicy(this, 'CostPer1000PredictionsAlert', {
         project: props.project,
         displayName: `${name} ${endpointId}: cost per 1000 predictions above ${props.costPer1000PredictionsAbove} USD`,
         combiner: 'OR',
@@ -320,7 +320,7 @@ export class ModelEndpoint extends Construct {
   }
 
   /** PromQL (Cloud Monitoring) for USD per 1000 predictions; undefined without a price. */
-  public costPer1000PredictionsQuery(window = '5m'): string | undefined {
+  public metricCostPer1000Predictions(window = '5m'): string | undefined {
     return this.price ? costPer1000PredictionsQuery(this.endpointId, this.price, window) : undefined;
   }
 

@@ -36,7 +36,7 @@ import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, ISe
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
 import { renderPodTemplate } from './pod-template';
-import { grafanaDashboardModel, renderCostRules, renderGrafanaDashboard } from './dashboard';
+import { costPer1000Expr, grafanaDashboardModel, renderCostRules, renderGrafanaDashboard } from './dashboard';
 
 export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** Plain Kubernetes or KServe. @default ServingFlavour.plain() */
@@ -302,8 +302,8 @@ export class ModelEndpoint extends Construct {
     return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: `${this.endpointName}-.*` };
   }
 
-
-
+  /** PromQL for USD per 1000 predictions (batch rows) over `window`; undefined without `hourlyPriceUsd`. */
+  public metricCostPer1000Predictions(window = '5m'): string | undefined {
+    return this.price ? costPer1000Expr(this.metricScope('cost'), this.price, window) : undefined;
+  }
 }
-
-
