@@ -15,8 +15,9 @@ export interface SnapshotPrice {
 }
 
 /**
- * SNAPSHOT of on-demand list prices (USD per hour, Linux, no discounts), recorded on `date` from `sources`. Only the
- * instance types the examples use. Not re-checked against the live price pages by any test: stale by design; pass
+ * SNAPSHOT of on-demand list prices (USD per hour, Linux, no discounts) as of `date`, for the pages in `sources`. Only
+ * the instance types the examples use. Approximate: entered without the live price pages at hand (third-party
+ * copies agreed for ml.g5.xlarge, about 1.41), and no test can re-check them; stale by design. Pass
  * `hourlyPriceUsd` for your region and your discounts.
  */
 export const PRICE_SNAPSHOT = {
