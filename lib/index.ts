@@ -16,3 +16,5 @@ export * from './resolve-rollout';
 export * from './budget';
 export * from './resolver';
 export * from './node-pool';
+export * from './dashboard';
+export * from './cost';

@@ -6,3 +6,5 @@ export * from './gpu-node-pool';
 export * from './capabilities';
 export * from './exact-weight-controller';
 export type { IModelEndpoint } from './endpoint-base';
+export * from './alert-routing';
+export { costPer1000PredictionsMetric, renderCloudWatchDashboard } from './dashboard';

@@ -7,8 +7,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
+  DashboardOptions,
   Duration,
   ModelServingProps,
+  ReplicaPrice,
+  checkCostOptions,
+  replicaPrice,
   NameRule,
   ProblemCollector,
   ResolvedServing,
@@ -18,6 +22,7 @@ import {
 } from '../../lib';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { addGuardrailAlarms } from './endpoint-alarms';
+import { costPer1000PredictionsMetric, renderCloudWatchDashboard } from './dashboard';
 import { addTargetTracking } from './endpoint-autoscaling';
 import { EndpointBase, IModelEndpoint } from './endpoint-base';
 import { checkEndpointProps } from './endpoint-checks';
@@ -27,7 +32,7 @@ import { bindServerImage } from './server-image';
 import { SageMakerInstance, checkSageMakerInstance } from './instance-types';
 import { nagValue } from './nag';
 
-export interface ModelEndpointProps extends ModelServingProps {
+export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** SageMaker instance type, e.g. `ml.m5.xlarge` or `ml.g5.xlarge`. */
   readonly instanceType: string;
   /** Endpoint name. @default - the model name and a hash of this construct's path */
@@ -105,6 +110,12 @@ export class ModelEndpoint extends EndpointBase {
   public readonly cfnEndpoint: sagemaker.CfnEndpoint;
   /** The instance type and what the library knows about it. */
   public readonly instance?: SageMakerInstance;
+  /** Price of one instance per hour (yours, or the snapshot's); undefined when neither is known. */
+  public readonly price?: ReplicaPrice;
+  /** The endpoint's CloudWatch dashboard (`dashboard: true`). */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** Alarm on the cost per 1000 predictions (`costPer1000PredictionsAbove`). */
+  public readonly costPer1000PredictionsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -113,6 +124,8 @@ export class ModelEndpoint extends EndpointBase {
     const { variantName, startup, download } = checkEndpointProps(props, this.instance, problems);
     const nameProblem = props.endpointName === undefined ? undefined : NameRule.SAGEMAKER_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier-prod"');
     if (nameProblem) problems.add(nameProblem);
+    this.price = replicaPrice('aws', props.instanceType, props.hourlyPriceUsd);
+    checkCostOptions(props, this.price, props.instanceType, problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
@@ -202,6 +215,16 @@ export class ModelEndpoint extends EndpointBase {
     const alarmsOut = addGuardrailAlarms(this, serving.guardrails);
     this.errorRateAlarm = alarmsOut.errorRateAlarm;
     this.latencyAlarm = alarmsOut.latencyAlarm;
+    this.dashboard = props.dashboard ? renderCloudWatchDashboard(this, (this.instance?.gpuCount ?? 0) > 0, this.price) : undefined;
+    if (props.costPer1000PredictionsAbove !== undefined && this.price) {
+      this.costPer1000PredictionsAlarm = costPer1000PredictionsMetric(this, this.price).createAlarm(this, 'CostPer1000PredictionsAlarm', {
+        alarmDescription: `Cost per 1000 predictions of ${this.endpointName} above ${props.costPer1000PredictionsAbove} USD`,
+        threshold: props.costPer1000PredictionsAbove,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     for (const [key, value] of Object.entries(serving.tags)) cdk.Tags.of(this).add(key, NameRule.AWS_TAG_VALUE.sanitize(value));
 
@@ -217,5 +240,10 @@ export class ModelEndpoint extends EndpointBase {
         reason: 'Log streams are created at run time inside this endpoint\'s own log group.',
       });
     }
+  }
+
+  /** USD per 1000 predictions (invocations) per period, from the instance price; undefined without a price. */
+  public metricCostPer1000Predictions(props?: { period?: cdk.Duration }): cloudwatch.MathExpression | undefined {
+    return this.price ? costPer1000PredictionsMetric(this, this.price, props?.period) : undefined;
   }
 }

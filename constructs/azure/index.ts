@@ -19,3 +19,5 @@ export { CONTROLLER_ENV, renderControllerEnvironment, parseControllerEnvironment
 export type { ControllerConfig, ControllerStep } from './rollout-controller/environment';
 export { ENFORCER_ENV, renderEnforcerEnvironment, parseEnforcerEnvironment } from './budget-enforcer/environment';
 export type { EnforcerConfig, GuardedEndpoint } from './budget-enforcer/environment';
+export * from './alert-routing';
+export { azureWorkbook, errorRateTimeSeriesQuery } from './dashboard';

@@ -7,10 +7,15 @@ import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-di
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
+import { ApplicationInsightsWorkbook } from '@cdktf/provider-azurerm/lib/application-insights-workbook';
 import { Annotations, AssetType, Lazy, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ArtifactStorage,
+  DashboardOptions,
+  ReplicaPrice,
+  checkCostOptions,
+  replicaPrice,
   DEFAULT_PORT,
   LatencyPercentile,
   ModelServingProps,
@@ -44,6 +49,7 @@ import {
   MlOnlineDeployment,
   MlOnlineEndpoint,
 } from './azapi/resources';
+import { azureWorkbook } from './dashboard';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
 import { autoscaleRules } from './autoscale';
 import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
@@ -73,7 +79,7 @@ export class EndpointAuthMode {
   }
 }
 
-export interface ModelEndpointProps extends ModelServingProps {
+export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** Resource group for everything the construct creates. */
   readonly resourceGroupName: string;
   /** Azure region, e.g. `westeurope`. */
@@ -234,6 +240,10 @@ export class ModelEndpoint extends EndpointBase {
   public readonly autoscale: MonitorAutoscaleSetting;
   /** The error-rate and latency alerts from `guardrails`. */
   public readonly alerts: GuardrailAlerts;
+  /** Price of one instance per hour (yours, or the snapshot's); undefined when neither is known. */
+  public readonly price?: ReplicaPrice;
+  /** The endpoint's Azure Monitor workbook (`dashboard: true`). */
+  public readonly dashboard?: ApplicationInsightsWorkbook;
   /** Log Analytics workspace the traffic logs go to. */
   public readonly logAnalyticsWorkspaceId: string;
   /** The first traffic map; Terraform ignores later changes (a rollout controller may own them). */
@@ -290,6 +300,13 @@ export class ModelEndpoint extends EndpointBase {
     const maxConcurrent = props.maxConcurrentRequestsPerInstance ?? 2 * (props.server?.maxBatchSize ?? SERVER_ENV.maxBatchSize.default);
     if (!isUnresolved(maxConcurrent) && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1 && maxConcurrent <= 1000)) {
       problems.add({ field: 'maxConcurrentRequestsPerInstance', given: describe(maxConcurrent), allowed: 'an integer from 1 to 1000', fix: 'about twice the server\'s maxBatchSize keeps batches full without queueing in Azure' });
+    }
+    this.price = replicaPrice('azure', isUnresolved(props.instanceType) ? undefined : props.instanceType, props.hourlyPriceUsd);
+    checkCostOptions({ hourlyPriceUsd: props.hourlyPriceUsd }, this.price, props.instanceType, problems);
+    if (props.costPer1000PredictionsAbove !== undefined) {
+      problems.add(refusal(AZURE_ML_CAPABILITIES, 'costPer1000PredictionsAbove', describe(props.costPer1000PredictionsAbove),
+        'no live cost per 1000 predictions (Azure Monitor metrics have no metric math and DeploymentCapacity cannot be exported to Log Analytics)',
+        'remove costPer1000PredictionsAbove; use `npm run cost` for the figure at a stated load and a BudgetGuard to cap spend'));
     }
     const resolution = SpecResolver.serving(props, AZURE_ML_CAPABILITIES);
     const g = resolution.resolved.guardrails;
@@ -506,6 +523,28 @@ export class ModelEndpoint extends EndpointBase {
       tags: this.tags,
       purpose: 'Endpoint guardrail',
     });
+    if (props.dashboard) {
+      const gpu = this.instance?.gpu !== undefined || this.serving.acceleratorCount > 0;
+      const uuid = createHash('sha256').update(`workbook|${this.node.path}|${endpointName}`).digest('hex');
+      this.dashboard = new ApplicationInsightsWorkbook(this, 'Dashboard', {
+        // A workbook's name is a UUID; a stable one from the construct path keeps it from being replaced.
+        name: `${uuid.slice(0, 8)}-${uuid.slice(8, 12)}-4${uuid.slice(13, 16)}-8${uuid.slice(17, 20)}-${uuid.slice(20, 32)}`,
+        displayName: `Model ${this.serving.metadata.name} (Azure ML endpoint ${endpointName})`,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        // Lazy: a CanaryRollout attached later changes the deployment the metrics read.
+        dataJson: Lazy.stringValue({ produce: () => JSON.stringify(azureWorkbook(this, this.logAnalyticsWorkspaceId, gpu, this.price)) }),
+        tags: this.tags,
+      });
+    }
+  }
+
+  /**
+   * No live cost per 1000 predictions on Azure: Azure Monitor metrics have no metric math and DeploymentCapacity
+   * cannot be exported to Log Analytics (the other backends return their query here). `npm run cost` has the figure.
+   */
+  public metricCostPer1000Predictions(): undefined {
+    return undefined;
   }
 
   /** Name of the deployment that serves this spec. */

@@ -11,3 +11,5 @@ export * from './pubsub-function';
 // The Vertex AI request bodies and the deployment plan: plain TypeScript, usable without cdktf.
 export * from './vertex/bodies';
 export * from './vertex/plan';
+export * from './alert-routing';
+export { cloudMonitoringDashboard, costCondition, costPer1000PredictionsQuery, promqlMetricName } from './dashboard';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashboard';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
@@ -14,6 +15,10 @@ import {
   ArtifactLayout,
   ArtifactStorage,
   DEFAULT_PORT,
+  DashboardOptions,
+  ReplicaPrice,
+  checkCostOptions,
+  replicaPrice,
   Duration,
   ModelServingProps,
   NameRule,
@@ -30,6 +35,7 @@ import {
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
+import { cloudMonitoringDashboard, costCondition, costPer1000PredictionsQuery } from './dashboard';
 import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
@@ -56,7 +62,7 @@ export const NOTIFICATION_CHANNEL = /^projects\/[a-z0-9-]+\/notificationChannels
 export const NOTIFICATION_CHANNEL_ALLOWED = 'a Cloud Monitoring notification channel name "projects/<project id or number>/notificationChannels/<numeric id>"';
 export const NOTIFICATION_CHANNEL_FIX = 'copy the name from `gcloud beta monitoring channels list --format="value(name)"`, or pass a channel\'s .id';
 
-export interface ModelEndpointProps extends ModelServingProps {
+export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** Google Cloud project id. */
   readonly project: string;
   /** Region of the endpoint, e.g. `europe-west4`; the image must be in Artifact Registry in this region. */
@@ -114,6 +120,12 @@ export class ModelEndpoint extends Construct {
   public readonly deployment: DataResource;
   public readonly errorRateAlert: MonitoringAlertPolicy;
   public readonly latencyAlert: MonitoringAlertPolicy;
+  /** Price of one replica per hour (yours, or the snapshot's); undefined when neither is known. */
+  public readonly price?: ReplicaPrice;
+  /** The endpoint's Cloud Monitoring dashboard (`dashboard: true`). */
+  public readonly dashboard?: MonitoringDashboard;
+  /** Alert on the cost per 1000 predictions (`costPer1000PredictionsAbove`). */
+  public readonly costPer1000PredictionsAlarm?: MonitoringAlertPolicy;
   /** The ServingSpec handed to the deployer. */
   public readonly spec: ServingSpec;
   private readonly deployerPath: string;
@@ -166,6 +178,8 @@ export class ModelEndpoint extends Construct {
     }
     // Shared resolution last, so one error lists the backend's problems and the spec's together. The
     // bundled-image refusal gets the two commands that build and push the image for this region.
+    this.price = replicaPrice('gcp', isUnresolved(props.machineType) ? undefined : props.machineType, props.hourlyPriceUsd);
+    checkCostOptions(props, this.price, props.machineType, problems);
     const resolution = SpecResolver.serving(props, VERTEX_CAPABILITIES);
     for (const p of resolution.problems) {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
@@ -315,6 +329,27 @@ export class ModelEndpoint extends Construct {
       conditions: [latencyCondition(this.metricPredictionLatencies(), g, false)],
       documentation: { content: `${g.latencyPercentile.name} prediction latency of Vertex AI endpoint ${endpointId} above ${g.maxLatency.toString()} for ${g.breachingPeriods} x ${g.evaluationPeriod.toString()}.`, mimeType: 'text/markdown' },
     });
+    if (props.dashboard) {
+      const model = cloudMonitoringDashboard(`Model ${name} (Vertex AI endpoint ${endpointId})`, this, (this.machine?.gpuCount ?? serving.acceleratorCount) > 0, this.price);
+      // "${" would be Terraform interpolation: "$${" is its literal form.
+      this.dashboard = new MonitoringDashboard(this, 'Dashboard', { project: props.project, dashboardJson: JSON.stringify(model).split('${').join('$${') });
+    }
+    if (props.costPer1000PredictionsAbove !== undefined && this.price) {
+      this.costPer1000PredictionsAlarm = new MonitoringAlertPolicy(this, 'CostPer1000PredictionsAlert', {
+        project: props.project,
+        displayName: `${name} ${endpointId}: cost per 1000 predictions above ${props.costPer1000PredictionsAbove} USD`,
+        combiner: 'OR',
+        notificationChannels: channels,
+        userLabels: this.labels,
+        conditions: [costCondition(endpointId, this.price, props.costPer1000PredictionsAbove)],
+        documentation: { content: `Predictions on Vertex AI endpoint ${endpointId} cost more than ${props.costPer1000PredictionsAbove} USD per 1000 at ${this.price.hourlyUsd} USD per replica-hour (${this.price.source}).`, mimeType: 'text/markdown' },
+      });
+    }
+  }
+
+  /** PromQL (Cloud Monitoring) for USD per 1000 predictions; undefined without a price. */
+  public metricCostPer1000Predictions(window = '5m'): string | undefined {
+    return this.price ? costPer1000PredictionsQuery(this.endpointId, this.price, window) : undefined;
   }
 
   /** A Cloud Monitoring metric of this endpoint (`aiplatform.googleapis.com/prediction/online/<name>`). */

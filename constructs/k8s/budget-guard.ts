@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, describe } from '../../lib';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject, validationMessages } from './internal';
+import { routedAlertLabels } from './dashboard';
 import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
@@ -202,7 +203,7 @@ export class BudgetGuard extends Construct {
                 alert: 'ModelServingGpuCostProjectedOverBudget',
                 expr: `${projected} > ${(budget.monthlyLimitUsd * t) / 100}`,
                 for: '15m',
-                labels: { ...alertLabels, severity: t >= 100 ? 'critical' : 'warning', threshold_percent: String(t) },
+                labels: routedAlertLabels(this, { ...alertLabels, severity: t >= 100 ? 'critical' : 'warning', threshold_percent: String(t) }),
                 annotations: {
                   summary: `GPUs in ${ns} would cost more than ${t}% of the ${budget.monthlyLimitUsd} USD monthly budget`,
                   description: `At the current rate ({{ $value | humanize }} USD per month) the namespace ${ns} exceeds ${t}% of its monthly budget. Scale endpoints down or lower maxReplicas.`,

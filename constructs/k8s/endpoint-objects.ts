@@ -4,6 +4,7 @@
  */
 import { ApiObject, Lazy } from 'cdk8s';
 import { PROMQL, ScalingMetric } from '../../lib';
+import { routedAlertLabels } from './dashboard';
 import { rateWindow, typedApiObject } from './internal';
 import type { IHorizontalPodAutoscaler, INetworkPolicy, IPodTemplateSpec, IPrometheusRule, IScaledObject } from './k8s-types';
 import { InferenceServiceManifest, KServePredictor } from './kserve';
@@ -136,7 +137,7 @@ export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectM
   const interval = `${g.evaluationPeriod.toSeconds()}s`;
   const window = rateWindow(g.evaluationPeriod, endpoint.scrapeInterval);
   const sustained = `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`;
-  const labels = { model_serving_endpoint: endpoint.endpointName, severity: 'critical' };
+  const labels = routedAlertLabels(endpoint, { model_serving_endpoint: endpoint.endpointName, severity: 'critical' });
   typedApiObject<IPrometheusRule>(endpoint, 'GuardrailAlerts', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',

@@ -10,3 +10,5 @@ export type { KServePredictor, InferenceServiceManifest } from './kserve';
 export * from './capabilities';
 export * from './traffic-router';
 export * from './model-credentials';
+export type { AlertRoutingProps, AlertTarget } from './dashboard';
+export { AlertRouting, COST_PER_1000_RECORD, GRAFANA_DASHBOARD_LABEL, grafanaDashboardModel } from './dashboard';

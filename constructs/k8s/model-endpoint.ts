@@ -1,6 +1,10 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
+  DashboardOptions,
+  ReplicaPrice,
+  checkCostOptions,
+  replicaPrice,
   DEFAULT_GRPC_PORT,
   DEFAULT_PORT,
   GRPC_APP_PROTOCOL,
@@ -32,8 +36,9 @@ import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, ISe
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
 import { renderPodTemplate } from './pod-template';
+import { costPer1000Expr, grafanaDashboardModel, renderCostRules, renderGrafanaDashboard } from './dashboard';
 
-export interface ModelEndpointProps extends ModelServingProps {
+export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** Plain Kubernetes or KServe. @default ServingFlavour.plain() */
   readonly flavour?: ServingFlavour;
   /** Name of the workload, Service and other objects (a DNS-1123 label). @default - metadata.name */
@@ -108,6 +113,13 @@ export class ModelEndpoint extends Construct {
   /** How often Prometheus scrapes the pods (the ServiceMonitor's interval); rate windows span at least four. */
   public readonly scrapeInterval: Duration;
 
+  /** Price of one pod per hour (`hourlyPriceUsd`; Kubernetes has no price table). */
+  public readonly price?: ReplicaPrice;
+  /** ConfigMap holding the Grafana dashboard (`dashboard: true`). */
+  public readonly dashboard?: ApiObject;
+  /** PrometheusRule recording the cost per 1000 predictions (and alerting on `costPer1000PredictionsAbove`). */
+  public readonly costRules?: ApiObject;
+
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
   private readonly ingressPeersSet: boolean;
@@ -125,6 +137,13 @@ export class ModelEndpoint extends Construct {
     const resolution = SpecResolver.serving(props, caps);
     // The backend's own checks read the resolution (defaults and what the user set), never re-derive it.
     collectEndpointProblems(props, this.flavour, resolution, problems);
+    this.price = replicaPrice('k8s', undefined, props.hourlyPriceUsd);
+    checkCostOptions(props, this.price, undefined, problems);
+    for (const field of ['dashboard', 'costPer1000PredictionsAbove'] as const) {
+      if (props[field] !== undefined && props[field] !== false && !props.serviceMonitor) {
+        problems.add({ field, given: `${String(props[field])} without serviceMonitor`, allowed: 'together with serviceMonitor: true (plain flavour): Prometheus must scrape the server for the dashboard and the cost rule', fix: 'set serviceMonitor: true, or remove ' + field });
+      }
+    }
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
@@ -229,6 +248,12 @@ export class ModelEndpoint extends Construct {
         },
       });
       renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));
+      const scope = this.metricScope('dashboard');
+      if (props.dashboard) {
+        const model = grafanaDashboardModel(`Model ${this.endpointName} (${scope.namespace})`, `ms-${scope.namespace}-${this.endpointName}`.slice(0, 40), scope, this.serving.acceleratorCount > 0, this.price);
+        this.dashboard = renderGrafanaDashboard(this, `${this.endpointName}-dashboard`, scope.namespace, { ...this.labels }, model);
+      }
+      if (this.price) this.costRules = renderCostRules(this, meta(`${this.endpointName}-cost`) as { name: string; namespace: string; labels: Record<string, string> }, this.endpointName, scope, this.price, props.costPer1000PredictionsAbove);
     }
   }
 
@@ -287,8 +312,8 @@ export class ModelEndpoint extends Construct {
     return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: endpointPodPattern(this.endpointName, kind) };
   }
 
-
-
+  /** PromQL for USD per 1000 predictions (batch rows) over `window`; undefined without `hourlyPriceUsd`. */
+  public metricCostPer1000Predictions(window = '5m'): string | undefined {
+    return this.price ? costPer1000Expr(this.metricScope('cost'), this.price, window) : undefined;
+  }
 }
-
-

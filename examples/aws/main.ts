@@ -9,7 +9,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget } from '../../lib';
-import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint } from '../../constructs/aws';
+import { AlertRouting, BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint } from '../../constructs/aws';
 
 export const DEMO_MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
 
@@ -32,6 +32,9 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
     server: { maxBatchSize: 16, maxQueueDelayMs: 2, warmupRuns: 5 },
     // One set of objectives: the endpoint's two alarms, which the rollout below reuses to roll back.
     guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95 },
+    // A CloudWatch dashboard, and an alarm when a prediction costs more than planned (price: lib/cost.ts snapshot).
+    dashboard: true,
+    costPer1000PredictionsAbove: 0.01,
   });
 
   // The next model version gets exactly 5% of requests for an hour (a second production variant beside the
@@ -43,7 +46,7 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
     policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }),
   });
 
-  new BudgetGuard(stack, 'ClassifierBudget', {
+  const guard = new BudgetGuard(stack, 'ClassifierBudget', {
     endpoints: [endpoint],
     budget: {
       monthlyLimitUsd: 500,
@@ -52,6 +55,8 @@ export function buildAwsApp(outdir = 'cdk.out'): cdk.App {
       emails: ['ml-oncall@example.com'],
     },
   });
+  // Every alarm in the stack (the endpoint's, the rollout's, the cost alarm) notifies the on-call topic.
+  new AlertRouting(stack, 'Alerts', { alertTarget: guard.topic });
 
   // The same model on EKS: a spot GPU pool on an existing cluster, imported so the example synthesizes offline.
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'ClusterVpc', {

@@ -6,7 +6,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
-import { BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, WorkspaceSource } from '../../constructs/azure';
+import { AlertRouting, BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, WorkspaceSource } from '../../constructs/azure';
 
 export const AZURE_STACK = 'model-serving-azure';
 const MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
@@ -44,6 +44,8 @@ export class AzureServingStack extends TerraformStack {
       scaling: { minReplicas: 2, maxReplicas: 6, targets: [ScalingTarget.cpuUtilization(60)] },
       server: { maxBatchSize: 16, requestTimeout: Duration.seconds(10) },
       guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(300), latencyPercentile: LatencyPercentile.P95 },
+      // An Azure Monitor workbook with the endpoint's metrics and traffic log.
+      dashboard: true,
     });
     // An application's managed identity may score this endpoint and nothing else.
     this.endpoint.grantScore('Frontend', '11111111-1111-1111-1111-111111111111');
@@ -63,6 +65,8 @@ export class AzureServingStack extends TerraformStack {
       budget: { monthlyLimitUsd: 2000, alertThresholdsPercent: [50, 80], action: BudgetAction.SCALE_TO_FLOOR, emails: ['ml-oncall@example.com'] },
       startDate: '2026-12-01',
     });
+    // Every alert rule in the stack (endpoint and rollout guardrails) notifies the budget's on-call action group.
+    new AlertRouting(this, 'Alerts', { alertTarget: [this.guard.actionGroup.id] });
 
     this.pool = new GpuNodePool(this, 'T4Pool', {
       kubernetesClusterId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/serving`,

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
-import { BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint } from '../../constructs/gcp';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
+import { AlertRouting, BudgetGuard, CanaryRollout, GpuNodePool, ModelEndpoint } from '../../constructs/gcp';
 
 export const DEMO_MODEL = join(__dirname, '..', 'models', 'digits-classifier', '1', 'model.onnx');
 export const GCP_STACK = 'digits-serving';
@@ -36,7 +37,13 @@ export function buildGcpApp(outdir = 'cdktf.out'): App {
     machineType: 'n1-standard-4',
     scaling: { minReplicas: 2, maxReplicas: 6, targets: [ScalingTarget.cpuUtilization(60)] },
     guardrails: { maxErrorRatePercent: 1, latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300) },
+    // A Cloud Monitoring dashboard, and an alert when 1000 predictions cost more than a cent (snapshot price).
+    dashboard: true,
+    costPer1000PredictionsAbove: 0.01,
   });
+  // Every alert policy in the stack (endpoint, rollout, cost) notifies the on-call address.
+  const oncall = new MonitoringNotificationChannel(stack, 'Oncall', { project, displayName: 'ML on-call', type: 'email', labels: { email_address: 'ml-oncall@example.com' } });
+  new AlertRouting(stack, 'Alerts', { alertTarget: [oncall.id] });
   endpoint.grantPredict(`serviceAccount:digits-frontend@${project}.iam.gserviceaccount.com`);
 
   new CanaryRollout(stack, 'Rollout', {

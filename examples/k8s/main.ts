@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import {
+  AlertRouting,
   BudgetGuard,
   CanaryRollout,
   TrafficRouter,
@@ -93,7 +94,14 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
     scaling: { minReplicas: 1, maxReplicas: 2 },
     keda: { prometheusAddress: 'http://prometheus-operated.monitoring:9090' },
     serviceMonitor: true,
+    // A Grafana dashboard (ConfigMap for Grafana's sidecar) and a cost rule: one L4 per pod at the price the
+    // BudgetGuard above states; alert when 1000 predictions cost more than 5 cents.
+    dashboard: true,
+    hourlyPriceUsd: 0.8,
+    costPer1000PredictionsAbove: 0.05,
   });
+  // Every alert in the chart (guardrails, cost, budget) carries team=ml-platform; Alertmanager routes on it.
+  new AlertRouting(chart, 'Alerts', { alertTarget: { labels: { team: 'ml-platform' } } });
 
   const kserve = new ModelEndpoint(chart, 'DigitsKServe', {
     model: ModelArtifact.fromUri('s3://example-models/digits-classifier/1/model.onnx', { signature: model.signature }),

@@ -35,7 +35,8 @@ describe('examples/aws', () => {
   });
 
   test('two signals, four alarms: the canary variant\'s own, and the endpoint\'s for promotion and CloudFormation\'s swap', () => {
-    const alarms = ofType('AWS::CloudWatch::Alarm');
+    // The fifth alarm is the cost alarm (costPer1000PredictionsAbove).
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter((a) => !/Cost per 1000/.test(a.Properties!.AlarmDescription));
     expect(alarms).toHaveLength(4);
     expect(alarms.map((a) => a.Properties!.ExtendedStatistic).filter(Boolean)).toEqual(['p95', 'p95']);
     const variants = alarms.map((a) => JSON.stringify(a.Properties).match(/"VariantName","Value":"([^"]+)"/)![1]).sort();
@@ -49,6 +50,14 @@ describe('examples/aws', () => {
     expect(ofType('AWS::Budgets::Budget')).toHaveLength(1);
     expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
     expect(ofType('AWS::Lambda::Function').map((f) => f.Properties!.Handler).sort()).toEqual(['index.handler', 'index.handler', 'index.trigger']);
+  });
+
+  test('a dashboard, a cost alarm, and every alarm notifies the on-call topic (AlertRouting)', () => {
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(5);
+    const [topic] = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::SNS::Topic');
+    for (const a of alarms) expect(a.Properties!.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
   test('the GPU node group is there', () => {

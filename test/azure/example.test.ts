@@ -34,6 +34,14 @@ describe('examples/azure', () => {
     expect(provider.storage_use_azuread).toBe(true);
   });
 
+  test('a workbook, and every alert rule notifies the budget\'s action group (AlertRouting)', () => {
+    expect(Object.keys(tf.resource.azurerm_application_insights_workbook)).toHaveLength(1);
+    const rules = Object.values(tf.resource.azurerm_monitor_scheduled_query_rules_alert_v2) as { action: { action_groups: string[] } }[];
+    expect(rules.length).toBeGreaterThanOrEqual(4);
+    // The rollout's rules keep their rollback action group and gain the routed one.
+    for (const r of rules) expect(r.action.action_groups).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{azurerm_monitor_action_group\.Budget_Actions_[0-9A-F]+\.id\}$/)]));
+  });
+
   test('holds all four constructs', () => {
     const types = Object.keys(tf.resource);
     for (const t of ['azapi_resource', 'azurerm_monitor_autoscale_setting', 'azurerm_consumption_budget_resource_group', 'azurerm_kubernetes_cluster_node_pool', 'azurerm_monitor_action_group']) {

@@ -22,6 +22,14 @@ describe('examples/gcp', () => {
     expect(config.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
   });
 
+  test('a dashboard, a cost alert, and every alert policy notifies the on-call channel (AlertRouting)', () => {
+    expect(Object.keys(config.resource.google_monitoring_dashboard)).toHaveLength(1);
+    const channel = Object.keys(config.resource.google_monitoring_notification_channel).find((k) => k.startsWith('Oncall'))!;
+    const policies = Object.values(config.resource.google_monitoring_alert_policy) as { display_name: string; notification_channels: string[] }[];
+    expect(policies.some((p) => /cost per 1000 predictions/.test(p.display_name))).toBe(true);
+    for (const p of policies) expect(p.notification_channels).toContain(`\${google_monitoring_notification_channel.${channel}.id}`);
+  });
+
   test('every asset the stack names is in the stack folder, so terraform apply there needs nothing else', () => {
     const text = JSON.stringify(config);
     const paths = [...new Set([...text.matchAll(/assets\/[A-Za-z0-9_]+\/[0-9A-F]{32}\/[a-z.]+/g)].map((m) => m[0]))];

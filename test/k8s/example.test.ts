@@ -39,6 +39,17 @@ describe('examples/k8s', () => {
     expect(docs.filter((d) => d.kind === 'VirtualService' || d.kind === 'DestinationRule').map((d) => d.metadata.name).sort()).toEqual(['digits-destrule', 'digits-vsvc']);
   });
 
+  test('a Grafana dashboard for the GPU endpoint, its cost rule, and every alert routed by label', () => {
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'digits-gpu-dashboard')!;
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+    expect(JSON.parse(cm.data['digits-gpu-dashboard.json']).panels.map((p: { title: string }) => p.title)).toContain('GPU memory used');
+    const rules = docs.filter((d) => d.kind === 'PrometheusRule').flatMap((d) => d.spec.groups.flatMap((g: { rules: Record<string, any>[] }) => g.rules));
+    expect(rules.some((r) => r.record === 'model_serving:cost_per_1000_predictions_usd')).toBe(true);
+    const alerts = rules.filter((r) => r.alert);
+    expect(alerts.length).toBeGreaterThanOrEqual(5);
+    for (const a of alerts) expect(a.labels.team).toBe('ml-platform');
+  });
+
   test('every object passes its schema', () => {
     expectSchemaValid(docs);
   });

@@ -22,10 +22,19 @@ interface TypeDef {
 const ROOT = JSON.parse(readFileSync(require.resolve('@google-cloud/aiplatform/build/protos/protos.json'), 'utf8')) as TypeDef;
 export const V1 = 'google.cloud.aiplatform.v1';
 
+/** Further API definitions (protobufjs `Root.toJSON()` of other protos, e.g. Cloud Monitoring's dashboards). */
+const EXTRA_ROOTS: TypeDef[] = [];
+export function addProtoRoot(root: unknown): void {
+  EXTRA_ROOTS.push(root as TypeDef);
+}
+
 function find(path: readonly string[]): TypeDef | undefined {
-  let node: TypeDef | undefined = ROOT;
-  for (const part of path) node = node?.nested?.[part];
-  return node;
+  for (const root of [ROOT, ...EXTRA_ROOTS]) {
+    let node: TypeDef | undefined = root;
+    for (const part of path) node = node?.nested?.[part];
+    if (node) return node;
+  }
+  return undefined;
 }
 
 /** Resolves a type name the way protoc does: from the innermost scope outwards. */
@@ -145,6 +154,13 @@ function check(typeName: string, scope: readonly string[], value: unknown, at: s
       if (required && obj[key] === undefined && !(top && opts.inUrl?.includes(key))) out.push(`${at}.${key}: REQUIRED in ${name}, missing`);
     }
   }
+}
+
+/** Problems with `body` as the message `fullTypeName` (e.g. `google.monitoring.dashboard.v1.Dashboard`). */
+export function messageProblems(fullTypeName: string, body: unknown, opts: CheckOptions = {}): string[] {
+  const out: string[] = [];
+  check(`.${fullTypeName}`, [], body, fullTypeName.split('.').pop()!, out, opts, true);
+  return out;
 }
 
 /** Problems with `body` as a `google.cloud.aiplatform.v1.<typeName>`; empty when it conforms. */

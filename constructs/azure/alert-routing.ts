@@ -1,0 +1,40 @@
+import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
+import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
+import { Aspects, Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+
+export interface AlertRoutingProps {
+  /** ARM ids of the action groups (`azurerm_monitor_action_group`) every alert rule notifies. */
+  readonly alertTarget: string[];
+}
+
+/**
+ * Routes every Azure Monitor alert rule created under `scope` (the endpoints' and rollouts' log alerts, metric alerts,
+ * your own) to the action groups named once per stack: `new AlertRouting(stack, 'Alerts', { alertTarget: [group.id] })`.
+ * An aspect, so rules made after this line are routed too; action groups a rule already has are kept.
+ */
+export class AlertRouting extends Construct {
+  public readonly alertTarget: readonly string[];
+
+  constructor(scope: Construct, id: string, props: AlertRoutingProps) {
+    super(scope, id);
+    const bad = props.alertTarget.filter((g) => !Token.isUnresolved(g) && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/actionGroups\/[^/]+$/i.test(g));
+    if (props.alertTarget.length === 0 || bad.length > 0) {
+      throw new Error(`AlertRouting ${this.node.path}: alertTarget: got ${JSON.stringify(props.alertTarget)}; allowed: one or more action group ids "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>". Fix: pass [actionGroup.id]`);
+    }
+    this.alertTarget = [...props.alertTarget];
+    const target = this.alertTarget;
+    const merge = (existing: string[] | undefined) => [...(existing ?? []), ...target.filter((g) => !(existing ?? []).includes(g))];
+    Aspects.of(scope).add({
+      visit(node: IConstruct) {
+        if (node instanceof MonitorScheduledQueryRulesAlertV2) {
+          node.putAction({ actionGroups: merge(node.action.actionGroupsInput), customProperties: node.action.customPropertiesInput });
+        } else if (node instanceof MonitorMetricAlert) {
+          const existing = (node.action.internalValue ?? []) as { actionGroupId: string; webhookProperties?: Record<string, string> }[];
+          const have = existing.map((a) => a.actionGroupId);
+          node.putAction([...existing, ...target.filter((g) => !have.includes(g)).map((actionGroupId) => ({ actionGroupId }))]);
+        }
+      },
+    });
+  }
+}
