@@ -225,6 +225,23 @@ describe('the spend comes from AWS Budgets, never from the message', () => {
     expect(sagemaker.calls()).toHaveLength(0);
   });
 
+  // Budgets prints the notification's threshold rounded to cents ("Alert Threshold: > $333.33" for a limit of
+  // $1,000 at 33.3333%), while the configured enforcement amount keeps its fractions: the cent of tolerance lets
+  // that notification through to the DescribeBudget check; without it the real alert would be ignored.
+  test('a threshold Budgets rounded to cents still counts as this enforcement threshold (one cent of tolerance)', async () => {
+    configure('DELETE', '400');
+    process.env.ENFORCE_AT_USD = '333.3333';
+    sagemaker.on(DeleteEndpointCommand).resolves({});
+    expect((await handler(event(budgetMessage({ threshold: '$333.33' })))).acted).toBe(true);
+    sagemaker.reset();
+    // Two cents below is another (lower) threshold of the same budget: ignored without reading the spend.
+    configure('DELETE', '400');
+    process.env.ENFORCE_AT_USD = '333.3333';
+    budgets.resetHistory();
+    expect((await handler(event(budgetMessage({ threshold: '$333.31' })))).acted).toBe(false);
+    expect(budgets.commandCalls(DescribeBudgetCommand)).toHaveLength(0);
+  });
+
   test('two notifications in one batch enforce once', async () => {
     configure('DELETE');
     sagemaker.on(DeleteEndpointCommand).resolves({});
