@@ -56,7 +56,7 @@ describe('Azure Monitor workbook', () => {
     const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s, { dashboard: true }), policy: RolloutPolicy.canary() }));
     const { data } = workbookOf(tf);
     const replicas = data.items.find((i: any) => i.name.startsWith('replicas'));
-    expect(replicas.content.resourceIds[0]).toMatch(/\/deployments\/v1-0-0$/);
+    expect(replicas.content.resourceIds[0]).toMatch(/\/deployments\/v1-0-0-[0-9a-f]{8}$/);
   });
 
   test('costPer1000PredictionsAbove is refused on Azure with the reason', () => {

@@ -78,8 +78,8 @@ describe('cost per 1000 predictions', () => {
     const [record, alert] = rule.spec.groups[0].rules;
     expect(record.record).toBe(COST_PER_1000_RECORD);
     expect(record.expr).toBe(
-      'count(count by (pod) (model_server_model_ready{namespace="ml",model="digits",pod=~"digits-.*"} == 1)) * 0.8 * 1000 / ' +
-      '(3600 * sum(rate(model_server_inference_count{namespace="ml",model="digits",pod=~"digits-.*"}[5m])))',
+      'count(count by (pod) (model_server_model_ready{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"} == 1)) * 0.8 * 1000 / ' +
+      '(3600 * sum(rate(model_server_inference_count{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"}[5m])))',
     );
     expect(alert.expr).toBe(`${COST_PER_1000_RECORD}{namespace="ml",model_serving_endpoint="digits"} > 0.05`);
     // The rule's arithmetic is estimateCost's: 2 pods at 0.8 USD/h answering 10 predictions/s in all.
