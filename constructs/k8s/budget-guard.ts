@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, describe } from '../../lib';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject } from './internal';
-import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
+import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-schema';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
 

@@ -5,7 +5,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { PROMQL, ScalingMetric } from '../../lib';
 import { typedApiObject } from './internal';
-import type { IHorizontalPodAutoscaler, INetworkPolicy, IPodTemplateSpec, IPrometheusRule, IScaledObject } from './k8s-types';
+import type { IHorizontalPodAutoscaler, INetworkPolicy, IPrometheusRule, IScaledObject } from './k8s-schema';
+import type { PodTemplateSpec } from './k8s-types';
 import { InferenceServiceManifest, KServePredictor } from './kserve';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
 
@@ -133,7 +134,7 @@ export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectM
   });
 }
 
-export function renderInferenceService(endpoint: ModelEndpoint, pod: IPodTemplateSpec, serverless: boolean): ApiObject {
+export function renderInferenceService(endpoint: ModelEndpoint, pod: PodTemplateSpec, serverless: boolean): ApiObject {
   const r = endpoint.serving;
   const o = endpoint.flavour.kserveOptions;
   const spec = pod.spec!;

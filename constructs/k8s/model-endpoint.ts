@@ -26,7 +26,8 @@ import {
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
 import { metadataLabels, typedApiObject } from './internal';
-import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
+import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
+import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
 import { renderPodTemplate } from './pod-template';
@@ -91,7 +92,7 @@ export class ModelEndpoint extends Construct {
   /** Labels on every object (model metadata). */
   public readonly labels: Readonly<Record<string, string>>;
   /** Pod template of the server (plain flavour); CanaryRollout reuses it. */
-  public readonly podTemplate: IPodTemplateSpec;
+  public readonly podTemplate: PodTemplateSpec;
   /** The Deployment (plain) or InferenceService (KServe). */
   public readonly resource: ApiObject;
   /** Port the Service and the server listen on. */
