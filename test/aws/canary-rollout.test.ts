@@ -144,8 +144,8 @@ describe('CanaryRollout props', () => {
   });
 
   test('provisioningAllowance changes the timeout, and the timeout is at least SageMaker\'s 600 s', () => {
-    const policy = RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.minutes(2), finalBake: Duration.minutes(1) });
-    expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(60) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(120 + 60 + 3600);
+    const policy = RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.minutes(3), finalBake: Duration.minutes(1) });
+    expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(60) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(180 + 60 + 3600);
     expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(0) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(600);
   });
 
