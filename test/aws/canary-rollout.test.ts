@@ -217,6 +217,12 @@ describe('CanaryRollout validation (BLUE_GREEN chosen)', () => {
     expectError(() => bgRollout(2), /5% of 2 instances = 0\.10 instances.*at least one whole instance/);
   });
 
+  test('the hint for a share below one instance stays within SageMaker\'s 50% step limit', () => {
+    // CanarySize / LinearStepSize CAPACITY_PERCENT: at most 50 (AWS::SageMaker::Endpoint CapacitySize, CloudFormation docs).
+    expectError(() => bgRollout(2), /Fix: raise the percent to 50, set canaryInstanceCount: 1, or raise scaling\.minReplicas to 20/);
+    expectError(() => bgRollout(3), /Fix: raise the percent to between 34 and 50, set canaryInstanceCount: 1, or raise scaling\.minReplicas to 20/);
+  });
+
   test('canaryInstanceCount above half the floor is refused', () => {
     expectError(() => bgRollout(4, { canaryInstanceCount: 3 }), /canaryInstanceCount: got 3 with minReplicas 4; allowed: an integer from 1 to 2/);
   });
