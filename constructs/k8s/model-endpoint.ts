@@ -13,6 +13,7 @@ import {
   Size,
   SpecResolver,
   SpecWarning,
+  throwIfBadPropShapes,
 } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {
@@ -103,6 +104,7 @@ export class ModelEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
+    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props);
     this.flavour = props.flavour ?? ServingFlavour.plain();
     const kserve = this.flavour.isKServe;
     const serverless = kserve && (this.flavour.kserveOptions.serverless ?? true);
