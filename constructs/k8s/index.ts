@@ -10,3 +10,4 @@ export type { KServePredictor, InferenceServiceManifest } from './kserve';
 export * from './capabilities';
 export * from './traffic-router';
 export * from './model-credentials';
+export type { ObjectMeta, PodTemplateSpec, PodSpec, Container, ContainerSecurityContext, PodSecurityContext } from './k8s-types';
