@@ -1,5 +1,5 @@
 import { APPROXIMATION_TOLERANCE_PERCENT, BackendCapabilities, RolloutStepShape, TrafficSplitting } from './capabilities';
-import { ProblemCollector, SpecProblem, SpecWarning, describe } from './errors';
+import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { ResolvedGuardrails, sameGuardrails } from './guardrails';
 import { guardrailRefusals } from './resolve-serving';
 import { Resolution, refusal } from './resolution';
@@ -77,7 +77,7 @@ export class RolloutResolution extends Resolution {
     const tick = rc.controllerTick?.toSeconds() ?? 0;
     shifting.forEach((s, i) => {
       const bake = s.bake.toSeconds();
-      if (rc.stepShapes.length > 0 && bake < Math.max(alarmWindow, tick, 1)) {
+      if (rc.stepShapes.length > 0 && !isUnresolved(bake) && bake < Math.max(alarmWindow, tick, 1)) {
         const why = [`the guardrails need ${inLargestUnit(alarmWindow).toString()} to fire (evaluationPeriod ${guarding.evaluationPeriod.toString()} x breachingPeriods ${guarding.breachingPeriods})`];
         if (tick > alarmWindow) why.push(`the ${caps.backend} rollout controller ticks every ${rc.controllerTick!.toString()}`);
         const least = inLargestUnit(Math.max(alarmWindow, tick, 1));

@@ -21,6 +21,8 @@ export interface SeccompProfile {
 /** core/v1 SecurityContext (container level), the fields this backend sets. */
 export interface ContainerSecurityContext {
   readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
   readonly allowPrivilegeEscalation?: boolean;
   readonly readOnlyRootFilesystem?: boolean;
   readonly capabilities?: { readonly drop?: string[]; readonly add?: string[] };
@@ -36,10 +38,18 @@ export interface PodSecurityContext {
   readonly seccompProfile?: SeccompProfile;
 }
 
-/** core/v1 EnvVar with a literal value. */
+/** core/v1 SecretKeySelector. */
+export interface SecretKeySelector {
+  readonly name: string;
+  readonly key: string;
+  readonly optional?: boolean;
+}
+
+/** core/v1 EnvVar: a literal value, or a key of a Secret (`valueFrom.secretKeyRef`). */
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
+  readonly valueFrom?: { readonly secretKeyRef?: SecretKeySelector };
 }
 
 /** core/v1 EnvFromSource from a Secret. */
@@ -132,6 +142,12 @@ export interface PodSpec {
   readonly nodeSelector?: { [key: string]: string };
   readonly tolerations?: Toleration[];
   readonly topologySpreadConstraints?: TopologySpreadConstraint[];
+}
+
+/** A NetworkPolicy `from` entry (networking.k8s.io/v1 NetworkPolicyPeer, the selector forms). */
+export interface NetworkPolicyPeer {
+  readonly podSelector?: { readonly matchLabels?: { [key: string]: string } };
+  readonly namespaceSelector?: { readonly matchLabels?: { [key: string]: string } };
 }
 
 /** core/v1 PodTemplateSpec. */

@@ -4,7 +4,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVER_ENV, type ServerConfig } from '../../lib/contract';
-import { matchKey, TokenBuckets } from './auth';
+import { FailedAttempts, matchKey, TokenBuckets, type KeyDigests } from './auth';
 import { BadInput, NotReady, RateLimited, ResponseTooLarge, Unauthorized, withRetryAfter } from './errors';
 import type { ServerMetrics } from './metrics';
 import type { ModelRuntime } from './model';
@@ -32,6 +32,9 @@ export class ServingCore {
   readonly repository: ModelRepository;
   readonly decodeOptions: { allowNonFinite: boolean };
   private readonly buckets?: TokenBuckets;
+  /** Failed API-key attempts per client address (bounded table). */
+  readonly failedAttempts?: FailedAttempts;
+  private readonly keys: KeyDigests;
   private drainingFlag = false;
   /** Request bodies being received (the scheduler may hold a partial batch for them). */
   private receivingCount = 0;
@@ -45,6 +48,13 @@ export class ServingCore {
     this.repository = new ModelRepository(runtimes);
     this.decodeOptions = { allowNonFinite: config.allowNonFinite };
     if (config.rateLimitPerSecond > 0) this.buckets = new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst);
+    this.keys = { sha256: config.apiKeySha256, hmacSha256: config.apiKeyHmacSha256, salt: config.apiKeySalt };
+    if (config.authFailuresPerMinute > 0) this.failedAttempts = new FailedAttempts(config.authFailuresPerMinute);
+  }
+
+  /** Whether API keys are required. */
+  get authenticating(): boolean {
+    return this.keys.sha256.length > 0 || this.keys.hmacSha256.length > 0;
   }
 
   get draining(): boolean {
@@ -90,13 +100,26 @@ export class ServingCore {
 
   /**
    * API key and rate limit for one request; returns nothing or throws 401/429. `key` is what the client
-   * presented (Authorization: Bearer, X-Api-Key, or the gRPC metadata of the same names).
+   * presented (Authorization: Bearer, X-Api-Key, or the gRPC metadata of the same names); `client` is the
+   * caller's remote address, for the limit on failed attempts (a client over it gets 429 for every attempt,
+   * right keys included, until its bucket refills: guessing gets no answer).
    */
-  admit(key: string | undefined): void {
+  admit(key: string | undefined, client?: string): void {
     let identity = 'anonymous';
-    if (this.config.apiKeySha256.length > 0) {
-      const digest = key === undefined ? undefined : matchKey(key, this.config.apiKeySha256);
+    if (this.authenticating) {
+      const limiter = client === undefined ? undefined : this.failedAttempts;
+      const blocked = limiter?.blockedFor(client!) ?? 0;
+      if (blocked > 0) {
+        this.metrics.authFailures.inc({ reason: 'limited' });
+        throw withRetryAfter(
+          new RateLimited(`too many failed API-key attempts from this client (${SERVER_ENV.authFailuresPerMinute.name}=${this.config.authFailuresPerMinute} a minute); retry in ${Math.ceil(blocked)} s`),
+          blocked,
+        );
+      }
+      const digest = key === undefined ? undefined : matchKey(key, this.keys);
       if (digest === undefined) {
+        this.metrics.authFailures.inc({ reason: key === undefined ? 'missing' : 'invalid' });
+        limiter?.fail(client!);
         throw new Unauthorized(key === undefined ? 'an API key is required (Authorization: Bearer <key> or X-Api-Key)' : 'the API key is not valid');
       }
       identity = digest;
