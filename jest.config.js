@@ -11,6 +11,9 @@ const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescri
 const SLOW_SUITES = [
   // npm pack, a fresh install of the tarball per entry point, and a compile against it (minutes).
   '<rootDir>/test/package/',
+  // Each toolkit's own init (cdk, cdk8s, cdktf) running the README's first-synth commands (half an hour);
+  // under test/package/ already, named so that moving it does not put it in the inner loop.
+  '<rootDir>/test/package/toolkit-templates.test.ts',
   // A real `terraform` applying, changing and destroying a deployment against an in-memory Vertex AI.
   '<rootDir>/test/gcp/terraform-e2e.test.ts',
 ];

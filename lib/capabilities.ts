@@ -151,6 +151,12 @@ export interface RolloutCapabilities {
   readonly stepShapes: RolloutStepShape[];
   /** Longest bake of one step before 100%. */
   readonly longestBake: Duration;
+  /**
+   * How often the component that moves traffic looks at the rollout (a scheduler tick). A bake shorter than
+   * one tick cannot be honoured: the step lasts until the next tick whatever the policy says.
+   * @default - traffic moves on the platform's own clock, to the second
+   */
+  readonly controllerTick?: Duration;
   /** Longest bake at 100% before the old version goes. @default - longestBake */
   readonly longestFinalBake?: Duration;
   /** Largest share of the first step below 100%. @default 99 */

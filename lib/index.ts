@@ -10,6 +10,7 @@ export * from './naming';
 export * from './capabilities';
 export * from './spec';
 export * from './resolution';
+export * from './prop-shapes';
 export * from './resolve-serving';
 export * from './rollout';
 export * from './resolve-rollout';

@@ -1,5 +1,5 @@
 import { APPROXIMATION_TOLERANCE_PERCENT, BackendCapabilities, RolloutStepShape, TrafficSplitting } from './capabilities';
-import { ProblemCollector, SpecProblem, SpecWarning, describe } from './errors';
+import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { ResolvedGuardrails, sameGuardrails } from './guardrails';
 import { guardrailRefusals } from './resolve-serving';
 import { Resolution, refusal } from './resolution';
@@ -69,7 +69,25 @@ export class RolloutResolution extends Resolution {
         `step shapes ${rc.stepShapes.join(', ')}`,
         rc.stepShapes.includes(RolloutStepShape.EQUAL_STEPS) ? 'use RolloutPolicy.canary() or RolloutPolicy.linear(), or equal steps with one bake' : 'use RolloutPolicy.canary()'));
     }
+    // A step's bake is the time its guardrails have to roll back before more traffic moves: at least one
+    // controller tick, and at least the time the alarms need to fire (evaluation period x breaching periods).
+    const guarding = policy.guardrails ?? context.endpointGuardrails;
+    // (Without automatic rollback nothing acts on the alarms, so only the tick counts.)
+    const alarmWindow = rc.automaticRollback ? guarding.evaluationPeriod.toSeconds() * guarding.breachingPeriods : 0;
+    const tick = rc.controllerTick?.toSeconds() ?? 0;
     shifting.forEach((s, i) => {
+      const bake = s.bake.toSeconds();
+      if (rc.stepShapes.length > 0 && !isUnresolved(bake) && bake < Math.max(alarmWindow, tick, 1)) {
+        const why = [`the guardrails need ${inLargestUnit(alarmWindow).toString()} to fire (evaluationPeriod ${guarding.evaluationPeriod.toString()} x breachingPeriods ${guarding.breachingPeriods})`];
+        if (tick > alarmWindow) why.push(`the ${caps.backend} rollout controller ticks every ${rc.controllerTick!.toString()}`);
+        const least = inLargestUnit(Math.max(alarmWindow, tick, 1));
+        problems.push({
+          field: `policy.steps[${i}].bake`,
+          given: s.bake.toString(),
+          allowed: `at least ${least.toString()} on ${caps.backend}: ${why.join(', and ')}; a shorter bake moves traffic on before anything can roll it back`,
+          fix: `bake ${least.toString()} or longer, e.g. Duration.minutes(${Math.max(10, Math.ceil(least.toSeconds() / 60))}), or shorten the guardrails' evaluationPeriod / breachingPeriods`,
+        });
+      }
       if (s.bake.toSeconds() > rc.longestBake.toSeconds()) {
         problems.push(refusal(caps, `policy.steps[${i}].bake`, s.bake.toString(), `bakes up to ${rc.longestBake.toString()}`, `use ${rc.longestBake.toString()} or less per step, with more steps if you need longer`));
       }
@@ -95,7 +113,7 @@ export class RolloutResolution extends Resolution {
         'remove headerRoute, or use a backend with header routing (Kubernetes with TrafficRouter.istio() or TrafficRouter.gatewayApi())'));
     }
 
-    const guardrails = policy.guardrails ?? context.endpointGuardrails;
+    const guardrails = guarding;
     if (policy.guardrails) problems.push(...guardrailRefusals(policy.guardrails, 'policy.guardrails', caps));
     if (!rc.automaticRollback && !context.acceptManualPromotion) {
       problems.push(refusal(caps, 'policy.guardrails',
@@ -164,6 +182,13 @@ export function approximatedShare(replicas: number, weight: number): number {
   let best = options[0];
   for (const o of options) if (Math.abs(weight - (100 * o[0]) / o[1]) < Math.abs(weight - (100 * best[0]) / best[1])) best = o;
   return Math.round((1000 * best[0]) / best[1]) / 10;
+}
+
+/** `seconds` as a Duration in the largest unit that divides it, for messages (180 -> 3min). */
+function inLargestUnit(seconds: number): Duration {
+  if (seconds % 3600 === 0) return Duration.hours(seconds / 3600);
+  if (seconds % 60 === 0) return Duration.minutes(seconds / 60);
+  return Duration.seconds(seconds);
 }
 
 /** Fewest replicas at which the approximated share is within the tolerance of `weight`. */

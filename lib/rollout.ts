@@ -1,6 +1,7 @@
-import { ProblemCollector, SpecProblem, describe } from './errors';
+import { ProblemCollector, SpecProblem, SpecValidationError, describe } from './errors';
 import { GuardrailOptions, ResolvedGuardrails, resolveGuardrails } from './guardrails';
 import { RolloutStepShape } from './capabilities';
+import { guardrailShapes, shapeProblems } from './prop-shapes';
 import { Duration } from './units';
 
 /** One step of a progressive rollout: send this share of traffic to the new version, then wait. */
@@ -114,6 +115,17 @@ export class RolloutPolicy {
   public readonly headerRoute?: HeaderRoute;
 
   private constructor(steps: RolloutStep[], options: RolloutOptions, firstStepField?: string) {
+    // Shapes first (plain JavaScript callers): the checks below read the values as typed.
+    const shapes = shapeProblems({ ...options, steps }, [
+      { field: 'steps', kind: 'object', array: true, required: true, example: '{ trafficPercent: 5, bake: Duration.hours(1) }' },
+      ...guardrailShapes('guardrails'),
+      { field: 'shadowDuration', kind: Duration, example: 'Duration.hours(24)' },
+      { field: 'headerRoute', kind: 'object', example: "{ headerName: 'x-canary', headerValue: 'true' }" },
+    ]);
+    if (Array.isArray(steps)) {
+      steps.forEach((s, i) => shapes.push(...shapeProblems(s, [{ field: 'bake', kind: Duration, required: true, example: 'Duration.hours(1)' }]).map((p) => ({ ...p, field: `steps[${i}].${p.field}` }))));
+    }
+    if (shapes.length > 0) throw new SpecValidationError('RolloutPolicy', shapes);
     this.steps = [...steps];
     const c = new ProblemCollector();
     if (options.guardrails !== undefined) {

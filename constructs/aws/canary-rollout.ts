@@ -373,7 +373,8 @@ function mapTraffic(
         field: 'policy trafficPercent',
         given: `${pct}% of ${floor} instances = ${((pct * floor) / 100).toFixed(2)} instances`,
         allowed: 'at least one whole instance at minReplicas',
-        fix: `raise the percent to ${Math.ceil(100 / floor)} or more, set canaryInstanceCount: 1, or raise scaling.minReplicas to ${Math.ceil(100 / pct)}`,
+        // SageMaker takes at most 50% per step (CanarySize / LinearStepSize), so the hint names a range up to it.
+        fix: `${Math.ceil(100 / floor) >= 50 ? 'raise the percent to 50' : `raise the percent to between ${Math.ceil(100 / floor)} and 50`}, set canaryInstanceCount: 1, or raise scaling.minReplicas to ${Math.ceil(100 / pct)}`,
       });
     }
     size = { type: 'CAPACITY_PERCENT', value: pct };

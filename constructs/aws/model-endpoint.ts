@@ -19,6 +19,7 @@ import {
   Size,
   SpecResolver,
   SpecWarning,
+  throwIfBadPropShapes,
 } from '../../lib';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { addGuardrailAlarms } from './endpoint-alarms';
@@ -119,6 +120,7 @@ export class ModelEndpoint extends EndpointBase {
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
+    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [{ field: 'instanceType', kind: 'string', required: true, example: "'ml.c5.xlarge'" }]);
     const problems = new ProblemCollector();
     this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
     const { variantName, startup, download } = checkEndpointProps(props, this.instance, problems);

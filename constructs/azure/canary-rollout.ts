@@ -2,14 +2,17 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
-import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, isUnresolved, refusal } from '../../lib';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
 import { HandlerFunctionApp } from './function-app';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { ModelEndpoint } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
 
-/** The controller's timer period: every minute (constructs/azure/rollout-controller/handler.ts). */
+/**
+ * The controller's timer period: every minute (constructs/azure/rollout-controller/handler.ts); the same as
+ * AZURE_ML_CAPABILITIES.rollout.controllerTick, which the bake refusal reads.
+ */
 export const CONTROLLER_TICK_SECONDS = 60;
 
 /** The function the action group calls (constructs/azure/rollout-controller/handler.ts). */
@@ -97,17 +100,9 @@ export class CanaryRollout extends Construct {
     }
     const g = resolution.resolved.guardrails;
     if (policy.guardrails) checkGuardrails(g, 'policy.guardrails', c);
-    // The controller looks once a minute, and a rollback alert can fire only after breachingPeriods full
-    // evaluation periods: a shorter bake moves traffic on before either could act.
-    const alertSeconds = g.evaluationPeriod.toSeconds() * g.breachingPeriods;
-    const minBake = Math.max(CONTROLLER_TICK_SECONDS, alertSeconds);
-    resolution.resolved.steps.forEach((step, i) => {
-      if (!isUnresolved(step.bake.toSeconds()) && step.bake.toSeconds() < minBake) {
-        c.add(refusal(AZURE_ML_CAPABILITIES, `policy.steps[${i}].bake`, step.bake.toString(),
-          `at least ${Duration.seconds(minBake).toString()}: the controller advances once a minute and the rollback alerts need ${g.breachingPeriods} x ${g.evaluationPeriod.toString()} to fire`,
-          `bake each step ${Duration.seconds(minBake).toString()} or longer, or shorten the guardrails' evaluationPeriod / breachingPeriods`));
-      }
-    });
+    // A bake shorter than the controller's one-minute tick (AZURE_ML_CAPABILITIES.rollout.controllerTick) or
+    // than the rollback alerts' breachingPeriods x evaluationPeriod is refused by SpecResolver.rollout (one rule
+    // for every backend, lib/resolve-rollout.ts), reported through `resolution` above.
     this.rollout = resolution.throwIfInvalid(owner, c);
     for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
 

@@ -49,6 +49,8 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
     stepShapes: [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS, RolloutStepShape.ANY_STEPS],
     // The controller holds any step; the spec itself caps bakes at 24 h.
     longestBake: Duration.hours(24),
+    // The rollout controller is a timer-triggered Azure Function, schedule '0 */1 * * * *' (rollout-controller/handler.ts).
+    controllerTick: Duration.minutes(1),
     // mirrorTraffic: one deployment, at most 50%.
     shadowTraffic: true,
     maxShadowPercent: 50,

@@ -30,6 +30,7 @@ import {
   isUnresolved,
   refusal,
   sanitizeLabels,
+  throwIfBadPropShapes,
 } from '../../lib';
 import {
   ArmAuthMode,
@@ -260,6 +261,11 @@ export class ModelEndpoint extends EndpointBase {
     super(scope, id);
     const problems = new ProblemCollector();
     const owner = `ModelEndpoint ${this.node.path}`;
+    throwIfBadPropShapes(owner, props, [
+      { field: 'resourceGroupName', kind: 'string', required: true, example: "'ml'" },
+      { field: 'location', kind: 'string', required: true, example: "'westeurope'" },
+      { field: 'instanceType', kind: 'string', required: true, example: "'Standard_F4s_v2'" },
+    ]);
     this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
     const workspace = props.workspace ?? WorkspaceSource.create();
     checkModel(props, workspace, problems);

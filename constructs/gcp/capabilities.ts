@@ -54,6 +54,8 @@ export const VERTEX_CAPABILITIES: BackendCapabilities = {
     stepShapes: [RolloutStepShape.ONE_STEP, RolloutStepShape.EQUAL_STEPS, RolloutStepShape.ANY_STEPS],
     // The controller ticks once a minute; bakes are bounded by the spec's own 24 h.
     longestBake: Duration.hours(24),
+    // The rollout controller runs on a Cloud Scheduler job with schedule '* * * * *' (canary-rollout.ts).
+    controllerTick: Duration.minutes(1),
     shadowTraffic: false,
   },
   budget: {

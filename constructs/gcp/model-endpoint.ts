@@ -31,6 +31,7 @@ import {
   describe,
   isUnresolved,
   sanitizeLabels,
+  throwIfBadPropShapes,
 } from '../../lib';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
@@ -136,6 +137,11 @@ export class ModelEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     const owner = `ModelEndpoint ${this.node.path}`;
+    throwIfBadPropShapes(owner, props, [
+      { field: 'project', kind: 'string', required: true, example: "'acme-ml'" },
+      { field: 'region', kind: 'string', required: true, example: "'europe-west4'" },
+      { field: 'machineType', kind: 'string', required: true, example: "'n1-standard-4'" },
+    ]);
     const problems = new ProblemCollector();
     this.project = props.project;
     this.region = props.region;

@@ -1,11 +1,10 @@
 import { Duration, HeaderRoute, RolloutStep } from '../../lib';
-import type { IRollout } from './k8s-types';
+import type { ArgoCanaryStep } from './k8s-types';
 import { MANAGED_ROUTES } from './traffic-router';
 
 // Internal to the Kubernetes backend (not exported from its index): the Rollout's canary steps.
 
-type CanaryStrategy = NonNullable<NonNullable<NonNullable<IRollout['spec']>['strategy']>['canary']>;
-export type ArgoCanaryStep = NonNullable<CanaryStrategy['steps']>[number];
+export type { ArgoCanaryStep };
 
 /** A shadow phase in Argo's terms. */
 export interface ArgoShadow {

@@ -4,7 +4,7 @@ import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecRe
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject, validationMessages } from './internal';
 import { routedAlertLabels } from './dashboard';
-import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
+import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-schema';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
 import { ModelEndpoint } from './model-endpoint';

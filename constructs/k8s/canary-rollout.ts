@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { rateWindow, typedApiObject } from './internal';
-import type { IAnalysisTemplate, IRollout } from './k8s-types';
+import type { IAnalysisTemplate, IRollout } from './k8s-schema';
 import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
 import { argoCanarySteps } from './argo-steps';

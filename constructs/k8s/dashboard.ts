@@ -21,7 +21,7 @@ import {
   serverMetric,
 } from '../../lib';
 import { typedApiObject } from './internal';
-import type { IPrometheusRule } from './k8s-types';
+import type { IPrometheusRule } from './k8s-schema';
 
 /** Label and value Grafana's dashboard sidecar selects ConfigMaps by (grafana helm chart defaults). */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;

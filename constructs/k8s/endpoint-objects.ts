@@ -6,7 +6,8 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { PROMQL, ScalingMetric } from '../../lib';
 import { routedAlertLabels } from './dashboard';
 import { rateWindow, typedApiObject } from './internal';
-import type { IHorizontalPodAutoscaler, INetworkPolicy, IPodTemplateSpec, IPrometheusRule, IScaledObject } from './k8s-types';
+import type { IHorizontalPodAutoscaler, INetworkPolicy, IPrometheusRule, IScaledObject } from './k8s-schema';
+import type { PodTemplateSpec } from './k8s-types';
 import { InferenceServiceManifest, KServePredictor } from './kserve';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
 import { NetworkPeer } from './endpoint-options';
@@ -167,7 +168,7 @@ export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectM
   });
 }
 
-export function renderInferenceService(endpoint: ModelEndpoint, pod: IPodTemplateSpec, serverless: boolean): ApiObject {
+export function renderInferenceService(endpoint: ModelEndpoint, pod: PodTemplateSpec, serverless: boolean): ApiObject {
   const r = endpoint.serving;
   const o = endpoint.flavour.kserveOptions;
   const annotations: Record<string, string> = { 'serving.kserve.io/deploymentMode': serverless ? 'Serverless' : 'RawDeployment' };
@@ -209,7 +210,7 @@ export function renderInferenceService(endpoint: ModelEndpoint, pod: IPodTemplat
  * is refused) and the probes name it by number. GPU `nodeSelector`/`tolerations` stay: they need the
  * `kubernetes.podspec-nodeselector` / `-tolerations` flags, a documented cluster prerequisite.
  */
-function predictorPodFields(endpoint: ModelEndpoint, pod: IPodTemplateSpec, serverless: boolean): Omit<KServePredictor, 'minReplicas' | 'maxReplicas'> {
+function predictorPodFields(endpoint: ModelEndpoint, pod: PodTemplateSpec, serverless: boolean): Omit<KServePredictor, 'minReplicas' | 'maxReplicas'> {
   const spec = pod.spec!;
   const common = {
     serviceAccountName: spec.serviceAccountName!,

@@ -1,6 +1,9 @@
 /** The Kubernetes ModelEndpoint's options: flavour, model delivery, node selection, KEDA, node pools. */
 import { Accelerator, Duration, Size } from '../../lib';
 import { GKE_ACCELERATOR_LABEL, LABELS } from './names';
+import type { NetworkPolicyPeer } from './k8s-types';
+
+export type { NetworkPolicyPeer };
 
 /** Which kind of ServingFlavour. Enum-like. */
 export enum ServingFlavourKind {
@@ -214,11 +217,6 @@ export class NetworkPeer {
   ) {}
 }
 
-/** A NetworkPolicy `from` entry (networking.k8s.io/v1 NetworkPolicyPeer, the selector forms). */
-export interface NetworkPolicyPeer {
-  readonly podSelector?: { readonly matchLabels?: Record<string, string> };
-  readonly namespaceSelector?: { readonly matchLabels?: Record<string, string> };
-}
 
 /** Who reaches the server's ports, as NetworkPolicy ingress rules. */
 export interface NetworkAccess {

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
-import type { IDaemonSet, INodePool } from './k8s-types';
+import type { IDaemonSet, INodePool } from './k8s-schema';
 import { IGpuNodePool } from './endpoint-options';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';

@@ -12,3 +12,4 @@ export * from './traffic-router';
 export * from './model-credentials';
 export type { AlertRoutingProps, AlertTarget } from './dashboard';
 export { AlertRouting, COST_PER_1000_RECORD, GRAFANA_DASHBOARD_LABEL, grafanaDashboardModel } from './dashboard';
+export type { ObjectMeta, PodTemplateSpec, PodSpec, Container, ContainerSecurityContext, PodSecurityContext } from './k8s-types';

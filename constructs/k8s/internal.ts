@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Duration, ResolvedServing, Size, SpecProblem, SpecValidationError, TAG_KEYS } from '../../lib';
 import { LABELS } from './names';
 
-/** Creates a cdk8s ApiObject from a manifest typed against its schema (see k8s-types.ts). */
+/** Creates a cdk8s ApiObject from a manifest typed against its schema (see k8s-schema.d.ts). */
 export function typedApiObject<T extends { readonly apiVersion: string; readonly kind: string }>(scope: Construct, id: string, manifest: T): ApiObject {
   return new ApiObject(scope, id, manifest as unknown as ApiObjectProps);
 }

@@ -1,28 +1,176 @@
-// Type-only views of the Kubernetes, Argo Rollouts, KEDA, Karpenter and Prometheus Operator schemas
-// (kubernetes-models). The packages are ESM-only; `resolution-mode: import` lets this CommonJS library use
-// their types without loading them at run time. Every object this backend emits is typed against one of
-// these, so a misspelt field fails `tsc` before the schema validation in the tests even runs.
-export type { IDeployment } from 'kubernetes-models/apps/v1/Deployment' with { 'resolution-mode': 'import' };
-export type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet' with { 'resolution-mode': 'import' };
-export type { IService } from 'kubernetes-models/v1/Service' with { 'resolution-mode': 'import' };
-export type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount' with { 'resolution-mode': 'import' };
-export type { INamespace } from 'kubernetes-models/v1/Namespace' with { 'resolution-mode': 'import' };
-export type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota' with { 'resolution-mode': 'import' };
-export type { ILimitRange } from 'kubernetes-models/v1/LimitRange' with { 'resolution-mode': 'import' };
-export type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec' with { 'resolution-mode': 'import' };
-export type { IContainer } from 'kubernetes-models/v1/Container' with { 'resolution-mode': 'import' };
-export type { IToleration } from 'kubernetes-models/v1/Toleration' with { 'resolution-mode': 'import' };
-export type { IVolume } from 'kubernetes-models/v1/Volume' with { 'resolution-mode': 'import' };
-export type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount' with { 'resolution-mode': 'import' };
-export type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler' with { 'resolution-mode': 'import' };
-export type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget' with { 'resolution-mode': 'import' };
-export type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy' with { 'resolution-mode': 'import' };
-export type { IRollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout' with { 'resolution-mode': 'import' };
-export type { IAnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate' with { 'resolution-mode': 'import' };
-export type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject' with { 'resolution-mode': 'import' };
-export type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor' with { 'resolution-mode': 'import' };
-export type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule' with { 'resolution-mode': 'import' };
-export type { INodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1/NodePool' with { 'resolution-mode': 'import' };
-export type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService' with { 'resolution-mode': 'import' };
-export type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule' with { 'resolution-mode': 'import' };
-export type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute' with { 'resolution-mode': 'import' };
+// The Kubernetes shapes this backend's public declarations expose, owned here so that the published .d.ts
+// reference nothing a consumer does not install (kubernetes-models is a devDependency). Each is the subset of
+// the Kubernetes / Argo Rollouts API type it names that this backend emits. The manifests they end up in are
+// typed against kubernetes-models (k8s-schema.d.ts: the pod template goes into an IDeployment / IRollout, the
+// canary steps and traffic routing into an IRollout), so a field misspelt or mistyped here fails
+// `npm run typecheck` at those assignments.
+
+/** core/v1 ObjectMeta, the fields this backend sets. */
+export interface ObjectMeta {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels?: { [key: string]: string };
+  readonly annotations?: { [key: string]: string };
+}
+
+/** core/v1 SeccompProfile. */
+export interface SeccompProfile {
+  readonly type: 'RuntimeDefault' | 'Localhost' | 'Unconfined';
+}
+
+/** core/v1 SecurityContext (container level), the fields this backend sets. */
+export interface ContainerSecurityContext {
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly readOnlyRootFilesystem?: boolean;
+  readonly capabilities?: { readonly drop?: string[]; readonly add?: string[] };
+  readonly seccompProfile?: SeccompProfile;
+}
+
+/** core/v1 PodSecurityContext, the fields this backend sets. */
+export interface PodSecurityContext {
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly fsGroup?: number;
+  readonly seccompProfile?: SeccompProfile;
+}
+
+/** core/v1 SecretKeySelector. */
+export interface SecretKeySelector {
+  readonly name: string;
+  readonly key: string;
+  readonly optional?: boolean;
+}
+
+/** core/v1 EnvVar: a literal value, or a key of a Secret (`valueFrom.secretKeyRef`). */
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: { readonly secretKeyRef?: SecretKeySelector };
+}
+
+/** core/v1 EnvFromSource from a Secret. */
+export interface EnvFromSource {
+  readonly secretRef?: { readonly name: string; readonly optional?: boolean };
+}
+
+/** core/v1 ContainerPort. */
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** core/v1 ResourceRequirements, quantities as strings. */
+export interface ResourceRequirements {
+  readonly requests?: { [resource: string]: string };
+  readonly limits?: { [resource: string]: string };
+}
+
+/** core/v1 Probe with an HTTP GET. */
+export interface Probe {
+  readonly httpGet?: { readonly path?: string; readonly port: number | string };
+  readonly periodSeconds?: number;
+  readonly failureThreshold?: number;
+  readonly timeoutSeconds?: number;
+  readonly initialDelaySeconds?: number;
+}
+
+/** core/v1 VolumeMount. */
+export interface VolumeMount {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly?: boolean;
+  readonly subPath?: string;
+}
+
+/** core/v1 Volume: an emptyDir or a PersistentVolumeClaim. */
+export interface Volume {
+  readonly name: string;
+  readonly emptyDir?: { readonly sizeLimit?: string; readonly medium?: string };
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
+}
+
+/** core/v1 Container, the fields this backend sets. */
+export interface Container {
+  readonly name: string;
+  readonly image?: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly ports?: ContainerPort[];
+  readonly env?: EnvVar[];
+  readonly envFrom?: EnvFromSource[];
+  readonly resources?: ResourceRequirements;
+  readonly startupProbe?: Probe;
+  readonly readinessProbe?: Probe;
+  readonly livenessProbe?: Probe;
+  readonly lifecycle?: { readonly preStop?: { readonly sleep?: { readonly seconds: number } } };
+  readonly securityContext?: ContainerSecurityContext;
+  readonly volumeMounts?: VolumeMount[];
+}
+
+/** core/v1 Toleration. */
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: 'Equal' | 'Exists';
+  readonly value?: string;
+  readonly effect?: 'NoExecute' | 'NoSchedule' | 'PreferNoSchedule';
+}
+
+/** core/v1 TopologySpreadConstraint. */
+export interface TopologySpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  readonly labelSelector?: { readonly matchLabels?: { [key: string]: string } };
+}
+
+/** core/v1 PodSpec, the fields this backend sets. */
+export interface PodSpec {
+  readonly serviceAccountName?: string;
+  readonly automountServiceAccountToken?: boolean;
+  readonly enableServiceLinks?: boolean;
+  readonly terminationGracePeriodSeconds?: number;
+  readonly securityContext?: PodSecurityContext;
+  readonly initContainers?: Container[];
+  readonly containers: Container[];
+  readonly volumes?: Volume[];
+  readonly nodeSelector?: { [key: string]: string };
+  readonly tolerations?: Toleration[];
+  readonly topologySpreadConstraints?: TopologySpreadConstraint[];
+}
+
+/** A NetworkPolicy `from` entry (networking.k8s.io/v1 NetworkPolicyPeer, the selector forms). */
+export interface NetworkPolicyPeer {
+  readonly podSelector?: { readonly matchLabels?: { [key: string]: string } };
+  readonly namespaceSelector?: { readonly matchLabels?: { [key: string]: string } };
+}
+
+/** core/v1 PodTemplateSpec. */
+export interface PodTemplateSpec {
+  readonly metadata?: ObjectMeta;
+  readonly spec?: PodSpec;
+}
+
+/** One step of an Argo Rollouts canary strategy (argoproj.io/v1alpha1 `CanaryStep`), the kinds this backend emits. */
+export interface ArgoCanaryStep {
+  readonly setWeight?: number;
+  readonly pause?: { readonly duration?: string };
+  readonly setCanaryScale?: { readonly weight?: number; readonly matchTrafficWeight?: boolean };
+  readonly setHeaderRoute?: { readonly name?: string; readonly match?: { readonly headerName: string; readonly headerValue: { readonly exact?: string } }[] };
+  readonly setMirrorRoute?: { readonly name: string; readonly percentage?: number; readonly match?: { readonly path?: { readonly prefix?: string } }[] };
+}
+
+/** Argo Rollouts canary `trafficRouting`, the routers this backend configures. */
+export interface ArgoTrafficRouting {
+  readonly managedRoutes?: { readonly name: string }[];
+  readonly istio?: {
+    readonly virtualService?: { readonly name: string; readonly routes?: string[] };
+    readonly destinationRule?: { readonly name: string; readonly stableSubsetName: string; readonly canarySubsetName: string };
+  };
+  readonly plugins?: { [plugin: string]: { readonly httpRoute: string; readonly namespace?: string } };
+}

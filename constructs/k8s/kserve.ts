@@ -1,7 +1,4 @@
-import type { IPodTemplateSpec } from './k8s-types';
-
-type PodSpec = NonNullable<IPodTemplateSpec['spec']>;
-type ObjectMeta = NonNullable<IPodTemplateSpec['metadata']>;
+import type { ObjectMeta, PodSpec } from './k8s-types';
 
 /**
  * The part of KServe's predictor (serving.kserve.io/v1beta1 `PredictorSpec`) this backend emits: pod

@@ -17,6 +17,7 @@ import {
   Size,
   SpecResolver,
   SpecWarning,
+  throwIfBadPropShapes,
 } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {
@@ -32,7 +33,8 @@ import {
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
 import { metadataLabels, typedApiObject, validationMessages } from './internal';
-import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
+import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
+import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
 import { renderPodTemplate } from './pod-template';
@@ -105,7 +107,7 @@ export class ModelEndpoint extends Construct {
   /** Labels on every object (model metadata). */
   public readonly labels: Readonly<Record<string, string>>;
   /** Pod template of the server (plain flavour); CanaryRollout reuses it. */
-  public readonly podTemplate: IPodTemplateSpec;
+  public readonly podTemplate: PodTemplateSpec;
   /** The Deployment (plain) or InferenceService (KServe). */
   public readonly resource: ApiObject;
   /** Port the Service and the server listen on. */
@@ -126,6 +128,7 @@ export class ModelEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
+    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props);
     this.flavour = props.flavour ?? ServingFlavour.plain();
     this.ingressPeersSet = props.networkAccess?.ingress !== undefined;
     const kserve = this.flavour.isKServe;

@@ -1,13 +1,13 @@
 /** The server's pod template, hardened to Pod Security "restricted"; shared by Deployment, Rollout and KServe. */
 import { DEFAULT_DRAIN_SECONDS, DEFAULT_GRPC_PORT, MODEL_DIRECTORIES, NODE_SCHEDULING, ROUTES, SERVER_ENV, SERVER_USER_ID, Size } from '../../lib';
-import type { IContainer, IPodTemplateSpec, IToleration, IVolume, IVolumeMount } from './k8s-types';
+import type { Container, EnvVar, ContainerSecurityContext, PodTemplateSpec, Toleration, Volume, VolumeMount } from './k8s-types';
 import { cpuQuantity, memoryQuantity } from './internal';
 import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
 import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
 
 /** Pod Security "restricted" for every container this backend emits. */
-export function containerSecurityContext(): NonNullable<IContainer['securityContext']> {
+export function containerSecurityContext(): ContainerSecurityContext {
   return {
     runAsNonRoot: true,
     allowPrivilegeEscalation: false,
@@ -17,7 +17,7 @@ export function containerSecurityContext(): NonNullable<IContainer['securityCont
   };
 }
 
-export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointProps, kserve: boolean): IPodTemplateSpec {
+export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointProps, kserve: boolean): PodTemplateSpec {
   const credentials = props.modelCredentials?._bind();
   const r = endpoint.serving;
   const delivery = props.modelDelivery;
@@ -30,9 +30,9 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
   const limits: Record<string, string> = { cpu, memory, 'ephemeral-storage': scratch };
   if (gpu > 0) limits[NODE_SCHEDULING.gpuResource] = String(gpu);
 
-  const volumes: IVolume[] = [{ name: 'tmp', emptyDir: { sizeLimit: scratch } }];
-  const mounts: IVolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
-  const initContainers: IContainer[] = [];
+  const volumes: Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: scratch } }];
+  const mounts: VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const initContainers: Container[] = [];
   // In KServe flavour the storage initializer owns /mnt/models; a PVC there is KServe's pvc:// URI.
   if (!kserve && delivery?.kind === ModelDeliveryKind.PVC) {
     volumes.push({ name: 'model', persistentVolumeClaim: { claimName: delivery.claimName!, readOnly: true } });
@@ -58,7 +58,7 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     });
   }
 
-  const env: NonNullable<IContainer['env']> = Object.entries(r.environment).map(([name, value]) => ({ name, value }));
+  const env: EnvVar[] = Object.entries(r.environment).map(([name, value]) => ({ name, value }));
   const apiKeys = apiKeySecret(endpoint, props);
   if (apiKeys) {
     // The digests come from the Secret at pod start: nothing in the manifest holds a key or a digest.
@@ -71,7 +71,7 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     env.push({ name: 'STORAGE_URI', value: `pvc://${delivery.claimName}/${delivery.subPath ?? ''}` });
   }
 
-  const server: IContainer = {
+  const server: Container = {
     name: kserve ? 'kserve-container' : 'server',
     image: r.image.registryUri!,
     imagePullPolicy: 'IfNotPresent',
@@ -92,7 +92,7 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
   };
 
   const nodeSelector: Record<string, string> = {};
-  const tolerations: IToleration[] = [];
+  const tolerations: Toleration[] = [];
   if (r.accelerator) {
     const sel = (props.acceleratorNodeSelector ?? AcceleratorNodeSelector.modelServingLabel())._bind(r.accelerator);
     if (sel.value !== undefined) nodeSelector[sel.key] = sel.value;

@@ -1,12 +1,10 @@
 import { Construct } from 'constructs';
 import { DEFAULT_GRPC_PORT, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
-import type { IDestinationRule, IHTTPRoute, IRollout, IService, IVirtualService } from './k8s-types';
+import type { IDestinationRule, IHTTPRoute, IService, IVirtualService } from './k8s-schema';
+import type { ArgoTrafficRouting } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
 import { HTTP_PORT_NAME } from './names';
-
-type CanaryStrategy = NonNullable<NonNullable<NonNullable<IRollout['spec']>['strategy']>['canary']>;
-type TrafficRouting = NonNullable<CanaryStrategy['trafficRouting']>;
 
 /** Name Argo Rollouts' Gateway API plugin is registered under in the argo-rollouts-config ConfigMap. */
 export const GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
@@ -128,7 +126,7 @@ export class TrafficRouter {
    * Creates the router's objects next to `endpoint` and returns what the Rollout's canary strategy needs.
    * @internal
    */
-  public _bind(scope: Construct, endpoint: ModelEndpoint, managedRoutes: readonly string[]): { trafficRouting?: TrafficRouting; canaryService?: string; stableService?: string } {
+  public _bind(scope: Construct, endpoint: ModelEndpoint, managedRoutes: readonly string[]): { trafficRouting?: ArgoTrafficRouting; canaryService?: string; stableService?: string } {
     const name = endpoint.endpointName;
     const namespace = endpoint.namespace;
     const labels = { ...endpoint.labels };

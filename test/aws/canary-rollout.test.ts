@@ -144,8 +144,8 @@ describe('CanaryRollout props', () => {
   });
 
   test('provisioningAllowance changes the timeout, and the timeout is at least SageMaker\'s 600 s', () => {
-    const policy = RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.minutes(2), finalBake: Duration.minutes(1) });
-    expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(60) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(120 + 60 + 3600);
+    const policy = RolloutPolicy.canary({ trafficPercent: 50, bake: Duration.minutes(3), finalBake: Duration.minutes(1) });
+    expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(60) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(180 + 60 + 3600);
     expect(deploymentConfig(rollout(2, { policy, provisioningAllowance: Duration.minutes(0) }).template).BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds).toBe(600);
   });
 
@@ -215,6 +215,12 @@ describe('CanaryRollout validation (BLUE_GREEN chosen)', () => {
 
   test('a percent that rounds to zero instances is refused', () => {
     expectError(() => bgRollout(2), /5% of 2 instances = 0\.10 instances.*at least one whole instance/);
+  });
+
+  test('the hint for a share below one instance stays within SageMaker\'s 50% step limit', () => {
+    // CanarySize / LinearStepSize CAPACITY_PERCENT: at most 50 (AWS::SageMaker::Endpoint CapacitySize, CloudFormation docs).
+    expectError(() => bgRollout(2), /Fix: raise the percent to 50, set canaryInstanceCount: 1, or raise scaling\.minReplicas to 20/);
+    expectError(() => bgRollout(3), /Fix: raise the percent to between 34 and 50, set canaryInstanceCount: 1, or raise scaling\.minReplicas to 20/);
   });
 
   test('canaryInstanceCount above half the floor is refused', () => {

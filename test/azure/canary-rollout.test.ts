@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
-import { CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
+import { AZURE_ML_CAPABILITIES, CONTROLLER_TICK_SECONDS, CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
 import { endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 
@@ -142,9 +142,21 @@ describe('CanaryRollout validation', () => {
   // breachingPeriods x evaluationPeriod; a shorter bake moves traffic on before either can act.
   const withBakes = (...bakes: Duration[]) => RolloutPolicy.steps(bakes.map((bake, i) => ({ trafficPercent: i === bakes.length - 1 ? 100 : 10 * (i + 1), bake })));
   test('a bake shorter than a controller tick is refused (0 s and 30 s)', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.seconds(0), Duration.seconds(30), Duration.minutes(10)) }),
-    /policy\.steps\[0\]\.bake: got 0s; allowed: on Azure ML: at least 180s: the controller advances once a minute.*policy\.steps\[1\]\.bake: got 30s/s));
+    /policy\.steps\[0\]\.bake: got 0s; allowed: at least 3min on Azure ML: the guardrails need 3min to fire.*policy\.steps\[1\]\.bake: got 30s/s));
   test('a bake shorter than the rollback alerts\' breaching window is refused', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.minutes(2), Duration.minutes(10)) }),
-    /policy\.steps\[0\]\.bake: got 2min; allowed: on Azure ML: at least 180s: .*need 3 x 1min to fire/));
+    /policy\.steps\[0\]\.bake: got 2min; allowed: at least 3min on Azure ML: the guardrails need 3min to fire \(evaluationPeriod 1min x breachingPeriods 3\)/));
+  test('one refusal per short bake (the shared rule in SpecResolver.rollout, not a second Azure one)', () => {
+    let message = '';
+    try {
+      Testing.synthScope((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.seconds(30), Duration.minutes(10)) }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.match(/policy\.steps\[0\]\.bake/g)).toHaveLength(1);
+  });
+  test('the controller tick the bake rule reads is the timer period', () => {
+    expect(AZURE_ML_CAPABILITIES.rollout.controllerTick?.toSeconds()).toBe(CONTROLLER_TICK_SECONDS);
+  });
   test('bakes at the window are accepted', () => {
     expect(() => Testing.synthScope((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.minutes(3), Duration.minutes(3)) }))).not.toThrow();
   });

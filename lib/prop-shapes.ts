@@ -1,0 +1,137 @@
+/**
+ * Prop shapes checked at run time, for callers the TypeScript compiler does not check (plain JavaScript,
+ * props read from JSON or YAML). A prop of the wrong kind is reported like any other problem (field, what was
+ * given, what is allowed, how to fix it) instead of surfacing later as "got undefined" or a raw TypeError.
+ */
+import { Accelerator } from './accelerator';
+import { ModelArtifact } from './artifact';
+import { ProblemCollector, SpecProblem, isUnresolved } from './errors';
+import { LatencyPercentile } from './guardrails';
+import { ExecutionProvider, ScalingTarget, ServingImage } from './spec';
+import { Duration, Size } from './units';
+
+/** A class a prop must be an instance of, named in messages with the factory that makes one. */
+export interface ShapeClass {
+  readonly prototype: object;
+  readonly name: string;
+}
+
+/** What one prop must be. */
+export interface PropShape {
+  /** Dotted path from the props object, e.g. `guardrails.maxLatency`. */
+  readonly field: string;
+  /** A primitive kind, `object` (a plain object), or a class. */
+  readonly kind: 'string' | 'number' | 'boolean' | 'object' | ShapeClass;
+  /** The value is an array of `kind`. @default false */
+  readonly array?: boolean;
+  /** The prop must be present. @default false */
+  readonly required?: boolean;
+  /** How to write a right value, e.g. `Duration.minutes(5)`. */
+  readonly example: string;
+}
+
+/** `value` in words for a message: its kind, and the value where short. */
+export function describeShape(value: unknown): string {
+  if (value === undefined) return 'nothing (the prop is missing)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return 'a function';
+  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'a plain object';
+}
+
+function kindName(kind: PropShape['kind']): string {
+  return typeof kind === 'string' ? (kind === 'object' ? 'an object' : `a ${kind}`) : `a ${kind.name}`;
+}
+
+function matches(value: unknown, kind: PropShape['kind']): boolean {
+  if (kind === 'object') return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof kind === 'string') return typeof value === kind && (kind !== 'number' || !Number.isNaN(value));
+  return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(kind.prototype, value);
+}
+
+function lookup(props: unknown, field: string): { parentOk: boolean; value: unknown } {
+  let current: unknown = props;
+  const parts = field.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    if (typeof current !== 'object' || current === null) return { parentOk: false, value: undefined };
+    current = (current as Record<string, unknown>)[parts[i]];
+  }
+  return { parentOk: true, value: current };
+}
+
+/** Problems with the shapes of `props`; a field whose parent is missing or not an object is left to the parent's rule. */
+export function shapeProblems(props: unknown, shapes: readonly PropShape[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  for (const s of shapes) {
+    const { parentOk, value } = lookup(props, s.field);
+    if (!parentOk) continue;
+    if (value === undefined) {
+      if (s.required) problems.push({ field: s.field, given: describeShape(value), allowed: s.array ? `an array of ${kindName(s.kind).replace(/^an? /, '')} values` : kindName(s.kind), fix: `set ${s.field}, e.g. ${s.example}` });
+      continue;
+    }
+    if (isUnresolved(value)) continue;
+    if (s.array) {
+      if (!Array.isArray(value)) {
+        problems.push({ field: s.field, given: describeShape(value), allowed: `an array of ${kindName(s.kind).replace(/^an? /, '')} values`, fix: `e.g. [${s.example}]` });
+        continue;
+      }
+      value.forEach((v, i) => {
+        if (!isUnresolved(v) && !matches(v, s.kind)) problems.push({ field: `${s.field}[${i}]`, given: describeShape(v), allowed: kindName(s.kind), fix: `e.g. ${s.example}` });
+      });
+    } else if (!matches(value, s.kind)) {
+      problems.push({ field: s.field, given: describeShape(value), allowed: kindName(s.kind), fix: `e.g. ${s.example}` });
+    }
+  }
+  return problems;
+}
+
+/** The shapes of the shared spec (`ModelServingProps`). */
+export const SERVING_PROP_SHAPES: readonly PropShape[] = [
+  { field: 'model', kind: ModelArtifact, required: true, example: "ModelArtifact.fromFile('model.onnx') or ModelArtifact.fromUri('s3://bucket/model.onnx')" },
+  { field: 'metadata', kind: 'object', required: true, example: "{ name: 'digits', version: '1.0.0', owner: 'ml-platform' }" },
+  { field: 'metadata.name', kind: 'string', required: true, example: "'digits'" },
+  { field: 'metadata.version', kind: 'string', required: true, example: "'1.0.0'" },
+  { field: 'metadata.owner', kind: 'string', required: true, example: "'ml-platform'" },
+  { field: 'metadata.framework', kind: 'string', example: "'pytorch-2.4'" },
+  { field: 'metadata.trainedOn', kind: 'string', example: "'2026-10-30'" },
+  { field: 'image', kind: ServingImage, example: "ServingImage.bundled() or ServingImage.fromRegistry('<registry>/<repo>:<tag>')" },
+  { field: 'accelerator', kind: Accelerator, example: 'Accelerator.NVIDIA_L4' },
+  { field: 'acceleratorCount', kind: 'number', example: '1' },
+  { field: 'scaling', kind: 'object', example: '{ minReplicas: 2, maxReplicas: 4 }' },
+  { field: 'scaling.targets', kind: ScalingTarget, array: true, example: 'ScalingTarget.cpuUtilization(70)' },
+  { field: 'scaling.scaleInCooldown', kind: Duration, example: 'Duration.minutes(5)' },
+  { field: 'scaling.scaleOutCooldown', kind: Duration, example: 'Duration.minutes(1)' },
+  { field: 'server', kind: 'object', example: '{ maxBatchSize: 16 }' },
+  { field: 'server.requestTimeout', kind: Duration, example: 'Duration.seconds(30)' },
+  { field: 'server.maxRequestBodySize', kind: Size, example: 'Size.mebibytes(6)' },
+  { field: 'server.executionProviders', kind: ExecutionProvider, array: true, example: 'ExecutionProvider.CPU' },
+  ...guardrailShapes('guardrails'),
+];
+
+/** The shapes of `GuardrailOptions` under `prefix`. */
+export function guardrailShapes(prefix: string): PropShape[] {
+  return [
+    { field: prefix, kind: 'object', example: '{ maxLatency: Duration.millis(300) }' },
+    { field: `${prefix}.maxLatency`, kind: Duration, example: 'Duration.millis(300)' },
+    { field: `${prefix}.latencyPercentile`, kind: LatencyPercentile, example: 'LatencyPercentile.P95' },
+    { field: `${prefix}.evaluationPeriod`, kind: Duration, example: 'Duration.minutes(1)' },
+  ];
+}
+
+/**
+ * Checks the shared spec's shapes and `extra` (a backend's own props) and throws one SpecValidationError
+ * listing every wrong shape. Backends call it first in their constructor: their own checks and the resolver
+ * read the props as typed.
+ */
+export function throwIfBadPropShapes(owner: string, props: unknown, extra: readonly PropShape[] = []): void {
+  const c = new ProblemCollector();
+  if (typeof props !== 'object' || props === null) {
+    c.add({ field: 'props', given: describeShape(props), allowed: 'an object', fix: 'pass the props object as the third argument' });
+  } else {
+    c.addAll(shapeProblems(props, [...SERVING_PROP_SHAPES, ...extra]));
+  }
+  c.throwIfAny(owner);
+}

@@ -1,0 +1,79 @@
+/**
+ * Plain JavaScript callers get the same kind of message as everyone else for a prop of the wrong kind (field,
+ * what was given, what is allowed, how to fix it), not "got undefined" or a raw TypeError from deep inside.
+ * The props below are what a JavaScript file can pass; the casts only stand in for the missing compiler.
+ */
+import * as cdk from 'aws-cdk-lib';
+import { App as K8sApp, Chart } from 'cdk8s';
+import { App as TfApp, TerraformStack } from 'cdktf';
+import { join } from 'node:path';
+import { Duration, ModelArtifact, RolloutPolicy, ServingImage, SpecValidationError, describeShape, shapeProblems } from '../../lib';
+import * as aws from '../../constructs/aws';
+import * as azure from '../../constructs/azure';
+import * as gcp from '../../constructs/gcp';
+import * as k8s from '../../constructs/k8s';
+
+const MODEL = join(__dirname, '..', '..', 'examples', 'models', 'digits-classifier', '1', 'model.onnx');
+const base = { model: ModelArtifact.fromFile(MODEL), metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' } };
+
+/** The problems a construct throws, or [] when it does not throw a SpecValidationError. */
+function problemsOf(make: () => unknown): { field: string; given: string; allowed: string; fix: string }[] {
+  try {
+    make();
+  } catch (e) {
+    if (e instanceof SpecValidationError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+const awsEndpoint = (props: Record<string, unknown>) => () => {
+  const stack = new cdk.Stack(new cdk.App(), 'S');
+  return new aws.ModelEndpoint(stack, 'E', props as unknown as aws.ModelEndpointProps);
+};
+const k8sEndpoint = (props: Record<string, unknown>) => () => new k8s.ModelEndpoint(new Chart(new K8sApp(), 'c'), 'E', props as unknown as k8s.ModelEndpointProps);
+const gcpEndpoint = (props: Record<string, unknown>) => () => new gcp.ModelEndpoint(new TerraformStack(new TfApp(), 's'), 'E', props as unknown as gcp.ModelEndpointProps);
+const azureEndpoint = (props: Record<string, unknown>) => () => new azure.ModelEndpoint(new TerraformStack(new TfApp(), 's'), 'E', props as unknown as azure.ModelEndpointProps);
+
+describe('shared spec, on every backend', () => {
+  const backends: [string, (p: Record<string, unknown>) => () => unknown, Record<string, unknown>][] = [
+    ['AWS', awsEndpoint, { instanceType: 'ml.c5.xlarge' }],
+    ['Kubernetes', k8sEndpoint, { image: ServingImage.fromRegistry('registry.example.com/m:1'), modelDelivery: k8s.ModelDelivery.bakedIntoImage() }],
+    ['Google Cloud', gcpEndpoint, { project: 'acme-ml', region: 'europe-west4', machineType: 'n1-standard-4', image: ServingImage.fromRegistry('europe-west4-docker.pkg.dev/acme-ml/s/m:1') }],
+    ['Azure', azureEndpoint, { resourceGroupName: 'ml', location: 'westeurope', instanceType: 'Standard_F4s_v2', image: ServingImage.fromRegistry('contoso.azurecr.io/m:1'), imageRegistryId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml/providers/Microsoft.ContainerRegistry/registries/contoso' }],
+  ];
+
+  test.each(backends)('%s: a string percentile and a number for a Duration are named, with what to write instead', (_name, make, own) => {
+    const problems = problemsOf(make({ ...base, ...own, guardrails: { latencyPercentile: 'p95', maxLatency: 300 } }));
+    expect(problems).toEqual([
+      { field: 'guardrails.maxLatency', given: 'the number 300', allowed: 'a Duration', fix: 'e.g. Duration.millis(300)' },
+      { field: 'guardrails.latencyPercentile', given: 'the string "p95"', allowed: 'a LatencyPercentile', fix: 'e.g. LatencyPercentile.P95' },
+    ]);
+  });
+
+  test.each(backends)('%s: missing metadata and a model path given as a string are reported together', (_name, make, own) => {
+    const problems = problemsOf(make({ ...own, model: 'model.onnx' }));
+    expect(problems.map((p) => `${p.field}: ${p.given}`)).toEqual(['model: the string "model.onnx"', 'metadata: nothing (the prop is missing)']);
+    expect(problems[0].fix).toMatch(/ModelArtifact\.fromFile\('model\.onnx'\)/);
+  });
+});
+
+test.each([
+  ['AWS', 'instanceType', awsEndpoint, "'ml.c5.xlarge'", {}],
+  ['Google Cloud', 'machineType', gcpEndpoint, "'n1-standard-4'", { project: 'acme-ml', region: 'europe-west4' }],
+  ['Azure', 'instanceType', azureEndpoint, "'Standard_F4s_v2'", { resourceGroupName: 'ml', location: 'westeurope' }],
+] as const)('%s: a missing %s is a problem, not a TypeError', (_name, field, make, example, own) => {
+  const problems = problemsOf(make({ ...base, ...own }));
+  expect(problems).toContainEqual({ field, given: 'nothing (the prop is missing)', allowed: 'a string', fix: `set ${field}, e.g. ${example}` });
+});
+
+test('RolloutPolicy: a bake in seconds as a number is named per step', () => {
+  expect(() => RolloutPolicy.canary({ bake: 600 as unknown as Duration })).toThrow(/steps\[0\]\.bake: got the number 600; allowed: a Duration\. Fix: e\.g\. Duration\.hours\(1\)/);
+  expect(() => RolloutPolicy.steps('5%' as unknown as [])).toThrow(/steps: got the string "5%"; allowed: an array of object values/);
+});
+
+test('shapeProblems leaves a field whose parent is wrong to the parent, and skips tokens', () => {
+  expect(shapeProblems({ a: 'x' }, [{ field: 'a', kind: 'object', example: '{}' }, { field: 'a.b', kind: 'string', required: true, example: "'b'" }]).map((p) => p.field)).toEqual(['a']);
+  expect(shapeProblems({ n: cdk.Token.asNumber({ Ref: 'P' }) }, [{ field: 'n', kind: Duration, example: 'Duration.minutes(1)' }])).toEqual([]);
+  expect(describeShape(Duration.minutes(1))).toBe('a Duration');
+});
