@@ -6,9 +6,9 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json', 'proto'],
-  // light-my-request (fastify.inject) requires `cookie`, which ships ESM only: let swc turn it into CommonJS.
+  // light-my-request (fastify.inject) requires `cookie`, and jose and cockatiel ship ESM only: let swc turn them into CommonJS.
   transform: { '^.+\\.[tj]s$': swc, '^.+\\.proto$': '<rootDir>/test/text-transform.js' },
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|jose|cockatiel)/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   testTimeout: 60000,
 };

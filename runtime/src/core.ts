@@ -5,7 +5,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVER_ENV, type ServerConfig } from '../../lib/contract';
 import { matchKey, TokenBuckets } from './auth';
-import { BadInput, NotReady, RateLimited, ResponseTooLarge, Unauthorized, withRetryAfter } from './errors';
+import { ModelBreaker, type BreakerStateName } from './breaker';
+import { cacheKey, PredictionCache } from './cache';
+import { BadInput, Forbidden, NotReady, RateLimited, ResponseTooLarge, Unauthorized, withRetryAfter } from './errors';
+import { JwtVerifier, looksLikeJwt, TokenRefused, type JwksOptions } from './jwt';
+import { SlidingWindowLimit } from './rate-limit';
+import { Tracing, type RequestTrace } from './tracing';
 import type { ServerMetrics } from './metrics';
 import type { ModelRuntime } from './model';
 import type { DecodedRequest } from './protocol';
@@ -15,6 +20,26 @@ import { ELEMENT_BYTES, elementCount, type HostTensor } from './tensor';
 export const SERVER_NAME = 'model-serving-constructs';
 export const SERVER_VERSION = '0.1.0';
 export const EXTENSIONS = ['binary_tensor_data'];
+
+/** What one request carries through the features (JWT rights, trace, fallback and cache outcome). */
+export interface RequestFeatures {
+  /** Models the request's JWT may call; undefined: any. */
+  allowedModels?: ReadonlySet<string>;
+  /** The request's trace when tracing is on. */
+  trace?: RequestTrace;
+  /** Set by `infer` when the answer came from the model's fallback.json (breaker open). */
+  fallback: boolean;
+}
+
+export function newFeatures(): RequestFeatures {
+  return { fallback: false };
+}
+
+export interface CoreOptions {
+  /** JWKS fetch options (an extra trusted CA, the refetch cooldown). */
+  readonly jwks?: JwksOptions;
+  readonly tracing?: Tracing;
+}
 
 export interface OutputRequest {
   readonly name: string;
@@ -32,6 +57,11 @@ export class ServingCore {
   readonly repository: ModelRepository;
   readonly decodeOptions: { allowNonFinite: boolean };
   private readonly buckets?: TokenBuckets;
+  private readonly perMinute?: SlidingWindowLimit;
+  private readonly jwt?: JwtVerifier;
+  readonly cache?: PredictionCache;
+  readonly breakers = new Map<ModelRuntime, ModelBreaker>();
+  readonly tracing?: Tracing;
   private drainingFlag = false;
   /** Request bodies being received (the scheduler may hold a partial batch for them). */
   private receivingCount = 0;
@@ -41,10 +71,34 @@ export class ServingCore {
     readonly runtimes: readonly ModelRuntime[],
     readonly metrics: ServerMetrics,
     readonly log: FastifyBaseLogger,
+    options: CoreOptions = {},
   ) {
     this.repository = new ModelRepository(runtimes);
     this.decodeOptions = { allowNonFinite: config.allowNonFinite };
     if (config.rateLimitPerSecond > 0) this.buckets = new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst);
+    if (config.rateLimitPerMinute > 0) this.perMinute = new SlidingWindowLimit(config.rateLimitPerMinute);
+    if (config.jwtJwksUri !== '') this.jwt = new JwtVerifier(config, options.jwks);
+    if (config.cacheRedisUrl !== '' && config.cacheModels.length > 0) this.cache = new PredictionCache(config, log);
+    this.tracing = options.tracing;
+    const guarded = new Set(config.breakerModels);
+    for (const r of runtimes) {
+      if (!guarded.has('*') && !guarded.has(r.name)) continue;
+      const labels = { model: r.name, version: r.version };
+      const breaker = new ModelBreaker(config, r.location.modelPath, (state) => this.breakerChanged(labels, state));
+      if (breaker.fallbackProblem) log.error({ ...labels, problem: breaker.fallbackProblem }, 'fallback answer unusable; an open breaker answers 503');
+      this.breakers.set(r, breaker);
+      this.breakerChanged(labels, 'closed');
+    }
+  }
+
+  private breakerChanged(labels: { model: string; version: string }, state: BreakerStateName): void {
+    for (const s of ['closed', 'open', 'half_open'] as const) this.metrics.breakerState.set({ ...labels, state: s }, s === state ? 1 : 0);
+    if (state !== 'closed' || this.breakers.size > 0) this.log.warn({ ...labels, state }, 'circuit breaker state changed');
+  }
+
+  /** Closes what the features hold open (the Redis connection, the trace exporter's last batch). */
+  async closeFeatures(): Promise<void> {
+    await Promise.all([this.cache?.close(), this.tracing?.shutdown().catch(() => undefined)]);
   }
 
   get draining(): boolean {
@@ -89,22 +143,58 @@ export class ServingCore {
   }
 
   /**
-   * API key and rate limit for one request; returns nothing or throws 401/429. `key` is what the client
-   * presented (Authorization: Bearer, X-Api-Key, or the gRPC metadata of the same names).
+   * Authentication (API key or JWT) and rate limits for one request; throws 401/403/429. `key` is what the
+   * client presented (Authorization: Bearer, X-Api-Key, or the gRPC metadata of the same names). A bearer
+   * value shaped like a JWT is verified as one when MODEL_SERVER_JWT_JWKS_URI is set; anything else is an
+   * API key. `features` receives the models a JWT may call.
    */
-  admit(key: string | undefined): void {
-    let identity = 'anonymous';
+  async admit(key: string | undefined, features?: RequestFeatures): Promise<void> {
+    const span = features?.trace?.child('authenticate');
+    try {
+      this.limit(await this.authenticate(key, features));
+    } catch (error) {
+      if (span) Tracing.fail(span, error);
+      throw error;
+    } finally {
+      span?.end();
+    }
+  }
+
+  private async authenticate(key: string | undefined, features?: RequestFeatures): Promise<string> {
+    if (this.jwt && key !== undefined && looksLikeJwt(key)) {
+      try {
+        const token = await this.jwt.verify(key);
+        if (features) features.allowedModels = token.models;
+        return token.identity;
+      } catch (error) {
+        if (!(error instanceof TokenRefused)) throw error;
+        throw error.status === 403 ? new Forbidden(error.message) : new Unauthorized(error.message);
+      }
+    }
     if (this.config.apiKeySha256.length > 0) {
       const digest = key === undefined ? undefined : matchKey(key, this.config.apiKeySha256);
       if (digest === undefined) {
-        throw new Unauthorized(key === undefined ? 'an API key is required (Authorization: Bearer <key> or X-Api-Key)' : 'the API key is not valid');
+        throw new Unauthorized(key === undefined ? `${this.jwt ? 'a bearer token or ' : ''}an API key is required (Authorization: Bearer <key> or X-Api-Key)` : 'the API key is not valid');
       }
-      identity = digest;
+      return digest;
     }
+    if (this.jwt) throw new Unauthorized(key === undefined ? 'a bearer token is required (Authorization: Bearer <JWT>)' : 'the bearer token is not a JWT');
+    return 'anonymous';
+  }
+
+  private limit(identity: string): void {
     if (this.buckets) {
       const wait = this.buckets.take(identity);
       if (wait > 0) {
+        this.metrics.rateLimited.inc({ limit: 'per_second' });
         throw withRetryAfter(new RateLimited(`rate limit of ${this.config.rateLimitPerSecond} requests per second exceeded; retry in ${Math.ceil(wait)} s`), wait);
+      }
+    }
+    if (this.perMinute) {
+      const wait = this.perMinute.take(identity);
+      if (wait > 0) {
+        this.metrics.rateLimited.inc({ limit: 'per_minute' });
+        throw withRetryAfter(new RateLimited(`rate limit of ${this.config.rateLimitPerMinute} requests per minute exceeded (${SERVER_ENV.rateLimitPerMinute.name}); retry in ${Math.ceil(wait)} s`), wait);
       }
     }
   }
@@ -152,13 +242,64 @@ export class ServingCore {
     );
   }
 
-  /** Runs one decoded request through the model's scheduler, with the in-flight gauge around it. */
-  async infer(model: ModelRuntime, decoded: DecodedRequest): Promise<Record<string, HostTensor>> {
+  /**
+   * Runs one decoded request: the JWT's model rights, the prediction cache (models that opted in), the
+   * circuit breaker (guarded models; open: the fallback answer, `features.fallback` set), then the model's
+   * scheduler with the in-flight gauge around it. `outputs`: the names the answer will contain.
+   */
+  async infer(model: ModelRuntime, decoded: DecodedRequest, features?: RequestFeatures): Promise<Record<string, HostTensor>> {
     const labels = { model: model.name, version: model.version };
+    if (features?.allowedModels && !features.allowedModels.has(model.name)) {
+      throw new Forbidden(`the token does not allow model '${model.name}' (${SERVER_ENV.jwtModelsClaim.name} claim)`);
+    }
+    const trace = features?.trace;
+    trace?.setModel(model.name, model.version);
+    const asked = (decoded as { outputs?: readonly { name: string }[] }).outputs;
+    const outputs = asked ? asked.map((o) => o.name) : model.outputs.map((t) => t.name);
+    let key: string | undefined;
+    if (this.cache?.enabledFor(model.name)) {
+      key = cacheKey(model.name, model.version, decoded.inputs, outputs);
+      const span = trace?.child('cache lookup');
+      const found = await this.cache.get(key);
+      span?.setAttribute('model_server.cache.result', found.result);
+      span?.end();
+      trace?.span.setAttribute('model_server.cache.result', found.result);
+      this.metrics.cacheRequests.inc({ ...labels, result: found.result });
+      if (found.outputs) return found.outputs;
+      if (found.result === 'error') key = undefined;
+    }
+    const breaker = this.breakers.get(model);
+    const span = trace?.child('inference', { 'model_server.rows': decoded.rows });
     this.metrics.inflight.inc(labels);
     try {
-      return await model.infer(decoded.inputs, decoded.rows);
+      const run = (): Promise<Record<string, HostTensor>> => model.infer(decoded.inputs, decoded.rows);
+      let results: Record<string, HostTensor>;
+      if (breaker) {
+        const outcome = await breaker.execute(run);
+        span?.setAttribute('model_server.breaker.state', breaker.state);
+        if (outcome === undefined) {
+          trace?.span.setAttribute('model_server.fallback', true);
+          try {
+            results = breaker.fallbackFor(model.name, model.version, outputs, decoded.rows);
+          } catch (error) {
+            this.metrics.fallbackResponses.inc({ ...labels, result: 'unavailable' });
+            throw error;
+          }
+          this.metrics.fallbackResponses.inc({ ...labels, result: 'served' });
+          if (features) features.fallback = true;
+          return results;
+        }
+        results = outcome.value;
+      } else {
+        results = await run();
+      }
+      if (key !== undefined) this.cache!.set(key, results, outputs);
+      return results;
+    } catch (error) {
+      if (span) Tracing.fail(span, error);
+      throw error;
     } finally {
+      span?.end();
       this.metrics.inflight.dec(labels);
     }
   }
@@ -181,6 +322,8 @@ export class ServingCore {
         max_batch_size: model.batchable ? this.config.maxBatchSize : 0,
         ...(model.unbatchableReason ? { dynamic_batching_off_reason: model.unbatchableReason } : {}),
         inline_when_idle: model.inline,
+        ...(this.breakers.has(model) ? { circuit_breaker: this.breakers.get(model)!.state, fallback_available: this.breakers.get(model)!.hasFallback } : {}),
+        ...(this.cache?.enabledFor(model.name) ? { prediction_cache: true } : {}),
       },
     };
   }

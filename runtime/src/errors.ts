@@ -6,6 +6,7 @@ import createError from '@fastify/error';
 
 export const BadInput = createError<[string]>('MS_BAD_INPUT', '%s', 400);
 export const Unauthorized = createError<[string]>('MS_UNAUTHORIZED', '%s', 401);
+export const Forbidden = createError<[string]>('MS_FORBIDDEN', '%s', 403);
 export const NotFound = createError<[string]>('MS_NOT_FOUND', '%s', 404);
 export const RateLimited = createError<[string]>('MS_RATE_LIMITED', '%s', 429);
 export const InferenceFailed = createError<[string]>('MS_INFERENCE_FAILED', '%s', 500);

@@ -8,9 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { presentedKey } from '../auth';
-import type { ServingCore } from '../core';
+import { FALLBACK_HEADER } from '../breaker';
+import { newFeatures, type RequestFeatures, type ServingCore } from '../core';
 import { EXTENSIONS, SERVER_NAME, SERVER_VERSION } from '../core';
-import { BadInput } from '../errors';
+import { BadInput, retryAfterOf } from '../errors';
 import { decodeOipRequest } from '../protocol';
 import { bytesToText, toBinary } from '../tensor';
 import protoText from './inference.proto';
@@ -63,6 +64,7 @@ interface InferRequest {
 const GRPC_STATUS: Readonly<Record<number, grpc.status>> = {
   400: grpc.status.INVALID_ARGUMENT,
   401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
   404: grpc.status.NOT_FOUND,
   408: grpc.status.DEADLINE_EXCEEDED,
   413: grpc.status.RESOURCE_EXHAUSTED,
@@ -158,12 +160,25 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
   });
 
   /** One unary handler with the shared admission, metrics, log line and error mapping. */
-  function unary<Req, Res>(method: string, open: boolean, handle: (req: Req, labels: { model: string; version: string }) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+  function unary<Req, Res>(method: string, open: boolean, handle: (req: Req, labels: { model: string; version: string }, features: RequestFeatures) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
     const route = `/${SERVICE}/${method}`;
     return (call, callback) => {
       const started = process.hrtime.bigint();
       const labels = { model: '', version: '' };
+      const features = newFeatures();
+      if (core.tracing && !open) {
+        features.trace = core.tracing.startRequest(route, (k) => {
+          const v = call.metadata.get(k)[0];
+          return typeof v === 'string' ? v : undefined;
+        }, { 'rpc.system': 'grpc', 'rpc.service': SERVICE, 'rpc.method': method });
+      }
       const finish = (status: number, error?: unknown): void => {
+        if (features.trace) {
+          const md = new grpc.Metadata();
+          for (const [k, v] of Object.entries(features.trace.outgoing())) md.set(k, v);
+          call.sendMetadata(md);
+          features.trace.end(status, { 'rpc.grpc.status_code': status === 200 ? 0 : GRPC_STATUS[status] ?? grpc.status.UNKNOWN });
+        }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         metrics.requests.inc({ ...labels, route, code: String(status) });
         metrics.requestDuration.observe({ ...labels, route }, seconds);
@@ -173,11 +188,17 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
         else log.info(entry, 'request completed');
       };
       (async () => {
-        if (!open) core.admit(keyFrom(call.metadata));
-        return handle(call.request, labels);
+        if (!open) await core.admit(keyFrom(call.metadata), features);
+        return handle(call.request, labels, features);
       })().then(
         (response) => {
           finish(200);
+          if (features.fallback) {
+            const trailer = new grpc.Metadata();
+            trailer.set(FALLBACK_HEADER, 'true');
+            callback(null, response, trailer);
+            return;
+          }
           callback(null, response);
         },
         (error: unknown) => {
@@ -185,7 +206,10 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
           const coded = String((error as { code?: string }).code ?? '').startsWith('MS_');
           if (!coded) log.error({ err: error }, 'unhandled error');
           finish(status, error);
-          callback({ code: GRPC_STATUS[status] ?? grpc.status.UNKNOWN, details: coded ? (error as Error).message : 'internal server error' });
+          const retry = retryAfterOf(error);
+          const metadata = new grpc.Metadata();
+          if (retry !== undefined) metadata.set('retry-after', String(retry));
+          callback({ code: GRPC_STATUS[status] ?? grpc.status.UNKNOWN, details: coded ? (error as Error).message : 'internal server error', metadata });
         },
       );
     };
@@ -210,14 +234,14 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
       const meta = core.metadata(model) as { name: string; versions: string[]; platform: string; inputs: unknown[]; outputs: unknown[] };
       return { name: meta.name, versions: meta.versions, platform: meta.platform, inputs: meta.inputs, outputs: meta.outputs };
     }),
-    ModelInfer: unary<InferRequest, unknown>('ModelInfer', false, async (req, labels) => {
+    ModelInfer: unary<InferRequest, unknown>('ModelInfer', false, async (req, labels, features) => {
       const model = resolve(req.model_name, req.model_version, labels);
       core.requireReady(model);
       const { body, binary } = asOipBody(req);
       const decoded = decodeOipRequest(body, binary, model, core.decodeOptions);
       const wanted = (decoded.outputs ?? model.outputs).map((o) => ({ name: o.name, binary: true }));
       core.checkResponseBound(model, decoded, wanted);
-      const results = await core.infer(model, decoded);
+      const results = await core.infer(model, decoded, features);
       core.checkOutputsBound(model, results, wanted);
       const raw = wanted.map((o) => toBinary(results[o.name]!));
       core.checkBodySize(model, raw.reduce((n, b) => n + b.length, 0));

@@ -1,0 +1,40 @@
+/**
+ * The hooks of the platform features on every HTTP route: a per-request `features` record (JWT rights,
+ * fallback flag), the request's trace (W3C traceparent in, a server span, traceparent out) and the
+ * fallback response header. Registered before the shared hooks so authentication runs inside the trace.
+ */
+import type { FastifyInstance } from 'fastify';
+import { FALLBACK_HEADER } from '../breaker';
+import { newFeatures, type RequestFeatures, type ServingCore } from '../core';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    features: RequestFeatures;
+  }
+}
+
+export function registerFeatureHooks(app: FastifyInstance, core: ServingCore, healthRoutes: ReadonlySet<string>): void {
+  app.decorateRequest('features', null as unknown as RequestFeatures);
+  const tracing = core.tracing;
+  app.addHook('onRequest', async (request) => {
+    const features = newFeatures();
+    request.features = features;
+    if (tracing === undefined) return;
+    const route = request.routeOptions.url;
+    if (route === undefined || healthRoutes.has(route)) return;
+    const headers = request.headers;
+    features.trace = tracing.startRequest(`${request.method} ${route}`, (k) => {
+      const v = headers[k];
+      return typeof v === 'string' ? v : undefined;
+    }, { 'http.request.method': request.method, 'http.route': route });
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const features = request.features;
+    if (features?.fallback) void reply.header(FALLBACK_HEADER, 'true');
+    if (features?.trace) for (const [k, v] of Object.entries(features.trace.outgoing())) void reply.header(k, v);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.features?.trace?.end(reply.statusCode, { 'http.response.status_code': reply.statusCode, ...(request.features.fallback ? { 'model_server.fallback': true } : {}) });
+  });
+}
