@@ -128,7 +128,7 @@ export interface ServerConfig {
   readonly breakerModels: readonly string[];
   /** Consecutive failures that open the breaker; 0 turns this trigger off. */
   readonly breakerConsecutiveFailures: number;
-  /** Failure ratio (0-1) over the window that opens the breaker; 0 turns this trigger off. */
+  /** Share of failed calls (0-0.99) over the window above which the breaker opens; 0 turns this trigger off. */
   readonly breakerFailureRatio: number;
   /** Fewest calls in the window before the ratio counts. */
   readonly breakerMinimumCalls: number;
@@ -326,7 +326,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
     true,
   ),
   breakerConsecutiveFailures: intVar('MODEL_SERVER_BREAKER_CONSECUTIVE_FAILURES', 5, 0, 1_000_000, 'consecutive failures that open the breaker; 0 turns this trigger off'),
-  breakerFailureRatio: numberVar('MODEL_SERVER_BREAKER_FAILURE_RATIO', 0.5, 0, 1, 'failure ratio over the window that opens the breaker; 0 turns this trigger off'),
+  breakerFailureRatio: numberVar('MODEL_SERVER_BREAKER_FAILURE_RATIO', 0.5, 0, 0.99, 'the breaker opens when the share of failed calls in the window is above this; 0 turns this trigger off'),
   breakerMinimumCalls: intVar('MODEL_SERVER_BREAKER_MINIMUM_CALLS', 20, 1, 1_000_000, 'fewest calls in the window before the failure ratio counts'),
   breakerWindowSeconds: intVar('MODEL_SERVER_BREAKER_WINDOW_SECONDS', 30, 1, 3600, 'window of the failure ratio'),
   breakerOpenSeconds: intVar('MODEL_SERVER_BREAKER_OPEN_SECONDS', 10, 1, 3600, 'seconds open before one half-open probe'),
