@@ -8,7 +8,7 @@ import { sha256Hex } from '../src/auth';
 import { decodeEntry, encodeEntry } from '../src/cache';
 import { mlp, repository } from './models';
 import { metricValue, mlpForward, start, type Started } from './helpers';
-import { startRedis, type RedisProcess } from './redis';
+import { freePort, startRedis, type RedisProcess } from './redis';
 
 const row = [0.5, -1, 2, 0.25];
 const body = (data: number[], outputs?: string[]) => ({
@@ -157,7 +157,6 @@ describe('Redis down', () => {
   });
 
   test('unreachable from the start: every request is served', async () => {
-    const { freePort } = await import('./redis');
     const s = await start(repository({ 'mlp/1': mlp() }), { cacheRedisUrl: `redis://127.0.0.1:${await freePort()}`, cacheModels: ['mlp'] });
     for (let i = 0; i < 5; i++) {
       expect((await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: body(row) })).statusCode).toBe(200);

@@ -5,6 +5,7 @@
  * jwtVerify options (github.com/panva/jose docs/jwt/verify/interfaces/JWTVerifyOptions.md).
  */
 import { execFileSync } from 'node:child_process';
+import { createHmac, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,9 @@ import { fromJSON } from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { sha256Hex } from '../src/auth';
 import { mlp, repository } from './models';
-import { start, type Started } from './helpers';
+import { config, start, track, type Started } from './helpers';
+import { buildServer } from '../src/server';
+import { discoverModels } from '../src/repository';
 
 const payload = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] };
 const ISSUER = 'https://issuer.example';
@@ -130,8 +133,7 @@ describe('JWT from a JWKS file', () => {
   });
 
   test('HS256 signed with the RSA public key is refused (RS/HS confusion, RFC 8725 2.2)', async () => {
-    const { createHmac, createPublicKey } = await import('node:crypto');
-    const pem = await exportSPKI(createPublicKey({ key: rsa.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }) as unknown as CryptoKey);
+    const pem = await exportSPKI(createPublicKey({ key: rsa.jwk as JsonWebKey, format: 'jwk' }) as unknown as CryptoKey);
     const now = Math.floor(Date.now() / 1000);
     const signingInput = `${b64({ alg: 'HS256', kid: rsa.kid })}.${b64({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: now + 300 })}`;
     const forged = `${signingInput}.${createHmac('sha256', pem).update(signingInput).digest('base64url')}`;
@@ -211,9 +213,6 @@ describe('JWKS over HTTPS, rotated', () => {
     expect(refused.json()).toEqual({ error: 'the bearer token is not valid: the issuer keys could not be read' });
     await untrusted.app.close();
 
-    const { buildServer } = await import('../src/server');
-    const { discoverModels } = await import('../src/repository');
-    const { config, track } = await import('./helpers');
     const cfg = config({ jwtJwksUri: url, jwtIssuer: ISSUER, jwtAudience: AUDIENCE });
     const app = track(buildServer({ config: cfg, models: discoverModels({ directory: repository({ 'mlp/1': mlp() }) }, cfg), logger: false, processMetrics: false, jwks: { ca, cooldownMs: 0 } }));
     await app.modelsLoaded;
