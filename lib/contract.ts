@@ -335,7 +335,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   bodyTimeoutMs: intVar('MODEL_SERVER_BODY_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time to receive a request body after its headers; slower clients get 408'),
   headerTimeoutMs: intVar('MODEL_SERVER_HEADER_TIMEOUT_MS', 30_000, 1000, 600_000, 'longest time to receive request headers; slower clients get 408'),
   drainAcceptSeconds: intVar('MODEL_SERVER_DRAIN_ACCEPT_SECONDS', 5, 0, 3600, 'seconds after SIGTERM that new requests are still served (readiness already false); must be below MODEL_SERVER_DRAIN_SECONDS'),
-  inlineRunMaxMicros: intVar('MODEL_SERVER_INLINE_RUN_MAX_US', 500, 0, 10_000, 'a CPU model whose warm-up runs take less than this many microseconds (median) runs a request on the event loop, without the worker hop, when nothing else is queued or running; 0 turns it off'),
+  inlineRunMaxMicros: intVar('MODEL_SERVER_INLINE_RUN_MAX_US', 500, 0, 10_000, 'a CPU model whose fastest warm-up run takes less than this many microseconds runs a request on the event loop, without the worker hop, when nothing else is queued or running; 0 turns it off'),
   maxResponseBytes: intVar('MODEL_SERVER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 1_073_741_824, 'largest response body; bigger answers are refused with a reason'),
 };
 

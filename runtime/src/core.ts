@@ -148,7 +148,13 @@ export class ServingCore {
    * value shaped like a JWT is verified as one when MODEL_SERVER_JWT_JWKS_URI is set; anything else is an
    * API key. `features` receives the models a JWT may call.
    */
-  async admit(key: string | undefined, features?: RequestFeatures): Promise<void> {
+  admit(key: string | undefined, features?: RequestFeatures): Promise<void> | void {
+    // Without JWT or tracing nothing here waits: stay synchronous (no promise per request).
+    if (this.jwt === undefined && features?.trace === undefined) return this.limit(this.apiKeyIdentity(key));
+    return this.admitAsync(key, features);
+  }
+
+  private async admitAsync(key: string | undefined, features?: RequestFeatures): Promise<void> {
     const span = features?.trace?.child('authenticate');
     try {
       this.limit(await this.authenticate(key, features));
@@ -171,6 +177,11 @@ export class ServingCore {
         throw error.status === 403 ? new Forbidden(error.message) : new Unauthorized(error.message);
       }
     }
+    return this.apiKeyIdentity(key);
+  }
+
+  /** The identity an API key stands for (its digest), or 'anonymous' when no authentication is configured. */
+  private apiKeyIdentity(key: string | undefined): string {
     if (this.config.apiKeySha256.length > 0) {
       const digest = key === undefined ? undefined : matchKey(key, this.config.apiKeySha256);
       if (digest === undefined) {

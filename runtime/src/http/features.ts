@@ -16,6 +16,9 @@ declare module 'fastify' {
 export function registerFeatureHooks(app: FastifyInstance, core: ServingCore, healthRoutes: ReadonlySet<string>): void {
   app.decorateRequest('features', null as unknown as RequestFeatures);
   const tracing = core.tracing;
+  // Only what is configured costs anything: with no JWT, breaker or tracing, no hook is added at all.
+  const needed = tracing !== undefined || core.breakers.size > 0 || core.config.jwtJwksUri !== '';
+  if (!needed) return;
   app.addHook('onRequest', async (request) => {
     const features = newFeatures();
     request.features = features;
@@ -28,13 +31,16 @@ export function registerFeatureHooks(app: FastifyInstance, core: ServingCore, he
       return typeof v === 'string' ? v : undefined;
     }, { 'http.request.method': request.method, 'http.route': route });
   });
+  if (tracing === undefined && core.breakers.size === 0) return;
   app.addHook('onSend', async (request, reply, payload) => {
     const features = request.features;
     if (features?.fallback) void reply.header(FALLBACK_HEADER, 'true');
     if (features?.trace) for (const [k, v] of Object.entries(features.trace.outgoing())) void reply.header(k, v);
     return payload;
   });
+  if (tracing === undefined) return;
   app.addHook('onResponse', async (request, reply) => {
-    request.features?.trace?.end(reply.statusCode, { 'http.response.status_code': reply.statusCode, ...(request.features.fallback ? { 'model_server.fallback': true } : {}) });
+    const features = request.features;
+    features?.trace?.end(reply.statusCode, { 'http.response.status_code': reply.statusCode, ...(features.fallback ? { 'model_server.fallback': true } : {}) });
   });
 }

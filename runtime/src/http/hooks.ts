@@ -138,7 +138,7 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     }
     const route = request.routeOptions.url ?? '';
     if (healthRoutes.has(route)) return;
-    await core.admit(presentedKey(request.headers), request.features);
+    await core.admit(presentedKey(request.headers), request.features ?? undefined);
   });
   const doneReceiving = (request: { receiving: boolean }): void => {
     if (!request.receiving) return;
