@@ -283,7 +283,7 @@ export class ServingCore {
     const span = trace?.child('inference', { 'model_server.rows': decoded.rows });
     this.metrics.inflight.inc(labels);
     try {
-      const run = (): Promise<Record<string, HostTensor>> => model.infer(decoded.inputs, decoded.rows);
+      const run = (): Promise<Record<string, HostTensor>> => model.infer(decoded.inputs, decoded.rows, span && trace?.under(span));
       let results: Record<string, HostTensor>;
       if (breaker) {
         const outcome = await breaker.execute(run);

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSignature, ServerConfig, TensorSpec } from '../../lib/contract';
 import { NotReady } from './errors';
+import type { RequestTrace } from './tracing';
 import type { ServerMetrics } from './metrics';
 import { BatchScheduler, redact } from './scheduler';
 import {
@@ -385,11 +386,11 @@ export class ModelRuntime {
   }
 
   /** Queues one request; `rows` is its first dimension (batchable models) and decides how it batches. */
-  infer(inputs: Outputs, rows: number): Promise<Outputs> {
+  infer(inputs: Outputs, rows: number, trace?: RequestTrace): Promise<Outputs> {
     if (this.state !== 'READY') {
       throw new NotReady(`model '${this.name}' version ${this.version} is not ready (${this.state}${this.reason ? `: ${this.reason}` : ''})`);
     }
-    return this.scheduler.enqueue({ inputs, rows });
+    return this.scheduler.enqueue(trace ? { inputs, rows, trace } : { inputs, rows });
   }
 
   /** Feeds the predicted-class counter, the cheapest signal that a model's output distribution drifted. */

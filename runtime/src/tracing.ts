@@ -87,13 +87,18 @@ const getter: TextMapGetter<(key: string) => string | undefined> = {
 export class RequestTrace {
   readonly context: Context;
 
-  constructor(private readonly tracer: Tracer, readonly span: Span) {
+  constructor(readonly tracer: Tracer, readonly span: Span) {
     this.context = trace.setSpan(ROOT_CONTEXT, span);
   }
 
   /** A child span; end it with `end()`. */
   child(name: string, attributes?: Attributes): Span {
     return this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, this.context);
+  }
+
+  /** The same trace seen from `span` (a child's children hang under it). */
+  under(span: Span): RequestTrace {
+    return new RequestTrace(this.tracer, span);
   }
 
   /** `traceparent` (and `tracestate`) naming the server span, for the response. */
@@ -112,6 +117,28 @@ export class RequestTrace {
     this.span.setStatus(status >= 500 ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.UNSET });
     this.span.end();
   }
+}
+
+/**
+ * One execution's spans: a `queue wait` span per traced request (from its arrival in the queue to the start
+ * of the run) and a `batch run` span, a child of the first traced request, linked to every request it
+ * served. Undefined when none of the batch is traced (tracing off: one loop over the batch).
+ */
+export function traceBatch(batch: readonly { request: { trace?: RequestTrace }; enqueuedAt: number }[], start: number, rows: number, where: string): Span | undefined {
+  let first: RequestTrace | undefined;
+  for (const p of batch) {
+    const t = p.request.trace;
+    if (t === undefined) continue;
+    first ??= t;
+    t.tracer.startSpan('queue wait', { kind: SpanKind.INTERNAL, startTime: p.enqueuedAt }, t.context).end(start);
+  }
+  if (first === undefined) return undefined;
+  const links = batch.flatMap((p) => (p.request.trace ? [{ context: p.request.trace.span.spanContext() }] : []));
+  return first.tracer.startSpan(
+    'batch run',
+    { kind: SpanKind.INTERNAL, startTime: start, links, attributes: { 'model_server.batch.requests': batch.length, 'model_server.batch.rows': rows, 'model_server.run_on': where } },
+    first.context,
+  );
 }
 
 export class Tracing {

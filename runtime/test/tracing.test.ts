@@ -134,6 +134,13 @@ test('REST and gRPC: the caller\'s traceparent is continued, spans are exported 
   expect(Number(attr(rest, 'http.response.status_code'))).toBe(200);
   const children = spans.filter((s) => s.traceId === TRACE_ID && s.parentSpanId === rest.spanId).map((s) => s.name).sort();
   expect(children).toEqual(['authenticate', 'inference']);
+  // Under the inference span: the wait in the queue and the run of the batch, linked to the request it served.
+  const inference = spans.find((s) => s.traceId === TRACE_ID && s.name === 'inference')!;
+  const underInference = spans.filter((s) => s.parentSpanId === inference.spanId);
+  expect(underInference.map((s) => s.name).sort()).toEqual(['batch run', 'queue wait']);
+  const batch = underInference.find((s) => s.name === 'batch run')! as OtlpSpan & { links: { traceId: string; spanId: string }[] };
+  expect(batch.links).toEqual([expect.objectContaining({ traceId: TRACE_ID, spanId: inference.spanId })]);
+  expect(attr(batch, 'model_server.batch.rows')).toBe(1);
 
   const rpc = spans.find((s) => s.traceId === GRPC_TRACE && s.kind === 2)!;
   expect(rpc.name).toBe('/inference.GRPCInferenceService/ModelInfer');
