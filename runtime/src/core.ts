@@ -265,10 +265,16 @@ export class ServingCore {
     }
     const trace = features?.trace;
     trace?.setModel(model.name, model.version);
-    const asked = (decoded as { outputs?: readonly { name: string }[] }).outputs;
-    const outputs = asked ? asked.map((o) => o.name) : model.outputs.map((t) => t.name);
+    const breaker = this.breakers.get(model);
+    const cached = this.cache?.enabledFor(model.name) === true;
+    // The names the answer will contain: only the cache and the fallback need them.
+    let outputs: readonly string[] = [];
+    if (cached || breaker) {
+      const asked = (decoded as { outputs?: readonly { name: string }[] }).outputs;
+      outputs = asked ? asked.map((o) => o.name) : model.outputs.map((t) => t.name);
+    }
     let key: string | undefined;
-    if (this.cache?.enabledFor(model.name)) {
+    if (cached && this.cache) {
       key = cacheKey(model.name, model.version, decoded.inputs, outputs);
       const span = trace?.child('cache lookup');
       const found = await this.cache.get(key);
@@ -279,7 +285,6 @@ export class ServingCore {
       if (found.outputs) return found.outputs;
       if (found.result === 'error') key = undefined;
     }
-    const breaker = this.breakers.get(model);
     const span = trace?.child('inference', { 'model_server.rows': decoded.rows });
     this.metrics.inflight.inc(labels);
     try {

@@ -16,7 +16,7 @@ import { mlp, repository, sizedByValue } from './models';
 
 // ConstantOfShape: the answer's size, and the run's time, follow the request's value.
 const sized = (n: number) => ({ inputs: [{ name: 'n', datatype: 'INT64', shape: [1], data: [n] }] });
-const SLOW_N = 10_000_000;
+const SLOW_N = 20_000_000;
 const FALLBACK = { model_name: 'sized', model_version: '1', outputs: [{ name: 'y', datatype: 'FP32', shape: [1], data: [-1] }] };
 
 describe('breaker on the server', () => {
@@ -27,23 +27,27 @@ describe('breaker on the server', () => {
       breakerModels: ['*'],
       breakerConsecutiveFailures: 2,
       breakerFailureRatio: 0,
-      breakerLatencyMs: 30,
+      breakerLatencyMs: 100,
       breakerOpenSeconds: 4,
-      maxResponseBytes: 1_073_741_824,
       warmupRuns: 0,
     });
     const infer = (model: string, n: number) => s.app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, payload: sized(n) });
     const state = async (model: string) => (await s.app.inject({ method: 'GET', url: `/v2/models/${model}` })).json().parameters.circuit_breaker;
 
-    expect((await infer('sized', 1)).statusCode).toBe(200);
     expect(await state('sized')).toBe('closed');
-    // Two runs slower than the bound: the answers still go out, and the breaker opens.
-    for (let i = 0; i < 2; i++) {
-      const binary = await s.app.inject({ method: 'POST', url: '/v2/models/sized/infer', payload: { ...sized(SLOW_N), parameters: { binary_data_output: true } } });
-      expect(binary.statusCode).toBe(200);
-      expect(binary.headers['x-model-server-fallback']).toBeUndefined();
+    expect((await infer('sized', 1)).statusCode).toBe(200);
+    // Runs slower than the bound (their answers, 80 MB, are then refused by MODEL_SERVER_MAX_RESPONSE_BYTES:
+    // the model's own outcome, never a fallback); two in a row open the breaker.
+    let slow = 0;
+    while ((await state('sized')) !== 'open' && slow < 6) {
+      const big = await infer('sized', SLOW_N);
+      expect(big.statusCode).toBe(500);
+      expect(big.json().error).toMatch(/above the 6291456-byte limit/);
+      expect(big.headers['x-model-server-fallback']).toBeUndefined();
+      slow++;
     }
     expect(await state('sized')).toBe('open');
+    expect(slow).toBeLessThanOrEqual(2);
     const metrics = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metricValue(metrics, 'model_server_circuit_breaker_state', { model: 'sized', state: 'open' })).toBe(1);
     expect(metricValue(metrics, 'model_server_circuit_breaker_state', { model: 'sized', state: 'closed' })).toBe(0);
