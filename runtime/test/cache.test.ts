@@ -156,6 +156,28 @@ describe('Redis down', () => {
     await again.stop();
   });
 
+  test('slow (connected, never answering): each lookup gives up after MODEL_SERVER_CACHE_TIMEOUT_MS and the request is served', async () => {
+    const redis = await startRedis();
+    const s = await start(repository({ 'mlp/1': mlp() }), { cacheRedisUrl: redis.url, cacheModels: ['mlp'], cacheTimeoutMs: 100 });
+    const call = () => s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: body(row) });
+    expect((await call()).statusCode).toBe(200); // connected
+    redis.pause();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      expect((await call()).statusCode).toBe(200);
+      times.push(performance.now() - t0);
+    }
+    redis.resume();
+    // bounded by the timeout (100 ms) plus the run, far from a hang
+    expect(Math.max(...times)).toBeLessThan(2000);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(90);
+    const m = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metricValue(m, 'model_server_cache_requests_total', { result: 'error' })).toBeGreaterThanOrEqual(3);
+    await s.app.close();
+    await redis.stop();
+  });
+
   test('unreachable from the start: every request is served', async () => {
     const s = await start(repository({ 'mlp/1': mlp() }), { cacheRedisUrl: `redis://127.0.0.1:${await freePort()}`, cacheModels: ['mlp'] });
     for (let i = 0; i < 5; i++) {

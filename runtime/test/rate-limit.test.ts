@@ -3,7 +3,9 @@
  * API key": the 101st request within a minute gets 429 with Retry-After (RFC 9110 section 10.2.3, RFC 6585
  * section 4), on REST and gRPC alike, and each key has its own window.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
@@ -80,6 +82,23 @@ describe('per-minute limit on the server', () => {
     const metrics = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metricValue(metrics, 'model_server_rate_limited_requests_total', { limit: 'per_minute' })).toBe(2);
     client.close();
+    await s.app.close();
+  });
+});
+
+describe('per-minute limit per JWT subject', () => {
+  test('each subject of a valid token has its own window', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const dir = mkdtempSync(join(tmpdir(), 'jwks-'));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] }));
+    const s = await start(repository({ 'mlp/1': mlp() }), {
+      jwtJwksUri: join(dir, 'jwks.json'), jwtIssuer: 'https://issuer.example', jwtAudience: 'platform', rateLimitPerMinute: 2,
+    });
+    const token = (sub: string) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://issuer.example').setAudience('platform').setSubject(sub).setExpirationTime('5m').sign(privateKey);
+    const call = async (sub: string) => (await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', headers: { authorization: `Bearer ${await token(sub)}` }, payload })).statusCode;
+    expect([await call('alice'), await call('alice'), await call('alice')]).toEqual([200, 200, 429]);
+    expect(await call('bob')).toBe(200);
     await s.app.close();
   });
 });

@@ -17,6 +17,9 @@ export interface RedisProcess {
   readonly port: number;
   readonly url: string;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that accepts bytes and never answers (slow, not down). */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startRedis(port?: number, password?: string): Promise<RedisProcess> {
@@ -42,10 +45,13 @@ export async function startRedis(port?: number, password?: string): Promise<Redi
   return {
     port: p,
     url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${p}`,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        child.kill('SIGCONT');
         child.kill('SIGKILL');
       }),
   };
