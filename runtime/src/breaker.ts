@@ -15,8 +15,6 @@ import { withRetryAfter, NotReady } from './errors';
 import { fromJsonTensor, type HostTensor, type TensorData } from './tensor';
 
 export const FALLBACK_FILE = 'fallback.json';
-/** Response header (gRPC: trailing metadata) on an answer that came from fallback.json. */
-export const FALLBACK_HEADER = 'x-model-server-fallback';
 
 export type BreakerStateName = 'closed' | 'open' | 'half_open';
 

@@ -93,6 +93,10 @@ export class PredictionCache {
     this.redis.on('error', (error: Error) => this.warn('prediction cache: Redis error; serving uncached', error));
   }
 
+  key(model: string, version: string, inputs: Readonly<Record<string, HostTensor>>, outputs: readonly string[]): string {
+    return cacheKey(model, version, inputs, outputs);
+  }
+
   enabledFor(model: string): boolean {
     return this.all || this.models.has(model);
   }

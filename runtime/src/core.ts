@@ -5,10 +5,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVER_ENV, type ServerConfig } from '../../lib/contract';
 import { matchKey, TokenBuckets } from './auth';
-import { ModelBreaker, type BreakerStateName } from './breaker';
-import { cacheKey, PredictionCache } from './cache';
+import type { BreakerStateName, ModelBreaker } from './breaker';
+import type { PredictionCache } from './cache';
 import { BadInput, Forbidden, NotReady, RateLimited, ResponseTooLarge, Unauthorized, withRetryAfter } from './errors';
-import { JwtVerifier, looksLikeJwt, TokenRefused, type JwksOptions } from './jwt';
+import type { JwksOptions, JwtVerifier } from './jwt';
 import { SlidingWindowLimit } from './rate-limit';
 import { Tracing, type RequestTrace } from './tracing';
 import type { ServerMetrics } from './metrics';
@@ -20,6 +20,8 @@ import { ELEMENT_BYTES, elementCount, type HostTensor } from './tensor';
 export const SERVER_NAME = 'model-serving-constructs';
 export const SERVER_VERSION = '0.1.0';
 export const EXTENSIONS = ['binary_tensor_data'];
+/** Response header (gRPC: trailing metadata) on an answer that came from the model's fallback.json. */
+export const FALLBACK_HEADER = 'x-model-server-fallback';
 
 /** What one request carries through the features (JWT rights, trace, fallback and cache outcome). */
 export interface RequestFeatures {
@@ -77,18 +79,21 @@ export class ServingCore {
     this.decodeOptions = { allowNonFinite: config.allowNonFinite };
     if (config.rateLimitPerSecond > 0) this.buckets = new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst);
     if (config.rateLimitPerMinute > 0) this.perMinute = new SlidingWindowLimit(config.rateLimitPerMinute);
-    if (config.jwtJwksUri !== '') this.jwt = new JwtVerifier(config, options.jwks);
-    if (config.cacheRedisUrl !== '' && config.cacheModels.length > 0) this.cache = new PredictionCache(config, log);
+    // Each feature's module (jose, ioredis, cockatiel) is loaded only when the feature is configured.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    if (config.jwtJwksUri !== '') this.jwt = new (require('./jwt') as typeof import('./jwt')).JwtVerifier(config, options.jwks);
+    if (config.cacheRedisUrl !== '' && config.cacheModels.length > 0) this.cache = new (require('./cache') as typeof import('./cache')).PredictionCache(config, log);
     this.tracing = options.tracing;
     const guarded = new Set(config.breakerModels);
     for (const r of runtimes) {
       if (!guarded.has('*') && !guarded.has(r.name)) continue;
       const labels = { model: r.name, version: r.version };
-      const breaker = new ModelBreaker(config, r.location.modelPath, (state) => this.breakerChanged(labels, state));
+      const breaker = new (require('./breaker') as typeof import('./breaker')).ModelBreaker(config, r.location.modelPath, (state) => this.breakerChanged(labels, state));
       if (breaker.fallbackProblem) log.error({ ...labels, problem: breaker.fallbackProblem }, 'fallback answer unusable; an open breaker answers 503');
       this.breakers.set(r, breaker);
       this.breakerChanged(labels, 'closed');
     }
+    /* eslint-enable @typescript-eslint/no-require-imports */
   }
 
   private breakerChanged(labels: { model: string; version: string }, state: BreakerStateName): void {
@@ -167,15 +172,10 @@ export class ServingCore {
   }
 
   private async authenticate(key: string | undefined, features?: RequestFeatures): Promise<string> {
-    if (this.jwt && key !== undefined && looksLikeJwt(key)) {
-      try {
-        const token = await this.jwt.verify(key);
-        if (features) features.allowedModels = token.models;
-        return token.identity;
-      } catch (error) {
-        if (!(error instanceof TokenRefused)) throw error;
-        throw error.status === 403 ? new Forbidden(error.message) : new Unauthorized(error.message);
-      }
+    if (this.jwt && key !== undefined && this.jwt.accepts(key)) {
+      const token = await this.jwt.verify(key);
+      if (features) features.allowedModels = token.models;
+      return token.identity;
     }
     return this.apiKeyIdentity(key);
   }
@@ -275,7 +275,7 @@ export class ServingCore {
     }
     let key: string | undefined;
     if (cached && this.cache) {
-      key = cacheKey(model.name, model.version, decoded.inputs, outputs);
+      key = this.cache.key(model.name, model.version, decoded.inputs, outputs);
       const span = trace?.child('cache lookup');
       const found = await this.cache.get(key);
       span?.setAttribute('model_server.cache.result', found.result);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { SERVER_ENV, type ServerConfig } from '../../lib/contract';
+import { Forbidden, Unauthorized } from './errors';
 
 /** Largest JWKS document read (a set of a few dozen keys is a few KiB). */
 const MAX_JWKS_BYTES = 512 * 1024;
@@ -26,12 +27,6 @@ export interface VerifiedToken {
   readonly models?: ReadonlySet<string>;
 }
 
-/** Why a token was refused: `status` 401 (not authenticated) or 403 (authenticated, not allowed). */
-export class TokenRefused extends Error {
-  constructor(message: string, readonly status: 401 | 403) {
-    super(message);
-  }
-}
 
 /** A JWT is three base64url parts; an API key is anything else. */
 export function looksLikeJwt(token: string): boolean {
@@ -95,7 +90,12 @@ export class JwtVerifier {
     }
   }
 
-  /** Verifies `token` and, with MODEL_SERVER_JWT_MODELS_CLAIM set, reads which models it may call. */
+  /** Whether a bearer value is for this verifier (shaped like a JWT); anything else is an API key. */
+  accepts(token: string): boolean {
+    return looksLikeJwt(token);
+  }
+
+  /** Verifies `token` (401/403 coded errors) and, with MODEL_SERVER_JWT_MODELS_CLAIM set, reads which models it may call. */
   async verify(token: string): Promise<VerifiedToken> {
     let payload: JWTPayload;
     try {
@@ -107,7 +107,7 @@ export class JwtVerifier {
         requiredClaims: ['exp'],
       }));
     } catch (error) {
-      throw new TokenRefused(`the bearer token is not valid: ${reasonOf(error)}`, 401);
+      throw new Unauthorized(`the bearer token is not valid: ${reasonOf(error)}`);
     }
     const identity = `jwt:${payload.iss ?? ''}:${payload.sub ?? ''}`;
     const claim = this.config.jwtModelsClaim;
@@ -116,7 +116,7 @@ export class JwtVerifier {
     let models: string[] | undefined;
     if (typeof value === 'string') models = value.split(' ').filter((s) => s !== '');
     else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) models = value as string[];
-    if (models === undefined) throw new TokenRefused(`the token has no '${claim}' claim (${SERVER_ENV.jwtModelsClaim.name}) listing the models it may call`, 403);
+    if (models === undefined) throw new Forbidden(`the token has no '${claim}' claim (${SERVER_ENV.jwtModelsClaim.name}) listing the models it may call`);
     return { identity, models: new Set(models) };
   }
 }

@@ -48,7 +48,7 @@ describe('prediction cache on Redis', () => {
   test('a miss stores, the same request hits and is served from Redis', async () => {
     const first = await infer('mlp', body(row), '1');
     expect(first.statusCode).toBe(200);
-    for (let i = 0; i < 100 && (await client.dbsize()) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await client.dbsize()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const keys = await client.keys('*');
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^msc:prediction:v1:mlp:1:[0-9a-f]{64}$/);
@@ -79,14 +79,14 @@ describe('prediction cache on Redis', () => {
     expect(other.json().outputs.map((o: { name: string }) => o.name)).toEqual(['probabilities']);
     await infer('mlp', body([0.5, -1, 2, 0.26]), '1');
     // six different requests, six entries (stored in the background), and no hit among them
-    for (let i = 0; i < 100 && (await client.dbsize()) < 6; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await client.dbsize()) < 6; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await client.dbsize()).toBe(6);
     expect(await metric(s, { result: 'hit' })).toBe(hitsBefore);
   });
 
   test('entries live MODEL_SERVER_CACHE_TTL_SECONDS', async () => {
     await infer('mlp', body(row), '1');
-    for (let i = 0; i < 100 && (await client.dbsize()) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await client.dbsize()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const [key] = await client.keys('*');
     const ttl = await client.pttl(key!);
     expect(ttl).toBeGreaterThan(55_000);
@@ -102,7 +102,7 @@ describe('prediction cache on Redis', () => {
 
   test('the cache serves the other protocols from the same entry (the key is protocol-free)', async () => {
     await infer('mlp', body(row), '1');
-    for (let i = 0; i < 100 && (await client.dbsize()) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await client.dbsize()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const before = await metric(s, { model: 'mlp', version: '1', result: 'hit' });
     const tf = await s.app.inject({ method: 'POST', url: '/v1/models/mlp/versions/1:predict', payload: { instances: [row] } });
     expect(tf.statusCode).toBe(200);
@@ -139,7 +139,7 @@ describe('Redis down', () => {
     // While Redis is down a lookup costs at most the timeout: requests stay fast.
     const t0 = performance.now();
     expect((await call(1)).statusCode).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(3000);
 
     // Redis comes back on the same port: the client reconnects and the cache works again.
     const again = await startRedis(redis.port);
@@ -170,7 +170,7 @@ describe('Redis down', () => {
     }
     redis.resume();
     // bounded by the timeout (100 ms) plus the run, far from a hang
-    expect(Math.max(...times)).toBeLessThan(2000);
+    expect(Math.max(...times)).toBeLessThan(3000);
     expect(Math.min(...times)).toBeGreaterThanOrEqual(90);
     const m = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metricValue(m, 'model_server_cache_requests_total', { result: 'error' })).toBeGreaterThanOrEqual(3);

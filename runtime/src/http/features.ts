@@ -4,8 +4,7 @@
  * fallback response header. Registered before the shared hooks so authentication runs inside the trace.
  */
 import type { FastifyInstance } from 'fastify';
-import { FALLBACK_HEADER } from '../breaker';
-import { newFeatures, type RequestFeatures, type ServingCore } from '../core';
+import { FALLBACK_HEADER, newFeatures, type RequestFeatures, type ServingCore } from '../core';
 
 declare module 'fastify' {
   interface FastifyRequest {
