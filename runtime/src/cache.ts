@@ -97,6 +97,11 @@ export class PredictionCache {
     return cacheKey(model, version, inputs, outputs);
   }
 
+  /** Whether Redis is connected (lookups before that are served uncached, counted as errors). */
+  get connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   enabledFor(model: string): boolean {
     return this.all || this.models.has(model);
   }

@@ -16,6 +16,11 @@ const body = (data: number[], outputs?: string[]) => ({
   ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}),
 });
 
+async function connected(s: Started): Promise<void> {
+  for (let i = 0; i < 200 && !s.app.core.cache?.connected; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(s.app.core.cache?.connected).toBe(true);
+}
+
 async function metric(s: Started, labels: Record<string, string>): Promise<number> {
   return metricValue((await s.app.inject({ method: 'GET', url: '/metrics' })).body, 'model_server_cache_requests_total', labels);
 }
@@ -33,6 +38,8 @@ describe('prediction cache on Redis', () => {
       cacheTtlSeconds: 60,
       logLevel: 'info',
     });
+    // The server never waits for Redis: until it is connected, lookups are errors served uncached.
+    await connected(s);
   });
   afterAll(async () => {
     await s.app.close();
@@ -119,6 +126,7 @@ describe('Redis down', () => {
   test('killed mid-load: no request fails; lookups count as errors; back up: hits again', async () => {
     const redis = await startRedis();
     const s = await start(repository({ 'mlp/1': mlp() }), { cacheRedisUrl: redis.url, cacheModels: ['*'], cacheTimeoutMs: 50, apiKeySha256: [sha256Hex('k-0123456789')] });
+    await connected(s);
     const call = (i: number) => s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', headers: { 'x-api-key': 'k-0123456789' }, payload: body([i % 7, 1, 2, 3]) });
     const statuses: number[] = [];
     const load = (async () => {
@@ -159,6 +167,7 @@ describe('Redis down', () => {
   test('slow (connected, never answering): each lookup gives up after MODEL_SERVER_CACHE_TIMEOUT_MS and the request is served', async () => {
     const redis = await startRedis();
     const s = await start(repository({ 'mlp/1': mlp() }), { cacheRedisUrl: redis.url, cacheModels: ['mlp'], cacheTimeoutMs: 100 });
+    await connected(s);
     const call = () => s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: body(row) });
     expect((await call()).statusCode).toBe(200); // connected
     redis.pause();
