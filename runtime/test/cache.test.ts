@@ -36,6 +36,8 @@ describe('prediction cache on Redis', () => {
       cacheRedisUrl: redis.url,
       cacheModels: ['mlp', 'twin'],
       cacheTtlSeconds: 60,
+      // generous: on a loaded test host a 25 ms lookup bound turns hits into (correctly) uncached errors
+      cacheTimeoutMs: 2000,
       logLevel: 'info',
     });
     // The server never waits for Redis: until it is connected, lookups are errors served uncached.
