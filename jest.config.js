@@ -1,5 +1,21 @@
-/** One jest run covers the construct library (test/) and the model server (runtime/, its own config). */
+/**
+ * One jest run covers the construct library (test/) and the model server (runtime/, its own config).
+ *
+ * Two scopes (README "Tests"): `npm test` is the inner loop and leaves out the suites in SLOW_SUITES;
+ * `npm run test:all` (MSC_TEST_SCOPE=all, what CI runs) runs everything. Both run jest with --ci, so a
+ * missing snapshot fails instead of being written.
+ */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+
+/** Suites that pack, install or run external tools for minutes: test:all only. */
+const SLOW_SUITES = [
+  // npm pack, a fresh install of the tarball per entry point, and a compile against it (minutes).
+  '<rootDir>/test/package/',
+  // A real `terraform` applying, changing and destroying a deployment against an in-memory Vertex AI.
+  '<rootDir>/test/gcp/terraform-e2e.test.ts',
+];
+const all = process.env.MSC_TEST_SCOPE === 'all';
+
 module.exports = {
   projects: [
     {
@@ -7,6 +23,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...(all ? [] : SLOW_SUITES)],
       transform: { '^.+\\.ts$': swc },
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
     },

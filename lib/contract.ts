@@ -59,6 +59,14 @@ export const PLATFORM_ENV = {
   azureModelDir: 'AZUREML_MODEL_DIR',
 } as const;
 
+/**
+ * Lingering close (as nginx's lingering_close): after an answer sent before the request was read to its end
+ * (413, 401, 408), the server stops writing, then reads and drops what the client still sends, so the client
+ * can finish sending and read the answer instead of meeting a reset. The connection is destroyed when the
+ * client closes, after `idleMs` without data, or after `totalMs` in all.
+ */
+export const LINGERING_CLOSE = { idleMs: 5_000, totalMs: 30_000 } as const;
+
 /** Seconds the server takes at most to drain on SIGTERM; platforms must grant more than this. */
 export const DEFAULT_DRAIN_SECONDS = 25;
 
@@ -93,8 +101,14 @@ export interface ServerConfig {
   readonly allowNonFinite: boolean;
   readonly drainSeconds: number;
   readonly logLevel: LogLevel;
-  /** SHA-256 hex digests of accepted API keys; empty: no authentication. */
+  /** Unsalted SHA-256 hex digests of accepted API keys (kept for compatibility; prefer apiKeyHmacSha256). */
   readonly apiKeySha256: readonly string[];
+  /** HMAC-SHA-256 (keyed with apiKeySalt) hex digests of accepted API keys. */
+  readonly apiKeyHmacSha256: readonly string[];
+  /** The per-deployment salt apiKeyHmacSha256 digests are keyed with. */
+  readonly apiKeySalt: string;
+  /** Failed API-key attempts one client (remote address) may make per minute before 429; 0 turns it off. */
+  readonly authFailuresPerMinute: number;
   /** Requests per second per API key (token bucket refill); 0 turns the limit off. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
@@ -144,6 +158,10 @@ export interface ServerConfig {
   readonly bodyTimeoutMs: number;
   /** Longest time to receive a request's headers before 408. */
   readonly headerTimeoutMs: number;
+  /** Longest time a client may take to read an answer (HTTP) or a gRPC response before its connection/stream is cut. */
+  readonly writeTimeoutMs: number;
+  /** Most gRPC calls open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  readonly grpcMaxConcurrentStreams: number;
   /** Seconds after SIGTERM during which new connections and requests are still served (readiness false). */
   readonly drainAcceptSeconds: number;
   /** Largest response body; larger answers are refused (4xx before the run when predictable, 5xx after). */
@@ -286,6 +304,16 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
     'accepted API keys, as digests; empty turns authentication off',
     true,
   ),
+  apiKeyHmacSha256: listVar<string>(
+    'MODEL_SERVER_API_KEY_HMAC_SHA256',
+    [],
+    (s) => /^[0-9a-f]{64}$/.test(s),
+    'a comma-separated list of lower-case hex HMAC-SHA-256 digests (64 characters each), keyed with MODEL_SERVER_API_KEY_SALT',
+    'accepted API keys, as salted digests: printf %s "$KEY" | openssl dgst -sha256 -hmac "$MODEL_SERVER_API_KEY_SALT"',
+    true,
+  ),
+  apiKeySalt: stringVar('MODEL_SERVER_API_KEY_SALT', '', /^[\x21-\x7e]{16,256}$/, '16 to 256 printable ASCII characters without spaces', 'per-deployment salt (HMAC key) of MODEL_SERVER_API_KEY_HMAC_SHA256'),
+  authFailuresPerMinute: intVar('MODEL_SERVER_AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000, 'failed API-key attempts per client address per minute before every attempt from it gets 429 with Retry-After; 0 is off'),
   rateLimitPerSecond: numberVar('MODEL_SERVER_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000, 'token refill per second per API key; 0 is off'),
   rateLimitBurst: intVar('MODEL_SERVER_RATE_LIMIT_BURST', 0, 0, 1_000_000, 'token bucket size; 0 means one second of refill'),
   goldenTolerance: numberVar('MODEL_SERVER_GOLDEN_TOLERANCE', 1e-4, 0, 1, 'largest absolute difference the golden self-check accepts'),
@@ -332,8 +360,10 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   breakerOpenSeconds: intVar('MODEL_SERVER_BREAKER_OPEN_SECONDS', 10, 1, 3600, 'seconds open before one half-open probe'),
   breakerLatencyMs: intVar('MODEL_SERVER_BREAKER_LATENCY_MS', 0, 0, 3_600_000, 'a successful run slower than this counts as a failure; 0 turns this trigger off'),
   grpcPort: intVar('MODEL_SERVER_GRPC_PORT', DEFAULT_GRPC_PORT, 0, 65535, 'OIP gRPC port (cleartext HTTP/2); 0 turns gRPC off'),
-  bodyTimeoutMs: intVar('MODEL_SERVER_BODY_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time to receive a request body after its headers; slower clients get 408'),
+  bodyTimeoutMs: intVar('MODEL_SERVER_BODY_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time to receive a request body (gRPC: the request message) after its headers; slower clients get 408 (gRPC: DEADLINE_EXCEEDED)'),
   headerTimeoutMs: intVar('MODEL_SERVER_HEADER_TIMEOUT_MS', 30_000, 1000, 600_000, 'longest time to receive request headers; slower clients get 408'),
+  writeTimeoutMs: intVar('MODEL_SERVER_WRITE_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time a client may take to read an answer once it is sent; a client that stops reading has its connection (gRPC: stream) cut and the answer dropped'),
+  grpcMaxConcurrentStreams: intVar('MODEL_SERVER_GRPC_MAX_CONCURRENT_STREAMS', 100, 1, 10_000, 'gRPC calls open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS)'),
   drainAcceptSeconds: intVar('MODEL_SERVER_DRAIN_ACCEPT_SECONDS', 5, 0, 3600, 'seconds after SIGTERM that new requests are still served (readiness already false); must be below MODEL_SERVER_DRAIN_SECONDS'),
   inlineRunMaxMicros: intVar('MODEL_SERVER_INLINE_RUN_MAX_US', 500, 0, 10_000, 'a CPU model whose fastest warm-up run takes less than this many microseconds runs a request on the event loop, without the worker hop, when nothing else is queued or running; 0 turns it off'),
   maxResponseBytes: intVar('MODEL_SERVER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 1_073_741_824, 'largest response body; bigger answers are refused with a reason'),
@@ -521,6 +551,12 @@ export const SERVER_METRICS = {
     'Predicted classes (argmax of a [batch, classes] float output, or the value of an integer [batch] label output)',
     [M, V, O, K],
   ),
+  authFailures: metric('model_server_auth_failures_total', 'Requests refused for their API key: reason missing, invalid, or limited (the client is over its failed-attempt limit)', [E]),
+  transportRefusals: metric(
+    'model_server_transport_refusals_total',
+    'Requests and connections cut or refused below the API: read_timeout, write_timeout, body_too_large, metadata_too_large, headers_too_large, invalid_message, malformed',
+    [E],
+  ),
   modelReady: metric('model_server_model_ready', '1 when the model version is ready to serve', [M, V, P]),
   providerInfo: metric('model_server_execution_provider_info', 'Execution provider in use per model version (value 1), with the configured list', [M, V, P, Q]),
   cacheRequests: metric('model_server_cache_requests_total', 'Prediction cache lookups, by result: hit, miss or error (Redis slow or down: served uncached)', [M, V, X]),
@@ -531,6 +567,15 @@ export const SERVER_METRICS = {
 
 /** Labels Prometheus adds to every series it scrapes from a pod (Prometheus Operator and kubernetes_sd). */
 export const PROMETHEUS_TARGET_LABELS = { namespace: 'namespace', pod: 'pod' } as const;
+
+/**
+ * Labels that name the workload's namespace and pod on dcgm-exporter's series. dcgm-exporter's pod mapping
+ * writes `namespace` and `pod`; its Helm chart scrapes it through a ServiceMonitor with `honorLabels: false`
+ * (NVIDIA/dcgm-exporter deployment/values.yaml `serviceMonitor.honorLabels`, templates/service-monitor.yaml),
+ * so Prometheus keeps its own target labels (the exporter pod's) and renames the exporter's to
+ * `exported_namespace` / `exported_pod` (Prometheus scrape_config `honor_labels` documentation).
+ */
+export const DCGM_WORKLOAD_LABELS = { namespace: 'exported_namespace', pod: 'exported_pod' } as const;
 
 /** Which series a query reads: always one model in one namespace, optionally some of its pods. */
 export interface MetricScope {
@@ -570,8 +615,14 @@ export const PROMQL = {
   queueDepth(scope: MetricScope): string {
     return `sum(${SERVER_METRICS.queueDepth.name}${selector(scope)})`;
   },
-  /** Mean GPU utilization (percent) of the scope's pods, from dcgm-exporter's Kubernetes pod mapping. */
+  /**
+   * Mean GPU utilization (percent) of the scope's pods, from dcgm-exporter's Kubernetes pod mapping, as
+   * scraped through dcgm-exporter's own ServiceMonitor (DCGM_WORKLOAD_LABELS).
+   */
   gpuUtilization(scope: MetricScope): string {
-    return `avg(DCGM_FI_DEV_GPU_UTIL${selector(scope, [], false)})`;
+    const q = (v: string) => JSON.stringify(v);
+    const parts = [`${DCGM_WORKLOAD_LABELS.namespace}=${q(scope.namespace)}`];
+    if (scope.podPattern !== undefined) parts.push(`${DCGM_WORKLOAD_LABELS.pod}=~${q(scope.podPattern)}`);
+    return `avg(DCGM_FI_DEV_GPU_UTIL{${parts.join(',')}})`;
   },
 } as const;

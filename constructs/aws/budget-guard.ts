@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { BudgetAction, BudgetSpec, NameRule, ProblemCollector, ResolvedBudget, SpecResolver, TAG_KEYS, describe, isUnresolved } from '../../lib';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
@@ -109,6 +109,8 @@ export class BudgetGuard extends Construct {
       subscribers: [{ subscriptionType: 'SNS', address: this.topic.topicArn }],
     });
     const modelNames = [...new Set(props.endpoints.map((e) => e.serving.metadata.name))].sort();
+    // The model-name tag as ModelEndpoint writes it on its resources (scalable target included).
+    const scalableTargetModelTags = [...new Set(props.endpoints.map((e) => NameRule.AWS_TAG_VALUE.sanitize(e.serving.tags[TAG_KEYS.name])))].sort();
     this.cfnBudget = new budgets.CfnBudget(this, 'Resource', {
       budget: {
         budgetName,
@@ -127,7 +129,10 @@ export class BudgetGuard extends Construct {
     // Budgets validates that it may publish when the notification is created.
     this.cfnBudget.node.addDependency(this.topic);
 
-    if (this.budget.action === BudgetAction.NOTIFY) return;
+    if (this.budget.action === BudgetAction.NOTIFY) {
+      this.denyOtherPublishers();
+      return;
+    }
     const enforcerAction = this.budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR';
 
     const logGroup = new logs.LogGroup(this, 'EnforcerLogs', {
@@ -154,18 +159,29 @@ export class BudgetGuard extends Construct {
     }));
     if (this.budget.action === BudgetAction.SCALE_TO_FLOOR) {
       // Capping the autoscaling maximum at the floor keeps a scale-out alarm from undoing the enforcement.
-      // Scalable target ARNs carry a generated id, so the grant is scoped to this account and region.
+      // Scalable target ARNs end in an id Application Auto Scaling generates, so the resource is a pattern;
+      // the condition narrows it to the targets tagged with a guarded model's name (every ModelEndpoint's
+      // scalable target carries the model-name tag; the Service Authorization Reference lists
+      // aws:ResourceTag/${TagKey} for the scalable-target resource of RegisterScalableTarget).
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'CapGuardedAutoscaling',
         actions: ['application-autoscaling:RegisterScalableTarget'],
         resources: [stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' })],
+        conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.name}`]: scalableTargetModelTags } },
       }));
       cdk.Validations.of(role).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:${nagValue(stack.region, 'AWS::Region')}:${nagValue(stack.account, 'AWS::AccountId')}:scalable-target/*]`,
-        reason: 'Scalable target ARNs end in an id Application Auto Scaling generates; the handler registers only the guarded variants (endpoint/<name>/variant/<variant>).',
+        reason: 'Scalable target ARNs end in an id Application Auto Scaling generates; the grant is conditioned on aws:ResourceTag/model-name of the guarded models, and the handler registers only the guarded variants (endpoint/<name>/variant/<variant>).',
       });
     }
     this.topic.grantPublish(role);
+    // The enforcer acts on what AWS Budgets reports (DescribeBudget), never on the message's figures.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadThisBudgetsSpend',
+      actions: ['budgets:ViewBudget'],
+      resources: [`arn:${stack.partition}:budgets::${stack.account}:budget/${budgetName}`],
+    }));
+    this.denyOtherPublishers(role);
 
     this.enforcer = new lambda.Function(this, 'Enforcer', {
       code: lambda.Code.fromAsset(handlerBundleDirectory('aws', 'budget-enforcer')),
@@ -181,6 +197,7 @@ export class BudgetGuard extends Construct {
         ENFORCER_ENV,
         {
           budgetName,
+          accountId: stack.account,
           action: enforcerAction,
           enforceAtUsd: Math.round(this.budget.monthlyLimitUsd * enforceAt) / 100,
           endpoints: props.endpoints.map((e) => ({
@@ -203,5 +220,26 @@ export class BudgetGuard extends Construct {
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason: 'Added by topic.grantPublish for the topic\'s own KMS key only (resource is that key\'s ARN); SNS needs a data key of any key spec to encrypt a message.',
     });
+  }
+
+  /**
+   * Nobody but AWS Budgets (allowed above, from this account) and the enforcer's own reports may publish:
+   * an explicit Deny wins over any identity policy in the account that allows sns:Publish on this topic
+   * (IAM policy evaluation logic), so a forged budget notification cannot be sent by an in-account principal.
+   * Negated condition operators match when the key is absent: aws:PrincipalServiceName is only present for
+   * service principals, so every IAM principal but the enforcer's role is denied.
+   */
+  private denyOtherPublishers(enforcerRole?: iam.IRole): void {
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OnlyBudgetsAndTheEnforcerPublish',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: {
+        StringNotEquals: { 'aws:PrincipalServiceName': 'budgets.amazonaws.com' },
+        ...(enforcerRole ? { ArnNotEquals: { 'aws:PrincipalArn': enforcerRole.roleArn } } : {}),
+      },
+    }));
   }
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { Duration, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, describe, isUnresolved } from '../../lib';
 import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
 import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
+import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-state-machine';
 import { ModelEndpoint } from './model-endpoint';
 import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
 
@@ -176,12 +177,15 @@ export class CanaryRollout extends Construct {
       const shadowSeconds = policy.shadowDuration?.toSeconds() ?? 0;
       const fleets = policy.shadowTrafficPercent !== undefined ? 3 : 2;
       exactTimeout = Math.ceil(policy.totalBake.toSeconds() + shadowSeconds + fleets * allowance.toSeconds());
-      if (exactTimeout + 600 > MAX_CONTROLLED_ROLLOUT_S) {
+      // The stack waits for the deadline, then for the worst-case rollback, then for the last signal.
+      const poll = (policy.guardrails?.evaluationPeriod ?? endpoint.serving.guardrails.evaluationPeriod).toSeconds();
+      const afterDeadline = rollbackWorstCaseSeconds(allowance.toSeconds(), poll) + WAIT_SIGNAL_MARGIN_SECONDS;
+      if (exactTimeout + afterDeadline > MAX_CONTROLLED_ROLLOUT_S) {
         c.add({
           field: 'policy',
-          given: `bakes of ${policy.totalBake.toSeconds()} s${shadowSeconds ? `, a ${shadowSeconds} s shadow` : ''} and ${fleets} x ${allowance.toSeconds()} s to provision = ${exactTimeout} s`,
-          allowed: `on SageMaker (exact-weight controller): at most ${MAX_CONTROLLED_ROLLOUT_S - 600} s in all (CloudFormation waits at most 12 h for the rollout)`,
-          fix: 'shorten the bakes or the shadow, or use fewer steps',
+          given: `bakes of ${policy.totalBake.toSeconds()} s${shadowSeconds ? `, a ${shadowSeconds} s shadow` : ''} and ${fleets} x ${allowance.toSeconds()} s to provision = ${exactTimeout} s, plus ${afterDeadline} s for a rollback at the deadline (two fleets and retries)`,
+          allowed: `on SageMaker (exact-weight controller): at most ${MAX_CONTROLLED_ROLLOUT_S} s in all (CloudFormation waits at most 12 h for the rollout), so at most ${MAX_CONTROLLED_ROLLOUT_S - afterDeadline} s before the deadline`,
+          fix: 'shorten the bakes or the shadow, use fewer steps, or lower provisioningAllowance',
         });
       }
       this.rollout = resolution.throwIfInvalid(owner, c);
@@ -240,6 +244,7 @@ export class CanaryRollout extends Construct {
         promotionAlarms: this.rollbackAlarms,
         pollInterval: g.evaluationPeriod,
         timeout: Duration.seconds(exactTimeout),
+        provisioningAllowance: props.provisioningAllowance ?? Duration.minutes(20),
         shadow: policy.shadowTrafficPercent !== undefined ? { trafficPercent: policy.shadowTrafficPercent, duration: policy.shadowDuration! } : undefined,
       });
       // When the controller has promoted, CloudFormation points the endpoint at its own new config, which

@@ -6,12 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { Duration, RolloutStep } from '../../lib';
+import { Duration, NameRule, RolloutStep } from '../../lib';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import type { RolloutInput } from './rollout-controller-input';
 
 export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller-input';
-import { rolloutStateMachineDefinition } from './rollout-state-machine';
+import { rollbackWorstCaseSeconds, rolloutStateMachineDefinition, WAIT_SIGNAL_MARGIN_SECONDS } from './rollout-state-machine';
+import { CONTROLLER_TIMEOUT_SECONDS } from './rollout-controller-input';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';
 
@@ -42,8 +43,14 @@ export interface ExactWeightControllerProps {
   readonly promotionAlarms: readonly cloudwatch.IAlarm[];
   /** How often alarms are checked during a bake. */
   readonly pollInterval: Duration;
-  /** How long the stack waits for the whole rollout, provisioning included. */
+  /** The rollout's deadline: bakes, shadow and provisioning of its fleets; the controller rolls back after it. */
   readonly timeout: Duration;
+  /**
+   * How long SageMaker takes to bring up one fleet and pass its health checks; sizes the rollback that may
+   * follow the deadline (rollbackWorstCaseSeconds), which the execution and the wait condition allow on top.
+   * @default Duration.minutes(20)
+   */
+  readonly provisioningAllowance?: Duration;
   /** @default - no shadow phase */
   readonly shadow?: ControllerShadow;
 }
@@ -66,6 +73,8 @@ export class ExactWeightController extends Construct {
   public readonly waitCondition: cdk.CfnWaitCondition;
   /** What each execution is given (the tokens are resolved by CloudFormation). */
   public readonly input: RolloutInput;
+  /** The worst-case rollback after the deadline that the execution and the wait condition allow for (s). */
+  public readonly rollbackSeconds: number;
 
   constructor(scope: Construct, id: string, props: ExactWeightControllerProps) {
     super(scope, id);
@@ -120,15 +129,21 @@ export class ExactWeightController extends Construct {
       resources: [configArn('*')],
       conditions: { StringEquals: { 'aws:ResourceTag/model-name': modelTag } },
     }));
-    const alarms = [...props.canaryAlarms, ...props.promotionAlarms];
-    if (alarms.length > 0) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRolloutAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: alarms.map((a) => a.alarmArn) }));
-    }
+    // DescribeAlarms returns composite alarms only to a caller whose cloudwatch:DescribeAlarms is scoped to
+    // "*" (CloudWatch API reference, DescribeAlarms); the controller asks for both kinds by name. Read-only.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadRolloutAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
+    // Finding the configs earlier rollouts left (the promoted one above all): ListEndpointConfigs has no
+    // resource-level permissions; deleting stays limited to this endpoint's rollout configs.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'FindEarlierRolloutConfigs', actions: ['sagemaker:ListEndpointConfigs'], resources: ['*'] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadScaling', actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
+    // Scalable target ARNs end in a generated id: the pattern is narrowed to targets tagged with this model
+    // (ModelEndpoint tags its scalable target; Service Authorization Reference: RegisterScalableTarget acts
+    // on scalable-target, whose condition key is aws:ResourceTag/${TagKey}).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'HoldStableScaleIn',
       actions: ['application-autoscaling:RegisterScalableTarget'],
       resources: [stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' })],
+      conditions: { StringEquals: { 'aws:ResourceTag/model-name': NameRule.AWS_TAG_VALUE.sanitize(modelTag) } },
     }));
     // New endpoint configs are encrypted with the endpoint's volume key.
     endpoint.encryptionKey?.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
@@ -140,15 +155,16 @@ export class ExactWeightController extends Construct {
       architecture: lambda.Architecture.ARM_64,
       role,
       logGroup: controllerLogs,
-      timeout: cdk.Duration.minutes(1),
+      timeout: cdk.Duration.seconds(CONTROLLER_TIMEOUT_SECONDS),
       memorySize: 256,
       description: `Exact-weight rollout controller of SageMaker endpoint ${endpointName}`,
     });
 
     const timeoutSeconds = Math.ceil(props.timeout.toSeconds());
+    this.rollbackSeconds = rollbackWorstCaseSeconds((props.provisioningAllowance ?? Duration.minutes(20)).toSeconds(), props.pollInterval.toSeconds());
     const machineLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: cdk.RemovalPolicy.RETAIN });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(rolloutStateMachineDefinition(this.controllerFunction.functionArn, timeoutSeconds))),
+      definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(rolloutStateMachineDefinition(this.controllerFunction.functionArn, timeoutSeconds, this.rollbackSeconds))),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
@@ -170,6 +186,12 @@ export class ExactWeightController extends Construct {
     triggerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [triggerLogs.logGroupArn] }));
     triggerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SeeThisEndpoint', actions: ['sagemaker:DescribeEndpoint'], resources: [endpointArn] }));
     triggerRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartThisRollout', actions: ['states:StartExecution', 'states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }));
+    // A Create/Update that finds an execution running (a stack rollback) stops it and rolls back from its last state.
+    triggerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'StopAndReadThisRolloutsExecutions',
+      actions: ['states:StopExecution', 'states:GetExecutionHistory'],
+      resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: cdk.ArnFormat.COLON_RESOURCE_NAME })],
+    }));
     const triggerFunction = new lambda.Function(this, 'Trigger', {
       code: lambda.Code.fromAsset(handlerBundleDirectory('aws', 'rollout-controller')),
       handler: 'index.trigger',
@@ -192,7 +214,9 @@ export class ExactWeightController extends Construct {
     this.waitCondition = new cdk.CfnWaitCondition(this, 'Wait', {
       handle: handle.ref,
       count: 1,
-      timeout: String(Math.min(MAX_CONTROLLED_ROLLOUT_S, timeoutSeconds + 600)),
+      // Outlasts the execution (deadline + worst-case rollback) by the final signal's margin, so CloudFormation
+      // never gives up on a rollout that is still rolling back. CanaryRollout refuses a sum over 12 h.
+      timeout: String(Math.min(MAX_CONTROLLED_ROLLOUT_S, timeoutSeconds + this.rollbackSeconds + WAIT_SIGNAL_MARGIN_SECONDS)),
     });
     this.waitCondition.node.addDependency(this.trigger);
     endpoint.cfnEndpoint.node.addDependency(this.waitCondition);
@@ -212,11 +236,16 @@ export class ExactWeightController extends Construct {
 
     const region = nagValue(stack.region, 'AWS::Region');
     const account = nagValue(stack.account, 'AWS::AccountId');
+    const machineLogicalId = stack.getLogicalId(this.stateMachine.node.defaultChild as cdk.CfnElement);
+    cdk.Validations.of(triggerRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:<${machineLogicalId}.Name>:*]`,
+      reason: 'Executions of this rollout\'s own state machine (their names are generated per start): the trigger stops one that a rolled-back stack update left running and reads its last state.',
+    });
     cdk.Validations.of(role).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${region}:${account}:endpoint-config/${configPrefix.toLowerCase()}-*]`, reason: 'The endpoint configs this controller creates for a rollout carry the endpoint name and a timestamp; the prefix is this endpoint\'s.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${region}:${account}:endpoint-config/*]`, reason: 'CloudFormation generates the endpoint configs\' names; read and use only those tagged with this model\'s name.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'application-autoscaling:DescribeScalableTargets has no resource-level permissions.' },
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:${region}:${account}:scalable-target/*]`, reason: 'Scalable target ARNs end in a generated id; the controller registers only this endpoint\'s stable variant (endpoint/<name>/variant/<variant>).' },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'application-autoscaling:DescribeScalableTargets and sagemaker:ListEndpointConfigs have no resource-level permissions; cloudwatch:DescribeAlarms returns composite alarms only when scoped to * (CloudWatch API reference). All three are read-only.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:${region}:${account}:scalable-target/*]`, reason: 'Scalable target ARNs end in a generated id; the grant is conditioned on aws:ResourceTag/model-name of this model, and the controller registers only this endpoint\'s stable variant (endpoint/<name>/variant/<variant>).' },
     );
   }
 }

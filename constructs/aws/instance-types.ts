@@ -17,6 +17,46 @@ const EC2_MULTI_GPU_SIZES: Record<string, Record<string, number>> = {
   p5: { '48xlarge': 8 },
 };
 
+/**
+ * Where EC2_ACCELERATED_SIZES comes from, and as of when: the receiver's own list of instance types, the
+ * `InstanceType` enum of the EC2 API model that AWS publishes for its SDKs.
+ */
+export const EC2_CATALOGUE_SOURCE = 'the InstanceType enum of the EC2 API model (botocore 1.43.11, data/ec2/2016-11-15/service-2.json; read 2026-12-06)';
+
+/** The sizes each accelerated EC2 family comes in (EC2_CATALOGUE_SOURCE). */
+export const EC2_ACCELERATED_SIZES: Readonly<Record<string, readonly string[]>> = {
+  g4dn: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', 'metal'],
+  g4ad: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '16xlarge'],
+  g5: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '48xlarge'],
+  g5g: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '16xlarge', 'metal'],
+  g6: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '48xlarge'],
+  g6e: ['xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge', '48xlarge'],
+  gr6: ['4xlarge', '8xlarge'],
+  p3: ['2xlarge', '8xlarge', '16xlarge'],
+  p3dn: ['24xlarge'],
+  p4d: ['24xlarge'],
+  p4de: ['24xlarge'],
+  p5: ['4xlarge', '48xlarge'],
+  p5e: ['48xlarge'],
+  p5en: ['48xlarge'],
+  inf1: ['xlarge', '2xlarge', '6xlarge', '24xlarge'],
+  inf2: ['xlarge', '8xlarge', '24xlarge', '48xlarge'],
+  trn1: ['2xlarge', '32xlarge'],
+  trn1n: ['32xlarge'],
+  trn2: ['3xlarge', '48xlarge'],
+};
+
+/**
+ * Whether an EC2 instance type is in the catalogue. `undefined` when the family is not an accelerated one
+ * the catalogue covers (the caller decides what that means).
+ */
+export function isCataloguedEc2Type(instanceType: string): boolean | undefined {
+  const parsed = parseEc2InstanceType(instanceType);
+  if (!parsed) return false;
+  const sizes = EC2_ACCELERATED_SIZES[parsed.family];
+  return sizes ? sizes.includes(parsed.size) : undefined;
+}
+
 export interface Ec2InstanceType {
   readonly family: string;
   readonly size: string;

@@ -46,3 +46,10 @@ export interface RolloutInput {
   /** Pre-signed URL of the CloudFormation wait condition that holds the stack until the rollout ends. */
   readonly waitHandleUrl?: string;
 }
+
+/** How long the controller waits between checks while SageMaker provisions or updates. */
+export const PROVISIONING_POLL_SECONDS = 30;
+/** Rollback actions are retried this many times before the controller gives up and says so. */
+export const MAX_ROLLBACK_ATTEMPTS = 5;
+/** The controller Lambda's own timeout (a tick is a handful of API calls). */
+export const CONTROLLER_TIMEOUT_SECONDS = 60;

@@ -9,6 +9,7 @@ import { renderEnforcerEnvironment } from './budget-enforcer/environment';
 import { HandlerFunctionApp } from './function-app';
 import { ModelEndpoint } from './model-endpoint';
 import { shortHash } from './names';
+import { checkResourceGroupName } from './validation';
 import { AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES } from './capabilities';
 
 /** The system tag Azure ML puts on a managed online endpoint's costs; the library's own tags are not on them. */
@@ -45,6 +46,16 @@ export interface BudgetGuardProps {
   /** Budget name. @default - derived from the first endpoint */
   readonly budgetName?: string;
 }
+
+/**
+ * The one read the enforcer needs to decide: the budget with its `currentSpend` (Microsoft.Consumption/budgets GET).
+ * Granted at the budget's scope (the resource group or subscription it is defined at) in its own role, so the
+ * endpoint actions above are never granted that widely.
+ */
+export const ENFORCER_BUDGET_READ = ['Microsoft.Consumption/budgets/read'];
+
+/** To cap the autoscale copies a rollout controller makes mid-rollout (guarded endpoints with a CanaryRollout). */
+export const ENFORCER_ROLLOUT_AUTOSCALE = ['Microsoft.Insights/autoscalesettings/read', 'Microsoft.Insights/autoscalesettings/write'];
 
 /** Exact ARM actions the enforcer's identity holds, per action. */
 export const ENFORCER_ACTIONS: Readonly<Record<string, string[]>> = {
@@ -87,6 +98,11 @@ export class BudgetGuard extends Construct {
     if (!isUnresolved(props.startDate) && !/^\d{4}-(0[1-9]|1[0-2])-01$/.test(props.startDate)) {
       c.add({ field: 'startDate', given: describe(props.startDate), allowed: `on ${AZURE_ML_BACKEND}: the first day of a month, "YYYY-MM-01" (Azure budgets start on the 1st and the date cannot change later)`, fix: 'e.g. "2026-12-01"' });
     }
+    const sub = props.scope?.subscriptionId;
+    if (sub !== undefined && !isUnresolved(sub) && !/^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(sub)) {
+      c.add({ field: 'scope', given: `BudgetScope.subscription(${describe(sub)})`, allowed: 'the ARM id of a subscription, "/subscriptions/<subscription GUID>"', fix: 'e.g. BudgetScope.subscription("/subscriptions/00000000-0000-0000-0000-000000000000")' });
+    }
+    if (props.scope?.resourceGroupName !== undefined) checkResourceGroupName('scope', props.scope.resourceGroupName, c);
     const budgetName = props.budgetName ?? `${props.endpoints[0]?.endpointName ?? 'models'}-budget`;
     if (!isUnresolved(budgetName) && !/^[A-Za-z0-9_-]{1,63}$/.test(budgetName)) {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: 'letters, digits, "_" and "-", at most 63', fix: 'e.g. "fraud-models-budget"' });
@@ -102,6 +118,18 @@ export class BudgetGuard extends Construct {
     const first = props.endpoints[0];
     const tags = first.tags;
     const distinct = shortHash(this.node.path).slice(0, 6);
+    const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);
+    let budgetScopeId: string;
+    let client: DataAzurermClientConfig | undefined;
+    if (budgetScope.subscriptionId) {
+      budgetScopeId = budgetScope.subscriptionId;
+    } else {
+      client = new DataAzurermClientConfig(this, 'Client', {});
+      budgetScopeId = `/subscriptions/${client.subscriptionId}/resourceGroups/${budgetScope.resourceGroupName}`;
+    }
+    // The endpoints' subscription (their resource groups are named without one).
+    const subscriptionScope = `/subscriptions/${(client ?? new DataAzurermClientConfig(this, 'Client', {})).subscriptionId}`;
+    const budgetId = `${budgetScopeId}/providers/Microsoft.Consumption/budgets/${budgetName}`;
 
     if (budget.action !== BudgetAction.NOTIFY) {
       this.enforcer = new HandlerFunctionApp(this, 'Enforcer', {
@@ -111,11 +139,13 @@ export class BudgetGuard extends Construct {
         namePrefix: `${budgetName.slice(0, 20)}-enforcer`,
         settings: renderEnforcerEnvironment({
           budgetName,
+          budgetId,
           action: budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR',
           enforceAtPercent: enforceAt,
           endpoints: props.endpoints.map((e) => ({ endpointId: e.endpointId, floor: e.serving.minReplicas, autoscaleSettingIds: [e.autoscale.id] })),
         }),
         tags,
+        logAnalyticsWorkspaceId: first.logAnalyticsWorkspaceId,
         permissions: {
           actions: ENFORCER_ACTIONS[budget.action],
           scopes: [
@@ -123,6 +153,14 @@ export class BudgetGuard extends Construct {
             ...(budget.action === BudgetAction.SCALE_TO_FLOOR ? props.endpoints.map((e) => e.autoscale.id) : []),
           ],
         },
+        // The enforcer decides on the spend Cost Management reports, never on the notification's figures.
+        additionalPermissions: [
+          { actions: ENFORCER_BUDGET_READ, scopes: [budgetScopeId] },
+          // A CanaryRollout's controller gives the stable deployment its own autoscale copy mid-rollout; those
+          // copies do not exist before, so capping them needs autoscale settings at their resource group.
+          ...(budget.action === BudgetAction.SCALE_TO_FLOOR ? [...new Set(props.endpoints.filter((e) => e.isControllerManaged).map((e) => e.resourceGroupName))]
+            .map((rg) => ({ actions: ENFORCER_ROLLOUT_AUTOSCALE, scopes: [`${subscriptionScope}/resourceGroups/${rg}`], defineAtResourceGroup: true })) : []),
+        ],
       });
     }
     this.actionGroup = new MonitorActionGroup(this, 'Actions', {
@@ -153,15 +191,10 @@ export class BudgetGuard extends Construct {
       filter: { tag: [{ name: AZURE_ML_ENDPOINT_COST_TAG, operator: 'In', values: props.endpoints.map((e) => e.endpointName) }] },
       notification,
     };
-    const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);
     if (budgetScope.subscriptionId) {
       this.resource = new ConsumptionBudgetSubscription(this, 'Resource', { ...common, subscriptionId: budgetScope.subscriptionId });
     } else {
-      const client = new DataAzurermClientConfig(this, 'Client', {});
-      this.resource = new ConsumptionBudgetResourceGroup(this, 'Resource', {
-        ...common,
-        resourceGroupId: `/subscriptions/${client.subscriptionId}/resourceGroups/${budgetScope.resourceGroupName}`,
-      });
+      this.resource = new ConsumptionBudgetResourceGroup(this, 'Resource', { ...common, resourceGroupId: budgetScopeId });
     }
   }
 }

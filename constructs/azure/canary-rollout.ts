@@ -1,12 +1,16 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
-import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, isUnresolved, refusal } from '../../lib';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
 import { HandlerFunctionApp } from './function-app';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { ModelEndpoint } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
+
+/** The controller's timer period: every minute (constructs/azure/rollout-controller/handler.ts). */
+export const CONTROLLER_TICK_SECONDS = 60;
 
 /** The function the action group calls (constructs/azure/rollout-controller/handler.ts). */
 export const ROLLBACK_FUNCTION_NAME = 'rollback';
@@ -17,6 +21,21 @@ export const ROLLOUT_CONTROLLER_ACTIONS = [
   'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write',
   'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read',
   'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete',
+  // The hold tag on the target deployment before a rollback (a PATCH of its tags).
+  'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write',
+];
+
+/**
+ * To confirm an alert before rolling back: read the fired alert from Azure Monitor (Microsoft.AlertsManagement).
+ * Assigned at the alerts' target, the Log Analytics workspace the rules query.
+ */
+export const ROLLOUT_CONTROLLER_ALERT_READ = ['Microsoft.AlertsManagement/alerts/read'];
+
+/** To give the stable deployment its own copy of the autoscale setting while both serve, and remove it after. */
+export const ROLLOUT_CONTROLLER_AUTOSCALE = [
+  'Microsoft.Insights/autoscalesettings/read',
+  'Microsoft.Insights/autoscalesettings/write',
+  'Microsoft.Insights/autoscalesettings/delete',
 ];
 
 export interface CanaryRolloutProps {
@@ -78,16 +97,34 @@ export class CanaryRollout extends Construct {
     }
     const g = resolution.resolved.guardrails;
     if (policy.guardrails) checkGuardrails(g, 'policy.guardrails', c);
+    // The controller looks once a minute, and a rollback alert can fire only after breachingPeriods full
+    // evaluation periods: a shorter bake moves traffic on before either could act.
+    const alertSeconds = g.evaluationPeriod.toSeconds() * g.breachingPeriods;
+    const minBake = Math.max(CONTROLLER_TICK_SECONDS, alertSeconds);
+    resolution.resolved.steps.forEach((step, i) => {
+      if (!isUnresolved(step.bake.toSeconds()) && step.bake.toSeconds() < minBake) {
+        c.add(refusal(AZURE_ML_CAPABILITIES, `policy.steps[${i}].bake`, step.bake.toString(),
+          `at least ${Duration.seconds(minBake).toString()}: the controller advances once a minute and the rollback alerts need ${g.breachingPeriods} x ${g.evaluationPeriod.toString()} to fire`,
+          `bake each step ${Duration.seconds(minBake).toString()} or longer, or shorten the guardrails' evaluationPeriod / breachingPeriods`));
+      }
+    });
     this.rollout = resolution.throwIfInvalid(owner, c);
     for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
 
     endpoint.handOverToController();
     const target = endpoint.deploymentName;
+    const alertPrefix = `${endpoint.endpointName}-${target}-rollback`;
+    // The rules' ARM ids are known before they exist (and must be: the rules call this Function's action group).
+    const client = new DataAzurermClientConfig(this, 'Client', {});
+    const rules = GuardrailAlerts.ruleNames(alertPrefix, g);
+    const ruleIds = [rules.errorRate, rules.latency].map((n) => `/subscriptions/${client.subscriptionId}/resourceGroups/${endpoint.resourceGroupName}/providers/Microsoft.Insights/scheduledQueryRules/${n}`);
     this.config = {
       endpointId: endpoint.endpointId,
       targetDeployment: target,
       steps: this.rollout.steps.map((s) => ({ percent: s.trafficPercent, bakeSeconds: s.bake.toSeconds() })),
       mirror: this.rollout.shadowTrafficPercent !== undefined ? { percent: this.rollout.shadowTrafficPercent, bakeSeconds: shadowDuration.toSeconds() } : undefined,
+      alertRuleIds: ruleIds,
+      autoscaleSettingId: endpoint.autoscale.id,
     };
 
     this.controller = new HandlerFunctionApp(this, 'Controller', {
@@ -97,7 +134,16 @@ export class CanaryRollout extends Construct {
       namePrefix: `${endpoint.endpointName.slice(0, 20)}-rollout`,
       settings: renderControllerEnvironment(this.config),
       tags: endpoint.tags,
+      logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,
+      // One instance: the rollback hold must be seen by the timer and the webhook alike.
+      maxInstances: 1,
       permissions: { actions: ROLLOUT_CONTROLLER_ACTIONS, scopes: [endpoint.endpointId] },
+      additionalPermissions: [
+        { actions: ROLLOUT_CONTROLLER_ALERT_READ, scopes: [endpoint.logAnalyticsWorkspaceId], defineAtResourceGroup: true },
+        // The stable deployment's copy of the autoscale setting does not exist before the rollout, and Azure
+        // cannot assign a role at a resource that does not exist yet: autoscale settings of the resource group.
+        { actions: ROLLOUT_CONTROLLER_AUTOSCALE, scopes: [`/subscriptions/${client.subscriptionId}/resourceGroups/${endpoint.resourceGroupName}`], defineAtResourceGroup: true },
+      ],
     });
 
     this.actionGroup = new MonitorActionGroup(this, 'RollbackActions', {
@@ -116,7 +162,7 @@ export class CanaryRollout extends Construct {
     const actionGroups = [this.actionGroup.id, ...(props.notifyActionGroupIds ?? [])];
     // Endpoint-wide alerts cannot tell the new deployment from the old, so these watch the new one alone.
     this.alerts = new GuardrailAlerts(this, 'Alerts', {
-      namePrefix: `${endpoint.endpointName}-${target}-rollback`,
+      namePrefix: alertPrefix,
       resourceGroupName: endpoint.resourceGroupName,
       location: endpoint.location,
       logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,

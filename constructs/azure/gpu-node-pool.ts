@@ -1,6 +1,7 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { ARM_ID_TYPES, checkArmId } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
 
 /** GPU VM sizes AKS node pools can use, per accelerator (the first is the default). */
@@ -71,6 +72,7 @@ export class GpuNodePool extends Construct {
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
     const c = new ProblemCollector();
+    checkArmId('kubernetesClusterId', props.kubernetesClusterId, ARM_ID_TYPES.managedCluster, c);
     const sizes = AKS_GPU_VM_SIZES[props.accelerator.name] ?? [];
     const vmSize = props.vmSize ?? sizes[0];
     if (!isUnresolved(props.name) && !AKS_NODE_POOL_NAME.test(props.name)) {

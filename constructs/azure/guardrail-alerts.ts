@@ -71,6 +71,11 @@ export interface GuardrailAlertsProps {
 
 /** The two alerts of a set of guardrails. */
 export class GuardrailAlerts extends Construct {
+  /** The names the two rules get; what a caller needs to know their ARM ids before they exist. */
+  public static ruleNames(namePrefix: string, g: ResolvedGuardrails): { errorRate: string; latency: string } {
+    return { errorRate: `${namePrefix}-error-rate`, latency: `${namePrefix}-latency-${g.latencyPercentile.name.replace('.', '-')}` };
+  }
+
   public readonly errorRate: MonitorScheduledQueryRulesAlertV2;
   public readonly latency: MonitorScheduledQueryRulesAlertV2;
 
@@ -92,7 +97,7 @@ export class GuardrailAlerts extends Construct {
     const failingPeriods = { minimumFailingPeriodsToTriggerAlert: g.breachingPeriods, numberOfEvaluationPeriods: g.breachingPeriods };
     this.errorRate = new MonitorScheduledQueryRulesAlertV2(this, 'ErrorRate', {
       ...common,
-      name: `${p.namePrefix}-error-rate`,
+      name: GuardrailAlerts.ruleNames(p.namePrefix, g).errorRate,
       description: `${p.purpose}: more than ${g.maxErrorRatePercent}% of requests to ${target} answered 5xx in ${breaches}`,
       severity: 1,
       criteria: [{
@@ -106,7 +111,7 @@ export class GuardrailAlerts extends Construct {
     });
     this.latency = new MonitorScheduledQueryRulesAlertV2(this, 'Latency', {
       ...common,
-      name: `${p.namePrefix}-latency-${g.latencyPercentile.name.replace('.', '-')}`,
+      name: GuardrailAlerts.ruleNames(p.namePrefix, g).latency,
       description: `${p.purpose}: ${g.latencyPercentile.name} latency of ${target} above ${g.maxLatency.toMilliseconds()} ms in ${breaches}`,
       severity: 2,
       criteria: [{

@@ -14,6 +14,7 @@ export * from './gpu-node-pool';
 export * from './canary-rollout';
 export * from './budget-guard';
 export * from './function-app';
+export * from './validation';
 export { CONTROLLER_ENV, renderControllerEnvironment, parseControllerEnvironment } from './rollout-controller/environment';
 export type { ControllerConfig, ControllerStep } from './rollout-controller/environment';
 export { ENFORCER_ENV, renderEnforcerEnvironment, parseEnforcerEnvironment } from './budget-enforcer/environment';

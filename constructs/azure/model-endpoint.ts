@@ -49,6 +49,7 @@ import { autoscaleRules } from './autoscale';
 import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
+import { ARM_ID_TYPES, checkArmId, checkLocation, checkResourceGroupName, normalizeLocation } from './validation';
 import { shortHash } from './names';
 import { ProbeOptions, resolveProbes } from './probes';
 import { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
@@ -89,7 +90,16 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly authMode?: EndpointAuthMode;
   /** Accept scoring requests from public networks. @default true */
   readonly publicNetworkAccess?: boolean;
-  /** Let the deployment reach public networks (the model and image come through private paths either way). @default false */
+  /**
+   * Let the deployment reach public networks. Off is Azure ML's legacy network isolation: the deployment then
+   * reaches only the workspace, its storage and its own container registry, through private endpoints that need
+   * the workspace to have a private link. So off is accepted only with `WorkspaceSource.fromId(...)` (a workspace
+   * you give a private endpoint) and an image in that workspace's own registry; a created workspace has no
+   * private link (learn.microsoft.com/azure/machine-learning/concept-secure-online-endpoint, appendix "Secure
+   * outbound access with legacy network isolation method"). For egress control with any registry, use a
+   * workspace managed virtual network instead (Microsoft's recommendation).
+   * @default true
+   */
   readonly egressPublicNetworkAccess?: boolean;
   /**
    * Requests Azure ML forwards to one instance at a time. Azure's own default (1) turns a batching server's
@@ -233,6 +243,8 @@ export class ModelEndpoint extends EndpointBase {
   private readonly deploymentBody: OnlineDeploymentBody;
   private readonly deploymentDependencies: RoleAssignment[] = [];
   private controllerManaged = false;
+  /** Hash of what a deployment runs (model content, environment version); part of a controller deployment's name. */
+  private runHash = '';
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -242,10 +254,25 @@ export class ModelEndpoint extends EndpointBase {
     const workspace = props.workspace ?? WorkspaceSource.create();
     checkModel(props, workspace, problems);
     if (workspace.create) checkNewWorkspaceOptions(workspace.create, problems, 'workspace');
+    checkDeploymentNetwork(props, workspace, problems);
+    checkLocation(this, 'location', props.location, problems);
+    checkResourceGroupName('resourceGroupName', props.resourceGroupName, problems);
+    checkArmId('imageRegistryId', props.imageRegistryId, ARM_ID_TYPES.containerRegistry, problems);
+    checkArmId('modelStorageAccountId', props.modelStorageAccountId, ARM_ID_TYPES.storageAccount, problems);
+    checkArmId('workspace', workspace.workspaceId, ARM_ID_TYPES.mlWorkspace, problems);
+    checkArmId('workspace.logAnalyticsWorkspaceId', workspace.existing.logAnalyticsWorkspaceId, ARM_ID_TYPES.logAnalyticsWorkspace, problems);
+    checkArmId('workspace.containerRegistryId', workspace.existing.containerRegistryId ?? workspace.create?.containerRegistryId, ARM_ID_TYPES.containerRegistry, problems);
+    (props.alertActionGroupIds ?? []).forEach((id, i) => checkArmId(`alertActionGroupIds[${i}]`, id, ARM_ID_TYPES.actionGroup, problems));
     const nameRule = NameRule.AZURE_ML_ENDPOINT;
     // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
     const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
     const deploymentName = props.deploymentName ?? 'main';
+    // Endpoint names are unique per region: a second endpoint of the same name in this stack would take over the first.
+    const clash = TerraformStack.of(this).node.findAll().find((c): c is ModelEndpoint => c instanceof ModelEndpoint && c !== this &&
+      !isUnresolved(endpointName) && c.endpointName === endpointName && normalizeLocation(c.location) === normalizeLocation(props.location));
+    if (clash) {
+      problems.add({ field: 'endpointName', given: `${describe(endpointName)}, which ${clash.node.path} already uses in ${props.location}`, allowed: 'one online endpoint per name in an Azure region', fix: 'give one of them another endpointName' });
+    }
     for (const [field, value, fix] of [
       ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
       ['deploymentName', deploymentName, 'e.g. "main"'],
@@ -285,6 +312,8 @@ export class ModelEndpoint extends EndpointBase {
     } else {
       this.secureWorkspace = new SecureWorkspace(this, 'Workspace', {
         ...workspace.create,
+        // A deployment's outbound calls go to the workspace API; with no private link they arrive publicly.
+        publicNetworkAccess: workspace.create?.publicNetworkAccess ?? true,
         resourceGroupName: props.resourceGroupName,
         location: props.location,
         namePrefix: serving.metadata.name,
@@ -349,9 +378,11 @@ export class ModelEndpoint extends EndpointBase {
       description: `model-serving-constructs server for ${serving.metadata.name}`,
       tags: this.tags,
     });
+    const environmentVersionName = shortHash(JSON.stringify(envBody)).slice(0, 12);
+    this.runHash = shortHash(contentHash, environmentVersionName).slice(0, 8);
     this.environmentVersion = new MlEnvironmentVersion(this, 'EnvironmentVersion', {
       // Environment versions are immutable: the version is a hash of what it holds.
-      name: shortHash(JSON.stringify(envBody)).slice(0, 12),
+      name: environmentVersionName,
       parentId: `${this.workspaceId}/environments/${serving.metadata.name}-server`,
       body: envBody,
     });
@@ -403,7 +434,7 @@ export class ModelEndpoint extends EndpointBase {
       liveness: probes,
       readiness: probes,
       appInsightsEnabled: props.appInsights ?? true,
-      egressPublicNetworkAccess: props.egressPublicNetworkAccess ?? false,
+      egressPublicNetworkAccess: props.egressPublicNetworkAccess ?? true,
       description: `${serving.metadata.name} ${serving.metadata.version}`,
     });
     this.deploymentResource = new MlOnlineDeployment(this, 'Deployment', {
@@ -518,14 +549,17 @@ export class ModelEndpoint extends EndpointBase {
 
   /**
    * Internal, called by CanaryRollout. Hands the deployment to a rollout controller: each model version gets its own
-   * deployment, named after the version and written once by Terraform; the controller moves traffic and
-   * removes the old deployment. Internal.
+   * deployment, named after the version and a hash of what it runs (model content and environment), written once
+   * by Terraform; the controller moves traffic and removes the old deployment. A retrained model (or a new image)
+   * under an unchanged `metadata.version` is therefore a new deployment that goes through the canary, never a PUT
+   * onto the deployment serving all traffic. Internal.
    */
   public handOverToController(): void {
     if (this.controllerManaged) return;
     this.controllerManaged = true;
     this.node.tryRemoveChild('Deployment');
-    this.currentDeploymentName = NameRule.AZURE_ML_ENDPOINT.sanitize(`v${this.serving.metadata.version}`);
+    const version = NameRule.AZURE_ML_ENDPOINT.sanitize(`v${this.serving.metadata.version}`).slice(0, 23).replace(/-+$/, '');
+    this.currentDeploymentName = `${version}-${this.runHash}`;
     this.deploymentResource = new MlDeploymentPut(this, 'VersionDeployment', {
       endpoint: this.endpoint,
       name: this.currentDeploymentName,
@@ -545,5 +579,45 @@ function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, probl
   const m = props.model;
   if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
     problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
+  }
+}
+
+/**
+ * Azure ML's supported inbound/outbound combinations for managed online endpoints
+ * (MicrosoftDocs/azure-docs articles/machine-learning/concept-secure-online-endpoint.md, appendix "Secure outbound
+ * access with legacy network isolation method", and its table of supported configurations):
+ *  - egress off needs "a private link" on the workspace, and the deployment then reaches only "the workspace, blob,
+ *    and container registry" of the workspace; an image elsewhere fails to download;
+ *  - egress on needs the workspace to "allow public access as the deployment outbound is to the workspace API".
+ */
+export function checkDeploymentNetwork(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
+  const egress = props.egressPublicNetworkAccess ?? true;
+  const doc = 'concept-secure-online-endpoint, "legacy network isolation"';
+  if (!egress && workspace.create) {
+    problems.add({
+      field: 'egressPublicNetworkAccess',
+      given: 'false with WorkspaceSource.create()',
+      allowed: `false only in a workspace with a private link; a created workspace has none (${doc})`,
+      fix: 'leave egressPublicNetworkAccess on, or use WorkspaceSource.fromId(...) for a workspace with a private endpoint and its own registry; for egress control with any registry, give the workspace a managed virtual network',
+    });
+  }
+  if (egress && workspace.create && workspace.create.publicNetworkAccess === false) {
+    problems.add({
+      field: 'workspace.publicNetworkAccess',
+      given: 'false with egressPublicNetworkAccess on',
+      allowed: 'true: a deployment with public outbound calls the workspace API from public networks (concept-secure-online-endpoint, supported configurations)',
+      fix: 'omit workspace publicNetworkAccess, or bring a workspace with a private endpoint (WorkspaceSource.fromId) and turn egress off',
+    });
+  }
+  if (!egress && workspace.workspaceId && props.imageRegistryId && !isUnresolved(props.imageRegistryId)) {
+    const own = workspace.existing.containerRegistryId;
+    if (own === undefined || (!isUnresolved(own) && own.toLowerCase() !== props.imageRegistryId.toLowerCase())) {
+      problems.add({
+        field: 'imageRegistryId',
+        given: `${props.imageRegistryId} with egressPublicNetworkAccess false (workspace registry: ${own ?? 'not given'})`,
+        allowed: `with egress off, only the workspace's own container registry (${doc}: "they have access to the secured resources (workspace, blob, and container registry) only")`,
+        fix: 'push the image to the workspace\'s registry and pass it as both imageRegistryId and WorkspaceSource.fromId(id, { containerRegistryId }), or turn egressPublicNetworkAccess on',
+      });
+    }
   }
 }

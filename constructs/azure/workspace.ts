@@ -25,14 +25,23 @@ export interface ExistingWorkspaceOptions {
   readonly modelContainer?: ModelContainer;
   /** Log Analytics workspace for the endpoint's traffic logs (the error-rate alert queries them). @default - one is created */
   readonly logAnalyticsWorkspaceId?: string;
+  /**
+   * The workspace's own Azure Container Registry (ARM id). With a deployment's egress off, Azure ML pulls images
+   * only from this registry (through the workspace's private link), so an endpoint with
+   * `egressPublicNetworkAccess: false` and an `imageRegistryId` needs it to check the two are the same.
+   * @default - unknown
+   */
+  readonly containerRegistryId?: string;
 }
 
 /** Options for a workspace the construct creates. */
 export interface NewWorkspaceOptions {
   /**
-   * Allow the workspace's own APIs and studio from public networks. Off by default; the online endpoint has its
-   * own public network access setting, and Terraform manages everything through Azure Resource Manager.
-   * @default false
+   * Allow the workspace's own APIs and studio from public networks. A created workspace has no private endpoint,
+   * so a deployment's outbound calls to the workspace API arrive from public networks: Azure requires the
+   * workspace to accept them (concept-secure-online-endpoint, supported configurations). Turning it off is
+   * refused for a ModelEndpoint that creates its workspace.
+   * @default true
    */
   readonly publicNetworkAccess?: boolean;
   /** Azure Container Registry (ARM id) the workspace uses for images. @default - none; Azure ML creates one on first image build */
@@ -175,7 +184,7 @@ export class SecureWorkspace extends Construct {
       storageAccountId: this.storageAccount.id,
       containerRegistryId: props.containerRegistryId,
       identity: { type: 'SystemAssigned' },
-      publicNetworkAccessEnabled: props.publicNetworkAccess ?? false,
+      publicNetworkAccessEnabled: props.publicNetworkAccess ?? true,
       highBusinessImpact: true,
       tags: props.tags,
     });

@@ -3,6 +3,7 @@ import { BillingBudget } from '@cdktf/provider-google/lib/billing-budget';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
+import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-iam-binding';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -11,7 +12,7 @@ import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolve
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { GCP_ENFORCER_ENV } from './budget-enforcer/environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant } from './iam';
+import { VertexProjectGrant } from './iam';
 import { ModelEndpoint } from './model-endpoint';
 import { PubsubFunction } from './pubsub-function';
 
@@ -91,7 +92,9 @@ export class BudgetGuard extends Construct {
     const projectData = new DataGoogleProject(this, 'Project', { projectId: project });
 
     this.topic = new PubsubTopic(this, 'Topic', { project, name: `${name}-budget-${seed.slice(0, 6)}`, labels });
-    new PubsubTopicIamMember(this, 'BillingPublishes', { project, topic: this.topic.name, role: 'roles/pubsub.publisher', member: BILLING_BUDGET_PUBLISHER });
+    // Authoritative for the publisher role on this topic: Cloud Billing is its only topic-level publisher.
+    // Project-level publishers (Editor, roles/pubsub.publisher on the project) still reach it: see the README.
+    new PubsubTopicIamBinding(this, 'BillingPublishes', { project, topic: this.topic.name, role: 'roles/pubsub.publisher', members: [BILLING_BUDGET_PUBLISHER] });
     const channels = this.budget.emails.map((email, i) => new MonitoringNotificationChannel(this, `Email${i}`, {
       project,
       displayName: `${this.displayName} budget: ${email}`,
@@ -149,6 +152,7 @@ export class BudgetGuard extends Construct {
       topic: this.topic.id,
       environment: renderEnvironment(GCP_ENFORCER_ENV, {
         budgetDisplayName: this.displayName,
+        budgetName: this.billingBudget.name,
         action: this.budget.action === BudgetAction.DELETE ? 'DELETE' : 'SCALE_TO_FLOOR',
         enforceAtPercent: enforceAt,
         endpoints: endpoints.map((e) => ({ project: e.project, location: e.region, endpointId: e.endpointId, floor: e.serving.minReplicas })),
@@ -161,16 +165,16 @@ export class BudgetGuard extends Construct {
       sourceBucketName: `${name}-budget-src-${seed.slice(0, 10)}`,
     });
     const member = `serviceAccount:${this.enforcer.serviceAccount.email}`;
-    new EndpointGrant(this, 'EnforcerGrant', {
+    new VertexProjectGrant(this, 'EnforcerGrant', {
       project,
       roleId: `modelServingBudget_${seed.slice(0, 10)}`,
       title: `Budget enforcer ${this.displayName}`,
       permissions: this.budget.action === BudgetAction.DELETE
         ? ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy']
-        // mutateDeployedModel: which of deploy/update it checks is not documented, so both (on these endpoints only).
-        : ['aiplatform.endpoints.get', 'aiplatform.endpoints.deploy', 'aiplatform.endpoints.update'],
+        // endpoints.get, then mutateDeployedModel, which Google's REST reference says needs aiplatform.endpoints.deploy
+        // (project-wide: see VertexProjectGrant).
+        : ['aiplatform.endpoints.get', 'aiplatform.endpoints.deploy'],
       member,
-      endpointSuffixes: endpoints.map((e) => `/locations/${e.region}/endpoints/${e.endpointId}`),
     });
     new StorageBucketIamMember(this, 'EnforcerMarkers', { bucket: markers.name, role: 'roles/storage.objectUser', member });
     new PubsubTopicIamMember(this, 'EnforcerReports', { project, topic: this.reportTopic.name, role: 'roles/pubsub.publisher', member });

@@ -4,16 +4,17 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { MonitoringAlertPolicy, MonitoringAlertPolicyConditions } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
-import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-iam-binding';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
+import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, describe, isUnresolved } from '../../lib';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant } from './iam';
-import { ModelEndpoint } from './model-endpoint';
+import { VertexProjectGrant } from './iam';
+import { ModelEndpoint, NOTIFICATION_CHANNEL, NOTIFICATION_CHANNEL_ALLOWED, NOTIFICATION_CHANNEL_FIX } from './model-endpoint';
 import { errorRateCondition, latencyCondition } from './monitoring';
 import { PubsubFunction } from './pubsub-function';
 import { ROLLOUT_CONTROLLER_ENV } from './rollout-controller/environment';
@@ -56,6 +57,11 @@ export class CanaryRollout extends Construct {
     if (endpoint.hasRollout) {
       problems.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a CanaryRollout`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout' });
     }
+    for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
+      if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {
+        problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
+      }
+    }
     // The controller checks bakes on a one-minute tick; a bake of 90 s would really last two minutes.
     policy.steps.forEach((s, i) => {
       const seconds = s.bake.toSeconds();
@@ -85,19 +91,25 @@ export class CanaryRollout extends Construct {
     });
     this.topic = new PubsubTopic(this, 'Topic', { project, name: `${name}-rollout-${endpoint.endpointId}`, labels });
     const projectData = new DataGoogleProject(this, 'Project', { projectId: project });
-    // Cloud Monitoring publishes incidents as its notification service agent.
-    new PubsubTopicIamMember(this, 'MonitoringPublishes', {
-      project,
-      topic: this.topic.name,
-      role: 'roles/pubsub.publisher',
-      member: `serviceAccount:service-${projectData.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`,
-    });
     this.notificationChannel = new MonitoringNotificationChannel(this, 'Channel', {
       project,
       displayName: `${name} ${endpoint.endpointId} rollout controller`,
       type: 'pubsub',
       labels: { topic: this.topic.id },
       userLabels: labels,
+    });
+    // Cloud Monitoring publishes incidents as its notification service agent. The binding is authoritative for
+    // the publisher role on this topic: no other principal is a topic-level publisher. Project-level grants
+    // (Editor, roles/pubsub.publisher on the project) still reach the topic; the controller therefore never
+    // acts on what a message says (it reads the open alerts from Cloud Monitoring).
+    // Created after the Pub/Sub notification channel: the notification agent is made by Cloud Monitoring (on the
+    // project's first Pub/Sub channel), and IAM refuses a binding for an account that does not exist yet.
+    new PubsubTopicIamBinding(this, 'MonitoringPublishes', {
+      dependsOn: [this.notificationChannel],
+      project,
+      topic: this.topic.name,
+      role: 'roles/pubsub.publisher',
+      members: [`serviceAccount:service-${projectData.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`],
     });
 
     const g = this.rollout.guardrails;
@@ -122,22 +134,24 @@ export class CanaryRollout extends Construct {
       handler: 'rollout-controller',
       functionName: `${name}-rollout-${endpoint.endpointId}`,
       topic: this.topic.id,
-      environment: renderEnvironment(ROLLOUT_CONTROLLER_ENV, { stateBucket: this.stateBucket.name, stateObject }),
+      environment: renderEnvironment(ROLLOUT_CONTROLLER_ENV, { stateBucket: this.stateBucket.name, stateObject, alertPolicies: [this.errorRateAlert.name, this.latencyAlert.name] }),
       description: `Moves traffic on Vertex AI endpoint ${endpoint.endpointId} through its rollout steps and rolls back on alerts`,
       labels,
       idSeed: seed,
       sourceBucketName: `${name}-rollout-src-${seed.slice(0, 10)}`,
       serial: true,
     });
-    new EndpointGrant(this, 'ControllerGrant', {
+    new VertexProjectGrant(this, 'ControllerGrant', {
       project,
       roleId: `modelServingRollout_${endpoint.endpointId}`,
       title: `Rollout controller of Vertex AI endpoint ${endpoint.endpointId}`,
       // Read the endpoint, change its traffic split, undeploy the loser.
       permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.update', 'aiplatform.endpoints.undeploy'],
       member: `serviceAccount:${this.controller.serviceAccount.email}`,
-      endpointSuffixes: [`/locations/${region}/endpoints/${endpoint.endpointId}`],
     });
+    // The Alerts API (projects.alerts.list) is how the controller confirms an alert: Monitoring Alert Viewer is
+    // the role Google names for viewing alerts through the Cloud Monitoring API.
+    new ProjectIamMember(this, 'ControllerReadsAlerts', { project, role: 'roles/monitoring.alertViewer', member: `serviceAccount:${this.controller.serviceAccount.email}` });
     new StorageBucketIamMember(this, 'ControllerState', {
       bucket: this.stateBucket.name,
       role: 'roles/storage.objectUser',

@@ -2,6 +2,7 @@
 export * from './capabilities';
 export * from './machine-types';
 export * from './model-endpoint';
+export * from './removed-model-endpoint';
 export * from './monitoring';
 export * from './canary-rollout';
 export * from './budget-guard';

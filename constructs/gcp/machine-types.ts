@@ -29,6 +29,44 @@ const N1_ATTACHABLE: Readonly<Record<string, readonly number[]>> = { NVIDIA_T4: 
 /** Families without GPUs that Vertex AI prediction and GKE run on. */
 const CPU_FAMILIES = new Set(['n1', 'n2', 'n2d', 'n4', 'e2', 'c2', 'c2d', 'c3', 'c3d', 'c4', 'm1', 't2d']);
 
+const sizes = (...n: number[]) => n.map(String);
+/**
+ * Predefined CPU machine types, by `<series>-<type>`: the sizes where this catalogue knows them, or
+ * `undefined` where only the type name is checked. Source: Compute Engine documentation, "General-purpose
+ * machine family" (https://cloud.google.com/compute/docs/general-purpose-machines), "Compute-optimized machine
+ * family" (https://cloud.google.com/compute/docs/compute-optimized-machines) and "Memory-optimized machine family"
+ * (https://cloud.google.com/compute/docs/memory-optimized-machines); catalogue as of 2026-12-06. A type Google
+ * adds later is refused until it is added here, unless the caller opts out explicitly
+ * (`ModelEndpointProps.acceptUncataloguedMachineType`, which warns).
+ */
+export const CPU_MACHINE_TYPES: Readonly<Record<string, readonly string[] | undefined>> = {
+  'n1-standard': sizes(1, 2, 4, 8, 16, 32, 64, 96),
+  'n1-highmem': sizes(2, 4, 8, 16, 32, 64, 96),
+  'n1-highcpu': sizes(2, 4, 8, 16, 32, 64, 96),
+  'e2-standard': sizes(2, 4, 8, 16, 32),
+  'e2-highmem': sizes(2, 4, 8, 16),
+  'e2-highcpu': sizes(2, 4, 8, 16, 32),
+  'n2-standard': sizes(2, 4, 8, 16, 32, 48, 64, 80, 96, 128),
+  'n2-highmem': sizes(2, 4, 8, 16, 32, 48, 64, 80, 96, 128),
+  'n2-highcpu': sizes(2, 4, 8, 16, 32, 48, 64, 80, 96),
+  'c2-standard': sizes(4, 8, 16, 30, 60),
+  'n2d-standard': undefined, 'n2d-highmem': undefined, 'n2d-highcpu': undefined,
+  'n4-standard': undefined, 'n4-highmem': undefined, 'n4-highcpu': undefined,
+  'c2d-standard': undefined, 'c2d-highmem': undefined, 'c2d-highcpu': undefined,
+  'c3-standard': undefined, 'c3-highmem': undefined, 'c3-highcpu': undefined,
+  'c3d-standard': undefined, 'c3d-highmem': undefined, 'c3d-highcpu': undefined,
+  'c4-standard': undefined, 'c4-highmem': undefined, 'c4-highcpu': undefined,
+  'm1-megamem': undefined, 'm1-ultramem': undefined,
+  't2d-standard': undefined,
+};
+
+/** What to do with a machine type the catalogue does not list. */
+export interface MachineCatalogueOptions {
+  /** Accept it (the caller opted out explicitly); `warn` is told so the synth output says it was not checked. */
+  readonly acceptUncatalogued?: boolean;
+  readonly warn?: (message: string) => void;
+}
+
 /** Vertex AI `AcceleratorType` enum names for the library's accelerators. */
 const VERTEX_ACCELERATOR: Readonly<Record<string, string>> = {
   NVIDIA_T4: 'NVIDIA_TESLA_T4',
@@ -72,6 +110,12 @@ function parse(machineType: string): { family: string; size: string; series: str
   return { series: m[1], family: `${m[1]}-${m[2]}`, size: m[3] };
 }
 
+function knownCpuType(family: string, size: string): boolean {
+  if (!(family in CPU_MACHINE_TYPES)) return false;
+  const listed = CPU_MACHINE_TYPES[family];
+  return listed === undefined || listed.includes(size);
+}
+
 function familiesFor(name: string): string[] {
   return Object.entries(GPU_FAMILIES).filter(([, f]) => f.accelerator === name).map(([k]) => k);
 }
@@ -87,6 +131,7 @@ export function checkGcpMachine(
   acceleratorCount: number | undefined,
   collector: ProblemCollector,
   field = 'machineType',
+  catalogue: MachineCatalogueOptions = {},
 ): GcpMachine | undefined {
   if (isUnresolved(machineType)) return undefined;
   const parsed = parse(machineType);
@@ -131,6 +176,24 @@ export function checkGcpMachine(
     return { machineType, family: parsed.family, size: parsed.size, gpuCount: fixed };
   }
 
+  if (CPU_FAMILIES.has(parsed.series) && !knownCpuType(parsed.family, parsed.size)) {
+    if (catalogue.acceptUncatalogued) {
+      catalogue.warn?.(`model-serving:${field}: ${machineType} is not in this library's machine type catalogue; accepted unchecked (acceptUncataloguedMachineType)`);
+    } else {
+      const listed = CPU_MACHINE_TYPES[parsed.family];
+      const near = Object.keys(CPU_MACHINE_TYPES).filter((t) => t.startsWith(`${parsed.series}-`));
+      collector.add(listed
+        ? { field, given: describe(machineType), allowed: `a size of ${parsed.family}: ${listed.map((n) => `${parsed.family}-${n}`).join(', ')}`, fix: `e.g. "${parsed.family}-${listed.find((n) => Number(n) >= Number(parsed.size)) ?? listed[listed.length - 1]}"` }
+        : {
+          field,
+          given: describe(machineType),
+          allowed: `a ${parsed.series} machine type: ${near.map((t) => `${t}-*`).join(', ')} (Compute Engine catalogue as of 2026-12-06)`,
+          fix: `check the spelling (e.g. "${near[0]}-${CPU_MACHINE_TYPES[near[0]]?.[2] ?? '4'}"), or set acceptUncataloguedMachineType: true for a type Google added since`,
+        });
+      return undefined;
+    }
+  }
+
   if (parsed.series === 'n1') {
     if (!accelerator) return { machineType, family: 'n1', size: parsed.size, gpuCount: 0 };
     const counts = N1_ATTACHABLE[accelerator.name];
@@ -165,6 +228,10 @@ export function checkGcpMachine(
       });
       return undefined;
     }
+    return { machineType, family: parsed.series, size: parsed.size, gpuCount: 0 };
+  }
+  if (catalogue.acceptUncatalogued && !accelerator) {
+    catalogue.warn?.(`model-serving:${field}: ${machineType} is a machine series this library's catalogue does not know; accepted unchecked as a CPU machine (acceptUncataloguedMachineType)`);
     return { machineType, family: parsed.series, size: parsed.size, gpuCount: 0 };
   }
   collector.add({

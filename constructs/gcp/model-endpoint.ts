@@ -29,7 +29,7 @@ import {
 } from '../../lib';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
-import { EndpointGrant, endpointCondition } from './iam';
+import { VertexProjectGrant } from './iam';
 import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
 import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
@@ -39,6 +39,22 @@ export { MODEL_ENDPOINT_LABEL };
 
 /** Route the bundled server answers Vertex AI's predict requests on (Vertex AI hands it over as AIP_PREDICT_ROUTE). */
 export const VERTEX_PREDICT_ROUTE = '/predict';
+
+/**
+ * Probe timing for Vertex AI. googleapis google/cloud/aiplatform/v1/model.proto `Probe`: `period_seconds`
+ * "Must be less than timeout_seconds", `timeout_seconds` "Must be greater or equal to period_seconds" (the
+ * reverse of Kubernetes' usual shape); both at least 1.
+ */
+export const VERTEX_PROBE_TIMING = { periodSeconds: 10, timeoutSeconds: 15 } as const;
+
+/**
+ * A notification channel's resource name, as Cloud Monitoring's API names it: NotificationChannel.name
+ * "projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]" (Monitoring API v3 reference,
+ * projects.notificationChannels).
+ */
+export const NOTIFICATION_CHANNEL = /^projects\/[a-z0-9-]+\/notificationChannels\/[0-9]+$/;
+export const NOTIFICATION_CHANNEL_ALLOWED = 'a Cloud Monitoring notification channel name "projects/<project id or number>/notificationChannels/<numeric id>"';
+export const NOTIFICATION_CHANNEL_FIX = 'copy the name from `gcloud beta monitoring channels list --format="value(name)"`, or pass a channel\'s .id';
 
 export interface ModelEndpointProps extends ModelServingProps {
   /** Google Cloud project id. */
@@ -59,6 +75,11 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly accessLogging?: boolean;
   /** Cloud Monitoring notification channel ids (`projects/.../notificationChannels/...`) the alerts notify. @default - none */
   readonly notificationChannels?: string[];
+  /**
+   * Accept a CPU machine type this library's catalogue (`CPU_MACHINE_TYPES`) does not list, e.g. one Google
+   * added since; it is then not checked, and synth warns. @default false - an unlisted type is refused
+   */
+  readonly acceptUncataloguedMachineType?: boolean;
 }
 
 /**
@@ -97,8 +118,7 @@ export class ModelEndpoint extends Construct {
   public readonly spec: ServingSpec;
   private readonly deployerPath: string;
   private rollout?: RolloutPlan;
-  private predictGrant?: EndpointGrant;
-  private predictMembers = 0;
+  private predictGrant?: VertexProjectGrant;
   private readonly timeouts: { upload: number; deploy: number };
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
@@ -124,7 +144,15 @@ export class ModelEndpoint extends Construct {
         backend: VERTEX_CAPABILITIES.backend,
       });
     } else {
-      this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems);
+      this.machine = checkGcpMachine('Vertex AI', props.machineType, props.accelerator, props.acceleratorCount, problems, 'machineType', {
+        acceptUncatalogued: props.acceptUncataloguedMachineType,
+        warn: (m) => Annotations.of(this).addWarning(m),
+      });
+    }
+    for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
+      if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {
+        problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
+      }
     }
     this.checkImageRegion(props, problems);
     const endpointId = props.endpointId ?? defaultEndpointId(this.node.path, props.metadata.name);
@@ -240,8 +268,8 @@ export class ModelEndpoint extends Construct {
       // Terraform reads "${" and "%{" in strings as templates; a tensor name in the signature could hold one.
       environment: Object.fromEntries(Object.entries(serving.environment).map(([k, v]) => [k, escapeTerraformTemplate(v)])),
       deploymentTimeoutSeconds: dt,
-      startupProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(dt / 10)) },
-      healthProbe: { path: ROUTES.ready, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      startupProbe: { path: ROUTES.ready, ...VERTEX_PROBE_TIMING, failureThreshold: Math.max(1, Math.ceil(dt / VERTEX_PROBE_TIMING.periodSeconds)) },
+      healthProbe: { path: ROUTES.ready, ...VERTEX_PROBE_TIMING, failureThreshold: 3 },
       machineType: props.machineType,
       acceleratorType,
       acceleratorCount: acceleratorType ? this.machine?.gpuCount ?? serving.acceleratorCount : undefined,
@@ -314,25 +342,21 @@ export class ModelEndpoint extends Construct {
   }
 
   /**
-   * Lets `member` (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`) call predict on this endpoint and
-   * nothing else: a custom role with `aiplatform.endpoints.predict`, bound with a condition on this endpoint.
+   * Lets `member` (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`) call predict: a custom role with
+   * only `aiplatform.endpoints.predict`, bound on the project. Vertex AI ignores IAM conditions on
+   * `resource.name`, and Terraform cannot set an endpoint's own IAM policy, so the grant covers every
+   * endpoint of this project (see the README, "Google Cloud: what a grant covers").
    */
   public grantPredict(member: string): ProjectIamMember {
-    this.predictGrant ??= new EndpointGrant(this, 'PredictGrant', {
+    if (this.predictGrant) return this.predictGrant.grant(member);
+    this.predictGrant = new VertexProjectGrant(this, 'PredictGrant', {
       project: this.project,
       roleId: `modelServingPredict_${this.endpointId}`,
-      title: `Predict on Vertex AI endpoint ${this.endpointId}`,
+      title: `Predict on Vertex AI endpoints (granted for ${this.endpointId})`,
       permissions: ['aiplatform.endpoints.predict'],
       member,
-      endpointSuffixes: [`/locations/${this.region}/endpoints/${this.endpointId}`],
     });
-    if (this.predictMembers++ === 0) return this.predictGrant.binding;
-    return new ProjectIamMember(this, `PredictGrant${this.predictMembers}`, {
-      project: this.project,
-      role: this.predictGrant.role.name,
-      member,
-      condition: { title: 'only this endpoint', expression: endpointCondition([`/locations/${this.region}/endpoints/${this.endpointId}`]) },
-    });
+    return this.predictGrant.binding;
   }
 
   /** Called by CanaryRollout: later deployments start as a canary beside the serving model. @internal */

@@ -1,7 +1,11 @@
+import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
@@ -31,12 +35,25 @@ export interface PubsubFunctionProps {
  * A Cloud Function (2nd gen, Node.js 22) running one of this package's pre-bundled handlers on every message
  * of a Pub/Sub topic, as its own service account (no roles: the caller grants exactly what it needs), with a
  * separate trigger account that may only invoke it. Failed invocations are retried by Pub/Sub.
+ *
+ * The build runs as a service account of its own (`build_config.service_account`): since July 2024 new
+ * projects, and organisations that disable the default service accounts' automatic grants, give the default
+ * build account too little to build a function (Cloud Run functions, "Custom Service Account for Cloud
+ * Build"). It gets what that page lists for a build account and no more, scoped where the resource is ours:
+ * `roles/logging.logWriter` on the project (build logs), `roles/artifactregistry.writer` on a Docker
+ * repository of this function's own (`build_config.docker_repository`, so the build cannot write to any other
+ * repository), and `roles/storage.objectViewer` on the source bucket and on Cloud Functions' own
+ * `gcf-v2-sources-*` buckets (the function's source).
  */
 export class PubsubFunction extends Construct {
   public readonly function: Cloudfunctions2Function;
   /** The identity the handler runs as. */
   public readonly serviceAccount: ServiceAccount;
   public readonly triggerAccount: ServiceAccount;
+  /** The identity Cloud Build builds the function as. */
+  public readonly buildAccount: ServiceAccount;
+  /** Where the build stores the function's image. */
+  public readonly buildRepository: ArtifactRegistryRepository;
   public readonly sourceBucket: StorageBucket;
 
   constructor(scope: Construct, id: string, props: PubsubFunctionProps) {
@@ -70,7 +87,44 @@ export class PubsubFunction extends Construct {
       name: `${props.handler}/${asset.assetHash}.zip`,
       source: asset.path,
     });
+    this.buildAccount = new ServiceAccount(this, 'Build', {
+      project: props.project,
+      accountId: `${short}-b-${props.idSeed.slice(0, 6)}`,
+      displayName: `Cloud Build of ${props.functionName}`,
+      description: `Builds ${props.functionName}: reads its source, writes its image and build logs`,
+    });
+    const builder = `serviceAccount:${this.buildAccount.email}`;
+    this.buildRepository = new ArtifactRegistryRepository(this, 'BuildRepository', {
+      project: props.project,
+      location: props.region,
+      repositoryId: `${props.functionName.slice(0, 56).replace(/-+$/, '')}-build`,
+      format: 'DOCKER',
+      description: `Images Cloud Build makes of ${props.functionName}`,
+      labels: props.labels,
+    });
+    const buildGrants = [
+      new ProjectIamMember(this, 'BuildWritesLogs', { project: props.project, role: 'roles/logging.logWriter', member: builder }),
+      new ArtifactRegistryRepositoryIamMember(this, 'BuildWritesImage', {
+        project: props.project,
+        location: props.region,
+        repository: this.buildRepository.name,
+        role: 'roles/artifactregistry.writer',
+        member: builder,
+      }),
+      new StorageBucketIamMember(this, 'BuildReadsSource', { bucket: this.sourceBucket.name, role: 'roles/storage.objectViewer', member: builder }),
+      // Cloud Functions (2nd gen) may stage the source in its own gcf-v2-sources-<number>-<region> bucket, which
+      // exists only after the first deploy: read there too, by a condition on the bucket name (Cloud Storage
+      // supports resource attributes in IAM Conditions), instead of the project-wide storage role Google's page
+      // lists.
+      new ProjectIamMember(this, 'BuildReadsStagedSource', {
+        project: props.project,
+        role: 'roles/storage.objectViewer',
+        member: builder,
+        condition: { title: 'only Cloud Functions source buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' },
+      }),
+    ];
     this.function = new Cloudfunctions2Function(this, 'Resource', {
+      dependsOn: buildGrants,
       project: props.project,
       location: props.region,
       name: props.functionName,
@@ -79,6 +133,8 @@ export class PubsubFunction extends Construct {
       buildConfig: {
         runtime: 'nodejs22',
         entryPoint: 'handler',
+        serviceAccount: this.buildAccount.id,
+        dockerRepository: this.buildRepository.id,
         source: { storageSource: { bucket: this.sourceBucket.name, object: object.name } },
       },
       serviceConfig: {

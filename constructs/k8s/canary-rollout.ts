@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
-import { typedApiObject } from './internal';
+import { rateWindow, typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
@@ -103,6 +103,18 @@ export class CanaryRollout extends Construct {
       c.add({ field: 'trafficRouter', given: `TrafficRouter.${router.kind.toLowerCase()}()`, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
     }
     router.validate(c);
+    router._validateFor(endpoint, c);
+    if (router.kind === 'ISTIO' && endpoint.serving.grpc && (policy.headerRoute !== undefined || policy.shadowTrafficPercent !== undefined)) {
+      // Argo's managed routes match only headers (setHeaderRoute) or the mirror match (setMirrorRoute), never a
+      // port, and send to the port of the first weighted route (argoproj/argo-rollouts
+      // rollout/trafficrouting/istio/istio.go createHeaderRoute, SetMirrorRoute, getVirtualServiceCanaryPort;
+      // commit 9f8d111): gRPC calls on 8081 they catch would be delivered to the HTTP port.
+      c.add({
+        field: 'policy', given: `${[policy.headerRoute !== undefined ? 'headerRoute' : '', policy.shadowTrafficPercent !== undefined ? 'shadow traffic' : ''].filter(Boolean).join(' and ')} with TrafficRouter.istio() and the server's gRPC on`,
+        allowed: 'header routes and shadow traffic with gRPC off: Argo\'s managed Istio routes match no port and send what they catch, gRPC included, to the HTTP port',
+        fix: 'set server: { grpc: false } on the endpoint, or remove headerRoute / shadowTrafficPercent',
+      });
+    }
     const caps = !kserve ? routedCapabilities(router) : (endpoint.flavour.kserveOptions.serverless ?? true) ? KSERVE_SERVERLESS_CAPABILITIES : KSERVE_RAW_CAPABILITIES;
     const resolution = SpecResolver.rollout(policy, caps, {
       minReplicas: endpoint.serving.minReplicas,
@@ -136,7 +148,14 @@ export class CanaryRollout extends Construct {
     const labels = { ...endpoint.labels };
     const analysisName = `${name}-canary-analysis`;
     const seconds = (d: Duration) => `${d.toSeconds()}s`;
-    const window = seconds(g.evaluationPeriod);
+    const interval = seconds(g.evaluationPeriod);
+    // rate() windows span at least four scrapes, so a fresh canary's first samples give a value.
+    const window = rateWindow(g.evaluationPeriod, endpoint.scrapeInterval);
+    // Argo (argoproj/argo-rollouts analysis/analysis.go assessMetricFailureInconclusiveOrError, utils/defaults,
+    // commit 9f8d111): more than consecutiveErrorLimit (default 4) measurement errors in a row end the run in
+    // Error and abort the rollout. An error (Prometheus unreachable) is not a breach: tolerate 10 minutes of
+    // them, then abort, since nothing watches the guardrails any more.
+    const consecutiveErrorLimit = Math.max(4, Math.ceil(600 / g.evaluationPeriod.toSeconds()));
     // Argo names canary pods <rollout>-<pod-template-hash>-<suffix>; the ServiceMonitor's `pod` label
     // lets the queries see the canary alone.
     const canary = { ...endpoint.metricScope('canary analysis'), podPattern: `${name}-{{args.canary-hash}}-.*` };
@@ -150,10 +169,14 @@ export class CanaryRollout extends Construct {
         metrics: [
           {
             name: 'error-rate',
-            interval: window,
+            interval,
             // Argo counts failed measurements in total, not consecutively: breachingPeriods is an upper bound.
             failureLimit: g.breachingPeriods - 1,
-            successCondition: `result[0] <= ${g.maxErrorRatePercent / 100}`,
+            consecutiveErrorLimit,
+            // The Prometheus provider hands an instant vector to the condition as a list; a canary with no
+            // series yet gives an empty one, and `result[0]` on it is an evaluation error
+            // (metricproviders/prometheus/prometheus.go processResponse, utils/evaluate/evaluate.go): no data is no breach.
+            successCondition: `len(result) == 0 || result[0] <= ${g.maxErrorRatePercent / 100}`,
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,
@@ -163,10 +186,11 @@ export class CanaryRollout extends Construct {
           },
           {
             name: `${g.latencyPercentile.name.replace('.', '-')}-latency`,
-            interval: window,
+            interval,
             failureLimit: g.breachingPeriods - 1,
-            // No requests yet gives NaN: not a breach.
-            successCondition: `isNaN(result[0]) || result[0] <= ${g.maxLatency.toMilliseconds() / 1000}`,
+            consecutiveErrorLimit,
+            // No series yet gives an empty list, no requests in the window NaN: neither is a breach.
+            successCondition: `len(result) == 0 || isNaN(result[0]) || result[0] <= ${g.maxLatency.toMilliseconds() / 1000}`,
             provider: {
               prometheus: {
                 address: props.prometheusAddress!,

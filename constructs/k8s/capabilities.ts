@@ -59,6 +59,9 @@ export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
 export const KSERVE_SERVERLESS_CAPABILITIES: BackendCapabilities = {
   ...COMMON,
   backend: 'KServe (serverless)',
+  // Knative refuses a revision timeoutSeconds above max-revision-timeout-seconds, 600 by default
+  // (knative/serving pkg/apis/config/defaults.go, pkg/apis/serving/v1/revision_validation.go).
+  server: { ...COMMON.server, maxRequestTimeout: Duration.minutes(10) },
   scaling: {
     metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA],
     multipleTargets: false,
@@ -80,6 +83,7 @@ export const KSERVE_SERVERLESS_CAPABILITIES: BackendCapabilities = {
 export const KSERVE_RAW_CAPABILITIES: BackendCapabilities = {
   ...KSERVE_SERVERLESS_CAPABILITIES,
   backend: 'KServe (RawDeployment)',
+  server: COMMON.server,
   scaling: { metrics: [ScalingMetric.CPU_UTILIZATION], multipleTargets: false, cooldowns: false, scaleToZero: false, maxReplicas: 1000 },
   // canaryTrafficPercent needs Knative routes: KServe supports canary rollouts in Serverless mode only.
   rollout: { ...KSERVE_SERVERLESS_CAPABILITIES.rollout, stepShapes: [] },

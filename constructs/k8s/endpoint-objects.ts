@@ -4,10 +4,12 @@
  */
 import { ApiObject, Lazy } from 'cdk8s';
 import { PROMQL, ScalingMetric } from '../../lib';
-import { typedApiObject } from './internal';
+import { rateWindow, typedApiObject } from './internal';
 import type { IHorizontalPodAutoscaler, INetworkPolicy, IPodTemplateSpec, IPrometheusRule, IScaledObject } from './k8s-types';
 import { InferenceServiceManifest, KServePredictor } from './kserve';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
+import { NetworkPeer } from './endpoint-options';
+import { AUTHENTICATION_ANNOTATION, KNATIVE_SYSTEM_NAMESPACE } from './names';
 
 /** Metadata every object of an endpoint carries. */
 export interface ObjectMeta {
@@ -84,24 +86,55 @@ export function renderAutoscaling(endpoint: ModelEndpoint, props: ModelEndpointP
   });
 }
 
-export function renderNetworkPolicy(endpoint: ModelEndpoint, metadata: ObjectMeta, podLabels: Readonly<Record<string, string>>, ports: number[]): void {
+/** Which of the endpoint's ports each kind of peer reaches. */
+export interface NetworkPorts {
+  /** Ports callers and the ingress reach (the server's, or the queue-proxy's on KServe serverless). */
+  readonly serving: number[];
+  /** Port Prometheus scrapes /metrics on. */
+  readonly metrics: number;
+  /** KServe serverless: Knative's activator and autoscaler ports. */
+  readonly knative?: number[];
+}
+
+/**
+ * The endpoint's NetworkPolicy: callers and ingress on the serving ports, Prometheus on the metrics port,
+ * Knative's system namespace on the queue-proxy's ports (serverless). Nothing else reaches the pods.
+ */
+export function renderNetworkPolicy(endpoint: ModelEndpoint, props: ModelEndpointProps, metadata: ObjectMeta, podLabels: Readonly<Record<string, string>>, ports: NetworkPorts): void {
+  const access = props.networkAccess ?? {};
+  const callers = access.callers ?? [NetworkPeer.sameNamespace()];
+  const ingress = access.ingress ?? (ports.knative ? [NetworkPeer.namespace(DEFAULT_KNATIVE_INGRESS_NAMESPACE)] : []);
+  const prometheus = access.prometheus ?? DEFAULT_PROMETHEUS_PEER;
+  const tcp = (list: number[]) => list.map((port) => ({ port, protocol: 'TCP' as const }));
+  const rules: NonNullable<NonNullable<INetworkPolicy['spec']>['ingress']> = [
+    { from: [...callers, ...ingress].map((p) => ({ ...p.peer })), ports: tcp(ports.serving) },
+    { from: [{ ...prometheus.peer }], ports: tcp([ports.metrics]) },
+  ];
+  if (ports.knative) rules.push({ from: [{ ...NetworkPeer.namespace(KNATIVE_SYSTEM_NAMESPACE).peer }], ports: tcp(ports.knative) });
+  const reason = props.auth?.unauthenticatedReason;
   typedApiObject<INetworkPolicy>(endpoint, 'NetworkPolicy', {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata,
+    metadata: { ...metadata, ...(reason !== undefined ? { annotations: { [AUTHENTICATION_ANNOTATION]: `none: ${reason}` } } : {}) },
     spec: {
       podSelector: { matchLabels: { ...podLabels } },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: ports.map((port) => ({ port, protocol: 'TCP' })) }],
+      ingress: rules,
     },
   });
 }
+
+/** Where KServe's default ingress gateway (Istio) runs. */
+export const DEFAULT_KNATIVE_INGRESS_NAMESPACE = 'istio-system';
+/** The Prometheus Operator's Prometheus pods (label `app.kubernetes.io/name: prometheus`) in `monitoring`. */
+export const DEFAULT_PROMETHEUS_PEER = NetworkPeer.namespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
 
 /** The endpoint's guardrails as Prometheus alerts: the same thresholds the rollout analysis uses. */
 export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectMeta): void {
   const g = endpoint.serving.guardrails;
   const scope = endpoint.metricScope('guardrail alert');
-  const window = `${g.evaluationPeriod.toSeconds()}s`;
+  const interval = `${g.evaluationPeriod.toSeconds()}s`;
+  const window = rateWindow(g.evaluationPeriod, endpoint.scrapeInterval);
   const sustained = `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`;
   const labels = { model_serving_endpoint: endpoint.endpointName, severity: 'critical' };
   typedApiObject<IPrometheusRule>(endpoint, 'GuardrailAlerts', {
@@ -111,7 +144,7 @@ export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectM
     spec: {
       groups: [{
         name: `model-serving-guardrails-${endpoint.endpointName}`,
-        interval: window,
+        interval,
         rules: [
           {
             alert: 'ModelServingErrorRateHigh',
@@ -136,26 +169,16 @@ export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectM
 export function renderInferenceService(endpoint: ModelEndpoint, pod: IPodTemplateSpec, serverless: boolean): ApiObject {
   const r = endpoint.serving;
   const o = endpoint.flavour.kserveOptions;
-  const spec = pod.spec!;
   const annotations: Record<string, string> = { 'serving.kserve.io/deploymentMode': serverless ? 'Serverless' : 'RawDeployment' };
   if (!serverless) annotations['serving.kserve.io/autoscalerClass'] = 'hpa';
   const predictor: KServePredictor = {
+    ...predictorPodFields(endpoint, pod, serverless),
     minReplicas: r.minReplicas,
     maxReplicas: r.maxReplicas,
     scaleMetric: r.targets[0].metric === ScalingMetric.CPU_UTILIZATION ? 'cpu' : 'rps',
     scaleTarget: r.targets[0].value,
     ...(o.containerConcurrency !== undefined ? { containerConcurrency: o.containerConcurrency } : {}),
     timeout: Math.ceil((o.timeout ?? r.requestTimeout).toSeconds()),
-    serviceAccountName: spec.serviceAccountName!,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds!,
-    securityContext: spec.securityContext!,
-    containers: spec.containers,
-    volumes: spec.volumes!,
-    ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
-    ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
-    topologySpreadConstraints: spec.topologySpreadConstraints!.map((c) => ({ ...c, labelSelector: { matchLabels: { 'serving.kserve.io/inferenceservice': endpoint.endpointName } } })),
   };
   const manifest: InferenceServiceManifest = {
     apiVersion: 'serving.kserve.io/v1beta1',
@@ -173,4 +196,54 @@ export function renderInferenceService(endpoint: ModelEndpoint, pod: IPodTemplat
     },
   };
   return typedApiObject(endpoint, 'Resource', manifest);
+}
+
+/**
+ * The predictor's pod fields. RawDeployment: the whole hardened pod (KServe makes a Deployment of it).
+ * Serverless: only what Knative Serving admits with its default feature flags (knative/serving
+ * pkg/apis/serving/fieldmask.go and k8s_validation.go): no container `lifecycle` (Knative's queue-proxy
+ * drains), no `terminationGracePeriodSeconds` (Knative derives it from the timeout), no pod
+ * `securityContext` (its user, group and seccomp move to the container, which Knative admits) and no
+ * `topologySpreadConstraints` (flag-gated); the serving port is unnamed (a name other than "h2c"/"http1"
+ * is refused) and the probes name it by number. GPU `nodeSelector`/`tolerations` stay: they need the
+ * `kubernetes.podspec-nodeselector` / `-tolerations` flags, a documented cluster prerequisite.
+ */
+function predictorPodFields(endpoint: ModelEndpoint, pod: IPodTemplateSpec, serverless: boolean): Omit<KServePredictor, 'minReplicas' | 'maxReplicas'> {
+  const spec = pod.spec!;
+  const common = {
+    serviceAccountName: spec.serviceAccountName!,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    volumes: spec.volumes!,
+    ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
+    ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
+  };
+  if (!serverless) {
+    return {
+      ...common,
+      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds!,
+      securityContext: spec.securityContext!,
+      containers: spec.containers,
+      topologySpreadConstraints: spec.topologySpreadConstraints!.map((c) => ({ ...c, labelSelector: { matchLabels: { 'serving.kserve.io/inferenceservice': endpoint.endpointName } } })),
+    };
+  }
+  const podSc = spec.securityContext ?? {};
+  const containers = spec.containers.map((c) => {
+    const { lifecycle: _drainedByQueueProxy, ports, startupProbe, readinessProbe, livenessProbe, securityContext, ...rest } = c;
+    const byNumber = <P extends { httpGet?: { port: number | string } }>(probe: P | undefined): P | undefined =>
+      probe?.httpGet ? { ...probe, httpGet: { ...probe.httpGet, port: endpoint.port } } : probe;
+    return {
+      ...rest,
+      ...(ports ? { ports: ports.map(({ name: _knativeReservesTheName, ...port }) => port) } : {}),
+      ...(startupProbe ? { startupProbe: byNumber(startupProbe) } : {}),
+      ...(readinessProbe ? { readinessProbe: byNumber(readinessProbe) } : {}),
+      ...(livenessProbe ? { livenessProbe: byNumber(livenessProbe) } : {}),
+      securityContext: {
+        ...securityContext,
+        ...(podSc.runAsUser !== undefined ? { runAsUser: podSc.runAsUser } : {}),
+        ...(podSc.runAsGroup !== undefined ? { runAsGroup: podSc.runAsGroup } : {}),
+      },
+    };
+  });
+  return { ...common, containers };
 }

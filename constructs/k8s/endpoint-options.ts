@@ -141,3 +141,97 @@ export interface WorkloadRef {
   readonly kind: string;
   readonly name: string;
 }
+
+/**
+ * Who may call the model server. Union-like. The default is `EndpointAuth.apiKeys()`: the server refuses
+ * every inference call without one of the keys (health probes and /metrics stay open).
+ */
+export class EndpointAuth {
+  /**
+   * API keys. The Kubernetes Secret `secretName` (yours; nothing in the manifests holds a key) carries, under
+   * `key`, the comma-separated lower-case hex SHA-256 digests of the accepted keys; the server reads them as
+   * MODEL_SERVER_API_KEY_SHA256 through a `secretKeyRef`, and callers send `Authorization: Bearer <key>` or
+   * `X-Api-Key: <key>`. Until the Secret exists the pods do not start (CreateContainerConfigError).
+   */
+  public static apiKeys(options: ApiKeySecretOptions = {}): EndpointAuth {
+    return new EndpointAuth(options, undefined);
+  }
+  /**
+   * No authentication: every pod the NetworkPolicy admits can run the model. `reason` (required, non-empty)
+   * is recorded on the NetworkPolicy as the `model-serving.dev/authentication` annotation.
+   */
+  public static none(reason: string): EndpointAuth {
+    return new EndpointAuth(undefined, reason);
+  }
+  private constructor(
+    /** The Secret's name and key, for API keys. */
+    public readonly apiKeySecret: ApiKeySecretOptions | undefined,
+    /** Why there is no authentication, for `none`. */
+    public readonly unauthenticatedReason: string | undefined,
+  ) {}
+}
+
+export interface ApiKeySecretOptions {
+  /** Name of the Secret in the endpoint's namespace. @default `<endpointName>-api-keys` */
+  readonly secretName?: string;
+  /** Key in the Secret holding the digests. @default API_KEY_SECRET_KEY ("api-key-sha256") */
+  readonly key?: string;
+}
+
+/** A set of pods a NetworkPolicy admits. Union-like. */
+export class NetworkPeer {
+  /** Every pod in the endpoint's namespace. */
+  public static sameNamespace(): NetworkPeer {
+    return new NetworkPeer('the same namespace', { podSelector: {} });
+  }
+  /** Pods in the endpoint's namespace with these labels. */
+  public static pods(labels: Record<string, string>): NetworkPeer {
+    return new NetworkPeer(`pods ${JSON.stringify(labels)}`, { podSelector: { matchLabels: { ...labels } } });
+  }
+  /** Pods in the namespace `name` (matched by its `kubernetes.io/metadata.name` label), optionally only those with `podLabels`. */
+  public static namespace(name: string, podLabels?: Record<string, string>): NetworkPeer {
+    return new NetworkPeer(`namespace ${name}`, {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+      ...(podLabels ? { podSelector: { matchLabels: { ...podLabels } } } : {}),
+    });
+  }
+  /** Pods in every namespace with these labels, optionally only those with `podLabels`. */
+  public static namespacesLabelled(labels: Record<string, string>, podLabels?: Record<string, string>): NetworkPeer {
+    return new NetworkPeer(`namespaces ${JSON.stringify(labels)}`, {
+      namespaceSelector: { matchLabels: { ...labels } },
+      ...(podLabels ? { podSelector: { matchLabels: { ...podLabels } } } : {}),
+    });
+  }
+  /** Every pod of the cluster: an explicit opt-out of caller restriction. */
+  public static anyPodInCluster(): NetworkPeer {
+    return new NetworkPeer('any pod in the cluster', { namespaceSelector: {} });
+  }
+  private constructor(
+    /** What the peer admits, in words. */
+    public readonly description: string,
+    /** The NetworkPolicy peer. */
+    public readonly peer: NetworkPolicyPeer,
+  ) {}
+}
+
+/** A NetworkPolicy `from` entry (networking.k8s.io/v1 NetworkPolicyPeer, the selector forms). */
+export interface NetworkPolicyPeer {
+  readonly podSelector?: { readonly matchLabels?: Record<string, string> };
+  readonly namespaceSelector?: { readonly matchLabels?: Record<string, string> };
+}
+
+/** Who reaches the server's ports, as NetworkPolicy ingress rules. */
+export interface NetworkAccess {
+  /** Callers admitted to the serving ports (8080, 8081 with gRPC; the queue-proxy's 8012 on KServe serverless). @default [NetworkPeer.sameNamespace()] */
+  readonly callers?: NetworkPeer[];
+  /**
+   * The ingress gateway or mesh that forwards outside traffic, admitted like `callers`.
+   * @default - plain and RawDeployment: none; KServe serverless: NetworkPeer.namespace('istio-system') (KServe's
+   * default ingress gateway; use NetworkPeer.namespace('kourier-system') with Kourier). Knative's own
+   * `knative-serving` namespace (activator on 8012, autoscaler scraping the queue-proxy on 9090) is always
+   * admitted in serverless mode.
+   */
+  readonly ingress?: NetworkPeer[];
+  /** The Prometheus that scrapes /metrics, admitted to the HTTP port only. @default NetworkPeer.namespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) */
+  readonly prometheus?: NetworkPeer;
+}

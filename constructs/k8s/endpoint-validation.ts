@@ -7,6 +7,9 @@ import { ModelDeliveryKind, ServingFlavour } from './endpoint-options';
 export function collectEndpointProblems(props: ModelEndpointProps, flavour: ServingFlavour, resolution: ServingResolution, c: ProblemCollector): void {
   const nameProblem = props.endpointName === undefined ? undefined : NameRule.KUBERNETES_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier"');
   if (nameProblem) c.add(nameProblem);
+  // RFC 1123 label (Kubernetes namespace names).
+  const nsProblem = props.namespace === undefined ? undefined : NameRule.KUBERNETES_NAME.problem('namespace', props.namespace, 'e.g. "ml-serving"');
+  if (nsProblem) c.add(nsProblem);
   const cpu = props.cpu;
   if (cpu !== undefined && !(cpu >= 0.1 && cpu <= 256 && Number.isInteger(Math.round(cpu * 1000)) && Math.abs(cpu * 1000 - Math.round(cpu * 1000)) < 1e-9)) {
     c.add({ field: 'cpu', given: describe(cpu), allowed: 'from 0.1 to 256 cores, in whole millicores', fix: 'e.g. 0.5 or 2' });
@@ -16,6 +19,23 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
   }
   if (props.runAsUser !== undefined && !(Number.isInteger(props.runAsUser) && props.runAsUser >= 1 && props.runAsUser <= 2147483647)) {
     c.add({ field: 'runAsUser', given: describe(props.runAsUser), allowed: 'a non-root user id from 1 to 2147483647', fix: `e.g. ${SERVER_USER_ID}, the images' own user` });
+  }
+
+  const secret = props.auth?.apiKeySecret;
+  if (secret?.secretName !== undefined) {
+    const p = NameRule.KUBERNETES_NAME.problem('auth.secretName', secret.secretName, 'the name of a Secret in the endpoint\'s namespace, e.g. "digits-api-keys"');
+    if (p) c.add(p);
+  }
+  if (secret?.key !== undefined && !/^[-._a-zA-Z0-9]{1,253}$/.test(secret.key)) {
+    c.add({ field: 'auth.key', given: describe(secret.key), allowed: 'a Secret data key: letters, digits, "-", "_" and ".", at most 253', fix: 'e.g. "api-key-sha256"' });
+  }
+  const reason = props.auth?.unauthenticatedReason;
+  if (reason !== undefined && reason.trim() === '') {
+    c.add({ field: 'auth', given: 'EndpointAuth.none("")', allowed: 'EndpointAuth.none(reason) with a reason, or EndpointAuth.apiKeys()', fix: 'say why the endpoint needs no authentication (e.g. "mesh AuthorizationPolicy admits only the gateway")' });
+  }
+  const access = props.networkAccess;
+  if (access?.callers !== undefined && access.callers.length === 0 && (access.ingress ?? []).length === 0) {
+    c.add({ field: 'networkAccess.callers', given: '[] with no ingress', allowed: 'at least one caller or ingress peer', fix: 'e.g. [NetworkPeer.sameNamespace()] or [NetworkPeer.namespace("gateway-system")]' });
   }
 
   const delivery = props.modelDelivery;
@@ -58,8 +78,15 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
       c.add({ field: 'flavour.containerConcurrency', given: describe(cc), allowed: 'an integer from 1 to 1000', fix: 'about twice maxBatchSize is a good start' });
     }
     const t = flavour.kserveOptions.timeout;
-    if (t !== undefined && !(t.toSeconds() >= 1 && t.toSeconds() <= 3600)) {
-      c.add({ field: 'flavour.timeout', given: t.toString(), allowed: 'from 1 second to 1 hour', fix: 'e.g. Duration.seconds(60)' });
+    // Knative's default max-revision-timeout-seconds is 600 (knative/serving pkg/apis/config/defaults.go).
+    const serverless = flavour.kserveOptions.serverless ?? true;
+    const maxTimeout = serverless ? 600 : 3600;
+    if (t !== undefined && !(t.toSeconds() >= 1 && t.toSeconds() <= maxTimeout)) {
+      c.add({
+        field: 'flavour.timeout', given: t.toString(),
+        allowed: serverless ? 'from 1 second to 10 minutes on KServe (serverless): Knative refuses a revision timeout above its max-revision-timeout-seconds (600 by default)' : 'from 1 second to 1 hour',
+        fix: 'e.g. Duration.seconds(60)',
+      });
     }
   } else {
     if (delivery === undefined) {

@@ -17,7 +17,9 @@ import {
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {
   AcceleratorNodeSelector,
+  EndpointAuth,
   IGpuNodePool,
+  NetworkAccess,
   KedaScalingOptions,
   ModelDelivery,
   ServingFlavour,
@@ -25,10 +27,10 @@ import {
 } from './endpoint-options';
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
-import { metadataLabels, typedApiObject } from './internal';
+import { metadataLabels, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
-import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
 import { renderPodTemplate } from './pod-template';
 
 export interface ModelEndpointProps extends ModelServingProps {
@@ -70,6 +72,13 @@ export interface ModelEndpointProps extends ModelServingProps {
   readonly scrapeInterval?: Duration;
   /** User id the server runs as (the pod is non-root). @default SERVER_USER_ID (65532), the images' own user */
   readonly runAsUser?: number;
+  /**
+   * Authentication on the serving path. @default EndpointAuth.apiKeys(): digests from the Secret
+   * `<endpointName>-api-keys`, key `api-key-sha256`, which you create
+   */
+  readonly auth?: EndpointAuth;
+  /** Who reaches the ports (NetworkPolicy ingress rules). @default - see NetworkAccess: same namespace, Prometheus in `monitoring`, and on KServe serverless Knative and istio-system */
+  readonly networkAccess?: NetworkAccess;
 }
 
 
@@ -96,13 +105,17 @@ export class ModelEndpoint extends Construct {
   public readonly resource: ApiObject;
   /** Port the Service and the server listen on. */
   public readonly port = DEFAULT_PORT;
+  /** How often Prometheus scrapes the pods (the ServiceMonitor's interval); rate windows span at least four. */
+  public readonly scrapeInterval: Duration;
 
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
+  private readonly ingressPeersSet: boolean;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     this.flavour = props.flavour ?? ServingFlavour.plain();
+    this.ingressPeersSet = props.networkAccess?.ingress !== undefined;
     const kserve = this.flavour.isKServe;
     const serverless = kserve && (this.flavour.kserveOptions.serverless ?? true);
 
@@ -118,6 +131,7 @@ export class ModelEndpoint extends Construct {
     const r = this.serving;
 
     this.endpointName = props.endpointName ?? r.metadata.name;
+    this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.labels = metadataLabels(r);
     this.selectorLabels = { [LABELS.endpoint]: this.endpointName };
@@ -136,12 +150,28 @@ export class ModelEndpoint extends Construct {
       ...(kserve && credentials?.secretName ? { secrets: [{ name: credentials.secretName }] } : {}),
     });
 
+    // Cross-object: two endpoints of one chart with the same name in one namespace would overwrite each
+    // other's objects on apply. Checked at synth, when the chart holds all its endpoints.
+    this.node.addValidation({
+      validate: () => validationMessages(`ModelEndpoint ${this.node.path}`, Chart.of(this).node.findAll()
+        .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n !== this && n.endpointName === this.endpointName && n.namespace === this.namespace)
+        .map((other) => ({
+          field: 'endpointName',
+          given: `"${this.endpointName}" in namespace ${this.namespace === undefined ? '(none)' : `"${this.namespace}"`}, also used by ModelEndpoint ${other.node.path}`,
+          allowed: 'one endpoint per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
+          fix: 'set a different endpointName (default: metadata.name) or namespace on one of them',
+        }))),
+    });
+
     const pod = renderPodTemplate(this, props, kserve);
     this.podTemplate = pod;
 
     if (kserve) {
       this.resource = renderInferenceService(this, pod, serverless);
-      renderNetworkPolicy(this, meta(), { 'serving.kserve.io/inferenceservice': this.endpointName }, serverless ? [this.port, KNATIVE_QUEUE_PROXY_PORT] : [this.port]);
+      renderNetworkPolicy(this, props, meta(), { 'serving.kserve.io/inferenceservice': this.endpointName }, serverless
+        // Serverless: traffic enters through the queue-proxy; Knative's autoscaler scrapes it on 9090.
+        ? { serving: [KNATIVE_QUEUE_PROXY_PORT], metrics: this.port, knative: [KNATIVE_QUEUE_PROXY_PORT, KNATIVE_AUTOSCALER_METRICS_PORT] }
+        : { serving: [this.port], metrics: this.port });
       return;
     }
 
@@ -186,7 +216,7 @@ export class ModelEndpoint extends Construct {
       },
     });
 
-    renderNetworkPolicy(this, meta(), this.selectorLabels, this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port]);
+    renderNetworkPolicy(this, props, meta(), this.selectorLabels, { serving: this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port], metrics: this.port });
 
     if (props.serviceMonitor) {
       typedApiObject<IServiceMonitor>(this, 'ServiceMonitor', {
@@ -195,7 +225,7 @@ export class ModelEndpoint extends Construct {
         metadata: meta(),
         spec: {
           selector: { matchLabels: { ...this.selectorLabels } },
-          endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${(props.scrapeInterval ?? Duration.seconds(30)).toSeconds()}s` }],
+          endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${this.scrapeInterval.toSeconds()}s` }],
         },
       });
       renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));
@@ -219,6 +249,11 @@ export class ModelEndpoint extends Construct {
     }
     this.node.tryRemoveChild('Resource');
     this.workloadRef = ref;
+  }
+
+  /** Whether the user named the ingress peers (`networkAccess.ingress`) of the NetworkPolicy. @internal */
+  public get _ingressPeersSet(): boolean {
+    return this.ingressPeersSet;
   }
 
   /** KServe's canaryTrafficPercent once a CanaryRollout set it. @internal */
@@ -246,7 +281,10 @@ export class ModelEndpoint extends Construct {
           `Fix: set namespace (e.g. "ml-serving"): the ${user} queries are scoped to the namespace and the model, so endpoints in other namespaces cannot skew them.`,
       );
     }
-    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: `${this.endpointName}-.*` };
+    const kind = !this.flavour.isKServe ? 'plain' : (this.flavour.kserveOptions.serverless ?? true) ? 'kserve-serverless' : 'kserve-raw';
+    // Only this endpoint's pods: another endpoint whose name starts with this one's (digits, digits-gpu)
+    // in the same namespace serves the same model label.
+    return { namespace: this.namespace, model: this.serving.metadata.name, podPattern: endpointPodPattern(this.endpointName, kind) };
   }
 
 

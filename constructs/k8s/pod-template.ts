@@ -1,10 +1,10 @@
 /** The server's pod template, hardened to Pod Security "restricted"; shared by Deployment, Rollout and KServe. */
-import { DEFAULT_DRAIN_SECONDS, DEFAULT_GRPC_PORT, MODEL_DIRECTORIES, NODE_SCHEDULING, ROUTES, SERVER_USER_ID, Size } from '../../lib';
+import { DEFAULT_DRAIN_SECONDS, DEFAULT_GRPC_PORT, MODEL_DIRECTORIES, NODE_SCHEDULING, ROUTES, SERVER_ENV, SERVER_USER_ID, Size } from '../../lib';
 import type { IContainer, IPodTemplateSpec, IToleration, IVolume, IVolumeMount } from './k8s-types';
 import { cpuQuantity, memoryQuantity } from './internal';
-import { AcceleratorNodeSelector, ModelDeliveryKind } from './endpoint-options';
+import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
-import { GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
+import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
 
 /** Pod Security "restricted" for every container this backend emits. */
 export function containerSecurityContext(): NonNullable<IContainer['securityContext']> {
@@ -58,7 +58,12 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     });
   }
 
-  const env = Object.entries(r.environment).map(([name, value]) => ({ name, value }));
+  const env: NonNullable<IContainer['env']> = Object.entries(r.environment).map(([name, value]) => ({ name, value }));
+  const apiKeys = apiKeySecret(endpoint, props);
+  if (apiKeys) {
+    // The digests come from the Secret at pod start: nothing in the manifest holds a key or a digest.
+    env.push({ name: SERVER_ENV.apiKeySha256.name, valueFrom: { secretKeyRef: { name: apiKeys.secretName, key: apiKeys.key } } });
+  }
   if (kserve && props.model.uri && delivery === undefined) {
     // KServe injects its storage initializer for a custom container that sets STORAGE_URI.
     env.push({ name: 'STORAGE_URI', value: props.model.uri });
@@ -126,4 +131,11 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
       ],
     },
   };
+}
+
+/** The Secret the API-key digests come from; undefined when the endpoint opted out with EndpointAuth.none. */
+export function apiKeySecret(endpoint: ModelEndpoint, props: ModelEndpointProps): { secretName: string; key: string } | undefined {
+  const auth = props.auth ?? EndpointAuth.apiKeys();
+  if (auth.apiKeySecret === undefined) return undefined;
+  return { secretName: auth.apiKeySecret.secretName ?? `${endpoint.endpointName}-api-keys`, key: auth.apiKeySecret.key ?? API_KEY_SECRET_KEY };
 }

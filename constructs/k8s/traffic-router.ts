@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ProblemCollector, describe } from '../../lib';
+import { DEFAULT_GRPC_PORT, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDestinationRule, IHTTPRoute, IRollout, IService, IVirtualService } from './k8s-types';
 import { ModelEndpoint } from './model-endpoint';
@@ -14,6 +14,8 @@ export const GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
 export const MANAGED_ROUTES = { header: 'canary-header', mirror: 'shadow-mirror' } as const;
 /** The weighted route in the generated VirtualService / HTTPRoute. */
 export const PRIMARY_ROUTE = 'primary';
+/** The weighted route of the gRPC port in the generated VirtualService (when the server's gRPC is on). */
+export const PRIMARY_GRPC_ROUTE = 'primary-grpc';
 
 export interface IstioRouterOptions {
   /**
@@ -106,6 +108,23 @@ export class TrafficRouter {
   }
 
   /**
+   * Problems of the router together with `endpoint`: a Gateway in another namespace forwards from its own
+   * data-plane pods, which the endpoint's NetworkPolicy admits only when they are named in
+   * `networkAccess.ingress` (the default admits the endpoint's namespace and Prometheus).
+   * @internal
+   */
+  public _validateFor(endpoint: ModelEndpoint, c: ProblemCollector): void {
+    const g = this.gatewayOptions;
+    if (!g || g.gatewayNamespace === undefined || g.gatewayNamespace === endpoint.namespace || endpoint._ingressPeersSet) return;
+    c.add({
+      field: 'networkAccess.ingress',
+      given: `nothing, with TrafficRouter.gatewayApi() on Gateway "${g.gatewayNamespace}/${g.gatewayName}" (endpoint namespace ${describe(endpoint.namespace ?? 'unset')})`,
+      allowed: 'the Gateway\'s data-plane pods named in the endpoint\'s networkAccess.ingress: its NetworkPolicy admits only the endpoint\'s namespace and Prometheus by default, so all traffic through the Gateway would be dropped',
+      fix: `set networkAccess: { ingress: [NetworkPeer.namespace("${g.gatewayNamespace}")] } on the ModelEndpoint (add pod labels to narrow it to the Gateway's pods)`,
+    });
+  }
+
+  /**
    * Creates the router's objects next to `endpoint` and returns what the Rollout's canary strategy needs.
    * @internal
    */
@@ -118,6 +137,7 @@ export class TrafficRouter {
       const opts = this.istioOptions!;
       const vsName = `${name}-vsvc`;
       const drName = `${name}-destrule`;
+      const ports: [string, number][] = [[PRIMARY_ROUTE, endpoint.port], ...(endpoint.serving.grpc ? [[PRIMARY_GRPC_ROUTE, DEFAULT_GRPC_PORT] as [string, number]] : [])];
       typedApiObject<IDestinationRule>(scope, 'DestinationRule', {
         apiVersion: 'networking.istio.io/v1',
         kind: 'DestinationRule',
@@ -138,16 +158,20 @@ export class TrafficRouter {
         spec: {
           hosts: opts.hosts ?? [name],
           gateways: opts.gateways ?? ['mesh'],
-          http: [{
-            name: PRIMARY_ROUTE,
+          // One weighted route per Service port, each matching its port: an HTTP route without `match.port`
+          // applies to every HTTP/gRPC port of the host (Istio VirtualService reference, HTTPMatchRequest.port),
+          // so gRPC on 8081 would be sent to 8080. Argo sets the weights of every route listed in `routes`.
+          http: ports.map(([route, port]) => ({
+            name: route,
+            match: [{ port }],
             route: [
-              { destination: { host: name, subset: 'stable', port: { number: endpoint.port } }, weight: 100 },
-              { destination: { host: name, subset: 'canary', port: { number: endpoint.port } }, weight: 0 },
+              { destination: { host: name, subset: 'stable', port: { number: port } }, weight: 100 },
+              { destination: { host: name, subset: 'canary', port: { number: port } }, weight: 0 },
             ],
-          }],
+          })),
         },
       });
-      return { trafficRouting: { ...managed, istio: { virtualService: { name: vsName, routes: [PRIMARY_ROUTE] }, destinationRule: { name: drName, stableSubsetName: 'stable', canarySubsetName: 'canary' } } } };
+      return { trafficRouting: { ...managed, istio: { virtualService: { name: vsName, routes: ports.map(([route]) => route) }, destinationRule: { name: drName, stableSubsetName: 'stable', canarySubsetName: 'canary' } } } };
     }
     if (this.kind === 'GATEWAY_API') {
       const opts = this.gatewayOptions!;

@@ -3,7 +3,7 @@
 // the Kubernetes backend. `npm run synth` writes cdktf.out/stacks/model-serving-azure/cdk.tf.json.
 import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { App, TerraformStack } from 'cdktf';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Accelerator, BudgetAction, CapacityType, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import { BudgetGuard, CanaryRollout, EndpointAuthMode, GpuNodePool, ModelEndpoint, WorkspaceSource } from '../../constructs/azure';
@@ -25,7 +25,11 @@ export class AzureServingStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new AzurermProvider(this, 'azurerm', { features: [{}] });
+    // State next to the stack's cdk.tf.json (cdktf's default is an absolute path on the synthesizing machine).
+    new LocalBackend(this, { path: 'terraform.tfstate' });
+    // azurerm 4 refuses to plan without a subscription (here, or ARM_SUBSCRIPTION_ID). The Functions' storage
+    // accounts take Entra ID only, so Terraform must use it for blob uploads too (storage_use_azuread).
+    new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: SUBSCRIPTION, storageUseAzuread: true });
 
     this.endpoint = new ModelEndpoint(this, 'Digits', {
       model: ModelArtifact.fromFile(MODEL),

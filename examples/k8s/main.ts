@@ -56,6 +56,8 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
     guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(250), latencyPercentile: LatencyPercentile.P95 },
     keda: { prometheusAddress: 'http://prometheus-operated.monitoring:9090', queueDepthPerReplica: 16 },
     serviceMonitor: true,
+    // HTTP only: the canary below uses Istio header and mirror routes, which Argo does not bind to a port.
+    server: { grpc: false },
   });
   new CanaryRollout(chart, 'DigitsCanary', {
     endpoint: cpu,

@@ -42,6 +42,9 @@ export const RUNTIME_FILES = {
   gpuDockerfile: 'Dockerfile.gpu',
   serverBundle: join('dist', 'main.js'),
   workerBundle: join('dist', 'worker.js'),
+  /** What both Dockerfiles install with `npm ci` (scripts/image-lockfile.mjs writes the lockfile). */
+  imageManifest: join('image', 'package.json'),
+  imageLockfile: join('image', 'package-lock.json'),
 } as const;
 
 /**
@@ -51,7 +54,13 @@ export const RUNTIME_FILES = {
  */
 export function runtimeDirectory(gpu: boolean): string {
   const dir = join(packageRoot(), 'runtime');
-  const needed = [gpu ? RUNTIME_FILES.gpuDockerfile : RUNTIME_FILES.cpuDockerfile, RUNTIME_FILES.serverBundle, RUNTIME_FILES.workerBundle];
+  const needed = [
+    gpu ? RUNTIME_FILES.gpuDockerfile : RUNTIME_FILES.cpuDockerfile,
+    RUNTIME_FILES.serverBundle,
+    RUNTIME_FILES.workerBundle,
+    RUNTIME_FILES.imageManifest,
+    RUNTIME_FILES.imageLockfile,
+  ];
   const missing = needed.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
     throw new Error(

@@ -1,5 +1,8 @@
-/** API keys (stored as SHA-256 digests, compared in constant time) and a per-key token-bucket rate limit. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+/**
+ * API keys (stored as salted HMAC-SHA-256 digests, or unsalted SHA-256 ones for compatibility, compared in
+ * constant time), a per-key token-bucket rate limit, and a bounded per-client limit on failed attempts.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -16,14 +19,82 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   return typeof key === 'string' && key !== '' ? key : undefined;
 }
 
-/** The digest of the matching configured key, or undefined. Every configured digest is compared. */
-export function matchKey(key: string, digests: readonly string[]): string | undefined {
-  const presented = createHash('sha256').update(key, 'utf8').digest();
+/** HMAC-SHA-256 of the key, keyed with the deployment's salt: what MODEL_SERVER_API_KEY_HMAC_SHA256 lists. */
+export function hmacSha256Hex(salt: string, text: string): string {
+  return createHmac('sha256', salt).update(text, 'utf8').digest('hex');
+}
+
+export interface KeyDigests {
+  /** Unsalted SHA-256 digests (MODEL_SERVER_API_KEY_SHA256). */
+  readonly sha256: readonly string[];
+  /** HMAC-SHA-256 digests keyed with `salt` (MODEL_SERVER_API_KEY_HMAC_SHA256). */
+  readonly hmacSha256: readonly string[];
+  readonly salt: string;
+}
+
+/**
+ * The digest of the matching configured key, or undefined. Every configured digest is compared, in constant
+ * time, whatever matched before (no early exit).
+ */
+export function matchKey(key: string, digests: readonly string[] | KeyDigests): string | undefined {
+  const set: KeyDigests = Array.isArray(digests) ? { sha256: digests, hmacSha256: [], salt: '' } : (digests as KeyDigests);
   let match: string | undefined;
-  for (const d of digests) {
-    if (timingSafeEqual(presented, Buffer.from(d, 'hex')) && match === undefined) match = d;
-  }
+  const compare = (presented: Buffer, list: readonly string[]): void => {
+    for (const d of list) {
+      if (timingSafeEqual(presented, Buffer.from(d, 'hex')) && match === undefined) match = d;
+    }
+  };
+  if (set.sha256.length > 0) compare(createHash('sha256').update(key, 'utf8').digest(), set.sha256);
+  if (set.hmacSha256.length > 0) compare(createHmac('sha256', set.salt).update(key, 'utf8').digest(), set.hmacSha256);
   return match;
+}
+
+/**
+ * Failed API-key attempts per client (its remote address): a token bucket of `perMinute` tokens refilling at
+ * `perMinute` a minute. The table holds at most `capacity` clients, least recently failed dropped first, so
+ * a flood of addresses cannot grow memory; a dropped client starts again with a full bucket.
+ */
+export class FailedAttempts {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    readonly capacity = 10_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Seconds until the client may try again, or 0 when it may try now. */
+  blockedFor(client: string): number {
+    const b = this.refill(client);
+    return b === undefined || b.tokens >= 1 ? 0 : ((1 - b.tokens) * 60) / this.perMinute;
+  }
+
+  /** Records one failure. */
+  fail(client: string): void {
+    const b = this.refill(client) ?? { tokens: this.perMinute, at: this.now() };
+    b.tokens = Math.max(0, b.tokens - 1);
+    // Re-insert: Map iteration order is insertion order, so the first key is the least recently failed.
+    this.buckets.delete(client);
+    this.buckets.set(client, b);
+    while (this.buckets.size > this.capacity) this.buckets.delete(this.buckets.keys().next().value as string);
+  }
+
+  private refill(client: string): { tokens: number; at: number } | undefined {
+    const b = this.buckets.get(client);
+    if (!b) return undefined;
+    const t = this.now();
+    b.tokens = Math.min(this.perMinute, b.tokens + ((t - b.at) / 60_000) * this.perMinute);
+    b.at = t;
+    if (b.tokens >= this.perMinute) {
+      this.buckets.delete(client);
+      return undefined;
+    }
+    return b;
+  }
 }
 
 export class TokenBuckets {

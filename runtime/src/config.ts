@@ -122,6 +122,16 @@ export function resolveOptions(
       `invalid configuration:\n${problems.map((p) => `  ${p.variable}=${p.given} is not ${p.allowed}`).join('\n')}`,
     );
   }
+  if (config.apiKeyHmacSha256.length > 0 && config.apiKeySalt === '') {
+    throw new ConfigurationError(
+      `${SERVER_ENV.apiKeyHmacSha256.name} is set but ${SERVER_ENV.apiKeySalt.name} is not: the digests are HMAC-SHA-256 keyed with that salt (printf %s "$KEY" | openssl dgst -sha256 -hmac "$SALT")`,
+    );
+  }
+  if (config.apiKeySha256.length > 0) {
+    notices.push(
+      `${SERVER_ENV.apiKeySha256.name} holds unsalted SHA-256 digests, which can be cracked offline when keys are short: prefer ${SERVER_ENV.apiKeyHmacSha256.name} with ${SERVER_ENV.apiKeySalt.name}`,
+    );
+  }
   let port = listenPort(config, env);
   if (flags.port !== undefined) port = portFrom('--port', flags.port);
   if (config.drainAcceptSeconds >= config.drainSeconds) {

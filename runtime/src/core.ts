@@ -4,7 +4,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVER_ENV, type ServerConfig } from '../../lib/contract';
-import { matchKey, TokenBuckets } from './auth';
+import { FailedAttempts, matchKey, TokenBuckets, type KeyDigests } from './auth';
 import type { BreakerStateName, ModelBreaker } from './breaker';
 import type { PredictionCache } from './cache';
 import { BadInput, Forbidden, NotReady, RateLimited, ResponseTooLarge, Unauthorized, withRetryAfter } from './errors';
@@ -31,6 +31,14 @@ export interface RequestFeatures {
   trace?: RequestTrace;
   /** Set by `infer` when the answer came from the model's fallback.json (breaker open). */
   fallback: boolean;
+}
+
+/** Who a request's credentials stand for, once checked (ServingCore.authenticate). */
+export interface Admission {
+  /** The API key's digest, `jwt:<iss>:<sub>`, or 'anonymous': what the rate limits count under. */
+  readonly identity: string;
+  /** Models a JWT may call; undefined: any. */
+  readonly models?: ReadonlySet<string>;
 }
 
 export function newFeatures(): RequestFeatures {
@@ -64,6 +72,9 @@ export class ServingCore {
   readonly cache?: PredictionCache;
   readonly breakers = new Map<ModelRuntime, ModelBreaker>();
   readonly tracing?: Tracing;
+  /** Failed API-key attempts per client address (bounded table). */
+  readonly failedAttempts?: FailedAttempts;
+  private readonly keys: KeyDigests;
   private drainingFlag = false;
   /** Request bodies being received (the scheduler may hold a partial batch for them). */
   private receivingCount = 0;
@@ -79,6 +90,8 @@ export class ServingCore {
     this.decodeOptions = { allowNonFinite: config.allowNonFinite };
     if (config.rateLimitPerSecond > 0) this.buckets = new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst);
     if (config.rateLimitPerMinute > 0) this.perMinute = new SlidingWindowLimit(config.rateLimitPerMinute);
+    this.keys = { sha256: config.apiKeySha256, hmacSha256: config.apiKeyHmacSha256, salt: config.apiKeySalt };
+    if (config.authFailuresPerMinute > 0) this.failedAttempts = new FailedAttempts(config.authFailuresPerMinute);
     // Each feature's module (jose, ioredis, cockatiel) is loaded only when the feature is configured.
     /* eslint-disable @typescript-eslint/no-require-imports */
     if (config.jwtJwksUri !== '') this.jwt = new (require('./jwt') as typeof import('./jwt')).JwtVerifier(config, options.jwks);
@@ -104,6 +117,11 @@ export class ServingCore {
   /** Closes what the features hold open (the Redis connection, the trace exporter's last batch). */
   async closeFeatures(): Promise<void> {
     await Promise.all([this.cache?.close(), this.tracing?.shutdown().catch(() => undefined)]);
+  }
+
+  /** Whether API keys are required. */
+  get authenticating(): boolean {
+    return this.keys.sha256.length > 0 || this.keys.hmacSha256.length > 0;
   }
 
   get draining(): boolean {
@@ -148,21 +166,23 @@ export class ServingCore {
   }
 
   /**
-   * Authentication (API key or JWT) and rate limits for one request; throws 401/403/429. `key` is what the
-   * client presented (Authorization: Bearer, X-Api-Key, or the gRPC metadata of the same names). A bearer
-   * value shaped like a JWT is verified as one when MODEL_SERVER_JWT_JWKS_URI is set; anything else is an
-   * API key. `features` receives the models a JWT may call.
+   * Authentication (API key or JWT), the failed-attempt limit and the rate limits for one request; throws
+   * 401/403/429. `key` is what the client presented (Authorization: Bearer, X-Api-Key, or the gRPC metadata
+   * of the same names); `client` is the caller's remote address, for the limit on failed attempts (a client
+   * over it gets 429 for every attempt, right keys and tokens included, until its bucket refills: guessing
+   * gets no answer). A bearer value shaped like a JWT is verified as one when MODEL_SERVER_JWT_JWKS_URI is
+   * set; anything else is an API key. `features` receives the models a JWT may call.
    */
-  admit(key: string | undefined, features?: RequestFeatures): Promise<void> | void {
+  admit(key: string | undefined, client?: string, features?: RequestFeatures): Promise<void> | void {
     // Without JWT or tracing nothing here waits: stay synchronous (no promise per request).
-    if (this.jwt === undefined && features?.trace === undefined) return this.limit(this.apiKeyIdentity(key));
-    return this.admitAsync(key, features);
+    if (this.jwt === undefined && features?.trace === undefined) return this.limit(this.apiKeyIdentity(key, client));
+    return this.admitAsync(key, client, features);
   }
 
-  private async admitAsync(key: string | undefined, features?: RequestFeatures): Promise<void> {
+  private async admitAsync(key: string | undefined, client: string | undefined, features?: RequestFeatures): Promise<void> {
     const span = features?.trace?.child('authenticate');
     try {
-      this.limit(await this.authenticate(key, features));
+      this.admitted(await this.authenticate(key, client), features);
     } catch (error) {
       if (span) Tracing.fail(span, error);
       throw error;
@@ -171,25 +191,67 @@ export class ServingCore {
     }
   }
 
-  private async authenticate(key: string | undefined, features?: RequestFeatures): Promise<string> {
-    if (this.jwt && key !== undefined && this.jwt.accepts(key)) {
-      const token = await this.jwt.verify(key);
-      if (features) features.allowedModels = token.models;
-      return token.identity;
+  /**
+   * The credential check alone (failed-attempt limit, JWT or API key), without the rate limits: what the gRPC
+   * transport guard runs from the metadata before the message is read. Synchronous unless a JWT is verified.
+   * `admitted` applies the rest.
+   */
+  authenticate(key: string | undefined, client?: string): Promise<Admission> | Admission {
+    if (this.jwt && key !== undefined && this.jwt.accepts(key)) return this.verifyJwt(this.jwt, key, client);
+    return { identity: this.apiKeyIdentity(key, client) };
+  }
+
+  /** The rate limits (per second, then per minute) for an authenticated request; `features` gets the models a JWT may call. */
+  admitted(admission: Admission, features?: RequestFeatures): void {
+    if (features && admission.models) features.allowedModels = admission.models;
+    this.limit(admission.identity);
+  }
+
+  /** 429 while `client` is over the failed-attempt limit (every attempt refused unchecked). */
+  private checkFailedAttempts(client: string | undefined): void {
+    const blocked = client === undefined ? 0 : this.failedAttempts?.blockedFor(client) ?? 0;
+    if (blocked > 0) {
+      this.metrics.authFailures.inc({ reason: 'limited' });
+      throw withRetryAfter(
+        new RateLimited(`too many failed API-key attempts from this client (${SERVER_ENV.authFailuresPerMinute.name}=${this.config.authFailuresPerMinute} a minute); retry in ${Math.ceil(blocked)} s`),
+        blocked,
+      );
     }
-    return this.apiKeyIdentity(key);
+  }
+
+  private failedAttempt(key: string | undefined, client: string | undefined): void {
+    this.metrics.authFailures.inc({ reason: key === undefined ? 'missing' : 'invalid' });
+    if (client !== undefined) this.failedAttempts?.fail(client);
+  }
+
+  private async verifyJwt(jwt: JwtVerifier, key: string, client: string | undefined): Promise<Admission> {
+    this.checkFailedAttempts(client);
+    try {
+      const token = await jwt.verify(key);
+      return { identity: token.identity, models: token.models };
+    } catch (error) {
+      // A refused token counts as a failed attempt (a token without the models claim, 403, does not).
+      if (error instanceof Unauthorized) this.failedAttempt(key, client);
+      throw error;
+    }
   }
 
   /** The identity an API key stands for (its digest), or 'anonymous' when no authentication is configured. */
-  private apiKeyIdentity(key: string | undefined): string {
-    if (this.config.apiKeySha256.length > 0) {
-      const digest = key === undefined ? undefined : matchKey(key, this.config.apiKeySha256);
+  private apiKeyIdentity(key: string | undefined, client: string | undefined): string {
+    if (this.authenticating) {
+      this.checkFailedAttempts(client);
+      const digest = key === undefined ? undefined : matchKey(key, this.keys);
       if (digest === undefined) {
+        this.failedAttempt(key, client);
         throw new Unauthorized(key === undefined ? `${this.jwt ? 'a bearer token or ' : ''}an API key is required (Authorization: Bearer <key> or X-Api-Key)` : 'the API key is not valid');
       }
       return digest;
     }
-    if (this.jwt) throw new Unauthorized(key === undefined ? 'a bearer token is required (Authorization: Bearer <JWT>)' : 'the bearer token is not a JWT');
+    if (this.jwt) {
+      this.checkFailedAttempts(client);
+      this.failedAttempt(key, client);
+      throw new Unauthorized(key === undefined ? 'a bearer token is required (Authorization: Bearer <JWT>)' : 'the bearer token is not a JWT');
+    }
     return 'anonymous';
   }
 

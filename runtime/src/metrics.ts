@@ -25,6 +25,8 @@ export class ServerMetrics {
   readonly execCount: Counter<'model' | 'version'>;
   readonly failures: Counter<'model' | 'version' | 'reason'>;
   readonly predictedClass: Counter<'model' | 'version' | 'output' | 'class'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly transportRefusals: Counter<'reason'>;
   readonly modelReady: Gauge<'model' | 'version' | 'provider'>;
   readonly providerInfo: Gauge<'model' | 'version' | 'provider' | 'requested'>;
   readonly cacheRequests: Counter<'model' | 'version' | 'result'>;
@@ -83,6 +85,8 @@ export class ServerMetrics {
       ...spec(SERVER_METRICS.predictedClass),
       registers,
     });
+    this.authFailures = new Counter({ ...spec(SERVER_METRICS.authFailures), registers });
+    this.transportRefusals = new Counter({ ...spec(SERVER_METRICS.transportRefusals), registers });
     this.modelReady = new Gauge({
       ...spec(SERVER_METRICS.modelReady),
       registers,

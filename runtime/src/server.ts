@@ -80,7 +80,9 @@ export function buildServer(options: ServerOptions): ModelServer {
   const { config } = options;
   const loggerOption: FastifyServerOptions['logger'] =
     options.logger === false ? false : { level: config.logLevel, ...(typeof options.logger === 'object' ? options.logger : {}) };
-  const requestTimeout = config.headerTimeoutMs + config.bodyTimeoutMs;
+  // The body deadline (MODEL_SERVER_BODY_TIMEOUT_MS after the headers) is a timer per request (http/hooks.ts);
+  // Node's whole-request deadline is only the backstop behind it, a few seconds later.
+  const requestTimeout = config.headerTimeoutMs + config.bodyTimeoutMs + 5000;
   const app = Fastify({
     logger: loggerOption,
     bodyLimit: config.maxRequestBodyBytes,
@@ -93,8 +95,9 @@ export function buildServer(options: ServerOptions): ModelServer {
     requestTimeout,
     // Node checks its header and request deadlines on this interval (default 30 s, which let slow headers
     // live for 90 s); 1 s keeps the deadlines close to what they say.
-    http: { headersTimeout: config.headerTimeoutMs, requestTimeout, connectionsCheckingInterval: 1000 },
-    clientErrorHandler: clientErrorHandler(config),
+    // requireHostHeader off: Node's own refusal is a 400 with no body; the onRequest hook answers it instead.
+    http: { headersTimeout: config.headerTimeoutMs, requestTimeout, connectionsCheckingInterval: 1000, requireHostHeader: false },
+    clientErrorHandler: clientErrorHandler(config, (reason) => metrics.transportRefusals.inc({ reason })),
     // The router's own refusals, in the one error shape (their default body is fastify's, not ours).
     frameworkErrors: (error: Error & { code?: string }, _request: unknown, reply: { code(n: number): { send(b: unknown): void } }) => {
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {

@@ -26,7 +26,7 @@ function stall(text: string): Promise<string> {
 }
 
 const TIMEOUT_BODY = {
-  error: 'the request was not received in time: headers are due within 1000 ms (MODEL_SERVER_HEADER_TIMEOUT_MS), the body within 1000 ms more (MODEL_SERVER_BODY_TIMEOUT_MS)',
+  error: 'the request was not received in time: headers are due within 1000 ms (MODEL_SERVER_HEADER_TIMEOUT_MS), the body within 1000 ms after them (MODEL_SERVER_BODY_TIMEOUT_MS)',
 };
 
 test('a body that stalls after its headers gets 408 and the connection and its buffer are released', async () => {

@@ -11,13 +11,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { connect, constants as http2 } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { fromJSON } from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { sha256Hex } from '../src/auth';
 import { mlp, repository } from './models';
-import { config, start, track, type Started } from './helpers';
+import { config, metricValue, start, track, type Started } from './helpers';
 import { buildServer } from '../src/server';
 import { discoverModels } from '../src/repository';
 
@@ -254,6 +255,49 @@ describe('JWT over gRPC', () => {
     expect(expired?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect(expired?.details).toBe('the bearer token is not valid: it has expired');
     client.close();
+    await s.app.close();
+  });
+  test('a refused token is refused from the metadata while the message is still arriving, counted as a failed attempt', async () => {
+    const s = await start(repository({ 'mlp/1': mlp() }), { jwtJwksUri: jwksFile, jwtIssuer: ISSUER, jwtAudience: AUDIENCE, authFailuresPerMinute: 2 });
+    const port = await s.app.listenGrpc(0, '127.0.0.1');
+    const c = connect(`http://127.0.0.1:${port}`);
+    await new Promise<void>((resolve, reject) => {
+      c.once('remoteSettings', () => resolve());
+      c.once('error', reject);
+    });
+    /** Headers, then 64 KiB of a message declared as 1,000,000 bytes, never finished: only a refusal ends it. */
+    const partial = (authorization: string) =>
+      new Promise<{ status?: string; message?: string; rstCode: number }>((resolve) => {
+        const stream = c.request({ ':method': 'POST', ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', te: 'trailers', authorization });
+        const out: { status?: string; message?: string } = {};
+        const take = (h: Record<string, unknown>): void => {
+          if (h['grpc-status'] !== undefined) out.status = String(h['grpc-status']);
+          if (h['grpc-message'] !== undefined) out.message = decodeURIComponent(String(h['grpc-message']));
+        };
+        stream.on('response', take);
+        stream.on('trailers', take);
+        stream.on('error', () => undefined);
+        stream.resume();
+        const prefix = Buffer.alloc(5);
+        prefix.writeUInt32BE(1_000_000, 1);
+        stream.write(Buffer.concat([prefix, Buffer.alloc(64 * 1024, 1)]));
+        stream.on('close', () => resolve({ ...out, rstCode: stream.rstCode ?? -1 }));
+      });
+    const expired = await partial(`Bearer ${await token(ed, {}, { exp: Math.floor(Date.now() / 1000) - 600 })}`);
+    expect(expired.status).toBe(String(grpc.status.UNAUTHENTICATED));
+    expect(expired.message).toBe('the bearer token is not valid: it has expired');
+    expect(expired.rstCode).toBe(http2.NGHTTP2_NO_ERROR);
+    const forged = await partial(`Bearer ${b64({ alg: 'EdDSA', kid: 'ed-1' })}.${b64({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: 4102444800 })}.${Buffer.alloc(64).toString('base64url')}`);
+    expect(forged.status).toBe(String(grpc.status.UNAUTHENTICATED));
+    expect(forged.rstCode).toBe(http2.NGHTTP2_NO_ERROR);
+    // Two failures from this client: the next attempt, a valid token included, is refused unchecked.
+    const limited = await partial(`Bearer ${await token(ed)}`);
+    expect(limited.status).toBe(String(grpc.status.RESOURCE_EXHAUSTED));
+    expect(limited.message).toMatch(/^too many failed API-key attempts from this client/);
+    c.close();
+    const text = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metricValue(text, 'model_server_auth_failures_total', { reason: 'invalid' })).toBe(2);
+    expect(metricValue(text, 'model_server_auth_failures_total', { reason: 'limited' })).toBe(1);
     await s.app.close();
   });
 });

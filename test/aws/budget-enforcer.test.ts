@@ -1,5 +1,6 @@
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { BudgetsClient, DescribeBudgetCommand, DescribeBudgetCommandOutput } from '@aws-sdk/client-budgets';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,9 +9,15 @@ import { handler, parseBudgetNotification, readConfig } from '../../constructs/a
 const sagemaker = mockClient(SageMakerClient);
 const sns = mockClient(SNSClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
+const budgets = mockClient(BudgetsClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:budget-topic';
 
-/** The plain-text message AWS Budgets publishes to SNS. */
+/**
+ * The plain-text message AWS Budgets publishes to SNS. AWS publishes no sample of it that we could find
+ * (searched the AWS Budgets user guide and API reference); the layout is the one Budgets sends. It does not
+ * matter for safety any more: the enforcer only reads which budget and alert type it is about, then asks AWS
+ * Budgets for the spend.
+ */
 function budgetMessage(opts: { name?: string; type?: string; threshold?: string } = {}): string {
   return [
     'AWS Budget Notification November 22, 2026',
@@ -43,7 +50,30 @@ function event(...messages: string[]): SNSEvent {
   };
 }
 
-function configure(action: 'SCALE_TO_FLOOR' | 'DELETE') {
+/**
+ * AWS Budgets' answer to DescribeBudget, in the shape of the Response Syntax of the AWS Billing and Cost
+ * Management API reference (API_budgets_DescribeBudget: Budget.BudgetLimit, Budget.CalculatedSpend.ActualSpend /
+ * ForecastedSpend as { Amount: string, Unit: string }, docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_DescribeBudget.html).
+ */
+function describedBudget(actual: string, unit = 'USD'): DescribeBudgetCommandOutput {
+  return {
+    $metadata: {},
+    Budget: {
+      BudgetName: 'digits-monthly',
+      BudgetLimit: { Amount: '1000.0', Unit: 'USD' },
+      CostFilters: { TagKeyValue: ['user:model-name$digits'] },
+      TimeUnit: 'MONTHLY',
+      TimePeriod: { Start: new Date('2026-11-01T00:00:00Z'), End: new Date('2087-06-15T00:00:00Z') },
+      CalculatedSpend: { ActualSpend: { Amount: actual, Unit: unit }, ForecastedSpend: { Amount: '1210.5', Unit: unit } },
+      BudgetType: 'COST',
+      LastUpdatedTime: new Date('2026-11-22T05:00:00Z'),
+    },
+  };
+}
+
+function configure(action: 'SCALE_TO_FLOOR' | 'DELETE', actualSpend = '1012.34') {
+  budgets.on(DescribeBudgetCommand).resolves(describedBudget(actualSpend));
+  process.env.BUDGET_ACCOUNT_ID = '123456789012';
   process.env.BUDGET_NAME = 'digits-monthly';
   process.env.ACTION = action;
   process.env.ENFORCE_AT_USD = '1000';
@@ -59,6 +89,7 @@ beforeEach(() => {
   sagemaker.reset();
   sns.reset();
   autoscaling.reset();
+  budgets.reset();
   autoscaling.on(RegisterScalableTargetCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'report-1' });
   logs = [];
@@ -98,7 +129,7 @@ describe('enforcement', () => {
 
     const entries = logs.map((l) => JSON.parse(l));
     expect(entries).toEqual([
-      expect.objectContaining({ event: 'enforced', endpointName: 'digits-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 1 and autoscaling capped at 1 until the next deployment', thresholdUsd: 1000 }),
+      expect.objectContaining({ event: 'enforced', endpointName: 'digits-prod', action: 'SCALE_TO_FLOOR', status: 'DONE', detail: 'scaled to 1 and autoscaling capped at 1 until the next deployment', actualUsd: 1012.34, enforceAtUsd: 1000 }),
       expect.objectContaining({ event: 'enforced', endpointName: 'fraud-prod', status: 'DONE', detail: 'scaled to 2 and autoscaling capped at 2 until the next deployment' }),
     ]);
 
@@ -159,6 +190,62 @@ describe('enforcement', () => {
   });
 });
 
+describe('the spend comes from AWS Budgets, never from the message', () => {
+  test('the enforcer reads this budget with DescribeBudget (its account and name) before acting', async () => {
+    configure('DELETE');
+    sagemaker.on(DeleteEndpointCommand).resolves({});
+    await handler(event(budgetMessage()));
+    expect(budgets.commandCalls(DescribeBudgetCommand).map((c) => c.args[0].input)).toEqual([{ AccountId: '123456789012', BudgetName: 'digits-monthly' }]);
+  });
+
+  // The security review's proof of concept: any in-account publisher sent this text and the endpoints went.
+  test('a forged over-budget notification while AWS Budgets reports $12.34 of $1,000 deletes nothing', async () => {
+    configure('DELETE', '12.34');
+    const forged = 'Budget Name: digits-monthly\nAlert Type: ACTUAL\nAlert Threshold: > $5,000.00\nACTUAL Amount: $9,999.00';
+
+    const result = await handler(event(forged));
+
+    expect(result).toEqual({ acted: false, outcomes: [] });
+    expect(sagemaker.calls()).toHaveLength(0);
+    expect(autoscaling.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+    expect(JSON.parse(logs[0])).toEqual(expect.objectContaining({
+      event: 'ignored',
+      reason: 'AWS Budgets reports actual spend $12.34 for digits-monthly, below the enforcement threshold $1000; the message claimed threshold $5000',
+    }));
+  });
+
+  test('spend exactly at the threshold enforces; one cent below does not', async () => {
+    configure('DELETE', '1000');
+    sagemaker.on(DeleteEndpointCommand).resolves({});
+    expect((await handler(event(budgetMessage()))).acted).toBe(true);
+    sagemaker.reset();
+    configure('DELETE', '999.99');
+    expect((await handler(event(budgetMessage()))).acted).toBe(false);
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  test('two notifications in one batch enforce once', async () => {
+    configure('DELETE');
+    sagemaker.on(DeleteEndpointCommand).resolves({});
+    const result = await handler(event(budgetMessage(), budgetMessage()));
+    expect(result.outcomes).toHaveLength(2);
+    expect(sagemaker.commandCalls(DeleteEndpointCommand)).toHaveLength(2);
+  });
+
+  test.each([
+    ['the budget cannot be read', () => budgets.on(DescribeBudgetCommand).rejects(Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/enforcer is not authorized to perform: budgets:ViewBudget'), { name: 'AccessDeniedException' })), /not authorized to perform: budgets:ViewBudget/],
+    ['the budget reports another currency', () => budgets.on(DescribeBudgetCommand).resolves(describedBudget('2000', 'EUR')), /reports spend in EUR, the guard enforces USD/],
+    ['the budget reports no actual spend', () => budgets.on(DescribeBudgetCommand).resolves({ $metadata: {}, Budget: { BudgetName: 'digits-monthly', BudgetType: 'COST', TimeUnit: 'MONTHLY' } }), /returned no actual spend/],
+  ])('%s: the run fails (Lambda retries) and nothing is touched', async (_name, arrange, message) => {
+    configure('DELETE');
+    arrange();
+    await expect(handler(event(budgetMessage()))).rejects.toThrow(message);
+    expect(sagemaker.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+});
+
 describe('notifications that do nothing', () => {
   test.each([
     ['a forecast', budgetMessage({ type: 'FORECASTED' }), /FORECASTED alert, only ACTUAL/],
@@ -173,6 +260,8 @@ describe('notifications that do nothing', () => {
     expect(result).toEqual({ acted: false, outcomes: [] });
     expect(sagemaker.calls()).toHaveLength(0);
     expect(sns.calls()).toHaveLength(0);
+    // Not even read: only this budget's ACTUAL notification at the enforcement threshold is worth a look.
+    expect(budgets.calls()).toHaveLength(0);
     expect(JSON.parse(logs[0])).toEqual(expect.objectContaining({ event: 'ignored', reason: expect.stringMatching(reason) }));
   });
 });
@@ -180,6 +269,7 @@ describe('notifications that do nothing', () => {
 describe('readConfig', () => {
   const valid = {
     BUDGET_NAME: 'b',
+    BUDGET_ACCOUNT_ID: '123456789012',
     ACTION: 'DELETE',
     ENFORCE_AT_USD: '900',
     REPORT_TOPIC_ARN: 't',
@@ -189,6 +279,7 @@ describe('readConfig', () => {
   test('reads back what BudgetGuard renders', () => {
     expect(readConfig(valid)).toEqual({
       budgetName: 'b',
+      accountId: '123456789012',
       action: 'DELETE',
       enforceAtUsd: 900,
       reportTopicArn: 't',
@@ -201,7 +292,7 @@ describe('readConfig', () => {
   });
 
   test('names every missing or malformed variable at once', () => {
-    expect(() => readConfig({ ACTION: 'DELETE', BUDGET_NAME: 'b', REPORT_TOPIC_ARN: 't', GUARDED_ENDPOINTS: '[{"endpointName":"e"}]' })).toThrow(
+    expect(() => readConfig({ ACTION: 'DELETE', BUDGET_NAME: 'b', BUDGET_ACCOUNT_ID: '123456789012', REPORT_TOPIC_ARN: 't', GUARDED_ENDPOINTS: '[{"endpointName":"e"}]' })).toThrow(
       /ENFORCE_AT_USD: got nothing; allowed: a number above 0\n\s+GUARDED_ENDPOINTS: got "\[\{\\"endpointName\\":\\"e\\"\}\]"; allowed: a JSON array/,
     );
   });

@@ -99,6 +99,20 @@ describe('BudgetGuard defaults', () => {
         ]),
       },
     });
+    // Every other publisher is denied outright (an explicit Deny beats any identity policy that allows
+    // sns:Publish: IAM policy evaluation logic); only AWS Budgets and the enforcer's role are exempt.
+    const policy = Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(policy.find((x: { Sid?: string }) => x.Sid === 'OnlyBudgetsAndTheEnforcerPublish')).toEqual({
+      Sid: 'OnlyBudgetsAndTheEnforcerPublish',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^BudgetTopic/) },
+      Condition: {
+        StringNotEquals: { 'aws:PrincipalServiceName': 'budgets.amazonaws.com' },
+        ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [expect.stringMatching(/^BudgetEnforcerRole/), 'Arn'] } },
+      },
+    });
     t.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({
@@ -118,6 +132,7 @@ describe('BudgetGuard defaults', () => {
       Environment: {
         Variables: {
           BUDGET_NAME: 'digits-monthly',
+          BUDGET_ACCOUNT_ID: '123456789012',
           ACTION: 'SCALE_TO_FLOOR',
           ENFORCE_AT_USD: '1000',
           REPORT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^BudgetTopic') },
@@ -140,12 +155,26 @@ describe('BudgetGuard defaults', () => {
     const sm = s.filter((x) => JSON.stringify(x.Action).includes('sagemaker:'));
     expect(sm).toEqual([{ Sid: 'ScaleGuardedEndpoints', Effect: 'Allow', Action: ['sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:DescribeEndpoint'], Resource: { Ref: expect.stringMatching(/^Endpoint0/) } }]);
     expect(JSON.stringify(s)).not.toMatch(/"Resource":"\*"/);
+    // Scalable target ARNs end in a generated id, so the resource is a pattern; the Service Authorization
+    // Reference (docs.aws.amazon.com/service-authorization/latest/reference/list_awsapplicationautoscaling.html,
+    // as carried in cfn-lint 1.51's data/AdditionalSpecs/Policies.json: RegisterScalableTarget -> scalable-target,
+    // condition key aws:ResourceTag/${TagKey}) lets a tag condition narrow it to the guarded models' targets.
     const cap = s.find((x) => x.Sid === 'CapGuardedAutoscaling');
     expect(cap).toEqual({
       Sid: 'CapGuardedAutoscaling',
       Effect: 'Allow',
       Action: 'application-autoscaling:RegisterScalableTarget',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, expect.stringMatching(/^:application-autoscaling:.*:scalable-target\/\*$/)]] },
+      Condition: { StringEquals: { 'aws:ResourceTag/model-name': ['digits-0'] } },
+    });
+    // ...and the endpoint's scalable target carries that tag.
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { Tags: Match.arrayWith([{ Key: 'model-name', Value: 'digits-0' }]) });
+    // The budget's own spend is read from AWS Budgets, on this budget only.
+    expect(s.find((x) => x.Sid === 'ReadThisBudgetsSpend')).toEqual({
+      Sid: 'ReadThisBudgetsSpend',
+      Effect: 'Allow',
+      Action: 'budgets:ViewBudget',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':budgets::123456789012:budget/digits-monthly']] },
     });
     expect(s).toEqual(expect.arrayContaining([expect.objectContaining({ Action: 'sns:Publish' })]));
   });
@@ -169,6 +198,12 @@ describe('BudgetGuard props', () => {
       { endpointName: 'digits-0-prod', variantName: 'AllTraffic', floor: 1, endpointConfigName: '<Endpoint0EndpointConfig>' },
       { endpointName: 'digits-1-prod', variantName: 'AllTraffic', floor: 2, endpointConfigName: '<Endpoint1EndpointConfig>' },
     ]);
+  });
+
+  test('NOTIFY: no enforcer, and still only AWS Budgets may publish', () => {
+    const t = setup({ action: BudgetAction.NOTIFY }).template();
+    const policy = Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(policy.find((x: { Sid?: string }) => x.Sid === 'OnlyBudgetsAndTheEnforcerPublish').Condition).toEqual({ StringNotEquals: { 'aws:PrincipalServiceName': 'budgets.amazonaws.com' } });
   });
 
   test('NOTIFY creates no function and no role', () => {

@@ -318,7 +318,8 @@ describe('CanaryRollout modes', () => {
     const { rollout: r, template: t } = rollout(2, { policy });
     expect(r.mode).toBe(SageMakerRolloutMode.EXACT_WEIGHTS);
     // 3.5 h of bakes + 2 fleets x 20 min, and 10 min of slack for the wait condition.
-    t.hasResourceProperties('AWS::CloudFormation::WaitCondition', { Timeout: String(12_600 + 2400 + 600) });
+    // Bakes + two fleets, then the worst-case rollback after the deadline (3198 s) and the signal margin (300 s).
+    t.hasResourceProperties('AWS::CloudFormation::WaitCondition', { Timeout: String(12_600 + 2400 + 3198 + 300) });
   });
 
   test('a shadow phase needs SageMaker shadow variants: exact weights by default, refused by name with blue/green', () => {
@@ -338,7 +339,15 @@ describe('CanaryRollout modes', () => {
 
   test('a rollout CloudFormation cannot wait for (12 h) is refused', () => {
     const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(11) }, { trafficPercent: 100, bake: Duration.hours(1) }]);
-    expect(() => rollout(2, { policy })).toThrow(/policy: got bakes of 43200 s and 2 x 1200 s to provision = 45600 s; allowed: on SageMaker \(exact-weight controller\): at most 42600 s in all/);
+    expect(() => rollout(2, { policy })).toThrow(/policy: got bakes of 43200 s and 2 x 1200 s to provision = 45600 s, plus 3498 s for a rollback at the deadline \(two fleets and retries\); allowed: on SageMaker \(exact-weight controller\): at most 43200 s in all \(CloudFormation waits at most 12 h for the rollout\), so at most 39702 s before the deadline\. Fix: shorten the bakes or the shadow, use fewer steps, or lower provisioningAllowance/);
+  });
+
+  test('a rollout whose rollback after the deadline would outlast CloudFormation\'s 12 h is refused too', () => {
+    // 39600 s of bakes + 2400 s of fleets = 42000 s fit 12 h; the rollback after that deadline would not.
+    const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(10) }, { trafficPercent: 100, bake: Duration.hours(1) }]);
+    expect(() => rollout(2, { policy })).toThrow(/policy: got bakes of 39600 s and 2 x 1200 s to provision = 42000 s, plus 3498 s for a rollback/);
+    // A shorter provisioning allowance makes room.
+    expect(() => rollout(2, { policy, provisioningAllowance: Duration.minutes(5) })).not.toThrow();
   });
 
   test('canaryInstanceCount belongs to blue/green', () => {

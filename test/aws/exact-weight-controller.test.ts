@@ -47,7 +47,22 @@ describe('ExactWeightController', () => {
     });
     expect(bySid.OwnRolloutConfigs.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:endpoint-config/digits-prod-ro-*']] });
     expect(bySid.ReadStackConfigsOfThisModel).toMatchObject({ Action: ['sagemaker:DescribeEndpointConfig', 'sagemaker:UpdateEndpoint'], Condition: { StringEquals: { 'aws:ResourceTag/model-name': 'digits' } } });
-    expect(bySid.ReadRolloutAlarms.Resource).toEqual(['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:digits-canary-errors', 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:digits-stable-errors']);
+    // CloudWatch API reference, DescribeAlarms: "To use this operation and return information about composite
+    // alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *." The
+    // controller reads its alarms of both kinds, so the (read-only) grant is "*".
+    expect(bySid.ReadRolloutAlarms).toEqual({ Sid: 'ReadRolloutAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' });
+    expect(bySid.FindEarlierRolloutConfigs).toEqual({ Sid: 'FindEarlierRolloutConfigs', Effect: 'Allow', Action: 'sagemaker:ListEndpointConfigs', Resource: '*' });
+    // RegisterScalableTarget: scalable-target ARNs end in a generated id; the Service Authorization Reference
+    // (list_awsapplicationautoscaling: RegisterScalableTarget -> scalable-target*, condition key
+    // aws:ResourceTag/${TagKey}; as carried in cfn-lint 1.51's data/AdditionalSpecs/Policies.json) lets the tag narrow it.
+    expect(bySid.HoldStableScaleIn).toEqual({
+      Sid: 'HoldStableScaleIn',
+      Effect: 'Allow',
+      Action: 'application-autoscaling:RegisterScalableTarget',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':application-autoscaling:eu-west-1:123456789012:scalable-target/*']] },
+      Condition: { StringEquals: { 'aws:ResourceTag/model-name': 'digits' } },
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { Tags: Match.arrayWith([{ Key: 'model-name', Value: 'digits' }]) });
     // No wildcard actions anywhere.
     const actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
@@ -56,6 +71,9 @@ describe('ExactWeightController', () => {
     expect(trigger.SeeThisEndpoint.Action).toBe('sagemaker:DescribeEndpoint');
     expect(trigger.StartThisRollout).toMatchObject({ Action: ['states:StartExecution', 'states:ListExecutions'], });
     expect(trigger.StartThisRollout.Resource.Ref).toMatch(/^ControllerStateMachine/);
+    // ...and stop and read this state machine's executions (a stack rollback while one runs), no other's.
+    expect(trigger.StopAndReadThisRolloutsExecutions).toMatchObject({ Action: ['states:StopExecution', 'states:GetExecutionHistory'] });
+    expect(JSON.stringify(trigger.StopAndReadThisRolloutsExecutions.Resource)).toMatch(/:states:eu-west-1:123456789012:execution:",\{"Fn::GetAtt":\["ControllerStateMachine[0-9A-F]+","Name"\]\},":\*"/);
   });
 
   test('the state machine definition is valid ASL once CloudFormation substitutes the function ARN', () => {
@@ -65,8 +83,10 @@ describe('ExactWeightController', () => {
     const json = parts.map((p) => (typeof p === 'string' ? p : 'arn:aws:lambda:eu-west-1:123456789012:function:controller')).join('');
     const definition = JSON.parse(json);
     expect(definition.States.Tick.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:controller');
-    // The rollout's 7800 s deadline is enforced by the controller; the execution gets an hour more to roll back.
-    expect(definition.TimeoutSeconds).toBe(7800 + 3600);
+    // The rollout's 7800 s deadline is enforced by the controller; the execution gets the worst-case rollback
+    // on top: 60 s poll + 2 x 1200 s fleets (default allowance) + 30 s + 5 x 30 s + 3 x (60 + 126) s = 3198 s.
+    expect(definition.TimeoutSeconds).toBe(7800 + 3198);
+    expect(definition.States.SignalControllerFailed.Resource).toBe('arn:aws:lambda:eu-west-1:123456789012:function:controller');
     expect(validateAsl(definition).errors).toEqual([]);
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
@@ -90,7 +110,9 @@ describe('ExactWeightController', () => {
     const [waitId] = Object.keys(t.findResources('AWS::CloudFormation::WaitCondition'));
     const [rolloutId] = Object.keys(t.findResources('Custom::ModelRollout'));
     t.hasResource('AWS::SageMaker::Endpoint', { DependsOn: Match.arrayWith([waitId]) });
-    t.hasResource('AWS::CloudFormation::WaitCondition', { DependsOn: Match.arrayWith([rolloutId]), Properties: { Count: 1, Timeout: String(7800 + 600) } });
+    // The wait condition outlasts the execution (deadline + worst-case rollback) by the last signal's margin:
+    // CloudFormation never gives up on a rollout that is still rolling back.
+    t.hasResource('AWS::CloudFormation::WaitCondition', { DependsOn: Match.arrayWith([rolloutId]), Properties: { Count: 1, Timeout: String(7800 + 3198 + 300) } });
   });
 
   test('a new model gets a new wait condition (a condition is signalled once); the same model keeps it', () => {

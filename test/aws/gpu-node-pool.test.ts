@@ -1,5 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Accelerator, NODE_SCHEDULING, Size } from '../../lib';
@@ -43,13 +43,20 @@ describe('GpuNodePool defaults', () => {
     expect(setup().pool.labels).toEqual({ [NODE_SCHEDULING.acceleratorLabel]: Accelerator.NVIDIA_A10G.nodeLabelValue });
   });
 
-  test('the launch template encrypts a gp3 root volume and requires IMDSv2 with hop limit 2', () => {
-    setup().template().hasResourceProperties('AWS::EC2::LaunchTemplate', {
-      LaunchTemplateData: {
+  // Amazon EKS security best practices ("Restrict access to the instance profile assigned to the worker
+  // node", docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html) and the EC2
+  // user guide ("Configure the Instance Metadata Service options": in a container environment a hop limit
+  // of 1 keeps the IMDSv2 token response from reaching the container): IMDSv2 only, hop limit 1, so a pod
+  // (one network hop further than the node) cannot get a token and so cannot read the node role.
+  test('the launch template encrypts a gp3 root volume and requires IMDSv2 with hop limit 1 (pods cannot reach the node role)', () => {
+    for (const byName of [true, false]) {
+      const lts = Object.values(setup({}, byName).template().findResources('AWS::EC2::LaunchTemplate'));
+      expect(lts).toHaveLength(1);
+      expect(lts[0].Properties.LaunchTemplateData).toEqual({
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 100, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
-        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' },
-      },
-    });
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
+      });
+    }
   });
 
   test('the node role has exactly the three EKS worker managed policies', () => {
@@ -124,6 +131,30 @@ describe('GpuNodePool validation', () => {
 
   test('an instance type of another GPU', () => {
     expect(() => setup({ instanceTypes: ['g6.xlarge'] })).toThrow(/instanceTypes\[0\]: got "g6.xlarge" for NVIDIA_A10G; allowed: the families that carry NVIDIA_A10G: g5.*Accelerator.NVIDIA_L4/);
+  });
+
+  // The catalogue is the EC2 API model's InstanceType enum (botocore 1.43.11, data/ec2/2016-11-15/service-2.json,
+  // read 2026-12-06): g5 comes in xlarge to 48xlarge; there is no g5.large.
+  test('a size EC2 does not have (g5.large), with the sizes it has, the source, and the escape hatch', () => {
+    expect(() => setup({ instanceTypes: ['g5.large', 'g5.xlarge', 'g5.3xlarge'] })).toThrow(
+      /instanceTypes\[0\]: got "g5.large"; allowed: an instance type EC2 has: g5 comes in xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge \(the InstanceType enum of the EC2 API model \(botocore 1.43.11, data\/ec2\/2016-11-15\/service-2.json; read 2026-12-06\)\)\. Fix: pick one of those sizes, e.g. "g5.xlarge"; if AWS added g5.large after that date, list it in uncataloguedInstanceTypes[\s\S]*instanceTypes\[2\]: got "g5.3xlarge"/,
+    );
+    expect(() => setup({ sizes: ['large'] })).toThrow(/sizes\[0\]: got "g5.large"; allowed: an instance type EC2 has/);
+  });
+
+  test('uncataloguedInstanceTypes lets a listed type through, with a synth warning; it must name a pool type the catalogue lacks', () => {
+    const { stack, template } = setup({ instanceTypes: ['g5.large', 'g5.xlarge'], uncataloguedInstanceTypes: ['g5.large'] });
+    template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g5.large', 'g5.xlarge'] });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('g5.large is not in the instance-type catalogue'));
+    expect(warnings).toHaveLength(1);
+    expect(() => setup({ instanceTypes: ['g5.xlarge'], uncataloguedInstanceTypes: ['g5.large'] })).toThrow(/uncataloguedInstanceTypes\[0\]: got "g5.large"; allowed: one of the pool's instance types \(g5.xlarge\)/);
+    expect(() => setup({ instanceTypes: ['g5.xlarge'], uncataloguedInstanceTypes: ['g5.xlarge'] })).toThrow(/uncataloguedInstanceTypes\[0\]: got "g5.xlarge"; allowed: only types the catalogue does not list/);
+  });
+
+  test('every default size of every accelerator\'s families is in the catalogue', () => {
+    for (const acc of [Accelerator.NVIDIA_T4, Accelerator.NVIDIA_L4, Accelerator.NVIDIA_A10G, Accelerator.NVIDIA_A100, Accelerator.NVIDIA_H100]) {
+      expect(() => setup({ accelerator: acc })).not.toThrow();
+    }
   });
 
   test('a SageMaker instance type', () => {

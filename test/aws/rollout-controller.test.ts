@@ -1,10 +1,11 @@
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointConfigCommand,
   DeleteEndpointConfigCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  ListEndpointConfigsCommand,
   ProductionVariant,
   SageMakerClient,
   UpdateEndpointCommand,
@@ -12,7 +13,7 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
   UpdateEndpointWeightsAndCapacitiesCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import validateAsl from 'asl-validator';
 import {
@@ -26,7 +27,7 @@ import {
   tick,
   trigger,
 } from '../../constructs/aws/rollout-controller/handler';
-import { MAX_CONTROLLER_FAILURES, ROLLBACK_GRACE_SECONDS, rolloutStateMachineDefinition } from '../../constructs/aws/rollout-state-machine';
+import { MAX_CONTROLLER_FAILURES, rollbackWorstCaseSeconds, rolloutStateMachineDefinition } from '../../constructs/aws/rollout-state-machine';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudwatch = mockClient(CloudWatchClient);
@@ -65,6 +66,8 @@ class FakeSageMaker {
     ['cfn-config-new', { variants: [configVariant('digits-v2')], kms: 'arn:aws:kms:eu-west-1:123456789012:key/k' }],
   ]);
   public alarms = new Map<string, string>([...INPUT.canaryAlarmNames, ...INPUT.promotionAlarmNames].map((a) => [a, 'OK']));
+  /** Names in `alarms` that are composite alarms. */
+  public compositeAlarms = new Set<string>();
   public scaleInSuspended = false;
   public failureReason?: string;
   /** The next UpdateEndpoint fails its health checks and SageMaker stays on the old config. */
@@ -105,8 +108,20 @@ class FakeSageMaker {
       };
       return { EndpointArn: 'arn' };
     });
-    cloudwatch.on(DescribeAlarmsCommand).callsFake(({ AlarmNames }) => ({
-      MetricAlarms: (AlarmNames as string[]).map((AlarmName) => ({ AlarmName, StateValue: this.alarms.get(AlarmName) ?? 'INSUFFICIENT_DATA' })),
+    // CloudWatch's DescribeAlarms as its API reference describes it: alarms by name; without AlarmTypes
+    // only metric alarms come back ("If you omit this parameter, only metric alarms are returned, even if
+    // composite alarms exist in the account"); names that do not exist are simply absent.
+    cloudwatch.on(DescribeAlarmsCommand).callsFake(({ AlarmNames, AlarmTypes }: DescribeAlarmsCommandInput) => {
+      const types = AlarmTypes ?? ['MetricAlarm'];
+      const existing = (AlarmNames ?? []).filter((n) => this.alarms.has(n));
+      const of = (composite: boolean) => existing.filter((n) => this.compositeAlarms.has(n) === composite).map((AlarmName) => ({ AlarmName, StateValue: this.alarms.get(AlarmName) }));
+      return {
+        MetricAlarms: types.includes('MetricAlarm') ? of(false) : [],
+        CompositeAlarms: types.includes('CompositeAlarm') ? of(true) : [],
+      };
+    });
+    sagemaker.on(ListEndpointConfigsCommand).callsFake(({ NameContains }) => ({
+      EndpointConfigs: [...this.configs.keys()].filter((n) => n.includes(NameContains ?? '')).map((EndpointConfigName) => ({ EndpointConfigName, EndpointConfigArn: `arn:${EndpointConfigName}`, CreationTime: T0 })),
     }));
     autoscaling.on(DescribeScalableTargetsCommand).callsFake(() => ({
       ScalableTargets: [{ ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/digits-prod/variant/AllTraffic', MinCapacity: 2, MaxCapacity: 8, SuspendedState: { DynamicScalingInSuspended: this.scaleInSuspended } }],
@@ -463,10 +478,58 @@ describe('rollout controller: a second deploy while one is running', () => {
     Data,
   });
 
-  test('the custom resource refuses to start while an execution runs', async () => {
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: 'arn:exec:1', stateMachineArn: 'arn', name: '1', status: 'RUNNING', startDate: T0 }] });
-    await expect(onEvent(event('Update'))).rejects.toThrow(/a rollout of endpoint digits-prod is already running \(arn:exec:1\)/);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  // During a stack rollback CloudFormation sends the custom resource an Update whose ResourceProperties are
+  // the previous ones (AWS CloudFormation User Guide, custom resources, request types); a FAILED answer there
+  // leaves the stack in UPDATE_ROLLBACK_FAILED (continue-update-rollback needed).
+  const RUNNING = { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:rollout:1', stateMachineArn: 'arn', name: '1', status: 'RUNNING' as const, startDate: T0 };
+  /** The running execution as far as it got: mid-canary at 5%, as its last Tick returned it. */
+  function midCanaryHistory() {
+    const last: ControllerState = { ...INPUT, waitHandleUrl: 'https://wait.example/new', phase: 'BAKING', stepIndex: 0, waitSeconds: 60, rolloutId: '20261130080000', originalConfigName: 'cfn-config-old', canaryConfigName: 'digits-prod-rollout-20261130080000-c', scaleInSuspended: true, startedAt: T0.toISOString() };
+    return {
+      events: [
+        { id: 9, timestamp: T0, type: 'WaitStateEntered' as const, stateEnteredEventDetails: { name: 'Wait', input: JSON.stringify(last) } },
+        { id: 8, timestamp: T0, type: 'ChoiceStateExited' as const, stateExitedEventDetails: { name: 'Route', output: JSON.stringify(last) } },
+      ],
+    };
+  }
+  const rollbackEvent = () => ({ ...event('Update'), ResourceProperties: { ...event('Update').ResourceProperties, Rollout: JSON.stringify({ ...INPUT, targetEndpointConfigName: 'cfn-config-old', waitHandleUrl: 'https://wait.example/old' }) } });
+
+  test('an Update while an execution runs (a stack rollback) stops it, rolls back from its last state, and succeeds', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [RUNNING] });
+    sfn.on(GetExecutionHistoryCommand).resolves(midCanaryHistory());
+    sfn.on(StopExecutionCommand).resolves({ stopDate: T0 });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:rollback', startDate: T0 });
+
+    const out = await onEvent(rollbackEvent());
+
+    expect(out).toEqual({ PhysicalResourceId: 'rollout-digits-prod', Data: { Outcome: 'ROLLING_BACK_RUNNING', StoppedExecutionArns: RUNNING.executionArn, ExecutionArn: 'arn:exec:rollback' } });
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0].args[0].input).toMatchObject({ executionArn: RUNNING.executionArn, reverseOrder: true, includeExecutionData: true });
+    expect(sfn.commandCalls(StopExecutionCommand)[0].args[0].input).toMatchObject({ executionArn: RUNNING.executionArn, error: 'SupersededByCloudFormation' });
+    const started = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input!) as ControllerState;
+    // It goes on from where the stopped one was (its configs and scale-in hold), in ROLLBACK, and reports to
+    // the wait condition of the properties CloudFormation sent now.
+    expect(started).toMatchObject({ phase: 'ROLLBACK', originalConfigName: 'cfn-config-old', canaryConfigName: 'digits-prod-rollout-20261130080000-c', scaleInSuspended: true, waitHandleUrl: 'https://wait.example/old', rollbackAttempts: 0 });
+    expect(started.reason).toMatch(/^CloudFormation sent Update while rollout execution .*:execution:rollout:1 was running/);
+  });
+
+  test('...and that rollback execution puts the endpoint back on the old model', async () => {
+    // The endpoint as the stopped execution left it: 95/5 on its canary config.
+    const canary = 'digits-prod-rollout-20261130080000-c';
+    sm.configs.set(canary, { variants: [{ ...configVariant('digits-v1'), InitialVariantWeight: 95 }, { ...configVariant('digits-v2'), VariantName: 'AllTraffic-canary', InitialInstanceCount: 1, InitialVariantWeight: 5 }] });
+    sm.configName = canary;
+    sm.variants = new Map([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 95 }], ['AllTraffic-canary', { model: 'digits-v2', desired: 1, weight: 5 }]]);
+    sm.scaleInSuspended = true;
+    sfn.on(ListExecutionsCommand).resolves({ executions: [RUNNING] });
+    sfn.on(GetExecutionHistoryCommand).resolves(midCanaryHistory());
+    sfn.on(StopExecutionCommand).resolves({ stopDate: T0 });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:rollback', startDate: T0 });
+    await onEvent(rollbackEvent());
+    let state = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input!) as ControllerState;
+    for (let i = 0; i < 50 && !TERMINAL_PHASES.includes(state.phase); i++) state = await tick(state, new Date(T0.getTime() + 3600_000 + i * 30_000));
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect(sm.configName).toBe('cfn-config-old');
+    expect([...sm.variants]).toEqual([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 1 }]]);
+    expect(sm.scaleInSuspended).toBe(false);
   });
 
   test('otherwise it starts one execution with the rollout as input', async () => {
@@ -488,17 +551,37 @@ describe('rollout controller: a second deploy while one is running', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  test('the custom resource answers CloudFormation FAILED with the reason when a rollout is running', async () => {
+  test('the custom resource answers CloudFormation SUCCESS when it rolled back a running execution (no UPDATE_ROLLBACK_FAILED)', async () => {
     const fetchMock = jest.spyOn(global, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: 'arn:exec:1', stateMachineArn: 'arn', name: '1', status: 'RUNNING', startDate: T0 }] });
-    await trigger({ ...event('Update'), ResponseURL: 'https://cfn.example/response', StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger' });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [RUNNING] });
+    sfn.on(GetExecutionHistoryCommand).resolves(midCanaryHistory());
+    sfn.on(StopExecutionCommand).resolves({ stopDate: T0 });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:rollback', startDate: T0 });
+    await trigger({ ...rollbackEvent(), ResponseURL: 'https://cfn.example/response', StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger' });
     expect(fetchMock.mock.calls[0][0]).toBe('https://cfn.example/response');
-    expect(JSON.parse(fetchMock.mock.calls[0][1]!.body as string)).toEqual({
-      Status: 'FAILED',
-      Reason: 'a rollout of endpoint digits-prod is already running (arn:exec:1); wait for it to finish or stop it, then deploy again',
-      PhysicalResourceId: 'rollout-digits-prod',
-      StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger',
-    });
+    expect(JSON.parse(fetchMock.mock.calls[0][1]!.body as string)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'rollout-digits-prod', StackId: 'stack', RequestId: 'req', LogicalResourceId: 'Trigger' });
+  });
+
+  test('a rollback handed over before the first tick recorded the original config still restores the old model', async () => {
+    // The stopped execution's last recorded state was START, but its tick had already put the canary in.
+    const canary = 'digits-prod-rollout-20261130080000-c';
+    sm.configs.set(canary, { variants: [{ ...configVariant('digits-v1'), InitialVariantWeight: 95 }, { ...configVariant('digits-v2'), VariantName: 'AllTraffic-canary', InitialInstanceCount: 1, InitialVariantWeight: 5 }] });
+    sm.configName = canary;
+    sm.variants = new Map([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 95 }], ['AllTraffic-canary', { model: 'digits-v2', desired: 1, weight: 5 }]]);
+    let state: ControllerState = { ...INPUT, phase: 'ROLLBACK', stepIndex: 0, waitSeconds: 0, reason: 'CloudFormation sent Update while ...' };
+    for (let i = 0; i < 50 && !TERMINAL_PHASES.includes(state.phase); i++) state = await tick(state, new Date(T0.getTime() + i * 30_000));
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect([...sm.variants]).toEqual([['AllTraffic', { model: 'digits-v1', desired: 2, weight: 1 }]]);
+    expect(sm.configName).toBe('digits-prod-rollout-20261130080000-r');
+  });
+
+  test('a running execution with no readable state is still stopped and rolled back from the rollout input', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [RUNNING] });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(StopExecutionCommand).resolves({ stopDate: T0 });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:rollback', startDate: T0 });
+    await onEvent(rollbackEvent());
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input!)).toMatchObject({ phase: 'ROLLBACK', endpointName: 'digits-prod', targetEndpointConfigName: 'cfn-config-old' });
   });
 });
 
@@ -517,11 +600,76 @@ describe('rollout controller: the stack waits for the outcome', () => {
     expect(bodies[1].Reason).toBe('ROLLED_BACK: alarm canary-errors fired during step 1 (5%)');
   });
 
+  test('ControllerFailed signals the wait condition FAILURE with the last error, so the stack does not hang to its timeout', async () => {
+    const fetchMock = jest.spyOn(global, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
+    const out = await handler({ ...INPUT, waitHandleUrl: 'https://wait.example/handle', phase: 'CONTROLLER_FAILED', stepIndex: 0, waitSeconds: 0, rolloutId: '20261130080000', controllerFailures: 3, error: { Error: 'Sandbox.Timedout', Cause: 'Task timed out after 60.00 seconds' } });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(fetchMock.mock.calls[0][0]).toBe('https://wait.example/handle');
+    const body = JSON.parse(fetchMock.mock.calls[0][1]!.body as string);
+    expect(body).toMatchObject({ Status: 'FAILURE', UniqueId: '20261130080000' });
+    expect(body.Reason).toMatch(/^CONTROLLER_FAILED: the rollout controller failed 3 times; last: Sandbox.Timedout: Task timed out after 60.00 seconds\. The endpoint may be mid-rollout/);
+    expect(out.reason).toMatch(/failed 3 times/);
+    // It only signals: no call to SageMaker.
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+
   test('a tick that is not the last signals nothing', async () => {
     const fetchMock = jest.spyOn(global, 'fetch');
     const out = await handler({ ...INPUT, waitHandleUrl: 'https://wait.example/handle', phase: 'START', stepIndex: 0, waitSeconds: 0 });
     expect(out.phase).toBe('PROVISIONING');
     expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
+
+describe('rollout controller: alarms are read from CloudWatch, composite ones included', () => {
+  test('every check asks for both alarm types by name', async () => {
+    await run();
+    const calls = cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const input of calls) expect(input.AlarmTypes).toEqual(['CompositeAlarm', 'MetricAlarm']);
+  });
+
+  test('a composite promotion alarm in ALARM rolls the promotion back', async () => {
+    // A user's alarm can be composite (e.g. errors AND latency); DescribeAlarms omits it unless asked.
+    sm.compositeAlarms.add('stable-errors');
+    const { state } = await run((s) => {
+      if (s.phase === 'PROMOTING') sm.alarms.set('stable-errors', 'ALARM');
+    });
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect(state.reason).toBe('alarm stable-errors fired during promotion');
+    expect(sm.variants.get('AllTraffic')!.model).toBe('digits-v1');
+  });
+
+  test('an alarm CloudWatch does not know cannot be verified: the rollout rolls back instead of going on blind', async () => {
+    const { state } = await run(undefined, { ...INPUT, canaryAlarmNames: ['canary-errors', 'deleted-alarm'] });
+    expect(state.phase).toBe('ROLLED_BACK');
+    expect(state.reason).toMatch(/^alarm deleted-alarm \(not found in CloudWatch: its state cannot be verified\) fired/);
+  });
+});
+
+describe('rollout controller: configs of earlier rollouts', () => {
+  test('the promoted (-p) config an earlier rollout left in use is deleted when the next rollout starts; the stack\'s are kept', async () => {
+    // After rollout 1 promoted, CloudFormation moved the endpoint to its own config; -p stayed behind.
+    sm.configs.set('digits-prod-rollout-20261129000000-p', { variants: [configVariant('digits-v1')] });
+    sm.configs.set('digits-prod-rollout-20261128000000-s', { variants: [configVariant('digits-v0')] });
+    sm.configs.set('digits-prod-rollout-notes', { variants: [configVariant('digits-v0')] });
+    const { state } = await run();
+    expect(state.phase).toBe('DONE');
+    expect(sm.configs.has('digits-prod-rollout-20261129000000-p')).toBe(false);
+    expect(sm.configs.has('digits-prod-rollout-20261128000000-s')).toBe(false);
+    // Not one of the controller's names, the stack's configs, and this rollout's promoted config (in use) stay.
+    expect(sm.configs.has('digits-prod-rollout-notes')).toBe(true);
+    expect(sm.configs.has('cfn-config-old')).toBe(true);
+    expect(sm.configs.has('cfn-config-new')).toBe(true);
+    expect(sm.configs.has(state.promotedConfigName!)).toBe(true);
+    // ...and the run after that deletes this one's promoted config, once the endpoint has moved on.
+    sm.configName = 'cfn-config-new';
+    sm.configs.set('cfn-config-newer', { variants: [configVariant('digits-v3')] });
+    sagemaker.resetHistory();
+    await run(undefined, { ...INPUT, targetEndpointConfigName: 'cfn-config-newer' });
+    const deleted = sagemaker.commandCalls(DeleteEndpointConfigCommand).map((c) => c.args[0].input.EndpointConfigName);
+    expect(deleted[0]).toBe(state.promotedConfigName);
+    expect(deleted).not.toContain('cfn-config-new');
   });
 });
 
@@ -532,7 +680,14 @@ describe('rollout controller: sizing', () => {
 });
 
 describe('rollout state machine definition', () => {
-  const definition = rolloutStateMachineDefinition('arn:aws:lambda:eu-west-1:123456789012:function:rollout-controller', 7200);
+  const ROLLBACK_S = rollbackWorstCaseSeconds(1200, 60);
+  const definition = rolloutStateMachineDefinition('arn:aws:lambda:eu-west-1:123456789012:function:rollout-controller', 7200, ROLLBACK_S);
+
+  test('the rollback after the deadline is sized for its worst case: two fleets (an update in flight, then the original config) and retries', () => {
+    // 60 s late tick + 2 x 1200 s fleets + 30 s weights + 5 x 30 s rollback retries + 3 x (60 s timeout + 126 s Lambda retries).
+    expect(ROLLBACK_S).toBe(60 + 2400 + 30 + 150 + 3 * (60 + 126));
+    expect(rollbackWorstCaseSeconds(1200, 600)).toBe(ROLLBACK_S - 60 + 600);
+  });
 
   test('is valid Amazon States Language', () => {
     // The validator fills in defaults on what it is given.
@@ -555,7 +710,7 @@ describe('rollout state machine definition', () => {
     expect(states.Wait).toEqual({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Tick' });
     expect(states[states.Route.Choices.find((c: { StringEquals: string }) => c.StringEquals === 'DONE').Next].Type).toBe('Succeed');
     // The controller's deadline is 7200 s; the execution outlives it so the deadline's rollback can run.
-    expect(definition.TimeoutSeconds).toBe(7200 + ROLLBACK_GRACE_SECONDS);
+    expect(definition.TimeoutSeconds).toBe(7200 + ROLLBACK_S);
   });
 
   test('a failed task goes to a bounded rollback path that loops back to Tick, not straight to a Fail state', () => {
@@ -567,7 +722,7 @@ describe('rollout state machine definition', () => {
       const count = states.CountControllerFailure;
       const rule = count.Choices.find((c: any) => ('IsPresent' in c ? (c.Variable === '$.controllerFailures' && (input.controllerFailures !== undefined) === c.IsPresent) : input.controllerFailures === c.NumericEquals));
       const next = rule ? rule.Next : count.Default;
-      if (states[next].Type === 'Fail') return { end: next, output: input };
+      if (states[next].Type === 'Fail' || next === 'MarkControllerFailed') return { end: next, output: input };
       expect(states[next]).toMatchObject({ Type: 'Pass', ResultPath: '$.controllerFailures', Next: 'RollBackAfterFailure' });
       return { end: states.RollBackAfterFailure.Next, output: { ...input, controllerFailures: states[next].Result, phase: states.RollBackAfterFailure.Result } };
     };
@@ -579,7 +734,12 @@ describe('rollout state machine definition', () => {
       input = output;
     }
     expect(MAX_CONTROLLER_FAILURES).toBe(3);
-    expect(afterFailure(input).end).toBe('ControllerFailed');
+    // The last failure does not end the execution silently: it marks the phase and signals the stack first.
+    expect(afterFailure(input).end).toBe('MarkControllerFailed');
+    expect(states.MarkControllerFailed).toEqual({ Type: 'Pass', Result: 'CONTROLLER_FAILED', ResultPath: '$.phase', Next: 'SignalControllerFailed' });
+    expect(states.SignalControllerFailed).toMatchObject({ Type: 'Task', Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:rollout-controller', Next: 'ControllerFailed' });
+    expect(states.SignalControllerFailed.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.signalError', Next: 'ControllerFailed' }]);
+    expect(states.ControllerFailed.Type).toBe('Fail');
     expect(validateAsl(JSON.parse(JSON.stringify(definition))).errors).toEqual([]);
   });
 });

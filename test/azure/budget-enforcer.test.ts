@@ -1,10 +1,12 @@
 import { enforce, enforceResponse, parseBudgetNotification } from '../../constructs/azure/budget-enforcer/enforcer';
 import { EnforcerConfig, parseEnforcerEnvironment, renderEnforcerEnvironment } from '../../constructs/azure/budget-enforcer/environment';
 import { Call, Handler, fakeArm } from './support/fake-arm';
+import { restExample } from './support/rest-examples';
 
 const EP = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/digits-1';
 const AS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/autoscalesettings/digits-1-autoscale';
-const config: EnforcerConfig = { budgetName: 'digits-budget', action: 'SCALE_TO_FLOOR', enforceAtPercent: 100, endpoints: [{ endpointId: EP, floor: 1, autoscaleSettingIds: [AS] }] };
+const BUDGET = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Consumption/budgets/digits-budget';
+const config: EnforcerConfig = { budgetName: 'digits-budget', budgetId: BUDGET, action: 'SCALE_TO_FLOOR', enforceAtPercent: 100, endpoints: [{ endpointId: EP, floor: 1, autoscaleSettingIds: [AS] }] };
 
 /** A budget notification in the common alert schema (budget alerts to an action group). */
 function notification(spent: number, thresholdType = 'Actual', budgetName = 'digits-budget') {
@@ -17,14 +19,36 @@ function notification(spent: number, thresholdType = 'Actual', budgetName = 'dig
   };
 }
 
-/** ARM with one endpoint of two deployments at 3 instances and an autoscale setting, mutated as Azure would. */
+/**
+ * ARM with one endpoint of two deployments at 3 instances and an autoscale setting, mutated as Azure would, and
+ * the budget as Cost Management reports it: the published Budget GET example (azure-rest-api-specs
+ * specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/examples/Budget.json) with
+ * this case's name, amount and current spend.
+ */
 function account(...before: Handler[]) {
   const state = {
     capacity: { main: 3, 'v2-0-0': 3 } as Record<string, number>,
     profile: { minimum: '1', maximum: '6', default: '1' },
     endpointExists: true,
+    budget: { amount: 1000, spent: 1000 },
+    /** Autoscale copies a rollout controller made for deployments serving beside a new one, by deployment. */
+    copies: {} as Record<string, { minimum: string; maximum: string; default: string }>,
   };
   const fake = fakeArm(...before, (c: Call) => {
+    if (c.path === BUDGET && c.method === 'GET') {
+      expect(c.apiVersion).toBe('2024-08-01');
+      const body = restExample('consumption-2024-08-01-Budget.json');
+      body.id = BUDGET;
+      body.name = 'digits-budget';
+      body.properties.amount = state.budget.amount;
+      body.properties.currentSpend.amount = state.budget.spent;
+      return { status: 200, body };
+    }
+    if (c.path.startsWith(`${AS}-`)) {
+      const d = c.path.slice(AS.length + 1);
+      if (c.method === 'GET') return state.copies[d] ? { status: 200, body: { properties: { enabled: true, targetResourceUri: `${EP}/deployments/${d}`, profiles: [{ name: 'default', capacity: { ...state.copies[d] }, rules: [] }] } } } : { status: 404, body: { error: { code: 'ResourceNotFound', message: 'no' } } };
+      if (c.method === 'PATCH') { state.copies[d] = c.body.properties.profiles[0].capacity; return { status: 200, body: {} }; }
+    }
     if (c.path === AS && c.method === 'GET') return { status: 200, body: { properties: { enabled: true, targetResourceUri: `${EP}/deployments/main`, profiles: [{ name: 'default', capacity: { ...state.profile }, rules: [] }] } } };
     if (c.path === AS && c.method === 'PATCH') {
       expect(c.apiVersion).toBe('2022-10-01');
@@ -58,12 +82,23 @@ describe('budget enforcer', () => {
     const { arm, state, writes } = account();
     const report = await enforce(config, arm, notification(1000));
     expect(report.acted).toBe(true);
+    expect(report.reason).toMatch(/Cost Management reports 1000 USD spent, 100\.0% of 1000/);
     expect(report.outcomes).toEqual([expect.objectContaining({ endpointId: EP, status: 'DONE', detail: expect.stringMatching(/main 3 -> 1 instances; v2-0-0 3 -> 1 instances/) })]);
     expect(writes().map((c) => `${c.method} ${c.path.split('/').slice(-2).join('/')}`)).toEqual([
       'PATCH autoscalesettings/digits-1-autoscale', 'PATCH deployments/main', 'PATCH deployments/v2-0-0',
     ]);
     expect(state.profile).toEqual({ minimum: '1', maximum: '1', default: '1' });
     expect(state.capacity).toEqual({ main: 1, 'v2-0-0': 1 });
+  });
+
+  test('mid-rollout, the stable deployment\'s autoscale copy is capped too, so it cannot scale back out', async () => {
+    const { arm, state, writes } = account();
+    state.copies.main = { minimum: '2', maximum: '6', default: '2' };
+    expect((await enforce(config, arm, notification(1000))).outcomes[0].status).toBe('DONE');
+    expect(state.copies.main).toEqual({ minimum: '1', maximum: '1', default: '1' });
+    expect(writes().map((c) => `${c.method} ${c.path.split('/').pop()}`)).toEqual([
+      'PATCH digits-1-autoscale', 'PATCH digits-1-autoscale-main', 'PATCH main', 'PATCH v2-0-0',
+    ]);
   });
 
   test('a budget message seen twice: the second changes nothing and says so', async () => {
@@ -83,13 +118,31 @@ describe('budget enforcer', () => {
     expect(writes().map((c) => c.method)).toEqual(['DELETE', 'DELETE']);
   });
 
-  test('forecasts, lower thresholds and other budgets only notify', async () => {
-    const { arm, calls } = account();
-    expect(await enforce(config, arm, notification(1000, 'Forecasted'))).toMatchObject({ acted: false, reason: expect.stringMatching(/only actual spend enforces/) });
-    expect(await enforce(config, arm, notification(800))).toMatchObject({ acted: false, reason: expect.stringMatching(/80\.0% of 1000 is below 100%/) });
+  test('security review H1: a forged body claiming any spend changes nothing while Cost Management reports less', async () => {
+    const { arm, state, calls, writes } = account();
+    state.budget = { amount: 1000, spent: 100 };
+    // The PoC body: the figures say 10000% of a budget of 0.01; the enforcer never reads them.
+    const forged = { schemaId: 'AIP Budget Notification', data: { BudgetName: 'digits-budget', SpendingAmount: '1', BudgetAmount: '0.01' } };
+    for (const body of [forged, notification(1_000_000), notification(1_000_000, 'Forecasted')]) {
+      expect(await enforce({ ...config, action: 'DELETE' }, arm, body)).toMatchObject({ acted: false, reason: expect.stringMatching(/Cost Management reports 100 USD spent, 10\.0% of 1000, below 100%/) });
+    }
+    expect(writes()).toEqual([]);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(Array(3).fill(`GET ${BUDGET}`));
+  });
+
+  test('what Cost Management reports decides, whatever the notification says (a low-threshold notice once spend is over)', async () => {
+    const { arm, state } = account();
+    state.budget = { amount: 1000, spent: 1200 };
+    expect(await enforce(config, arm, notification(500, 'Forecasted'))).toMatchObject({ acted: true, reason: expect.stringMatching(/120\.0% of 1000/) });
+  });
+
+  test('other budgets and other payloads are ignored without a call; a budget with no spend yet only notifies', async () => {
+    const { arm, calls, state } = account();
     expect(await enforce(config, arm, notification(5000, 'Actual', 'other-budget'))).toMatchObject({ acted: false });
     expect(await enforce(config, arm, { hello: 'world' })).toMatchObject({ acted: false, reason: 'not a budget notification' });
     expect(calls).toEqual([]);
+    state.budget = { amount: 1000, spent: Number.NaN };
+    expect(await enforce(config, arm, notification(5000))).toMatchObject({ acted: false, reason: expect.stringMatching(/no current spend/) });
   });
 
   test('one JSON log line per endpoint acted on, without the notification body', async () => {
@@ -102,8 +155,9 @@ describe('budget enforcer', () => {
   });
 
   test('the legacy budget payload is read too', () => {
+    // Only the budget's name is taken from a notification.
     expect(parseBudgetNotification({ schemaId: 'AIP Budget Notification', data: { BudgetName: 'digits-budget', SpendingAmount: '1,050.5', Budget: '1000' } }))
-      .toEqual({ budgetName: 'digits-budget', thresholdType: 'Actual', spentUsd: 1050.5, budgetUsd: 1000 });
+      .toEqual({ budgetName: 'digits-budget' });
   });
 
   test('a failure that must be retried: a 503 is retried inside the call; one that persists is reported FAILED (the handler answers 503)', async () => {
@@ -135,7 +189,9 @@ describe('budget enforcer', () => {
 
   test('configuration round-trips and names every bad setting', () => {
     expect(parseEnforcerEnvironment(renderEnforcerEnvironment(config))).toEqual(config);
+    expect(() => parseEnforcerEnvironment({ ...renderEnforcerEnvironment(config), BUDGET_ID: '/subscriptions/s/providers/Microsoft.Consumption/budgets/other' }))
+      .toThrow(/BUDGET_ID must be the ARM id of budget "digits-budget"/);
     expect(() => parseEnforcerEnvironment({ BUDGET_ACTION: 'STOP', BUDGET_ENFORCE_AT_PERCENT: '-1', BUDGET_GUARDED_ENDPOINTS: '[]' }))
-      .toThrow(/BUDGET_NAME must be set; BUDGET_ACTION must be SCALE_TO_FLOOR or DELETE, got "STOP"; BUDGET_ENFORCE_AT_PERCENT must be a positive number, got "-1"; BUDGET_GUARDED_ENDPOINTS must be/);
+      .toThrow(/BUDGET_NAME must be set; BUDGET_ID must be the ARM id of budget "", got ""; BUDGET_ACTION must be SCALE_TO_FLOOR or DELETE, got "STOP"; BUDGET_ENFORCE_AT_PERCENT must be a positive number, got "-1"; BUDGET_GUARDED_ENDPOINTS must be/);
   });
 });

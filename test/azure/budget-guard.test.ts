@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
-import { BudgetAction } from '../../lib';
-import { BudgetGuard, BudgetScope, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
+import { BudgetAction, Duration, RolloutPolicy } from '../../lib';
+import { BudgetGuard, BudgetScope, CanaryRollout, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
 import { endpoint } from './support/fixtures';
 import { only, resourcesOf, synth } from './support/synth';
 
@@ -37,13 +37,22 @@ describe('BudgetGuard', () => {
     const cfg = parseEnforcerEnvironment(app.app_settings);
     expect(cfg).toMatchObject({ action: 'SCALE_TO_FLOOR', enforceAtPercent: 100, budgetName: expect.stringMatching(/-budget$/) });
     expect(cfg.endpoints).toEqual([{ endpointId: expect.stringMatching(/^\$\{azapi_resource\./), floor: 1, autoscaleSettingIds: [expect.stringMatching(/^\$\{azurerm_monitor_autoscale_setting\./)] }]);
+    // The budget it reads its spend from (security review H1): this guard's own, at the resource group.
+    expect(cfg.budgetId).toMatch(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}\/resourceGroups\/rg-ml\/providers\/Microsoft\.Consumption\/budgets\/[^/]+-budget$/);
+    expect(cfg.budgetId.endsWith(`/${(only(tf, 'azurerm_consumption_budget_resource_group') as Json).name}`)).toBe(true);
   });
 
   test('the enforcer\'s identity may act on the guarded endpoint and its autoscale setting only', () => {
-    const role = only(tf, 'azurerm_role_definition') as Json;
-    expect(role.permissions).toEqual([{ actions: ENFORCER_ACTIONS[BudgetAction.SCALE_TO_FLOOR] }]);
-    const scopes = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes('azurerm_role_definition')).map((g) => g.scope);
-    expect(scopes).toEqual([expect.stringMatching(/^\$\{azapi_resource\.[^.]+\.id\}$/), expect.stringMatching(/^\$\{azurerm_monitor_autoscale_setting\.[^.]+\.id\}$/)]);
+    const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition'));
+    expect(roles).toHaveLength(2);
+    const [actName, act] = roles.find(([k]) => /Enforcer_Role_/.test(k))!;
+    expect(act.permissions).toEqual([{ actions: ENFORCER_ACTIONS[BudgetAction.SCALE_TO_FLOOR] }]);
+    const scopesOf = (role: string) => Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes(`azurerm_role_definition.${role}.`)).map((g) => g.scope);
+    expect(scopesOf(actName)).toEqual([expect.stringMatching(/^\$\{azapi_resource\.[^.]+\.id\}$/), expect.stringMatching(/^\$\{azurerm_monitor_autoscale_setting\.[^.]+\.id\}$/)]);
+    // Reading the budget's spend is its own role, only that read, at the budget's resource group.
+    const [readName, read] = roles.find(([k]) => /Enforcer_Role1_/.test(k))!;
+    expect(read.permissions).toEqual([{ actions: ['Microsoft.Consumption/budgets/read'] }]);
+    expect(scopesOf(readName)).toEqual([expect.stringMatching(/\/resourceGroups\/rg-ml$/)]);
   });
 });
 
@@ -57,13 +66,34 @@ describe('BudgetGuard options', () => {
 
   test('DELETE: delete actions only; a subscription scope', () => {
     const { tf } = synth((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.DELETE, alertThresholdsPercent: [90] }, startDate: '2027-01-01', scope: BudgetScope.subscription('/subscriptions/00000000-0000-0000-0000-000000000000') }));
-    expect((only(tf, 'azurerm_role_definition') as Json).permissions[0].actions).toContain('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/delete');
+    const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition'));
+    expect(roles.find(([k]) => /Enforcer_Role_/.test(k))![1].permissions[0].actions).toContain('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/delete');
+    expect(roles.find(([k]) => /Enforcer_Role1_/.test(k))![1]).toMatchObject({ scope: '/subscriptions/00000000-0000-0000-0000-000000000000', assignable_scopes: ['/subscriptions/00000000-0000-0000-0000-000000000000'] });
+    expect(parseEnforcerEnvironment((only(tf, 'azurerm_linux_function_app') as Json).app_settings).budgetId).toMatch(/^\/subscriptions\/0{8}-0{4}-0{4}-0{4}-0{12}\/providers\/Microsoft\.Consumption\/budgets\//);
     expect((only(tf, 'azurerm_consumption_budget_subscription') as Json).subscription_id).toBe('/subscriptions/00000000-0000-0000-0000-000000000000');
+  });
+});
+
+describe('BudgetGuard with a CanaryRollout on the endpoint', () => {
+  test('the enforcer may also cap the rollout\'s autoscale copies: autoscale read/write at the endpoint\'s resource group, in its own role', () => {
+    const { tf } = synth((s) => {
+      const e = endpoint(s);
+      new CanaryRollout(s, 'R', { endpoint: e, policy: RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.minutes(30) }, { trafficPercent: 100, bake: Duration.minutes(10) }]) });
+      new BudgetGuard(s, 'B', { endpoints: [e], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' });
+    });
+    const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition')).filter(([k]) => k.startsWith('B_Enforcer'));
+    expect(roles).toHaveLength(3);
+    const [name, role] = roles.find(([k]) => /Enforcer_Role2_/.test(k))!;
+    expect(role.permissions).toEqual([{ actions: ['Microsoft.Insights/autoscalesettings/read', 'Microsoft.Insights/autoscalesettings/write'] }]);
+    const scopes = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((g) => String(g.role_definition_id).includes(`azurerm_role_definition.${name}.`)).map((g) => g.scope);
+    expect(scopes).toEqual([expect.stringMatching(/^\/subscriptions\/\$\{data\.azurerm_client_config\.[^.]+\.subscription_id\}\/resourceGroups\/rg-ml$/)]);
   });
 });
 
 describe('BudgetGuard validation', () => {
   const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  test('a subscription scope is a subscription ARM id (issue 17)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01', scope: BudgetScope.subscription('00000000-0000-0000-0000-000000000000') }),
+    /scope: got BudgetScope\.subscription\("00000000-0000-0000-0000-000000000000"\); allowed: the ARM id of a subscription/));
   test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
     /startDate: got "2026-12-15"; allowed: on Azure ML: the first day of a month/));
   test('at most five notifications per Azure budget', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, alertThresholdsPercent: [10, 20, 30, 40, 50] }, startDate: '2026-12-01' }),

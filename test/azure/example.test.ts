@@ -12,12 +12,26 @@ describe('examples/azure', () => {
 
   test('every azapi body in the example passes Azure\'s schema check', () => {
     const count = ['azapi_resource', 'azapi_update_resource', 'azapi_resource_action'].reduce((n, t) => n + Object.keys(tf.resource[t] ?? {}).length, 0);
-    expect(count).toBe(5);
+    // 5 Azure ML bodies + 2 Functions trigger syncs (POST, no body).
+    expect(count).toBe(7);
     expect(schemaProblems(tf)).toEqual([]);
   });
 
   test('declares azapi ~> 2.5 and the prebuilt azurerm', () => {
     expect(tf.terraform?.required_providers).toMatchObject({ azapi: { source: 'Azure/azapi', version: '~> 2.5' }, azurerm: { version: '4.55.0' } });
+  });
+
+  test('state path is relative to the stack folder, not the synthesizing machine', () => {
+    // cdktf's default local backend writes an absolute path of the machine that ran synth (deployability review #15).
+    expect((tf.terraform as { backend?: unknown }).backend).toEqual({ local: { path: 'terraform.tfstate' } });
+  });
+
+  test('the azurerm provider names its subscription and uses Entra ID for storage', () => {
+    // azurerm 4.x: "`subscription_id` is a required provider property when performing a plan/apply operation"
+    // (hashicorp/terraform-provider-azurerm internal/provider/provider.go, commit 69697b7); ARM_SUBSCRIPTION_ID also works.
+    const provider = (tf as unknown as { provider: { azurerm: Record<string, unknown>[] } }).provider.azurerm[0];
+    expect(provider.subscription_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(provider.storage_use_azuread).toBe(true);
   });
 
   test('holds all four constructs', () => {

@@ -44,6 +44,7 @@ describe('GpuNodePool (AKS)', () => {
 
 describe('GpuNodePool validation', () => {
   const fails = (p: Partial<GpuNodePoolProps>, message: RegExp) => expect(() => Testing.synthScope((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, ...p }))).toThrow(message);
+  test('the cluster by ARM id (issue 17)', () => fails({ kubernetesClusterId: 'serving' }, /kubernetesClusterId: got "serving"; allowed: the ARM id of a Microsoft\.ContainerService\/managedClusters/));
   test('pool name rule', () => fails({ name: 'GPU-pool' }, /name: got "GPU-pool"; allowed: a lower-case letter, then up to 11/));
   test('no L4 on Azure', () => fails({ accelerator: Accelerator.NVIDIA_L4 }, /accelerator: got NVIDIA_L4; allowed: on AKS: .*\(Azure has no L4 VM size\)/));
   test('the size must carry the accelerator', () => fails({ vmSize: 'Standard_NC24ads_A100_v4' }, /vmSize: got "Standard_NC24ads_A100_v4" with accelerator NVIDIA_T4; allowed: Standard_NC24ads_A100_v4 carries NVIDIA_A100/));

@@ -42,7 +42,7 @@ describe('ModelEndpoint defaults', () => {
     });
   });
 
-  test('the deployment: instance type and count, request settings, probes, App Insights, egress off', () => {
+  test('the deployment: instance type and count, request settings, probes, App Insights, public egress (the only kind a created workspace supports)', () => {
     const body = deploymentBody(tf);
     expect(body.sku).toEqual({ name: 'Default', capacity: 1 });
     expect(body.properties).toMatchObject({
@@ -54,7 +54,7 @@ describe('ModelEndpoint defaults', () => {
       livenessProbe: { initialDelay: 'PT10S', period: 'PT10S', timeout: 'PT2S', failureThreshold: 30, successThreshold: 1 },
       readinessProbe: { initialDelay: 'PT10S', period: 'PT10S', timeout: 'PT2S', failureThreshold: 30, successThreshold: 1 },
       appInsightsEnabled: true,
-      egressPublicNetworkAccess: 'Disabled',
+      egressPublicNetworkAccess: 'Enabled',
     });
   });
 
@@ -89,8 +89,10 @@ describe('ModelEndpoint defaults', () => {
     expect(mv.body.properties.modelUri).toMatch(/^\$\{azurerm_storage_blob\.[^.]+\.url\}$/);
   });
 
-  test('a workspace with secure defaults: private workspace, RBAC key vault with purge protection, TLS 1.2 storage', () => {
-    expect(json).toHaveResourceWithProperties(MachineLearningWorkspace, { public_network_access_enabled: false, identity: { type: 'SystemAssigned' } });
+  test('a workspace with secure defaults: RBAC key vault with purge protection, TLS 1.2 storage; public API access (a deployment with public outbound calls it)', () => {
+    // concept-secure-online-endpoint, supported configurations: egress enabled -> "The workspace must also allow public
+    // access as the deployment outbound is to the workspace API". A created workspace has no private endpoint.
+    expect(json).toHaveResourceWithProperties(MachineLearningWorkspace, { public_network_access_enabled: true, identity: { type: 'SystemAssigned' } });
     expect(json).toHaveResourceWithProperties(KeyVault, { rbac_authorization_enabled: true, purge_protection_enabled: true, network_acls: { default_action: 'Deny', bypass: 'AzureServices' } });
     expect(json).toHaveResourceWithProperties(StorageAccount, { min_tls_version: 'TLS1_2', allow_nested_items_to_be_public: false, infrastructure_encryption_enabled: true });
   });
@@ -257,6 +259,53 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   const fails = (overrides: Parameters<typeof baseProps>[0], message: RegExp) =>
     expect(() => Testing.synthScope((s) => endpoint(s, overrides))).toThrow(message);
 
+  // Azure ML's supported network combinations (MicrosoftDocs/azure-docs articles/machine-learning/concept-secure-online-endpoint.md,
+  // appendix "Secure outbound access with legacy network isolation method"): egress off needs a workspace private link and
+  // reaches only the workspace's own blob storage and container registry; egress on needs the workspace to allow public access.
+  test('egress off with a created workspace (no private link) is refused with the fix', () => fails({ egressPublicNetworkAccess: false },
+    /egressPublicNetworkAccess: got false with WorkspaceSource\.create\(\); allowed: false only in a workspace with a private link.*Fix: leave egressPublicNetworkAccess on, or use WorkspaceSource\.fromId/s));
+  test('egress on with a created private workspace is refused', () => fails({ workspace: WorkspaceSource.create({ publicNetworkAccess: false }) },
+    /workspace\.publicNetworkAccess: got false with egressPublicNetworkAccess on; allowed: true: a deployment with public outbound calls the workspace API/));
+  test('egress off pulls only from the workspace\'s own registry', () => {
+    const other = REGISTRY_ID.replace(/registries\/[^/]+$/, 'registries/wsown');
+    fails({ egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: other }), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') },
+      /imageRegistryId: got .*registries\/contoso with egressPublicNetworkAccess false \(workspace registry: .*wsown\); allowed: with egress off, only the workspace's own container registry/);
+    fails({ egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') },
+      /imageRegistryId: .*workspace registry: not given/);
+    // The workspace's own registry, behind the workspace's private link: accepted.
+    expect(() => Testing.synthScope((s) => endpoint(s, { egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }))).not.toThrow();
+  });
+  // Issue 17: values Azure would refuse at apply (or never find), refused at synth with the field and the fix.
+  // Regions: Azure/terraform-azurerm-avm-utl-regions modules/cached-data/locations.tf.json (2026-03-12);
+  // resource group names: learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules.
+  test('a location that is no Azure region, with the likely fix', () => fails({ location: 'west-europe' }, /location: got "west-europe"; allowed: an Azure region name .*Fix: use "westeurope"/));
+  test('display names are accepted as azurerm folds them', () => {
+    expect(() => Testing.synthScope((s) => endpoint(s, { location: 'West Europe' }))).not.toThrow();
+  });
+  test('a region newer than the catalogue passes only through the explicit context escape hatch', () => {
+    fails({ location: 'marsnorth' }, /location: got "marsnorth".*under the context key "model-serving-constructs:azure:extraLocations"/);
+    expect(() => Testing.synthScope((s) => {
+      s.node.setContext('model-serving-constructs:azure:extraLocations', ['marsnorth']);
+      endpoint(s, { location: 'marsnorth' });
+    })).not.toThrow();
+  });
+  test('resource group name rule', () => fails({ resourceGroupName: 'rg/ml prod.' }, /resourceGroupName: got "rg\/ml prod\."; allowed: 1-90 letters, digits/));
+  test('ids that are not ARM ids of the right type, all in one error', () => fails({
+    imageRegistryId: 'contoso',
+    modelStorageAccountId: REGISTRY_ID,
+    alertActionGroupIds: ['ops-oncall'],
+  }, /imageRegistryId: got "contoso"; allowed: the ARM id of a Microsoft\.ContainerRegistry\/registries.*modelStorageAccountId: got ".*registries\/contoso"; allowed: the ARM id of a Microsoft\.Storage\/storageAccounts.*alertActionGroupIds\[0\]: got "ops-oncall"/s));
+  test('an existing workspace by ARM id only', () => fails({ workspace: WorkspaceSource.fromId('ws'), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }, /workspace: got "ws"; allowed: the ARM id of a Microsoft\.MachineLearningServices\/workspaces/));
+  test('two endpoints with the same name in one region', () => {
+    expect(() => Testing.synthScope((s) => {
+      endpoint(s, { endpointName: 'digits-prod' }, 'A');
+      endpoint(s, { endpointName: 'digits-prod', location: 'West Europe' }, 'B');
+    })).toThrow(/endpointName: got "digits-prod", which .*\/A already uses in West Europe; allowed: one online endpoint per name in an Azure region/);
+    expect(() => Testing.synthScope((s) => {
+      endpoint(s, { endpointName: 'digits-prod' }, 'A');
+      endpoint(s, { endpointName: 'digits-prod', location: 'swedencentral' }, 'B');
+    })).not.toThrow();
+  });
   test('instance type must be a managed endpoint size', () => fails({ instanceType: 'ml.g5.xlarge' }, /instanceType: got "ml\.g5\.xlarge"; allowed: a VM size Azure ML managed online endpoints accept/));
   test('NC T4 v3 carries T4', () => fails({ instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_A100 }, /accelerator: got NVIDIA_A100 on Standard_NC4as_T4_v3; allowed: Standard_NC4as_T4_v3 \(NCasT4_v3\) carries NVIDIA_T4/));
   test('NC A100 v4 carries A100', () => fails({ instanceType: 'Standard_NC24ads_A100_v4', accelerator: Accelerator.NVIDIA_H100 }, /carries NVIDIA_A100\. Fix: set accelerator: Accelerator\.NVIDIA_A100/));

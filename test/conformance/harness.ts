@@ -7,6 +7,8 @@
  * test finds every file in adapters/ by itself. Each adapter:
  *   - names its backend exactly as its BackendCapabilities.backend (refusals are matched on it),
  *   - gives the registry it pulls from (the case's image is `<registry>/<IMAGE_PATH>`),
+ *   - says, in PLATFORM_SERVER_DEFAULTS below, which server variables the platform itself fixes (written from
+ *     the platform's documentation, not from the library's capability tables),
  *   - renders a case with its own constructs (adding only what the platform needs: an instance type, a
  *     model delivery...), and reads the synthesized output back into a `CommonView`.
  *     A refusal must surface as the SpecValidationError the construct throws; do not catch it.
@@ -30,7 +32,64 @@ export interface ConformanceCase {
   readonly budget?: BudgetSpec;
   /** Fields each backend is expected to refuse, by backend name. A backend not listed must honour the case. */
   readonly refusals?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * What the spec means, written out by hand from its documentation (the `@default`s and field docs in
+   * lib/spec.ts, lib/guardrails.ts, lib/budget.ts, lib/rollout.ts and the variables of lib/contract.ts),
+   * never computed by the library: every backend that honours the case must render exactly this.
+   */
+  readonly expected: ExpectedMeaning;
 }
+
+/** A case's meaning, by hand. */
+export interface ExpectedMeaning {
+  /**
+   * MODEL_SERVER_* variables the case sets beyond name, version and signature (those follow from the
+   * metadata and the model) and beyond what the platform fixes (PLATFORM_SERVER_DEFAULTS).
+   */
+  readonly server: Readonly<Record<string, string>>;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly scalingTargets: readonly string[];
+  readonly guardrails: readonly string[];
+  /** @default - no rollout */
+  readonly rolloutWeights?: readonly number[];
+  /** @default - no budget */
+  readonly budget?: readonly string[];
+}
+
+/**
+ * Server variables each platform fixes whatever the spec says (a spec that sets the same field wins where it
+ * is allowed). Written from the platforms' documentation:
+ * - gRPC off (MODEL_SERVER_GRPC_PORT=0) where the platform forwards to one HTTP port only, or the constructs
+ *   give it only that one: SageMaker (clients call InvokeEndpoint over HTTPS; the container answers
+ *   /invocations and /ping on port 8080, "Use your own inference code with hosting services"); Vertex AI
+ *   (prediction and health requests go to the first of `containerSpec.ports`; gRPC only to `grpcPorts`,
+ *   ModelContainerSpec in google/cloud/aiplatform/v1/model.proto, which the constructs do not set); Azure ML
+ *   managed online endpoints (scoring, liveness and readiness routes on the environment's one inference
+ *   port); KServe serverless (Knative routes one container port: knative.dev "Runtime contract", at most
+ *   one containerPort). Plain Kubernetes routes any port.
+ * - Vertex AI online prediction requests are at most 1.5 MB ("Vertex AI quotas and limits": online
+ *   prediction request size 1.5 MB), so the server refuses larger bodies itself (1,500,000 bytes).
+ */
+export const PLATFORM_SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'SageMaker': { MODEL_SERVER_GRPC_PORT: '0' },
+  'Vertex AI': { MODEL_SERVER_GRPC_PORT: '0', MODEL_SERVER_MAX_REQUEST_BODY_BYTES: '1500000' },
+  'Azure ML': { MODEL_SERVER_GRPC_PORT: '0' },
+  'Kubernetes': {},
+  'KServe (serverless)': { MODEL_SERVER_GRPC_PORT: '0' },
+};
+
+/**
+ * How a platform writes an identity value into its tags/labels, where it cannot carry it as is. Google Cloud
+ * label values: "can contain only lowercase letters, numeric characters, underscores, and dashes"
+ * (cloud.google.com/resource-manager/docs/labels-overview, Requirements for labels).
+ */
+export const LABEL_VALUE: Readonly<Record<string, (value: string) => string>> = {
+  'Vertex AI': (value) => value.toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
+};
+
+/** The guardrails a spec gets when it sets none (lib/guardrails.ts @defaults: 1%, P99, 1 s, 1 minute, 3). */
+export const DEFAULT_GUARDRAILS = ['errors>1%', 'p99>1000ms', 'window=60s', 'breaches=3'] as const;
 
 /** What every backend renders a case to, read back from its synthesized output. */
 export interface CommonView {

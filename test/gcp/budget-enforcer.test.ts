@@ -7,6 +7,7 @@ import { FakeGoogle } from './support/fake-google';
 const OTHER_ENDPOINT = '5550001111';
 const CONFIG: GcpEnforcerConfig = {
   budgetDisplayName: 'fraud-classifier-vertex',
+  budgetName: 'billingAccounts/01D4EE-079462-DFD6EC/budgets/de72f49d',
   action: 'SCALE_TO_FLOOR',
   enforceAtPercent: 100,
   endpoints: [
@@ -17,7 +18,11 @@ const CONFIG: GcpEnforcerConfig = {
   reportTopic: `projects/${PROJECT}/topics/fraud-budget-reports`,
 };
 
-function budgetMessage(costAmount: number, overrides: Record<string, unknown> = {}) {
+// Cloud Billing programmatic notifications ("Set up programmatic notifications", Notification format,
+// https://cloud.google.com/billing/docs/how-to/budgets-programmatic-notifications): attributes
+// billingAccountId, budgetId, schemaVersion; data budgetDisplayName, alertThresholdExceeded, costAmount,
+// costIntervalStart, budgetAmount, budgetAmountType, currencyCode.
+function budgetMessage(costAmount: number, overrides: Record<string, unknown> = {}, attributes: Record<string, string> = {}) {
   const data = {
     budgetDisplayName: 'fraud-classifier-vertex',
     alertThresholdExceeded: 1.0,
@@ -28,7 +33,7 @@ function budgetMessage(costAmount: number, overrides: Record<string, unknown> = 
     currencyCode: 'USD',
     ...overrides,
   };
-  return decodeMessage({ data: { message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), attributes: { billingAccountId: '01D4EE-079462-DFD6EC', budgetId: 'de72f49d', schemaVersion: '1.0' }, messageId: String(Math.random()) } } });
+  return decodeMessage({ data: { message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), attributes: { billingAccountId: '01D4EE-079462-DFD6EC', budgetId: 'de72f49d', schemaVersion: '1.0', ...attributes }, messageId: String(Math.random()) } } });
 }
 
 function setup(): FakeGoogle {
@@ -37,6 +42,10 @@ function setup(): FakeGoogle {
   fake.addEndpoint(OTHER_ENDPOINT, [fake.deployed('1000000003', 'fraud-eu', 3, 6)], { '1000000003': 100 });
   return fake;
 }
+
+// Only Date is faked: "now" is inside the November 2026 budget period the messages report.
+beforeEach(() => jest.useFakeTimers({ now: new Date('2026-11-20T12:00:00Z'), doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] }));
+afterEach(() => jest.useRealTimers());
 
 describe('budget enforcer', () => {
   test('over budget: every deployed model of every guarded endpoint is pinned at its floor, and a report is published', async () => {
@@ -65,7 +74,24 @@ describe('budget enforcer', () => {
     expect(fake.callsMatching('POST', ':mutateDeployedModel')).toHaveLength(mutations);
     expect(fake.published).toHaveLength(1);
     // A new budget period enforces again.
+    jest.setSystemTime(new Date('2026-12-02T00:00:00Z'));
     expect((await enforce(fake.rest(), CONFIG, budgetMessage(2100, { costIntervalStart: '2026-12-01T08:00:00Z' }))).acted).toBe(true);
+  });
+
+  test('a message that does not name this budget, or names a period that is not the current one, acts on nothing (no marker bypass)', async () => {
+    // security review M2: a forged costIntervalStart used to open a fresh marker and enforce again.
+    const fake = setup();
+    expect(await enforce(fake.rest(), CONFIG, budgetMessage(5000, {}, { budgetId: 'other' }))).toMatchObject({ acted: false, reason: expect.stringMatching(/budgetId=other do not name billingAccounts\/01D4EE-079462-DFD6EC\/budgets\/de72f49d/) });
+    expect(await enforce(fake.rest(), CONFIG, budgetMessage(5000, {}, { billingAccountId: '000000-000000-000000' }))).toMatchObject({ acted: false });
+    const noAttributes = decodeMessage({ data: { message: { data: Buffer.from(JSON.stringify({ budgetDisplayName: 'fraud-classifier-vertex', costAmount: 5000, budgetAmount: 2000, costIntervalStart: '2026-11-01T07:00:00Z' })).toString('base64') } } });
+    expect(await enforce(fake.rest(), CONFIG, noAttributes)).toMatchObject({ acted: false, reason: expect.stringMatching(/billingAccountId=\(none\)/) });
+    for (const costIntervalStart of ['2026-12-01T08:00:00Z', '2026-10-01T07:00:00Z', 'yesterday']) {
+      expect(await enforce(fake.rest(), CONFIG, budgetMessage(5000, { costIntervalStart }))).toMatchObject({ acted: false, reason: expect.stringMatching(/is not the start of the current budget period/) });
+    }
+    expect(fake.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+    // The marker is keyed on the configured budget, whatever the message says.
+    await enforce(fake.rest(), CONFIG, budgetMessage(2100));
+    expect([...fake.objects.keys()]).toEqual([`${CONFIG.markerBucket}/budget-enforcer/de72f49d/2026-11-01T07_00_00Z.json`]);
   });
 
   test('DELETE undeploys every model, the one without most traffic first and the last with an empty split', async () => {

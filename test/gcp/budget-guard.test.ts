@@ -1,6 +1,6 @@
 import { BillingBudget } from '@cdktf/provider-google/lib/billing-budget';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
-import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-iam-binding';
 import { BudgetAction, BudgetSpec } from '../../lib';
 import { BudgetGuard, BudgetGuardProps, ModelEndpoint } from '../../constructs/gcp';
 import { GCP_ENFORCER_ENV } from '../../constructs/gcp/budget-enforcer/environment';
@@ -46,7 +46,8 @@ describe('BudgetGuard (Vertex AI)', () => {
       ],
       all_updates_rule: { pubsub_topic: '${google_pubsub_topic.Budget_Topic_41013389.id}', schema_version: '1.0', monitoring_notification_channels: ['${google_monitoring_notification_channel.Budget_Email0_5F14573F.id}'] },
     });
-    expect(out).toHaveResourceWithProperties(PubsubTopicIamMember, { role: 'roles/pubsub.publisher', member: 'serviceAccount:billing-budget-alert@system.gserviceaccount.com' });
+    // Authoritative for the publisher role on the budget topic: Cloud Billing's account is its only topic-level publisher.
+    expect(out).toHaveResourceWithProperties(PubsubTopicIamBinding, { role: 'roles/pubsub.publisher', members: ['serviceAccount:billing-budget-alert@system.gserviceaccount.com'], topic: '${google_pubsub_topic.Budget_Topic_41013389.name}' });
   });
 
   test('the enforcer gets the guarded endpoints and floors, in the environment its handler parses', () => {
@@ -57,8 +58,15 @@ describe('BudgetGuard (Vertex AI)', () => {
     expect(config.reportTopic).toMatch(/google_pubsub_topic\.Budget_ReportTopic_[0-9A-F]{8}\.id/);
   });
 
-  test('the enforcer may touch only the guarded endpoints: floor needs get/deploy/update, DELETE get/undeploy', () => {
-    expect(synthGuard().out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.deploy', 'aiplatform.endpoints.get', 'aiplatform.endpoints.update'] });
+  // The enforcer's REST calls and the permission each one's REST reference page lists ("IAM Permissions:
+  // Requires the following IAM permission on the endpoint resource"):
+  // - GET endpoints/{id}: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/get -> aiplatform.endpoints.get
+  // - :mutateDeployedModel: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/mutateDeployedModel -> aiplatform.endpoints.deploy
+  // - :undeployModel: https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.endpoints/undeployModel -> aiplatform.endpoints.undeploy
+  // No call needs aiplatform.endpoints.update (that is endpoints.patch), so it is not granted.
+  test('the enforcer gets only the permissions its calls need: floor get/deploy, DELETE get/undeploy', () => {
+    const floor = Object.values(synthGuard().json.resource.google_project_iam_custom_role) as { permissions: string[] }[];
+    expect(floor.map((r) => [...r.permissions].sort())).toEqual([['aiplatform.endpoints.deploy', 'aiplatform.endpoints.get']]);
     expect(synthGuard({ budget: { ...BUDGET, action: BudgetAction.DELETE } }).out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy'] });
   });
 

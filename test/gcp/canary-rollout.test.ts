@@ -36,7 +36,12 @@ describe('CanaryRollout (Vertex AI)', () => {
       steps: [{ trafficPercent: 5, bakeSeconds: 1200 }, { trafficPercent: 33, bakeSeconds: 1200 }, { trafficPercent: 100, bakeSeconds: 900 }],
     });
     const fn = Object.values(json.resource.google_cloudfunctions2_function)[0] as { service_config: { environment_variables: Record<string, string>; max_instance_count: number }; event_trigger: Record<string, string>; build_config: Record<string, unknown> };
-    expect(fn.service_config.environment_variables).toEqual({ ROLLOUT_STATE_BUCKET: '${google_storage_bucket.Rollout_StateBucket_6BBA9558.name}', ROLLOUT_STATE_OBJECT: plan(json).rollout!.stateObject });
+    expect(fn.service_config.environment_variables).toEqual({
+      ROLLOUT_STATE_BUCKET: '${google_storage_bucket.Rollout_StateBucket_6BBA9558.name}',
+      ROLLOUT_STATE_OBJECT: plan(json).rollout!.stateObject,
+      // The controller confirms alerts of exactly these policies with Cloud Monitoring before rolling back.
+      ROLLOUT_ALERT_POLICIES: JSON.stringify(['${google_monitoring_alert_policy.Rollout_ErrorRateAlert_6A1D4774.name}', '${google_monitoring_alert_policy.Rollout_LatencyAlert_67A5A19E.name}']),
+    });
     expect(fn.service_config.max_instance_count).toBe(1);
     expect(fn.event_trigger).toMatchObject({ event_type: 'google.cloud.pubsub.topic.v1.messagePublished', pubsub_topic: '${google_pubsub_topic.Rollout_Topic_63F54E01.id}', retry_policy: 'RETRY_POLICY_RETRY' });
     expect(fn.build_config).toMatchObject({ runtime: 'nodejs22', entry_point: 'handler' });
@@ -55,13 +60,57 @@ describe('CanaryRollout (Vertex AI)', () => {
     expect(out).toHaveResourceWithProperties(CloudSchedulerJob, { schedule: '* * * * *', pubsub_target: { topic_name: '${google_pubsub_topic.Rollout_Topic_63F54E01.id}', data: Buffer.from('{"kind":"tick"}').toString('base64') } });
   });
 
-  test('the controller may change only this endpoint: get, update (traffic split), undeploy', () => {
+  test('the controller gets exactly get, update (traffic split), undeploy, bound on the project (no resource.name condition: Vertex AI ignores it)', () => {
     const { out, json } = synthRollout();
     expect(out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.get', 'aiplatform.endpoints.undeploy', 'aiplatform.endpoints.update'] });
-    const binding = Object.entries(json.resource.google_project_iam_member).find(([k]) => k.includes('ControllerGrant'))![1] as { member: string; condition: { expression: string } };
+    const binding = Object.entries(json.resource.google_project_iam_member).find(([k]) => k.includes('ControllerGrant'))![1] as { member: string; condition?: unknown };
     expect(binding.member).toBe('serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}');
-    expect(binding.condition.expression).toMatch(/^resource\.name\.endsWith\("\/locations\/europe-west4\/endpoints\/\d{10}"\)/);
+    expect(binding.condition).toBeUndefined();
     expect(out).toHaveResourceWithProperties(Cloudfunctions2Function, { service_config: expect.objectContaining({ ingress_settings: 'ALLOW_INTERNAL_ONLY' }) });
+  });
+
+  test('only Cloud Monitoring\'s notification agent publishes on the topic (authoritative binding), and the controller may read alerts', () => {
+    const { json } = synthRollout();
+    expect(json.resource.google_pubsub_topic_iam_member).toBeUndefined();
+    expect(Object.values(json.resource.google_pubsub_topic_iam_binding)).toEqual([expect.objectContaining({
+      role: 'roles/pubsub.publisher',
+      members: ['serviceAccount:service-${data.google_project.Rollout_Project_9CBA4A88.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com'],
+      // The agent must exist before IAM accepts it as a member: the grant waits for the Pub/Sub channel (issue 16).
+      depends_on: [expect.stringMatching(/^google_monitoring_notification_channel\.Rollout_Channel_[0-9A-F]+$/)],
+    })]);
+    // Cloud Monitoring, "Manage alerts": viewing alerts through the Cloud Monitoring API needs Monitoring Alert Viewer.
+    expect(Object.values(json.resource.google_project_iam_member)).toContainEqual({ project: 'acme-ml', role: 'roles/monitoring.alertViewer', member: 'serviceAccount:${google_service_account.Rollout_Controller_RunAs_7A6AAAA9.email}' });
+  });
+
+  test('the controller is built by a service account of its own with the roles Cloud Functions lists for a build account, scoped to its own resources', () => {
+    // Cloud Run functions, "Custom Service Account for Cloud Build" (https://cloud.google.com/functions/docs/securing/build-custom-sa)
+    // and Cloud Run, "Configure the build service account" (https://cloud.google.com/run/docs/configuring/services/build-service-account):
+    // since July 2024 the default build account may lack permissions; a user build account needs Logs Writer
+    // (build logs), Artifact Registry Writer (the image; dockerRepository may name your own repository) and read on
+    // the function's source in Cloud Storage.
+    const { json } = synthRollout();
+    const fn = Object.values(json.resource.google_cloudfunctions2_function)[0] as { build_config: Record<string, unknown>; depends_on: string[] };
+    const build = Object.entries(json.resource.google_service_account).find(([k]) => k.startsWith('Rollout_Controller_Build_'))!;
+    expect(build[1]).toMatchObject({ account_id: expect.stringMatching(/^rolloutcon-b-[0-9a-f]{6}$/) });
+    expect(fn.build_config).toMatchObject({
+      service_account: `\${google_service_account.${build[0]}.id}`,
+      docker_repository: '${google_artifact_registry_repository.Rollout_Controller_BuildRepository_D4F30C60.id}',
+    });
+    const member = `serviceAccount:\${google_service_account.${build[0]}.email}`;
+    const grants = [
+      ...Object.values(json.resource.google_project_iam_member ?? {}),
+      ...Object.values(json.resource.google_artifact_registry_repository_iam_member ?? {}),
+      ...Object.values(json.resource.google_storage_bucket_iam_member ?? {}),
+    ].filter((g) => g.member === member);
+    expect(grants.map((g) => [g.role, g.repository ?? g.bucket ?? g.project, (g.condition as { expression?: string } | undefined)?.expression]).sort()).toEqual([
+      ['roles/artifactregistry.writer', '${google_artifact_registry_repository.Rollout_Controller_BuildRepository_D4F30C60.name}', undefined],
+      ['roles/logging.logWriter', 'acme-ml', undefined],
+      ['roles/storage.objectViewer', '${google_storage_bucket.Rollout_Controller_SourceBucket_596467EC.name}', undefined],
+      ['roles/storage.objectViewer', 'acme-ml', 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'],
+    ]);
+    expect(Object.values(json.resource.google_artifact_registry_repository)).toEqual([expect.objectContaining({ format: 'DOCKER', location: 'europe-west4', repository_id: expect.stringMatching(/^digits-rollout-\d{10}-build$/) })]);
+    // The function waits for its build account's grants.
+    expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_project_iam_member\.Rollout_Controller_BuildWritesLogs_/), expect.stringMatching(/BuildWritesImage/), expect.stringMatching(/BuildReadsSource_/), expect.stringMatching(/BuildReadsStagedSource_/)]));
   });
 
   test('the endpoint still leaves traffic_split to the controller', () => {
@@ -91,3 +140,10 @@ describe('CanaryRollout (Vertex AI) validation', () => {
     })).toThrow(/endpoint: got stack\/Endpoint, which already has a CanaryRollout/);
   });
 });
+
+describe('CanaryRollout notification channels', () => {
+  test('a malformed channel id is refused by name (issue 17)', () => {
+    expect(() => synthRollout({ notificationChannels: ['oncall'] })).toThrow(/notificationChannels\[0\]: got "oncall"; allowed: a Cloud Monitoring notification channel name/);
+  });
+});
+

@@ -1,5 +1,4 @@
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import { Accelerator, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
@@ -8,6 +7,7 @@ import { ServingSpec, deployModelRequest, uploadModelRequest } from '../../const
 import { DeploymentPlan, deploymentIds } from '../../constructs/gcp/vertex/plan';
 import { endpointProps } from './fixtures';
 import { Synthesized, only, synth } from './support/cdktf';
+import { readFileSync } from 'node:fs';
 import { protoProblems } from './support/vertex-proto';
 
 function synthEndpoint(p: Partial<ModelEndpointProps> = {}, after?: (e: ModelEndpoint) => void) {
@@ -118,6 +118,30 @@ describe('ModelEndpoint (Vertex AI)', () => {
     });
   });
 
+  test('probes follow model.proto Probe: period at least 1 and less than the timeout (Vertex AI\'s rule, not Kubernetes\')', () => {
+    // The rule is read from the proto text @google-cloud/aiplatform ships (build/protos/google/cloud/aiplatform/v1/
+    // model.proto, same text as googleapis/googleapis f8291d2b89f0017ab078a4c7378069bae5686f6f), so a change upstream
+    // shows up here.
+    const proto = readFileSync(require.resolve('@google-cloud/aiplatform/build/protos/google/cloud/aiplatform/v1/model.proto'), 'utf8');
+    const probe = proto.slice(proto.indexOf('message Probe {'));
+    expect(probe).toMatch(/How often \(in seconds\) to perform the probe\. Default to 10 seconds\.\s*\/\/ Minimum value is 1\. Must be less than timeout_seconds\./);
+    expect(probe).toMatch(/Number of seconds after which the probe times out\. Defaults to 1 second\.\s*\/\/ Minimum value is 1\. Must be greater or equal to period_seconds\./);
+    for (const timeout of [Duration.minutes(30), Duration.minutes(1), Duration.hours(2)]) {
+      const plan = deployment(synthEndpoint({ deploymentTimeout: timeout }).json).input;
+      const body = uploadModelRequest(plan.spec, deploymentIds(plan)) as { model: { containerSpec: Record<string, { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }> } };
+      for (const key of ['startupProbe', 'healthProbe']) {
+        const p = body.model.containerSpec[key];
+        expect(p.periodSeconds).toBeGreaterThanOrEqual(1);
+        expect(p.timeoutSeconds).toBeGreaterThanOrEqual(1);
+        expect(p.periodSeconds).toBeLessThan(p.timeoutSeconds);
+        expect(p.failureThreshold).toBeGreaterThanOrEqual(1);
+      }
+      // The startup probe still allows the whole deployment timeout.
+      const startup = body.model.containerSpec.startupProbe;
+      expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(timeout.toSeconds());
+    }
+  });
+
   test('kmsKeyName reaches the plan and the Model upload (encryptionSpec), and is absent without it', () => {
     const key = `projects/${'acme-ml'}/locations/europe-west4/keyRings/serving/cryptoKeys/models`;
     const plan = deployment(synthEndpoint({ kmsKeyName: key }).json).input;
@@ -167,22 +191,18 @@ describe('ModelEndpoint (Vertex AI)', () => {
     expect(latency).toMatchObject({ threshold_value: 250, aggregations: [{ per_series_aligner: 'ALIGN_PERCENTILE_95' }] });
   });
 
-  test('grantPredict: a custom role with only aiplatform.endpoints.predict, bound with a condition on this endpoint', () => {
+  test('grantPredict: a custom role with only aiplatform.endpoints.predict, bound on the project with no condition (Vertex AI ignores resource.name)', () => {
     let endpointId = '';
-    const { out } = synthEndpoint({}, (e) => {
+    const { out, json } = synthEndpoint({}, (e) => {
       e.grantPredict('serviceAccount:app@acme-ml.iam.gserviceaccount.com');
       e.grantPredict('group:analysts@example.com');
       endpointId = e.endpointId;
     });
     expect(out).toHaveResourceWithProperties(ProjectIamCustomRole, { permissions: ['aiplatform.endpoints.predict'], role_id: `modelServingPredict_${endpointId}` });
-    for (const member of ['serviceAccount:app@acme-ml.iam.gserviceaccount.com', 'group:analysts@example.com']) {
-      expect(out).toHaveResourceWithProperties(ProjectIamMember, {
-        member,
-        condition: {
-          expression: `resource.name.endsWith("/locations/europe-west4/endpoints/${endpointId}") || resource.name.extract("/locations/europe-west4/endpoints/{rest}").startsWith("${endpointId}/")`,
-          title: 'only this endpoint',
-        },
-      });
+    const predict = Object.values(json.resource.google_project_iam_member).filter((m) => String(m.role).includes('PredictGrant'));
+    expect(predict.map((m) => m.member).sort()).toEqual(['group:analysts@example.com', 'serviceAccount:app@acme-ml.iam.gserviceaccount.com']);
+    for (const m of predict) {
+      expect(m).toEqual({ project: 'acme-ml', member: m.member, role: expect.stringMatching(/^\$\{google_project_iam_custom_role\.Endpoint_PredictGrant_Role_[0-9A-F]+\.name\}$/) });
     }
   });
 
@@ -214,6 +234,34 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
   test('a machine size the family does not have', () => fails({ machineType: 'a2-highgpu-3g', accelerator: Accelerator.NVIDIA_A100 }, /machineType: got "a2-highgpu-3g"; allowed: a size of a2-highgpu: a2-highgpu-1g, a2-highgpu-2g/));
   test('a machine type that is not one', () => fails({ machineType: 'ml.g5.xlarge' }, /machineType: got "ml\.g5\.xlarge"; allowed: a Compute Engine machine type/));
   test('an unknown family', () => fails({ machineType: 'x9-standard-4' }, /a machine family this library knows/));
+  // Catalogue: constructs/gcp/machine-types.ts CPU_MACHINE_TYPES (Compute Engine machine family docs, 2026-12-06).
+  test('a misspelt machine type (issue 17: n1-standrd-4 was accepted)', () => fails({ machineType: 'n1-standrd-4' },
+    /machineType: got "n1-standrd-4"; allowed: a n1 machine type: n1-standard-\*, n1-highmem-\*, n1-highcpu-\* \(Compute Engine catalogue as of 2026-12-06\)\. Fix: check the spelling \(e\.g\. "n1-standard-4"\), or set acceptUncataloguedMachineType: true/));
+  test('a size the machine type does not come in', () => {
+    fails({ machineType: 'n1-standard-3' }, /machineType: got "n1-standard-3"; allowed: a size of n1-standard: n1-standard-1, n1-standard-2, n1-standard-4[\s\S]*Fix: e\.g\. "n1-standard-4"/);
+    fails({ machineType: 'e2-standard-64' }, /a size of e2-standard: e2-standard-2, [\s\S]*e2-standard-32\. Fix: e\.g\. "e2-standard-32"/);
+    fails({ machineType: 'n1-highcpu-1' }, /a size of n1-highcpu/);
+  });
+  test('the escape hatch accepts an uncatalogued type, with a warning, and only when asked', () => {
+    fails({ machineType: 'c4a-standard-4' }, /a machine family this library knows/);
+    for (const machineType of ['c4a-standard-4', 'n1-standard-3']) {
+      const { out } = synthEndpoint({ machineType, acceptUncataloguedMachineType: true });
+      expect(out).toContain(machineType);
+    }
+    expect(() => synthEndpoint({ machineType: 'n1-standard-3', acceptUncataloguedMachineType: true })).not.toThrow();
+    const warnings: string[] = [];
+    synth((scope) => {
+      const e = new ModelEndpoint(scope, 'E', endpointProps({ machineType: 'c4a-standard-4', acceptUncataloguedMachineType: true }));
+      warnings.push(...e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
+    });
+    expect(warnings).toContainEqual(expect.stringMatching(/machineType: c4a-standard-4 is a machine series this library's catalogue does not know; accepted unchecked/));
+  });
+  test('a malformed notification channel id (issue 17)', () => {
+    // Monitoring API v3, projects.notificationChannels: name "projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]".
+    fails({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'acme-ml/123', 'projects/acme-ml/channels/9'] },
+      /notificationChannels\[1\]: got "acme-ml\/123"; allowed: a Cloud Monitoring notification channel name "projects\/<project id or number>\/notificationChannels\/<numeric id>"[\s\S]*notificationChannels\[2\]: got "projects\/acme-ml\/channels\/9"/);
+    expect(() => synthEndpoint({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'projects/731592846153/notificationChannels/18446744073709551'] })).not.toThrow();
+  });
   test('NVIDIA_A10G is not offered on Google Cloud', () => fails({ machineType: 'n1-standard-8', accelerator: Accelerator.NVIDIA_A10G }, /accelerator: got NVIDIA_A10G; allowed: on Vertex AI: an accelerator Google Cloud offers[\s\S]*NVIDIA_A10G has no Google Cloud equivalent/));
   test('a model in S3 is refused', () => fails({ model: ModelArtifact.fromUri('s3://bucket/model.onnx') }, /model: got "s3:\/\/bucket\/model\.onnx" \(S3\); allowed: on Vertex AI: models from LOCAL_FILE, GCS/));
   test('an archive is refused (artifactUri is a folder)', () => fails({ model: ModelArtifact.fromUri('gs://bucket/model.tar.gz') }, /model: got "gs:\/\/bucket\/model\.tar\.gz" \(ARCHIVE\); allowed: on Vertex AI: layouts SINGLE_FILE, PREFIX/));

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { Accelerator, BudgetAction, Size } from '../../lib';
 import { BudgetGuard, BudgetGuardProps } from '../../constructs/k8s';
-import { findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { findOne, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 
 const base: BudgetGuardProps = {
   namespace: 'ml-serving',
@@ -19,7 +19,7 @@ describe('BudgetGuard', () => {
     const docs = synth(base);
     expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ResourceQuota', 'LimitRange', 'PrometheusRule']);
     expect(findOne(docs, 'Namespace').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('GPU quota defaults to what the budget pays for at the highest price', () => {

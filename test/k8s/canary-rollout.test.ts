@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { Duration, ModelArtifact, RolloutPolicy } from '../../lib';
 import { CanaryRollout, ModelCredentials, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
-import { findAll, findOne, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { findAll, findOne, restrictedViolations, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
 const steps = RolloutPolicy.steps([
@@ -31,7 +31,7 @@ describe('CanaryRollout, plain flavour (Argo Rollouts)', () => {
     expect(rollout.spec.template.spec.containers[0].name).toBe('server');
     expect(restrictedViolations(rollout.spec.template.spec)).toEqual([]);
     expect(findOne(docs, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'digits' });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('one setWeight and pause per policy step', () => {
@@ -52,9 +52,9 @@ describe('CanaryRollout, plain flavour (Argo Rollouts)', () => {
     });
     const metrics = findOne(docs, 'AnalysisTemplate').spec.metrics;
     expect(metrics.map((m: { name: string }) => m.name)).toEqual(['error-rate', 'p99-latency']);
-    expect(metrics[0]).toMatchObject({ interval: '60s', failureLimit: 2, successCondition: 'result[0] <= 0.02', provider: { prometheus: { address: PROMETHEUS } } });
+    expect(metrics[0]).toMatchObject({ interval: '60s', failureLimit: 2, consecutiveErrorLimit: 10, successCondition: 'len(result) == 0 || result[0] <= 0.02', provider: { prometheus: { address: PROMETHEUS } } });
     expect(metrics[0].provider.prometheus.query).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-{{args.canary-hash}}-.*",code=~"5.."}');
-    expect(metrics[1].successCondition).toBe('isNaN(result[0]) || result[0] <= 0.25');
+    expect(metrics[1].successCondition).toBe('len(result) == 0 || isNaN(result[0]) || result[0] <= 0.25');
     expect(metrics[1].provider.prometheus.query).toMatch(/^histogram_quantile\(0\.99, sum by \(le\) \(rate\(model_server_request_duration_seconds_bucket\{/);
   });
 
@@ -77,7 +77,7 @@ describe('CanaryRollout, KServe flavour', () => {
     expect(canary.promotions.map((p) => [p.trafficPercent, p.after.toSeconds()])).toEqual([[25, 3600], [100, 3600]]);
     expect(canary.promotions[0].command).toBe(`kubectl patch inferenceservice digits --type merge -p '{"spec":{"predictor":{"canaryTrafficPercent":25}}}'`);
     expect(findAll(docs, 'Rollout')).toEqual([]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 });
 
@@ -96,5 +96,62 @@ describe('CanaryRollout validation', () => {
     const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml' }));
     new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true });
     expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true })).toThrow(/already managed by a Rollout/);
+  });
+});
+
+describe('Argo analysis semantics (argoproj/argo-rollouts commit 9f8d111)', () => {
+  const template = (endpointProps = {}) => findOne(synthChart((chart) => {
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', ...endpointProps }));
+    new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true });
+  }), 'AnalysisTemplate');
+
+  // metricproviders/prometheus/prometheus.go processResponse: an instant vector becomes a []float64 `result`,
+  // empty when the canary has no series yet. utils/evaluate/evaluate.go EvaluateResult: an evaluation error
+  // (indexing an empty list) is phase Error; with only a successCondition, false is Failed (never
+  // Inconclusive). The conditions use expr-lang's `len`, `isNaN`, `||`, `==`, `<=` and indexing, which
+  // behave as in JavaScript for these operands, so they are evaluated here with the same environment.
+  function phase(condition: string, result: number[]): 'Successful' | 'Failed' | 'Error' {
+    const guarded = (list: number[]) => new Proxy(list, { get: (t, k) => {
+      if (typeof k === 'string' && /^\d+$/.test(k) && Number(k) >= t.length) throw new Error(`index out of range: ${k} (array length ${t.length})`);
+      return Reflect.get(t, k);
+    } });
+    try {
+      const ok = new Function('result', 'len', 'isNaN', `return (${condition});`)(guarded(result), (a: unknown[]) => a.length, Number.isNaN) as boolean;
+      return ok ? 'Successful' : 'Failed';
+    } catch {
+      return 'Error';
+    }
+  }
+
+  test('a canary with no series yet is not an error; a breach still fails; NaN latency (no requests) passes', () => {
+    const [errors, latency] = template().spec.metrics;
+    expect(phase(errors.successCondition, [])).toBe('Successful');
+    expect(phase(errors.successCondition, [0.001])).toBe('Successful');
+    expect(phase(errors.successCondition, [0.5])).toBe('Failed');
+    expect(phase(latency.successCondition, [])).toBe('Successful');
+    expect(phase(latency.successCondition, [Number.NaN])).toBe('Successful');
+    expect(phase(latency.successCondition, [0.9])).toBe('Failed');
+    // What the old condition did with an empty result: an Error, one of the four in a row that abort.
+    expect(phase('result[0] <= 0.01', [])).toBe('Error');
+  });
+
+  test('rate windows span at least four scrape intervals; the measurement interval stays the evaluation period', () => {
+    for (const m of template().spec.metrics) {
+      expect(m.interval).toBe('60s');
+      expect(m.provider.prometheus.query).toContain('[120s]');
+      expect(m.provider.prometheus.query).not.toContain('[60s]');
+    }
+    for (const m of template({ serviceMonitor: true, scrapeInterval: Duration.seconds(15) }).spec.metrics) expect(m.provider.prometheus.query).toContain('[60s]');
+  });
+
+  test('measurement errors (Prometheus unreachable) are tolerated for 10 minutes before the run errs and the rollout aborts', () => {
+    // analysis/analysis.go assessMetricFailureInconclusiveOrError: Error when consecutiveErrors > consecutiveErrorLimit
+    // (utils/defaults DefaultConsecutiveErrorLimit = 4); Failed when failed > failureLimit, counted in total.
+    for (const m of template().spec.metrics) {
+      expect(m.consecutiveErrorLimit).toBe(10);
+      expect(m.failureLimit).toBe(2);
+      expect(m.inconclusiveLimit).toBeUndefined();
+      expect(m.failureCondition).toBeUndefined();
+    }
   });
 });

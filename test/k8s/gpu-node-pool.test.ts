@@ -1,6 +1,6 @@
 import { Accelerator, CapacityType, Duration } from '../../lib';
 import { ConsolidationPolicy, GpuNodePool, GpuNodePoolProps } from '../../constructs/k8s';
-import { findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { findOne, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { Testing } from 'cdk8s';
 
 const synth = (props: GpuNodePoolProps) => synthChart((chart) => new GpuNodePool(chart, 'Pool', props));
@@ -20,7 +20,7 @@ describe('GpuNodePool', () => {
     expect(np.spec.limits).toEqual({ 'nvidia.com/gpu': '8' });
     expect(np.spec.disruption).toEqual({ consolidationPolicy: 'WhenEmpty', consolidateAfter: '600s', budgets: [{ nodes: '1' }] });
     expect(np.spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('spot and on-demand, consolidation, node class and name props', () => {
@@ -42,7 +42,7 @@ describe('GpuNodePool', () => {
     expect(ds.spec.template.spec.nodeSelector).toEqual({ 'model-serving.dev/accelerator': 'nvidia-t4' });
     expect(ds.spec.template.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(ds.spec.template.spec.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   describe('validation', () => {

@@ -7,7 +7,7 @@ import {
   ModelEndpoint,
   ModelEndpointProps,
   ServingFlavour, ModelCredentials } from '../../constructs/k8s';
-import { findAll, findOne, Manifest, podSpecs, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { findAll, findOne, Manifest, podSpecs, restrictedViolations, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
 
 function synth(props: ModelEndpointProps): Manifest[] {
@@ -27,7 +27,7 @@ describe('ModelEndpoint, plain flavour', () => {
   test('emits ServiceAccount, Deployment, Service, HPA, PDB and NetworkPolicy that pass their schemas', () => {
     const docs = synth(baseProps());
     expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('rolling update never takes a ready replica away, and the autoscaler owns replicas', () => {
@@ -86,15 +86,16 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(container(docs).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
   });
 
-  test('NetworkPolicy admits only the serving ports (HTTP, and gRPC while it is on)', () => {
+  test('NetworkPolicy admits callers only on the serving ports (HTTP, and gRPC while it is on), Prometheus only on HTTP', () => {
     const np = findOne(synth(baseProps()), 'NetworkPolicy');
+    const prometheus = { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 8080, protocol: 'TCP' }] };
     expect(np.spec).toEqual({
       podSelector: { matchLabels: { 'model-serving.dev/endpoint': 'digits' } },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ port: 8080, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] }],
+      ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] }, prometheus],
     });
     const off = findOne(synth(baseProps({ server: { grpc: false } })), 'NetworkPolicy');
-    expect(off.spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    expect(off.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] }, prometheus]);
   });
 
   test('gRPC: the container and the Service expose the server\'s gRPC port as h2c; off, the server is told to close it', () => {
@@ -114,7 +115,7 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(offContainer.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(offContainer.env).toContainEqual({ name: 'MODEL_SERVER_GRPC_PORT', value: '0' });
     expect(findOne(off, 'Service').spec.ports).toHaveLength(1);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('gRPC on KServe: Knative routes one container port, so the server\'s gRPC is off and asking for it is refused', () => {
@@ -180,7 +181,7 @@ describe('ModelEndpoint, plain flavour', () => {
       });
       expect(pod.volumes).toContainEqual({ name: 'model', emptyDir: { sizeLimit: '2Gi' } });
       expect(restrictedViolations(pod)).toEqual([]);
-      expect(schemaProblems(docs)).toEqual([]);
+      expectSchemaValid(docs);
     });
   });
 
@@ -223,7 +224,26 @@ describe('ModelEndpoint, plain flavour', () => {
       expect(so.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2, scaleTargetRef: { kind: 'Deployment', name: 'digits' } });
       expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', name: 'gpu-utilization', metadata: { serverAddress: PROMETHEUS, threshold: '70' } });
       expect(so.spec.triggers[0].metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL');
-      expect(schemaProblems(docs)).toEqual([]);
+      expectSchemaValid(docs);
+    });
+
+    test('the GPU query matches dcgm-exporter series as its Helm chart\'s ServiceMonitor stores them (honorLabels: false)', () => {
+      const query: string = findOne(synth(gpu()), 'ScaledObject').spec.triggers[0].metadata.query;
+      expect(query).toBe('avg(DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})');
+      // NVIDIA/dcgm-exporter deployment/values.yaml (commit 9190a38): serviceMonitor.honorLabels: false. Prometheus
+      // scrape_config docs, honor_labels: "If honor_labels is set to "false", label conflicts are resolved by
+      // renaming conflicting labels in the scraped data to "exported_<original-label>"". The exporter's pod
+      // mapping writes the workload's namespace/pod; the target labels are the exporter pod's own.
+      const exposed = { gpu: '0', namespace: 'ml', pod: 'digits-7d9f-abcde', container: 'server' };
+      const target = { namespace: 'gpu-operator', pod: 'nvidia-dcgm-exporter-x7k2p', job: 'nvidia-dcgm-exporter' };
+      const stored: Record<string, string> = { ...target };
+      for (const [k, v] of Object.entries(exposed)) stored[k in target ? `exported_${k}` : k] = v;
+      const matchers = [...query.matchAll(/(\w+)(=~|=)"([^"]*)"/g)].map(([, label, op, value]) => ({ label, op, value }));
+      const matches = (series: Record<string, string>) => matchers.every(({ label, op, value }) =>
+        op === '=' ? series[label] === value : new RegExp(`^(?:${value})$`).test(series[label] ?? ''));
+      expect(matches(stored)).toBe(true);
+      // Another namespace's workload on the same GPU node is not read.
+      expect(matches({ ...stored, exported_namespace: 'other' })).toBe(false);
     });
   });
 
@@ -231,13 +251,13 @@ describe('ModelEndpoint, plain flavour', () => {
     const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 16 } })), 'ScaledObject');
     expect(so.spec.triggers).toEqual([
       { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
-      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-.*"})', threshold: '16' } },
+      { type: 'prometheus', name: 'queue-depth', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_queue_depth{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})', threshold: '16' } },
     ]);
   });
 
   test('invocations per replica scale on the request counter', () => {
     const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { targets: [ScalingTarget.invocationsPerReplicaPerSecond(40)] } })), 'ScaledObject');
-    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*"}[1m]))', threshold: '40' });
+    expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"}[1m]))', threshold: '40' });
   });
 
   test('queries are scoped to the namespace: the same model in two namespaces reads two sets of series', () => {
@@ -245,9 +265,86 @@ describe('ModelEndpoint, plain flavour', () => {
       findOne(synth(baseProps({ namespace, keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } })), 'ScaledObject').spec.triggers[1].metadata.query,
     );
     expect(queries).toEqual([
-      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-.*"})',
-      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-.*"})',
+      'sum(model_server_queue_depth{namespace="team-a",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})',
+      'sum(model_server_queue_depth{namespace="team-b",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})',
     ]);
+  });
+
+  // Prometheus label matchers are fully anchored (Prometheus docs, "Querying basics": "Regex matches are
+  // fully anchored. A match of env=~"foo" is treated as env=~"^foo$""). Pod names: Deployment and Argo
+  // Rollout pods are <name>-<pod-template-hash>-<5 character suffix> (ReplicaSet <name>-<hash>, pod
+  // generateName <replicaset>-); KServe RawDeployment's Deployment is <isvc>-predictor (kserve/kserve
+  // pkg/constants/constants.go PredictorServiceName, commit aaac4e29); serverless pods come from the Knative
+  // revision <ksvc>-<%05d generation> (knative/serving pkg/reconciler/configuration/resources/revision.go) and its
+  // Deployment <revision>-deployment (pkg/reconciler/revision/resources/names/names.go, commit 98e5ef90).
+  const anchored = (query: string, series: Record<string, string>) =>
+    [...query.matchAll(/(\w+)(=~|=)"([^"]*)"/g)].every(([, label, op, value]) =>
+      op === '=' ? series[label] === value : new RegExp(`^(?:${value})$`).test(series[label] ?? ''));
+
+  test('an endpoint whose name prefixes another\'s reads only its own pods (KEDA and guardrail alerts)', () => {
+    const chart = new Chart(new App(), 'c', { namespace: 'ml' });
+    const props = { namespace: 'ml', keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 }, serviceMonitor: true };
+    new ModelEndpoint(chart, 'Cpu', baseProps({ ...props, endpointName: 'digits' }));
+    new ModelEndpoint(chart, 'Gpu', baseProps({ ...props, endpointName: 'digits-gpu' }));
+    const docs = chart.toJson() as Manifest[];
+    const byEndpoint = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name)!;
+    const queue = (name: string) => byEndpoint('ScaledObject', name).spec.triggers[1].metadata.query as string;
+    const alerts = (name: string) => (findAll(docs, 'PrometheusRule').flatMap((d) => d.spec.groups.flatMap((g: Manifest) => g.rules)) as Manifest[])
+      .filter((r) => r.labels?.model_serving_endpoint === name).map((r) => r.expr as string);
+    const series = (pod: string) => ({ __name__: 'model_server_queue_depth', namespace: 'ml', model: 'digits', pod });
+    const cpuPod = series('digits-7c9f6d5b8d-x2k9p');
+    const gpuPod = series('digits-gpu-5d8b9c7f6-q7w4z');
+    expect(anchored(queue('digits'), cpuPod)).toBe(true);
+    expect(anchored(queue('digits'), gpuPod)).toBe(false);
+    expect(anchored(queue('digits-gpu'), gpuPod)).toBe(true);
+    expect(anchored(queue('digits-gpu'), cpuPod)).toBe(false);
+    const cpuAlerts = alerts('digits');
+    expect(cpuAlerts.length).toBeGreaterThan(0);
+    for (const expr of cpuAlerts) {
+      expect(anchored(expr, { ...gpuPod, code: '503', le: '1' })).toBe(false);
+      expect(expr).toContain('pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"');
+    }
+  });
+
+  // Pod names as Kubernetes makes them: ReplicaSet <workload>-<hash> (hash: rand.SafeEncodeString of a uint32,
+  // up to 10 characters), pod generateName "<replicaset>-" cut to 58 characters by the API server's
+  // SimpleNameGenerator (maxGeneratedNameLength = 63 - 5), then 5 random characters.
+  const podName = (workload: string, hash: string, suffix = 'x2k9p') => `${workload}-${hash}-`.slice(0, 58) + suffix;
+  const podPattern = (endpointName: string, flavour?: ServingFlavour) =>
+    new ModelEndpoint(new Chart(new App(), 'c', { namespace: 'ml' }), 'E', flavour
+      ? { endpointName, model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour } as ModelEndpointProps
+      : baseProps({ endpointName })).metricScope('test').podPattern!;
+  const matches = (pattern: string, pod: string) => new RegExp(`^(?:${pattern})$`).test(pod);
+
+  test.each([6, 30, 46, 47, 50, 57, 63])('a %i-character endpoint name matches its own pods, truncated or not, and not a longer name\'s', (length) => {
+    const name = 'd'.repeat(length);
+    for (const hash of ['5d8b9c7f6', '7c9f6d5b8d', 'b']) expect(matches(podPattern(name), podName(name, hash))).toBe(true);
+    if (length <= 46) {
+      expect(matches(podPattern(name), podName(`${name}-gpu`, '7c9f6d5b8d'))).toBe(false);
+    }
+  });
+
+  test('KServe endpoints\' scopes match their predictor pods only', () => {
+    const raw = ServingFlavour.kserve({ serverless: false });
+    const serverless = ServingFlavour.kserve({ serverless: true });
+    for (const name of ['digits', 'fraud-classifier-eu-west']) {
+      expect(matches(podPattern(name, raw), podName(`${name}-predictor`, '6b7f9c8d5'))).toBe(true);
+      expect(matches(podPattern(name, raw), podName(`${name}-gpu-predictor`, '6b7f9c8d5'))).toBe(false);
+      expect(matches(podPattern(name, serverless), podName(`${name}-predictor-00003-deployment`, '7d9c6b5f8'))).toBe(true);
+      expect(matches(podPattern(name, serverless), podName(`${name}-gpu-predictor-00003-deployment`, '7d9c6b5f8'))).toBe(false);
+    }
+  });
+
+  test('KServe endpoints\' scopes (fixed pod names)', () => {
+    const scope = (name: string, serverless: boolean) =>
+      new ModelEndpoint(new Chart(new App(), 'c', { namespace: 'ml' }), 'E', {
+        endpointName: name, model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve({ serverless }),
+      } as ModelEndpointProps).metricScope('test').podPattern!;
+    const matches = (pattern: string, pod: string) => new RegExp(`^(?:${pattern})$`).test(pod);
+    expect(matches(scope('digits', false), 'digits-predictor-6b7f9c8d5-abcde')).toBe(true);
+    expect(matches(scope('digits', false), 'digits-gpu-predictor-6b7f9c8d5-abcde')).toBe(false);
+    expect(matches(scope('digits', true), 'digits-predictor-00003-deployment-7d9c6b5f8-zx8kq')).toBe(true);
+    expect(matches(scope('digits', true), 'digits-gpu-predictor-00003-deployment-7d9c6b5f8-zx8kq')).toBe(false);
   });
 
   test('the chart\'s namespace scopes the queries when the endpoint sets none', () => {
@@ -267,7 +364,7 @@ describe('ModelEndpoint, plain flavour', () => {
   test('ServiceMonitor scrapes /metrics on the http port', () => {
     const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
     expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('with the ServiceMonitor, the guardrails become alerts (error rate and the chosen latency percentile)', () => {
@@ -276,11 +373,15 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(rule.metadata.name).toBe('digits-guardrails');
     const [errors, latency] = rule.spec.groups[0].rules;
     expect(errors).toMatchObject({ alert: 'ModelServingErrorRateHigh', for: '120s' });
-    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-.*",code=~"5.."}[60s]');
+    expect(errors.expr).toContain('model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}",code=~"5.."}[120s]');
     expect(errors.expr).toMatch(/ > 0\.02$/);
+    // Rate windows span at least four scrapes (30 s default): 120 s; the group still evaluates every 60 s.
+    expect(rule.spec.groups[0].interval).toBe('60s');
+    const fast = findOne(synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(10) })), 'PrometheusRule');
+    expect(fast.spec.groups[0].rules[0].expr).toContain('[60s]');
     expect(latency.alert).toBe('ModelServingLatencyHigh');
     expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.3$/);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('explicit guardrails without the ServiceMonitor are refused: nothing would watch them', () => {
@@ -303,7 +404,7 @@ describe('ModelEndpoint, KServe flavour', () => {
     expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Serverless' });
     expect(isvc.spec.predictor).toMatchObject({ minReplicas: 0, maxReplicas: 3, scaleMetric: 'rps', scaleTarget: 20, containerConcurrency: 8, timeout: 45 });
     expect(container(docs, 'InferenceService').name).toBe('kserve-container');
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
     expect(restrictedViolations(isvc.spec.predictor)).toEqual([]);
   });
 
@@ -319,7 +420,7 @@ describe('ModelEndpoint, KServe flavour', () => {
   test('RawDeployment mode uses the HPA autoscaler class and admits only the serving port', () => {
     const docs = synth(kserve({ flavour: ServingFlavour.kserve({ serverless: false }) }));
     expect(findOne(docs, 'InferenceService').metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'hpa' });
-    expect(findOne(docs, 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    expect(findOne(docs, 'NetworkPolicy').spec.ingress.map((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))).toEqual([[8080], [8080]]);
   });
 });
 

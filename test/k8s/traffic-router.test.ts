@@ -1,14 +1,14 @@
 import { Testing } from 'cdk8s';
 import { Duration, ModelArtifact, RolloutPolicy, approximatedShare } from '../../lib';
-import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
-import { findAll, findOne, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ModelEndpointProps, NetworkPeer, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
+import { findAll, findOne, expectSchemaValid, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
 
 const canary5 = RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) });
 
-function routed(minReplicas: number, router: TrafficRouter, policy = canary5, extra: Partial<CanaryRolloutProps> = {}) {
+function routed(minReplicas: number, router: TrafficRouter, policy = canary5, extra: Partial<CanaryRolloutProps> = {}, grpc = true, endpointExtra: Partial<ModelEndpointProps> = {}) {
   return synthChart((chart) => {
-    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas, maxReplicas: Math.max(minReplicas, 4) } }));
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas, maxReplicas: Math.max(minReplicas, 4) }, server: { grpc }, ...endpointExtra }));
     new CanaryRollout(chart, 'Canary', { endpoint, policy, prometheusAddress: PROMETHEUS, trafficRouter: router, ...extra });
   });
 }
@@ -20,11 +20,11 @@ describe('Istio: exact weights at any replica count', () => {
     expect(canary.steps.slice(0, 2)).toEqual([{ setWeight: 5 }, { pause: { duration: '3600s' } }]);
     expect(canary.trafficRouting).toEqual({
       istio: {
-        virtualService: { name: 'digits-vsvc', routes: ['primary'] },
+        virtualService: { name: 'digits-vsvc', routes: ['primary', 'primary-grpc'] },
         destinationRule: { name: 'digits-destrule', stableSubsetName: 'stable', canarySubsetName: 'canary' },
       },
     });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test.each([1, 2, 3, 20])('the resolver serves 5%% as 5%% at minReplicas %i with Istio, and warns of nothing', (replicas) => {
@@ -44,15 +44,38 @@ describe('Istio: exact weights at any replica count', () => {
     expect(vs.spec).toEqual({
       hosts: ['digits.example.com', 'digits'],
       gateways: ['istio-ingress/public', 'mesh'],
-      http: [{ name: 'primary', route: [
-        { destination: { host: 'digits', subset: 'stable', port: { number: 8080 } }, weight: 100 },
-        { destination: { host: 'digits', subset: 'canary', port: { number: 8080 } }, weight: 0 },
-      ] }],
+      // Istio VirtualService reference (istio.io/latest/docs/reference/config/networking/virtual-service/):
+      // HTTPMatchRequest.port "Specifies the ports on the host that is being addressed"; a route without it
+      // applies to every HTTP port of the host (8081 is one: named grpc, appProtocol kubernetes.io/h2c), so
+      // each port gets its own weighted route, and Argo sets the weights of every route in `routes`.
+      http: [
+        { name: 'primary', match: [{ port: 8080 }], route: [
+          { destination: { host: 'digits', subset: 'stable', port: { number: 8080 } }, weight: 100 },
+          { destination: { host: 'digits', subset: 'canary', port: { number: 8080 } }, weight: 0 },
+        ] },
+        { name: 'primary-grpc', match: [{ port: 8081 }], route: [
+          { destination: { host: 'digits', subset: 'stable', port: { number: 8081 } }, weight: 100 },
+          { destination: { host: 'digits', subset: 'canary', port: { number: 8081 } }, weight: 0 },
+        ] },
+      ],
     });
+    expect(findOne(docs, 'Rollout').spec.strategy.canary.trafficRouting.istio.virtualService).toEqual({ name: 'digits-vsvc', routes: ['primary', 'primary-grpc'] });
+    // Every port the Service exposes is matched by exactly one weighted route.
+    const servicePorts = findOne(docs, 'Service', 'digits').spec.ports.map((p: { port: number }) => p.port);
+    expect(vs.spec.http.flatMap((r: { match: { port: number }[] }) => r.match.map((m) => m.port))).toEqual(servicePorts);
+    expectSchemaValid(docs);
     const dr = findOne(docs, 'DestinationRule');
     expect(dr.spec.host).toBe('digits');
     expect(dr.spec.subsets.map((s: { name: string }) => s.name)).toEqual(['stable', 'canary']);
     expect(dr.spec.subsets[0].labels).toEqual(findOne(docs, 'Service', 'digits').spec.selector);
+  });
+
+  test('with gRPC off there is one route, on 8080', () => {
+    const docs = synthChart((chart) => {
+      const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', server: { grpc: false } }));
+      new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5, prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.istio() });
+    });
+    expect(findOne(docs, 'VirtualService').spec.http.map((r: { name: string; match: unknown }) => [r.name, r.match])).toEqual([['primary', [{ port: 8080 }]]]);
   });
 
   test('the strict validation would catch a misspelt field in the generated routing objects', () => {
@@ -84,7 +107,7 @@ describe('Istio: exact weights at any replica count', () => {
       { trafficPercent: 25, bake: Duration.hours(1) },
       { trafficPercent: 100, bake: Duration.minutes(10) },
     ], { headerRoute: { headerName: 'canary', headerValue: 'true' }, shadowTrafficPercent: 20, shadowDuration: Duration.hours(24) });
-    const docs = routed(2, TrafficRouter.istio(), policy);
+    const docs = routed(2, TrafficRouter.istio(), policy, {}, false);
     const canary = findOne(docs, 'Rollout').spec.strategy.canary;
     expect(canary.steps).toEqual([
       { setCanaryScale: { weight: 20 } },
@@ -101,15 +124,16 @@ describe('Istio: exact weights at any replica count', () => {
       { pause: { duration: '600s' } },
     ]);
     expect(canary.trafficRouting.managedRoutes).toEqual([{ name: 'canary-header' }, { name: 'shadow-mirror' }]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 });
 
 describe('Gateway API: exact weights through Argo\'s plugin', () => {
   const router = () => TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'gateway-system', hostnames: ['digits.example.com'] });
+  const gatewayPods = { networkAccess: { ingress: [NetworkPeer.namespace('gateway-system')] } };
 
   test('an HTTPRoute with the stable and canary Services as weighted backends, wired to the plugin', () => {
-    const docs = routed(2, router(), RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } }));
+    const docs = routed(2, router(), RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } }), {}, true, gatewayPods);
     const canary = findOne(docs, 'Rollout').spec.strategy.canary;
     expect(canary).toMatchObject({
       canaryService: 'digits-canary',
@@ -132,11 +156,27 @@ describe('Gateway API: exact weights through Argo\'s plugin', () => {
     });
     const canarySvc = findOne(docs, 'Service', 'digits-canary');
     expect(canarySvc.spec.selector).toEqual(findOne(docs, 'Service', 'digits').spec.selector);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
+  });
+
+  // A Gateway's data plane forwards from its own pods (Gateway API: the Gateway is implemented by the
+  // controller's proxies; Kubernetes NetworkPolicy: an ingress rule admits only the pods its `from` peers
+  // select, and traffic matching no rule is dropped once a policy selects the pod). The endpoint's default
+  // NetworkPolicy admits its own namespace and Prometheus, so the Gateway's pods in another namespace would be
+  // dropped: refused at synth unless networkAccess.ingress names them.
+  test('a Gateway in another namespace without networkAccess.ingress is refused, naming the field and the fix', () => {
+    expect(() => routed(2, router())).toThrow(
+      /networkAccess\.ingress: got nothing, with TrafficRouter\.gatewayApi\(\) on Gateway "gateway-system\/public".*Fix: set networkAccess: \{ ingress: \[NetworkPeer\.namespace\("gateway-system"\)\] \}/s,
+    );
+    // Once named, the Gateway's namespace is admitted to the serving port.
+    const policy = findOne(routed(2, router(), canary5, {}, true, gatewayPods), 'NetworkPolicy');
+    expect(policy.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } } });
+    // A Gateway in the endpoint's own namespace is admitted by the default (same namespace).
+    expect(() => routed(2, TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'ml' }))).not.toThrow();
   });
 
   test('shadow traffic is refused by name: the plugin does not implement setMirrorRoute', () => {
-    expect(() => routed(2, router(), RolloutPolicy.canary({ shadowTrafficPercent: 10 }))).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Kubernetes \(Argo Rollouts \+ Gateway API plugin\): no shadow traffic/);
+    expect(() => routed(2, router(), RolloutPolicy.canary({ shadowTrafficPercent: 10 }), {}, true, gatewayPods)).toThrow(/policy\.shadowTrafficPercent: got 10%; allowed: on Kubernetes \(Argo Rollouts \+ Gateway API plugin\): no shadow traffic/);
   });
 
   test('router options are checked', () => {
@@ -179,5 +219,26 @@ describe('KServe', () => {
     const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, flavour: ServingFlavour.kserve(), modelCredentials: ModelCredentials.ambient() });
     expect(() => new CanaryRollout(chart, 'Canary', { endpoint, policy: canary5 })).toThrow(/no automatic rollback.*acceptManualPromotion: true/s);
     expect(findAll(Testing.synth(chart), 'Rollout')).toEqual([]);
+  });
+});
+
+describe('Istio managed routes and gRPC', () => {
+  // argoproj/argo-rollouts rollout/trafficrouting/istio/istio.go (commit 9f8d111): createHeaderRoute and
+  // SetMirrorRoute build routes that match headers / the mirror match only, with the destination port of the
+  // first weighted route (getVirtualServiceCanaryPort), so they would carry gRPC calls to the HTTP port.
+  const build = (grpc: boolean, options: Parameters<typeof RolloutPolicy.steps>[1]) => () => synthChart((chart) => {
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml', scaling: { minReplicas: 2, maxReplicas: 4 }, server: { grpc } }));
+    new CanaryRollout(chart, 'Canary', {
+      endpoint, prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.istio(),
+      policy: RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(1) }, { trafficPercent: 100, bake: Duration.minutes(10) }], options),
+    });
+  });
+  test('header route or shadow traffic with gRPC on is refused, naming the fix', () => {
+    expect(build(true, { headerRoute: { headerName: 'canary', headerValue: 'true' } }))
+      .toThrow(/policy: got headerRoute with TrafficRouter\.istio\(\) and the server's gRPC on; allowed: header routes and shadow traffic with gRPC off.*Fix: set server: \{ grpc: false \}/);
+    expect(build(true, { shadowTrafficPercent: 10 })).toThrow(/policy: got shadow traffic with TrafficRouter\.istio\(\)/);
+  });
+  test('with gRPC off they are accepted', () => {
+    expect(build(false, { shadowTrafficPercent: 10, headerRoute: { headerName: 'canary', headerValue: 'true' } })).not.toThrow();
   });
 });

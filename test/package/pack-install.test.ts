@@ -73,6 +73,7 @@ let packedFiles: string[] = [];
 test('the tarball ships the compiled library, the server bundle and Dockerfiles, and the pre-bundled handlers; no sources or tests', () => {
   for (const f of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/constructs/aws/index.js', 'dist/constructs/k8s/index.js',
     'runtime/Dockerfile', 'runtime/Dockerfile.gpu', 'runtime/.dockerignore', 'runtime/dist/main.js', 'runtime/dist/worker.js',
+    'runtime/image/package.json', 'runtime/image/package-lock.json',
     'dist/handlers/aws/budget-enforcer/index.js']) {
     expect(packedFiles).toContain(f);
   }
@@ -174,7 +175,7 @@ new gcp.CanaryRollout(g, 'Rollout', { endpoint: vertex, policy });
 new gcp.BudgetGuard(g, 'Budget', { endpoints: [vertex], billingAccount: '000000-000000-000000', budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR } });
 
 const a = new TerraformStack(app, 'azureml');
-new AzurermProvider(a, 'azurerm', { features: [{}] });
+new AzurermProvider(a, 'azurerm', { features: [{}], subscriptionId: '00000000-0000-0000-0000-000000000000', storageUseAzuread: true });
 const aml = new azure.ModelEndpoint(a, 'Digits', {
   model: ModelArtifact.fromFile('model.onnx'), metadata,
   image: ServingImage.fromRegistry('contosoml.azurecr.io/model-server:1.0.0'),

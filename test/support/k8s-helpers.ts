@@ -11,10 +11,42 @@ export type Manifest = Record<string, any>;
  * Runs test/support/k8s-validate.mjs in a child process because kubernetes-models is ESM-only.
  */
 export function schemaProblems(docs: readonly Manifest[]): string[] {
-  const out = spawnSync(process.execPath, [join(__dirname, 'k8s-validate.mjs')], { input: JSON.stringify(docs), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (out.status !== 0) throw new Error(`k8s-validate.mjs failed (${out.status}): ${out.stderr}`);
-  return JSON.parse(out.stdout) as string[];
+  return validate(docs) as string[];
 }
+
+/** Schema problems of several sets of manifests at once (one validator process, one TypeScript run), by label. */
+export function schemaProblemsByLabel(sets: Readonly<Record<string, readonly Manifest[]>>): Record<string, string[]> {
+  return validate({ batches: Object.entries(sets).map(([label, docs]) => ({ label, docs })) }) as Record<string, string[]>;
+}
+
+function validate(input: readonly Manifest[] | { batches: { label: string; docs: readonly Manifest[] }[] }): unknown {
+  const out = spawnSync(process.execPath, [join(__dirname, 'k8s-validate.mjs')], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (out.status !== 0) throw new Error(`k8s-validate.mjs failed (${out.status}): ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+/**
+ * Manifests that must pass the strict schema check, collected per test file and checked together after the
+ * file's last test (one validator process and one TypeScript run instead of one per test: the check spawns
+ * `tsc`, which dominated the Kubernetes suites' time). A problem fails the file, naming the test that
+ * synthesized the manifests. Tests that look at the problems themselves call schemaProblems.
+ */
+const pending: { label: string; docs: readonly Manifest[] }[] = [];
+export function expectSchemaValid(docs: readonly Manifest[]): void {
+  const test = expect.getState().currentTestName ?? '(outside a test)';
+  pending.push({ label: `${test} #${pending.filter((p) => p.label.startsWith(`${test} #`)).length + 1}`, docs });
+}
+afterAll(() => {
+  if (pending.length === 0) return;
+  const batches = pending.splice(0);
+  const results = validate({ batches }) as Record<string, string[]>;
+  const failed = Object.entries(results).filter(([, problems]) => problems.length > 0);
+  if (failed.length > 0) {
+    throw new Error(`strict schema check failed:\n${failed.map(([label, problems]) => `  ${label}:\n${problems.map((p) => `    - ${p}`).join('\n')}`).join('\n')}`);
+  }
+  // Every batch came back: none was lost on the way.
+  expect(Object.keys(results).sort()).toEqual(batches.map((b) => b.label).sort());
+});
 
 /** Synthesizes a fresh chart built by `build`. */
 export function synthChart(build: (chart: Chart) => void): Manifest[] {

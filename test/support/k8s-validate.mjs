@@ -2,6 +2,8 @@
 // schemas (values, types, required fields) and with unknown fields rejected. Runs as a child process of
 // the jest suites (the kubernetes-models packages are ESM-only). Reads a JSON array of manifests on stdin,
 // writes a JSON array of problems ("<kind>/<name>: <message>") on stdout. A kind with no schema is a problem.
+// Batched: `{"batches": [{"label": ..., "docs": [...]}, ...]}` on stdin gives `{"<label>": [problems]}`, with
+// one TypeScript run for every batch (the test helpers collect a test file's checks into one run).
 //
 // - Core and CRD objects (Argo Rollouts, KEDA, Karpenter, Prometheus Operator): the kubernetes-models
 //   validators check values; their compiled validators accept unknown fields, so the same objects are also
@@ -122,14 +124,14 @@ function unknownFieldProblems(checks) {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const lines = [];
     const owner = [];
-    checks.forEach(({ where, path, type, value }, i) => {
+    checks.forEach(({ path, type }, i) => {
       lines.push(`import type { ${type} as T${i} } from '${path}';`);
       owner.push(undefined);
     });
-    checks.forEach(({ where, value }, i) => {
+    checks.forEach(({ where, batch, value }, i) => {
       for (const line of `export const v${i}: T${i} = ${JSON.stringify(value, null, 1)};`.split('\n')) {
         lines.push(line);
-        owner.push(where);
+        owner.push({ where, batch });
       }
     });
     writeFileSync(join(dir, 'check.ts'), lines.join('\n'));
@@ -143,17 +145,18 @@ function unknownFieldProblems(checks) {
     } catch (e) {
       output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
     }
+    // { batch, text }; a batch of undefined concerns every batch (the imports, a failed run).
     const problems = [];
     for (const line of output.split('\n')) {
       const m = /check\.ts\((\d+),\d+\): error TS\d+: (.*)$/.exec(line);
       if (!m) continue;
-      const where = owner[Number(m[1]) - 1] ?? 'import';
+      const own = owner[Number(m[1]) - 1];
       // Value problems (types, enums) are the value validator's to report; keep the unknown-field ones.
       const unknown = /'"?([^'"]+)"?' does not exist in type '([^']+)'/.exec(m[2]);
-      if (unknown) problems.push(`${where}: unknown field "${unknown[1]}" (not in ${unknown[2].replace(/^I/, '')})`);
-      else if (where === 'import') problems.push(`${where}: ${m[2]}`);
+      if (unknown) problems.push({ batch: own?.batch, text: `${own?.where ?? 'import'}: unknown field "${unknown[1]}" (not in ${unknown[2].replace(/^I/, '')})` });
+      else if (!own) problems.push({ batch: undefined, text: `import: ${m[2]}` });
     }
-    if (output && problems.length === 0 && !/error TS/.test(output)) problems.push(`strict check failed to run: ${output.slice(0, 500)}`);
+    if (output && problems.length === 0 && !/error TS/.test(output)) problems.push({ batch: undefined, text: `strict check failed to run: ${output.slice(0, 500)}` });
     return problems;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -205,13 +208,19 @@ function crdJsonProblems(doc) {
   return [`${doc.kind}/${doc.metadata?.name}: ${text} (${entry.file})`];
 }
 
-const docs = JSON.parse(readFileSync(0, 'utf8'));
-const problems = [];
+const input = JSON.parse(readFileSync(0, 'utf8'));
+const batches = Array.isArray(input) ? [{ label: '', docs: input }] : input.batches;
+const results = {};
 const checks = [];
-for (const doc of docs) {
-  const r = await valueProblems(doc);
-  problems.push(...r.problems, ...crdJsonProblems(doc));
-  if (r.typed) checks.push({ where: `${doc.kind}/${doc.metadata?.name}`, ...r.typed });
+for (const { label, docs } of batches) {
+  results[label] = [];
+  for (const doc of docs) {
+    const r = await valueProblems(doc);
+    results[label].push(...r.problems, ...crdJsonProblems(doc));
+    if (r.typed) checks.push({ where: `${doc.kind}/${doc.metadata?.name}`, batch: label, ...r.typed });
+  }
 }
-problems.push(...unknownFieldProblems(checks));
-process.stdout.write(JSON.stringify(problems));
+for (const { batch, text } of unknownFieldProblems(checks)) {
+  for (const label of batch === undefined ? Object.keys(results) : [batch]) results[label].push(text);
+}
+process.stdout.write(JSON.stringify(Array.isArray(input) ? results[''] : results));

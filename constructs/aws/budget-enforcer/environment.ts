@@ -18,6 +18,8 @@ export const ENFORCER_ACTIONS = ['SCALE_TO_FLOOR', 'DELETE'] as const;
 
 export interface EnforcerConfig {
   readonly budgetName: string;
+  /** The account that owns the budget (DescribeBudget needs it). */
+  readonly accountId: string;
   readonly action: (typeof ENFORCER_ACTIONS)[number];
   /** Spend in USD at which to act: the budget limit times enforceAtPercent. */
   readonly enforceAtUsd: number;
@@ -44,6 +46,7 @@ function isGuardedEndpoints(value: unknown): value is GuardedEndpoint[] {
 
 export const ENFORCER_ENV: EnvTable<EnforcerConfig> = {
   budgetName: EnvFields.text('BUDGET_NAME'),
+  accountId: EnvFields.text('BUDGET_ACCOUNT_ID'),
   action: EnvFields.oneOf('ACTION', ENFORCER_ACTIONS),
   enforceAtUsd: EnvFields.positiveNumber('ENFORCE_AT_USD'),
   endpoints: EnvFields.json('GUARDED_ENDPOINTS', 'a JSON array of {endpointName, variantName, floor, endpointConfigName?}, at least one', isGuardedEndpoints),

@@ -1,12 +1,16 @@
 /**
- * Budget enforcer: runs when AWS Budgets publishes to the BudgetGuard topic. On the over-budget notification
- * (ACTUAL spend at or above the enforcement threshold of this guard's budget) it scales each guarded
+ * Budget enforcer: runs when AWS Budgets publishes to the BudgetGuard topic. A message is only a reason to
+ * look: the enforcer acts when AWS Budgets itself (DescribeBudget, the budget's CalculatedSpend) says this
+ * guard's budget has ACTUAL spend at or above the enforcement threshold. Then it scales each guarded
  * SageMaker endpoint to its floor or deletes it, logs one JSON line per action and publishes a report.
- * Every other message (other thresholds, forecasts, other budgets, its own reports) is logged and ignored.
+ * The figures in the message are never used to decide: whoever can publish to the topic can make the
+ * enforcer look, not act. Messages that are not this budget's ACTUAL notification at or above the
+ * threshold (forecasts, lower thresholds, other budgets, its own reports) are logged and ignored unread.
  *
  * Bundled by esbuild; the AWS SDK v3 clients come from the Lambda runtime.
  */
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { BudgetsClient, DescribeBudgetCommand } from '@aws-sdk/client-budgets';
 import { DeleteEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
@@ -37,6 +41,28 @@ export const REPORT_SOURCE_VALUE = 'budget-enforcer';
 const sagemaker = new SageMakerClient({});
 const autoscaling = new ApplicationAutoScalingClient({});
 const sns = new SNSClient({});
+const budgets = new BudgetsClient({});
+
+/** What AWS Budgets says the budget has spent this period (USD). */
+export interface BudgetSpend {
+  readonly actualUsd: number;
+  readonly forecastedUsd?: number;
+}
+
+/**
+ * Reads the budget's spend from AWS Budgets (needs budgets:ViewBudget on the budget). Throws when the budget
+ * cannot be read or its spend is not in USD, so the invocation fails and Lambda retries.
+ */
+export async function readBudgetSpend(config: EnforcerConfig): Promise<BudgetSpend> {
+  const out = await budgets.send(new DescribeBudgetCommand({ AccountId: config.accountId, BudgetName: config.budgetName }));
+  const actual = out.Budget?.CalculatedSpend?.ActualSpend;
+  if (!actual) throw new Error(`AWS Budgets returned no actual spend for budget ${config.budgetName}`);
+  if (actual.Unit !== 'USD') throw new Error(`budget ${config.budgetName} reports spend in ${actual.Unit}, the guard enforces USD`);
+  const actualUsd = Number(actual.Amount);
+  if (!Number.isFinite(actualUsd)) throw new Error(`budget ${config.budgetName} reports an actual spend of ${JSON.stringify(actual.Amount)}`);
+  const forecast = out.Budget?.CalculatedSpend?.ForecastedSpend;
+  return { actualUsd, forecastedUsd: forecast?.Unit === 'USD' ? Number(forecast.Amount) : undefined };
+}
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
   return parseEnvironment(ENFORCER_ENV, env);
@@ -111,10 +137,17 @@ export async function handler(event: SNSEvent): Promise<{ acted: boolean; outcom
       log({ event: 'ignored', reason, messageId: record.Sns?.MessageId });
       continue;
     }
+    // The message only says where to look; AWS Budgets says whether to act.
+    const spend = await readBudgetSpend(config);
+    if (spend.actualUsd < config.enforceAtUsd) {
+      log({ event: 'ignored', reason: `AWS Budgets reports actual spend $${spend.actualUsd} for ${config.budgetName}, below the enforcement threshold $${config.enforceAtUsd}; the message claimed threshold $${n!.thresholdUsd}`, messageId: record.Sns?.MessageId, actualUsd: spend.actualUsd });
+      continue;
+    }
+    if (acted) continue; // a second notification in the same batch: already enforced
     acted = true;
     for (const ep of config.endpoints) {
       const outcome = await enforce(config, ep);
-      log({ event: 'enforced', budgetName: config.budgetName, thresholdUsd: n!.thresholdUsd, ...outcome });
+      log({ event: 'enforced', budgetName: config.budgetName, actualUsd: spend.actualUsd, enforceAtUsd: config.enforceAtUsd, ...outcome });
       outcomes.push(outcome);
     }
   }

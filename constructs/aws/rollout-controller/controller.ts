@@ -14,11 +14,15 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointCommandOutput,
   DescribeEndpointConfigCommand,
+  ListEndpointConfigsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS } from '../rollout-controller-input';
 import type { RolloutInput } from '../rollout-controller-input';
+
+export { MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS };
 
 
 export type Phase =
@@ -33,7 +37,9 @@ export type Phase =
   | 'DONE'
   | 'ROLLED_BACK'
   | 'ROLLBACK_FAILED'
-  | 'REFUSED';
+  | 'REFUSED'
+  /** Set by the state machine when the Tick task failed MAX_CONTROLLER_FAILURES times: signal and stop. */
+  | 'CONTROLLER_FAILED';
 
 export interface ControllerState extends RolloutInput {
   readonly phase: Phase;
@@ -67,10 +73,6 @@ export interface ControllerState extends RolloutInput {
 }
 
 export const TERMINAL_PHASES: readonly Phase[] = ['DONE', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'REFUSED'];
-/** How long to wait between checks while SageMaker provisions or updates. */
-export const PROVISIONING_POLL_SECONDS = 30;
-/** Rollback actions are retried this many times before the controller gives up and says so. */
-export const MAX_ROLLBACK_ATTEMPTS = 5;
 
 const sagemaker = new SageMakerClient({});
 const cloudwatch = new CloudWatchClient({});
@@ -102,7 +104,7 @@ export async function tick(input: ControllerState, now: Date): Promise<Controlle
       case 'SHIFTING': return await awaitUpdate(state, now, state.canaryConfigName!, `the weights of step ${state.stepIndex + 1}`);
       case 'BAKING': return await bake(state, now);
       case 'PROMOTING': return await awaitPromotion(state, now);
-      case 'ROLLBACK': return await rollBack(state);
+      case 'ROLLBACK': return await rollBack(state, now);
     }
   } catch (e) {
     const err = e as Error;
@@ -174,6 +176,7 @@ async function start(state: ControllerState, now: Date): Promise<ControllerState
     return note({ ...state, phase: 'REFUSED', waitSeconds: 0, reason: `endpoint ${state.endpointName} is ${desc.EndpointStatus} with variants ${(desc.ProductionVariants ?? []).map((v) => v.VariantName).join(', ')}: another rollout or update is in progress. Wait for it to finish (or roll it back), then deploy again` }, 'refused: endpoint busy');
   }
   const originalConfigName = desc.EndpointConfigName!;
+  await deleteEarlierRolloutConfigs(state, originalConfigName);
   const current = await onlyVariant(originalConfigName);
   const target = await onlyVariant(state.targetEndpointConfigName);
   if (current.variant.ModelName === target.variant.ModelName) {
@@ -237,6 +240,40 @@ async function rollBackLeftover(state: ControllerState, desc: DescribeEndpointCo
     `an earlier run of this rollout left the endpoint on its canary config ${leftover} with the canary serving; rolled back to the stable variant (${stable.ModelName}) on ${restoreConfigName}. Deploy again`);
 }
 
+/** The names of the endpoint configs this controller creates: `<prefix>-<yyyymmddhhmmss>-<s|c|p|r>`. */
+export function isRolloutConfigName(configPrefix: string, name: string): boolean {
+  return name.startsWith(`${configPrefix}-`) && /^-\d{14}-[scpr]$/.test(name.slice(configPrefix.length));
+}
+
+/**
+ * Deletes the configs earlier rollouts of this endpoint left behind: above all the promoted `-p` config,
+ * which the endpoint uses until CloudFormation moves it to the stack's own config after the rollout, so no
+ * rollout can delete its own. Runs when the next rollout starts, on an endpoint that is in service on
+ * `inUse`; best effort (a leftover config costs nothing, the quota of endpoint configs is what fills up).
+ */
+async function deleteEarlierRolloutConfigs(state: ControllerState, inUse: string): Promise<void> {
+  let nextToken: string | undefined;
+  const names: string[] = [];
+  try {
+    do {
+      const out = await sagemaker.send(new ListEndpointConfigsCommand({ NameContains: state.configPrefix, MaxResults: 100, NextToken: nextToken }));
+      names.push(...(out.EndpointConfigs ?? []).map((c) => c.EndpointConfigName!).filter(Boolean));
+      nextToken = out.NextToken;
+    } while (nextToken);
+  } catch (e) {
+    console.log(JSON.stringify({ endpoint: state.endpointName, message: `could not list earlier rollout configs: ${(e as Error).message}` }));
+    return;
+  }
+  for (const name of names.filter((n) => isRolloutConfigName(state.configPrefix, n) && n !== inUse && n !== state.targetEndpointConfigName)) {
+    try {
+      await sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
+      console.log(JSON.stringify({ endpoint: state.endpointName, message: `deleted endpoint config ${name} of an earlier rollout` }));
+    } catch (e) {
+      console.log(JSON.stringify({ endpoint: state.endpointName, message: `could not delete ${name}: ${(e as Error).message}` }));
+    }
+  }
+}
+
 type ConfigVariant = Awaited<ReturnType<typeof onlyVariant>>;
 
 async function provisionCanary(state: ControllerState, current: ConfigVariant, target: ConfigVariant, stable: number): Promise<ControllerState> {
@@ -290,10 +327,27 @@ async function awaitUpdate(state: ControllerState, now: Date, configName: string
   return toRollback(state, `${what} did not come into service: endpoint is ${desc.EndpointStatus} on ${desc.EndpointConfigName}${desc.FailureReason ? ` (${desc.FailureReason})` : ''}`);
 }
 
-async function firingAlarm(names: readonly string[]): Promise<string | undefined> {
+/**
+ * The first of the alarms that CloudWatch reports in ALARM, read from CloudWatch (never from a message).
+ * AlarmTypes names both kinds: without it DescribeAlarms returns metric alarms only, so a composite alarm
+ * would never be seen (CloudWatch API reference, DescribeAlarms). An alarm CloudWatch does not return (deleted,
+ * or not readable) cannot be verified, and counts as firing: the rollout does not go on blind.
+ */
+export async function firingAlarm(names: readonly string[]): Promise<string | undefined> {
   if (names.length === 0) return undefined;
-  const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names] }));
-  return [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])].find((a) => a.StateValue === 'ALARM')?.AlarmName;
+  const found = new Map<string, string | undefined>();
+  for (let i = 0; i < names.length; i += 100) {
+    let nextToken: string | undefined;
+    do {
+      const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['CompositeAlarm', 'MetricAlarm'], NextToken: nextToken }));
+      for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) if (a.AlarmName) found.set(a.AlarmName, a.StateValue);
+      nextToken = out.NextToken;
+    } while (nextToken);
+  }
+  const firing = names.find((n) => found.get(n) === 'ALARM');
+  if (firing) return firing;
+  const missing = names.find((n) => !found.has(n));
+  return missing ? `${missing} (not found in CloudWatch: its state cannot be verified)` : undefined;
 }
 
 async function bake(state: ControllerState, now: Date): Promise<ControllerState> {
@@ -372,11 +426,14 @@ async function finish(state: ControllerState): Promise<void> {
  * model: first the weights (seconds, no provisioning), then the config (removes the canary variant, keeps
  * the stable variant's instance count), then scale-in resumes.
  */
-async function rollBack(state: ControllerState): Promise<ControllerState> {
+async function rollBack(state: ControllerState, now: Date): Promise<ControllerState> {
   const desc = await describeEndpoint(state.endpointName);
   if (desc.EndpointStatus === 'Updating' || desc.EndpointStatus === 'Creating' || desc.EndpointStatus === 'RollingBack' || desc.EndpointStatus === 'SystemUpdating') {
     return { ...state, waitSeconds: PROVISIONING_POLL_SECONDS };
   }
+  // A rollback handed over without the original config (an execution stopped while its first tick was
+  // creating the canary): the canary config's stable variant is the way back, as for a leftover.
+  if (!state.originalConfigName && isLeftoverCanary(state, desc)) return rollBackLeftover(state, desc, now);
   const canary = variant(desc, state.canaryVariantName);
   if (desc.EndpointStatus === 'InService' && canary && (canary.CurrentWeight ?? canary.DesiredWeight ?? 0) > 0) {
     await sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({

@@ -19,6 +19,7 @@
  * Bundled by esbuild; the AWS SDK v3 clients come from the Lambda runtime.
  */
 import { signalWaitCondition } from './cloudformation';
+import { MAX_CONTROLLER_FAILURES } from '../rollout-state-machine';
 import { ControllerState, TERMINAL_PHASES, tick } from './controller';
 
 export type { ControllerStep, RolloutInput } from '../rollout-controller-input';
@@ -28,6 +29,14 @@ export type { CustomResourceEvent, TriggerProperties } from './cloudformation';
 
 /** The state machine's task: Lambda passes (event, context), so the clock is not taken from the caller. */
 export async function handler(state: ControllerState): Promise<ControllerState> {
+  if (state.phase === 'CONTROLLER_FAILED') {
+    // The state machine gave up on the Tick task: only tell CloudFormation, so the stack does not wait
+    // for its timeout (the next deploy rolls back a canary this leaves, see rollBackLeftover).
+    const last = state.error ? `; last: ${state.error.Error ?? 'Error'}: ${state.error.Cause ?? ''}` : '';
+    const reason = `the rollout controller failed ${state.controllerFailures ?? MAX_CONTROLLER_FAILURES} times${last}. The endpoint may be mid-rollout: check its variants; the next deploy rolls back a canary left in service`;
+    if (state.waitHandleUrl) await signalWaitCondition(state.waitHandleUrl, false, `CONTROLLER_FAILED: ${reason}`, state.rolloutId ?? 'rollout');
+    return { ...state, reason, waitSeconds: 0 };
+  }
   const next = await tick(state, new Date());
   if (TERMINAL_PHASES.includes(next.phase) && next.waitHandleUrl) {
     await signalWaitCondition(next.waitHandleUrl, next.phase === 'DONE', `${next.phase}: ${next.reason ?? ''}`, next.rolloutId ?? 'rollout');

@@ -260,3 +260,34 @@ export class MlDeploymentPut extends TerraformResource implements ArmRequest {
     return { type: this.armType, resource_id: this.deploymentId, method: 'PUT', body, when: 'apply' };
   }
 }
+
+export interface FunctionTriggerSyncProps extends TerraformMetaArguments {
+  /** ARM id of the Function app. */
+  readonly functionAppId: string;
+}
+
+/**
+ * `POST {site}/syncfunctiontriggers`: tells the platform which functions the app's package holds. Required after
+ * every publish of an external package URL (learn.microsoft.com/azure/azure-functions/functions-deployment-technologies#trigger-syncing).
+ * Give it `lifecycle.replaceTriggeredBy` on the package blob so a new package syncs again.
+ */
+export class FunctionTriggerSync extends TerraformResource {
+  public static readonly tfResourceType = 'azapi_resource_action';
+  public static readonly ARM_TYPE = 'Microsoft.Web/sites@2024-04-01';
+  private readonly functionAppId: string;
+
+  constructor(scope: Construct, id: string, props: FunctionTriggerSyncProps) {
+    super(scope, id, {
+      terraformResourceType: 'azapi_resource_action',
+      terraformGeneratorMetadata: AZAPI_GENERATOR_METADATA,
+      provider: props.provider ?? AzapiProvider.of(scope),
+      dependsOn: props.dependsOn,
+      lifecycle: props.lifecycle,
+    });
+    this.functionAppId = props.functionAppId;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return { type: FunctionTriggerSync.ARM_TYPE, resource_id: this.functionAppId, action: 'syncfunctiontriggers', method: 'POST', when: 'apply' };
+  }
+}

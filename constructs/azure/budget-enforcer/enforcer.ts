@@ -1,28 +1,29 @@
 /**
- * The budget enforcer: runs when a Cost Management budget notifies its action group. When this guard's budget
- * reports actual spend at or above the enforcement threshold, it scales every deployment of each guarded
- * endpoint to its floor (autoscale capped first, so a scale-out cannot undo it) or deletes the endpoint, and
- * reports what it did. Everything else (forecasts, lower thresholds, other budgets) is logged and ignored.
- * Acting twice on the same notification changes nothing: each step checks the current state first.
+ * The budget enforcer: runs when a Cost Management budget notifies its action group. The notification is only a
+ * trigger: the enforcer reads the budget from Cost Management (Microsoft.Consumption/budgets GET, with its own
+ * identity) and acts only when the budget's `currentSpend` is at or above the enforcement threshold of its
+ * `amount`; the figures in the request body are never used, so a forged or replayed request cannot cause an
+ * action that the real spend does not justify. It then scales every deployment of each guarded endpoint to its
+ * floor (autoscale capped first, so a scale-out cannot undo it) or deletes the endpoint, and reports what it did.
+ * Acting twice changes nothing: each step checks the current state first.
  */
-import { AUTOSCALE_API_VERSION, ArmClient, ArmError, WebhookResponse, log, retryLater } from '../function-runtime/arm';
+import { AUTOSCALE_API_VERSION, ArmClient, ArmError, CONSUMPTION_API_VERSION, WebhookResponse, log, retryLater } from '../function-runtime/arm';
 import { EnforcerConfig, GuardedEndpoint, parseEnforcerEnvironment } from './environment';
 
 export const SOURCE = 'budget-enforcer';
 
-/** What a budget notification says, as far as the enforcer cares. */
+/** What a budget notification says, as far as the enforcer cares: which budget to go and read. Nothing more is trusted. */
 export interface BudgetNotification {
   readonly budgetName: string;
-  /** `Actual` or `Forecasted`. */
-  readonly thresholdType: string;
-  readonly spentUsd: number;
-  readonly budgetUsd: number;
 }
 
-function amount(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') return Number(v.replace(/[^0-9.-]/g, ''));
-  return Number.NaN;
+/** The parts of a Microsoft.Consumption budget (GET) the enforcer reads. */
+export interface ArmBudget {
+  readonly name?: string;
+  readonly properties?: {
+    readonly amount?: number;
+    readonly currentSpend?: { readonly amount?: number; readonly unit?: string };
+  };
 }
 
 /** Case-insensitive lookup over the first object that has the key. */
@@ -51,12 +52,8 @@ export function parseBudgetNotification(body: unknown): BudgetNotification | und
     return undefined;
   }
   const budgetName = pick(fields, 'BudgetName');
-  const spentUsd = amount(pick(fields, 'SpentAmount', 'SpendingAmount'));
-  const budgetUsd = amount(pick(fields, 'Budget', 'BudgetThreshold', 'BudgetAmount'));
-  // The legacy payload has no threshold type; its SpendingAmount is actual spend.
-  const thresholdType = String(pick(fields, 'ThresholdType', 'NotificationThresholdType') ?? 'Actual');
-  if (typeof budgetName !== 'string' || !Number.isFinite(spentUsd) || !Number.isFinite(budgetUsd) || budgetUsd <= 0) return undefined;
-  return { budgetName, thresholdType, spentUsd, budgetUsd };
+  if (typeof budgetName !== 'string') return undefined;
+  return { budgetName };
 }
 
 export interface EndpointOutcome {
@@ -84,7 +81,11 @@ interface Deployment {
 
 async function scaleToFloor(arm: ArmClient, ep: GuardedEndpoint): Promise<EndpointOutcome> {
   const changes: string[] = [];
-  for (const id of ep.autoscaleSettingIds) {
+  const deployments = await arm.list<Deployment>(`${ep.endpointId}/deployments`);
+  // The endpoint's autoscale settings, and the copies a rollout controller gives a deployment serving beside
+  // a new one (`<setting>-<deployment>`): every one capped, so none scales a deployment back out.
+  const settingIds = [...ep.autoscaleSettingIds, ...ep.autoscaleSettingIds.flatMap((id) => deployments.map((d) => `${id}-${d.name}`))];
+  for (const id of settingIds) {
     const setting = await arm.get<AutoscaleSetting>(id, AUTOSCALE_API_VERSION);
     if (!setting) continue;
     const floor = String(ep.floor);
@@ -94,7 +95,6 @@ async function scaleToFloor(arm: ArmClient, ep: GuardedEndpoint): Promise<Endpoi
     await arm.patch(id, { properties: { ...setting.properties, profiles } }, AUTOSCALE_API_VERSION);
     changes.push(`autoscale ${id.split('/').pop()} capped at ${ep.floor}`);
   }
-  const deployments = await arm.list<Deployment>(`${ep.endpointId}/deployments`);
   for (const d of deployments) {
     if ((d.sku?.capacity ?? 0) <= ep.floor) continue;
     await arm.patch(`${ep.endpointId}/deployments/${d.name}`, { sku: { capacity: ep.floor } });
@@ -119,12 +119,20 @@ export async function enforce(config: EnforcerConfig, arm: ArmClient, body: unkn
     return { acted: false, reason: 'not a budget notification', outcomes: [] };
   }
   if (n.budgetName !== config.budgetName) return { acted: false, reason: `budget ${n.budgetName} is not ${config.budgetName}`, outcomes: [] };
-  if (n.thresholdType.toLowerCase() !== 'actual') return { acted: false, reason: `${n.thresholdType} notification: only actual spend enforces`, outcomes: [] };
-  // Recomputed from the amounts: the threshold that fired may be a lower, notify-only one.
-  const percent = (100 * n.spentUsd) / n.budgetUsd;
+  // The spend is read from Cost Management, never taken from the body (which anyone holding the key can write).
+  const budget = await arm.get<ArmBudget>(config.budgetId, CONSUMPTION_API_VERSION);
+  const limit = budget?.properties?.amount;
+  const spent = budget?.properties?.currentSpend?.amount;
+  if (!budget || typeof limit !== 'number' || !(limit > 0) || typeof spent !== 'number' || !Number.isFinite(spent)) {
+    const reason = budget ? `budget ${config.budgetName} reports no current spend yet` : `budget ${config.budgetId} not found`;
+    log(SOURCE, { action: 'NOTIFY_ONLY', budget: config.budgetName, reason });
+    return { acted: false, reason, outcomes: [] };
+  }
+  const unit = budget.properties?.currentSpend?.unit ?? '';
+  const percent = (100 * spent) / limit;
   if (percent < config.enforceAtPercent) {
-    const reason = `actual spend ${percent.toFixed(1)}% of ${n.budgetUsd} is below ${config.enforceAtPercent}%`;
-    log(SOURCE, { action: 'NOTIFY_ONLY', budget: n.budgetName, reason });
+    const reason = `Cost Management reports ${spent} ${unit} spent, ${percent.toFixed(1)}% of ${limit}, below ${config.enforceAtPercent}%`;
+    log(SOURCE, { action: 'NOTIFY_ONLY', budget: config.budgetName, reason });
     return { acted: false, reason, outcomes: [] };
   }
   const outcomes: EndpointOutcome[] = [];
@@ -136,8 +144,8 @@ export async function enforce(config: EnforcerConfig, arm: ArmClient, body: unkn
       outcomes.push({ endpointId: ep.endpointId, action: config.action, status: 'FAILED', detail: e instanceof ArmError ? e.message : `${e.name}: ${e.message}` });
     }
   }
-  const reason = `actual spend ${percent.toFixed(1)}% of ${n.budgetUsd} reached ${config.enforceAtPercent}%`;
-  for (const o of outcomes) log(SOURCE, { budget: n.budgetName, reason, ...o });
+  const reason = `Cost Management reports ${spent} ${unit} spent, ${percent.toFixed(1)}% of ${limit}, at or above ${config.enforceAtPercent}%`;
+  for (const o of outcomes) log(SOURCE, { budget: config.budgetName, reason, ...o });
   return { acted: true, reason, outcomes };
 }
 

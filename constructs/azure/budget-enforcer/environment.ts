@@ -17,6 +17,8 @@ export type EnforcerAction = 'SCALE_TO_FLOOR' | 'DELETE';
 
 export interface EnforcerConfig {
   readonly budgetName: string;
+  /** ARM id of the budget; its `currentSpend` is what the enforcer acts on. */
+  readonly budgetId: string;
   readonly action: EnforcerAction;
   /** Percent of the budget at which actual spend triggers the action. */
   readonly enforceAtPercent: number;
@@ -25,6 +27,7 @@ export interface EnforcerConfig {
 
 export const ENFORCER_ENV = {
   budgetName: 'BUDGET_NAME',
+  budgetId: 'BUDGET_ID',
   action: 'BUDGET_ACTION',
   enforceAtPercent: 'BUDGET_ENFORCE_AT_PERCENT',
   endpoints: 'BUDGET_GUARDED_ENDPOINTS',
@@ -33,6 +36,7 @@ export const ENFORCER_ENV = {
 export function renderEnforcerEnvironment(c: EnforcerConfig): Record<string, string> {
   return {
     [ENFORCER_ENV.budgetName]: c.budgetName,
+    [ENFORCER_ENV.budgetId]: c.budgetId,
     [ENFORCER_ENV.action]: c.action,
     [ENFORCER_ENV.enforceAtPercent]: String(c.enforceAtPercent),
     [ENFORCER_ENV.endpoints]: JSON.stringify(c.endpoints),
@@ -44,6 +48,9 @@ export function parseEnforcerEnvironment(env: Readonly<Record<string, string | u
   const problems: string[] = [];
   const budgetName = env[ENFORCER_ENV.budgetName] ?? '';
   if (!budgetName) problems.push(`${ENFORCER_ENV.budgetName} must be set`);
+  const budgetId = env[ENFORCER_ENV.budgetId] ?? '';
+  const idMatch = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/providers\/Microsoft\.Consumption\/budgets\/([^/]+)$/i.exec(budgetId);
+  if (!idMatch || idMatch[2] !== budgetName) problems.push(`${ENFORCER_ENV.budgetId} must be the ARM id of budget ${JSON.stringify(budgetName)}, got ${JSON.stringify(budgetId)}`);
   const action = env[ENFORCER_ENV.action];
   if (action !== 'SCALE_TO_FLOOR' && action !== 'DELETE') problems.push(`${ENFORCER_ENV.action} must be SCALE_TO_FLOOR or DELETE, got ${JSON.stringify(action)}`);
   const enforceAtPercent = Number(env[ENFORCER_ENV.enforceAtPercent]);
@@ -56,5 +63,5 @@ export function parseEnforcerEnvironment(env: Readonly<Record<string, string | u
     problems.push(`${ENFORCER_ENV.endpoints} must be a JSON list of {endpointId, floor, autoscaleSettingIds}, got ${JSON.stringify(env[ENFORCER_ENV.endpoints])}`);
   }
   if (problems.length) throw new Error(`budget enforcer configuration: ${problems.join('; ')}`);
-  return { budgetName, action: action as EnforcerAction, enforceAtPercent, endpoints };
+  return { budgetName, budgetId, action: action as EnforcerAction, enforceAtPercent, endpoints };
 }

@@ -7,6 +7,10 @@
 export const ARM_ENDPOINT = 'https://management.azure.com';
 export const ML_API_VERSION = '2025-06-01';
 export const AUTOSCALE_API_VERSION = '2022-10-01';
+/** Microsoft.Consumption budgets (azure-rest-api-specs specification/consumption/.../stable/2024-08-01). */
+export const CONSUMPTION_API_VERSION = '2024-08-01';
+/** Microsoft.AlertsManagement alerts (azure-rest-api-specs specification/alertsmanagement/.../stable/2018-05-05). */
+export const ALERTS_API_VERSION = '2018-05-05';
 
 export interface HttpResponse {
   readonly status: number;

@@ -1,28 +1,28 @@
 /**
  * The rollout controller: owns an endpoint's traffic map after Terraform set the first one.
  *
- * State lives in Azure itself, so the controller keeps none beyond an in-process "rollback pending" hold (below):
- * the target deployment's share of traffic says which step the rollout is on, and the endpoint's `systemData.lastModifiedAt` says when that step began (every
+ * State lives in Azure itself: the target deployment's share of traffic says which step the rollout is on, and the endpoint's `systemData.lastModifiedAt` says when that step began (every
  * traffic change is a PUT on the endpoint). A target that is in the traffic map at 0% was rolled back and stays
  * there until a new version is deployed.
  *
  *  - `advance` (every minute): start the mirror phase or the first step for a new deployment, move to the next
  *    step once the current one has baked, and after the last step's bake remove every other deployment.
- *  - `rollback` (Azure Monitor alert -> action group -> this Function): all traffic back to the stable deployment.
+ *  - `rollback` (Azure Monitor alert -> action group -> this Function): all traffic back to the stable deployment,
+ *    only once Azure Monitor confirms (by ARM, with the Function's identity) a fired alert of one of this rollout's
+ *    rules; the request body alone never moves traffic.
+ *
+ * A rollback first writes a hold tag (HOLD_TAG) on the target deployment, so `advance` on any instance, or after
+ * a restart, moves no traffic forward until the rollback lands; the app also runs on one instance at most.
  */
-import { ArmClient, WebhookResponse, log, retryLater } from '../function-runtime/arm';
-import { ControllerConfig, parseControllerEnvironment } from './environment';
+import { ALERTS_API_VERSION, AUTOSCALE_API_VERSION, ArmClient, WebhookResponse, log, retryLater } from '../function-runtime/arm';
+import { ControllerConfig, HOLD_TAG, parseControllerEnvironment } from './environment';
 
 export const SOURCE = 'rollout-controller';
 
 /**
- * Rollbacks asked for by a firing alert and not yet written to the traffic map (the rollback call failed, or is
- * still running). While one is pending, `advance` moves no traffic forward; a rollback that lands (the action
- * group's retry: the rollback answers 503) or a traffic map showing the target at 0% clears it. If every retry
- * fails the rollout stays held, the safe side; restarting the Function app releases it. Kept in the Function's
- * process, which hosts both the timer and the HTTP trigger, so it is lost when the host restarts and not seen
- * by another instance if Azure scales the app out. The 0% entry in the traffic map stays the persisted marker
- * once a rollback lands.
+ * Rollbacks asked for by a verified alert and not yet written to the traffic map, as this process knows them
+ * (set before the hold tag is written, so a tick running meanwhile holds too). The persisted hold is the tag on
+ * the target deployment; the 0% entry in the traffic map is the marker once a rollback lands.
  */
 const pendingRollbacks = new Set<string>();
 const pendingKey = (config: ControllerConfig): string => `${config.endpointId.toLowerCase()}#${config.targetDeployment}`;
@@ -50,6 +50,7 @@ interface ArmEndpoint {
 
 interface ArmDeployment {
   readonly name: string;
+  readonly tags?: Record<string, string>;
   readonly properties: { readonly provisioningState?: string };
 }
 
@@ -66,6 +67,8 @@ export interface EndpointView {
   readonly provisioningState: string;
   /** Deployments with their provisioning state. */
   readonly deployments: Readonly<Record<string, string>>;
+  /** The hold tag's value on the target deployment, when a rollback was requested there. */
+  readonly hold?: string;
 }
 
 /** The stable deployment: the other deployment with the most live traffic. */
@@ -152,36 +155,72 @@ export interface Outcome {
   readonly removed?: string[];
 }
 
-async function view(arm: ArmClient, endpointId: string): Promise<{ endpoint: ArmEndpoint; view: EndpointView }> {
+async function view(arm: ArmClient, endpointId: string, target: string): Promise<{ endpoint: ArmEndpoint; view: EndpointView; deployments: ArmDeployment[] }> {
   const endpoint = await arm.get<ArmEndpoint>(endpointId);
   if (!endpoint) throw new Error(`endpoint ${endpointId} not found`);
   const deployments = await arm.list<ArmDeployment>(`${endpointId}/deployments`);
   return {
     endpoint,
+    deployments,
     view: {
       traffic: { ...(endpoint.properties.traffic ?? {}) },
       mirror: { ...(endpoint.properties.mirrorTraffic ?? {}) },
       since: new Date(endpoint.systemData?.lastModifiedAt ?? endpoint.systemData?.createdAt ?? 0),
       provisioningState: endpoint.properties.provisioningState ?? 'Unknown',
       deployments: Object.fromEntries(deployments.map((d) => [d.name, d.properties.provisioningState ?? 'Unknown'])),
+      hold: deployments.find((d) => d.name === target)?.tags?.[HOLD_TAG],
     },
   };
 }
 
+/** The autoscale setting the controller keeps for `deployment` while it serves beside the target. */
+export function autoscaleCopyId(config: ControllerConfig, deployment: string): string | undefined {
+  return config.autoscaleSettingId ? `${config.autoscaleSettingId}-${deployment}` : undefined;
+}
+
+interface ArmAutoscale {
+  readonly location: string;
+  readonly tags?: Record<string, string>;
+  readonly properties: Record<string, unknown> & { name?: string; targetResourceUri?: string };
+}
+
+/**
+ * Terraform points the one autoscale setting at the target deployment; while the stable deployment still
+ * serves, it gets a copy of that setting aimed at it, so both scale with their share of traffic.
+ */
+async function ensureAutoscaleFor(config: ControllerConfig, arm: ArmClient, deployment: string): Promise<void> {
+  const copyId = autoscaleCopyId(config, deployment);
+  if (!copyId || !config.autoscaleSettingId) return;
+  if (await arm.get(copyId, AUTOSCALE_API_VERSION)) return;
+  const source = await arm.get<ArmAutoscale>(config.autoscaleSettingId, AUTOSCALE_API_VERSION);
+  if (!source) return;
+  const from = `${config.endpointId}/deployments/${config.targetDeployment}`;
+  const to = `${config.endpointId}/deployments/${deployment}`;
+  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const properties = JSON.parse(JSON.stringify(source.properties).replace(new RegExp(escaped, 'gi'), to)) as ArmAutoscale['properties'];
+  await arm.put(copyId, {
+    location: source.location,
+    ...(source.tags ? { tags: source.tags } : {}),
+    properties: { ...properties, name: copyId.split('/').pop() },
+  }, AUTOSCALE_API_VERSION);
+  log(SOURCE, { endpointId: config.endpointId, action: 'AUTOSCALE', reason: `${deployment} serves beside ${config.targetDeployment}: scaled by its own copy of the autoscale setting` });
+}
+
 /** One controller tick. */
 export async function advance(config: ControllerConfig, arm: ArmClient, now: Date = new Date()): Promise<Outcome> {
-  const { endpoint, view: v } = await view(arm, config.endpointId);
+  const { endpoint, view: v } = await view(arm, config.endpointId, config.targetDeployment);
   if (rollbackPending(config) && v.traffic[config.targetDeployment] === 0) pendingRollbacks.delete(pendingKey(config));
   let d = decide(config, v, now);
   // Checked after the reads, so a rollback that started while they ran holds this tick too.
-  if (d.kind !== 'wait' && rollbackPending(config)) {
-    d = { kind: 'wait', reason: `a rollback of ${config.targetDeployment} was requested and has not landed yet; traffic does not move forward` };
+  if (d.kind !== 'wait' && (rollbackPending(config) || v.hold !== undefined)) {
+    d = { kind: 'wait', reason: `a rollback of ${config.targetDeployment} was requested and has not landed yet (${HOLD_TAG}: ${v.hold ?? 'this instance'}); traffic does not move forward` };
   }
   if (d.kind === 'wait') {
     log(SOURCE, { endpointId: config.endpointId, action: 'WAIT', reason: d.reason });
     return { action: 'WAIT', reason: d.reason };
   }
   if (d.kind === 'traffic') {
+    for (const name of Object.keys(d.traffic)) if (name !== config.targetDeployment && d.traffic[name] > 0) await ensureAutoscaleFor(config, arm, name);
     await arm.put(config.endpointId, endpointPutBody(endpoint, d.traffic, d.mirror));
     log(SOURCE, { endpointId: config.endpointId, action: 'SHIFT', reason: d.reason, traffic: d.traffic, mirror: d.mirror });
     return { action: 'SHIFT', reason: d.reason, traffic: d.traffic };
@@ -191,6 +230,8 @@ export async function advance(config: ControllerConfig, arm: ArmClient, now: Dat
   await arm.put(config.endpointId, endpointPutBody(endpoint, traffic, {}));
   const removed: string[] = [];
   for (const name of d.remove) {
+    const copy = autoscaleCopyId(config, name);
+    if (copy) await arm.delete(copy, AUTOSCALE_API_VERSION);
     await arm.delete(`${config.endpointId}/deployments/${name}`);
     removed.push(name);
   }
@@ -202,12 +243,35 @@ export async function advance(config: ControllerConfig, arm: ArmClient, now: Dat
 export interface CommonAlert {
   readonly schemaId?: string;
   readonly data?: {
-    readonly essentials?: { readonly alertRule?: string; readonly monitorCondition?: string; readonly alertTargetIDs?: string[] };
+    readonly essentials?: { readonly alertId?: string; readonly alertRule?: string; readonly monitorCondition?: string; readonly alertTargetIDs?: string[] };
     readonly alertContext?: { readonly condition?: { readonly allOf?: { readonly dimensions?: { name: string; value: string }[] }[] } };
   };
 }
 
-/** Moves all traffic back to the stable deployment when an alert on the target fires. Idempotent. */
+/** The parts of a Microsoft.AlertsManagement alert (GET) the controller reads. */
+export interface ArmAlert {
+  readonly id?: string;
+  readonly properties?: { readonly essentials?: { readonly alertRule?: string; readonly monitorCondition?: string } };
+}
+
+/**
+ * Asks Azure Monitor whether the alert the request names exists, is fired, and belongs to one of this rollout's
+ * rules. Undefined when it does; otherwise why not. Only ids of alerts in the endpoint's own subscription are read.
+ */
+export async function verifyAlert(config: ControllerConfig, arm: ArmClient, alertId: string | undefined): Promise<string | undefined> {
+  const subscription = config.endpointId.split('/')[2];
+  const pattern = new RegExp(`^/subscriptions/${subscription.replace(/[^0-9a-zA-Z-]/g, '')}/providers/Microsoft\\.AlertsManagement/alerts/[0-9a-fA-F-]{36}$`, 'i');
+  if (!alertId || !pattern.test(alertId)) return `alert id ${JSON.stringify(alertId)} is not an Azure Monitor alert of subscription ${subscription}`;
+  const alert = await arm.get<ArmAlert>(alertId, ALERTS_API_VERSION);
+  const essentials = alert?.properties?.essentials;
+  if (!essentials) return `Azure Monitor has no alert ${alertId}`;
+  const rule = String(essentials.alertRule ?? '').toLowerCase();
+  if (!config.alertRuleIds.some((id) => id.toLowerCase() === rule)) return `alert ${alertId} comes from rule ${JSON.stringify(essentials.alertRule)}, not one of this rollout's`;
+  if (essentials.monitorCondition !== 'Fired') return `Azure Monitor says alert ${alertId} is ${essentials.monitorCondition}`;
+  return undefined;
+}
+
+/** Moves all traffic back to the stable deployment when Azure Monitor confirms an alert on the target fired. Idempotent. */
 export async function rollback(config: ControllerConfig, arm: ArmClient, alert: CommonAlert): Promise<Outcome> {
   const essentials = alert.data?.essentials;
   if (alert.schemaId !== 'azureMonitorCommonAlertSchema' || !essentials) {
@@ -221,9 +285,15 @@ export async function rollback(config: ControllerConfig, arm: ArmClient, alert: 
   if (named && named.value !== config.targetDeployment) {
     return { action: 'IGNORED', reason: `alert ${essentials.alertRule} is about ${named.value}, not ${config.targetDeployment}` };
   }
-  // Set before any call, so a tick running meanwhile or after a failure does not move traffic forward.
+  // The body only says which alert to look up; Azure Monitor says whether it fired and whose rule it is.
+  const refused = await verifyAlert(config, arm, essentials.alertId);
+  if (refused) {
+    log(SOURCE, { endpointId: config.endpointId, action: 'UNVERIFIED', reason: refused });
+    return { action: 'UNVERIFIED', reason: refused };
+  }
+  // Set before any write, so a tick running meanwhile or after a failure does not move traffic forward.
   pendingRollbacks.add(pendingKey(config));
-  const { endpoint, view: v } = await view(arm, config.endpointId);
+  const { endpoint, view: v, deployments } = await view(arm, config.endpointId, config.targetDeployment);
   const target = config.targetDeployment;
   if (v.traffic[target] === 0 && !v.mirror[target]) {
     pendingRollbacks.delete(pendingKey(config));
@@ -232,14 +302,19 @@ export async function rollback(config: ControllerConfig, arm: ArmClient, alert: 
   const stable = stableOf(v, target) ?? Object.keys(v.deployments).find((d) => d !== target);
   if (!stable) {
     pendingRollbacks.delete(pendingKey(config));
-    log(SOURCE, { endpointId: config.endpointId, action: 'NO_STABLE', alert: essentials.alertRule });
+    log(SOURCE, { endpointId: config.endpointId, action: 'NO_STABLE', alert: essentials.alertId });
     return { action: 'NO_STABLE', reason: `alert ${essentials.alertRule} fired but ${target} is the only deployment; nothing to roll back to` };
+  }
+  // The persisted hold: every instance's `advance` (and this one after a restart) sees it before the traffic moves.
+  if (v.hold === undefined) {
+    const tags = deployments.find((d) => d.name === target)?.tags ?? {};
+    await arm.patch(`${config.endpointId}/deployments/${target}`, { tags: { ...tags, [HOLD_TAG]: `rollback for ${essentials.alertId}` } });
   }
   const traffic = { [stable]: 100, [target]: 0 };
   await arm.put(config.endpointId, endpointPutBody(endpoint, traffic, {}));
   pendingRollbacks.delete(pendingKey(config));
-  const reason = `alert ${essentials.alertRule} fired: all traffic back to ${stable}`;
-  log(SOURCE, { endpointId: config.endpointId, action: 'ROLLBACK', reason, traffic });
+  const reason = `alert ${essentials.alertRule} fired (confirmed by Azure Monitor): all traffic back to ${stable}`;
+  log(SOURCE, { endpointId: config.endpointId, action: 'ROLLBACK', reason, alert: essentials.alertId, traffic });
   return { action: 'ROLLBACK', reason, traffic };
 }
 

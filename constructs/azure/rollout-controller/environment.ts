@@ -18,13 +18,32 @@ export interface ControllerConfig {
   readonly steps: readonly ControllerStep[];
   /** A shadow phase before the first live step: mirrored share and how long it lasts. */
   readonly mirror?: ControllerStep;
+  /**
+   * ARM ids of the alert rules whose firing rolls the target back. A rollback request is acted on only when
+   * Azure Monitor (Microsoft.AlertsManagement/alerts GET) confirms a fired alert of one of these rules.
+   */
+  readonly alertRuleIds: readonly string[];
+  /**
+   * ARM id of the autoscale setting Terraform points at the target deployment. While another deployment serves
+   * next to the target, the controller gives it a copy (`<id>-<deployment>`), removed when that deployment goes.
+   */
+  readonly autoscaleSettingId?: string;
 }
+
+/**
+ * Tag the controller writes on the target deployment before it rolls it back: a persisted hold (seen by every
+ * instance and after a restart) that stops `advance` moving traffic forward until the rollback lands. Remove
+ * the tag by hand to release a rollout whose rollback you decided against.
+ */
+export const HOLD_TAG = 'rollout-hold';
 
 export const CONTROLLER_ENV = {
   endpointId: 'ROLLOUT_ENDPOINT_ID',
   targetDeployment: 'ROLLOUT_TARGET_DEPLOYMENT',
   steps: 'ROLLOUT_STEPS',
   mirror: 'ROLLOUT_MIRROR',
+  alertRuleIds: 'ROLLOUT_ALERT_RULE_IDS',
+  autoscaleSettingId: 'ROLLOUT_AUTOSCALE_ID',
 } as const;
 
 export function renderControllerEnvironment(c: ControllerConfig): Record<string, string> {
@@ -33,6 +52,8 @@ export function renderControllerEnvironment(c: ControllerConfig): Record<string,
     [CONTROLLER_ENV.targetDeployment]: c.targetDeployment,
     [CONTROLLER_ENV.steps]: JSON.stringify(c.steps),
     [CONTROLLER_ENV.mirror]: c.mirror ? JSON.stringify(c.mirror) : '',
+    [CONTROLLER_ENV.alertRuleIds]: JSON.stringify(c.alertRuleIds),
+    [CONTROLLER_ENV.autoscaleSettingId]: c.autoscaleSettingId ?? '',
   };
 }
 
@@ -69,6 +90,18 @@ export function parseControllerEnvironment(env: Readonly<Record<string, string |
       problems.push(`${CONTROLLER_ENV.mirror} must be empty or JSON {percent (1-50), bakeSeconds}; got ${JSON.stringify(rawMirror)}`);
     }
   }
+  let alertRuleIds: string[] = [];
+  try {
+    alertRuleIds = JSON.parse(env[CONTROLLER_ENV.alertRuleIds] ?? '') as string[];
+    if (!Array.isArray(alertRuleIds) || alertRuleIds.length === 0 ||
+      !alertRuleIds.every((id) => typeof id === 'string' && /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/(scheduledQueryRules|metricAlerts)\/[^/]+$/i.test(id))) throw new Error('shape');
+  } catch {
+    problems.push(`${CONTROLLER_ENV.alertRuleIds} must be a JSON list of alert rule ARM ids; got ${JSON.stringify(env[CONTROLLER_ENV.alertRuleIds])}`);
+  }
+  const autoscaleSettingId = env[CONTROLLER_ENV.autoscaleSettingId] || undefined;
+  if (autoscaleSettingId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/autoscalesettings\/[^/]+$/i.test(autoscaleSettingId)) {
+    problems.push(`${CONTROLLER_ENV.autoscaleSettingId} must be empty or an autoscale setting ARM id; got ${JSON.stringify(autoscaleSettingId)}`);
+  }
   if (problems.length) throw new Error(`rollout controller configuration: ${problems.join('; ')}`);
-  return { endpointId, targetDeployment, steps, mirror };
+  return { endpointId, targetDeployment, steps, mirror, alertRuleIds, ...(autoscaleSettingId ? { autoscaleSettingId } : {}) };
 }

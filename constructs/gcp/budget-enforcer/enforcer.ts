@@ -12,6 +12,13 @@
  * run, so its invocation has ended, finished or killed) is stale: the next message re-claims it, under the
  * same generation precondition, and enforces again. Enforcing again is idempotent: a model already at its
  * floor is left alone, an undeployed model is no longer listed (or answers 404, counted as done).
+ *
+ * Cloud Billing has no API that reports a budget's current spend, so the cost in the message is the only
+ * figure there is. What limits a forged message: only Cloud Billing is a publisher on the topic itself
+ * (BudgetGuard's binding is authoritative for the role), the attributes must name this guard's billing
+ * account and budget, the period must be the current one (no marker bypass with an invented
+ * `costIntervalStart`), and the marker key comes from the configuration. A principal with Pub/Sub publish on
+ * the whole project can still send one message per period: the README says so.
  */
 import { GoogleApiError, GoogleRest, Operation, OperationTimeoutError } from '../rest/client';
 import { DecodedMessage, publishJson } from '../rest/pubsub';
@@ -116,7 +123,23 @@ async function enforceOne(rest: GoogleRest, config: GcpEnforcerConfig, e: Guarde
   return out;
 }
 
-export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, message: DecodedMessage): Promise<EnforcerResult> {
+/** The longest calendar budget period (a month) plus a day of slack for time zones: older starts are not current. */
+export const MAX_PERIOD_MS = 32 * 24 * 3600 * 1000;
+
+/** Why a message cannot be this guard's budget notification for the current period, or undefined when it can. */
+function notThisBudget(config: GcpEnforcerConfig, message: DecodedMessage, budget: BudgetMessage, now: Date): string | undefined {
+  const [, account, id] = /^billingAccounts\/([^/]+)\/budgets\/([^/]+)$/.exec(config.budgetName) ?? [];
+  if (message.attributes.billingAccountId !== account || message.attributes.budgetId !== id) {
+    return `attributes billingAccountId=${message.attributes.billingAccountId ?? '(none)'} budgetId=${message.attributes.budgetId ?? '(none)'} do not name ${config.budgetName}`;
+  }
+  const start = Date.parse(budget.costIntervalStart);
+  if (!(start <= now.getTime() && now.getTime() - start <= MAX_PERIOD_MS)) {
+    return `costIntervalStart ${budget.costIntervalStart} is not the start of the current budget period`;
+  }
+  return undefined;
+}
+
+export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, message: DecodedMessage, now: Date = new Date()): Promise<EnforcerResult> {
   const log = (entry: Record<string, unknown>) => rest.log(JSON.stringify({ source: 'budget-enforcer', ...entry }));
   const budget = parseBudgetMessage(message);
   if (!budget) {
@@ -126,6 +149,11 @@ export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, messa
   if (budget.budgetDisplayName !== config.budgetDisplayName) {
     return { acted: false, reason: `budget ${budget.budgetDisplayName} is not this guard's (${config.budgetDisplayName})`, outcomes: [] };
   }
+  const foreign = notThisBudget(config, message, budget, now);
+  if (foreign) {
+    log({ event: 'ignored', reason: foreign, messageId: message.messageId });
+    return { acted: false, reason: foreign, outcomes: [] };
+  }
   const enforceAt = (budget.budgetAmount * config.enforceAtPercent) / 100;
   if (budget.costAmount < enforceAt) {
     const reason = `cost ${budget.costAmount} ${budget.currencyCode} is below ${enforceAt} (${config.enforceAtPercent}% of ${budget.budgetAmount})`;
@@ -133,7 +161,8 @@ export async function enforce(rest: GoogleRest, config: GcpEnforcerConfig, messa
     return { acted: false, reason, outcomes: [] };
   }
 
-  const markerObject = `budget-enforcer/${budget.budgetId}/${budget.costIntervalStart.replace(/[^0-9A-Za-z-]/g, '_')}.json`;
+  const budgetId = config.budgetName.slice(config.budgetName.lastIndexOf('/') + 1);
+  const markerObject = `budget-enforcer/${budgetId}/${budget.costIntervalStart.replace(/[^0-9A-Za-z-]/g, '_')}.json`;
   const existing = await readJsonObject<Marker>(rest, config.markerBucket, markerObject);
   if (existing && existing.value.status !== 'FAILED') {
     const age = Date.now() - Date.parse(existing.value.at);

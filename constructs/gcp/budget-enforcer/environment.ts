@@ -18,6 +18,11 @@ export const GCP_ENFORCER_ACTIONS = ['SCALE_TO_FLOOR', 'DELETE'] as const;
 export interface GcpEnforcerConfig {
   /** The budget's display name; messages of other budgets are ignored. */
   readonly budgetDisplayName: string;
+  /**
+   * The budget's resource name, `billingAccounts/<account>/budgets/<id>`: a message acts only when its
+   * `billingAccountId` and `budgetId` attributes name this budget, and the once-per-period marker is keyed on it.
+   */
+  readonly budgetName: string;
   readonly action: (typeof GCP_ENFORCER_ACTIONS)[number];
   /** Percent of the budget amount at which to act. */
   readonly enforceAtPercent: number;
@@ -36,6 +41,7 @@ function isGuarded(value: unknown): value is GuardedVertexEndpoint[] {
 
 export const GCP_ENFORCER_ENV: EnvTable<GcpEnforcerConfig> = {
   budgetDisplayName: EnvFields.text('BUDGET_DISPLAY_NAME'),
+  budgetName: EnvFields.text('BUDGET_NAME'),
   action: EnvFields.oneOf('ACTION', GCP_ENFORCER_ACTIONS),
   enforceAtPercent: EnvFields.positiveNumber('ENFORCE_AT_PERCENT'),
   endpoints: EnvFields.json('GUARDED_ENDPOINTS', 'a JSON array of {project, location, endpointId (digits), floor (>= 1)}, at least one', isGuarded),

@@ -111,6 +111,7 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
   }
 
   if (canary) {
+    const startedAt = new Date().toISOString();
     const state: RolloutState = {
       project: plan.project,
       location: plan.location,
@@ -119,7 +120,8 @@ export async function apply(rest: GoogleRest, plan: DeploymentPlan): Promise<App
       stable: stable.id,
       steps: plan.rollout!.steps,
       step: 0,
-      stepStartedAt: new Date().toISOString(),
+      stepStartedAt: startedAt,
+      startedAt,
       status: 'IN_PROGRESS',
       history: [`${new Date().toISOString()} canary ${ids.deployedModelId} at ${first}% beside ${stable.id}`],
     };

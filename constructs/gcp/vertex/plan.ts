@@ -51,6 +51,8 @@ export interface RolloutState {
   readonly steps: readonly PlanStep[];
   readonly step: number;
   readonly stepStartedAt: string;
+  /** When the canary was deployed: an alert opened before it concerns an earlier deployment with the same id. */
+  readonly startedAt?: string;
   readonly status: RolloutStatus;
   readonly history: readonly string[];
 }

@@ -4,17 +4,21 @@
  * ModelInferRequest becomes the equivalent OIP body with the binary extension), the same scheduler and
  * batching, metrics, API keys, rate limits and drain.
  */
+import { constants as http2, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { presentedKey } from '../auth';
-import { EXTENSIONS, FALLBACK_HEADER, newFeatures, SERVER_NAME, SERVER_VERSION, type RequestFeatures, type ServingCore } from '../core';
+import { EXTENSIONS, FALLBACK_HEADER, newFeatures, SERVER_NAME, SERVER_VERSION, type Admission, type RequestFeatures, type ServingCore } from '../core';
+import { SERVER_ENV } from '../../../lib/contract';
 import { BadInput, retryAfterOf } from '../errors';
 import { decodeOipRequest } from '../protocol';
 import { bytesToText, toBinary } from '../tensor';
 import protoText from './inference.proto';
 
 const SERVICE = 'inference.GRPCInferenceService';
+/** RPCs served without an API key, as the REST health routes. */
+const OPEN_METHODS: ReadonlySet<string> = new Set([`/${SERVICE}/ServerLive`, `/${SERVICE}/ServerReady`]);
 
 const definition = fromJSON(protobuf.parse(protoText, { keepCase: true }).root.toJSON(), {
   keepCase: true,
@@ -23,7 +27,41 @@ const definition = fromJSON(protobuf.parse(protoText, { keepCase: true }).root.t
   oneofs: true,
 });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const service = (grpc.loadPackageDefinition(definition) as any).inference.GRPCInferenceService.service as grpc.ServiceDefinition;
+const loaded = (grpc.loadPackageDefinition(definition) as any).inference.GRPCInferenceService.service as grpc.ServiceDefinition;
+
+/** Marks a request message that did not decode: the handler answers INVALID_ARGUMENT (grpc-js alone says INTERNAL). */
+const kInvalid = Symbol('invalidMessage');
+
+/** The service with each request decoder made total: bytes that are not the request type become a marker. */
+const service: grpc.ServiceDefinition = Object.fromEntries(
+  Object.entries(loaded).map(([name, method]) => [
+    name,
+    {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (error) {
+          return { [kInvalid]: (error as Error).message };
+        }
+      },
+    },
+  ]),
+);
+
+/** Longest error message sent in grpc-message (and logged): a client-sent value cannot make it grow. */
+export const MAX_ERROR_DETAILS_CHARS = 1024;
+
+/** Largest request metadata accepted (names and values, bytes), gRPC C-core's default hard limit. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+
+/** The longest model name and version the contract allows (MODEL_SERVER_MODEL_NAME / _VERSION patterns). */
+const MAX_NAME_CHARS = 128;
+const MAX_VERSION_CHARS = 64;
+
+export function boundDetails(details: string): string {
+  return details.length <= MAX_ERROR_DETAILS_CHARS ? details : `${details.slice(0, MAX_ERROR_DETAILS_CHARS - 1)}…`;
+}
 
 /** The .proto the service is built from, for clients that generate stubs or load it at run time. */
 export const INFERENCE_PROTO = protoText;
@@ -138,6 +176,153 @@ function keyFrom(metadata: grpc.Metadata): string | undefined {
   return presentedKey({ authorization: first('authorization'), 'x-api-key': first('x-api-key') });
 }
 
+/** The client's address, without the port, from grpc-js's peer string (`1.2.3.4:5678`, `[::1]:5678`). */
+function clientOf(peer: string): string {
+  const m = /^\[?([^\]]*?)\]?:\d+$/.exec(peer);
+  return m ? m[1]! : peer;
+}
+
+/** The HTTP/2 stream under grpc-js's base call (grpc-js 1.14 keeps it as `stream`), to reset it after a refusal. */
+function streamOf(call: grpc.ServerInterceptingCallInterface): ServerHttp2Stream | undefined {
+  const stream = (call as unknown as { stream?: ServerHttp2Stream }).stream;
+  return stream && typeof stream.close === 'function' ? stream : undefined;
+}
+
+function metadataBytes(metadata: grpc.Metadata): number {
+  let n = 0;
+  for (const [k, values] of Object.entries(metadata.getMap())) n += k.length + (Buffer.isBuffer(values) ? values.length : Buffer.byteLength(String(values)));
+  for (const k of Object.keys(metadata.getMap())) {
+    const all = metadata.get(k);
+    if (all.length > 1) for (const v of all.slice(1)) n += k.length + (Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v));
+  }
+  return n;
+}
+
+/** What transportGuard found the call's credentials stand for, by its metadata (the handler sees the same object). */
+const admissions = new WeakMap<grpc.Metadata, Admission>();
+
+/**
+ * Connection-level rules for every call, applied before grpc-js reads the request message:
+ * - request metadata over MAX_METADATA_BYTES: RESOURCE_EXHAUSTED;
+ * - the credentials (API key, or a JWT, verified asynchronously while grpc-js holds the call) and the
+ *   failed-attempt limit from the metadata: UNAUTHENTICATED or RESOURCE_EXHAUSTED before a byte of the
+ *   message is read (the rate limits and the token's models apply in the handler, with the request's trace);
+ * - a message whose length prefix is over MODEL_SERVER_MAX_REQUEST_BODY_BYTES: RESOURCE_EXHAUSTED at once;
+ * - the whole message (half-close included) due within MODEL_SERVER_BODY_TIMEOUT_MS of the headers:
+ *   DEADLINE_EXCEEDED;
+ * - a response the client does not read within MODEL_SERVER_WRITE_TIMEOUT_MS: the stream is reset and the
+ *   response dropped.
+ * After a refusal the stream is reset with NO_ERROR (RFC 9113 section 8.1: the answer is complete, stop
+ * sending), so a client that keeps sending holds nothing. Every refusal is counted and logged.
+ */
+function transportGuard(core: ServingCore): grpc.ServerInterceptor {
+  const { config, metrics, log } = core;
+  return (method, call) => {
+    const route = method.path;
+    const open = OPEN_METHODS.has(route);
+    const stream = streamOf(call);
+    let readTimer: NodeJS.Timeout | undefined;
+    let writeTimer: NodeJS.Timeout | undefined;
+    let statusSent = false;
+    let halfClosed = false;
+    const clear = (): void => {
+      clearTimeout(readTimer);
+      clearTimeout(writeTimer);
+    };
+    stream?.once('close', clear);
+    const reset = (code: number): void => {
+      if (stream && !stream.destroyed && !stream.closed) stream.close(code);
+    };
+    const refuse = (httpStatus: number, reason: string | undefined, details: string, retryAfter?: number): void => {
+      if (statusSent) return;
+      if (reason) metrics.transportRefusals.inc({ reason });
+      metrics.requests.inc({ model: '', version: '', route, code: String(httpStatus) });
+      log.info({ route, method: 'gRPC', statusCode: httpStatus, reason }, 'request refused');
+      const trailer = new grpc.Metadata();
+      if (retryAfter !== undefined) trailer.set('retry-after', String(retryAfter));
+      guarded.sendStatus({ code: GRPC_STATUS[httpStatus] ?? grpc.status.UNKNOWN, details, metadata: trailer });
+    };
+    // Reads the 5-byte length prefix of the message as it arrives, ahead of grpc-js's decoder.
+    let prefix = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      if (prefix.length >= 5) return;
+      prefix = Buffer.concat([prefix, chunk.subarray(0, 5 - prefix.length)]);
+      if (prefix.length < 5) return;
+      stream?.removeListener('data', onData);
+      const length = prefix.readUInt32BE(1);
+      if (length > config.maxRequestBodyBytes) {
+        refuse(413, 'body_too_large', `the request message is ${length} bytes, above the ${config.maxRequestBodyBytes}-byte limit (${SERVER_ENV.maxRequestBodyBytes.name})`);
+      }
+    };
+    stream?.prependListener('data', onData);
+    const guarded: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, pass) {
+            readTimer = setTimeout(() => {
+              refuse(408, 'read_timeout', `the request message was not received within ${config.bodyTimeoutMs} ms of its headers (${SERVER_ENV.bodyTimeoutMs.name})`);
+            }, config.bodyTimeoutMs);
+            const size = metadataBytes(metadata);
+            if (size > MAX_METADATA_BYTES) {
+              refuse(413, 'metadata_too_large', `the request metadata is ${size} bytes, above the ${MAX_METADATA_BYTES}-byte limit`);
+              return;
+            }
+            if (!open) {
+              const refused = (error: unknown): void => refuse(statusOf(error), undefined, boundDetails((error as Error).message), retryAfterOf(error));
+              let admission: Promise<Admission> | Admission;
+              try {
+                admission = core.authenticate(keyFrom(metadata), clientOf(call.getPeer()));
+              } catch (error) {
+                refused(error);
+                return;
+              }
+              if (admission instanceof Promise) {
+                // A JWT: the message stays unread until the token is verified (grpc-js holds the call meanwhile).
+                admission.then(
+                  (a) => {
+                    if (statusSent) return;
+                    admissions.set(metadata, a);
+                    pass(metadata);
+                  },
+                  refused,
+                );
+                return;
+              }
+              admissions.set(metadata, admission);
+            }
+            pass(metadata);
+          },
+          onReceiveHalfClose(pass) {
+            halfClosed = true;
+            clearTimeout(readTimer);
+            pass();
+          },
+          onCancel() {
+            clear();
+          },
+        });
+      },
+      sendMessage(message, pass) {
+        writeTimer ??= setTimeout(() => {
+          metrics.transportRefusals.inc({ reason: 'write_timeout' });
+          log.info({ route, method: 'gRPC', reason: 'write_timeout' }, `the client did not read its response within ${config.writeTimeoutMs} ms (${SERVER_ENV.writeTimeoutMs.name}); stream reset`);
+          reset(http2.NGHTTP2_CANCEL);
+        }, config.writeTimeoutMs);
+        pass(message);
+      },
+      sendStatus(status, pass) {
+        statusSent = true;
+        clearTimeout(readTimer);
+        if (status.code !== grpc.status.OK) writeTimer ??= setTimeout(() => reset(http2.NGHTTP2_CANCEL), config.writeTimeoutMs);
+        pass({ ...status, details: boundDetails(status.details ?? '') });
+        // The request is still arriving: the answer is complete, so tell the client to stop (no error).
+        if (!halfClosed) setImmediate(() => reset(http2.NGHTTP2_NO_ERROR));
+      },
+    });
+    return guarded;
+  };
+}
+
 function statusOf(error: unknown): number {
   const s = (error as { statusCode?: number }).statusCode;
   return typeof s === 'number' ? s : 500;
@@ -152,9 +337,15 @@ export interface GrpcHandle {
 export async function startGrpc(core: ServingCore, port: number, host: string): Promise<GrpcHandle> {
   const { config, metrics, log } = core;
   const server = new grpc.Server({
+    // transportGuard refuses a larger message from its length prefix first, with the variable's name; this
+    // stays as grpc-js's own backstop.
     'grpc.max_receive_message_length': config.maxRequestBodyBytes,
     // The body-size cap is checked before sending, with a reason; this only keeps grpc-js from refusing first.
     'grpc.max_send_message_length': config.maxResponseBytes + 64 * 1024,
+    'grpc.max_concurrent_streams': config.grpcMaxConcurrentStreams,
+    // A connection with no call for this long is closed with GOAWAY (clients reconnect on their next call).
+    'grpc.max_connection_idle_ms': config.headerTimeoutMs + config.bodyTimeoutMs,
+    interceptors: [transportGuard(core)],
   });
 
   /** One unary handler with the shared admission, metrics, log line and error mapping. */
@@ -181,12 +372,24 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
         metrics.requests.inc({ ...labels, route, code: String(status) });
         metrics.requestDuration.observe({ ...labels, route }, seconds);
         const entry = { ...labels, route, method: 'gRPC', statusCode: status, latencyMs: Math.round(seconds * 1e5) / 100 };
-        if (error !== undefined) log.info({ code: (error as { code?: string }).code, statusCode: status }, 'request refused');
+        if (error !== undefined) log.info({ route, code: (error as { code?: string }).code, statusCode: status }, 'request refused');
         if (open) log.debug(entry, 'request completed');
         else log.info(entry, 'request completed');
       };
       (async () => {
-        if (!open) await core.admit(keyFrom(call.metadata), features);
+        // The credentials (API key or JWT) were checked from the metadata before the message was read
+        // (transportGuard); the rate limits and the token's models apply here, with the request's trace.
+        const invalid = (call.request as { [kInvalid]?: string } | null)?.[kInvalid];
+        if (invalid !== undefined) {
+          metrics.transportRefusals.inc({ reason: 'invalid_message' });
+          throw new BadInput(`the request message is not a valid ${method}Request (protobuf): ${invalid}`);
+        }
+        if (!open) {
+          const admission = admissions.get(call.metadata);
+          // Always found (the guard runs for every call); checking again keeps a call without it from passing.
+          if (admission === undefined) await core.admit(keyFrom(call.metadata), clientOf(call.getPeer()), features);
+          else core.admitted(admission, features);
+        }
         return handle(call.request, labels, features);
       })().then(
         (response) => {
@@ -207,13 +410,16 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
           const retry = retryAfterOf(error);
           const metadata = new grpc.Metadata();
           if (retry !== undefined) metadata.set('retry-after', String(retry));
-          callback({ code: GRPC_STATUS[status] ?? grpc.status.UNKNOWN, details: coded ? (error as Error).message : 'internal server error', metadata });
+          callback({ code: GRPC_STATUS[status] ?? grpc.status.UNKNOWN, details: boundDetails(coded ? (error as Error).message : 'internal server error'), metadata });
         },
       );
     };
   }
 
   const resolve = (name: string, version: string, labels: { model: string; version: string }) => {
+    if (name.length > MAX_NAME_CHARS || version.length > MAX_VERSION_CHARS) {
+      throw new BadInput(`the model name (${name.length} characters) or version (${version.length}) is longer than the ${MAX_NAME_CHARS} and ${MAX_VERSION_CHARS} characters a name and version can take`);
+    }
     const model = core.repository.resolve(name, version === '' ? undefined : version);
     labels.model = model.name;
     labels.version = model.version;

@@ -4,12 +4,13 @@
  * limits, request ids, logs and metrics. Registered on the root instance so each protocol plugin inherits it.
  */
 import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { ROUTES, SERVER_ENV, type ServerConfig } from '../../../lib/contract';
+import { LINGERING_CLOSE, ROUTES, SERVER_ENV, type ServerConfig } from '../../../lib/contract';
 import { presentedKey } from '../auth';
 import type { ServingCore } from '../core';
-import { BadInput, retryAfterOf } from '../errors';
+import { BadInput, BodyTimeout, retryAfterOf } from '../errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,24 +54,79 @@ function errorBody(status: number, message: string, extraHeaders = ''): string {
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${extraHeaders}\r\n${body}`;
 }
 
+/** The one message for a late request, whichever deadline caught it (Node's header check or the body timer). */
+export function lateRequestMessage(config: ServerConfig): string {
+  return `the request was not received in time: headers are due within ${config.headerTimeoutMs} ms (${SERVER_ENV.headerTimeoutMs.name}), the body within ${config.bodyTimeoutMs} ms after them (${SERVER_ENV.bodyTimeoutMs.name})`;
+}
+
+/**
+ * Closes a connection whose answer went out before its request was read to the end: FIN after the answer,
+ * then what the client still sends is read and dropped (nothing is kept) until it closes, goes quiet for
+ * LINGERING_CLOSE.idleMs, or LINGERING_CLOSE.totalMs pass. Closing at once would make the kernel answer the
+ * unread bytes with a reset, which can destroy the answer before the client reads it.
+ */
+export function lingeringClose(socket: Socket): void {
+  if (socket.destroyed) return;
+  const destroy = (): void => {
+    socket.destroy();
+  };
+  socket.end();
+  socket.on('data', () => undefined);
+  socket.resume();
+  // Node's HTTP server may have stopped reading the socket underneath (backpressure from a request body no
+  // one read) while the stream still counts as flowing; start the read again so the client is drained.
+  const handle = (socket as Socket & { _handle?: { reading?: boolean; readStart?: () => number } | null })._handle;
+  if (handle && handle.reading === false && typeof handle.readStart === 'function') {
+    handle.reading = true;
+    handle.readStart();
+  }
+  socket.once('end', destroy);
+  socket.setTimeout(LINGERING_CLOSE.idleMs, destroy);
+  const total = setTimeout(destroy, LINGERING_CLOSE.totalMs);
+  total.unref();
+  socket.once('close', () => clearTimeout(total));
+}
+
+/** Whether the request has a body still arriving: it declares one and Node has not read it to its end. */
+function bodyPending(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  const declares = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+  return declares && request.raw.complete !== true;
+}
+
+/** Whether an answer to the socket's current request has begun (Node keeps it as `_httpMessage`). */
+function answering(socket: Socket): boolean {
+  const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  return Boolean(response?.headersSent);
+}
+
 /**
  * Errors Node's HTTP parser raises before fastify sees a request (bad headers, oversized headers, read
- * deadlines), answered in the same JSON shape as every other error.
+ * deadlines), answered in the same JSON shape as every other error, on a first request or a later one on a
+ * kept-alive connection alike, then closed with a lingering close (never left half-open).
  */
-export function clientErrorHandler(config: ServerConfig): (error: Error & { code?: string }, socket: Socket) => void {
+export function clientErrorHandler(config: ServerConfig, onRefusal: (reason: string) => void = () => undefined): (error: Error & { code?: string }, socket: Socket) => void {
   return (error, socket) => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     let status = 400;
+    let reason = 'malformed';
     let message = `malformed HTTP request (${error.code ?? 'parse error'})`;
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       status = 408;
-      message = `the request was not received in time: headers are due within ${config.headerTimeoutMs} ms (${SERVER_ENV.headerTimeoutMs.name}), the body within ${config.bodyTimeoutMs} ms more (${SERVER_ENV.bodyTimeoutMs.name})`;
+      reason = 'read_timeout';
+      message = lateRequestMessage(config);
     } else if (error.code === 'HPE_HEADER_OVERFLOW') {
       status = 431;
+      reason = 'headers_too_large';
       message = 'the request line and headers are larger than 16 KiB';
     }
-    if (socket.writable && socket.bytesWritten === 0) socket.end(errorBody(status, message));
-    else socket.destroy();
+    onRefusal(reason);
+    if (socket.writable && !answering(socket)) {
+      socket.write(errorBody(status, message));
+      lingeringClose(socket);
+    } else {
+      socket.destroy();
+    }
   };
 }
 
@@ -115,7 +171,10 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     if (error.validation) status = 400;
     let message = error.message;
     if (error.validation) message = `invalid request: ${message}`;
-    else if (status === 413) message = `request body is larger than ${config.maxRequestBodyBytes} bytes (MODEL_SERVER_MAX_REQUEST_BODY_BYTES)`;
+    else if (status === 413) {
+      message = `request body is larger than ${config.maxRequestBodyBytes} bytes (MODEL_SERVER_MAX_REQUEST_BODY_BYTES)`;
+      metrics.transportRefusals.inc({ reason: 'body_too_large' });
+    }
     if (status >= 500 && !String(error.code ?? '').startsWith('MS_') && !String(error.code ?? '').startsWith('FST_')) {
       request.log.error({ err: error }, 'unhandled error');
       message = 'internal server error';
@@ -132,13 +191,29 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
   });
 
   app.addHook('onRequest', async (request) => {
+    // Node's own check answers 400 with no body; this one answers in the error shape (requireHostHeader off).
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new BadInput('the Host header is required in HTTP/1.1 (RFC 9112 section 3.2)');
+    }
     if (request.method === 'POST') {
       request.receiving = true;
       core.receivingStarted();
     }
+    if (bodyPending(request)) {
+      // The body is due within MODEL_SERVER_BODY_TIMEOUT_MS of the headers (which have just arrived).
+      const timer = setTimeout(() => {
+        // Only while the body parser is reading (it listens for 'error'); an answered request lingers instead.
+        if (request.raw.complete || request.raw.destroyed || request.raw.listenerCount('error') === 0) return;
+        metrics.transportRefusals.inc({ reason: 'read_timeout' });
+        request.raw.emit('error', new BodyTimeout(lateRequestMessage(config)));
+      }, config.bodyTimeoutMs);
+      timer.unref();
+      request.raw.once('end', () => clearTimeout(timer));
+      request.raw.once('close', () => clearTimeout(timer));
+    }
     const route = request.routeOptions.url ?? '';
     if (healthRoutes.has(route)) return;
-    await core.admit(presentedKey(request.headers), request.features ?? undefined);
+    await core.admit(presentedKey(request.headers), request.socket.remoteAddress ?? request.ip, request.features ?? undefined);
   });
   const doneReceiving = (request: { receiving: boolean }): void => {
     if (!request.receiving) return;
@@ -152,6 +227,29 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     void reply.header('x-request-id', request.id);
     // While draining, every answer closes its connection so clients reconnect to another instance.
     if (core.draining) void reply.header('connection', 'close');
+    // A real connection only (fastify.inject has none to close).
+    const socket = request.raw.socket instanceof Socket ? request.raw.socket : undefined;
+    if (socket && bodyPending(request)) {
+      // Answered before the body ended (413, 401, 408): close, but let the client finish sending first.
+      void reply.header('connection', 'close');
+      // Keep reading the body (and dropping it) through the request stream, so the parser keeps going.
+      request.raw.removeAllListeners('data');
+      request.raw.on('data', () => undefined);
+      request.raw.resume();
+      socket.destroySoon = () => lingeringClose(socket);
+    }
+    // Write deadline: an answer the client does not take within MODEL_SERVER_WRITE_TIMEOUT_MS is dropped
+    // with its connection, so a client that never reads cannot pin it in memory.
+    if (socket) {
+      const timer = setTimeout(() => {
+        metrics.transportRefusals.inc({ reason: 'write_timeout' });
+        request.log.info({ reason: 'write_timeout' }, `the client did not read its answer within ${config.writeTimeoutMs} ms (${SERVER_ENV.writeTimeoutMs.name}); connection closed`);
+        socket.destroy();
+      }, config.writeTimeoutMs);
+      timer.unref();
+      reply.raw.once('finish', () => clearTimeout(timer));
+      reply.raw.once('close', () => clearTimeout(timer));
+    }
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -16,7 +16,8 @@ export interface TfJson {
 /** Synthesizes `fn`'s constructs in a test stack; returns the JSON string (for cdktf matchers) and the parsed form. */
 export function synth(fn: (scope: Construct) => void): { json: string; tf: TfJson } {
   // cdktf asset folders are named by a 32-hex content hash; mask it so snapshots survive a model rebuild.
-  const json = Testing.synthScope((scope) => fn(scope)).replace(/\/[0-9A-F]{32}\//g, '/<asset-hash>/');
+  // The Functions' package blobs are named by their content hash: mask it so snapshots survive a handler change.
+  const json = Testing.synthScope((scope) => fn(scope)).replace(/\/[0-9A-F]{32}\//g, '/<asset-hash>/').replace(/-[0-9a-f]{16}\.zip"/g, '-<package-hash>.zip"');
   return { json, tf: JSON.parse(json) as TfJson };
 }
 

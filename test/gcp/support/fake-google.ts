@@ -1,5 +1,5 @@
 /**
- * An in-memory Vertex AI, Cloud Storage and Pub/Sub behind a `fetch` replacement: the deployer and the
+ * An in-memory Vertex AI, Cloud Storage, Pub/Sub and Cloud Monitoring Alerts API behind a `fetch` replacement: the deployer and the
  * functions run unchanged against it. Every Vertex AI body is checked against the API's protos on the way
  * in (an unknown field or bad enum answers 400, and is recorded in `protoErrors`); long-running operations
  * finish after `pollsPerOperation` polls, or fail as told.
@@ -7,6 +7,7 @@
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FetchLike, GoogleRest } from '../../../constructs/gcp/rest/client';
+import { MonitoringAlert, OPEN_ALERTS_FILTER } from '../../../constructs/gcp/rest/monitoring';
 import { protoProblems } from './vertex-proto';
 
 export interface Call {
@@ -41,6 +42,17 @@ export class FakeGoogle {
   public readonly endpoints = new Map<string, { deployedModels: DeployedModel[]; trafficSplit: Record<string, number> }>();
   public readonly objects = new Map<string, { data: string; generation: number }>();
   public readonly published: { topic: string; data: unknown; attributes?: Record<string, string> }[] = [];
+  /**
+   * Cloud Monitoring alerts, as `projects.alerts.list` returns them. The shape follows Google's REST reference
+   * ("REST Resource: projects.alerts", https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alerts):
+   * name `projects/[PROJECT_ID_OR_NUMBER]/alerts/[ALERT_ID]`, state OPEN/CLOSED, openTime, resource, metric
+   * (labels kept from the condition), policy (PolicySnapshot: name, displayName).
+   */
+  public readonly alerts: MonitoringAlert[] = [];
+  /** Alerts per page of `projects.alerts.list`. */
+  public alertsPageSize = 100;
+  /** The project number the Alerts API names policies and alerts by. */
+  public readonly projectNumber = '731592846153';
   /** Polls after which an operation is done. */
   public pollsPerOperation = 3;
   /** Operation kinds (upload, deploy, undeploy, mutate, delete) that end in an error. */
@@ -70,6 +82,20 @@ export class FakeGoogle {
       model: `projects/${this.project}/locations/${this.location}/models/${modelId}`,
       dedicatedResources: { machineSpec: { machineType: 'n1-standard-4' }, minReplicaCount: min, maxReplicaCount: max },
     };
+  }
+
+  /** An alert of policy `policyId` on `endpointId`, for `deployedModelId` (the rollout's policies group by it). */
+  public addAlert(policyId: string, endpointId: string, deployedModelId?: string, state: 'OPEN' | 'CLOSED' = 'OPEN'): MonitoringAlert {
+    const alert: MonitoringAlert = {
+      name: `projects/${this.projectNumber}/alerts/${policyId}-${this.alerts.length + 1}`,
+      state,
+      openTime: '2026-11-30T08:02:00Z',
+      resource: { type: 'aiplatform.googleapis.com/Endpoint', labels: { resource_container: this.projectNumber, location: this.location, endpoint_id: endpointId } },
+      metric: { type: 'aiplatform.googleapis.com/prediction/online/error_count', labels: deployedModelId ? { deployed_model_id: deployedModelId } : {} },
+      policy: { name: `projects/${this.projectNumber}/alertPolicies/${policyId}`, displayName: `policy ${policyId}` },
+    };
+    this.alerts.push(alert);
+    return alert;
   }
 
   public rest(): GoogleRest {
@@ -149,6 +175,29 @@ export class FakeGoogle {
     }
   }
 
+  /**
+   * googleapis google/cloud/aiplatform/v1/model.proto `Probe` (as shipped in @google-cloud/aiplatform 7.4.0
+   * build/protos, and at googleapis f8291d2b89f0017ab078a4c7378069bae5686f6f): period_seconds "Minimum value is
+   * 1. Must be less than timeout_seconds"; timeout_seconds "Minimum value is 1. Must be greater or equal to
+   * period_seconds"; failure_threshold "Minimum value is 1".
+   */
+  private probeRule(containerSpec: Record<string, unknown>): void {
+    const problems: string[] = [];
+    for (const key of ['startupProbe', 'healthProbe', 'livenessProbe']) {
+      const p = containerSpec[key] as { periodSeconds?: number; timeoutSeconds?: number; failureThreshold?: number } | undefined;
+      if (!p) continue;
+      const period = p.periodSeconds ?? 10;
+      const timeout = p.timeoutSeconds ?? 1;
+      if (period < 1 || timeout < 1) problems.push(`${key}: periodSeconds and timeoutSeconds must be at least 1`);
+      if (!(period < timeout)) problems.push(`${key}: periodSeconds ${period} must be less than timeoutSeconds ${timeout}`);
+      if (p.failureThreshold !== undefined && p.failureThreshold < 1) problems.push(`${key}: failureThreshold must be at least 1`);
+    }
+    if (problems.length > 0) {
+      this.protoErrors.push(...problems);
+      throw new HttpError(400, 'INVALID_ARGUMENT', problems.join('; '));
+    }
+  }
+
   private startOp(kind: string, effect: () => Record<string, unknown>): Record<string, unknown> {
     const name = `projects/${this.project}/locations/${this.location}/operations/${++this.opCounter}`;
     if (this.pollsPerOperation === 0) {
@@ -162,6 +211,7 @@ export class FakeGoogle {
   private route(method: string, url: URL, body: unknown): unknown {
     const path = decodeURIComponent(url.pathname);
     if (url.hostname === 'storage.googleapis.com') return this.storage(method, url, body);
+    if (url.hostname === 'monitoring.googleapis.com') return this.monitoring(method, url);
     if (url.hostname === 'pubsub.googleapis.com') {
       const m = /^\/v1\/(projects\/[^/]+\/topics\/[^/:]+):publish$/.exec(path);
       if (method !== 'POST' || !m) throw new HttpError(404, 'NOT_FOUND', path);
@@ -177,6 +227,7 @@ export class FakeGoogle {
     if (method === 'GET' && this.ops.has(rest)) return { name: rest, done: false };
     if (method === 'POST' && rest === `${parent}/models:upload`) {
       this.proto('UploadModelRequest', body, ['parent']);
+      this.probeRule((body as { model?: { containerSpec?: Record<string, unknown> } }).model?.containerSpec ?? {});
       const b = body as { modelId: string; model: { labels?: Record<string, string> } };
       const name = `${parent}/models/${b.modelId}`;
       if (this.models.has(name) || [...this.ops.values()].some((o) => o.kind === 'upload' && o.target === name)) throw new HttpError(409, 'ALREADY_EXISTS', `Model ${name} already exists`);
@@ -272,6 +323,21 @@ export class FakeGoogle {
       }
     }
     throw new HttpError(404, 'NOT_FOUND', `${method} ${path}`);
+  }
+
+  private monitoring(method: string, url: URL): unknown {
+    const path = decodeURIComponent(url.pathname);
+    const m = /^\/v3\/projects\/([^/]+)\/alerts$/.exec(path);
+    if (method !== 'GET' || !m) throw new HttpError(404, 'NOT_FOUND', `${method} ${path}`);
+    if (m[1] !== this.project && m[1] !== this.projectNumber) throw new HttpError(403, 'PERMISSION_DENIED', `project ${m[1]}`);
+    // Only the filter the controller sends is understood; anything else is refused rather than guessed at.
+    const filter = url.searchParams.get('filter');
+    if (filter !== null && filter !== OPEN_ALERTS_FILTER) throw new HttpError(400, 'INVALID_ARGUMENT', `unsupported filter ${filter}`);
+    const matching = this.alerts.filter((a) => filter === null || a.state === 'OPEN');
+    const start = Number(url.searchParams.get('pageToken') ?? '0');
+    const size = Math.min(this.alertsPageSize, Number(url.searchParams.get('pageSize') ?? '100'));
+    const page = matching.slice(start, start + size);
+    return { alerts: page, ...(start + size < matching.length ? { nextPageToken: String(start + size) } : {}), totalSize: matching.length };
   }
 
   private checkSplit(ep: { deployedModels: DeployedModel[] }, split: Record<string, number>): void {
