@@ -76,6 +76,10 @@ export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Asymmetric JWS algorithms the server can accept (RFC 7518 section 3.1, RFC 8037); never `none` or HS*. */
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
 /** The server's configuration as both sides see it. */
 export interface ServerConfig {
   readonly port: number;
@@ -112,6 +116,42 @@ export interface ServerConfig {
   readonly livenessRoute: string;
   readonly readinessRoute: string;
   readonly scoringRoute: string;
+  /** JWKS of the JWT issuer: an https:// URL or an absolute file path; empty turns JWT authentication off. */
+  readonly jwtJwksUri: string;
+  /** Required `iss` of every JWT. */
+  readonly jwtIssuer: string;
+  /** Required `aud` (one of) of every JWT. */
+  readonly jwtAudience: string;
+  /** Asymmetric signature algorithms accepted (never `none` or HMAC). */
+  readonly jwtAlgorithms: readonly JwtAlgorithm[];
+  /** Leeway for `exp` and `nbf`, in seconds. */
+  readonly jwtClockSkewSeconds: number;
+  /** Claim listing the models a token may call (array or space-separated string); empty: any model. */
+  readonly jwtModelsClaim: string;
+  /** Requests per minute per API key or JWT subject (sliding window); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
+  /** redis:// or rediss:// URL of the prediction cache; empty turns the cache off. */
+  readonly cacheRedisUrl: string;
+  /** Seconds a cached prediction lives. */
+  readonly cacheTtlSeconds: number;
+  /** Models whose predictions are cached (names, or `*` for every model). */
+  readonly cacheModels: readonly string[];
+  /** Longest wait for Redis per lookup; slower lookups are served uncached. */
+  readonly cacheTimeoutMs: number;
+  /** Models guarded by a circuit breaker (names, or `*` for every model); empty: none. */
+  readonly breakerModels: readonly string[];
+  /** Consecutive failures that open the breaker; 0 turns this trigger off. */
+  readonly breakerConsecutiveFailures: number;
+  /** Share of failed calls (0-0.99) over the window above which the breaker opens; 0 turns this trigger off. */
+  readonly breakerFailureRatio: number;
+  /** Fewest calls in the window before the ratio counts. */
+  readonly breakerMinimumCalls: number;
+  /** Window over which the failure ratio is measured, in seconds. */
+  readonly breakerWindowSeconds: number;
+  /** Seconds the breaker stays open before a half-open probe. */
+  readonly breakerOpenSeconds: number;
+  /** A successful call slower than this counts as a failure; 0 turns this trigger off. */
+  readonly breakerLatencyMs: number;
   /** gRPC port (OIP GRPCInferenceService); 0 turns gRPC off. */
   readonly grpcPort: number;
   /** Longest time from a request's headers to the end of its body before 408. */
@@ -280,13 +320,52 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   livenessRoute: stringVar('MODEL_SERVER_LIVENESS_ROUTE', ROUTES.live, ROUTE_PATTERN, 'an absolute URL path', 'extra liveness route (Azure ML)'),
   readinessRoute: stringVar('MODEL_SERVER_READINESS_ROUTE', ROUTES.ready, ROUTE_PATTERN, 'an absolute URL path', 'extra readiness route (Azure ML)'),
   scoringRoute: stringVar('MODEL_SERVER_SCORING_ROUTE', '/score', ROUTE_PATTERN, 'an absolute URL path', 'scoring route (Azure ML)'),
+  jwtJwksUri: stringVar('MODEL_SERVER_JWT_JWKS_URI', '', /^(https:\/\/[^\s]+|\/[^\s]*)$/, 'an https:// URL or an absolute file path', 'JWKS of the token issuer (keys cached; refetched, at most every 30 s, on an unknown kid); empty turns JWT authentication off'),
+  jwtIssuer: stringVar('MODEL_SERVER_JWT_ISSUER', '', /^\S+$/, 'a non-empty string without spaces', 'required iss claim; needed when MODEL_SERVER_JWT_JWKS_URI is set'),
+  jwtAudience: stringVar('MODEL_SERVER_JWT_AUDIENCE', '', /^\S+$/, 'a non-empty string without spaces', 'required aud claim; needed when MODEL_SERVER_JWT_JWKS_URI is set'),
+  jwtAlgorithms: listVar<JwtAlgorithm>(
+    'MODEL_SERVER_JWT_ALGORITHMS',
+    ['RS256', 'ES256', 'EdDSA'],
+    (s) => (JWT_ALGORITHMS as readonly string[]).includes(s),
+    `a comma-separated list, without repeats, of ${JWT_ALGORITHMS.join(', ')}`,
+    'signature algorithms accepted; none and HMAC are never accepted',
+    false,
+  ),
+  jwtClockSkewSeconds: intVar('MODEL_SERVER_JWT_CLOCK_SKEW_SECONDS', 30, 0, 300, 'leeway for exp and nbf'),
+  jwtModelsClaim: stringVar('MODEL_SERVER_JWT_MODELS_CLAIM', '', /^[A-Za-z0-9_.:/-]{1,128}$/, 'a claim name (letters, digits, "_", ".", ":", "/", "-")', 'claim listing the models a token may call (array or space-separated string; 403 otherwise); empty: any model'),
+  rateLimitPerMinute: intVar('MODEL_SERVER_RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000, 'requests per minute per API key or JWT subject (sliding window, 429 with Retry-After); 0 is off'),
+  cacheRedisUrl: stringVar('MODEL_SERVER_CACHE_REDIS_URL', '', /^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL', 'Redis for the prediction cache (credentials in the URL); empty turns the cache off'),
+  cacheTtlSeconds: intVar('MODEL_SERVER_CACHE_TTL_SECONDS', 300, 1, 2_592_000, 'seconds a cached prediction lives'),
+  cacheModels: listVar<string>(
+    'MODEL_SERVER_CACHE_MODELS',
+    [],
+    (s) => s === '*' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(s),
+    'a comma-separated list, without repeats, of model names, or *',
+    'models whose predictions are cached (* for all)',
+    true,
+  ),
+  cacheTimeoutMs: intVar('MODEL_SERVER_CACHE_TIMEOUT_MS', 25, 1, 10_000, 'longest wait for Redis per lookup; slower or failed lookups are served uncached'),
+  breakerModels: listVar<string>(
+    'MODEL_SERVER_BREAKER_MODELS',
+    [],
+    (s) => s === '*' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(s),
+    'a comma-separated list, without repeats, of model names, or *',
+    'models guarded by a circuit breaker (* for all); empty: none',
+    true,
+  ),
+  breakerConsecutiveFailures: intVar('MODEL_SERVER_BREAKER_CONSECUTIVE_FAILURES', 5, 0, 1_000_000, 'consecutive failures that open the breaker; 0 turns this trigger off'),
+  breakerFailureRatio: numberVar('MODEL_SERVER_BREAKER_FAILURE_RATIO', 0.5, 0, 0.99, 'the breaker opens when the share of failed calls in the window is above this; 0 turns this trigger off'),
+  breakerMinimumCalls: intVar('MODEL_SERVER_BREAKER_MINIMUM_CALLS', 20, 1, 1_000_000, 'fewest calls in the window before the failure ratio counts'),
+  breakerWindowSeconds: intVar('MODEL_SERVER_BREAKER_WINDOW_SECONDS', 30, 1, 3600, 'window of the failure ratio'),
+  breakerOpenSeconds: intVar('MODEL_SERVER_BREAKER_OPEN_SECONDS', 10, 1, 3600, 'seconds open before one half-open probe'),
+  breakerLatencyMs: intVar('MODEL_SERVER_BREAKER_LATENCY_MS', 0, 0, 3_600_000, 'a successful run slower than this counts as a failure; 0 turns this trigger off'),
   grpcPort: intVar('MODEL_SERVER_GRPC_PORT', DEFAULT_GRPC_PORT, 0, 65535, 'OIP gRPC port (cleartext HTTP/2); 0 turns gRPC off'),
   bodyTimeoutMs: intVar('MODEL_SERVER_BODY_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time to receive a request body (gRPC: the request message) after its headers; slower clients get 408 (gRPC: DEADLINE_EXCEEDED)'),
   headerTimeoutMs: intVar('MODEL_SERVER_HEADER_TIMEOUT_MS', 30_000, 1000, 600_000, 'longest time to receive request headers; slower clients get 408'),
   writeTimeoutMs: intVar('MODEL_SERVER_WRITE_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time a client may take to read an answer once it is sent; a client that stops reading has its connection (gRPC: stream) cut and the answer dropped'),
   grpcMaxConcurrentStreams: intVar('MODEL_SERVER_GRPC_MAX_CONCURRENT_STREAMS', 100, 1, 10_000, 'gRPC calls open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS)'),
   drainAcceptSeconds: intVar('MODEL_SERVER_DRAIN_ACCEPT_SECONDS', 5, 0, 3600, 'seconds after SIGTERM that new requests are still served (readiness already false); must be below MODEL_SERVER_DRAIN_SECONDS'),
-  inlineRunMaxMicros: intVar('MODEL_SERVER_INLINE_RUN_MAX_US', 500, 0, 10_000, 'a CPU model whose warm-up runs take less than this many microseconds (median) runs a request on the event loop, without the worker hop, when nothing else is queued or running; 0 turns it off'),
+  inlineRunMaxMicros: intVar('MODEL_SERVER_INLINE_RUN_MAX_US', 500, 0, 10_000, 'a CPU model whose fastest warm-up run takes less than this many microseconds runs a request on the event loop, without the worker hop, when nothing else is queued or running; 0 turns it off'),
   maxResponseBytes: intVar('MODEL_SERVER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 1_073_741_824, 'largest response body; bigger answers are refused with a reason'),
 };
 
@@ -432,6 +511,9 @@ export const METRIC_LABELS = {
   reason: 'reason',
   output: 'output',
   class: 'class',
+  result: 'result',
+  limit: 'limit',
+  state: 'state',
 } as const;
 type MetricLabel = (typeof METRIC_LABELS)[keyof typeof METRIC_LABELS];
 
@@ -445,7 +527,7 @@ function metric<L extends MetricLabel>(name: string, help: string, labels: reado
   return { name, help, labels };
 }
 
-const { model: M, version: V, route: R, code: C, provider: P, requested: Q, reason: E, output: O, class: K } = METRIC_LABELS;
+const { model: M, version: V, route: R, code: C, provider: P, requested: Q, reason: E, output: O, class: K, result: X, limit: L, state: S } = METRIC_LABELS;
 
 /**
  * Every metric the server exports on /metrics. runtime/src/metrics.ts registers exactly these; the
@@ -477,6 +559,10 @@ export const SERVER_METRICS = {
   ),
   modelReady: metric('model_server_model_ready', '1 when the model version is ready to serve', [M, V, P]),
   providerInfo: metric('model_server_execution_provider_info', 'Execution provider in use per model version (value 1), with the configured list', [M, V, P, Q]),
+  cacheRequests: metric('model_server_cache_requests_total', 'Prediction cache lookups, by result: hit, miss or error (Redis slow or down: served uncached)', [M, V, X]),
+  rateLimited: metric('model_server_rate_limited_requests_total', 'Requests refused with 429, by the limit that refused them (per_second or per_minute)', [L]),
+  breakerState: metric('model_server_circuit_breaker_state', 'Circuit breaker state per model version: 1 for the current state (closed, open, half_open), 0 for the others', [M, V, S]),
+  fallbackResponses: metric('model_server_fallback_responses_total', 'Answers given from the model\'s fallback.json (or refused with 503 when it has none) while its breaker was open', [M, V, X]),
 } as const;
 
 /** Labels Prometheus adds to every series it scrapes from a pod (Prometheus Operator and kubernetes_sd). */

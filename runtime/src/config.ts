@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tracingSettings } from './tracing';
 import { MODEL_DIRECTORIES, parseServerEnvironment, PLATFORM_ENV, SERVER_ENV, type ServerConfig } from '../../lib/contract';
 
 export const USAGE = `usage: model-server serve [--model-repository DIR | --model FILE] [--port N]
@@ -82,6 +83,30 @@ export function listenPort(config: ServerConfig, env: Readonly<Record<string, st
   return port;
 }
 
+/**
+ * What the single variables cannot say alone: JWT needs an issuer and an audience, a JWKS file must exist,
+ * a cache needs a Redis URL and the models to cache (and the reverse).
+ */
+function featureProblems(config: ServerConfig, env: Readonly<Record<string, string | undefined>>, exists: (path: string) => boolean): { variable: string; given: string; allowed: string }[] {
+  const out: { variable: string; given: string; allowed: string }[] = [];
+  const given = (name: string): string => JSON.stringify(env[name] ?? '');
+  if (config.jwtJwksUri !== '') {
+    for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
+      if (config[key] === '') out.push({ variable: SERVER_ENV[key].name, given: given(SERVER_ENV[key].name), allowed: `set when ${SERVER_ENV.jwtJwksUri.name} is (tokens are checked against it)` });
+    }
+    if (config.jwtJwksUri.startsWith('/') && !exists(config.jwtJwksUri)) {
+      out.push({ variable: SERVER_ENV.jwtJwksUri.name, given: given(SERVER_ENV.jwtJwksUri.name), allowed: 'an https:// URL or the path of an existing JWKS file' });
+    }
+  }
+  if (config.cacheRedisUrl !== '' && config.cacheModels.length === 0) {
+    out.push({ variable: SERVER_ENV.cacheModels.name, given: given(SERVER_ENV.cacheModels.name), allowed: `a list of models (or *) when ${SERVER_ENV.cacheRedisUrl.name} is set: caching is per model opt-in` });
+  }
+  if (config.cacheModels.length > 0 && config.cacheRedisUrl === '') {
+    out.push({ variable: SERVER_ENV.cacheRedisUrl.name, given: '""', allowed: `a redis:// or rediss:// URL when ${SERVER_ENV.cacheModels.name} is set` });
+  }
+  return out;
+}
+
 export function resolveOptions(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -89,7 +114,7 @@ export function resolveOptions(
 ): ResolvedOptions {
   const flags = parseArgs(argv);
   const parsed = parseServerEnvironment(env);
-  const problems = parsed.problems;
+  const problems = [...parsed.problems, ...featureProblems(parsed.config, env, exists), ...tracingSettings(env).problems];
   let config = parsed.config;
   const notices: string[] = [];
   if (problems.length > 0) {

@@ -6,6 +6,7 @@ import createError from '@fastify/error';
 
 export const BadInput = createError<[string]>('MS_BAD_INPUT', '%s', 400);
 export const Unauthorized = createError<[string]>('MS_UNAUTHORIZED', '%s', 401);
+export const Forbidden = createError<[string]>('MS_FORBIDDEN', '%s', 403);
 export const NotFound = createError<[string]>('MS_NOT_FOUND', '%s', 404);
 /** The body did not arrive within MODEL_SERVER_BODY_TIMEOUT_MS of the headers. */
 export const BodyTimeout = createError<[string]>('MS_BODY_TIMEOUT', '%s', 408);

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     models,
     vertexHealthRoute: options.vertexHealthRoute,
     vertexPredictRoute: options.vertexPredictRoute,
+    tracingEnv: process.env,
   });
   let stopping = false;
   /**

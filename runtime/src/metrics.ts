@@ -29,6 +29,10 @@ export class ServerMetrics {
   readonly transportRefusals: Counter<'reason'>;
   readonly modelReady: Gauge<'model' | 'version' | 'provider'>;
   readonly providerInfo: Gauge<'model' | 'version' | 'provider' | 'requested'>;
+  readonly cacheRequests: Counter<'model' | 'version' | 'result'>;
+  readonly rateLimited: Counter<'limit'>;
+  readonly breakerState: Gauge<'model' | 'version' | 'state'>;
+  readonly fallbackResponses: Counter<'model' | 'version' | 'result'>;
 
   constructor(options: { defaultMetrics: boolean }) {
     const registers = [this.registry];
@@ -91,5 +95,9 @@ export class ServerMetrics {
       ...spec(SERVER_METRICS.providerInfo),
       registers,
     });
+    this.cacheRequests = new Counter({ ...spec(SERVER_METRICS.cacheRequests), registers });
+    this.rateLimited = new Counter({ ...spec(SERVER_METRICS.rateLimited), registers });
+    this.breakerState = new Gauge({ ...spec(SERVER_METRICS.breakerState), registers });
+    this.fallbackResponses = new Counter({ ...spec(SERVER_METRICS.fallbackResponses), registers });
   }
 }

@@ -15,6 +15,7 @@ import { BadInput, InferenceFailed, TimedOut, QueueFull, withRetryAfter } from '
 import type { ServerMetrics } from './metrics';
 import { concatRows, sliceRows, type HostTensor } from './tensor';
 import type { InlineSession } from './inline';
+import { traceBatch, type RequestTrace } from './tracing';
 import { PoolStopping, RunError, type WorkerHandle, type WorkerPool } from './worker-pool';
 import type { RunResult } from './worker-protocol';
 
@@ -24,6 +25,8 @@ export interface InferenceRequest {
   readonly inputs: Tensors;
   /** First dimension of every input (1 when the model is not batchable). */
   readonly rows: number;
+  /** The request's trace (tracing on): gets a queue-wait span and a link from its batch's run span. */
+  readonly trace?: RequestTrace;
 }
 
 /** What the protocols need from a scheduler. */
@@ -211,6 +214,7 @@ export class BatchScheduler implements Scheduler {
     this.executing += batch.length;
     const start = performance.now();
     for (const p of batch) metrics.queueDuration.observe(this.labels, (start - p.enqueuedAt) / 1000);
+    const span = traceBatch(batch, start, rows, 'worker');
     try {
       if (batch.length === 1) {
         await this.runAlone(worker, batch[0]!);
@@ -251,6 +255,7 @@ export class BatchScheduler implements Scheduler {
         this.settle(p, mine);
       }
     } finally {
+      span?.end();
       this.executing -= batch.length;
       worker.busy = false;
       this.checkIdle();
@@ -260,10 +265,13 @@ export class BatchScheduler implements Scheduler {
 
   private async executeInline(inline: InlineSession, p: Pending): Promise<void> {
     this.executing++;
-    this.ctx.metrics.queueDuration.observe(this.labels, (performance.now() - p.enqueuedAt) / 1000);
+    const start = performance.now();
+    this.ctx.metrics.queueDuration.observe(this.labels, (start - p.enqueuedAt) / 1000);
+    const span = traceBatch([p], start, p.request.rows, 'event_loop');
     try {
       await this.runAlone((feeds) => inline.run(feeds).catch((error: Error) => Promise.reject(new RunError(error.message))), p);
     } finally {
+      span?.end();
       this.executing--;
       this.checkIdle();
       this.pump();

@@ -11,6 +11,7 @@ import type { ServerConfig } from '../../lib/contract';
 import { ServingCore } from './core';
 import { startGrpc, type GrpcHandle } from './grpc/service';
 import { azurePlugin } from './http/azure';
+import { registerFeatureHooks } from './http/features';
 import { clientErrorHandler, MAX_PARAM_LENGTH, OPEN_ROUTES, registerHooks } from './http/hooks';
 import { oipPlugin } from './http/oip';
 import { prometheusPlugin } from './http/prometheus';
@@ -20,6 +21,9 @@ import { vertexPlugin } from './http/vertex';
 import { ServerMetrics } from './metrics';
 import { ModelRuntime, type ModelLocation } from './model';
 import type { ModelRepository } from './repository';
+import type { JwksOptions } from './jwt';
+import { createTracing } from './tracing';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 export { SERVER_NAME, SERVER_VERSION } from './core';
 
@@ -35,6 +39,12 @@ export interface ServerOptions {
   readonly workerPath?: string;
   /** Process metrics (collectDefaultMetrics). @default true */
   readonly processMetrics?: boolean;
+  /** Where the OTEL_* tracing variables are read from (main passes process.env). @default {} (tracing off) */
+  readonly tracingEnv?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the OTLP exporter (tests). */
+  readonly spanExporter?: SpanExporter;
+  /** JWKS fetch options: an extra trusted CA for the JWKS host, the refetch cooldown. */
+  readonly jwks?: JwksOptions;
 }
 
 export interface ModelServerExtras {
@@ -112,7 +122,7 @@ export function buildServer(options: ServerOptions): ModelServer {
         receiving: () => core?.receiving ?? false,
       }),
   );
-  core = new ServingCore(config, runtimes, metrics, app.log);
+  core = new ServingCore(config, runtimes, metrics, app.log, { jwks: options.jwks, tracing: createTracing(options.tracingEnv ?? {}, options.spanExporter) });
   const shared = core;
   const modelsLoaded = Promise.all(runtimes.map((r) => r.load())).then(() => undefined);
   let grpc: GrpcHandle | undefined;
@@ -120,6 +130,7 @@ export function buildServer(options: ServerOptions): ModelServer {
   const healthRoutes = new Set<string>(OPEN_ROUTES);
   if (options.vertexHealthRoute) healthRoutes.add(options.vertexHealthRoute);
   healthRoutes.add(config.livenessRoute).add(config.readinessRoute);
+  registerFeatureHooks(app, shared, healthRoutes);
   registerHooks(app, shared, healthRoutes);
   const protocol = { core: shared };
   void app.register(oipPlugin, protocol);
@@ -132,6 +143,7 @@ export function buildServer(options: ServerOptions): ModelServer {
     // Every HTTP request has been answered by now (the listener waits for its connections); gRPC calls too.
     await grpc?.close();
     await Promise.all(runtimes.map((r) => r.close()));
+    await shared.closeFeatures();
   });
 
   const extras: ModelServerExtras = {

@@ -9,8 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { presentedKey } from '../auth';
-import type { ServingCore } from '../core';
-import { EXTENSIONS, SERVER_NAME, SERVER_VERSION } from '../core';
+import { EXTENSIONS, FALLBACK_HEADER, newFeatures, SERVER_NAME, SERVER_VERSION, type Admission, type RequestFeatures, type ServingCore } from '../core';
 import { SERVER_ENV } from '../../../lib/contract';
 import { BadInput, retryAfterOf } from '../errors';
 import { decodeOipRequest } from '../protocol';
@@ -101,6 +100,7 @@ interface InferRequest {
 const GRPC_STATUS: Readonly<Record<number, grpc.status>> = {
   400: grpc.status.INVALID_ARGUMENT,
   401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
   404: grpc.status.NOT_FOUND,
   408: grpc.status.DEADLINE_EXCEEDED,
   413: grpc.status.RESOURCE_EXHAUSTED,
@@ -198,11 +198,15 @@ function metadataBytes(metadata: grpc.Metadata): number {
   return n;
 }
 
+/** What transportGuard found the call's credentials stand for, by its metadata (the handler sees the same object). */
+const admissions = new WeakMap<grpc.Metadata, Admission>();
+
 /**
  * Connection-level rules for every call, applied before grpc-js reads the request message:
  * - request metadata over MAX_METADATA_BYTES: RESOURCE_EXHAUSTED;
- * - the API key (and the failed-attempt limit) from the metadata: UNAUTHENTICATED or RESOURCE_EXHAUSTED
- *   before a byte of the message is read;
+ * - the credentials (API key, or a JWT, verified asynchronously while grpc-js holds the call) and the
+ *   failed-attempt limit from the metadata: UNAUTHENTICATED or RESOURCE_EXHAUSTED before a byte of the
+ *   message is read (the rate limits and the token's models apply in the handler, with the request's trace);
  * - a message whose length prefix is over MODEL_SERVER_MAX_REQUEST_BODY_BYTES: RESOURCE_EXHAUSTED at once;
  * - the whole message (half-close included) due within MODEL_SERVER_BODY_TIMEOUT_MS of the headers:
  *   DEADLINE_EXCEEDED;
@@ -264,13 +268,27 @@ function transportGuard(core: ServingCore): grpc.ServerInterceptor {
               return;
             }
             if (!open) {
+              const refused = (error: unknown): void => refuse(statusOf(error), undefined, boundDetails((error as Error).message), retryAfterOf(error));
+              let admission: Promise<Admission> | Admission;
               try {
-                core.admit(keyFrom(metadata), clientOf(call.getPeer()));
+                admission = core.authenticate(keyFrom(metadata), clientOf(call.getPeer()));
               } catch (error) {
-                const status = statusOf(error);
-                refuse(status, undefined, boundDetails((error as Error).message), retryAfterOf(error));
+                refused(error);
                 return;
               }
+              if (admission instanceof Promise) {
+                // A JWT: the message stays unread until the token is verified (grpc-js holds the call meanwhile).
+                admission.then(
+                  (a) => {
+                    if (statusSent) return;
+                    admissions.set(metadata, a);
+                    pass(metadata);
+                  },
+                  refused,
+                );
+                return;
+              }
+              admissions.set(metadata, admission);
             }
             pass(metadata);
           },
@@ -331,12 +349,25 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
   });
 
   /** One unary handler with the shared admission, metrics, log line and error mapping. */
-  function unary<Req, Res>(method: string, open: boolean, handle: (req: Req, labels: { model: string; version: string }) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+  function unary<Req, Res>(method: string, open: boolean, handle: (req: Req, labels: { model: string; version: string }, features: RequestFeatures) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
     const route = `/${SERVICE}/${method}`;
     return (call, callback) => {
       const started = process.hrtime.bigint();
       const labels = { model: '', version: '' };
+      const features = newFeatures();
+      if (core.tracing && !open) {
+        features.trace = core.tracing.startRequest(route, (k) => {
+          const v = call.metadata.get(k)[0];
+          return typeof v === 'string' ? v : undefined;
+        }, { 'rpc.system': 'grpc', 'rpc.service': SERVICE, 'rpc.method': method });
+      }
       const finish = (status: number, error?: unknown): void => {
+        if (features.trace) {
+          const md = new grpc.Metadata();
+          for (const [k, v] of Object.entries(features.trace.outgoing())) md.set(k, v);
+          call.sendMetadata(md);
+          features.trace.end(status, { 'rpc.grpc.status_code': status === 200 ? 0 : GRPC_STATUS[status] ?? grpc.status.UNKNOWN });
+        }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         metrics.requests.inc({ ...labels, route, code: String(status) });
         metrics.requestDuration.observe({ ...labels, route }, seconds);
@@ -346,16 +377,29 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
         else log.info(entry, 'request completed');
       };
       (async () => {
-        // The API key was checked from the metadata before the message was read (transportGuard).
+        // The credentials (API key or JWT) were checked from the metadata before the message was read
+        // (transportGuard); the rate limits and the token's models apply here, with the request's trace.
         const invalid = (call.request as { [kInvalid]?: string } | null)?.[kInvalid];
         if (invalid !== undefined) {
           metrics.transportRefusals.inc({ reason: 'invalid_message' });
           throw new BadInput(`the request message is not a valid ${method}Request (protobuf): ${invalid}`);
         }
-        return handle(call.request, labels);
+        if (!open) {
+          const admission = admissions.get(call.metadata);
+          // Always found (the guard runs for every call); checking again keeps a call without it from passing.
+          if (admission === undefined) await core.admit(keyFrom(call.metadata), clientOf(call.getPeer()), features);
+          else core.admitted(admission, features);
+        }
+        return handle(call.request, labels, features);
       })().then(
         (response) => {
           finish(200);
+          if (features.fallback) {
+            const trailer = new grpc.Metadata();
+            trailer.set(FALLBACK_HEADER, 'true');
+            callback(null, response, trailer);
+            return;
+          }
           callback(null, response);
         },
         (error: unknown) => {
@@ -363,7 +407,10 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
           const coded = String((error as { code?: string }).code ?? '').startsWith('MS_');
           if (!coded) log.error({ err: error }, 'unhandled error');
           finish(status, error);
-          callback({ code: GRPC_STATUS[status] ?? grpc.status.UNKNOWN, details: boundDetails(coded ? (error as Error).message : 'internal server error') });
+          const retry = retryAfterOf(error);
+          const metadata = new grpc.Metadata();
+          if (retry !== undefined) metadata.set('retry-after', String(retry));
+          callback({ code: GRPC_STATUS[status] ?? grpc.status.UNKNOWN, details: boundDetails(coded ? (error as Error).message : 'internal server error'), metadata });
         },
       );
     };
@@ -391,14 +438,14 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
       const meta = core.metadata(model) as { name: string; versions: string[]; platform: string; inputs: unknown[]; outputs: unknown[] };
       return { name: meta.name, versions: meta.versions, platform: meta.platform, inputs: meta.inputs, outputs: meta.outputs };
     }),
-    ModelInfer: unary<InferRequest, unknown>('ModelInfer', false, async (req, labels) => {
+    ModelInfer: unary<InferRequest, unknown>('ModelInfer', false, async (req, labels, features) => {
       const model = resolve(req.model_name, req.model_version, labels);
       core.requireReady(model);
       const { body, binary } = asOipBody(req);
       const decoded = decodeOipRequest(body, binary, model, core.decodeOptions);
       const wanted = (decoded.outputs ?? model.outputs).map((o) => ({ name: o.name, binary: true }));
       core.checkResponseBound(model, decoded, wanted);
-      const results = await core.infer(model, decoded);
+      const results = await core.infer(model, decoded, features);
       core.checkOutputsBound(model, results, wanted);
       const raw = wanted.map((o) => toBinary(results[o.name]!));
       core.checkBodySize(model, raw.reduce((n, b) => n + b.length, 0));

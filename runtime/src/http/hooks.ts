@@ -213,7 +213,7 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     }
     const route = request.routeOptions.url ?? '';
     if (healthRoutes.has(route)) return;
-    core.admit(presentedKey(request.headers), request.socket.remoteAddress ?? request.ip);
+    await core.admit(presentedKey(request.headers), request.socket.remoteAddress ?? request.ip, request.features ?? undefined);
   });
   const doneReceiving = (request: { receiving: boolean }): void => {
     if (!request.receiving) return;

@@ -23,7 +23,7 @@ export async function answerOip(core: ServingCore, request: FastifyRequest, repl
   const decoded = decodeOipRequest(request.body, request.binaryData, model, core.decodeOptions);
   const wanted = decoded.outputs ?? model.outputs.map((t) => ({ name: t.name, binary: decoded.binaryDefault }));
   core.checkResponseBound(model, decoded, wanted);
-  const results = await core.infer(model, decoded);
+  const results = await core.infer(model, decoded, request.features ?? undefined);
   core.checkOutputsBound(model, results, wanted);
   const { json, binary } = encodeOipResponse(model, decoded, results);
   if (binary.length === 0) return sendJson(core, model, reply, json);
@@ -41,14 +41,14 @@ export async function answerAny(core: ServingCore, request: FastifyRequest, repl
   if (body && Array.isArray(body.instances)) {
     const decoded = decodeInstances(body, model, core.decodeOptions);
     core.checkResponseBound(model, decoded, all);
-    const results = await core.infer(model, decoded);
+    const results = await core.infer(model, decoded, request.features ?? undefined);
     core.checkOutputsBound(model, results, all);
     return sendJson(core, model, reply, { predictions: encodePredictions(model, results, decoded.rows) });
   }
   if (body && body.inputs !== undefined) {
     const decoded = decodeColumns(body, model, core.decodeOptions);
     core.checkResponseBound(model, decoded, all);
-    const results = await core.infer(model, decoded);
+    const results = await core.infer(model, decoded, request.features ?? undefined);
     core.checkOutputsBound(model, results, all);
     return sendJson(core, model, reply, { outputs: encodeColumns(model, results) });
   }
