@@ -4,7 +4,7 @@ import type { IContainer, IPodTemplateSpec, IToleration, IVolume, IVolumeMount }
 import { cpuQuantity, memoryQuantity } from './internal';
 import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
-import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
+import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
 
 /** Pod Security "restricted" for every container this backend emits. */
 export function containerSecurityContext(): NonNullable<IContainer['securityContext']> {
@@ -59,6 +59,10 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
   }
 
   const env: NonNullable<IContainer['env']> = Object.entries(r.environment).map(([name, value]) => ({ name, value }));
+  if (endpoint.metricsPort !== endpoint.port) {
+    // Plain flavour: /metrics on a listener of its own, which the NetworkPolicy opens to Prometheus only.
+    env.push({ name: SERVER_ENV.metricsPort.name, value: String(endpoint.metricsPort) });
+  }
   const apiKeys = apiKeySecret(endpoint, props);
   if (apiKeys) {
     // The digests come from the Secret at pod start: nothing in the manifest holds a key or a digest.
@@ -78,6 +82,7 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     ports: [
       { name: HTTP_PORT_NAME, containerPort: endpoint.port, protocol: 'TCP' },
       ...(r.grpc ? [{ name: GRPC_PORT_NAME, containerPort: DEFAULT_GRPC_PORT, protocol: 'TCP' as const }] : []),
+      ...(endpoint.metricsPort !== endpoint.port ? [{ name: METRICS_PORT_NAME, containerPort: endpoint.metricsPort, protocol: 'TCP' as const }] : []),
     ],
     ...(env.length > 0 ? { env } : {}),
     resources: { requests: { ...limits }, limits },
