@@ -4,7 +4,8 @@ import type { IContainer, IPodTemplateSpec, IToleration, IVolume, IVolumeMount }
 import { cpuQuantity, memoryQuantity } from './internal';
 import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
-import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
+import { METRICS_PORT_NAME } from './names';
+import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
 
 /** Pod Security "restricted" for every container this backend emits. */
 export function containerSecurityContext(): NonNullable<IContainer['securityContext']> {
@@ -59,14 +60,14 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
   }
 
   const env: NonNullable<IContainer['env']> = Object.entries(r.environment).map(([name, value]) => ({ name, value }));
-  if (endpoint.metricsPort !== endpoint.port) {
-    // Plain flavour: /metrics on a listener of its own, which the NetworkPolicy opens to Prometheus only.
-    env.push({ name: SERVER_ENV.metricsPort.name, value: String(endpoint.metricsPort) });
-  }
   const apiKeys = apiKeySecret(endpoint, props);
   if (apiKeys) {
     // The digests come from the Secret at pod start: nothing in the manifest holds a key or a digest.
     env.push({ name: SERVER_ENV.apiKeySha256.name, valueFrom: { secretKeyRef: { name: apiKeys.secretName, key: apiKeys.key } } });
+  }
+  if (endpoint.metricsPort !== endpoint.port) {
+    // Plain flavour: /metrics on a listener of its own, which the NetworkPolicy opens to Prometheus only.
+    env.push({ name: SERVER_ENV.metricsPort.name, value: String(endpoint.metricsPort) });
   }
   if (kserve && props.model.uri && delivery === undefined) {
     // KServe injects its storage initializer for a custom container that sets STORAGE_URI.
