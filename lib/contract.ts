@@ -15,6 +15,14 @@ export const DEFAULT_PORT = 8080;
  */
 export const DEFAULT_GRPC_PORT = 8081;
 
+/**
+ * Port of the separate metrics listener (`GET /metrics` only) where a platform scrapes the pods and a network
+ * policy can admit the scraper to it alone (the Kubernetes plain flavour). 9464 is none of the ports Knative
+ * reserves (knative/serving pkg/apis/serving/k8s_validation.go `reservedPorts`: 8012, 8013, 8022, 9090, 9091,
+ * 8008) and neither serving port. The server's default is 0: metrics on the serving port.
+ */
+export const DEFAULT_METRICS_PORT = 9464;
+
 /** Kubernetes `appProtocol` of the gRPC port: cleartext HTTP/2 (KEP-3726 standard application protocol). */
 export const GRPC_APP_PROTOCOL = 'kubernetes.io/h2c';
 
@@ -154,6 +162,11 @@ export interface ServerConfig {
   readonly breakerLatencyMs: number;
   /** gRPC port (OIP GRPCInferenceService); 0 turns gRPC off. */
   readonly grpcPort: number;
+  /**
+   * Port of the metrics listener, which serves `GET /metrics` only; the serving port then answers 404 there.
+   * 0: `/metrics` is served on the serving port (SageMaker, Vertex AI, Azure ML route one port).
+   */
+  readonly metricsPort: number;
   /** Longest time from a request's headers to the end of its body before 408. */
   readonly bodyTimeoutMs: number;
   /** Longest time to receive a request's headers before 408. */
@@ -360,6 +373,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   breakerOpenSeconds: intVar('MODEL_SERVER_BREAKER_OPEN_SECONDS', 10, 1, 3600, 'seconds open before one half-open probe'),
   breakerLatencyMs: intVar('MODEL_SERVER_BREAKER_LATENCY_MS', 0, 0, 3_600_000, 'a successful run slower than this counts as a failure; 0 turns this trigger off'),
   grpcPort: intVar('MODEL_SERVER_GRPC_PORT', DEFAULT_GRPC_PORT, 0, 65535, 'OIP gRPC port (cleartext HTTP/2); 0 turns gRPC off'),
+  metricsPort: intVar('MODEL_SERVER_METRICS_PORT', 0, 0, 65535, 'port of a separate listener that serves only GET /metrics (the serving port then answers 404 there); 0 keeps /metrics on the serving port'),
   bodyTimeoutMs: intVar('MODEL_SERVER_BODY_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time to receive a request body (gRPC: the request message) after its headers; slower clients get 408 (gRPC: DEADLINE_EXCEEDED)'),
   headerTimeoutMs: intVar('MODEL_SERVER_HEADER_TIMEOUT_MS', 30_000, 1000, 600_000, 'longest time to receive request headers; slower clients get 408'),
   writeTimeoutMs: intVar('MODEL_SERVER_WRITE_TIMEOUT_MS', 30_000, 1000, 3_600_000, 'longest time a client may take to read an answer once it is sent; a client that stops reading has its connection (gRPC: stream) cut and the answer dropped'),

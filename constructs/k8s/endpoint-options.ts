@@ -147,7 +147,8 @@ export interface WorkloadRef {
 
 /**
  * Who may call the model server. Union-like. The default is `EndpointAuth.apiKeys()`: the server refuses
- * every inference call without one of the keys (health probes and /metrics stay open).
+ * every inference call without one of the keys (health probes and /metrics stay open; on the plain flavour
+ * /metrics is on its own port, which the NetworkPolicy opens to Prometheus only).
  */
 export class EndpointAuth {
   /**
@@ -230,6 +231,6 @@ export interface NetworkAccess {
    * admitted in serverless mode.
    */
   readonly ingress?: NetworkPeer[];
-  /** The Prometheus that scrapes /metrics, admitted to the HTTP port only. @default NetworkPeer.namespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) */
+  /** The Prometheus that scrapes /metrics, admitted to the metrics port only (plain: DEFAULT_METRICS_PORT; KServe: the HTTP port). @default NetworkPeer.namespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) */
   readonly prometheus?: NetworkPeer;
 }

@@ -6,6 +6,7 @@ import {
   checkCostOptions,
   replicaPrice,
   DEFAULT_GRPC_PORT,
+  DEFAULT_METRICS_PORT,
   DEFAULT_PORT,
   GRPC_APP_PROTOCOL,
   Duration,
@@ -36,7 +37,7 @@ import { metadataLabels, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
 import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
-import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
+import { GRPC_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
 import { renderPodTemplate } from './pod-template';
 import { costPer1000Expr, grafanaDashboardModel, renderCostRules, renderGrafanaDashboard } from './dashboard';
 
@@ -112,6 +113,12 @@ export class ModelEndpoint extends Construct {
   public readonly resource: ApiObject;
   /** Port the Service and the server listen on. */
   public readonly port = DEFAULT_PORT;
+  /**
+   * Port Prometheus scrapes `/metrics` on. Plain: the server's metrics listener (DEFAULT_METRICS_PORT), the only
+   * port the NetworkPolicy opens to Prometheus, and the serving port answers 404 on /metrics. KServe: the
+   * serving port (Knative admits one container port: knative/serving pkg/apis/serving/k8s_validation.go).
+   */
+  public readonly metricsPort: number;
   /** How often Prometheus scrapes the pods (the ServiceMonitor's interval); rate windows span at least four. */
   public readonly scrapeInterval: Duration;
 
@@ -151,6 +158,7 @@ export class ModelEndpoint extends Construct {
     this.warnings = resolution.warnings;
     for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
     const r = this.serving;
+    this.metricsPort = kserve ? this.port : DEFAULT_METRICS_PORT;
 
     this.endpointName = props.endpointName ?? r.metadata.name;
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
@@ -192,8 +200,8 @@ export class ModelEndpoint extends Construct {
       this.resource = renderInferenceService(this, pod, serverless);
       renderNetworkPolicy(this, props, meta(), { 'serving.kserve.io/inferenceservice': this.endpointName }, serverless
         // Serverless: traffic enters through the queue-proxy; Knative's autoscaler scrapes it on 9090.
-        ? { serving: [KNATIVE_QUEUE_PROXY_PORT], metrics: this.port, knative: [KNATIVE_QUEUE_PROXY_PORT, KNATIVE_AUTOSCALER_METRICS_PORT] }
-        : { serving: [this.port], metrics: this.port });
+        ? { serving: [KNATIVE_QUEUE_PROXY_PORT], metrics: this.metricsPort, knative: [KNATIVE_QUEUE_PROXY_PORT, KNATIVE_AUTOSCALER_METRICS_PORT] }
+        : { serving: [this.port], metrics: this.metricsPort });
       return;
     }
 
@@ -220,6 +228,7 @@ export class ModelEndpoint extends Construct {
         ports: [
           { name: HTTP_PORT_NAME, port: this.port, targetPort: HTTP_PORT_NAME, protocol: 'TCP' },
           ...(this.serving.grpc ? [{ name: GRPC_PORT_NAME, port: DEFAULT_GRPC_PORT, targetPort: GRPC_PORT_NAME, protocol: 'TCP' as const, appProtocol: GRPC_APP_PROTOCOL }] : []),
+          { name: METRICS_PORT_NAME, port: this.metricsPort, targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
         ],
       },
     });
@@ -238,7 +247,7 @@ export class ModelEndpoint extends Construct {
       },
     });
 
-    renderNetworkPolicy(this, props, meta(), this.selectorLabels, { serving: this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port], metrics: this.port });
+    renderNetworkPolicy(this, props, meta(), this.selectorLabels, { serving: this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port], metrics: this.metricsPort });
 
     if (props.serviceMonitor) {
       typedApiObject<IServiceMonitor>(this, 'ServiceMonitor', {
@@ -247,7 +256,7 @@ export class ModelEndpoint extends Construct {
         metadata: meta(),
         spec: {
           selector: { matchLabels: { ...this.selectorLabels } },
-          endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${this.scrapeInterval.toSeconds()}s` }],
+          endpoints: [{ port: METRICS_PORT_NAME, path: ROUTES.metrics, interval: `${this.scrapeInterval.toSeconds()}s` }],
         },
       });
       renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));

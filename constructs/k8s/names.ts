@@ -30,6 +30,8 @@ export const GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
 
 /** Name of the container port the server listens on; probes, Service and ServiceMonitor refer to it. */
 export const HTTP_PORT_NAME = 'http';
+/** Name of the container port of the server's metrics listener (plain flavour); Service and ServiceMonitor refer to it. */
+export const METRICS_PORT_NAME = 'metrics';
 /** Name of the container port of the server's gRPC service (DEFAULT_GRPC_PORT), when it is on. */
 export const GRPC_PORT_NAME = 'grpc';
 

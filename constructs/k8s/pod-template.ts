@@ -4,6 +4,7 @@ import type { Container, EnvVar, ContainerSecurityContext, PodTemplateSpec, Tole
 import { cpuQuantity, memoryQuantity } from './internal';
 import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
+import { METRICS_PORT_NAME } from './names';
 import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
 
 /** Pod Security "restricted" for every container this backend emits. */
@@ -64,6 +65,10 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     // The digests come from the Secret at pod start: nothing in the manifest holds a key or a digest.
     env.push({ name: SERVER_ENV.apiKeySha256.name, valueFrom: { secretKeyRef: { name: apiKeys.secretName, key: apiKeys.key } } });
   }
+  if (endpoint.metricsPort !== endpoint.port) {
+    // Plain flavour: /metrics on a listener of its own, which the NetworkPolicy opens to Prometheus only.
+    env.push({ name: SERVER_ENV.metricsPort.name, value: String(endpoint.metricsPort) });
+  }
   if (kserve && props.model.uri && delivery === undefined) {
     // KServe injects its storage initializer for a custom container that sets STORAGE_URI.
     env.push({ name: 'STORAGE_URI', value: props.model.uri });
@@ -78,6 +83,7 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     ports: [
       { name: HTTP_PORT_NAME, containerPort: endpoint.port, protocol: 'TCP' },
       ...(r.grpc ? [{ name: GRPC_PORT_NAME, containerPort: DEFAULT_GRPC_PORT, protocol: 'TCP' as const }] : []),
+      ...(endpoint.metricsPort !== endpoint.port ? [{ name: METRICS_PORT_NAME, containerPort: endpoint.metricsPort, protocol: 'TCP' as const }] : []),
     ],
     ...(env.length > 0 ? { env } : {}),
     resources: { requests: { ...limits }, limits },

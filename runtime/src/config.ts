@@ -149,6 +149,11 @@ export function resolveOptions(
     notices.push(`the HTTP port is ${port}, the default gRPC port: gRPC is off (set ${SERVER_ENV.grpcPort.name} to serve it on another port)`);
     config = { ...config, grpcPort: 0 };
   }
+  if (config.metricsPort !== 0 && (config.metricsPort === port || config.metricsPort === config.grpcPort)) {
+    throw new ConfigurationError(
+      `${SERVER_ENV.metricsPort.name}=${config.metricsPort} is also the ${config.metricsPort === port ? 'HTTP' : 'gRPC'} port; choose another metrics port, or 0 to serve /metrics on the HTTP port`,
+    );
+  }
 
   let source: ModelSource;
   const storage = env[PLATFORM_ENV.vertexStorageUri];

@@ -1,6 +1,7 @@
 /**
  * Entry point of the image: `node dist/main.js serve ...` (and `healthcheck`, the image's HEALTHCHECK). Only
- * reads configuration, builds the server and listens (HTTP, and gRPC unless MODEL_SERVER_GRPC_PORT=0);
+ * reads configuration, builds the server and listens (HTTP, gRPC unless MODEL_SERVER_GRPC_PORT=0, metrics when
+ * MODEL_SERVER_METRICS_PORT is set);
  * SIGTERM drains within MODEL_SERVER_DRAIN_SECONDS and exits 0.
  */
 import { mkdtempSync } from 'node:fs';
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
     if (options.config.grpcPort > 0) {
       const grpcPort = await app.listenGrpc(options.config.grpcPort);
       app.log.info({ port: grpcPort }, 'gRPC (inference.GRPCInferenceService) listening');
+    }
+    if (options.config.metricsPort > 0) {
+      const metricsPort = await app.listenMetrics(options.config.metricsPort);
+      app.log.info({ port: metricsPort }, 'metrics listening (GET /metrics); the HTTP port no longer serves /metrics');
     }
   } catch (error) {
     // Workers may be loading a model: stop them between native calls before exiting.

@@ -4,6 +4,7 @@
  * in worker threads in the background; `app.modelsLoaded` settles when every model is READY or UNAVAILABLE.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -14,7 +15,7 @@ import { azurePlugin } from './http/azure';
 import { registerFeatureHooks } from './http/features';
 import { clientErrorHandler, MAX_PARAM_LENGTH, OPEN_ROUTES, registerHooks } from './http/hooks';
 import { oipPlugin } from './http/oip';
-import { prometheusPlugin } from './http/prometheus';
+import { metricsHandler, prometheusPlugin } from './http/prometheus';
 import { sagemakerPlugin } from './http/sagemaker';
 import { tfServingPlugin } from './http/tfserving';
 import { vertexPlugin } from './http/vertex';
@@ -56,6 +57,8 @@ export interface ModelServerExtras {
   /** Readiness false at once; requests keep being served. */
   beginDrain(): void;
   readonly draining: boolean;
+  /** Starts the metrics listener (GET /metrics only, MODEL_SERVER_METRICS_PORT); resolves with the bound port. */
+  listenMetrics(port: number, host?: string): Promise<number>;
   /** Starts the OIP gRPC service; resolves with the bound port. */
   listenGrpc(port: number, host?: string): Promise<number>;
   /**
@@ -138,8 +141,11 @@ export function buildServer(options: ServerOptions): ModelServer {
   void app.register(vertexPlugin, { ...protocol, healthRoute: options.vertexHealthRoute, predictRoute: options.vertexPredictRoute });
   void app.register(azurePlugin, protocol);
   void app.register(tfServingPlugin, protocol);
-  void app.register(prometheusPlugin, protocol);
+  // With a metrics port, /metrics is served there only (listenMetrics) and the serving port answers 404.
+  if (config.metricsPort === 0) void app.register(prometheusPlugin, protocol);
+  let metricsListener: Server | undefined;
   app.addHook('onClose', async () => {
+    if (metricsListener) await new Promise<void>((resolve) => metricsListener!.close(() => resolve()));
     // Every HTTP request has been answered by now (the listener waits for its connections); gRPC calls too.
     await grpc?.close();
     await Promise.all(runtimes.map((r) => r.close()));
@@ -158,6 +164,17 @@ export function buildServer(options: ServerOptions): ModelServer {
     },
     get draining() {
       return shared.draining;
+    },
+    async listenMetrics(port: number, host = '0.0.0.0') {
+      const listener = createServer(metricsHandler(metrics));
+      listener.headersTimeout = config.headerTimeoutMs;
+      listener.requestTimeout = requestTimeout;
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen(port, host, () => resolve());
+      });
+      metricsListener = listener;
+      return (listener.address() as { port: number }).port;
     },
     async listenGrpc(port: number, host = '0.0.0.0') {
       grpc = await startGrpc(shared, port, host);

@@ -107,3 +107,21 @@ test('SIGTERM: readiness false, in-flight requests finish, new ones are refused,
   expect(await server.exited).toBe(0);
   expect(server.output()).toContain('"msg":"drained; exiting"');
 });
+
+test('MODEL_SERVER_METRICS_PORT (Kubernetes plain flavour): /metrics only on that port, 404 on the serving port; SIGTERM closes both', async () => {
+  const port = nextPort++;
+  const metricsPort = nextPort++;
+  const server = serve(['serve', '--model-repository', repository({ 'mlp/1': mlp() })], { MODEL_SERVER_PORT: String(port), MODEL_SERVER_METRICS_PORT: String(metricsPort), MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '0' });
+  try {
+    await waitReady(port);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE model_server_requests_total counter');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/v2/health/ready`)).status).toBe(404);
+  } finally {
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  }
+  await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+});

@@ -85,8 +85,12 @@ const CAPABILITY_DEFAULTS: Readonly<Record<string, string>> = {
   'server.grpc': 'MODEL_SERVER_GRPC_PORT',
 };
 
+/** Variables only the platform decides (no spec field sets them): checked per backend, never across backends. */
+const PLATFORM_ONLY = ['MODEL_SERVER_METRICS_PORT'];
+
 function comparable(c: ConformanceCase, v: CommonView): Partial<CommonView> {
   const environment = { ...v.environment };
+  for (const variable of PLATFORM_ONLY) delete environment[variable];
   for (const [field, variable] of Object.entries(CAPABILITY_DEFAULTS)) {
     const [group, key] = field.split('.');
     if ((c.spec as unknown as Record<string, Record<string, unknown> | undefined>)[group]?.[key] === undefined) delete environment[variable];

@@ -68,6 +68,11 @@ export interface ExpectedMeaning {
  *   managed online endpoints (scoring, liveness and readiness routes on the environment's one inference
  *   port); KServe serverless (Knative routes one container port: knative.dev "Runtime contract", at most
  *   one containerPort). Plain Kubernetes routes any port.
+ * - Metrics on their own port (MODEL_SERVER_METRICS_PORT=9464, lib/contract.ts DEFAULT_METRICS_PORT) on plain
+ *   Kubernetes only, so its NetworkPolicy can admit Prometheus alone to /metrics (issue 16, security review H2).
+ *   Everywhere else the variable stays at 0 (/metrics on the serving port): SageMaker, Vertex AI and Azure ML
+ *   route one port and scrape nothing; Knative admits one container port (knative/serving
+ *   pkg/apis/serving/k8s_validation.go at 98e5ef9, "Only a single port is allowed across all containers").
  * - Vertex AI online prediction requests are at most 1.5 MB ("Vertex AI quotas and limits": online
  *   prediction request size 1.5 MB), so the server refuses larger bodies itself (1,500,000 bytes).
  */
@@ -75,7 +80,7 @@ export const PLATFORM_SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<s
   'SageMaker': { MODEL_SERVER_GRPC_PORT: '0' },
   'Vertex AI': { MODEL_SERVER_GRPC_PORT: '0', MODEL_SERVER_MAX_REQUEST_BODY_BYTES: '1500000' },
   'Azure ML': { MODEL_SERVER_GRPC_PORT: '0' },
-  'Kubernetes': {},
+  'Kubernetes': { MODEL_SERVER_METRICS_PORT: '9464' },
   'KServe (serverless)': { MODEL_SERVER_GRPC_PORT: '0' },
 };
 

@@ -1,4 +1,5 @@
 import { App, Chart, Testing } from 'cdk8s';
+import { parseServerEnvironment } from '../../lib/contract';
 import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
 import {
   AcceleratorNodeSelector,
@@ -86,9 +87,11 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(container(docs).volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
   });
 
-  test('NetworkPolicy admits callers only on the serving ports (HTTP, and gRPC while it is on), Prometheus only on HTTP', () => {
+  test('NetworkPolicy admits callers only on the serving ports (HTTP, and gRPC while it is on), Prometheus only on the metrics port', () => {
+    // Issue 16 / security review H2: with /metrics on the serving port, every caller admitted there could read it.
+    // The server serves /metrics only on MODEL_SERVER_METRICS_PORT once it is set (runtime/test/metrics-port.test.ts).
     const np = findOne(synth(baseProps()), 'NetworkPolicy');
-    const prometheus = { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 8080, protocol: 'TCP' }] };
+    const prometheus = { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 9464, protocol: 'TCP' }] };
     expect(np.spec).toEqual({
       podSelector: { matchLabels: { 'model-serving.dev/endpoint': 'digits' } },
       policyTypes: ['Ingress'],
@@ -98,23 +101,41 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(off.spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] }, prometheus]);
   });
 
+  test('metrics port: the server is told to serve /metrics on 9464 only, and the container and Service expose it as `metrics`', () => {
+    const docs = synth(baseProps());
+    const c = container(docs);
+    expect(c.env).toContainEqual({ name: 'MODEL_SERVER_METRICS_PORT', value: '9464' });
+    // The server's own parser reads the rendered variables: metrics listener on the port the objects name.
+    const env = Object.fromEntries((c.env as Manifest[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    const parsed = parseServerEnvironment(env);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.config.metricsPort).toBe(9464);
+    expect(c.ports).toContainEqual({ name: 'metrics', containerPort: parsed.config.metricsPort, protocol: 'TCP' });
+    expect(findOne(docs, 'Service').spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' });
+    // Probes stay on the serving port (health routes are served there, not on the metrics listener).
+    expect(c.readinessProbe.httpGet.port).toBe('http');
+    expectSchemaValid(docs);
+  });
+
   test('gRPC: the container and the Service expose the server\'s gRPC port as h2c; off, the server is told to close it', () => {
     const docs = synth(baseProps());
     const container = findOne(docs, 'Deployment').spec.template.spec.containers[0];
     expect(container.ports).toEqual([
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
       { name: 'grpc', containerPort: 8081, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
     ]);
     expect(findOne(docs, 'Service').spec.ports).toEqual([
       { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
       { name: 'grpc', port: 8081, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+      { name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' },
     ]);
     expect(container.env.find((e: Manifest) => e.name === 'MODEL_SERVER_GRPC_PORT')).toBeUndefined();
     const off = synth(baseProps({ server: { grpc: false } }));
     const offContainer = findOne(off, 'Deployment').spec.template.spec.containers[0];
-    expect(offContainer.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(offContainer.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(offContainer.env).toContainEqual({ name: 'MODEL_SERVER_GRPC_PORT', value: '0' });
-    expect(findOne(off, 'Service').spec.ports).toHaveLength(1);
+    expect(findOne(off, 'Service').spec.ports.map((p: Manifest) => p.name)).toEqual(['http', 'metrics']);
     expectSchemaValid(docs);
   });
 
@@ -361,9 +382,14 @@ describe('ModelEndpoint, plain flavour', () => {
     );
   });
 
-  test('ServiceMonitor scrapes /metrics on the http port', () => {
+  test('ServiceMonitor scrapes /metrics on the metrics port (the Service port the NetworkPolicy opens to Prometheus)', () => {
     const docs = synth(baseProps({ namespace: 'ml', serviceMonitor: true, scrapeInterval: Duration.seconds(15) }));
-    expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(findOne(docs, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+    // ServiceMonitor `port` names a Service port (prometheus-operator API: "Name of the Service port which this
+    // endpoint refers to"): it must exist, and its number must be the one Prometheus is admitted to.
+    const servicePort = (findOne(docs, 'Service').spec.ports as Manifest[]).find((p) => p.name === 'metrics')!;
+    const admitted = (findOne(docs, 'NetworkPolicy').spec.ingress as Manifest[])[1].ports.map((p: Manifest) => p.port);
+    expect(admitted).toEqual([servicePort.port]);
     expectSchemaValid(docs);
   });
 

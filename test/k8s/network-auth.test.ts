@@ -61,16 +61,36 @@ describe('authentication', () => {
 });
 
 describe('NetworkPolicy', () => {
-  test('plain default: same-namespace callers on 8080/8081, Prometheus in monitoring on 8080 only; no rule admits every source', () => {
+  test('plain default: same-namespace callers on 8080/8081, Prometheus in monitoring on the metrics port 9464 only; no rule admits every source', () => {
     const np = findOne(synth(baseProps()), 'NetworkPolicy');
     expect(np.spec).toEqual({
       podSelector: { matchLabels: { 'model-serving.dev/endpoint': 'digits' } },
       policyTypes: ['Ingress'],
       ingress: [
         { from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] },
-        { from: [PROMETHEUS_PEER], ports: [{ port: 8080, protocol: 'TCP' }] },
+        { from: [PROMETHEUS_PEER], ports: [{ port: 9464, protocol: 'TCP' }] },
       ],
     });
+  });
+
+  test('plain: callers never reach /metrics (served only on 9464, which only Prometheus is admitted to); KServe keeps it on 8080', () => {
+    // Security review H2 / issue 16. The server serves /metrics only on MODEL_SERVER_METRICS_PORT once set and
+    // answers 404 on the serving port (runtime/test/metrics-port.test.ts).
+    const docs = synth(baseProps());
+    const metricsPort = Number((serverContainer(docs).env as Manifest[]).find((e) => e.name === 'MODEL_SERVER_METRICS_PORT')!.value);
+    const rules = findOne(docs, 'NetworkPolicy').spec.ingress as Manifest[];
+    const admittedTo = (port: number) => rules.filter((r) => r.ports.some((p: Manifest) => p.port === port)).map((r) => r.from);
+    expect(admittedTo(metricsPort)).toEqual([[PROMETHEUS_PEER]]);
+    expect(admittedTo(8080)).toEqual([[{ podSelector: {} }]]);
+    expect(schemaProblems(docs)).toEqual([]);
+    // KServe (serverless and raw): Knative admits one container port (knative/serving
+    // pkg/apis/serving/k8s_validation.go at 98e5ef9: "Only a single port is allowed across all containers"), so
+    // /metrics stays on the serving port and the variable is not set.
+    for (const k of [synth(kserve()), synth(kserve({ flavour: ServingFlavour.kserve({ serverless: false }) }))]) {
+      expect((serverContainer(k).env as Manifest[]).map((e) => e.name)).not.toContain('MODEL_SERVER_METRICS_PORT');
+      expect(serverContainer(k).ports.map((p: Manifest) => p.containerPort)).toEqual([8080]);
+    }
+    expect(knativeAdmissionProblems(findOne(synth(kserve()), 'InferenceService'))).toEqual([]);
   });
 
   test('KServe serverless default: callers and the Istio ingress on the queue-proxy (8012), Knative on 8012 and 9090, Prometheus on 8080', () => {
@@ -100,7 +120,7 @@ describe('NetworkPolicy', () => {
         ],
         ports: [{ port: 8080, protocol: 'TCP' }],
       },
-      { from: [{ namespaceSelector: { matchLabels: { observability: 'true' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: { matchLabels: { observability: 'true' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 9464, protocol: 'TCP' }] },
     ]);
     expect(schemaProblems(docs)).toEqual([]);
   });

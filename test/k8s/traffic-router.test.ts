@@ -60,8 +60,10 @@ describe('Istio: exact weights at any replica count', () => {
       ],
     });
     expect(findOne(docs, 'Rollout').spec.strategy.canary.trafficRouting.istio.virtualService).toEqual({ name: 'digits-vsvc', routes: ['primary', 'primary-grpc'] });
-    // Every port the Service exposes is matched by exactly one weighted route.
-    const servicePorts = findOne(docs, 'Service', 'digits').spec.ports.map((p: { port: number }) => p.port);
+    // Every serving port the Service exposes is matched by exactly one weighted route. The `metrics` port is not
+    // traffic: Prometheus scrapes it on the pods' own addresses (ServiceMonitor endpoints), never through the route.
+    const servicePorts = (findOne(docs, 'Service', 'digits').spec.ports as { name: string; port: number }[]).filter((p) => p.name !== 'metrics').map((p) => p.port);
+    expect(servicePorts).toEqual([8080, 8081]);
     expect(vs.spec.http.flatMap((r: { match: { port: number }[] }) => r.match.map((m) => m.port))).toEqual(servicePorts);
     expectSchemaValid(docs);
     const dr = findOne(docs, 'DestinationRule');
