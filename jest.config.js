@@ -20,6 +20,8 @@ const SLOW_SUITES = [
 const all = process.env.MSC_TEST_SCOPE === 'all';
 
 module.exports = {
+  // Rebuilds runtime/dist and dist/handlers first when a source is newer (a single-file run after an edit).
+  globalSetup: '<rootDir>/test/support/stale-build-guard.js',
   projects: [
     {
       displayName: 'constructs',
