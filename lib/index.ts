@@ -16,3 +16,4 @@ export * from './resolve-rollout';
 export * from './budget';
 export * from './resolver';
 export * from './node-pool';
+export * from './backend-contract';

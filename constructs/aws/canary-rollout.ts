@@ -2,7 +2,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, describe, isUnresolved } from '../../lib';
+import { Duration, ICanaryRolloutContract, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, SpecWarning, describe, isUnresolved, oneRolloutProblem } from '../../lib';
 import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
 import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-state-machine';
@@ -89,7 +89,7 @@ export interface CanaryRolloutProps {
  * create, and never when the endpoint name changes (that replaces the endpoint). The variant name must
  * stay the same across updates; it is recorded on the endpoint resource as `model-serving:rollout-variant`.
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The mode in force. */
   public readonly mode: SageMakerRolloutMode;
   /** Why this mode: your choice, or what made the default pick it. */
@@ -110,6 +110,8 @@ export class CanaryRollout extends Construct {
   public readonly controller?: ExactWeightController;
   /** The policy resolved for SageMaker: steps, the guardrails in force, whether the endpoint's alarms serve. */
   public readonly rollout: ResolvedRollout;
+  /** Advice from the shared resolver (also an `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
   /** The production variant this rollout watches; keep it the same in every later deployment. */
   public readonly variantName: string;
 
@@ -157,9 +159,8 @@ export class CanaryRollout extends Construct {
 
     const c = new ProblemCollector();
     checkEndpointSupportsGuardrails(endpoint, c, this.mode);
-    if (endpoint.cfnEndpoint.deploymentConfig !== undefined) {
-      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a DeploymentConfig`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout (or the hand-written deploymentConfig)' });
-    }
+    const oneRollout = oneRolloutProblem(endpoint, 'or a hand-written cfnEndpoint.deploymentConfig');
+    if (oneRollout) c.add(oneRollout);
     if (props.alarms && !(props.alarms.length >= 1 && props.alarms.length <= MAX_ROLLBACK_ALARMS)) {
       c.add({ field: 'alarms', given: `${props.alarms.length} alarms`, allowed: `1 to ${MAX_ROLLBACK_ALARMS} (SageMaker AutoRollbackConfiguration)`, fix: 'leave alarms out to get the default error-rate and latency alarms' });
     }
@@ -168,6 +169,7 @@ export class CanaryRollout extends Construct {
     if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
       c.addAll(bg.list());
       this.rollout = bgResolution.throwIfInvalid(owner, c);
+      this.warnings = bgResolution.warnings;
     } else {
       if (props.canaryInstanceCount !== undefined) {
         c.add({ field: 'canaryInstanceCount', given: describe(props.canaryInstanceCount), allowed: 'only with mode BLUE_GREEN (exact weights size the canary in proportion to its share)', fix: 'remove canaryInstanceCount' });
@@ -189,7 +191,9 @@ export class CanaryRollout extends Construct {
         });
       }
       this.rollout = resolution.throwIfInvalid(owner, c);
+      this.warnings = resolution.warnings;
     }
+    for (const w of this.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
     const g = this.rollout.guardrails;
 
     if (props.alarms) {

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, IGpuNodePoolContract, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, isCataloguedEc2Type, parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
@@ -75,7 +75,7 @@ export interface GpuNodePoolProps {
  * Kubernetes ModelEndpoint selects, encrypted gp3 volumes and IMDSv2 with hop limit 1, so only processes on the node itself (kubelet, nodeadm,
  * host-network pods such as the VPC CNI) reach instance metadata: pods cannot read the node role's credentials.
  */
-export class GpuNodePool extends Construct {
+export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly cfnNodegroup: eks.CfnNodegroup;
   public readonly launchTemplate: ec2.CfnLaunchTemplate;
   public readonly nodeRole: iam.Role;
@@ -84,12 +84,24 @@ export class GpuNodePool extends Construct {
   public readonly labels: Readonly<Record<string, string>>;
   /** @attribute */
   public readonly nodegroupName: string;
+  /** The GPU model on the pool's nodes. */
+  public readonly accelerator: Accelerator;
+
+  /** The EKS node group's name (the contract's name for `nodegroupName`). */
+  public get nodePoolName(): string {
+    return this.nodegroupName;
+  }
+  /** The labels the nodes carry (the contract's name for `labels`). */
+  public get nodeLabels(): Readonly<Record<string, string>> {
+    return this.labels;
+  }
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;
+    this.accelerator = acc;
     if ((props.cluster === undefined) === (props.clusterName === undefined)) {
       c.add({ field: 'cluster/clusterName', given: props.cluster ? 'both' : 'neither', allowed: 'exactly one', fix: 'pass cluster (an eks.ICluster) or clusterName with vpc' });
     }

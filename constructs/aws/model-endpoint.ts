@@ -8,7 +8,9 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
   Duration,
+  IModelEndpointContract,
   ModelServingProps,
+  NotSupported,
   NameRule,
   ProblemCollector,
   ResolvedServing,
@@ -68,7 +70,8 @@ export interface EndpointAttributes {
  * A SageMaker real-time endpoint serving one ONNX model with the bundled server: model, endpoint
  * config, endpoint, autoscaling from the shared spec, alarms, and a least-privilege execution role.
  */
-export class ModelEndpoint extends EndpointBase {
+export class ModelEndpoint extends EndpointBase
+  implements IModelEndpointContract<iam.IGrantable, iam.Grant, cloudwatch.Metric, cloudwatch.Alarm, cloudwatch.IAlarmAction> {
   public static fromEndpointName(scope: Construct, id: string, endpointName: string): IModelEndpoint {
     return ModelEndpoint.fromEndpointAttributes(scope, id, { endpointName });
   }
@@ -105,6 +108,16 @@ export class ModelEndpoint extends EndpointBase {
   public readonly cfnEndpoint: sagemaker.CfnEndpoint;
   /** The instance type and what the library knows about it. */
   public readonly instance?: SageMakerInstance;
+  /**
+   * Where the guardrail alarms notify: this construct sets no alarm actions; add one with
+   * `endpoint.errorRateAlarm.addAlarmAction(new SnsAction(topic))`.
+   */
+  public readonly alarmTargets = NotSupported.because(SAGEMAKER_CAPABILITIES.backend, 'the endpoint sets no alarm actions; add them with errorRateAlarm.addAlarmAction(new SnsAction(topic)) and latencyAlarm.addAlarmAction(...)');
+
+  /** Whether a rollout owns traffic: a CanaryRollout or a hand-written `cfnEndpoint.deploymentConfig`. */
+  public get hasRollout(): boolean {
+    return this.cfnEndpoint.deploymentConfig !== undefined;
+  }
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);

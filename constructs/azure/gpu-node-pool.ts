@@ -1,6 +1,6 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, IGpuNodePoolContract, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { ARM_ID_TYPES, checkArmId } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
 
@@ -61,8 +61,17 @@ export interface GpuNodePoolProps {
  * ModelEndpoint selects and tolerates (AKS has no automatic GPU toleration), spot with the label and taint AKS
  * itself adds, and the driver option. Host encryption is on.
  */
-export class GpuNodePool extends Construct {
+export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly resource: KubernetesClusterNodePool;
+  /** The AKS node pool's name (`name`). */
+  public readonly nodePoolName: string;
+  /** The GPU model on the pool's nodes. */
+  public readonly accelerator: Accelerator;
+
+  /** The labels the nodes carry (the contract's name for `labels`). */
+  public get nodeLabels(): Readonly<Record<string, string>> {
+    return this.labels;
+  }
   public readonly vmSize: string;
   /** Labels the nodes carry. */
   public readonly labels: Readonly<Record<string, string>>;
@@ -126,6 +135,8 @@ export class GpuNodePool extends Construct {
     const t = NODE_SCHEDULING.gpuTaint;
     const taints = [`${t.key}=${t.value}:${t.effect}`, ...(spot ? [AKS_SPOT_TAINT] : [])];
     this.labels = labels;
+    this.nodePoolName = props.name;
+    this.accelerator = props.accelerator;
     this.taints = taints;
 
     this.resource = new KubernetesClusterNodePool(this, 'Resource', {

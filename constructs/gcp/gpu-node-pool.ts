@@ -4,7 +4,7 @@ import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-poo
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, IGpuNodePoolContract, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { GcpMachine, checkGcpMachine, gkeAcceleratorType } from './machine-types';
 
 /** Which NVIDIA driver GKE installs on the nodes. */
@@ -74,8 +74,19 @@ const DEFAULT_MACHINES: Readonly<Record<string, string>> = {
  * (lib/contract.ts NODE_SCHEDULING), shielded nodes with secure boot, GKE metadata server for Workload
  * Identity, and a node service account with only GKE's default node role.
  */
-export class GpuNodePool extends Construct {
+export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly nodePool: ContainerNodePool;
+  /** The GPU model on the pool's nodes. */
+  public readonly accelerator: Accelerator;
+
+  /** The GKE node pool's name. */
+  public get nodePoolName(): string {
+    return this.nodePool.name;
+  }
+  /** The labels the nodes carry (the contract's name for `labels`). */
+  public get nodeLabels(): Readonly<Record<string, string>> {
+    return this.labels;
+  }
   public readonly serviceAccount: ServiceAccount;
   public readonly machine?: GcpMachine;
   /** Kubernetes labels every node carries. */
@@ -86,6 +97,7 @@ export class GpuNodePool extends Construct {
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;
+    this.accelerator = acc;
     const acceleratorType = gkeAcceleratorType(acc);
     if (!acceleratorType) {
       c.add({ field: 'accelerator', given: acc.name, allowed: 'on GKE: an accelerator Google Cloud offers (NVIDIA_T4, NVIDIA_L4, NVIDIA_A100, NVIDIA_H100, or Accelerator.of(name, { gcpAcceleratorType }))', fix: 'use Accelerator.NVIDIA_L4 for A10G-class inference', backend: 'GKE' });

@@ -15,6 +15,7 @@ import {
   ArtifactStorage,
   DEFAULT_PORT,
   Duration,
+  IModelEndpointContract,
   ModelServingProps,
   NameRule,
   ProblemCollector,
@@ -23,6 +24,7 @@ import {
   ScalingMetric,
   SpecResolver,
   SpecValidationError,
+  SpecWarning,
   describe,
   isUnresolved,
   sanitizeLabels,
@@ -88,7 +90,8 @@ export interface ModelEndpointProps extends ModelServingProps {
  * pre-bundled deployer that `terraform apply` runs, alert policies on error rate and latency, and labels
  * from the model's identity on every resource.
  */
-export class ModelEndpoint extends Construct {
+export class ModelEndpoint extends Construct
+  implements IModelEndpointContract<string, ProjectIamMember, VertexMetric, MonitoringAlertPolicy, string> {
   public readonly project: string;
   public readonly region: string;
   /** The numeric endpoint id. */
@@ -112,8 +115,14 @@ export class ModelEndpoint extends Construct {
   public readonly teardown: DataResource;
   /** Uploads and deploys the model; replaced (deploying anew) whenever the deployment plan changes. */
   public readonly deployment: DataResource;
+  /** @deprecated use `errorRateAlarm` (the backend contract's name) */
   public readonly errorRateAlert: MonitoringAlertPolicy;
+  /** @deprecated use `latencyAlarm` (the backend contract's name) */
   public readonly latencyAlert: MonitoringAlertPolicy;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
+  /** The Cloud Monitoring notification channels the guardrail alert policies notify (`notificationChannels`). */
+  public readonly alarmTargets: readonly string[];
   /** The ServingSpec handed to the deployer. */
   public readonly spec: ServingSpec;
   private readonly deployerPath: string;
@@ -171,8 +180,10 @@ export class ModelEndpoint extends Construct {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }
     if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
-    for (const w of resolution.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    this.warnings = resolution.warnings;
+    for (const w of this.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
     this.serving = resolution.resolved;
+    this.alarmTargets = [...(props.notificationChannels ?? [])];
     const serving = this.serving;
 
     this.endpointId = endpointId;
@@ -321,6 +332,18 @@ export class ModelEndpoint extends Construct {
   public metric(name: string): VertexMetric {
     return vertexMetric(this.endpointId, name);
   }
+  /** The guardrail alert policy on the error rate. */
+  public get errorRateAlarm(): MonitoringAlertPolicy {
+    return this.errorRateAlert;
+  }
+  /** The guardrail alert policy on latency. */
+  public get latencyAlarm(): MonitoringAlertPolicy {
+    return this.latencyAlert;
+  }
+  /** The contract's latency metric: `prediction_latencies` (a distribution in milliseconds). */
+  public metricLatency(): VertexMetric {
+    return this.metricPredictionLatencies();
+  }
   public metricPredictionCount(): VertexMetric {
     return this.metric('prediction_count');
   }
@@ -347,6 +370,11 @@ export class ModelEndpoint extends Construct {
    * `resource.name`, and Terraform cannot set an endpoint's own IAM policy, so the grant covers every
    * endpoint of this project (see the README, "Google Cloud: what a grant covers").
    */
+  public grantInvoke(member: string): ProjectIamMember {
+    return this.grantPredict(member);
+  }
+
+  /** @deprecated use `grantInvoke(member)` (the backend contract's name); same grant. */
   public grantPredict(member: string): ProjectIamMember {
     if (this.predictGrant) return this.predictGrant.grant(member);
     this.predictGrant = new VertexProjectGrant(this, 'PredictGrant', {

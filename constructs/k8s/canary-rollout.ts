@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
+import { BackendCapabilities, Duration, ICanaryRolloutContract, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe, oneRolloutProblem } from '../../lib';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { rateWindow, typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
@@ -75,7 +75,7 @@ export interface KServePromotion {
  * KServe flavour: `canaryTrafficPercent` at the first step; the later steps are promotions listed in
  * `promotions` (manual promotion must be accepted: nothing enforces the guardrails there).
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The Rollout (plain flavour). */
   public readonly resource?: ApiObject;
   /** The AnalysisTemplate (plain flavour). */
@@ -93,6 +93,8 @@ export class CanaryRollout extends Construct {
     const policy = props.policy;
     const kserve = endpoint.flavour.isKServe;
     const c = new ProblemCollector();
+    const oneRollout = oneRolloutProblem(endpoint);
+    if (oneRollout) c.add(oneRollout);
     if (!kserve && props.prometheusAddress === undefined) {
       c.add({ field: 'prometheusAddress', given: 'nothing', allowed: 'an http(s) URL of the Prometheus that scrapes the server', fix: 'e.g. prometheusAddress: "http://prometheus-operated.monitoring:9090"; the analysis needs it to roll back on errors' });
     } else if (props.prometheusAddress !== undefined && !/^https?:\/\/[^\s]+$/.test(props.prometheusAddress)) {

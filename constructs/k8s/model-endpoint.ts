@@ -5,8 +5,11 @@ import {
   DEFAULT_PORT,
   GRPC_APP_PROTOCOL,
   Duration,
+  IModelEndpointContract,
   MetricScope,
   ModelServingProps,
+  NotSupported,
+  PROMQL,
   ProblemCollector,
   ROUTES,
   ResolvedServing,
@@ -27,7 +30,7 @@ import {
 } from './endpoint-options';
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
-import { metadataLabels, typedApiObject, validationMessages } from './internal';
+import { metadataLabels, rateWindow, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IPodTemplateSpec, IService, IServiceAccount, IServiceMonitor } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS } from './names';
@@ -86,7 +89,24 @@ export interface ModelEndpointProps extends ModelServingProps {
  * Serves an ONNX model on Kubernetes with the bundled server: plain (Deployment, Service, autoscaler,
  * PodDisruptionBudget) or KServe (InferenceService). Hardened to Pod Security "restricted".
  */
-export class ModelEndpoint extends Construct {
+/** One alert of the endpoint's PrometheusRule (the Kubernetes form of a guardrail alarm). */
+export interface PrometheusAlert {
+  /** The PrometheusRule object that holds the alert. */
+  readonly rule: ApiObject;
+  /** The alert's name in the rule group. */
+  readonly alert: string;
+}
+
+/** Why a Kubernetes endpoint has no invoke grant: the contract's `grantInvoke` member says so. */
+const NO_GRANT = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'Kubernetes has no invoke permission on a Service; who may call is set by the NetworkPolicy (allowFrom) and the server\'s EndpointAuth');
+/** Why a Kubernetes endpoint has no alarm targets: Alertmanager routes alerts by their labels. */
+const NO_TARGETS = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'Alertmanager routes the PrometheusRule alerts by their labels (model_serving_endpoint, severity); configure the route in Alertmanager');
+
+/** Why an endpoint has no guardrail alerts: only the plain flavour with a ServiceMonitor renders them. */
+const NO_ALERTS = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'the guardrail PrometheusRule is rendered for the plain flavour with serviceMonitor: true (the Prometheus Operator must scrape the server)');
+
+export class ModelEndpoint extends Construct
+  implements IModelEndpointContract<never, never, string, PrometheusAlert, never> {
   /** Name of the workload and Service. */
   public readonly endpointName: string;
   public readonly namespace?: string;
@@ -108,6 +128,14 @@ export class ModelEndpoint extends Construct {
   /** How often Prometheus scrapes the pods (the ServiceMonitor's interval); rate windows span at least four. */
   public readonly scrapeInterval: Duration;
 
+  /** Not applicable on Kubernetes (see the reason): access is the NetworkPolicy and EndpointAuth. */
+  public readonly grantInvoke: NotSupported = NO_GRANT;
+  /** Not applicable on Kubernetes (see the reason): Alertmanager routes by label. */
+  public readonly alarmTargets: NotSupported = NO_TARGETS;
+  /** The PrometheusRule alert on the error rate (plain flavour with `serviceMonitor: true`; otherwise NotSupported with the reason). */
+  public readonly errorRateAlarm: PrometheusAlert | NotSupported = NO_ALERTS;
+  /** The PrometheusRule alert on latency (plain flavour with `serviceMonitor: true`; otherwise NotSupported with the reason). */
+  public readonly latencyAlarm: PrometheusAlert | NotSupported = NO_ALERTS;
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
 
@@ -226,7 +254,9 @@ export class ModelEndpoint extends Construct {
           endpoints: [{ port: HTTP_PORT_NAME, path: ROUTES.metrics, interval: `${this.scrapeInterval.toSeconds()}s` }],
         },
       });
-      renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));
+      const rule = renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));
+      this.errorRateAlarm = { rule, alert: 'ModelServingErrorRateHigh' };
+      this.latencyAlarm = { rule, alert: 'ModelServingLatencyHigh' };
     }
   }
 
@@ -247,6 +277,19 @@ export class ModelEndpoint extends Construct {
     }
     this.node.tryRemoveChild('Resource');
     this.workloadRef = ref;
+  }
+
+  /** Whether a CanaryRollout owns this endpoint: an Argo Rollout took over the pods, or KServe's canary is set. */
+  public get hasRollout(): boolean {
+    return this.workloadRef.kind !== 'Deployment' || this.canaryTrafficPercent !== undefined;
+  }
+
+  /**
+   * The contract's latency metric: a PromQL expression of this endpoint's request latency at P99, in seconds,
+   * over the guardrails' evaluation period. Needs a namespace (as every query of this endpoint does).
+   */
+  public metricLatency(): string {
+    return PROMQL.latencyQuantile(this.metricScope('latency metric'), 0.99, rateWindow(this.serving.guardrails.evaluationPeriod, this.scrapeInterval));
   }
 
   /** KServe's canaryTrafficPercent once a CanaryRollout set it. @internal */
