@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, IBudgetGuardContract, NameRule, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { addIdWarnings } from '../../lib/internal/warnings';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
@@ -69,7 +70,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     const resolution = SpecResolver.budget(props.budget, SAGEMAKER_CAPABILITIES);
     this.budget = resolution.throwIfInvalid(owner, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
+    addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const enforceAt = this.budget.enforceAtPercent!;
     const actualThresholds = [...this.budget.alertThresholdsPercent];
     if (this.budget.action !== BudgetAction.NOTIFY && !actualThresholds.includes(enforceAt)) actualThresholds.push(enforceAt);

@@ -3,9 +3,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { Duration, ICanaryRolloutContract, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, SpecWarning, describe, isUnresolved, oneRolloutProblem } from '../../lib';
+import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
 import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-state-machine';
+import { buildGuardrailAlarms } from './endpoint-alarms';
 import { ModelEndpoint } from './model-endpoint';
 import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
 
@@ -193,7 +195,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       this.rollout = resolution.throwIfInvalid(owner, c);
       this.warnings = resolution.warnings;
     }
-    for (const w of this.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
+    addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const g = this.rollout.guardrails;
 
     if (props.alarms) {
@@ -207,21 +209,15 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
       // During a blue/green update both fleets report under the same EndpointName/VariantName, so these
       // alarms see the canary's traffic as soon as it takes any.
-      this.errorRateAlarm = endpoint.metricErrorRate({ period }).createAlarm(this, 'ErrorRateAlarm', {
-        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of invocations answered 5XX`,
-        threshold: g.maxErrorRatePercent,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: g.breachingPeriods,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      const alarms = buildGuardrailAlarms(this, g, {
+        errorRate: endpoint.metricErrorRate({ period }),
+        latency: endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }),
+        errorRateDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of invocations answered 5XX`,
+        latencyDescription: `Rolls back an update of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency above ${g.maxLatency.toString()}`,
+        ids: ['ErrorRateAlarm', 'LatencyAlarm'],
       });
-      this.latencyAlarm = endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }).createAlarm(this, 'LatencyAlarm', {
-        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency above ${g.maxLatency.toString()}`,
-        // ModelLatency is in microseconds.
-        threshold: g.maxLatency.toMilliseconds() * 1000,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: g.breachingPeriods,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.errorRateAlarm = alarms.errorRateAlarm;
+      this.latencyAlarm = alarms.latencyAlarm;
       this.rollbackAlarms = [this.errorRateAlarm, this.latencyAlarm];
     }
 
@@ -293,22 +289,14 @@ function canaryVariantAlarms(scope: Construct, endpoint: ModelEndpoint, variantN
     label: `${endpoint.endpointName} ${variantName} 5XX error rate (%)`,
     period,
   });
-  return [
-    errors.createAlarm(scope, 'CanaryErrorRateAlarm', {
-      alarmDescription: `Rolls back a rollout of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of the new model's invocations (variant ${variantName}) answered 5XX`,
-      threshold: g.maxErrorRatePercent,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: g.breachingPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
-    metric('ModelLatency', g.latencyPercentile.name).createAlarm(scope, 'CanaryLatencyAlarm', {
-      alarmDescription: `Rolls back a rollout of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency of the new model (variant ${variantName}) above ${g.maxLatency.toString()}`,
-      threshold: g.maxLatency.toMilliseconds() * 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: g.breachingPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
-  ];
+  const alarms = buildGuardrailAlarms(scope, g, {
+    errorRate: errors,
+    latency: metric('ModelLatency', g.latencyPercentile.name),
+    errorRateDescription: `Rolls back a rollout of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of the new model's invocations (variant ${variantName}) answered 5XX`,
+    latencyDescription: `Rolls back a rollout of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency of the new model (variant ${variantName}) above ${g.maxLatency.toString()}`,
+    ids: ['CanaryErrorRateAlarm', 'CanaryLatencyAlarm'],
+  });
+  return [alarms.errorRateAlarm, alarms.latencyAlarm];
 }
 
 function checkEndpointSupportsGuardrails(endpoint: ModelEndpoint, c: ProblemCollector, mode: SageMakerRolloutMode): void {

@@ -18,6 +18,7 @@ import {
   SpecResolver,
   SpecWarning,
 } from '../../lib';
+import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { addGuardrailAlarms } from './endpoint-alarms';
 import { addTargetTracking } from './endpoint-autoscaling';
@@ -130,7 +131,7 @@ export class ModelEndpoint extends EndpointBase
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
+    addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const serving = this.serving;
 
     this.variantName = variantName;

@@ -5,6 +5,7 @@ import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-g
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, IBudgetGuardContract, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
 import { HandlerFunctionApp } from './function-app';
 import { ModelEndpoint } from './model-endpoint';
@@ -112,7 +113,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
     const budget = resolution.throwIfInvalid(owner, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    addTextWarnings(Annotations.of(this), this.warnings);
     const enforceAt = budget.enforceAtPercent ?? 100;
     this.budget = budget;
     // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.

@@ -3,6 +3,7 @@ import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-g
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
 import { Duration, ICanaryRolloutContract, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, isUnresolved, oneRolloutProblem, refusal } from '../../lib';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
 import { HandlerFunctionApp } from './function-app';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
@@ -111,7 +112,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     });
     this.rollout = resolution.throwIfInvalid(owner, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    addTextWarnings(Annotations.of(this), this.warnings);
 
     endpoint.handOverToController();
     const target = endpoint.deploymentName;

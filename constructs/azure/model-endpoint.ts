@@ -29,6 +29,7 @@ import {
   refusal,
   sanitizeLabels,
 } from '../../lib';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import {
   ArmAuthMode,
   environmentVersionBody,
@@ -327,7 +328,7 @@ export class ModelEndpoint extends EndpointBase
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     this.serving = resolution.throwIfInvalid(owner, problems);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    addTextWarnings(Annotations.of(this), this.warnings);
     const serving = this.serving;
     this.alarmTargets = [...(props.alertActionGroupIds ?? [])];
 

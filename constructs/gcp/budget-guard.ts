@@ -10,6 +10,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { BudgetAction, BudgetSpec, IBudgetGuardContract, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { GCP_ENFORCER_ENV } from './budget-enforcer/environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
@@ -93,7 +94,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     const resolution = SpecResolver.budget(props.budget, VERTEX_CAPABILITIES);
     this.budget = resolution.throwIfInvalid(owner, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    addTextWarnings(Annotations.of(this), this.warnings);
 
     const first = endpoints[0];
     const project = first.project;

@@ -11,6 +11,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ICanaryRolloutContract, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, describe, isUnresolved, oneRolloutProblem } from '../../lib';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
@@ -73,7 +74,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     const resolution = SpecResolver.rollout(policy, VERTEX_CAPABILITIES, { minReplicas: endpoint.serving.minReplicas, endpointGuardrails: endpoint.serving.guardrails });
     this.rollout = resolution.throwIfInvalid(owner, problems);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    addTextWarnings(Annotations.of(this), this.warnings);
 
     const project = endpoint.project;
     const region = endpoint.region;

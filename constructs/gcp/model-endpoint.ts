@@ -29,6 +29,7 @@ import {
   isUnresolved,
   sanitizeLabels,
 } from '../../lib';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
@@ -181,7 +182,7 @@ export class ModelEndpoint extends Construct
     }
     if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    addTextWarnings(Annotations.of(this), this.warnings);
     this.serving = resolution.resolved;
     this.alarmTargets = [...(props.notificationChannels ?? [])];
     const serving = this.serving;

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, BudgetSpec, IBudgetGuardContract, ProblemCollector, ResolvedBudget, Size, SpecResolver, SpecWarning, describe } from '../../lib';
+import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject, validationMessages } from './internal';
 import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-types';
@@ -119,7 +120,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     const resolution = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES);
     const budget = resolution.throwIfInvalid(owner, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    addMetadataWarnings(this, this.warnings);
     this.budget = budget;
 
     this.namespaceName = ns;

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BackendCapabilities, Duration, ICanaryRolloutContract, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe, oneRolloutProblem } from '../../lib';
+import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { rateWindow, typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-types';
@@ -125,7 +126,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     });
     this.rollout = resolution.throwIfInvalid(`CanaryRollout ${this.node.path}`, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    addMetadataWarnings(this, this.warnings);
     const g = this.rollout.guardrails;
 
     const plan = policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toSeconds()}s`).join(',');

@@ -17,6 +17,7 @@ import {
   SpecResolver,
   SpecWarning,
 } from '../../lib';
+import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {
   AcceleratorNodeSelector,
@@ -153,7 +154,7 @@ export class ModelEndpoint extends Construct
     collectEndpointProblems(props, this.flavour, resolution, problems);
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    addMetadataWarnings(this, this.warnings);
     const r = this.serving;
 
     this.endpointName = props.endpointName ?? r.metadata.name;

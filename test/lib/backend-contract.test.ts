@@ -209,3 +209,34 @@ describe('contract members forward to the backend-specific ones', () => {
     expect(String(plain.errorRateAlarm)).toMatch(/serviceMonitor: true/);
   });
 });
+
+describe('resolver warnings surface the same way on every toolkit', () => {
+  // A remote model without a signature is the resolver's warning on every backend (lib/resolve-serving.ts).
+  const TEXT = /^model-serving:model: \S+ has no signature: the server cannot check requests/;
+
+  test('AWS CDK: an Annotations warning with the id model-serving:model', () => {
+    const app = new cdk.App();
+    const stack = new cdk.Stack(app, 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const e = new aws.ModelEndpoint(stack, 'Endpoint', { ...spec('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx'), instanceType: 'ml.c6i.xlarge' });
+    expect(e.warnings.map((w) => w.field)).toEqual(['model']);
+    const texts = e.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(texts).toContainEqual(expect.stringMatching(/has no signature: .* \[ack: model-serving:model\]$/));
+  });
+
+  test('cdktf (Google Cloud and Azure): @cdktf/warn metadata with the one text', () => {
+    const texts: string[][] = [];
+    Testing.synthScope((scope) => {
+      const g = new gcp.ModelEndpoint(scope, 'G', { ...spec('europe-west4-docker.pkg.dev/acme-ml/serving'), model: ModelArtifact.fromUri('gs://acme-models/digits/1.0.0/digits.onnx'), project: 'acme-ml', region: 'europe-west4', machineType: 'n2-standard-4' });
+      const a = new azure.ModelEndpoint(scope, 'A', { ...spec('contoso.azurecr.io'), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx'), resourceGroupName: 'rg', location: 'westeurope', instanceType: 'Standard_DS3_v2' });
+      for (const e of [g, a]) texts.push(e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
+    });
+    for (const t of texts) expect(t).toContainEqual(expect.stringMatching(TEXT));
+  });
+
+  test('cdk8s: model-serving:warning node metadata with the one text', () => {
+    const chart = new Chart(K8sTesting.app(), 'c', { namespace: 'ml-serving' });
+    const e = new k8s.ModelEndpoint(chart, 'Endpoint', { ...spec('registry.example.com'), model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx'), modelCredentials: k8s.ModelCredentials.ambient(), modelDelivery: k8s.ModelDelivery.initContainer({ image: 'registry.example.com/model-fetch:1.0.0' }) });
+    const texts = e.node.metadata.filter((m) => m.type === 'model-serving:warning').map((m) => String(m.data));
+    expect(texts).toEqual([expect.stringMatching(TEXT)]);
+  });
+});
