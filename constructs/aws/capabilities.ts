@@ -9,6 +9,7 @@ import {
   RolloutStepShape,
   ScalingMetric,
   TrafficSplitting,
+  NodePoolCapabilities,
 } from '../../lib';
 
 /**
@@ -81,4 +82,10 @@ export const SAGEMAKER_EXACT_WEIGHT_CAPABILITIES: BackendCapabilities = {
     maxShadowPercent: 100,
     headerRouting: false,
   },
+};
+
+/** What an EKS managed node group accepts (GpuNodePool): gp3 boot volumes of 20 to 16384 GiB. */
+export const EKS_NODE_POOL_CAPABILITIES: NodePoolCapabilities = {
+  backend: 'EKS',
+  diskGiB: { min: 20, max: 16_384, note: 'gp3' },
 };

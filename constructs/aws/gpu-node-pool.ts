@@ -3,7 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, IGpuNodePoolContract, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, IGpuNodePoolContract, checkNodePoolSizing, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, isCataloguedEc2Type, parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
@@ -155,25 +156,9 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
         });
       }
     }
-    const minNodes = props.minNodes ?? 0;
-    const maxNodes = props.maxNodes ?? Math.max(minNodes, 2);
-    if (!(Number.isInteger(minNodes) && minNodes >= 0)) {
-      c.add({ field: 'minNodes', given: describe(minNodes), allowed: 'an integer of 0 or more', fix: 'e.g. 0 to let the pool empty out' });
-    }
-    if (!(Number.isInteger(maxNodes) && maxNodes >= 1 && maxNodes >= minNodes)) {
-      c.add({ field: 'maxNodes', given: `${describe(maxNodes)} with minNodes ${describe(minNodes)}`, allowed: 'an integer of at least 1 and at least minNodes', fix: 'raise maxNodes' });
-    }
+    const { minNodes, maxNodes, diskGiB } = checkNodePoolSizing(props, EKS_NODE_POOL_CAPABILITIES, c);
     if (props.desiredNodes !== undefined && !(Number.isInteger(props.desiredNodes) && props.desiredNodes >= minNodes && props.desiredNodes <= maxNodes)) {
       c.add({ field: 'desiredNodes', given: describe(props.desiredNodes), allowed: `an integer from minNodes (${minNodes}) to maxNodes (${maxNodes})`, fix: 'leave it out to start at minNodes' });
-    }
-    const diskGiB = (props.diskSize ?? Size.gibibytes(100)).toGibibytes();
-    if (!(Number.isInteger(diskGiB) && diskGiB >= 20 && diskGiB <= 16_384)) {
-      c.add({ field: 'diskSize', given: `${diskGiB} GiB`, allowed: 'whole GiB from 20 to 16384 (gp3); GPU images and drivers need room', fix: 'e.g. Size.gibibytes(100)' });
-    }
-    for (const key of Object.keys(props.labels ?? {})) {
-      if (key === NODE_SCHEDULING.acceleratorLabel) {
-        c.add({ field: `labels.${key}`, given: describe(props.labels![key]), allowed: 'any key but the accelerator label (set from accelerator)', fix: 'remove it; change accelerator instead' });
-      }
     }
     c.throwIfAny(owner);
     for (const t of escaped) {

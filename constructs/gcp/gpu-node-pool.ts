@@ -4,7 +4,8 @@ import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-poo
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, IGpuNodePoolContract, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, IGpuNodePoolContract, checkNodePoolSizing, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { GKE_NODE_POOL_CAPABILITIES } from './capabilities';
 import { GcpMachine, checkGcpMachine, gkeAcceleratorType } from './machine-types';
 
 /** Which NVIDIA driver GKE installs on the nodes. */
@@ -108,21 +109,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     } else {
       this.machine = checkGcpMachine('GKE', machineType, acc, props.acceleratorCount, c);
     }
-    const minNodes = props.minNodes ?? 0;
-    const maxNodes = props.maxNodes ?? Math.max(minNodes, 2);
-    if (!(Number.isInteger(minNodes) && minNodes >= 0)) c.add({ field: 'minNodes', given: describe(minNodes), allowed: 'an integer of 0 or more', fix: 'e.g. 0 to let the pool empty out' });
-    if (!(Number.isInteger(maxNodes) && maxNodes >= 1 && maxNodes >= minNodes && maxNodes <= 1000)) {
-      c.add({ field: 'maxNodes', given: `${describe(maxNodes)} with minNodes ${describe(minNodes)}`, allowed: 'an integer from max(1, minNodes) to 1000', fix: 'raise maxNodes' });
-    }
-    const diskGiB = (props.diskSize ?? Size.gibibytes(100)).toGibibytes();
-    if (!(Number.isInteger(diskGiB) && diskGiB >= 50 && diskGiB <= 65_536)) {
-      c.add({ field: 'diskSize', given: `${diskGiB} GiB`, allowed: 'whole GiB from 50 to 65536; GPU images and drivers need room', fix: 'e.g. Size.gibibytes(100)' });
-    }
-    for (const key of Object.keys(props.labels ?? {})) {
-      if (key === NODE_SCHEDULING.acceleratorLabel) {
-        c.add({ field: `labels.${key}`, given: describe(props.labels![key]), allowed: 'any key but the accelerator label (set from accelerator)', fix: 'remove it; change accelerator instead' });
-      }
-    }
+    const { minNodes, maxNodes, diskGiB } = checkNodePoolSizing(props, GKE_NODE_POOL_CAPABILITIES, c);
     if (props.nodePoolName !== undefined && !isUnresolved(props.nodePoolName) && !/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(props.nodePoolName)) {
       c.add({ field: 'nodePoolName', given: describe(props.nodePoolName), allowed: 'lower-case letters, digits and "-", a letter first, at most 40', fix: 'e.g. "gpu-l4"' });
     }
