@@ -113,7 +113,7 @@ export class ModelEndpoint extends EndpointBase
    * Where the guardrail alarms notify: this construct sets no alarm actions; add one with
    * `endpoint.errorRateAlarm.addAlarmAction(new SnsAction(topic))`.
    */
-  public readonly alarmTargets = NotSupported.because(SAGEMAKER_CAPABILITIES.backend, 'the endpoint sets no alarm actions; add them with errorRateAlarm.addAlarmAction(new SnsAction(topic)) and latencyAlarm.addAlarmAction(...)');
+  public readonly alarmTargets = NotSupported.because(SAGEMAKER_CAPABILITIES.backend, 'the endpoint takes no alarm-action prop: add actions to its alarms (errorRateAlarm.addAlarmAction(new SnsAction(topic)), latencyAlarm likewise) or route every alarm of the stack at once');
 
   /** Whether a rollout owns traffic: a CanaryRollout or a hand-written `cfnEndpoint.deploymentConfig`. */
   public get hasRollout(): boolean {
