@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { ModelSignature } from './contract';
-import { parseOnnxSignature, readOnnxSignature } from './onnx';
+import { readOnnxSignature } from './onnx';
 import { MAX_SUPPORTED_OPSET } from './contract';
 
 /** Where a model artifact lives. */
@@ -56,11 +56,6 @@ export class ModelArtifact {
    */
   public static readSignature(file: string, maxOpset: number = MAX_SUPPORTED_OPSET): ModelSignature {
     return readOnnxSignature(file, maxOpset);
-  }
-
-  /** The signature of a model held in memory; `file` names it in errors. */
-  public static parseSignature(bytes: Uint8Array, file: string, maxOpset: number = MAX_SUPPORTED_OPSET): ModelSignature {
-    return parseOnnxSignature(bytes, file, maxOpset);
   }
 
   /**

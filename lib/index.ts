@@ -82,13 +82,7 @@ export type { ResolvedRollout, ResolvedRolloutStep, RolloutContext } from './res
 export { BudgetAction, BudgetResolution } from './budget';
 export type { BudgetSpec, ResolvedBudget } from './budget';
 export { SpecResolver } from './resolver';
-export { CapacityType, checkNodePoolSizing } from './node-pool';
-export type { NodePoolCapabilities, NodePoolSizing } from './node-pool';
-export { NotSupported, oneRolloutProblem } from './backend-contract';
-export type {
-  IBudgetGuardContract,
-  ICanaryRolloutContract,
-  IGpuNodePoolContract,
-  IModelEndpointContract,
-  IRolloutTarget,
-} from './backend-contract';
+export { CapacityType } from './node-pool';
+// The backend contract's interfaces and helpers are at model-serving-constructs/backend; users meet NotSupported
+// as the value of a member a platform lacks.
+export { NotSupported } from './backend-contract';

@@ -25,7 +25,7 @@ export function readOnnxSignature(file: string, maxOpset: number = MAX_SUPPORTED
   return parseOnnxSignature(bytes, file, maxOpset);
 }
 
-/** @deprecated use `ModelArtifact.parseSignature(bytes, file)`; same result. */
+/** The signature of a model held in memory; `file` names it in errors. (Bytes have no jsii type: TypeScript only.) */
 export function parseOnnxSignature(bytes: Uint8Array, file: string, maxOpset: number = MAX_SUPPORTED_OPSET): ModelSignature {
   const notOnnx = (why: string) =>
     new OnnxModelError(

@@ -9,8 +9,8 @@ import {
   RolloutStepShape,
   ScalingMetric,
   TrafficSplitting,
-  NodePoolCapabilities,
 } from '../../lib';
+import { NodePoolCapabilities } from '../../lib/backend';
 
 /**
  * What SageMaker real-time endpoints (with Application Auto Scaling, CloudWatch, blue/green deployment

@@ -3,7 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, IGpuNodePoolContract, checkNodePoolSizing, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, isCataloguedEc2Type, parseEc2InstanceType } from './instance-types';
 

@@ -8,7 +8,6 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
   Duration,
-  IModelEndpointContract,
   ModelServingProps,
   NotSupported,
   NameRule,
@@ -18,6 +17,7 @@ import {
   SpecResolver,
   SpecWarning,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
 import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { addGuardrailAlarms } from './endpoint-alarms';

@@ -4,7 +4,8 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, IBudgetGuardContract, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { IBudgetGuardContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
 import { HandlerFunctionApp } from './function-app';

@@ -2,7 +2,8 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
-import { Duration, ICanaryRolloutContract, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, isUnresolved, oneRolloutProblem, refusal } from '../../lib';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, isUnresolved, refusal } from '../../lib';
+import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
 import { HandlerFunctionApp } from './function-app';

@@ -9,8 +9,8 @@ import {
   RolloutStepShape,
   ScalingMetric,
   TrafficSplitting,
-  NodePoolCapabilities,
 } from '../../lib';
+import { NodePoolCapabilities } from '../../lib/backend';
 
 export const AZURE_ML_BACKEND = 'Azure ML';
 

@@ -1,6 +1,7 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, IGpuNodePoolContract, checkNodePoolSizing, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { ARM_ID_TYPES, checkArmId } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';

@@ -13,7 +13,6 @@ import { Construct } from 'constructs';
 import {
   ArtifactStorage,
   DEFAULT_PORT,
-  IModelEndpointContract,
   LatencyPercentile,
   ModelServingProps,
   NameRule,
@@ -29,6 +28,7 @@ import {
   refusal,
   sanitizeLabels,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import {
   ArmAuthMode,

@@ -9,8 +9,8 @@ import {
   RolloutStepShape,
   ScalingMetric,
   TrafficSplitting,
-  NodePoolCapabilities,
 } from '../../lib';
+import { NodePoolCapabilities } from '../../lib/backend';
 
 /** google_vertex_ai_endpoint `name`: numeric, no leading zero, at most 10 digits (the display name is free). */
 export const VERTEX_ENDPOINT_ID = NameRule.of({

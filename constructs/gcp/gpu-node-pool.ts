@@ -4,7 +4,8 @@ import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-poo
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, IGpuNodePoolContract, checkNodePoolSizing, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { Accelerator, CapacityType, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { GKE_NODE_POOL_CAPABILITIES } from './capabilities';
 import { GcpMachine, checkGcpMachine, gkeAcceleratorType } from './machine-types';
 

@@ -15,7 +15,6 @@ import {
   ArtifactStorage,
   DEFAULT_PORT,
   Duration,
-  IModelEndpointContract,
   ModelServingProps,
   NameRule,
   ProblemCollector,
@@ -29,6 +28,7 @@ import {
   isUnresolved,
   sanitizeLabels,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
 import { VERTEX_CAPABILITIES } from './capabilities';

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetSpec, IBudgetGuardContract, ProblemCollector, ResolvedBudget, Size, SpecResolver, SpecWarning, describe } from '../../lib';
+import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, SpecWarning, describe } from '../../lib';
+import { IBudgetGuardContract } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject, validationMessages } from './internal';

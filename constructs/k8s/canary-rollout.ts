@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { BackendCapabilities, Duration, ICanaryRolloutContract, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe, oneRolloutProblem } from '../../lib';
+import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
+import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { rateWindow, typedApiObject } from './internal';

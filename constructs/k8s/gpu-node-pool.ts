@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, Duration, IGpuNodePoolContract, ProblemCollector, describe } from '../../lib';
+import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
+import { IGpuNodePoolContract } from '../../lib/backend';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-types';
 import { IGpuNodePool } from './endpoint-options';

@@ -5,7 +5,6 @@ import {
   DEFAULT_PORT,
   GRPC_APP_PROTOCOL,
   Duration,
-  IModelEndpointContract,
   MetricScope,
   ModelServingProps,
   NotSupported,
@@ -17,6 +16,7 @@ import {
   SpecResolver,
   SpecWarning,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {

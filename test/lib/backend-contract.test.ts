@@ -11,16 +11,13 @@ import {
   Accelerator,
   BudgetAction,
   Duration,
-  IBudgetGuardContract,
-  ICanaryRolloutContract,
-  IGpuNodePoolContract,
-  IModelEndpointContract,
   ModelArtifact,
   NotSupported,
   RolloutPolicy,
   ServingImage,
   SpecValidationError,
 } from '../../lib';
+import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract } from '../../lib/backend';
 import * as aws from '../../constructs/aws';
 import * as gcp from '../../constructs/gcp';
 import * as azure from '../../constructs/azure';

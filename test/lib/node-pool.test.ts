@@ -1,6 +1,7 @@
 // The node-pool checks written once (lib/node-pool.ts checkNodePoolSizing), driven by each backend's
 // NodePoolCapabilities (the values live in constructs/<backend>/capabilities.ts).
-import { Accelerator, NODE_SCHEDULING, ProblemCollector, Size, SpecValidationError, checkNodePoolSizing } from '../../lib';
+import { Accelerator, NODE_SCHEDULING, ProblemCollector, Size, SpecValidationError } from '../../lib';
+import { checkNodePoolSizing } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from '../../constructs/aws/capabilities';
 import { GKE_NODE_POOL_CAPABILITIES } from '../../constructs/gcp/capabilities';
 import { AKS_NODE_POOL_CAPABILITIES } from '../../constructs/azure/capabilities';
