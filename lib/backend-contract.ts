@@ -36,6 +36,9 @@ export class NotSupported {
  * - `TGrant`: what a grant returns (AWS `iam.Grant`, GCP `ProjectIamMember`, Azure `RoleAssignment`);
  * - `TMetric`: the backend's metric type; `TAlarm`: one guardrail alarm/alert;
  * - `TTarget`: where the guardrail alarms notify (GCP notification channel names, Azure action group ids).
+ *
+ * @internal jsii: a backend author's type (model-serving-constructs/backend), erased from the jsii assembly so
+ *   the classes that implement it still compile there (generic and function-typed members have no jsii form).
  */
 export interface IModelEndpointContract<TGrantee, TGrant, TMetric, TAlarm, TTarget> extends IConstruct {
   /** The endpoint's name on the platform (SageMaker endpoint name, Vertex AI display name, Azure ML endpoint, Kubernetes object). */
@@ -58,7 +61,11 @@ export interface IModelEndpointContract<TGrantee, TGrant, TMetric, TAlarm, TTarg
   readonly hasRollout: boolean;
 }
 
-/** What every backend's CanaryRollout has. */
+/** What every backend's CanaryRollout has.
+ *
+ * @internal jsii: a backend author's type (model-serving-constructs/backend), erased from the jsii assembly so
+ *   the classes that implement it still compile there (generic and function-typed members have no jsii form).
+ */
 export interface ICanaryRolloutContract extends IConstruct {
   /** The rollout policy after resolution against this backend's capabilities. */
   readonly rollout: ResolvedRollout;
@@ -66,7 +73,11 @@ export interface ICanaryRolloutContract extends IConstruct {
   readonly warnings: readonly SpecWarning[];
 }
 
-/** What every backend's BudgetGuard has. */
+/** What every backend's BudgetGuard has.
+ *
+ * @internal jsii: a backend author's type (model-serving-constructs/backend), erased from the jsii assembly so
+ *   the classes that implement it still compile there (generic and function-typed members have no jsii form).
+ */
 export interface IBudgetGuardContract extends IConstruct {
   /**
    * The name of the object that holds the budget on the platform (AWS Budgets budget, Cloud Billing budget
@@ -79,7 +90,11 @@ export interface IBudgetGuardContract extends IConstruct {
   readonly warnings: readonly SpecWarning[];
 }
 
-/** What every backend's GpuNodePool has. */
+/** What every backend's GpuNodePool has.
+ *
+ * @internal jsii: a backend author's type (model-serving-constructs/backend), erased from the jsii assembly so
+ *   the classes that implement it still compile there (generic and function-typed members have no jsii form).
+ */
 export interface IGpuNodePoolContract extends IConstruct {
   /** The pool's name on the platform (EKS node group, GKE node pool, AKS node pool, Karpenter NodePool). */
   readonly nodePoolName: string;
