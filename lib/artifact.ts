@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { ModelSignature } from './contract';
 import { readOnnxSignature } from './onnx';
+import { MAX_SUPPORTED_OPSET } from './contract';
 
 /** Where a model artifact lives. */
 export enum ArtifactStorage {
@@ -48,6 +49,15 @@ const GCS_URI = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])\/(.+)$/;
  * already exists in cloud storage.
  */
 export class ModelArtifact {
+  /**
+   * Reads an ONNX model's signature (opset; name, element type and shape of each input and output), e.g. to
+   * pass with `ModelArtifact.fromUri(uri, { signature })` for the file you uploaded. Throws `OnnxModelError`
+   * for a file that is not a valid model.
+   */
+  public static readSignature(file: string, maxOpset: number = MAX_SUPPORTED_OPSET): ModelSignature {
+    return readOnnxSignature(file, maxOpset);
+  }
+
   /**
    * A local `.onnx` file. It is parsed at synth time: a file that is not a valid ONNX model, or whose
    * opset the bundled onnxruntime cannot load, fails synthesis with the file's name in the message.

@@ -13,6 +13,7 @@ export class OnnxModelError extends Error {
 /**
  * Reads an ONNX model's signature: its opset, and the name, element type and shape of each graph input
  * (initializers excluded) and output. Throws `OnnxModelError` for a file that is not a valid model.
+ * @deprecated use `ModelArtifact.readSignature(file)` (a static, so every language binding has it); same result.
  */
 export function readOnnxSignature(file: string, maxOpset: number = MAX_SUPPORTED_OPSET): ModelSignature {
   let bytes: Buffer;
@@ -24,6 +25,7 @@ export function readOnnxSignature(file: string, maxOpset: number = MAX_SUPPORTED
   return parseOnnxSignature(bytes, file, maxOpset);
 }
 
+/** The signature of a model held in memory; `file` names it in errors. (Bytes have no jsii type: TypeScript only.) */
 export function parseOnnxSignature(bytes: Uint8Array, file: string, maxOpset: number = MAX_SUPPORTED_OPSET): ModelSignature {
   const notOnnx = (why: string) =>
     new OnnxModelError(

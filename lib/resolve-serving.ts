@@ -129,7 +129,7 @@ function resolveModel(props: ModelServingProps, caps: BackendCapabilities, warni
     warnings.push({
       field: 'model',
       message: `${m.toString()} has no signature: the server cannot check requests before inference nor verify at start that it loaded the model you meant. ` +
-        'Pass ModelArtifact.fromUri(uri, { signature }) (e.g. from readOnnxSignature on the file you uploaded).',
+        'Pass ModelArtifact.fromUri(uri, { signature }) (e.g. from ModelArtifact.readSignature(file) on the file you uploaded).',
     });
   }
   return problems;

@@ -2,24 +2,21 @@
 // dist/handlers/<target>/<name>/index.js, so a consumer's synth never needs esbuild or a handler's own
 // dependencies: the package ships them built, as aws-cdk-lib ships its custom-resource handlers.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Per target: the runtime the handlers run on, and what that runtime already provides. */
-const TARGETS = {
-  // Lambda's Node.js runtimes ship the AWS SDK v3.
-  aws: { target: 'node24', external: ['@aws-sdk/*'] },
-  // Cloud Functions (2nd gen) Node.js 22; the zip needs a package.json naming the entry file. The Vertex
-  // deployer in the same folder runs on the user's Node (>= 20, the package's engines) and ignores it.
-  gcp: { target: 'node20', external: [], packageJson: { main: 'index.js', engines: { node: '>=20' } } },
-  // The Functions host provides @azure/functions-core to the v4 programming model at run time.
-  azure: { target: 'node22', external: ['@azure/functions-core', '@azure/functions-extensions-base'] },
-  // Node programs run by the Terraform stacks (local-exec deployers).
-  tools: { target: 'node20', external: [] },
-};
+/**
+ * Per target: the runtime the handlers run on, and what that runtime already provides. From the one backend
+ * registry (scripts/backends.json), plus the Terraform stacks' own Node tools.
+ */
+const registry = JSON.parse(readFileSync(join(root, 'scripts', 'backends.json'), 'utf8'));
+const TARGETS = Object.fromEntries([
+  ...registry.backends.filter((b) => b.handlers).map((b) => [b.id, b.handlers]),
+  ['tools', registry.tools.handlers],
+]);
 
 const entries = [];
 for (const [target, options] of Object.entries(TARGETS)) {

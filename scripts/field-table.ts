@@ -12,14 +12,15 @@ import {
   ScalingMetric,
   TrafficSplitting,
 } from '../lib';
-import { SAGEMAKER_CAPABILITIES } from '../constructs/aws/capabilities';
-import { VERTEX_CAPABILITIES } from '../constructs/gcp/capabilities';
-import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from '../constructs/k8s/capabilities';
-import { AZURE_ML_CAPABILITIES } from '../constructs/azure/capabilities';
+import { join } from 'node:path';
+import { BACKENDS } from './backends';
 
-export const FIELD_TABLE_BACKENDS: readonly BackendCapabilities[] = [
-  SAGEMAKER_CAPABILITIES, VERTEX_CAPABILITIES, KUBERNETES_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KSERVE_RAW_CAPABILITIES, AZURE_ML_CAPABILITIES,
-];
+/** Every registered backend's capability tables, in registry order (scripts/backends.json). */
+export const FIELD_TABLE_BACKENDS: readonly BackendCapabilities[] = BACKENDS.flatMap((b) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(join(__dirname, '..', 'constructs', b.id, 'capabilities')) as Record<string, BackendCapabilities>;
+  return b.capabilities.map((name) => mod[name]);
+});
 
 const YES = 'honoured';
 const NO = 'refused';

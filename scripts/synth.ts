@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { BACKENDS } from './backends';
 
 interface Row {
   target: string;
@@ -36,15 +37,6 @@ function summarizeYaml(outdir: string, target: string): void {
   }
 }
 
-/**
- * The cdktf examples: each exports a function that builds its App for an output folder. Another Terraform
- * target is one more line here.
- */
-const TERRAFORM_EXAMPLES: { target: string; main: string; build: string }[] = [
-  { target: 'gcp', main: join('examples', 'gcp', 'main.ts'), build: 'buildGcpApp' },
-  { target: 'azure', main: join('examples', 'azure', 'main.ts'), build: 'buildAzureApp' },
-];
-
 function summarizeTerraform(outdir: string, target: string, stacks: readonly string[]): void {
   for (const stack of stacks) {
     const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
@@ -58,29 +50,26 @@ function summarizeTerraform(outdir: string, target: string, stacks: readonly str
 
 function main(): void {
   const started = Date.now();
-  // AWS: the example app registers cdk-nag; synth fails on any unacknowledged finding.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const aws = require('../examples/aws/main') as typeof import('../examples/aws/main');
-  const awsOut = join(root, 'cdk.out');
-  aws.buildAwsApp(awsOut).synth();
-  summarizeCloudFormation(awsOut);
-
-  const k8sMain = join(root, 'examples', 'k8s', 'main.ts');
-  if (existsSync(k8sMain)) {
-    const k8sOut = join(root, 'dist', 'k8s');
+  // Every registered backend's example (scripts/backends.json), in registry order.
+  for (const backend of BACKENDS) {
+    const { main: mainFile, build, format, output } = backend.example;
+    if (!existsSync(join(root, mainFile))) continue;
+    const outdir = join(root, output);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require(k8sMain) as { synthK8s(outdir: string): void }).synthK8s(k8sOut);
-    summarizeYaml(k8sOut, 'k8s');
-  }
-
-  // cdktf: every example writes into the one cdktf.out/ (cdktf.json's "output"), one folder per stack.
-  const cdktfOut = join(root, 'cdktf.out');
-  for (const example of TERRAFORM_EXAMPLES) {
-    if (!existsSync(join(root, example.main))) continue;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const app = (require(join(root, example.main)) as Record<string, (outdir: string) => { synth(): void; node: { children: { node: { id: string } }[] } }>)[example.build](cdktfOut);
-    app.synth();
-    summarizeTerraform(cdktfOut, example.target, app.node.children.map((c) => c.node.id).filter((id) => existsSync(join(cdktfOut, 'stacks', id, 'cdk.tf.json'))));
+    const mod = require(join(root, mainFile)) as Record<string, (outdir: string) => unknown>;
+    if (format === 'cloudformation') {
+      // AWS: the example app registers cdk-nag; synth fails on any unacknowledged finding.
+      (mod[build](outdir) as { synth(): void }).synth();
+      summarizeCloudFormation(outdir);
+    } else if (format === 'yaml') {
+      mod[build](outdir);
+      summarizeYaml(outdir, backend.id);
+    } else {
+      // cdktf: every example writes into the one cdktf.out/ (cdktf.json's "output"), one folder per stack.
+      const app = mod[build](outdir) as { synth(): void; node: { children: { node: { id: string } }[] } };
+      app.synth();
+      summarizeTerraform(outdir, backend.id, app.node.children.map((c) => c.node.id).filter((id) => existsSync(join(outdir, 'stacks', id, 'cdk.tf.json'))));
+    }
   }
 
   const header = ['target', 'output', 'objects', 'by type'];

@@ -8,7 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, NameRule, ProblemCollector, ResolvedBudget, SpecResolver, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { BudgetAction, BudgetSpec, NameRule, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { IBudgetGuardContract } from '../../lib/backend';
+import { addIdWarnings } from '../../lib/internal/warnings';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
@@ -41,9 +43,11 @@ export interface BudgetGuardProps {
  * The `model-name` tag must be activated as a cost-allocation tag in the Billing console (once per payer
  * account); until it is, the budget sees no cost.
  */
-export class BudgetGuard extends Construct {
+export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly budget: ResolvedBudget;
   public readonly budgetName: string;
+  /** Advice from the shared resolver (also an `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
   public readonly topic: sns.Topic;
   public readonly encryptionKey: kms.IKey;
   public readonly cfnBudget: budgets.CfnBudget;
@@ -64,7 +68,10 @@ export class BudgetGuard extends Construct {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: '1-100 characters without ":" or "\\"', fix: 'e.g. "fraud-classifier-monthly"' });
     }
     // The notification count (AWS Budgets: at most 5) and the actions are checked against SAGEMAKER_CAPABILITIES.
-    this.budget = SpecResolver.budget(props.budget, SAGEMAKER_CAPABILITIES).throwIfInvalid(owner, c);
+    const resolution = SpecResolver.budget(props.budget, SAGEMAKER_CAPABILITIES);
+    this.budget = resolution.throwIfInvalid(owner, c);
+    this.warnings = resolution.warnings;
+    addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const enforceAt = this.budget.enforceAtPercent!;
     const actualThresholds = [...this.budget.alertThresholdsPercent];
     if (this.budget.action !== BudgetAction.NOTIFY && !actualThresholds.includes(enforceAt)) actualThresholds.push(enforceAt);

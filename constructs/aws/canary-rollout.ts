@@ -2,10 +2,13 @@ import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { Duration, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, describe, isUnresolved } from '../../lib';
+import { Duration, ProblemCollector, RolloutPolicy, RolloutStepShape, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
+import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
 import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-state-machine';
+import { buildGuardrailAlarms } from './endpoint-alarms';
 import { ModelEndpoint } from './model-endpoint';
 import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
 
@@ -89,7 +92,7 @@ export interface CanaryRolloutProps {
  * create, and never when the endpoint name changes (that replaces the endpoint). The variant name must
  * stay the same across updates; it is recorded on the endpoint resource as `model-serving:rollout-variant`.
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The mode in force. */
   public readonly mode: SageMakerRolloutMode;
   /** Why this mode: your choice, or what made the default pick it. */
@@ -110,6 +113,8 @@ export class CanaryRollout extends Construct {
   public readonly controller?: ExactWeightController;
   /** The policy resolved for SageMaker: steps, the guardrails in force, whether the endpoint's alarms serve. */
   public readonly rollout: ResolvedRollout;
+  /** Advice from the shared resolver (also an `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
   /** The production variant this rollout watches; keep it the same in every later deployment. */
   public readonly variantName: string;
 
@@ -157,9 +162,8 @@ export class CanaryRollout extends Construct {
 
     const c = new ProblemCollector();
     checkEndpointSupportsGuardrails(endpoint, c, this.mode);
-    if (endpoint.cfnEndpoint.deploymentConfig !== undefined) {
-      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a DeploymentConfig`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout (or the hand-written deploymentConfig)' });
-    }
+    const oneRollout = oneRolloutProblem(endpoint, 'or a hand-written cfnEndpoint.deploymentConfig');
+    if (oneRollout) c.add(oneRollout);
     if (props.alarms && !(props.alarms.length >= 1 && props.alarms.length <= MAX_ROLLBACK_ALARMS)) {
       c.add({ field: 'alarms', given: `${props.alarms.length} alarms`, allowed: `1 to ${MAX_ROLLBACK_ALARMS} (SageMaker AutoRollbackConfiguration)`, fix: 'leave alarms out to get the default error-rate and latency alarms' });
     }
@@ -168,6 +172,7 @@ export class CanaryRollout extends Construct {
     if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
       c.addAll(bg.list());
       this.rollout = bgResolution.throwIfInvalid(owner, c);
+      this.warnings = bgResolution.warnings;
     } else {
       if (props.canaryInstanceCount !== undefined) {
         c.add({ field: 'canaryInstanceCount', given: describe(props.canaryInstanceCount), allowed: 'only with mode BLUE_GREEN (exact weights size the canary in proportion to its share)', fix: 'remove canaryInstanceCount' });
@@ -189,7 +194,9 @@ export class CanaryRollout extends Construct {
         });
       }
       this.rollout = resolution.throwIfInvalid(owner, c);
+      this.warnings = resolution.warnings;
     }
+    addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const g = this.rollout.guardrails;
 
     if (props.alarms) {
@@ -203,21 +210,15 @@ export class CanaryRollout extends Construct {
       const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
       // During a blue/green update both fleets report under the same EndpointName/VariantName, so these
       // alarms see the canary's traffic as soon as it takes any.
-      this.errorRateAlarm = endpoint.metricErrorRate({ period }).createAlarm(this, 'ErrorRateAlarm', {
-        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of invocations answered 5XX`,
-        threshold: g.maxErrorRatePercent,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: g.breachingPeriods,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      const alarms = buildGuardrailAlarms(this, g, {
+        errorRate: endpoint.metricErrorRate({ period }),
+        latency: endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }),
+        errorRateDescription: `Rolls back an update of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of invocations answered 5XX`,
+        latencyDescription: `Rolls back an update of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency above ${g.maxLatency.toString()}`,
+        ids: ['ErrorRateAlarm', 'LatencyAlarm'],
       });
-      this.latencyAlarm = endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }).createAlarm(this, 'LatencyAlarm', {
-        alarmDescription: `Rolls back an update of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency above ${g.maxLatency.toString()}`,
-        // ModelLatency is in microseconds.
-        threshold: g.maxLatency.toMilliseconds() * 1000,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: g.breachingPeriods,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.errorRateAlarm = alarms.errorRateAlarm;
+      this.latencyAlarm = alarms.latencyAlarm;
       this.rollbackAlarms = [this.errorRateAlarm, this.latencyAlarm];
     }
 
@@ -289,22 +290,14 @@ function canaryVariantAlarms(scope: Construct, endpoint: ModelEndpoint, variantN
     label: `${endpoint.endpointName} ${variantName} 5XX error rate (%)`,
     period,
   });
-  return [
-    errors.createAlarm(scope, 'CanaryErrorRateAlarm', {
-      alarmDescription: `Rolls back a rollout of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of the new model's invocations (variant ${variantName}) answered 5XX`,
-      threshold: g.maxErrorRatePercent,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: g.breachingPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
-    metric('ModelLatency', g.latencyPercentile.name).createAlarm(scope, 'CanaryLatencyAlarm', {
-      alarmDescription: `Rolls back a rollout of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency of the new model (variant ${variantName}) above ${g.maxLatency.toString()}`,
-      threshold: g.maxLatency.toMilliseconds() * 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: g.breachingPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
-  ];
+  const alarms = buildGuardrailAlarms(scope, g, {
+    errorRate: errors,
+    latency: metric('ModelLatency', g.latencyPercentile.name),
+    errorRateDescription: `Rolls back a rollout of ${endpoint.endpointName}: more than ${g.maxErrorRatePercent}% of the new model's invocations (variant ${variantName}) answered 5XX`,
+    latencyDescription: `Rolls back a rollout of ${endpoint.endpointName}: ${g.latencyPercentile.name} ModelLatency of the new model (variant ${variantName}) above ${g.maxLatency.toString()}`,
+    ids: ['CanaryErrorRateAlarm', 'CanaryLatencyAlarm'],
+  });
+  return [alarms.errorRateAlarm, alarms.latencyAlarm];
 }
 
 function checkEndpointSupportsGuardrails(endpoint: ModelEndpoint, c: ProblemCollector, mode: SageMakerRolloutMode): void {

@@ -10,6 +10,7 @@ import {
   ScalingMetric,
   TrafficSplitting,
 } from '../../lib';
+import { NodePoolCapabilities } from '../../lib/backend';
 
 /**
  * What SageMaker real-time endpoints (with Application Auto Scaling, CloudWatch, blue/green deployment
@@ -81,4 +82,10 @@ export const SAGEMAKER_EXACT_WEIGHT_CAPABILITIES: BackendCapabilities = {
     maxShadowPercent: 100,
     headerRouting: false,
   },
+};
+
+/** What an EKS managed node group accepts (GpuNodePool): gp3 boot volumes of 20 to 16384 GiB. */
+export const EKS_NODE_POOL_CAPABILITIES: NodePoolCapabilities = {
+  backend: 'EKS',
+  diskGiB: { min: 20, max: 16_384, note: 'gp3' },
 };

@@ -1,25 +1,45 @@
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
 import { ResolvedGuardrails } from '../../lib';
 import type { ModelEndpoint } from './model-endpoint';
+
+/** The two signals a guardrail pair watches, and what each alarm says it is for. */
+export interface GuardrailAlarmSignals {
+  /** Percent of invocations that answered 5XX, per period. */
+  readonly errorRate: cloudwatch.IMetric;
+  /** `ModelLatency` (microseconds) at the guardrails' percentile, per period. */
+  readonly latency: cloudwatch.IMetric;
+  readonly errorRateDescription: string;
+  readonly latencyDescription: string;
+  /** Construct ids of the two alarms. */
+  readonly ids: readonly [errorRate: string, latency: string];
+}
+
+/**
+ * The one AWS guardrail alarm builder: thresholds, periods and missing-data handling from the guardrails, for
+ * the endpoint's alarms, a rollout's own and a canary variant's.
+ */
+export function buildGuardrailAlarms(scope: Construct, g: ResolvedGuardrails, s: GuardrailAlarmSignals): { errorRateAlarm: cloudwatch.Alarm; latencyAlarm: cloudwatch.Alarm } {
+  const common = {
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: g.breachingPeriods,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  };
+  const errorRateAlarm = new cloudwatch.Alarm(scope, s.ids[0], { metric: s.errorRate, alarmDescription: s.errorRateDescription, threshold: g.maxErrorRatePercent, ...common });
+  // ModelLatency is in microseconds.
+  const latencyAlarm = new cloudwatch.Alarm(scope, s.ids[1], { metric: s.latency, alarmDescription: s.latencyDescription, threshold: g.maxLatency.toMilliseconds() * 1000, ...common });
+  return { errorRateAlarm, latencyAlarm };
+}
 
 /** The endpoint's two alarms from its guardrails; a CanaryRollout with the same guardrails reuses them. */
 export function addGuardrailAlarms(endpoint: ModelEndpoint, g: ResolvedGuardrails): { errorRateAlarm: cloudwatch.Alarm; latencyAlarm: cloudwatch.Alarm } {
   const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
-  const errorRateAlarm = endpoint.metricErrorRate({ period }).createAlarm(endpoint, 'ErrorRateAlarm', {
-    alarmDescription: `More than ${g.maxErrorRatePercent}% of invocations of ${endpoint.endpointName} answered 5XX`,
-    threshold: g.maxErrorRatePercent,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: g.breachingPeriods,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  return buildGuardrailAlarms(endpoint, g, {
+    errorRate: endpoint.metricErrorRate({ period }),
+    latency: endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }),
+    errorRateDescription: `More than ${g.maxErrorRatePercent}% of invocations of ${endpoint.endpointName} answered 5XX`,
+    latencyDescription: `${g.latencyPercentile.name} ModelLatency of ${endpoint.endpointName} above ${g.maxLatency.toString()}`,
+    ids: ['ErrorRateAlarm', 'LatencyAlarm'],
   });
-  const latencyAlarm = endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }).createAlarm(endpoint, 'LatencyAlarm', {
-    alarmDescription: `${g.latencyPercentile.name} ModelLatency of ${endpoint.endpointName} above ${g.maxLatency.toString()}`,
-    // ModelLatency is in microseconds.
-    threshold: g.maxLatency.toMilliseconds() * 1000,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: g.breachingPeriods,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  return { errorRateAlarm, latencyAlarm };
 }

@@ -18,6 +18,8 @@ export interface IModelEndpoint extends cdk.IResource {
   metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** The latency metric of the backend contract (`ModelLatency`). */
+  metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   metricGpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
@@ -64,6 +66,10 @@ export abstract class EndpointBase extends cdk.Resource implements IModelEndpoin
     return this.metric('Invocation4XXErrors', { statistic: 'Sum', ...props });
   }
   /** Model latency in microseconds (SageMaker's unit), p99 unless you say otherwise. */
+  /** The contract's latency metric: SageMaker's `ModelLatency` (microseconds, the model's own time). */
+  public metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricModelLatency(props);
+  }
   public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('ModelLatency', { statistic: 'p99', ...props });
   }

@@ -4,6 +4,8 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
+import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, isCataloguedEc2Type, parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
@@ -75,7 +77,7 @@ export interface GpuNodePoolProps {
  * Kubernetes ModelEndpoint selects, encrypted gp3 volumes and IMDSv2 with hop limit 1, so only processes on the node itself (kubelet, nodeadm,
  * host-network pods such as the VPC CNI) reach instance metadata: pods cannot read the node role's credentials.
  */
-export class GpuNodePool extends Construct {
+export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly cfnNodegroup: eks.CfnNodegroup;
   public readonly launchTemplate: ec2.CfnLaunchTemplate;
   public readonly nodeRole: iam.Role;
@@ -84,12 +86,24 @@ export class GpuNodePool extends Construct {
   public readonly labels: Readonly<Record<string, string>>;
   /** @attribute */
   public readonly nodegroupName: string;
+  /** The GPU model on the pool's nodes. */
+  public readonly accelerator: Accelerator;
+
+  /** The EKS node group's name (the contract's name for `nodegroupName`). */
+  public get nodePoolName(): string {
+    return this.nodegroupName;
+  }
+  /** The labels the nodes carry (the contract's name for `labels`). */
+  public get nodeLabels(): Readonly<Record<string, string>> {
+    return this.labels;
+  }
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;
+    this.accelerator = acc;
     if ((props.cluster === undefined) === (props.clusterName === undefined)) {
       c.add({ field: 'cluster/clusterName', given: props.cluster ? 'both' : 'neither', allowed: 'exactly one', fix: 'pass cluster (an eks.ICluster) or clusterName with vpc' });
     }
@@ -143,25 +157,9 @@ export class GpuNodePool extends Construct {
         });
       }
     }
-    const minNodes = props.minNodes ?? 0;
-    const maxNodes = props.maxNodes ?? Math.max(minNodes, 2);
-    if (!(Number.isInteger(minNodes) && minNodes >= 0)) {
-      c.add({ field: 'minNodes', given: describe(minNodes), allowed: 'an integer of 0 or more', fix: 'e.g. 0 to let the pool empty out' });
-    }
-    if (!(Number.isInteger(maxNodes) && maxNodes >= 1 && maxNodes >= minNodes)) {
-      c.add({ field: 'maxNodes', given: `${describe(maxNodes)} with minNodes ${describe(minNodes)}`, allowed: 'an integer of at least 1 and at least minNodes', fix: 'raise maxNodes' });
-    }
+    const { minNodes, maxNodes, diskGiB } = checkNodePoolSizing(props, EKS_NODE_POOL_CAPABILITIES, c);
     if (props.desiredNodes !== undefined && !(Number.isInteger(props.desiredNodes) && props.desiredNodes >= minNodes && props.desiredNodes <= maxNodes)) {
       c.add({ field: 'desiredNodes', given: describe(props.desiredNodes), allowed: `an integer from minNodes (${minNodes}) to maxNodes (${maxNodes})`, fix: 'leave it out to start at minNodes' });
-    }
-    const diskGiB = (props.diskSize ?? Size.gibibytes(100)).toGibibytes();
-    if (!(Number.isInteger(diskGiB) && diskGiB >= 20 && diskGiB <= 16_384)) {
-      c.add({ field: 'diskSize', given: `${diskGiB} GiB`, allowed: 'whole GiB from 20 to 16384 (gp3); GPU images and drivers need room', fix: 'e.g. Size.gibibytes(100)' });
-    }
-    for (const key of Object.keys(props.labels ?? {})) {
-      if (key === NODE_SCHEDULING.acceleratorLabel) {
-        c.add({ field: `labels.${key}`, given: describe(props.labels![key]), allowed: 'any key but the accelerator label (set from accelerator)', fix: 'remove it; change accelerator instead' });
-      }
     }
     c.throwIfAny(owner);
     for (const t of escaped) {

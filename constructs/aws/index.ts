@@ -1,10 +1,30 @@
-export * from './model-endpoint';
-export * from './instance-types';
-export * from './canary-rollout';
-export * from './budget-guard';
-export * from './gpu-node-pool';
-export * from './capabilities';
-export * from './exact-weight-controller';
+
+// Explicit export list (no `export *`): a name reaches users only when it is listed here.
+export { ModelEndpoint } from './model-endpoint';
+export type { EndpointAttributes, ModelEndpointProps } from './model-endpoint';
+export {
+  EC2_ACCELERATED_SIZES,
+  EC2_CATALOGUE_SOURCE,
+  checkSageMakerInstance,
+  isCataloguedEc2Type,
+  parseEc2InstanceType,
+} from './instance-types';
+export type { Ec2InstanceType, SageMakerInstance } from './instance-types';
+export { CanaryRollout, ROLLOUT_VARIANT_METADATA, SageMakerRolloutMode } from './canary-rollout';
+export type { CanaryRolloutProps } from './canary-rollout';
+export { BudgetGuard } from './budget-guard';
+export type { BudgetGuardProps } from './budget-guard';
+export { GpuAmiType, GpuNodePool } from './gpu-node-pool';
+export type { GpuNodePoolProps } from './gpu-node-pool';
+export {
+  EKS_NODE_POOL_CAPABILITIES,
+  SAGEMAKER_CAPABILITIES,
+  SAGEMAKER_EXACT_WEIGHT_CAPABILITIES,
+} from './capabilities';
+export { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
+export type { ControllerShadow, ExactWeightControllerProps } from './exact-weight-controller';
 export type { IModelEndpoint } from './endpoint-base';
-export * from './alert-routing';
+export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller-input';
+export { AlertRouting } from './alert-routing';
+export type { AlertRoutingProps } from './alert-routing';
 export { costPer1000PredictionsMetric, renderCloudWatchDashboard } from './dashboard';

@@ -10,6 +10,7 @@ import {
   DashboardOptions,
   Duration,
   ModelServingProps,
+  NotSupported,
   ReplicaPrice,
   checkCostOptions,
   replicaPrice,
@@ -21,6 +22,8 @@ import {
   SpecWarning,
   throwIfBadPropShapes,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
+import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 import { addGuardrailAlarms } from './endpoint-alarms';
 import { costPer1000PredictionsMetric, renderCloudWatchDashboard } from './dashboard';
@@ -74,7 +77,8 @@ export interface EndpointAttributes {
  * A SageMaker real-time endpoint serving one ONNX model with the bundled server: model, endpoint
  * config, endpoint, autoscaling from the shared spec, alarms, and a least-privilege execution role.
  */
-export class ModelEndpoint extends EndpointBase {
+export class ModelEndpoint extends EndpointBase
+  implements IModelEndpointContract<iam.IGrantable, iam.Grant, cloudwatch.Metric, cloudwatch.Alarm, cloudwatch.IAlarmAction> {
   public static fromEndpointName(scope: Construct, id: string, endpointName: string): IModelEndpoint {
     return ModelEndpoint.fromEndpointAttributes(scope, id, { endpointName });
   }
@@ -117,6 +121,17 @@ export class ModelEndpoint extends EndpointBase {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** Alarm on the cost per 1000 predictions (`costPer1000PredictionsAbove`). */
   public readonly costPer1000PredictionsAlarm?: cloudwatch.Alarm;
+  /**
+   * Where the guardrail alarms notify: this construct sets no alarm actions; route every alarm of the stack
+   * (this endpoint's, its rollouts', your own) to one SNS topic with `new AlertRouting(stack, 'Alerts', { alertTarget: topic })`,
+   * or add one to a single alarm with `endpoint.errorRateAlarm.addAlarmAction(new SnsAction(topic))`.
+   */
+  public readonly alarmTargets = NotSupported.because(SAGEMAKER_CAPABILITIES.backend, 'the endpoint takes no alarm-action prop: add actions to its alarms (errorRateAlarm.addAlarmAction(new SnsAction(topic)), latencyAlarm likewise) or route every alarm of the stack at once with AlertRouting (new AlertRouting(stack, \'Alerts\', { alertTarget: topic }))');
+
+  /** Whether a rollout owns traffic: a CanaryRollout or a hand-written `cfnEndpoint.deploymentConfig`. */
+  public get hasRollout(): boolean {
+    return this.cfnEndpoint.deploymentConfig !== undefined;
+  }
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
@@ -132,7 +147,7 @@ export class ModelEndpoint extends EndpointBase {
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) cdk.Annotations.of(this).addWarningV2(`model-serving:${w.field}`, w.message);
+    addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const serving = this.serving;
 
     this.variantName = variantName;

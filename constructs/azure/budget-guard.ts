@@ -4,7 +4,9 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, describe, isUnresolved } from '../../lib';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { IBudgetGuardContract } from '../../lib/backend';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
 import { HandlerFunctionApp } from './function-app';
 import { ModelEndpoint } from './model-endpoint';
@@ -81,9 +83,11 @@ export const ENFORCER_ACTIONS: Readonly<Record<string, string[]>> = {
  * each guarded endpoint to its floor (autoscale capped first) or deletes the endpoint, and reports what it did.
  * The Function's identity may act on the guarded endpoints (and their autoscale settings) only.
  */
-export class BudgetGuard extends Construct {
+export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly budget: ResolvedBudget;
   public readonly budgetName: string;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
   public readonly actionGroup: MonitorActionGroup;
   public readonly resource: ConsumptionBudgetResourceGroup | ConsumptionBudgetSubscription;
   public readonly enforcer?: HandlerFunctionApp;
@@ -109,7 +113,8 @@ export class BudgetGuard extends Construct {
     }
     const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
     const budget = resolution.throwIfInvalid(owner, c);
-    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    this.warnings = resolution.warnings;
+    addTextWarnings(Annotations.of(this), this.warnings);
     const enforceAt = budget.enforceAtPercent ?? 100;
     this.budget = budget;
     // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.

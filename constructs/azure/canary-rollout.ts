@@ -2,7 +2,9 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Construct } from 'constructs';
 import { Annotations } from 'cdktf';
-import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver } from '../../lib';
+import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning } from '../../lib';
+import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
 import { HandlerFunctionApp } from './function-app';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
@@ -68,7 +70,7 @@ export interface CanaryRolloutProps {
  * rate call the same Function through an action group, which puts all traffic back on the stable deployment.
  * Terraform writes the first traffic map only (`ignore_changes = [body]`), so an apply never undoes a rollback.
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   public readonly controller: HandlerFunctionApp;
   public readonly actionGroup: MonitorActionGroup;
   /** Error-rate and latency alerts on the new deployment alone; they call the controller's rollback. */
@@ -77,15 +79,16 @@ export class CanaryRollout extends Construct {
   public readonly config: ControllerConfig;
   /** The policy after resolution for Azure ML. */
   public readonly rollout: ResolvedRollout;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
     const c = new ProblemCollector();
-    if (endpoint.isControllerManaged) {
-      c.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a CanaryRollout`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout' });
-    }
+    const oneRollout = oneRolloutProblem(endpoint);
+    if (oneRollout) c.add(oneRollout);
     const resolution = SpecResolver.rollout(policy, AZURE_ML_CAPABILITIES, {
       minReplicas: endpoint.serving.minReplicas,
       endpointGuardrails: endpoint.serving.guardrails,
@@ -104,7 +107,8 @@ export class CanaryRollout extends Construct {
     // than the rollback alerts' breachingPeriods x evaluationPeriod is refused by SpecResolver.rollout (one rule
     // for every backend, lib/resolve-rollout.ts), reported through `resolution` above.
     this.rollout = resolution.throwIfInvalid(owner, c);
-    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    this.warnings = resolution.warnings;
+    addTextWarnings(Annotations.of(this), this.warnings);
 
     endpoint.handOverToController();
     const target = endpoint.deploymentName;

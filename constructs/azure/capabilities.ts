@@ -10,6 +10,7 @@ import {
   ScalingMetric,
   TrafficSplitting,
 } from '../../lib';
+import { NodePoolCapabilities } from '../../lib/backend';
 
 export const AZURE_ML_BACKEND = 'Azure ML';
 
@@ -70,3 +71,10 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
 export function latencyMetricName(p: LatencyPercentile): string {
   return `RequestLatency_${p.name.toUpperCase()}`;
 }
+
+/** What an AKS node pool accepts (GpuNodePool): up to 1000 nodes; kubernetes.azure.com/ labels are AKS's own. */
+export const AKS_NODE_POOL_CAPABILITIES: NodePoolCapabilities = {
+  backend: 'AKS',
+  maxNodesLimit: 1000,
+  reservedLabelPrefixes: ['kubernetes.azure.com/'],
+};

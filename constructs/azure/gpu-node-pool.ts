@@ -1,6 +1,8 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
+import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { ARM_ID_TYPES, checkArmId } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
 
@@ -61,8 +63,17 @@ export interface GpuNodePoolProps {
  * ModelEndpoint selects and tolerates (AKS has no automatic GPU toleration), spot with the label and taint AKS
  * itself adds, and the driver option. Host encryption is on.
  */
-export class GpuNodePool extends Construct {
+export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly resource: KubernetesClusterNodePool;
+  /** The AKS node pool's name (`name`). */
+  public readonly nodePoolName: string;
+  /** The GPU model on the pool's nodes. */
+  public readonly accelerator: Accelerator;
+
+  /** The labels the nodes carry (the contract's name for `labels`). */
+  public get nodeLabels(): Readonly<Record<string, string>> {
+    return this.labels;
+  }
   public readonly vmSize: string;
   /** Labels the nodes carry. */
   public readonly labels: Readonly<Record<string, string>>;
@@ -94,26 +105,12 @@ export class GpuNodePool extends Construct {
         fix: `use "${sizes[0]}"${carrier ? ` or set accelerator to ${carrier}` : ''}`,
       });
     }
-    const minNodes = props.minNodes ?? 0;
-    const maxNodes = props.maxNodes ?? Math.max(minNodes, 2);
-    for (const [field, v] of [['minNodes', minNodes], ['maxNodes', maxNodes]] as const) {
-      if (!isUnresolved(v) && !(Number.isInteger(v) && v >= 0 && v <= 1000)) {
-        c.add({ field, given: describe(v), allowed: 'an integer from 0 to 1000 (AKS)', fix: 'e.g. 0 and 2' });
-      }
-    }
-    if (maxNodes < 1 || minNodes > maxNodes) {
-      c.add({ field: 'maxNodes', given: `${maxNodes} with minNodes ${minNodes}`, allowed: 'at least 1 and at least minNodes', fix: `raise maxNodes to ${Math.max(1, minNodes)}` });
-    }
+    const { minNodes, maxNodes } = checkNodePoolSizing(props, AKS_NODE_POOL_CAPABILITIES, c);
     const spot = (props.capacityType ?? CapacityType.ON_DEMAND) === CapacityType.SPOT;
     if (props.spotMaxPrice !== undefined && !spot) {
       c.add({ field: 'spotMaxPrice', given: describe(props.spotMaxPrice), allowed: 'only with capacityType CapacityType.SPOT', fix: 'remove spotMaxPrice or set capacityType: CapacityType.SPOT' });
     } else if (props.spotMaxPrice !== undefined && !(props.spotMaxPrice === -1 || props.spotMaxPrice > 0)) {
       c.add({ field: 'spotMaxPrice', given: describe(props.spotMaxPrice), allowed: '-1 (up to the regular price) or a price above 0 in USD per hour', fix: 'use -1' });
-    }
-    for (const key of Object.keys(props.labels ?? {})) {
-      if (key === NODE_SCHEDULING.acceleratorLabel || key.startsWith('kubernetes.azure.com/')) {
-        c.add({ field: `labels.${key}`, given: describe(key), allowed: `labels other than ${NODE_SCHEDULING.acceleratorLabel} (set from the accelerator) and kubernetes.azure.com/* (AKS's own)`, fix: 'remove the label' });
-      }
     }
     c.throwIfAny(`GpuNodePool ${this.node.path}`);
 
@@ -126,6 +123,8 @@ export class GpuNodePool extends Construct {
     const t = NODE_SCHEDULING.gpuTaint;
     const taints = [`${t.key}=${t.value}:${t.effect}`, ...(spot ? [AKS_SPOT_TAINT] : [])];
     this.labels = labels;
+    this.nodePoolName = props.name;
+    this.accelerator = props.accelerator;
     this.taints = taints;
 
     this.resource = new KubernetesClusterNodePool(this, 'Resource', {

@@ -4,6 +4,7 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
@@ -25,6 +26,7 @@ import {
   ResolvedServing,
   SERVER_ENV,
   SpecResolver,
+  SpecWarning,
   TAG_KEYS,
   describe,
   isUnresolved,
@@ -32,6 +34,8 @@ import {
   sanitizeLabels,
   throwIfBadPropShapes,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import {
   ArmAuthMode,
   environmentVersionBody,
@@ -50,6 +54,7 @@ import {
   MlOnlineDeployment,
   MlOnlineEndpoint,
 } from './azapi/resources';
+import { AlertRouting } from './alert-routing';
 import { azureWorkbook } from './dashboard';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
 import { autoscaleRules } from './autoscale';
@@ -141,6 +146,13 @@ export interface IModelEndpoint {
    * at the endpoint's scope.
    */
   grantScore(id: string, principalId: string): RoleAssignment;
+  /**
+   * The backend contract's grant: lets the Entra principal (object id) `principalId` score this endpoint and
+   * nothing else, as `grantScore` does, with a construct id derived from the principal.
+   */
+  grantInvoke(principalId: string): RoleAssignment;
+  /** The contract's latency metric: request latency at P99, in milliseconds. */
+  metricLatency(options?: MetricOptions): AzureMetric;
   /** An endpoint metric; `options` win over the defaults. */
   metric(metricName: string, options?: MetricOptions): AzureMetric;
   /** Request latency at a percentile, in milliseconds. */
@@ -171,6 +183,21 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
   public abstract readonly resourceGroupName: string;
   public abstract readonly location: string;
   private scoreRole?: RoleDefinition;
+  private readonly invokeGrants = new Map<string, RoleAssignment>();
+
+  public grantInvoke(principalId: string): RoleAssignment {
+    // A literal principal id names its grant (granting it twice returns the first); a token gets the next number.
+    const key = isUnresolved(principalId) ? `#${this.invokeGrants.size}` : principalId;
+    const existing = this.invokeGrants.get(key);
+    if (existing) return existing;
+    const grant = this.grantScore(isUnresolved(principalId) ? `Invoke${this.invokeGrants.size}` : `Invoke${shortHash(principalId).slice(0, 8)}`, principalId);
+    this.invokeGrants.set(key, grant);
+    return grant;
+  }
+
+  public metricLatency(options?: MetricOptions): AzureMetric {
+    return this.metricRequestLatency(LatencyPercentile.P99, options);
+  }
 
   public grantScore(id: string, principalId: string): RoleAssignment {
     if (!this.scoreRole) {
@@ -211,7 +238,8 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
  * autoscale on the deployment, latency and error-rate alerts, and traffic logs. Azure ML resources are azapi
  * resources checked against Azure's own schema; the rest is azurerm.
  */
-export class ModelEndpoint extends EndpointBase {
+export class ModelEndpoint extends EndpointBase
+  implements IModelEndpointContract<string, RoleAssignment, AzureMetric, MonitorScheduledQueryRulesAlertV2, string> {
   public static fromEndpointAttributes(scope: Construct, id: string, attrs: EndpointAttributes): IModelEndpoint {
     class Import extends EndpointBase {
       public readonly endpointName = attrs.endpointName;
@@ -245,6 +273,23 @@ export class ModelEndpoint extends EndpointBase {
   public readonly price?: ReplicaPrice;
   /** The endpoint's Azure Monitor workbook (`dashboard: true`). */
   public readonly dashboard?: ApplicationInsightsWorkbook;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
+  /**
+   * The action group ids the guardrail alerts notify: `alertActionGroupIds`, then the action groups of every
+   * stack-level `AlertRouting` whose scope holds this endpoint (its aspect adds them to each alert rule at synth).
+   * Read at the time of the call, so an `AlertRouting` made after the endpoint is included too.
+   */
+  public get alarmTargets(): readonly string[] {
+    const targets = [...this.alertActionGroupIds];
+    for (const ancestor of this.node.scopes) {
+      for (const child of ancestor.node.children) {
+        if (child instanceof AlertRouting) targets.push(...child.alertTarget.filter((g) => !targets.includes(g)));
+      }
+    }
+    return targets;
+  }
+  private readonly alertActionGroupIds: readonly string[];
   /** Log Analytics workspace the traffic logs go to. */
   public readonly logAnalyticsWorkspaceId: string;
   /** The first traffic map; Terraform ignores later changes (a rollout controller may own them). */
@@ -319,8 +364,10 @@ export class ModelEndpoint extends EndpointBase {
     checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     this.serving = resolution.throwIfInvalid(owner, problems);
-    for (const w of resolution.warnings) Annotations.of(this).addWarning(`${owner}: ${w.field}: ${w.message}`);
+    this.warnings = resolution.warnings;
+    addTextWarnings(Annotations.of(this), this.warnings);
     const serving = this.serving;
+    this.alertActionGroupIds = [...(props.alertActionGroupIds ?? [])];
 
     this.endpointName = endpointName;
     this.currentDeploymentName = deploymentName;
@@ -568,9 +615,24 @@ export class ModelEndpoint extends EndpointBase {
     return this.deploymentResource;
   }
 
-  /** Whether a rollout controller owns traffic and old deployments. */
+  /** @deprecated use `hasRollout` (the backend contract's name); the same flag. */
   public get isControllerManaged(): boolean {
     return this.controllerManaged;
+  }
+
+  /** Whether a rollout controller owns traffic and old deployments. */
+  public get hasRollout(): boolean {
+    return this.controllerManaged;
+  }
+
+  /** The guardrail alert on the error rate (`alerts.errorRate`). */
+  public get errorRateAlarm(): MonitorScheduledQueryRulesAlertV2 {
+    return this.alerts.errorRate;
+  }
+
+  /** The guardrail alert on latency (`alerts.latency`). */
+  public get latencyAlarm(): MonitorScheduledQueryRulesAlertV2 {
+    return this.alerts.latency;
   }
 
   /** Every azapi request this endpoint makes, for schema checks. */

@@ -7,8 +7,11 @@ import { PubsubTopicIamBinding } from '@cdktf/provider-google/lib/pubsub-topic-i
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, TAG_KEYS, describe, isUnresolved } from '../../lib';
+import { IBudgetGuardContract } from '../../lib/backend';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { GCP_ENFORCER_ENV } from './budget-enforcer/environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
@@ -43,7 +46,7 @@ export interface BudgetGuardProps {
  * Billing data lags by hours: this is a backstop against a forgotten endpoint, not a rate limiter.
  * To bring models back: `terraform apply -replace=<address of the ModelEndpoint's Deployment terraform_data>`.
  */
-export class BudgetGuard extends Construct {
+export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly budget: ResolvedBudget;
   public readonly billingBudget: BillingBudget;
   /** Cloud Billing publishes the budget's status here. */
@@ -51,7 +54,15 @@ export class BudgetGuard extends Construct {
   /** The enforcer's reports. Undefined for NOTIFY. */
   public readonly reportTopic?: PubsubTopic;
   public readonly enforcer?: PubsubFunction;
+  /** @deprecated use `budgetName` (the backend contract's name); the same Cloud Billing display name. */
   public readonly displayName: string;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
+
+  /** The budget's display name in Cloud Billing. */
+  public get budgetName(): string {
+    return this.displayName;
+  }
 
   constructor(scope: Construct, id: string, props: BudgetGuardProps) {
     super(scope, id);
@@ -81,7 +92,10 @@ export class BudgetGuard extends Construct {
     if ((props.budget.emails?.length ?? 0) > MAX_EMAILS) {
       c.add({ field: 'budget.emails', given: `${props.budget.emails!.length} addresses`, allowed: `on Vertex AI: at most ${MAX_EMAILS} (a budget notifies at most five monitoring channels)`, fix: 'use a group address', backend: VERTEX_CAPABILITIES.backend });
     }
-    this.budget = SpecResolver.budget(props.budget, VERTEX_CAPABILITIES).throwIfInvalid(owner, c);
+    const resolution = SpecResolver.budget(props.budget, VERTEX_CAPABILITIES);
+    this.budget = resolution.throwIfInvalid(owner, c);
+    this.warnings = resolution.warnings;
+    addTextWarnings(Annotations.of(this), this.warnings);
 
     const first = endpoints[0];
     const project = first.project;

@@ -10,7 +10,9 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, describe, isUnresolved } from '../../lib';
+import { ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnvironment } from '../../lib/internal/function-environment';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
@@ -38,8 +40,10 @@ export interface CanaryRolloutProps {
  * rolls all traffic back to the stable model when the canary's error-rate or latency alert opens, and
  * undeploys the old model after the final bake. Terraform does not own the split, so it never reverts it.
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   public readonly rollout: ResolvedRollout;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
   public readonly stateBucket: StorageBucket;
   /** Receives the alert incidents and the scheduler ticks. */
   public readonly topic: PubsubTopic;
@@ -54,9 +58,8 @@ export class CanaryRollout extends Construct {
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
     const problems = new ProblemCollector();
-    if (endpoint.hasRollout) {
-      problems.add({ field: 'endpoint', given: `${endpoint.node.path}, which already has a CanaryRollout`, allowed: 'one rollout per endpoint', fix: 'remove the other CanaryRollout' });
-    }
+    const oneRollout = oneRolloutProblem(endpoint);
+    if (oneRollout) problems.add(oneRollout);
     for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
       if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {
         problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
@@ -71,7 +74,8 @@ export class CanaryRollout extends Construct {
     });
     const resolution = SpecResolver.rollout(policy, VERTEX_CAPABILITIES, { minReplicas: endpoint.serving.minReplicas, endpointGuardrails: endpoint.serving.guardrails });
     this.rollout = resolution.throwIfInvalid(owner, problems);
-    for (const w of resolution.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    this.warnings = resolution.warnings;
+    addTextWarnings(Annotations.of(this), this.warnings);
 
     const project = endpoint.project;
     const region = endpoint.region;

@@ -10,6 +10,7 @@ import {
   ScalingMetric,
   TrafficSplitting,
 } from '../../lib';
+import { NodePoolCapabilities } from '../../lib/backend';
 
 /** google_vertex_ai_endpoint `name`: numeric, no leading zero, at most 10 digits (the display name is free). */
 export const VERTEX_ENDPOINT_ID = NameRule.of({
@@ -65,4 +66,11 @@ export const VERTEX_CAPABILITIES: BackendCapabilities = {
     emailNotifications: true,
   },
   naming: { endpointName: VERTEX_ENDPOINT_ID, labelKey: NameRule.GCP_LABEL_KEY, labelValue: NameRule.GCP_LABEL_VALUE },
+};
+
+/** What a GKE node pool accepts (GpuNodePool): up to 1000 nodes, boot disks of 50 to 65536 GiB. */
+export const GKE_NODE_POOL_CAPABILITIES: NodePoolCapabilities = {
+  backend: 'GKE',
+  maxNodesLimit: 1000,
+  diskGiB: { min: 50, max: 65_536, note: '' },
 };

@@ -5,6 +5,8 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
+import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
+import { GKE_NODE_POOL_CAPABILITIES } from './capabilities';
 import { GcpMachine, checkGcpMachine, gkeAcceleratorType } from './machine-types';
 
 /** Which NVIDIA driver GKE installs on the nodes. */
@@ -74,8 +76,19 @@ const DEFAULT_MACHINES: Readonly<Record<string, string>> = {
  * (lib/contract.ts NODE_SCHEDULING), shielded nodes with secure boot, GKE metadata server for Workload
  * Identity, and a node service account with only GKE's default node role.
  */
-export class GpuNodePool extends Construct {
+export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly nodePool: ContainerNodePool;
+  /** The GPU model on the pool's nodes. */
+  public readonly accelerator: Accelerator;
+
+  /** The GKE node pool's name. */
+  public get nodePoolName(): string {
+    return this.nodePool.name;
+  }
+  /** The labels the nodes carry (the contract's name for `labels`). */
+  public get nodeLabels(): Readonly<Record<string, string>> {
+    return this.labels;
+  }
   public readonly serviceAccount: ServiceAccount;
   public readonly machine?: GcpMachine;
   /** Kubernetes labels every node carries. */
@@ -86,6 +99,7 @@ export class GpuNodePool extends Construct {
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;
+    this.accelerator = acc;
     const acceleratorType = gkeAcceleratorType(acc);
     if (!acceleratorType) {
       c.add({ field: 'accelerator', given: acc.name, allowed: 'on GKE: an accelerator Google Cloud offers (NVIDIA_T4, NVIDIA_L4, NVIDIA_A100, NVIDIA_H100, or Accelerator.of(name, { gcpAcceleratorType }))', fix: 'use Accelerator.NVIDIA_L4 for A10G-class inference', backend: 'GKE' });
@@ -96,21 +110,7 @@ export class GpuNodePool extends Construct {
     } else {
       this.machine = checkGcpMachine('GKE', machineType, acc, props.acceleratorCount, c);
     }
-    const minNodes = props.minNodes ?? 0;
-    const maxNodes = props.maxNodes ?? Math.max(minNodes, 2);
-    if (!(Number.isInteger(minNodes) && minNodes >= 0)) c.add({ field: 'minNodes', given: describe(minNodes), allowed: 'an integer of 0 or more', fix: 'e.g. 0 to let the pool empty out' });
-    if (!(Number.isInteger(maxNodes) && maxNodes >= 1 && maxNodes >= minNodes && maxNodes <= 1000)) {
-      c.add({ field: 'maxNodes', given: `${describe(maxNodes)} with minNodes ${describe(minNodes)}`, allowed: 'an integer from max(1, minNodes) to 1000', fix: 'raise maxNodes' });
-    }
-    const diskGiB = (props.diskSize ?? Size.gibibytes(100)).toGibibytes();
-    if (!(Number.isInteger(diskGiB) && diskGiB >= 50 && diskGiB <= 65_536)) {
-      c.add({ field: 'diskSize', given: `${diskGiB} GiB`, allowed: 'whole GiB from 50 to 65536; GPU images and drivers need room', fix: 'e.g. Size.gibibytes(100)' });
-    }
-    for (const key of Object.keys(props.labels ?? {})) {
-      if (key === NODE_SCHEDULING.acceleratorLabel) {
-        c.add({ field: `labels.${key}`, given: describe(props.labels![key]), allowed: 'any key but the accelerator label (set from accelerator)', fix: 'remove it; change accelerator instead' });
-      }
-    }
+    const { minNodes, maxNodes, diskGiB } = checkNodePoolSizing(props, GKE_NODE_POOL_CAPABILITIES, c);
     if (props.nodePoolName !== undefined && !isUnresolved(props.nodePoolName) && !/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(props.nodePoolName)) {
       c.add({ field: 'nodePoolName', given: describe(props.nodePoolName), allowed: 'lower-case letters, digits and "-", a letter first, at most 40', fix: 'e.g. "gpu-l4"' });
     }

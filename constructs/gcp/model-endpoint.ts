@@ -28,12 +28,16 @@ import {
   ScalingMetric,
   SpecResolver,
   SpecValidationError,
+  SpecWarning,
   describe,
   isUnresolved,
   sanitizeLabels,
   throwIfBadPropShapes,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
+import { addTextWarnings } from '../../lib/internal/warnings';
 import { RUNTIME_FILES, handlerBundleDirectory, packageRoot } from '../../lib/internal/package-layout';
+import { AlertRouting } from './alert-routing';
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
 import { cloudMonitoringDashboard, costCondition, costPer1000PredictionsQuery } from './dashboard';
@@ -95,7 +99,8 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
  * pre-bundled deployer that `terraform apply` runs, alert policies on error rate and latency, and labels
  * from the model's identity on every resource.
  */
-export class ModelEndpoint extends Construct {
+export class ModelEndpoint extends Construct
+  implements IModelEndpointContract<string, ProjectIamMember, VertexMetric, MonitoringAlertPolicy, string> {
   public readonly project: string;
   public readonly region: string;
   /** The numeric endpoint id. */
@@ -119,7 +124,9 @@ export class ModelEndpoint extends Construct {
   public readonly teardown: DataResource;
   /** Uploads and deploys the model; replaced (deploying anew) whenever the deployment plan changes. */
   public readonly deployment: DataResource;
+  /** @deprecated use `errorRateAlarm` (the backend contract's name) */
   public readonly errorRateAlert: MonitoringAlertPolicy;
+  /** @deprecated use `latencyAlarm` (the backend contract's name) */
   public readonly latencyAlert: MonitoringAlertPolicy;
   /** Price of one replica per hour (yours, or the snapshot's); undefined when neither is known. */
   public readonly price?: ReplicaPrice;
@@ -127,6 +134,23 @@ export class ModelEndpoint extends Construct {
   public readonly dashboard?: MonitoringDashboard;
   /** Alert on the cost per 1000 predictions (`costPer1000PredictionsAbove`). */
   public readonly costPer1000PredictionsAlarm?: MonitoringAlertPolicy;
+  /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
+  public readonly warnings: readonly SpecWarning[];
+  /**
+   * The Cloud Monitoring notification channels the guardrail alert policies notify: `notificationChannels`, then
+   * the channels of every stack-level `AlertRouting` whose scope holds this endpoint (its aspect adds them to each
+   * alert policy at synth). Read at the time of the call, so an `AlertRouting` made after the endpoint is included too.
+   */
+  public get alarmTargets(): readonly string[] {
+    const targets = [...this.notificationChannels];
+    for (const ancestor of this.node.scopes) {
+      for (const child of ancestor.node.children) {
+        if (child instanceof AlertRouting) targets.push(...child.alertTarget.filter((c) => !targets.includes(c)));
+      }
+    }
+    return targets;
+  }
+  private readonly notificationChannels: readonly string[];
   /** The ServingSpec handed to the deployer. */
   public readonly spec: ServingSpec;
   private readonly deployerPath: string;
@@ -191,8 +215,10 @@ export class ModelEndpoint extends Construct {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }
     if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
-    for (const w of resolution.warnings) Annotations.of(this).addWarning(`model-serving:${w.field}: ${w.message}`);
+    this.warnings = resolution.warnings;
+    addTextWarnings(Annotations.of(this), this.warnings);
     this.serving = resolution.resolved;
+    this.notificationChannels = [...(props.notificationChannels ?? [])];
     const serving = this.serving;
 
     this.endpointId = endpointId;
@@ -362,6 +388,18 @@ export class ModelEndpoint extends Construct {
   public metric(name: string): VertexMetric {
     return vertexMetric(this.endpointId, name);
   }
+  /** The guardrail alert policy on the error rate. */
+  public get errorRateAlarm(): MonitoringAlertPolicy {
+    return this.errorRateAlert;
+  }
+  /** The guardrail alert policy on latency. */
+  public get latencyAlarm(): MonitoringAlertPolicy {
+    return this.latencyAlert;
+  }
+  /** The contract's latency metric: `prediction_latencies` (a distribution in milliseconds). */
+  public metricLatency(): VertexMetric {
+    return this.metricPredictionLatencies();
+  }
   public metricPredictionCount(): VertexMetric {
     return this.metric('prediction_count');
   }
@@ -388,6 +426,11 @@ export class ModelEndpoint extends Construct {
    * `resource.name`, and Terraform cannot set an endpoint's own IAM policy, so the grant covers every
    * endpoint of this project (see the README, "Google Cloud: what a grant covers").
    */
+  public grantInvoke(member: string): ProjectIamMember {
+    return this.grantPredict(member);
+  }
+
+  /** @deprecated use `grantInvoke(member)` (the backend contract's name); same grant. */
   public grantPredict(member: string): ProjectIamMember {
     if (this.predictGrant) return this.predictGrant.grant(member);
     this.predictGrant = new VertexProjectGrant(this, 'PredictGrant', {

@@ -1,6 +1,8 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, describe } from '../../lib';
+import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, SpecWarning, describe } from '../../lib';
+import { IBudgetGuardContract } from '../../lib/backend';
+import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
 import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject, validationMessages } from './internal';
 import { routedAlertLabels } from './dashboard';
@@ -55,8 +57,15 @@ export const HOURS_PER_MONTH = 730.5;
  * with the pod label `model-serving.dev/accelerator` allow-listed
  * (`--metric-labels-allowlist=pods=[model-serving.dev/accelerator]`).
  */
-export class BudgetGuard extends Construct {
+export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly namespaceName: string;
+  /** Advice from the shared resolver (also `model-serving:warning` metadata on this construct). */
+  public readonly warnings: readonly SpecWarning[];
+
+  /** The budget's name: its namespace (the cost alerts carry it as the label `model_serving_budget`). */
+  public get budgetName(): string {
+    return this.namespaceName;
+  }
   /** The Namespace. */
   public readonly resource: ApiObject;
   /** GPUs the quota allows. */
@@ -110,7 +119,10 @@ export class BudgetGuard extends Construct {
     const maxPods = props.maxPods ?? 100;
     if (!(Number.isInteger(maxPods) && maxPods >= 1 && maxPods <= 100_000)) c.add({ field: 'maxPods', given: describe(maxPods), allowed: 'an integer from 1 to 100000', fix: 'e.g. 100' });
     // Shared budget rules (limit, thresholds) and the refusals (action, forecast, enforceAt, emails) land in the same error.
-    const budget = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES).throwIfInvalid(owner, c);
+    const resolution = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES);
+    const budget = resolution.throwIfInvalid(owner, c);
+    this.warnings = resolution.warnings;
+    addMetadataWarnings(this, this.warnings);
     this.budget = budget;
 
     this.namespaceName = ns;

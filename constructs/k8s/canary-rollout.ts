@@ -1,6 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
+import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
+import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import { rateWindow, typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-schema';
@@ -75,7 +77,7 @@ export interface KServePromotion {
  * KServe flavour: `canaryTrafficPercent` at the first step; the later steps are promotions listed in
  * `promotions` (manual promotion must be accepted: nothing enforces the guardrails there).
  */
-export class CanaryRollout extends Construct {
+export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The Rollout (plain flavour). */
   public readonly resource?: ApiObject;
   /** The AnalysisTemplate (plain flavour). */
@@ -93,6 +95,8 @@ export class CanaryRollout extends Construct {
     const policy = props.policy;
     const kserve = endpoint.flavour.isKServe;
     const c = new ProblemCollector();
+    const oneRollout = oneRolloutProblem(endpoint);
+    if (oneRollout) c.add(oneRollout);
     if (!kserve && props.prometheusAddress === undefined) {
       c.add({ field: 'prometheusAddress', given: 'nothing', allowed: 'an http(s) URL of the Prometheus that scrapes the server', fix: 'e.g. prometheusAddress: "http://prometheus-operated.monitoring:9090"; the analysis needs it to roll back on errors' });
     } else if (props.prometheusAddress !== undefined && !/^https?:\/\/[^\s]+$/.test(props.prometheusAddress)) {
@@ -124,7 +128,7 @@ export class CanaryRollout extends Construct {
     });
     this.rollout = resolution.throwIfInvalid(`CanaryRollout ${this.node.path}`, c);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    addMetadataWarnings(this, this.warnings);
     const g = this.rollout.guardrails;
 
     const plan = policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toSeconds()}s`).join(',');

@@ -132,14 +132,14 @@ export const DEFAULT_KNATIVE_INGRESS_NAMESPACE = 'istio-system';
 export const DEFAULT_PROMETHEUS_PEER = NetworkPeer.namespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
 
 /** The endpoint's guardrails as Prometheus alerts: the same thresholds the rollout analysis uses. */
-export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectMeta): void {
+export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectMeta): ApiObject {
   const g = endpoint.serving.guardrails;
   const scope = endpoint.metricScope('guardrail alert');
   const interval = `${g.evaluationPeriod.toSeconds()}s`;
   const window = rateWindow(g.evaluationPeriod, endpoint.scrapeInterval);
   const sustained = `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`;
   const labels = routedAlertLabels(endpoint, { model_serving_endpoint: endpoint.endpointName, severity: 'critical' });
-  typedApiObject<IPrometheusRule>(endpoint, 'GuardrailAlerts', {
+  return typedApiObject<IPrometheusRule>(endpoint, 'GuardrailAlerts', {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
     metadata,

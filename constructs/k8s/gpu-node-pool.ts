@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
+import { IGpuNodePoolContract } from '../../lib/backend';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-schema';
 import { IGpuNodePool } from './endpoint-options';
@@ -50,8 +51,16 @@ export interface GpuNodePoolProps {
  * tainted `nvidia.com/gpu:NoSchedule` so nothing else lands there, capped by a GPU limit. Nodes carry
  * `model-serving.dev/accelerator`, which ModelEndpoint selects on.
  */
-export class GpuNodePool extends Construct implements IGpuNodePool {
+export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePoolContract {
+  /** @deprecated use `nodePoolName` (the backend contract's name); the same Karpenter NodePool name. */
   public readonly poolName: string;
+  /** The labels the NodePool puts on its nodes (Karpenter also adds `karpenter.sh/nodepool: <name>`). */
+  public readonly nodeLabels: Readonly<Record<string, string>>;
+
+  /** The Karpenter NodePool's name. */
+  public get nodePoolName(): string {
+    return this.poolName;
+  }
   public readonly accelerator: Accelerator;
   /** The NodePool. */
   public readonly resource: ApiObject;
@@ -89,6 +98,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool {
     c.throwIfAny(`GpuNodePool ${this.node.path}`);
 
     const nodeLabels = { [LABELS.accelerator]: props.accelerator.nodeLabelValue };
+    this.nodeLabels = nodeLabels;
     this.resource = typedApiObject<INodePool>(this, 'Resource', {
       apiVersion: 'karpenter.sh/v1',
       kind: 'NodePool',

@@ -1,15 +1,57 @@
 // Kubernetes backend (cdk8s). Import as `model-serving-constructs/k8s`.
-export * from './names';
-export * from './endpoint-options';
-export * from './model-endpoint';
+// Explicit export list (no `export *`): a name reaches users only when it is listed here.
+export {
+  API_KEY_SECRET_KEY,
+  AUTHENTICATION_ANNOTATION,
+  GKE_ACCELERATOR_LABEL,
+  GRPC_PORT_NAME,
+  HTTP_PORT_NAME,
+  KARPENTER_NODEPOOL_LABEL,
+  KNATIVE_AUTOSCALER_METRICS_PORT,
+  KNATIVE_QUEUE_PROXY_PORT,
+  KNATIVE_SYSTEM_NAMESPACE,
+  LABELS,
+  LABEL_PREFIX,
+  METRICS_PORT_NAME,
+  PRE_STOP_SLEEP_SECONDS,
+  TERMINATION_MARGIN_SECONDS,
+  endpointPodPattern,
+} from './names';
+export {
+  AcceleratorNodeSelector,
+  EndpointAuth,
+  ModelDelivery,
+  ModelDeliveryKind,
+  NetworkPeer,
+  ServingFlavour,
+  ServingFlavourKind,
+} from './endpoint-options';
+export type {
+  ApiKeySecretOptions,
+  IGpuNodePool,
+  KServeOptions,
+  KedaScalingOptions,
+  ModelInitContainerOptions,
+  NetworkAccess,
+  NetworkPolicyPeer,
+  PersistentVolumeClaimOptions,
+  WorkloadRef,
+} from './endpoint-options';
+export { ModelEndpoint } from './model-endpoint';
+export type { ModelEndpointProps, PrometheusAlert } from './model-endpoint';
 export { containerSecurityContext } from './pod-template';
-export * from './canary-rollout';
-export * from './gpu-node-pool';
-export * from './budget-guard';
-export type { KServePredictor, InferenceServiceManifest } from './kserve';
-export * from './capabilities';
-export * from './traffic-router';
-export * from './model-credentials';
-export type { AlertRoutingProps, AlertTarget } from './dashboard';
+export { CanaryRollout, routedCapabilities } from './canary-rollout';
+export type { CanaryRolloutProps, KServePromotion } from './canary-rollout';
+export { ConsolidationPolicy, GpuNodePool } from './gpu-node-pool';
+export type { GpuNodePoolProps } from './gpu-node-pool';
+export { BudgetGuard, HOURS_PER_MONTH } from './budget-guard';
+export type { BudgetGuardProps, GpuPrice } from './budget-guard';
+export type { InferenceServiceManifest, KServePredictor } from './kserve';
+export { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
+export { GATEWAY_API_PLUGIN, MANAGED_ROUTES, PRIMARY_GRPC_ROUTE, PRIMARY_ROUTE, TrafficRouter } from './traffic-router';
+export type { GatewayApiRouterOptions, IstioRouterOptions, TrafficRouterFeatures } from './traffic-router';
+export { ModelCredentials } from './model-credentials';
+export type { BoundModelCredentials } from './model-credentials';
 export { AlertRouting, COST_PER_1000_RECORD, GRAFANA_DASHBOARD_LABEL, grafanaDashboardModel } from './dashboard';
-export type { ObjectMeta, PodTemplateSpec, PodSpec, Container, ContainerSecurityContext, PodSecurityContext } from './k8s-types';
+export type { AlertRoutingProps, AlertTarget } from './dashboard';
+export type { Container, ContainerSecurityContext, ObjectMeta, PodSecurityContext, PodSpec, PodTemplateSpec } from './k8s-types';

@@ -12,6 +12,8 @@ import {
   Duration,
   MetricScope,
   ModelServingProps,
+  NotSupported,
+  PROMQL,
   ProblemCollector,
   ROUTES,
   ResolvedServing,
@@ -20,6 +22,8 @@ import {
   SpecWarning,
   throwIfBadPropShapes,
 } from '../../lib';
+import { IModelEndpointContract } from '../../lib/backend';
+import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
 import {
   AcceleratorNodeSelector,
@@ -33,7 +37,7 @@ import {
 } from './endpoint-options';
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
-import { metadataLabels, typedApiObject, validationMessages } from './internal';
+import { metadataLabels, rateWindow, typedApiObject, validationMessages } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
 import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
@@ -94,7 +98,24 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
  * Serves an ONNX model on Kubernetes with the bundled server: plain (Deployment, Service, autoscaler,
  * PodDisruptionBudget) or KServe (InferenceService). Hardened to Pod Security "restricted".
  */
-export class ModelEndpoint extends Construct {
+/** One alert of the endpoint's PrometheusRule (the Kubernetes form of a guardrail alarm). */
+export interface PrometheusAlert {
+  /** The PrometheusRule object that holds the alert. */
+  readonly rule: ApiObject;
+  /** The alert's name in the rule group. */
+  readonly alert: string;
+}
+
+/** Why a Kubernetes endpoint has no invoke grant: the contract's `grantInvoke` member says so. */
+const NO_GRANT = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'Kubernetes has no invoke permission on a Service; who may call is set by the NetworkPolicy (allowFrom) and the server\'s EndpointAuth');
+/** Why a Kubernetes endpoint has no alarm targets: Alertmanager routes alerts by their labels. */
+const NO_TARGETS = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'Alertmanager routes the PrometheusRule alerts by their labels (model_serving_endpoint, severity); configure the route in Alertmanager, and add labels to every alert of the chart with AlertRouting (new AlertRouting(chart, \'Alerts\', { alertTarget: { labels } }))');
+
+/** Why an endpoint has no guardrail alerts: only the plain flavour with a ServiceMonitor renders them. */
+const NO_ALERTS = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'the guardrail PrometheusRule is rendered for the plain flavour with serviceMonitor: true (the Prometheus Operator must scrape the server)');
+
+export class ModelEndpoint extends Construct
+  implements IModelEndpointContract<never, never, string, PrometheusAlert, never> {
   /** Name of the workload and Service. */
   public readonly endpointName: string;
   public readonly namespace?: string;
@@ -129,6 +150,14 @@ export class ModelEndpoint extends Construct {
   /** PrometheusRule recording the cost per 1000 predictions (and alerting on `costPer1000PredictionsAbove`). */
   public readonly costRules?: ApiObject;
 
+  /** Not applicable on Kubernetes (see the reason): access is the NetworkPolicy and EndpointAuth. */
+  public readonly grantInvoke: NotSupported = NO_GRANT;
+  /** Not applicable on Kubernetes (see the reason): Alertmanager routes by label. */
+  public readonly alarmTargets: NotSupported = NO_TARGETS;
+  /** The PrometheusRule alert on the error rate (plain flavour with `serviceMonitor: true`; otherwise NotSupported with the reason). */
+  public readonly errorRateAlarm: PrometheusAlert | NotSupported = NO_ALERTS;
+  /** The PrometheusRule alert on latency (plain flavour with `serviceMonitor: true`; otherwise NotSupported with the reason). */
+  public readonly latencyAlarm: PrometheusAlert | NotSupported = NO_ALERTS;
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
   private readonly ingressPeersSet: boolean;
@@ -156,7 +185,7 @@ export class ModelEndpoint extends Construct {
     }
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
-    for (const w of this.warnings) this.node.addMetadata('model-serving:warning', `${w.field}: ${w.message}`);
+    addMetadataWarnings(this, this.warnings);
     const r = this.serving;
     this.metricsPort = kserve ? this.port : DEFAULT_METRICS_PORT;
 
@@ -259,7 +288,9 @@ export class ModelEndpoint extends Construct {
           endpoints: [{ port: METRICS_PORT_NAME, path: ROUTES.metrics, interval: `${this.scrapeInterval.toSeconds()}s` }],
         },
       });
-      renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));
+      const rule = renderGuardrailAlerts(this, meta(`${this.endpointName}-guardrails`));
+      this.errorRateAlarm = { rule, alert: 'ModelServingErrorRateHigh' };
+      this.latencyAlarm = { rule, alert: 'ModelServingLatencyHigh' };
       const scope = this.metricScope('dashboard');
       if (props.dashboard) {
         const model = grafanaDashboardModel(`Model ${this.endpointName} (${scope.namespace})`, `ms-${scope.namespace}-${this.endpointName}`.slice(0, 40), scope, this.serving.acceleratorCount > 0, this.price);
@@ -291,6 +322,19 @@ export class ModelEndpoint extends Construct {
   /** Whether the user named the ingress peers (`networkAccess.ingress`) of the NetworkPolicy. @internal */
   public get _ingressPeersSet(): boolean {
     return this.ingressPeersSet;
+  }
+
+  /** Whether a CanaryRollout owns this endpoint: an Argo Rollout took over the pods, or KServe's canary is set. */
+  public get hasRollout(): boolean {
+    return this.workloadRef.kind !== 'Deployment' || this.canaryTrafficPercent !== undefined;
+  }
+
+  /**
+   * The contract's latency metric: a PromQL expression of this endpoint's request latency at P99, in seconds,
+   * over the guardrails' evaluation period. Needs a namespace (as every query of this endpoint does).
+   */
+  public metricLatency(): string {
+    return PROMQL.latencyQuantile(this.metricScope('latency metric'), 0.99, rateWindow(this.serving.guardrails.evaluationPeriod, this.scrapeInterval));
   }
 
   /** KServe's canaryTrafficPercent once a CanaryRollout set it. @internal */

@@ -9,6 +9,8 @@
 
 export interface EnvField<T> {
   readonly name: string;
+  /** An optional field reads a missing variable as empty. @default false */
+  readonly optional?: boolean;
   /** Human description of the allowed values, for error messages. */
   readonly allowed: string;
   parse(raw: string): T | undefined;
@@ -28,6 +30,20 @@ export const EnvFields = {
         return Number.isFinite(n) && n > 0 ? n : undefined;
       },
       format: (v) => String(v),
+    };
+  },
+  /** Text matching `pattern` (anchored by the caller); `allowed` says what it is in words. */
+  matching(name: string, pattern: RegExp, allowed: string): EnvField<string> {
+    return { name, allowed, parse: (raw) => (pattern.test(raw) ? raw : undefined), format: (v) => v };
+  },
+  /** `field`, or empty for none: parsed as `null`, rendered as `''`. */
+  optional<T>(field: EnvField<T>): EnvField<T | null> {
+    return {
+      name: field.name,
+      optional: true,
+      allowed: `empty, or ${field.allowed}`,
+      parse: (raw) => (raw === '' ? null : field.parse(raw)),
+      format: (v, toJson) => (v === null ? '' : field.format(v, toJson)),
     };
   },
   oneOf<T extends string>(name: string, values: readonly T[]): EnvField<T> {
@@ -69,7 +85,7 @@ export function parseEnvironment<T>(table: EnvTable<T>, env: Readonly<Record<str
   const problems: string[] = [];
   for (const key of Object.keys(table) as (keyof T)[]) {
     const field = table[key];
-    const raw = env[field.name];
+    const raw = env[field.name] ?? (field.optional ? '' : undefined);
     const value = raw === undefined ? undefined : field.parse(raw);
     if (value === undefined) problems.push(`${field.name}: got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}; allowed: ${field.allowed}`);
     else out[key] = value;

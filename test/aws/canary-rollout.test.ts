@@ -206,7 +206,7 @@ describe('CanaryRollout validation (BLUE_GREEN chosen)', () => {
   test('a second rollout on the same endpoint is refused', () => {
     const { stack, endpoint } = setup(4);
     new CanaryRollout(stack, 'R1', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) });
-    expectError(() => new CanaryRollout(stack, 'R2', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /already has a DeploymentConfig/);
+    expectError(() => new CanaryRollout(stack, 'R2', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 25 }) }), /endpoint: got .*Endpoint, which already has a CanaryRollout \(or a hand-written cfnEndpoint.deploymentConfig\); allowed: one rollout per endpoint/);
   });
 
   test('one instance cannot be split into a canary', () => {

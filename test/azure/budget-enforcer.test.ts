@@ -187,11 +187,12 @@ describe('budget enforcer', () => {
     expect(fixed).toMatchObject({ status: 200, jsonBody: { acted: true, outcomes: [{ status: 'DONE' }] } });
   });
 
+  // The shared typed table's messages (lib/internal/function-environment.ts): one line per variable, what was given, what is allowed.
   test('configuration round-trips and names every bad setting', () => {
     expect(parseEnforcerEnvironment(renderEnforcerEnvironment(config))).toEqual(config);
     expect(() => parseEnforcerEnvironment({ ...renderEnforcerEnvironment(config), BUDGET_ID: '/subscriptions/s/providers/Microsoft.Consumption/budgets/other' }))
-      .toThrow(/BUDGET_ID must be the ARM id of budget "digits-budget"/);
+      .toThrow(/BUDGET_ID: got "\/subscriptions\/s\/providers\/Microsoft\.Consumption\/budgets\/other"; allowed: the ARM id of budget "digits-budget" \(BUDGET_NAME\)/);
     expect(() => parseEnforcerEnvironment({ BUDGET_ACTION: 'STOP', BUDGET_ENFORCE_AT_PERCENT: '-1', BUDGET_GUARDED_ENDPOINTS: '[]' }))
-      .toThrow(/BUDGET_NAME must be set; BUDGET_ID must be the ARM id of budget "", got ""; BUDGET_ACTION must be SCALE_TO_FLOOR or DELETE, got "STOP"; BUDGET_ENFORCE_AT_PERCENT must be a positive number, got "-1"; BUDGET_GUARDED_ENDPOINTS must be/);
+      .toThrow(/BUDGET_NAME: got nothing; allowed: a non-empty string\n  BUDGET_ID: got nothing; allowed: the ARM id of a consumption budget.*\n  BUDGET_ACTION: got "STOP"; allowed: one of SCALE_TO_FLOOR, DELETE\n  BUDGET_ENFORCE_AT_PERCENT: got "-1"; allowed: a number above 0\n  BUDGET_GUARDED_ENDPOINTS: got "\[\]"; allowed: a JSON list of \{endpointId, floor/);
   });
 });

@@ -345,14 +345,14 @@ describe('rollout controller configuration', () => {
   test('round-trips through the app settings the construct renders', () => {
     const mirrored = { ...config, mirror: { percent: 20, bakeSeconds: 600 } };
     expect(parseControllerEnvironment(renderControllerEnvironment(mirrored))).toEqual(mirrored);
-    expect(() => parseControllerEnvironment({ ...renderControllerEnvironment(config), ROLLOUT_ALERT_RULE_IDS: '[]' })).toThrow(/ROLLOUT_ALERT_RULE_IDS must be a JSON list of alert rule ARM ids/);
+    expect(() => parseControllerEnvironment({ ...renderControllerEnvironment(config), ROLLOUT_ALERT_RULE_IDS: '[]' })).toThrow(/ROLLOUT_ALERT_RULE_IDS: got "\[\]"; allowed: a JSON list of alert rule ARM ids, at least one/);
     const scaled = { ...config, autoscaleSettingId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Insights/autoscalesettings/a' };
     expect(parseControllerEnvironment(renderControllerEnvironment(scaled))).toEqual(scaled);
-    expect(() => parseControllerEnvironment({ ...renderControllerEnvironment(config), ROLLOUT_AUTOSCALE_ID: 'a' })).toThrow(/ROLLOUT_AUTOSCALE_ID must be empty or an autoscale setting ARM id/);
+    expect(() => parseControllerEnvironment({ ...renderControllerEnvironment(config), ROLLOUT_AUTOSCALE_ID: 'a' })).toThrow(/ROLLOUT_AUTOSCALE_ID: got "a"; allowed: empty, or an autoscale setting ARM id/);
   });
   test('names every bad setting at once', () => {
     expect(() => parseControllerEnvironment({ ROLLOUT_ENDPOINT_ID: 'x', ROLLOUT_TARGET_DEPLOYMENT: 'v2', ROLLOUT_STEPS: '[{"percent":10,"bakeSeconds":1}]', ROLLOUT_MIRROR: '{"percent":60,"bakeSeconds":1}' }))
-      .toThrow(/ROLLOUT_ENDPOINT_ID must be .*; ROLLOUT_TARGET_DEPLOYMENT must be .*; ROLLOUT_STEPS must be .*ending at 100.*; ROLLOUT_MIRROR must be empty or JSON \{percent \(1-50\)/);
+      .toThrow(/ROLLOUT_ENDPOINT_ID: got "x"; allowed: an online endpoint ARM id\n  ROLLOUT_TARGET_DEPLOYMENT: got "v2"; allowed: a deployment name.*\n  ROLLOUT_STEPS: got .*; allowed: .*ending at 100\n  ROLLOUT_MIRROR: got .*; allowed: empty, or JSON \{percent \(1-50\), bakeSeconds\}\n  ROLLOUT_ALERT_RULE_IDS: got nothing/);
   });
   test('endpointPutBody drops read-only fields and keeps user-assigned identities as keys', () => {
     const body = endpointPutBody({

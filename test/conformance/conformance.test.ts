@@ -4,17 +4,16 @@
  * exactly the fields the table expects, naming itself. Across backends: whatever one honours, every other
  * honours identically or refuses by name. See harness.ts for how a backend plugs in.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { BACKENDS } from '../../scripts/backends';
 import { ModelServingProps, ServingImage, SpecProblem, SpecValidationError } from '../../lib';
 import { CASES } from './cases';
 import { CommonView, ConformanceAdapter, ConformanceCase, IMAGE_PATH, LABEL_VALUE, PLATFORM_SERVER_DEFAULTS } from './harness';
 
-const ADAPTERS: ConformanceAdapter[] = readdirSync(join(__dirname, 'adapters'))
-  .filter((f) => f.endsWith('.ts'))
-  .sort()
+// One adapter file per registered backend (scripts/backends.json).
+const ADAPTERS: ConformanceAdapter[] = BACKENDS
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  .flatMap((f) => (require(join(__dirname, 'adapters', f)) as { adapters: ConformanceAdapter[] }).adapters);
+  .flatMap((b) => (require(join(__dirname, '..', '..', b.conformanceAdapter)) as { adapters: ConformanceAdapter[] }).adapters);
 
 interface Outcome {
   readonly adapter: ConformanceAdapter;

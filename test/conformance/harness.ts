@@ -3,8 +3,9 @@
  * (adapters/<target>.ts), one test (conformance.test.ts) that runs every case through every adapter.
  *
  * Adding a backend (Google Cloud, Azure, ...): write `adapters/<target>.ts` exporting
- * `export const adapters: ConformanceAdapter[] = [...]` (one per flavour if the backend has several). The
- * test finds every file in adapters/ by itself. Each adapter:
+ * `export const adapters: ConformanceAdapter[] = [...]` (one per flavour if the backend has several), and
+ * name the file as the backend's `conformanceAdapter` in scripts/backends.json (the registry the test reads).
+ * Each adapter:
  *   - names its backend exactly as its BackendCapabilities.backend (refusals are matched on it),
  *   - gives the registry it pulls from (the case's image is `<registry>/<IMAGE_PATH>`),
  *   - says, in PLATFORM_SERVER_DEFAULTS below, which server variables the platform itself fixes (written from

@@ -95,7 +95,15 @@ describe('CanaryRollout validation', () => {
     const chart = Testing.chart();
     const endpoint = new ModelEndpoint(chart, 'Endpoint', baseProps({ namespace: 'ml' }));
     new CanaryRollout(chart, 'Canary', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true });
-    expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true })).toThrow(/already managed by a Rollout/);
+    // The one-rollout rule of lib/backend-contract.ts: the same SpecValidationError problem on every backend.
+    expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: steps, prometheusAddress: PROMETHEUS, acceptApproximateTraffic: true }))
+      .toThrow(/CanaryRollout test\/Again has 1 invalid setting:\n  1\. endpoint: got test\/Endpoint, which already has a CanaryRollout; allowed: one rollout per endpoint/);
+  });
+  test('one CanaryRollout per KServe endpoint (a second one used to overwrite canaryTrafficPercent silently)', () => {
+    const chart = Testing.chart();
+    const endpoint = new ModelEndpoint(chart, 'Endpoint', { model: ModelArtifact.fromUri('s3://models/d/model.onnx'), metadata, image, namespace: 'ml', modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve() });
+    new CanaryRollout(chart, 'Canary', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 20 }), acceptManualPromotion: true });
+    expect(() => new CanaryRollout(chart, 'Again', { endpoint, policy: RolloutPolicy.canary({ trafficPercent: 50 }), acceptManualPromotion: true })).toThrow(/endpoint: got test\/Endpoint, which already has a CanaryRollout/);
   });
 });
 

@@ -14,6 +14,12 @@ function write(name: string, bytes: Uint8Array | string): string {
 }
 
 describe('readOnnxSignature', () => {
+  test('ModelArtifact.readSignature is the same reader as a static (readOnnxSignature is its deprecated alias)', () => {
+    const bytes = mlpClassifier({ name: 'mlp', features: 4, hidden: [3], classes: 2, seed: 1 });
+    const file = write('static.onnx', bytes);
+    expect(ModelArtifact.readSignature(file)).toEqual(readOnnxSignature(file));
+    expect(() => ModelArtifact.readSignature(file, 10)).toThrow(OnnxModelError);
+  });
   test('reads opset, names, element types and a named dynamic batch dimension', () => {
     const file = write('mlp.onnx', mlpClassifier({ name: 'mlp', features: 4, hidden: [3], classes: 2, seed: 1 }));
     expect(readOnnxSignature(file)).toEqual({

@@ -1,7 +1,8 @@
 /**
- * The budget enforcer's configuration: app settings BudgetGuard renders and the Function parses. One table,
- * imported by both. No imports: it is bundled into the Function.
+ * The budget enforcer's configuration: app settings BudgetGuard renders and the Function parses, from the shared
+ * typed table (lib/internal/function-environment.ts, which imports nothing, so the Function bundles it).
  */
+import { EnvFields, EnvTable, parseEnvironment, renderEnvironment } from '../../../lib/internal/function-environment';
 
 /** One guarded endpoint. */
 export interface GuardedEndpoint {
@@ -33,35 +34,32 @@ export const ENFORCER_ENV = {
   endpoints: 'BUDGET_GUARDED_ENDPOINTS',
 } as const;
 
-export function renderEnforcerEnvironment(c: EnforcerConfig): Record<string, string> {
-  return {
-    [ENFORCER_ENV.budgetName]: c.budgetName,
-    [ENFORCER_ENV.budgetId]: c.budgetId,
-    [ENFORCER_ENV.action]: c.action,
-    [ENFORCER_ENV.enforceAtPercent]: String(c.enforceAtPercent),
-    [ENFORCER_ENV.endpoints]: JSON.stringify(c.endpoints),
-  };
+const BUDGET_ID = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/providers\/Microsoft\.Consumption\/budgets\/([^/]+)$/i;
+
+function isGuardedList(value: unknown): value is GuardedEndpoint[] {
+  return Array.isArray(value) && value.length > 0 && value.every((e: Partial<GuardedEndpoint> | null) =>
+    e !== null && typeof e === 'object' && typeof e.endpointId === 'string' && Number.isInteger(e.floor) && (e.floor as number) >= 1 && Array.isArray(e.autoscaleSettingIds));
 }
 
-/** Parses the app settings; throws naming every missing or malformed one. */
+/** The one table BudgetGuard renders and the Function parses (lib/internal/function-environment.ts). */
+const ENFORCER_TABLE: EnvTable<EnforcerConfig> = {
+  budgetName: EnvFields.text(ENFORCER_ENV.budgetName),
+  budgetId: EnvFields.matching(ENFORCER_ENV.budgetId, BUDGET_ID, 'the ARM id of a consumption budget (/subscriptions/<id>[/resourceGroups/<rg>]/providers/Microsoft.Consumption/budgets/<name>)'),
+  action: EnvFields.oneOf<EnforcerAction>(ENFORCER_ENV.action, ['SCALE_TO_FLOOR', 'DELETE']),
+  enforceAtPercent: EnvFields.positiveNumber(ENFORCER_ENV.enforceAtPercent),
+  endpoints: EnvFields.json(ENFORCER_ENV.endpoints, 'a JSON list of {endpointId, floor (>= 1), autoscaleSettingIds}, at least one', isGuardedList),
+};
+
+export function renderEnforcerEnvironment(c: EnforcerConfig): Record<string, string> {
+  return renderEnvironment(ENFORCER_TABLE, c);
+}
+
+/** Parses the app settings; throws naming every missing or malformed one (and a budget id of another budget). */
 export function parseEnforcerEnvironment(env: Readonly<Record<string, string | undefined>>): EnforcerConfig {
-  const problems: string[] = [];
-  const budgetName = env[ENFORCER_ENV.budgetName] ?? '';
-  if (!budgetName) problems.push(`${ENFORCER_ENV.budgetName} must be set`);
-  const budgetId = env[ENFORCER_ENV.budgetId] ?? '';
-  const idMatch = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/providers\/Microsoft\.Consumption\/budgets\/([^/]+)$/i.exec(budgetId);
-  if (!idMatch || idMatch[2] !== budgetName) problems.push(`${ENFORCER_ENV.budgetId} must be the ARM id of budget ${JSON.stringify(budgetName)}, got ${JSON.stringify(budgetId)}`);
-  const action = env[ENFORCER_ENV.action];
-  if (action !== 'SCALE_TO_FLOOR' && action !== 'DELETE') problems.push(`${ENFORCER_ENV.action} must be SCALE_TO_FLOOR or DELETE, got ${JSON.stringify(action)}`);
-  const enforceAtPercent = Number(env[ENFORCER_ENV.enforceAtPercent]);
-  if (!(Number.isFinite(enforceAtPercent) && enforceAtPercent > 0)) problems.push(`${ENFORCER_ENV.enforceAtPercent} must be a positive number, got ${JSON.stringify(env[ENFORCER_ENV.enforceAtPercent])}`);
-  let endpoints: GuardedEndpoint[] = [];
-  try {
-    endpoints = JSON.parse(env[ENFORCER_ENV.endpoints] ?? '') as GuardedEndpoint[];
-    if (!Array.isArray(endpoints) || endpoints.length === 0 || !endpoints.every((e) => typeof e.endpointId === 'string' && Number.isInteger(e.floor) && e.floor >= 1 && Array.isArray(e.autoscaleSettingIds))) throw new Error('shape');
-  } catch {
-    problems.push(`${ENFORCER_ENV.endpoints} must be a JSON list of {endpointId, floor, autoscaleSettingIds}, got ${JSON.stringify(env[ENFORCER_ENV.endpoints])}`);
+  const config = parseEnvironment(ENFORCER_TABLE, env);
+  const idName = BUDGET_ID.exec(config.budgetId)?.[2];
+  if (idName !== config.budgetName) {
+    throw new Error(`invalid function environment (the construct that deployed this function sets it):\n  ${ENFORCER_ENV.budgetId}: got ${JSON.stringify(config.budgetId)}; allowed: the ARM id of budget ${JSON.stringify(config.budgetName)} (${ENFORCER_ENV.budgetName})`);
   }
-  if (problems.length) throw new Error(`budget enforcer configuration: ${problems.join('; ')}`);
-  return { budgetName, budgetId, action: action as EnforcerAction, enforceAtPercent, endpoints };
+  return config;
 }

@@ -1,7 +1,9 @@
 /**
  * The rollout controller's configuration: app settings the CanaryRollout construct renders and the Function
- * parses. One table, imported by both, so neither can drift. No imports: it is bundled into the Function.
+ * parses, from the shared typed table (lib/internal/function-environment.ts, which imports nothing, so the
+ * Function bundles it). Neither side can drift.
  */
+import { EnvFields, EnvTable, parseEnvironment, renderEnvironment } from '../../../lib/internal/function-environment';
 
 /** One live step: the new deployment's share of traffic, and how long it holds before the next. */
 export interface ControllerStep {
@@ -46,62 +48,45 @@ export const CONTROLLER_ENV = {
   autoscaleSettingId: 'ROLLOUT_AUTOSCALE_ID',
 } as const;
 
-export function renderControllerEnvironment(c: ControllerConfig): Record<string, string> {
-  return {
-    [CONTROLLER_ENV.endpointId]: c.endpointId,
-    [CONTROLLER_ENV.targetDeployment]: c.targetDeployment,
-    [CONTROLLER_ENV.steps]: JSON.stringify(c.steps),
-    [CONTROLLER_ENV.mirror]: c.mirror ? JSON.stringify(c.mirror) : '',
-    [CONTROLLER_ENV.alertRuleIds]: JSON.stringify(c.alertRuleIds),
-    [CONTROLLER_ENV.autoscaleSettingId]: c.autoscaleSettingId ?? '',
-  };
-}
-
 function isStep(s: unknown): s is ControllerStep {
   const x = s as ControllerStep;
   return typeof x === 'object' && x !== null && Number.isInteger(x.percent) && x.percent >= 1 && x.percent <= 100 &&
     Number.isFinite(x.bakeSeconds) && x.bakeSeconds >= 0;
 }
 
+function isSteps(v: unknown): v is ControllerStep[] {
+  return Array.isArray(v) && v.length > 0 && v.every(isStep) && v[v.length - 1].percent === 100 && v.every((s, i) => i === 0 || s.percent > v[i - 1].percent);
+}
+
+function isMirror(v: unknown): v is ControllerStep {
+  return isStep(v) && v.percent <= 50;
+}
+
+const ALERT_RULE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/(scheduledQueryRules|metricAlerts)\/[^/]+$/i;
+
+function isRuleIds(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length > 0 && v.every((id) => typeof id === 'string' && ALERT_RULE_ID.test(id));
+}
+
+/** The settings as the table holds them: the optional ones as null when empty. */
+type ControllerSettings = Omit<ControllerConfig, 'mirror' | 'autoscaleSettingId'> & { readonly mirror: ControllerStep | null; readonly autoscaleSettingId: string | null };
+
+/** The one table CanaryRollout renders and the Function parses (lib/internal/function-environment.ts). */
+const CONTROLLER_TABLE: EnvTable<ControllerSettings> = {
+  endpointId: EnvFields.matching(CONTROLLER_ENV.endpointId, /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+$/i, 'an online endpoint ARM id'),
+  targetDeployment: EnvFields.matching(CONTROLLER_ENV.targetDeployment, /^[a-zA-Z][a-zA-Z0-9-]{2,31}$/, 'a deployment name (a letter, then 2-31 letters, digits and -)'),
+  steps: EnvFields.json(CONTROLLER_ENV.steps, 'a JSON list of {percent, bakeSeconds}, ascending, ending at 100', isSteps),
+  mirror: EnvFields.optional(EnvFields.json(CONTROLLER_ENV.mirror, 'JSON {percent (1-50), bakeSeconds}', isMirror)),
+  alertRuleIds: EnvFields.json(CONTROLLER_ENV.alertRuleIds, 'a JSON list of alert rule ARM ids, at least one', isRuleIds),
+  autoscaleSettingId: EnvFields.optional(EnvFields.matching(CONTROLLER_ENV.autoscaleSettingId, /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/autoscalesettings\/[^/]+$/i, 'an autoscale setting ARM id')),
+};
+
+export function renderControllerEnvironment(c: ControllerConfig): Record<string, string> {
+  return renderEnvironment(CONTROLLER_TABLE, { ...c, mirror: c.mirror ?? null, autoscaleSettingId: c.autoscaleSettingId ?? null });
+}
+
 /** Parses the app settings; throws naming every missing or malformed one. */
 export function parseControllerEnvironment(env: Readonly<Record<string, string | undefined>>): ControllerConfig {
-  const problems: string[] = [];
-  const endpointId = env[CONTROLLER_ENV.endpointId] ?? '';
-  if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+$/i.test(endpointId)) {
-    problems.push(`${CONTROLLER_ENV.endpointId} must be an online endpoint ARM id, got ${JSON.stringify(endpointId)}`);
-  }
-  const targetDeployment = env[CONTROLLER_ENV.targetDeployment] ?? '';
-  if (!/^[a-zA-Z][a-zA-Z0-9-]{2,31}$/.test(targetDeployment)) problems.push(`${CONTROLLER_ENV.targetDeployment} must be a deployment name, got ${JSON.stringify(targetDeployment)}`);
-  let steps: ControllerStep[] = [];
-  try {
-    steps = JSON.parse(env[CONTROLLER_ENV.steps] ?? '') as ControllerStep[];
-    if (!Array.isArray(steps) || steps.length === 0 || !steps.every(isStep) || steps[steps.length - 1].percent !== 100 ||
-      steps.some((s, i) => i > 0 && s.percent <= steps[i - 1].percent)) throw new Error('shape');
-  } catch {
-    problems.push(`${CONTROLLER_ENV.steps} must be a JSON list of {percent, bakeSeconds}, ascending, ending at 100; got ${JSON.stringify(env[CONTROLLER_ENV.steps])}`);
-  }
-  let mirror: ControllerStep | undefined;
-  const rawMirror = env[CONTROLLER_ENV.mirror] ?? '';
-  if (rawMirror !== '') {
-    try {
-      mirror = JSON.parse(rawMirror) as ControllerStep;
-      if (!isStep(mirror) || mirror.percent > 50) throw new Error('shape');
-    } catch {
-      problems.push(`${CONTROLLER_ENV.mirror} must be empty or JSON {percent (1-50), bakeSeconds}; got ${JSON.stringify(rawMirror)}`);
-    }
-  }
-  let alertRuleIds: string[] = [];
-  try {
-    alertRuleIds = JSON.parse(env[CONTROLLER_ENV.alertRuleIds] ?? '') as string[];
-    if (!Array.isArray(alertRuleIds) || alertRuleIds.length === 0 ||
-      !alertRuleIds.every((id) => typeof id === 'string' && /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/(scheduledQueryRules|metricAlerts)\/[^/]+$/i.test(id))) throw new Error('shape');
-  } catch {
-    problems.push(`${CONTROLLER_ENV.alertRuleIds} must be a JSON list of alert rule ARM ids; got ${JSON.stringify(env[CONTROLLER_ENV.alertRuleIds])}`);
-  }
-  const autoscaleSettingId = env[CONTROLLER_ENV.autoscaleSettingId] || undefined;
-  if (autoscaleSettingId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/autoscalesettings\/[^/]+$/i.test(autoscaleSettingId)) {
-    problems.push(`${CONTROLLER_ENV.autoscaleSettingId} must be empty or an autoscale setting ARM id; got ${JSON.stringify(autoscaleSettingId)}`);
-  }
-  if (problems.length) throw new Error(`rollout controller configuration: ${problems.join('; ')}`);
-  return { endpointId, targetDeployment, steps, mirror, alertRuleIds, ...(autoscaleSettingId ? { autoscaleSettingId } : {}) };
+  const { mirror, autoscaleSettingId, ...rest } = parseEnvironment(CONTROLLER_TABLE, env);
+  return { ...rest, mirror: mirror ?? undefined, ...(autoscaleSettingId ? { autoscaleSettingId } : {}) };
 }
