@@ -58,7 +58,10 @@ export interface EntraWebhookApplication {
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Problems with an {@link EntraWebhookApplication} prop, one per field (none for unresolved tokens). */
-export function webhookApplicationProblems(field: string, app: EntraWebhookApplication): SpecProblem[] {
+export function webhookApplicationProblems(field: string, app: EntraWebhookApplication | undefined): SpecProblem[] {
+  if (app === undefined || app === null) {
+    return [{ field, given: 'none', allowed: 'an EntraWebhookApplication { clientId, objectId, identifierUri }: the Functions accept only secure-webhook calls, Entra tokens for that application', fix: 'register an Entra application for the webhook (README "The Functions": Auth) and pass its ids' }];
+  }
   const out: SpecProblem[] = [];
   const labels = { clientId: 'Application (client) ID', objectId: 'Object ID', tenantId: 'Directory (tenant) ID' } as const;
   for (const key of ['clientId', 'objectId', 'tenantId'] as const) {

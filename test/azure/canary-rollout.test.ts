@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
-import { CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
+import { CanaryRollout, CanaryRolloutProps, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
 import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 
@@ -170,6 +170,10 @@ describe('CanaryRollout validation', () => {
     expect(JSON.parse(app.app_settings.ROLLOUT_MIRROR)).toEqual({ percent: 20, bakeSeconds: 7200 });
   });
 
+  // JavaScript callers can omit the required prop: a synth-time refusal naming it, not a crash.
+  test('the webhook application is required (secure webhook only)', () => fails(
+    (s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: steps } as unknown as CanaryRolloutProps),
+    /webhookApplication: got none; allowed: an EntraWebhookApplication .*Fix: register an Entra application/s));
   test('shadowDuration needs shadow traffic', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: steps, shadowDuration: Duration.minutes(5) }),
     /shadowDuration: got 5min; allowed: only with a policy that sets shadowTrafficPercent/));
   test('one rollout per endpoint', () => fails((s) => {
