@@ -37,7 +37,7 @@ export interface FunctionPermissions {
  * The Microsoft Entra application (app registration) that protects a Function's webhook: Azure Monitor's action
  * group asks Entra ID for a token for it and calls the Function with that token (a "secure webhook"), and the
  * Function app's built-in authentication accepts only such tokens. This library cannot create it (the azuread
- * Terraform provider is not among its bindings, and the role assignment below needs the Entra "Application
+ * Terraform provider is not among its bindings, and assigning the app role needs the Entra "Application
  * Administrator" role): register it once per tenant, then pass its ids. Set it up as Microsoft's action-groups
  * docs say ("Configure authentication for Secure webhook"): expose an Application ID URI, accept v2.0 access
  * tokens (`accessTokenAcceptedVersion: 2`), define the application role `ActionGroupsSecureWebhook` and assign
