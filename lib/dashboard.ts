@@ -59,7 +59,7 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
   { id: 'gpuMemory', title: 'GPU memory used', unit: 'bytes', when: 'gpu', serverMetrics: [] },
   { id: 'queueDepth', title: 'Queue depth', unit: 'count', when: 'always', serverMetrics: ['queueDepth'] },
   { id: 'batchSize', title: 'Mean batch size', unit: 'count', when: 'always', serverMetrics: ['inferenceCount', 'execCount'] },
-  { id: 'cacheHitRatio', title: 'Cache hit ratio (%)', unit: 'percent', when: 'always', serverMetrics: ['cacheHits', 'cacheMisses'] },
+  { id: 'cacheHitRatio', title: 'Cache hit ratio (%)', unit: 'percent', when: 'always', serverMetrics: ['cacheRequests'] },
   { id: 'breakerState', title: 'Circuit breaker state', unit: 'state', when: 'always', serverMetrics: ['breakerState'] },
   { id: 'canaryVsStable', title: 'Requests per second by version (canary vs stable during a rollout)', unit: 'requests/s', when: 'always', serverMetrics: ['requests'] },
   { id: 'budget', title: 'Budget: spend vs limit (USD)', unit: 'USD', when: 'always', serverMetrics: [] },

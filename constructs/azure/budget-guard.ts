@@ -8,7 +8,7 @@ import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolve
 import { IBudgetGuardContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
-import { HandlerFunctionApp } from './function-app';
+import { EntraWebhookApplication, HandlerFunctionApp, webhookApplicationProblems } from './function-app';
 import { ModelEndpoint } from './model-endpoint';
 import { shortHash } from './names';
 import { checkResourceGroupName } from './validation';
@@ -47,6 +47,13 @@ export interface BudgetGuardProps {
   readonly scope?: BudgetScope;
   /** Budget name. @default - derived from the first endpoint */
   readonly budgetName?: string;
+  /**
+   * The Entra application that protects the enforcer's webhook (see {@link EntraWebhookApplication}): the
+   * budget's action group calls it as a secure webhook, and the enforcer's app accepts only Entra tokens for it
+   * that Azure Monitor's action groups hold. Required unless the budget's action is NOTIFY (no enforcer).
+   * @default - none; refused at synth when the action is not NOTIFY
+   */
+  readonly webhookApplication?: EntraWebhookApplication;
 }
 
 /**
@@ -111,6 +118,10 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     if (!isUnresolved(budgetName) && !/^[A-Za-z0-9_-]{1,63}$/.test(budgetName)) {
       c.add({ field: 'budgetName', given: describe(budgetName), allowed: 'letters, digits, "_" and "-", at most 63', fix: 'e.g. "fraud-models-budget"' });
     }
+    if (props.webhookApplication) c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
+    else if ((props.budget.action ?? BudgetAction.SCALE_TO_FLOOR) !== BudgetAction.NOTIFY) {
+      c.add({ field: 'webhookApplication', given: 'none', allowed: `an EntraWebhookApplication whenever budget.action is ${String(props.budget.action ?? BudgetAction.SCALE_TO_FLOOR)} (its enforcer Function accepts only secure-webhook calls, Entra tokens for that application)`, fix: 'register an Entra application for the webhook (README "The Functions": Auth) and pass { clientId, objectId, identifierUri }, or use BudgetAction.NOTIFY' });
+    }
     const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
     const budget = resolution.throwIfInvalid(owner, c);
     this.warnings = resolution.warnings;
@@ -151,6 +162,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
         }),
         tags,
         logAnalyticsWorkspaceId: first.logAnalyticsWorkspaceId,
+        // Checked above: an enforcer exists only with an application.
+        webhookApplication: props.webhookApplication!,
         permissions: {
           actions: ENFORCER_ACTIONS[budget.action],
           scopes: [
@@ -173,13 +186,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
       resourceGroupName: first.resourceGroupName,
       shortName: `budget${distinct.slice(0, 4)}`,
       emailReceiver: budget.emails.map((email: string, i: number) => ({ name: `email-${i}`, emailAddress: email, useCommonAlertSchema: true })),
-      azureFunctionReceiver: this.enforcer ? [{
-        name: 'budget-enforcer',
-        functionAppResourceId: this.enforcer.app.id,
-        functionName: ENFORCE_FUNCTION_NAME,
-        httpTriggerUrl: this.enforcer.triggerUrl(ENFORCE_FUNCTION_NAME),
-        useCommonAlertSchema: true,
-      }] : undefined,
+      // Secure webhook: an Entra token for the webhook application, no function key.
+      webhookReceiver: this.enforcer ? [this.enforcer.secureWebhookReceiver('budget-enforcer', ENFORCE_FUNCTION_NAME)] : undefined,
       tags,
     });
 

@@ -6,7 +6,7 @@ import { Duration, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolve
 import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
-import { HandlerFunctionApp } from './function-app';
+import { EntraWebhookApplication, HandlerFunctionApp, webhookApplicationProblems } from './function-app';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { ModelEndpoint } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
@@ -58,6 +58,12 @@ export interface CanaryRolloutProps {
   readonly shadowDuration?: Duration;
   /** More action groups (ARM ids) the rollback alerts notify, e.g. the on-call's. @default - only the controller */
   readonly notifyActionGroupIds?: string[];
+  /**
+   * The Entra application that protects the controller's rollback webhook (see {@link EntraWebhookApplication}):
+   * the rollback action group calls it as a secure webhook, and the controller's app accepts only Entra tokens
+   * for it that Azure Monitor's action groups hold. Register it once per tenant (Application Administrator).
+   */
+  readonly webhookApplication: EntraWebhookApplication;
 }
 
 /**
@@ -89,6 +95,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     const c = new ProblemCollector();
     const oneRollout = oneRolloutProblem(endpoint);
     if (oneRollout) c.add(oneRollout);
+    c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
     const resolution = SpecResolver.rollout(policy, AZURE_ML_CAPABILITIES, {
       minReplicas: endpoint.serving.minReplicas,
       endpointGuardrails: endpoint.serving.guardrails,
@@ -136,6 +143,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       logAnalyticsWorkspaceId: endpoint.logAnalyticsWorkspaceId,
       // One instance: the rollback hold must be seen by the timer and the webhook alike.
       maxInstances: 1,
+      webhookApplication: props.webhookApplication,
       permissions: { actions: ROLLOUT_CONTROLLER_ACTIONS, scopes: [endpoint.endpointId] },
       additionalPermissions: [
         { actions: ROLLOUT_CONTROLLER_ALERT_READ, scopes: [endpoint.logAnalyticsWorkspaceId], defineAtResourceGroup: true },
@@ -149,13 +157,8 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       name: `${endpoint.endpointName}-rollback`,
       resourceGroupName: endpoint.resourceGroupName,
       shortName: 'rollback',
-      azureFunctionReceiver: [{
-        name: 'rollout-controller',
-        functionAppResourceId: this.controller.app.id,
-        functionName: ROLLBACK_FUNCTION_NAME,
-        httpTriggerUrl: this.controller.triggerUrl(ROLLBACK_FUNCTION_NAME),
-        useCommonAlertSchema: true,
-      }],
+      // Secure webhook: an Entra token for the webhook application, no function key.
+      webhookReceiver: [this.controller.secureWebhookReceiver('rollout-controller', ROLLBACK_FUNCTION_NAME)],
       tags: endpoint.tags,
     });
     const actionGroups = [this.actionGroup.id, ...(props.notifyActionGroupIds ?? [])];

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationInsights } from '@cdktf/provider-azurerm/lib/application-insights';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
-import { DataAzurermFunctionAppHostKeys } from '@cdktf/provider-azurerm/lib/data-azurerm-function-app-host-keys';
 import { LinuxFunctionApp } from '@cdktf/provider-azurerm/lib/linux-function-app';
+import type { MonitorActionGroupWebhookReceiver } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import type { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
@@ -14,6 +14,7 @@ import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { AssetType, TerraformAsset, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { ProblemCollector, SpecProblem, describe, isUnresolved } from '../../lib';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { FunctionTriggerSync } from './azapi/resources';
 import { shortHash, storageAccountName } from './names';
@@ -30,6 +31,48 @@ export interface FunctionPermissions {
    * @default false
    */
   readonly defineAtResourceGroup?: boolean;
+}
+
+/**
+ * The Microsoft Entra application (app registration) that protects a Function's webhook: Azure Monitor's action
+ * group asks Entra ID for a token for it and calls the Function with that token (a "secure webhook"), and the
+ * Function app's built-in authentication accepts only such tokens. This library cannot create it (the azuread
+ * Terraform provider is not among its bindings, and assigning the app role needs the Entra "Application
+ * Administrator" role): register it once per tenant, then pass its ids. Set it up as Microsoft's action-groups
+ * docs say ("Configure authentication for Secure webhook"): expose an Application ID URI, accept v2.0 access
+ * tokens (`accessTokenAcceptedVersion: 2`), define the application role `ActionGroupsSecureWebhook` and assign
+ * it to the "AzNS AAD Webhook" service principal (app id `461e8683-5575-4561-ac7f-899cc907d62a`); the identity
+ * running Terraform must be an owner of the application to create the secure webhook action.
+ */
+export interface EntraWebhookApplication {
+  /** The application (client) id: the audience the Functions accept. */
+  readonly clientId: string;
+  /** The application's object id (the action group's `aad_auth.object_id`). */
+  readonly objectId: string;
+  /** Its Application ID URI, e.g. `api://<client id>` (the action group's `aad_auth.identifier_uri`). */
+  readonly identifierUri: string;
+  /** Tenant the application lives in. @default - the tenant Terraform runs in */
+  readonly tenantId?: string;
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Problems with an {@link EntraWebhookApplication} prop, one per field (none for unresolved tokens). */
+export function webhookApplicationProblems(field: string, app: EntraWebhookApplication | undefined): SpecProblem[] {
+  if (app === undefined || app === null) {
+    return [{ field, given: 'none', allowed: 'an EntraWebhookApplication { clientId, objectId, identifierUri }: the Functions accept only secure-webhook calls, Entra tokens for that application', fix: 'register an Entra application for the webhook (README "The Functions": Auth) and pass its ids' }];
+  }
+  const out: SpecProblem[] = [];
+  const labels = { clientId: 'Application (client) ID', objectId: 'Object ID', tenantId: 'Directory (tenant) ID' } as const;
+  for (const key of ['clientId', 'objectId', 'tenantId'] as const) {
+    const v = app[key];
+    if (v === undefined || isUnresolved(v)) continue;
+    if (!GUID.test(v)) out.push({ field: `${field}.${key}`, given: describe(v), allowed: 'a GUID', fix: `the Entra application's ${labels[key]} from its overview page` });
+  }
+  if (!isUnresolved(app.identifierUri) && !/^(api:\/\/|https:\/\/)\S+$/.test(app.identifierUri)) {
+    out.push({ field: `${field}.identifierUri`, given: describe(app.identifierUri), allowed: 'the application\'s Application ID URI, "api://..." or "https://..."', fix: `e.g. "api://${GUID.test(app.clientId) ? app.clientId : '<client id>'}" (Expose an API > Application ID URI)` });
+  }
+  return out;
 }
 
 export interface HandlerFunctionAppProps {
@@ -57,6 +100,8 @@ export interface HandlerFunctionAppProps {
    * @default 1 - one instance: the handlers keep short-lived holds in process memory
    */
   readonly maxInstances?: number;
+  /** The Entra application whose tokens (from Azure Monitor's action groups) the Function's webhook accepts. */
+  readonly webhookApplication: EntraWebhookApplication;
 }
 
 /**
@@ -83,6 +128,12 @@ export const FUNCTION_HOSTING = {
   hostStorageRole: 'Storage Blob Data Owner',
   /** Built-in role for sending telemetry to an Application Insights with local authentication off. */
   telemetryRole: 'Monitoring Metrics Publisher',
+  /**
+   * Application id of Azure Monitor action groups' first-party Entra application ("AzNS AAD Webhook"), whose
+   * service principal calls a secure webhook (learn.microsoft.com/azure/azure-monitor/alerts/action-groups,
+   * "Secure webhook PowerShell script": `$actionGroupsAppId`). The only client the Functions' webhook admits.
+   */
+  actionGroupsAppId: '461e8683-5575-4561-ac7f-899cc907d62a',
 } as const;
 
 /**
@@ -91,12 +142,14 @@ export const FUNCTION_HOSTING = {
  * given scopes. The package (host.json, package.json and the bundle; nothing is built at synth time) is a
  * private blob named by its content, which the app mounts with its identity; host storage is reached with the
  * identity too, and shared-key access to the account is off. Application Insights (Entra ID ingestion only)
- * keeps the Functions' logs. Scale-out is capped (`maxInstances`).
+ * keeps the Functions' logs. Scale-out is capped (`maxInstances`). Every HTTP request must carry an Entra
+ * token for `webhookApplication` issued to Azure Monitor's action groups (App Service authentication, 401
+ * otherwise); there are no function keys to read, so none is in Terraform state.
  */
 export class HandlerFunctionApp extends Construct {
   public readonly app: LinuxFunctionApp;
   public readonly role: RoleDefinition;
-  public readonly keys: DataAzurermFunctionAppHostKeys;
+  private readonly webhookAuth: { objectId: string; identifierUri: string; tenantId: string };
   public readonly storage: StorageAccount;
   public readonly packageBlob: StorageBlob;
   public readonly insights: ApplicationInsights;
@@ -107,6 +160,12 @@ export class HandlerFunctionApp extends Construct {
     if (!Number.isInteger(maxInstances) || maxInstances < 1) {
       throw new Error(`HandlerFunctionApp ${this.node.path}: maxInstances: given ${maxInstances}; allowed: a whole number >= 1; fix: e.g. 1`);
     }
+    const c = new ProblemCollector();
+    c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
+    c.throwIfAny(`HandlerFunctionApp ${this.node.path}`);
+    const client = new DataAzurermClientConfig(this, 'Client', {});
+    const tenantId = props.webhookApplication.tenantId ?? client.tenantId;
+    this.webhookAuth = { objectId: props.webhookApplication.objectId, identifierUri: props.webhookApplication.identifierUri, tenantId };
     const distinct = shortHash(this.node.path, props.resourceGroupName);
     this.storage = new StorageAccount(this, 'Storage', {
       name: storageAccountName(`${props.namePrefix}fn`, distinct),
@@ -186,6 +245,24 @@ export class HandlerFunctionApp extends Construct {
         WEBSITE_RUN_FROM_PACKAGE: packageUrl,
         APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
       },
+      // App Service authentication (Easy Auth v2) is the gate, not a function key: a request without a valid
+      // Entra token for the webhook application, issued to Azure Monitor's action groups, is answered 401 before
+      // it reaches the Function (learn.microsoft.com/azure/app-service/configure-authentication-provider-aad,
+      // "Use a built-in authorization policy": allowed client applications; "allowed token audiences").
+      authSettingsV2: {
+        authEnabled: true,
+        requireAuthentication: true,
+        unauthenticatedAction: 'Return401',
+        requireHttps: true,
+        defaultProvider: 'azureactivedirectory',
+        login: { tokenStoreEnabled: false },
+        activeDirectoryV2: {
+          clientId: props.webhookApplication.clientId,
+          tenantAuthEndpoint: `https://login.microsoftonline.com/${tenantId}/v2.0`,
+          allowedAudiences: [props.webhookApplication.identifierUri, props.webhookApplication.clientId],
+          allowedApplications: [FUNCTION_HOSTING.actionGroupsAppId],
+        },
+      },
       tags: props.tags,
     });
     const hostStorage = new RoleAssignment(this, 'HostStorage', {
@@ -209,15 +286,8 @@ export class HandlerFunctionApp extends Construct {
       dependsOn: [this.packageBlob, hostStorage],
       lifecycle: { replaceTriggeredBy: [this.packageBlob] },
     });
-    this.keys = new DataAzurermFunctionAppHostKeys(this, 'Keys', {
-      name: this.app.name,
-      resourceGroupName: props.resourceGroupName,
-      dependsOn: [this.app],
-    });
-
     // Custom roles are defined at a resource group (Azure allows no narrower assignable scope) and assigned
     // only on the exact resources below.
-    const client = new DataAzurermClientConfig(this, 'Client', {});
     const resourceGroupId = `/subscriptions/${client.subscriptionId}/resourceGroups/${props.resourceGroupName}`;
     this.role = new RoleDefinition(this, 'Role', {
       name: `${props.namePrefix} ${props.handler} (${distinct.slice(0, 8)})`,
@@ -264,9 +334,23 @@ export class HandlerFunctionApp extends Construct {
     });
   }
 
-  /** The URL an action group's Azure Function receiver calls, with the function key. */
+  /** The URL of an HTTP-triggered function of this app (no key: the app's authentication is the gate). */
   public triggerUrl(functionName: string): string {
-    return `https://${this.app.defaultHostname}/api/${functionName}?code=${this.keys.defaultFunctionKey}`;
+    return `https://${this.app.defaultHostname}/api/${functionName}`;
+  }
+
+  /**
+   * An action group receiver that calls `functionName` as a secure webhook: Azure Monitor obtains an Entra token
+   * for the webhook application and sends it (learn.microsoft.com/azure/azure-monitor/alerts/action-groups,
+   * "Configure authentication for Secure webhook"; azurerm `webhook_receiver.aad_auth`). Common alert schema on.
+   */
+  public secureWebhookReceiver(name: string, functionName: string): MonitorActionGroupWebhookReceiver {
+    return {
+      name,
+      serviceUri: this.triggerUrl(functionName),
+      useCommonAlertSchema: true,
+      aadAuth: { ...this.webhookAuth },
+    };
   }
 }
 

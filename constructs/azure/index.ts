@@ -90,8 +90,8 @@ export {
   ENFORCE_FUNCTION_NAME,
 } from './budget-guard';
 export type { BudgetGuardProps } from './budget-guard';
-export { FUNCTION_HOSTING, HandlerFunctionApp, stagePackage } from './function-app';
-export type { FunctionPermissions, HandlerFunctionAppProps, StagedPackage } from './function-app';
+export { FUNCTION_HOSTING, HandlerFunctionApp, stagePackage, webhookApplicationProblems } from './function-app';
+export type { EntraWebhookApplication, FunctionPermissions, HandlerFunctionAppProps, StagedPackage } from './function-app';
 export {
   ARM_ID_TYPES,
   AZURE_EXTRA_LOCATIONS_CONTEXT,

@@ -15,10 +15,10 @@ import {
   MetricScope,
   PROMQL,
   ReplicaPrice,
+  METRIC_LABELS,
   SERVER_METRICS,
   dashboardWidgets,
   isDashboardGap,
-  serverMetric,
 } from '../../lib';
 import { typedApiObject } from './internal';
 import type { IPrometheusRule } from './k8s-schema';
@@ -57,7 +57,6 @@ export function costPer1000Expr(scope: MetricScope, price: ReplicaPrice, window:
 
 function queries(scope: MetricScope, price: ReplicaPrice | undefined): Record<DashboardWidgetId, Rendered> {
   const w = '$__rate_interval';
-  const cache = (name: string) => serverMetric(name)?.name;
   return {
     requestRate: [{ expr: PROMQL.requestRate(scope, w), legend: 'requests/s' }],
     errorRate: [{ expr: `100 * ${PROMQL.errorRatio(scope, w)}`, legend: '5xx %' }],
@@ -71,12 +70,13 @@ function queries(scope: MetricScope, price: ReplicaPrice | undefined): Record<Da
       expr: `sum(rate(${SERVER_METRICS.inferenceCount.name}${sel(scope)}[${w}])) / sum(rate(${SERVER_METRICS.execCount.name}${sel(scope)}[${w}]))`,
       legend: 'rows per execution',
     }],
-    cacheHitRatio: cache('cacheHits') && cache('cacheMisses')
-      ? [{ expr: `100 * sum(rate(${cache('cacheHits')}${sel(scope)}[${w}])) / (sum(rate(${cache('cacheHits')}${sel(scope)}[${w}])) + sum(rate(${cache('cacheMisses')}${sel(scope)}[${w}])))`, legend: 'hit %' }]
-      : { unavailable: 'the server exports no cache metrics' },
-    breakerState: cache('breakerState')
-      ? [{ expr: `max by (pod) (${cache('breakerState')}${sel(scope)})`, legend: '{{pod}}' }]
-      : { unavailable: 'the server exports no circuit-breaker metric' },
+    // model_server_cache_requests_total{result="hit"|"miss"|"error"}: hits over all lookups (errors are served
+    // uncached, so they count against the ratio); model_server_circuit_breaker_state is 1 on the current state.
+    cacheHitRatio: [{
+      expr: `100 * sum(rate(${SERVER_METRICS.cacheRequests.name}${sel(scope, `,${METRIC_LABELS.result}="hit"`)}[${w}])) / sum(rate(${SERVER_METRICS.cacheRequests.name}${sel(scope)}[${w}]))`,
+      legend: 'hit %',
+    }],
+    breakerState: [{ expr: `sum by (${METRIC_LABELS.state}) (${SERVER_METRICS.breakerState.name}${sel(scope)})`, legend: '{{state}}' }],
     canaryVsStable: [{ expr: `sum by (version) (rate(${SERVER_METRICS.requests.name}${sel(scope)}[${w}]))`, legend: 'version {{version}}' }],
     budget: [{ expr: `model_serving:gpu_cost_usd_per_hour{namespace=${JSON.stringify(scope.namespace)}} * 730`, legend: 'projected monthly GPU cost of the namespace (BudgetGuard)' }],
     costPer1000Predictions: price ? [{ expr: costPer1000Expr(scope, price, '5m'), legend: `USD per 1000 (${price.hourlyUsd} USD/h per pod, ${price.source})` }] : { unavailable: 'no price: set hourlyPriceUsd' },

@@ -15,6 +15,12 @@ const LOCATION = 'westeurope';
 const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 // Built from runtime/Dockerfile by CI and pushed to this registry.
 const REGISTRY_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/contosoml`;
+// The Entra application protecting the Functions' webhooks (registered once per tenant; README "The Functions").
+const WEBHOOK_APPLICATION = {
+  clientId: '22222222-2222-2222-2222-222222222222',
+  objectId: '33333333-3333-3333-3333-333333333333',
+  identifierUri: 'api://22222222-2222-2222-2222-222222222222',
+};
 const IMAGE = 'contosoml.azurecr.io/model-server@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae';
 
 export class AzureServingStack extends TerraformStack {
@@ -58,12 +64,14 @@ export class AzureServingStack extends TerraformStack {
         { trafficPercent: 100, bake: Duration.minutes(15) },
       ], { shadowTrafficPercent: 20, guardrails: { maxErrorRatePercent: 1, maxLatency: Duration.millis(500), breachingPeriods: 5 } }),
       shadowDuration: Duration.minutes(20),
+      webhookApplication: WEBHOOK_APPLICATION,
     });
 
     this.guard = new BudgetGuard(this, 'Budget', {
       endpoints: [this.endpoint],
       budget: { monthlyLimitUsd: 2000, alertThresholdsPercent: [50, 80], action: BudgetAction.SCALE_TO_FLOOR, emails: ['ml-oncall@example.com'] },
       startDate: '2026-12-01',
+      webhookApplication: WEBHOOK_APPLICATION,
     });
     // Every alert rule in the stack (endpoint and rollout guardrails) notifies the budget's on-call action group.
     new AlertRouting(this, 'Alerts', { alertTarget: [this.guard.actionGroup.id] });

@@ -1,13 +1,13 @@
 import { Testing } from 'cdktf';
 import { BudgetAction, Duration, RolloutPolicy } from '../../lib';
 import { BudgetGuard, BudgetScope, CanaryRollout, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
-import { endpoint } from './support/fixtures';
+import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { only, resourcesOf, synth } from './support/synth';
 
 type Json = Record<string, any>;
 
 describe('BudgetGuard', () => {
-  const { tf } = synth((s) => new BudgetGuard(s, 'Budget', {
+  const { tf } = synth((s) => new BudgetGuard(s, 'Budget', { webhookApplication: WEBHOOK_APP,
     endpoints: [endpoint(s)],
     budget: { monthlyLimitUsd: 1500, alertThresholdsPercent: [50, 80], emails: ['oncall@example.com'] },
     startDate: '2026-12-01',
@@ -29,7 +29,15 @@ describe('BudgetGuard', () => {
     for (const n of budget.notification) expect(n.contact_groups[0]).toMatch(/azurerm_monitor_action_group/);
     const group = only(tf, 'azurerm_monitor_action_group') as Json;
     expect(group.email_receiver).toEqual([{ name: 'email-0', email_address: 'oncall@example.com', use_common_alert_schema: true }]);
-    expect(group.azure_function_receiver[0]).toMatchObject({ function_name: 'enforce', use_common_alert_schema: true });
+    // A secure webhook (Microsoft's action-groups docs, "Configure authentication for Secure webhook"): no key.
+    expect(group.azure_function_receiver).toBeUndefined();
+    expect(group.webhook_receiver).toEqual([{
+      name: 'budget-enforcer',
+      service_uri: expect.stringMatching(/^https:\/\/\$\{azurerm_linux_function_app\.Budget_Enforcer_[0-9A-F]+\.default_hostname\}\/api\/enforce$/),
+      use_common_alert_schema: true,
+      aad_auth: { object_id: WEBHOOK_APP.objectId, identifier_uri: WEBHOOK_APP.identifierUri, tenant_id: expect.stringMatching(/tenant_id\}$/) },
+    }]);
+    expect(JSON.stringify(tf)).not.toMatch(/\?code=|function_app_host_keys/);
   });
 
   test('the enforcer knows the guarded endpoint, its floor and its autoscale setting', () => {
@@ -58,14 +66,14 @@ describe('BudgetGuard', () => {
 
 describe('BudgetGuard options', () => {
   test('NOTIFY: no enforcer, no function receiver', () => {
-    const { tf } = synth((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2027-01-01' }));
+    const { tf } = synth((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2027-01-01' }));
     expect(resourcesOf(tf, 'azurerm_linux_function_app')).toEqual({});
     expect((only(tf, 'azurerm_monitor_action_group') as Json).azure_function_receiver).toBeUndefined();
     expect((only(tf, 'azurerm_consumption_budget_resource_group') as Json).notification.map((n: Json) => n.threshold)).toEqual([50, 80, 100, 100]);
   });
 
   test('DELETE: delete actions only; a subscription scope', () => {
-    const { tf } = synth((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.DELETE, alertThresholdsPercent: [90] }, startDate: '2027-01-01', scope: BudgetScope.subscription('/subscriptions/00000000-0000-0000-0000-000000000000') }));
+    const { tf } = synth((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.DELETE, alertThresholdsPercent: [90] }, startDate: '2027-01-01', scope: BudgetScope.subscription('/subscriptions/00000000-0000-0000-0000-000000000000') }));
     const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition'));
     expect(roles.find(([k]) => /Enforcer_Role_/.test(k))![1].permissions[0].actions).toContain('Microsoft.MachineLearningServices/workspaces/onlineEndpoints/delete');
     expect(roles.find(([k]) => /Enforcer_Role1_/.test(k))![1]).toMatchObject({ scope: '/subscriptions/00000000-0000-0000-0000-000000000000', assignable_scopes: ['/subscriptions/00000000-0000-0000-0000-000000000000'] });
@@ -78,8 +86,8 @@ describe('BudgetGuard with a CanaryRollout on the endpoint', () => {
   test('the enforcer may also cap the rollout\'s autoscale copies: autoscale read/write at the endpoint\'s resource group, in its own role', () => {
     const { tf } = synth((s) => {
       const e = endpoint(s);
-      new CanaryRollout(s, 'R', { endpoint: e, policy: RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.minutes(30) }, { trafficPercent: 100, bake: Duration.minutes(10) }]) });
-      new BudgetGuard(s, 'B', { endpoints: [e], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' });
+      new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: e, policy: RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.minutes(30) }, { trafficPercent: 100, bake: Duration.minutes(10) }]) });
+      new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [e], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' });
     });
     const roles = Object.entries(resourcesOf(tf, 'azurerm_role_definition')).filter(([k]) => k.startsWith('B_Enforcer'));
     expect(roles).toHaveLength(3);
@@ -92,14 +100,23 @@ describe('BudgetGuard with a CanaryRollout on the endpoint', () => {
 
 describe('BudgetGuard validation', () => {
   const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
-  test('a subscription scope is a subscription ARM id (issue 17)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01', scope: BudgetScope.subscription('00000000-0000-0000-0000-000000000000') }),
+  test('a subscription scope is a subscription ARM id (issue 17)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01', scope: BudgetScope.subscription('00000000-0000-0000-0000-000000000000') }),
     /scope: got BudgetScope\.subscription\("00000000-0000-0000-0000-000000000000"\); allowed: the ARM id of a subscription/));
-  test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
+  test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
     /startDate: got "2026-12-15"; allowed: on Azure ML: the first day of a month/));
-  test('at most five notifications per Azure budget', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, alertThresholdsPercent: [10, 20, 30, 40, 50] }, startDate: '2026-12-01' }),
+  test('at most five notifications per Azure budget', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, alertThresholdsPercent: [10, 20, 30, 40, 50] }, startDate: '2026-12-01' }),
     /budget\.alertThresholdsPercent: .*allowed: on Azure ML: at most 5 notifications per budget/));
-  test('at least one endpoint', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
+  // The enforcer's app accepts only secure-webhook calls, so an enforcing budget needs the Entra application.
+  test('an enforcing budget needs the webhook application; NOTIFY does not', () => {
+    fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
+      /webhookApplication: got none; allowed: an EntraWebhookApplication whenever budget\.action is SCALE_TO_FLOOR.*Fix: register an Entra application/s);
+    expect(() => Testing.synthScope((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2026-12-01' }))).not.toThrow();
+  });
+  test('the webhook application ids are GUIDs and the identifier URI an api:// or https:// URI, all reported at once', () => fails(
+    (s) => new BudgetGuard(s, 'B', { webhookApplication: { clientId: 'my-app', objectId: WEBHOOK_APP.objectId, identifierUri: 'my-app' }, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
+    /webhookApplication\.clientId: got "my-app"; allowed: a GUID.*webhookApplication\.identifierUri: got "my-app"; allowed: the application's Application ID URI/s));
+  test('at least one endpoint', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
     /endpoints: got \[\]; allowed: at least one ModelEndpoint/));
-  test('a positive limit (shared rule)', () => fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 0 }, startDate: '2026-12-01' }),
+  test('a positive limit (shared rule)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 0 }, startDate: '2026-12-01' }),
     /budget\.monthlyLimitUsd/));
 });

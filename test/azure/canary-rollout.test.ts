@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
-import { AZURE_ML_CAPABILITIES, CONTROLLER_TICK_SECONDS, CanaryRollout, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
-import { endpoint } from './support/fixtures';
+import { AZURE_ML_CAPABILITIES, CONTROLLER_TICK_SECONDS, CanaryRollout, CanaryRolloutProps, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
+import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 
 type Json = Record<string, any>;
@@ -12,7 +12,7 @@ const steps = RolloutPolicy.steps([
 ]);
 
 describe('CanaryRollout', () => {
-  const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy: steps }));
+  const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: steps }));
 
   test('snapshot of the default', () => {
     expect(tf).toMatchSnapshot();
@@ -88,8 +88,16 @@ describe('CanaryRollout', () => {
 
   test('alerts on the new deployment alone call the controller through an action group', () => {
     const group = only(tf, 'azurerm_monitor_action_group') as Json;
-    expect(group.azure_function_receiver[0]).toMatchObject({ function_name: 'rollback', use_common_alert_schema: true });
-    expect(group.azure_function_receiver[0].http_trigger_url).toMatch(/\/api\/rollback\?code=\$\{data\.azurerm_function_app_host_keys\./);
+    // A secure webhook (Microsoft's action-groups docs, "Configure authentication for Secure webhook"): Azure
+    // Monitor calls with an Entra token for the webhook application; no function key in the URL or in state.
+    expect(group.azure_function_receiver).toBeUndefined();
+    expect(group.webhook_receiver).toEqual([{
+      name: 'rollout-controller',
+      service_uri: expect.stringMatching(/^https:\/\/\$\{azurerm_linux_function_app\.Rollout_Controller_[0-9A-F]+\.default_hostname\}\/api\/rollback$/),
+      use_common_alert_schema: true,
+      aad_auth: { object_id: WEBHOOK_APP.objectId, identifier_uri: WEBHOOK_APP.identifierUri, tenant_id: expect.stringMatching(/^\$\{data\.azurerm_client_config\.[^.]+\.tenant_id\}$/) },
+    }]);
+    expect(JSON.stringify(tf)).not.toMatch(/\?code=|function_app_host_keys/);
     const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
     expect(alerts).toHaveLength(2);
     for (const a of alerts) {
@@ -110,7 +118,7 @@ describe('CanaryRollout', () => {
 
   test('issue 17: a retrained model under the same metadata.version is a new deployment (through the canary), never a PUT onto the serving one', () => {
     const deploymentOf = (uri: string, image?: string) => {
-      const { tf: t } = synth((s) => new CanaryRollout(s, 'Rollout', {
+      const { tf: t } = synth((s) => new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP,
         endpoint: endpoint(s, { model: ModelArtifact.fromUri(uri), ...(image ? { image: ServingImage.fromRegistry(image) } : {}) }),
         policy: steps,
       }));
@@ -127,7 +135,7 @@ describe('CanaryRollout', () => {
 describe('CanaryRollout options', () => {
   test('shadow traffic becomes the mirror phase; rollout guardrails choose the alert percentile and window', () => {
     const policy = RolloutPolicy.canary({ trafficPercent: 10, shadowTrafficPercent: 30, guardrails: { latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(200), breachingPeriods: 5 } });
-    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy, shadowDuration: Duration.minutes(15) }));
+    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy, shadowDuration: Duration.minutes(15) }));
     const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
     expect(JSON.parse(app.app_settings.ROLLOUT_MIRROR)).toEqual({ percent: 30, bakeSeconds: 900 });
     const alerts = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2')).filter((a) => String(a.name).includes('rollback'));
@@ -141,14 +149,14 @@ describe('CanaryRollout validation', () => {
   // Issue 17: the controller ticks once a minute (rollout-controller/handler.ts timer) and a rollback alert needs
   // breachingPeriods x evaluationPeriod; a shorter bake moves traffic on before either can act.
   const withBakes = (...bakes: Duration[]) => RolloutPolicy.steps(bakes.map((bake, i) => ({ trafficPercent: i === bakes.length - 1 ? 100 : 10 * (i + 1), bake })));
-  test('a bake shorter than a controller tick is refused (0 s and 30 s)', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.seconds(0), Duration.seconds(30), Duration.minutes(10)) }),
+  test('a bake shorter than a controller tick is refused (0 s and 30 s)', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.seconds(0), Duration.seconds(30), Duration.minutes(10)) }),
     /policy\.steps\[0\]\.bake: got 0s; allowed: at least 3min on Azure ML: the guardrails need 3min to fire.*policy\.steps\[1\]\.bake: got 30s/s));
-  test('a bake shorter than the rollback alerts\' breaching window is refused', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.minutes(2), Duration.minutes(10)) }),
+  test('a bake shorter than the rollback alerts\' breaching window is refused', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.minutes(2), Duration.minutes(10)) }),
     /policy\.steps\[0\]\.bake: got 2min; allowed: at least 3min on Azure ML: the guardrails need 3min to fire \(evaluationPeriod 1min x breachingPeriods 3\)/));
   test('one refusal per short bake (the shared rule in SpecResolver.rollout, not a second Azure one)', () => {
     let message = '';
     try {
-      Testing.synthScope((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.seconds(30), Duration.minutes(10)) }));
+      Testing.synthScope((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.seconds(30), Duration.minutes(10)) }));
     } catch (e) {
       message = (e as Error).message;
     }
@@ -158,27 +166,31 @@ describe('CanaryRollout validation', () => {
     expect(AZURE_ML_CAPABILITIES.rollout.controllerTick?.toSeconds()).toBe(CONTROLLER_TICK_SECONDS);
   });
   test('bakes at the window are accepted', () => {
-    expect(() => Testing.synthScope((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: withBakes(Duration.minutes(3), Duration.minutes(3)) }))).not.toThrow();
+    expect(() => Testing.synthScope((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.minutes(3), Duration.minutes(3)) }))).not.toThrow();
   });
 
-  test('shadow traffic above 50% is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ shadowTrafficPercent: 60 }) }),
+  test('shadow traffic above 50% is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: RolloutPolicy.canary({ shadowTrafficPercent: 60 }) }),
     /policy\.shadowTrafficPercent: got 60%; allowed: on Azure ML: at most 50%/));
-  test('rollback guardrails beyond six breaching periods are refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { breachingPeriods: 10 } }) }),
+  test('rollback guardrails beyond six breaching periods are refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { breachingPeriods: 10 } }) }),
     /policy\.guardrails\.breachingPeriods: got 10; allowed: on Azure ML: at most 6 consecutive periods/));
-  test('evaluation periods must be whole minutes', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.seconds(90) } }) }),
+  test('evaluation periods must be whole minutes', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: RolloutPolicy.canary({ guardrails: { evaluationPeriod: Duration.seconds(90) } }) }),
     /policy\.guardrails\.evaluationPeriod: got 90s; allowed: on Azure ML: multiples of 1min/));
   test('without the prop, the policy\'s shadowDuration sets the mirror phase', () => {
     const policy = RolloutPolicy.canary({ trafficPercent: 10, shadowTrafficPercent: 20, shadowDuration: Duration.hours(2) });
-    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy }));
+    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy }));
     const app = Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))[0] as Json;
     expect(JSON.parse(app.app_settings.ROLLOUT_MIRROR)).toEqual({ percent: 20, bakeSeconds: 7200 });
   });
 
-  test('shadowDuration needs shadow traffic', () => fails((s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: steps, shadowDuration: Duration.minutes(5) }),
+  // JavaScript callers can omit the required prop: a synth-time refusal naming it, not a crash.
+  test('the webhook application is required (secure webhook only)', () => fails(
+    (s) => new CanaryRollout(s, 'R', { endpoint: endpoint(s), policy: steps } as unknown as CanaryRolloutProps),
+    /webhookApplication: got none; allowed: an EntraWebhookApplication .*Fix: register an Entra application/s));
+  test('shadowDuration needs shadow traffic', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: steps, shadowDuration: Duration.minutes(5) }),
     /shadowDuration: got 5min; allowed: only with a policy that sets shadowTrafficPercent/));
   test('one rollout per endpoint', () => fails((s) => {
     const e = endpoint(s);
-    new CanaryRollout(s, 'A', { endpoint: e, policy: steps });
-    new CanaryRollout(s, 'B', { endpoint: e, policy: steps });
+    new CanaryRollout(s, 'A', { webhookApplication: WEBHOOK_APP, endpoint: e, policy: steps });
+    new CanaryRollout(s, 'B', { webhookApplication: WEBHOOK_APP, endpoint: e, policy: steps });
   }, /endpoint: got .*which already has a CanaryRollout/));
 });

@@ -3,7 +3,7 @@ import { DASHBOARD_WIDGETS, RolloutPolicy, SERVER_METRICS } from '../../lib';
 import { AlertRouting, CanaryRollout } from '../../constructs/azure';
 import { AZURE_ML_METRICS } from '../fixtures/platform-metrics';
 import workbookSchema from '../fixtures/schemas/azure-workbooks/workbook.json';
-import { endpoint } from './support/fixtures';
+import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { resourcesOf, synth } from './support/synth';
 
 const ACTION_GROUP = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.Insights/actionGroups/oncall';
@@ -53,7 +53,7 @@ describe('Azure Monitor workbook', () => {
   });
 
   test('a rollout attached later: the deployment metrics read the rollout\'s deployment', () => {
-    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s, { dashboard: true }), policy: RolloutPolicy.canary() }));
+    const { tf } = synth((s) => new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s, { dashboard: true }), policy: RolloutPolicy.canary() }));
     const { data } = workbookOf(tf);
     const replicas = data.items.find((i: any) => i.name.startsWith('replicas'));
     expect(replicas.content.resourceIds[0]).toMatch(/\/deployments\/v1-0-0-[0-9a-f]{8}$/);
@@ -68,7 +68,7 @@ describe('AlertRouting', () => {
   test('every alert rule in the stack (endpoint and rollout) notifies the action group named once', () => {
     const { tf } = synth((s) => {
       new AlertRouting(s, 'Alerts', { alertTarget: [ACTION_GROUP] });
-      new CanaryRollout(s, 'Rollout', { endpoint: endpoint(s), policy: RolloutPolicy.canary() });
+      new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: RolloutPolicy.canary() });
     });
     const rules = Object.values(resourcesOf(tf, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
     expect(rules.length).toBeGreaterThanOrEqual(4);

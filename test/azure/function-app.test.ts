@@ -7,9 +7,10 @@ import { App, TerraformStack } from 'cdktf';
 import { HandlerFunctionApp, stagePackage } from '../../constructs/azure/function-app';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { shortHash } from '../../constructs/azure/names';
-import { functionHostingProblems } from './support/function-hosting-rules';
+import { ACTION_GROUPS_APP_ID, functionHostingProblems, webhookAuthProblems } from './support/function-hosting-rules';
 import { TfJson, resourcesOf } from './support/synth';
 import { readZip } from './support/zip';
+import { WEBHOOK_APP } from './support/fixtures';
 
 // The Functions' hosting is checked against the rules in support/function-hosting-rules.ts, each taken from
 // Microsoft's Functions / App Service docs or the azurerm provider's docs and source (cited there).
@@ -37,6 +38,64 @@ describe('Azure Functions hosting (example stack)', () => {
     expect(problems).toMatch(/zip_deploy_file with webdeploy_publish_basic_authentication_enabled=false cannot publish/);
     expect(problems).toMatch(/WEBSITE_RUN_FROM_PACKAGE="1" on Linux Consumption; only <URL> is supported/);
     expect(problems).toMatch(/storage_account_access_key set/);
+  });
+
+  // Who may call: only Azure Monitor's action groups, with an Entra token for the webhook application (secure
+  // webhook), and App Service authentication answers 401 to anything else; no host keys in state. Sources [SW],
+  // [EA], [KEY] in support/function-hosting-rules.ts.
+  test('both Functions accept only Entra tokens from action groups, with the audience the webhooks ask for', () => {
+    for (const app of Object.values(resourcesOf(tf, 'azurerm_linux_function_app'))) {
+      expect(app.auth_settings_v2).toMatchObject({
+        auth_enabled: true, require_authentication: true, unauthenticated_action: 'Return401', require_https: true,
+        active_directory_v2: {
+          client_id: '22222222-2222-2222-2222-222222222222',
+          allowed_audiences: ['api://22222222-2222-2222-2222-222222222222', '22222222-2222-2222-2222-222222222222'],
+          allowed_applications: [ACTION_GROUPS_APP_ID],
+          tenant_auth_endpoint: expect.stringMatching(/^https:\/\/login\.microsoftonline\.com\/\$\{data\.azurerm_client_config\.[^.]+\.tenant_id\}\/v2\.0$/),
+        },
+      });
+    }
+    const hooks = Object.values(resourcesOf(tf, 'azurerm_monitor_action_group')).flatMap((g) => (g.webhook_receiver ?? []) as { name: string }[]);
+    expect(hooks.map((h) => h.name).sort()).toEqual(['budget-enforcer', 'rollout-controller']);
+    expect(webhookAuthProblems(tf)).toEqual([]);
+    expect(tf.data?.azurerm_function_app_host_keys).toBeUndefined();
+  });
+
+  test('the rules catch the old function-key receivers, host keys in state and an open app', () => {
+    const old = JSON.parse(JSON.stringify(tf)) as TfJson & { data: Record<string, Record<string, unknown>> };
+    old.data.azurerm_function_app_host_keys = { Budget_Enforcer_Keys: { name: 'x', resource_group_name: 'rg' } };
+    for (const group of Object.values(resourcesOf(old, 'azurerm_monitor_action_group'))) {
+      if (!group.webhook_receiver) continue;
+      group.azure_function_receiver = [{ name: 'budget-enforcer', http_trigger_url: 'https://h/api/enforce?code=${data.azurerm_function_app_host_keys.Budget_Enforcer_Keys.default_function_key}' }];
+      for (const hook of group.webhook_receiver as Record<string, unknown>[]) delete hook.aad_auth;
+    }
+    const apps = Object.values(resourcesOf(old, 'azurerm_linux_function_app'));
+    delete apps[0].auth_settings_v2;
+    apps[1].auth_settings_v2.unauthenticated_action = 'AllowAnonymous';
+    apps[1].auth_settings_v2.active_directory_v2.allowed_applications = [];
+    const problems = webhookAuthProblems(old).join('\n');
+    expect(problems).toMatch(/data\.azurerm_function_app_host_keys\.Budget_Enforcer_Keys: the Functions' host keys \(primary_key included\) land in Terraform state/);
+    expect(problems).toMatch(/azure_function_receiver budget-enforcer calls with a function key/);
+    expect(problems).toMatch(/has no aad_auth \(not a secure webhook\)/);
+    expect(problems).toMatch(/no App Service authentication/);
+    expect(problems).toMatch(/unauthenticated_action "AllowAnonymous"; a webhook must get Return401/);
+    expect(problems).toMatch(/allowed_applications \[\]; only Azure Monitor's action groups/);
+  });
+
+  test('a webhook asking for a token the app does not accept is caught', () => {
+    const bad = JSON.parse(JSON.stringify(tf)) as TfJson;
+    for (const group of Object.values(resourcesOf(bad, 'azurerm_monitor_action_group'))) {
+      for (const hook of (group.webhook_receiver ?? []) as { aad_auth: { identifier_uri: string } }[]) hook.aad_auth.identifier_uri = 'api://someone-else';
+    }
+    expect(webhookAuthProblems(bad).join('\n')).toMatch(/asks for a token for "api:\/\/someone-else", which azurerm_linux_function_app\.\S+ does not accept/);
+  });
+
+  test('the HTTP triggers are anonymous to the Functions host (App Service authentication is the gate, no key)', () => {
+    for (const handler of ['budget-enforcer', 'rollout-controller']) {
+      const code = readFileSync(join(handlerBundleDirectory('azure', handler), 'index.js'), 'utf8');
+      expect(code).toMatch(/authLevel:\s*"anonymous"/);
+      expect(code).not.toMatch(/authLevel:\s*"function"/);
+    }
   });
 
   test('no storage key, connection string or SAS in any app setting', () => {
@@ -111,6 +170,7 @@ describe('HandlerFunctionApp and the azurerm provider', () => {
       handler: 'budget-enforcer', resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'x', settings: {}, tags: {},
       logAnalyticsWorkspaceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w',
       permissions: { actions: [], scopes: [] },
+      webhookApplication: WEBHOOK_APP,
     });
     expect(() => app.synth()).toThrow(/storage_use_azuread.*allowed: true.*storageUseAzuread: true/s);
   });

@@ -13,7 +13,7 @@
 import { Duration, LatencyPercentile, RolloutPolicy } from '../../lib';
 import { CanaryRollout } from '../../constructs/azure';
 import { analyzeKql } from '../support/kql';
-import { endpoint } from './support/fixtures';
+import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { resourcesOf, synth } from './support/synth';
 
 const traffic = (responseCode: 'int' | 'string') => ({
@@ -27,7 +27,7 @@ const traffic = (responseCode: 'int' | 'string') => ({
 interface Criteria { query: string; metric_measure_column: string; operator: string; threshold: number }
 const { tf } = synth((s) => {
   const e = endpoint(s, { guardrails: { maxErrorRatePercent: 2, latencyPercentile: LatencyPercentile.P95, maxLatency: Duration.millis(300) } });
-  new CanaryRollout(s, 'Rollout', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.minutes(30) }) });
+  new CanaryRollout(s, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.minutes(30) }) });
 });
 const alerts = Object.entries(resourcesOf(tf as never, 'azurerm_monitor_scheduled_query_rules_alert_v2')).map(([id, r]) => ({ id, criteria: (r.criteria as Criteria[])[0] }));
 

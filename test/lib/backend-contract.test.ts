@@ -17,6 +17,7 @@ import {
   ServingImage,
   SpecValidationError,
 } from '../../lib';
+import { WEBHOOK_APP } from '../azure/support/fixtures';
 import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract } from '../../lib/backend';
 import * as aws from '../../constructs/aws';
 import * as gcp from '../../constructs/gcp';
@@ -74,10 +75,10 @@ const BACKENDS: Record<string, () => Built> = {
     Testing.synthScope((scope) => {
       const endpoint = new azure.ModelEndpoint(scope, 'Endpoint', { ...spec('contoso.azurecr.io'), resourceGroupName: 'rg', location: 'westeurope', instanceType: 'Standard_DS3_v2' });
       const hadRolloutBefore = endpoint.hasRollout;
-      const rollout = new azure.CanaryRollout(scope, 'Rollout', { endpoint, policy });
-      const budget = new azure.BudgetGuard(scope, 'Budget', { endpoints: [endpoint], budget: budgetSpec, startDate: '2026-12-01' });
+      const rollout = new azure.CanaryRollout(scope, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint, policy });
+      const budget = new azure.BudgetGuard(scope, 'Budget', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint], budget: budgetSpec, startDate: '2026-12-01' });
       const pool = new azure.GpuNodePool(scope, 'Pool', { kubernetesClusterId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving', name: 'gput4', accelerator: Accelerator.NVIDIA_T4 });
-      built = { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, secondRollout: () => new azure.CanaryRollout(scope, 'Again', { endpoint, policy }) };
+      built = { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, secondRollout: () => new azure.CanaryRollout(scope, 'Again', { webhookApplication: WEBHOOK_APP, endpoint, policy }) };
     });
     return built!;
   },

@@ -6,13 +6,13 @@ describe('the neutral dashboard', () => {
     expect(DASHBOARD_WIDGETS.map((w) => w.id)).toEqual([...DASHBOARD_WIDGET_IDS]);
   });
 
-  test('widgets that read server metrics the server does not export are left out until lib/contract.ts has them', () => {
+  test('every widget is shown once the server exports what it reads: the cache and breaker widgets read the server\'s own metrics', () => {
     const ids = dashboardWidgets({ gpu: true }).map((w) => w.id);
-    // cache and breaker metrics are not in SERVER_METRICS on this branch.
-    expect('cacheHits' in SERVER_METRICS).toBe(false);
-    expect(ids).not.toContain('cacheHitRatio');
-    expect(ids).not.toContain('breakerState');
-    expect(ids).toEqual(expect.arrayContaining(['requestRate', 'errorRate', 'latency', 'replicas', 'gpuUtilization', 'gpuMemory', 'queueDepth', 'batchSize', 'canaryVsStable', 'budget', 'costPer1000Predictions']));
+    expect(DASHBOARD_WIDGETS.find((w) => w.id === 'cacheHitRatio')!.serverMetrics).toEqual(['cacheRequests']);
+    expect(DASHBOARD_WIDGETS.find((w) => w.id === 'breakerState')!.serverMetrics).toEqual(['breakerState']);
+    expect(SERVER_METRICS.cacheRequests.name).toBe('model_server_cache_requests_total');
+    expect(SERVER_METRICS.breakerState.name).toBe('model_server_circuit_breaker_state');
+    expect(ids).toEqual([...DASHBOARD_WIDGET_IDS]);
     expect(dashboardWidgets({ gpu: false }).map((w) => w.id)).not.toContain('gpuMemory');
   });
 });

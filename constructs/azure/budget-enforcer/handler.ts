@@ -13,6 +13,8 @@ export const ENFORCE_FUNCTION = 'enforce';
 
 app.http(ENFORCE_FUNCTION, {
   methods: ['POST'],
-  authLevel: 'function',
+  // Anonymous to the Functions host: App Service authentication in front of it admits only Entra tokens
+  // for the webhook application held by Azure Monitor's action groups (constructs/azure/function-app.ts).
+  authLevel: 'anonymous',
   handler: async (request: HttpRequest): Promise<HttpResponseInit> => enforceResponse(process.env, arm, () => request.json()),
 });

@@ -23,7 +23,9 @@ app.timer('advance', {
 
 app.http(ROLLBACK_FUNCTION, {
   methods: ['POST'],
-  authLevel: 'function',
+  // Anonymous to the Functions host: App Service authentication in front of it admits only Entra tokens
+  // for the webhook application held by Azure Monitor's action groups (constructs/azure/function-app.ts).
+  authLevel: 'anonymous',
   // A failed rollback answers 503: action groups retry a webhook only on 408, 429, 503, 504 or no response,
   // and drop a 500 after one delivery.
   handler: async (request: HttpRequest): Promise<HttpResponseInit> => rollbackResponse(process.env, arm, () => request.json()),

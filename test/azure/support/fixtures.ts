@@ -29,3 +29,10 @@ export function baseProps(overrides: Partial<ModelEndpointProps> = {}): ModelEnd
 export function endpoint(scope: Construct, overrides: Partial<ModelEndpointProps> = {}, id = 'Endpoint'): ModelEndpoint {
   return new ModelEndpoint(scope, id, baseProps(overrides));
 }
+
+/** An Entra application registration for the Functions' secure webhooks (made-up ids). */
+export const WEBHOOK_APP = {
+  clientId: '44444444-4444-4444-4444-444444444444',
+  objectId: '55555555-5555-5555-5555-555555555555',
+  identifierUri: 'api://44444444-4444-4444-4444-444444444444',
+};

@@ -24,7 +24,21 @@ import { TfJson, resourcesOf } from './synth';
  *  [AI]   learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication: with local authentication disabled, telemetry
  *         needs an Entra token: the identity holds Monitoring Metrics Publisher and the Functions host is told
  *         APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD.
+ *  [SW]   learn.microsoft.com/azure/azure-monitor/alerts/action-groups "Configure authentication for Secure webhook" and
+ *         "Secure webhook PowerShell script" (MicrosoftDocs/azure-docs articles/azure-monitor/alerts/action-groups.md): the
+ *         action group calls the webhook with an Entra token for the target application, obtained by the service principal
+ *         of the "AzNS AAD Webhook" application, app id 461e8683-5575-4561-ac7f-899cc907d62a; the receiver names the
+ *         application by object id (azurerm `webhook_receiver.aad_auth { object_id, identifier_uri, tenant_id }`).
+ *  [EA]   learn.microsoft.com/azure/app-service/configure-authentication-provider-aad and overview-authentication-authorization
+ *         (App Service / Functions built-in authentication, "auth v2"): with `requireAuthentication` and unauthenticated
+ *         action Return401 a request without a valid token never reaches the code; the token's audience must be among
+ *         `allowedAudiences`; the default authorization policy's `allowedApplications` admits only tokens issued to those
+ *         client ids (azurerm `auth_settings_v2.active_directory_v2.allowed_applications`).
+ *  [KEY]  developer.hashicorp.com/terraform/language/state/sensitive-data: Terraform stores data sources' results in
+ *         state; azurerm `azurerm_function_app_host_keys` exports `primary_key` (the master key) and the function keys.
+ *         An action group's `azure_function_receiver` needs `http_trigger_url` with a function key ("?code=").
  */
+export const ACTION_GROUPS_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
 const BLOB_READ_ROLES = ['Storage Blob Data Reader', 'Storage Blob Data Contributor', 'Storage Blob Data Owner'];
 const ref = (type: string, name: string, attr: string) => `\${${type}.${name}.${attr}}`;
 
@@ -100,6 +114,60 @@ export function functionHostingProblems(tf: TfJson): string[] {
       if (settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING !== 'Authorization=AAD') problems.push(`${at}: local auth off but no APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD [AI]`);
       if (!roles.some((r) => r.principal_id === principal && r.role_definition_name === 'Monitoring Metrics Publisher' && r.scope === ref('azurerm_application_insights', aiKey, 'id'))) {
         problems.push(`${at}: local auth off but the identity cannot publish telemetry [AI]`);
+      }
+    }
+  }
+  problems.push(...webhookAuthProblems(tf));
+  return problems;
+}
+
+interface ActionGroupWebhook { name?: string; service_uri?: string; aad_auth?: { object_id?: string; identifier_uri?: string; tenant_id?: string } | { object_id?: string; identifier_uri?: string; tenant_id?: string }[] }
+
+/**
+ * Who may call the Functions: only Azure Monitor's action groups, with an Entra token, and no key in state
+ * [SW][EA][KEY].
+ */
+export function webhookAuthProblems(tf: TfJson): string[] {
+  const problems: string[] = [];
+  const apps = resourcesOf(tf, 'azurerm_linux_function_app');
+  for (const name of Object.keys(tf.data?.azurerm_function_app_host_keys ?? {})) {
+    problems.push(`data.azurerm_function_app_host_keys.${name}: the Functions' host keys (primary_key included) land in Terraform state [KEY]`);
+  }
+  const receivers: { group: string; r: ActionGroupWebhook }[] = [];
+  for (const [gName, group] of Object.entries(resourcesOf(tf, 'azurerm_monitor_action_group'))) {
+    for (const f of (group.azure_function_receiver ?? []) as { name?: string; http_trigger_url?: string }[]) {
+      problems.push(`azurerm_monitor_action_group.${gName}: azure_function_receiver ${String(f.name)} calls with a function key (${String(f.http_trigger_url)}); use a secure webhook [SW][KEY]`);
+    }
+    for (const r of (group.webhook_receiver ?? []) as ActionGroupWebhook[]) receivers.push({ group: gName, r });
+  }
+  for (const { group, r } of receivers) {
+    if (/[?&]code=/.test(String(r.service_uri))) problems.push(`azurerm_monitor_action_group.${group}: webhook ${String(r.name)} carries a function key in its URL [KEY]`);
+  }
+  for (const [name, app] of Object.entries(apps)) {
+    const at = `azurerm_linux_function_app.${name}`;
+    const host = `\${azurerm_linux_function_app.${name}.default_hostname}`;
+    const auth = app.auth_settings_v2 as Record<string, unknown> | undefined;
+    const aad = auth?.active_directory_v2 as Record<string, unknown> | undefined;
+    if (!auth || auth.auth_enabled !== true) { problems.push(`${at}: no App Service authentication (auth_settings_v2.auth_enabled) [EA]`); continue; }
+    if (auth.require_authentication !== true) problems.push(`${at}: auth_settings_v2.require_authentication is not true: anonymous requests reach the code [EA]`);
+    if (auth.unauthenticated_action !== 'Return401') problems.push(`${at}: auth_settings_v2.unauthenticated_action ${JSON.stringify(auth.unauthenticated_action)}; a webhook must get Return401 [EA]`);
+    if (!aad) { problems.push(`${at}: no active_directory_v2 provider [EA]`); continue; }
+    const allowedApps = (aad.allowed_applications ?? []) as string[];
+    if (allowedApps.length !== 1 || allowedApps[0] !== ACTION_GROUPS_APP_ID) {
+      problems.push(`${at}: allowed_applications ${JSON.stringify(allowedApps)}; only Azure Monitor's action groups (${ACTION_GROUPS_APP_ID}) may call [SW][EA]`);
+    }
+    const audiences = (aad.allowed_audiences ?? []) as string[];
+    // Every action group webhook aimed at this app must ask for a token this app accepts.
+    for (const { group, r } of receivers.filter((x) => String(x.r.service_uri).startsWith(`https://${host}/`))) {
+      const a = Array.isArray(r.aad_auth) ? r.aad_auth[0] : r.aad_auth;
+      if (!a || !a.object_id) { problems.push(`azurerm_monitor_action_group.${group}: webhook ${String(r.name)} to ${at} has no aad_auth (not a secure webhook) [SW]`); continue; }
+      if (!a.identifier_uri || !audiences.includes(a.identifier_uri)) {
+        problems.push(`azurerm_monitor_action_group.${group}: webhook ${String(r.name)} asks for a token for ${JSON.stringify(a.identifier_uri)}, which ${at} does not accept (allowed_audiences ${JSON.stringify(audiences)}) [SW][EA]`);
+      }
+      if (!audiences.includes(String(aad.client_id))) problems.push(`${at}: allowed_audiences lacks the application's client id (v2.0 tokens carry it as aud) [SW][EA]`);
+      const tenant = /^https:\/\/login\.microsoftonline\.com\/(.+)\/v2\.0$/.exec(String(aad.tenant_auth_endpoint))?.[1];
+      if (tenant === undefined || (a.tenant_id !== undefined && a.tenant_id !== tenant)) {
+        problems.push(`${at}: tenant_auth_endpoint ${JSON.stringify(aad.tenant_auth_endpoint)} is not the tenant the webhook's token comes from (${String(a.tenant_id)}) [EA]`);
       }
     }
   }
