@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { OIP_FROM_ORT, ORT_TYPE, type HostTensor, type TensorData } from './tensor';
+import { OIP_FROM_ORT, ORT_LOG_SEVERITY_FATAL, ORT_TYPE, type HostTensor, type TensorData } from './tensor';
 
 export class InlineSession {
   private constructor(private readonly session: ort.InferenceSession) {}
@@ -15,6 +15,8 @@ export class InlineSession {
     const session = await ort.InferenceSession.create(modelPath, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
+      // Same as the workers: onnxruntime's own stderr logger quotes request values; FATAL only.
+      logSeverityLevel: ORT_LOG_SEVERITY_FATAL,
       // A spinning pool would burn the event loop's core between requests.
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
@@ -26,7 +28,7 @@ export class InlineSession {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(ORT_TYPE[t.datatype] as 'float32', t.data as Float32Array, t.shape as number[]);
     const start = performance.now();
-    const results = await this.session.run(inputs);
+    const results = await this.session.run(inputs, { logSeverityLevel: ORT_LOG_SEVERITY_FATAL });
     const computeMs = performance.now() - start;
     const outputs: Record<string, HostTensor> = {};
     for (const [name, t] of Object.entries(results)) outputs[name] = { datatype: OIP_FROM_ORT[t.type] ?? t.type, shape: [...t.dims], data: t.data as TensorData };

@@ -434,3 +434,10 @@ export function sliceRows(t: HostTensor, start: number, end: number): HostTensor
     : (t.data as Uint8Array).subarray(start * inner, end * inner);
   return { datatype: t.datatype, shape, data: data as TensorData };
 }
+
+/**
+ * onnxruntime log severity (0 verbose, 1 info, 2 warning, 3 error, 4 fatal) for every session and run: its own
+ * logger writes to stderr outside the server's, and its run-time errors quote request values, so only FATAL.
+ * Failures still reach the caller through the thrown error.
+ */
+export const ORT_LOG_SEVERITY_FATAL = 4;

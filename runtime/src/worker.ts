@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { LoadRequest, RunRequest, ValueInfo, WorkerReply, WorkerRequest } from './worker-protocol';
-import { OIP_FROM_ORT, ORT_TYPE, type HostTensor, type TensorData } from './tensor';
+import { OIP_FROM_ORT, ORT_LOG_SEVERITY_FATAL, ORT_TYPE, type HostTensor, type TensorData } from './tensor';
 
 let session: ort.InferenceSession | undefined;
 
@@ -29,6 +29,9 @@ async function load(msg: LoadRequest): Promise<WorkerReply> {
       const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
+        // onnxruntime's own logger writes to stderr outside ours, and its run-time errors quote request values
+        // ("idx=<value> must be within ..."): FATAL only. The error itself still reaches the caller as a 400.
+        logSeverityLevel: ORT_LOG_SEVERITY_FATAL,
         // onnxruntime's thread pools spin between runs by default. Measured on 2 cores: spinning burns more
         // than one core while idle, starving the event loop that parses requests and answers health checks.
         extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
@@ -64,7 +67,7 @@ async function run(msg: RunRequest): Promise<{ reply: WorkerReply; transfer: Arr
     feeds[name] = new ort.Tensor(ORT_TYPE[t.datatype] as 'float32', t.data as Float32Array, t.shape as number[]);
   }
   const start = performance.now();
-  const results = await session.run(feeds);
+  const results = await session.run(feeds, { logSeverityLevel: ORT_LOG_SEVERITY_FATAL });
   const computeMs = performance.now() - start;
   const outputs: Record<string, HostTensor> = {};
   const transfer = new Set<ArrayBuffer>();
