@@ -7,6 +7,7 @@ import { IConstruct } from 'constructs';
 import { Accelerator } from './accelerator';
 import { ResolvedBudget } from './budget';
 import { SpecProblem, SpecWarning } from './errors';
+import { ResolvedGateway } from './gateway';
 import { ResolvedServing } from './spec';
 import { ResolvedRollout } from './resolve-rollout';
 
@@ -102,6 +103,34 @@ export interface IGpuNodePoolContract extends IConstruct {
   readonly accelerator: Accelerator;
   /** Labels the pool's nodes carry (what a pod selects them by). */
   readonly nodeLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * What every backend's ModelGateway has: one front door for several endpoints (lib/gateway.ts). Type
+ * parameters as in IModelEndpointContract.
+ *
+ * @internal jsii: a backend author's type (model-serving-constructs/backend), erased from the jsii assembly so
+ *   the classes that implement it still compile there (generic and function-typed members have no jsii form).
+ */
+export interface IModelGatewayContract<TGrantee, TGrant, TMetric, TAlarm, TTarget> extends IConstruct {
+  /** The gateway's name on the platform (API Gateway REST API, API Management API, load balancer, HTTPRoute prefix). */
+  readonly gatewayName: string;
+  /** Base URL callers use (a deploy-time token where the platform assigns it); routes hang below it. */
+  readonly url: string;
+  /** The gateway spec after resolution against this backend's capabilities: routes, JWT, per-key limit, cache, limits. */
+  readonly gateway: ResolvedGateway;
+  /** Advice from the shared resolver (also surfaced as a toolkit warning on the construct). */
+  readonly warnings: readonly SpecWarning[];
+  /** Lets `grantee` call the gateway's routes, where the platform authorizes callers by identity. */
+  readonly grantInvoke: ((grantee: TGrantee) => TGrant) | NotSupported;
+  /** Request latency at the gateway (end to end, the model included). */
+  readonly metricLatency: (() => TMetric) | NotSupported;
+  /** The gateway's alarm on its error rate (the spec's `guardrails.maxErrorRatePercent`). */
+  readonly errorRateAlarm: TAlarm | NotSupported;
+  /** The gateway's alarm on latency (the spec's `guardrails.maxLatency` at its percentile). */
+  readonly latencyAlarm: TAlarm | NotSupported;
+  /** Where those alarms notify (empty: nowhere yet). */
+  readonly alarmTargets: readonly TTarget[] | NotSupported;
 }
 
 /** The part of an endpoint the one-rollout rule reads. */

@@ -4,7 +4,9 @@
 // still exported by the root for compatibility; new backend code imports them from here.
 // Explicit export list: a name reaches users only when it is listed here.
 export { NotSupported, oneRolloutProblem } from './backend-contract';
-export type { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract, IRolloutTarget } from './backend-contract';
+export type { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract, IModelGatewayContract, IRolloutTarget } from './backend-contract';
+export { GatewayResolution } from './gateway';
+export type { GatewayCapabilities, GatewayRouteInput, ResolvedGateway, ResolvedGatewayJwt, ResolvedGatewayRoute } from './gateway';
 export { APPROXIMATION_TOLERANCE_PERCENT, RolloutStepShape, TrafficSplitting } from './capabilities';
 export type {
   ArtifactCapabilities,

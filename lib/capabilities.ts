@@ -47,6 +47,7 @@
  */
 import type { ArtifactLayout, ArtifactStorage } from './artifact';
 import type { BudgetAction } from './budget';
+import type { GatewayCapabilities } from './gateway';
 import type { LatencyPercentile } from './guardrails';
 import type { NameRule } from './naming';
 import type { ScalingMetric } from './spec';
@@ -205,6 +206,11 @@ export interface BackendCapabilities {
   readonly rollout: RolloutCapabilities;
   readonly budget: BudgetCapabilities;
   readonly naming: NamingCapabilities;
+  /**
+   * The platform's managed gateway, for `ModelGateway` (lib/gateway.ts).
+   * @default - no gateway: a ModelGateway on this backend is refused by name
+   */
+  readonly gateway?: GatewayCapabilities;
 }
 
 /** Percentage points an approximated traffic share may miss the asked share by before it is refused. */

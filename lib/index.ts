@@ -87,6 +87,24 @@ export type { ResolvedRollout, ResolvedRolloutStep, RolloutContext } from './res
 export { BudgetAction, BudgetResolution } from './budget';
 export type { BudgetSpec, ResolvedBudget } from './budget';
 export { SpecResolver } from './resolver';
+export {
+  GATEWAY_DEFAULT_API_KEY_HEADER,
+  GATEWAY_DEFAULT_BASE_PATH,
+  GATEWAY_DEFAULT_MAX_BODY_BYTES,
+  GATEWAY_DEFAULT_REQUESTS_PER_MINUTE,
+  GatewayResolution,
+} from './gateway';
+export type {
+  GatewayApiKeyOptions,
+  GatewayCacheOptions,
+  GatewayCapabilities,
+  GatewayJwtOptions,
+  GatewayRouteInput,
+  ModelGatewaySpec,
+  ResolvedGateway,
+  ResolvedGatewayJwt,
+  ResolvedGatewayRoute,
+} from './gateway';
 export { CapacityType } from './node-pool';
 export {
   DASHBOARD_WIDGETS,

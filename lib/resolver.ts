@@ -1,5 +1,6 @@
 import { BudgetResolution, BudgetSpec } from './budget';
 import { BackendCapabilities } from './capabilities';
+import { GatewayResolution, GatewayRouteInput, ModelGatewaySpec } from './gateway';
 import { RolloutContext, RolloutResolution } from './resolve-rollout';
 import { ServingResolution } from './resolve-serving';
 import { RolloutPolicy } from './rollout';
@@ -22,6 +23,10 @@ export class SpecResolver {
   /** A budget. */
   public static budget(spec: BudgetSpec, caps: BackendCapabilities): BudgetResolution {
     return BudgetResolution.of(spec, caps);
+  }
+  /** A gateway in front of several endpoints (`routes` as the backend maps its own endpoint type). */
+  public static gateway(spec: ModelGatewaySpec, routes: readonly GatewayRouteInput[], caps: BackendCapabilities): GatewayResolution {
+    return GatewayResolution.of(spec, routes, caps);
   }
   private constructor() {}
 }
