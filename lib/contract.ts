@@ -625,6 +625,10 @@ export const PROMQL = {
   latencyQuantile(scope: MetricScope, quantile: number, window: string): string {
     return `histogram_quantile(${quantile}, sum by (le) (rate(${SERVER_METRICS.requestDuration.name}_bucket${selector(scope)}[${window}])))`;
   },
+  /** Requests accepted and not yet answered (running and queued), summed over the scope's pods. */
+  inflight(scope: MetricScope): string {
+    return `sum(${SERVER_METRICS.inflight.name}${selector(scope)})`;
+  },
   /** Requests waiting for an execution, summed over the scope's pods. */
   queueDepth(scope: MetricScope): string {
     return `sum(${SERVER_METRICS.queueDepth.name}${selector(scope)})`;

@@ -199,6 +199,10 @@ function resolveScaling(props: ModelServingProps, caps: BackendCapabilities, pro
       if (!(target.value > 0 && target.value <= 100_000)) {
         problems.push({ field, given: describe(target.value), allowed: 'invocations per second per replica above 0 and at most 100000', fix: 'measure one replica\'s sustainable rate and use about 70% of it' });
       }
+    } else if (target.metric === ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA) {
+      if (!(Number.isInteger(target.value) && target.value >= 1 && target.value <= 10_000)) {
+        problems.push({ field, given: describe(target.value), allowed: 'a whole number of concurrent requests per replica from 1 to 10000', fix: 'about maxBatchSize x workers is a good start, e.g. ScalingTarget.concurrentRequestsPerReplica(8)' });
+      }
     } else if (!(target.value >= 1 && target.value <= 100)) {
       problems.push({ field, given: `${target.value}%`, allowed: 'a utilization from 1 to 100 percent', fix: 'use e.g. ScalingTarget.cpuUtilization(70)' });
     }

@@ -24,6 +24,8 @@ export enum ScalingMetric {
   INVOCATIONS_PER_REPLICA = 'INVOCATIONS_PER_REPLICA',
   CPU_UTILIZATION = 'CPU_UTILIZATION',
   GPU_UTILIZATION = 'GPU_UTILIZATION',
+  /** Requests in the replica at once, queued ones included: the queue-depth signal. */
+  CONCURRENT_REQUESTS_PER_REPLICA = 'CONCURRENT_REQUESTS_PER_REPLICA',
 }
 
 /** The value autoscaling holds a metric at. */
@@ -40,12 +42,19 @@ export class ScalingTarget {
   public static gpuUtilization(percent: number): ScalingTarget {
     return new ScalingTarget(ScalingMetric.GPU_UTILIZATION, percent);
   }
+  /**
+   * Requests a replica holds at once, those waiting in its queue included (scale on queue depth): SageMaker's
+   * ConcurrentRequestsPerModel, Knative's concurrency, the server's `model_server_inflight_requests` through KEDA.
+   */
+  public static concurrentRequestsPerReplica(requests: number): ScalingTarget {
+    return new ScalingTarget(ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA, requests);
+  }
   private constructor(public readonly metric: ScalingMetric, public readonly value: number) {}
 
   public toString(): string {
-    return this.metric === ScalingMetric.INVOCATIONS_PER_REPLICA
-      ? `${this.value} invocations/s per replica`
-      : `${this.value}% ${this.metric === ScalingMetric.CPU_UTILIZATION ? 'CPU' : 'GPU'}`;
+    if (this.metric === ScalingMetric.INVOCATIONS_PER_REPLICA) return `${this.value} invocations/s per replica`;
+    if (this.metric === ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA) return `${this.value} concurrent requests per replica`;
+    return `${this.value}% ${this.metric === ScalingMetric.CPU_UTILIZATION ? 'CPU' : 'GPU'}`;
   }
 }
 

@@ -28,7 +28,7 @@ export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
     layouts: [ArtifactLayout.SINGLE_FILE, ArtifactLayout.PREFIX, ArtifactLayout.ARCHIVE],
   },
   scaling: {
-    metrics: [ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION],
+    metrics: [ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.CPU_UTILIZATION, ScalingMetric.GPU_UTILIZATION, ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA],
     // Several target-tracking policies on one variant fight over capacity; the endpoint builds one.
     multipleTargets: false,
     cooldowns: true,

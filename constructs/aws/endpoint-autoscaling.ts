@@ -23,6 +23,14 @@ export function addTargetTracking(endpoint: ModelEndpoint, serving: ResolvedServ
       predefinedMetricSpecification: { predefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
       targetValue: t.value * 60,
     };
+  } else if (t.metric === ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA) {
+    // ConcurrentRequestsPerModel counts the requests a model container handles, those queued inside it
+    // included, every 10 s (SageMaker developer guide, "Define a scaling policy": high-resolution metrics).
+    tracking = {
+      ...cooldowns,
+      predefinedMetricSpecification: { predefinedMetricType: 'SageMakerVariantConcurrentRequestsPerModelHighResolution' },
+      targetValue: t.value,
+    };
   } else {
     // SageMaker reports CPU and GPU utilization summed over the instance's cores/GPUs (0-100 each).
     const cpu = t.metric === ScalingMetric.CPU_UTILIZATION;

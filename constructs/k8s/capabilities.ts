@@ -38,8 +38,8 @@ export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
   // A Service routes any number of ports; gRPC gets its own, marked h2c for meshes and gateways.
   server: { ...COMMON.server, grpc: true },
   scaling: {
-    // CPU through the HPA; invocations and GPU utilization through KEDA (the endpoint asks for `keda`).
-    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.GPU_UTILIZATION],
+    // CPU through the HPA; invocations, GPU utilization and concurrent requests through KEDA (the endpoint asks for `keda`).
+    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.GPU_UTILIZATION, ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA],
     multipleTargets: true,
     cooldowns: true,
     scaleToZero: false,
@@ -63,7 +63,8 @@ export const KSERVE_SERVERLESS_CAPABILITIES: BackendCapabilities = {
   // (knative/serving pkg/apis/config/defaults.go, pkg/apis/serving/v1/revision_validation.go).
   server: { ...COMMON.server, maxRequestTimeout: Duration.minutes(10) },
   scaling: {
-    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA],
+    // Knative's KPA: concurrency is its own default metric (KServe scaleMetric 'concurrency').
+    metrics: [ScalingMetric.CPU_UTILIZATION, ScalingMetric.INVOCATIONS_PER_REPLICA, ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA],
     multipleTargets: false,
     cooldowns: false,
     scaleToZero: true,

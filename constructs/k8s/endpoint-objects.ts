@@ -55,6 +55,13 @@ export function renderAutoscaling(endpoint: ModelEndpoint, props: ModelEndpointP
       name: 'invocations',
       metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.requestRate(scope, '1m'), threshold: String(target.value) },
     });
+  } else if (target.metric === ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA) {
+    // KEDA's prometheus scaler targets an AverageValue: the sum over pods divided by the replicas.
+    triggers.push({
+      type: 'prometheus',
+      name: 'concurrent-requests',
+      metadata: { serverAddress: keda.prometheusAddress, query: PROMQL.inflight(scope), threshold: String(target.value) },
+    });
   } else {
     // dcgm-exporter's per-GPU utilization, attributed to pods by its Kubernetes mapping.
     triggers.push({
@@ -168,6 +175,14 @@ export function renderGuardrailAlerts(endpoint: ModelEndpoint, metadata: ObjectM
   });
 }
 
+/** KServe's scaleMetric for each spec metric its capabilities accept (GPU utilization is refused before this). */
+const KSERVE_SCALE_METRIC: Record<ScalingMetric, 'cpu' | 'rps' | 'concurrency'> = {
+  [ScalingMetric.CPU_UTILIZATION]: 'cpu',
+  [ScalingMetric.INVOCATIONS_PER_REPLICA]: 'rps',
+  [ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA]: 'concurrency',
+  [ScalingMetric.GPU_UTILIZATION]: 'cpu',
+};
+
 export function renderInferenceService(endpoint: ModelEndpoint, pod: PodTemplateSpec, serverless: boolean): ApiObject {
   const r = endpoint.serving;
   const o = endpoint.flavour.kserveOptions;
@@ -177,7 +192,7 @@ export function renderInferenceService(endpoint: ModelEndpoint, pod: PodTemplate
     ...predictorPodFields(endpoint, pod, serverless),
     minReplicas: r.minReplicas,
     maxReplicas: r.maxReplicas,
-    scaleMetric: r.targets[0].metric === ScalingMetric.CPU_UTILIZATION ? 'cpu' : 'rps',
+    scaleMetric: KSERVE_SCALE_METRIC[r.targets[0].metric],
     scaleTarget: r.targets[0].value,
     ...(o.containerConcurrency !== undefined ? { containerConcurrency: o.containerConcurrency } : {}),
     timeout: Math.ceil((o.timeout ?? r.requestTimeout).toSeconds()),

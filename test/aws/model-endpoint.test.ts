@@ -208,6 +208,19 @@ describe('ModelEndpoint props that change the template', () => {
     });
   });
 
+  test('a concurrent-requests target (queue depth) tracks SageMaker\'s high-resolution ConcurrentRequestsPerModel', () => {
+    // SageMaker developer guide, "Define a scaling policy": ConcurrentRequestsPerModel counts requests the model
+    // container handles, those queued inside it included, every 10 s; predefined type as in the Application
+    // Auto Scaling API reference (PredefinedMetricSpecification) and aws-cdk-lib's PredefinedMetric enum.
+    const t = stackWith({ scaling: { minReplicas: 1, maxReplicas: 4, targets: [ScalingTarget.concurrentRequestsPerReplica(8)] } }).template();
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 8,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantConcurrentRequestsPerModelHighResolution' },
+      },
+    });
+  });
+
   test('an S3 object artifact is read in place with exactly that object', () => {
     const t = stackWith({ model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx') }).template();
     t.hasResourceProperties('AWS::SageMaker::Model', {

@@ -259,6 +259,10 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   const fails = (overrides: Parameters<typeof baseProps>[0], message: RegExp) =>
     expect(() => Testing.synthScope((s) => endpoint(s, overrides))).toThrow(message);
 
+  // Azure ML online deployments publish no concurrency or queue metric for Azure Monitor autoscale (the
+  // deployment metrics are CPU/GPU utilization and RequestsPerMinute): queue-depth scaling is refused by name.
+  test('a concurrent-requests (queue depth) target is refused', () => fails({ scaling: { targets: [ScalingTarget.concurrentRequestsPerReplica(8)] } },
+    /scaling\.targets\[0\]: got 8 concurrent requests per replica; allowed: on Azure ML: targets on CPU_UTILIZATION, GPU_UTILIZATION, INVOCATIONS_PER_REPLICA/));
   // Azure ML's supported network combinations (MicrosoftDocs/azure-docs articles/machine-learning/concept-secure-online-endpoint.md,
   // appendix "Secure outbound access with legacy network isolation method"): egress off needs a workspace private link and
   // reaches only the workspace's own blob storage and container registry; egress on needs the workspace to allow public access.

@@ -281,6 +281,11 @@ describe('ModelEndpoint, plain flavour', () => {
     expect(so.spec.triggers[0].metadata).toMatchObject({ query: 'sum(rate(model_server_requests_total{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"}[1m]))', threshold: '40' });
   });
 
+  test('concurrent requests per replica (queue depth) scale on the server\'s in-flight gauge', () => {
+    const so = findOne(synth(baseProps({ namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, scaling: { targets: [ScalingTarget.concurrentRequestsPerReplica(6)] } })), 'ScaledObject');
+    expect(so.spec.triggers).toEqual([{ type: 'prometheus', name: 'concurrent-requests', metadata: { serverAddress: PROMETHEUS, query: 'sum(model_server_inflight_requests{namespace="ml",model="digits",pod=~"digits-[a-z0-9]{1,10}-[a-z0-9]{5}"})', threshold: '6' } }]);
+  });
+
   test('queries are scoped to the namespace: the same model in two namespaces reads two sets of series', () => {
     const queries = ['team-a', 'team-b'].map((namespace) =>
       findOne(synth(baseProps({ namespace, keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } })), 'ScaledObject').spec.triggers[1].metadata.query,
@@ -432,6 +437,13 @@ describe('ModelEndpoint, KServe flavour', () => {
     expect(container(docs, 'InferenceService').name).toBe('kserve-container');
     expectSchemaValid(docs);
     expect(restrictedViolations(isvc.spec.predictor)).toEqual([]);
+  });
+
+  test('KServe serverless: concurrent requests per replica are Knative\'s concurrency metric', () => {
+    // KServe v1beta1 ComponentExtensionSpec scaleMetric enum (cpu, memory, concurrency, rps); the vendored CRD checks it.
+    const docs = synth(kserve({ scaling: { minReplicas: 1, maxReplicas: 3, targets: [ScalingTarget.concurrentRequestsPerReplica(4)] } }));
+    expect(findOne(docs, 'InferenceService').spec.predictor).toMatchObject({ scaleMetric: 'concurrency', scaleTarget: 4 });
+    expectSchemaValid(docs);
   });
 
   test('the artifact URI goes to the storage initializer', () => {

@@ -112,6 +112,15 @@ describe('resolveServing rejects bad values with what, allowed and fix', () => {
       .toThrow(/scaling\.targets\[0\]: got 10 invocations\/s per replica; allowed: on TestCloud: targets on CPU_UTILIZATION/);
   });
 
+  test('a concurrent-requests target must be a whole number from 1 to 10000', () => {
+    const withConcurrency = capabilities({ scaling: { ...caps.scaling, metrics: [...caps.scaling.metrics, ScalingMetric.CONCURRENT_REQUESTS_PER_REPLICA] } });
+    for (const bad of [0, 2.5, 20_000]) {
+      expect(() => resolve({ scaling: { targets: [ScalingTarget.concurrentRequestsPerReplica(bad)] } }, withConcurrency))
+        .toThrow(new RegExp(`scaling\\.targets\\[0\\]: got ${bad}; allowed: a whole number of concurrent requests per replica from 1 to 10000`));
+    }
+    expect(resolve({ scaling: { targets: [ScalingTarget.concurrentRequestsPerReplica(8)] } }, withConcurrency).targets.map(String)).toEqual(['8 concurrent requests per replica']);
+  });
+
   test('every problem is reported in one error', () => {
     try {
       resolve({ metadata: { ...base.metadata, name: 'BAD' }, scaling: { minReplicas: 3, maxReplicas: 1 }, server: { maxBatchSize: 0 } });
