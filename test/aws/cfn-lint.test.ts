@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
-import { Accelerator, BudgetAction, CapacityType, Duration, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, CapacityType, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
 import { BudgetGuard, CanaryRollout, GpuAmiType, GpuNodePool, ModelEndpoint, ModelEndpointProps, SageMakerRolloutMode } from '../../constructs/aws';
 import { buildAwsApp } from '../../examples/aws/main';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
@@ -86,8 +86,8 @@ const STACKS: Record<string, (outdir: string) => string> = {
       policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.minutes(30), shadowTrafficPercent: 20, shadowDuration: Duration.minutes(30) }),
     });
   }),
-  'blue/green canary rollout': (outdir) => synth(outdir, 'BlueGreen', (stack) => {
-    const endpoint = new ModelEndpoint(stack, 'Endpoint', endpointProps({ scaling: { minReplicas: 20, maxReplicas: 40 } }));
+  'blue/green canary rollout, scaling on queue depth': (outdir) => synth(outdir, 'BlueGreen', (stack) => {
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', endpointProps({ scaling: { minReplicas: 20, maxReplicas: 40, targets: [ScalingTarget.concurrentRequestsPerReplica(8)] } }));
     new CanaryRollout(stack, 'Rollout', { endpoint, policy: RolloutPolicy.canary() });
   }),
   'budget guard scaling to the floor': (outdir) => synth(outdir, 'BudgetScale', (stack) => {
