@@ -107,6 +107,8 @@ export interface ServerConfig {
   readonly workers: number;
   readonly intraOpThreads: number;
   readonly allowNonFinite: boolean;
+  /** TensorRT builds its engines in FP16 where the GPU has fast FP16 (onnxruntime's ORT_TENSORRT_FP16_ENABLE). */
+  readonly tensorRtFp16: boolean;
   readonly drainSeconds: number;
   readonly logLevel: LogLevel;
   /** Unsalted SHA-256 hex digests of accepted API keys (kept for compatibility; prefer apiKeyHmacSha256). */
@@ -307,6 +309,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   workers: intVar('MODEL_SERVER_WORKERS', 1, 1, 64, 'inference worker threads per model'),
   intraOpThreads: intVar('MODEL_SERVER_INTRA_OP_THREADS', 0, 0, 256, 'onnxruntime intra-op threads; 0 lets onnxruntime choose'),
   allowNonFinite: boolVar('MODEL_SERVER_ALLOW_NON_FINITE', false, 'accept NaN and Infinity in float inputs'),
+  tensorRtFp16: boolVar('MODEL_SERVER_TENSORRT_FP16', false, 'TensorRT engines in FP16 precision (sets onnxruntime\'s ORT_TENSORRT_FP16_ENABLE before any session); only with the tensorrt provider'),
   drainSeconds: intVar('MODEL_SERVER_DRAIN_SECONDS', DEFAULT_DRAIN_SECONDS, 1, 3600, 'longest SIGTERM drain before exit'),
   logLevel: enumVar<LogLevel>('MODEL_SERVER_LOG_LEVEL', 'info', LOG_LEVELS, 'pino log level'),
   apiKeySha256: listVar<string>(

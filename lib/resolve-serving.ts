@@ -45,6 +45,7 @@ export class ServingResolution extends Resolution {
       warmupRuns: props.server?.warmupRuns,
       workers: props.server?.workers,
       allowNonFinite: props.server?.allowNonFinite,
+      tensorRtFp16: props.server?.tensorRtFp16,
       grpcPort: server.grpc ? DEFAULT_GRPC_PORT : 0,
     };
     const resolved: ResolvedServing = {
@@ -242,6 +243,12 @@ function resolveServer(
       allowed: 'at least one GPU provider (tensorrt or cuda) when paying for a GPU',
       fix: 'use [ExecutionProvider.CUDA, ExecutionProvider.CPU], or drop the accelerator and pick a CPU instance',
     });
+  }
+  if (srv.tensorRtFp16 !== undefined && typeof srv.tensorRtFp16 !== 'boolean') {
+    problems.push({ field: 'server.tensorRtFp16', given: describe(srv.tensorRtFp16), allowed: 'true or false', fix: 'tensorRtFp16: true' });
+  } else if (srv.tensorRtFp16 === true && providers[0] !== ExecutionProvider.TENSORRT) {
+    problems.push({ field: 'server.tensorRtFp16', given: `true with executionProviders [${providers.join(', ')}]`, allowed: 'only when TensorRT is the first provider (FP16 is a TensorRT engine setting)',
+      fix: 'set executionProviders: [ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU], or remove tensorRtFp16' });
   }
   const e = SERVER_ENV;
   const platformBody = caps.server.maxRequestBodyBytes;

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ModelSignature, ServerConfig, TensorSpec } from '../../lib/contract';
 import { NotReady } from './errors';
+import { applyOrtEnvironment } from './ort-environment';
 import type { RequestTrace } from './tracing';
 import type { ServerMetrics } from './metrics';
 import { BatchScheduler, redact } from './scheduler';
@@ -168,6 +169,7 @@ export class ModelRuntime {
 
   private async loadWorkers(): Promise<void> {
     const { config, log, metrics } = this.options;
+    applyOrtEnvironment(config);
     const first = this.pool.spawn();
     const loaded = await first.load(this.location.modelPath, config.executionProviders, config.intraOpThreads);
     this.provider = loaded.provider;

@@ -223,3 +223,17 @@ describe('resolveBudget', () => {
     expect(() => resolveBudget('B', spec)).toThrow(message);
   });
 });
+
+describe('server.tensorRtFp16', () => {
+  const gpu = { accelerator: Accelerator.NVIDIA_T4 };
+  test('rendered as MODEL_SERVER_TENSORRT_FP16 with TensorRT first', () => {
+    const r = resolve({ ...gpu, server: { executionProviders: [ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU], tensorRtFp16: true } });
+    expect(r.environment).toMatchObject({ MODEL_SERVER_TENSORRT_FP16: 'true', MODEL_SERVER_EXECUTION_PROVIDERS: 'tensorrt,cuda,cpu' });
+    expect(resolve(gpu).environment.MODEL_SERVER_TENSORRT_FP16).toBeUndefined();
+  });
+  test('refused without TensorRT as the first provider, and for a value that is not a boolean', () => {
+    expect(() => resolve({ ...gpu, server: { tensorRtFp16: true } }))
+      .toThrow(/server\.tensorRtFp16: got true with executionProviders \[cuda, cpu\]; allowed: only when TensorRT is the first provider.*Fix: set executionProviders: \[ExecutionProvider\.TENSORRT/);
+    expect(() => resolve({ ...gpu, server: { tensorRtFp16: 'yes' as unknown as boolean } })).toThrow(/server\.tensorRtFp16: got "yes"; allowed: true or false/);
+  });
+});
