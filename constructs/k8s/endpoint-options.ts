@@ -137,6 +137,19 @@ export interface IGpuNodePool {
   readonly accelerator: Accelerator;
 }
 
+/** A CPU node pool the endpoint schedules onto (implemented by CpuNodePool). */
+export interface ICpuNodePool {
+  /** NodePool name; Karpenter labels its nodes `karpenter.sh/nodepool: <name>`. */
+  readonly poolName: string;
+  /** The taint on the pool's nodes, which the endpoint's pods tolerate; undefined when the pool is shared. */
+  readonly taint?: { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' };
+}
+
+/** True for a GPU pool (it names its accelerator). */
+export function isGpuNodePool(pool: IGpuNodePool | ICpuNodePool): pool is IGpuNodePool {
+  return (pool as IGpuNodePool).accelerator !== undefined;
+}
+
 
 /** Reference to the workload an autoscaler or PDB targets. */
 export interface WorkloadRef {

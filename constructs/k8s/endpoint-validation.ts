@@ -1,7 +1,7 @@
 /** The Kubernetes ModelEndpoint's own checks (the shared spec's are in lib/resolve-serving.ts). */
 import { ArtifactStorage, NameRule, ProblemCollector, SERVER_USER_ID, ScalingMetric, ServingResolution, describe } from '../../lib';
 import type { ModelEndpointProps } from './model-endpoint';
-import { ModelDeliveryKind, ServingFlavour } from './endpoint-options';
+import { ModelDeliveryKind, ServingFlavour, isGpuNodePool } from './endpoint-options';
 
 /** Adds every problem of `props` that only this backend knows to `c`. */
 export function collectEndpointProblems(props: ModelEndpointProps, flavour: ServingFlavour, resolution: ServingResolution, c: ProblemCollector): void {
@@ -120,7 +120,11 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
     }
   }
 
-  if (props.nodePool) {
+  if (props.nodePool && !isGpuNodePool(props.nodePool)) {
+    if (props.accelerator) {
+      c.add({ field: 'nodePool', given: `CPU pool "${props.nodePool.poolName}" with accelerator ${props.accelerator.name}`, allowed: 'a GpuNodePool with the same accelerator for GPU replicas', fix: `use a GpuNodePool with Accelerator.${props.accelerator.name}, or remove the accelerator` });
+    }
+  } else if (props.nodePool) {
     if (!props.accelerator) {
       c.add({ field: 'nodePool', given: `GPU pool "${props.nodePool.poolName}"`, allowed: 'only with an accelerator', fix: `set accelerator: Accelerator.${props.nodePool.accelerator.name}, or remove nodePool` });
     } else if (props.nodePool.accelerator.name !== props.accelerator.name) {

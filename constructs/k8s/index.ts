@@ -28,6 +28,7 @@ export {
 } from './endpoint-options';
 export type {
   ApiKeySecretOptions,
+  ICpuNodePool,
   IGpuNodePool,
   KServeOptions,
   KedaScalingOptions,
@@ -43,6 +44,8 @@ export { containerSecurityContext } from './pod-template';
 export { CanaryRollout, routedCapabilities } from './canary-rollout';
 export type { CanaryRolloutProps, KServePromotion } from './canary-rollout';
 export { ConsolidationPolicy, GpuNodePool } from './gpu-node-pool';
+export { CpuNodePool } from './cpu-node-pool';
+export type { CpuNodePoolProps } from './cpu-node-pool';
 export type { GpuNodePoolProps } from './gpu-node-pool';
 export { BudgetGuard, HOURS_PER_MONTH } from './budget-guard';
 export type { BudgetGuardProps, GpuPrice } from './budget-guard';

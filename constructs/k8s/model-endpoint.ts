@@ -28,6 +28,7 @@ import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAP
 import {
   AcceleratorNodeSelector,
   EndpointAuth,
+  ICpuNodePool,
   IGpuNodePool,
   NetworkAccess,
   KedaScalingOptions,
@@ -69,8 +70,8 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly scratchSize?: Size;
   /** Node label that places GPU replicas. @default AcceleratorNodeSelector.modelServingLabel() */
   readonly acceleratorNodeSelector?: AcceleratorNodeSelector;
-  /** Karpenter pool to run on; its accelerator must match. @default - any node matching the accelerator label */
-  readonly nodePool?: IGpuNodePool;
+  /** Karpenter pool to run on: a GpuNodePool whose accelerator matches, or a CpuNodePool for CPU replicas. @default - any node matching the accelerator label (GPU), any node (CPU) */
+  readonly nodePool?: IGpuNodePool | ICpuNodePool;
   /** KEDA scaling (plain flavour). @default - a HorizontalPodAutoscaler on CPU */
   readonly keda?: KedaScalingOptions;
   /**

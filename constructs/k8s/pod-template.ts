@@ -2,7 +2,7 @@
 import { DEFAULT_DRAIN_SECONDS, DEFAULT_GRPC_PORT, MODEL_DIRECTORIES, NODE_SCHEDULING, ROUTES, SERVER_ENV, SERVER_USER_ID, Size } from '../../lib';
 import type { Container, EnvVar, ContainerSecurityContext, PodTemplateSpec, Toleration, Volume, VolumeMount } from './k8s-types';
 import { cpuQuantity, memoryQuantity } from './internal';
-import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind } from './endpoint-options';
+import { AcceleratorNodeSelector, EndpointAuth, ModelDeliveryKind, isGpuNodePool } from './endpoint-options';
 import type { ModelEndpoint, ModelEndpointProps } from './model-endpoint';
 import { METRICS_PORT_NAME } from './names';
 import { API_KEY_SECRET_KEY, GRPC_PORT_NAME, HTTP_PORT_NAME, KARPENTER_NODEPOOL_LABEL, LABELS, PRE_STOP_SLEEP_SECONDS, TERMINATION_MARGIN_SECONDS } from './names';
@@ -102,9 +102,15 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
   if (r.accelerator) {
     const sel = (props.acceleratorNodeSelector ?? AcceleratorNodeSelector.modelServingLabel())._bind(r.accelerator);
     if (sel.value !== undefined) nodeSelector[sel.key] = sel.value;
-    if (props.nodePool) nodeSelector[KARPENTER_NODEPOOL_LABEL] = props.nodePool.poolName;
+    if (props.nodePool && isGpuNodePool(props.nodePool)) nodeSelector[KARPENTER_NODEPOOL_LABEL] = props.nodePool.poolName;
     // EKS and AKS do not add this toleration for GPU requests (GKE does); without it GPU nodes refuse the pod.
     tolerations.push({ key: NODE_SCHEDULING.gpuTaint.key, operator: 'Exists', effect: NODE_SCHEDULING.gpuTaint.effect });
+  }
+
+  if (!r.accelerator && props.nodePool && !isGpuNodePool(props.nodePool)) {
+    nodeSelector[KARPENTER_NODEPOOL_LABEL] = props.nodePool.poolName;
+    const t = props.nodePool.taint;
+    if (t) tolerations.push({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect });
   }
 
   const podLabels: Record<string, string> = { ...endpoint.labels, ...endpoint.selectorLabels };
