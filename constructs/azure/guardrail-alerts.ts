@@ -59,7 +59,13 @@ export interface GuardrailAlertsProps {
   readonly resourceGroupName: string;
   readonly location: string;
   readonly logAnalyticsWorkspaceId: string;
+  /** What the alerts watch, for names in descriptions (an endpoint name, or a gateway's). */
   readonly endpointName: string;
+  /**
+   * The two queries, each returning one row with `errorRatePercent` and `latencyMs` respectively.
+   * @default - the endpoint's AmlOnlineEndpointTrafficLog queries (errorRateQuery, latencyQuery)
+   */
+  readonly queries?: { readonly errorRate: string; readonly latency: string };
   /** Only this deployment's requests. @default - every deployment of the endpoint */
   readonly deploymentName?: string;
   readonly guardrails: ResolvedGuardrails;
@@ -101,7 +107,7 @@ export class GuardrailAlerts extends Construct {
       description: `${p.purpose}: more than ${g.maxErrorRatePercent}% of requests to ${target} answered 5xx in ${breaches}`,
       severity: 1,
       criteria: [{
-        query: errorRateQuery(p.endpointName, p.deploymentName),
+        query: p.queries?.errorRate ?? errorRateQuery(p.endpointName, p.deploymentName),
         timeAggregationMethod: 'Maximum',
         metricMeasureColumn: 'errorRatePercent',
         operator: 'GreaterThan',
@@ -115,7 +121,7 @@ export class GuardrailAlerts extends Construct {
       description: `${p.purpose}: ${g.latencyPercentile.name} latency of ${target} above ${g.maxLatency.toMilliseconds()} ms in ${breaches}`,
       severity: 2,
       criteria: [{
-        query: latencyQuery(g.latencyPercentile, p.endpointName, p.deploymentName),
+        query: p.queries?.latency ?? latencyQuery(g.latencyPercentile, p.endpointName, p.deploymentName),
         timeAggregationMethod: 'Maximum',
         metricMeasureColumn: 'latencyMs',
         operator: 'GreaterThan',
