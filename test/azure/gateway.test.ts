@@ -283,6 +283,18 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
   });
 });
 
+describe('snapshot', () => {
+  test('the gateway\'s own resources: one route, API keys only', () => {
+    const { tf } = synth((s) => {
+      const eps = endpoints(s, ['cnn']);
+      new ModelGateway(s, 'Gateway', { ...gatewayProps(eps), routes: [{ endpoint: eps[0] }], jwt: undefined, cache: undefined });
+    });
+    const own = Object.fromEntries(Object.entries(tf.resource).map(([type, byName]) =>
+      [type, Object.fromEntries(Object.entries(byName).filter(([name]) => name.startsWith('Gateway_') || (type === 'azurerm_role_assignment' && name.includes('ScoreInvoke'))))]).filter(([, v]) => Object.keys(v).length > 0));
+    expect(own).toMatchSnapshot();
+  });
+});
+
 describe('contract members', () => {
   test('metricLatency is API Management\'s Duration; grantInvoke is NotSupported; alarm targets include AlertRouting', () => {
     const { tf } = synth((s) => {
