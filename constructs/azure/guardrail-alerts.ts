@@ -53,6 +53,14 @@ export function latencyQuery(percentile: LatencyPercentile, endpointName: string
   ].join('\n');
 }
 
+/** The two log queries of a set of guardrail alerts. */
+export interface GuardrailQueries {
+  /** One row with `errorRatePercent` (0-100). */
+  readonly errorRate: string;
+  /** One row with `latencyMs`. */
+  readonly latency: string;
+}
+
 export interface GuardrailAlertsProps {
   /** Alert names start with this. */
   readonly namePrefix: string;
@@ -65,7 +73,7 @@ export interface GuardrailAlertsProps {
    * The two queries, each returning one row with `errorRatePercent` and `latencyMs` respectively.
    * @default - the endpoint's AmlOnlineEndpointTrafficLog queries (errorRateQuery, latencyQuery)
    */
-  readonly queries?: { readonly errorRate: string; readonly latency: string };
+  readonly queries?: GuardrailQueries;
   /** Only this deployment's requests. @default - every deployment of the endpoint */
   readonly deploymentName?: string;
   readonly guardrails: ResolvedGuardrails;

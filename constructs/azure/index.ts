@@ -68,7 +68,7 @@ export {
   errorRateQuery,
   latencyQuery,
 } from './guardrail-alerts';
-export type { GuardrailAlertsProps } from './guardrail-alerts';
+export type { GuardrailAlertsProps, GuardrailQueries } from './guardrail-alerts';
 export { AKS_GPU_VM_SIZES, AKS_SPOT_LABEL, AKS_SPOT_TAINT, GpuDriver, GpuNodePool } from './gpu-node-pool';
 export type { GpuNodePoolProps } from './gpu-node-pool';
 export {

@@ -354,6 +354,17 @@ describe('options', () => {
     expect(attrs(elements(policy, 'openid-config')[0]).url).toBe('https://idp.example.com/tenant/.well-known/openid-configuration');
   });
 
+  test('allowUnauthenticated: public routes, no key, no token check, still the size limit and the managed-identity hop', () => {
+    const { tf } = synth((s) => {
+      const eps = endpoints(s, ['cnn']);
+      new ModelGateway(s, 'Gateway', { ...gatewayProps(eps), routes: [{ endpoint: eps[0] }], jwt: undefined, apiKeys: undefined, cache: undefined, allowUnauthenticated: true });
+    });
+    expect(one(tf, 'azurerm_api_management_api').subscription_required).toBe(false);
+    const policy = xml(one(tf, 'azurerm_api_management_api_policy').xml_content);
+    expect(children(elements(policy, 'inbound')[0]).map((e) => e.tagName)).toEqual(['base', 'choose']);
+    expect(elements(xml(one(tf, 'azurerm_api_management_api_operation_policy').xml_content), 'authentication-managed-identity')).toHaveLength(1);
+  });
+
   test('the provider rules can fail', () => {
     const tf = { resource: { azurerm_api_management: { x: { name: 'a_b', sku_name: 'Basic_3', publisher_name: 'p', publisher_email: 'e@x.com', identity: { type: 'None' } } } } } as TfJson;
     expect(apimProviderProblems(tf)).toEqual([
@@ -411,6 +422,11 @@ describe('refusals: field, what was given, what is allowed, how to fix', () => {
   test('a guardrail window Azure log alerts do not have, with the shared spec\'s problems in the same error', () => {
     expectProblem((s) => new ModelGateway(s, 'G', gatewayProps(endpoints(s, ['cnn']), { guardrails: { evaluationPeriod: Duration.minutes(2) }, jwt: undefined, apiKeys: undefined })),
       /guardrails\.evaluationPeriod: got 2min; allowed: on Azure ML: 1, 5, 10, 15, 30, 45, 60 minutes[\s\S]*jwt: got neither jwt nor apiKeys/);
+  });
+
+  test('no routes (the shared spec\'s rule, through this backend)', () => {
+    expectProblem((s) => new ModelGateway(s, 'G', { ...gatewayProps([]), routes: [] }),
+      /routes: got \[\]; allowed: at least one route\. Fix: add routes: \[\{ endpoint \}\]/);
   });
 
   test('missing props, named at once', () => {
