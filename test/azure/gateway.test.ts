@@ -162,6 +162,12 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
 
   test('every policy is well-formed XML and uses only documented elements and attributes, each in its section', () => {
     for (const root of [apiPolicy(), ...opPolicies()]) expect(policyProblems(root)).toEqual([]);
+    // Terraform interpolates "${...}" and "%{...}" in every string: the only interpolation is the backend URL.
+    const texts = [one(tf, 'azurerm_api_management_api_policy'), ...Object.values(resourcesOf(tf, 'azurerm_api_management_api_operation_policy'))].map((p) => String(p.xml_content));
+    for (const t of texts) {
+      expect(t).not.toContain('%{');
+      expect(t.match(/\$\{[^}]*\}/g) ?? []).toEqual(t.includes('set-backend-service') ? [expect.stringMatching(/^\$\{trimsuffix\(azapi_resource\.[^.]+\.output\.properties\.scoringUri, "\/score"\)\}$/)] : []);
+    }
   });
 
   test('the policy check can fail: an undocumented attribute, element and section are reported', () => {
