@@ -61,8 +61,8 @@ export interface ModelGatewayProps extends ModelGatewaySpec {
   readonly gatewayName?: string;
   /**
    * API Management SKU as `<tier>_<units>`. Basic is the smallest tier with an SLA, the internal cache and
-   * rate-limit-by-key (about US$150 a month per unit at list price; Developer, about US$50, has no SLA;
-   * Standard about US$700; Premium about US$2,800; Consumption has neither internal cache nor
+   * rate-limit-by-key (roughly US$150 a month per unit at list price, not checked here: see Azure's pricing page;
+   * Developer, roughly US$50, has no SLA; Standard roughly US$700; Premium roughly US$2,800; Consumption has neither internal cache nor
    * rate-limit-by-key and is refused for those). Classic tiers take 30 to 60 minutes to create.
    * @default 'Basic_1'
    */
