@@ -38,3 +38,17 @@ export class AlertRouting extends Construct {
     });
   }
 }
+
+/**
+ * The action groups the alerts of `scope` notify: `own` (the construct's alertActionGroupIds), then those of every
+ * stack-level AlertRouting whose scope holds `scope` (its aspect adds them at synth). Read at the time of the call.
+ */
+export function alarmTargetsOf(scope: IConstruct, own: readonly string[]): string[] {
+  const targets = [...own];
+  for (const ancestor of scope.node.scopes) {
+    for (const child of ancestor.node.children) {
+      if (child instanceof AlertRouting) targets.push(...child.alertTarget.filter((g) => !targets.includes(g)));
+    }
+  }
+  return targets;
+}

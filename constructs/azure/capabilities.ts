@@ -10,9 +10,30 @@ import {
   ScalingMetric,
   TrafficSplitting,
 } from '../../lib';
-import { NodePoolCapabilities } from '../../lib/backend';
+import { GatewayCapabilities, NodePoolCapabilities } from '../../lib/backend';
 
 export const AZURE_ML_BACKEND = 'Azure ML';
+
+/**
+ * What Azure API Management (ModelGateway) can do in front of Azure ML endpoints, from its policy reference
+ * (learn.microsoft.com/azure/api-management/...):
+ * - validate-jwt-policy, "Usage notes": asymmetric algorithms PS256, RS256 and RS512 (symmetric ones take a
+ *   key in the policy; never used here); `required-claims` with `match="any"` and a `separator` checks a claim
+ *   per operation (jwtModelsClaim);
+ * - rate-limit-by-key-policy: any call count per sliding window of up to 300 s, keyed by an expression (the
+ *   subscription id here); not in the Consumption tier (checked by ModelGateway against its SKU);
+ * - cache-lookup-value / cache-store-value: a value cached under any key, so a key computed from the body
+ *   works for POST; internal cache not in the Consumption tier (api-management-howto-cache, "Availability");
+ * - no request body limit of its own is documented for the managed gateway: the spec's default (6 MiB) applies,
+ *   enforced by the API policy (413).
+ */
+export const APIM_GATEWAY_CAPABILITIES: GatewayCapabilities = {
+  product: 'Azure API Management',
+  jwtAlgorithms: ['RS256', 'RS512', 'PS256'],
+  jwtModelsClaim: true,
+  perKeyRateLimit: true,
+  bodyKeyedCache: true,
+};
 
 /**
  * What Azure ML managed online endpoints (with Azure Monitor autoscale and alerts, the rollout controller
@@ -65,6 +86,7 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
     maxNotifications: 5,
   },
   naming: { endpointName: NameRule.AZURE_ML_ENDPOINT, labelValue: NameRule.AZURE_TAG_VALUE },
+  gateway: APIM_GATEWAY_CAPABILITIES,
 };
 
 /** Azure Monitor's latency metric for a percentile, e.g. `RequestLatency_P99`. */

@@ -53,13 +53,27 @@ export function latencyQuery(percentile: LatencyPercentile, endpointName: string
   ].join('\n');
 }
 
+/** The two log queries of a set of guardrail alerts. */
+export interface GuardrailQueries {
+  /** One row with `errorRatePercent` (0-100). */
+  readonly errorRate: string;
+  /** One row with `latencyMs`. */
+  readonly latency: string;
+}
+
 export interface GuardrailAlertsProps {
   /** Alert names start with this. */
   readonly namePrefix: string;
   readonly resourceGroupName: string;
   readonly location: string;
   readonly logAnalyticsWorkspaceId: string;
+  /** What the alerts watch, for names in descriptions (an endpoint name, or a gateway's). */
   readonly endpointName: string;
+  /**
+   * The two queries, each returning one row with `errorRatePercent` and `latencyMs` respectively.
+   * @default - the endpoint's AmlOnlineEndpointTrafficLog queries (errorRateQuery, latencyQuery)
+   */
+  readonly queries?: GuardrailQueries;
   /** Only this deployment's requests. @default - every deployment of the endpoint */
   readonly deploymentName?: string;
   readonly guardrails: ResolvedGuardrails;
@@ -101,7 +115,7 @@ export class GuardrailAlerts extends Construct {
       description: `${p.purpose}: more than ${g.maxErrorRatePercent}% of requests to ${target} answered 5xx in ${breaches}`,
       severity: 1,
       criteria: [{
-        query: errorRateQuery(p.endpointName, p.deploymentName),
+        query: p.queries?.errorRate ?? errorRateQuery(p.endpointName, p.deploymentName),
         timeAggregationMethod: 'Maximum',
         metricMeasureColumn: 'errorRatePercent',
         operator: 'GreaterThan',
@@ -115,7 +129,7 @@ export class GuardrailAlerts extends Construct {
       description: `${p.purpose}: ${g.latencyPercentile.name} latency of ${target} above ${g.maxLatency.toMilliseconds()} ms in ${breaches}`,
       severity: 2,
       criteria: [{
-        query: latencyQuery(g.latencyPercentile, p.endpointName, p.deploymentName),
+        query: p.queries?.latency ?? latencyQuery(g.latencyPercentile, p.endpointName, p.deploymentName),
         timeAggregationMethod: 'Maximum',
         metricMeasureColumn: 'latencyMs',
         operator: 'GreaterThan',

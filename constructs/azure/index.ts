@@ -52,7 +52,7 @@ export type { AzureMlGpuSize, AzureMlInstance } from './instance-types';
 export { DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, withOptions } from './metrics';
 export type { AzureMetric, MetricDimension, MetricOptions } from './metrics';
 export { AKS_NODE_POOL_NAME, keyVaultName, shortHash, storageAccountName } from './names';
-export { AKS_NODE_POOL_CAPABILITIES, AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
+export { AKS_NODE_POOL_CAPABILITIES, APIM_GATEWAY_CAPABILITIES, AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
 export { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
 export type { ExistingWorkspaceOptions, ModelContainer, NewWorkspaceOptions, SecureWorkspaceProps } from './workspace';
 export { EndpointAuthMode, ModelEndpoint, SCORE_ACTION, checkDeploymentNetwork } from './model-endpoint';
@@ -68,7 +68,7 @@ export {
   errorRateQuery,
   latencyQuery,
 } from './guardrail-alerts';
-export type { GuardrailAlertsProps } from './guardrail-alerts';
+export type { GuardrailAlertsProps, GuardrailQueries } from './guardrail-alerts';
 export { AKS_GPU_VM_SIZES, AKS_SPOT_LABEL, AKS_SPOT_TAINT, GpuDriver, GpuNodePool } from './gpu-node-pool';
 export type { GpuNodePoolProps } from './gpu-node-pool';
 export {
@@ -110,6 +110,20 @@ export {
 export type { ControllerConfig, ControllerStep } from './rollout-controller/environment';
 export { ENFORCER_ENV, parseEnforcerEnvironment, renderEnforcerEnvironment } from './budget-enforcer/environment';
 export type { EnforcerConfig, GuardedEndpoint } from './budget-enforcer/environment';
-export { AlertRouting } from './alert-routing';
+export { AlertRouting, alarmTargetsOf } from './alert-routing';
 export type { AlertRoutingProps } from './alert-routing';
 export { azureWorkbook, errorRateTimeSeriesQuery } from './dashboard';
+export {
+  APIM_AZURE_MONITOR_LOGGER,
+  APIM_KEY_QUERY_PARAMETER,
+  APIM_METRIC_NAMESPACE,
+  APIM_SKU_PATTERN,
+  AZURE_ML_SCORING_URI_PATH,
+  GATEWAY_API_NAME,
+  ModelGateway,
+  gatewayErrorRateQuery,
+  gatewayLatencyQuery,
+} from './gateway';
+export type { ModelGatewayProps, ModelGatewayRoute } from './gateway';
+export { AZURE_ML_TOKEN_RESOURCE, JWT_VARIABLE, apiPolicy, operationPolicy, renderPolicy } from './gateway-policies';
+export type { ApiPolicyOptions, OperationPolicyOptions, PolicyElement } from './gateway-policies';

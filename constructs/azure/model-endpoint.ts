@@ -54,7 +54,7 @@ import {
   MlOnlineDeployment,
   MlOnlineEndpoint,
 } from './azapi/resources';
-import { AlertRouting } from './alert-routing';
+import { alarmTargetsOf } from './alert-routing';
 import { azureWorkbook } from './dashboard';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
 import { autoscaleRules } from './autoscale';
@@ -264,6 +264,10 @@ export class ModelEndpoint extends EndpointBase
   public readonly endpoint: MlOnlineEndpoint;
   public readonly modelVersion: MlModelVersion;
   public readonly environmentVersion: MlEnvironmentVersion;
+  /** How callers authenticate to the endpoint (`authMode`). */
+  public readonly authMode: EndpointAuthMode;
+  /** Whether the endpoint accepts scoring requests from public networks (`publicNetworkAccess`). */
+  public readonly publicNetworkAccess: boolean;
   /** Tags on every Azure resource. */
   public readonly tags: Record<string, string>;
   public readonly autoscale: MonitorAutoscaleSetting;
@@ -281,13 +285,7 @@ export class ModelEndpoint extends EndpointBase
    * Read at the time of the call, so an `AlertRouting` made after the endpoint is included too.
    */
   public get alarmTargets(): readonly string[] {
-    const targets = [...this.alertActionGroupIds];
-    for (const ancestor of this.node.scopes) {
-      for (const child of ancestor.node.children) {
-        if (child instanceof AlertRouting) targets.push(...child.alertTarget.filter((g) => !targets.includes(g)));
-      }
-    }
-    return targets;
+    return alarmTargetsOf(this, this.alertActionGroupIds);
   }
   private readonly alertActionGroupIds: readonly string[];
   /** Log Analytics workspace the traffic logs go to. */
@@ -370,6 +368,8 @@ export class ModelEndpoint extends EndpointBase
     this.alertActionGroupIds = [...(props.alertActionGroupIds ?? [])];
 
     this.endpointName = endpointName;
+    this.authMode = props.authMode ?? EndpointAuthMode.ENTRA_TOKEN;
+    this.publicNetworkAccess = props.publicNetworkAccess ?? true;
     this.currentDeploymentName = deploymentName;
     this.resourceGroupName = props.resourceGroupName;
     this.location = props.location;
@@ -465,8 +465,8 @@ export class ModelEndpoint extends EndpointBase
       location: props.location,
       tags: Object.fromEntries(Object.entries(this.tags).filter(([k]) => !VERSION_TAGS.has(k))),
       body: onlineEndpointBody({
-        authMode: (props.authMode ?? EndpointAuthMode.ENTRA_TOKEN).armValue as ArmAuthMode,
-        publicNetworkAccess: props.publicNetworkAccess ?? true,
+        authMode: this.authMode.armValue as ArmAuthMode,
+        publicNetworkAccess: this.publicNetworkAccess,
         description: `${serving.metadata.name} (owner ${serving.metadata.owner})`,
       }),
     });

@@ -110,6 +110,16 @@ describe('Azure ML', () => {
     const res = await s.app.inject({ method: 'POST', url: '/azure/score', payload: { instances: rows } });
     expect(res.json().predictions.map((p: { label: number }) => p.label)).toEqual(ref.label);
   });
+
+  test('the scoring route answers an OIP body exactly as /v2/models/{m}/infer does (what the Azure ModelGateway forwards)', async () => {
+    const payload = { id: 'r1', inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 4], data: rows }] };
+    const score = await s.app.inject({ method: 'POST', url: '/azure/score', payload });
+    const infer = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload });
+    expect(score.statusCode).toBe(200);
+    expect(score.json()).toEqual(infer.json());
+    expect(score.json()).toMatchObject({ model_name: 'mlp', id: 'r1' });
+    expectClose(score.json().outputs[0].data, ref.probabilities, 1e-6);
+  });
 });
 
 describe('TensorFlow Serving', () => {

@@ -18,7 +18,7 @@ import {
   SpecValidationError,
 } from '../../lib';
 import { WEBHOOK_APP } from '../azure/support/fixtures';
-import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract } from '../../lib/backend';
+import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract, IModelGatewayContract } from '../../lib/backend';
 import * as aws from '../../constructs/aws';
 import * as gcp from '../../constructs/gcp';
 import * as azure from '../../constructs/azure';
@@ -26,6 +26,7 @@ import * as k8s from '../../constructs/k8s';
 import { MODEL_FILE } from '../conformance/cases';
 
 type AnyEndpoint = IModelEndpointContract<never, unknown, unknown, unknown, unknown>;
+type AnyGateway = IModelGatewayContract<never, unknown, unknown, unknown, unknown>;
 
 interface Built {
   readonly endpoint: AnyEndpoint;
@@ -36,6 +37,8 @@ interface Built {
   readonly secondRollout: () => void;
   /** hasRollout before the first rollout was attached. */
   readonly hadRolloutBefore: boolean;
+  /** A ModelGateway in front of the endpoint, on backends that have one. */
+  readonly gateway?: AnyGateway;
 }
 
 const spec = (registry: string) => ({
@@ -78,7 +81,8 @@ const BACKENDS: Record<string, () => Built> = {
       const rollout = new azure.CanaryRollout(scope, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint, policy });
       const budget = new azure.BudgetGuard(scope, 'Budget', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint], budget: budgetSpec, startDate: '2026-12-01' });
       const pool = new azure.GpuNodePool(scope, 'Pool', { kubernetesClusterId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving', name: 'gput4', accelerator: Accelerator.NVIDIA_T4 });
-      built = { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, secondRollout: () => new azure.CanaryRollout(scope, 'Again', { webhookApplication: WEBHOOK_APP, endpoint, policy }) };
+      const gateway = new azure.ModelGateway(scope, 'Gateway', { routes: [{ endpoint }], resourceGroupName: 'rg', location: 'westeurope', publisherName: 'ML platform', publisherEmail: 'ml@example.com', apiKeys: {} });
+      built = { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, gateway: gateway as AnyGateway, secondRollout: () => new azure.CanaryRollout(scope, 'Again', { webhookApplication: WEBHOOK_APP, endpoint, policy }) };
     });
     return built!;
   },
@@ -118,6 +122,20 @@ describe.each(Object.keys(BACKENDS))('backend contract: %s', (backend) => {
     expectMember(e.errorRateAlarm, 'object', backend);
     expectMember(e.latencyAlarm, 'object', backend);
     expectMember(e.alarmTargets, 'array', backend);
+  });
+
+  (built.gateway ? test : test.skip)('the gateway has every contract member, or says why not', () => {
+    const g = built.gateway!;
+    expect(typeof g.gatewayName).toBe('string');
+    expect(typeof g.url).toBe('string');
+    expect(g.gateway.routes.map((r) => r.model)).toEqual(['digits']);
+    expect(g.gateway.routes[0].path).toBe('/api/v1/digits');
+    expect(Array.isArray(g.warnings)).toBe(true);
+    expectMember(g.grantInvoke, 'function', backend);
+    expectMember(g.metricLatency, 'function', backend);
+    expectMember(g.errorRateAlarm, 'object', backend);
+    expectMember(g.latencyAlarm, 'object', backend);
+    expectMember(g.alarmTargets, 'array', backend);
   });
 
   test('hasRollout turns true when a CanaryRollout attaches', () => {
