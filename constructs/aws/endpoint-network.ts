@@ -40,7 +40,7 @@ export function outboundProblems(outbound: readonly OutboundTarget[], networkIso
     if (isolated) {
       return [refusal(SAGEMAKER_CAPABILITIES, t.field, `${t.description} with networkIsolation ${networkIsolation === undefined ? 'true (the default)' : 'true'}`,
         'no outbound connections from a network-isolated model container',
-        'set networkIsolation: false and vpc (subnets and security groups with a route to it), or remove ' + t.field)];
+        `set networkIsolation: false and vpc (subnets and security groups with a route to it), or remove ${t.field.split('.').slice(0, 2).join('.')}`)];
     }
     if (!hasVpc) {
       return [refusal(SAGEMAKER_CAPABILITIES, t.field, `${t.description} without vpc`,

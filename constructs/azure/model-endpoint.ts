@@ -364,7 +364,7 @@ export class ModelEndpoint extends EndpointBase
       for (const t of resolution.resolved.outbound) {
         problems.add(refusal(AZURE_ML_CAPABILITIES, t.field, `${t.description} with egressPublicNetworkAccess false`,
           'no destination beyond the workspace, its storage and its registry (legacy network isolation)',
-          `turn egressPublicNetworkAccess on and reach it over a public address, or remove ${t.field}`));
+          `turn egressPublicNetworkAccess on and reach it over a public address, or remove ${t.field.split('.').slice(0, 2).join('.')}`));
       }
     }
     const g = resolution.resolved.guardrails;

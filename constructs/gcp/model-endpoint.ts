@@ -217,7 +217,7 @@ export class ModelEndpoint extends Construct
     for (const t of resolution.resolved.outbound) {
       problems.add(refusal(VERTEX_CAPABILITIES, t.field, t.description,
         'no destination in your network: this endpoint has no VPC path (neither Private Service Connect nor VPC peering)',
-        `remove ${t.field} (Vertex AI's request-response logging and Cloud Monitoring cover this endpoint), or serve with the Kubernetes backend on GKE`));
+        `remove ${t.field.split('.').slice(0, 2).join('.')} on Vertex AI, or serve with the Kubernetes backend on GKE, whose pods reach your network`));
     }
     for (const p of resolution.problems) {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
