@@ -6,7 +6,8 @@
  */
 import { BackendCapabilities } from './capabilities';
 import { SERVER_ENV, ServerConfig, renderTracingEnvironment } from './contract';
-import { SpecProblem, describe, isUnresolved } from './errors';
+import { ArtifactLayout, ArtifactStorage } from './artifact';
+import { SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { refusal } from './resolution';
 import { ServerSecret } from './secret';
 import { ModelServingProps, OutboundTarget, SecretEnvironmentVariable } from './spec';
@@ -72,7 +73,7 @@ function secretProblems(secret: ServerSecret | undefined, field: string, caps: B
   }
 }
 
-export function resolveServerFeatures(props: ModelServingProps, caps: BackendCapabilities, problems: SpecProblem[]): ServerFeatures {
+export function resolveServerFeatures(props: ModelServingProps, caps: BackendCapabilities, problems: SpecProblem[], warnings: SpecWarning[]): ServerFeatures {
   const srv = props.server ?? {};
   const model = props.metadata.name;
   const config: Partial<ServerConfig> = {};
@@ -137,6 +138,15 @@ export function resolveServerFeatures(props: ModelServingProps, caps: BackendCap
     }
     if (breaker.consecutiveFailures === 0 && breaker.failureRatio === 0 && latencyMs === undefined) {
       problems.push({ field: 'server.circuitBreaker', given: 'consecutiveFailures 0, failureRatio 0 and no latencyThreshold', allowed: 'at least one trigger', fix: 'keep a trigger on, or remove circuitBreaker' });
+    }
+    // The server answers an open breaker from fallback.json next to model.onnx (runtime/src/breaker.ts); one
+    // remote .onnx object brings nothing beside it.
+    if (props.model.storage !== ArtifactStorage.LOCAL_FILE && props.model.layout === ArtifactLayout.SINGLE_FILE) {
+      warnings.push({
+        field: 'server.circuitBreaker',
+        message: `${props.model.toString()} is a single file, so no fallback.json lies beside it: while the breaker is open the model answers 503 with Retry-After. ` +
+          'For a fallback answer, point the model at a prefix or archive holding model.onnx and fallback.json (an OIP response).',
+      });
     }
     Object.assign(config, {
       breakerModels: [model],

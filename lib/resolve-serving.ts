@@ -30,7 +30,7 @@ export class ServingResolution extends Resolution {
     const accelerator = resolveAccelerator(props, problems);
     const scaling = resolveScaling(props, caps, problems);
     const server = resolveServer(props, caps, problems);
-    const features = resolveServerFeatures(props, caps, problems);
+    const features = resolveServerFeatures(props, caps, problems, warnings);
     const guardrails = resolveGuardrails(props.guardrails, 'guardrails', problems);
     problems.push(...guardrailRefusals(guardrails, 'guardrails', caps));
 

@@ -119,6 +119,13 @@ describe('rendering, read back by the server', () => {
     expect(tracingSettings(r.environment).settings).toMatchObject({ sampler: 'parentbased_always_on', serviceName: 'fraud-prod', url: 'https://collector.example.com/v1/traces' });
   });
 
+  test('a breaker on a single remote .onnx file warns that an open breaker answers 503 (no fallback.json beside it); a prefix does not', () => {
+    const single = SpecResolver.serving({ ...base, model: ModelArtifact.fromUri('s3://acme/fraud/1/model.onnx', { signature: model.signature }), server: { circuitBreaker: {} } }, open);
+    expect(single.warnings).toContainEqual({ field: 'server.circuitBreaker', message: expect.stringMatching(/^s3:\/\/acme\/fraud\/1\/model\.onnx is a single file, so no fallback\.json lies beside it: while the breaker is open the model answers 503 with Retry-After/) });
+    const prefix = SpecResolver.serving({ ...base, model: ModelArtifact.fromUri('s3://acme/fraud/1/', { signature: model.signature }), server: { circuitBreaker: {} } }, open);
+    expect(prefix.warnings.filter((w) => w.field === 'server.circuitBreaker')).toEqual([]);
+  });
+
   test('cache enabled: false renders nothing and reaches nothing', () => {
     const r = resolve({ cache: { redisUrl: ServerSecret.fromKubernetesSecret('redis', 'url'), enabled: false } });
     expect(r.secretEnvironment).toEqual([]);
