@@ -105,8 +105,9 @@ export interface ServerCapabilities {
    */
   readonly grpc?: boolean;
   /**
-   * Callers' own `Authorization` and `X-Api-Key` headers reach the server unchanged, so `server.auth` (API keys,
-   * JWT) can work. Where false, `server.auth` is refused.
+   * Callers' own `Authorization` header (and `X-Api-Key`) reaches the server unchanged, so `server.auth` (API keys,
+   * JWT) can work. Where false (the platform strips it or uses it for its own caller authentication), `server.auth`
+   * is refused.
    * @default false
    */
   readonly callerCredentials?: boolean;

@@ -88,7 +88,7 @@ export function resolveServerFeatures(props: ModelServingProps, caps: BackendCap
     }
     if (!caps.server.callerCredentials) {
       problems.push(refusal(caps, 'server.auth', Object.keys(auth).filter((k) => auth[k as keyof typeof auth] !== undefined).join(', ') || 'an empty object',
-        `no authentication by the model server: callers' Authorization and X-Api-Key headers never reach the container${caps.server.platformAuthentication ? ` (${caps.server.platformAuthentication})` : ''}`,
+        `no authentication by the model server: the Authorization header that API keys and JWTs travel in belongs to the platform's own caller authentication${caps.server.platformAuthentication ? ` (${caps.server.platformAuthentication})` : ''}`,
         'remove server.auth and give callers the platform\'s invoke permission (grantInvoke); for API keys or JWTs checked by the server, use the Kubernetes backend'));
     }
     if (auth.apiKeys !== undefined) {

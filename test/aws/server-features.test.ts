@@ -81,7 +81,7 @@ test('server.auth and a cache are refused by name, all at once, and no secret re
     message = (e as Error).message;
   }
   expect(message).toMatch(/has 3 invalid settings/);
-  expect(message).toMatch(/server\.auth: got jwt; allowed: on SageMaker: no authentication by the model server: callers' Authorization and X-Api-Key headers never reach the container \(SageMaker checks AWS Signature Version 4 on InvokeEndpoint and strips every request header its API does not define\)\. Fix: remove server\.auth and give callers the platform's invoke permission \(grantInvoke\)/);
+  expect(message).toMatch(/server\.auth: got jwt; allowed: on SageMaker: no authentication by the model server: the Authorization header that API keys and JWTs travel in belongs to the platform's own caller authentication \(SageMaker checks AWS Signature Version 4 on InvokeEndpoint and strips every request header its API does not define\)\. Fix: remove server\.auth and give callers the platform's invoke permission \(grantInvoke\)/);
   expect(message).toMatch(/server\.cache\.redisUrl: got Secrets Manager arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-url-AbCdEf \(field url\); allowed: on SageMaker: no secret references.*Fix: SageMaker passes the container plain strings only/);
   expect(message).toMatch(/server\.cache\.redisUrl: got the prediction cache's Redis .* with networkIsolation true \(the default\)/);
 });

@@ -63,7 +63,7 @@ test('server.auth and a cache are refused by name, all at once, with the fix', (
     },
   })));
   expect(message).toMatch(/has 2 invalid settings/);
-  expect(message).toMatch(/server\.auth: got jwt, requestsPerMinute; allowed: on Azure ML: no authentication by the model server: callers' Authorization and X-Api-Key headers never reach the container \(the endpoint checks the key or Azure ML\/Entra token of its authMode/);
+  expect(message).toMatch(/server\.auth: got jwt, requestsPerMinute; allowed: on Azure ML: no authentication by the model server: the Authorization header that API keys and JWTs travel in belongs to the platform's own caller authentication \(the endpoint checks the key or Azure ML\/Entra token of its authMode/);
   expect(message).toMatch(/server\.cache\.redisUrl: got Key Vault https:\/\/kv-ml\.vault\.azure\.net\/secrets\/redis-url; allowed: on Azure ML: no secret references.*Fix: an Azure ML online deployment takes plain environment strings only/);
 });
 

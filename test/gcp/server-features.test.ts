@@ -74,7 +74,7 @@ test('server.auth, a cache and tracing are refused by name, all at once, with th
     },
   }));
   expect(message).toMatch(/has 5 invalid settings/);
-  expect(message).toMatch(/server\.auth: got apiKeys; allowed: on Vertex AI: no authentication by the model server: callers' Authorization and X-Api-Key headers never reach the container \(Vertex AI checks the caller's Google access token/);
+  expect(message).toMatch(/server\.auth: got apiKeys; allowed: on Vertex AI: no authentication by the model server: the Authorization header that API keys and JWTs travel in belongs to the platform's own caller authentication \(Vertex AI checks the caller's Google access token/);
   expect(message).toMatch(/server\.auth\.apiKeys: got Secret Manager projects\/acme-ml\/secrets\/api-keys version 2; allowed: on Vertex AI: no secret references.*Fix: Vertex AI gives a model container name\/value variables only \(ModelContainerSpec\.env is repeated EnvVar, no secret reference\)/);
   expect(message).toMatch(/server\.cache\.redisUrl: got Secret Manager projects\/acme-ml\/secrets\/redis-url version latest; allowed: on Vertex AI: no secret references/);
   expect(message).toMatch(/server\.cache\.redisUrl: got the prediction cache's Redis .*; allowed: on Vertex AI: no destination in your network: this endpoint has no VPC path/);

@@ -207,10 +207,10 @@ describe('bad values: every problem at once, each naming the field, what was giv
 });
 
 describe('refusals name the backend and the field', () => {
-  test('a platform whose callers\' headers never reach the container refuses server.auth, with its reason', () => {
+  test('a platform that owns the Authorization header refuses server.auth, with its reason', () => {
     const closed = capabilities({ backend: 'Closed', server: { ...TEST_CAPABILITIES.server, platformAuthentication: 'it checks its own tokens', secretSources: [SecretSource.KUBERNETES_SECRET] } });
     const r = resolution({ auth: { jwt: { issuer: 'i', audience: 'a', jwksUri: JWKS } } }, closed);
-    expect(r.refusals).toEqual([expect.objectContaining({ field: 'server.auth', backend: 'Closed', given: 'jwt', allowed: expect.stringMatching(/^on Closed: no authentication by the model server: callers' Authorization and X-Api-Key headers never reach the container \(it checks its own tokens\)$/) })]);
+    expect(r.refusals).toEqual([expect.objectContaining({ field: 'server.auth', backend: 'Closed', given: 'jwt', allowed: expect.stringMatching(/^on Closed: no authentication by the model server: the Authorization header that API keys and JWTs travel in belongs to the platform's own caller authentication \(it checks its own tokens\)$/) })]);
   });
 
   test('a secret source the platform cannot resolve is refused with the platform\'s fix; nothing else is refused', () => {
