@@ -50,6 +50,7 @@ import type { BudgetAction } from './budget';
 import type { GatewayCapabilities } from './gateway';
 import type { LatencyPercentile } from './guardrails';
 import type { NameRule } from './naming';
+import type { SecretSource } from './secret';
 import type { ScalingMetric } from './spec';
 import type { Duration } from './units';
 
@@ -104,6 +105,29 @@ export interface ServerCapabilities {
    * @default false
    */
   readonly grpc?: boolean;
+  /**
+   * Callers' own `Authorization` header (and `X-Api-Key`) reaches the server unchanged, so `server.auth` (API keys,
+   * JWT) can work. Where false (the platform strips it or uses it for its own caller authentication), `server.auth`
+   * is refused.
+   * @default false
+   */
+  readonly callerCredentials?: boolean;
+  /** How the platform authenticates callers itself, in words, for the refusal of `server.auth`. @default - not said */
+  readonly platformAuthentication?: string;
+  /**
+   * Secret references the platform resolves into the container's environment at start, without the value
+   * entering the template or state. Any other `ServerSecret` is refused.
+   * @default - none
+   */
+  readonly secretSources?: readonly SecretSource[];
+  /** Why secrets are not possible or how to get one into `secretSources`, in words, for the refusal's fix. @default - not said */
+  readonly secretsFix?: string;
+  /**
+   * When the server can open connections of its own (server.cache's Redis, server.tracing's collector), in words
+   * for the README; the backend's construct refuses destinations its network cannot reach.
+   * @default - wherever the network routes
+   */
+  readonly outboundNetwork?: string;
 }
 
 /** How guardrails (alarms, rollback conditions) can be evaluated. */

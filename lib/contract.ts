@@ -88,6 +88,48 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
+/**
+ * The OpenTelemetry SDK variables the server reads for tracing (the specification's own names; "SDK
+ * environment variables" in opentelemetry-specification). runtime/src/tracing.ts parses them; the constructs
+ * render them (renderTracingEnvironment). Nothing is traced when neither endpoint variable is set.
+ */
+export const OTEL_ENV = {
+  endpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  tracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  protocol: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+  tracesProtocol: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  headers: 'OTEL_EXPORTER_OTLP_HEADERS',
+  tracesHeaders: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  serviceName: 'OTEL_SERVICE_NAME',
+  sampler: 'OTEL_TRACES_SAMPLER',
+  samplerArg: 'OTEL_TRACES_SAMPLER_ARG',
+  sdkDisabled: 'OTEL_SDK_DISABLED',
+  exporter: 'OTEL_TRACES_EXPORTER',
+} as const;
+
+/** Tracing as the constructs configure it: where spans go, under which service name, and which share of new traces. */
+export interface TracingEnvironment {
+  /** Base URL of an OTLP/HTTP receiver (the server appends /v1/traces). */
+  readonly endpoint: string;
+  readonly serviceName: string;
+  /** Share (0-1) of traces started here that are sampled; a caller's sampled flag is followed. Undefined: all. */
+  readonly samplerRatio?: number;
+}
+
+/**
+ * The OTEL_* variables for `t`. A ratio below 1 selects `parentbased_traceidratio` (the specification's
+ * sampler that follows the caller's decision and samples that share of root traces); otherwise the server's
+ * default (`parentbased_always_on`) stays.
+ */
+export function renderTracingEnvironment(t: TracingEnvironment): Record<string, string> {
+  const env: Record<string, string> = { [OTEL_ENV.endpoint]: t.endpoint, [OTEL_ENV.serviceName]: t.serviceName };
+  if (t.samplerRatio !== undefined && t.samplerRatio < 1) {
+    env[OTEL_ENV.sampler] = 'parentbased_traceidratio';
+    env[OTEL_ENV.samplerArg] = String(t.samplerRatio);
+  }
+  return env;
+}
+
 /** The server's configuration as both sides see it. */
 export interface ServerConfig {
   readonly port: number;

@@ -21,6 +21,7 @@ export {
   METRIC_LABELS,
   MODEL_DIRECTORIES,
   NODE_SCHEDULING,
+  OTEL_ENV,
   ONNX_TO_OIP_DATATYPE,
   PLATFORM_ENV,
   PROMETHEUS_TARGET_LABELS,
@@ -34,6 +35,7 @@ export {
   inferPath,
   parseServerEnvironment,
   renderServerEnvironment,
+  renderTracingEnvironment,
 } from './contract';
 export type {
   ContractProblem,
@@ -45,6 +47,7 @@ export type {
   ModelSignature,
   ServerConfig,
   TensorSpec,
+  TracingEnvironment,
 } from './contract';
 export { OnnxModelError, parseOnnxSignature, readOnnxSignature } from './onnx';
 export { ArtifactLayout, ArtifactStorage, ModelArtifact } from './artifact';
@@ -75,7 +78,21 @@ export {
   metadataTags,
   validateMetadata,
 } from './spec';
-export type { ModelMetadata, ModelServingProps, ResolvedServing, ScalingOptions, ServerSettings } from './spec';
+export type {
+  CircuitBreakerOptions,
+  JwtAuthOptions,
+  ModelMetadata,
+  ModelServingProps,
+  OutboundTarget,
+  ResolvedServing,
+  ScalingOptions,
+  SecretEnvironmentVariable,
+  ServerAuthOptions,
+  ServerCacheOptions,
+  ServerSettings,
+  TracingOptions,
+} from './spec';
+export { SecretSource, ServerSecret } from './secret';
 export { Resolution, explicitFieldsOf, refusal } from './resolution';
 export { SERVING_PROP_SHAPES, describeShape, guardrailShapes, shapeProblems, throwIfBadPropShapes } from './prop-shapes';
 export type { PropShape, ShapeClass } from './prop-shapes';

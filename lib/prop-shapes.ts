@@ -7,6 +7,7 @@ import { Accelerator } from './accelerator';
 import { ModelArtifact } from './artifact';
 import { ProblemCollector, SpecProblem, isUnresolved } from './errors';
 import { LatencyPercentile } from './guardrails';
+import { ServerSecret } from './secret';
 import { ExecutionProvider, ScalingTarget, ServingImage } from './spec';
 import { Duration, Size } from './units';
 
@@ -108,6 +109,29 @@ export const SERVING_PROP_SHAPES: readonly PropShape[] = [
   { field: 'server.requestTimeout', kind: Duration, example: 'Duration.seconds(30)' },
   { field: 'server.maxRequestBodySize', kind: Size, example: 'Size.mebibytes(6)' },
   { field: 'server.executionProviders', kind: ExecutionProvider, array: true, example: 'ExecutionProvider.CPU' },
+  { field: 'server.auth', kind: 'object', example: "{ jwt: { issuer: 'https://login.example.com/', audience: 'fraud-api', jwksUri: 'https://login.example.com/jwks.json' } }" },
+  { field: 'server.auth.apiKeys', kind: ServerSecret, example: "ServerSecret.fromKubernetesSecret('api-keys', 'sha256')" },
+  { field: 'server.auth.jwt', kind: 'object', example: "{ issuer: 'https://login.example.com/', audience: 'fraud-api', jwksUri: 'https://login.example.com/jwks.json' }" },
+  { field: 'server.auth.jwt.issuer', kind: 'string', required: true, example: "'https://login.example.com/'" },
+  { field: 'server.auth.jwt.audience', kind: 'string', required: true, example: "'fraud-api'" },
+  { field: 'server.auth.jwt.jwksUri', kind: 'string', required: true, example: "'https://login.example.com/.well-known/jwks.json'" },
+  { field: 'server.auth.jwt.modelsClaim', kind: 'string', example: "'models'" },
+  { field: 'server.auth.requestsPerMinute', kind: 'number', example: '100' },
+  { field: 'server.cache', kind: 'object', example: "{ redisUrl: ServerSecret.fromKubernetesSecret('redis', 'url') }" },
+  { field: 'server.cache.redisUrl', kind: ServerSecret, required: true, example: "ServerSecret.fromKubernetesSecret('redis', 'url')" },
+  { field: 'server.cache.ttl', kind: Duration, example: 'Duration.minutes(5)' },
+  { field: 'server.cache.enabled', kind: 'boolean', example: 'true' },
+  { field: 'server.circuitBreaker', kind: 'object', example: '{ consecutiveFailures: 5 }' },
+  { field: 'server.circuitBreaker.consecutiveFailures', kind: 'number', example: '5' },
+  { field: 'server.circuitBreaker.failureRatio', kind: 'number', example: '0.5' },
+  { field: 'server.circuitBreaker.minimumCalls', kind: 'number', example: '20' },
+  { field: 'server.circuitBreaker.window', kind: Duration, example: 'Duration.seconds(30)' },
+  { field: 'server.circuitBreaker.openDuration', kind: Duration, example: 'Duration.seconds(10)' },
+  { field: 'server.circuitBreaker.latencyThreshold', kind: Duration, example: 'Duration.millis(500)' },
+  { field: 'server.tracing', kind: 'object', example: "{ endpoint: 'http://otel-collector.observability:4318' }" },
+  { field: 'server.tracing.endpoint', kind: 'string', required: true, example: "'http://otel-collector.observability:4318'" },
+  { field: 'server.tracing.samplerRatio', kind: 'number', example: '0.1' },
+  { field: 'server.tracing.serviceName', kind: 'string', example: "'fraud-classifier'" },
   ...guardrailShapes('guardrails'),
 ];
 

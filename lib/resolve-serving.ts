@@ -4,6 +4,7 @@ import { DEFAULT_GRPC_PORT, SERVABLE_DATATYPES, SERVER_ENV, ServerConfig, render
 import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { ResolvedGuardrails, resolveGuardrails } from './guardrails';
 import { Resolution, explicitFieldsOf, refusal } from './resolution';
+import { resolveServerFeatures } from './resolve-server-features';
 import {
   ExecutionProvider,
   ModelServingProps,
@@ -29,6 +30,7 @@ export class ServingResolution extends Resolution {
     const accelerator = resolveAccelerator(props, problems);
     const scaling = resolveScaling(props, caps, problems);
     const server = resolveServer(props, caps, problems);
+    const features = resolveServerFeatures(props, caps, problems, warnings);
     const guardrails = resolveGuardrails(props.guardrails, 'guardrails', problems);
     problems.push(...guardrailRefusals(guardrails, 'guardrails', caps));
 
@@ -47,6 +49,7 @@ export class ServingResolution extends Resolution {
       allowNonFinite: props.server?.allowNonFinite,
       tensorRtFp16: props.server?.tensorRtFp16,
       grpcPort: server.grpc ? DEFAULT_GRPC_PORT : 0,
+      ...features.config,
     };
     const resolved: ResolvedServing = {
       metadata: props.metadata,
@@ -61,7 +64,9 @@ export class ServingResolution extends Resolution {
       grpc: server.grpc,
       serverConfig,
       // Rendering checks every value parses back; with problems pending the values may not.
-      environment: problems.length === 0 ? renderServerEnvironment(serverConfig) : {},
+      environment: problems.length === 0 ? { ...renderServerEnvironment(serverConfig), ...features.tracingEnvironment } : {},
+      secretEnvironment: features.secretEnvironment,
+      outbound: features.outbound,
       guardrails,
     };
     return new ServingResolution(resolved, explicitFieldsOf(props, ['scaling', 'server', 'guardrails', 'metadata']), problems, warnings);

@@ -3,6 +3,7 @@ import { ModelArtifact } from './artifact';
 import { ExecutionProviderName, ServerConfig } from './contract';
 import { SpecProblem, describe, isUnresolved } from './errors';
 import { GuardrailOptions, ResolvedGuardrails } from './guardrails';
+import { ServerSecret } from './secret';
 import { Duration, Size } from './units';
 
 /** Identity and provenance of the model. Every resource a construct creates carries these as tags/labels. */
@@ -121,6 +122,96 @@ export interface ServerSettings {
    * @default - on where the backend can route gRPC to the container (BackendCapabilities.server.grpc), off elsewhere
    */
   readonly grpc?: boolean;
+  /**
+   * Who may call the model: API keys, JWTs, and a per-minute limit per key or token subject. Honoured only
+   * where callers' own credentials reach the server (refused where the platform authenticates callers itself).
+   * @default - no authentication by the server (the platform's own, or the backend's default)
+   */
+  readonly auth?: ServerAuthOptions;
+  /** A prediction cache in Redis for this model. @default - no cache */
+  readonly cache?: ServerCacheOptions;
+  /** A circuit breaker for this model (a fallback.json next to model.onnx answers while it is open). @default - no breaker */
+  readonly circuitBreaker?: CircuitBreakerOptions;
+  /** OpenTelemetry tracing to an OTLP/HTTP receiver (an OpenTelemetry Collector, Jaeger). @default - no tracing */
+  readonly tracing?: TracingOptions;
+}
+
+/** JSON Web Tokens the server verifies itself (asymmetric signatures only). */
+export interface JwtAuthOptions {
+  /** Required `iss` claim, e.g. `https://issuer.example.com/`. */
+  readonly issuer: string;
+  /** Required `aud` claim. */
+  readonly audience: string;
+  /** The issuer's JWKS: an `https://` URL, or the absolute path of a JWKS file in the image. */
+  readonly jwksUri: string;
+  /** Claim listing the models a token may call (403 for other models). @default - a valid token may call any model */
+  readonly modelsClaim?: string;
+}
+
+/** Authentication by the model server. At least one of `apiKeys` and `jwt`. */
+export interface ServerAuthOptions {
+  /**
+   * The secret holding the accepted API keys as comma-separated lower-case hex SHA-256 digests
+   * (`printf %s "$KEY" | sha256sum`). Callers send `Authorization: Bearer <key>` or `X-Api-Key: <key>`.
+   * @default - no API keys
+   */
+  readonly apiKeys?: ServerSecret;
+  /** JWT verification. @default - no JWT */
+  readonly jwt?: JwtAuthOptions;
+  /** Requests per minute per API key or JWT subject (429 with Retry-After beyond it). @default - no per-minute limit */
+  readonly requestsPerMinute?: number;
+}
+
+/** The prediction cache (Redis). */
+export interface ServerCacheOptions {
+  /** The secret holding the `redis://` or `rediss://` URL, password included. */
+  readonly redisUrl: ServerSecret;
+  /** How long a cached prediction lives, in whole seconds. @default Duration.minutes(5) */
+  readonly ttl?: Duration;
+  /** Cache this model's predictions. `false` renders nothing. @default true */
+  readonly enabled?: boolean;
+}
+
+/** When the circuit breaker opens (each trigger as the server's MODEL_SERVER_BREAKER_* variables take it). */
+export interface CircuitBreakerOptions {
+  /** Consecutive failures that open it; 0 turns this trigger off. @default 5 */
+  readonly consecutiveFailures?: number;
+  /** Share of failed calls in the window (0-0.99) above which it opens; 0 turns this trigger off. @default 0.5 */
+  readonly failureRatio?: number;
+  /** Fewest calls in the window before the ratio counts. @default 20 */
+  readonly minimumCalls?: number;
+  /** Window of the failure ratio, whole seconds. @default Duration.seconds(30) */
+  readonly window?: Duration;
+  /** How long it stays open before one probe, whole seconds. @default Duration.seconds(10) */
+  readonly openDuration?: Duration;
+  /** A successful run slower than this counts as a failure. @default - latency does not count */
+  readonly latencyThreshold?: Duration;
+}
+
+/** OpenTelemetry tracing. */
+export interface TracingOptions {
+  /** Base URL of an OTLP/HTTP receiver, e.g. `http://otel-collector.observability:4318` (the server adds /v1/traces). */
+  readonly endpoint: string;
+  /** Share (0-1) of new traces sampled; a caller's own sampling decision is followed. @default 1 */
+  readonly samplerRatio?: number;
+  /** `service.name` of the spans. @default - the model's name (metadata.name) */
+  readonly serviceName?: string;
+}
+
+/** A variable whose value the platform takes from a secret when the container starts. */
+export interface SecretEnvironmentVariable {
+  readonly name: string;
+  readonly secret: ServerSecret;
+  /** The spec field that set it, for messages. */
+  readonly field: string;
+}
+
+/** A network destination the server must reach at run time. */
+export interface OutboundTarget {
+  /** The spec field that names it, e.g. `server.tracing.endpoint`. */
+  readonly field: string;
+  /** What it is, e.g. `the OTLP collector http://otel:4318`. */
+  readonly description: string;
 }
 
 /** Where the server image comes from. Union-like. */
@@ -202,6 +293,10 @@ export interface ResolvedServing {
   readonly serverConfig: Partial<ServerConfig>;
   /** Environment for the server container (only values that differ from the server's defaults). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Variables the platform fills from secrets at container start; never rendered as values. */
+  readonly secretEnvironment: readonly SecretEnvironmentVariable[];
+  /** Where the server connects at run time (cache, collector); a backend whose network cannot reach them refuses. */
+  readonly outbound: readonly OutboundTarget[];
   /** Error-rate and latency objectives after defaults. */
   readonly guardrails: ResolvedGuardrails;
 }

@@ -10,6 +10,7 @@ import {
   LatencyPercentile,
   RolloutStepShape,
   ScalingMetric,
+  SecretSource,
   TrafficSplitting,
 } from '../lib';
 import { join } from 'node:path';
@@ -21,6 +22,13 @@ export const FIELD_TABLE_BACKENDS: readonly BackendCapabilities[] = BACKENDS.fla
   const mod = require(join(__dirname, '..', 'constructs', b.id, 'capabilities')) as Record<string, BackendCapabilities>;
   return b.capabilities.map((name) => mod[name]);
 });
+
+const SECRET_FACTORIES: Record<SecretSource, string> = {
+  [SecretSource.AWS_SECRETS_MANAGER]: 'fromAwsSecretsManager',
+  [SecretSource.GCP_SECRET_MANAGER]: 'fromGcpSecretManager',
+  [SecretSource.AZURE_KEY_VAULT]: 'fromAzureKeyVault',
+  [SecretSource.KUBERNETES_SECRET]: 'fromKubernetesSecret',
+};
 
 const YES = 'honoured';
 const NO = 'refused';
@@ -53,6 +61,11 @@ const ROWS: readonly Row[] = [
   { field: '`server.requestTimeout`', cell: (c) => (c.server.maxRequestTimeout ? `up to ${c.server.maxRequestTimeout.toString()}` : YES) },
   { field: '`server.grpc`', cell: (c) => (c.server.grpc ? `${YES} (on by default, port 8081, h2c)` : `${NO} (off: the platform forwards HTTP only)`) },
   { field: '`server.*` (batching, queue, providers, warm-up, workers)', cell: () => YES },
+  { field: '`server.auth` (API keys, JWT, per-minute limit)', cell: (c) => (c.server.callerCredentials ? YES : `${NO} (the platform authenticates callers)`) },
+  { field: '`ServerSecret` sources', cell: (c) => ((c.server.secretSources ?? []).length > 0 ? (c.server.secretSources ?? []).map((s) => `\`ServerSecret.${SECRET_FACTORIES[s]}\``).join(', ') : `${NO} (plain environment only)`) },
+  { field: '`server.cache` (Redis URL from a `ServerSecret`)', cell: (c) => ((c.server.secretSources ?? []).length > 0 ? YES : `${NO} (no secret references)`) },
+  { field: '`server.circuitBreaker`', cell: () => YES },
+  { field: '`server.tracing` (and the cache\'s Redis): outbound connections', cell: (c) => c.server.outboundNetwork ?? YES },
   { field: '`guardrails.latencyPercentile`', cell: (c) => (c.guardrails.latencyPercentiles.length === LatencyPercentile.ALL.length ? 'p50 to p99.9' : c.guardrails.latencyPercentiles.map((p) => p.name).join(', ')) },
   { field: '`guardrails.evaluationPeriod`', cell: (c) => (c.guardrails.evaluationPeriodMultiple ? `multiples of ${c.guardrails.evaluationPeriodMultiple.toString()}` : '10 s to 1 h') },
   { field: 'rollout traffic weights', cell: (c) => (c.rollout.traffic === TrafficSplitting.EXACT ? 'exact' : 'approximated with pods (refused beyond 5 points unless accepted)') },

@@ -37,7 +37,18 @@ export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
     maxReplicas: 1000,
   },
   // InvokeEndpoint forwards at most 6 MiB and waits at most 60 s for the model.
-  server: { maxRequestBodyBytes: 6_291_456, maxRequestTimeout: Duration.seconds(60) },
+  // Callers authenticate with SigV4 and "SageMaker strips all POST headers except those supported by the API"
+  // (InvokeEndpoint API reference). ContainerDefinition.Environment is a string map whose documentation says
+  // "Don't include any sensitive data in your environment variables" (CreateModel API reference): no secret refs.
+  server: {
+    maxRequestBodyBytes: 6_291_456,
+    maxRequestTimeout: Duration.seconds(60),
+    callerCredentials: false,
+    platformAuthentication: 'SageMaker checks AWS Signature Version 4 on InvokeEndpoint and strips every request header its API does not define',
+    secretSources: [],
+    outboundNetwork: 'with `networkIsolation: false` and `vpc` only',
+    secretsFix: 'SageMaker passes the container plain strings only (CreateModel ContainerDefinition.Environment, "Don\'t include any sensitive data"): leave it out on SageMaker, or serve with the Kubernetes backend and ServerSecret.fromKubernetesSecret(name, key)',
+  },
   // CloudWatch computes any percentile; SageMaker publishes endpoint metrics once a minute.
   guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },
   rollout: {

@@ -2,6 +2,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { OutboundTarget, SpecProblem, refusal } from '../../lib';
+import { SAGEMAKER_CAPABILITIES } from './capabilities';
 
 /** Runs the model in `vpc`: subnets, security groups (one with no inbound rules by default) and the ENI actions SageMaker needs. */
 export function bindVpc(scope: Construct & { readonly endpointName: string }, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection | undefined, securityGroups: ec2.ISecurityGroup[] | undefined, role: iam.IRole): sagemaker.CfnModel.VpcConfigProperty {
@@ -24,4 +26,27 @@ export function bindVpc(scope: Construct & { readonly endpointName: string }, vp
     resources: ['*'],
   }));
   return vpcConfig;
+}
+
+/**
+ * Refusals for destinations the server must reach (server.cache, server.tracing) that the model's network
+ * cannot: with network isolation SageMaker gives the container no network at all (CreateModel
+ * EnableNetworkIsolation: "no inbound or outbound network calls can be made to or from the model container");
+ * without a VPC it has no route into yours.
+ */
+export function outboundProblems(outbound: readonly OutboundTarget[], networkIsolation: boolean | undefined, hasVpc: boolean): SpecProblem[] {
+  const isolated = networkIsolation ?? true;
+  return outbound.flatMap((t) => {
+    if (isolated) {
+      return [refusal(SAGEMAKER_CAPABILITIES, t.field, `${t.description} with networkIsolation ${networkIsolation === undefined ? 'true (the default)' : 'true'}`,
+        'no outbound connections from a network-isolated model container',
+        `set networkIsolation: false and vpc (subnets and security groups with a route to it), or remove ${t.field.split('.').slice(0, 2).join('.')}`)];
+    }
+    if (!hasVpc) {
+      return [refusal(SAGEMAKER_CAPABILITIES, t.field, `${t.description} without vpc`,
+        'a destination inside your VPC only when the model runs in it (vpc)',
+        'set vpc (and vpcSubnets/securityGroups) with a route and a security group rule to it')];
+    }
+    return [];
+  });
 }

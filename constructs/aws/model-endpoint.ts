@@ -31,7 +31,7 @@ import { addTargetTracking } from './endpoint-autoscaling';
 import { EndpointBase, IModelEndpoint } from './endpoint-base';
 import { checkEndpointProps } from './endpoint-checks';
 import { bindModelData } from './model-data';
-import { bindVpc } from './endpoint-network';
+import { bindVpc, outboundProblems } from './endpoint-network';
 import { bindServerImage } from './server-image';
 import { SageMakerInstance, checkSageMakerInstance } from './instance-types';
 import { nagValue } from './nag';
@@ -61,7 +61,11 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Security groups within `vpc`. @default - one is created, with no inbound rules */
   readonly securityGroups?: ec2.ISecurityGroup[];
-  /** Deny the container all network access. The bundled server needs none. @default true */
+  /**
+   * Deny the container all network access. The bundled server needs none, unless server.cache or server.tracing
+   * name a destination: those are refused while it is on (turn it off and set vpc).
+   * @default true
+   */
   readonly networkIsolation?: boolean;
   /** Execution role. @default - a role with read access to this model object, pull access to this image, and its own logs and metrics */
   readonly role?: iam.IRole;
@@ -145,6 +149,7 @@ export class ModelEndpoint extends EndpointBase
     checkCostOptions(props, this.price, props.instanceType, problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
+    problems.addAll(outboundProblems(resolution.resolved.outbound, props.networkIsolation, props.vpc !== undefined));
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);

@@ -61,7 +61,17 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
     maxReplicas: 50,
   },
   // Managed online endpoints end a request at 180 s (requestSettings.requestTimeout); no documented body limit.
-  server: { maxRequestTimeout: Duration.seconds(180) },
+  // An online deployment's environmentVariables map holds strings only (Microsoft.MachineLearningServices
+  // 2025-06-01 type graph, EndpointDeploymentPropertiesBaseEnvironmentVariables): no Key Vault reference.
+  // Callers' Authorization header carries the endpoint key or token the endpoint's authMode checks.
+  server: {
+    maxRequestTimeout: Duration.seconds(180),
+    callerCredentials: false,
+    platformAuthentication: 'the endpoint checks the key or Azure ML/Entra token of its authMode in the Authorization header',
+    secretSources: [],
+    outboundNetwork: 'public addresses, with `egressPublicNetworkAccess` on',
+    secretsFix: 'an Azure ML online deployment takes plain environment strings only (environmentVariables, no Key Vault reference): leave it out on Azure ML, or serve with the Kubernetes backend (AKS) and ServerSecret.fromKubernetesSecret(name, key)',
+  },
   // Guardrail alerts query the traffic log (KQL percentile(): any percentile) in whole-minute windows.
   guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },
   rollout: {

@@ -358,6 +358,13 @@ export class ModelEndpoint extends EndpointBase
         'remove costPer1000PredictionsAbove; use `npm run cost` for the figure at a stated load and a BudgetGuard to cap spend'));
     }
     const resolution = SpecResolver.serving(props, AZURE_ML_CAPABILITIES);
+    if (props.egressPublicNetworkAccess === false) {
+      for (const t of resolution.resolved.outbound) {
+        problems.add(refusal(AZURE_ML_CAPABILITIES, t.field, `${t.description} with egressPublicNetworkAccess false`,
+          'no destination beyond the workspace, its storage and its registry (legacy network isolation)',
+          `turn egressPublicNetworkAccess on and reach it over a public address, or remove ${t.field.split('.').slice(0, 2).join('.')}`));
+      }
+    }
     const g = resolution.resolved.guardrails;
     checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.

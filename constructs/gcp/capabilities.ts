@@ -46,7 +46,16 @@ export const VERTEX_CAPABILITIES: BackendCapabilities = {
     maxReplicas: 1000,
   },
   // Shared public endpoints refuse requests and responses above 1.5 MB.
-  server: { maxRequestBodyBytes: 1_500_000 },
+  // ModelContainerSpec.env is `repeated EnvVar` (name and value; googleapis google/cloud/aiplatform/v1/model.proto):
+  // no SecretEnvVar there. Callers' Authorization header carries the Google access token Vertex AI checks.
+  server: {
+    maxRequestBodyBytes: 1_500_000,
+    callerCredentials: false,
+    platformAuthentication: 'Vertex AI checks the caller\'s Google access token (IAM aiplatform.endpoints.predict) in the Authorization header',
+    secretSources: [],
+    outboundNetwork: 'refused (no VPC path)',
+    secretsFix: 'Vertex AI gives a model container name/value variables only (ModelContainerSpec.env is repeated EnvVar, no secret reference): leave it out on Vertex AI, or serve with the Kubernetes backend (GKE) and ServerSecret.fromKubernetesSecret(name, key)',
+  },
   // Cloud Monitoring aligns distributions to ALIGN_PERCENTILE_50/95/99; Vertex AI writes metrics once a minute.
   guardrails: { latencyPercentiles: [LatencyPercentile.P50, LatencyPercentile.P95, LatencyPercentile.P99], evaluationPeriodMultiple: Duration.minutes(1) },
   rollout: {

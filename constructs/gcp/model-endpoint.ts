@@ -33,6 +33,7 @@ import {
   isUnresolved,
   sanitizeLabels,
   throwIfBadPropShapes,
+  refusal,
 } from '../../lib';
 import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
@@ -211,6 +212,13 @@ export class ModelEndpoint extends Construct
     this.price = replicaPrice('gcp', isUnresolved(props.machineType) ? undefined : props.machineType, props.hourlyPriceUsd);
     checkCostOptions(props, this.price, props.machineType, problems);
     const resolution = SpecResolver.serving(props, VERTEX_CAPABILITIES);
+    // The endpoint this construct deploys has no VPC network (no Private Service Connect, no VPC peering):
+    // nothing the server would connect to in your network is reachable.
+    for (const t of resolution.resolved.outbound) {
+      problems.add(refusal(VERTEX_CAPABILITIES, t.field, t.description,
+        'no destination in your network: this endpoint has no VPC path (neither Private Service Connect nor VPC peering)',
+        `remove ${t.field.split('.').slice(0, 2).join('.')} on Vertex AI, or serve with the Kubernetes backend on GKE, whose pods reach your network`));
+    }
     for (const p of resolution.problems) {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }

@@ -8,6 +8,7 @@ import {
   NameRule,
   RolloutStepShape,
   ScalingMetric,
+  SecretSource,
   TrafficSplitting,
 } from '../../lib';
 
@@ -23,7 +24,12 @@ const COMMON: Pick<BackendCapabilities, 'image' | 'artifacts' | 'server' | 'guar
     layouts: [ArtifactLayout.SINGLE_FILE, ArtifactLayout.PREFIX, ArtifactLayout.ARCHIVE],
   },
   // No platform limit in front of the pod (an ingress may add one: lower server.maxRequestBodySize to it).
-  server: {},
+  // Callers' headers reach the pod; secretKeyRef fills a variable from a Secret at container start.
+  server: {
+    callerCredentials: true,
+    secretSources: [SecretSource.KUBERNETES_SECRET],
+    secretsFix: 'copy the secret into a Kubernetes Secret in the endpoint\'s namespace (External Secrets Operator, Secrets Store CSI driver) and use ServerSecret.fromKubernetesSecret(name, key)',
+  },
   // Prometheus histogram_quantile computes any percentile from the server's latency histogram.
   guardrails: { latencyPercentiles: LatencyPercentile.ALL },
   // A namespace budget caps GPUs with a ResourceQuota and alerts through Prometheus: nothing acts on spend.

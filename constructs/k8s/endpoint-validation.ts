@@ -29,6 +29,14 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
   if (secret?.key !== undefined && !/^[-._a-zA-Z0-9]{1,253}$/.test(secret.key)) {
     c.add({ field: 'auth.key', given: describe(secret.key), allowed: 'a Secret data key: letters, digits, "-", "_" and ".", at most 253', fix: 'e.g. "api-key-sha256"' });
   }
+  if (props.auth !== undefined && props.server?.auth !== undefined) {
+    c.add({
+      field: 'auth',
+      given: `${props.auth.apiKeySecret ? 'EndpointAuth.apiKeys(...)' : 'EndpointAuth.none(...)'} together with server.auth`,
+      allowed: 'one of auth (Kubernetes API keys or none) and server.auth (API keys, JWT, per-minute limit)',
+      fix: 'remove auth and keep server.auth (apiKeys: ServerSecret.fromKubernetesSecret(name, key) is the same Secret reference), or remove server.auth',
+    });
+  }
   const reason = props.auth?.unauthenticatedReason;
   if (reason !== undefined && reason.trim() === '') {
     c.add({ field: 'auth', given: 'EndpointAuth.none("")', allowed: 'EndpointAuth.none(reason) with a reason, or EndpointAuth.apiKeys()', fix: 'say why the endpoint needs no authentication (e.g. "mesh AuthorizationPolicy admits only the gateway")' });

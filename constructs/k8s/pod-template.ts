@@ -65,6 +65,11 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
     // The digests come from the Secret at pod start: nothing in the manifest holds a key or a digest.
     env.push({ name: SERVER_ENV.apiKeySha256.name, valueFrom: { secretKeyRef: { name: apiKeys.secretName, key: apiKeys.key } } });
   }
+  // server.auth.apiKeys, server.cache.redisUrl: the kubelet reads the Secret at container start. Only
+  // Kubernetes Secrets get here (KUBERNETES_CAPABILITIES.server.secretSources; the resolver refuses the rest).
+  for (const s of r.secretEnvironment) {
+    env.push({ name: s.name, valueFrom: { secretKeyRef: { name: s.secret.name, key: s.secret.detail! } } });
+  }
   if (endpoint.metricsPort !== endpoint.port) {
     // Plain flavour: /metrics on a listener of its own, which the NetworkPolicy opens to Prometheus only.
     env.push({ name: SERVER_ENV.metricsPort.name, value: String(endpoint.metricsPort) });
@@ -147,6 +152,8 @@ export function renderPodTemplate(endpoint: ModelEndpoint, props: ModelEndpointP
 
 /** The Secret the API-key digests come from; undefined when the endpoint opted out with EndpointAuth.none. */
 export function apiKeySecret(endpoint: ModelEndpoint, props: ModelEndpointProps): { secretName: string; key: string } | undefined {
+  // With the cloud-neutral server.auth, it alone says how callers authenticate (rendered from secretEnvironment).
+  if (props.server?.auth !== undefined) return undefined;
   const auth = props.auth ?? EndpointAuth.apiKeys();
   if (auth.apiKeySecret === undefined) return undefined;
   return { secretName: auth.apiKeySecret.secretName ?? `${endpoint.endpointName}-api-keys`, key: auth.apiKeySecret.key ?? API_KEY_SECRET_KEY };

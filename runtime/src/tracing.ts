@@ -11,21 +11,10 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Co
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { TracingSettings } from './tracing-sdk';
+import { OTEL_ENV } from '../../lib/contract';
 
-/** The variables read, all from the OpenTelemetry specification (SDK environment variables). */
-export const OTEL_ENV = {
-  endpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-  tracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  protocol: 'OTEL_EXPORTER_OTLP_PROTOCOL',
-  tracesProtocol: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
-  headers: 'OTEL_EXPORTER_OTLP_HEADERS',
-  tracesHeaders: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
-  serviceName: 'OTEL_SERVICE_NAME',
-  sampler: 'OTEL_TRACES_SAMPLER',
-  samplerArg: 'OTEL_TRACES_SAMPLER_ARG',
-  sdkDisabled: 'OTEL_SDK_DISABLED',
-  exporter: 'OTEL_TRACES_EXPORTER',
-} as const;
+/** The variables read, all from the OpenTelemetry specification (one table with the constructs: lib/contract.ts). */
+export { OTEL_ENV };
 
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
 const PROTOCOLS = ['http/protobuf', 'http/json'];

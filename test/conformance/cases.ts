@@ -19,6 +19,7 @@ import {
   ModelArtifact,
   RolloutPolicy,
   ScalingTarget,
+  ServerSecret,
   Size,
 } from '../../lib';
 import { ConformanceCase, DEFAULT_GUARDRAILS } from './harness';
@@ -120,5 +121,42 @@ export const CASES: readonly ConformanceCase[] = [
     spec: { model: ModelArtifact.fromUri('s3://acme-models/digits/1/model.onnx', { signature: model.signature }), metadata, scaling: { minReplicas: 1, maxReplicas: 3 } },
     // Vertex AI reads local files (uploaded) and gs:// folders; Azure ML local files and Azure Blob URIs.
     refusals: { [VERTEX]: ['model'], [AZURE]: ['model'] },
+  },
+  {
+    // runtime/README.md: the breaker guards the models named in MODEL_SERVER_BREAKER_MODELS; the rest are its variables.
+    name: 'a circuit breaker with its own thresholds',
+    expected: {
+      server: { MODEL_SERVER_BREAKER_MODELS: 'digits', MODEL_SERVER_BREAKER_CONSECUTIVE_FAILURES: '3', MODEL_SERVER_BREAKER_WINDOW_SECONDS: '60' },
+      minReplicas: 1, maxReplicas: 2, scalingTargets: ['CPU_UTILIZATION=70'], guardrails: DEFAULT_GUARDRAILS,
+    },
+    spec: { model, metadata, server: { circuitBreaker: { consecutiveFailures: 3, window: Duration.minutes(1) } } },
+  },
+  {
+    // The Redis URL comes from a Secret (secretKeyRef), so only the cache's model list is a plain variable.
+    name: 'JWT with a per-minute limit, and a Redis cache from a Kubernetes Secret',
+    expected: {
+      server: {
+        MODEL_SERVER_JWT_JWKS_URI: 'https://login.example.com/.well-known/jwks.json',
+        MODEL_SERVER_JWT_ISSUER: 'https://login.example.com/',
+        MODEL_SERVER_JWT_AUDIENCE: 'digits-api',
+        MODEL_SERVER_RATE_LIMIT_PER_MINUTE: '100',
+        MODEL_SERVER_CACHE_MODELS: 'digits',
+      },
+      minReplicas: 1, maxReplicas: 2, scalingTargets: ['CPU_UTILIZATION=70'], guardrails: DEFAULT_GUARDRAILS,
+    },
+    spec: {
+      model, metadata,
+      server: {
+        auth: { jwt: { issuer: 'https://login.example.com/', audience: 'digits-api', jwksUri: 'https://login.example.com/.well-known/jwks.json' }, requestsPerMinute: 100 },
+        cache: { redisUrl: ServerSecret.fromKubernetesSecret('redis', 'url') },
+      },
+    },
+    // Callers' headers and Kubernetes Secrets reach the server only on Kubernetes; SageMaker (network isolation by
+    // default) and Vertex AI (no VPC path) also have no route to the Redis.
+    refusals: {
+      [SAGEMAKER]: ['server.auth', 'server.cache.redisUrl', 'server.cache.redisUrl'],
+      [VERTEX]: ['server.auth', 'server.cache.redisUrl', 'server.cache.redisUrl'],
+      [AZURE]: ['server.auth', 'server.cache.redisUrl'],
+    },
   },
 ];
