@@ -135,7 +135,12 @@ export function renderSecurityPolicy(scope: Construct, id: string, meta: Gateway
 /**
  * Envoy Gateway's BackendTrafficPolicy on every route of the gateway: the request size limit (requestBuffer:
  * larger bodies get 413 before reaching a model) and, with API keys, the per-key limit as one global rule
- * with a `Distinct` selector on the key header, `shared` so a key has one budget across all models.
+ * with a `Distinct` selector on the key header, `shared` so a key has one budget across all models: Envoy
+ * Gateway gives a shared rule one descriptor (the rule's name, in the policy's domain) on every route and adds a
+ * `request_headers` action for a Distinct header, so the counter is per key value, not per route
+ * (envoyproxy/gateway v1.9.0 internal/xds/translator/ratelimit.go, buildRouteRateLimits). A request without the
+ * header would skip the limit, but apiKeyAuth (filter order 7, before the rate limit filter's 303 in
+ * internal/xds/translator/httpfilters.go) has already answered it 401.
  */
 export function renderTrafficPolicy(scope: Construct, id: string, meta: GatewayObjectMeta, routeNames: readonly string[], g: ResolvedGateway): ApiObject {
   const spec: Record<string, unknown> = {
