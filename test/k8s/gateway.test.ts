@@ -186,6 +186,10 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
     expect(String(gateway.alarmTargets)).toMatch(/Alertmanager routes/);
   });
 
+  test('snapshot (the gateway\'s own objects)', () => {
+    expect(gwDocs).toMatchSnapshot();
+  });
+
   test('every object is valid against its CRD (Gateway API v1.6.1, Envoy Gateway v1.9.0, Prometheus Operator)', () => {
     expect(gwDocs.map((d) => d.kind).sort()).toEqual(['BackendTrafficPolicy', 'HTTPRoute', 'HTTPRoute', 'HTTPRoute', 'PrometheusRule', 'ReferenceGrant', 'SecurityPolicy', 'SecurityPolicy', 'SecurityPolicy']);
     expectSchemaValid(docs);
