@@ -207,6 +207,14 @@ describe('the strict schema check sees into Envoy Gateway\'s and Gateway API\'s 
     ['jwks', 'SecurityPolicy', (d) => { d.spec.jwt.providers[0].jwksUri = 'https://x'; }, /SecurityPolicy\/model-gateway-cnn-auth: .*additional properties \(jwksUri\)/],
     ['audiences', 'SecurityPolicy', (d) => { d.spec.jwt.providers[0].audiences = Array.from({ length: 9 }, (_, i) => `a${i}`); }, /must NOT have more than 8 items/],
     ['grant', 'ReferenceGrant', (d) => { d.spec.to[0].namespace = 'ml'; }, /ReferenceGrant\/.*additional properties \(namespace\)/],
+    // The CRDs' CEL rules (x-kubernetes-validations), which the API server evaluates on create:
+    ['cel-prefix', 'HTTPRoute', (d) => { d.spec.rules[0].filters[0].urlRewrite.path = { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2/models/cnn' }; },
+      /HTTPRoute\/model-gateway-cnn: \/spec\/rules\/0: When using URLRewrite filter with path\.replacePrefixMatch, exactly one PathPrefix match must be specified \(CEL rule/],
+    ['cel-port', 'HTTPRoute', (d) => { delete d.spec.rules[0].backendRefs[0].port; }, /\/spec\/rules\/0\/backendRefs\/0: Must have port for Service reference \(CEL rule/],
+    ['cel-jwt', 'SecurityPolicy', (d) => { delete d.spec.jwt; d.spec.authorization = { rules: [{ action: 'Allow', principal: { jwt: { provider: 'p', claims: [{ name: 'models', values: ['cnn'] }] } } }] }; },
+      /SecurityPolicy\/model-gateway-cnn-auth: \/spec: if authorization\.rules\.principal\.jwt is used, jwt must be defined \(CEL rule/],
+    ['cel-selector', 'BackendTrafficPolicy', (d) => { d.spec.rateLimit.global.rules[0].clientSelectors = [{}]; }, /at least one of headers, methods, path, sourceCIDR or queryParams must be specified \(CEL rule/],
+    ['cel-apikey', 'SecurityPolicy', (d) => { d.spec.apiKeyAuth.extractFrom = [{ headers: ['x-api-key'], params: ['key'] }]; }, /exactly one of headers, params, or cookies must be specified \(CEL rule/],
   ];
   let results: Record<string, string[]> = {};
   beforeAll(() => {
