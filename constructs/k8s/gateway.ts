@@ -108,7 +108,10 @@ const SHAPES: readonly PropShape[] = [
  * `/v2/models/<model>/infer` (lib/contract.ts inferPath; runtime/src/http/oip.ts registers it (`app.post(ROUTES.infer, ...)`)),
  * forwarded to the endpoint's Service: `<endpointName>` (plain flavour) or `<endpointName>-predictor` port 80
  * (KServe RawDeployment). KServe serverless is refused: its Service is Knative's ExternalName to the Knative
- * ingress, which routes by Host, so a Gateway API backendRef cannot reach the revision directly.
+ * ingress, which routes by Host, so a Gateway API backendRef cannot reach the revision directly. An endpoint
+ * whose CanaryRollout uses a traffic router is refused at synth: Argo's Gateway API plugin weights only its own
+ * HTTPRoute, and Istio's VirtualService does not apply to Envoy Gateway, which sends to the Service's pods
+ * itself; without a router the Service selects stable and canary pods alike, which is what Argo expects.
  *
  * **What it creates**: per model an HTTPRoute `<gatewayName>-<endpointName>` and, with JWT or API keys, a
  * SecurityPolicy `<route>-auth`; one BackendTrafficPolicy `<gatewayName>-traffic` (request size limit, 413 at
@@ -190,9 +193,8 @@ export class ModelGateway extends Construct
     const host = props.hostnames?.find((h) => !h.startsWith('*.'));
     this.url = host !== undefined ? `https://${host}` : '';
 
-    // An Argo Rollout with the Gateway API plugin owns its own HTTPRoute's weights; a second route to the
-    // stable Service would send the gateway's traffic around the canary. Checked at synth: the rollout may
-    // be declared after the gateway.
+    // A CanaryRollout's traffic router (Argo's Gateway API plugin, Istio) would be bypassed by the gateway's
+    // route. Checked at synth: the rollout may be declared after the gateway.
     this.node.addValidation({ validate: () => validationMessages(owner, props.routes.flatMap((r, i) => rolloutConflicts(r.endpoint, i))) });
 
     const labels = { [LABELS.managedBy]: MANAGED_BY, [`${LABEL_PREFIX}/gateway`]: this.gatewayName };
@@ -314,16 +316,29 @@ function ownWarnings(g: ResolvedGateway): SpecWarning[] {
   return w;
 }
 
-/** A route to an endpoint whose CanaryRollout shifts weights on its own HTTPRoute (Argo's Gateway API plugin). */
+/**
+ * A route to an endpoint whose CanaryRollout splits traffic with a router the gateway's route would bypass:
+ * Argo's Gateway API plugin sets weights only on the HTTPRoute it manages (the gateway's route would send all
+ * its traffic to the stable Service), and Istio's VirtualService applies to mesh traffic, while Envoy Gateway
+ * sends to the Service's endpoints itself (every pod, stable and canary, by pod count).
+ */
 function rolloutConflicts(endpoint: ModelEndpoint, i: number): SpecProblem[] {
   if (!endpoint.hasRollout) return [];
-  const rollouts = Chart.of(endpoint).node.findAll().filter((n): n is CanaryRollout => n instanceof CanaryRollout);
-  const owning = rollouts.find((r) => {
-    const doc = r.resource?.toJson() as { metadata?: { name?: string; namespace?: string }; spec?: { strategy?: { canary?: { trafficRouting?: { plugins?: Record<string, unknown> } } } } } | undefined;
-    return doc?.metadata?.name === endpoint.endpointName && doc.metadata.namespace === endpoint.namespace && doc.spec?.strategy?.canary?.trafficRouting?.plugins?.[GATEWAY_API_PLUGIN] !== undefined;
-  });
-  if (!owning) return [];
-  return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${owning.node.path} uses TrafficRouter.gatewayApi()`,
-    'an endpoint whose traffic split is not on an HTTPRoute of its own: the plugin sets weights only on the route it manages, so the gateway\'s route would send every request to the stable version',
-    'use TrafficRouter.istio() or no traffic router on that endpoint\'s CanaryRollout, or route callers through the rollout\'s own HTTPRoute instead of the gateway')];
+  type RolloutDoc = { metadata?: { name?: string; namespace?: string }; spec?: { strategy?: { canary?: { trafficRouting?: { plugins?: Record<string, unknown>; istio?: unknown } } } } };
+  for (const rollout of Chart.of(endpoint).node.findAll().filter((n): n is CanaryRollout => n instanceof CanaryRollout)) {
+    const doc = rollout.resource?.toJson() as RolloutDoc | undefined;
+    if (doc?.metadata?.name !== endpoint.endpointName || doc.metadata.namespace !== endpoint.namespace) continue;
+    const routing = doc.spec?.strategy?.canary?.trafficRouting;
+    if (routing?.plugins?.[GATEWAY_API_PLUGIN] !== undefined) {
+      return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${rollout.node.path} uses TrafficRouter.gatewayApi()`,
+        'an endpoint whose traffic split is not on an HTTPRoute of its own: the plugin sets weights only on the route it manages, so the gateway\'s route would send every request to the stable version',
+        'use no traffic router on that endpoint\'s CanaryRollout (weights become pod counts, held to the tolerance by CanaryRollout), or route callers through the rollout\'s own HTTPRoute instead of the gateway')];
+    }
+    if (routing?.istio !== undefined) {
+      return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${rollout.node.path} uses TrafficRouter.istio()`,
+        'an endpoint whose traffic split the gateway honours: Envoy Gateway sends to the Service\'s pods itself, where the VirtualService\'s weights do not apply, so the canary would get its share of pods instead of the rollout\'s weight',
+        'use no traffic router on that endpoint\'s CanaryRollout (weights become pod counts, held to the tolerance by CanaryRollout), or call that endpoint through the mesh instead of the gateway')];
+    }
+  }
+  return [];
 }

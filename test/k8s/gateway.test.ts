@@ -330,12 +330,33 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     expect(build((c) => base(c, [{ endpoint: { endpointName: 'fraud' } as unknown as ModelEndpoint }]))).toThrow(/routes\[0\]\.endpoint: got .*; allowed: a ModelEndpoint of model-serving-constructs\/k8s/);
     expect(build((c) => ({ ...base(c), gateway: {} as unknown as ModelGatewayProps['gateway'] }))).toThrow(/gateway\.name: got nothing \(the prop is missing\); allowed: a string/);
   });
-  test('an endpoint whose CanaryRollout shifts weights through Argo\'s Gateway API plugin (checked at synth, whatever the order)', () => {
+  test.each([
+    ['gatewayApi', () => TrafficRouter.gatewayApi({ gatewayName: 'public' }), /uses TrafficRouter\.gatewayApi\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split is not on an HTTPRoute of its own/],
+    ['istio', () => TrafficRouter.istio(), /uses TrafficRouter\.istio\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split the gateway honours: .*VirtualService's weights do not apply/],
+  ])('an endpoint whose CanaryRollout splits traffic with %s, which the gateway would bypass (checked at synth, whatever the order)', (_name, router, message) => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
     const e = endpointOf(chart, 'fraud');
     new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
-    new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.gatewayApi({ gatewayName: 'public' }) });
-    expect(() => app.synth()).toThrow(/routes\[0\]\.endpoint: got \S+, whose CanaryRollout \S+ uses TrafficRouter\.gatewayApi\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split is not on an HTTPRoute of its own.*Fix: use TrafficRouter\.istio\(\) or no traffic router/);
+    new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: router() });
+    let error = '';
+    try {
+      app.synth();
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    expect(error).toMatch(/routes\[0\]\.endpoint: got \S+, whose CanaryRollout \S+ /);
+    expect(error).toMatch(message);
+    expect(error).toMatch(/Fix: use no traffic router on that endpoint's CanaryRollout/);
+  });
+
+  test('a CanaryRollout without a traffic router is fine: the Service selects stable and canary pods alike', () => {
+    const docs = synthChart((chart) => {
+      const e = endpointOf(chart, 'fraud', { scaling: { minReplicas: 20, maxReplicas: 40 } });
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+      new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS });
+    });
+    expect(findOne(docs, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'fraud', namespace: 'ml', port: 8080 }]);
+    expect(findOne(docs, 'Rollout').spec.strategy.canary.trafficRouting).toBeUndefined();
   });
 });
