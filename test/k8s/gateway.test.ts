@@ -246,8 +246,10 @@ describe('other shapes', () => {
   });
 
   test('KServe RawDeployment: the route reaches KServe\'s predictor Service <name>-predictor on port 80', () => {
-    // KServe RawDeployment creates Service <isvc>-predictor, port 80 to the container port (kserve/kserve
-    // pkg/constants PredictorServiceName, CommonDefaultHttpPort; KServe docs port-forward services/<name>-predictor 8080:80).
+    // KServe RawDeployment creates Service <isvc>-predictor with port constants.CommonDefaultHttpPort (80) to the
+    // predictor container's first port (kserve/kserve pkg/controller/v1beta1/inferenceservice/reconcilers/service/
+    // service_reconciler.go createDefaultSvc; pkg/constants CommonDefaultHttpPort = 80, PredictorServiceName), and
+    // KServe's own Gateway API routes reach it on that port.
     const docs = synthChart((chart) => {
       const e = endpointOf(chart, 'sentiment', { flavour: ServingFlavour.kserve({ serverless: false }) });
       new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml', apiKeys: {}, maxRequestBodySize: Size.kibibytes(512) });
