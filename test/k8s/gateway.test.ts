@@ -92,6 +92,13 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
     }
   });
 
+  test('each endpoint\'s NetworkPolicy admits the Envoy proxies\' namespace on the serving port the route reaches', () => {
+    for (const m of SEED_MODELS) {
+      const rules = findOne(docs, 'NetworkPolicy', m).spec.ingress;
+      expect(rules).toContainEqual({ from: expect.arrayContaining([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } }]), ports: expect.arrayContaining([{ port: 8080, protocol: 'TCP' }]) });
+    }
+  });
+
   test('a ReferenceGrant in the endpoints\' namespace admits exactly the gateway\'s HTTPRoutes to exactly those Services', () => {
     const grants = findAll(docs, 'ReferenceGrant');
     expect(grants).toHaveLength(1);
@@ -255,6 +262,8 @@ describe('other shapes', () => {
       new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml', apiKeys: {}, maxRequestBodySize: Size.kibibytes(512) });
     });
     expect(findOne(docs, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'sentiment-predictor', port: 80 }]);
+    // KServe targets the container's first port: the server's HTTP port.
+    expect(findOne(docs, 'InferenceService').spec.predictor.containers[0].ports[0]).toEqual({ name: 'http', containerPort: 8080, protocol: 'TCP' });
     expect(findOne(docs, 'BackendTrafficPolicy').spec.requestBuffer).toEqual({ limit: 524288 });
     expect(findOne(docs, 'SecurityPolicy').spec.jwt).toBeUndefined();
     expectSchemaValid(docs);
