@@ -361,6 +361,21 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     expect(error).toMatch(/Fix: use no traffic router on that endpoint's CanaryRollout/);
   });
 
+  test('two gateways of one name in one namespace (checked at synth)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const a = endpointOf(chart, 'fraud');
+    const b = endpointOf(chart, 'cnn');
+    new ModelGateway(chart, 'A', { routes: [{ endpoint: a }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    new ModelGateway(chart, 'B', { routes: [{ endpoint: b }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    expect(() => app.synth()).toThrow(/gatewayName: got "model-gateway" in namespace "ml-gateway", also used by ModelGateway c\/B; allowed: one gateway per name and namespace in a chart.*Fix: set a different gatewayName/s);
+    const ok = Testing.app();
+    const chart2 = new Chart(ok, 'c');
+    new ModelGateway(chart2, 'A', { routes: [{ endpoint: endpointOf(chart2, 'fraud') }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    new ModelGateway(chart2, 'B', { routes: [{ endpoint: endpointOf(chart2, 'cnn') }], gateway: { name: 'public' }, namespace: 'ml-gateway', gatewayName: 'internal', jwt: JWT });
+    expect(() => ok.synth()).not.toThrow();
+  });
+
   test('a CanaryRollout without a traffic router is fine: the Service selects stable and canary pods alike', () => {
     const docs = synthChart((chart) => {
       const e = endpointOf(chart, 'fraud', { scaling: { minReplicas: 20, maxReplicas: 40 } });
