@@ -95,3 +95,34 @@ export const KSERVE_RAW_CAPABILITIES: BackendCapabilities = {
   // canaryTrafficPercent needs Knative routes: KServe supports canary rollouts in Serverless mode only.
   rollout: { ...KSERVE_SERVERLESS_CAPABILITIES.rollout, stepShapes: [] },
 };
+
+/**
+ * Envoy Gateway (gateway.envoyproxy.io/v1alpha1 policies on Gateway API routes), for ModelGateway. Checked
+ * against envoyproxy/gateway v1.9.0 (commit 39763b1c07ec30a5526fe70434a2cfe4181de642): its CRDs
+ * (charts/gateway-helm/charts/crds/crds/generated/) and docs (site/content/en/latest/).
+ * - JWT: SecurityPolicy `jwt.providers` (issuer, audiences, remoteJWKS) on Envoy's jwt_authn filter, which
+ *   verifies every asymmetric algorithm of lib/contract.ts JWT_ALGORITHMS (Envoy docs, "JWT Authentication":
+ *   RS*, PS*, ES*, EdDSA); it does not restrict them to a list (ModelGateway warns).
+ * - jwt.modelsClaim: SecurityPolicy `authorization.rules[].principal.jwt.claims` (valueType String or
+ *   StringArray) on a policy per HTTPRoute (tasks/security/jwt-claim-authorization.md).
+ * - API keys: SecurityPolicy `apiKeyAuth` (Secret of client id -> key, tasks/security/apikey-auth.md); the
+ *   per-key limit: BackendTrafficPolicy `rateLimit.global` with a `Distinct` header selector, counted by
+ *   Envoy's rate limit service in fixed windows (envoyproxy/ratelimit src/limiter/cache_key.go: the cache key
+ *   ends in `(now/divider)*divider`), concepts/rate-limiting.md. `limit.requests` is a uint32.
+ * - No response cache in Envoy Gateway's policies (no cache field in BackendTrafficPolicy or
+ *   ClientTrafficPolicy v1.9.0): refused.
+ * - Request size: BackendTrafficPolicy `requestBuffer.limit`, "If exceeded, the request will be rejected with
+ *   HTTP 413" (the CRD's own description); no platform maximum.
+ */
+export const ENVOY_GATEWAY_CAPABILITIES: BackendCapabilities = {
+  ...KUBERNETES_CAPABILITIES,
+  backend: 'Kubernetes (Envoy Gateway)',
+  gateway: {
+    product: 'Envoy Gateway v1.9',
+    jwtAlgorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    jwtModelsClaim: true,
+    perKeyRateLimit: true,
+    rateLimitRange: { min: 1, max: 4_294_967_295 },
+    bodyKeyedCache: false,
+  },
+};

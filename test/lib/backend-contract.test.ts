@@ -168,6 +168,34 @@ describe.each(Object.keys(BACKENDS))('backend contract: %s', (backend) => {
   });
 });
 
+type AnyGateway = IModelGatewayContract<never, unknown, unknown, unknown, unknown>;
+
+/** Each backend's ModelGateway in front of one endpoint, by the backend name its NotSupported members carry. */
+const GATEWAYS: Record<string, () => AnyGateway> = {
+  'Kubernetes (Envoy Gateway)': () => {
+    const chart = new Chart(K8sTesting.app(), 'c', { namespace: 'ml-gateway' });
+    const endpoint = new k8s.ModelEndpoint(chart, 'Endpoint', { ...spec('registry.example.com'), namespace: 'ml-serving', modelDelivery: k8s.ModelDelivery.bakedIntoImage(), networkAccess: { ingress: [k8s.NetworkPeer.namespace(k8s.ENVOY_GATEWAY_NAMESPACE)] } });
+    return new k8s.ModelGateway(chart, 'Gateway', { routes: [{ endpoint }], gateway: { name: 'public' }, apiKeys: { requestsPerMinute: 100 } });
+  },
+};
+
+describe.each(Object.keys(GATEWAYS))('gateway contract: %s', (backend) => {
+  const gateway = GATEWAYS[backend]();
+  test('the gateway has every contract member, or says why not', () => {
+    expect(typeof gateway.gatewayName).toBe('string');
+    expect(gateway.gatewayName.length).toBeGreaterThan(0);
+    expect(typeof gateway.url).toBe('string');
+    expect(gateway.gateway.routes).toEqual([{ model: 'digits', path: '/api/v1/digits', cache: false }]);
+    expect(gateway.gateway.apiKeys).toEqual({ header: 'x-api-key', requestsPerMinute: 100 });
+    expect(Array.isArray(gateway.warnings)).toBe(true);
+    expectMember(gateway.grantInvoke, 'function', backend);
+    expectMember(gateway.metricLatency, 'function', backend);
+    expectMember(gateway.errorRateAlarm, 'object', backend);
+    expectMember(gateway.latencyAlarm, 'object', backend);
+    expectMember(gateway.alarmTargets, 'array', backend);
+  });
+});
+
 describe('contract members forward to the backend-specific ones', () => {
   test('AWS: grantInvoke gives exactly the invoke actions on the endpoint ARN; alarm targets say how to add actions', () => {
     const app = new cdk.App();

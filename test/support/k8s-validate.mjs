@@ -11,7 +11,10 @@
 //   schema does not define is an error at any depth (TypeScript's excess-property check).
 // - KServe's InferenceService: KServe's own CRD (test/fixtures/schemas/kserve), with unknown fields
 //   rejected wherever the schema does not preserve them (x-kubernetes-preserve-unknown-fields).
-// - Istio VirtualService/DestinationRule, Gateway API HTTPRoute and the Rollout's spec.strategy: also
+// - Envoy Gateway's SecurityPolicy and BackendTrafficPolicy: only against their upstream CRD schemas (no
+//   kubernetes-models package), closed the same way; their metadata is type-checked against ObjectMeta.
+//   These two and the Gateway API HTTPRoute and ReferenceGrant also pass their CRDs' CEL rules (celProblems).
+// - Istio VirtualService/DestinationRule, Gateway API HTTPRoute/ReferenceGrant and the Rollout's spec.strategy: also
 //   against the upstream CRD schemas (test/fixtures/schemas/*.json), closed the same way, because the
 //   TypeScript interfaces of these packages are unions the excess-property check cannot always see into.
 import { execFileSync } from 'node:child_process';
@@ -92,6 +95,10 @@ const compiled = {};
 
 async function valueProblems(doc) {
   const where = `${doc.kind}/${doc.metadata?.name}`;
+  // Kinds only the upstream CRD schema checks (STRICT, `only`): metadata is still typed against ObjectMeta.
+  if (STRICT[`${doc.apiVersion} ${doc.kind}`]?.only) {
+    return { problems: [], typed: { path: '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta', type: 'IObjectMeta', value: doc.metadata } };
+  }
   const crd = CRDS[`${doc.apiVersion}/${doc.kind}`];
   if (crd) {
     const validate = (compiled[doc.kind] ??= crd());
@@ -167,7 +174,11 @@ function unknownFieldProblems(checks) {
 const STRICT = {
   'networking.istio.io/v1 VirtualService': { file: 'istio-1.29.6-virtualservice-v1.json' },
   'networking.istio.io/v1 DestinationRule': { file: 'istio-1.29.6-destinationrule-v1.json' },
-  'gateway.networking.k8s.io/v1 HTTPRoute': { file: 'gateway-api-v1.6.1-httproute-v1.json' },
+  'gateway.networking.k8s.io/v1 HTTPRoute': { file: 'gateway-api-v1.6.1-httproute-v1.json', cel: true },
+  'gateway.networking.k8s.io/v1beta1 ReferenceGrant': { file: 'gateway-api-v1.6.1-referencegrant-v1beta1.json', cel: true },
+  // No kubernetes-models package for Envoy Gateway: its CRD schemas alone check these (values and unknown fields).
+  'gateway.envoyproxy.io/v1alpha1 SecurityPolicy': { file: 'envoy-gateway-v1.9.0-securitypolicy-v1alpha1.json', only: true, cel: true },
+  'gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy': { file: 'envoy-gateway-v1.9.0-backendtrafficpolicy-v1alpha1.json', only: true, cel: true },
   'argoproj.io/v1alpha1 Rollout': { file: 'argo-rollouts-v1.9.1-rollout-strategy.json', at: (doc) => doc.spec?.strategy, path: 'spec.strategy' },
 };
 
@@ -208,6 +219,59 @@ function crdJsonProblems(doc) {
   return [`${doc.kind}/${doc.metadata?.name}: ${text} (${entry.file})`];
 }
 
+// The CRD's CEL rules (`x-kubernetes-validations`), for the entries marked `cel`: evaluated on every node of the
+// object the schema reaches, as the API server does on create (transition rules, which read `oldSelf`, need an
+// old object and are skipped). The evaluator is @marcbachmann/cel-js; Kubernetes' CEL conventions are applied
+// to the data: property names that are CEL reserved words are escaped as `__<word>__` (Kubernetes
+// "Escaping" rules for x-kubernetes-validations), integers are CEL ints. cel-js does not accept a has() whose
+// operand indexes a list (`has(self.matches[0].path)`, valid CEL), so that form is rewritten to the
+// equivalent key test on the JSON object, `('path' in self.matches[0])` (has() on a map is key presence). A rule that cannot be evaluated is a
+// problem too, so no rule is skipped silently.
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+function celData(v) {
+  if (Array.isArray(v)) return v.map(celData);
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [CEL_RESERVED.has(k) ? `__${k}__` : k, celData(x)]));
+}
+const celCompiled = new Map();
+const rawSchemas = new Map();
+let celParse;
+async function celProblems(doc) {
+  const entry = STRICT[`${doc.apiVersion} ${doc.kind}`];
+  if (!entry?.cel) return [];
+  celParse ??= (await import('@marcbachmann/cel-js')).parse;
+  let schema = rawSchemas.get(entry.file);
+  if (!schema) rawSchemas.set(entry.file, (schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'schemas', entry.file), 'utf8'))));
+  const where = `${doc.kind}/${doc.metadata?.name}`;
+  const problems = [];
+  const visit = (node, value, path) => {
+    if (!node || typeof node !== 'object' || value === undefined) return;
+    for (const r of node['x-kubernetes-validations'] ?? []) {
+      if (/\boldSelf\b/.test(r.rule)) continue;
+      const text = r.rule.replace(/has\(([A-Za-z_][\w.]*(?:\[\d+\])[\w.\[\]]*)\.(\w+)\)/g, "('$2' in $1)");
+      try {
+        let fn = celCompiled.get(text);
+        if (!fn) celCompiled.set(text, (fn = celParse(text)));
+        if (fn({ self: celData(value) }) !== true) problems.push(`${where}: ${path || '/'}: ${r.message ?? r.rule} (CEL rule of ${entry.file})`);
+      } catch (e) {
+        problems.push(`${where}: ${path || '/'}: CEL rule not evaluated (${String(e.message).split('\n')[0]}): ${r.rule}`);
+      }
+    }
+    for (const alt of [...(node.allOf ?? []), ...(node.anyOf ?? []), ...(node.oneOf ?? [])]) visit(alt, value, path);
+    if (Array.isArray(value)) {
+      if (node.items) value.forEach((x, i) => visit(node.items, x, `${path}/${i}`));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, x] of Object.entries(value)) {
+        if (node.properties?.[k]) visit(node.properties[k], x, `${path}/${k}`);
+        else if (typeof node.additionalProperties === 'object') visit(node.additionalProperties, x, `${path}/${k}`);
+      }
+    }
+  };
+  visit(schema, doc, '');
+  return problems;
+}
+
 const input = JSON.parse(readFileSync(0, 'utf8'));
 const batches = Array.isArray(input) ? [{ label: '', docs: input }] : input.batches;
 const results = {};
@@ -216,7 +280,7 @@ for (const { label, docs } of batches) {
   results[label] = [];
   for (const doc of docs) {
     const r = await valueProblems(doc);
-    results[label].push(...r.problems, ...crdJsonProblems(doc));
+    results[label].push(...r.problems, ...crdJsonProblems(doc), ...(await celProblems(doc)));
     if (r.typed) checks.push({ where: `${doc.kind}/${doc.metadata?.name}`, batch: label, ...r.typed });
   }
 }

@@ -1,0 +1,388 @@
+// ModelGateway on Kubernetes: Gateway API HTTPRoutes with Envoy Gateway's SecurityPolicy and
+// BackendTrafficPolicy. Every synthesized object is checked strictly against the receiver's CRD schema
+// (test/support/k8s-validate.mjs; provenance in test/fixtures/schemas/README.md):
+// - HTTPRoute, ReferenceGrant: kubernetes-sigs/gateway-api v1.6.1 (commit 8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3),
+//   config/crd/standard/gateway.networking.k8s.io_{httproutes,referencegrants}.yaml;
+// - SecurityPolicy, BackendTrafficPolicy: envoyproxy/gateway v1.9.0 (commit 39763b1c07ec30a5526fe70434a2cfe4181de642),
+//   charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_{securitypolicies,backendtrafficpolicies}.yaml;
+// - PrometheusRule: @kubernetes-models/prometheus-operator.
+// Envoy's metric and cluster names: envoyproxy/gateway v1.9.0 site/content/en/latest/tasks/traffic/retry.md
+// (`envoy_cluster_upstream_rq_retry{envoy_cluster_name="httproute/default/backend/rule/0"}`) and
+// charts/gateway-addons-helm/dashboards/envoy-clusters.json (envoy_cluster_upstream_rq_xx with
+// envoy_response_code_class, envoy_cluster_upstream_rq_total, envoy_cluster_upstream_rq_time_bucket in ms).
+import { Chart, Testing } from 'cdk8s';
+import { Duration, LatencyPercentile, ModelMetadata, NotSupported, RolloutPolicy, Size, inferPath } from '../../lib';
+import {
+  CanaryRollout,
+  ModelEndpoint,
+  ModelEndpointProps,
+  ModelGateway,
+  ModelGatewayProps,
+  NetworkPeer,
+  ServingFlavour,
+  TrafficRouter,
+} from '../../constructs/k8s';
+import { Manifest, expectSchemaValid, findAll, findOne, schemaProblemsByLabel, synthChart } from '../support/k8s-helpers';
+import { Series, evaluatePromQL, promqlSyntaxErrors } from '../support/promql';
+import { PROMETHEUS, baseProps } from './fixtures';
+
+const JWT = { issuer: 'https://login.example.com/', audiences: ['https://api.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };
+const PROXIES = [NetworkPeer.namespace('envoy-gateway-system')];
+const SEED_MODELS = ['cnn', 'fraud', 'sentiment'];
+
+function endpointOf(chart: Chart, name: string, extra: Partial<ModelEndpointProps> = {}): ModelEndpoint {
+  const metadata: ModelMetadata = { name, version: '1.0.0', owner: 'ml-platform' };
+  return new ModelEndpoint(chart, `Endpoint-${name}`, baseProps({ metadata, namespace: 'ml', networkAccess: { ingress: PROXIES }, ...extra }));
+}
+
+/** The seeds' platform: three models under /api/v1/<model>, JWT and 100/min per key, p95 > 100 ms and errors > 0.1% alerting. */
+function seeds(extra: Partial<ModelGatewayProps> = {}): { docs: Manifest[]; gateway: ModelGateway } {
+  let gateway!: ModelGateway;
+  const docs = synthChart((chart) => {
+    const routes = SEED_MODELS.map((m) => ({ endpoint: endpointOf(chart, m) }));
+    gateway = new ModelGateway(chart, 'Gateway', {
+      routes,
+      gateway: { name: 'public', namespace: 'gateway-system', sectionName: 'https' },
+      namespace: 'ml-gateway',
+      hostnames: ['models.example.com'],
+      jwt: JWT,
+      apiKeys: { requestsPerMinute: 100 },
+      guardrails: { maxLatency: Duration.millis(100), latencyPercentile: LatencyPercentile.P95, maxErrorRatePercent: 0.1 },
+      ...extra,
+    });
+  });
+  return { docs, gateway };
+}
+
+function build(props: (chart: Chart) => ModelGatewayProps): () => void {
+  return () => synthChart((chart) => new ModelGateway(chart, 'Gateway', props(chart)));
+}
+
+describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, JWT, 100/min per key', () => {
+  const { docs, gateway } = seeds();
+  const gwDocs = docs.filter((d) => d.metadata?.labels?.['model-serving.dev/gateway'] === 'model-gateway');
+
+  test('one HTTPRoute per model: POST <path>/infer rewritten to the server\'s OIP infer path, to the endpoint\'s Service', () => {
+    const routes = findAll(docs, 'HTTPRoute');
+    expect(routes.map((r) => r.metadata.name)).toEqual(['model-gateway-cnn', 'model-gateway-fraud', 'model-gateway-sentiment']);
+    for (const [i, m] of SEED_MODELS.entries()) {
+      const r = routes[i];
+      expect(r.metadata.namespace).toBe('ml-gateway');
+      expect(r.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public', namespace: 'gateway-system', sectionName: 'https' }]);
+      expect(r.spec.hostnames).toEqual(['models.example.com']);
+      expect(r.spec.rules).toEqual([{
+        name: 'infer',
+        matches: [{ path: { type: 'Exact', value: `/api/v1/${m}/infer` }, method: 'POST' }],
+        // The bundled server answers POST /v2/models/<model>/infer (runtime/src/http/oip.ts, ROUTES.infer).
+        filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: `/v2/models/${m}/infer` } } }],
+        backendRefs: [{ group: '', kind: 'Service', name: m, namespace: 'ml', port: 8080 }],
+      }]);
+      expect(inferPath(m)).toBe(`/v2/models/${m}/infer`);
+    }
+    expect(gateway.gateway.routes.map((r) => r.path)).toEqual(['/api/v1/cnn', '/api/v1/fraud', '/api/v1/sentiment']);
+    expect(gateway.url).toBe('https://models.example.com');
+  });
+
+  test('the backend Service is what the endpoint emits: name and port match the endpoint\'s own Service', () => {
+    for (const m of SEED_MODELS) {
+      const svc = findOne(docs, 'Service', m);
+      const ref = findOne(docs, 'HTTPRoute', `model-gateway-${m}`).spec.rules[0].backendRefs[0];
+      expect(svc.metadata.namespace).toBe(ref.namespace);
+      expect(svc.spec.ports.map((p: Manifest) => p.port)).toContain(ref.port);
+    }
+  });
+
+  test('each endpoint\'s NetworkPolicy admits the Envoy proxies\' namespace on the serving port the route reaches', () => {
+    for (const m of SEED_MODELS) {
+      const rules = findOne(docs, 'NetworkPolicy', m).spec.ingress;
+      expect(rules).toContainEqual({ from: expect.arrayContaining([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } }]), ports: expect.arrayContaining([{ port: 8080, protocol: 'TCP' }]) });
+    }
+  });
+
+  test('a ReferenceGrant in the endpoints\' namespace admits exactly the gateway\'s HTTPRoutes to exactly those Services', () => {
+    const grants = findAll(docs, 'ReferenceGrant');
+    expect(grants).toHaveLength(1);
+    expect(grants[0].metadata).toMatchObject({ name: 'model-gateway-from-ml-gateway', namespace: 'ml' });
+    expect(grants[0].spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'ml-gateway' }],
+      to: SEED_MODELS.map((name) => ({ group: '', kind: 'Service', name })),
+    });
+  });
+
+  test('a SecurityPolicy per route: JWT from the Authorization header only, API keys from the Secret', () => {
+    const policies = findAll(docs, 'SecurityPolicy');
+    expect(policies.map((p) => p.metadata.name)).toEqual(SEED_MODELS.map((m) => `model-gateway-${m}-auth`));
+    expect(policies[1].spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'model-gateway-fraud' }],
+      jwt: {
+        providers: [{
+          name: 'model-gateway-jwt',
+          issuer: 'https://login.example.com/',
+          audiences: ['https://api.example.com'],
+          remoteJWKS: { uri: 'https://login.example.com/.well-known/jwks.json' },
+          // Without extractFrom Envoy also takes ?access_token= (Envoy docs, jwt_authn "Default Extract Location"),
+          // which the default access log's path field would record.
+          extractFrom: { headers: [{ name: 'Authorization', valuePrefix: 'Bearer ' }] },
+        }],
+      },
+      apiKeyAuth: { credentialRefs: [{ group: '', kind: 'Secret', name: 'model-gateway-api-keys' }], extractFrom: [{ headers: ['x-api-key'] }] },
+    });
+    expect(policies.every((p) => p.spec.authorization === undefined)).toBe(true);
+  });
+
+  test('one BackendTrafficPolicy: 100 requests per minute per distinct key, shared across the models; 413 above 6 MiB', () => {
+    const btp = findOne(docs, 'BackendTrafficPolicy');
+    expect(btp.metadata).toMatchObject({ name: 'model-gateway-traffic', namespace: 'ml-gateway' });
+    expect(btp.spec).toEqual({
+      targetRefs: SEED_MODELS.map((m) => ({ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: `model-gateway-${m}` })),
+      requestBuffer: { limit: 6 * 1024 * 1024 },
+      rateLimit: { global: { rules: [{ clientSelectors: [{ headers: [{ name: 'x-api-key', type: 'Distinct' }] }], limit: { requests: 100, unit: 'Minute' }, shared: true }] } },
+    });
+  });
+
+  test('alerts: p95 above 100 ms and errors above 0.1% on the gateway\'s own Envoy clusters', () => {
+    const rule = findOne(docs, 'PrometheusRule', 'model-gateway-guardrails');
+    const [errors, latency] = rule.spec.groups[0].rules;
+    expect(errors).toMatchObject({ alert: 'ModelGatewayErrorRateHigh', for: '180s', labels: { model_serving_gateway: 'model-gateway', severity: 'critical' } });
+    expect(latency).toMatchObject({ alert: 'ModelGatewayLatencyHigh', for: '180s' });
+    for (const r of [errors, latency]) expect(promqlSyntaxErrors(r.expr)).toEqual([]);
+    expect(errors.expr).toMatch(/> 0\.001$/);
+    expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .*> 0\.1$/);
+    expect(gateway.errorRateAlarm).toEqual({ rule: expect.anything(), alert: 'ModelGatewayErrorRateHigh' });
+    expect(gateway.metricLatency()).toMatch(/^histogram_quantile\(0\.99, /);
+  });
+
+  test('the alert expressions fire on Envoy series of these routes and ignore other routes\' series', () => {
+    const now = 1_000_000;
+    const cluster = (route: string, ns = 'ml-gateway') => `httproute/${ns}/${route}/rule/0`;
+    const counter = (name: string, labels: Record<string, string>, perSecond: number): Series => ({ labels: { __name__: name, ...labels }, samples: [[now - 60, 0], [now, 60 * perSecond]] });
+    const traffic = (route: string, total: number, errors: number, ns?: string): Series[] => [
+      counter('envoy_cluster_upstream_rq_total', { envoy_cluster_name: cluster(route, ns) }, total),
+      counter('envoy_cluster_upstream_rq_xx', { envoy_cluster_name: cluster(route, ns), envoy_response_code_class: '5' }, errors),
+      counter('envoy_cluster_upstream_rq_xx', { envoy_cluster_name: cluster(route, ns), envoy_response_code_class: '2' }, total - errors),
+    ];
+    const rule = findOne(docs, 'PrometheusRule', 'model-gateway-guardrails');
+    const [errors, latency] = rule.spec.groups[0].rules;
+    // 0.2% of the gateway's requests fail: above 0.1%.
+    const failing = [...traffic('model-gateway-cnn', 500, 2), ...traffic('model-gateway-fraud', 500, 0), ...traffic('other-route', 1000, 500), ...traffic('model-gateway-cnn', 100, 100, 'elsewhere')];
+    const fired = evaluatePromQL(errors.expr, failing, now) as { value: number }[];
+    expect(fired.map((s) => s.value)).toEqual([0.002]);
+    // 0.05%: below, however bad the other routes are.
+    const fine = [...traffic('model-gateway-cnn', 1000, 0), ...traffic('model-gateway-sentiment', 1000, 1), ...traffic('other-route', 1000, 900)];
+    expect(evaluatePromQL(errors.expr, fine, now)).toEqual([]);
+    // Envoy's histogram is in milliseconds: most requests under 50 ms, 10% between 100 and 250 ms.
+    const bucket = (le: string, perSecond: number) => counter('envoy_cluster_upstream_rq_time_bucket', { envoy_cluster_name: cluster('model-gateway-fraud'), le }, perSecond);
+    const slow = [bucket('50', 80), bucket('100', 85), bucket('250', 100), bucket('+Inf', 100)];
+    const p95 = evaluatePromQL(latency.expr, slow, now) as { value: number }[];
+    expect(p95).toHaveLength(1);
+    expect(p95[0].value).toBeCloseTo(0.2, 6);
+    const quick = [bucket('50', 99), bucket('100', 100), bucket('250', 100), bucket('+Inf', 100)];
+    expect(evaluatePromQL(latency.expr, quick, now)).toEqual([]);
+  });
+
+  test('warnings say how Envoy Gateway counts the per-key limit and checks algorithms', () => {
+    const text = gateway.warnings.map((w) => `${w.field}: ${w.message}`).join('\n');
+    expect(text).toMatch(/apiKeys\.requestsPerMinute: 100 requests per key per calendar minute \(fixed windows.*up to 200 across a minute boundary/);
+    expect(text).toMatch(/jwt\.algorithms: Envoy's jwt_authn verifies any algorithm the issuer's JWKS keys carry/);
+    expect(gateway.node.metadata.filter((m) => m.type === 'model-serving:warning')).toHaveLength(gateway.warnings.length);
+  });
+
+  test('contract members: grantInvoke and alarmTargets say why not, with the backend\'s name', () => {
+    expect(NotSupported.is(gateway.grantInvoke)).toBe(true);
+    expect(String(gateway.grantInvoke)).toMatch(/not supported on Kubernetes \(Envoy Gateway\): .*JWT or API key/);
+    expect(String(gateway.alarmTargets)).toMatch(/Alertmanager routes/);
+  });
+
+  test('snapshot (the gateway\'s own objects)', () => {
+    expect(gwDocs).toMatchSnapshot();
+  });
+
+  test('every object is valid against its CRD (Gateway API v1.6.1, Envoy Gateway v1.9.0, Prometheus Operator)', () => {
+    expect(gwDocs.map((d) => d.kind).sort()).toEqual(['BackendTrafficPolicy', 'HTTPRoute', 'HTTPRoute', 'HTTPRoute', 'PrometheusRule', 'ReferenceGrant', 'SecurityPolicy', 'SecurityPolicy', 'SecurityPolicy']);
+    expectSchemaValid(docs);
+  });
+});
+
+describe('the strict schema check sees into Envoy Gateway\'s and Gateway API\'s objects', () => {
+  // A check that cannot fail proves nothing: the same objects with one wrong value or unknown field each,
+  // checked in one validator run.
+  const { docs } = seeds();
+  const clone = (kind: string): Manifest => JSON.parse(JSON.stringify(findAll(docs, kind)[0]));
+  const cases: [string, string, (d: Manifest) => void, RegExp][] = [
+    ['unit', 'BackendTrafficPolicy', (d) => { d.spec.rateLimit.global.rules[0].limit.unit = 'Minutes'; }, /BackendTrafficPolicy\/model-gateway-traffic: .*must be equal to one of the allowed values/],
+    ['unknown', 'BackendTrafficPolicy', (d) => { d.spec.rateLimit.global.rules[0].perKey = true; }, /must NOT have additional properties \(perKey\)/],
+    ['jwks', 'SecurityPolicy', (d) => { d.spec.jwt.providers[0].jwksUri = 'https://x'; }, /SecurityPolicy\/model-gateway-cnn-auth: .*additional properties \(jwksUri\)/],
+    ['audiences', 'SecurityPolicy', (d) => { d.spec.jwt.providers[0].audiences = Array.from({ length: 9 }, (_, i) => `a${i}`); }, /must NOT have more than 8 items/],
+    ['grant', 'ReferenceGrant', (d) => { d.spec.to[0].namespace = 'ml'; }, /ReferenceGrant\/.*additional properties \(namespace\)/],
+    // The CRDs' CEL rules (x-kubernetes-validations), which the API server evaluates on create:
+    ['cel-prefix', 'HTTPRoute', (d) => { d.spec.rules[0].filters[0].urlRewrite.path = { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2/models/cnn' }; },
+      /HTTPRoute\/model-gateway-cnn: \/spec\/rules\/0: When using URLRewrite filter with path\.replacePrefixMatch, exactly one PathPrefix match must be specified \(CEL rule/],
+    ['cel-port', 'HTTPRoute', (d) => { delete d.spec.rules[0].backendRefs[0].port; }, /\/spec\/rules\/0\/backendRefs\/0: Must have port for Service reference \(CEL rule/],
+    ['cel-jwt', 'SecurityPolicy', (d) => { delete d.spec.jwt; d.spec.authorization = { rules: [{ action: 'Allow', principal: { jwt: { provider: 'p', claims: [{ name: 'models', values: ['cnn'] }] } } }] }; },
+      /SecurityPolicy\/model-gateway-cnn-auth: \/spec: if authorization\.rules\.principal\.jwt is used, jwt must be defined \(CEL rule/],
+    ['cel-selector', 'BackendTrafficPolicy', (d) => { d.spec.rateLimit.global.rules[0].clientSelectors = [{}]; }, /at least one of headers, methods, path, sourceCIDR or queryParams must be specified \(CEL rule/],
+    ['cel-apikey', 'SecurityPolicy', (d) => { d.spec.apiKeyAuth.extractFrom = [{ headers: ['x-api-key'], params: ['key'] }]; }, /exactly one of headers, params, or cookies must be specified \(CEL rule/],
+  ];
+  let results: Record<string, string[]> = {};
+  beforeAll(() => {
+    results = schemaProblemsByLabel(Object.fromEntries(cases.map(([label, kind, mutate]) => {
+      const doc = clone(kind);
+      mutate(doc);
+      return [label, [doc]];
+    })));
+  });
+  test.each(cases.map(([label, kind, , message]) => [label, kind, message] as const))('%s: %s with a mutation is refused', (label, _kind, message) => {
+    expect(results[label].join('\n')).toMatch(message);
+  });
+});
+
+describe('other shapes', () => {
+  test('gateway and endpoints in one namespace: no ReferenceGrant, no namespace on the backendRef', () => {
+    const docs = synthChart((chart) => {
+      const e = endpointOf(chart, 'fraud');
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e, path: '/fraud/v2' }], gateway: { name: 'public' }, namespace: 'ml', allowUnauthenticated: true });
+    });
+    expect(findAll(docs, 'ReferenceGrant')).toEqual([]);
+    expect(findAll(docs, 'SecurityPolicy')).toEqual([]);
+    const route = findOne(docs, 'HTTPRoute', 'model-gateway-fraud');
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public' }]);
+    expect(route.spec.rules[0].matches[0].path).toEqual({ type: 'Exact', value: '/fraud/v2/infer' });
+    expect(route.spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'fraud', port: 8080 }]);
+    expect(findOne(docs, 'BackendTrafficPolicy').spec.rateLimit).toBeUndefined();
+    expectSchemaValid(docs);
+  });
+
+  test('KServe RawDeployment: the route reaches KServe\'s predictor Service <name>-predictor on port 80', () => {
+    // KServe RawDeployment creates Service <isvc>-predictor with port constants.CommonDefaultHttpPort (80) to the
+    // predictor container's first port (kserve/kserve pkg/controller/v1beta1/inferenceservice/reconcilers/service/
+    // service_reconciler.go createDefaultSvc; pkg/constants CommonDefaultHttpPort = 80, PredictorServiceName), and
+    // KServe's own Gateway API routes reach it on that port.
+    const docs = synthChart((chart) => {
+      const e = endpointOf(chart, 'sentiment', { flavour: ServingFlavour.kserve({ serverless: false }) });
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml', apiKeys: {}, maxRequestBodySize: Size.kibibytes(512) });
+    });
+    expect(findOne(docs, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'sentiment-predictor', port: 80 }]);
+    // KServe targets the container's first port: the server's HTTP port.
+    expect(findOne(docs, 'InferenceService').spec.predictor.containers[0].ports[0]).toEqual({ name: 'http', containerPort: 8080, protocol: 'TCP' });
+    expect(findOne(docs, 'BackendTrafficPolicy').spec.requestBuffer).toEqual({ limit: 524288 });
+    expect(findOne(docs, 'SecurityPolicy').spec.jwt).toBeUndefined();
+    expectSchemaValid(docs);
+  });
+
+  test('jwt.modelsClaim: deny by default, allow a token whose claim names the route\'s model (array or single string)', () => {
+    const { docs, gateway } = seeds({ jwt: { ...JWT, modelsClaim: 'models' }, apiKeys: undefined });
+    const fraud = findOne(docs, 'SecurityPolicy', 'model-gateway-fraud-auth');
+    expect(fraud.spec.authorization).toEqual({
+      defaultAction: 'Deny',
+      rules: [
+        { name: 'models-claim-array', action: 'Allow', principal: { jwt: { provider: 'model-gateway-jwt', claims: [{ name: 'models', valueType: 'StringArray', values: ['fraud'] }] } } },
+        { name: 'models-claim-string', action: 'Allow', principal: { jwt: { provider: 'model-gateway-jwt', claims: [{ name: 'models', valueType: 'String', values: ['fraud'] }] } } },
+      ],
+    });
+    expect(fraud.spec.apiKeyAuth).toBeUndefined();
+    expect(gateway.warnings.map((w) => w.field)).toContain('jwt.modelsClaim');
+    expectSchemaValid(docs);
+  });
+});
+
+describe('refusals name the field, what was given, what is allowed and the fix', () => {
+  const routesOf = (chart: Chart, extra: Partial<ModelEndpointProps> = {}) => [{ endpoint: endpointOf(chart, 'fraud', extra) }];
+  const base = (chart: Chart, routes?: ModelGatewayProps['routes']): ModelGatewayProps => ({ routes: routes ?? routesOf(chart), gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+
+  test('a gateway cache: Envoy Gateway has no cache keyed on the body', () => {
+    expect(build((c) => ({ ...base(c, [{ endpoint: endpointOf(c, 'fraud'), cache: true }]), cache: { ttl: Duration.minutes(1) } }))).toThrow(
+      /cache: got a cache \(1min\); allowed: on Kubernetes \(Envoy Gateway\): no cache keyed on the request body in Envoy Gateway v1\.9\. Fix: .*server\.cache/);
+  });
+  test('accessLogs: false (set per Gateway on its EnvoyProxy)', () => {
+    expect(build((c) => ({ ...base(c), accessLogs: false }))).toThrow(/accessLogs: got false; allowed: on Kubernetes \(Envoy Gateway\): access logs on: .*EnvoyProxy.*Fix: .*telemetry\.accessLog\.disable/);
+  });
+  test('a KServe serverless endpoint', () => {
+    expect(build((c) => ({ ...base(c, routesOf(c, { flavour: ServingFlavour.kserve() })) }))).toThrow(/routes\[0\]\.endpoint: got \S+ \(KServe serverless\); allowed: on Kubernetes \(Envoy Gateway\): the plain flavour or KServe RawDeployment: .*ExternalName.*Fix: use ServingFlavour\.kserve\(\{ serverless: false \}\)/);
+  });
+  test('an endpoint whose NetworkPolicy would drop the proxies\' traffic', () => {
+    expect(build((c) => ({ ...base(c, routesOf(c, { networkAccess: undefined })) }))).toThrow(
+      /routes\[0\]\.endpoint: got \S+ in namespace "ml", whose NetworkPolicy admits only its own namespace and Prometheus.*allowed: an endpoint whose NetworkPolicy admits the Envoy proxies in "envoy-gateway-system".*Fix: set networkAccess: \{ ingress: \[NetworkPeer\.namespace\("envoy-gateway-system"\)\] \}/);
+    // Proxies in the endpoint's own namespace need no extra peer.
+    expect(build((c) => ({ ...base(c, routesOf(c, { networkAccess: undefined })), proxyNamespace: 'ml' }))).not.toThrow();
+  });
+  test('an endpoint without a namespace, a gateway without one', () => {
+    expect(build((c) => ({ ...base(c, routesOf(c, { namespace: undefined })) }))).toThrow(/routes\[0\]\.endpoint: got \S+ without a namespace; allowed: an endpoint with a namespace.*Fix: set namespace/);
+    expect(build((c) => ({ ...base(c), namespace: undefined }))).toThrow(/namespace: got nothing, on the gateway or its chart; allowed: a Kubernetes namespace\. Fix: set namespace/);
+  });
+  test('more than 8 audiences, an issuer over 253 characters (the SecurityPolicy CRD\'s limits)', () => {
+    const audiences = Array.from({ length: 9 }, (_, i) => `https://api${i}.example.com`);
+    expect(build((c) => ({ ...base(c), jwt: { ...JWT, audiences } }))).toThrow(/jwt\.audiences: got 9 audiences; allowed: on Kubernetes \(Envoy Gateway\): at most 8 .*maxItems.*Fix: /);
+    expect(build((c) => ({ ...base(c), jwt: { ...JWT, issuer: `https://login.example.com/${'a'.repeat(240)}` } }))).toThrow(/jwt\.issuer: got \d+ characters; allowed: on Kubernetes \(Envoy Gateway\): at most 253 characters/);
+  });
+  test('bad names: gatewayName, gateway.name/namespace/sectionName, hostnames, apiKeySecretName, all at once', () => {
+    let message = '';
+    try {
+      build((c) => ({ ...base(c), gatewayName: 'Models', gateway: { name: 'Public GW', namespace: 'Gateway_System', sectionName: 'HTTPS' }, hostnames: ['bad host'], apiKeySecretName: 'keys' }))();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/gatewayName: got "Models"; allowed: a DNS-1123 label/);
+    expect(message).toMatch(/gateway\.name: got "Public GW"; allowed: a Kubernetes object name/);
+    expect(message).toMatch(/gateway\.namespace: got "Gateway_System"; allowed: a namespace name/);
+    expect(message).toMatch(/gateway\.sectionName: got "HTTPS"; allowed: a listener name/);
+    expect(message).toMatch(/hostnames: got "bad host"; allowed: a DNS host name/);
+    expect(message).toMatch(/apiKeySecretName: got "keys" without apiKeys; allowed: together with apiKeys\. Fix: add apiKeys/);
+  });
+  test('the same endpoint twice', () => {
+    expect(build((c) => {
+      const e = endpointOf(c, 'fraud');
+      return base(c, [{ endpoint: e }, { endpoint: e, path: '/other' }]);
+    })).toThrow(/routes\[1\]\.endpoint: got \S+ \(also routes\[0\]\); allowed: one route per endpoint/);
+  });
+  test('no authentication (the shared spec\'s rule, on this backend too)', () => {
+    expect(build((c) => ({ ...base(c), jwt: undefined }))).toThrow(/jwt: got neither jwt nor apiKeys; allowed: a gateway that authenticates its callers/);
+  });
+  test('plain JavaScript: a route without a ModelEndpoint, a gateway without a name', () => {
+    expect(build((c) => base(c, [{ endpoint: { endpointName: 'fraud' } as unknown as ModelEndpoint }]))).toThrow(/routes\[0\]\.endpoint: got .*; allowed: a ModelEndpoint of model-serving-constructs\/k8s/);
+    expect(build((c) => ({ ...base(c), gateway: {} as unknown as ModelGatewayProps['gateway'] }))).toThrow(/gateway\.name: got nothing \(the prop is missing\); allowed: a string/);
+  });
+  test.each([
+    ['gatewayApi', () => TrafficRouter.gatewayApi({ gatewayName: 'public' }), /uses TrafficRouter\.gatewayApi\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split is not on an HTTPRoute of its own/],
+    ['istio', () => TrafficRouter.istio(), /uses TrafficRouter\.istio\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split the gateway honours: .*VirtualService's weights do not apply/],
+  ])('an endpoint whose CanaryRollout splits traffic with %s, which the gateway would bypass (checked at synth, whatever the order)', (_name, router, message) => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const e = endpointOf(chart, 'fraud');
+    new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: router() });
+    let error = '';
+    try {
+      app.synth();
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    expect(error).toMatch(/routes\[0\]\.endpoint: got \S+, whose CanaryRollout \S+ /);
+    expect(error).toMatch(message);
+    expect(error).toMatch(/Fix: use no traffic router on that endpoint's CanaryRollout/);
+  });
+
+  test('two gateways of one name in one namespace (checked at synth)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const a = endpointOf(chart, 'fraud');
+    const b = endpointOf(chart, 'cnn');
+    new ModelGateway(chart, 'A', { routes: [{ endpoint: a }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    new ModelGateway(chart, 'B', { routes: [{ endpoint: b }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    expect(() => app.synth()).toThrow(/gatewayName: got "model-gateway" in namespace "ml-gateway", also used by ModelGateway c\/B; allowed: one gateway per name and namespace in a chart.*Fix: set a different gatewayName/s);
+    const ok = Testing.app();
+    const chart2 = new Chart(ok, 'c');
+    new ModelGateway(chart2, 'A', { routes: [{ endpoint: endpointOf(chart2, 'fraud') }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    new ModelGateway(chart2, 'B', { routes: [{ endpoint: endpointOf(chart2, 'cnn') }], gateway: { name: 'public' }, namespace: 'ml-gateway', gatewayName: 'internal', jwt: JWT });
+    expect(() => ok.synth()).not.toThrow();
+  });
+
+  test('a CanaryRollout without a traffic router is fine: the Service selects stable and canary pods alike', () => {
+    const docs = synthChart((chart) => {
+      const e = endpointOf(chart, 'fraud', { scaling: { minReplicas: 20, maxReplicas: 40 } });
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+      new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS });
+    });
+    expect(findOne(docs, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'fraud', namespace: 'ml', port: 8080 }]);
+    expect(findOne(docs, 'Rollout').spec.strategy.canary.trafficRouting).toBeUndefined();
+  });
+});
