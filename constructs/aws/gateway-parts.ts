@@ -120,8 +120,7 @@ export function perKeyRateLimit(scope: Construct, stage: apigw.Stage, header: st
       visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${metric}-per-key`, sampledRequestsEnabled: false },
     }],
   });
+  // The stage ARN refers to the stage (Ref), so the association waits for it.
   const association = new wafv2.CfnWebACLAssociation(scope, 'RateLimitAssociation', { resourceArn: stage.stageArn, webAclArn: webAcl.attrArn });
-  // The stage ARN is built from names, not a reference: the stage must exist first.
-  association.node.addDependency(stage);
   return { webAcl, association };
 }

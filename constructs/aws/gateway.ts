@@ -18,7 +18,8 @@ import {
   SpecWarning,
   describe,
   isUnresolved,
-  throwIfBadPropShapes,
+  refusal,
+  shapeProblems,
 } from '../../lib';
 import { IModelGatewayContract } from '../../lib/backend';
 import { addIdWarnings } from '../../lib/internal/warnings';
@@ -123,8 +124,14 @@ export class ModelGateway extends Construct
   constructor(scope: Construct, id: string, props: ModelGatewayProps) {
     super(scope, id);
     const owner = `ModelGateway ${this.node.path}`;
-    throwIfBadPropShapes(owner, props, [{ field: 'routes', kind: 'object', array: true, required: true, example: '{ endpoint }' }]);
-    throwIfBadPropShapes(owner, props, props.routes.map((_, i) => ({ field: `routes[${i}].endpoint`, kind: ModelEndpoint, required: true, example: "new ModelEndpoint(stack, 'Fraud', { ... })" })));
+    // JavaScript callers: shapes first (a route without a ModelEndpoint cannot be resolved).
+    const shapes = new ProblemCollector();
+    shapes.addAll(shapeProblems(props, [{ field: 'routes', kind: 'object', array: true, required: true, example: '{ endpoint }' }]));
+    if (Array.isArray(props?.routes)) {
+      props.routes.forEach((r, i) => shapes.addAll(shapeProblems({ endpoint: (r as Partial<ModelGatewayRoute> | undefined)?.endpoint }, [{ field: 'endpoint', kind: ModelEndpoint, required: true, example: "new ModelEndpoint(stack, 'Fraud', { ... })" }])
+        .map((p) => ({ ...p, field: `routes[${i}].${p.field}` }))));
+    }
+    shapes.throwIfAny(owner);
     const problems = new ProblemCollector();
     this.gatewayName = props.gatewayName ?? cdk.Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }).replace(/[^A-Za-z0-9_-]/g, '-');
     const stageName = props.stageName ?? 'prod';
@@ -139,13 +146,14 @@ export class ModelGateway extends Construct
 
     const accessLogs = g.accessLogs ? accessLogGroup(this, this.gatewayName, props.logEncryptionKey) : undefined;
     this.accessLogGroup = accessLogs;
+    const accountRole = accessLogs !== undefined && (props.accountLoggingRole ?? true);
     this.restApi = new apigw.RestApi(this, 'Resource', {
       restApiName: this.gatewayName,
       description: `Model gateway: ${g.routes.map((r) => `${r.path} -> ${r.model}`).join(', ')}`,
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      cloudWatchRole: accessLogs !== undefined && (props.accountLoggingRole ?? true),
-      cloudWatchRoleRemovalPolicy: cdk.RemovalPolicy.RETAIN,
+      cloudWatchRole: accountRole,
+      cloudWatchRoleRemovalPolicy: accountRole ? cdk.RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName,
         // Execution logs off (at INFO with data tracing they would hold bodies and headers).
@@ -227,14 +235,14 @@ export class ModelGateway extends Construct
     }
     const header = props.apiKeys?.header;
     if (header !== undefined && header !== 'x-api-key') {
-      problems.add({ field: 'apiKeys.header', given: describe(header), allowed: '"x-api-key" on SageMaker: API Gateway reads API keys from the X-API-Key header (apiKeySource HEADER) only',
-        fix: 'leave header unset (x-api-key)' });
+      problems.add(refusal(SAGEMAKER_CAPABILITIES, 'apiKeys.header', describe(header), '"x-api-key": API Gateway reads API keys from the X-API-Key header only (apiKeySource HEADER; AUTHORIZER would need the authorizer to hand the key over)',
+        'leave header unset (x-api-key)'));
     }
     const size = props.maxRequestBodySize?.toBytes();
     const platformMax = SAGEMAKER_CAPABILITIES.gateway?.maxRequestBodyBytes;
     if (size !== undefined && platformMax !== undefined && !isUnresolved(size) && size < platformMax) {
-      problems.add({ field: 'maxRequestBodySize', given: `${size} bytes`, allowed: `${platformMax} bytes on SageMaker: API Gateway REST has no settable body limit (10 MB fixed) and InvokeEndpoint takes at most ${platformMax}`,
-        fix: 'leave maxRequestBodySize unset, and lower the endpoints\' server.maxRequestBodySize instead: the server answers 413 and the gateway passes it on' });
+      problems.add(refusal(SAGEMAKER_CAPABILITIES, 'maxRequestBodySize', `${size} bytes`, `exactly ${platformMax} bytes: API Gateway REST has no settable body limit (10 MB, fixed) and InvokeEndpoint takes at most ${platformMax}`,
+        'leave maxRequestBodySize unset, and lower the endpoints\' server.maxRequestBodySize instead: the server answers 413 and the gateway passes it on'));
     }
     return cdk.Duration.seconds(isUnresolved(s) ? 60 : Math.max(0, Math.round(s)));
   }

@@ -18,7 +18,7 @@ import {
   SpecValidationError,
 } from '../../lib';
 import { WEBHOOK_APP } from '../azure/support/fixtures';
-import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract } from '../../lib/backend';
+import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract, IModelGatewayContract } from '../../lib/backend';
 import * as aws from '../../constructs/aws';
 import * as gcp from '../../constructs/gcp';
 import * as azure from '../../constructs/azure';
@@ -26,6 +26,7 @@ import * as k8s from '../../constructs/k8s';
 import { MODEL_FILE } from '../conformance/cases';
 
 type AnyEndpoint = IModelEndpointContract<never, unknown, unknown, unknown, unknown>;
+type AnyGateway = IModelGatewayContract<never, unknown, unknown, unknown, unknown>;
 
 interface Built {
   readonly endpoint: AnyEndpoint;
@@ -94,6 +95,17 @@ const BACKENDS: Record<string, () => Built> = {
   },
 };
 
+/** Each backend's ModelGateway over two endpoints (JWT + API keys), keyed by its capabilities' backend name. */
+const GATEWAYS: Record<string, () => AnyGateway> = {
+  'SageMaker': () => {
+    const app = new cdk.App({ builtinCloudFormationValidation: false });
+    const stack = new cdk.Stack(app, 'Gateway', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const endpoints = ['cnn', 'fraud'].map((name) => new aws.ModelEndpoint(stack, name, { ...spec('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), metadata: { name, version: '1.0.0', owner: 'ml-platform' }, instanceType: 'ml.c6i.xlarge' }));
+    return new aws.ModelGateway(stack, 'Gateway', { routes: endpoints.map((endpoint) => ({ endpoint })), jwt: GATEWAY_JWT, apiKeys: { requestsPerMinute: 100 } }) as AnyGateway;
+  },
+};
+const GATEWAY_JWT = { issuer: 'https://login.example.com/', audiences: ['https://models.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };
+
 /** A member is either the thing (of the given JS type) or a NotSupported that names this backend and says why. */
 function expectMember(value: unknown, type: 'function' | 'object' | 'array', backend: string): void {
   if (NotSupported.is(value)) {
@@ -148,6 +160,31 @@ describe.each(Object.keys(BACKENDS))('backend contract: %s', (backend) => {
     expect(built.pool.accelerator).toBeInstanceOf(Accelerator);
     expect(Object.values(built.pool.nodeLabels)).toContain(built.pool.accelerator.nodeLabelValue);
   });
+});
+
+describe.each(Object.keys(GATEWAYS))('gateway contract: %s', (backend) => {
+  const gateway = GATEWAYS[backend]();
+
+  test('the gateway has every contract member, or says why not', () => {
+    expect(typeof gateway.gatewayName).toBe('string');
+    expect(gateway.gatewayName.length).toBeGreaterThan(0);
+    expect(typeof gateway.url).toBe('string');
+    expect(gateway.gateway.routes.map((r) => [r.model, r.path])).toEqual([['cnn', '/api/v1/cnn'], ['fraud', '/api/v1/fraud']]);
+    expect(gateway.gateway.apiKeys?.requestsPerMinute).toBe(100);
+    expect(gateway.gateway.jwt?.issuer).toBe(GATEWAY_JWT.issuer);
+    expect(Array.isArray(gateway.warnings)).toBe(true);
+    expectMember(gateway.grantInvoke, 'function', backend);
+    expectMember(gateway.metricLatency, 'function', backend);
+    expectMember(gateway.errorRateAlarm, 'object', backend);
+    expectMember(gateway.latencyAlarm, 'object', backend);
+    expectMember(gateway.alarmTargets, 'array', backend);
+  });
+});
+
+test('every backend whose capabilities declare a gateway has a ModelGateway in the contract test', () => {
+  const declared = [aws.SAGEMAKER_CAPABILITIES, gcp.VERTEX_CAPABILITIES, azure.AZURE_ML_CAPABILITIES, k8s.KUBERNETES_CAPABILITIES].filter((c) => c.gateway !== undefined).map((c) => c.backend);
+  expect(declared).toContain('SageMaker');
+  expect(Object.keys(GATEWAYS).sort()).toEqual(declared.sort());
 });
 
 describe('contract members forward to the backend-specific ones', () => {
