@@ -20,8 +20,9 @@ import { NodePoolCapabilities } from '../../lib/backend';
  * - JWT: REST APIs validate JWTs only through Cognito user pools or a Lambda authorizer ("Use API Gateway
  *   Lambda authorizers", https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html);
  *   the authorizer (constructs/aws/gateway-authorizer, jose) validates every asymmetric algorithm of
- *   lib/contract.ts JWT_ALGORITHMS. Its policy is cached per token across routes, so it cannot check a
- *   per-route models claim: `jwtModelsClaim` false.
+ *   lib/contract.ts JWT_ALGORITHMS. A models claim becomes the policy's resources (the routes of the listed
+ *   models), which API Gateway evaluates per method even from its per-token cache ("Output from an API Gateway
+ *   Lambda authorizer"): `jwtModelsClaim` true.
  * - Per-key limit per minute: usage-plan throttles are per-second token buckets (rate + burst,
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) and
  *   quotas count per day/week/month, so neither expresses "N per minute". An AWS WAF rate-based rule does:
@@ -39,7 +40,7 @@ import { NodePoolCapabilities } from '../../lib/backend';
 export const API_GATEWAY_REST_CAPABILITIES: GatewayCapabilities = {
   product: 'Amazon API Gateway (REST) with AWS WAF',
   jwtAlgorithms: [...JWT_ALGORITHMS],
-  jwtModelsClaim: false,
+  jwtModelsClaim: true,
   perKeyRateLimit: true,
   rateLimitRange: { min: 10, max: 2_000_000_000 },
   bodyKeyedCache: false,

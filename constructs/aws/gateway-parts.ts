@@ -65,7 +65,7 @@ export function accessLogGroup(scope: Construct, name: string, key: kms.IKey | u
 }
 
 /** The JWT authorizer function and its TOKEN authorizer; the function may only write its own logs. */
-export function jwtAuthorizer(scope: Construct, jwt: NonNullable<ResolvedGateway['jwt']>, name: string, cacheTtl: cdk.Duration): { fn: lambda.Function; authorizer: apigw.TokenAuthorizer } {
+export function jwtAuthorizer(scope: Construct, jwt: NonNullable<ResolvedGateway['jwt']>, routes: ResolvedGateway['routes'], name: string, cacheTtl: cdk.Duration): { fn: lambda.Function; authorizer: apigw.TokenAuthorizer } {
   const logGroup = new logs.LogGroup(scope, 'AuthorizerLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: cdk.RemovalPolicy.RETAIN });
   const role = new iam.Role(scope, 'AuthorizerRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -82,7 +82,14 @@ export function jwtAuthorizer(scope: Construct, jwt: NonNullable<ResolvedGateway
     timeout: cdk.Duration.seconds(10),
     memorySize: 256,
     description: `Validates JWTs (issuer ${jwt.issuer}) for API Gateway REST API ${name}`,
-    environment: renderEnvironment(AUTHORIZER_ENV, { issuer: jwt.issuer, audiences: jwt.audiences, jwksUri: jwt.jwksUri, algorithms: jwt.algorithms }),
+    environment: renderEnvironment(AUTHORIZER_ENV, {
+      issuer: jwt.issuer,
+      audiences: jwt.audiences,
+      jwksUri: jwt.jwksUri,
+      algorithms: jwt.algorithms,
+      modelsClaim: jwt.modelsClaim ?? null,
+      routes: routes.map((r) => ({ model: r.model, path: r.path })),
+    }),
   });
   const authorizer = new apigw.TokenAuthorizer(scope, 'Authorizer', {
     handler: fn,

@@ -83,6 +83,8 @@ const NAME = /^[A-Za-z0-9_-]{1,128}$/;
  * **Auth**: `jwt` is a Lambda TOKEN authorizer (REST APIs validate JWTs natively only for Cognito user pools;
  * HTTP APIs have JWT authorizers but no API keys, usage plans or WAF): `Authorization: Bearer <JWT>`, checked
  * against the JWKS, issuer, audiences and algorithms; answers cached per token for `authorizerCacheTtl`.
+ * With `jwt.modelsClaim`, the authorizer's policy allows only the routes of the models the claim lists (403
+ * elsewhere; a token without the claim gets 403 everywhere), which holds for the cached answer too.
  * `apiKeys`: API Gateway API keys in the `x-api-key` header (apiKeyRequired; keys from `addApiKey`, in this
  * gateway's usage plan) and the per-key limit in an AWS WAF rate-based rule on the stage: requests per value
  * of the key header over the last 60 s, 429 above the limit. WAF checks the rate every few seconds and
@@ -274,7 +276,7 @@ export class ModelGateway extends Construct
   }
 
   private createAuthorizer(jwt: NonNullable<ResolvedGateway['jwt']>, cacheTtl: cdk.Duration): apigw.TokenAuthorizer {
-    const { fn, authorizer } = jwtAuthorizer(this, jwt, this.gatewayName, cacheTtl);
+    const { fn, authorizer } = jwtAuthorizer(this, jwt, this.gateway.routes, this.gatewayName, cacheTtl);
     (this as { authorizerFunction?: lambda.Function }).authorizerFunction = fn;
     return authorizer;
   }

@@ -15,13 +15,15 @@ import { renderEnvironment } from '../../lib/backend';
 const ISSUER = 'https://login.example.com/';
 const AUDIENCE = 'https://models.example.com';
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/POST/api/v1/fraud/infer';
-const config = { issuer: ISSUER, audiences: [AUDIENCE, 'other-aud'], jwksUri: 'https://login.example.com/.well-known/jwks.json', algorithms: ['RS256', 'ES256'] as const };
+const ROUTES = [{ model: 'cnn', path: '/api/v1/cnn' }, { model: 'fraud', path: '/api/v1/fraud' }, { model: 'sentiment', path: '/api/v1/sentiment' }];
+const config = { issuer: ISSUER, audiences: [AUDIENCE, 'other-aud'], jwksUri: 'https://login.example.com/.well-known/jwks.json', algorithms: ['RS256', 'ES256'] as const, modelsClaim: null, routes: ROUTES };
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let rsa: Key;
 let ec: Key;
 let attacker: Key;
 let authorize: ReturnType<typeof createAuthorizer>;
+let byModel: ReturnType<typeof createAuthorizer>;
 
 beforeAll(async () => {
   const r = await generateKeyPair('RS256');
@@ -31,11 +33,12 @@ beforeAll(async () => {
   attacker = (await generateKeyPair('RS256')).privateKey;
   const keys: JWK[] = [{ ...(await exportJWK(r.publicKey)), kid: 'rsa-1', alg: 'RS256' }, { ...(await exportJWK(e.publicKey)), kid: 'ec-1', alg: 'ES256' }];
   authorize = createAuthorizer({ ...config, audiences: [...config.audiences], algorithms: [...config.algorithms] }, createLocalJWKSet({ keys }));
+  byModel = createAuthorizer({ ...config, audiences: [...config.audiences], algorithms: [...config.algorithms], modelsClaim: 'models' }, createLocalJWKSet({ keys }));
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-function token(key: Key, opts: { alg?: string; kid?: string; iss?: string; aud?: string; exp?: number | null; sub?: string } = {}): Promise<string> {
-  const jwt = new SignJWT({ scope: 'infer' }).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? 'rsa-1' }).setIssuer(opts.iss ?? ISSUER).setAudience(opts.aud ?? AUDIENCE).setSubject(opts.sub ?? 'client-42').setIssuedAt();
+function token(key: Key, opts: { alg?: string; kid?: string; iss?: string; aud?: string; exp?: number | null; sub?: string; claims?: Record<string, unknown> } = {}): Promise<string> {
+  const jwt = new SignJWT({ scope: 'infer', ...opts.claims }).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? 'rsa-1' }).setIssuer(opts.iss ?? ISSUER).setAudience(opts.aud ?? AUDIENCE).setSubject(opts.sub ?? 'client-42').setIssuedAt();
   if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? now() + 300);
   return jwt.sign(key);
 }
@@ -56,6 +59,32 @@ describe('valid tokens get an Allow policy for POST on every route of the stage'
   test('the policy covers the stage only, whatever route was called', () => {
     expect(stagePostArn('arn:aws:execute-api:us-east-1:111122223333:api9/v1/POST/x/y/infer')).toBe('arn:aws:execute-api:us-east-1:111122223333:api9/v1/POST/*');
     expect(() => stagePostArn('garbage')).toThrow(/^Unauthorized$/);
+  });
+});
+
+describe('jwt.modelsClaim: the policy names only the routes of the models the token lists (403 elsewhere, cached or not)', () => {
+  const STAGE = 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod';
+  beforeEach(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  test('a space-separated claim: Allow on those routes only', async () => {
+    const result = await byModel(event(`Bearer ${await token(rsa, { claims: { models: 'cnn fraud' } })}`));
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${STAGE}/POST/api/v1/cnn/infer`, `${STAGE}/POST/api/v1/fraud/infer`] }]);
+  });
+  test('an array claim', async () => {
+    const result = await byModel(event(`Bearer ${await token(rsa, { claims: { models: ['sentiment'] } })}`));
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${STAGE}/POST/api/v1/sentiment/infer` }]);
+  });
+  test.each([
+    ['no models claim', {}],
+    ['a claim naming no model of this gateway', { models: 'other' }],
+    ['a claim of the wrong type', { models: 42 }],
+  ])('%s: Deny on the whole stage (403)', async (_label, claims) => {
+    const result = await byModel(event(`Bearer ${await token(rsa, { claims })}`));
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: `${STAGE}/POST/*` }]);
+  });
+  test('an invalid token is still 401, whatever it claims', async () => {
+    await expect(byModel(event(`Bearer ${await token(attacker, { claims: { models: 'cnn' } })}`))).rejects.toThrow(/^Unauthorized$/);
   });
 });
 

@@ -164,6 +164,8 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
         JWT_AUDIENCES: '["https://models.example.com"]',
         JWT_JWKS_URI: 'https://login.example.com/.well-known/jwks.json',
         JWT_ALGORITHMS: '["RS256","ES256"]',
+        JWT_MODELS_CLAIM: '',
+        GATEWAY_ROUTES: '[{"model":"cnn","path":"/api/v1/cnn"},{"model":"fraud","path":"/api/v1/fraud"},{"model":"sentiment","path":"/api/v1/sentiment"}]',
       } },
     });
     const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('GatewayAuthorizerRole'));
@@ -292,6 +294,13 @@ describe('other shapes', () => {
     template.resourceCountIs('AWS::Lambda::Function', 0);
     expect(gw.authorizerFunction).toBeUndefined();
   });
+  test('jwt.modelsClaim: the authorizer gets the claim name and the routes (it allows only the listed models\' routes)', () => {
+    const { template } = seeds({ jwt: { ...JWT, modelsClaim: 'models' } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({
+      JWT_MODELS_CLAIM: 'models',
+      GATEWAY_ROUTES: Match.stringLikeRegexp('"model":"sentiment","path":"/api/v1/sentiment"'),
+    }) } });
+  });
   test('custom paths, stage, name, authorizer cache 0 s; accessLogs off: no log group, no account role', () => {
     const b = build({ accessLogs: false, stageName: 'v2', gatewayName: 'models-prod', authorizerCacheTtl: Duration.seconds(0) }, { routes: (e) => [{ endpoint: e[0], path: '/vision/cnn' }, { endpoint: e[1] }] });
     const gw = b.make();
@@ -315,8 +324,7 @@ describe('refusals: each names the field, what was given, what is allowed and th
   const cases: [string, Partial<ModelGatewayProps>, RegExp][] = [
     ['a gateway cache (API Gateway cannot key on the body)', { cache: { ttl: Duration.minutes(5) } },
       /cache: got a cache \(5min\); allowed: on SageMaker: no cache keyed on the request body in Amazon API Gateway \(REST\) with AWS WAF\. Fix: .*server\.cache with Redis/],
-    ['a per-route models claim (the authorizer\'s answer is cached across routes)', { jwt: { ...JWT, modelsClaim: 'models' } },
-      /jwt\.modelsClaim: got "models"; allowed: on SageMaker: no per-route claim checks in Amazon API Gateway \(REST\) with AWS WAF\. Fix: remove modelsClaim/],
+    ['a models claim that is not a claim name', { jwt: { ...JWT, modelsClaim: '9 models' } }, /jwt\.modelsClaim: got "9 models"; allowed: a claim name/],
     ['a per-key limit below WAF\'s lowest (10)', { apiKeys: { requestsPerMinute: 5 } },
       /apiKeys\.requestsPerMinute: got 5\/min; allowed: on SageMaker: 10 to 2000000000 requests per minute per key\. Fix: use a limit between 10 and 2000000000/],
     ['an API-key header other than x-api-key', { apiKeys: { header: 'x-key' } },

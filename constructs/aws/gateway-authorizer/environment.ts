@@ -14,6 +14,21 @@ export interface AuthorizerConfig {
   readonly jwksUri: string;
   /** Accepted algorithms (asymmetric only). */
   readonly algorithms: readonly JwtAlgorithm[];
+  /** A claim listing the models a token may call; null: any valid token may call every route. */
+  readonly modelsClaim: string | null;
+  /** The gateway's routes (model and path prefix), for the per-model policy. */
+  readonly routes: readonly GatewayRoute[];
+}
+
+export interface GatewayRoute {
+  readonly model: string;
+  /** Path prefix, starting with "/"; the route's method is POST `${path}/infer`. */
+  readonly path: string;
+}
+
+function isRoutes(value: unknown): value is GatewayRoute[] {
+  return Array.isArray(value) && value.length > 0 && value.every((r: Partial<GatewayRoute> | null) =>
+    r !== null && typeof r === 'object' && typeof r.model === 'string' && r.model !== '' && typeof r.path === 'string' && r.path.startsWith('/'));
 }
 
 function isStringList(value: unknown): value is string[] {
@@ -30,4 +45,6 @@ export const AUTHORIZER_ENV: EnvTable<AuthorizerConfig> = {
   audiences: EnvFields.json('JWT_AUDIENCES', 'a JSON array of audience strings, at least one', isStringList),
   jwksUri: EnvFields.matching('JWT_JWKS_URI', /^https:\/\/[^\s]+$/, 'an https URL'),
   algorithms: EnvFields.json('JWT_ALGORITHMS', `a JSON array of ${JWT_ALGORITHMS.join(', ')}`, isAlgorithmList),
+  modelsClaim: EnvFields.optional(EnvFields.text('JWT_MODELS_CLAIM')),
+  routes: EnvFields.json('GATEWAY_ROUTES', 'a JSON array of {model, path}, at least one', isRoutes),
 };
