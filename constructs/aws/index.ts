@@ -17,7 +17,7 @@ export type { BudgetGuardProps } from './budget-guard';
 export { GpuAmiType, GpuNodePool } from './gpu-node-pool';
 export type { GpuNodePoolProps } from './gpu-node-pool';
 export { ModelGateway } from './gateway';
-export type { ModelGatewayProps, ModelGatewayRoute } from './gateway';
+export type { ModelGatewayApiKeyOptions, ModelGatewayProps, ModelGatewayRoute } from './gateway';
 export {
   API_GATEWAY_REST_CAPABILITIES,
   EKS_NODE_POOL_CAPABILITIES,
