@@ -21,6 +21,7 @@ export const INTEGRATION_STATUS = {
   /** The container's own error: status and body restored from ModelError by the template below. */
   modelError: { pattern: '424', status: '502' },
   validation: { pattern: '400', status: '400' },
+  /** InvokeEndpoint's own body limit ("HTTP content length exceeded", 413: aws/sagemaker-python-sdk#171). */
   tooLarge: { pattern: '413', status: '413' },
   notReady: { pattern: '429', status: '429' },
   /** Everything else (403 on a broken grant, 5xx from SageMaker): 502, SageMaker's message as the body. */

@@ -99,8 +99,8 @@ const NAME = /^[A-Za-z0-9_-]{1,128}$/;
  * applies the limit "near" the setting, not exactly (a SpecWarning says so); usage-plan throttles are
  * per-second token buckets and cannot express a per-minute budget.
  *
- * **Limits**: 6 MB per request (SageMaker InvokeEndpoint; API Gateway itself answers 413 above 10 MB; a body
- * between the two is refused by SageMaker's validation and passed on as 400 or 413). No gateway cache (the
+ * **Limits**: 6 MB per request (SageMaker InvokeEndpoint, which answers 413 above it, passed on as 413; API
+ * Gateway itself answers 413 above 10 MB). No gateway cache (the
  * stage cache cannot key on the body: cache at the server). 29 s per request.
  *
  * **Observability**: access logs ($context fields only: no bodies, no keys, no tokens) in a KMS-encrypted log
