@@ -14,6 +14,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Duration, LatencyPercentile, ModelArtifact, ServingImage, Size, SpecValidationError, NotSupported } from '../../lib';
 import { AlertRouting, ModelEndpoint, ModelGateway, ModelGatewayProps } from '../../constructs/aws';
 import { ACCESS_LOG_FIELDS } from '../../constructs/aws/gateway-parts';
@@ -278,6 +279,19 @@ test('AlertRouting notifies the gateway\'s alarms like the endpoints\' ones', ()
     const props = t.toJSON().Resources[b.stack.getLogicalId(alarm.node.defaultChild as cdk.CfnElement)].Properties;
     expect([props.AlarmActions, props.OKActions]).toEqual([[topicRef], [topicRef]]);
   }
+});
+
+describe('cdk-nag AwsSolutions (as examples/aws runs it): no unacknowledged findings, each acknowledgement with its reason in code', () => {
+  test.each([
+    ['JWT and API keys', {}],
+    ['API keys only', { jwt: undefined }],
+    ['public routes, no access logs', { jwt: undefined, apiKeys: undefined, allowUnauthenticated: true, accessLogs: false }],
+  ] as [string, Partial<ModelGatewayProps>][])('%s', (_label, props) => {
+    const b = build(props);
+    cdk.Validations.of(b.stack.node.root).addPlugins(new AwsSolutionsChecks(b.stack.node.root));
+    b.make();
+    expect(() => (b.stack.node.root as cdk.App).synth()).not.toThrow();
+  });
 });
 
 describe('other shapes', () => {
