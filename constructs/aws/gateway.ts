@@ -284,6 +284,9 @@ export class ModelGateway extends Construct
       v.acknowledge({ id: 'AwsSolutions::AwsSolutions-COG4', reason: this.gateway.apiKeys ? 'Callers authenticate with API keys (required on every route) under a per-key WAF rate limit.' : 'The routes are public on purpose (allowUnauthenticated: true).' });
       v.acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: this.gateway.apiKeys ? 'Callers authenticate with API keys (required on every route) under a per-key WAF rate limit.' : 'The routes are public on purpose (allowUnauthenticated: true).' });
     }
+    if (!this.gateway.apiKeys) {
+      v.acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG3', reason: 'Without apiKeys there is no per-key limit, so no web ACL; associate your own with the stage (restApi.deploymentStage) where you need one.' });
+    }
     if (!this.gateway.accessLogs) {
       v.acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG1', reason: 'Access logs turned off with accessLogs: false.' });
     }
