@@ -29,7 +29,9 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...(all ? [] : SLOW_SUITES)],
-      transform: { '^.+\\.ts$': swc },
+      // jose ships ESM only (the gateway authorizer's tests sign and verify with it): let swc turn it into CommonJS.
+      transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
     },
     '<rootDir>/runtime',

@@ -4,6 +4,8 @@ import {
   BackendCapabilities,
   BudgetAction,
   Duration,
+  GatewayCapabilities,
+  JWT_ALGORITHMS,
   LatencyPercentile,
   NameRule,
   RolloutStepShape,
@@ -11,6 +13,39 @@ import {
   TrafficSplitting,
 } from '../../lib';
 import { NodePoolCapabilities } from '../../lib/backend';
+
+/**
+ * ModelGateway on AWS: an Amazon API Gateway REST API (regional) with a SageMaker runtime integration per
+ * route, a Lambda TOKEN authorizer for JWTs, API keys in a usage plan and an AWS WAF rate-based rule per key.
+ * - JWT: REST APIs validate JWTs only through Cognito user pools or a Lambda authorizer ("Use API Gateway
+ *   Lambda authorizers", https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html);
+ *   the authorizer (constructs/aws/gateway-authorizer, jose) validates every asymmetric algorithm of
+ *   lib/contract.ts JWT_ALGORITHMS. A models claim becomes the policy's resources (the routes of the listed
+ *   models), which API Gateway evaluates per method even from its per-token cache ("Output from an API Gateway
+ *   Lambda authorizer"): `jwtModelsClaim` true.
+ * - Per-key limit per minute: usage-plan throttles are per-second token buckets (rate + burst,
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) and
+ *   quotas count per day/week/month, so neither expresses "N per minute". An AWS WAF rate-based rule does:
+ *   evaluation window 60 s, custom aggregation key on the API-key header; its lowest Limit is 10 and its
+ *   highest 2,000,000,000 ("Rate-based rule high-level settings in AWS WAF",
+ *   https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html;
+ *   RateBasedStatement, https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html).
+ * - Cache: the stage cache keys on method request parameters (path, query, headers), never on the body
+ *   ("Enable API caching", https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html):
+ *   `bodyKeyedCache` false.
+ * - Body size: API Gateway takes at most 10 MB per request ("Amazon API Gateway quotas",
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html), SageMaker InvokeEndpoint
+ *   at most 6 MB (SAGEMAKER_CAPABILITIES.server): the route's real limit is the smaller one.
+ */
+export const API_GATEWAY_REST_CAPABILITIES: GatewayCapabilities = {
+  product: 'Amazon API Gateway (REST) with AWS WAF',
+  jwtAlgorithms: [...JWT_ALGORITHMS],
+  jwtModelsClaim: true,
+  perKeyRateLimit: true,
+  rateLimitRange: { min: 10, max: 2_000_000_000 },
+  bodyKeyedCache: false,
+  maxRequestBodyBytes: 6_291_456,
+};
 
 /**
  * What SageMaker real-time endpoints (with Application Auto Scaling, CloudWatch, blue/green deployment
@@ -71,6 +106,7 @@ export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
     maxNotifications: 5,
   },
   naming: { endpointName: NameRule.SAGEMAKER_NAME, labelValue: NameRule.AWS_TAG_VALUE },
+  gateway: API_GATEWAY_REST_CAPABILITIES,
 };
 
 /**

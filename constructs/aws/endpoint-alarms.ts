@@ -14,6 +14,8 @@ export interface GuardrailAlarmSignals {
   readonly latencyDescription: string;
   /** Construct ids of the two alarms. */
   readonly ids: readonly [errorRate: string, latency: string];
+  /** Units of `latency` per millisecond. @default 1000 (SageMaker's ModelLatency is in microseconds; API Gateway's Latency in milliseconds: 1) */
+  readonly latencyUnitsPerMillisecond?: number;
 }
 
 /**
@@ -27,8 +29,7 @@ export function buildGuardrailAlarms(scope: Construct, g: ResolvedGuardrails, s:
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   };
   const errorRateAlarm = new cloudwatch.Alarm(scope, s.ids[0], { metric: s.errorRate, alarmDescription: s.errorRateDescription, threshold: g.maxErrorRatePercent, ...common });
-  // ModelLatency is in microseconds.
-  const latencyAlarm = new cloudwatch.Alarm(scope, s.ids[1], { metric: s.latency, alarmDescription: s.latencyDescription, threshold: g.maxLatency.toMilliseconds() * 1000, ...common });
+  const latencyAlarm = new cloudwatch.Alarm(scope, s.ids[1], { metric: s.latency, alarmDescription: s.latencyDescription, threshold: g.maxLatency.toMilliseconds() * (s.latencyUnitsPerMillisecond ?? 1000), ...common });
   return { errorRateAlarm, latencyAlarm };
 }
 

@@ -16,7 +16,10 @@ export { BudgetGuard } from './budget-guard';
 export type { BudgetGuardProps } from './budget-guard';
 export { GpuAmiType, GpuNodePool } from './gpu-node-pool';
 export type { GpuNodePoolProps } from './gpu-node-pool';
+export { ModelGateway } from './gateway';
+export type { ModelGatewayApiKeyOptions, ModelGatewayProps, ModelGatewayRoute } from './gateway';
 export {
+  API_GATEWAY_REST_CAPABILITIES,
   EKS_NODE_POOL_CAPABILITIES,
   SAGEMAKER_CAPABILITIES,
   SAGEMAKER_EXACT_WEIGHT_CAPABILITIES,

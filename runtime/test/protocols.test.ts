@@ -60,6 +60,21 @@ describe('SageMaker', () => {
     expectClose(predictions.flatMap((p) => p.probabilities), ref.probabilities, 1e-6);
   });
 
+  // ModelGateway on AWS forwards a route's `POST <path>/infer` body to InvokeEndpoint, which reaches /invocations:
+  // the client must get what /v2/models/<model>/infer answers, errors included (constructs/aws/gateway-integration.ts).
+  test('the gateway\'s route contract: an OIP body gets the same answer on /invocations as on /v2/models/<model>/infer, errors too', async () => {
+    const good = { id: 'r-1', inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 4], data: rows.flat() }] };
+    const bad = { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 5], data: [...rows.flat(), 1, 2] }] };
+    for (const payload of [good, bad]) {
+      const viaSageMaker = await s.app.inject({ method: 'POST', url: '/invocations', payload });
+      const viaOip = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload });
+      expect([viaSageMaker.statusCode, viaSageMaker.json()]).toEqual([viaOip.statusCode, viaOip.json()]);
+    }
+    const ok = await s.app.inject({ method: 'POST', url: '/invocations', payload: good });
+    expect([ok.statusCode, ok.json().id, ok.json().model_name]).toEqual([200, 'r-1', 'mlp']);
+    expect((await s.app.inject({ method: 'POST', url: '/invocations', payload: bad })).statusCode).toBe(400);
+  });
+
   test('with several models, /invocations says which route to use', async () => {
     const res = await multi.app.inject({ method: 'POST', url: '/invocations', payload: { instances: rows } });
     expect(res.statusCode).toBe(404);

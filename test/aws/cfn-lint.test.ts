@@ -6,7 +6,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Accelerator, BudgetAction, CapacityType, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
-import { BudgetGuard, CanaryRollout, GpuAmiType, GpuNodePool, ModelEndpoint, ModelEndpointProps, SageMakerRolloutMode } from '../../constructs/aws';
+import { BudgetGuard, CanaryRollout, GpuAmiType, GpuNodePool, ModelEndpoint, ModelEndpointProps, ModelGateway, SageMakerRolloutMode } from '../../constructs/aws';
 import { buildAwsApp } from '../../examples/aws/main';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
@@ -108,6 +108,16 @@ const STACKS: Record<string, (outdir: string) => string> = {
     const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'imported', vpc });
     new GpuNodePool(stack, 'Pool', { cluster, accelerator: Accelerator.NVIDIA_L4, amiType: GpuAmiType.BOTTLEROCKET_X86_64_NVIDIA, minNodes: 1, desiredNodes: 1 });
   }),
+  'model gateway (the seeds\' three routes, JWT, 100/min per API key, access logs, alarms)': (outdir) => synth(outdir, 'Gateway', (stack) => {
+    const routes = ['cnn', 'fraud', 'sentiment'].map((name) => ({ endpoint: new ModelEndpoint(stack, name, endpointProps({ endpointName: `${name}-prod`, metadata: { name, version: '1.0.0', owner: 'ml-platform' } })) }));
+    const gateway = new ModelGateway(stack, 'Gateway', {
+      routes,
+      jwt: { issuer: 'https://login.example.com/', audiences: ['https://models.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' },
+      apiKeys: { requestsPerMinute: 100 },
+      guardrails: { maxErrorRatePercent: 0.1, maxLatency: Duration.millis(100) },
+    });
+    gateway.addApiKey('TeamA');
+  }),
   'the example app (examples/aws)': (outdir) => {
     const assembly = buildAwsApp(join(outdir, 'example')).synth();
     return join(assembly.directory, 'DigitsServing.template.json');
@@ -161,6 +171,24 @@ describe('cfn-lint on every synthesized CloudFormation template', () => {
     const all = Object.values(templates).flatMap((file) => (findings ?? []).filter((f) => f.Filename === file));
     for (const i of IGNORED) expect([i.rule, all.some((f) => f.Rule.Id === i.rule && i.matches(f, resourceType(f)))]).toEqual([i.rule, true]);
   });
+
+  test('the gateway\'s limits are the receiver\'s: cfn-lint reports a WAF window of 30 s, a rate limit of 5 and an authorizer cache of 7200 s', () => {
+    // The same bounds ModelGateway refuses at synth (API_GATEWAY_REST_CAPABILITIES.rateLimitRange, authorizerCacheTtl).
+    const template = JSON.parse(readFileSync(templates['model gateway (the seeds\' three routes, JWT, 100/min per API key, access logs, alarms)'], 'utf8')) as { Resources: Record<string, { Type: string; Properties: { Rules?: { Statement: { RateBasedStatement: object } }[]; AuthorizerResultTtlInSeconds?: number } }> };
+    for (const r of Object.values(template.Resources)) {
+      if (r.Type === 'AWS::WAFv2::WebACL') Object.assign(r.Properties.Rules![0].Statement.RateBasedStatement, { Limit: 5, EvaluationWindowSec: 30 });
+      if (r.Type === 'AWS::ApiGateway::Authorizer') r.Properties.AuthorizerResultTtlInSeconds = 7200;
+    }
+    const bad = join(outdir, 'bad-gateway.template.json');
+    writeFileSync(bad, JSON.stringify(template));
+    const r = spawnSync('cfn-lint', ['--format', 'json', '--regions', ENV.region, '--', bad], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const messages = (JSON.parse(r.stdout || '[]') as Finding[]).map((f) => `${f.Rule.Id} ${f.Message}`);
+    expect(messages).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^E3030 30 is not one of \[60, 120, 300, 600\]/),
+      expect.stringMatching(/^E3034 5 is less than the minimum of 10/),
+      expect.stringMatching(/^E3718 AuthorizerResultTtlInSeconds 7200 exceeds maximum of 3600/),
+    ]));
+  }, 60_000);
 
   test('the check can fail: a template with an unknown property and a missing required one is reported', () => {
     const bad = join(outdir, 'bad.template.json');

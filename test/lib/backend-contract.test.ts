@@ -98,6 +98,22 @@ const BACKENDS: Record<string, () => Built> = {
   },
 };
 
+/** Each backend's ModelGateway over two endpoints (JWT + API keys), keyed by its capabilities' backend name. */
+const GATEWAYS: Record<string, () => AnyGateway> = {
+  'SageMaker': () => {
+    const app = new cdk.App({ builtinCloudFormationValidation: false });
+    const stack = new cdk.Stack(app, 'Gateway', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const endpoints = ['cnn', 'fraud'].map((name) => new aws.ModelEndpoint(stack, name, { ...spec('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), metadata: { name, version: '1.0.0', owner: 'ml-platform' }, instanceType: 'ml.c6i.xlarge' }));
+    return new aws.ModelGateway(stack, 'Gateway', { routes: endpoints.map((endpoint) => ({ endpoint })), jwt: GATEWAY_JWT, apiKeys: { requestsPerMinute: 100 } }) as AnyGateway;
+  },
+  'Kubernetes (Envoy Gateway)': () => {
+    const chart = new Chart(K8sTesting.app(), 'c', { namespace: 'ml-gateway' });
+    const endpoint = new k8s.ModelEndpoint(chart, 'Endpoint', { ...spec('registry.example.com'), namespace: 'ml-serving', modelDelivery: k8s.ModelDelivery.bakedIntoImage(), networkAccess: { ingress: [k8s.NetworkPeer.namespace(k8s.ENVOY_GATEWAY_NAMESPACE)] } });
+    return new k8s.ModelGateway(chart, 'Gateway', { routes: [{ endpoint }], gateway: { name: 'public' }, apiKeys: { requestsPerMinute: 100 } }) as AnyGateway;
+  },
+};
+const GATEWAY_JWT = { issuer: 'https://login.example.com/', audiences: ['https://models.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };
+
 /** A member is either the thing (of the given JS type) or a NotSupported that names this backend and says why. */
 function expectMember(value: unknown, type: 'function' | 'object' | 'array', backend: string): void {
   if (NotSupported.is(value)) {
@@ -168,25 +184,15 @@ describe.each(Object.keys(BACKENDS))('backend contract: %s', (backend) => {
   });
 });
 
-type AnyGateway = IModelGatewayContract<never, unknown, unknown, unknown, unknown>;
-
-/** Each backend's ModelGateway in front of one endpoint, by the backend name its NotSupported members carry. */
-const GATEWAYS: Record<string, () => AnyGateway> = {
-  'Kubernetes (Envoy Gateway)': () => {
-    const chart = new Chart(K8sTesting.app(), 'c', { namespace: 'ml-gateway' });
-    const endpoint = new k8s.ModelEndpoint(chart, 'Endpoint', { ...spec('registry.example.com'), namespace: 'ml-serving', modelDelivery: k8s.ModelDelivery.bakedIntoImage(), networkAccess: { ingress: [k8s.NetworkPeer.namespace(k8s.ENVOY_GATEWAY_NAMESPACE)] } });
-    return new k8s.ModelGateway(chart, 'Gateway', { routes: [{ endpoint }], gateway: { name: 'public' }, apiKeys: { requestsPerMinute: 100 } });
-  },
-};
-
 describe.each(Object.keys(GATEWAYS))('gateway contract: %s', (backend) => {
   const gateway = GATEWAYS[backend]();
   test('the gateway has every contract member, or says why not', () => {
     expect(typeof gateway.gatewayName).toBe('string');
     expect(gateway.gatewayName.length).toBeGreaterThan(0);
     expect(typeof gateway.url).toBe('string');
-    expect(gateway.gateway.routes).toEqual([{ model: 'digits', path: '/api/v1/digits', cache: false }]);
-    expect(gateway.gateway.apiKeys).toEqual({ header: 'x-api-key', requestsPerMinute: 100 });
+    expect(gateway.gateway.routes.length).toBeGreaterThan(0);
+    for (const r of gateway.gateway.routes) expect(r.path).toBe(`/api/v1/${r.model}`);
+    expect(gateway.gateway.apiKeys?.requestsPerMinute).toBe(100);
     expect(Array.isArray(gateway.warnings)).toBe(true);
     expectMember(gateway.grantInvoke, 'function', backend);
     expectMember(gateway.metricLatency, 'function', backend);
@@ -194,6 +200,14 @@ describe.each(Object.keys(GATEWAYS))('gateway contract: %s', (backend) => {
     expectMember(gateway.latencyAlarm, 'object', backend);
     expectMember(gateway.alarmTargets, 'array', backend);
   });
+});
+
+test('every backend whose capabilities declare a gateway has a ModelGateway in the contract test', () => {
+  const declared = [aws.SAGEMAKER_CAPABILITIES, gcp.VERTEX_CAPABILITIES, azure.AZURE_ML_CAPABILITIES, k8s.KUBERNETES_CAPABILITIES, k8s.ENVOY_GATEWAY_CAPABILITIES].filter((c) => c.gateway !== undefined).map((c) => c.backend);
+  expect(declared).toEqual(expect.arrayContaining(['SageMaker', 'Azure ML', 'Kubernetes (Envoy Gateway)']));
+  // Azure's gateway is built with its endpoint in BACKENDS (it needs the endpoint's workspace); the others here.
+  const tested = [...Object.keys(GATEWAYS), ...Object.keys(BACKENDS).filter((b) => BACKENDS[b]().gateway !== undefined)];
+  expect(tested.sort()).toEqual(declared.sort());
 });
 
 describe('contract members forward to the backend-specific ones', () => {
