@@ -12,6 +12,7 @@ import type { ServerConfig } from '../../lib/contract';
 import { ServingCore } from './core';
 import { startGrpc, type GrpcHandle } from './grpc/service';
 import { azurePlugin } from './http/azure';
+import { closeIdleConnectionsGracefully } from './http/drain';
 import { registerFeatureHooks } from './http/features';
 import { clientErrorHandler, MAX_PARAM_LENGTH, OPEN_ROUTES, registerHooks } from './http/hooks';
 import { oipPlugin } from './http/oip';
@@ -111,6 +112,8 @@ export function buildServer(options: ServerOptions): ModelServer {
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as FastifyServerOptions);
+  // The listener's close answers what arrived on idle kept-alive connections instead of resetting it.
+  closeIdleConnectionsGracefully(app.server);
   const metrics = new ServerMetrics({ defaultMetrics: options.processMetrics !== false });
   const workerPath = options.workerPath ?? defaultWorkerPath();
   let core: ServingCore | undefined;
