@@ -2,7 +2,7 @@
  * npm run bench:wrk -w runtime: the server measured from outside with C load generators (Debian's `wrk` and
  * `h2load`), never from this process. Writes bench/WRK-RESULTS.md and its chart bench/WRK-RESULTS.svg.
  *
- *   apt-get install -y wrk nghttp2-client
+ *   apt-get install -y wrk nghttp2-client   (librsvg2-bin too, for a PNG of the chart)
  *   npm run build -w runtime && npx tsx runtime/bench/wrk.ts [--seconds 5] [--rounds 3] [--only side,mixed,grpc]
  *
  * Sections (all by default; --only picks some):
@@ -514,6 +514,12 @@ async function main(): Promise<void> {
       const s = await side();
       for (const c of children.splice(0)) await stop(c);
       writeFileSync(join(here, 'WRK-RESULTS.svg'), svgChart(s.chart, `server vs peer, wrk, batch-1 OIP JSON, medians of ${ROUNDS} (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`));
+      // A PNG beside it where librsvg's converter is installed (apt-get install librsvg2-bin); the SVG is the chart.
+      try {
+        execFileSync('rsvg-convert', [join(here, 'WRK-RESULTS.svg'), '-o', join(here, 'WRK-RESULTS.png')], { stdio: 'ignore' });
+      } catch {
+        log('rsvg-convert not found: chart written as SVG only');
+      }
       sections.push(`## Server beside the peer\n\nMedians of ${ROUNDS} alternating rounds of ${SECONDS} s, batch-1 OIP JSON; MLP = examples/models/digits-classifier (784-128-64-10), CNN = examples/platform-models/cnn. Chart: [WRK-RESULTS.svg](WRK-RESULTS.svg). Every run:\n\n\`\`\`\n${s.runs}\n\`\`\`\n\n${s.table}\n\nLoad average after this section: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
       log(`\n${s.table}`);
     }
