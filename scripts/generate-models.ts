@@ -1,5 +1,6 @@
 /**
- * Writes the demo model the examples serve. Deterministic: running it again writes the same bytes, and
+ * Writes the demo model the examples serve, and the platform trio (scripts/platform-models.ts) with the
+ * sample requests their reference outputs are computed from (scripts/platform-reference.py). Deterministic: running it again writes the same bytes, and
  * `npm test` checks that the committed file matches.
  *
  *   npx tsx scripts/generate-models.ts
@@ -7,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mlpClassifier } from './onnx-builder';
+import { PLATFORM_FIXTURE_DIR, PLATFORM_MODELS, PLATFORM_MODELS_DIR, platformSamples } from './platform-models';
 
 export const DEMO_MODEL_NAME = 'digits-classifier';
 export const DEMO_MODEL_PATH = join(__dirname, '..', 'examples', 'models', DEMO_MODEL_NAME, '1', 'model.onnx');
@@ -21,4 +23,13 @@ if (require.main === module) {
   const bytes = demoModel();
   writeFileSync(DEMO_MODEL_PATH, bytes);
   console.log(`wrote ${DEMO_MODEL_PATH} (${bytes.length} bytes)`);
+  for (const [name, build] of Object.entries(PLATFORM_MODELS)) {
+    const path = join(PLATFORM_MODELS_DIR, name, '1', 'model.onnx');
+    mkdirSync(dirname(path), { recursive: true });
+    const model = build();
+    writeFileSync(path, model);
+    console.log(`wrote ${path} (${model.length} bytes)`);
+  }
+  mkdirSync(PLATFORM_FIXTURE_DIR, { recursive: true });
+  writeFileSync(join(PLATFORM_FIXTURE_DIR, 'platform-models.inputs.json'), `${JSON.stringify(platformSamples())}\n`);
 }

@@ -22,7 +22,9 @@ export interface NodeSpec {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly name?: string;
-  readonly attributes?: Readonly<Record<string, number | number[] | string>>;
+  readonly attributes?: Readonly<Record<string, number | number[] | string | string[]>>;
+  /** Operator set domain, e.g. 'ai.onnx.ml'. @default '' (ai.onnx) */
+  readonly domain?: string;
   /** Attributes that must be encoded as float even when the value is integral. */
   readonly floatAttributes?: readonly string[];
 }
@@ -45,6 +47,8 @@ export interface ModelSpec {
   readonly opset?: number;
   /** @default 8 */
   readonly irVersion?: number;
+  /** Further operator sets, e.g. { 'ai.onnx.ml': 3 } for the traditional-ML operators. */
+  readonly extraOpsets?: Readonly<Record<string, number>>;
   readonly docString?: string;
 }
 
@@ -62,13 +66,18 @@ function valueInfo(v: ValueSpec): onnx.IValueInfoProto {
   };
 }
 
-function attribute(name: string, value: number | number[] | string, asFloat: boolean): onnx.IAttributeProto {
+function attribute(name: string, value: number | number[] | string | string[], asFloat: boolean): onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof value === 'string') return { name, type: T.STRING, s: Buffer.from(value) };
+  if (Array.isArray(value) && isStrings(value)) return { name, type: T.STRINGS, strings: value.map((v) => Buffer.from(v)) };
   if (Array.isArray(value)) {
     return asFloat ? { name, type: T.FLOATS, floats: value } : { name, type: T.INTS, ints: value };
   }
   return asFloat || !Number.isInteger(value) ? { name, type: T.FLOAT, f: value } : { name, type: T.INT, i: value };
+}
+
+function isStrings(value: number[] | string[]): value is string[] {
+  return value.length > 0 && typeof value[0] === 'string';
 }
 
 export function buildModel(spec: ModelSpec): Uint8Array {
@@ -76,7 +85,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     irVersion: spec.irVersion ?? 8,
     producerName: 'model-serving-constructs',
     producerVersion: '1',
-    opsetImport: [{ domain: '', version: spec.opset ?? 17 }],
+    opsetImport: [{ domain: '', version: spec.opset ?? 17 }, ...Object.entries(spec.extraOpsets ?? {}).map(([domain, version]) => ({ domain, version }))],
     docString: spec.docString,
     graph: {
       name: spec.name,
@@ -87,6 +96,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
         name: n.name ?? `${n.op}_${i}`,
         input: [...n.inputs],
         output: [...n.outputs],
+        ...(n.domain ? { domain: n.domain } : {}),
         attribute: Object.entries(n.attributes ?? {}).map(([k, v]) => attribute(k, v, (n.floatAttributes ?? []).includes(k))),
       })),
       initializer: (spec.initializers ?? []).map((t) =>

@@ -21,4 +21,6 @@ async function main() {
   await fastify.listen({ port: Number(process.argv[2]), host: '127.0.0.1' });
   process.stdout.write('ready\n');
 }
+// Exit through process.exit on SIGTERM so `node --cpu-prof` writes its profile (bench/wrk.ts --profile-peer).
+process.on('SIGTERM', () => process.exit(0));
 main();

@@ -8,6 +8,8 @@ export const BadInput = createError<[string]>('MS_BAD_INPUT', '%s', 400);
 export const Unauthorized = createError<[string]>('MS_UNAUTHORIZED', '%s', 401);
 export const Forbidden = createError<[string]>('MS_FORBIDDEN', '%s', 403);
 export const NotFound = createError<[string]>('MS_NOT_FOUND', '%s', 404);
+/** A path segment longer than any model name or version (http/hooks.ts MAX_PARAM_LENGTH). */
+export const UriTooLong = createError<[string]>('MS_URI_TOO_LONG', '%s', 414);
 /** The body did not arrive within MODEL_SERVER_BODY_TIMEOUT_MS of the headers. */
 export const BodyTimeout = createError<[string]>('MS_BODY_TIMEOUT', '%s', 408);
 export const RateLimited = createError<[string]>('MS_RATE_LIMITED', '%s', 429);

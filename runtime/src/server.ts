@@ -12,8 +12,9 @@ import type { ServerConfig } from '../../lib/contract';
 import { ServingCore } from './core';
 import { startGrpc, type GrpcHandle } from './grpc/service';
 import { azurePlugin } from './http/azure';
+import { closeIdleConnectionsGracefully } from './http/drain';
 import { registerFeatureHooks } from './http/features';
-import { clientErrorHandler, MAX_PARAM_LENGTH, OPEN_ROUTES, registerHooks } from './http/hooks';
+import { clientErrorHandler, MAX_PARAM_LENGTH, OPEN_ROUTES, registerHooks, URI_TOO_LONG_MESSAGE } from './http/hooks';
 import { oipPlugin } from './http/oip';
 import { metricsHandler, prometheusPlugin } from './http/prometheus';
 import { sagemakerPlugin } from './http/sagemaker';
@@ -104,13 +105,15 @@ export function buildServer(options: ServerOptions): ModelServer {
     // The router's own refusals, in the one error shape (their default body is fastify's, not ours).
     frameworkErrors: (error: Error & { code?: string }, _request: unknown, reply: { code(n: number): { send(b: unknown): void } }) => {
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-        reply.code(414).send({ error: `the URL is too long: a path segment is longer than the ${MAX_PARAM_LENGTH} characters a model name or version can take` });
+        reply.code(414).send({ error: URI_TOO_LONG_MESSAGE });
       } else {
         reply.code(400).send({ error: `malformed URL: ${error.code === 'FST_ERR_BAD_URL' ? 'a percent-encoding in the path is not valid' : error.code ?? 'unreadable'}` });
       }
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as FastifyServerOptions);
+  // The listener's close answers what arrived on idle kept-alive connections instead of resetting it.
+  closeIdleConnectionsGracefully(app.server);
   const metrics = new ServerMetrics({ defaultMetrics: options.processMetrics !== false });
   const workerPath = options.workerPath ?? defaultWorkerPath();
   let core: ServingCore | undefined;

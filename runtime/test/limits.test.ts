@@ -159,4 +159,17 @@ describe('framework errors use the documented {"error"} shape', () => {
     expect(res.statusCode).toBe(414);
     expect(res.json()).toEqual({ error: 'the URL is too long: a path segment is longer than the 512 characters a model name or version can take' });
   });
+
+  test('the TF Serving :predict route (a wildcard the router does not bound) answers the same 414, for the model name and the version', async () => {
+    // Issue 23: a 513-character model name got 404 on this route and 414 on every other.
+    const body = { instances: [[1, 2, 3, 4]] };
+    for (const url of [`/v1/models/${'a'.repeat(513)}:predict`, `/v1/models/mlp/versions/${'1'.repeat(513)}:predict`]) {
+      const res = await s.app.inject({ method: 'POST', url, payload: body });
+      expect(res.statusCode).toBe(414);
+      expect(res.json()).toEqual({ error: 'the URL is too long: a path segment is longer than the 512 characters a model name or version can take' });
+    }
+    // At the limit it is an ordinary unknown model.
+    const atLimit = await s.app.inject({ method: 'POST', url: `/v1/models/${'a'.repeat(512)}:predict`, payload: body });
+    expect(atLimit.statusCode).toBe(404);
+  });
 });

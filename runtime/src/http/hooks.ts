@@ -266,5 +266,7 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
 
 /** Longest URL path segment: a model name (128) or version (64), percent-encoded, with room to spare. */
 export const MAX_PARAM_LENGTH = 512;
+/** The 414 answer's message, from the router (server.ts) and from routes that match a wildcard (tfserving.ts). */
+export const URI_TOO_LONG_MESSAGE = `the URL is too long: a path segment is longer than the ${MAX_PARAM_LENGTH} characters a model name or version can take`;
 
 export const OPEN_ROUTES: readonly string[] = [ROUTES.live, ROUTES.ready, ROUTES.sagemakerPing, ROUTES.metrics];

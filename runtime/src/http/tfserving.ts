@@ -1,6 +1,7 @@
 /** TensorFlow Serving's REST API: model status and `:predict` (row and column formats). */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { NotFound } from '../errors';
+import { NotFound, UriTooLong } from '../errors';
+import { MAX_PARAM_LENGTH, URI_TOO_LONG_MESSAGE } from './hooks';
 import { resolveModel, type ProtocolOptions } from './oip';
 import { answerAny } from './respond';
 import { anySchema, errorResponses, modelParams } from './schemas';
@@ -48,6 +49,8 @@ export const tfServingPlugin: FastifyPluginAsync<ProtocolOptions> = async (app, 
   app.post('/v1/models/*', { schema: { ...anySchema, params: { type: 'object', properties: { '*': { type: 'string' } } } } }, async (request, reply) => {
     // The router has already percent-decoded the path once; decoding again would let `%2570` reach `p`.
     const path = (request.params as { '*': string })['*'];
+    // A wildcard is not bounded by the router's maxParamLength: the same 414 as every other route.
+    if (path.split(/[/:]/).some((segment) => segment.length > MAX_PARAM_LENGTH)) throw new UriTooLong(URI_TOO_LONG_MESSAGE);
     const m = /^([^/:]+)(?:\/versions\/([^/:]+))?:predict$/.exec(path);
     if (!m) throw new NotFound(`no route POST /v1/models/${path}; TensorFlow Serving routes: /v1/models/{model}[/versions/{version}]:predict`);
     return answerAny(core, request, reply, resolveModel(core, request, m[1]!, m[2]));
