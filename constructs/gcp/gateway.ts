@@ -7,7 +7,7 @@ import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-ale
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { Annotations, Fn } from 'cdktf';
+import { Annotations, Fn, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   GatewayRouteInput,
@@ -53,6 +53,11 @@ export interface ModelGatewayProps extends ModelGatewaySpec {
   readonly gatewayId?: string;
   /** Cloud Monitoring notification channels (`projects/.../notificationChannels/...`) the gateway's alerts notify. @default - none (an AlertRouting in scope adds its channels) */
   readonly notificationChannels?: string[];
+  /**
+   * The `GoogleBetaProvider` the API Gateway resources use (Terraform would otherwise give them the `google`
+   * provider, which has no API Gateway). @default - the stack's only google-beta provider
+   */
+  readonly betaProvider?: TerraformProvider;
 }
 
 const GATEWAY_ID = /^[a-z][a-z0-9-]{2,38}[a-z0-9]$/;
@@ -153,6 +158,11 @@ export class ModelGateway extends Construct
         problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
       }
     }
+    const provider = props.betaProvider ?? findBetaProvider(this);
+    if (provider === undefined || provider.terraformResourceType !== 'google-beta') {
+      problems.add({ field: 'betaProvider', given: provider === undefined ? 'no google-beta provider in the stack' : `a ${provider.terraformResourceType} provider`,
+        allowed: 'a GoogleBetaProvider (API Gateway is in Terraform\'s google-beta provider only)', fix: 'add new GoogleBetaProvider(stack, \'google-beta\', { project, region }) from @cdktf/provider-google-beta/lib/provider, or pass it as betaProvider', backend: BACKEND });
+    }
     const resolution = SpecResolver.gateway(props, routes.map((r) => r.input), VERTEX_CAPABILITIES);
     this.gateway = resolution.throwIfInvalid(owner, problems);
     this.warnings = [...resolution.warnings, ...gatewayWarnings(props, this.gateway)];
@@ -193,8 +203,9 @@ export class ModelGateway extends Construct
     this.predictGrants = endpoints.map((e) => e.grantInvoke(relayMember));
 
     this.openApi = gatewayOpenApi(this.gateway, { title: `Models ${gatewayId}`, backendUrl: this.relay.uri });
-    this.api = new beta.GoogleApiGatewayApi(this, 'Api', { project: props.project, apiId: gatewayId, displayName: `Models ${gatewayId}`, labels });
+    this.api = new beta.GoogleApiGatewayApi(this, 'Api', { provider, project: props.project, apiId: gatewayId, displayName: `Models ${gatewayId}`, labels });
     this.apiConfig = new beta.GoogleApiGatewayApiConfig(this, 'Config', {
+      provider,
       project: props.project,
       api: this.api.apiId,
       apiConfigIdPrefix: `${gatewayId}-`,
@@ -205,6 +216,7 @@ export class ModelGateway extends Construct
       lifecycle: { createBeforeDestroy: true },
     });
     this.apiGateway = new beta.GoogleApiGatewayGateway(this, 'Resource', {
+      provider,
       project: props.project,
       region: props.region,
       gatewayId,
@@ -301,6 +313,12 @@ function gatewayWarnings(props: ModelGatewayProps, g: ResolvedGateway): SpecWarn
     out.push({ field: 'jwt.algorithms', message: `${API_GATEWAY_CAPABILITIES.product} has no algorithm setting: it accepts tokens signed with any key the JWKS publishes (RSA or ECDSA); publish only ${g.jwt.algorithms.join(', ')} keys at ${g.jwt.jwksUri} to restrict them.` });
   }
   return out;
+}
+
+/** The stack's google-beta provider, when it has exactly one. */
+function findBetaProvider(scope: Construct): TerraformProvider | undefined {
+  const found = TerraformStack.of(scope).node.findAll().filter((c): c is TerraformProvider => c instanceof TerraformProvider && c.terraformResourceType === 'google-beta');
+  return found.length === 1 ? found[0] : undefined;
 }
 
 function defaultGatewayId(id: string, pathHash: string): string {

@@ -78,6 +78,8 @@ export function gatewayOpenApi(g: ResolvedGateway, options: OpenApiOptions): Jso
       address: options.backendUrl,
       path_translation: 'APPEND_PATH_TO_ADDRESS',
       jwt_audience: options.backendUrl,
+      // Seconds API Gateway waits for the relay (default 15); the relay itself stops at 60.
+      deadline: 60,
     },
     ...(g.apiKeys ? {
       'x-google-management': {
