@@ -18,7 +18,8 @@ import {
   SpecValidationError,
 } from '../../lib';
 import { WEBHOOK_APP } from '../azure/support/fixtures';
-import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract } from '../../lib/backend';
+import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
+import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract, IModelGatewayContract } from '../../lib/backend';
 import * as aws from '../../constructs/aws';
 import * as gcp from '../../constructs/gcp';
 import * as azure from '../../constructs/azure';
@@ -93,6 +94,40 @@ const BACKENDS: Record<string, () => Built> = {
     return { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, secondRollout: () => new k8s.CanaryRollout(chart, 'Again', { endpoint, policy, prometheusAddress, acceptApproximateTraffic: true }) };
   },
 };
+
+type AnyGateway = IModelGatewayContract<never, unknown, unknown, unknown, unknown>;
+
+/** Each backend's ModelGateway in front of two endpoints (cnn, fraud) with JWT and API keys; backends without one are absent. */
+const GATEWAYS: Record<string, () => { gateway: AnyGateway; models: string[] }> = {
+  'Vertex AI': () => {
+    let gateway: AnyGateway | undefined;
+    Testing.synthScope((scope) => {
+      new GoogleBetaProvider(scope, 'google-beta', { project: 'acme-ml', region: 'europe-west1' });
+      const routes = ['cnn', 'fraud'].map((name) => ({ endpoint: new gcp.ModelEndpoint(scope, name, { ...spec('europe-west4-docker.pkg.dev/acme-ml/serving'), metadata: { name, version: '1.0.0', owner: 'ml-platform' }, project: 'acme-ml', region: 'europe-west4', machineType: 'n2-standard-4' }) }));
+      gateway = new gcp.ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', routes, jwt: { issuer: 'https://login.example.com/', audiences: ['models'], jwksUri: 'https://login.example.com/jwks.json' }, apiKeys: {} }) as AnyGateway;
+    });
+    return { gateway: gateway!, models: ['cnn', 'fraud'] };
+  },
+};
+
+describe.each(Object.keys(GATEWAYS))('gateway contract: %s', (backend) => {
+  const { gateway, models } = GATEWAYS[backend]();
+
+  test('the gateway has every contract member, or says why not', () => {
+    expect(typeof gateway.gatewayName).toBe('string');
+    expect(gateway.gatewayName.length).toBeGreaterThan(0);
+    expect(typeof gateway.url).toBe('string');
+    expect(gateway.gateway.routes.map((r) => r.model)).toEqual(models);
+    expect(gateway.gateway.routes.map((r) => r.path)).toEqual(models.map((m) => `/api/v1/${m}`));
+    expect(gateway.gateway.apiKeys).toEqual({ header: 'x-api-key', requestsPerMinute: 100 });
+    expect(Array.isArray(gateway.warnings)).toBe(true);
+    expectMember(gateway.grantInvoke, 'function', backend);
+    expectMember(gateway.metricLatency, 'function', backend);
+    expectMember(gateway.errorRateAlarm, 'object', backend);
+    expectMember(gateway.latencyAlarm, 'object', backend);
+    expectMember(gateway.alarmTargets, 'array', backend);
+  });
+});
 
 /** A member is either the thing (of the given JS type) or a NotSupported that names this backend and says why. */
 function expectMember(value: unknown, type: 'function' | 'object' | 'array', backend: string): void {
