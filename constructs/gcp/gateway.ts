@@ -7,7 +7,7 @@ import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-ale
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { Annotations, Fn, TerraformProvider, TerraformStack } from 'cdktf';
+import { Annotations, Fn, TerraformProvider, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   GatewayRouteInput,
@@ -210,7 +210,7 @@ export class ModelGateway extends Construct
       api: this.api.apiId,
       apiConfigIdPrefix: `${gatewayId}-`,
       labels,
-      openapiDocuments: [{ document: { path: 'openapi.json', contents: Fn.base64encode(Fn.jsonencode(this.openApi)) } }],
+      openapiDocuments: [{ document: { path: 'openapi.json', contents: Fn.base64encode(Fn.jsonencode(escapeTemplates(this.openApi))) } }],
       gatewayConfig: { backendConfig: { googleServiceAccount: this.gatewayAccount.email } },
       // API configs are immutable: a changed document is a new config, created before the gateway moves to it.
       lifecycle: { createBeforeDestroy: true },
@@ -313,6 +313,18 @@ function gatewayWarnings(props: ModelGatewayProps, g: ResolvedGateway): SpecWarn
     out.push({ field: 'jwt.algorithms', message: `${API_GATEWAY_CAPABILITIES.product} has no algorithm setting: it accepts tokens signed with any key the JWKS publishes (RSA or ECDSA); publish only ${g.jwt.algorithms.join(', ')} keys at ${g.jwt.jwksUri} to restrict them.` });
   }
   return out;
+}
+
+/**
+ * The document is a Terraform expression (`jsonencode(...)`): cdktf doubles a literal "${" there itself, but not
+ * "%{", which Terraform would read as a template directive; a literal (an audience, say) gets "%%{". References
+ * (the relay URL) are cdktf tokens and stay references.
+ */
+function escapeTemplates<T>(value: T): T {
+  if (typeof value === 'string') return (Token.isUnresolved(value) ? value : value.replace(/%\{/g, '%%{')) as T;
+  if (Array.isArray(value)) return value.map((v) => escapeTemplates(v)) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)])) as T;
+  return value;
 }
 
 /** The stack's google-beta provider, when it has exactly one. */

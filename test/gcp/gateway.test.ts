@@ -16,6 +16,9 @@
  * - Vertex AI IAM: a custom role with aiplatform.endpoints.predict is what online prediction needs (Vertex AI
  *   access control, "Use custom roles to grant least-privilege permissions").
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
@@ -149,6 +152,37 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     expect(config.provider).toBe('google-beta');
     const gateway = one(json, 'google_api_gateway_gateway', 'Gateway');
     expect(gateway).toMatchObject({ region: 'europe-west1', gateway_id: expect.stringMatching(/^gateway-[0-9a-f]{6}$/), api_config: expect.stringMatching(/^\$\{google_api_gateway_api_config\.Gateway_Config_[A-F0-9]+\.id\}$/), provider: 'google-beta' });
+  });
+
+  test('a literal "${" in an audience reaches API Gateway as written (Terraform would read it as a template)', () => {
+    const { json } = build({ jwt: { ...JWT, audiences: ['aud-${x}-%{y}'] } });
+    const contents = String((one(json, 'google_api_gateway_api_config', 'Gateway_Config').openapi_documents as { document: { contents: string } }[])[0].document.contents);
+    expect(contents).toContain('"x-google-audiences" = "aud-$${x}-%%{y}"');
+    // The relay URL stays a reference.
+    expect(contents).toMatch(/"address" = google_cloudfunctions2_function\.Gateway_Relay_[A-F0-9]+\.service_config\[0\]\.uri/);
+  });
+
+  // Terraform itself evaluates the synthesized expression (the relay reference replaced by a literal URL):
+  // what API Gateway receives is the document the construct built, special characters included.
+  const terraform = (() => {
+    try {
+      execFileSync('terraform', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  (terraform ? test : test.skip)('terraform evaluates the document expression to exactly the OpenAPI document (needs the terraform CLI)', () => {
+    const { built, json } = build({ jwt: { ...JWT, audiences: ['aud-${x}-%{y}'] } });
+    const contents = String((one(json, 'google_api_gateway_api_config', 'Gateway_Config').openapi_documents as { document: { contents: string } }[])[0].document.contents);
+    const relayUrl = 'https://gateway-relay-abc123-ew.a.run.app';
+    const expression = contents.replace(/^\$\{/, '').replace(/\}$/, '').replace(/google_cloudfunctions2_function\.Gateway_Relay_[A-F0-9]+\.service_config\[0\]\.uri/g, JSON.stringify(relayUrl));
+    const out = execFileSync('terraform', ['console'], { input: `${expression}\n`, cwd: mkdtempSync(join(tmpdir(), 'tf-console-')), env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' }, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+    const decoded = JSON.parse(Buffer.from(JSON.parse(out.trim()) as string, 'base64').toString('utf8')) as Record<string, unknown>;
+    const expected = JSON.parse(JSON.stringify(built.gateway.openApi).split(JSON.stringify(built.gateway.relay.uri).slice(1, -1)).join(relayUrl)) as Record<string, unknown>;
+    expect(decoded).toEqual(expected);
+    expect((decoded.securityDefinitions as { jwt: Record<string, string> }).jwt['x-google-audiences']).toBe('aud-${x}-%{y}');
+    expect(swagger2(decoded)).toBe(true);
   });
 
   test('the relay: one HTTP function with the routes, the body limit and access logs; only the gateway may invoke it', () => {
