@@ -111,6 +111,10 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
       'x-google-issuer': 'https://login.example.com/',
       'x-google-jwks_uri': 'https://login.example.com/.well-known/jwks.json',
       'x-google-audiences': 'https://api.example.com,models',
+      // Only the Authorization header: by default the proxy also reads the access_token query parameter
+      // (googleapis google/api/auth.proto, AuthProvider.jwt_locations, as shipped in google-gax 6.17.0), and
+      // a token in a URL ends up in request logs.
+      'x-google-jwt-locations': [{ header: 'Authorization', value_prefix: 'Bearer ' }],
     });
     expect(doc.securityDefinitions.api_key).toEqual({ type: 'apiKey', name: 'x-api-key', in: 'header' });
     // One requirement object holding both: a caller needs a valid token AND a key (OpenAPI 2.0 Security Requirement Object).

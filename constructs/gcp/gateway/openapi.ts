@@ -6,7 +6,9 @@
  *   "x-google-backend" in the API Gateway OpenAPI extensions reference; with `jwt_audience` set, the gateway
  *   calls the backend with a Google-signed ID token of its service account for that audience.
  * - `securityDefinitions` of type oauth2 with `x-google-issuer`, `x-google-jwks_uri`, `x-google-audiences`
- *   (comma-separated): "Using JWTs to authenticate users".
+ *   (comma-separated): "Using JWTs to authenticate users"; `x-google-jwt-locations` limited to
+ *   `Authorization: Bearer`, because by default the proxy also takes a token from the `access_token` query
+ *   parameter (googleapis google/api/auth.proto, AuthProvider.jwt_locations), and URLs are logged.
  * - `securityDefinitions` of type apiKey (`in: header`): "Restricting API access with API keys".
  * - `x-google-management` metrics and quota limits with unit `1/min/{project}`, and `x-google-quota`
  *   `metricCosts` per operation: "Configuring quotas" (Cloud Endpoints/API Gateway quotas, per consumer project).
@@ -38,6 +40,7 @@ export function gatewayOpenApi(g: ResolvedGateway, options: OpenApiOptions): Jso
       'x-google-issuer': g.jwt.issuer,
       'x-google-jwks_uri': g.jwt.jwksUri,
       'x-google-audiences': g.jwt.audiences.join(','),
+      'x-google-jwt-locations': [{ header: 'Authorization', value_prefix: 'Bearer ' }],
     };
     requirement.jwt = [];
   }
