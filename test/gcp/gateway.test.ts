@@ -71,7 +71,16 @@ const swagger2 = (() => {
   return ajv.compile(require(join('@apidevtools', 'openapi-schemas', 'schemas', 'v2.0', 'schema.json')) as object);
 })();
 
+/** Asset folders and the zipped handler's name carry a content hash that changes with every handler build. */
+function stable(out: string): string {
+  return out.replace(/assets\/([A-Za-z0-9_]+)\/[0-9A-F]{32}\//g, 'assets/$1/<hash>/').replace(/[0-9A-F]{32}\.zip/g, '<hash>.zip');
+}
+
 describe('ModelGateway (Google Cloud API Gateway)', () => {
+  test('default (JWT, 100/min per key, three routes)', () => {
+    expect(JSON.parse(stable(build().out))).toMatchSnapshot();
+  });
+
   test('the seeds\' platform: cnn, fraud and sentiment under /api/v1/<model>, JWT and 100 requests/minute per key, synthesizes', () => {
     const { built, json } = build({ guardrails: { maxErrorRatePercent: 0.1, maxLatency: Duration.millis(100), latencyPercentile: LatencyPercentile.P95 } });
     const g = built.gateway;
