@@ -10,6 +10,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Annotations, Fn, TerraformProvider, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
+  GATEWAY_PROP_SHAPES,
   GatewayRouteInput,
   ModelGatewaySpec,
   NotSupported,
@@ -139,6 +140,7 @@ export class ModelGateway extends Construct
     const owner = `ModelGateway ${this.node.path}`;
     const problems = new ProblemCollector();
     problems.addAll(shapeProblems(props, [
+      ...GATEWAY_PROP_SHAPES,
       { field: 'project', kind: 'string', required: true, example: "'acme-ml'" },
       { field: 'region', kind: 'string', required: true, example: "'europe-west1'" },
       { field: 'routes', kind: 'object', array: true, required: true, example: '{ endpoint }' },

@@ -383,7 +383,9 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     });
 
     test('props of the wrong kind (plain JavaScript callers)', () => {
-      expect(refuse(() => ({ routes: 'fraud' as unknown as [], project: 42 as unknown as string }))).toMatch(/project: got the number 42; allowed: a string[\s\S]*routes: got .*; allowed: an array of object values/);
+      const msg = refuse(() => ({ routes: 'fraud' as unknown as [], project: 42 as unknown as string, maxRequestBodySize: 1000 as unknown as Size }));
+      expect(msg).toMatch(/maxRequestBodySize: got the number 1000; allowed: a Size\. Fix: e\.g\. Size\.mebibytes\(1\)/);
+      expect(msg).toMatch(/project: got the number 42; allowed: a string[\s\S]*routes: got .*; allowed: an array of object values/);
     });
 
     test('without @cdktf/provider-google-beta installed, the error says how to add it', () => {
