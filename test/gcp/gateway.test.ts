@@ -26,6 +26,7 @@ import { Construct } from 'constructs';
 import { Duration, LatencyPercentile, ModelArtifact, NotSupported, Size, SpecValidationError } from '../../lib';
 import { AlertRouting, ModelEndpoint, ModelGateway, ModelGatewayProps } from '../../constructs/gcp';
 import { RelayRoute } from '../../constructs/gcp/gateway-relay/relay';
+import { parseMonitoringFilter } from '../support/monitoring-filter';
 import { endpointProps } from './fixtures';
 import { Synthesized, synth } from './support/cdktf';
 
@@ -285,6 +286,28 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     expect((lt.aggregations as Record<string, unknown>[])[0].per_series_aligner).toBe('ALIGN_PERCENTILE_95');
     expect(built.gateway.errorRateAlarm).toBeDefined();
     expect(built.gateway.alarmTargets).toEqual([CHANNEL]);
+  });
+
+  test('the alert filters parse under Cloud Monitoring\'s filter grammar and select only labels the `api` resource and the serviceruntime metrics have', () => {
+    // Monitored resource `api`: labels project_id, service, method, version, location (Cloud Monitoring,
+    // "Monitored resource types"); serviceruntime api/request_count labels protocol, response_code,
+    // response_code_class, grpc_status_code (Google Cloud metrics: serviceruntime).
+    const RESOURCE_LABELS = ['project_id', 'service', 'method', 'version', 'location'];
+    const METRIC_LABELS = ['protocol', 'response_code', 'response_code_class', 'grpc_status_code'];
+    const { json } = build();
+    const filters = ['Gateway_ErrorRateAlert', 'Gateway_LatencyAlert'].flatMap((k) => {
+      const t = (one(json, 'google_monitoring_alert_policy', k).conditions as { condition_threshold: { filter: string; denominator_filter?: string } }[])[0].condition_threshold;
+      return [t.filter, t.denominator_filter].filter((f): f is string => f !== undefined);
+    });
+    expect(filters).toHaveLength(3);
+    for (const f of filters) {
+      const cs = parseMonitoringFilter(f);
+      expect(cs.find((c) => c.selector === 'resource.type')?.value).toBe('api');
+      expect(cs.find((c) => c.selector === 'resource.labels.service')?.value).toMatch(/managed_service/);
+      expect(cs.find((c) => c.selector === 'metric.type')?.value).toMatch(/^serviceruntime\.googleapis\.com\/api\/request_(count|latencies)$/);
+      for (const c of cs.filter((x) => x.selector.startsWith('resource.labels.'))) expect(RESOURCE_LABELS).toContain(c.selector.slice('resource.labels.'.length));
+      for (const c of cs.filter((x) => x.selector.startsWith('metric.labels.'))) expect(METRIC_LABELS).toContain(c.selector.slice('metric.labels.'.length));
+    }
   });
 
   test('an AlertRouting in scope routes the gateway\'s alerts too, as it does the endpoints\'', () => {
