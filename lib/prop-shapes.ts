@@ -135,6 +135,28 @@ export const SERVING_PROP_SHAPES: readonly PropShape[] = [
   ...guardrailShapes('guardrails'),
 ];
 
+/**
+ * The shapes of the shared gateway spec (`ModelGatewaySpec`, lib/gateway.ts); each backend's ModelGateway adds
+ * its own props and `routes` (whose endpoint type is the backend's).
+ */
+export const GATEWAY_PROP_SHAPES: readonly PropShape[] = [
+  { field: 'basePath', kind: 'string', example: "'/api/v1'" },
+  { field: 'jwt', kind: 'object', example: "{ issuer: 'https://login.example.com/', audiences: ['models'], jwksUri: 'https://login.example.com/jwks.json' }" },
+  { field: 'jwt.issuer', kind: 'string', example: "'https://login.example.com/'" },
+  { field: 'jwt.audiences', kind: 'string', array: true, example: "'models'" },
+  { field: 'jwt.jwksUri', kind: 'string', example: "'https://login.example.com/.well-known/jwks.json'" },
+  { field: 'jwt.modelsClaim', kind: 'string', example: "'models'" },
+  { field: 'apiKeys', kind: 'object', example: '{ requestsPerMinute: 100 }' },
+  { field: 'apiKeys.header', kind: 'string', example: "'x-api-key'" },
+  { field: 'apiKeys.requestsPerMinute', kind: 'number', example: '100' },
+  { field: 'allowUnauthenticated', kind: 'boolean', example: 'true' },
+  { field: 'cache', kind: 'object', example: '{ ttl: Duration.minutes(5) }' },
+  { field: 'cache.ttl', kind: Duration, example: 'Duration.minutes(5)' },
+  { field: 'maxRequestBodySize', kind: Size, example: 'Size.mebibytes(1)' },
+  { field: 'accessLogs', kind: 'boolean', example: 'true' },
+  ...guardrailShapes('guardrails'),
+];
+
 /** The shapes of `GuardrailOptions` under `prefix`. */
 export function guardrailShapes(prefix: string): PropShape[] {
   return [

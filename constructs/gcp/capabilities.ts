@@ -10,12 +10,36 @@ import {
   ScalingMetric,
   TrafficSplitting,
 } from '../../lib';
+import type { GatewayCapabilities } from '../../lib';
 import { NodePoolCapabilities } from '../../lib/backend';
 
 /** google_vertex_ai_endpoint `name`: numeric, no leading zero, at most 10 digits (the display name is free). */
 export const VERTEX_ENDPOINT_ID = NameRule.of({
   description: 'Vertex AI endpoint id (digits)', minLength: 1, maxLength: 10, characters: '0-9', uniqueWithin: 'per project and region',
 });
+
+/**
+ * What Google Cloud API Gateway (the managed ESPv2/Envoy proxy; google-beta `google_api_gateway_*`) can do in
+ * front of Vertex AI endpoints, through ModelGateway's relay (constructs/gcp/gateway.ts):
+ * - JWT: `securityDefinitions` with `x-google-issuer`, `x-google-jwks_uri`, `x-google-audiences` (API Gateway
+ *   docs, "Using JWTs to authenticate users"); the proxy is Envoy's jwt_authn filter, whose jwt_verify_lib
+ *   verifies RSA (RS/PS 256-512) and ECDSA (ES256-512) signatures (envoyproxy/envoy commit b9faab6 added
+ *   ES384/ES512); EdDSA is not declared because no Google page lists it. No per-route claim check.
+ * - API keys with a quota per minute: Endpoints/API Gateway quotas count "requests per minute per consumer
+ *   Google Cloud project" of the API key (Cloud Endpoints, "About quotas"): one key per project is one key's
+ *   limit, several keys of one project share it (ModelGateway says so in a warning).
+ * - No response cache.
+ * - Request bodies: API Gateway forwards up to 32 MB ("Quotas and limits", payload size limits), Vertex AI's
+ *   shared public endpoints accept 1.5 MB (VERTEX_CAPABILITIES.server), so the smaller is the gateway's.
+ */
+export const API_GATEWAY_CAPABILITIES: GatewayCapabilities = {
+  product: 'Google Cloud API Gateway',
+  jwtAlgorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'],
+  jwtModelsClaim: false,
+  perKeyRateLimit: true,
+  bodyKeyedCache: false,
+  maxRequestBodyBytes: 1_500_000,
+};
 
 /**
  * What Vertex AI online prediction (v1, shared public endpoints; Cloud Monitoring; a CanaryRollout controller
@@ -75,6 +99,7 @@ export const VERTEX_CAPABILITIES: BackendCapabilities = {
     emailNotifications: true,
   },
   naming: { endpointName: VERTEX_ENDPOINT_ID, labelKey: NameRule.GCP_LABEL_KEY, labelValue: NameRule.GCP_LABEL_VALUE },
+  gateway: API_GATEWAY_CAPABILITIES,
 };
 
 /** What a GKE node pool accepts (GpuNodePool): up to 1000 nodes, boot disks of 50 to 65536 GiB. */

@@ -1,6 +1,6 @@
 // model-serving-constructs/gcp: Vertex AI, GKE and Cloud Billing on cdktf + @cdktf/provider-google.
 // Explicit export list (no `export *`): a name reaches users only when it is listed here.
-export { GKE_NODE_POOL_CAPABILITIES, VERTEX_CAPABILITIES, VERTEX_ENDPOINT_ID } from './capabilities';
+export { API_GATEWAY_CAPABILITIES, GKE_NODE_POOL_CAPABILITIES, VERTEX_CAPABILITIES, VERTEX_ENDPOINT_ID } from './capabilities';
 export { CPU_MACHINE_TYPES, checkGcpMachine, gkeAcceleratorType, vertexAcceleratorType } from './machine-types';
 export type { GcpMachine, MachineCatalogueOptions } from './machine-types';
 export {
@@ -14,7 +14,9 @@ export {
 } from './model-endpoint';
 export type { ModelEndpointProps } from './model-endpoint';
 export { RemovedModelEndpoint } from './removed-model-endpoint';
-export { errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
+export { ModelGateway } from './gateway';
+export type { ModelGatewayProps, ModelGatewayRoute } from './gateway';
+export { apiGatewayMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
 export type { VertexMetric } from './monitoring';
 export { CanaryRollout, ROLLOUT_TICK } from './canary-rollout';
 export type { CanaryRolloutProps } from './canary-rollout';

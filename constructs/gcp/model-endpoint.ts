@@ -171,12 +171,7 @@ export class ModelEndpoint extends Construct
     this.project = props.project;
     this.region = props.region;
 
-    if (!isUnresolved(props.project) && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project)) {
-      problems.add({ field: 'project', given: describe(props.project), allowed: 'a Google Cloud project id: 6-30 lower-case letters, digits and "-", starting with a letter', fix: 'use the project id (not its name or number), e.g. "acme-ml-prod"' });
-    }
-    if (!isUnresolved(props.region) && !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) {
-      problems.add({ field: 'region', given: describe(props.region), allowed: 'a Google Cloud region such as "europe-west4" (Vertex AI endpoints are regional)', fix: 'use the region your image repository is in' });
-    }
+    checkProjectAndRegion(props.project, props.region, problems, 'Vertex AI endpoints are regional', 'use the region your image repository is in');
     if (props.accelerator && !vertexAcceleratorType(props.accelerator)) {
       // A GPU Google Cloud does not offer: the machine check would only repeat it.
       problems.add({
@@ -491,6 +486,17 @@ export class ModelEndpoint extends Construct
     if (m && m[1] !== props.region) {
       problems.add({ field: 'image', given: `${describe(uri)} for an endpoint in ${props.region}`, allowed: `on Vertex AI: an Artifact Registry repository in ${props.region} (not another region or a multi-region)`, fix: `push the image to ${props.region}-docker.pkg.dev/...`, backend: VERTEX_CAPABILITIES.backend });
     }
+  }
+}
+
+/** The project id and region checks every GCP construct of this package makes. */
+export function checkProjectAndRegion(project: string, region: string, problems: ProblemCollector,
+  regionNote = 'the gateway and its relay run there', regionFix = 'use a region API Gateway offers, e.g. "europe-west1"'): void {
+  if (!isUnresolved(project) && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
+    problems.add({ field: 'project', given: describe(project), allowed: 'a Google Cloud project id: 6-30 lower-case letters, digits and "-", starting with a letter', fix: 'use the project id (not its name or number), e.g. "acme-ml-prod"' });
+  }
+  if (!isUnresolved(region) && !/^[a-z]+-[a-z]+[0-9]$/.test(region)) {
+    problems.add({ field: 'region', given: describe(region), allowed: `a Google Cloud region such as "europe-west4" (${regionNote})`, fix: regionFix });
   }
 }
 

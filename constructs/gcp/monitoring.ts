@@ -52,8 +52,11 @@ export function errorRateCondition(errors: VertexMetric, predictions: VertexMetr
   };
 }
 
-/** Latency at the guardrails' percentile, in milliseconds (prediction_latencies is a distribution in ms). */
-export function latencyCondition(latencies: VertexMetric, g: ResolvedGuardrails, perModel: boolean): MonitoringAlertPolicyConditions {
+/**
+ * Latency at the guardrails' percentile. `unit` is the distribution's unit: milliseconds for Vertex AI's
+ * prediction_latencies, seconds for serviceruntime's api/request_latencies (API Gateway).
+ */
+export function latencyCondition(latencies: VertexMetric, g: ResolvedGuardrails, perModel: boolean, unit: 'ms' | 's' = 'ms'): MonitoringAlertPolicyConditions {
   return {
     displayName: `${g.latencyPercentile.name} latency above ${g.maxLatency.toString()}`,
     conditionThreshold: {
@@ -65,10 +68,25 @@ export function latencyCondition(latencies: VertexMetric, g: ResolvedGuardrails,
         groupByFields: perModel ? ['metric.label.deployed_model_id'] : [],
       }],
       comparison: 'COMPARISON_GT',
-      thresholdValue: g.maxLatency.toMilliseconds(),
+      thresholdValue: unit === 'ms' ? g.maxLatency.toMilliseconds() : g.maxLatency.toMilliseconds() / 1000,
       duration: `${g.evaluationPeriod.toSeconds() * g.breachingPeriods}s`,
       trigger: { count: 1 },
       evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
     },
+  };
+}
+
+/**
+ * A metric API Gateway writes for its managed service (monitored resource `api`, label `service`):
+ * `serviceruntime.googleapis.com/api/request_count` (DELTA INT64, metric labels response_code and
+ * response_code_class) and `serviceruntime.googleapis.com/api/request_latencies` (DELTA DISTRIBUTION, in
+ * seconds). Google Cloud metrics list, "serviceruntime"; Cloud Monitoring SLO docs, "Request-response services:
+ * Cloud Endpoints". `extra` narrows it further (e.g. `metric.labels.response_code_class = "5xx"`).
+ */
+export function apiGatewayMetric(managedService: string, name: 'request_count' | 'request_latencies', extra?: string): VertexMetric {
+  const metricType = `serviceruntime.googleapis.com/api/${name}`;
+  return {
+    metricType,
+    filter: `resource.type = "api" AND resource.labels.service = "${managedService}" AND metric.type = "${metricType}"${extra ? ` AND ${extra}` : ''}`,
   };
 }

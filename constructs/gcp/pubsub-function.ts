@@ -2,7 +2,7 @@ import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
+import { Cloudfunctions2Function, Cloudfunctions2FunctionBuildConfig } from '@cdktf/provider-google/lib/cloudfunctions2-function';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -71,72 +71,18 @@ export class PubsubFunction extends Construct {
       displayName: `Pub/Sub trigger of ${props.functionName}`,
       description: `May only invoke ${props.functionName}`,
     });
-    this.sourceBucket = new StorageBucket(this, 'SourceBucket', {
-      project: props.project,
-      name: props.sourceBucketName,
-      location: props.region,
-      uniformBucketLevelAccess: true,
-      publicAccessPrevention: 'enforced',
-      forceDestroy: true,
-      labels: props.labels,
-    });
-    const asset = new TerraformAsset(this, 'Source', { path: handlerBundleDirectory('gcp', props.handler), type: AssetType.ARCHIVE });
-    const object = new StorageBucketObject(this, 'SourceObject', {
-      bucket: this.sourceBucket.name,
-      // The content hash in the name makes a new handler build a new object, so the function is rebuilt.
-      name: `${props.handler}/${asset.assetHash}.zip`,
-      source: asset.path,
-    });
-    this.buildAccount = new ServiceAccount(this, 'Build', {
-      project: props.project,
-      accountId: `${short}-b-${props.idSeed.slice(0, 6)}`,
-      displayName: `Cloud Build of ${props.functionName}`,
-      description: `Builds ${props.functionName}: reads its source, writes its image and build logs`,
-    });
-    const builder = `serviceAccount:${this.buildAccount.email}`;
-    this.buildRepository = new ArtifactRegistryRepository(this, 'BuildRepository', {
-      project: props.project,
-      location: props.region,
-      repositoryId: `${props.functionName.slice(0, 56).replace(/-+$/, '')}-build`,
-      format: 'DOCKER',
-      description: `Images Cloud Build makes of ${props.functionName}`,
-      labels: props.labels,
-    });
-    const buildGrants = [
-      new ProjectIamMember(this, 'BuildWritesLogs', { project: props.project, role: 'roles/logging.logWriter', member: builder }),
-      new ArtifactRegistryRepositoryIamMember(this, 'BuildWritesImage', {
-        project: props.project,
-        location: props.region,
-        repository: this.buildRepository.name,
-        role: 'roles/artifactregistry.writer',
-        member: builder,
-      }),
-      new StorageBucketIamMember(this, 'BuildReadsSource', { bucket: this.sourceBucket.name, role: 'roles/storage.objectViewer', member: builder }),
-      // Cloud Functions (2nd gen) may stage the source in its own gcf-v2-sources-<number>-<region> bucket, which
-      // exists only after the first deploy: read there too, by a condition on the bucket name (Cloud Storage
-      // supports resource attributes in IAM Conditions), instead of the project-wide storage role Google's page
-      // lists.
-      new ProjectIamMember(this, 'BuildReadsStagedSource', {
-        project: props.project,
-        role: 'roles/storage.objectViewer',
-        member: builder,
-        condition: { title: 'only Cloud Functions source buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' },
-      }),
-    ];
+    const build = buildFromSource(this, props, short);
+    this.sourceBucket = build.sourceBucket;
+    this.buildAccount = build.buildAccount;
+    this.buildRepository = build.buildRepository;
     this.function = new Cloudfunctions2Function(this, 'Resource', {
-      dependsOn: buildGrants,
+      dependsOn: build.grants,
       project: props.project,
       location: props.region,
       name: props.functionName,
       description: props.description,
       labels: props.labels,
-      buildConfig: {
-        runtime: 'nodejs22',
-        entryPoint: 'handler',
-        serviceAccount: this.buildAccount.id,
-        dockerRepository: this.buildRepository.id,
-        source: { storageSource: { bucket: this.sourceBucket.name, object: object.name } },
-      },
+      buildConfig: build.config,
       serviceConfig: {
         serviceAccountEmail: this.serviceAccount.email,
         environmentVariables: props.environment,
@@ -165,4 +111,86 @@ export class PubsubFunction extends Construct {
       member: `serviceAccount:${this.triggerAccount.email}`,
     });
   }
+}
+
+/** What a pre-bundled handler's function is built from, and the grants its build needs first. */
+export interface FunctionSource {
+  readonly sourceBucket: StorageBucket;
+  readonly buildAccount: ServiceAccount;
+  readonly buildRepository: ArtifactRegistryRepository;
+  readonly grants: (ProjectIamMember | ArtifactRegistryRepositoryIamMember | StorageBucketIamMember)[];
+  /** `build_config` of the Cloudfunctions2Function (Node.js 22, entry point `handler`). */
+  readonly config: Cloudfunctions2FunctionBuildConfig;
+}
+
+/**
+ * The source bucket, the zipped pre-bundled handler, the build account and its repository (see PubsubFunction's
+ * documentation for why each grant), created in `scope` with the ids every Cloud Function of this package uses.
+ */
+export function buildFromSource(scope: Construct, props: Pick<PubsubFunctionProps, 'project' | 'region' | 'handler' | 'functionName' | 'labels' | 'idSeed' | 'sourceBucketName'>, short: string): FunctionSource {
+  const sourceBucket = new StorageBucket(scope, 'SourceBucket', {
+    project: props.project,
+    name: props.sourceBucketName,
+    location: props.region,
+    uniformBucketLevelAccess: true,
+    publicAccessPrevention: 'enforced',
+    forceDestroy: true,
+    labels: props.labels,
+  });
+  const asset = new TerraformAsset(scope, 'Source', { path: handlerBundleDirectory('gcp', props.handler), type: AssetType.ARCHIVE });
+  const object = new StorageBucketObject(scope, 'SourceObject', {
+    bucket: sourceBucket.name,
+    // The content hash in the name makes a new handler build a new object, so the function is rebuilt.
+    name: `${props.handler}/${asset.assetHash}.zip`,
+    source: asset.path,
+  });
+  const buildAccount = new ServiceAccount(scope, 'Build', {
+    project: props.project,
+    accountId: `${short}-b-${props.idSeed.slice(0, 6)}`,
+    displayName: `Cloud Build of ${props.functionName}`,
+    description: `Builds ${props.functionName}: reads its source, writes its image and build logs`,
+  });
+  const builder = `serviceAccount:${buildAccount.email}`;
+  const buildRepository = new ArtifactRegistryRepository(scope, 'BuildRepository', {
+    project: props.project,
+    location: props.region,
+    repositoryId: `${props.functionName.slice(0, 56).replace(/-+$/, '')}-build`,
+    format: 'DOCKER',
+    description: `Images Cloud Build makes of ${props.functionName}`,
+    labels: props.labels,
+  });
+  const grants = [
+    new ProjectIamMember(scope, 'BuildWritesLogs', { project: props.project, role: 'roles/logging.logWriter', member: builder }),
+    new ArtifactRegistryRepositoryIamMember(scope, 'BuildWritesImage', {
+      project: props.project,
+      location: props.region,
+      repository: buildRepository.name,
+      role: 'roles/artifactregistry.writer',
+      member: builder,
+    }),
+    new StorageBucketIamMember(scope, 'BuildReadsSource', { bucket: sourceBucket.name, role: 'roles/storage.objectViewer', member: builder }),
+    // Cloud Functions (2nd gen) may stage the source in its own gcf-v2-sources-<number>-<region> bucket, which
+    // exists only after the first deploy: read there too, by a condition on the bucket name (Cloud Storage
+    // supports resource attributes in IAM Conditions), instead of the project-wide storage role Google's page
+    // lists.
+    new ProjectIamMember(scope, 'BuildReadsStagedSource', {
+      project: props.project,
+      role: 'roles/storage.objectViewer',
+      member: builder,
+      condition: { title: 'only Cloud Functions source buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' },
+    }),
+  ];
+  return {
+    sourceBucket,
+    buildAccount,
+    buildRepository,
+    grants,
+    config: {
+      runtime: 'nodejs22',
+      entryPoint: 'handler',
+      serviceAccount: buildAccount.id,
+      dockerRepository: buildRepository.id,
+      source: { storageSource: { bucket: sourceBucket.name, object: object.name } },
+    },
+  };
 }

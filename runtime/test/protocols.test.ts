@@ -102,6 +102,16 @@ describe('Vertex AI', () => {
     expectClose(p.probabilities, ref.probabilities.slice(3), 1e-6);
   });
 
+  test('AIP_PREDICT_ROUTE answers an OIP body exactly as /v2/models/<model>/infer does (the GCP ModelGateway relay sends OIP there through rawPredict)', async () => {
+    const body = { id: 'r1', inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 4], data: rows }] };
+    const viaVertex = await s.app.inject({ method: 'POST', url: '/v1/endpoints/123/deployedModels/456:predict', payload: body });
+    const viaOip = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: body });
+    expect(viaVertex.statusCode).toBe(200);
+    expect(viaVertex.json()).toEqual(viaOip.json());
+    expect(viaVertex.json()).toMatchObject({ id: 'r1', model_name: 'mlp' });
+    expectClose(viaVertex.json().outputs[0].data, ref.probabilities, 1e-6);
+  });
+
   test('instances keyed by input name work for multi-input models', async () => {
     const res = await multi.app.inject({
       method: 'POST',

@@ -18,6 +18,7 @@ import {
   SpecValidationError,
 } from '../../lib';
 import { WEBHOOK_APP } from '../azure/support/fixtures';
+import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
 import { IBudgetGuardContract, ICanaryRolloutContract, IGpuNodePoolContract, IModelEndpointContract, IModelGatewayContract } from '../../lib/backend';
 import * as aws from '../../constructs/aws';
 import * as gcp from '../../constructs/gcp';
@@ -110,6 +111,15 @@ const GATEWAYS: Record<string, () => AnyGateway> = {
     const chart = new Chart(K8sTesting.app(), 'c', { namespace: 'ml-gateway' });
     const endpoint = new k8s.ModelEndpoint(chart, 'Endpoint', { ...spec('registry.example.com'), namespace: 'ml-serving', modelDelivery: k8s.ModelDelivery.bakedIntoImage(), networkAccess: { ingress: [k8s.NetworkPeer.namespace(k8s.ENVOY_GATEWAY_NAMESPACE)] } });
     return new k8s.ModelGateway(chart, 'Gateway', { routes: [{ endpoint }], gateway: { name: 'public' }, apiKeys: { requestsPerMinute: 100 } }) as AnyGateway;
+  },
+  'Vertex AI': () => {
+    let gateway: AnyGateway | undefined;
+    Testing.synthScope((scope) => {
+      new GoogleBetaProvider(scope, 'google-beta', { project: 'acme-ml', region: 'europe-west1' });
+      const routes = ['cnn', 'fraud'].map((name) => ({ endpoint: new gcp.ModelEndpoint(scope, name, { ...spec('europe-west4-docker.pkg.dev/acme-ml/serving'), metadata: { name, version: '1.0.0', owner: 'ml-platform' }, project: 'acme-ml', region: 'europe-west4', machineType: 'n2-standard-4' }) }));
+      gateway = new gcp.ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', routes, jwt: GATEWAY_JWT, apiKeys: {} }) as AnyGateway;
+    });
+    return gateway!;
   },
 };
 const GATEWAY_JWT = { issuer: 'https://login.example.com/', audiences: ['https://models.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };

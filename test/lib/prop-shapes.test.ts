@@ -7,7 +7,7 @@ import * as cdk from 'aws-cdk-lib';
 import { App as K8sApp, Chart } from 'cdk8s';
 import { App as TfApp, TerraformStack } from 'cdktf';
 import { join } from 'node:path';
-import { Duration, ModelArtifact, RolloutPolicy, ServingImage, SpecValidationError, describeShape, shapeProblems } from '../../lib';
+import { Duration, GATEWAY_PROP_SHAPES, ModelArtifact, RolloutPolicy, ServingImage, Size, SpecValidationError, describeShape, shapeProblems } from '../../lib';
 import * as aws from '../../constructs/aws';
 import * as azure from '../../constructs/azure';
 import * as gcp from '../../constructs/gcp';
@@ -76,4 +76,18 @@ test('shapeProblems leaves a field whose parent is wrong to the parent, and skip
   expect(shapeProblems({ a: 'x' }, [{ field: 'a', kind: 'object', example: '{}' }, { field: 'a.b', kind: 'string', required: true, example: "'b'" }]).map((p) => p.field)).toEqual(['a']);
   expect(shapeProblems({ n: cdk.Token.asNumber({ Ref: 'P' }) }, [{ field: 'n', kind: Duration, example: 'Duration.minutes(1)' }])).toEqual([]);
   expect(describeShape(Duration.minutes(1))).toBe('a Duration');
+});
+
+describe('the shared gateway spec (GATEWAY_PROP_SHAPES)', () => {
+  test('a JavaScript caller\'s wrong kinds are problems, not a TypeError from the resolver', () => {
+    // Without the shapes, `maxRequestBodySize: 1000` reaches GatewayResolution as `(1000).toBytes()`.
+    const problems = shapeProblems({ maxRequestBodySize: 1000, apiKeys: { requestsPerMinute: '100' }, jwt: { issuer: 'https://i.example.com/', audiences: 'models', jwksUri: 'https://i.example.com/jwks' }, cache: { ttl: 300 } }, GATEWAY_PROP_SHAPES);
+    expect(problems.map((p) => `${p.field}: ${p.given} -> ${p.allowed}`)).toEqual([
+      'jwt.audiences: the string "models" -> an array of string values',
+      'apiKeys.requestsPerMinute: the string "100" -> a number',
+      'cache.ttl: the number 300 -> a Duration',
+      'maxRequestBodySize: the number 1000 -> a Size',
+    ]);
+    expect(shapeProblems({ jwt: { issuer: 'https://i.example.com/', audiences: ['models'], jwksUri: 'https://i.example.com/jwks' }, apiKeys: {}, maxRequestBodySize: Size.kibibytes(1) }, GATEWAY_PROP_SHAPES)).toEqual([]);
+  });
 });
