@@ -39,6 +39,13 @@ import { nagValue } from './nag';
 export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** SageMaker instance type, e.g. `ml.m5.xlarge` or `ml.g5.xlarge`. */
   readonly instanceType: string;
+  /**
+   * Accept an `instanceType` the library's catalogues do not list: a type SageMaker added after
+   * SAGEMAKER_CATALOGUE_SOURCE's date, or a GPU type the region table (EC2_GPU_REGIONS_SOURCE) does not list in
+   * the stack's region. Synth warns that it was not checked.
+   * @default false - an uncatalogued type, or a GPU type the stack's region does not offer, is refused
+   */
+  readonly acceptUncataloguedInstanceType?: boolean;
   /** Endpoint name. @default - the model name and a hash of this construct's path */
   readonly endpointName?: string;
   /** Production variant name. Keep it stable: a rename is a new variant and resets traffic. @default 'AllTraffic' */
@@ -137,7 +144,12 @@ export class ModelEndpoint extends EndpointBase
     super(scope, id);
     throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [{ field: 'instanceType', kind: 'string', required: true, example: "'ml.c5.xlarge'" }]);
     const problems = new ProblemCollector();
-    this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
+    const uncatalogued: string[] = [];
+    this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems, {
+      region: cdk.Stack.of(this).region,
+      acceptUncatalogued: props.acceptUncataloguedInstanceType,
+      warn: (m) => uncatalogued.push(m),
+    });
     const { variantName, startup, download } = checkEndpointProps(props, this.instance, problems);
     const nameProblem = props.endpointName === undefined ? undefined : NameRule.SAGEMAKER_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier-prod"');
     if (nameProblem) problems.add(nameProblem);
@@ -148,6 +160,7 @@ export class ModelEndpoint extends EndpointBase
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
+    for (const m of uncatalogued) cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type', m);
     const serving = this.serving;
 
     this.variantName = variantName;
