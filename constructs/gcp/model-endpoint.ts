@@ -42,7 +42,7 @@ import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
 import { cloudMonitoringDashboard, costCondition, costPer1000PredictionsQuery } from './dashboard';
 import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
-import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
+import { GCP_GPU_REGIONS_SOURCE, GcpMachine, checkGcpMachine, gcpGpuRegionProblem, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
 import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
 
@@ -88,7 +88,9 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly notificationChannels?: string[];
   /**
    * Accept a CPU machine type this library's catalogue (`CPU_MACHINE_TYPES`) does not list, e.g. one Google
-   * added since; it is then not checked, and synth warns. @default false - an unlisted type is refused
+   * added since, or a GPU the region table (`GCP_GPU_REGIONS`, with its source and date) does not list in
+   * `region`; it is then not checked, and synth warns.
+   * @default false - an unlisted type, or a GPU the region does not offer, is refused
    */
   readonly acceptUncataloguedMachineType?: boolean;
 }
@@ -190,6 +192,12 @@ export class ModelEndpoint extends Construct
         acceptUncatalogued: props.acceptUncataloguedMachineType,
         warn: (m) => Annotations.of(this).addWarning(m),
       });
+      const regionProblem = gcpGpuRegionProblem('region', props.accelerator, props.region, 'acceptUncataloguedMachineType: true');
+      if (regionProblem && props.acceptUncataloguedMachineType) {
+        Annotations.of(this).addWarning(`model-serving:region: ${props.accelerator!.name} is not listed in ${props.region} (${GCP_GPU_REGIONS_SOURCE}); accepted unchecked (acceptUncataloguedMachineType)`);
+      } else if (regionProblem) {
+        problems.add(regionProblem);
+      }
     }
     for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
       if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {
