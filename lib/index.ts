@@ -77,7 +77,7 @@ export {
 } from './spec';
 export type { ModelMetadata, ModelServingProps, ResolvedServing, ScalingOptions, ServerSettings } from './spec';
 export { Resolution, explicitFieldsOf, refusal } from './resolution';
-export { SERVING_PROP_SHAPES, describeShape, guardrailShapes, shapeProblems, throwIfBadPropShapes } from './prop-shapes';
+export { DASHBOARD_PROP_SHAPES, SERVING_PROP_SHAPES, describeShape, guardrailShapes, shapeProblems, throwIfBadPropShapes } from './prop-shapes';
 export type { PropShape, ShapeClass } from './prop-shapes';
 export { ServingResolution, guardrailRefusals, validateSignature } from './resolve-serving';
 export { RolloutPolicy } from './rollout';

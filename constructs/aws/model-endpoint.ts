@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
+  DASHBOARD_PROP_SHAPES,
   DashboardOptions,
   Duration,
   ModelServingProps,
@@ -142,7 +143,22 @@ export class ModelEndpoint extends EndpointBase
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [{ field: 'instanceType', kind: 'string', required: true, example: "'ml.c5.xlarge'" }]);
+    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [
+      { field: 'instanceType', kind: 'string', required: true, example: "'ml.c5.xlarge'" },
+      { field: 'acceptUncataloguedInstanceType', kind: 'boolean', example: 'true' },
+      { field: 'endpointName', kind: 'string', example: "'fraud-classifier-prod'" },
+      { field: 'variantName', kind: 'string', example: "'AllTraffic'" },
+      { field: 'containerStartupHealthCheckTimeout', kind: Duration, example: 'Duration.minutes(10)' },
+      { field: 'modelDataDownloadTimeout', kind: Duration, example: 'Duration.minutes(10)' },
+      { field: 'volumeSize', kind: Size, example: 'Size.gibibytes(30)' },
+      { field: 'encryptionKey', kind: 'object', example: "new kms.Key(this, 'Key')" },
+      { field: 'vpc', kind: 'object', example: "ec2.Vpc.fromLookup(this, 'Vpc', { vpcId })" },
+      { field: 'vpcSubnets', kind: 'object', example: '{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }' },
+      { field: 'securityGroups', kind: 'object', array: true, example: "new ec2.SecurityGroup(this, 'Sg', { vpc })" },
+      { field: 'networkIsolation', kind: 'boolean', example: 'true' },
+      { field: 'role', kind: 'object', example: "iam.Role.fromRoleArn(this, 'Role', arn)" },
+      ...DASHBOARD_PROP_SHAPES,
+    ]);
     const problems = new ProblemCollector();
     const uncatalogued: string[] = [];
     this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems, {

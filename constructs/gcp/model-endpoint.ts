@@ -33,6 +33,7 @@ import {
   isUnresolved,
   sanitizeLabels,
   throwIfBadPropShapes,
+  DASHBOARD_PROP_SHAPES,
 } from '../../lib';
 import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
@@ -167,6 +168,14 @@ export class ModelEndpoint extends Construct
       { field: 'project', kind: 'string', required: true, example: "'acme-ml'" },
       { field: 'region', kind: 'string', required: true, example: "'europe-west4'" },
       { field: 'machineType', kind: 'string', required: true, example: "'n1-standard-4'" },
+      { field: 'endpointId', kind: 'string', example: "'1234567890'" },
+      { field: 'artifactBucketName', kind: 'string', example: "'acme-ml-models'" },
+      { field: 'kmsKeyName', kind: 'string', example: "'projects/acme-ml/locations/europe-west4/keyRings/ml/cryptoKeys/models'" },
+      { field: 'deploymentTimeout', kind: Duration, example: 'Duration.minutes(30)' },
+      { field: 'accessLogging', kind: 'boolean', example: 'true' },
+      { field: 'notificationChannels', kind: 'string', array: true, example: "'projects/acme-ml/notificationChannels/123'" },
+      { field: 'acceptUncataloguedMachineType', kind: 'boolean', example: 'true' },
+      ...DASHBOARD_PROP_SHAPES,
     ]);
     const problems = new ProblemCollector();
     this.project = props.project;
