@@ -94,7 +94,7 @@ export type {
 } from './spec';
 export { SecretSource, ServerSecret } from './secret';
 export { Resolution, explicitFieldsOf, refusal } from './resolution';
-export { GATEWAY_PROP_SHAPES, SERVING_PROP_SHAPES, describeShape, guardrailShapes, shapeProblems, throwIfBadPropShapes } from './prop-shapes';
+export { DASHBOARD_PROP_SHAPES, GATEWAY_PROP_SHAPES, SERVING_PROP_SHAPES, describeShape, guardrailShapes, shapeProblems, throwIfBadPropShapes } from './prop-shapes';
 export type { PropShape, ShapeClass } from './prop-shapes';
 export { ServingResolution, guardrailRefusals, validateSignature } from './resolve-serving';
 export { RolloutPolicy } from './rollout';

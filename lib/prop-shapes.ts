@@ -44,7 +44,7 @@ export function describeShape(value: unknown): string {
 }
 
 function kindName(kind: PropShape['kind']): string {
-  return typeof kind === 'string' ? (kind === 'object' ? 'an object' : `a ${kind}`) : `a ${kind.name}`;
+  return typeof kind === 'string' ? (kind === 'object' ? 'an object' : `a ${kind}`) : `${/^[AEIOU]/.test(kind.name) ? 'an' : 'a'} ${kind.name}`;
 }
 
 function matches(value: unknown, kind: PropShape['kind']): boolean {
@@ -102,10 +102,19 @@ export const SERVING_PROP_SHAPES: readonly PropShape[] = [
   { field: 'accelerator', kind: Accelerator, example: 'Accelerator.NVIDIA_L4' },
   { field: 'acceleratorCount', kind: 'number', example: '1' },
   { field: 'scaling', kind: 'object', example: '{ minReplicas: 2, maxReplicas: 4 }' },
+  { field: 'scaling.minReplicas', kind: 'number', example: '2' },
+  { field: 'scaling.maxReplicas', kind: 'number', example: '4' },
   { field: 'scaling.targets', kind: ScalingTarget, array: true, example: 'ScalingTarget.cpuUtilization(70)' },
   { field: 'scaling.scaleInCooldown', kind: Duration, example: 'Duration.minutes(5)' },
   { field: 'scaling.scaleOutCooldown', kind: Duration, example: 'Duration.minutes(1)' },
   { field: 'server', kind: 'object', example: '{ maxBatchSize: 16 }' },
+  { field: 'server.maxBatchSize', kind: 'number', example: '16' },
+  { field: 'server.maxQueueDelayMs', kind: 'number', example: '5' },
+  { field: 'server.maxQueueSize', kind: 'number', example: '256' },
+  { field: 'server.warmupRuns', kind: 'number', example: '3' },
+  { field: 'server.workers', kind: 'number', example: '2' },
+  { field: 'server.allowNonFinite', kind: 'boolean', example: 'false' },
+  { field: 'server.grpc', kind: 'boolean', example: 'true' },
   { field: 'server.requestTimeout', kind: Duration, example: 'Duration.seconds(30)' },
   { field: 'server.maxRequestBodySize', kind: Size, example: 'Size.mebibytes(6)' },
   { field: 'server.executionProviders', kind: ExecutionProvider, array: true, example: 'ExecutionProvider.CPU' },
@@ -157,13 +166,22 @@ export const GATEWAY_PROP_SHAPES: readonly PropShape[] = [
   ...guardrailShapes('guardrails'),
 ];
 
+/** The shapes of `DashboardOptions` (lib/dashboard.ts), which every backend's ModelEndpointProps extend. */
+export const DASHBOARD_PROP_SHAPES: readonly PropShape[] = [
+  { field: 'dashboard', kind: 'boolean', example: 'true' },
+  { field: 'hourlyPriceUsd', kind: 'number', example: '1.21' },
+  { field: 'costPer1000PredictionsAbove', kind: 'number', example: '0.5' },
+];
+
 /** The shapes of `GuardrailOptions` under `prefix`. */
 export function guardrailShapes(prefix: string): PropShape[] {
   return [
     { field: prefix, kind: 'object', example: '{ maxLatency: Duration.millis(300) }' },
+    { field: `${prefix}.maxErrorRatePercent`, kind: 'number', example: '1' },
     { field: `${prefix}.maxLatency`, kind: Duration, example: 'Duration.millis(300)' },
     { field: `${prefix}.latencyPercentile`, kind: LatencyPercentile, example: 'LatencyPercentile.P95' },
     { field: `${prefix}.evaluationPeriod`, kind: Duration, example: 'Duration.minutes(1)' },
+    { field: `${prefix}.breachingPeriods`, kind: 'number', example: '3' },
   ];
 }
 

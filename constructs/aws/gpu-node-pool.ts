@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
-import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, isCataloguedEc2Type, parseEc2InstanceType } from './instance-types';
+import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, EC2_GPU_REGIONS_SOURCE, gpuRegionProblem, isCataloguedEc2Type, isOfferedInRegion, parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
 export enum GpuAmiType {
@@ -121,12 +121,13 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
       c.add({ field: 'instanceTypes', given: '[]', allowed: 'at least one instance type', fix: 'leave instanceTypes out for the defaults' });
     }
     const escaped = new Set(props.uncataloguedInstanceTypes ?? []);
+    const region = cdk.Stack.of(this).region;
     for (const [i, t] of (props.uncataloguedInstanceTypes ?? []).entries()) {
       if (isUnresolved(t)) continue;
       if (!instanceTypes.includes(t)) {
         c.add({ field: `uncataloguedInstanceTypes[${i}]`, given: describe(t), allowed: `one of the pool's instance types (${instanceTypes.join(', ')})`, fix: 'add it to instanceTypes as well, or remove it here' });
-      } else if (isCataloguedEc2Type(t) === true) {
-        c.add({ field: `uncataloguedInstanceTypes[${i}]`, given: describe(t), allowed: 'only types the catalogue does not list', fix: `remove it: ${t} is in the catalogue` });
+      } else if (isCataloguedEc2Type(t) === true && isOfferedInRegion(t, region) !== false) {
+        c.add({ field: `uncataloguedInstanceTypes[${i}]`, given: describe(t), allowed: 'only types the catalogue does not list (or does not list in the stack\'s region)', fix: `remove it: ${t} is in the catalogue${isOfferedInRegion(t, region) ? ` and offered in ${region}` : ''}` });
       }
     }
     for (const [i, t] of instanceTypes.entries()) {
@@ -147,6 +148,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
         });
         continue;
       }
+      const regionProblem = escaped.has(t) ? undefined : gpuRegionProblem(field, t, region, `uncataloguedInstanceTypes: ["${t}"]`);
+      if (regionProblem) c.add(regionProblem);
       const carried = Accelerator.forEc2Family(parsed.family);
       if (acc.ec2Families.length > 0 ? !acc.ec2Families.includes(parsed.family) : (carried !== undefined && carried !== acc) || !parsed.accelerated) {
         c.add({
@@ -164,7 +167,9 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     c.throwIfAny(owner);
     for (const t of escaped) {
       cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type',
-        `${t} is not in the instance-type catalogue (${EC2_CATALOGUE_SOURCE}); accepted because uncataloguedInstanceTypes lists it. EKS refuses the node group if EC2 has no such type.`);
+        isCataloguedEc2Type(t) === true
+          ? `${t} is not offered in ${region} per ${EC2_GPU_REGIONS_SOURCE}; accepted because uncataloguedInstanceTypes lists it. EKS refuses the node group if EC2 does not offer it there.`
+          : `${t} is not in the instance-type catalogue (${EC2_CATALOGUE_SOURCE}); accepted because uncataloguedInstanceTypes lists it. EKS refuses the node group if EC2 has no such type.`);
     }
 
     this.instanceTypes = instanceTypes;

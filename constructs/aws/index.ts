@@ -5,11 +5,16 @@ export type { EndpointAttributes, ModelEndpointProps } from './model-endpoint';
 export {
   EC2_ACCELERATED_SIZES,
   EC2_CATALOGUE_SOURCE,
+  EC2_GPU_FAMILY_REGIONS,
+  EC2_GPU_REGIONS_SOURCE,
+  SAGEMAKER_CATALOGUE_SOURCE,
+  SAGEMAKER_HOSTING_SIZES,
   checkSageMakerInstance,
   isCataloguedEc2Type,
+  isOfferedInRegion,
   parseEc2InstanceType,
 } from './instance-types';
-export type { Ec2InstanceType, SageMakerInstance } from './instance-types';
+export type { Ec2InstanceType, SageMakerCatalogueOptions, SageMakerInstance } from './instance-types';
 export { CanaryRollout, ROLLOUT_VARIANT_METADATA, SageMakerRolloutMode } from './canary-rollout';
 export type { CanaryRolloutProps } from './canary-rollout';
 export { BudgetGuard } from './budget-guard';

@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
+  DASHBOARD_PROP_SHAPES,
   DashboardOptions,
   Duration,
   ModelServingProps,
@@ -39,6 +40,13 @@ import { nagValue } from './nag';
 export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
   /** SageMaker instance type, e.g. `ml.m5.xlarge` or `ml.g5.xlarge`. */
   readonly instanceType: string;
+  /**
+   * Accept an `instanceType` the library's catalogues do not list: a type SageMaker added after
+   * SAGEMAKER_CATALOGUE_SOURCE's date, or a GPU type the region table (EC2_GPU_REGIONS_SOURCE) does not list in
+   * the stack's region. Synth warns that it was not checked.
+   * @default false - an uncatalogued type, or a GPU type the stack's region does not offer, is refused
+   */
+  readonly acceptUncataloguedInstanceType?: boolean;
   /** Endpoint name. @default - the model name and a hash of this construct's path */
   readonly endpointName?: string;
   /** Production variant name. Keep it stable: a rename is a new variant and resets traffic. @default 'AllTraffic' */
@@ -139,9 +147,29 @@ export class ModelEndpoint extends EndpointBase
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [{ field: 'instanceType', kind: 'string', required: true, example: "'ml.c5.xlarge'" }]);
+    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [
+      { field: 'instanceType', kind: 'string', required: true, example: "'ml.c5.xlarge'" },
+      { field: 'acceptUncataloguedInstanceType', kind: 'boolean', example: 'true' },
+      { field: 'endpointName', kind: 'string', example: "'fraud-classifier-prod'" },
+      { field: 'variantName', kind: 'string', example: "'AllTraffic'" },
+      { field: 'containerStartupHealthCheckTimeout', kind: Duration, example: 'Duration.minutes(10)' },
+      { field: 'modelDataDownloadTimeout', kind: Duration, example: 'Duration.minutes(10)' },
+      { field: 'volumeSize', kind: Size, example: 'Size.gibibytes(30)' },
+      { field: 'encryptionKey', kind: 'object', example: "new kms.Key(this, 'Key')" },
+      { field: 'vpc', kind: 'object', example: "ec2.Vpc.fromLookup(this, 'Vpc', { vpcId })" },
+      { field: 'vpcSubnets', kind: 'object', example: '{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }' },
+      { field: 'securityGroups', kind: 'object', array: true, example: "new ec2.SecurityGroup(this, 'Sg', { vpc })" },
+      { field: 'networkIsolation', kind: 'boolean', example: 'true' },
+      { field: 'role', kind: 'object', example: "iam.Role.fromRoleArn(this, 'Role', arn)" },
+      ...DASHBOARD_PROP_SHAPES,
+    ]);
     const problems = new ProblemCollector();
-    this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
+    const uncatalogued: string[] = [];
+    this.instance = checkSageMakerInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems, {
+      region: cdk.Stack.of(this).region,
+      acceptUncatalogued: props.acceptUncataloguedInstanceType,
+      warn: (m) => uncatalogued.push(m),
+    });
     const { variantName, startup, download } = checkEndpointProps(props, this.instance, problems);
     const nameProblem = props.endpointName === undefined ? undefined : NameRule.SAGEMAKER_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier-prod"');
     if (nameProblem) problems.add(nameProblem);
@@ -153,6 +181,7 @@ export class ModelEndpoint extends EndpointBase
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
+    for (const m of uncatalogued) cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type', m);
     const serving = this.serving;
 
     this.variantName = variantName;

@@ -4,7 +4,7 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
+import { BudgetAction, BudgetSpec, ProblemCollector, ResolvedBudget, SpecProblem, SpecResolver, SpecWarning, describe, isUnresolved } from '../../lib';
 import { IBudgetGuardContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { renderEnforcerEnvironment } from './budget-enforcer/environment';
@@ -43,6 +43,14 @@ export interface BudgetGuardProps {
    * the budget (`terraform apply -replace`).
    */
   readonly startDate: string;
+  /**
+   * Accept a `startDate` before the current month. Azure checks the date when it creates a budget (the current
+   * month at the earliest, at most twelve months ahead); once the budget exists the date stays as created. Set
+   * this when the budget already exists with this `startDate` (a stack first applied in an earlier month); a new
+   * budget with a past date is refused by Azure at apply.
+   * @default false - a start date before the current month (UTC) is refused at synth
+   */
+  readonly acceptPastStartDate?: boolean;
   /** Where the budget is counted. @default - the first endpoint's resource group */
   readonly scope?: BudgetScope;
   /** Budget name. @default - derived from the first endpoint */
@@ -54,6 +62,41 @@ export interface BudgetGuardProps {
    * @default - none; refused at synth when the action is not NOTIFY
    */
   readonly webhookApplication?: EntraWebhookApplication;
+}
+
+/** The first day of the month `d` falls in (UTC), `YYYY-MM-01`. */
+function monthStart(d: Date): string {
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-01`;
+}
+
+/**
+ * What Microsoft.Consumption/budgets accepts as `timePeriod.startDate` for a cost budget (REST/SDK docs,
+ * BudgetTimePeriod.startDate): the first of a month, on or after 2017-06-01, at most twelve months ahead, and a
+ * past date only within the time grain (Monthly here: the current month). `now` is the synth-time clock.
+ */
+export function budgetStartDateProblem(startDate: string, acceptPast: boolean, now: Date): SpecProblem | undefined {
+  if (isUnresolved(startDate)) return undefined;
+  const current = monthStart(now);
+  const latest = monthStart(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 12, 1)));
+  const allowed = (why: string) => `on ${AZURE_ML_BACKEND}: the first day of a month, "YYYY-MM-01", from ${current} (the current month) to ${latest} (twelve months ahead); ${why}`;
+  if (!/^\d{4}-(0[1-9]|1[0-2])-01$/.test(startDate)) {
+    return { field: 'startDate', given: describe(startDate), allowed: allowed('Azure budgets start on the 1st and the date cannot change later'), fix: `e.g. "${current}"` };
+  }
+  if (startDate < '2017-06-01') {
+    return { field: 'startDate', given: describe(startDate), allowed: allowed('Azure refuses any budget start before 2017-06-01'), fix: `use "${current}"` };
+  }
+  if (startDate > latest) {
+    return { field: 'startDate', given: describe(startDate), allowed: allowed('Azure refuses a start more than twelve months ahead'), fix: `use "${current}", or a month up to ${latest}` };
+  }
+  if (startDate < current && !acceptPast) {
+    return {
+      field: 'startDate',
+      given: `${describe(startDate)} (before the current month, ${current})`,
+      allowed: allowed('Azure refuses a monthly budget that starts in a past month when it creates it'),
+      fix: `for a new budget use "${current}"; if this budget already exists in Azure with start date ${startDate} (first applied that month), keep the date and set acceptPastStartDate: true (changing it replaces the budget)`,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -106,9 +149,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     if (props.endpoints.length === 0) {
       c.add({ field: 'endpoints', given: '[]', allowed: 'at least one ModelEndpoint', fix: 'pass the endpoints whose spend this budget limits' });
     }
-    if (!isUnresolved(props.startDate) && !/^\d{4}-(0[1-9]|1[0-2])-01$/.test(props.startDate)) {
-      c.add({ field: 'startDate', given: describe(props.startDate), allowed: `on ${AZURE_ML_BACKEND}: the first day of a month, "YYYY-MM-01" (Azure budgets start on the 1st and the date cannot change later)`, fix: 'e.g. "2026-12-01"' });
-    }
+    const startProblem = budgetStartDateProblem(props.startDate, props.acceptPastStartDate ?? false, new Date(Date.now()));
+    if (startProblem) c.add(startProblem);
     const sub = props.scope?.subscriptionId;
     if (sub !== undefined && !isUnresolved(sub) && !/^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(sub)) {
       c.add({ field: 'scope', given: `BudgetScope.subscription(${describe(sub)})`, allowed: 'the ARM id of a subscription, "/subscriptions/<subscription GUID>"', fix: 'e.g. BudgetScope.subscription("/subscriptions/00000000-0000-0000-0000-000000000000")' });

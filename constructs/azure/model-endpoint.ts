@@ -33,6 +33,8 @@ import {
   refusal,
   sanitizeLabels,
   throwIfBadPropShapes,
+  DASHBOARD_PROP_SHAPES,
+  Duration,
 } from '../../lib';
 import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
@@ -308,6 +310,23 @@ export class ModelEndpoint extends EndpointBase
       { field: 'resourceGroupName', kind: 'string', required: true, example: "'ml'" },
       { field: 'location', kind: 'string', required: true, example: "'westeurope'" },
       { field: 'instanceType', kind: 'string', required: true, example: "'Standard_F4s_v2'" },
+      { field: 'workspace', kind: WorkspaceSource, example: 'WorkspaceSource.create()' },
+      { field: 'endpointName', kind: 'string', example: "'fraud-classifier'" },
+      { field: 'deploymentName', kind: 'string', example: "'blue'" },
+      { field: 'authMode', kind: EndpointAuthMode, example: 'EndpointAuthMode.AAD_TOKEN' },
+      { field: 'publicNetworkAccess', kind: 'boolean', example: 'false' },
+      { field: 'egressPublicNetworkAccess', kind: 'boolean', example: 'false' },
+      { field: 'maxConcurrentRequestsPerInstance', kind: 'number', example: '4' },
+      { field: 'probes', kind: 'object', example: '{ period: Duration.seconds(10) }' },
+      { field: 'probes.initialDelay', kind: Duration, example: 'Duration.seconds(10)' },
+      { field: 'probes.period', kind: Duration, example: 'Duration.seconds(10)' },
+      { field: 'probes.timeout', kind: Duration, example: 'Duration.seconds(2)' },
+      { field: 'probes.failureThreshold', kind: 'number', example: '30' },
+      { field: 'appInsights', kind: 'boolean', example: 'true' },
+      { field: 'alertActionGroupIds', kind: 'string', array: true, example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Insights/actionGroups/oncall'" },
+      { field: 'imageRegistryId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.ContainerRegistry/registries/contosoml'" },
+      { field: 'modelStorageAccountId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Storage/storageAccounts/models'" },
+      ...DASHBOARD_PROP_SHAPES,
     ]);
     this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
     const workspace = props.workspace ?? WorkspaceSource.create();

@@ -65,14 +65,17 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
         problems.add({ field: `notificationChannels[${i}]`, given: describe(ch), allowed: NOTIFICATION_CHANNEL_ALLOWED, fix: NOTIFICATION_CHANNEL_FIX });
       }
     }
-    // The controller checks bakes on a one-minute tick; a bake of 90 s would really last two minutes.
+    const resolution = SpecResolver.rollout(policy, VERTEX_CAPABILITIES, { minReplicas: endpoint.serving.minReplicas, endpointGuardrails: endpoint.serving.guardrails });
+    // The controller checks bakes on a one-minute tick; a bake of 90 s would really last two minutes. One message
+    // per bad bake: a bake the shared rule already refuses (shorter than the tick or the alarm window) is not
+    // reported a second time for its seconds.
+    const refusedBakes = new Set(resolution.problems.map((p) => p.field));
     policy.steps.forEach((s, i) => {
       const seconds = s.bake.toSeconds();
-      if (seconds % 60 !== 0) {
+      if (seconds % 60 !== 0 && !refusedBakes.has(`policy.steps[${i}].bake`)) {
         problems.add({ field: `policy.steps[${i}].bake`, given: s.bake.toString(), allowed: 'on Vertex AI: whole minutes (the rollout controller ticks once a minute)', fix: `use Duration.minutes(${Math.max(1, Math.round(seconds / 60))})`, backend: VERTEX_CAPABILITIES.backend });
       }
     });
-    const resolution = SpecResolver.rollout(policy, VERTEX_CAPABILITIES, { minReplicas: endpoint.serving.minReplicas, endpointGuardrails: endpoint.serving.guardrails });
     this.rollout = resolution.throwIfInvalid(owner, problems);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);

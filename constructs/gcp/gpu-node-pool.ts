@@ -3,11 +3,12 @@ import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { GKE_NODE_POOL_CAPABILITIES } from './capabilities';
-import { GcpMachine, checkGcpMachine, gkeAcceleratorType } from './machine-types';
+import { GCP_GPU_REGIONS_SOURCE, GcpMachine, checkGcpMachine, gcpGpuRegionProblem, gkeAcceleratorType } from './machine-types';
 
 /** Which NVIDIA driver GKE installs on the nodes. */
 export enum GpuDriverVersion {
@@ -58,6 +59,13 @@ export interface GpuNodePoolProps {
   readonly imageRepositories?: ImageRepository[];
   /** Node pool name. @default - `gpu-<accelerator>-<hash>` */
   readonly nodePoolName?: string;
+  /**
+   * Accept what the library's catalogues do not list: a GPU the region table (GCP_GPU_REGIONS, with its source
+   * and date) does not list in `location`'s region, or a CPU machine type CPU_MACHINE_TYPES does not list. It is
+   * then not checked, and synth warns.
+   * @default false - a GPU the region does not offer, or an unlisted machine type, is refused
+   */
+  readonly acceptUncataloguedMachineType?: boolean;
 }
 
 /** Kubernetes taint effects as the GKE API spells them. */
@@ -108,7 +116,16 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     if (!machineType) {
       c.add({ field: 'machineType', given: `nothing, with ${acc.name}`, allowed: 'a machine type (this library has no default for this accelerator)', fix: 'pass machineType' });
     } else {
-      this.machine = checkGcpMachine('GKE', machineType, acc, props.acceleratorCount, c);
+      this.machine = checkGcpMachine('GKE', machineType, acc, props.acceleratorCount, c, 'machineType', {
+        acceptUncatalogued: props.acceptUncataloguedMachineType,
+        warn: (m) => Annotations.of(this).addWarning(m),
+      });
+    }
+    const regionProblem = gcpGpuRegionProblem('location', acc, props.location, 'acceptUncataloguedMachineType: true');
+    if (regionProblem && props.acceptUncataloguedMachineType) {
+      Annotations.of(this).addWarning(`model-serving:location: ${acc.name} is not listed in ${props.location} (${GCP_GPU_REGIONS_SOURCE}); accepted unchecked (acceptUncataloguedMachineType)`);
+    } else if (regionProblem) {
+      c.add(regionProblem);
     }
     const { minNodes, maxNodes, diskGiB } = checkNodePoolSizing(props, GKE_NODE_POOL_CAPABILITIES, c);
     if (props.nodePoolName !== undefined && !isUnresolved(props.nodePoolName) && !/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(props.nodePoolName)) {

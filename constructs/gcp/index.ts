@@ -1,7 +1,7 @@
 // model-serving-constructs/gcp: Vertex AI, GKE and Cloud Billing on cdktf + @cdktf/provider-google.
 // Explicit export list (no `export *`): a name reaches users only when it is listed here.
 export { API_GATEWAY_CAPABILITIES, GKE_NODE_POOL_CAPABILITIES, VERTEX_CAPABILITIES, VERTEX_ENDPOINT_ID } from './capabilities';
-export { CPU_MACHINE_TYPES, checkGcpMachine, gkeAcceleratorType, vertexAcceleratorType } from './machine-types';
+export { CPU_MACHINE_TYPES, GCP_GPU_REGIONS, GCP_GPU_REGIONS_SOURCE, checkGcpMachine, gkeAcceleratorType, vertexAcceleratorType } from './machine-types';
 export type { GcpMachine, MachineCatalogueOptions } from './machine-types';
 export {
   MODEL_ENDPOINT_LABEL,

@@ -2,7 +2,7 @@
  * Compute Engine machine types as Vertex AI and GKE see them: which GPU a family carries and how many per
  * size. Plain TypeScript (no cdktf). Messages follow the SageMaker instance checks.
  */
-import { Accelerator, ProblemCollector, describe, isUnresolved } from '../../lib';
+import { Accelerator, ProblemCollector, SpecProblem, describe, isUnresolved } from '../../lib';
 
 interface GpuFamily {
   /** Accelerator name (lib Accelerator.name) the family carries. */
@@ -59,6 +59,60 @@ export const CPU_MACHINE_TYPES: Readonly<Record<string, readonly string[] | unde
   'm1-megamem': undefined, 'm1-ultramem': undefined,
   't2d-standard': undefined,
 };
+
+/**
+ * Where GCP_GPU_REGIONS comes from, and as of when. Google's own table (Compute Engine "GPU regions and zones",
+ * https://cloud.google.com/compute/docs/gpus/gpu-regions-zones) could not be read from here; the per-zone rows of
+ * SkyPilot's published Google Cloud catalogue were (github.com/skypilot-org/skypilot-catalog,
+ * catalogs/v7/gcp/vms.csv at 017e2502fb63c7a28757acd94002b2d6099d3e3d, read 2026-12-06): for T4 and L4 the
+ * accelerator rows (`,,,T4,1,...` and `,,,L4,1,...`), for A100 the a2-highgpu-1g rows, for H100 the a3-highgpu-1g
+ * and a3-edgegpu-8g rows. A region is listed when at least one of its zones has the GPU.
+ */
+export const GCP_GPU_REGIONS_SOURCE = 'SkyPilot\'s Google Cloud catalogue, catalogs/v7/gcp/vms.csv at 017e2502 (per-zone GPU rows; read 2026-12-06)';
+
+/** Every region that catalogue has rows for: a region outside it is not checked (a newer region). */
+export const GCP_CATALOGUED_REGIONS: readonly string[] = [
+  'africa-south1', 'asia-east1', 'asia-east2', 'asia-northeast1', 'asia-northeast2', 'asia-northeast3', 'asia-south1', 'asia-south2',
+  'asia-southeast1', 'asia-southeast2', 'australia-southeast1', 'australia-southeast2', 'europe-central2', 'europe-north1',
+  'europe-southwest1', 'europe-west1', 'europe-west10', 'europe-west12', 'europe-west2', 'europe-west3', 'europe-west4', 'europe-west6',
+  'europe-west8', 'europe-west9', 'me-central1', 'me-central2', 'me-west1', 'northamerica-northeast1', 'northamerica-northeast2',
+  'northamerica-south1', 'southamerica-east1', 'southamerica-west1', 'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1',
+  'us-west1', 'us-west2', 'us-west3', 'us-west4',
+];
+
+/** Regions with at least one zone that offers each GPU (GCP_GPU_REGIONS_SOURCE), by Accelerator name. */
+export const GCP_GPU_REGIONS: Readonly<Record<string, readonly string[]>> = {
+  NVIDIA_T4: ['asia-east1', 'asia-east2', 'asia-northeast1', 'asia-northeast3', 'asia-south1', 'asia-southeast1', 'asia-southeast2',
+    'australia-southeast1', 'europe-central2', 'europe-west1', 'europe-west2', 'europe-west3', 'europe-west4', 'me-west1',
+    'northamerica-northeast1', 'southamerica-east1', 'us-central1', 'us-east1', 'us-east4', 'us-west1', 'us-west2', 'us-west3', 'us-west4'],
+  NVIDIA_L4: ['asia-east1', 'asia-northeast1', 'asia-northeast3', 'asia-south1', 'asia-southeast1', 'europe-west1', 'europe-west2',
+    'europe-west3', 'europe-west4', 'europe-west6', 'me-central2', 'northamerica-northeast1', 'northamerica-northeast2', 'us-central1',
+    'us-east1', 'us-east4', 'us-west1', 'us-west4'],
+  NVIDIA_A100: ['asia-northeast1', 'asia-northeast3', 'asia-southeast1', 'europe-west4', 'me-west1', 'us-central1', 'us-east1', 'us-west1',
+    'us-west3', 'us-west4'],
+  NVIDIA_H100: ['asia-east1', 'asia-northeast1', 'asia-northeast3', 'asia-south1', 'asia-southeast1', 'australia-southeast1', 'europe-north1',
+    'europe-west1', 'europe-west2', 'europe-west3', 'europe-west4', 'europe-west8', 'europe-west9', 'northamerica-northeast2', 'us-central1',
+    'us-east4', 'us-east5', 'us-west1', 'us-west4'],
+};
+
+/**
+ * The problem with `accelerator` in `region` when the catalogue says no zone there offers it: the regions that
+ * do and the GPUs the region has. `undefined` when it is offered or cannot be told (a token, a GPU or region the
+ * catalogue does not cover). A zone (`europe-west4-a`) is checked as its region.
+ */
+export function gcpGpuRegionProblem(field: string, accelerator: Accelerator | undefined, location: string, escape: string): SpecProblem | undefined {
+  if (!accelerator || isUnresolved(location)) return undefined;
+  const region = location.replace(/-[a-z]$/, '');
+  const regions = GCP_GPU_REGIONS[accelerator.name];
+  if (!regions || !GCP_CATALOGUED_REGIONS.includes(region) || regions.includes(region)) return undefined;
+  const here = Object.entries(GCP_GPU_REGIONS).filter(([, r]) => r.includes(region)).map(([name]) => name);
+  return {
+    field,
+    given: `${accelerator.name} in ${describe(location)}`,
+    allowed: `a region where Google Cloud offers ${accelerator.name}: ${regions.join(', ')} (${GCP_GPU_REGIONS_SOURCE})`,
+    fix: `use one of those regions, or a GPU ${region} offers${here.length ? `: ${here.join(', ')}` : ' (none of the GPUs this library knows)'}; if Google added ${accelerator.name} in ${region} since, set ${escape}`,
+  };
+}
 
 /** What to do with a machine type the catalogue does not list. */
 export interface MachineCatalogueOptions {

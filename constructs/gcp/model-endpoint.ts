@@ -34,6 +34,7 @@ import {
   sanitizeLabels,
   throwIfBadPropShapes,
   refusal,
+  DASHBOARD_PROP_SHAPES,
 } from '../../lib';
 import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
@@ -43,7 +44,7 @@ import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
 import { cloudMonitoringDashboard, costCondition, costPer1000PredictionsQuery } from './dashboard';
 import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
-import { GcpMachine, checkGcpMachine, vertexAcceleratorType } from './machine-types';
+import { GCP_GPU_REGIONS_SOURCE, GcpMachine, checkGcpMachine, gcpGpuRegionProblem, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
 import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
 
@@ -89,7 +90,9 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly notificationChannels?: string[];
   /**
    * Accept a CPU machine type this library's catalogue (`CPU_MACHINE_TYPES`) does not list, e.g. one Google
-   * added since; it is then not checked, and synth warns. @default false - an unlisted type is refused
+   * added since, or a GPU the region table (`GCP_GPU_REGIONS`, with its source and date) does not list in
+   * `region`; it is then not checked, and synth warns.
+   * @default false - an unlisted type, or a GPU the region does not offer, is refused
    */
   readonly acceptUncataloguedMachineType?: boolean;
 }
@@ -166,6 +169,14 @@ export class ModelEndpoint extends Construct
       { field: 'project', kind: 'string', required: true, example: "'acme-ml'" },
       { field: 'region', kind: 'string', required: true, example: "'europe-west4'" },
       { field: 'machineType', kind: 'string', required: true, example: "'n1-standard-4'" },
+      { field: 'endpointId', kind: 'string', example: "'1234567890'" },
+      { field: 'artifactBucketName', kind: 'string', example: "'acme-ml-models'" },
+      { field: 'kmsKeyName', kind: 'string', example: "'projects/acme-ml/locations/europe-west4/keyRings/ml/cryptoKeys/models'" },
+      { field: 'deploymentTimeout', kind: Duration, example: 'Duration.minutes(30)' },
+      { field: 'accessLogging', kind: 'boolean', example: 'true' },
+      { field: 'notificationChannels', kind: 'string', array: true, example: "'projects/acme-ml/notificationChannels/123'" },
+      { field: 'acceptUncataloguedMachineType', kind: 'boolean', example: 'true' },
+      ...DASHBOARD_PROP_SHAPES,
     ]);
     const problems = new ProblemCollector();
     this.project = props.project;
@@ -186,6 +197,12 @@ export class ModelEndpoint extends Construct
         acceptUncatalogued: props.acceptUncataloguedMachineType,
         warn: (m) => Annotations.of(this).addWarning(m),
       });
+      const regionProblem = gcpGpuRegionProblem('region', props.accelerator, props.region, 'acceptUncataloguedMachineType: true');
+      if (regionProblem && props.acceptUncataloguedMachineType) {
+        Annotations.of(this).addWarning(`model-serving:region: ${props.accelerator!.name} is not listed in ${props.region} (${GCP_GPU_REGIONS_SOURCE}); accepted unchecked (acceptUncataloguedMachineType)`);
+      } else if (regionProblem) {
+        problems.add(regionProblem);
+      }
     }
     for (const [i, ch] of (props.notificationChannels ?? []).entries()) {
       if (!isUnresolved(ch) && !NOTIFICATION_CHANNEL.test(ch)) {

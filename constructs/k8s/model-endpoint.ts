@@ -21,6 +21,7 @@ import {
   SpecResolver,
   SpecWarning,
   throwIfBadPropShapes,
+  DASHBOARD_PROP_SHAPES,
 } from '../../lib';
 import { IModelEndpointContract } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
@@ -31,6 +32,7 @@ import {
   ICpuNodePool,
   IGpuNodePool,
   NetworkAccess,
+  NetworkPeer,
   KedaScalingOptions,
   ModelDelivery,
   ServingFlavour,
@@ -165,7 +167,30 @@ export class ModelEndpoint extends Construct
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props);
+    throwIfBadPropShapes(`ModelEndpoint ${this.node.path}`, props, [
+      { field: 'flavour', kind: ServingFlavour, example: 'ServingFlavour.kserve()' },
+      { field: 'endpointName', kind: 'string', example: "'digits'" },
+      { field: 'namespace', kind: 'string', example: "'ml-serving'" },
+      { field: 'modelDelivery', kind: ModelDelivery, example: "ModelDelivery.persistentVolumeClaim('models')" },
+      { field: 'modelCredentials', kind: ModelCredentials, example: "ModelCredentials.awsIamRole('arn:aws:iam::123456789012:role/model-reader')" },
+      { field: 'cpu', kind: 'number', example: '2' },
+      { field: 'memory', kind: Size, example: 'Size.gibibytes(4)' },
+      { field: 'scratchSize', kind: Size, example: 'Size.gibibytes(1)' },
+      { field: 'acceleratorNodeSelector', kind: AcceleratorNodeSelector, example: 'AcceleratorNodeSelector.gke()' },
+      { field: 'nodePool', kind: 'object', example: 'a GpuNodePool of this package' },
+      { field: 'keda', kind: 'object', example: "{ prometheusAddress: 'http://prometheus.monitoring:9090' }" },
+      { field: 'keda.prometheusAddress', kind: 'string', required: true, example: "'http://prometheus.monitoring:9090'" },
+      { field: 'keda.queueDepthPerReplica', kind: 'number', example: '8' },
+      { field: 'serviceMonitor', kind: 'boolean', example: 'true' },
+      { field: 'scrapeInterval', kind: Duration, example: 'Duration.seconds(30)' },
+      { field: 'runAsUser', kind: 'number', example: '10001' },
+      { field: 'auth', kind: EndpointAuth, example: 'EndpointAuth.apiKeys()' },
+      { field: 'networkAccess', kind: 'object', example: '{ callers: [NetworkPeer.sameNamespace()] }' },
+      { field: 'networkAccess.callers', kind: NetworkPeer, array: true, example: 'NetworkPeer.sameNamespace()' },
+      { field: 'networkAccess.ingress', kind: NetworkPeer, array: true, example: "NetworkPeer.namespace('istio-system')" },
+      { field: 'networkAccess.prometheus', kind: NetworkPeer, example: "NetworkPeer.namespace('monitoring')" },
+      ...DASHBOARD_PROP_SHAPES,
+    ]);
     this.flavour = props.flavour ?? ServingFlavour.plain();
     this.ingressPeersSet = props.networkAccess?.ingress !== undefined;
     const kserve = this.flavour.isKServe;

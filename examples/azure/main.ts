@@ -70,7 +70,10 @@ export class AzureServingStack extends TerraformStack {
     this.guard = new BudgetGuard(this, 'Budget', {
       endpoints: [this.endpoint],
       budget: { monthlyLimitUsd: 2000, alertThresholdsPercent: [50, 80], action: BudgetAction.SCALE_TO_FLOOR, emails: ['ml-oncall@example.com'] },
+      // First applied in December 2026: Azure keeps the start date a budget was created with, so after that month
+      // the date stays and acceptPastStartDate says so. A new budget starts in the current month or later.
       startDate: '2026-12-01',
+      acceptPastStartDate: true,
       webhookApplication: WEBHOOK_APPLICATION,
     });
     // Every alert rule in the stack (endpoint and rollout guardrails) notifies the budget's on-call action group.

@@ -6,12 +6,12 @@ import { Accelerator, NODE_SCHEDULING, Size } from '../../lib';
 import { GpuAmiType, GpuNodePool, GpuNodePoolProps } from '../../constructs/aws';
 import { CapacityType } from '../../lib';
 
-function setup(extra: Partial<GpuNodePoolProps> = {}, byName = true) {
+function setup(extra: Partial<GpuNodePoolProps> = {}, byName = true, region: string | null = 'eu-west-1') {
   const app = new cdk.App({ builtinCloudFormationValidation: false });
-  const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new cdk.Stack(app, 'Test', region ? { env: { account: '123456789012', region } } : {});
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
     vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    availabilityZones: ['a', 'b'].map((z) => `${region ?? 'eu-west-1'}${z}`),
     privateSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
   });
   const where = byName ? { clusterName: 'inference', vpc } : { cluster: eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'imported', vpc }) };
@@ -78,13 +78,13 @@ describe('GpuNodePool props', () => {
   });
 
   test('explicit instance types', () => {
-    setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge', 'g6.4xlarge'] }).template()
+    setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge', 'g6.4xlarge'] }, true, 'us-east-1').template()
       .hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g6.xlarge', 'g6.4xlarge'], Labels: { [NODE_SCHEDULING.acceleratorLabel]: 'nvidia-l4' } });
   });
 
   test('sizes pick sizes of the first family; single-size families default to their one size', () => {
     setup({ sizes: ['4xlarge'] }).template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['g5.4xlarge'] });
-    setup({ accelerator: Accelerator.NVIDIA_H100 }).template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['p5.48xlarge'] });
+    setup({ accelerator: Accelerator.NVIDIA_H100 }, true, 'us-east-1').template().hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['p5.48xlarge'] });
   });
 
   test('spot capacity, scaling bounds and a desired size', () => {
@@ -153,8 +153,27 @@ describe('GpuNodePool validation', () => {
 
   test('every default size of every accelerator\'s families is in the catalogue', () => {
     for (const acc of [Accelerator.NVIDIA_T4, Accelerator.NVIDIA_L4, Accelerator.NVIDIA_A10G, Accelerator.NVIDIA_A100, Accelerator.NVIDIA_H100]) {
-      expect(() => setup({ accelerator: acc })).not.toThrow();
+      expect(() => setup({ accelerator: acc }, true, 'us-east-1')).not.toThrow();
     }
+  });
+
+  // Region table: EC2 DescribeInstanceTypeOfferings (location type "region") as moto 5.2.1 records it from the
+  // live API (moto/ec2/resources/instance_type_offerings/region/eu-west-1.json.gz and us-east-1.json.gz, read
+  // 2026-12-06): eu-west-1 lists g4dn, g5 and p4d but no g6 or p5; us-east-1 lists both.
+  test('a GPU the stack\'s region does not offer is refused with the regions that do and the GPUs it has (issue 17)', () => {
+    expect(() => setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge'] })).toThrow(
+      /instanceTypes\[0\]: got "g6\.xlarge" \(NVIDIA_L4\) in eu-west-1; allowed: a region where EC2 offers g6\.xlarge: .*eu-west-2.*us-east-1.*moto 5\.2\.1.*Fix: deploy the stack to one of those regions, or pick a GPU eu-west-1 offers: NVIDIA_T4 \(g4dn\.\*\), NVIDIA_A10G \(g5\.\*\), NVIDIA_A100 \(p4d\.\*\); if AWS added it in eu-west-1 since, set uncataloguedInstanceTypes: \["g6\.xlarge"\]/);
+    expect(() => setup({ accelerator: Accelerator.NVIDIA_H100 })).toThrow(/sizes\[0\]: got "p5\.48xlarge" \(NVIDIA_H100\) in eu-west-1/);
+    // A size missing where the rest of its family is offered: p5.4xlarge is not in ca-central-1, p5.48xlarge is.
+    expect(() => setup({ accelerator: Accelerator.NVIDIA_H100, instanceTypes: ['p5.4xlarge'] }, true, 'ca-central-1')).toThrow(/got "p5\.4xlarge" \(NVIDIA_H100\) in ca-central-1/);
+    expect(() => setup({ accelerator: Accelerator.NVIDIA_H100, instanceTypes: ['p5.48xlarge'] }, true, 'ca-central-1')).not.toThrow();
+  });
+
+  test('the region check skips an environment-agnostic stack and a region the table does not cover; uncataloguedInstanceTypes accepts it with a warning', () => {
+    expect(() => setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge'] }, true, null)).not.toThrow();
+    expect(() => setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge'] }, true, 'ap-southeast-7')).not.toThrow();
+    const { stack } = setup({ accelerator: Accelerator.NVIDIA_L4, instanceTypes: ['g6.xlarge'], uncataloguedInstanceTypes: ['g6.xlarge'] });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('g6.xlarge is not offered in eu-west-1'))).toHaveLength(1);
   });
 
   test('a SageMaker instance type', () => {

@@ -6,6 +6,10 @@ import { only, resourcesOf, synth } from './support/synth';
 
 type Json = Record<string, any>;
 
+// The start-date rule reads the synth-time clock (Azure compares with the current month): pinned, so this file's
+// fixed dates and its snapshot mean the same thing in every month.
+jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-12-06T12:00:00Z'));
+
 describe('BudgetGuard', () => {
   const { tf } = synth((s) => new BudgetGuard(s, 'Budget', { webhookApplication: WEBHOOK_APP,
     endpoints: [endpoint(s)],
@@ -104,6 +108,27 @@ describe('BudgetGuard validation', () => {
     /scope: got BudgetScope\.subscription\("00000000-0000-0000-0000-000000000000"\); allowed: the ARM id of a subscription/));
   test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
     /startDate: got "2026-12-15"; allowed: on Azure ML: the first day of a month/));
+  // Microsoft.Consumption/budgets timePeriod.startDate for a cost budget (Azure REST/SDK reference, BudgetTimePeriod
+  // startDate, https://learn.microsoft.com/en-us/javascript/api/@azure/arm-costmanagement/budgettimeperiod and
+  // https://learn.microsoft.com/en-us/azure/templates/microsoft.consumption/budgets, read 2026-12-06): "Must be first of
+  // the month ... on or after June 1, 2017. Future start date should not be more than twelve months. Past start date
+  // should be selected within the timegrain period" (Monthly here). Clock pinned at 2026-12-06.
+  test('a start date in a past month is refused with the current month as the fix (issue 17)', () => {
+    const err = (startDate: string) => () => Testing.synthScope((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate }));
+    expect(err('2019-03-01')).toThrow(/startDate: got "2019-03-01" \(before the current month, 2026-12-01\); allowed: on Azure ML: the first day of a month, "YYYY-MM-01", from 2026-12-01 \(the current month\) to 2027-12-01 \(twelve months ahead\); Azure refuses a monthly budget that starts in a past month when it creates it\. Fix: for a new budget use "2026-12-01"; if this budget already exists in Azure with start date 2019-03-01 .*set acceptPastStartDate: true/);
+    expect(err('2026-11-01')).toThrow(/startDate: got "2026-11-01" \(before the current month, 2026-12-01\)/);
+    expect(err('2026-12-01')).not.toThrow();
+  });
+  test('a start before June 2017 or more than twelve months ahead is refused even with acceptPastStartDate', () => {
+    const err = (startDate: string) => () => Testing.synthScope((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate, acceptPastStartDate: true }));
+    expect(err('2017-05-01')).toThrow(/startDate: got "2017-05-01"; allowed: .*Azure refuses any budget start before 2017-06-01\. Fix: use "2026-12-01"/);
+    expect(err('2028-01-01')).toThrow(/startDate: got "2028-01-01"; allowed: .*to 2027-12-01 \(twelve months ahead\); Azure refuses a start more than twelve months ahead\. Fix: use "2026-12-01", or a month up to 2027-12-01/);
+    expect(err('2027-12-01')).not.toThrow();
+  });
+  test('acceptPastStartDate keeps an existing budget\'s start date as created', () => {
+    const { tf } = synth((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2025-03-01', acceptPastStartDate: true }));
+    expect((only(tf, 'azurerm_consumption_budget_resource_group') as Json).time_period).toEqual({ start_date: '2025-03-01T00:00:00Z' });
+  });
   test('at most five notifications per Azure budget', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, alertThresholdsPercent: [10, 20, 30, 40, 50] }, startDate: '2026-12-01' }),
     /budget\.alertThresholdsPercent: .*allowed: on Azure ML: at most 5 notifications per budget/));
   // The enforcer's app accepts only secure-webhook calls, so an enforcing budget needs the Entra application.

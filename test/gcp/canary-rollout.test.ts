@@ -121,7 +121,20 @@ describe('CanaryRollout (Vertex AI)', () => {
 
 describe('CanaryRollout (Vertex AI) validation', () => {
   test('bakes must be whole minutes (the controller ticks once a minute)', () => {
-    expect(() => synthRollout({ policy: RolloutPolicy.canary({ bake: Duration.seconds(90) }) })).toThrow(/policy\.steps\[0\]\.bake: got 90s; allowed: on Vertex AI: whole minutes \(the rollout controller ticks once a minute\)\. Fix: use Duration\.minutes\(2\)/);
+    // 210 s passes the shared minimum (3 min of alarms) but is not a whole number of one-minute ticks.
+    expect(() => synthRollout({ policy: RolloutPolicy.canary({ bake: Duration.seconds(210) }) })).toThrow(/policy\.steps\[0\]\.bake: got 210s; allowed: on Vertex AI: whole minutes \(the rollout controller ticks once a minute\)\. Fix: use Duration\.minutes\(4\)/);
+  });
+  test('one message per bad bake: a 30 s bake is refused by the shared minimum only, not also for its seconds', () => {
+    // Issue 17: a bake under the tick used to give two messages for one problem (whole minutes + the shared minimum).
+    let message = '';
+    try {
+      synthRollout({ policy: RolloutPolicy.canary({ bake: Duration.seconds(30) }) });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.match(/policy\.steps\[0\]\.bake:/g)).toHaveLength(1);
+    expect(message).toMatch(/policy\.steps\[0\]\.bake: got 30s; allowed: at least 3min on Vertex AI: the guardrails need 3min to fire .*Fix: bake 3min or longer/);
+    expect(message).not.toMatch(/whole minutes/);
   });
   test('a bake beyond what the capabilities allow is refused', () => {
     expect(() => synthRollout({ policy: RolloutPolicy.steps([{ trafficPercent: 10, bake: Duration.hours(25) }, { trafficPercent: 100, bake: Duration.minutes(10) }]) })).toThrow(/bake/);

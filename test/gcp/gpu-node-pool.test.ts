@@ -62,4 +62,13 @@ describe('GpuNodePool (GKE) validation', () => {
   test('a disk too small for GPU images', () => fails({ diskSize: Size.gibibytes(20) }, /diskSize: got 20 GiB; allowed: whole GiB from 50/));
   test('the accelerator label set by hand', () => fails({ labels: { [NODE_SCHEDULING.acceleratorLabel]: 'x' } }, /labels\.model-serving\.dev\/accelerator: got "x"/));
   test('a node pool name GKE refuses', () => fails({ nodePoolName: 'GPU_Pool' }, /nodePoolName: got "GPU_Pool"/));
+  // Region table: GCP_GPU_REGIONS (SkyPilot's Google Cloud catalogue, catalogs/v7/gcp/vms.csv at 017e2502, per-zone
+  // a2-highgpu-1g rows; read 2026-12-06): A100 40GB in europe-west4 zones a and b, none in europe-west1.
+  test('a GPU the location\'s region does not offer is refused; a zone counts as its region (issue 17)', () => {
+    fails({ location: 'europe-west1', accelerator: Accelerator.NVIDIA_A100 },
+      /location: got NVIDIA_A100 in "europe-west1"; allowed: a region where Google Cloud offers NVIDIA_A100: .*europe-west4.*Fix: use one of those regions, or a GPU europe-west1 offers: NVIDIA_T4, NVIDIA_L4, NVIDIA_H100; if Google added NVIDIA_A100 in europe-west1 since, set acceptUncataloguedMachineType: true/);
+    fails({ location: 'europe-west1-b', accelerator: Accelerator.NVIDIA_A100 }, /location: got NVIDIA_A100 in "europe-west1-b"/);
+    expect(() => synthPool({ location: 'europe-west4-a', accelerator: Accelerator.NVIDIA_A100 })).not.toThrow();
+    expect(() => synthPool({ location: 'europe-west1', accelerator: Accelerator.NVIDIA_A100, acceptUncataloguedMachineType: true })).not.toThrow();
+  });
 });

@@ -256,6 +256,24 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
     });
     expect(warnings).toContainEqual(expect.stringMatching(/machineType: c4a-standard-4 is a machine series this library's catalogue does not know; accepted unchecked/));
   });
+  // Region table: GCP_GPU_REGIONS, from the per-zone GPU rows of SkyPilot's Google Cloud catalogue
+  // (github.com/skypilot-org/skypilot-catalog catalogs/v7/gcp/vms.csv at 017e2502, read 2026-12-06): southamerica-east1
+  // has T4 rows and no L4 rows; europe-west4 has both. Google's page (cloud.google.com/compute/docs/gpus/gpu-regions-zones)
+  // could not be read here.
+  test('a GPU the region does not offer is refused with the regions that do and the GPUs it has (issue 17)', () => {
+    const image = ServingImage.fromRegistry('southamerica-east1-docker.pkg.dev/acme-ml/serving/model-server:2.0.0');
+    fails({ region: 'southamerica-east1', image, machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4 },
+      /region: got NVIDIA_L4 in "southamerica-east1"; allowed: a region where Google Cloud offers NVIDIA_L4: asia-east1, .*europe-west4.*\(SkyPilot's Google Cloud catalogue, catalogs\/v7\/gcp\/vms\.csv at 017e2502 .*\)\. Fix: use one of those regions, or a GPU southamerica-east1 offers: NVIDIA_T4; if Google added NVIDIA_L4 in southamerica-east1 since, set acceptUncataloguedMachineType: true/);
+    expect(() => synthEndpoint({ region: 'southamerica-east1', image, machineType: 'n1-standard-8', accelerator: Accelerator.NVIDIA_T4 })).not.toThrow();
+    // The escape hatch, with a warning; a region the table does not cover is not checked.
+    const warnings: string[] = [];
+    synth((scope) => {
+      const e = new ModelEndpoint(scope, 'E', endpointProps({ region: 'southamerica-east1', image, machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4, acceptUncataloguedMachineType: true }));
+      warnings.push(...e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
+    });
+    expect(warnings).toContainEqual(expect.stringMatching(/region: NVIDIA_L4 is not listed in southamerica-east1 .*accepted unchecked \(acceptUncataloguedMachineType\)/));
+    expect(() => synthEndpoint({ region: 'europe-north2', image: ServingImage.fromRegistry('europe-north2-docker.pkg.dev/acme-ml/serving/model-server:2.0.0'), machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4 })).not.toThrow();
+  });
   test('a malformed notification channel id (issue 17)', () => {
     // Monitoring API v3, projects.notificationChannels: name "projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]".
     fails({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'acme-ml/123', 'projects/acme-ml/channels/9'] },

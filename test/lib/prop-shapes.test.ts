@@ -91,3 +91,71 @@ describe('the shared gateway spec (GATEWAY_PROP_SHAPES)', () => {
     expect(shapeProblems({ jwt: { issuer: 'https://i.example.com/', audiences: ['models'], jwksUri: 'https://i.example.com/jwks' }, apiKeys: {}, maxRequestBodySize: Size.kibibytes(1) }, GATEWAY_PROP_SHAPES)).toEqual([]);
   });
 });
+
+// Issue 17: the newest props (networkAccess, auth, the uncatalogued escape hatches) and every other public prop
+// of each backend's ModelEndpointProps, checked for JavaScript callers: a wrong kind is named with what was given.
+describe('backend props of the wrong kind', () => {
+  const own = {
+    AWS: { instanceType: 'ml.c5.xlarge' },
+    Kubernetes: { image: ServingImage.fromRegistry('registry.example.com/m:1'), modelDelivery: k8s.ModelDelivery.bakedIntoImage() },
+    GCP: { project: 'acme-ml', region: 'europe-west4', machineType: 'n1-standard-4', image: ServingImage.fromRegistry('europe-west4-docker.pkg.dev/acme-ml/s/m:1') },
+    Azure: { resourceGroupName: 'ml', location: 'westeurope', instanceType: 'Standard_F4s_v2', image: ServingImage.fromRegistry('contoso.azurecr.io/m:1'), imageRegistryId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml/providers/Microsoft.ContainerRegistry/registries/contoso' },
+  };
+  const fieldsOf = (make: () => unknown) => problemsOf(make).map((p) => `${p.field}: ${p.given}; allowed: ${p.allowed}`);
+
+  test('Kubernetes: networkAccess, auth and the rest', () => {
+    const problems = fieldsOf(k8sEndpoint({
+      ...base, ...own.Kubernetes,
+      auth: 'api-keys', networkAccess: { callers: ['default'], prometheus: 'monitoring' }, cpu: '2', memory: 4096, runAsUser: '10001',
+      serviceMonitor: 'yes', keda: { queueDepthPerReplica: 8 }, flavour: 'kserve', dashboard: 'true',
+    }));
+    expect(problems).toEqual(expect.arrayContaining([
+      'auth: the string "api-keys"; allowed: an EndpointAuth',
+      'networkAccess.callers[0]: the string "default"; allowed: a NetworkPeer',
+      'networkAccess.prometheus: the string "monitoring"; allowed: a NetworkPeer',
+      'cpu: the string "2"; allowed: a number',
+      'memory: the number 4096; allowed: a Size',
+      'runAsUser: the string "10001"; allowed: a number',
+      'serviceMonitor: the string "yes"; allowed: a boolean',
+      'keda.prometheusAddress: nothing (the prop is missing); allowed: a string',
+      'flavour: the string "kserve"; allowed: a ServingFlavour',
+      'dashboard: the string "true"; allowed: a boolean',
+    ]));
+  });
+
+  test('AWS: the escape hatch, timeouts and sizes', () => {
+    expect(fieldsOf(awsEndpoint({ ...base, ...own.AWS, acceptUncataloguedInstanceType: 'yes', volumeSize: 30, modelDataDownloadTimeout: 600, networkIsolation: 'false', hourlyPriceUsd: '0.2' }))).toEqual([
+      'acceptUncataloguedInstanceType: the string "yes"; allowed: a boolean',
+      'modelDataDownloadTimeout: the number 600; allowed: a Duration',
+      'volumeSize: the number 30; allowed: a Size',
+      'networkIsolation: the string "false"; allowed: a boolean',
+      'hourlyPriceUsd: the string "0.2"; allowed: a number',
+    ]);
+  });
+
+  test('Google Cloud: the escape hatch, channels and timeouts', () => {
+    expect(fieldsOf(gcpEndpoint({ ...base, ...own.GCP, acceptUncataloguedMachineType: 1, notificationChannels: 'projects/acme-ml/notificationChannels/1', deploymentTimeout: 1800 }))).toEqual([
+      'deploymentTimeout: the number 1800; allowed: a Duration',
+      'notificationChannels: the string "projects/acme-ml/notificationChannels/1"; allowed: an array of string values',
+      'acceptUncataloguedMachineType: the number 1; allowed: a boolean',
+    ]);
+  });
+
+  test('Azure: auth mode, network flags and probes', () => {
+    expect(fieldsOf(azureEndpoint({ ...base, ...own.Azure, authMode: 'key', publicNetworkAccess: 'false', probes: { period: 10 }, alertActionGroupIds: '/subscriptions/x' }))).toEqual([
+      'authMode: the string "key"; allowed: an EndpointAuthMode',
+      'publicNetworkAccess: the string "false"; allowed: a boolean',
+      'probes.period: the number 10; allowed: a Duration',
+      'alertActionGroupIds: the string "/subscriptions/x"; allowed: an array of string values',
+    ]);
+  });
+
+  test('shared spec: scaling bounds, server numbers and guardrail numbers', () => {
+    expect(fieldsOf(awsEndpoint({ ...base, ...own.AWS, scaling: { minReplicas: '2' }, server: { maxBatchSize: '16', grpc: 'true' }, guardrails: { maxErrorRatePercent: '1' } }))).toEqual([
+      'scaling.minReplicas: the string "2"; allowed: a number',
+      'server.maxBatchSize: the string "16"; allowed: a number',
+      'server.grpc: the string "true"; allowed: a boolean',
+      'guardrails.maxErrorRatePercent: the string "1"; allowed: a number',
+    ]);
+  });
+});

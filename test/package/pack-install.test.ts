@@ -184,7 +184,7 @@ const aml = new azure.ModelEndpoint(a, 'Digits', {
 });
 const webhookApplication = { clientId: '44444444-4444-4444-4444-444444444444', objectId: '55555555-5555-5555-5555-555555555555', identifierUri: 'api://44444444-4444-4444-4444-444444444444' };
 new azure.CanaryRollout(a, 'Rollout', { endpoint: aml, policy, webhookApplication });
-new azure.BudgetGuard(a, 'Budget', { endpoints: [aml], startDate: '2026-12-01', budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR }, webhookApplication });
+new azure.BudgetGuard(a, 'Budget', { endpoints: [aml], startDate: '${new Date().toISOString().slice(0, 7)}-01', budget: { monthlyLimitUsd: 1000, action: BudgetAction.SCALE_TO_FLOOR }, webhookApplication });
 app.synth();
 `);
   run(process.execPath, ['app.js'], dir);

@@ -9,7 +9,9 @@
  *
  * The README blocks after a `<!-- first-synth:<target>:<step> -->` marker are run verbatim; the only
  * substitutions: `npx <cli>@<version>` runs the CLI installed here at that version, `npm install
- * model-serving-constructs` installs the tarball, `cp ../model.onnx` takes the repository's demo model.
+ * model-serving-constructs` installs the tarball, `cp ../model.onnx` takes the repository's demo model, and the
+ * Azure budget's `startDate: 'YYYY-MM-01'` becomes the current month (what the README tells a user to type: Azure
+ * refuses a new budget that starts in a past month, and so does BudgetGuard).
  * Only the npm registry is reachable here: `cdk8s init` ends with `cdk8s import k8s`, which downloads the
  * Kubernetes schema from raw.githubusercontent.com; that one step is allowed to fail (the library does not
  * use the imports), anything else fails the test.
@@ -123,7 +125,7 @@ function writeFilesAndSynth(target: string, dir: string): void {
   for (const f of files) {
     // The README replaces a file the template wrote; a path the template does not have means the README is stale.
     expect(existsSync(join(dir, f.path))).toBe(true);
-    writeFileSync(join(dir, f.path), f.content);
+    writeFileSync(join(dir, f.path), f.content.replace(/startDate: '\d{4}-\d{2}-01'/g, `startDate: '${new Date().toISOString().slice(0, 7)}-01'`));
   }
   for (const line of commandLines(readmeBlock(target, 'synth'))) runLine(line, dir);
 }

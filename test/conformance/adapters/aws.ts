@@ -16,7 +16,8 @@ type Resource = { Properties: Record<string, any> };
 
 function render(c: ConformanceCase, spec: ModelServingProps): CommonView {
   const app = new cdk.App({ builtinCloudFormationValidation: false });
-  const stack = new cdk.Stack(app, 'Conformance', { env: { account: '123456789012', region: 'eu-west-1' } });
+  // us-east-1 offers every GPU family the cases use (the region check, EC2_GPU_FAMILY_REGIONS, refuses g6 in eu-west-1).
+  const stack = new cdk.Stack(app, 'Conformance', { env: { account: '123456789012', region: 'us-east-1' } });
   const endpoint = new ModelEndpoint(stack, 'Endpoint', { ...spec, instanceType: instanceTypeFor(spec.accelerator), endpointName: 'conformance' });
   if (c.rollout) new CanaryRollout(stack, 'Rollout', { endpoint, policy: c.rollout });
   if (c.budget) new BudgetGuard(stack, 'Budget', { endpoints: [endpoint], budget: c.budget });

@@ -32,7 +32,7 @@ function render(c: ConformanceCase, spec: ModelServingProps): CommonView {
   const { tf } = synth((scope) => {
     const endpoint = new ModelEndpoint(scope, 'Endpoint', { ...spec, resourceGroupName: 'rg', location: 'westeurope', instanceType: instanceTypeFor(spec.accelerator) });
     if (c.rollout) new CanaryRollout(scope, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint, policy: c.rollout });
-    if (c.budget) new BudgetGuard(scope, 'Budget', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint], budget: c.budget, startDate: '2026-12-01' });
+    if (c.budget) new BudgetGuard(scope, 'Budget', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint], budget: c.budget, startDate: '2026-12-01', acceptPastStartDate: true });
   });
   const r = tf.resource as Record<string, Record<string, Json>>;
   const azapi = Object.values(r.azapi_resource);
