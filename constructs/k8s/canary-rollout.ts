@@ -110,7 +110,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     const router = props.trafficRouter ?? TrafficRouter.none();
     this.trafficRouter = router;
     // Checked at synth: the ModelGateway that routes the endpoint may be created after the rollout.
-    this.node.addValidation({ validate: () => validationMessages(`CanaryRollout ${this.node.path}`, router._synthProblems(endpoint)) });
+    this.node.addValidation({ validate: () => validationMessages(`CanaryRollout ${this.node.path}`, router._synthProblems(endpoint, { headerRoute: policy.headerRoute !== undefined })) });
     if (kserve && props.trafficRouter !== undefined) {
       c.add({ field: 'trafficRouter', given: router.factoryName, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
     }

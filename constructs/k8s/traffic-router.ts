@@ -148,7 +148,7 @@ export class TrafficRouter {
    * endpoint in a ModelGateway's routes, all in one namespace (the plugin reads its routes from one namespace).
    * @internal
    */
-  public _synthProblems(endpoint: ModelEndpoint): SpecProblem[] {
+  public _synthProblems(endpoint: ModelEndpoint, options: { readonly headerRoute: boolean }): SpecProblem[] {
     if (this.kind !== 'MODEL_GATEWAY') return [];
     const routes = endpoint._gatewayRoutes;
     if (routes.length === 0) {
@@ -166,6 +166,17 @@ export class TrafficRouter {
         given: `TrafficRouter.modelGateway() for ${endpoint.node.path}, routed by ModelGateways in namespaces ${namespaces.map((n) => `"${n}"`).join(', ')} (${routes.map((r) => r.gatewayPath).join(', ')})`,
         allowed: 'gateways whose routes share one namespace: Argo\'s Gateway API plugin reads every route it manages from one namespace (its `namespace` setting)',
         fix: 'give the ModelGateways that route this endpoint the same namespace, or route it through one of them',
+      }];
+    }
+    // The plugin's header rule names the canary Service by name alone, without the backendRef's namespace
+    // (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/httproute.go setHTTPHeaderRoute), so on
+    // a route in another namespace it would send to a Service of that name in the route's namespace.
+    if (options.headerRoute && namespaces[0] !== endpoint.namespace) {
+      return [{
+        field: 'policy.headerRoute',
+        given: `a header route with TrafficRouter.modelGateway(), the gateway's route in namespace "${namespaces[0]}" and the endpoint in ${describe(endpoint.namespace ?? 'unset')}`,
+        allowed: 'header routes where the gateway\'s routes and the endpoint share a namespace: Argo\'s Gateway API plugin adds the header rule with the canary Service\'s name and no namespace, so from the gateway\'s namespace it would point at a Service that is not there',
+        fix: `give the ModelGateway the endpoint's namespace (namespace: "${endpoint.namespace ?? ''}"), or remove policy.headerRoute`,
       }];
     }
     return [];

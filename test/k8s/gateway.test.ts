@@ -412,12 +412,34 @@ describe('TrafficRouter.modelGateway(): Argo shifts exact weights on the gateway
     return copy;
   }
 
+  /**
+   * What the plugin's setHTTPHeaderRoute adds to a route (pkg/plugin/httproute.go): per rule that sends to the
+   * Rollout's Services, a rule named after the managed route with the rule's matches (path, method) plus the
+   * header match, the rule's filters copied, and the canary Service alone (its port) as backend.
+   */
+  function pluginSetHeaderRoute(route: Manifest, canaryService: string, managedName: string, header: { name: string; value: string }): Manifest {
+    const copy = JSON.parse(JSON.stringify(route)) as Manifest;
+    const sources = copy.spec.rules.filter((r: Manifest) => (r.backendRefs ?? []).some((b: Manifest) => b.name === canaryService));
+    const added = sources.map((rule: Manifest, i: number) => {
+      const canary = rule.backendRefs.find((b: Manifest) => b.name === canaryService);
+      return {
+        name: i === 0 ? managedName : `${managedName}-${i}`,
+        matches: rule.matches.map((m: Manifest) => ({ ...m, headers: [...(m.headers ?? []), { name: header.name, type: 'Exact', value: header.value }] })),
+        filters: JSON.parse(JSON.stringify(rule.filters ?? [])),
+        // BackendObjectReference{Group, Kind, Name, Port}: the plugin sets no Namespace.
+        backendRefs: [{ group: '', kind: 'Service', name: canaryService, port: canary.port }],
+      };
+    });
+    copy.spec.rules.push(...added);
+    return copy;
+  }
+
   function platform(order: 'gateway-first' | 'rollout-first', endpointNamespace = 'ml'): Manifest[] {
     return synthChart((chart) => {
       const e = endpointOf(chart, 'fraud', { namespace: endpointNamespace });
       const canary = () => new CanaryRollout(chart, 'Canary', {
         endpoint: e,
-        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1), headerRoute: { headerName: 'x-canary', headerValue: 'always' } }),
+        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }),
         prometheusAddress: PROMETHEUS,
         trafficRouter: TrafficRouter.modelGateway(),
       });
@@ -443,10 +465,9 @@ describe('TrafficRouter.modelGateway(): Argo shifts exact weights on the gateway
     expect(canary.canaryService).toBe('fraud-canary');
     expect(canary.stableService).toBe('fraud');
     expect(canary.trafficRouting).toEqual({
-      managedRoutes: [{ name: 'canary-header' }],
       plugins: { 'argoproj-labs/gatewayAPI': { httpRoutes: [{ name: 'model-gateway-fraud', useHeaderRoutes: true }], namespace: 'ml-gateway' } },
     });
-    expect(canary.steps).toEqual([{ setWeight: 5 }, { setHeaderRoute: { name: 'canary-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'always' } }] } }, { pause: { duration: '3600s' } }, { setWeight: 100 }, { pause: { duration: '600s' } }]);
+    expect(canary.steps).toEqual([{ setWeight: 5 }, { pause: { duration: '3600s' } }, { setWeight: 100 }, { pause: { duration: '600s' } }]);
     const canaryService = findOne(docs, 'Service', 'fraud-canary');
     expect(canaryService.metadata.namespace).toBe('ml');
     expect(canaryService.spec.selector).toEqual(findOne(docs, 'Service', 'fraud').spec.selector);
@@ -462,18 +483,56 @@ describe('TrafficRouter.modelGateway(): Argo shifts exact weights on the gateway
     expectSchemaValid([...docs, shifted]);
   });
 
-  test('endpoint and gateway in one namespace: no ReferenceGrant, backendRefs without a namespace', () => {
+  test('endpoint and gateway in one namespace: no ReferenceGrant; a header route reaches the canary through the gateway\'s checks', () => {
     const docs = synthChart((chart) => {
       const e = endpointOf(chart, 'fraud', { namespace: 'ml-gateway', networkAccess: { ingress: PROXIES } });
-      new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.modelGateway() });
+      new CanaryRollout(chart, 'Canary', {
+        endpoint: e,
+        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1), headerRoute: { headerName: 'x-canary', headerValue: 'always' } }),
+        prometheusAddress: PROMETHEUS,
+        trafficRouter: TrafficRouter.modelGateway(),
+      });
       new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
     });
     expect(findAll(docs, 'ReferenceGrant')).toEqual([]);
-    expect(findOne(docs, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([
+    const route = findOne(docs, 'HTTPRoute');
+    expect(route.spec.rules[0].backendRefs).toEqual([
       { group: '', kind: 'Service', name: 'fraud', port: 8080, weight: 100 },
       { group: '', kind: 'Service', name: 'fraud-canary', port: 8080, weight: 0 },
     ]);
-    expectSchemaValid(docs);
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary.trafficRouting).toEqual({
+      managedRoutes: [{ name: 'canary-header' }],
+      plugins: { 'argoproj-labs/gatewayAPI': { httpRoutes: [{ name: 'model-gateway-fraud', useHeaderRoutes: true }], namespace: 'ml-gateway' } },
+    });
+    expect(canary.steps.slice(0, 2)).toEqual([{ setWeight: 5 }, { setHeaderRoute: { name: 'canary-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'always' } }] } }]);
+    // The header rule the plugin adds at the first step keeps the gateway's exact path, method and rewrite, and
+    // the SecurityPolicy targets the whole route: testers with the header reach the canary's OIP path through
+    // the same JWT and key checks; the canary Service (named without a namespace) is in the route's namespace.
+    const withHeader = pluginSetHeaderRoute(pluginSetWeight(route, 'fraud-canary', 'fraud', 5), 'fraud-canary', 'canary-header', { name: 'x-canary', value: 'always' });
+    expect(withHeader.spec.rules[1]).toEqual({
+      name: 'canary-header',
+      matches: [{ path: { type: 'Exact', value: '/api/v1/fraud/infer' }, method: 'POST', headers: [{ name: 'x-canary', type: 'Exact', value: 'always' }] }],
+      filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/v2/models/fraud/infer' } } }],
+      backendRefs: [{ group: '', kind: 'Service', name: 'fraud-canary', port: 8080 }],
+    });
+    expect(findOne(docs, 'Service', 'fraud-canary').metadata.namespace).toBe(withHeader.metadata.namespace);
+    // Strict CRD + CEL check, also of the route with the plugin's header rule.
+    expectSchemaValid([...docs, withHeader]);
+  });
+
+  test('refused at synth: a header route with the gateway\'s route in another namespace (the plugin\'s header rule names no namespace)', () => {
+    const error = synthError((chart) => {
+      const e = endpointOf(chart, 'fraud');
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+      new CanaryRollout(chart, 'Canary', {
+        endpoint: e,
+        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1), headerRoute: { headerName: 'x-canary', headerValue: 'always' } }),
+        prometheusAddress: PROMETHEUS,
+        trafficRouter: TrafficRouter.modelGateway(),
+      });
+    });
+    expect(error).toMatch(/policy\.headerRoute: got a header route with TrafficRouter\.modelGateway\(\), the gateway's route in namespace "ml-gateway" and the endpoint in "ml"; allowed: header routes where the gateway's routes and the endpoint share a namespace: .*no namespace.*Fix: give the ModelGateway the endpoint's namespace \(namespace: "ml"\), or remove policy\.headerRoute/s);
   });
 
   function synthError(build: (chart: Chart) => void): string {
