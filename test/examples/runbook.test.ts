@@ -7,7 +7,7 @@
  * here too) and from the registry `npm run synth` reads (scripts/backends.json).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdk8s';
@@ -73,6 +73,22 @@ test('step 2: the entry is one new model with every field of the table', () => {
   expect(name).toBe('digits');
   expect(PLATFORM.map((m) => m.name)).not.toContain(name);
   expect(Object.keys(entry).sort()).toEqual(expect.arrayContaining(Object.keys(PLATFORM.find((m) => m.compute === entry.compute)!).filter((k) => !['cache', 'circuitBreaker'].includes(k)).sort()));
+});
+
+test('step 2: the entry type-checks as a PlatformModel where the runbook puts it (tsc, the names models.ts imports)', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'runbook-tsc-')), 'entry.ts');
+  const lib = JSON.stringify(join(ROOT, 'lib'));
+  const models = JSON.stringify(join(ROOT, 'examples', 'platform', 'models'));
+  writeFileSync(file, [
+    `import { Duration, ExecutionProvider } from ${lib};`,
+    `import { PlatformModel, platformModelFile } from ${models};`,
+    'void Duration; void ExecutionProvider;',
+    `export const entry: PlatformModel = ${block('entry').trim().replace(/,$/, '')};`,
+    '',
+  ].join('\n'));
+  const tsc = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--ignoreConfig', '--noEmit', '--strict', '--target', 'ES2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', '--esModuleInterop', '--resolveJsonModule', file], { cwd: ROOT, encoding: 'utf8' });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
 });
 
 test('step 3: `npm run synth` is the command, and it writes the platform where step 4 looks', () => {
