@@ -12,7 +12,6 @@ import {
   BudgetGuard,
   CanaryRollout,
   CpuNodePool,
-  EndpointAuth,
   GpuNodePool,
   ModelDelivery,
   ModelEndpoint,
@@ -75,6 +74,10 @@ function serverSettings(m: PlatformModel, s: PlatformSettings): ServerSettings {
     ...(m.cache ? { cache: { redisUrl: ServerSecret.fromKubernetesSecret(REDIS_SECRET.name, REDIS_SECRET.key), ttl: m.cache.ttl } } : {}),
     ...(m.circuitBreaker ? { circuitBreaker: breaker } : {}),
     tracing: { endpoint: s.tracingEndpoint },
+    // Defence in depth behind the gateway: Envoy Gateway forwards the verified token unchanged (jwt_authn
+    // `forward: true`, envoyproxy/gateway internal/xds/translator/jwt.go buildJWTProvider), and the server checks
+    // it again, so a pod in the namespace cannot call a model without one.
+    auth: { jwt: { issuer: s.gateway.jwt.issuer, audience: s.gateway.jwt.audiences[0], jwksUri: s.gateway.jwt.jwksUri } },
   };
 }
 
@@ -119,8 +122,7 @@ export function buildK8sPlatform(models: readonly PlatformModel[] = PLATFORM, ou
       serviceMonitor: true,
       guardrails,
       server: serverSettings(m, s),
-      // Only the gateway's proxies (and Prometheus) reach the pods; the gateway authenticates every caller.
-      auth: EndpointAuth.none('the ModelGateway verifies every caller\'s JWT and API key; the NetworkPolicy admits only the Envoy Gateway proxies and Prometheus'),
+      // The gateway's proxies reach the pods (besides the namespace's own pods and Prometheus).
       networkAccess: { ingress: [NetworkPeer.namespace('envoy-gateway-system')] },
       dashboard: true,
       hourlyPriceUsd: m.hourlyPriceUsd,

@@ -116,6 +116,14 @@ describe('the models as the server reads them', () => {
     expect(rollout('fraud').spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'model', mountPath: '/mnt/models', readOnly: true, subPath: 'fraud/1' });
   });
 
+  test('every server verifies the gateway\'s JWT again (Envoy Gateway forwards it), so pods in the namespace cannot call around the gateway', () => {
+    // envoyproxy/gateway (commit d32f28294245e454d20f81d323d626a90e660c1e) internal/xds/translator/jwt.go
+    // buildJWTProvider sets jwt_authn `Forward: true`: the Authorization header reaches the server unchanged.
+    for (const m of MODELS) {
+      expect(serverConfig(m)).toMatchObject({ jwtIssuer: PLATFORM_SETTINGS.gateway.jwt.issuer, jwtAudience: PLATFORM_SETTINGS.gateway.jwt.audiences[0], jwtJwksUri: PLATFORM_SETTINGS.gateway.jwt.jwksUri });
+    }
+  });
+
   test('every model traces to the OTLP collector', () => {
     for (const m of MODELS) {
       expect(envOf(m)).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: PLATFORM_SETTINGS.tracingEndpoint, OTEL_SERVICE_NAME: m });
