@@ -29,9 +29,10 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...(all ? [] : SLOW_SUITES)],
-      // jose ships ESM only (the gateway authorizer's tests sign and verify with it): let swc turn it into CommonJS.
-      transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
-      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+      // jose ships ESM only (the gateway authorizer's tests sign and verify with it), and so does cockatiel (the
+      // server's breaker, whose fallback reader test/examples/platform-k8s.test.ts calls): let swc turn them into CommonJS.
+      transform: { '^.+\\.ts$': swc, '/node_modules/(jose|cockatiel)/.+\\.js$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(jose|cockatiel)/)'],
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
     },
     '<rootDir>/runtime',

@@ -11,6 +11,14 @@ export interface HandlerBuild {
   readonly why: string;
 }
 
+/** An app `npm run synth` builds: `build(outdir)` in `main`, written as `format` to `output`. */
+export interface RegisteredExample {
+  readonly main: string;
+  readonly build: string;
+  readonly format: 'cloudformation' | 'terraform' | 'yaml';
+  readonly output: string;
+}
+
 export interface RegisteredBackend {
   /** Folder under constructs/ and the subpath name. */
   readonly id: string;
@@ -22,7 +30,9 @@ export interface RegisteredBackend {
   /** How constructs/<id>/<name>/handler.ts bundles are built; absent when the backend deploys no functions. */
   readonly handlers?: HandlerBuild;
   /** The example app `npm run synth` builds. */
-  readonly example: { readonly main: string; readonly build: string; readonly format: 'cloudformation' | 'terraform' | 'yaml'; readonly output: string };
+  readonly example: RegisteredExample;
+  /** The seeds' multi-model platform (examples/platform/, from models.ts) on this backend, also built by `npm run synth`. */
+  readonly platform?: RegisteredExample;
   /** The conformance adapter file (exports `adapters`). */
   readonly conformanceAdapter: string;
 }

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mlpClassifier } from './onnx-builder';
-import { PLATFORM_FIXTURE_DIR, PLATFORM_MODELS, PLATFORM_MODELS_DIR, platformSamples } from './platform-models';
+import { PLATFORM_FALLBACKS, PLATFORM_FIXTURE_DIR, PLATFORM_MODELS, PLATFORM_MODELS_DIR, platformSamples } from './platform-models';
 
 export const DEMO_MODEL_NAME = 'digits-classifier';
 export const DEMO_MODEL_PATH = join(__dirname, '..', 'examples', 'models', DEMO_MODEL_NAME, '1', 'model.onnx');
@@ -29,6 +29,12 @@ if (require.main === module) {
     const model = build();
     writeFileSync(path, model);
     console.log(`wrote ${path} (${model.length} bytes)`);
+    const fallback = PLATFORM_FALLBACKS[name as keyof typeof PLATFORM_MODELS];
+    if (fallback) {
+      const fallbackPath = join(dirname(path), 'fallback.json');
+      writeFileSync(fallbackPath, `${JSON.stringify(fallback(), null, 2)}\n`);
+      console.log(`wrote ${fallbackPath}`);
+    }
   }
   mkdirSync(PLATFORM_FIXTURE_DIR, { recursive: true });
   writeFileSync(join(PLATFORM_FIXTURE_DIR, 'platform-models.inputs.json'), `${JSON.stringify(platformSamples())}\n`);

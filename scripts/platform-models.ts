@@ -209,6 +209,30 @@ export const PLATFORM_MODELS: Readonly<Record<'fraud' | 'cnn' | 'sentiment', () 
   sentiment: sentimentModel,
 };
 
+/**
+ * The fraud model's fallback answer (fallback.json next to model.onnx: the server answers from it, one row per
+ * request row, while the model's circuit breaker is open; runtime/src/breaker.ts readFallback). An OIP response
+ * with the model's own outputs: probability 0.5 and label 0. Why: 0.5 is "no information" (the trees' sum of
+ * log-odds at 0), not a claim that the payment is safe (probability 0 would be one), so a caller that thresholds
+ * the score lower than the model does flags it for review; label 0 is what the model itself says at exactly 0.5
+ * (label 1 only above it), so a caller that reads the label alone lets payments through instead of blocking all
+ * of them during a model outage. Every fallback answer also carries the `x-model-server-fallback: true` header
+ * (runtime/src/core.ts FALLBACK_HEADER): callers that must not fail open check it and hold the payment.
+ */
+export function fraudFallback(): { outputs: { name: string; datatype: string; shape: number[]; data: number[] }[] } {
+  return {
+    outputs: [
+      { name: 'probability', datatype: 'FP32', shape: [1, 1], data: [0.5] },
+      { name: 'label', datatype: 'INT64', shape: [1, 1], data: [0] },
+    ],
+  };
+}
+
+/** fallback.json of the platform models that have one (written next to model.onnx by scripts/generate-models.ts). */
+export const PLATFORM_FALLBACKS: Readonly<Partial<Record<keyof typeof PLATFORM_MODELS, () => object>>> = {
+  fraud: fraudFallback,
+};
+
 export interface SampleInput {
   readonly name: string;
   readonly datatype: 'FP32' | 'INT64';

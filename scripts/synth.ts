@@ -1,7 +1,7 @@
 /**
  * `npm run synth`: synthesizes every example into its target's output folder and prints what was produced.
  *   AWS (CloudFormation, cdk-nag checked)  -> cdk.out/
- *   Kubernetes (cdk8s YAML)               -> dist/k8s/
+ *   Kubernetes (cdk8s YAML)               -> dist/k8s/, the multi-model platform -> dist/platform/k8s/
  *   Terraform (cdktf JSON: Google Cloud, Azure) -> cdktf.out/stacks/<stack>/cdk.tf.json
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -50,9 +50,9 @@ function summarizeTerraform(outdir: string, target: string, stacks: readonly str
 
 function main(): void {
   const started = Date.now();
-  // Every registered backend's example (scripts/backends.json), in registry order.
-  for (const backend of BACKENDS) {
-    const { main: mainFile, build, format, output } = backend.example;
+  // Every registered backend's example and platform (scripts/backends.json), in registry order.
+  for (const { backend, example } of BACKENDS.flatMap((b) => [b.example, ...(b.platform ? [b.platform] : [])].map((example) => ({ backend: b, example })))) {
+    const { main: mainFile, build, format, output } = example;
     if (!existsSync(join(root, mainFile))) continue;
     const outdir = join(root, output);
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,7 +4,7 @@ import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollou
 import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
-import { rateWindow, typedApiObject } from './internal';
+import { rateWindow, typedApiObject, validationMessages } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-schema';
 import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
@@ -88,10 +88,15 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   public readonly rollout: ResolvedRollout;
   /** Advice from the shared resolver, e.g. an approximated share (also `model-serving:warning` metadata). */
   public readonly warnings: readonly SpecWarning[];
+  /** The endpoint whose new versions roll out. */
+  public readonly endpoint: ModelEndpoint;
+  /** What splits traffic between the stable and the new version (TrafficRouter.none() unless given). */
+  public readonly trafficRouter: TrafficRouter;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
     const endpoint = props.endpoint;
+    this.endpoint = endpoint;
     const policy = props.policy;
     const kserve = endpoint.flavour.isKServe;
     const c = new ProblemCollector();
@@ -103,8 +108,11 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       c.add({ field: 'prometheusAddress', given: describe(props.prometheusAddress), allowed: 'an http(s) URL', fix: 'e.g. "http://prometheus-operated.monitoring:9090"' });
     }
     const router = props.trafficRouter ?? TrafficRouter.none();
+    this.trafficRouter = router;
+    // Checked at synth: the ModelGateway that routes the endpoint may be created after the rollout.
+    this.node.addValidation({ validate: () => validationMessages(`CanaryRollout ${this.node.path}`, router._synthProblems(endpoint, { headerRoute: policy.headerRoute !== undefined })) });
     if (kserve && props.trafficRouter !== undefined) {
-      c.add({ field: 'trafficRouter', given: `TrafficRouter.${router.kind.toLowerCase()}()`, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
+      c.add({ field: 'trafficRouter', given: router.factoryName, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
     }
     router.validate(c);
     router._validateFor(endpoint, c);

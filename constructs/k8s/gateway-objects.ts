@@ -4,7 +4,7 @@
  * and BackendTrafficPolicy (per-key limit, request size), and the guardrail PrometheusRule on Envoy's metrics.
  * Field names follow the CRDs vendored in test/fixtures/schemas (Gateway API v1.6.1, Envoy Gateway v1.9.0).
  */
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ResolvedGateway, ResolvedGatewayRoute, inferPath } from '../../lib';
 import { typedApiObject } from './internal';
@@ -26,6 +26,11 @@ export interface RouteBackend {
   readonly serviceName: string;
   readonly namespace: string;
   readonly port: number;
+  /**
+   * The canary Service of a CanaryRollout that shifts weights on this route (TrafficRouter.modelGateway()),
+   * read at synth (the rollout may be created after the gateway); undefined: one backend, no weight.
+   */
+  readonly canaryServiceName?: () => string | undefined;
 }
 
 /** Metadata every object of a gateway carries. */
@@ -65,16 +70,25 @@ export function renderRoute(scope: Construct, id: string, meta: GatewayObjectMet
         name: INFER_RULE,
         matches: [{ path: { type: 'Exact', value: `${route.path}/infer` }, method: 'POST' }],
         filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: inferPath(route.model) } } }],
-        backendRefs: [{
-          group: '',
-          kind: 'Service',
-          name: backend.serviceName,
-          ...(backend.namespace !== meta.namespace ? { namespace: backend.namespace } : {}),
-          port: backend.port,
-        }],
+        backendRefs: Lazy.any({ produce: () => routeBackendRefs(backend, meta.namespace) }),
       }],
     },
   });
+}
+
+/**
+ * The route's backendRefs: the endpoint's Service alone, or, under a CanaryRollout with
+ * TrafficRouter.modelGateway(), the stable (the endpoint's) and the canary Service weighted 100/0, the shape
+ * Argo's Gateway API plugin shifts: it sets the weight of the backendRefs named by the Rollout's stableService
+ * and canaryService in every rule it does not manage, and fails when either is missing
+ * (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/httproute.go setHTTPRouteWeight,
+ * BackendRefWasNotFoundInHTTPRouteError).
+ */
+function routeBackendRefs(backend: RouteBackend, routeNamespace: string): Record<string, unknown>[] {
+  const ref = (name: string) => ({ group: '', kind: 'Service', name, ...(backend.namespace !== routeNamespace ? { namespace: backend.namespace } : {}), port: backend.port });
+  const canary = backend.canaryServiceName?.();
+  if (canary === undefined) return [ref(backend.serviceName)];
+  return [{ ...ref(backend.serviceName), weight: 100 }, { ...ref(canary), weight: 0 }];
 }
 
 /**
@@ -82,14 +96,15 @@ export function renderRoute(scope: Construct, id: string, meta: GatewayObjectMet
  * its Services (Gateway API: a cross-namespace backendRef is invalid without one, status ResolvedRefs
  * RefNotPermitted).
  */
-export function renderReferenceGrant(scope: Construct, id: string, meta: GatewayObjectMeta, fromNamespace: string, serviceNames: readonly string[]): ApiObject {
+export function renderReferenceGrant(scope: Construct, id: string, meta: GatewayObjectMeta, fromNamespace: string, serviceNames: () => readonly string[]): ApiObject {
   return new ApiObject(scope, id, {
     apiVersion: 'gateway.networking.k8s.io/v1beta1',
     kind: 'ReferenceGrant',
     metadata: meta,
     spec: {
       from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: fromNamespace }],
-      to: [...new Set(serviceNames)].sort().map((name) => ({ group: '', kind: 'Service', name })),
+      // Read at synth: a canary Service joins once a CanaryRollout shifts weights on the gateway's route.
+      to: Lazy.any({ produce: () => [...new Set(serviceNames())].sort().map((name) => ({ group: '', kind: 'Service', name })) }),
     },
   });
 }

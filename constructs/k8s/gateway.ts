@@ -35,7 +35,6 @@ import {
 import { DNS_LABEL, rateWindow, validationMessages } from './internal';
 import { ModelEndpoint, PrometheusAlert } from './model-endpoint';
 import { LABELS, LABEL_PREFIX } from './names';
-import { GATEWAY_API_PLUGIN } from './traffic-router';
 
 /** One model behind the gateway. */
 export interface ModelGatewayRoute {
@@ -108,10 +107,15 @@ const SHAPES: readonly PropShape[] = [
  * `/v2/models/<model>/infer` (lib/contract.ts inferPath; runtime/src/http/oip.ts registers it (`app.post(ROUTES.infer, ...)`)),
  * forwarded to the endpoint's Service: `<endpointName>` (plain flavour) or `<endpointName>-predictor` port 80
  * (KServe RawDeployment). KServe serverless is refused: its Service is Knative's ExternalName to the Knative
- * ingress, which routes by Host, so a Gateway API backendRef cannot reach the revision directly. An endpoint
- * whose CanaryRollout uses a traffic router is refused at synth: Argo's Gateway API plugin weights only its own
- * HTTPRoute, and Istio's VirtualService does not apply to Envoy Gateway, which sends to the Service's pods
- * itself; without a router the Service selects stable and canary pods alike, which is what Argo expects.
+ * ingress, which routes by Host, so a Gateway API backendRef cannot reach the revision directly.
+ *
+ * **Canaries through the gateway**: a CanaryRollout with `TrafficRouter.modelGateway()` shifts exact weights
+ * on the model's route itself: the route then carries two backendRefs, the endpoint's (stable) Service at 100
+ * and the rollout's `<endpointName>-canary` Service at 0, and the Rollout's Gateway API plugin config names the
+ * route (both resolved at synth, whatever order the constructs are created in). Without a router the Service
+ * selects stable and canary pods alike (weights become pod counts). Refused at synth: `TrafficRouter.gatewayApi()`
+ * (it shifts a route of its own, which the gateway's route would bypass) and `TrafficRouter.istio()`
+ * (Envoy Gateway sends to the pods itself, where a VirtualService's weights do not apply).
  *
  * **What it creates**: per model an HTTPRoute `<gatewayName>-<endpointName>` and, with JWT or API keys, a
  * SecurityPolicy `<route>-auth`; one BackendTrafficPolicy `<gatewayName>-traffic` (request size limit, 413 at
@@ -213,10 +217,12 @@ export class ModelGateway extends Construct
     const labels = { [LABELS.managedBy]: MANAGED_BY, [`${LABEL_PREFIX}/gateway`]: this.gatewayName };
     const meta = (name: string, ns: string = this.namespace): GatewayObjectMeta => ({ name, namespace: ns, labels: { ...labels } });
     const routeNames = props.routes.map((r) => `${this.gatewayName}-${r.endpoint.endpointName}`);
-    const foreign = new Map<string, string[]>();
+    const foreign = new Map<string, RouteBackend[]>();
     this.routes = props.routes.map((r, i) => {
       const backend = routeBackend(r.endpoint);
-      if (backend.namespace !== this.namespace) foreign.set(backend.namespace, [...(foreign.get(backend.namespace) ?? []), backend.serviceName]);
+      if (backend.namespace !== this.namespace) foreign.set(backend.namespace, [...(foreign.get(backend.namespace) ?? []), backend]);
+      // A CanaryRollout with TrafficRouter.modelGateway() names this route in its plugin config.
+      r.endpoint._addGatewayRoute({ routeName: routeNames[i], namespace: this.namespace, gatewayPath: this.node.path });
       const model = this.gateway.routes[i];
       const route = renderRoute(this, `Route${i}`, meta(routeNames[i]), props.gateway, props.hostnames, model, backend);
       if (this.gateway.jwt || this.gateway.apiKeys) {
@@ -224,7 +230,10 @@ export class ModelGateway extends Construct
       }
       return route;
     });
-    for (const [ns, services] of foreign) renderReferenceGrant(this, `ReferenceGrant-${ns}`, meta(`${this.gatewayName}-from-${this.namespace}`, ns), this.namespace, services);
+    for (const [ns, backends] of foreign) {
+      const services = () => backends.flatMap((b) => [b.serviceName, ...(b.canaryServiceName?.() !== undefined ? [b.canaryServiceName()!] : [])]);
+      renderReferenceGrant(this, `ReferenceGrant-${ns}`, meta(`${this.gatewayName}-from-${this.namespace}`, ns), this.namespace, services);
+    }
     renderTrafficPolicy(this, 'Traffic', meta(`${this.gatewayName}-traffic`), routeNames, this.gateway);
 
     this.selector = clusterSelector(this.namespace, routeNames);
@@ -247,6 +256,7 @@ function routeBackend(endpoint: ModelEndpoint): RouteBackend {
     serviceName: raw ? `${endpoint.endpointName}-predictor` : endpoint.endpointName,
     namespace: endpoint.namespace!,
     port: raw ? KSERVE_PREDICTOR_SERVICE_PORT : endpoint.port,
+    canaryServiceName: () => endpoint._gatewayCanaryServiceName,
   };
 }
 
@@ -331,27 +341,26 @@ function ownWarnings(g: ResolvedGateway): SpecWarning[] {
 
 /**
  * A route to an endpoint whose CanaryRollout splits traffic with a router the gateway's route would bypass:
- * Argo's Gateway API plugin sets weights only on the HTTPRoute it manages (the gateway's route would send all
- * its traffic to the stable Service), and Istio's VirtualService applies to mesh traffic, while Envoy Gateway
- * sends to the Service's endpoints itself (every pod, stable and canary, by pod count).
+ * TrafficRouter.gatewayApi() shifts weights on a route of the rollout's own (the gateway's route would send
+ * all its traffic to the stable Service, and the own route reaches the model without the gateway's JWT and
+ * limits), and Istio's VirtualService applies to mesh traffic, while Envoy Gateway sends to the Service's
+ * endpoints itself (every pod, stable and canary, by pod count). TrafficRouter.modelGateway() shifts the
+ * gateway's own route, and no router leaves the split to pod counts: both are fine.
  */
 function rolloutConflicts(endpoint: ModelEndpoint, i: number): SpecProblem[] {
   if (!endpoint.hasRollout) return [];
-  type RolloutDoc = { metadata?: { name?: string; namespace?: string }; spec?: { strategy?: { canary?: { trafficRouting?: { plugins?: Record<string, unknown>; istio?: unknown } } } } };
-  for (const rollout of Chart.of(endpoint).node.findAll().filter((n): n is CanaryRollout => n instanceof CanaryRollout)) {
-    const doc = rollout.resource?.toJson() as RolloutDoc | undefined;
-    if (doc?.metadata?.name !== endpoint.endpointName || doc.metadata.namespace !== endpoint.namespace) continue;
-    const routing = doc.spec?.strategy?.canary?.trafficRouting;
-    if (routing?.plugins?.[GATEWAY_API_PLUGIN] !== undefined) {
-      return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${rollout.node.path} uses TrafficRouter.gatewayApi()`,
-        'an endpoint whose traffic split is not on an HTTPRoute of its own: the plugin sets weights only on the route it manages, so the gateway\'s route would send every request to the stable version',
-        'use no traffic router on that endpoint\'s CanaryRollout (weights become pod counts, held to the tolerance by CanaryRollout), or route callers through the rollout\'s own HTTPRoute instead of the gateway')];
-    }
-    if (routing?.istio !== undefined) {
-      return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${rollout.node.path} uses TrafficRouter.istio()`,
-        'an endpoint whose traffic split the gateway honours: Envoy Gateway sends to the Service\'s pods itself, where the VirtualService\'s weights do not apply, so the canary would get its share of pods instead of the rollout\'s weight',
-        'use no traffic router on that endpoint\'s CanaryRollout (weights become pod counts, held to the tolerance by CanaryRollout), or call that endpoint through the mesh instead of the gateway')];
-    }
+  const rollout = Chart.of(endpoint).node.findAll().find((n): n is CanaryRollout => n instanceof CanaryRollout && n.endpoint === endpoint);
+  if (rollout === undefined) return [];
+  const kind = rollout.trafficRouter.kind;
+  if (kind === 'GATEWAY_API') {
+    return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${rollout.node.path} uses TrafficRouter.gatewayApi()`,
+      'an endpoint whose traffic split is on the gateway\'s route: TrafficRouter.gatewayApi() shifts weights on an HTTPRoute of its own, so the gateway\'s route would send every request to the stable version (and the own route reaches the model without the gateway\'s JWT and limits)',
+      'use trafficRouter: TrafficRouter.modelGateway() on that endpoint\'s CanaryRollout (Argo shifts exact weights on the gateway\'s route), or no traffic router (weights become pod counts, held to the tolerance by CanaryRollout)')];
+  }
+  if (kind === 'ISTIO') {
+    return [refusal(ENVOY_GATEWAY_CAPABILITIES, `routes[${i}].endpoint`, `${endpoint.node.path}, whose CanaryRollout ${rollout.node.path} uses TrafficRouter.istio()`,
+      'an endpoint whose traffic split the gateway honours: Envoy Gateway sends to the Service\'s pods itself, where the VirtualService\'s weights do not apply, so the canary would get its share of pods instead of the rollout\'s weight',
+      'use trafficRouter: TrafficRouter.modelGateway() on that endpoint\'s CanaryRollout (Argo shifts exact weights on the gateway\'s route), or call that endpoint through the mesh instead of the gateway')];
   }
   return [];
 }

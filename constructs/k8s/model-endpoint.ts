@@ -117,6 +117,16 @@ const NO_TARGETS = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'Alertm
 /** Why an endpoint has no guardrail alerts: only the plain flavour with a ServiceMonitor renders them. */
 const NO_ALERTS = NotSupported.because(KUBERNETES_CAPABILITIES.backend, 'the guardrail PrometheusRule is rendered for the plain flavour with serviceMonitor: true (the Prometheus Operator must scrape the server)');
 
+/** A ModelGateway's HTTPRoute to an endpoint: what a CanaryRollout on the gateway's route names in its plugin config. */
+export interface GatewayRouteRef {
+  /** The HTTPRoute's `metadata.name`. */
+  readonly routeName: string;
+  /** The HTTPRoute's namespace. */
+  readonly namespace: string;
+  /** The ModelGateway's construct path (for messages). */
+  readonly gatewayPath: string;
+}
+
 export class ModelEndpoint extends Construct
   implements IModelEndpointContract<never, never, string, PrometheusAlert, never> {
   /** Name of the workload and Service. */
@@ -163,6 +173,8 @@ export class ModelEndpoint extends Construct
   public readonly latencyAlarm: PrometheusAlert | NotSupported = NO_ALERTS;
   private workloadRef: WorkloadRef;
   private canaryTrafficPercent?: number;
+  private gatewayCanaryService?: string;
+  private readonly gatewayRoutes: GatewayRouteRef[] = [];
   private readonly ingressPeersSet: boolean;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
@@ -343,6 +355,29 @@ export class ModelEndpoint extends Construct
     }
     this.node.tryRemoveChild('Resource');
     this.workloadRef = ref;
+  }
+
+  /** A ModelGateway's HTTPRoute that sends to this endpoint (registered by the gateway). @internal */
+  public _addGatewayRoute(ref: GatewayRouteRef): void {
+    this.gatewayRoutes.push(ref);
+  }
+
+  /** The ModelGateway routes that send to this endpoint, in construction order. @internal */
+  public get _gatewayRoutes(): readonly GatewayRouteRef[] {
+    return this.gatewayRoutes;
+  }
+
+  /**
+   * The canary Service of a CanaryRollout whose traffic router shifts weights on the ModelGateway's routes
+   * (TrafficRouter.modelGateway()): the gateway's routes then carry it as a second backendRef. @internal
+   */
+  public _setGatewayCanaryService(name: string): void {
+    this.gatewayCanaryService = name;
+  }
+
+  /** See _setGatewayCanaryService. @internal */
+  public get _gatewayCanaryServiceName(): string | undefined {
+    return this.gatewayCanaryService;
   }
 
   /** Whether the user named the ingress peers (`networkAccess.ingress`) of the NetworkPolicy. @internal */

@@ -1,5 +1,6 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DEFAULT_GRPC_PORT, ProblemCollector, describe } from '../../lib';
+import { DEFAULT_GRPC_PORT, ProblemCollector, SpecProblem, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDestinationRule, IHTTPRoute, IService, IVirtualService } from './k8s-schema';
 import type { ArgoTrafficRouting } from './k8s-types';
@@ -73,6 +74,19 @@ export class TrafficRouter {
     return new TrafficRouter('GATEWAY_API', undefined, options, { exactWeights: true, headerRoutes: true, mirroring: false });
   }
 
+  /**
+   * Argo Rollouts' Gateway API plugin on the HTTPRoute of the ModelGateway that serves the endpoint: the
+   * gateway renders the model's route with the stable and a canary Service as weighted backends (100/0), and
+   * the Rollout names that route, so Argo shifts exact weights on the very route that carries the gateway's
+   * JWT, API-key and rate-limit policies. No route of its own (nothing reaches the model around the gateway).
+   * Exact weights and header routes (the plugin copies the route's path match and rewrite into the header
+   * rule); no shadow traffic. The endpoint must be in exactly one ModelGateway's routes (or several in one
+   * namespace), checked at synth whatever order the constructs are created in.
+   */
+  public static modelGateway(): TrafficRouter {
+    return new TrafficRouter('MODEL_GATEWAY', undefined, undefined, { exactWeights: true, headerRoutes: true, mirroring: false });
+  }
+
   private constructor(
     /** `NONE`, `ISTIO` or `GATEWAY_API`. */
     public readonly kind: string,
@@ -83,7 +97,14 @@ export class TrafficRouter {
 
   /** The backend name used in refusals, e.g. `Kubernetes (Argo Rollouts + Istio)`. */
   public get backendName(): string {
-    return this.kind === 'ISTIO' ? 'Kubernetes (Argo Rollouts + Istio)' : this.kind === 'GATEWAY_API' ? 'Kubernetes (Argo Rollouts + Gateway API plugin)' : 'Kubernetes (Argo Rollouts, no traffic router)';
+    return this.kind === 'ISTIO' ? 'Kubernetes (Argo Rollouts + Istio)'
+      : this.kind === 'GATEWAY_API' || this.kind === 'MODEL_GATEWAY' ? 'Kubernetes (Argo Rollouts + Gateway API plugin)'
+        : 'Kubernetes (Argo Rollouts, no traffic router)';
+  }
+
+  /** How the router is written in code, for messages: `TrafficRouter.modelGateway()`. */
+  public get factoryName(): string {
+    return `TrafficRouter.${this.kind === 'GATEWAY_API' ? 'gatewayApi' : this.kind === 'MODEL_GATEWAY' ? 'modelGateway' : this.kind.toLowerCase()}()`;
   }
 
   /** Problems with the router's own options. */
@@ -120,6 +141,45 @@ export class TrafficRouter {
       allowed: 'the Gateway\'s data-plane pods named in the endpoint\'s networkAccess.ingress: its NetworkPolicy admits only the endpoint\'s namespace and Prometheus by default, so all traffic through the Gateway would be dropped',
       fix: `set networkAccess: { ingress: [NetworkPeer.namespace("${g.gatewayNamespace}")] } on the ModelEndpoint (add pod labels to narrow it to the Gateway's pods)`,
     });
+  }
+
+  /**
+   * Problems only known once the whole chart exists (checked at synth): TrafficRouter.modelGateway() needs the
+   * endpoint in a ModelGateway's routes, all in one namespace (the plugin reads its routes from one namespace).
+   * @internal
+   */
+  public _synthProblems(endpoint: ModelEndpoint, options: { readonly headerRoute: boolean }): SpecProblem[] {
+    if (this.kind !== 'MODEL_GATEWAY') return [];
+    const routes = endpoint._gatewayRoutes;
+    if (routes.length === 0) {
+      return [{
+        field: 'trafficRouter',
+        given: `TrafficRouter.modelGateway() for ${endpoint.node.path}, which no ModelGateway of the chart routes`,
+        allowed: 'an endpoint listed in the routes of a ModelGateway: the plugin shifts weights on that gateway\'s HTTPRoute',
+        fix: 'add { endpoint } to a ModelGateway\'s routes, or use TrafficRouter.gatewayApi({ gatewayName }) for a route of the rollout\'s own',
+      }];
+    }
+    const namespaces = [...new Set(routes.map((r) => r.namespace))];
+    if (namespaces.length > 1) {
+      return [{
+        field: 'trafficRouter',
+        given: `TrafficRouter.modelGateway() for ${endpoint.node.path}, routed by ModelGateways in namespaces ${namespaces.map((n) => `"${n}"`).join(', ')} (${routes.map((r) => r.gatewayPath).join(', ')})`,
+        allowed: 'gateways whose routes share one namespace: Argo\'s Gateway API plugin reads every route it manages from one namespace (its `namespace` setting)',
+        fix: 'give the ModelGateways that route this endpoint the same namespace, or route it through one of them',
+      }];
+    }
+    // The plugin's header rule names the canary Service by name alone, without the backendRef's namespace
+    // (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/httproute.go setHTTPHeaderRoute), so on
+    // a route in another namespace it would send to a Service of that name in the route's namespace.
+    if (options.headerRoute && namespaces[0] !== endpoint.namespace) {
+      return [{
+        field: 'policy.headerRoute',
+        given: `a header route with TrafficRouter.modelGateway(), the gateway's route in namespace "${namespaces[0]}" and the endpoint in ${describe(endpoint.namespace ?? 'unset')}`,
+        allowed: 'header routes where the gateway\'s routes and the endpoint share a namespace: Argo\'s Gateway API plugin adds the header rule with the canary Service\'s name and no namespace, so from the gateway\'s namespace it would point at a Service that is not there',
+        fix: `give the ModelGateway the endpoint's namespace (namespace: "${endpoint.namespace ?? ''}"), or remove policy.headerRoute`,
+      }];
+    }
+    return [];
   }
 
   /**
@@ -171,16 +231,28 @@ export class TrafficRouter {
       });
       return { trafficRouting: { ...managed, istio: { virtualService: { name: vsName, routes: ports.map(([route]) => route) }, destinationRule: { name: drName, stableSubsetName: 'stable', canarySubsetName: 'canary' } } } };
     }
+    if (this.kind === 'MODEL_GATEWAY') {
+      const canaryService = `${name}-canary`;
+      canaryServiceObject(scope, endpoint, canaryService);
+      endpoint._setGatewayCanaryService(canaryService);
+      // The gateway's routes, resolved at synth (the gateway may be created after the rollout). Header rules go
+      // on every route (useHeaderRoutes), as the plugin adds them only to routes that ask for them
+      // (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/plugin.go SetHeaderRoute).
+      const config = Lazy.any({
+        produce: () => {
+          const routes = endpoint._gatewayRoutes;
+          return {
+            httpRoutes: routes.map((r) => ({ name: r.routeName, useHeaderRoutes: true })),
+            ...(routes.length > 0 ? { namespace: routes[0].namespace } : {}),
+          };
+        },
+      });
+      return { canaryService, stableService: name, trafficRouting: { ...managed, plugins: { [GATEWAY_API_PLUGIN]: config } } };
+    }
     if (this.kind === 'GATEWAY_API') {
       const opts = this.gatewayOptions!;
       const canaryService = `${name}-canary`;
-      // The endpoint's Service is the stable one; Argo pins both Services' selectors to a ReplicaSet hash.
-      typedApiObject<IService>(scope, 'CanaryService', {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: canaryService, namespace, labels },
-        spec: { type: 'ClusterIP', selector: { ...endpoint.selectorLabels }, ports: [{ name: HTTP_PORT_NAME, port: endpoint.port, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }] },
-      });
+      canaryServiceObject(scope, endpoint, canaryService);
       const routeName = `${name}-route`;
       typedApiObject<IHTTPRoute>(scope, 'HTTPRoute', {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -207,4 +279,14 @@ export class TrafficRouter {
     }
     return {};
   }
+}
+
+/** The canary Service: the endpoint's Service is the stable one; Argo pins both Services' selectors to a ReplicaSet hash. */
+function canaryServiceObject(scope: Construct, endpoint: ModelEndpoint, canaryService: string): void {
+  typedApiObject<IService>(scope, 'CanaryService', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: canaryService, namespace: endpoint.namespace, labels: { ...endpoint.labels } },
+    spec: { type: 'ClusterIP', selector: { ...endpoint.selectorLabels }, ports: [{ name: HTTP_PORT_NAME, port: endpoint.port, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }] },
+  });
 }

@@ -342,7 +342,7 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     expect(build((c) => ({ ...base(c), gateway: {} as unknown as ModelGatewayProps['gateway'] }))).toThrow(/gateway\.name: got nothing \(the prop is missing\); allowed: a string/);
   });
   test.each([
-    ['gatewayApi', () => TrafficRouter.gatewayApi({ gatewayName: 'public' }), /uses TrafficRouter\.gatewayApi\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split is not on an HTTPRoute of its own/],
+    ['gatewayApi', () => TrafficRouter.gatewayApi({ gatewayName: 'public' }), /uses TrafficRouter\.gatewayApi\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split is on the gateway's route: .*HTTPRoute of its own/],
     ['istio', () => TrafficRouter.istio(), /uses TrafficRouter\.istio\(\); allowed: on Kubernetes \(Envoy Gateway\): an endpoint whose traffic split the gateway honours: .*VirtualService's weights do not apply/],
   ])('an endpoint whose CanaryRollout splits traffic with %s, which the gateway would bypass (checked at synth, whatever the order)', (_name, router, message) => {
     const app = Testing.app();
@@ -358,7 +358,7 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     }
     expect(error).toMatch(/routes\[0\]\.endpoint: got \S+, whose CanaryRollout \S+ /);
     expect(error).toMatch(message);
-    expect(error).toMatch(/Fix: use no traffic router on that endpoint's CanaryRollout/);
+    expect(error).toMatch(/Fix: use trafficRouter: TrafficRouter\.modelGateway\(\) on that endpoint's CanaryRollout/);
   });
 
   test('two gateways of one name in one namespace (checked at synth)', () => {
@@ -384,5 +384,202 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     });
     expect(findOne(docs, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'fraud', namespace: 'ml', port: 8080 }]);
     expect(findOne(docs, 'Rollout').spec.strategy.canary.trafficRouting).toBeUndefined();
+  });
+});
+
+// Exact canaries through the gateway: Argo Rollouts' Gateway API plugin shifts the gateway's own route.
+// Receiver: argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi (commit 96c63fd7666a7cc9ab1fe19477cd0751550230ab):
+// - pkg/plugin/types.go GatewayAPITrafficRouting: `httpRoutes: [{ name, useHeaderRoutes }]`, `namespace`;
+// - pkg/plugin/httproute.go setHTTPRouteWeight: in every rule it does not manage, the backendRef named by the
+//   Rollout's canaryService gets the weight and the one named by stableService 100 - weight; either missing is
+//   BackendRefWasNotFoundInHTTPRouteError; setHTTPHeaderRoute copies the rule's matches (path, method) and
+//   filters (our URLRewrite) into a rule named after the managed route, sending to the canary Service;
+// - pkg/plugin/plugin.go SetHeaderRoute: header rules only on routes with useHeaderRoutes;
+// - docs/features/multiple-routes.md: the Rollout's `plugins: { argoproj-labs/gatewayAPI: { httpRoutes, namespace } }`.
+describe('TrafficRouter.modelGateway(): Argo shifts exact weights on the gateway\'s route', () => {
+  /** What the plugin's setHTTPRouteWeight does to a route (pkg/plugin/httproute.go), for the rollout's Services. */
+  function pluginSetWeight(route: Manifest, canaryService: string, stableService: string, weight: number): Manifest {
+    const copy = JSON.parse(JSON.stringify(route)) as Manifest;
+    let canaryFound = false;
+    let stableFound = false;
+    for (const rule of copy.spec.rules) {
+      for (const ref of rule.backendRefs ?? []) {
+        if (ref.name === canaryService) { ref.weight = weight; canaryFound = true; }
+        if (ref.name === stableService) { ref.weight = 100 - weight; stableFound = true; }
+      }
+    }
+    if (!canaryFound || !stableFound) throw new Error('backendRef was not found in httpRoute');
+    return copy;
+  }
+
+  /**
+   * What the plugin's setHTTPHeaderRoute adds to a route (pkg/plugin/httproute.go): per rule that sends to the
+   * Rollout's Services, a rule named after the managed route with the rule's matches (path, method) plus the
+   * header match, the rule's filters copied, and the canary Service alone (its port) as backend.
+   */
+  function pluginSetHeaderRoute(route: Manifest, canaryService: string, managedName: string, header: { name: string; value: string }): Manifest {
+    const copy = JSON.parse(JSON.stringify(route)) as Manifest;
+    const sources = copy.spec.rules.filter((r: Manifest) => (r.backendRefs ?? []).some((b: Manifest) => b.name === canaryService));
+    const added = sources.map((rule: Manifest, i: number) => {
+      const canary = rule.backendRefs.find((b: Manifest) => b.name === canaryService);
+      return {
+        name: i === 0 ? managedName : `${managedName}-${i}`,
+        matches: rule.matches.map((m: Manifest) => ({ ...m, headers: [...(m.headers ?? []), { name: header.name, type: 'Exact', value: header.value }] })),
+        filters: JSON.parse(JSON.stringify(rule.filters ?? [])),
+        // BackendObjectReference{Group, Kind, Name, Port}: the plugin sets no Namespace.
+        backendRefs: [{ group: '', kind: 'Service', name: canaryService, port: canary.port }],
+      };
+    });
+    copy.spec.rules.push(...added);
+    return copy;
+  }
+
+  function platform(order: 'gateway-first' | 'rollout-first', endpointNamespace = 'ml'): Manifest[] {
+    return synthChart((chart) => {
+      const e = endpointOf(chart, 'fraud', { namespace: endpointNamespace });
+      const canary = () => new CanaryRollout(chart, 'Canary', {
+        endpoint: e,
+        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }),
+        prometheusAddress: PROMETHEUS,
+        trafficRouter: TrafficRouter.modelGateway(),
+      });
+      if (order === 'rollout-first') canary();
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }, { endpoint: endpointOf(chart, 'cnn') }], gateway: { name: 'public', namespace: 'gateway-system' }, namespace: 'ml-gateway', jwt: JWT, apiKeys: { requestsPerMinute: 100 } });
+      if (order === 'gateway-first') canary();
+    });
+  }
+
+  test.each(['gateway-first', 'rollout-first'] as const)('%s: the route carries stable 100 / canary 0 and the Rollout names it', (order) => {
+    const docs = platform(order);
+    const route = findOne(docs, 'HTTPRoute', 'model-gateway-fraud');
+    expect(route.spec.rules).toHaveLength(1);
+    expect(route.spec.rules[0].backendRefs).toEqual([
+      { group: '', kind: 'Service', name: 'fraud', namespace: 'ml', port: 8080, weight: 100 },
+      { group: '', kind: 'Service', name: 'fraud-canary', namespace: 'ml', port: 8080, weight: 0 },
+    ]);
+    // The other model's route is untouched: one backend, no weight.
+    expect(findOne(docs, 'HTTPRoute', 'model-gateway-cnn').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'cnn', namespace: 'ml', port: 8080 }]);
+    // No route of the rollout's own: nothing reaches the model around the gateway's JWT and limits.
+    expect(findAll(docs, 'HTTPRoute').map((r) => r.metadata.name).sort()).toEqual(['model-gateway-cnn', 'model-gateway-fraud']);
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary.canaryService).toBe('fraud-canary');
+    expect(canary.stableService).toBe('fraud');
+    expect(canary.trafficRouting).toEqual({
+      plugins: { 'argoproj-labs/gatewayAPI': { httpRoutes: [{ name: 'model-gateway-fraud', useHeaderRoutes: true }], namespace: 'ml-gateway' } },
+    });
+    expect(canary.steps).toEqual([{ setWeight: 5 }, { pause: { duration: '3600s' } }, { setWeight: 100 }, { pause: { duration: '600s' } }]);
+    const canaryService = findOne(docs, 'Service', 'fraud-canary');
+    expect(canaryService.metadata.namespace).toBe('ml');
+    expect(canaryService.spec.selector).toEqual(findOne(docs, 'Service', 'fraud').spec.selector);
+    expect(canaryService.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+    // The route's Services live in another namespace: the ReferenceGrant admits the canary Service too.
+    expect(findOne(docs, 'ReferenceGrant').spec.to).toEqual(['cnn', 'fraud', 'fraud-canary'].map((name) => ({ group: '', kind: 'Service', name })));
+    // The plugin's setWeight(5) finds both backendRefs on the very route the SecurityPolicy and the per-key limit target.
+    const shifted = pluginSetWeight(route, canary.canaryService, canary.stableService, 5);
+    expect(shifted.spec.rules[0].backendRefs.map((r: Manifest) => [r.name, r.weight])).toEqual([['fraud', 95], ['fraud-canary', 5]]);
+    expect(findOne(docs, 'SecurityPolicy', 'model-gateway-fraud-auth').spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'model-gateway-fraud' }]);
+    expect(findOne(docs, 'BackendTrafficPolicy').spec.targetRefs.map((t: Manifest) => t.name)).toContain('model-gateway-fraud');
+    // Strict CRD + CEL check, also of the route as the plugin leaves it at 5%.
+    expectSchemaValid([...docs, shifted]);
+  });
+
+  test('endpoint and gateway in one namespace: no ReferenceGrant; a header route reaches the canary through the gateway\'s checks', () => {
+    const docs = synthChart((chart) => {
+      const e = endpointOf(chart, 'fraud', { namespace: 'ml-gateway', networkAccess: { ingress: PROXIES } });
+      new CanaryRollout(chart, 'Canary', {
+        endpoint: e,
+        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1), headerRoute: { headerName: 'x-canary', headerValue: 'always' } }),
+        prometheusAddress: PROMETHEUS,
+        trafficRouter: TrafficRouter.modelGateway(),
+      });
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+    });
+    expect(findAll(docs, 'ReferenceGrant')).toEqual([]);
+    const route = findOne(docs, 'HTTPRoute');
+    expect(route.spec.rules[0].backendRefs).toEqual([
+      { group: '', kind: 'Service', name: 'fraud', port: 8080, weight: 100 },
+      { group: '', kind: 'Service', name: 'fraud-canary', port: 8080, weight: 0 },
+    ]);
+    const canary = findOne(docs, 'Rollout').spec.strategy.canary;
+    expect(canary.trafficRouting).toEqual({
+      managedRoutes: [{ name: 'canary-header' }],
+      plugins: { 'argoproj-labs/gatewayAPI': { httpRoutes: [{ name: 'model-gateway-fraud', useHeaderRoutes: true }], namespace: 'ml-gateway' } },
+    });
+    expect(canary.steps.slice(0, 2)).toEqual([{ setWeight: 5 }, { setHeaderRoute: { name: 'canary-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'always' } }] } }]);
+    // The header rule the plugin adds at the first step keeps the gateway's exact path, method and rewrite, and
+    // the SecurityPolicy targets the whole route: testers with the header reach the canary's OIP path through
+    // the same JWT and key checks; the canary Service (named without a namespace) is in the route's namespace.
+    const withHeader = pluginSetHeaderRoute(pluginSetWeight(route, 'fraud-canary', 'fraud', 5), 'fraud-canary', 'canary-header', { name: 'x-canary', value: 'always' });
+    expect(withHeader.spec.rules[1]).toEqual({
+      name: 'canary-header',
+      matches: [{ path: { type: 'Exact', value: '/api/v1/fraud/infer' }, method: 'POST', headers: [{ name: 'x-canary', type: 'Exact', value: 'always' }] }],
+      filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/v2/models/fraud/infer' } } }],
+      backendRefs: [{ group: '', kind: 'Service', name: 'fraud-canary', port: 8080 }],
+    });
+    expect(findOne(docs, 'Service', 'fraud-canary').metadata.namespace).toBe(withHeader.metadata.namespace);
+    // Strict CRD + CEL check, also of the route with the plugin's header rule.
+    expectSchemaValid([...docs, withHeader]);
+  });
+
+  test('refused at synth: a header route with the gateway\'s route in another namespace (the plugin\'s header rule names no namespace)', () => {
+    const error = synthError((chart) => {
+      const e = endpointOf(chart, 'fraud');
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+      new CanaryRollout(chart, 'Canary', {
+        endpoint: e,
+        policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1), headerRoute: { headerName: 'x-canary', headerValue: 'always' } }),
+        prometheusAddress: PROMETHEUS,
+        trafficRouter: TrafficRouter.modelGateway(),
+      });
+    });
+    expect(error).toMatch(/policy\.headerRoute: got a header route with TrafficRouter\.modelGateway\(\), the gateway's route in namespace "ml-gateway" and the endpoint in "ml"; allowed: header routes where the gateway's routes and the endpoint share a namespace: .*no namespace.*Fix: give the ModelGateway the endpoint's namespace \(namespace: "ml"\), or remove policy\.headerRoute/s);
+  });
+
+  function synthError(build: (chart: Chart) => void): string {
+    const app = Testing.app();
+    build(new Chart(app, 'c'));
+    try {
+      app.synth();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return '';
+  }
+
+  test('refused at synth: modelGateway() on an endpoint no ModelGateway routes', () => {
+    const error = synthError((chart) => {
+      new CanaryRollout(chart, 'Canary', { endpoint: endpointOf(chart, 'fraud'), policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.modelGateway() });
+    });
+    expect(error).toMatch(/CanaryRollout c\/Canary.*trafficRouter: got TrafficRouter\.modelGateway\(\) for c\/Endpoint-fraud, which no ModelGateway of the chart routes; allowed: an endpoint listed in the routes of a ModelGateway.*Fix: add \{ endpoint \} to a ModelGateway's routes, or use TrafficRouter\.gatewayApi/s);
+  });
+
+  test('refused at synth: modelGateway() on an endpoint routed by gateways in two namespaces (the plugin reads one)', () => {
+    const error = synthError((chart) => {
+      const e = endpointOf(chart, 'fraud');
+      new ModelGateway(chart, 'A', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+      new ModelGateway(chart, 'B', { routes: [{ endpoint: e }], gateway: { name: 'internal' }, namespace: 'ml-internal', jwt: JWT });
+      new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.modelGateway() });
+    });
+    expect(error).toMatch(/trafficRouter: got TrafficRouter\.modelGateway\(\) for c\/Endpoint-fraud, routed by ModelGateways in namespaces "ml-gateway", "ml-internal" \(c\/A, c\/B\); allowed: gateways whose routes share one namespace.*Fix: give the ModelGateways/s);
+  });
+
+  test('two gateways in one namespace: the plugin shifts both routes', () => {
+    const docs = synthChart((chart) => {
+      const e = endpointOf(chart, 'fraud');
+      new ModelGateway(chart, 'A', { routes: [{ endpoint: e }], gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
+      new ModelGateway(chart, 'B', { routes: [{ endpoint: e }], gateway: { name: 'internal' }, namespace: 'ml-gateway', gatewayName: 'internal', jwt: JWT });
+      new CanaryRollout(chart, 'Canary', { endpoint: e, policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), prometheusAddress: PROMETHEUS, trafficRouter: TrafficRouter.modelGateway() });
+    });
+    expect(findOne(docs, 'Rollout').spec.strategy.canary.trafficRouting.plugins['argoproj-labs/gatewayAPI']).toEqual({
+      httpRoutes: [{ name: 'model-gateway-fraud', useHeaderRoutes: true }, { name: 'internal-fraud', useHeaderRoutes: true }], namespace: 'ml-gateway',
+    });
+    for (const r of findAll(docs, 'HTTPRoute')) expect(r.spec.rules[0].backendRefs.map((b: Manifest) => [b.name, b.weight])).toEqual([['fraud', 100], ['fraud-canary', 0]]);
+    expectSchemaValid(docs);
+  });
+
+  test('refused on KServe: the router is for the plain flavour', () => {
+    expect(() => synthChart((chart) => {
+      new CanaryRollout(chart, 'Canary', { endpoint: endpointOf(chart, 'fraud', { flavour: ServingFlavour.kserve({ serverless: false }) }), policy: RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) }), acceptManualPromotion: true, trafficRouter: TrafficRouter.modelGateway() });
+    })).toThrow(/trafficRouter: got TrafficRouter\.modelGateway\(\); allowed: only with the plain flavour/);
   });
 });

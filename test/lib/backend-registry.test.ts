@@ -49,6 +49,8 @@ describe.each(BACKENDS.map((b) => [b.id, b] as const))('registered backend %s', 
   test('5. the example the synth script builds exists and exports its build function', () => {
     expect(existsSync(join(ROOT, b.example.main))).toBe(true);
     expect(readFileSync(join(ROOT, b.example.main), 'utf8')).toMatch(new RegExp(`export function ${b.example.build}\\b`));
+    // The multi-model platform (examples/platform/<backend>.ts), where the backend has one.
+    if (b.platform) expect(readFileSync(join(ROOT, b.platform.main), 'utf8')).toMatch(new RegExp(`export function ${b.platform.build}\\b`));
   });
 
   // Loaded while collecting: an adapter may register jest hooks (the k8s schema checks).
