@@ -41,6 +41,12 @@ export function bindModelData(scope: Construct, model: ModelArtifact, role: iam.
     } else {
       modelDataSource = { s3DataSource: { s3Uri: model.uri!, s3DataType: 'S3Prefix', compressionType: 'None' } };
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadModelPrefix', actions: ['s3:GetObject'], resources: [`${objectArn}*`] }));
+      // The objects under a model folder (model.onnx, fallback.json, warmup/) have no fixed list: the grant is
+      // read-only and bounded by the folder's own prefix.
+      cdk.Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${loc.bucket}/${loc.key}*]`,
+        reason: 'SageMaker copies every object under the model folder (S3Prefix); s3:GetObject is limited to that folder\'s prefix.',
+      });
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: 'ListModelPrefix',
         actions: ['s3:ListBucket'],
