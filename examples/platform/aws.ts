@@ -142,6 +142,11 @@ function idOf(name: string): string {
   return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
 }
 
+/** `npm run synth`'s entry (scripts/backends.json, "platform"): the app for `outdir`, synthesized by the caller. */
+export function synthAwsPlatform(outdir: string = PLATFORM_AWS_OUTDIR): cdk.App {
+  return buildAwsPlatform(PLATFORM, PLATFORM_SETTINGS, { outdir });
+}
+
 if (require.main === module) {
   buildAwsPlatform().synth();
 }
