@@ -5,7 +5,7 @@
  * server must reach become `OutboundTarget`s that each backend checks against its network.
  */
 import { BackendCapabilities } from './capabilities';
-import { SERVER_ENV, ServerConfig, renderTracingEnvironment } from './contract';
+import { SERVER_ENV, SecretRef, ServerConfig, renderTracingEnvironment } from './contract';
 import { ArtifactLayout, ArtifactStorage } from './artifact';
 import { SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { refusal } from './resolution';
@@ -175,5 +175,17 @@ export function resolveServerFeatures(props: ModelServingProps, caps: BackendCap
       tracingEnvironment = renderTracingEnvironment({ endpoint, serviceName, samplerRatio: tracing.samplerRatio });
     }
   }
+  // Cloud secrets travel as references the server resolves at start with the platform's identity
+  // (MODEL_SERVER_SECRET_REFS); Kubernetes Secrets stay with the kubelet (secretKeyRef).
+  const refs: Record<string, SecretRef> = {};
+  for (const s of secretEnvironment) {
+    const ref = s.secret.toSecretRef();
+    if (ref === undefined) continue;
+    if (ref.source === 'gcp-secretmanager' && !isUnresolved(ref.name) && !ref.name.startsWith('projects/')) {
+      problems.push({ field: s.field, given: s.secret.toString(), allowed: 'the full name "projects/<project>/secrets/<name>": the server asks Secret Manager for exactly that resource', fix: `ServerSecret.fromGcpSecretManager('projects/<project>/secrets/${ref.name}', '${ref.version}')` });
+    }
+    refs[s.name] = ref;
+  }
+  if (Object.keys(refs).length > 0) Object.assign(config, { secretRefs: refs });
   return { config, tracingEnvironment, secretEnvironment, outbound };
 }
