@@ -196,7 +196,11 @@ const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
 function keyVaultSecretScopes(secrets: readonly SecretEnvironmentVariable[], props: ModelEndpointProps, problems: ProblemCollector): string[] {
   const scopes: string[] = [];
   for (const s of secrets) {
-    if (s.secret.source !== SecretSource.AZURE_KEY_VAULT || isUnresolved(s.secret.name)) continue;
+    if (s.secret.source !== SecretSource.AZURE_KEY_VAULT) continue;
+    if (isUnresolved(s.secret.name)) {
+      problems.add({ field: s.field, given: 'a secret id that is a token', allowed: 'a literal https://<vault>.vault.azure.net/secrets/<name>: its vault picks the grant\'s scope from keyVaultIds', fix: 'write the secret id out, e.g. "https://kv-ml.vault.azure.net/secrets/redis-url"' });
+      continue;
+    }
     const url = new URL(s.secret.name);
     const vault = url.hostname.split('.')[0]!;
     const secretName = url.pathname.split('/')[2]!;

@@ -212,6 +212,12 @@ export class ModelEndpoint extends Construct
     // The endpoint this construct deploys has no VPC network (no Private Service Connect, no VPC peering): its
     // outbound networking is the public internet (Vertex AI "Choose an endpoint type"). A destination whose
     // address is known and private is refused; the Redis URL is a secret, so its address is only warned about.
+    // The container's variables travel escaped (no Terraform interpolation in the plan): a secret name must be literal.
+    for (const s of resolution.resolved.secretEnvironment) {
+      if (s.secret.source === SecretSource.GCP_SECRET_MANAGER && isUnresolved(s.secret.name)) {
+        problems.add({ field: s.field, given: 'a secret name that is a token', allowed: 'a literal "projects/<project>/secrets/<name>": the deployment plan carries the container\'s variables as text, without Terraform interpolation', fix: 'write the name out, e.g. "projects/acme-ml/secrets/redis-url"' });
+      }
+    }
     const outboundWarnings: string[] = [];
     for (const t of resolution.resolved.outbound) {
       const destination = t.field === 'server.tracing.endpoint' ? props.server?.tracing?.endpoint : undefined;
@@ -254,8 +260,10 @@ export class ModelEndpoint extends Construct
     // Secrets by reference (MODEL_SERVER_SECRET_REFS): the server reads exactly these secrets as this account.
     const secretNames = [...new Set(serving.secretEnvironment.filter((s) => s.secret.source === SecretSource.GCP_SECRET_MANAGER).map((s) => s.secret.name))];
     secretNames.forEach((secretName, i) => {
+      const id = i === 0 ? 'SecretRead' : `SecretRead${i}`;
+      const role = 'roles/secretmanager.secretAccessor';
       const [, secretProject, , secretId] = secretName.split('/');
-      iam.push(new SecretManagerSecretIamMember(this, i === 0 ? 'SecretRead' : `SecretRead${i}`, { project: secretProject!, secretId: secretId!, role: 'roles/secretmanager.secretAccessor', member }));
+      iam.push(new SecretManagerSecretIamMember(this, id, { project: secretProject!, secretId: secretId!, role, member }));
     });
 
     // The model artifact: a folder holding model.onnx, because Vertex AI's artifactUri is a folder.

@@ -18,6 +18,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Duration, ModelArtifact, ServerSecret, ServingImage } from '../../lib';
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
@@ -121,4 +122,16 @@ describe('a Redis URL in Secrets Manager', () => {
       /server\.cache\.redisUrl: got Secret Manager projects\/acme\/secrets\/redis version 1; allowed: on SageMaker: secrets from AWS_SECRETS_MANAGER \(the platform resolves them at container start\)\. Fix: keep the secret in AWS Secrets Manager and pass ServerSecret\.fromAwsSecretsManager\(secret\.secretArn, jsonField\?\)/,
     );
   });
+});
+
+test('a secret ARN that is a token (secret.secretArn) resolves in the reference and the grant', () => {
+  const app = new cdk.App({ builtinCloudFormationValidation: false });
+  const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const secret = new secretsmanager.Secret(stack, 'RedisUrl');
+  new ModelEndpoint(stack, 'Endpoint', { model, metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' }, instanceType: 'ml.c5.xlarge', image: ServingImage.fromRegistry(ECR_IMAGE), networkIsolation: false, vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }), server: { cache: { redisUrl: ServerSecret.fromAwsSecretsManager(secret.secretArn) } } });
+  const template = Template.fromStack(stack);
+  const secretId = stack.getLogicalId(secret.node.defaultChild as cdk.CfnElement);
+  const models = Object.values(template.findResources('AWS::SageMaker::Model')) as { Properties: { PrimaryContainer: { Environment: Record<string, unknown> } } }[];
+  expect(models[0]!.Properties.PrimaryContainer.Environment.MODEL_SERVER_SECRET_REFS).toEqual({ 'Fn::Join': ['', ['{"MODEL_SERVER_CACHE_REDIS_URL":{"source":"aws-secretsmanager","secretId":"', { Ref: secretId }, '"}}']] });
+  expect(roleStatements(template).filter((s) => s.Sid === 'ReadServerSecrets')).toEqual([{ Sid: 'ReadServerSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
 });

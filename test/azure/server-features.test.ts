@@ -15,7 +15,7 @@
  * - egressPublicNetworkAccess off (legacy network isolation) lets the deployment reach only the workspace, its
  *   storage and registry (learn.microsoft.com/azure/machine-learning/concept-secure-online-endpoint).
  */
-import { Testing } from 'cdktf';
+import { Testing, Token } from 'cdktf';
 import { Duration, ModelArtifact, ServerSecret } from '../../lib';
 import { AZURE_ML_TYPES, WorkspaceSource } from '../../constructs/azure';
 import { REGISTRY_ID, WORKSPACE_ID, endpoint } from './support/fixtures';
@@ -115,6 +115,11 @@ describe('a Redis URL in Key Vault', () => {
     expect(message).toMatch(/keyVaultIds\[0\]: got .*registries\/contoso/);
     expect(message).toMatch(/server\.cache\.redisUrl: got Key Vault https:\/\/kv-ml\.vault\.azure\.net\/secrets\/redis-url with egressPublicNetworkAccess false; allowed: on Azure ML: no call to Key Vault from a deployment without public egress/);
     expect(message).toMatch(/server\.cache\.redisUrl: got Key Vault https:\/\/kv-ml\.vault\.azure\.net\/secrets\/redis-url \(vault kv-ml\) with keyVaultIds \[/);
+  });
+
+  test('a secret id that is a token is refused: its vault picks the grant', () => {
+    const message = failure(() => Testing.synthScope((s) => endpoint(s, { keyVaultIds: [KV_ID], server: { cache: { redisUrl: ServerSecret.fromAzureKeyVault(Token.asString({ Ref: 'x' })) } } })));
+    expect(message).toMatch(/server\.cache\.redisUrl: got a secret id that is a token; allowed: a literal https:\/\/<vault>\.vault\.azure\.net\/secrets\/<name>: its vault picks the grant's scope from keyVaultIds/);
   });
 
   test('a secret from another cloud\'s store is refused by name with the Azure way', () => {

@@ -17,6 +17,7 @@
  *   "Public internet"), so a public destination is.
  */
 import { Duration, ServerSecret } from '../../lib';
+import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/gcp';
 import { uploadModelRequest } from '../../constructs/gcp/vertex/bodies';
 import { DeploymentPlan, deploymentIds } from '../../constructs/gcp/vertex/plan';
@@ -109,6 +110,14 @@ describe('a Redis URL in Secret Manager', () => {
     const deployer = Object.entries(json.resource.terraform_data).find(([k]) => k.includes('Deployment'))![1] as { depends_on: string[] };
     expect(deployer.depends_on).toContain(`google_secret_manager_secret_iam_member.${name}`);
     expect(warnings.join('\n')).toMatch(/server\.cache\.redisUrl: the prediction cache's Redis \(Secret Manager projects\/acme-secrets\/secrets\/redis-url version 3\) must have a public address: a Vertex AI endpoint reaches the public internet only/);
+  });
+
+  test('a secret name that is a token is refused: the plan carries the variables without interpolation', () => {
+    const message = failure(() => synth((scope) => {
+      const secret = new SecretManagerSecret(scope, 'RedisUrl', { project: 'acme-secrets', secretId: 'redis-url', replication: { auto: {} } });
+      new ModelEndpoint(scope, 'Endpoint', endpointProps({ server: { cache: { redisUrl: ServerSecret.fromGcpSecretManager(secret.id, '3') } } }));
+    }));
+    expect(message).toMatch(/server\.cache\.redisUrl: got a secret name that is a token; allowed: a literal "projects\/<project>\/secrets\/<name>"/);
   });
 
   test('a short secret name is refused with the full-name fix; another cloud\'s store is refused by name', () => {
