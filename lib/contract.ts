@@ -130,6 +130,76 @@ export function renderTracingEnvironment(t: TracingEnvironment): Record<string, 
   return env;
 }
 
+/**
+ * A secret the server fetches itself at start, with the platform's managed identity, and puts into its own
+ * environment under the variable's name (MODEL_SERVER_SECRET_REFS). The constructs render references only;
+ * the value never enters a template, a manifest or Terraform state.
+ * - `aws-secretsmanager`: Secrets Manager GetSecretValue on `secretId` (an ARN) with the execution role's
+ *   credentials; with `jsonField`, that key of the JSON SecretString.
+ * - `gcp-secretmanager`: Secret Manager `projects/<p>/secrets/<s>/versions/<version>:access` with the
+ *   service account's token from the metadata server.
+ * - `azure-keyvault`: Key Vault GET `<secretId>` (`https://<vault>.vault.azure.net/secrets/<name>[/<version>]`)
+ *   with the managed identity's token.
+ */
+export type SecretRef =
+  | { readonly source: 'aws-secretsmanager'; readonly secretId: string; readonly jsonField?: string }
+  | { readonly source: 'gcp-secretmanager'; readonly name: string; readonly version: string }
+  | { readonly source: 'azure-keyvault'; readonly secretId: string };
+
+/** Variable name -> where its value comes from. */
+export type SecretRefs = Readonly<Record<string, SecretRef>>;
+
+export const SECRET_REF_SOURCES = ['aws-secretsmanager', 'gcp-secretmanager', 'azure-keyvault'] as const;
+
+/** Formats of the references' parts (the stores' own naming rules); lib/secret.ts checks the spec with them. */
+export const SECRET_REF_FORMATS = {
+  awsArn: /^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/,
+  awsJsonField: /^[A-Za-z0-9_.-]{1,128}$/,
+  gcpName: /^projects\/[a-z0-9-]{1,63}\/secrets\/[A-Za-z0-9_-]{1,255}$/,
+  gcpVersion: /^(latest|[1-9]\d{0,18})$/,
+  azureSecretId: /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?$/,
+} as const;
+
+function isSecretRef(value: unknown): value is SecretRef {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const keys = Object.keys(v).sort().join(',');
+  const str = (k: string, re: RegExp) => typeof v[k] === 'string' && re.test(v[k] as string);
+  switch (v.source) {
+    case 'aws-secretsmanager':
+      return (keys === 'secretId,source' || keys === 'jsonField,secretId,source') && str('secretId', SECRET_REF_FORMATS.awsArn) &&
+        (v.jsonField === undefined || str('jsonField', SECRET_REF_FORMATS.awsJsonField));
+    case 'gcp-secretmanager':
+      return keys === 'name,source,version' && str('name', SECRET_REF_FORMATS.gcpName) && str('version', SECRET_REF_FORMATS.gcpVersion);
+    case 'azure-keyvault':
+      return keys === 'secretId,source' && str('secretId', SECRET_REF_FORMATS.azureSecretId);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The references in MODEL_SERVER_SECRET_REFS, or undefined when the text is not a JSON object whose keys are
+ * the server's own variables (never MODEL_SERVER_SECRET_REFS itself) and whose values are `SecretRef`s.
+ */
+export function parseSecretRefs(raw: string): SecretRefs | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const names = new Set(Object.values(SERVER_ENV).map((s) => s.name));
+  for (const [name, ref] of Object.entries(value)) {
+    if (name === SECRET_REFS_VARIABLE || !names.has(name) || !isSecretRef(ref)) return undefined;
+  }
+  return value as SecretRefs;
+}
+
+/** Name of the variable that holds the secret references. */
+export const SECRET_REFS_VARIABLE = 'MODEL_SERVER_SECRET_REFS';
+
 /** The server's configuration as both sides see it. */
 export interface ServerConfig {
   readonly port: number;
@@ -225,6 +295,8 @@ export interface ServerConfig {
   readonly maxResponseBytes: number;
   /** Models whose warm-up runs take less than this (median, microseconds) run on the event loop when idle. */
   readonly inlineRunMaxMicros: number;
+  /** Variables the server fetches from a cloud secret store at start (resolved before the rest is read). */
+  readonly secretRefs: SecretRefs;
 }
 
 interface VarSpec<T> {
@@ -426,6 +498,14 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   drainAcceptSeconds: intVar('MODEL_SERVER_DRAIN_ACCEPT_SECONDS', 5, 0, 3600, 'seconds after SIGTERM that new requests are still served (readiness already false); must be below MODEL_SERVER_DRAIN_SECONDS'),
   inlineRunMaxMicros: intVar('MODEL_SERVER_INLINE_RUN_MAX_US', 500, 0, 10_000, 'a CPU model whose fastest warm-up run takes less than this many microseconds runs a request on the event loop, without the worker hop, when nothing else is queued or running; 0 turns it off'),
   maxResponseBytes: intVar('MODEL_SERVER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, 1_073_741_824, 'largest response body; bigger answers are refused with a reason'),
+  secretRefs: {
+    name: SECRET_REFS_VARIABLE,
+    default: {},
+    doc: 'JSON object: server variable name -> {"source":"aws-secretsmanager","secretId":ARN[,"jsonField":KEY]}, {"source":"gcp-secretmanager","name":"projects/P/secrets/S","version":V} or {"source":"azure-keyvault","secretId":URL}; fetched once at start with the platform identity, before the other variables are read; a failure stops the start',
+    allowed: `a JSON object from server variable names to {"source": ${SECRET_REF_SOURCES.join(' | ')}, ...} references`,
+    parse: parseSecretRefs,
+    format: (v) => JSON.stringify(v),
+  },
 };
 
 export interface ContractProblem {

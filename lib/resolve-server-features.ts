@@ -5,7 +5,7 @@
  * server must reach become `OutboundTarget`s that each backend checks against its network.
  */
 import { BackendCapabilities } from './capabilities';
-import { SERVER_ENV, ServerConfig, renderTracingEnvironment } from './contract';
+import { SERVER_ENV, SecretRef, ServerConfig, renderTracingEnvironment } from './contract';
 import { ArtifactLayout, ArtifactStorage } from './artifact';
 import { SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { refusal } from './resolution';
@@ -17,6 +17,8 @@ export interface ServerFeatures {
   readonly config: Partial<ServerConfig>;
   /** OTEL_* variables (tracing). */
   readonly tracingEnvironment: Record<string, string>;
+  /** MODEL_SERVER_SECRET_REFS for the cloud secrets the backend resolves by reference; empty when none. */
+  readonly secretReferenceEnvironment: Record<string, string>;
   readonly secretEnvironment: SecretEnvironmentVariable[];
   readonly outbound: OutboundTarget[];
 }
@@ -175,5 +177,19 @@ export function resolveServerFeatures(props: ModelServingProps, caps: BackendCap
       tracingEnvironment = renderTracingEnvironment({ endpoint, serviceName, samplerRatio: tracing.samplerRatio });
     }
   }
-  return { config, tracingEnvironment, secretEnvironment, outbound };
+  // Cloud secrets travel as references the server resolves at start with the platform's identity
+  // (MODEL_SERVER_SECRET_REFS); Kubernetes Secrets stay with the kubelet (secretKeyRef).
+  const refs: Record<string, SecretRef> = {};
+  for (const s of secretEnvironment) {
+    const ref = s.secret.toSecretRef();
+    if (ref === undefined || !(caps.server.secretSources ?? []).includes(s.secret.source)) continue;
+    if (ref.source === 'gcp-secretmanager' && !isUnresolved(ref.name) && !ref.name.startsWith('projects/')) {
+      problems.push({ field: s.field, given: s.secret.toString(), allowed: 'the full name "projects/<project>/secrets/<name>": the server asks Secret Manager for exactly that resource', fix: `ServerSecret.fromGcpSecretManager('projects/<project>/secrets/${ref.name}', '${ref.version}')` });
+    }
+    refs[s.name] = ref;
+  }
+  // Rendered here rather than through renderServerEnvironment: a reference may be a token (secret.secretArn,
+  // a Terraform attribute) that resolves inside the JSON text at synth time; the server checks the result.
+  const secretReferenceEnvironment: Record<string, string> = Object.keys(refs).length > 0 ? { [SERVER_ENV.secretRefs.name]: JSON.stringify(refs) } : {};
+  return { config, tracingEnvironment, secretReferenceEnvironment, secretEnvironment, outbound };
 }

@@ -64,7 +64,7 @@ export class ServingResolution extends Resolution {
       grpc: server.grpc,
       serverConfig,
       // Rendering checks every value parses back; with problems pending the values may not.
-      environment: problems.length === 0 ? { ...renderServerEnvironment(serverConfig), ...features.tracingEnvironment } : {},
+      environment: problems.length === 0 ? { ...renderServerEnvironment(serverConfig), ...features.tracingEnvironment, ...features.secretReferenceEnvironment } : {},
       secretEnvironment: features.secretEnvironment,
       outbound: features.outbound,
       guardrails,

@@ -1,3 +1,4 @@
+import { SECRET_REF_FORMATS, SecretRef } from './contract';
 import { SpecProblem, describe, isUnresolved } from './errors';
 
 /** Where a secret lives. Enum-like. */
@@ -8,10 +9,10 @@ export enum SecretSource {
   KUBERNETES_SECRET = 'KUBERNETES_SECRET',
 }
 
-const AWS_SECRET_ARN = /^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+const AWS_SECRET_ARN = SECRET_REF_FORMATS.awsArn;
 const GCP_SECRET = /^(projects\/[a-z0-9-]{1,63}\/secrets\/)?[A-Za-z0-9_-]{1,255}$/;
-const GCP_VERSION = /^(latest|[1-9]\d{0,18})$/;
-const AZURE_SECRET_ID = /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)\/secrets\/[A-Za-z0-9-]{1,127}(\/[0-9a-f]{32})?$/;
+const GCP_VERSION = SECRET_REF_FORMATS.gcpVersion;
+const AZURE_SECRET_ID = SECRET_REF_FORMATS.azureSecretId;
 // A Secret's name is a DNS subdomain; its data keys are letters, digits, "-", "_" and "." (core/v1 Secret).
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const K8S_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
@@ -50,6 +51,23 @@ export class ServerSecret {
     private readonly description: string,
   ) {}
 
+  /**
+   * The reference the server resolves itself at start (lib/contract.ts MODEL_SERVER_SECRET_REFS); undefined for a
+   * Kubernetes Secret, which the kubelet resolves.
+   */
+  public toSecretRef(): SecretRef | undefined {
+    switch (this.source) {
+      case SecretSource.AWS_SECRETS_MANAGER:
+        return this.detail === undefined ? { source: 'aws-secretsmanager', secretId: this.name } : { source: 'aws-secretsmanager', secretId: this.name, jsonField: this.detail };
+      case SecretSource.GCP_SECRET_MANAGER:
+        return { source: 'gcp-secretmanager', name: this.name, version: this.detail! };
+      case SecretSource.AZURE_KEY_VAULT:
+        return { source: 'azure-keyvault', secretId: this.name };
+      default:
+        return undefined;
+    }
+  }
+
   public toString(): string {
     return this.description;
   }
@@ -64,7 +82,7 @@ export class ServerSecret {
     switch (this.source) {
       case SecretSource.AWS_SECRETS_MANAGER:
         check(this.name, AWS_SECRET_ARN, 'secret ARN', 'arn:aws:secretsmanager:<region>:<account>:secret:<name>', 'pass the secret\'s full ARN (secret.secretArn)');
-        check(this.detail, /^[A-Za-z0-9_.-]{1,128}$/, 'JSON field', 'a JSON key: letters, digits, "_", "." and "-"', 'name the key in the secret\'s JSON, e.g. "url"');
+        check(this.detail, SECRET_REF_FORMATS.awsJsonField, 'JSON field', 'a JSON key: letters, digits, "_", "." and "-"', 'name the key in the secret\'s JSON, e.g. "url"');
         break;
       case SecretSource.GCP_SECRET_MANAGER:
         check(this.name, GCP_SECRET, 'secret', '"projects/<project>/secrets/<name>" or "<name>" (letters, digits, "_" and "-")', 'e.g. "projects/my-project/secrets/redis-url"');

@@ -10,6 +10,7 @@ import {
   NameRule,
   RolloutStepShape,
   ScalingMetric,
+  SecretSource,
   TrafficSplitting,
 } from '../../lib';
 import { NodePoolCapabilities } from '../../lib/backend';
@@ -74,15 +75,17 @@ export const SAGEMAKER_CAPABILITIES: BackendCapabilities = {
   // InvokeEndpoint forwards at most 6 MiB and waits at most 60 s for the model.
   // Callers authenticate with SigV4 and "SageMaker strips all POST headers except those supported by the API"
   // (InvokeEndpoint API reference). ContainerDefinition.Environment is a string map whose documentation says
-  // "Don't include any sensitive data in your environment variables" (CreateModel API reference): no secret refs.
+  // "Don't include any sensitive data in your environment variables" (CreateModel API reference): the
+  // environment carries only the reference (MODEL_SERVER_SECRET_REFS), and the server fetches the value itself
+  // with the execution role (Secrets Manager GetSecretValue).
   server: {
     maxRequestBodyBytes: 6_291_456,
     maxRequestTimeout: Duration.seconds(60),
     callerCredentials: false,
     platformAuthentication: 'SageMaker checks AWS Signature Version 4 on InvokeEndpoint and strips every request header its API does not define',
-    secretSources: [],
+    secretSources: [SecretSource.AWS_SECRETS_MANAGER],
     outboundNetwork: 'with `networkIsolation: false` and `vpc` only',
-    secretsFix: 'SageMaker passes the container plain strings only (CreateModel ContainerDefinition.Environment, "Don\'t include any sensitive data"): leave it out on SageMaker, or serve with the Kubernetes backend and ServerSecret.fromKubernetesSecret(name, key)',
+    secretsFix: 'keep the secret in AWS Secrets Manager and pass ServerSecret.fromAwsSecretsManager(secret.secretArn, jsonField?): the server fetches it at start with the endpoint\'s execution role, which gets secretsmanager:GetSecretValue on that ARN (CreateModel ContainerDefinition.Environment is plain strings, "Don\'t include any sensitive data")',
   },
   // CloudWatch computes any percentile; SageMaker publishes endpoint metrics once a minute.
   guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },

@@ -2,7 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { OutboundTarget, SpecProblem, refusal } from '../../lib';
+import { OutboundTarget, SecretEnvironmentVariable, SecretSource, SpecProblem, refusal } from '../../lib';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
 
 /** Runs the model in `vpc`: subnets, security groups (one with no inbound rules by default) and the ENI actions SageMaker needs. */
@@ -49,4 +49,19 @@ export function outboundProblems(outbound: readonly OutboundTarget[], networkIso
     }
     return [];
   });
+}
+
+/**
+ * Refusals for secrets the server must fetch from Secrets Manager at start: a network-isolated container has no
+ * network at all (CreateModel EnableNetworkIsolation), so it cannot call GetSecretValue. Without a VPC the
+ * container reaches AWS services over the internet (SageMaker "Give SageMaker AI Hosted Endpoints Access to
+ * Resources in Your Amazon VPC": models access AWS resources over the internet by default); in a VPC it needs a
+ * Secrets Manager interface endpoint or a NAT route, which the caller's VPC must provide.
+ */
+export function secretRouteProblems(secrets: readonly SecretEnvironmentVariable[], networkIsolation: boolean | undefined): SpecProblem[] {
+  if (!(networkIsolation ?? true)) return [];
+  return secrets.filter((s) => s.secret.source === SecretSource.AWS_SECRETS_MANAGER).map((s) =>
+    refusal(SAGEMAKER_CAPABILITIES, s.field, `${s.secret.toString()} with networkIsolation ${networkIsolation === undefined ? 'true (the default)' : 'true'}`,
+      'no call to Secrets Manager from a network-isolated model container (the server fetches the secret at start)',
+      'set networkIsolation: false; in a vpc, give its subnets a Secrets Manager interface VPC endpoint (com.amazonaws.<region>.secretsmanager) or a NAT route'));
 }

@@ -18,6 +18,7 @@ import {
   NameRule,
   ProblemCollector,
   ResolvedServing,
+  SecretSource,
   Size,
   SpecResolver,
   SpecWarning,
@@ -32,7 +33,7 @@ import { addTargetTracking } from './endpoint-autoscaling';
 import { EndpointBase, IModelEndpoint } from './endpoint-base';
 import { checkEndpointProps } from './endpoint-checks';
 import { bindModelData } from './model-data';
-import { bindVpc, outboundProblems } from './endpoint-network';
+import { bindVpc, outboundProblems, secretRouteProblems } from './endpoint-network';
 import { bindServerImage } from './server-image';
 import { SageMakerInstance, checkSageMakerInstance } from './instance-types';
 import { nagValue } from './nag';
@@ -178,6 +179,7 @@ export class ModelEndpoint extends EndpointBase
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     problems.addAll(outboundProblems(resolution.resolved.outbound, props.networkIsolation, props.vpc !== undefined));
+    problems.addAll(secretRouteProblems(resolution.resolved.secretEnvironment, props.networkIsolation));
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
@@ -210,6 +212,16 @@ export class ModelEndpoint extends EndpointBase
       resources: ['*'],
       conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints*', 'AWS/SageMaker*'] } },
     }));
+
+    // Secrets by reference (MODEL_SERVER_SECRET_REFS): the server reads exactly these secrets with this role.
+    const secretArns = [...new Set(serving.secretEnvironment.filter((s) => s.secret.source === SecretSource.AWS_SECRETS_MANAGER).map((s) => s.secret.name))];
+    if (secretArns.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadServerSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+      if (props.vpc) {
+        cdk.Annotations.of(this).addWarningV2('model-serving:secrets-manager-route',
+          `the server fetches ${secretArns.join(', ')} from Secrets Manager at start: the vpc's subnets need a Secrets Manager interface endpoint (com.amazonaws.<region>.secretsmanager) or a NAT route, or the endpoint never becomes healthy`);
+      }
+    }
 
     // Encryption at rest for the ML volume.
     if (!this.instance?.hasInstanceStore) {

@@ -8,6 +8,7 @@ import {
   NameRule,
   RolloutStepShape,
   ScalingMetric,
+  SecretSource,
   TrafficSplitting,
 } from '../../lib';
 import { GatewayCapabilities, NodePoolCapabilities } from '../../lib/backend';
@@ -62,15 +63,17 @@ export const AZURE_ML_CAPABILITIES: BackendCapabilities = {
   },
   // Managed online endpoints end a request at 180 s (requestSettings.requestTimeout); no documented body limit.
   // An online deployment's environmentVariables map holds strings only (Microsoft.MachineLearningServices
-  // 2025-06-01 type graph, EndpointDeploymentPropertiesBaseEnvironmentVariables): no Key Vault reference.
+  // 2025-06-01 type graph, EndpointDeploymentPropertiesBaseEnvironmentVariables): no Key Vault reference, so
+  // only the reference travels (MODEL_SERVER_SECRET_REFS) and the server reads Key Vault itself with the
+  // endpoint's managed identity.
   // Callers' Authorization header carries the endpoint key or token the endpoint's authMode checks.
   server: {
     maxRequestTimeout: Duration.seconds(180),
     callerCredentials: false,
     platformAuthentication: 'the endpoint checks the key or Azure ML/Entra token of its authMode in the Authorization header',
-    secretSources: [],
+    secretSources: [SecretSource.AZURE_KEY_VAULT],
     outboundNetwork: 'public addresses, with `egressPublicNetworkAccess` on',
-    secretsFix: 'an Azure ML online deployment takes plain environment strings only (environmentVariables, no Key Vault reference): leave it out on Azure ML, or serve with the Kubernetes backend (AKS) and ServerSecret.fromKubernetesSecret(name, key)',
+    secretsFix: 'keep the secret in Azure Key Vault and pass ServerSecret.fromAzureKeyVault(secret.versionlessId) with the vault in keyVaultIds: the server reads it at start with the endpoint\'s managed identity, which gets Key Vault Secrets User on that secret (environmentVariables take plain strings only)',
   },
   // Guardrail alerts query the traffic log (KQL percentile(): any percentile) in whole-minute windows.
   guardrails: { latencyPercentiles: LatencyPercentile.ALL, evaluationPeriodMultiple: Duration.minutes(1) },

@@ -22,6 +22,8 @@ import {
   ModelServingProps,
   NameRule,
   ProblemCollector,
+  SecretEnvironmentVariable,
+  SecretSource,
   ROUTES,
   ResolvedServing,
   SERVER_ENV,
@@ -134,6 +136,12 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly imageRegistryId?: string;
   /** Storage account (ARM id) of a `ModelArtifact.fromUri` blob; the endpoint's identity gets read access to its container. @default - no grant */
   readonly modelStorageAccountId?: string;
+  /**
+   * Key Vaults (ARM ids) holding the `ServerSecret.fromAzureKeyVault` secrets of `server`; the endpoint's identity
+   * gets Key Vault Secrets User on each of those secrets (not the vault). The vaults must use Azure RBAC
+   * (`enableRbacAuthorization`). @default - none; a Key Vault secret is then refused
+   */
+  readonly keyVaultIds?: string[];
 }
 
 /** An Azure ML online endpoint, created here or imported. */
@@ -178,6 +186,46 @@ export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/online
 /** Built-in role ids the endpoint's identity needs. */
 const STORAGE_BLOB_DATA_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
 const ACR_PULL = '7f951dff-4ed8-4bf1-8e29-8a2a5e3a4ed4';
+/** Key Vault Secrets User: read secret contents (built-in roles, Security: learn.microsoft.com/azure/role-based-access-control/built-in-roles/security). */
+const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
+
+/**
+ * The RBAC scope of each Key Vault secret the server reads (`<vault ARM id>/secrets/<name>`: Key Vault RBAC
+ * assigns roles on single secrets; versions are not scopes), with a problem for a secret whose vault is not in
+ * `keyVaultIds` or that the deployment cannot reach (egress off: legacy network isolation reaches only the
+ * workspace, its storage and its registry).
+ */
+function keyVaultSecretScopes(secrets: readonly SecretEnvironmentVariable[], props: ModelEndpointProps, problems: ProblemCollector): string[] {
+  const scopes: string[] = [];
+  for (const s of secrets) {
+    if (s.secret.source !== SecretSource.AZURE_KEY_VAULT) continue;
+    if (isUnresolved(s.secret.name)) {
+      problems.add({ field: s.field, given: 'a secret id that is a token', allowed: 'a literal https://<vault>.vault.azure.net/secrets/<name>: its vault picks the grant\'s scope from keyVaultIds', fix: 'write the secret id out, e.g. "https://kv-ml.vault.azure.net/secrets/redis-url"' });
+      continue;
+    }
+    const url = new URL(s.secret.name);
+    const vault = url.hostname.split('.')[0]!;
+    const secretName = url.pathname.split('/')[2]!;
+    if (props.egressPublicNetworkAccess === false) {
+      problems.add(refusal(AZURE_ML_CAPABILITIES, s.field, `${s.secret.toString()} with egressPublicNetworkAccess false`,
+        'no call to Key Vault from a deployment without public egress (legacy network isolation reaches the workspace, its storage and its registry only); the server reads the secret at start',
+        'turn egressPublicNetworkAccess on (the vault\'s public endpoint, with its firewall admitting Azure ML), or use a plain value'));
+    }
+    const vaultId = (props.keyVaultIds ?? []).find((id) => !isUnresolved(id) && id.split('/').pop()!.toLowerCase() === vault);
+    if (vaultId === undefined) {
+      problems.add({
+        field: s.field,
+        given: `${s.secret.toString()} (vault ${vault}) with keyVaultIds ${props.keyVaultIds === undefined ? 'unset' : `[${props.keyVaultIds.join(', ')}]`}`,
+        allowed: 'a secret in a vault listed in keyVaultIds: the endpoint\'s identity gets Key Vault Secrets User on the secret, or the server cannot read it',
+        fix: `pass keyVaultIds: [<the ARM id of ${vault}, azurerm_key_vault.id>]`,
+      });
+      continue;
+    }
+    const scope = `${vaultId}/secrets/${secretName}`;
+    if (!scopes.includes(scope)) scopes.push(scope);
+  }
+  return scopes;
+}
 
 abstract class EndpointBase extends Construct implements IModelEndpoint {
   public abstract readonly endpointName: string;
@@ -341,6 +389,7 @@ export class ModelEndpoint extends EndpointBase
     checkArmId('workspace.logAnalyticsWorkspaceId', workspace.existing.logAnalyticsWorkspaceId, ARM_ID_TYPES.logAnalyticsWorkspace, problems);
     checkArmId('workspace.containerRegistryId', workspace.existing.containerRegistryId ?? workspace.create?.containerRegistryId, ARM_ID_TYPES.containerRegistry, problems);
     (props.alertActionGroupIds ?? []).forEach((id, i) => checkArmId(`alertActionGroupIds[${i}]`, id, ARM_ID_TYPES.actionGroup, problems));
+    (props.keyVaultIds ?? []).forEach((id, i) => checkArmId(`keyVaultIds[${i}]`, id, ARM_ID_TYPES.keyVault, problems));
     const nameRule = NameRule.AZURE_ML_ENDPOINT;
     // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
     const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
@@ -384,6 +433,7 @@ export class ModelEndpoint extends EndpointBase
           `turn egressPublicNetworkAccess on and reach it over a public address, or remove ${t.field.split('.').slice(0, 2).join('.')}`));
       }
     }
+    const secretScopes = keyVaultSecretScopes(resolution.resolved.secretEnvironment, props, problems);
     const g = resolution.resolved.guardrails;
     checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
@@ -517,6 +567,15 @@ export class ModelEndpoint extends EndpointBase
     } else if (/\.azurecr\.io\//.test(image)) {
       Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${image} is in an Azure Container Registry; pass imageRegistryId so the endpoint's identity gets AcrPull on it.`);
     }
+
+    // Secrets by reference (MODEL_SERVER_SECRET_REFS): the server reads exactly these secrets with this identity.
+    secretScopes.forEach((scope, i) => this.deploymentDependencies.push(new RoleAssignment(this, i === 0 ? 'SecretRead' : `SecretRead${i}`, {
+      scope,
+      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER}`,
+      principalId: this.endpoint.principalId,
+      principalType: 'ServicePrincipal',
+      description: `Endpoint ${endpointName} reads a server secret`,
+    })));
 
     this.deploymentBody = onlineDeploymentBody({
       instanceType: props.instanceType,

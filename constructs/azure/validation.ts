@@ -73,6 +73,7 @@ export const ARM_ID_TYPES = {
   mlWorkspace: 'Microsoft.MachineLearningServices/workspaces',
   logAnalyticsWorkspace: 'Microsoft.OperationalInsights/workspaces',
   actionGroup: 'microsoft.insights/actionGroups',
+  keyVault: 'Microsoft.KeyVault/vaults',
 } as const;
 
 /**

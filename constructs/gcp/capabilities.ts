@@ -8,6 +8,7 @@ import {
   NameRule,
   RolloutStepShape,
   ScalingMetric,
+  SecretSource,
   TrafficSplitting,
 } from '../../lib';
 import type { GatewayCapabilities } from '../../lib';
@@ -71,14 +72,17 @@ export const VERTEX_CAPABILITIES: BackendCapabilities = {
   },
   // Shared public endpoints refuse requests and responses above 1.5 MB.
   // ModelContainerSpec.env is `repeated EnvVar` (name and value; googleapis google/cloud/aiplatform/v1/model.proto):
-  // no SecretEnvVar there. Callers' Authorization header carries the Google access token Vertex AI checks.
+  // no SecretEnvVar there, so only the reference travels (MODEL_SERVER_SECRET_REFS) and the server reads Secret
+  // Manager itself with the endpoint's service account. Callers' Authorization header carries the Google access
+  // token Vertex AI checks. A public endpoint's outbound networking is the public internet (Vertex AI "Choose an
+  // endpoint type": outbound networking "Public internet"; no VPC path without PSC or peering).
   server: {
     maxRequestBodyBytes: 1_500_000,
     callerCredentials: false,
     platformAuthentication: 'Vertex AI checks the caller\'s Google access token (IAM aiplatform.endpoints.predict) in the Authorization header',
-    secretSources: [],
-    outboundNetwork: 'refused (no VPC path)',
-    secretsFix: 'Vertex AI gives a model container name/value variables only (ModelContainerSpec.env is repeated EnvVar, no secret reference): leave it out on Vertex AI, or serve with the Kubernetes backend (GKE) and ServerSecret.fromKubernetesSecret(name, key)',
+    secretSources: [SecretSource.GCP_SECRET_MANAGER],
+    outboundNetwork: 'public addresses only (no VPC path)',
+    secretsFix: 'keep the secret in Google Secret Manager and pass ServerSecret.fromGcpSecretManager(\'projects/<project>/secrets/<name>\', version): the server reads it at start with the endpoint\'s service account, which gets roles/secretmanager.secretAccessor on that secret (ModelContainerSpec.env takes name/value only)',
   },
   // Cloud Monitoring aligns distributions to ALIGN_PERCENTILE_50/95/99; Vertex AI writes metrics once a minute.
   guardrails: { latencyPercentiles: [LatencyPercentile.P50, LatencyPercentile.P95, LatencyPercentile.P99], evaluationPeriodMultiple: Duration.minutes(1) },

@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { MonitoringDashboard } from '@cdktf/provider-google/lib/monitoring-dashboard';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -31,6 +32,7 @@ import {
   SpecWarning,
   describe,
   isUnresolved,
+  SecretSource,
   sanitizeLabels,
   throwIfBadPropShapes,
   refusal,
@@ -224,12 +226,26 @@ export class ModelEndpoint extends Construct
     this.price = replicaPrice('gcp', isUnresolved(props.machineType) ? undefined : props.machineType, props.hourlyPriceUsd);
     checkCostOptions(props, this.price, props.machineType, problems);
     const resolution = SpecResolver.serving(props, VERTEX_CAPABILITIES);
-    // The endpoint this construct deploys has no VPC network (no Private Service Connect, no VPC peering):
-    // nothing the server would connect to in your network is reachable.
+    // The endpoint this construct deploys has no VPC network (no Private Service Connect, no VPC peering): its
+    // outbound networking is the public internet (Vertex AI "Choose an endpoint type"). A destination whose
+    // address is known and private is refused; the Redis URL is a secret, so its address is only warned about.
+    // The container's variables travel escaped (no Terraform interpolation in the plan): a secret name must be literal.
+    for (const s of resolution.resolved.secretEnvironment) {
+      if (s.secret.source === SecretSource.GCP_SECRET_MANAGER && isUnresolved(s.secret.name)) {
+        problems.add({ field: s.field, given: 'a secret name that is a token', allowed: 'a literal "projects/<project>/secrets/<name>": the deployment plan carries the container\'s variables as text, without Terraform interpolation', fix: 'write the name out, e.g. "projects/acme-ml/secrets/redis-url"' });
+      }
+    }
+    const outboundWarnings: string[] = [];
     for (const t of resolution.resolved.outbound) {
+      const destination = t.field === 'server.tracing.endpoint' ? props.server?.tracing?.endpoint : undefined;
+      if (destination !== undefined && (isUnresolved(destination) || isPublicHost(destination))) continue;
+      if (destination === undefined) {
+        outboundWarnings.push(`${t.field}: ${t.description} must have a public address: a Vertex AI endpoint reaches the public internet only, not your VPC (Memorystore has private addresses only); an unreachable Redis is served uncached`);
+        continue;
+      }
       problems.add(refusal(VERTEX_CAPABILITIES, t.field, t.description,
-        'no destination in your network: this endpoint has no VPC path (neither Private Service Connect nor VPC peering)',
-        `remove ${t.field.split('.').slice(0, 2).join('.')} on Vertex AI, or serve with the Kubernetes backend on GKE, whose pods reach your network`));
+        'no destination in your network: this endpoint has no VPC path (neither Private Service Connect nor VPC peering); public addresses only',
+        `give it a public address, remove ${t.field.split('.').slice(0, 2).join('.')} on Vertex AI, or serve with the Kubernetes backend on GKE, whose pods reach your network`));
     }
     for (const p of resolution.problems) {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
@@ -237,6 +253,7 @@ export class ModelEndpoint extends Construct
     if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
+    for (const w of outboundWarnings) Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${w}`);
     this.serving = resolution.resolved;
     this.notificationChannels = [...(props.notificationChannels ?? [])];
     const serving = this.serving;
@@ -255,8 +272,16 @@ export class ModelEndpoint extends Construct
       description: `Runs ${name} on Vertex AI endpoint ${endpointId}: reads its model artifact, writes its logs and metrics`,
     });
     const member = `serviceAccount:${this.serviceAccount.email}`;
-    const iam: ProjectIamMember[] = ['roles/logging.logWriter', 'roles/monitoring.metricWriter'].map((role) =>
+    const iam: (ProjectIamMember | SecretManagerSecretIamMember)[] = ['roles/logging.logWriter', 'roles/monitoring.metricWriter'].map((role) =>
       new ProjectIamMember(this, role === 'roles/logging.logWriter' ? 'WriteLogs' : 'WriteMetrics', { project: props.project, role, member }));
+    // Secrets by reference (MODEL_SERVER_SECRET_REFS): the server reads exactly these secrets as this account.
+    const secretNames = [...new Set(serving.secretEnvironment.filter((s) => s.secret.source === SecretSource.GCP_SECRET_MANAGER).map((s) => s.secret.name))];
+    secretNames.forEach((secretName, i) => {
+      const id = i === 0 ? 'SecretRead' : `SecretRead${i}`;
+      const role = 'roles/secretmanager.secretAccessor';
+      const [, secretProject, , secretId] = secretName.split('/');
+      iam.push(new SecretManagerSecretIamMember(this, id, { project: secretProject!, secretId: secretId!, role, member }));
+    });
 
     // The model artifact: a folder holding model.onnx, because Vertex AI's artifactUri is a folder.
     const artifactDeps: (StorageBucketObject | StorageBucketIamMember)[] = [];
@@ -565,4 +590,26 @@ function unresolvedStrings(value: unknown, out: string[] = []): string[] {
 function defaultEndpointId(path: string, name: string): string {
   const sha = createHash('sha256').update(`${path}|${name}`).digest('hex');
   return String(1_000_000_000 + parseInt(sha.slice(0, 7), 16));
+}
+
+/**
+ * Whether an http(s) URL's host is a public address: not an IP in a private, loopback, link-local or shared
+ * range (RFC 1918, RFC 6598, RFC 4193), and not a name that only resolves inside a network (one label, or
+ * .internal, .local, .localhost, .svc, .cluster.local).
+ */
+function isPublicHost(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return !(a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127));
+  }
+  if (host.includes(':')) return !(host === '::1' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host));
+  if (!host.includes('.')) return false;
+  return !/\.(internal|local|localhost|svc|cluster\.local)$/.test(host);
 }

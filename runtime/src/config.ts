@@ -111,6 +111,8 @@ export function resolveOptions(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   exists: (path: string) => boolean = existsSync,
+  /** Variables filled from MODEL_SERVER_SECRET_REFS: a message names them, never shows their value. */
+  secretNames: ReadonlySet<string> = new Set(),
 ): ResolvedOptions {
   const flags = parseArgs(argv);
   const parsed = parseServerEnvironment(env);
@@ -119,7 +121,7 @@ export function resolveOptions(
   const notices: string[] = [];
   if (problems.length > 0) {
     throw new ConfigurationError(
-      `invalid configuration:\n${problems.map((p) => `  ${p.variable}=${p.given} is not ${p.allowed}`).join('\n')}`,
+      `invalid configuration:\n${problems.map((p) => `  ${p.variable}=${secretNames.has(p.variable) ? '(the value of its secret reference, not shown)' : p.given} is not ${p.allowed}`).join('\n')}`,
     );
   }
   if (config.apiKeyHmacSha256.length > 0 && config.apiKeySalt === '') {

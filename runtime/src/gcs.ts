@@ -4,8 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-
-const METADATA_TOKEN_URL = 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token';
+import { GCP_METADATA_TOKEN_URL as METADATA_TOKEN_URL } from './secrets';
 
 export async function downloadGcsPrefix(uri: string, target: string, fetchImpl: typeof fetch = fetch): Promise<number> {
   const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);

@@ -11,12 +11,27 @@ import { ConfigurationError, resolveOptions } from './config';
 import { downloadGcsPrefix } from './gcs';
 import { healthcheck } from './healthcheck';
 import { discoverModels, ModelDiscoveryError } from './repository';
+import { resolveSecretRefs, SecretResolutionError } from './secrets';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {
+  // Secrets by reference first (MODEL_SERVER_SECRET_REFS): their values join the environment, under those
+  // names only, before any variable is read. Values are never logged.
+  let secretNames: ReadonlySet<string>;
+  try {
+    const values = await resolveSecretRefs(process.env);
+    for (const [name, value] of Object.entries(values)) process.env[name] = value;
+    secretNames = new Set(Object.keys(values));
+  } catch (error) {
+    if (error instanceof SecretResolutionError) {
+      process.stderr.write(`model-server: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   let options;
   try {
-    options = resolveOptions(process.argv.slice(2), process.env);
+    options = resolveOptions(process.argv.slice(2), process.env, undefined, secretNames);
   } catch (error) {
     if (error instanceof ConfigurationError) {
       process.stderr.write(`model-server: ${error.message}\n`);
@@ -91,6 +106,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   for (const notice of options.notices) app.log.warn(notice);
+  if (secretNames.size > 0) app.log.info({ variables: [...secretNames] }, 'variables resolved from secret references');
   app.log.info({ models: models.map((m) => `${m.name}/${m.version}`) }, 'loading models');
 }
 

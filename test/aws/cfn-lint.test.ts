@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
-import { Accelerator, BudgetAction, CapacityType, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServingImage } from '../../lib';
+import { Accelerator, BudgetAction, CapacityType, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServerSecret, ServingImage } from '../../lib';
 import { BudgetGuard, CanaryRollout, GpuAmiType, GpuNodePool, ModelEndpoint, ModelEndpointProps, ModelGateway, SageMakerRolloutMode } from '../../constructs/aws';
 import { buildAwsApp } from '../../examples/aws/main';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
@@ -77,6 +77,14 @@ function endpointProps(extra: Partial<ModelEndpointProps> = {}): ModelEndpointPr
 const STACKS: Record<string, (outdir: string) => string> = {
   'default endpoint (bundled image)': (outdir) => synth(outdir, 'DefaultEndpoint', (stack) => {
     new ModelEndpoint(stack, 'Endpoint', { model: ModelArtifact.fromFile(DEMO_MODEL_PATH), metadata: { name: 'digits', version: '1.0.0', owner: 'ml-platform' }, instanceType: 'ml.c5.xlarge' });
+  }),
+  // The Redis URL by reference: MODEL_SERVER_SECRET_REFS in the container environment and the role's GetSecretValue grant.
+  'endpoint with a cache whose Redis URL is in Secrets Manager': (outdir) => synth(outdir, 'SecretEndpoint', (stack) => {
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'], privateSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'] });
+    new ModelEndpoint(stack, 'Endpoint', endpointProps({
+      networkIsolation: false, vpc,
+      server: { cache: { redisUrl: ServerSecret.fromAwsSecretsManager('arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-url-AbCdEf', 'url') } },
+    }));
   }),
   'exact-weight rollout with a shadow phase': (outdir) => synth(outdir, 'ExactWeight', (stack) => {
     const endpoint = new ModelEndpoint(stack, 'Endpoint', endpointProps());

@@ -227,3 +227,33 @@ describe('refusals name the backend and the field', () => {
     expect(k8sOnly.refusals.map((p) => p.allowed)).toEqual(['on TestCloud: secrets from KUBERNETES_SECRET (the platform resolves them at container start)']);
   });
 });
+
+describe('secrets by reference (MODEL_SERVER_SECRET_REFS)', () => {
+  const clouds = capabilities({ server: { ...TEST_CAPABILITIES.server, callerCredentials: true, secretSources: [SecretSource.AWS_SECRETS_MANAGER, SecretSource.GCP_SECRET_MANAGER, SecretSource.AZURE_KEY_VAULT] } });
+  const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fraud-keys-AbCdEf';
+
+  test('cloud secrets become references the server itself reads back; the values stay out', () => {
+    const r = resolve({
+      auth: { apiKeys: ServerSecret.fromAwsSecretsManager(ARN, 'digests') },
+      cache: { redisUrl: ServerSecret.fromAzureKeyVault('https://kv-ml.vault.azure.net/secrets/redis-url') },
+    }, clouds);
+    const refs = { MODEL_SERVER_API_KEY_SHA256: { source: 'aws-secretsmanager', secretId: ARN, jsonField: 'digests' }, MODEL_SERVER_CACHE_REDIS_URL: { source: 'azure-keyvault', secretId: 'https://kv-ml.vault.azure.net/secrets/redis-url' } };
+    expect(JSON.parse(r.environment[SERVER_ENV.secretRefs.name]!)).toEqual(refs);
+    expect(r.environment[SERVER_ENV.cacheRedisUrl.name]).toBeUndefined();
+    expect(r.environment[SERVER_ENV.apiKeySha256.name]).toBeUndefined();
+    // The server's own parser reads the same references back (the values are fetched before this runs).
+    const options = resolveOptions(['--model-repository', '/tmp'], { ...r.environment, [SERVER_ENV.cacheRedisUrl.name]: 'redis://r:6379' }, () => true);
+    expect(options.config.secretRefs).toEqual(refs);
+  });
+
+  test('Kubernetes Secrets stay with the kubelet: no references rendered', () => {
+    const r = resolve({ cache: { redisUrl: ServerSecret.fromKubernetesSecret('redis', 'url') } });
+    expect(r.environment[SERVER_ENV.secretRefs.name]).toBeUndefined();
+  });
+
+  test('a short Secret Manager name is refused with the full-name fix', () => {
+    expect(messageOf(() => resolve({ cache: { redisUrl: ServerSecret.fromGcpSecretManager('redis-url', 'latest') } }, clouds))).toMatch(
+      /server\.cache\.redisUrl: got Secret Manager redis-url version latest; allowed: the full name "projects\/<project>\/secrets\/<name>"/,
+    );
+  });
+});
