@@ -161,7 +161,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     if (props.desiredNodes !== undefined && !(Number.isInteger(props.desiredNodes) && props.desiredNodes >= minNodes && props.desiredNodes <= maxNodes)) {
       c.add({ field: 'desiredNodes', given: describe(props.desiredNodes), allowed: `an integer from minNodes (${minNodes}) to maxNodes (${maxNodes})`, fix: 'leave it out to start at minNodes' });
     }
-    c.throwIfAny(owner);
+    c.reportTo(this, owner);
     for (const t of escaped) {
       cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type',
         `${t} is not in the instance-type catalogue (${EC2_CATALOGUE_SOURCE}); accepted because uncataloguedInstanceTypes lists it. EKS refuses the node group if EC2 has no such type.`);

@@ -145,7 +145,7 @@ export class ModelEndpoint extends EndpointBase
     checkCostOptions(props, this.price, props.instanceType, problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
-    this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+    this.serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const serving = this.serving;

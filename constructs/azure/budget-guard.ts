@@ -123,7 +123,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
       c.add({ field: 'webhookApplication', given: 'none', allowed: `an EntraWebhookApplication whenever budget.action is ${String(props.budget.action ?? BudgetAction.SCALE_TO_FLOOR)} (its enforcer Function accepts only secure-webhook calls, Entra tokens for that application)`, fix: 'register an Entra application for the webhook (README "The Functions": Auth) and pass { clientId, objectId, identifierUri }, or use BudgetAction.NOTIFY' });
     }
     const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
-    const budget = resolution.throwIfInvalid(owner, c);
+    const budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
     const enforceAt = budget.enforceAtPercent ?? 100;

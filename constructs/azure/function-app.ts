@@ -162,7 +162,7 @@ export class HandlerFunctionApp extends Construct {
     }
     const c = new ProblemCollector();
     c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
-    c.throwIfAny(`HandlerFunctionApp ${this.node.path}`);
+    c.reportTo(this, `HandlerFunctionApp ${this.node.path}`);
     const client = new DataAzurermClientConfig(this, 'Client', {});
     const tenantId = props.webhookApplication.tenantId ?? client.tenantId;
     this.webhookAuth = { objectId: props.webhookApplication.objectId, identifierUri: props.webhookApplication.identifierUri, tenantId };

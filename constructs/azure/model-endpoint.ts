@@ -363,7 +363,7 @@ export class ModelEndpoint extends EndpointBase
     const g = resolution.resolved.guardrails;
     checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
-    this.serving = resolution.throwIfInvalid(owner, problems);
+    this.serving = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
     const serving = this.serving;

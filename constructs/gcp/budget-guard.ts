@@ -93,7 +93,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
       c.add({ field: 'budget.emails', given: `${props.budget.emails!.length} addresses`, allowed: `on Vertex AI: at most ${MAX_EMAILS} (a budget notifies at most five monitoring channels)`, fix: 'use a group address', backend: VERTEX_CAPABILITIES.backend });
     }
     const resolution = SpecResolver.budget(props.budget, VERTEX_CAPABILITIES);
-    this.budget = resolution.throwIfInvalid(owner, c);
+    this.budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
 

@@ -73,7 +73,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       }
     });
     const resolution = SpecResolver.rollout(policy, VERTEX_CAPABILITIES, { minReplicas: endpoint.serving.minReplicas, endpointGuardrails: endpoint.serving.guardrails });
-    this.rollout = resolution.throwIfInvalid(owner, problems);
+    this.rollout = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
 

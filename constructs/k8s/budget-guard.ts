@@ -120,7 +120,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     if (!(Number.isInteger(maxPods) && maxPods >= 1 && maxPods <= 100_000)) c.add({ field: 'maxPods', given: describe(maxPods), allowed: 'an integer from 1 to 100000', fix: 'e.g. 100' });
     // Shared budget rules (limit, thresholds) and the refusals (action, forecast, enforceAt, emails) land in the same error.
     const resolution = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES);
-    const budget = resolution.throwIfInvalid(owner, c);
+    const budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
     this.budget = budget;

@@ -126,7 +126,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       acceptApproximateTraffic: props.acceptApproximateTraffic,
       acceptManualPromotion: props.acceptManualPromotion,
     });
-    this.rollout = resolution.throwIfInvalid(`CanaryRollout ${this.node.path}`, c);
+    this.rollout = resolution.reportIfInvalid(this, `CanaryRollout ${this.node.path}`, c);
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
     const g = this.rollout.guardrails;

@@ -183,7 +183,7 @@ export class ModelEndpoint extends Construct
         problems.add({ field, given: `${String(props[field])} without serviceMonitor`, allowed: 'together with serviceMonitor: true (plain flavour): Prometheus must scrape the server for the dashboard and the cost rule', fix: 'set serviceMonitor: true, or remove ' + field });
       }
     }
-    this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+    this.serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
     const r = this.serving;
