@@ -224,11 +224,13 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
     const cfn = endpoint.cfnEndpoint;
     if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
-      this.trafficRoutingType = routing!.type;
+      // No routing only with problems reported (synth fails and writes nothing): a placeholder keeps the tree whole.
+      const traffic = routing ?? { type: 'ALL_AT_ONCE', waitIntervalInSeconds: 0 };
+      this.trafficRoutingType = traffic.type;
       this.canaryAlarms = [];
       this.deploymentConfig = {
         blueGreenUpdatePolicy: {
-          trafficRoutingConfiguration: routing!,
+          trafficRoutingConfiguration: traffic,
           terminationWaitInSeconds: finalBake.toSeconds(),
           maximumExecutionTimeoutInSeconds: bgTimeout,
         },

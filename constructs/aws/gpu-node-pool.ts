@@ -199,7 +199,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
     const subnets = vpc ? vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds : [];
     this.cfnNodegroup = new eks.CfnNodegroup(this, 'Resource', {
-      clusterName: props.cluster?.clusterName ?? props.clusterName!,
+      // Neither only with the problem reported (synth fails, nothing is written): '' keeps the L1 constructible.
+      clusterName: props.cluster?.clusterName ?? props.clusterName ?? '',
       nodegroupName: props.nodegroupName,
       nodeRole: this.nodeRole.roleArn,
       subnets,

@@ -20,6 +20,7 @@ import {
   Size,
   SpecResolver,
   SpecWarning,
+  addSpecValidation,
   throwIfBadPropShapes,
 } from '../../lib';
 import { IModelEndpointContract } from '../../lib/backend';
@@ -37,7 +38,7 @@ import {
 } from './endpoint-options';
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
-import { metadataLabels, rateWindow, typedApiObject, validationMessages } from './internal';
+import { metadataLabels, rateWindow, typedApiObject } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
 import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
@@ -211,16 +212,14 @@ export class ModelEndpoint extends Construct
 
     // Cross-object: two endpoints of one chart with the same name in one namespace would overwrite each
     // other's objects on apply. Checked at synth, when the chart holds all its endpoints.
-    this.node.addValidation({
-      validate: () => validationMessages(`ModelEndpoint ${this.node.path}`, Chart.of(this).node.findAll()
-        .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n !== this && n.endpointName === this.endpointName && n.namespace === this.namespace)
-        .map((other) => ({
-          field: 'endpointName',
-          given: `"${this.endpointName}" in namespace ${this.namespace === undefined ? '(none)' : `"${this.namespace}"`}, also used by ModelEndpoint ${other.node.path}`,
-          allowed: 'one endpoint per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
-          fix: 'set a different endpointName (default: metadata.name) or namespace on one of them',
-        }))),
-    });
+    addSpecValidation(this, `ModelEndpoint ${this.node.path}`, () => Chart.of(this).node.findAll()
+      .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n !== this && n.endpointName === this.endpointName && n.namespace === this.namespace)
+      .map((other) => ({
+        field: 'endpointName',
+        given: `"${this.endpointName}" in namespace ${this.namespace === undefined ? '(none)' : `"${this.namespace}"`}, also used by ModelEndpoint ${other.node.path}`,
+        allowed: 'one endpoint per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
+        fix: 'set a different endpointName (default: metadata.name) or namespace on one of them',
+      })));
 
     const pod = renderPodTemplate(this, props, kserve);
     this.podTemplate = pod;
