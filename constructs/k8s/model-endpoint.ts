@@ -185,6 +185,9 @@ export class ModelEndpoint extends Construct
       }
     }
     this.serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
+    // With problems reported, synth fails and writes nothing: render the workload other constructs attach to,
+    // skip the scaling, alert and dashboard objects whose queries the invalid values cannot build.
+    const invalid = problems.count > 0;
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
     const r = this.serving;
@@ -261,7 +264,7 @@ export class ModelEndpoint extends Construct
       },
     });
 
-    renderAutoscaling(this, props, meta());
+    if (!invalid) renderAutoscaling(this, props, meta());
 
     typedApiObject<IPodDisruptionBudget>(this, 'DisruptionBudget', {
       apiVersion: 'policy/v1',
@@ -277,7 +280,7 @@ export class ModelEndpoint extends Construct
 
     renderNetworkPolicy(this, props, meta(), this.selectorLabels, { serving: this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port], metrics: this.metricsPort });
 
-    if (props.serviceMonitor) {
+    if (props.serviceMonitor && !invalid) {
       typedApiObject<IServiceMonitor>(this, 'ServiceMonitor', {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',

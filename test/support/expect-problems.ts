@@ -8,7 +8,7 @@
 // - cdktf 0.21.0 lib/terraform-stack.js runAllValidations (App.synth through lib/synthesize/synthesizer.js,
 //   and Testing.synth(stack, true); Testing.synthScope runs none): the same text plus a skipValidation hint.
 import { IConstruct } from 'constructs';
-import { collectSpecProblems } from '../../lib';
+import { SpecProblem, collectSpecProblems } from '../../lib';
 
 const HEADER = /^Validation failed with the following errors:\n/;
 
@@ -81,4 +81,34 @@ export function expectProblems(build: () => unknown, patterns: RegExp | readonly
   const scope = constructIn(built);
   if (scope === undefined) throw new Error('expectProblems: build() returned no construct to synthesize; return the stack/chart or a construct in it');
   return expectSynthProblems(scope, list);
+}
+
+/**
+ * For tests that read `.problems` (the conformance table, the honest-spec tests): throws the structured
+ * `SpecValidationError` of every problem reported under `scope`'s app (`collectSpecProblems`), as a program
+ * would before calling the toolkit's synth. Nothing when no construct reported one.
+ */
+export function throwReportedProblems(scope: IConstruct): void {
+  const error = collectSpecProblems(scope.node.root);
+  if (error) throw error;
+}
+
+/** The structured problems reported under the construct `build` returns (or one in the object it returns); fails when there are none. */
+export function reportedProblems(build: () => unknown): readonly SpecProblem[] {
+  const scope = constructIn(build());
+  if (scope === undefined) throw new Error('reportedProblems: build() returned no construct');
+  const error = collectSpecProblems(scope.node.root);
+  if (error === undefined) throw new Error('expected reported problems; there were none');
+  // The toolkit's synth fails on the same problems.
+  expect(synthError(scope)?.message).toMatch(HEADER);
+  return error.problems;
+}
+
+/**
+ * GIVEN `build` constructs something valid, THEN nothing reports a problem and the toolkit's synth succeeds
+ * (a build that synthesizes itself must not throw; one that returns a construct is synthesized here).
+ */
+export function expectNoProblems(build: () => unknown): void {
+  const scope = constructIn(build());
+  if (scope !== undefined) expectNoSynthProblems(scope);
 }
