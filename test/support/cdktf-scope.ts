@@ -11,7 +11,18 @@ export function buildScope(fn: (scope: Construct) => void): TerraformStack {
   return stack;
 }
 
-/** `Testing.synthScope` with the construct validations run (cdktf `Testing.synth(stack, true)`), as App.synth runs them. */
+/**
+ * `Testing.synthScope` with the constructs' validations run first, as App.synth runs them (cdktf 0.21.0
+ * lib/terraform-stack.js runAllValidations: every node's `node.validate()`, one error
+ * "Validation failed with the following errors:\n  [path] message"). The stack's own validations are left
+ * out: the unit tests declare no provider, and cdktf's provider-presence check sits on the stack node.
+ * The toolkit's full path (App.synth with providers) is tested in test/lib/synth-validation.test.ts.
+ */
 export function synthScopeValidated(fn: (scope: Construct) => void): string {
-  return Testing.synth(buildScope(fn), true);
+  const stack = buildScope(fn);
+  const errors = stack.node.findAll()
+    .filter((c) => c !== stack)
+    .flatMap((c) => c.node.validate().map((message) => `[${c.node.path}] ${message}`));
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  return Testing.synth(stack);
 }
