@@ -131,7 +131,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.
     const thresholds = [...new Set([...budget.alertThresholdsPercent, ...(budget.action === BudgetAction.NOTIFY ? [] : [enforceAt])])].sort((a, b) => a - b);
     this.budgetName = budgetName;
-    const first = props.endpoints[0];
+    // No endpoint only with that problem reported (synth fails, nothing is written): a placeholder keeps the tree whole.
+    const first: Pick<ModelEndpoint, 'tags' | 'resourceGroupName' | 'location' | 'logAnalyticsWorkspaceId'> = props.endpoints.at(0) ?? { tags: {}, resourceGroupName: '', location: '', logAnalyticsWorkspaceId: '' };
     const tags = first.tags;
     const distinct = shortHash(this.node.path).slice(0, 6);
     const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);

@@ -1,8 +1,9 @@
-import { Testing } from 'cdktf';
 import { BudgetAction, Duration, RolloutPolicy } from '../../lib';
 import { BudgetGuard, BudgetScope, CanaryRollout, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
 import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { only, resourcesOf, synth } from './support/synth';
+import { synthScopeValidated } from '../support/cdktf-scope';
+import { expectProblems } from '../support/expect-problems';
 
 type Json = Record<string, any>;
 
@@ -99,7 +100,7 @@ describe('BudgetGuard with a CanaryRollout on the endpoint', () => {
 });
 
 describe('BudgetGuard validation', () => {
-  const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  const fails = (fn: Parameters<typeof synthScopeValidated>[0], message: RegExp): void => { expectProblems(() => synthScopeValidated(fn), message); };
   test('a subscription scope is a subscription ARM id (issue 17)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01', scope: BudgetScope.subscription('00000000-0000-0000-0000-000000000000') }),
     /scope: got BudgetScope\.subscription\("00000000-0000-0000-0000-000000000000"\); allowed: the ARM id of a subscription/));
   test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
@@ -110,7 +111,7 @@ describe('BudgetGuard validation', () => {
   test('an enforcing budget needs the webhook application; NOTIFY does not', () => {
     fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
       /webhookApplication: got none; allowed: an EntraWebhookApplication whenever budget\.action is SCALE_TO_FLOOR.*Fix: register an Entra application/s);
-    expect(() => Testing.synthScope((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2026-12-01' }))).not.toThrow();
+    expect(() => synthScopeValidated((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2026-12-01' }))).not.toThrow();
   });
   test('the webhook application ids are GUIDs and the identifier URI an api:// or https:// URI, all reported at once', () => fails(
     (s) => new BudgetGuard(s, 'B', { webhookApplication: { clientId: 'my-app', objectId: WEBHOOK_APP.objectId, identifierUri: 'my-app' }, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),

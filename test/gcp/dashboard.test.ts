@@ -125,6 +125,6 @@ describe('AlertRouting', () => {
   });
 
   test('a channel that is not a notification channel name is refused', () => {
-    expect(() => build({}, (scope) => new AlertRouting(scope, 'Alerts', { alertTarget: ['ops@example.com'] }))).toThrow(/alertTarget.*ops@example\.com.*notificationChannels/);
+    expectProblems(() => build({}, (scope) => new AlertRouting(scope, 'Alerts', { alertTarget: ['ops@example.com'] })), /alertTarget.*ops@example\.com.*notificationChannels/);
   });
 });

@@ -110,6 +110,6 @@ describe('AlertRouting', () => {
   });
 
   test('bad label names are refused', () => {
-    expect(() => new AlertRouting(new Chart(Testing.app(), 'x'), 'A', { alertTarget: { labels: { 'bad-name': 'x' } } })).toThrow(/alertTarget\.labels.*bad-name.*\[a-zA-Z_\]/);
+    expectProblems(() => new AlertRouting(new Chart(Testing.app(), 'x'), 'A', { alertTarget: { labels: { 'bad-name': 'x' } } }), /alertTarget\.labels.*bad-name.*\[a-zA-Z_\]/);
   });
 });
