@@ -142,7 +142,7 @@ export function collectSpecProblems(scope: IConstruct): SpecValidationError | un
     if (found) constructs++;
   }
   if (problems.length === 0) return undefined;
-  return new SpecValidationError(`${constructs} construct${constructs === 1 ? '' : 's'}`, problems);
+  return new SpecValidationError(`${scope.node.path === '' ? 'The app' : scope.node.path} (${constructs} construct${constructs === 1 ? '' : 's'})`, problems);
 }
 
 /** True when a value is a deploy-time token (CDK `${Token[...]}`, Terraform `${...}`) that cannot be checked at synth. */

@@ -65,7 +65,7 @@ describe('one synth reports every construct\'s problems', () => {
     const error = collectSpecProblems(app);
     expect(error).toBeInstanceOf(SpecValidationError);
     expect(error!.problems.map((p) => [p.construct, p.field])).toEqual([['Test/Bad', 'instanceType'], ['Test/Budget', 'budget.monthlyLimitUsd']]);
-    expect(error!.message).toMatch(/^2 constructs has 2 invalid settings:\n {2}1\. \[Test\/Bad\] instanceType: got "c5\.xlarge"/);
+    expect(error!.message).toMatch(/^The app \(2 constructs\) has 2 invalid settings:\n {2}1\. \[Test\/Bad\] instanceType: got "c5\.xlarge"/);
   });
 
   test('cdk8s: App.synth and synthYaml list the endpoint\'s and the budget guard\'s problems', () => {
