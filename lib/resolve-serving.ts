@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { ArtifactStorage } from './artifact';
 import { BackendCapabilities } from './capabilities';
 import { DEFAULT_GRPC_PORT, SERVABLE_DATATYPES, SERVER_ENV, ServerConfig, renderServerEnvironment, ModelSignature } from './contract';
@@ -83,6 +84,15 @@ export class ServingResolution extends Resolution {
   }
 
   /** Throws one error with the backend's problems (already in `collector`) and these; else the resolved spec. */
+  /**
+   * The resolved values; the backend's problems (already in `collector`) and these are reported at synth as
+   * `scope`'s construct validation. Partial where `collector.count > 0` afterwards.
+   */
+  public reportIfInvalid(scope: IConstruct, owner: string, collector: ProblemCollector): ResolvedServing {
+    this.report(scope, owner, collector);
+    return this.resolved;
+  }
+
   public throwIfInvalid(owner: string, collector: ProblemCollector = new ProblemCollector()): ResolvedServing {
     this.check(owner, collector);
     return this.resolved;

@@ -27,7 +27,6 @@ import {
   ResolvedServing,
   ScalingMetric,
   SpecResolver,
-  SpecValidationError,
   SpecWarning,
   describe,
   isUnresolved,
@@ -234,7 +233,7 @@ export class ModelEndpoint extends Construct
     for (const p of resolution.problems) {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }
-    if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
+    problems.reportTo(this, owner);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
     this.serving = resolution.resolved;

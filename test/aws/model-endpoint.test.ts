@@ -16,6 +16,7 @@ import {
 } from '../../lib';
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+import { expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 const model = ModelArtifact.fromFile(DEMO_MODEL_PATH);
@@ -328,7 +329,7 @@ describe('ModelEndpoint validation: one failing test per rule', () => {
     ['CUDA on a CPU instance', { server: { executionProviders: [ExecutionProvider.CUDA] } }, /server\.executionProviders: got \[cuda\]; allowed: tensorrt and cuda only with an accelerator/],
   ];
   test.each(cases)('%s', (_name, extra, message) => {
-    expect(() => stackWith(extra)).toThrow(message);
+    expectProblems(() => stackWith(extra), message);
   });
 
   // Catalogue: the ProductionVariantInstanceType enum of the SageMaker API model (botocore 1.43.11,
@@ -365,14 +366,13 @@ describe('ModelEndpoint validation: one failing test per rule', () => {
   test('an encryption key on an instance-store family', () => {
     const app = new cdk.App({ builtinCloudFormationValidation: false });
     const stack = new cdk.Stack(app, 'S');
-    expect(() => new ModelEndpoint(stack, 'E', {
+    expectProblems(() => new ModelEndpoint(stack, 'E', {
       model, metadata: { name: 'digits', version: '1', owner: 'ml' }, instanceType: 'ml.g5.xlarge', accelerator: Accelerator.NVIDIA_A10G,
       image: ServingImage.fromRegistry(ECR_IMAGE), encryptionKey: new kms.Key(stack, 'K'),
-    })).toThrow(/encryptionKey: got a key on ml\.g5\.xlarge; allowed: only on instance types without local NVMe storage \(SageMaker rejects KmsKeyId there\)/);
+    }), /encryptionKey: got a key on ml\.g5\.xlarge; allowed: only on instance types without local NVMe storage \(SageMaker rejects KmsKeyId there\)/);
   });
 
   test('spec and backend problems are listed together in one error', () => {
-    expect(() => stackWith({ instanceType: 'ml.g5.xlarge', metadata: { name: 'X', version: '1', owner: 'ml' } }))
-      .toThrow(/ModelEndpoint Test\/Endpoint has 2 invalid settings:\n {2}1\. accelerator: .*\n {2}2\. metadata\.name: /);
+    expectProblems(() => stackWith({ instanceType: 'ml.g5.xlarge', metadata: { name: 'X', version: '1', owner: 'ml' } }), /ModelEndpoint Test\/Endpoint has 2 invalid settings:\n {2}1\. accelerator: .*\n {2}2\. metadata\.name: /);
   });
 });

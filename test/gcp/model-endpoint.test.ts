@@ -9,6 +9,7 @@ import { endpointProps } from './fixtures';
 import { Synthesized, only, synth } from './support/cdktf';
 import { readFileSync } from 'node:fs';
 import { protoProblems } from './support/vertex-proto';
+import { expectProblems } from '../support/expect-problems';
 
 function synthEndpoint(p: Partial<ModelEndpointProps> = {}, after?: (e: ModelEndpoint) => void) {
   return synth((scope) => {
@@ -217,7 +218,7 @@ describe('ModelEndpoint (Vertex AI)', () => {
 });
 
 describe('ModelEndpoint (Vertex AI) validation', () => {
-  const fails = (p: Partial<ModelEndpointProps>, message: RegExp) => expect(() => synthEndpoint(p)).toThrow(message);
+  const fails = (p: Partial<ModelEndpointProps>, message: RegExp): void => { expectProblems(() => synthEndpoint(p), message); };
 
   test('the bundled image is refused with the two commands that build and push it', () => {
     fails({ image: undefined }, /image: got nothing \(ServingImage\.bundled\(\) by default\); allowed: on Vertex AI: ServingImage\.fromRegistry[\s\S]*`docker build --platform linux\/amd64 -f \S*runtime\/Dockerfile -t europe-west4-docker\.pkg\.dev\/acme-ml\/<repository>\/model-server:<version> \S*runtime` and `docker push europe-west4-docker\.pkg\.dev\/acme-ml\/<repository>\/model-server:<version>`/);
@@ -295,6 +296,6 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
   test('a project that is not a project id', () => fails({ project: 'Acme ML' }, /project: got "Acme ML"; allowed: a Google Cloud project id/));
   test('a region that is not one', () => fails({ region: 'europe' }, /region: got "europe"; allowed: a Google Cloud region/));
   test('every problem in one error', () => {
-    expect(() => synthEndpoint({ region: 'europe', machineType: 'g2-standard-8', scaling: { minReplicas: 0 } })).toThrow(/has 3 invalid settings/);
+    expectProblems(() => synthEndpoint({ region: 'europe', machineType: 'g2-standard-8', scaling: { minReplicas: 0 } }), /has 3 invalid settings/);
   });
 });
