@@ -83,7 +83,6 @@ export class ServingResolution extends Resolution {
     super(explicitFields, problems, warnings);
   }
 
-  /** Throws one error with the backend's problems (already in `collector`) and these; else the resolved spec. */
   /**
    * The resolved values; the backend's problems (already in `collector`) and these are reported at synth as
    * `scope`'s construct validation. Partial where `collector.count > 0` afterwards.
@@ -93,6 +92,7 @@ export class ServingResolution extends Resolution {
     return this.resolved;
   }
 
+  /** Throws one error with the backend's problems (already in `collector`) and these; else the resolved spec. */
   public throwIfInvalid(owner: string, collector: ProblemCollector = new ProblemCollector()): ResolvedServing {
     this.check(owner, collector);
     return this.resolved;

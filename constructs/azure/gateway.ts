@@ -190,7 +190,7 @@ export class ModelGateway extends Construct
     const resolution = SpecResolver.gateway(props, routes, AZURE_ML_CAPABILITIES);
     checkGuardrails(resolution.resolved.guardrails, 'guardrails', problems);
     const openIdConfigUrl = this.checkJwtAndSku(props, skuName, resolution.resolved, problems);
-    this.gateway = resolution.throwIfInvalid(owner, problems);
+    this.gateway = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = [...resolution.warnings, ...this.platformWarnings(this.gateway, openIdConfigUrl)];
     addTextWarnings(Annotations.of(this), this.warnings);
 

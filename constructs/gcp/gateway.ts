@@ -166,7 +166,7 @@ export class ModelGateway extends Construct
         allowed: 'a GoogleBetaProvider (API Gateway is in Terraform\'s google-beta provider only)', fix: 'add new GoogleBetaProvider(stack, \'google-beta\', { project, region }) from @cdktf/provider-google-beta/lib/provider, or pass it as betaProvider', backend: BACKEND });
     }
     const resolution = SpecResolver.gateway(props, routes.map((r) => r.input), VERTEX_CAPABILITIES);
-    this.gateway = resolution.throwIfInvalid(owner, problems);
+    this.gateway = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = [...resolution.warnings, ...gatewayWarnings(props, this.gateway)];
     addTextWarnings(Annotations.of(this), this.warnings);
 

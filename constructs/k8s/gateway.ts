@@ -187,7 +187,7 @@ export class ModelGateway extends Construct
     const namespace = props.namespace ?? Chart.of(this).namespace;
     const proxyNamespace = props.proxyNamespace ?? ENVOY_GATEWAY_NAMESPACE;
     problems.addAll(ownProblems(props, this.gatewayName, namespace, proxyNamespace));
-    this.gateway = resolution.throwIfInvalid(owner, problems);
+    this.gateway = resolution.reportIfInvalid(this, owner, problems);
     this.namespace = namespace!;
     this.warnings = [...resolution.warnings, ...ownWarnings(this.gateway)];
     addMetadataWarnings(this, this.warnings);

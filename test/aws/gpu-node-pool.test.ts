@@ -137,7 +137,7 @@ describe('GpuNodePool validation', () => {
   // The catalogue is the EC2 API model's InstanceType enum (botocore 1.43.11, data/ec2/2016-11-15/service-2.json,
   // read 2026-12-06): g5 comes in xlarge to 48xlarge; there is no g5.large.
   test('a size EC2 does not have (g5.large), with the sizes it has, the source, and the escape hatch', () => {
-    expectProblems(() => setup({ instanceTypes: ['g5.large', 'g5.xlarge', 'g5.3xlarge'] }), 
+    expectProblems(() => setup({ instanceTypes: ['g5.large', 'g5.xlarge', 'g5.3xlarge'] }),
       /instanceTypes\[0\]: got "g5.large"; allowed: an instance type EC2 has: g5 comes in xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge \(the InstanceType enum of the EC2 API model \(botocore 1.43.11, data\/ec2\/2016-11-15\/service-2.json; read 2026-12-06\)\)\. Fix: pick one of those sizes, e.g. "g5.xlarge"; if AWS added g5.large after that date, list it in uncataloguedInstanceTypes[\s\S]*instanceTypes\[2\]: got "g5.3xlarge"/,
     );
     expectProblems(() => setup({ sizes: ['large'] }), /sizes\[0\]: got "g5.large"; allowed: an instance type EC2 has/);
