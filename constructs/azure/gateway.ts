@@ -208,9 +208,12 @@ export class ModelGateway extends Construct
     this.url = this.service.gatewayUrl;
     const common = { resourceGroupName: props.resourceGroupName, apiManagementName: this.service.name };
     this.api = this.createApi(common, openIdConfigUrl);
-    this.operations = this.createRoutes(props.routes, common, openIdConfigUrl);
-    this.endpointGrants = this.grantEndpoints(props.routes);
-    const workspaceId = props.logAnalyticsWorkspaceId ?? props.routes[0].endpoint.logAnalyticsWorkspaceId;
+    // With problems reported (synth fails, nothing is written) a route may hold no ModelEndpoint, or there may be
+    // none: render no operations or grants then, and no workspace of a first route.
+    const valid = problems.count === 0;
+    this.operations = valid ? this.createRoutes(props.routes, common, openIdConfigUrl) : [];
+    this.endpointGrants = valid ? this.grantEndpoints(props.routes) : [];
+    const workspaceId = props.logAnalyticsWorkspaceId ?? (valid ? props.routes[0].endpoint.logAnalyticsWorkspaceId : '');
     this.createLogs(common, workspaceId);
     this.alerts = new GuardrailAlerts(this, 'Alerts', {
       namePrefix: gatewayName,

@@ -10,23 +10,20 @@
  * - egressPublicNetworkAccess off (legacy network isolation) lets the deployment reach only the workspace, its
  *   storage and registry (learn.microsoft.com/azure/machine-learning/concept-secure-online-endpoint).
  */
-import { Testing } from 'cdktf';
 import { Duration, ModelArtifact, ServerSecret } from '../../lib';
 import { AZURE_ML_TYPES, WorkspaceSource } from '../../constructs/azure';
 import { REGISTRY_ID, WORKSPACE_ID, endpoint } from './support/fixtures';
 import { resourcesOf, schemaProblems, synth } from './support/synth';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectProblems } from '../support/expect-problems';
+import { synthScopeValidated } from '../support/cdktf-scope';
 
 type Json = Record<string, any>;
 const deploymentBody = (tf: Json): Json => Object.values(resourcesOf(tf as never, 'azapi_resource')).filter((r) => r.type === AZURE_ML_TYPES.onlineDeployment)[0].body;
+/** The message of the synth (the constructs' validations) that fails on the reported problems. */
 function failure(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
+  return expectProblems(f, []);
 }
 
 test('the circuit breaker and tracing (public egress, the default) are honoured, and the body passes the type graph', () => {
@@ -56,7 +53,7 @@ test('the receiver: an online deployment\'s environmentVariables hold plain stri
 });
 
 test('server.auth and a cache are refused by name, all at once, with the fix', () => {
-  const message = failure(() => Testing.synthScope((s) => endpoint(s, {
+  const message = failure(() => synthScopeValidated((s) => endpoint(s, {
     server: {
       auth: { jwt: { issuer: 'https://login.microsoftonline.com/t/v2.0', audience: 'api://digits', jwksUri: 'https://login.microsoftonline.com/t/discovery/v2.0/keys' }, requestsPerMinute: 100 },
       cache: { redisUrl: ServerSecret.fromAzureKeyVault('https://kv-ml.vault.azure.net/secrets/redis-url') },
@@ -68,7 +65,7 @@ test('server.auth and a cache are refused by name, all at once, with the fix', (
 });
 
 test('tracing with egress off (legacy network isolation) is refused with the fix', () => {
-  const message = failure(() => Testing.synthScope((s) => endpoint(s, {
+  const message = failure(() => synthScopeValidated((s) => endpoint(s, {
     egressPublicNetworkAccess: false,
     workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }),
     model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx'),

@@ -3,7 +3,7 @@ import { Duration, ModelArtifact, RolloutPolicy, approximatedShare } from '../..
 import { CanaryRollout, CanaryRolloutProps, ModelCredentials, ModelEndpoint, ModelEndpointProps, NetworkPeer, ServingFlavour, TrafficRouter } from '../../constructs/k8s';
 import { findOne, expectSchemaValid, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata } from './fixtures';
-import { expectProblems } from '../support/expect-problems';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const canary5 = RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) });
 
@@ -175,7 +175,7 @@ describe('Gateway API: exact weights through Argo\'s plugin', () => {
     const policy = findOne(routed(2, router(), canary5, {}, true, gatewayPods), 'NetworkPolicy');
     expect(policy.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } } });
     // A Gateway in the endpoint's own namespace is admitted by the default (same namespace).
-    expect(() => routed(2, TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'ml' }))).not.toThrow();
+    expectNoProblems(() => routed(2, TrafficRouter.gatewayApi({ gatewayName: 'public', gatewayNamespace: 'ml' })));
   });
 
   test('shadow traffic is refused by name: the plugin does not implement setMirrorRoute', () => {
@@ -242,6 +242,6 @@ describe('Istio managed routes and gRPC', () => {
     expectProblems(build(true, { shadowTrafficPercent: 10 }), /policy: got shadow traffic with TrafficRouter\.istio\(\)/);
   });
   test('with gRPC off they are accepted', () => {
-    expect(build(false, { shadowTrafficPercent: 10, headerRoute: { headerName: 'canary', headerValue: 'true' } })).not.toThrow();
+    expectNoProblems(build(false, { shadowTrafficPercent: 10, headerRoute: { headerName: 'canary', headerValue: 'true' } }));
   });
 });
