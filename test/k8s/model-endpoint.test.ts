@@ -384,7 +384,7 @@ describe('ModelEndpoint, plain flavour', () => {
 
   test('queries without a namespace are refused, naming the field and the fix', () => {
     // Thrown at construction: the queries are built in the constructor and cannot be without a namespace.
-    expectProblems(() => synth(baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } })),
+    expect(() => synth(baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } }))).toThrow(
       /namespace: got nothing; allowed: a Kubernetes namespace, on the endpoint or its chart\. Fix: set namespace/,
     );
   });
