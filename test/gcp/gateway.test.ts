@@ -406,6 +406,12 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
       expect(message).toMatch(/betaProvider: got no google-beta provider in the stack; allowed: a GoogleBetaProvider \(API Gateway is in Terraform's google-beta provider only\)\. Fix: add new GoogleBetaProvider\(stack, 'google-beta'/);
     });
 
+    test('no routes, and a route whose endpoint is no ModelEndpoint: reported at synth, the constructor does not crash', () => {
+      expect(refuse(() => ({ routes: [] }))).toMatch(/routes: got \[\]; allowed: at least one route/);
+      expect(refuse(() => ({ routes: [{ endpoint: { endpointName: 'fraud' } as unknown as ModelEndpoint }] })))
+        .toMatch(/routes\[0\]\.endpoint: got .*; allowed: a Vertex AI ModelEndpoint \(model-serving-constructs\/gcp\)/);
+    });
+
     test('props of the wrong kind (plain JavaScript callers)', () => {
       const msg = refuseAtOnce(() => ({ routes: 'fraud' as unknown as [], project: 42 as unknown as string, maxRequestBodySize: 1000 as unknown as Size }));
       expect(msg).toMatch(/maxRequestBodySize: got the number 1000; allowed: a Size\. Fix: e\.g\. Size\.mebibytes\(1\)/);

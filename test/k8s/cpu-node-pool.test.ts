@@ -56,6 +56,9 @@ describe('CpuNodePool', () => {
 
   test('problems, all at once; a CPU pool for a GPU endpoint is refused', () => {
     expectProblems(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 0, poolName: 'CPU', instanceCategories: ['p', 'c'], capacityTypes: [] }), /has 4 invalid settings[\s\S]*poolName: got "CPU"[\s\S]*maxCpu: got 0; allowed: a whole number of vCPUs[\s\S]*instanceCategories: got \["p", "c"\]; allowed: .*GPU instances belong to GpuNodePool[\s\S]*capacityTypes: got \[\]/);
+    // Plain JavaScript: lists that are not arrays are reported at synth too, not a TypeError from the constructor.
+    expectProblems(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 8, instanceCategories: 'c' as never, capacityTypes: 'SPOT' as never }),
+      /instanceCategories: got "c"; allowed: a non-empty list[\s\S]*capacityTypes: got "SPOT"; allowed: a non-empty list/);
     const chart = Testing.chart();
     const pool = new CpuNodePool(chart, 'Pool', { maxCpu: 8 });
     expectProblems(() => new ModelEndpoint(chart, 'Cnn', {

@@ -330,6 +330,9 @@ describe('refusals name the field, what was given, what is allowed and the fix',
       return base(c, [{ endpoint: e }, { endpoint: e, path: '/other' }]);
     }), /routes\[1\]\.endpoint: got \S+ \(also routes\[0\]\); allowed: one route per endpoint/);
   });
+  test('no routes (the shared spec\'s rule): reported at synth, the constructor does not crash', () => {
+    expectProblems(build((c) => base(c, [])), /routes: got \[\]; allowed: at least one route/);
+  });
   test('no authentication (the shared spec\'s rule, on this backend too)', () => {
     expectProblems(build((c) => ({ ...base(c), jwt: undefined })), /jwt: got neither jwt nor apiKeys; allowed: a gateway that authenticates its callers/);
   });
