@@ -180,6 +180,7 @@ export class ModelGateway extends Construct
       { field: 'publisherName', kind: 'string', required: true, example: "'ML platform'" },
       { field: 'publisherEmail', kind: 'string', required: true, example: "'ml-platform@example.com'" },
     ]));
+    // Wrong prop shapes (JavaScript callers) are thrown at once: nothing can be built from them. The rest is reported at synth.
     problems.throwIfAny(owner);
 
     const gatewayName = props.gatewayName ?? `model-gateway-${shortHash(TerraformStack.of(this).node.id, this.node.path).slice(0, 10)}`;

@@ -147,6 +147,7 @@ export class ModelGateway extends Construct
       { field: 'gatewayId', kind: 'string', example: "'models'" },
       { field: 'notificationChannels', kind: 'string', array: true, example: 'channel.id' },
     ]));
+    // Wrong prop shapes (JavaScript callers) are thrown at once: nothing can be built from them. The rest is reported at synth.
     problems.throwIfAny(owner);
     checkProjectAndRegion(props.project, props.region, problems);
     const routes = this.routeInputs(props, problems);
