@@ -19,7 +19,7 @@ export type {
   ScalingCapabilities,
   ServerCapabilities,
 } from './capabilities';
-export { ProblemCollector, SpecValidationError, describe, isUnresolved } from './errors';
+export { ProblemCollector, SpecValidationError, addSpecValidation, collectSpecProblems, describe, isUnresolved, reportProblems } from './errors';
 export type { SpecProblem, SpecWarning } from './errors';
 export { NameRule, sanitizeLabels } from './naming';
 export type { NameRuleOptions } from './naming';

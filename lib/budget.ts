@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import type { BackendCapabilities } from './capabilities';
 import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { Resolution, explicitFieldsOf, refusal } from './resolution';
@@ -100,6 +101,15 @@ export class BudgetResolution extends Resolution {
 
   private constructor(public readonly resolved: ResolvedBudget, explicitFields: string[], problems: SpecProblem[], warnings: SpecWarning[]) {
     super(explicitFields, problems, warnings);
+  }
+
+  /**
+   * The resolved values; the backend's problems (already in `collector`) and these are reported at synth as
+   * `scope`'s construct validation. Partial where `collector.count > 0` afterwards.
+   */
+  public reportIfInvalid(scope: IConstruct, owner: string, collector: ProblemCollector): ResolvedBudget {
+    this.report(scope, owner, collector);
+    return this.resolved;
   }
 
   public throwIfInvalid(owner: string, collector: ProblemCollector = new ProblemCollector()): ResolvedBudget {

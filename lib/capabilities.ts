@@ -11,8 +11,9 @@
  *
  * 1. Declare its capabilities once, as a constant next to its constructs (`constructs/<target>/capabilities.ts`).
  * 2. In each construct, collect its own problems into a `ProblemCollector`, then call the shared resolver for
- *    the spec it takes, which adds the spec's problems and the refusals to the same collector and throws once:
- *    `SpecResolver.serving(props, caps).throwIfInvalid(owner, problems)` returns the `ResolvedServing`;
+ *    the spec it takes, which adds the spec's problems and the refusals to the same collector and reports them
+ *    all at synth (a construct validation, errors.ts `reportProblems`):
+ *    `SpecResolver.serving(props, caps).reportIfInvalid(this, owner, problems)` returns the `ResolvedServing`;
  *    `SpecResolver.rollout(policy, caps, context)` and `SpecResolver.budget(spec, caps)` work the same way.
  * 3. Emit the resolution's `warnings` as `Annotations` warnings (cdk) or construct metadata (cdk8s/cdktf).
  * 4. Name and label resources with the platform's `NameRule`s (`caps.naming`): `rule.generate(base, seed)` for
@@ -40,7 +41,8 @@
  * const problems = new ProblemCollector();
  * // ... the backend's own checks add to `problems` ...
  * const resolution = SpecResolver.serving(props, VERTEX_CAPABILITIES);
- * const serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+ * const serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
+ * if (problems.count > 0) { ... }   // reported: skip what the invalid values cannot render
  * if (resolution.isExplicit('scaling.scaleInCooldown')) { ... }   // provenance: the user set it
  * const labels = sanitizeLabels(serving.tags, NameRule.GCP_LABEL_VALUE, NameRule.GCP_LABEL_KEY);
  * ```

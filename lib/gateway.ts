@@ -8,6 +8,7 @@
  * resolves them here with `SpecResolver.gateway`, against its `GatewayCapabilities`: what the platform's
  * managed gateway cannot do is refused by name, like every other field.
  */
+import { IConstruct } from 'constructs';
 import { BackendCapabilities } from './capabilities';
 import { JWT_ALGORITHMS, JwtAlgorithm } from './contract';
 import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
@@ -227,6 +228,15 @@ export class GatewayResolution extends Resolution {
     warnings: readonly SpecWarning[],
   ) {
     super(explicitFields, problems, warnings);
+  }
+
+  /**
+   * The gateway after defaults; the backend's problems (already in `collector`) and these are reported at synth
+   * as `scope`'s construct validation. Partial where `collector.count > 0` afterwards.
+   */
+  public reportIfInvalid(scope: IConstruct, owner: string, collector: ProblemCollector): ResolvedGateway {
+    this.report(scope, owner, collector);
+    return this.resolved;
   }
 
   /** Adds this resolution's problems after the backend's own (in `collector`), throws them all, else returns the gateway. */

@@ -1,7 +1,7 @@
 // The cloud-neutral serving spec. Backends live under model-serving-constructs/{aws,gcp,azure,k8s}.
 // Explicit export list (no `export *`): a name reaches users only when it is listed here.
 export { Duration, Size } from './units';
-export { ProblemCollector, SpecValidationError, describe, isUnresolved } from './errors';
+export { ProblemCollector, SpecValidationError, addSpecValidation, collectSpecProblems, describe, isUnresolved, reportProblems } from './errors';
 export type { SpecProblem, SpecWarning } from './errors';
 export { Accelerator } from './accelerator';
 export type { AcceleratorOptions } from './accelerator';

@@ -1,5 +1,6 @@
 import { BackendCapabilities } from './capabilities';
-import { ProblemCollector, SpecProblem, SpecValidationError, SpecWarning } from './errors';
+import { IConstruct } from 'constructs';
+import { ProblemCollector, SpecProblem, SpecValidationError, SpecWarning, reportProblems } from './errors';
 
 /**
  * A problem raised because `backend` cannot honour a field that is valid in the spec. The message says
@@ -26,8 +27,8 @@ export function explicitFieldsOf(props: object, nested: readonly string[]): stri
 
 /**
  * What a resolver returns: which fields the user set, every problem (spec problems and the backend's
- * refusals) and advice, next to the values after defaults (`resolved` on each subclass). Nothing throws until
- * `throwIfInvalid`.
+ * refusals) and advice, next to the values after defaults (`resolved` on each subclass). Nothing is reported
+ * until `reportIfInvalid` (a construct: at synth) or `throwIfInvalid` (at once).
  */
 export abstract class Resolution {
   protected constructor(
@@ -56,5 +57,16 @@ export abstract class Resolution {
   protected check(owner: string, collector: ProblemCollector): void {
     collector.addAll(this.problems);
     if (collector.count > 0) throw new SpecValidationError(owner, collector.list());
+  }
+
+  /**
+   * Adds this resolution's problems after the ones already in `collector` (the backend's own) and reports them
+   * all as `scope`'s construct validation (`reportProblems`): synth fails listing them, with every other
+   * construct's. Afterwards `collector.count > 0` tells the constructor to skip what the invalid values
+   * cannot render.
+   */
+  protected report(scope: IConstruct, owner: string, collector: ProblemCollector): void {
+    collector.addAll(this.problems);
+    reportProblems(scope, owner, collector.list());
   }
 }

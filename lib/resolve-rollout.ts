@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { APPROXIMATION_TOLERANCE_PERCENT, BackendCapabilities, RolloutStepShape, TrafficSplitting } from './capabilities';
 import { ProblemCollector, SpecProblem, SpecWarning, describe, isUnresolved } from './errors';
 import { ResolvedGuardrails, sameGuardrails } from './guardrails';
@@ -154,6 +155,15 @@ export class RolloutResolution extends Resolution {
 
   private constructor(public readonly resolved: ResolvedRollout, explicitFields: string[], problems: SpecProblem[], warnings: SpecWarning[]) {
     super(explicitFields, problems, warnings);
+  }
+
+  /**
+   * The resolved values; the backend's problems (already in `collector`) and these are reported at synth as
+   * `scope`'s construct validation. Partial where `collector.count > 0` afterwards.
+   */
+  public reportIfInvalid(scope: IConstruct, owner: string, collector: ProblemCollector): ResolvedRollout {
+    this.report(scope, owner, collector);
+    return this.resolved;
   }
 
   public throwIfInvalid(owner: string, collector: ProblemCollector = new ProblemCollector()): ResolvedRollout {

@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { ArtifactStorage } from './artifact';
 import { BackendCapabilities } from './capabilities';
 import { DEFAULT_GRPC_PORT, SERVABLE_DATATYPES, SERVER_ENV, ServerConfig, renderServerEnvironment, ModelSignature } from './contract';
@@ -80,6 +81,15 @@ export class ServingResolution extends Resolution {
     warnings: SpecWarning[],
   ) {
     super(explicitFields, problems, warnings);
+  }
+
+  /**
+   * The resolved values; the backend's problems (already in `collector`) and these are reported at synth as
+   * `scope`'s construct validation. Partial where `collector.count > 0` afterwards.
+   */
+  public reportIfInvalid(scope: IConstruct, owner: string, collector: ProblemCollector): ResolvedServing {
+    this.report(scope, owner, collector);
+    return this.resolved;
   }
 
   /** Throws one error with the backend's problems (already in `collector`) and these; else the resolved spec. */

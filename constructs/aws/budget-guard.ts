@@ -69,7 +69,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     }
     // The notification count (AWS Budgets: at most 5) and the actions are checked against SAGEMAKER_CAPABILITIES.
     const resolution = SpecResolver.budget(props.budget, SAGEMAKER_CAPABILITIES);
-    this.budget = resolution.throwIfInvalid(owner, c);
+    this.budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const enforceAt = this.budget.enforceAtPercent!;

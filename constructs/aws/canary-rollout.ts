@@ -171,7 +171,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     let exactTimeout = 0;
     if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
       c.addAll(bg.list());
-      this.rollout = bgResolution.throwIfInvalid(owner, c);
+      this.rollout = bgResolution.reportIfInvalid(this, owner, c);
       this.warnings = bgResolution.warnings;
     } else {
       if (props.canaryInstanceCount !== undefined) {
@@ -193,7 +193,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
           fix: 'shorten the bakes or the shadow, use fewer steps, or lower provisioningAllowance',
         });
       }
-      this.rollout = resolution.throwIfInvalid(owner, c);
+      this.rollout = resolution.reportIfInvalid(this, owner, c);
       this.warnings = resolution.warnings;
     }
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
@@ -224,11 +224,13 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
     const cfn = endpoint.cfnEndpoint;
     if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
-      this.trafficRoutingType = routing!.type;
+      // No routing only with problems reported (synth fails and writes nothing): a placeholder keeps the tree whole.
+      const traffic = routing ?? { type: 'ALL_AT_ONCE', waitIntervalInSeconds: 0 };
+      this.trafficRoutingType = traffic.type;
       this.canaryAlarms = [];
       this.deploymentConfig = {
         blueGreenUpdatePolicy: {
-          trafficRoutingConfiguration: routing!,
+          trafficRoutingConfiguration: traffic,
           terminationWaitInSeconds: finalBake.toSeconds(),
           maximumExecutionTimeoutInSeconds: bgTimeout,
         },

@@ -164,7 +164,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     if (props.desiredNodes !== undefined && !(Number.isInteger(props.desiredNodes) && props.desiredNodes >= minNodes && props.desiredNodes <= maxNodes)) {
       c.add({ field: 'desiredNodes', given: describe(props.desiredNodes), allowed: `an integer from minNodes (${minNodes}) to maxNodes (${maxNodes})`, fix: 'leave it out to start at minNodes' });
     }
-    c.throwIfAny(owner);
+    c.reportTo(this, owner);
     for (const t of escaped) {
       cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type',
         isCataloguedEc2Type(t) === true
@@ -204,7 +204,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
     const subnets = vpc ? vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds : [];
     this.cfnNodegroup = new eks.CfnNodegroup(this, 'Resource', {
-      clusterName: props.cluster?.clusterName ?? props.clusterName!,
+      // Neither only with the problem reported (synth fails, nothing is written): '' keeps the L1 constructible.
+      clusterName: props.cluster?.clusterName ?? props.clusterName ?? '',
       nodegroupName: props.nodegroupName,
       nodeRole: this.nodeRole.roleArn,
       subnets,

@@ -180,7 +180,7 @@ export class ModelEndpoint extends EndpointBase
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     problems.addAll(outboundProblems(resolution.resolved.outbound, props.networkIsolation, props.vpc !== undefined));
     problems.addAll(secretRouteProblems(resolution.resolved.secretEnvironment, props.networkIsolation));
-    this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+    this.serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
     this.warnings = resolution.warnings;
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     for (const m of uncatalogued) cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type', m);

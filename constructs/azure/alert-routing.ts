@@ -2,6 +2,7 @@ import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-a
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { Aspects, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { reportProblems } from '../../lib';
 
 export interface AlertRoutingProps {
   /** ARM ids of the action groups (`azurerm_monitor_action_group`) every alert rule notifies. */
@@ -20,7 +21,10 @@ export class AlertRouting extends Construct {
     super(scope, id);
     const bad = props.alertTarget.filter((g) => !Token.isUnresolved(g) && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/actionGroups\/[^/]+$/i.test(g));
     if (props.alertTarget.length === 0 || bad.length > 0) {
-      throw new Error(`AlertRouting ${this.node.path}: alertTarget: got ${JSON.stringify(props.alertTarget)}; allowed: one or more action group ids "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>". Fix: pass [actionGroup.id]`);
+      reportProblems(this, `AlertRouting ${this.node.path}`, [{ field: 'alertTarget', given: JSON.stringify(props.alertTarget), allowed: 'one or more action group ids "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>"', fix: 'pass [actionGroup.id]' }]);
+      // Reported at synth, which fails: route nothing.
+      this.alertTarget = [];
+      return;
     }
     this.alertTarget = [...props.alertTarget];
     const target = this.alertTarget;

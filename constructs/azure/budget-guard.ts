@@ -165,7 +165,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
       c.add({ field: 'webhookApplication', given: 'none', allowed: `an EntraWebhookApplication whenever budget.action is ${String(props.budget.action ?? BudgetAction.SCALE_TO_FLOOR)} (its enforcer Function accepts only secure-webhook calls, Entra tokens for that application)`, fix: 'register an Entra application for the webhook (README "The Functions": Auth) and pass { clientId, objectId, identifierUri }, or use BudgetAction.NOTIFY' });
     }
     const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
-    const budget = resolution.throwIfInvalid(owner, c);
+    const budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
     const enforceAt = budget.enforceAtPercent ?? 100;
@@ -173,7 +173,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     // The enforcer acts on the notification at enforceAtPercent, so that threshold is always notified.
     const thresholds = [...new Set([...budget.alertThresholdsPercent, ...(budget.action === BudgetAction.NOTIFY ? [] : [enforceAt])])].sort((a, b) => a - b);
     this.budgetName = budgetName;
-    const first = props.endpoints[0];
+    // No endpoint only with that problem reported (synth fails, nothing is written): a placeholder keeps the tree whole.
+    const first: Pick<ModelEndpoint, 'tags' | 'resourceGroupName' | 'location' | 'logAnalyticsWorkspaceId'> = props.endpoints.at(0) ?? { tags: {}, resourceGroupName: '', location: '', logAnalyticsWorkspaceId: '' };
     const tags = first.tags;
     const distinct = shortHash(this.node.path).slice(0, 6);
     const budgetScope = props.scope ?? BudgetScope.resourceGroup(first.resourceGroupName);

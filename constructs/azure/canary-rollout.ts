@@ -113,7 +113,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     // A bake shorter than the controller's one-minute tick (AZURE_ML_CAPABILITIES.rollout.controllerTick) or
     // than the rollback alerts' breachingPeriods x evaluationPeriod is refused by SpecResolver.rollout (one rule
     // for every backend, lib/resolve-rollout.ts), reported through `resolution` above.
-    this.rollout = resolution.throwIfInvalid(owner, c);
+    this.rollout = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
 

@@ -162,10 +162,12 @@ export class HandlerFunctionApp extends Construct {
     }
     const c = new ProblemCollector();
     c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
-    c.throwIfAny(`HandlerFunctionApp ${this.node.path}`);
+    c.reportTo(this, `HandlerFunctionApp ${this.node.path}`);
+    // None only with that problem reported (synth fails, nothing is written): a placeholder keeps the tree whole.
+    const webhook: EntraWebhookApplication = props.webhookApplication ?? { clientId: '', objectId: '', identifierUri: '' };
     const client = new DataAzurermClientConfig(this, 'Client', {});
-    const tenantId = props.webhookApplication.tenantId ?? client.tenantId;
-    this.webhookAuth = { objectId: props.webhookApplication.objectId, identifierUri: props.webhookApplication.identifierUri, tenantId };
+    const tenantId = webhook.tenantId ?? client.tenantId;
+    this.webhookAuth = { objectId: webhook.objectId, identifierUri: webhook.identifierUri, tenantId };
     const distinct = shortHash(this.node.path, props.resourceGroupName);
     this.storage = new StorageAccount(this, 'Storage', {
       name: storageAccountName(`${props.namePrefix}fn`, distinct),
@@ -257,9 +259,9 @@ export class HandlerFunctionApp extends Construct {
         defaultProvider: 'azureactivedirectory',
         login: { tokenStoreEnabled: false },
         activeDirectoryV2: {
-          clientId: props.webhookApplication.clientId,
+          clientId: webhook.clientId,
           tenantAuthEndpoint: `https://login.microsoftonline.com/${tenantId}/v2.0`,
-          allowedAudiences: [props.webhookApplication.identifierUri, props.webhookApplication.clientId],
+          allowedAudiences: [webhook.identifierUri, webhook.clientId],
           allowedApplications: [FUNCTION_HOSTING.actionGroupsAppId],
         },
       },

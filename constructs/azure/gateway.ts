@@ -180,6 +180,7 @@ export class ModelGateway extends Construct
       { field: 'publisherName', kind: 'string', required: true, example: "'ML platform'" },
       { field: 'publisherEmail', kind: 'string', required: true, example: "'ml-platform@example.com'" },
     ]));
+    // Wrong prop shapes (JavaScript callers) are thrown at once: nothing can be built from them. The rest is reported at synth.
     problems.throwIfAny(owner);
 
     const gatewayName = props.gatewayName ?? `model-gateway-${shortHash(TerraformStack.of(this).node.id, this.node.path).slice(0, 10)}`;
@@ -190,7 +191,7 @@ export class ModelGateway extends Construct
     const resolution = SpecResolver.gateway(props, routes, AZURE_ML_CAPABILITIES);
     checkGuardrails(resolution.resolved.guardrails, 'guardrails', problems);
     const openIdConfigUrl = this.checkJwtAndSku(props, skuName, resolution.resolved, problems);
-    this.gateway = resolution.throwIfInvalid(owner, problems);
+    this.gateway = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = [...resolution.warnings, ...this.platformWarnings(this.gateway, openIdConfigUrl)];
     addTextWarnings(Annotations.of(this), this.warnings);
 
@@ -208,9 +209,12 @@ export class ModelGateway extends Construct
     this.url = this.service.gatewayUrl;
     const common = { resourceGroupName: props.resourceGroupName, apiManagementName: this.service.name };
     this.api = this.createApi(common, openIdConfigUrl);
-    this.operations = this.createRoutes(props.routes, common, openIdConfigUrl);
-    this.endpointGrants = this.grantEndpoints(props.routes);
-    const workspaceId = props.logAnalyticsWorkspaceId ?? props.routes[0].endpoint.logAnalyticsWorkspaceId;
+    // With problems reported (synth fails, nothing is written) a route may hold no ModelEndpoint, or there may be
+    // none: render no operations or grants then, and no workspace of a first route.
+    const valid = problems.count === 0;
+    this.operations = valid ? this.createRoutes(props.routes, common, openIdConfigUrl) : [];
+    this.endpointGrants = valid ? this.grantEndpoints(props.routes) : [];
+    const workspaceId = props.logAnalyticsWorkspaceId ?? (valid ? props.routes[0].endpoint.logAnalyticsWorkspaceId : '');
     this.createLogs(common, workspaceId);
     this.alerts = new GuardrailAlerts(this, 'Alerts', {
       namePrefix: gatewayName,

@@ -112,7 +112,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     } else if (props.spotMaxPrice !== undefined && !(props.spotMaxPrice === -1 || props.spotMaxPrice > 0)) {
       c.add({ field: 'spotMaxPrice', given: describe(props.spotMaxPrice), allowed: '-1 (up to the regular price) or a price above 0 in USD per hour', fix: 'use -1' });
     }
-    c.throwIfAny(`GpuNodePool ${this.node.path}`);
+    c.reportTo(this, `GpuNodePool ${this.node.path}`);
 
     this.vmSize = vmSize!;
     const labels: Record<string, string> = {

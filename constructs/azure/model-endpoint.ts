@@ -437,7 +437,7 @@ export class ModelEndpoint extends EndpointBase
     const g = resolution.resolved.guardrails;
     checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
-    this.serving = resolution.throwIfInvalid(owner, problems);
+    this.serving = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
     const serving = this.serving;
@@ -478,15 +478,17 @@ export class ModelEndpoint extends EndpointBase
       contentHash = createHash('sha256').update(bytes).digest('hex');
       const asset = new TerraformAsset(this, 'ModelFile', { path: props.model.localPath!, type: AssetType.FILE });
       const blobName = `${serving.metadata.name}/${serving.metadata.version}/${contentHash.slice(0, 12)}/${props.model.fileName}`;
+      // No container only with that problem reported (synth fails, nothing is written): placeholders keep the tree whole.
+      const container = modelContainer ?? { storageAccountName: '', containerName: '', storageAccountId: '' };
       const blob = new StorageBlob(this, 'ModelBlob', {
         name: blobName,
-        storageAccountName: modelContainer!.storageAccountName,
-        storageContainerName: modelContainer!.containerName,
+        storageAccountName: container.storageAccountName,
+        storageContainerName: container.containerName,
         type: 'Block',
         source: asset.path,
       });
       modelUri = blob.url;
-      readScopes.push(`${modelContainer!.storageAccountId}/blobServices/default/containers/${modelContainer!.containerName}`);
+      readScopes.push(`${container.storageAccountId}/blobServices/default/containers/${container.containerName}`);
     } else {
       modelUri = props.model.uri!;
       contentHash = createHash('sha256').update(modelUri).digest('hex');

@@ -114,7 +114,7 @@ export class SecureWorkspace extends Construct {
     super(scope, id);
     const problems = new ProblemCollector();
     checkNewWorkspaceOptions(props, problems);
-    problems.throwIfAny(`SecureWorkspace ${this.node.path}`);
+    problems.reportTo(this, `SecureWorkspace ${this.node.path}`);
     const distinct = shortHash(this.node.path, props.resourceGroupName, props.location);
     const retention = props.logRetentionDays ?? 30;
     const client = new DataAzurermClientConfig(this, 'Client', {});

@@ -1,6 +1,7 @@
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { Aspects, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { reportProblems } from '../../lib';
 
 export interface AlertRoutingProps {
   /** Cloud Monitoring notification channels (`projects/<p>/notificationChannels/<id>`) every alert policy notifies. */
@@ -19,7 +20,10 @@ export class AlertRouting extends Construct {
     super(scope, id);
     const bad = props.alertTarget.filter((c) => !Token.isUnresolved(c) && !/^projects\/[^/]+\/notificationChannels\/[^/]+$/.test(c));
     if (props.alertTarget.length === 0 || bad.length > 0) {
-      throw new Error(`AlertRouting ${this.node.path}: alertTarget: got ${JSON.stringify(props.alertTarget)}; allowed: one or more notification channel names "projects/<project>/notificationChannels/<id>" (google_monitoring_notification_channel id). Fix: pass [channel.id]`);
+      reportProblems(this, `AlertRouting ${this.node.path}`, [{ field: 'alertTarget', given: JSON.stringify(props.alertTarget), allowed: 'one or more notification channel names "projects/<project>/notificationChannels/<id>" (google_monitoring_notification_channel id)', fix: 'pass [channel.id]' }]);
+      // Reported at synth, which fails: route nothing.
+      this.alertTarget = [];
+      return;
     }
     this.alertTarget = [...props.alertTarget];
     const target = this.alertTarget;

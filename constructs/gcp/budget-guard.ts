@@ -93,14 +93,15 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
       c.add({ field: 'budget.emails', given: `${props.budget.emails!.length} addresses`, allowed: `on Vertex AI: at most ${MAX_EMAILS} (a budget notifies at most five monitoring channels)`, fix: 'use a group address', backend: VERTEX_CAPABILITIES.backend });
     }
     const resolution = SpecResolver.budget(props.budget, VERTEX_CAPABILITIES);
-    this.budget = resolution.throwIfInvalid(owner, c);
+    this.budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
 
-    const first = endpoints[0];
-    const project = first.project;
-    const name = models[0];
-    const labels = { ...first.labels };
+    // No endpoint only with that problem reported (synth fails, nothing is written): placeholders keep the tree whole.
+    const first = endpoints.at(0);
+    const project = first?.project ?? '';
+    const name = models.at(0) ?? 'none';
+    const labels = { ...first?.labels };
     const seed = createHash('sha256').update(this.node.path).digest('hex');
     this.displayName = props.budgetName ?? `${name}-vertex-${seed.slice(0, 6)}`;
     const projectData = new DataGoogleProject(this, 'Project', { projectId: project });
@@ -144,7 +145,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
       },
     });
 
-    if (this.budget.action === BudgetAction.NOTIFY) return;
+    // No endpoint: the enforcer has nothing to act on (and synth fails on the reported problem).
+    if (this.budget.action === BudgetAction.NOTIFY || first === undefined) return;
 
     this.reportTopic = new PubsubTopic(this, 'ReportTopic', { project, name: `${name}-budget-reports-${seed.slice(0, 6)}`, labels });
     const markers = new StorageBucket(this, 'MarkerBucket', {

@@ -76,7 +76,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
         problems.add({ field: `policy.steps[${i}].bake`, given: s.bake.toString(), allowed: 'on Vertex AI: whole minutes (the rollout controller ticks once a minute)', fix: `use Duration.minutes(${Math.max(1, Math.round(seconds / 60))})`, backend: VERTEX_CAPABILITIES.backend });
       }
     });
-    this.rollout = resolution.throwIfInvalid(owner, problems);
+    this.rollout = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
 

@@ -147,6 +147,7 @@ export class ModelGateway extends Construct
       { field: 'gatewayId', kind: 'string', example: "'models'" },
       { field: 'notificationChannels', kind: 'string', array: true, example: 'channel.id' },
     ]));
+    // Wrong prop shapes (JavaScript callers) are thrown at once: nothing can be built from them. The rest is reported at synth.
     problems.throwIfAny(owner);
     checkProjectAndRegion(props.project, props.region, problems);
     const routes = this.routeInputs(props, problems);
@@ -166,7 +167,7 @@ export class ModelGateway extends Construct
         allowed: 'a GoogleBetaProvider (API Gateway is in Terraform\'s google-beta provider only)', fix: 'add new GoogleBetaProvider(stack, \'google-beta\', { project, region }) from @cdktf/provider-google-beta/lib/provider, or pass it as betaProvider', backend: BACKEND });
     }
     const resolution = SpecResolver.gateway(props, routes.map((r) => r.input), VERTEX_CAPABILITIES);
-    this.gateway = resolution.throwIfInvalid(owner, problems);
+    this.gateway = resolution.reportIfInvalid(this, owner, problems);
     this.warnings = [...resolution.warnings, ...gatewayWarnings(props, this.gateway)];
     addTextWarnings(Annotations.of(this), this.warnings);
 

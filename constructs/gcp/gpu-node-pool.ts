@@ -131,7 +131,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     if (props.nodePoolName !== undefined && !isUnresolved(props.nodePoolName) && !/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(props.nodePoolName)) {
       c.add({ field: 'nodePoolName', given: describe(props.nodePoolName), allowed: 'lower-case letters, digits and "-", a letter first, at most 40', fix: 'e.g. "gpu-l4"' });
     }
-    c.throwIfAny(owner);
+    c.reportTo(this, owner);
     const spot = (props.capacityType ?? CapacityType.ON_DEMAND) === CapacityType.SPOT;
 
     const seed = createHash('sha256').update(this.node.path).digest('hex');

@@ -28,7 +28,6 @@ import {
   ResolvedServing,
   ScalingMetric,
   SpecResolver,
-  SpecValidationError,
   SpecWarning,
   describe,
   isUnresolved,
@@ -250,7 +249,7 @@ export class ModelEndpoint extends Construct
     for (const p of resolution.problems) {
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }
-    if (problems.count > 0) throw new SpecValidationError(owner, problems.list());
+    problems.reportTo(this, owner);
     this.warnings = resolution.warnings;
     addTextWarnings(Annotations.of(this), this.warnings);
     for (const w of outboundWarnings) Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${w}`);

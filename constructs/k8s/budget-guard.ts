@@ -1,10 +1,10 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, SpecWarning, describe } from '../../lib';
+import { Accelerator, BudgetSpec, ProblemCollector, ResolvedBudget, Size, SpecResolver, SpecWarning, addSpecValidation, describe } from '../../lib';
 import { IBudgetGuardContract } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KUBERNETES_CAPABILITIES } from './capabilities';
-import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject, validationMessages } from './internal';
+import { DNS_LABEL, cpuQuantity, memoryQuantity, typedApiObject } from './internal';
 import { routedAlertLabels } from './dashboard';
 import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from './k8s-schema';
 import { NODE_SCHEDULING } from '../../lib/contract';
@@ -120,7 +120,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     if (!(Number.isInteger(maxPods) && maxPods >= 1 && maxPods <= 100_000)) c.add({ field: 'maxPods', given: describe(maxPods), allowed: 'an integer from 1 to 100000', fix: 'e.g. 100' });
     // Shared budget rules (limit, thresholds) and the refusals (action, forecast, enforceAt, emails) land in the same error.
     const resolution = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES);
-    const budget = resolution.throwIfInvalid(owner, c);
+    const budget = resolution.reportIfInvalid(this, owner, c);
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
     this.budget = budget;
@@ -130,16 +130,14 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     // spend would never reach the cost rule. Checked at synth (cdk8s App.synth runs every validation and
     // reports them together), when the chart holds all its endpoints.
     const priced = new Set(gpuPrices.map((p) => p.accelerator.name));
-    this.node.addValidation({
-      validate: () => validationMessages(owner, Chart.of(this).node.findAll()
-        .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n.namespace === ns && n.serving.accelerator !== undefined && !priced.has(n.serving.accelerator.name))
-        .map((e) => ({
-          field: 'gpuPrices',
-          given: `no price for ${e.serving.accelerator!.name}, used by ModelEndpoint ${e.node.path} in namespace "${ns}"`,
-          allowed: 'a price for every accelerator the namespace\'s endpoints use (unpriced GPUs never reach the cost rule or the budget)',
-          fix: `add { accelerator: Accelerator.${e.serving.accelerator!.name}, hourlyUsd: <price per GPU-hour> } to gpuPrices`,
-        }))),
-    });
+    addSpecValidation(this, owner, () => Chart.of(this).node.findAll()
+      .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n.namespace === ns && n.serving.accelerator !== undefined && !priced.has(n.serving.accelerator.name))
+      .map((e) => ({
+        field: 'gpuPrices',
+        given: `no price for ${e.serving.accelerator!.name}, used by ModelEndpoint ${e.node.path} in namespace "${ns}"`,
+        allowed: 'a price for every accelerator the namespace\'s endpoints use (unpriced GPUs never reach the cost rule or the budget)',
+        fix: `add { accelerator: Accelerator.${e.serving.accelerator!.name}, hourlyUsd: <price per GPU-hour> } to gpuPrices`,
+      })));
     this.maxGpus = props.maxGpus ?? affordable;
     const labels = { [LABELS.managedBy]: 'model-serving-constructs' };
     const restricted = props.enforceRestrictedPodSecurity ?? true;

@@ -134,9 +134,14 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       acceptApproximateTraffic: props.acceptApproximateTraffic,
       acceptManualPromotion: props.acceptManualPromotion,
     });
-    this.rollout = resolution.throwIfInvalid(`CanaryRollout ${this.node.path}`, c);
+    this.rollout = resolution.reportIfInvalid(this, `CanaryRollout ${this.node.path}`, c);
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
+    if (c.count > 0) {
+      // Reported at synth, which fails and writes nothing: the endpoint is left as it is, no rollout objects.
+      this.promotions = [];
+      return;
+    }
     const g = this.rollout.guardrails;
 
     const plan = policy.steps.map((s) => `${s.trafficPercent}%/${s.bake.toSeconds()}s`).join(',');

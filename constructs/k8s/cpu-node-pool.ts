@@ -76,7 +76,7 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(5)' });
     }
-    c.throwIfAny(`CpuNodePool ${this.node.path}`);
+    c.reportTo(this, `CpuNodePool ${this.node.path}`);
 
     const poolLabel = `${LABEL_PREFIX}/pool`;
     this.nodeLabels = { [poolLabel]: this.poolName };
@@ -91,8 +91,8 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
           spec: {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName ?? 'default' },
             requirements: [
-              { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: [...categories] },
-              { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacity.map((t) => KARPENTER_CAPACITY[t]) },
+              { key: 'karpenter.k8s.aws/instance-category', operator: 'In', values: Array.isArray(categories) ? [...categories] : [] },
+              { key: 'karpenter.sh/capacity-type', operator: 'In', values: (Array.isArray(capacity) ? capacity : []).map((t) => KARPENTER_CAPACITY[t]) },
               { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
               { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
             ],

@@ -19,6 +19,7 @@ import {
   SERVER_METRICS,
   dashboardWidgets,
   isDashboardGap,
+  reportProblems,
 } from '../../lib';
 import { typedApiObject } from './internal';
 import type { IPrometheusRule } from './k8s-schema';
@@ -178,7 +179,8 @@ export class AlertRouting extends Construct {
     super(scope, id);
     const bad = Object.keys(props.alertTarget.labels).filter((k) => !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k));
     if (bad.length > 0 || Object.keys(props.alertTarget.labels).length === 0) {
-      throw new Error(`AlertRouting ${this.node.path}: alertTarget.labels: got ${JSON.stringify(props.alertTarget.labels)}; allowed: at least one label, names matching [a-zA-Z_][a-zA-Z0-9_]* (Prometheus label names). Fix: e.g. { team: "ml-platform" }`);
+      // Reported at synth, which fails before any rule's labels are rendered.
+      reportProblems(this, `AlertRouting ${this.node.path}`, [{ field: 'alertTarget.labels', given: JSON.stringify(props.alertTarget.labels), allowed: 'at least one label, names matching [a-zA-Z_][a-zA-Z0-9_]* (Prometheus label names)', fix: 'e.g. { team: "ml-platform" }' }]);
     }
     this.alertTarget = props.alertTarget;
   }

@@ -11,6 +11,7 @@ import {
   SpecProblem,
   SpecResolver,
   SpecWarning,
+  addSpecValidation,
   describe,
   guardrailShapes,
   refusal,
@@ -32,7 +33,7 @@ import {
   renderSecurityPolicy,
   renderTrafficPolicy,
 } from './gateway-objects';
-import { DNS_LABEL, rateWindow, validationMessages } from './internal';
+import { DNS_LABEL, rateWindow } from './internal';
 import { ModelEndpoint, PrometheusAlert } from './model-endpoint';
 import { LABELS, LABEL_PREFIX } from './names';
 
@@ -190,7 +191,7 @@ export class ModelGateway extends Construct
     const namespace = props.namespace ?? Chart.of(this).namespace;
     const proxyNamespace = props.proxyNamespace ?? ENVOY_GATEWAY_NAMESPACE;
     problems.addAll(ownProblems(props, this.gatewayName, namespace, proxyNamespace));
-    this.gateway = resolution.throwIfInvalid(owner, problems);
+    this.gateway = resolution.reportIfInvalid(this, owner, problems);
     this.namespace = namespace!;
     this.warnings = [...resolution.warnings, ...ownWarnings(this.gateway)];
     addMetadataWarnings(this, this.warnings);
@@ -200,19 +201,17 @@ export class ModelGateway extends Construct
     // A CanaryRollout's traffic router (Argo's Gateway API plugin, Istio) would be bypassed by the gateway's
     // route. Checked at synth: the rollout may be declared after the gateway.
     // Two gateways of one name in one namespace would overwrite each other's objects on apply.
-    this.node.addValidation({
-      validate: () => validationMessages(owner, [
-        ...props.routes.flatMap((r, i) => rolloutConflicts(r.endpoint, i)),
-        ...Chart.of(this).node.findAll()
-          .filter((n): n is ModelGateway => n instanceof ModelGateway && n !== this && n.gatewayName === this.gatewayName && n.namespace === this.namespace)
-          .map((other) => ({
-            field: 'gatewayName',
-            given: `"${this.gatewayName}" in namespace "${this.namespace}", also used by ModelGateway ${other.node.path}`,
-            allowed: 'one gateway per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
-            fix: 'set a different gatewayName (default "model-gateway") or namespace on one of them',
-          })),
-      ]),
-    });
+    addSpecValidation(this, owner, () => [
+      ...props.routes.flatMap((r, i) => rolloutConflicts(r.endpoint, i)),
+      ...Chart.of(this).node.findAll()
+        .filter((n): n is ModelGateway => n instanceof ModelGateway && n !== this && n.gatewayName === this.gatewayName && n.namespace === this.namespace)
+        .map((other) => ({
+          field: 'gatewayName',
+          given: `"${this.gatewayName}" in namespace "${this.namespace}", also used by ModelGateway ${other.node.path}`,
+          allowed: 'one gateway per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
+          fix: 'set a different gatewayName (default "model-gateway") or namespace on one of them',
+        })),
+    ]);
 
     const labels = { [LABELS.managedBy]: MANAGED_BY, [`${LABEL_PREFIX}/gateway`]: this.gatewayName };
     const meta = (name: string, ns: string = this.namespace): GatewayObjectMeta => ({ name, namespace: ns, labels: { ...labels } });

@@ -95,7 +95,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(10)' });
     }
-    c.throwIfAny(`GpuNodePool ${this.node.path}`);
+    c.reportTo(this, `GpuNodePool ${this.node.path}`);
 
     const nodeLabels = { [LABELS.accelerator]: props.accelerator.nodeLabelValue };
     this.nodeLabels = nodeLabels;

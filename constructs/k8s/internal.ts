@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Duration, ResolvedServing, Size, SpecProblem, SpecValidationError, TAG_KEYS } from '../../lib';
+import { Duration, ResolvedServing, Size, TAG_KEYS } from '../../lib';
 import { LABELS } from './names';
 
 /** Creates a cdk8s ApiObject from a manifest typed against its schema (see k8s-schema.d.ts). */
@@ -47,7 +47,3 @@ export function rateWindow(evaluationPeriod: Duration, scrapeInterval: Duration)
 /** Kubernetes object names: DNS-1123 label, at most 63 characters. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** A construct validation's messages (cdk8s `node.addValidation`): the problems in the spec's error format, or none. */
-export function validationMessages(owner: string, problems: readonly SpecProblem[]): string[] {
-  return problems.length === 0 ? [] : [new SpecValidationError(owner, problems).message];
-}

@@ -20,6 +20,7 @@ import {
   Size,
   SpecResolver,
   SpecWarning,
+  addSpecValidation,
   throwIfBadPropShapes,
   DASHBOARD_PROP_SHAPES,
 } from '../../lib';
@@ -40,7 +41,7 @@ import {
 } from './endpoint-options';
 import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
 import { collectEndpointProblems } from './endpoint-validation';
-import { metadataLabels, rateWindow, typedApiObject, validationMessages } from './internal';
+import { metadataLabels, rateWindow, typedApiObject } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
 import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
@@ -221,7 +222,10 @@ export class ModelEndpoint extends Construct
         problems.add({ field, given: `${String(props[field])} without serviceMonitor`, allowed: 'together with serviceMonitor: true (plain flavour): Prometheus must scrape the server for the dashboard and the cost rule', fix: 'set serviceMonitor: true, or remove ' + field });
       }
     }
-    this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
+    this.serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
+    // With problems reported, synth fails and writes nothing: render the workload other constructs attach to,
+    // skip the scaling, alert and dashboard objects whose queries the invalid values cannot build.
+    const invalid = problems.count > 0;
     this.warnings = resolution.warnings;
     addMetadataWarnings(this, this.warnings);
     const r = this.serving;
@@ -249,16 +253,14 @@ export class ModelEndpoint extends Construct
 
     // Cross-object: two endpoints of one chart with the same name in one namespace would overwrite each
     // other's objects on apply. Checked at synth, when the chart holds all its endpoints.
-    this.node.addValidation({
-      validate: () => validationMessages(`ModelEndpoint ${this.node.path}`, Chart.of(this).node.findAll()
-        .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n !== this && n.endpointName === this.endpointName && n.namespace === this.namespace)
-        .map((other) => ({
-          field: 'endpointName',
-          given: `"${this.endpointName}" in namespace ${this.namespace === undefined ? '(none)' : `"${this.namespace}"`}, also used by ModelEndpoint ${other.node.path}`,
-          allowed: 'one endpoint per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
-          fix: 'set a different endpointName (default: metadata.name) or namespace on one of them',
-        }))),
-    });
+    addSpecValidation(this, `ModelEndpoint ${this.node.path}`, () => Chart.of(this).node.findAll()
+      .filter((n): n is ModelEndpoint => n instanceof ModelEndpoint && n !== this && n.endpointName === this.endpointName && n.namespace === this.namespace)
+      .map((other) => ({
+        field: 'endpointName',
+        given: `"${this.endpointName}" in namespace ${this.namespace === undefined ? '(none)' : `"${this.namespace}"`}, also used by ModelEndpoint ${other.node.path}`,
+        allowed: 'one endpoint per name and namespace in a chart (the objects share names: the second would overwrite the first on apply)',
+        fix: 'set a different endpointName (default: metadata.name) or namespace on one of them',
+      })));
 
     const pod = renderPodTemplate(this, props, kserve);
     this.podTemplate = pod;
@@ -300,7 +302,7 @@ export class ModelEndpoint extends Construct
       },
     });
 
-    renderAutoscaling(this, props, meta());
+    if (!invalid) renderAutoscaling(this, props, meta());
 
     typedApiObject<IPodDisruptionBudget>(this, 'DisruptionBudget', {
       apiVersion: 'policy/v1',
@@ -316,7 +318,7 @@ export class ModelEndpoint extends Construct
 
     renderNetworkPolicy(this, props, meta(), this.selectorLabels, { serving: this.serving.grpc ? [this.port, DEFAULT_GRPC_PORT] : [this.port], metrics: this.metricsPort });
 
-    if (props.serviceMonitor) {
+    if (props.serviceMonitor && !invalid) {
       typedApiObject<IServiceMonitor>(this, 'ServiceMonitor', {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',

@@ -7,6 +7,7 @@ import { BudgetGuard, BudgetGuardProps, ModelEndpoint } from '../../constructs/a
 import { readConfig } from '../../constructs/aws/budget-enforcer/handler';
 import { ENFORCER_ENV } from '../../constructs/aws/budget-enforcer/environment';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+import { expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 
@@ -235,20 +236,20 @@ describe('BudgetGuard props', () => {
 
 describe('BudgetGuard validation', () => {
   test('no endpoints', () => {
-    expect(() => setup({}, 0)).toThrow(/endpoints: got \[\]; allowed: at least one ModelEndpoint/);
+    expectProblems(() => setup({}, 0), /endpoints: got \[\]; allowed: at least one ModelEndpoint/);
   });
 
   test('a budget name with ":"', () => {
-    expect(() => setup({ budgetName: 'team:digits' })).toThrow(/budgetName: got "team:digits"/);
+    expectProblems(() => setup({ budgetName: 'team:digits' }), /budgetName: got "team:digits"/);
   });
 
   test('more than five notifications', () => {
-    expect(() => setup({ alertThresholdsPercent: [10, 20, 30, 40, 50] })).toThrow(/at most 5 notifications per budget/);
+    expectProblems(() => setup({ alertThresholdsPercent: [10, 20, 30, 40, 50] }), /at most 5 notifications per budget/);
   });
 
   test('the shared budget rules still apply', () => {
-    expect(() => setup({ monthlyLimitUsd: 0 })).toThrow(/BudgetGuard Test\/Budget has 1 invalid setting:[\s\S]*budget\.monthlyLimitUsd: got 0/);
-    expect(() => setup({ emails: ['not-an-address'] })).toThrow(/budget\.emails\[0\]: got "not-an-address"/);
+    expectProblems(() => setup({ monthlyLimitUsd: 0 }), /BudgetGuard Test\/Budget has 1 invalid setting:[\s\S]*budget\.monthlyLimitUsd: got 0/);
+    expectProblems(() => setup({ emails: ['not-an-address'] }), /budget\.emails\[0\]: got "not-an-address"/);
   });
 });
 

@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Accelerator, Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
 import { CanaryRollout, CanaryRolloutProps, ModelEndpoint, ModelEndpointProps, ROLLOUT_VARIANT_METADATA, SageMakerRolloutMode } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 
@@ -168,7 +169,7 @@ describe('CanaryRollout props', () => {
 
 describe('CanaryRollout validation (BLUE_GREEN chosen)', () => {
   const bgRollout = (n: number, props: Partial<CanaryRolloutProps> = {}) => rollout(n, { mode: SageMakerRolloutMode.BLUE_GREEN, ...props });
-  const expectError = (fn: () => unknown, re: RegExp) => expect(fn).toThrow(re);
+  const expectError = (fn: () => unknown, re: RegExp) => expectProblems(fn, re);
 
   test('multi-variant endpoint configs are refused', () => {
     const { stack, endpoint } = setup(4);
@@ -335,29 +336,29 @@ describe('CanaryRollout modes', () => {
     expect(r.modeReason).toMatch(/policy\.shadowTrafficPercent: 25%; allowed: on SageMaker: no shadow traffic/);
     const [cr] = Object.values(t.findResources('Custom::ModelRollout')) as any[];
     expect(JSON.stringify(stack.resolve(cr.Properties.Rollout))).toContain('\\"shadow\\":{\\"percent\\":25,\\"durationSeconds\\":7200}');
-    expect(() => rollout(20, { policy, mode: SageMakerRolloutMode.BLUE_GREEN })).toThrow(/policy\.shadowTrafficPercent: got 25%; allowed: on SageMaker: no shadow traffic/);
+    expectProblems(() => rollout(20, { policy, mode: SageMakerRolloutMode.BLUE_GREEN }), /policy\.shadowTrafficPercent: got 25%; allowed: on SageMaker: no shadow traffic/);
   });
 
   test('a header route is refused by name in either mode', () => {
     const policy = RolloutPolicy.canary({ headerRoute: { headerName: 'x-canary', headerValue: 'true' } });
-    expect(() => rollout(2, { policy })).toThrow(/policy\.headerRoute: got x-canary: true; allowed: on SageMaker \(exact-weight controller\): no routing by request header/);
+    expectProblems(() => rollout(2, { policy }), /policy\.headerRoute: got x-canary: true; allowed: on SageMaker \(exact-weight controller\): no routing by request header/);
   });
 
   test('a rollout CloudFormation cannot wait for (12 h) is refused', () => {
     const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(11) }, { trafficPercent: 100, bake: Duration.hours(1) }]);
-    expect(() => rollout(2, { policy })).toThrow(/policy: got bakes of 43200 s and 2 x 1200 s to provision = 45600 s, plus 3498 s for a rollback at the deadline \(two fleets and retries\); allowed: on SageMaker \(exact-weight controller\): at most 43200 s in all \(CloudFormation waits at most 12 h for the rollout\), so at most 39702 s before the deadline\. Fix: shorten the bakes or the shadow, use fewer steps, or lower provisioningAllowance/);
+    expectProblems(() => rollout(2, { policy }), /policy: got bakes of 43200 s and 2 x 1200 s to provision = 45600 s, plus 3498 s for a rollback at the deadline \(two fleets and retries\); allowed: on SageMaker \(exact-weight controller\): at most 43200 s in all \(CloudFormation waits at most 12 h for the rollout\), so at most 39702 s before the deadline\. Fix: shorten the bakes or the shadow, use fewer steps, or lower provisioningAllowance/);
   });
 
   test('a rollout whose rollback after the deadline would outlast CloudFormation\'s 12 h is refused too', () => {
     // 39600 s of bakes + 2400 s of fleets = 42000 s fit 12 h; the rollback after that deadline would not.
     const policy = RolloutPolicy.steps([{ trafficPercent: 5, bake: Duration.hours(10) }, { trafficPercent: 100, bake: Duration.hours(1) }]);
-    expect(() => rollout(2, { policy })).toThrow(/policy: got bakes of 39600 s and 2 x 1200 s to provision = 42000 s, plus 3498 s for a rollback/);
+    expectProblems(() => rollout(2, { policy }), /policy: got bakes of 39600 s and 2 x 1200 s to provision = 42000 s, plus 3498 s for a rollback/);
     // A shorter provisioning allowance makes room.
-    expect(() => rollout(2, { policy, provisioningAllowance: Duration.minutes(5) })).not.toThrow();
+    expectNoProblems(() => rollout(2, { policy, provisioningAllowance: Duration.minutes(5) }));
   });
 
   test('canaryInstanceCount belongs to blue/green', () => {
-    expect(() => rollout(4, { mode: SageMakerRolloutMode.EXACT_WEIGHTS, canaryInstanceCount: 1 })).toThrow(/canaryInstanceCount: got 1; allowed: only with mode BLUE_GREEN/);
+    expectProblems(() => rollout(4, { mode: SageMakerRolloutMode.EXACT_WEIGHTS, canaryInstanceCount: 1 }), /canaryInstanceCount: got 1; allowed: only with mode BLUE_GREEN/);
     expect(rollout(4, { canaryInstanceCount: 1 }).rollout.mode).toBe(SageMakerRolloutMode.BLUE_GREEN);
   });
 });

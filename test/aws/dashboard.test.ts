@@ -7,6 +7,7 @@ import { ModelArtifact, RolloutPolicy, ServingImage, estimateCost, DASHBOARD_WID
 import { AlertRouting, CanaryRollout, ModelEndpoint, ModelEndpointProps, SageMakerRolloutMode } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 import { SAGEMAKER_DIMENSIONS, SAGEMAKER_METRICS } from '../fixtures/platform-metrics';
+import { expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 
@@ -106,8 +107,8 @@ describe('cost per 1000 predictions', () => {
   });
 
   test('a cost alarm without a price, and a bad price, are refused together', () => {
-    expect(() => build({ instanceType: 'ml.m5.large', costPer1000PredictionsAbove: 0.1 })).toThrow(/costPer1000PredictionsAbove.*no price for instance type ml\.m5\.large.*hourlyPriceUsd/s);
-    expect(() => build({ hourlyPriceUsd: -1, costPer1000PredictionsAbove: 0 })).toThrow(/hourlyPriceUsd[\s\S]*costPer1000PredictionsAbove/);
+    expectProblems(() => build({ instanceType: 'ml.m5.large', costPer1000PredictionsAbove: 0.1 }), /costPer1000PredictionsAbove.*no price for instance type ml\.m5\.large.*hourlyPriceUsd/s);
+    expectProblems(() => build({ hourlyPriceUsd: -1, costPer1000PredictionsAbove: 0 }), /hourlyPriceUsd[\s\S]*costPer1000PredictionsAbove/);
   });
 });
 

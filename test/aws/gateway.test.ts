@@ -19,6 +19,7 @@ import { Duration, LatencyPercentile, ModelArtifact, ServingImage, Size, SpecVal
 import { AlertRouting, ModelEndpoint, ModelGateway, ModelGatewayProps } from '../../constructs/aws';
 import { ACCESS_LOG_FIELDS } from '../../constructs/aws/gateway-parts';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+import { expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 const JWT = { issuer: 'https://login.example.com/', audiences: ['https://models.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };
@@ -81,6 +82,7 @@ function routesOf(template: Template) {
   });
 }
 
+/** A prop-shape problem (JavaScript callers): thrown at once, as a SpecValidationError. */
 function messageOf(fn: () => unknown): string {
   try {
     fn();
@@ -89,6 +91,11 @@ function messageOf(fn: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error('expected a SpecValidationError');
+}
+
+/** Every other problem: the construct is built, and the app's synth fails with the toolkit's validation error. */
+function synthMessageOf(fn: () => unknown): string {
+  return expectProblems(fn, []);
 }
 
 describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, JWT and 100/min per key', () => {
@@ -355,16 +362,16 @@ describe('refusals: each names the field, what was given, what is allowed and th
     ['a JWT algorithm outside the asymmetric allow-list', { jwt: { ...JWT, algorithms: ['HS256' as never] } }, /jwt\.algorithms: got \["HS256"\]; allowed: one or more of RS256/],
   ];
   test.each(cases)('%s', (_label, props, pattern) => {
-    expect(messageOf(() => build(props).make())).toMatch(pattern);
+    expect(synthMessageOf(() => build(props).make())).toMatch(pattern);
   });
 
   test('all problems at once', () => {
-    const message = messageOf(() => build({ cache: {}, apiKeys: { header: 'x-key', requestsPerMinute: 5 }, stageName: '' }).make());
+    const message = synthMessageOf(() => build({ cache: {}, apiKeys: { header: 'x-key', requestsPerMinute: 5 }, stageName: '' }).make());
     expect(message.match(/^\s+\d+\. /gm)).toHaveLength(4);
   });
 
   test('two routes on one path', () => {
-    expect(messageOf(() => build({}, { routes: (e) => [{ endpoint: e[0], path: '/api/v1/x' }, { endpoint: e[1], path: '/api/v1/x' }] }).make()))
+    expect(synthMessageOf(() => build({}, { routes: (e) => [{ endpoint: e[0], path: '/api/v1/x' }, { endpoint: e[1], path: '/api/v1/x' }] }).make()))
       .toMatch(/routes\[1\]\.path: got "\/api\/v1\/x" \(also routes\[0\], model cnn\); allowed: one route per path/);
   });
 
@@ -374,11 +381,11 @@ describe('refusals: each names the field, what was given, what is allowed and th
   });
 
   test('no routes', () => {
-    expect(messageOf(() => build({}, { routes: () => [] }).make())).toMatch(/routes: got \[\]; allowed: at least one route/);
+    expect(synthMessageOf(() => build({}, { routes: () => [] }).make())).toMatch(/routes: got \[\]; allowed: at least one route/);
   });
 
   test('addApiKey on a gateway without apiKeys', () => {
-    const { gw } = seeds({ apiKeys: undefined });
-    expect(messageOf(() => gw.addApiKey('K'))).toMatch(/apiKeys: got no apiKeys on this gateway; allowed: addApiKey on a gateway with apiKeys\. Fix: set apiKeys/);
+    const gw = build({ apiKeys: undefined }).make();
+    expect(synthMessageOf(() => gw.addApiKey('K'))).toMatch(/apiKeys: got no apiKeys on this gateway; allowed: addApiKey on a gateway with apiKeys\. Fix: set apiKeys/);
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../lib';
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 const model = ModelArtifact.fromFile(DEMO_MODEL_PATH);
@@ -328,19 +329,19 @@ describe('ModelEndpoint validation: one failing test per rule', () => {
     ['CUDA on a CPU instance', { server: { executionProviders: [ExecutionProvider.CUDA] } }, /server\.executionProviders: got \[cuda\]; allowed: tensorrt and cuda only with an accelerator/],
   ];
   test.each(cases)('%s', (_name, extra, message) => {
-    expect(() => stackWith(extra)).toThrow(message);
+    expectProblems(() => stackWith(extra), message);
   });
 
   // Catalogue: the ProductionVariantInstanceType enum of the SageMaker API model (botocore 1.43.11,
   // botocore/data/sagemaker/2017-07-24/service-2.json, shape ProductionVariantInstanceType; read 2026-12-06): the
   // type of CreateEndpointConfig's ProductionVariant.InstanceType, so SageMaker refuses anything outside it.
   test('a typo in the instance type is refused with the closest catalogued types (issue 17)', () => {
-    expect(() => stackWith({ instanceType: 'ml.g5.xlarg', accelerator: Accelerator.NVIDIA_A10G })).toThrow(
+    expectProblems(() => stackWith({ instanceType: 'ml.g5.xlarg', accelerator: Accelerator.NVIDIA_A10G }),
       /instanceType: got "ml\.g5\.xlarg"; allowed: a size SageMaker hosts: ml\.g5 comes in xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge \(the ProductionVariantInstanceType enum of the SageMaker API model \(botocore 1\.43\.11.*\)\)\. Fix: did you mean "ml\.g5\.xlarge"[^?]*\? If AWS added ml\.g5\.xlarg after that date, set acceptUncataloguedInstanceType: true/);
-    expect(() => stackWith({ instanceType: 'ml.m5.3xlarge' })).toThrow(/instanceType: got "ml\.m5\.3xlarge"; allowed: a size SageMaker hosts: ml\.m5 comes in large, xlarge, 2xlarge, 4xlarge, 12xlarge, 24xlarge/);
-    expect(() => stackWith({ instanceType: 'ml.c5n.xlarge' })).toThrow(/instanceType: got "ml\.c5n\.xlarge"; allowed: an instance type SageMaker real-time endpoints accept.*Fix: did you mean "ml\.c5\.xlarge"/);
-    expect(() => stackWith({ instanceType: 'ml.g5xlarge' })).toThrow(/instanceType: got "ml\.g5xlarge"; allowed: an instance type SageMaker real-time endpoints accept .*Fix: did you mean "ml\.g5\.xlarge"[^?]*\? If AWS/);
-    expect(() => stackWith({ instanceType: 'g5.xlarge' })).toThrow(/instanceType: got "g5\.xlarge"; allowed: a SageMaker instance type "ml\.<family>\.<size>"\. Fix: did you mean "ml\.g5\.xlarge"\?/);
+    expectProblems(() => stackWith({ instanceType: 'ml.m5.3xlarge' }), /instanceType: got "ml\.m5\.3xlarge"; allowed: a size SageMaker hosts: ml\.m5 comes in large, xlarge, 2xlarge, 4xlarge, 12xlarge, 24xlarge/);
+    expectProblems(() => stackWith({ instanceType: 'ml.c5n.xlarge' }), /instanceType: got "ml\.c5n\.xlarge"; allowed: an instance type SageMaker real-time endpoints accept.*Fix: did you mean "ml\.c5\.xlarge"/);
+    expectProblems(() => stackWith({ instanceType: 'ml.g5xlarge' }), /instanceType: got "ml\.g5xlarge"; allowed: an instance type SageMaker real-time endpoints accept .*Fix: did you mean "ml\.g5\.xlarge"[^?]*\? If AWS/);
+    expectProblems(() => stackWith({ instanceType: 'g5.xlarge' }), /instanceType: got "g5\.xlarge"; allowed: a SageMaker instance type "ml\.<family>\.<size>"\. Fix: did you mean "ml\.g5\.xlarge"\?/);
   });
 
   test('acceptUncataloguedInstanceType accepts a type the catalogue does not list, with a synth warning', () => {
@@ -353,11 +354,11 @@ describe('ModelEndpoint validation: one failing test per rule', () => {
   // (moto/ec2/resources/instance_type_offerings/region/eu-west-1.json.gz, read 2026-12-06): no g6 in eu-west-1.
   // SageMaker hosting runs on EC2 instances, so ml.g6.* cannot be hosted there either.
   test('a GPU instance the stack\'s region does not offer is refused; a token region is not checked (issue 17)', () => {
-    expect(() => stackWith({ instanceType: 'ml.g6.xlarge', accelerator: Accelerator.NVIDIA_L4 })).toThrow(
+    expectProblems(() => stackWith({ instanceType: 'ml.g6.xlarge', accelerator: Accelerator.NVIDIA_L4 }),
       /instanceType: got "ml\.g6\.xlarge" \(NVIDIA_L4\) in eu-west-1; allowed: a region where EC2 offers g6\.xlarge: .*us-east-1.*Fix: deploy the stack to one of those regions, or pick a GPU eu-west-1 offers: NVIDIA_T4 \(ml\.g4dn\.\*\), NVIDIA_A10G \(ml\.g5\.\*\), NVIDIA_A100 \(ml\.p4d\.\*\); if AWS added it in eu-west-1 since, set acceptUncataloguedInstanceType: true/);
     const app = new cdk.App({ builtinCloudFormationValidation: false });
     const agnostic = new cdk.Stack(app, 'Agnostic');
-    expect(() => new ModelEndpoint(agnostic, 'E', { model, metadata: { name: 'digits', version: '1', owner: 'ml' }, instanceType: 'ml.g6.xlarge', accelerator: Accelerator.NVIDIA_L4, image: ServingImage.fromRegistry(ECR_IMAGE) })).not.toThrow();
+    expectNoProblems(() => new ModelEndpoint(agnostic, 'E', { model, metadata: { name: 'digits', version: '1', owner: 'ml' }, instanceType: 'ml.g6.xlarge', accelerator: Accelerator.NVIDIA_L4, image: ServingImage.fromRegistry(ECR_IMAGE) }));
     const { stack } = stackWith({ instanceType: 'ml.g6.xlarge', accelerator: Accelerator.NVIDIA_L4, acceptUncataloguedInstanceType: true });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('ml.g6.xlarge is not offered in eu-west-1'))).toHaveLength(1);
   });
@@ -365,14 +366,13 @@ describe('ModelEndpoint validation: one failing test per rule', () => {
   test('an encryption key on an instance-store family', () => {
     const app = new cdk.App({ builtinCloudFormationValidation: false });
     const stack = new cdk.Stack(app, 'S');
-    expect(() => new ModelEndpoint(stack, 'E', {
+    expectProblems(() => new ModelEndpoint(stack, 'E', {
       model, metadata: { name: 'digits', version: '1', owner: 'ml' }, instanceType: 'ml.g5.xlarge', accelerator: Accelerator.NVIDIA_A10G,
       image: ServingImage.fromRegistry(ECR_IMAGE), encryptionKey: new kms.Key(stack, 'K'),
-    })).toThrow(/encryptionKey: got a key on ml\.g5\.xlarge; allowed: only on instance types without local NVMe storage \(SageMaker rejects KmsKeyId there\)/);
+    }), /encryptionKey: got a key on ml\.g5\.xlarge; allowed: only on instance types without local NVMe storage \(SageMaker rejects KmsKeyId there\)/);
   });
 
   test('spec and backend problems are listed together in one error', () => {
-    expect(() => stackWith({ instanceType: 'ml.g5.xlarge', metadata: { name: 'X', version: '1', owner: 'ml' } }))
-      .toThrow(/ModelEndpoint Test\/Endpoint has 2 invalid settings:\n {2}1\. accelerator: .*\n {2}2\. metadata\.name: /);
+    expectProblems(() => stackWith({ instanceType: 'ml.g5.xlarge', metadata: { name: 'X', version: '1', owner: 'ml' } }), /ModelEndpoint Test\/Endpoint has 2 invalid settings:\n {2}1\. accelerator: .*\n {2}2\. metadata\.name: /);
   });
 });

@@ -22,6 +22,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Duration, ModelArtifact, ServerSecret, ServingImage } from '../../lib';
 import { ModelEndpoint, ModelEndpointProps } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
+import { expectProblems } from '../support/expect-problems';
 
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 const model = ModelArtifact.fromFile(DEMO_MODEL_PATH);
@@ -64,26 +65,21 @@ test('nothing set: no feature variables (the default output is unchanged)', () =
 });
 
 test('tracing on an isolated container (the default) is refused with the fix; so is tracing without a VPC', () => {
-  expect(() => build({ server: { tracing: { endpoint: 'http://10.0.12.7:4318' } } })).toThrow(
+  expectProblems(() => build({ server: { tracing: { endpoint: 'http://10.0.12.7:4318' } } }),
     /server\.tracing\.endpoint: got the OTLP receiver http:\/\/10\.0\.12\.7:4318 with networkIsolation true \(the default\); allowed: on SageMaker: no outbound connections from a network-isolated model container\. Fix: set networkIsolation: false and vpc/,
   );
-  expect(() => build({ networkIsolation: false, server: { tracing: { endpoint: 'http://10.0.12.7:4318' } } })).toThrow(
+  expectProblems(() => build({ networkIsolation: false, server: { tracing: { endpoint: 'http://10.0.12.7:4318' } } }),
     /server\.tracing\.endpoint: got the OTLP receiver http:\/\/10\.0\.12\.7:4318 without vpc; allowed: on SageMaker: a destination inside your VPC only when the model runs in it \(vpc\)\. Fix: set vpc/,
   );
 });
 
 test('server.auth and a cache are refused by name, all at once, and no secret reaches the template', () => {
-  let message = '';
-  try {
-    build({
-      server: {
-        auth: { jwt: { issuer: 'https://login.example.com/', audience: 'digits', jwksUri: 'https://login.example.com/jwks.json' } },
-        cache: { redisUrl: ServerSecret.fromAwsSecretsManager(REDIS_ARN, 'url') },
-      },
-    });
-  } catch (e) {
-    message = (e as Error).message;
-  }
+  const message = expectProblems(() => build({
+    server: {
+      auth: { jwt: { issuer: 'https://login.example.com/', audience: 'digits', jwksUri: 'https://login.example.com/jwks.json' } },
+      cache: { redisUrl: ServerSecret.fromAwsSecretsManager(REDIS_ARN, 'url') },
+    },
+  }), []);
   expect(message).toMatch(/has 3 invalid settings/);
   expect(message).toMatch(/server\.auth: got jwt; allowed: on SageMaker: no authentication by the model server: the Authorization header that API keys and JWTs travel in belongs to the platform's own caller authentication \(SageMaker checks AWS Signature Version 4 on InvokeEndpoint and strips every request header its API does not define\)\. Fix: remove server\.auth and give callers the platform's invoke permission \(grantInvoke\)/);
   expect(message).toMatch(/server\.cache\.redisUrl: got Secrets Manager arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-url-AbCdEf \(field url\) with networkIsolation true \(the default\); allowed: on SageMaker: no call to Secrets Manager from a network-isolated model container \(the server fetches the secret at start\)\. Fix: set networkIsolation: false; in a vpc, give its subnets a Secrets Manager interface VPC endpoint \(com\.amazonaws\.<region>\.secretsmanager\) or a NAT route/);

@@ -4,10 +4,11 @@
  * (hashicorp/terraform-provider-azurerm, website/docs/r/log_analytics_workspace.html.markdown); the
  * constructs create PerGB2018 workspaces, so 30..730 whole days.
  */
-import { Testing } from 'cdktf';
 import { SecureWorkspace, WorkspaceSource } from '../../constructs/azure';
 import { endpoint } from './support/fixtures';
 import { resourcesOf, synth } from './support/synth';
+import { synthScopeValidated } from '../support/cdktf-scope';
+import { expectProblems } from '../support/expect-problems';
 
 const retentions = (days: number): unknown[] => {
   const { tf } = synth((s) => endpoint(s, { workspace: WorkspaceSource.create({ logRetentionDays: days }) }));
@@ -20,7 +21,7 @@ describe('logRetentionDays at the edges of 30..730', () => {
   });
 
   test.each([29, 731])('%d days: refused at synth, naming the field, the value and the range', (days) => {
-    expect(() => retentions(days)).toThrow(new RegExp(`workspace\\.logRetentionDays: got ${days}; allowed: a whole number of days from 30 to 730`));
+    expectProblems(() => retentions(days), new RegExp(`workspace\\.logRetentionDays: got ${days}; allowed: a whole number of days from 30 to 730`));
   });
 
   test.each([
@@ -29,8 +30,8 @@ describe('logRetentionDays at the edges of 30..730', () => {
     [29, /logRetentionDays: got 29/],
     [731, /logRetentionDays: got 731/],
   ])('SecureWorkspace alone: %d days', (days, refusal) => {
-    const build = () => Testing.synthScope((s) => new SecureWorkspace(s, 'W', { resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'digits', tags: {}, logRetentionDays: days }));
-    if (refusal) expect(build).toThrow(refusal);
+    const build = () => synthScopeValidated((s) => new SecureWorkspace(s, 'W', { resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'digits', tags: {}, logRetentionDays: days }));
+    if (refusal) expectProblems(build, refusal);
     else expect(build).not.toThrow();
   });
 });

@@ -1,8 +1,9 @@
-import { Testing } from 'cdktf';
 import { BudgetAction, Duration, RolloutPolicy } from '../../lib';
 import { BudgetGuard, BudgetScope, CanaryRollout, ENFORCER_ACTIONS, parseEnforcerEnvironment } from '../../constructs/azure';
 import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { only, resourcesOf, synth } from './support/synth';
+import { synthScopeValidated } from '../support/cdktf-scope';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 type Json = Record<string, any>;
 
@@ -103,7 +104,7 @@ describe('BudgetGuard with a CanaryRollout on the endpoint', () => {
 });
 
 describe('BudgetGuard validation', () => {
-  const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  const fails = (fn: Parameters<typeof synthScopeValidated>[0], message: RegExp): void => { expectProblems(() => synthScopeValidated(fn), message); };
   test('a subscription scope is a subscription ARM id (issue 17)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01', scope: BudgetScope.subscription('00000000-0000-0000-0000-000000000000') }),
     /scope: got BudgetScope\.subscription\("00000000-0000-0000-0000-000000000000"\); allowed: the ARM id of a subscription/));
   test('the start date is the first of a month (and cannot change later)', () => fails((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-15' }),
@@ -114,16 +115,16 @@ describe('BudgetGuard validation', () => {
   // the month ... on or after June 1, 2017. Future start date should not be more than twelve months. Past start date
   // should be selected within the timegrain period" (Monthly here). Clock pinned at 2026-12-06.
   test('a start date in a past month is refused with the current month as the fix (issue 17)', () => {
-    const err = (startDate: string) => () => Testing.synthScope((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate }));
-    expect(err('2019-03-01')).toThrow(/startDate: got "2019-03-01" \(before the current month, 2026-12-01\); allowed: on Azure ML: the first day of a month, "YYYY-MM-01", from 2026-12-01 \(the current month\) to 2027-12-01 \(twelve months ahead\); Azure refuses a monthly budget that starts in a past month when it creates it\. Fix: for a new budget use "2026-12-01"; if this budget already exists in Azure with start date 2019-03-01 .*set acceptPastStartDate: true/);
-    expect(err('2026-11-01')).toThrow(/startDate: got "2026-11-01" \(before the current month, 2026-12-01\)/);
-    expect(err('2026-12-01')).not.toThrow();
+    const err = (startDate: string) => () => synthScopeValidated((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate }));
+    expectProblems(err('2019-03-01'), /startDate: got "2019-03-01" \(before the current month, 2026-12-01\); allowed: on Azure ML: the first day of a month, "YYYY-MM-01", from 2026-12-01 \(the current month\) to 2027-12-01 \(twelve months ahead\); Azure refuses a monthly budget that starts in a past month when it creates it\. Fix: for a new budget use "2026-12-01"; if this budget already exists in Azure with start date 2019-03-01 .*set acceptPastStartDate: true/);
+    expectProblems(err('2026-11-01'), /startDate: got "2026-11-01" \(before the current month, 2026-12-01\)/);
+    expectNoProblems(err('2026-12-01'));
   });
   test('a start before June 2017 or more than twelve months ahead is refused even with acceptPastStartDate', () => {
-    const err = (startDate: string) => () => Testing.synthScope((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate, acceptPastStartDate: true }));
-    expect(err('2017-05-01')).toThrow(/startDate: got "2017-05-01"; allowed: .*Azure refuses any budget start before 2017-06-01\. Fix: use "2026-12-01"/);
-    expect(err('2028-01-01')).toThrow(/startDate: got "2028-01-01"; allowed: .*to 2027-12-01 \(twelve months ahead\); Azure refuses a start more than twelve months ahead\. Fix: use "2026-12-01", or a month up to 2027-12-01/);
-    expect(err('2027-12-01')).not.toThrow();
+    const err = (startDate: string) => () => synthScopeValidated((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate, acceptPastStartDate: true }));
+    expectProblems(err('2017-05-01'), /startDate: got "2017-05-01"; allowed: .*Azure refuses any budget start before 2017-06-01\. Fix: use "2026-12-01"/);
+    expectProblems(err('2028-01-01'), /startDate: got "2028-01-01"; allowed: .*to 2027-12-01 \(twelve months ahead\); Azure refuses a start more than twelve months ahead\. Fix: use "2026-12-01", or a month up to 2027-12-01/);
+    expectNoProblems(err('2027-12-01'));
   });
   test('acceptPastStartDate keeps an existing budget\'s start date as created', () => {
     const { tf } = synth((s) => new BudgetGuard(s, 'B', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2025-03-01', acceptPastStartDate: true }));
@@ -135,7 +136,7 @@ describe('BudgetGuard validation', () => {
   test('an enforcing budget needs the webhook application; NOTIFY does not', () => {
     fails((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),
       /webhookApplication: got none; allowed: an EntraWebhookApplication whenever budget\.action is SCALE_TO_FLOOR.*Fix: register an Entra application/s);
-    expect(() => Testing.synthScope((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2026-12-01' }))).not.toThrow();
+    expect(() => synthScopeValidated((s) => new BudgetGuard(s, 'B', { endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY, emails: ['a@example.com'] }, startDate: '2026-12-01' }))).not.toThrow();
   });
   test('the webhook application ids are GUIDs and the identifier URI an api:// or https:// URI, all reported at once', () => fails(
     (s) => new BudgetGuard(s, 'B', { webhookApplication: { clientId: 'my-app', objectId: WEBHOOK_APP.objectId, identifierUri: 'my-app' }, endpoints: [endpoint(s)], budget: { monthlyLimitUsd: 100 }, startDate: '2026-12-01' }),

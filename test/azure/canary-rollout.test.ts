@@ -1,8 +1,9 @@
-import { Testing } from 'cdktf';
 import { Duration, LatencyPercentile, ModelArtifact, RolloutPolicy, ServingImage } from '../../lib';
 import { AZURE_ML_CAPABILITIES, CONTROLLER_TICK_SECONDS, CanaryRollout, CanaryRolloutProps, ROLLOUT_CONTROLLER_ACTIONS, describeGuardrailAlerts, parseControllerEnvironment } from '../../constructs/azure';
 import { WEBHOOK_APP, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
+import { synthScopeValidated } from '../support/cdktf-scope';
+import { expectProblems } from '../support/expect-problems';
 
 type Json = Record<string, any>;
 const steps = RolloutPolicy.steps([
@@ -145,7 +146,7 @@ describe('CanaryRollout options', () => {
 });
 
 describe('CanaryRollout validation', () => {
-  const fails = (fn: Parameters<typeof Testing.synthScope>[0], message: RegExp) => expect(() => Testing.synthScope(fn)).toThrow(message);
+  const fails = (fn: Parameters<typeof synthScopeValidated>[0], message: RegExp): void => { expectProblems(() => synthScopeValidated(fn), message); };
   // Issue 17: the controller ticks once a minute (rollout-controller/handler.ts timer) and a rollback alert needs
   // breachingPeriods x evaluationPeriod; a shorter bake moves traffic on before either can act.
   const withBakes = (...bakes: Duration[]) => RolloutPolicy.steps(bakes.map((bake, i) => ({ trafficPercent: i === bakes.length - 1 ? 100 : 10 * (i + 1), bake })));
@@ -154,19 +155,14 @@ describe('CanaryRollout validation', () => {
   test('a bake shorter than the rollback alerts\' breaching window is refused', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.minutes(2), Duration.minutes(10)) }),
     /policy\.steps\[0\]\.bake: got 2min; allowed: at least 3min on Azure ML: the guardrails need 3min to fire \(evaluationPeriod 1min x breachingPeriods 3\)/));
   test('one refusal per short bake (the shared rule in SpecResolver.rollout, not a second Azure one)', () => {
-    let message = '';
-    try {
-      Testing.synthScope((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.seconds(30), Duration.minutes(10)) }));
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = expectProblems(() => synthScopeValidated((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.seconds(30), Duration.minutes(10)) })), /policy\.steps\[0\]\.bake/);
     expect(message.match(/policy\.steps\[0\]\.bake/g)).toHaveLength(1);
   });
   test('the controller tick the bake rule reads is the timer period', () => {
     expect(AZURE_ML_CAPABILITIES.rollout.controllerTick?.toSeconds()).toBe(CONTROLLER_TICK_SECONDS);
   });
   test('bakes at the window are accepted', () => {
-    expect(() => Testing.synthScope((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.minutes(3), Duration.minutes(3)) }))).not.toThrow();
+    expect(() => synthScopeValidated((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: withBakes(Duration.minutes(3), Duration.minutes(3)) }))).not.toThrow();
   });
 
   test('shadow traffic above 50% is refused by Azure ML', () => fails((s) => new CanaryRollout(s, 'R', { webhookApplication: WEBHOOK_APP, endpoint: endpoint(s), policy: RolloutPolicy.canary({ shadowTrafficPercent: 60 }) }),

@@ -19,6 +19,7 @@ import { analyzeKql } from '../support/kql';
 import { apimProviderProblems } from './support/apim-rules';
 import { baseProps } from './support/fixtures';
 import { TfJson, resourcesOf, schemaProblems, synth } from './support/synth';
+import { expectProblems } from '../support/expect-problems';
 
 type Json = Record<string, any>;
 
@@ -53,7 +54,13 @@ function seeds(overrides: Partial<ModelGatewayProps> = {}) {
   return { ...out, gw: gw! };
 }
 
+/** The gateway is built and the synth (with the constructs' validations) fails listing the problem. */
 function expectProblem(build: (s: Construct) => void, message: RegExp): void {
+  expectProblems(() => synth(build), message);
+}
+
+/** Wrong prop shapes (JavaScript callers) are thrown at once, as a SpecValidationError: nothing can be built from them. */
+function expectProblemAtOnce(build: (s: Construct) => void, message: RegExp): void {
   let error: unknown;
   try {
     synth(build);
@@ -436,7 +443,7 @@ describe('refusals: field, what was given, what is allowed, how to fix', () => {
   });
 
   test('missing props, named at once', () => {
-    expectProblem((s) => new ModelGateway(s, 'G', { routes: [] } as never),
+    expectProblemAtOnce((s) => new ModelGateway(s, 'G', { routes: [] } as never),
       /resourceGroupName: got nothing \(the prop is missing\)[\s\S]*location[\s\S]*publisherName[\s\S]*publisherEmail/);
   });
 });

@@ -1,8 +1,9 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
-import { Testing } from 'cdktf';
 import { Accelerator, CapacityType, NODE_SCHEDULING } from '../../lib';
 import { AKS_SPOT_TAINT, GpuDriver, GpuNodePool, GpuNodePoolProps } from '../../constructs/azure';
 import { only, synth } from './support/synth';
+import { synthScopeValidated } from '../support/cdktf-scope';
+import { expectProblems } from '../support/expect-problems';
 
 const CLUSTER = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving';
 const pool = (p: Partial<GpuNodePoolProps> = {}) => synth((s) => new GpuNodePool(s, 'Pool', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, ...p }));
@@ -43,7 +44,7 @@ describe('GpuNodePool (AKS)', () => {
 });
 
 describe('GpuNodePool validation', () => {
-  const fails = (p: Partial<GpuNodePoolProps>, message: RegExp) => expect(() => Testing.synthScope((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, ...p }))).toThrow(message);
+  const fails = (p: Partial<GpuNodePoolProps>, message: RegExp): void => { expectProblems(() => synthScopeValidated((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, ...p })), message); };
   test('the cluster by ARM id (issue 17)', () => fails({ kubernetesClusterId: 'serving' }, /kubernetesClusterId: got "serving"; allowed: the ARM id of a Microsoft\.ContainerService\/managedClusters/));
   test('pool name rule', () => fails({ name: 'GPU-pool' }, /name: got "GPU-pool"; allowed: a lower-case letter, then up to 11/));
   test('no L4 on Azure', () => fails({ accelerator: Accelerator.NVIDIA_L4 }, /accelerator: got NVIDIA_L4; allowed: on AKS: .*\(Azure has no L4 VM size\)/));

@@ -3,7 +3,7 @@ import { MachineLearningWorkspace } from '@cdktf/provider-azurerm/lib/machine-le
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
-import { AnnotationMetadataEntryType, Testing } from 'cdktf';
+import { AnnotationMetadataEntryType } from 'cdktf';
 import {
   Accelerator,
   Duration,
@@ -17,6 +17,8 @@ import {
 import { AZURE_ML_TYPES, EndpointAuthMode, MlOnlineEndpoint, ModelEndpoint, SCORE_ACTION, SecureWorkspace, WorkspaceSource, describeGuardrailAlerts } from '../../constructs/azure';
 import { IMAGE, REGISTRY_ID, WORKSPACE_ID, baseProps, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
+import { synthScopeValidated } from '../support/cdktf-scope';
+import { expectProblems } from '../support/expect-problems';
 
 type Json = Record<string, any>;
 const azapi = (tf: Json, armType: string): Json[] => Object.values(resourcesOf(tf as never, 'azapi_resource')).filter((r) => r.type === armType);
@@ -209,7 +211,7 @@ describe('ModelEndpoint props that change output', () => {
   });
 
   test('warnings: the resolver\'s (no signature) and what to grant for a blob model or an ACR image given without ids', () => {
-    Testing.synthScope((s) => {
+    synthScopeValidated((s) => {
       const e = endpoint(s, { model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx'), imageRegistryId: undefined });
       const warnings = e.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
       expect(warnings).toEqual([
@@ -236,7 +238,7 @@ describe('ModelEndpoint props that change output', () => {
   });
 
   test('metric helpers: the caller\'s options win', () => {
-    Testing.synthScope((s) => {
+    synthScopeValidated((s) => {
       const e = endpoint(s);
       expect(e.metricRequestLatency(LatencyPercentile.P90)).toMatchObject({ metricName: 'RequestLatency_P90', aggregation: 'Average', unit: 'milliseconds' });
       expect(e.metricRequestsPerMinute({ dimensions: [{ name: 'statusCodeClass', values: ['5xx'] }] }).dimensions).toEqual([{ name: 'statusCodeClass', values: ['5xx'] }]);
@@ -256,8 +258,9 @@ describe('ModelEndpoint props that change output', () => {
 });
 
 describe('ModelEndpoint validation (one failing test per rule)', () => {
-  const fails = (overrides: Parameters<typeof baseProps>[0], message: RegExp) =>
-    expect(() => Testing.synthScope((s) => endpoint(s, overrides))).toThrow(message);
+  const fails = (overrides: Parameters<typeof baseProps>[0], message: RegExp): void => {
+    expectProblems(() => synthScopeValidated((s) => endpoint(s, overrides)), message);
+  };
 
   // Azure ML online deployments publish no concurrency or queue metric for Azure Monitor autoscale (the
   // deployment metrics are CPU/GPU utilization and RequestsPerMinute): queue-depth scaling is refused by name.
@@ -277,18 +280,18 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
     fails({ egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') },
       /imageRegistryId: .*workspace registry: not given/);
     // The workspace's own registry, behind the workspace's private link: accepted.
-    expect(() => Testing.synthScope((s) => endpoint(s, { egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }))).not.toThrow();
+    expect(() => synthScopeValidated((s) => endpoint(s, { egressPublicNetworkAccess: false, workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }))).not.toThrow();
   });
   // Issue 17: values Azure would refuse at apply (or never find), refused at synth with the field and the fix.
   // Regions: Azure/terraform-azurerm-avm-utl-regions modules/cached-data/locations.tf.json (2026-03-12);
   // resource group names: learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules.
   test('a location that is no Azure region, with the likely fix', () => fails({ location: 'west-europe' }, /location: got "west-europe"; allowed: an Azure region name .*Fix: use "westeurope"/));
   test('display names are accepted as azurerm folds them', () => {
-    expect(() => Testing.synthScope((s) => endpoint(s, { location: 'West Europe' }))).not.toThrow();
+    expect(() => synthScopeValidated((s) => endpoint(s, { location: 'West Europe' }))).not.toThrow();
   });
   test('a region newer than the catalogue passes only through the explicit context escape hatch', () => {
     fails({ location: 'marsnorth' }, /location: got "marsnorth".*under the context key "model-serving-constructs:azure:extraLocations"/);
-    expect(() => Testing.synthScope((s) => {
+    expect(() => synthScopeValidated((s) => {
       s.node.setContext('model-serving-constructs:azure:extraLocations', ['marsnorth']);
       endpoint(s, { location: 'marsnorth' });
     })).not.toThrow();
@@ -301,11 +304,11 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   }, /imageRegistryId: got "contoso"; allowed: the ARM id of a Microsoft\.ContainerRegistry\/registries.*modelStorageAccountId: got ".*registries\/contoso"; allowed: the ARM id of a Microsoft\.Storage\/storageAccounts.*alertActionGroupIds\[0\]: got "ops-oncall"/s));
   test('an existing workspace by ARM id only', () => fails({ workspace: WorkspaceSource.fromId('ws'), model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx') }, /workspace: got "ws"; allowed: the ARM id of a Microsoft\.MachineLearningServices\/workspaces/));
   test('two endpoints with the same name in one region', () => {
-    expect(() => Testing.synthScope((s) => {
+    expectProblems(() => synthScopeValidated((s) => {
       endpoint(s, { endpointName: 'digits-prod' }, 'A');
       endpoint(s, { endpointName: 'digits-prod', location: 'West Europe' }, 'B');
-    })).toThrow(/endpointName: got "digits-prod", which .*\/A already uses in West Europe; allowed: one online endpoint per name in an Azure region/);
-    expect(() => Testing.synthScope((s) => {
+    }), /endpointName: got "digits-prod", which .*\/A already uses in West Europe; allowed: one online endpoint per name in an Azure region/);
+    expect(() => synthScopeValidated((s) => {
       endpoint(s, { endpointName: 'digits-prod' }, 'A');
       endpoint(s, { endpointName: 'digits-prod', location: 'swedencentral' }, 'B');
     })).not.toThrow();
@@ -340,12 +343,11 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
     fails({ workspace: WorkspaceSource.create({ logRetentionDays: 7 }) }, /workspace\.logRetentionDays: got 7; allowed: a whole number of days from 30 to 730/);
     fails({ workspace: WorkspaceSource.create({ logRetentionDays: 731 }) }, /workspace\.logRetentionDays: got 731/);
     fails({ workspace: WorkspaceSource.create({ logRetentionDays: 45.5 }) }, /workspace\.logRetentionDays: got 45\.5/);
-    expect(() => Testing.synthScope((s) => new SecureWorkspace(s, 'W', { resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'digits', tags: {}, logRetentionDays: 20 })))
-      .toThrow(/SecureWorkspace stack\/W has 1 invalid setting:\n  1\. logRetentionDays: got 20; allowed: a whole number of days from 30 to 730/);
+    expectProblems(() => synthScopeValidated((s) => new SecureWorkspace(s, 'W', { resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'digits', tags: {}, logRetentionDays: 20 })), /SecureWorkspace stack\/W has 1 invalid setting:\n  1\. logRetentionDays: got 20; allowed: a whole number of days from 30 to 730/);
     const { tf } = synth((s) => endpoint(s, { workspace: WorkspaceSource.create({ logRetentionDays: 90 }) }));
     expect(Object.values(resourcesOf(tf as never, 'azurerm_log_analytics_workspace')).map((w) => w.retention_in_days)).toEqual([90]);
   });
   test('all problems in one error', () => {
-    expect(() => Testing.synthScope((s) => endpoint(s, { instanceType: 'nope', endpointName: 'a', image: ServingImage.bundled() }))).toThrow(/has [3-9] invalid settings/);
+    expectProblems(() => synthScopeValidated((s) => endpoint(s, { instanceType: 'nope', endpointName: 'a', image: ServingImage.bundled() })), /has [3-9] invalid settings/);
   });
 });

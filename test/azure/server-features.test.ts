@@ -15,23 +15,21 @@
  * - egressPublicNetworkAccess off (legacy network isolation) lets the deployment reach only the workspace, its
  *   storage and registry (learn.microsoft.com/azure/machine-learning/concept-secure-online-endpoint).
  */
-import { Testing, Token } from 'cdktf';
+import { Token } from 'cdktf';
 import { Duration, ModelArtifact, ServerSecret } from '../../lib';
 import { AZURE_ML_TYPES, WorkspaceSource } from '../../constructs/azure';
 import { REGISTRY_ID, WORKSPACE_ID, endpoint } from './support/fixtures';
 import { resourcesOf, schemaProblems, synth } from './support/synth';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectProblems } from '../support/expect-problems';
+import { synthScopeValidated } from '../support/cdktf-scope';
 
 type Json = Record<string, any>;
 const deploymentBody = (tf: Json): Json => Object.values(resourcesOf(tf as never, 'azapi_resource')).filter((r) => r.type === AZURE_ML_TYPES.onlineDeployment)[0].body;
+/** The message of the synth (the constructs' validations) that fails on the reported problems. */
 function failure(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
+  return expectProblems(f, []);
 }
 
 test('the circuit breaker and tracing (public egress, the default) are honoured, and the body passes the type graph', () => {
@@ -61,7 +59,7 @@ test('the receiver: an online deployment\'s environmentVariables hold plain stri
 });
 
 test('server.auth and a cache are refused by name, all at once, with the fix', () => {
-  const message = failure(() => Testing.synthScope((s) => endpoint(s, {
+  const message = failure(() => synthScopeValidated((s) => endpoint(s, {
     server: {
       auth: { jwt: { issuer: 'https://login.microsoftonline.com/t/v2.0', audience: 'api://digits', jwksUri: 'https://login.microsoftonline.com/t/discovery/v2.0/keys' }, requestsPerMinute: 100 },
       cache: { redisUrl: ServerSecret.fromAzureKeyVault('https://kv-ml.vault.azure.net/secrets/redis-url') },
@@ -73,7 +71,7 @@ test('server.auth and a cache are refused by name, all at once, with the fix', (
 });
 
 test('tracing with egress off (legacy network isolation) is refused with the fix', () => {
-  const message = failure(() => Testing.synthScope((s) => endpoint(s, {
+  const message = failure(() => synthScopeValidated((s) => endpoint(s, {
     egressPublicNetworkAccess: false,
     workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }),
     model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx'),
@@ -105,7 +103,7 @@ describe('a Redis URL in Key Vault', () => {
   });
 
   test('a vault missing from keyVaultIds, a keyVaultIds entry that is not a vault, and egress off are refused, all at once', () => {
-    const message = failure(() => Testing.synthScope((s) => endpoint(s, {
+    const message = failure(() => synthScopeValidated((s) => endpoint(s, {
       egressPublicNetworkAccess: false,
       workspace: WorkspaceSource.fromId(WORKSPACE_ID, { containerRegistryId: REGISTRY_ID }),
       model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/m.onnx'),
@@ -118,12 +116,12 @@ describe('a Redis URL in Key Vault', () => {
   });
 
   test('a secret id that is a token is refused: its vault picks the grant', () => {
-    const message = failure(() => Testing.synthScope((s) => endpoint(s, { keyVaultIds: [KV_ID], server: { cache: { redisUrl: ServerSecret.fromAzureKeyVault(Token.asString({ Ref: 'x' })) } } })));
+    const message = failure(() => synthScopeValidated((s) => endpoint(s, { keyVaultIds: [KV_ID], server: { cache: { redisUrl: ServerSecret.fromAzureKeyVault(Token.asString({ Ref: 'x' })) } } })));
     expect(message).toMatch(/server\.cache\.redisUrl: got a secret id that is a token; allowed: a literal https:\/\/<vault>\.vault\.azure\.net\/secrets\/<name>: its vault picks the grant's scope from keyVaultIds/);
   });
 
   test('a secret from another cloud\'s store is refused by name with the Azure way', () => {
-    const message = failure(() => Testing.synthScope((s) => endpoint(s, { server: { cache: { redisUrl: ServerSecret.fromAwsSecretsManager('arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-AbCdEf') } } })));
+    const message = failure(() => synthScopeValidated((s) => endpoint(s, { server: { cache: { redisUrl: ServerSecret.fromAwsSecretsManager('arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-AbCdEf') } } })));
     expect(message).toMatch(/server\.cache\.redisUrl: got Secrets Manager arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-AbCdEf; allowed: on Azure ML: secrets from AZURE_KEY_VAULT .*Fix: keep the secret in Azure Key Vault and pass ServerSecret\.fromAzureKeyVault\(secret\.versionlessId\) with the vault in keyVaultIds/);
   });
 });

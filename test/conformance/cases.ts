@@ -60,7 +60,8 @@ export const CASES: readonly ConformanceCase[] = [
     rollout: RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(15) }),
     // The endpoint fails first; the rollout (also refused on KServe) is never reached.
     // Azure ML managed endpoints have no L4 size.
-    refusals: { [KSERVE]: ['scaling.scaleInCooldown', 'scaling.targets[0]'], [VERTEX]: ['scaling.scaleInCooldown'], [AZURE]: ['accelerator'] },
+    // One synth reports every construct's problems: the endpoint's refusals and the rollout's (KServe: no automatic rollback).
+    refusals: { [KSERVE]: ['policy.guardrails', 'scaling.scaleInCooldown', 'scaling.targets[0]'], [VERTEX]: ['scaling.scaleInCooldown'], [AZURE]: ['accelerator'] },
   },
   {
     name: 'scale to zero on invocations',
@@ -83,7 +84,7 @@ export const CASES: readonly ConformanceCase[] = [
     ]),
     // KServe emits no alerts, so the endpoint's explicit guardrails are refused before the rollout is reached.
     // SageMaker runs arbitrary steps with exact weights (the controller), which the default picks here.
-    refusals: { [KSERVE]: ['guardrails'] },
+    refusals: { [KSERVE]: ['guardrails', 'policy.guardrails'] },
   },
   {
     name: 'a budget that acts before the limit',

@@ -12,7 +12,8 @@
  *     the platform's documentation, not from the library's capability tables),
  *   - renders a case with its own constructs (adding only what the platform needs: an instance type, a
  *     model delivery...), and reads the synthesized output back into a `CommonView`.
- *     A refusal must surface as the SpecValidationError the construct throws; do not catch it.
+ *     Constructs report refusals at synth: call throwReportedProblems(scope) (test/support/expect-problems.ts)
+ *     after building, so a refusal surfaces as the structured SpecValidationError; do not catch it.
  * Then, for every case in cases.ts that the backend refuses, add `'<backend>': ['<field>', ...]` to the
  * case's `refusals`. The test fails when a backend refuses what the table does not expect, or honours what
  * it expects refused, or renders a view that differs from the spec.

@@ -7,6 +7,7 @@ import { GCP_ENFORCER_ENV } from '../../constructs/gcp/budget-enforcer/environme
 import { parseEnvironment } from '../../lib/internal/function-environment';
 import { endpointProps } from './fixtures';
 import { synth } from './support/cdktf';
+import { expectProblems } from '../support/expect-problems';
 
 const BUDGET: BudgetSpec = { monthlyLimitUsd: 2000.5, emails: ['ml-oncall@example.com'] };
 
@@ -79,21 +80,21 @@ describe('BudgetGuard (Vertex AI)', () => {
 
 describe('BudgetGuard (Vertex AI) validation', () => {
   test('endpoints of two models are refused (one label value per budget)', () => {
-    expect(() => synthGuard({}, { metadata: { name: 'other', version: '1.0.0', owner: 'ml' } })).toThrow(/endpoints: got endpoints of models \["digits", "other"\]; allowed: on Vertex AI: endpoints of one model/);
+    expectProblems(() => synthGuard({}, { metadata: { name: 'other', version: '1.0.0', owner: 'ml' } }), /endpoints: got endpoints of models \["digits", "other"\]; allowed: on Vertex AI: endpoints of one model/);
   });
   test('endpoints in two projects are refused', () => {
-    expect(() => synthGuard({}, { project: 'acme-ml-other' })).toThrow(/endpoints: got endpoints in projects \["acme-ml", "acme-ml-other"\]; allowed: endpoints of one project/);
+    expectProblems(() => synthGuard({}, { project: 'acme-ml-other' }), /endpoints: got endpoints in projects \["acme-ml", "acme-ml-other"\]; allowed: endpoints of one project/);
   });
   test('a billing account id that is not one', () => {
-    expect(() => synthGuard({ billingAccount: 'acme' })).toThrow(/billingAccount: got "acme"; allowed: a Cloud Billing account id/);
+    expectProblems(() => synthGuard({ billingAccount: 'acme' }), /billingAccount: got "acme"; allowed: a Cloud Billing account id/);
   });
   test('more than five e-mail addresses', () => {
-    expect(() => synthGuard({ budget: { ...BUDGET, emails: ['a@x.io', 'b@x.io', 'c@x.io', 'd@x.io', 'e@x.io', 'f@x.io'] } })).toThrow(/budget\.emails: got 6 addresses; allowed: on Vertex AI: at most 5/);
+    expectProblems(() => synthGuard({ budget: { ...BUDGET, emails: ['a@x.io', 'b@x.io', 'c@x.io', 'd@x.io', 'e@x.io', 'f@x.io'] } }), /budget\.emails: got 6 addresses; allowed: on Vertex AI: at most 5/);
   });
   test('no endpoints', () => {
-    expect(() => synth((scope) => new BudgetGuard(scope, 'B', { endpoints: [], budget: BUDGET, billingAccount: '01D4EE-079462-DFD6EC' }))).toThrow(/endpoints: got \[\]; allowed: at least one ModelEndpoint/);
+    expectProblems(() => synth((scope) => new BudgetGuard(scope, 'B', { endpoints: [], budget: BUDGET, billingAccount: '01D4EE-079462-DFD6EC' })), /endpoints: got \[\]; allowed: at least one ModelEndpoint/);
   });
   test('the shared budget rules still apply', () => {
-    expect(() => synthGuard({ budget: { monthlyLimitUsd: -1 } })).toThrow(/budget\.monthlyLimitUsd/);
+    expectProblems(() => synthGuard({ budget: { monthlyLimitUsd: -1 } }), /budget\.monthlyLimitUsd/);
   });
 });

@@ -6,6 +6,7 @@ import { VERTEX_METRICS, VERTEX_RESOURCE } from '../fixtures/platform-metrics';
 import { endpointProps } from './fixtures';
 import { synth } from './support/cdktf';
 import { addProtoRoot, messageProblems } from './support/vertex-proto';
+import { expectProblems } from '../support/expect-problems';
 
 /**
  * The Cloud Monitoring dashboard API: googleapis/googleapis google/monitoring/dashboard/v1/*.proto at
@@ -107,7 +108,7 @@ describe('cost per 1000 predictions', () => {
   });
 
   test('a cost alert on a machine type without a price is refused', () => {
-    expect(() => build({ machineType: 'n2-standard-8', costPer1000PredictionsAbove: 0.02 })).toThrow(/costPer1000PredictionsAbove.*n2-standard-8.*hourlyPriceUsd/s);
+    expectProblems(() => build({ machineType: 'n2-standard-8', costPer1000PredictionsAbove: 0.02 }), /costPer1000PredictionsAbove.*n2-standard-8.*hourlyPriceUsd/s);
   });
 });
 
@@ -124,6 +125,6 @@ describe('AlertRouting', () => {
   });
 
   test('a channel that is not a notification channel name is refused', () => {
-    expect(() => build({}, (scope) => new AlertRouting(scope, 'Alerts', { alertTarget: ['ops@example.com'] }))).toThrow(/alertTarget.*ops@example\.com.*notificationChannels/);
+    expectProblems(() => build({}, (scope) => new AlertRouting(scope, 'Alerts', { alertTarget: ['ops@example.com'] })), /alertTarget.*ops@example\.com.*notificationChannels/);
   });
 });

@@ -29,6 +29,7 @@ import { RelayRoute } from '../../constructs/gcp/gateway-relay/relay';
 import { parseMonitoringFilter } from '../support/monitoring-filter';
 import { endpointProps } from './fixtures';
 import { Synthesized, synth } from './support/cdktf';
+import { expectProblems } from '../support/expect-problems';
 
 const JWT = { issuer: 'https://login.example.com/', audiences: ['https://api.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };
 const CHANNEL = 'projects/acme-ml/notificationChannels/1234567890';
@@ -339,14 +340,19 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
   });
 
   describe('refusals name the field, what was given, what is allowed and the fix', () => {
-    /** Builds with props made from the three endpoints; returns the error message. */
+    const buildWith = (make: (eps: ModelEndpoint[]) => Partial<ModelGatewayProps>) => () => synth((scope) => {
+      new GoogleBetaProvider(scope, 'google-beta', {});
+      const eps = endpoints(scope);
+      new ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', routes: eps.map((endpoint) => ({ endpoint })), jwt: JWT, ...make(eps) });
+    });
+    /** Builds with props made from the three endpoints; returns the message of the synth that fails on the gateway's reported problems. */
     function refuse(make: (eps: ModelEndpoint[]) => Partial<ModelGatewayProps>): string {
+      return expectProblems(buildWith(make), []);
+    }
+    /** Wrong prop shapes (JavaScript callers) are thrown at once, as a SpecValidationError: nothing can be built from them. */
+    function refuseAtOnce(make: (eps: ModelEndpoint[]) => Partial<ModelGatewayProps>): string {
       try {
-        synth((scope) => {
-          new GoogleBetaProvider(scope, 'google-beta', {});
-          const eps = endpoints(scope);
-          new ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', routes: eps.map((endpoint) => ({ endpoint })), jwt: JWT, ...make(eps) });
-        });
+        buildWith(make)();
       } catch (e) {
         expect(e).toBeInstanceOf(SpecValidationError);
         return (e as Error).message;
@@ -393,20 +399,21 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     });
 
     test('no google-beta provider in the stack', () => {
-      let message = '';
-      try {
-        synth((scope) => {
-          const [fraud] = endpoints(scope, ['fraud']);
-          new ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', routes: [{ endpoint: fraud }], jwt: JWT });
-        });
-      } catch (e) {
-        message = (e as Error).message;
-      }
+      const message = expectProblems(() => synth((scope) => {
+        const [fraud] = endpoints(scope, ['fraud']);
+        new ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', routes: [{ endpoint: fraud }], jwt: JWT });
+      }), []);
       expect(message).toMatch(/betaProvider: got no google-beta provider in the stack; allowed: a GoogleBetaProvider \(API Gateway is in Terraform's google-beta provider only\)\. Fix: add new GoogleBetaProvider\(stack, 'google-beta'/);
     });
 
+    test('no routes, and a route whose endpoint is no ModelEndpoint: reported at synth, the constructor does not crash', () => {
+      expect(refuse(() => ({ routes: [] }))).toMatch(/routes: got \[\]; allowed: at least one route/);
+      expect(refuse(() => ({ routes: [{ endpoint: { endpointName: 'fraud' } as unknown as ModelEndpoint }] })))
+        .toMatch(/routes\[0\]\.endpoint: got .*; allowed: a Vertex AI ModelEndpoint \(model-serving-constructs\/gcp\)/);
+    });
+
     test('props of the wrong kind (plain JavaScript callers)', () => {
-      const msg = refuse(() => ({ routes: 'fraud' as unknown as [], project: 42 as unknown as string, maxRequestBodySize: 1000 as unknown as Size }));
+      const msg = refuseAtOnce(() => ({ routes: 'fraud' as unknown as [], project: 42 as unknown as string, maxRequestBodySize: 1000 as unknown as Size }));
       expect(msg).toMatch(/maxRequestBodySize: got the number 1000; allowed: a Size\. Fix: e\.g\. Size\.mebibytes\(1\)/);
       expect(msg).toMatch(/project: got the number 42; allowed: a string[\s\S]*routes: got .*; allowed: an array of object values/);
     });

@@ -9,6 +9,7 @@ import { endpointProps } from './fixtures';
 import { Synthesized, only, synth } from './support/cdktf';
 import { readFileSync } from 'node:fs';
 import { protoProblems } from './support/vertex-proto';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 function synthEndpoint(p: Partial<ModelEndpointProps> = {}, after?: (e: ModelEndpoint) => void) {
   return synth((scope) => {
@@ -217,7 +218,7 @@ describe('ModelEndpoint (Vertex AI)', () => {
 });
 
 describe('ModelEndpoint (Vertex AI) validation', () => {
-  const fails = (p: Partial<ModelEndpointProps>, message: RegExp) => expect(() => synthEndpoint(p)).toThrow(message);
+  const fails = (p: Partial<ModelEndpointProps>, message: RegExp): void => { expectProblems(() => synthEndpoint(p), message); };
 
   test('the bundled image is refused with the two commands that build and push it', () => {
     fails({ image: undefined }, /image: got nothing \(ServingImage\.bundled\(\) by default\); allowed: on Vertex AI: ServingImage\.fromRegistry[\s\S]*`docker build --platform linux\/amd64 -f \S*runtime\/Dockerfile -t europe-west4-docker\.pkg\.dev\/acme-ml\/<repository>\/model-server:<version> \S*runtime` and `docker push europe-west4-docker\.pkg\.dev\/acme-ml\/<repository>\/model-server:<version>`/);
@@ -248,7 +249,7 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
       const { out } = synthEndpoint({ machineType, acceptUncataloguedMachineType: true });
       expect(out).toContain(machineType);
     }
-    expect(() => synthEndpoint({ machineType: 'n1-standard-3', acceptUncataloguedMachineType: true })).not.toThrow();
+    expectNoProblems(() => synthEndpoint({ machineType: 'n1-standard-3', acceptUncataloguedMachineType: true }));
     const warnings: string[] = [];
     synth((scope) => {
       const e = new ModelEndpoint(scope, 'E', endpointProps({ machineType: 'c4a-standard-4', acceptUncataloguedMachineType: true }));
@@ -264,7 +265,7 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
     const image = ServingImage.fromRegistry('southamerica-east1-docker.pkg.dev/acme-ml/serving/model-server:2.0.0');
     fails({ region: 'southamerica-east1', image, machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4 },
       /region: got NVIDIA_L4 in "southamerica-east1"; allowed: a region where Google Cloud offers NVIDIA_L4: asia-east1, .*europe-west4.*\(SkyPilot's Google Cloud catalogue, catalogs\/v7\/gcp\/vms\.csv at 017e2502 .*\)\. Fix: use one of those regions, or a GPU southamerica-east1 offers: NVIDIA_T4; if Google added NVIDIA_L4 in southamerica-east1 since, set acceptUncataloguedMachineType: true/);
-    expect(() => synthEndpoint({ region: 'southamerica-east1', image, machineType: 'n1-standard-8', accelerator: Accelerator.NVIDIA_T4 })).not.toThrow();
+    expectNoProblems(() => synthEndpoint({ region: 'southamerica-east1', image, machineType: 'n1-standard-8', accelerator: Accelerator.NVIDIA_T4 }));
     // The escape hatch, with a warning; a region the table does not cover is not checked.
     const warnings: string[] = [];
     synth((scope) => {
@@ -272,13 +273,13 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
       warnings.push(...e.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
     });
     expect(warnings).toContainEqual(expect.stringMatching(/region: NVIDIA_L4 is not listed in southamerica-east1 .*accepted unchecked \(acceptUncataloguedMachineType\)/));
-    expect(() => synthEndpoint({ region: 'europe-north2', image: ServingImage.fromRegistry('europe-north2-docker.pkg.dev/acme-ml/serving/model-server:2.0.0'), machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4 })).not.toThrow();
+    expectNoProblems(() => synthEndpoint({ region: 'europe-north2', image: ServingImage.fromRegistry('europe-north2-docker.pkg.dev/acme-ml/serving/model-server:2.0.0'), machineType: 'g2-standard-8', accelerator: Accelerator.NVIDIA_L4 }));
   });
   test('a malformed notification channel id (issue 17)', () => {
     // Monitoring API v3, projects.notificationChannels: name "projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]".
     fails({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'acme-ml/123', 'projects/acme-ml/channels/9'] },
       /notificationChannels\[1\]: got "acme-ml\/123"; allowed: a Cloud Monitoring notification channel name "projects\/<project id or number>\/notificationChannels\/<numeric id>"[\s\S]*notificationChannels\[2\]: got "projects\/acme-ml\/channels\/9"/);
-    expect(() => synthEndpoint({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'projects/731592846153/notificationChannels/18446744073709551'] })).not.toThrow();
+    expectNoProblems(() => synthEndpoint({ notificationChannels: ['projects/acme-ml/notificationChannels/123', 'projects/731592846153/notificationChannels/18446744073709551'] }));
   });
   test('NVIDIA_A10G is not offered on Google Cloud', () => fails({ machineType: 'n1-standard-8', accelerator: Accelerator.NVIDIA_A10G }, /accelerator: got NVIDIA_A10G; allowed: on Vertex AI: an accelerator Google Cloud offers[\s\S]*NVIDIA_A10G has no Google Cloud equivalent/));
   test('a model in S3 is refused', () => fails({ model: ModelArtifact.fromUri('s3://bucket/model.onnx') }, /model: got "s3:\/\/bucket\/model\.onnx" \(S3\); allowed: on Vertex AI: models from LOCAL_FILE, GCS/));
@@ -295,6 +296,6 @@ describe('ModelEndpoint (Vertex AI) validation', () => {
   test('a project that is not a project id', () => fails({ project: 'Acme ML' }, /project: got "Acme ML"; allowed: a Google Cloud project id/));
   test('a region that is not one', () => fails({ region: 'europe' }, /region: got "europe"; allowed: a Google Cloud region/));
   test('every problem in one error', () => {
-    expect(() => synthEndpoint({ region: 'europe', machineType: 'g2-standard-8', scaling: { minReplicas: 0 } })).toThrow(/has 3 invalid settings/);
+    expectProblems(() => synthEndpoint({ region: 'europe', machineType: 'g2-standard-8', scaling: { minReplicas: 0 } }), /has 3 invalid settings/);
   });
 });

@@ -25,6 +25,7 @@ import { endpointProps } from './fixtures';
 import { Synthesized, synth } from './support/cdktf';
 import { protoProblems } from './support/vertex-proto';
 import { readFileSync } from 'node:fs';
+import { expectProblems } from '../support/expect-problems';
 
 function build(p: Partial<ModelEndpointProps> = {}) {
   return synth((scope) => { new ModelEndpoint(scope, 'Endpoint', endpointProps(p)); });
@@ -37,13 +38,9 @@ function plan(json: Synthesized): DeploymentPlan {
 type Upload = { model: { containerSpec: { env: { name: string; value: string }[] } & Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
 const upload = (p: DeploymentPlan): Upload => uploadModelRequest(p.spec, deploymentIds(p)) as Upload;
 
+/** The message of the synth (the constructs' validations) that fails on the reported problems. */
 function failure(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
+  return expectProblems(f, []);
 }
 
 test('the circuit breaker is honoured: in the UploadModelRequest the deployer sends, valid against the protos', () => {

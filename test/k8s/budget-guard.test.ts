@@ -2,6 +2,7 @@ import { Testing } from 'cdk8s';
 import { Accelerator, BudgetAction, Size } from '../../lib';
 import { BudgetGuard, BudgetGuardProps } from '../../constructs/k8s';
 import { findOne, expectSchemaValid, synthChart } from '../support/k8s-helpers';
+import { expectProblems } from '../support/expect-problems';
 
 const base: BudgetGuardProps = {
   namespace: 'ml-serving',
@@ -57,19 +58,18 @@ describe('BudgetGuard', () => {
   describe('validation', () => {
     const fails = (props: BudgetGuardProps) => () => new BudgetGuard(Testing.chart(), 'B', props);
     test('actions other than NOTIFY cannot be honoured, including the default', () => {
-      expect(fails({ ...base, budget: { monthlyLimitUsd: 3000 } })).toThrow(/budget.action: got nothing \(SCALE_TO_FLOOR by default\); allowed: on Kubernetes: actions NOTIFY/);
-      expect(fails({ ...base, budget: { monthlyLimitUsd: 3000, action: BudgetAction.DELETE } })).toThrow(/budget.action: got DELETE/);
+      expectProblems(fails({ ...base, budget: { monthlyLimitUsd: 3000 } }), /budget.action: got nothing \(SCALE_TO_FLOOR by default\); allowed: on Kubernetes: actions NOTIFY/);
+      expectProblems(fails({ ...base, budget: { monthlyLimitUsd: 3000, action: BudgetAction.DELETE } }), /budget.action: got DELETE/);
     });
     test('e-mails go through Alertmanager', () => {
-      expect(fails({ ...base, budget: { ...base.budget, emails: ['a@example.com'] } })).toThrow(/budget.emails: .*Alertmanager/);
+      expectProblems(fails({ ...base, budget: { ...base.budget, emails: ['a@example.com'] } }), /budget.emails: .*Alertmanager/);
     });
     test('budget too small for one GPU', () => {
-      expect(fails({ ...base, budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY } })).toThrow(/budget.monthlyLimitUsd: got 100 with GPUs at up to 4.1 USD\/h; allowed: at least 2996/);
+      expectProblems(fails({ ...base, budget: { monthlyLimitUsd: 100, action: BudgetAction.NOTIFY } }), /budget.monthlyLimitUsd: got 100 with GPUs at up to 4.1 USD\/h; allowed: at least 2996/);
     });
     test('prices, namespace and shared budget rules in one error', () => {
-      expect(fails({ namespace: 'ML', budget: { monthlyLimitUsd: -1, action: BudgetAction.NOTIFY }, gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0 }, { accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 1 }] }))
-        .toThrow(/namespace: got "ML"[\s\S]*gpuPrices\[0\].hourlyUsd: got 0[\s\S]*gpuPrices\[1\].accelerator: got NVIDIA_L4[\s\S]*budget.monthlyLimitUsd: got -1/);
-      expect(fails({ ...base, gpuPrices: [] })).toThrow(/gpuPrices: got \[\]/);
+      expectProblems(fails({ namespace: 'ML', budget: { monthlyLimitUsd: -1, action: BudgetAction.NOTIFY }, gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0 }, { accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 1 }] }), /namespace: got "ML"[\s\S]*gpuPrices\[0\].hourlyUsd: got 0[\s\S]*gpuPrices\[1\].accelerator: got NVIDIA_L4[\s\S]*budget.monthlyLimitUsd: got -1/);
+      expectProblems(fails({ ...base, gpuPrices: [] }), /gpuPrices: got \[\]/);
     });
   });
 });

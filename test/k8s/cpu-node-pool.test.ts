@@ -5,6 +5,7 @@ import { Accelerator, CapacityType, Duration, ModelArtifact, ServingImage } from
 import { CpuNodePool, CpuNodePoolProps, ModelDelivery, ModelEndpoint } from '../../constructs/k8s';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 import { expectSchemaValid, findOne, synthChart } from '../support/k8s-helpers';
+import { expectProblems } from '../support/expect-problems';
 
 const synth = (props: CpuNodePoolProps) => synthChart((chart) => new CpuNodePool(chart, 'Pool', props));
 
@@ -54,11 +55,13 @@ describe('CpuNodePool', () => {
   });
 
   test('problems, all at once; a CPU pool for a GPU endpoint is refused', () => {
-    expect(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 0, poolName: 'CPU', instanceCategories: ['p', 'c'], capacityTypes: [] }))
-      .toThrow(/has 4 invalid settings[\s\S]*poolName: got "CPU"[\s\S]*maxCpu: got 0; allowed: a whole number of vCPUs[\s\S]*instanceCategories: got \["p", "c"\]; allowed: .*GPU instances belong to GpuNodePool[\s\S]*capacityTypes: got \[\]/);
+    expectProblems(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 0, poolName: 'CPU', instanceCategories: ['p', 'c'], capacityTypes: [] }), /has 4 invalid settings[\s\S]*poolName: got "CPU"[\s\S]*maxCpu: got 0; allowed: a whole number of vCPUs[\s\S]*instanceCategories: got \["p", "c"\]; allowed: .*GPU instances belong to GpuNodePool[\s\S]*capacityTypes: got \[\]/);
+    // Plain JavaScript: lists that are not arrays are reported at synth too, not a TypeError from the constructor.
+    expectProblems(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 8, instanceCategories: 'c' as never, capacityTypes: 'SPOT' as never }),
+      /instanceCategories: got "c"; allowed: a non-empty list[\s\S]*capacityTypes: got "SPOT"; allowed: a non-empty list/);
     const chart = Testing.chart();
     const pool = new CpuNodePool(chart, 'Pool', { maxCpu: 8 });
-    expect(() => new ModelEndpoint(chart, 'Cnn', {
+    expectProblems(() => new ModelEndpoint(chart, 'Cnn', {
       model: ModelArtifact.fromFile(DEMO_MODEL_PATH),
       metadata: { name: 'cnn', version: '1.0.0', owner: 'vision' },
       namespace: 'ml',
@@ -66,6 +69,6 @@ describe('CpuNodePool', () => {
       modelDelivery: ModelDelivery.bakedIntoImage(),
       accelerator: Accelerator.NVIDIA_L4,
       nodePool: pool,
-    })).toThrow(/nodePool: got CPU pool "cpu-serving" with accelerator NVIDIA_L4; allowed: a GpuNodePool with the same accelerator/);
+    }), /nodePool: got CPU pool "cpu-serving" with accelerator NVIDIA_L4; allowed: a GpuNodePool with the same accelerator/);
   });
 });

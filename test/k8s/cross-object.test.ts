@@ -8,6 +8,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Accelerator, BudgetAction, ScalingTarget } from '../../lib';
 import { BudgetGuard, ModelEndpoint } from '../../constructs/k8s';
 import { baseProps } from './fixtures';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const cpu = { targets: [ScalingTarget.cpuUtilization(70)] };
 
@@ -19,15 +20,13 @@ function synthApp(build: (chart: Chart) => void): () => string {
 
 describe('namespace names', () => {
   test.each(['ML_Serving', '-ml', 'ml-', 'ml.serving', 'a'.repeat(64)])('"%s" is refused with the rule', (ns) => {
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ namespace: ns })))
-      .toThrow(new RegExp(`namespace: got "${ns.replace(/\./g, '\\.')}"[^;]*; allowed: Kubernetes name \\(DNS-1123 label\\)`));
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ namespace: ns })), new RegExp(`namespace: got "${ns.replace(/\./g, '\\.')}"[^;]*; allowed: Kubernetes name \\(DNS-1123 label\\)`));
   });
   test('refused together with the endpoint\'s other problems', () => {
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ namespace: 'ML', endpointName: 'Digits' })))
-      .toThrow(/2 invalid settings:[\s\S]*endpointName: got "Digits"[\s\S]*namespace: got "ML"/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ namespace: 'ML', endpointName: 'Digits' })), /2 invalid settings:[\s\S]*endpointName: got "Digits"[\s\S]*namespace: got "ML"/);
   });
   test('a valid namespace passes', () => {
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ namespace: 'ml-serving-2' }))).not.toThrow();
+    expectNoProblems(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ namespace: 'ml-serving-2' })));
   });
 });
 

@@ -25,6 +25,7 @@ import {
 import { Manifest, expectSchemaValid, findAll, findOne, schemaProblemsByLabel, synthChart } from '../support/k8s-helpers';
 import { Series, evaluatePromQL, promqlSyntaxErrors } from '../support/promql';
 import { PROMETHEUS, baseProps } from './fixtures';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const JWT = { issuer: 'https://login.example.com/', audiences: ['https://api.example.com'], jwksUri: 'https://login.example.com/.well-known/jwks.json' };
 const PROXIES = [NetworkPeer.namespace('envoy-gateway-system')];
@@ -290,37 +291,32 @@ describe('refusals name the field, what was given, what is allowed and the fix',
   const base = (chart: Chart, routes?: ModelGatewayProps['routes']): ModelGatewayProps => ({ routes: routes ?? routesOf(chart), gateway: { name: 'public' }, namespace: 'ml-gateway', jwt: JWT });
 
   test('a gateway cache: Envoy Gateway has no cache keyed on the body', () => {
-    expect(build((c) => ({ ...base(c, [{ endpoint: endpointOf(c, 'fraud'), cache: true }]), cache: { ttl: Duration.minutes(1) } }))).toThrow(
+    expectProblems(build((c) => ({ ...base(c, [{ endpoint: endpointOf(c, 'fraud'), cache: true }]), cache: { ttl: Duration.minutes(1) } })),
       /cache: got a cache \(1min\); allowed: on Kubernetes \(Envoy Gateway\): no cache keyed on the request body in Envoy Gateway v1\.9\. Fix: .*server\.cache/);
   });
   test('accessLogs: false (set per Gateway on its EnvoyProxy)', () => {
-    expect(build((c) => ({ ...base(c), accessLogs: false }))).toThrow(/accessLogs: got false; allowed: on Kubernetes \(Envoy Gateway\): access logs on: .*EnvoyProxy.*Fix: .*telemetry\.accessLog\.disable/);
+    expectProblems(build((c) => ({ ...base(c), accessLogs: false })), /accessLogs: got false; allowed: on Kubernetes \(Envoy Gateway\): access logs on: .*EnvoyProxy.*Fix: .*telemetry\.accessLog\.disable/);
   });
   test('a KServe serverless endpoint', () => {
-    expect(build((c) => ({ ...base(c, routesOf(c, { flavour: ServingFlavour.kserve() })) }))).toThrow(/routes\[0\]\.endpoint: got \S+ \(KServe serverless\); allowed: on Kubernetes \(Envoy Gateway\): the plain flavour or KServe RawDeployment: .*ExternalName.*Fix: use ServingFlavour\.kserve\(\{ serverless: false \}\)/);
+    expectProblems(build((c) => ({ ...base(c, routesOf(c, { flavour: ServingFlavour.kserve() })) })), /routes\[0\]\.endpoint: got \S+ \(KServe serverless\); allowed: on Kubernetes \(Envoy Gateway\): the plain flavour or KServe RawDeployment: .*ExternalName.*Fix: use ServingFlavour\.kserve\(\{ serverless: false \}\)/);
   });
   test('an endpoint whose NetworkPolicy would drop the proxies\' traffic', () => {
-    expect(build((c) => ({ ...base(c, routesOf(c, { networkAccess: undefined })) }))).toThrow(
+    expectProblems(build((c) => ({ ...base(c, routesOf(c, { networkAccess: undefined })) })),
       /routes\[0\]\.endpoint: got \S+ in namespace "ml", whose NetworkPolicy admits only its own namespace and Prometheus.*allowed: an endpoint whose NetworkPolicy admits the Envoy proxies in "envoy-gateway-system".*Fix: set networkAccess: \{ ingress: \[NetworkPeer\.namespace\("envoy-gateway-system"\)\] \}/);
     // Proxies in the endpoint's own namespace need no extra peer.
-    expect(build((c) => ({ ...base(c, routesOf(c, { networkAccess: undefined })), proxyNamespace: 'ml' }))).not.toThrow();
+    expectNoProblems(build((c) => ({ ...base(c, routesOf(c, { networkAccess: undefined })), proxyNamespace: 'ml' })));
   });
   test('an endpoint without a namespace, a gateway without one', () => {
-    expect(build((c) => ({ ...base(c, routesOf(c, { namespace: undefined })) }))).toThrow(/routes\[0\]\.endpoint: got \S+ without a namespace; allowed: an endpoint with a namespace.*Fix: set namespace/);
-    expect(build((c) => ({ ...base(c), namespace: undefined }))).toThrow(/namespace: got nothing, on the gateway or its chart; allowed: a Kubernetes namespace\. Fix: set namespace/);
+    expectProblems(build((c) => ({ ...base(c, routesOf(c, { namespace: undefined })) })), /routes\[0\]\.endpoint: got \S+ without a namespace; allowed: an endpoint with a namespace.*Fix: set namespace/);
+    expectProblems(build((c) => ({ ...base(c), namespace: undefined })), /namespace: got nothing, on the gateway or its chart; allowed: a Kubernetes namespace\. Fix: set namespace/);
   });
   test('more than 8 audiences, an issuer over 253 characters (the SecurityPolicy CRD\'s limits)', () => {
     const audiences = Array.from({ length: 9 }, (_, i) => `https://api${i}.example.com`);
-    expect(build((c) => ({ ...base(c), jwt: { ...JWT, audiences } }))).toThrow(/jwt\.audiences: got 9 audiences; allowed: on Kubernetes \(Envoy Gateway\): at most 8 .*maxItems.*Fix: /);
-    expect(build((c) => ({ ...base(c), jwt: { ...JWT, issuer: `https://login.example.com/${'a'.repeat(240)}` } }))).toThrow(/jwt\.issuer: got \d+ characters; allowed: on Kubernetes \(Envoy Gateway\): at most 253 characters/);
+    expectProblems(build((c) => ({ ...base(c), jwt: { ...JWT, audiences } })), /jwt\.audiences: got 9 audiences; allowed: on Kubernetes \(Envoy Gateway\): at most 8 .*maxItems.*Fix: /);
+    expectProblems(build((c) => ({ ...base(c), jwt: { ...JWT, issuer: `https://login.example.com/${'a'.repeat(240)}` } })), /jwt\.issuer: got \d+ characters; allowed: on Kubernetes \(Envoy Gateway\): at most 253 characters/);
   });
   test('bad names: gatewayName, gateway.name/namespace/sectionName, hostnames, apiKeySecretName, all at once', () => {
-    let message = '';
-    try {
-      build((c) => ({ ...base(c), gatewayName: 'Models', gateway: { name: 'Public GW', namespace: 'Gateway_System', sectionName: 'HTTPS' }, hostnames: ['bad host'], apiKeySecretName: 'keys' }))();
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = expectProblems(build((c) => ({ ...base(c), gatewayName: 'Models', gateway: { name: 'Public GW', namespace: 'Gateway_System', sectionName: 'HTTPS' }, hostnames: ['bad host'], apiKeySecretName: 'keys' })), []);
     expect(message).toMatch(/gatewayName: got "Models"; allowed: a DNS-1123 label/);
     expect(message).toMatch(/gateway\.name: got "Public GW"; allowed: a Kubernetes object name/);
     expect(message).toMatch(/gateway\.namespace: got "Gateway_System"; allowed: a namespace name/);
@@ -329,14 +325,18 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     expect(message).toMatch(/apiKeySecretName: got "keys" without apiKeys; allowed: together with apiKeys\. Fix: add apiKeys/);
   });
   test('the same endpoint twice', () => {
-    expect(build((c) => {
+    expectProblems(build((c) => {
       const e = endpointOf(c, 'fraud');
       return base(c, [{ endpoint: e }, { endpoint: e, path: '/other' }]);
-    })).toThrow(/routes\[1\]\.endpoint: got \S+ \(also routes\[0\]\); allowed: one route per endpoint/);
+    }), /routes\[1\]\.endpoint: got \S+ \(also routes\[0\]\); allowed: one route per endpoint/);
+  });
+  test('no routes (the shared spec\'s rule): reported at synth, the constructor does not crash', () => {
+    expectProblems(build((c) => base(c, [])), /routes: got \[\]; allowed: at least one route/);
   });
   test('no authentication (the shared spec\'s rule, on this backend too)', () => {
-    expect(build((c) => ({ ...base(c), jwt: undefined }))).toThrow(/jwt: got neither jwt nor apiKeys; allowed: a gateway that authenticates its callers/);
+    expectProblems(build((c) => ({ ...base(c), jwt: undefined })), /jwt: got neither jwt nor apiKeys; allowed: a gateway that authenticates its callers/);
   });
+  // Wrong prop shapes (JavaScript callers) are thrown at once: nothing can be built from them (README "How problems are reported").
   test('plain JavaScript: a route without a ModelEndpoint, a gateway without a name', () => {
     expect(build((c) => base(c, [{ endpoint: { endpointName: 'fraud' } as unknown as ModelEndpoint }]))).toThrow(/routes\[0\]\.endpoint: got .*; allowed: a ModelEndpoint of model-serving-constructs\/k8s/);
     expect(build((c) => ({ ...base(c), gateway: {} as unknown as ModelGatewayProps['gateway'] }))).toThrow(/gateway\.name: got nothing \(the prop is missing\); allowed: a string/);

@@ -2,6 +2,7 @@ import { Accelerator, CapacityType, Duration } from '../../lib';
 import { ConsolidationPolicy, GpuNodePool, GpuNodePoolProps } from '../../constructs/k8s';
 import { findOne, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { Testing } from 'cdk8s';
+import { expectProblems } from '../support/expect-problems';
 
 const synth = (props: GpuNodePoolProps) => synthChart((chart) => new GpuNodePool(chart, 'Pool', props));
 
@@ -48,14 +49,13 @@ describe('GpuNodePool', () => {
   describe('validation', () => {
     const fails = (props: GpuNodePoolProps) => () => new GpuNodePool(Testing.chart(), 'Pool', props);
     test('accelerator without EC2 families', () => {
-      expect(fails({ accelerator: Accelerator.of('NVIDIA_L40S'), maxGpus: 1 })).toThrow(/accelerator: got NVIDIA_L40S; allowed: an accelerator with known EC2 instance families/);
+      expectProblems(fails({ accelerator: Accelerator.of('NVIDIA_L40S'), maxGpus: 1 }), /accelerator: got NVIDIA_L40S; allowed: an accelerator with known EC2 instance families/);
     });
     test('GPU limit', () => {
-      expect(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 0 })).toThrow(/maxGpus: got 0; allowed: an integer from 1 to 10000/);
+      expectProblems(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 0 }), /maxGpus: got 0; allowed: an integer from 1 to 10000/);
     });
     test('capacity types, name and consolidateAfter', () => {
-      expect(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 1, capacityTypes: [], poolName: 'GPU', consolidateAfter: Duration.hours(48) }))
-        .toThrow(/has 3 invalid settings[\s\S]*poolName: got "GPU"[\s\S]*capacityTypes: got \[\][\s\S]*consolidateAfter: got 48h/);
+      expectProblems(fails({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 1, capacityTypes: [], poolName: 'GPU', consolidateAfter: Duration.hours(48) }), /has 3 invalid settings[\s\S]*poolName: got "GPU"[\s\S]*capacityTypes: got \[\][\s\S]*consolidateAfter: got 48h/);
     });
   });
 });

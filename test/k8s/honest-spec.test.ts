@@ -7,6 +7,7 @@ import { Accelerator, BudgetAction, Duration, LatencyPercentile, ModelArtifact, 
 import { BudgetGuard, BudgetGuardProps, CanaryRollout, ModelCredentials, ModelDelivery, ModelEndpoint, ServingFlavour } from '../../constructs/k8s';
 import { findOne, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
+import { expectNoProblems, expectProblems, reportedProblems } from '../support/expect-problems';
 
 const budgetBase: BudgetGuardProps = {
   namespace: 'ml-serving',
@@ -14,15 +15,9 @@ const budgetBase: BudgetGuardProps = {
   gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }],
 };
 
-/** The problems of the error `fn` throws. */
+/** The problems the construct `fn` builds reports at synth (structured, with collectSpecProblems). */
 function problemsOf(fn: () => unknown): SpecValidationError['problems'] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecValidationError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a SpecValidationError');
+  return reportedProblems(fn);
 }
 
 describe('BudgetGuard on Kubernetes', () => {
@@ -32,14 +27,12 @@ describe('BudgetGuard on Kubernetes', () => {
       ['budget.forecastThresholdPercent', 'Kubernetes'],
       ['budget.enforceAtPercent', 'Kubernetes'],
     ]);
-    expect(() => new BudgetGuard(Testing.chart(), 'B', { ...budgetBase, budget: { ...budgetBase.budget, enforceAtPercent: 90 } }))
-      .toThrow(/budget\.enforceAtPercent: got 90; allowed: on Kubernetes: no action threshold/);
+    expectProblems(() => new BudgetGuard(Testing.chart(), 'B', { ...budgetBase, budget: { ...budgetBase.budget, enforceAtPercent: 90 } }), /budget\.enforceAtPercent: got 90; allowed: on Kubernetes: no action threshold/);
   });
 
   test('no gpuPrices: a clear error, not a TypeError', () => {
     const props = { namespace: 'ml-serving', budget: budgetBase.budget } as unknown as BudgetGuardProps;
-    expect(() => new BudgetGuard(Testing.chart(), 'B', props)).toThrow(SpecValidationError);
-    expect(() => new BudgetGuard(Testing.chart(), 'B', props)).toThrow(/gpuPrices: got nothing; allowed: one price per accelerator.*Fix: e\.g\. gpuPrices: \[/);
+    expectProblems(() => new BudgetGuard(Testing.chart(), 'B', props), /gpuPrices: got nothing; allowed: one price per accelerator.*Fix: e\.g\. gpuPrices: \[/);
   });
 });
 
@@ -78,9 +71,8 @@ describe('CanaryRollout on KServe', () => {
 
   test('an explicit cooldown is refused on KServe (Knative has no cooldown knob); the default is accepted', () => {
     const props = { model: ModelArtifact.fromUri('s3://models/digits/model.onnx'), metadata, image, modelCredentials: ModelCredentials.ambient(), flavour: ServingFlavour.kserve() };
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', props)).not.toThrow();
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', { ...props, scaling: { scaleInCooldown: Duration.minutes(10) } }))
-      .toThrow(/scaling\.scaleInCooldown: got 10min; allowed: on KServe \(serverless\): no cooldown setting/);
+    expectNoProblems(() => new ModelEndpoint(Testing.chart(), 'E', props));
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', { ...props, scaling: { scaleInCooldown: Duration.minutes(10) } }), /scaling\.scaleInCooldown: got 10min; allowed: on KServe \(serverless\): no cooldown setting/);
   });
 });
 
@@ -95,7 +87,7 @@ describe('Argo Rollouts without a traffic router', () => {
   };
 
   test('a 5% canary at 2 replicas is refused: Argo would serve it as 33.3%', () => {
-    expect(() => rollout(2)).toThrow(/policy\.steps\[0\]\.trafficPercent: got 5% at minReplicas 2, served as 33\.3%; allowed: on Kubernetes: shares within 5 points/);
+    expectProblems(() => rollout(2), /policy\.steps\[0\]\.trafficPercent: got 5% at minReplicas 2, served as 33\.3%; allowed: on Kubernetes: shares within 5 points/);
   });
 
   test('accepted explicitly, it synthesizes and states the effective share', () => {
@@ -120,10 +112,8 @@ describe('object-store models on Kubernetes get credentials', () => {
   const kserve = ServingFlavour.kserve();
 
   test('a download without credentials is refused', () => {
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', { model: s3, metadata, image, flavour: kserve }))
-      .toThrow(/modelCredentials: got nothing, for "s3:\/\/models\/digits\/model\.onnx" downloaded by the KServe storage initializer/);
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ model: gcs, modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1' }) })))
-      .toThrow(/modelCredentials: got nothing, for "gs:\/\/models\/digits\/model\.onnx" downloaded by the init container/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', { model: s3, metadata, image, flavour: kserve }), /modelCredentials: got nothing, for "s3:\/\/models\/digits\/model\.onnx" downloaded by the KServe storage initializer/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ model: gcs, modelDelivery: ModelDelivery.initContainer({ image: 'registry.example.com/fetch:1' }) })), /modelCredentials: got nothing, for "gs:\/\/models\/digits\/model\.onnx" downloaded by the init container/);
   });
 
   test('IRSA: the ServiceAccount carries the role', () => {
@@ -155,12 +145,9 @@ describe('object-store models on Kubernetes get credentials', () => {
   });
 
   test('the wrong cloud\'s identity, a malformed value, or credentials where nothing downloads are refused', () => {
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', { model: gcs, metadata, image, flavour: kserve, modelCredentials: ModelCredentials.awsIamRole('arn:aws:iam::123456789012:role/reader') }))
-      .toThrow(/modelCredentials: got AWS_IAM_ROLE for a GCS model; allowed: AWS_IAM_ROLE reads S3 only/);
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', { model: s3, metadata, image, flavour: kserve, modelCredentials: ModelCredentials.awsIamRole('reader') }))
-      .toThrow(/modelCredentials: got AWS_IAM_ROLE "reader"; allowed: an IAM role ARN/);
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ modelCredentials: ModelCredentials.ambient() })))
-      .toThrow(/modelCredentials: got AMBIENT; allowed: only when an object-store model is downloaded/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', { model: gcs, metadata, image, flavour: kserve, modelCredentials: ModelCredentials.awsIamRole('arn:aws:iam::123456789012:role/reader') }), /modelCredentials: got AWS_IAM_ROLE for a GCS model; allowed: AWS_IAM_ROLE reads S3 only/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', { model: s3, metadata, image, flavour: kserve, modelCredentials: ModelCredentials.awsIamRole('reader') }), /modelCredentials: got AWS_IAM_ROLE "reader"; allowed: an IAM role ARN/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ modelCredentials: ModelCredentials.ambient() })), /modelCredentials: got AMBIENT; allowed: only when an object-store model is downloaded/);
   });
 });
 

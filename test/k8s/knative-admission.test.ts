@@ -22,6 +22,7 @@ import {
 import { Manifest, findOne, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { KnativeFlag, knativeAdmissionProblems } from '../support/knative-admission';
 import { image, metadata, model } from './fixtures';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const s3 = ModelArtifact.fromUri('s3://models/digits/model.onnx');
 const base = (o: Partial<ModelEndpointProps> = {}): ModelEndpointProps =>
@@ -108,11 +109,9 @@ describe('Knative admission of serverless InferenceServices', () => {
 
   test('a revision timeout above Knative\'s default maximum (600 s) is refused at synth', () => {
     const build = (o: Partial<ModelEndpointProps>) => () => synthChart(endpoint(o));
-    expect(build({ flavour: ServingFlavour.kserve({ timeout: Duration.minutes(11) }) }))
-      .toThrow(/flavour\.timeout: got 11min; allowed: from 1 second to 10 minutes on KServe \(serverless\): Knative refuses a revision timeout above its max-revision-timeout-seconds/);
-    expect(build({ server: { requestTimeout: Duration.minutes(20) } }))
-      .toThrow(/server\.requestTimeout: got 20min; allowed: on KServe \(serverless\): at most 10min/);
-    expect(build({ flavour: ServingFlavour.kserve({ serverless: false, timeout: Duration.minutes(30) }) })).not.toThrow();
+    expectProblems(build({ flavour: ServingFlavour.kserve({ timeout: Duration.minutes(11) }) }), /flavour\.timeout: got 11min; allowed: from 1 second to 10 minutes on KServe \(serverless\): Knative refuses a revision timeout above its max-revision-timeout-seconds/);
+    expectProblems(build({ server: { requestTimeout: Duration.minutes(20) } }), /server\.requestTimeout: got 20min; allowed: on KServe \(serverless\): at most 10min/);
+    expectNoProblems(build({ flavour: ServingFlavour.kserve({ serverless: false, timeout: Duration.minutes(30) }) }));
   });
 
   test('RawDeployment keeps the whole hardened pod (KServe makes a Deployment of it) and passes KServe\'s CRD', () => {

@@ -10,6 +10,7 @@ import {
   ServingFlavour, ModelCredentials } from '../../constructs/k8s';
 import { findAll, findOne, Manifest, podSpecs, restrictedViolations, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { PROMETHEUS, baseProps, image, metadata, model } from './fixtures';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 function synth(props: ModelEndpointProps): Manifest[] {
   return synthChart((chart) => new ModelEndpoint(chart, 'Endpoint', props));
@@ -144,7 +145,7 @@ describe('ModelEndpoint, plain flavour', () => {
     const isvc = findOne(synth(kserveProps), 'InferenceService');
     expect(isvc.spec.predictor.containers[0].ports).toHaveLength(1);
     expect(isvc.spec.predictor.containers[0].env).toContainEqual({ name: 'MODEL_SERVER_GRPC_PORT', value: '0' });
-    expect(() => synth({ ...kserveProps, server: { grpc: true } })).toThrow(/server\.grpc: got true; allowed: on KServe \(serverless\): false: the platform forwards HTTP to one container port/);
+    expectProblems(() => synth({ ...kserveProps, server: { grpc: true } }), /server\.grpc: got true; allowed: on KServe \(serverless\): false: the platform forwards HTTP to one container port/);
   });
 
   test('PDB never blocks a drain of a single replica', () => {
@@ -382,6 +383,7 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('queries without a namespace are refused, naming the field and the fix', () => {
+    // Thrown at construction: the queries are built in the constructor and cannot be without a namespace.
     expect(() => synth(baseProps({ keda: { prometheusAddress: PROMETHEUS, queueDepthPerReplica: 8 } }))).toThrow(
       /namespace: got nothing; allowed: a Kubernetes namespace, on the endpoint or its chart\. Fix: set namespace/,
     );
@@ -416,7 +418,7 @@ describe('ModelEndpoint, plain flavour', () => {
   });
 
   test('explicit guardrails without the ServiceMonitor are refused: nothing would watch them', () => {
-    expect(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ guardrails: { maxErrorRatePercent: 2 } }))).toThrow(/guardrails: got explicit guardrails without serviceMonitor; allowed: guardrails together with serviceMonitor: true/);
+    expectProblems(() => new ModelEndpoint(Testing.chart(), 'E', baseProps({ guardrails: { maxErrorRatePercent: 2 } })), /guardrails: got explicit guardrails without serviceMonitor; allowed: guardrails together with serviceMonitor: true/);
   });
 });
 
@@ -466,56 +468,56 @@ describe('ModelEndpoint validation', () => {
   const fails = (props: ModelEndpointProps) => () => Testing.chart() && new ModelEndpoint(Testing.chart(), 'E', props);
 
   test('bundled image is refused with how to build and push it', () => {
-    expect(fails(baseProps({ image: ServingImage.bundled() }))).toThrow(/image: got ServingImage.bundled\(\).*build runtime\/Dockerfile .*push it in CI.*ServingImage.fromRegistry/s);
-    expect(fails(baseProps({ image: undefined }))).toThrow(/image: got nothing/);
+    expectProblems(fails(baseProps({ image: ServingImage.bundled() })), /image: got ServingImage.bundled\(\).*build runtime\/Dockerfile .*push it in CI.*ServingImage.fromRegistry/s);
+    expectProblems(fails(baseProps({ image: undefined })), /image: got nothing/);
   });
   test('GPU count without an accelerator', () => {
-    expect(fails(baseProps({ acceleratorCount: 1 }))).toThrow(/acceleratorCount: got 1; allowed: only together with accelerator/);
+    expectProblems(fails(baseProps({ acceleratorCount: 1 })), /acceleratorCount: got 1; allowed: only together with accelerator/);
   });
   test('min replicas above max', () => {
-    expect(fails(baseProps({ scaling: { minReplicas: 4, maxReplicas: 2 } }))).toThrow(/scaling.maxReplicas: got 2 with minReplicas 4/);
+    expectProblems(fails(baseProps({ scaling: { minReplicas: 4, maxReplicas: 2 } })), /scaling.maxReplicas: got 2 with minReplicas 4/);
   });
   test('plain Kubernetes cannot scale to zero', () => {
-    expect(fails(baseProps({ scaling: { minReplicas: 0 } }))).toThrow(/scaling.minReplicas: got 0.*Kubernetes cannot scale to zero/);
+    expectProblems(fails(baseProps({ scaling: { minReplicas: 0 } })), /scaling.minReplicas: got 0.*Kubernetes cannot scale to zero/);
   });
   test('KServe RawDeployment cannot scale to zero, serverless can', () => {
     const props = { model: s3Model, metadata, image, modelCredentials: ModelCredentials.ambient(), scaling: { minReplicas: 0 } };
-    expect(fails({ ...props, flavour: ServingFlavour.kserve({ serverless: false }) })).toThrow(/KServe \(RawDeployment\) cannot scale to zero/);
-    expect(fails({ ...props, flavour: ServingFlavour.kserve() })).not.toThrow();
+    expectProblems(fails({ ...props, flavour: ServingFlavour.kserve({ serverless: false }) }), /KServe \(RawDeployment\) cannot scale to zero/);
+    expectNoProblems(fails({ ...props, flavour: ServingFlavour.kserve() }));
   });
   test('plain flavour needs a model delivery', () => {
-    expect(fails(baseProps({ modelDelivery: undefined }))).toThrow(/modelDelivery: got nothing.*no storage initializer/);
+    expectProblems(fails(baseProps({ modelDelivery: undefined })), /modelDelivery: got nothing.*no storage initializer/);
   });
   test('GPU or invocation targets need KEDA in the plain flavour', () => {
-    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 }))).toThrow(/keda: got nothing, with scaling targets \[70% GPU\]/);
+    expectProblems(fails(baseProps({ accelerator: Accelerator.NVIDIA_L4 })), /keda: got nothing, with scaling targets \[70% GPU\]/);
   });
   test('KServe cannot use an init container, a local file without delivery, KEDA or a ServiceMonitor', () => {
-    expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve(), modelDelivery: ModelDelivery.initContainer({ image: 'r.io/x:1' }) })).toThrow(/modelDelivery: got ModelDelivery.initContainer/);
-    expect(fails({ model, metadata, image, flavour: ServingFlavour.kserve() })).toThrow(/model: got a local file/);
-    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true })).toThrow(/keda: .*plain flavour only[\s\S]*serviceMonitor/);
+    expectProblems(fails({ model, metadata, image, flavour: ServingFlavour.kserve(), modelDelivery: ModelDelivery.initContainer({ image: 'r.io/x:1' }) }), /modelDelivery: got ModelDelivery.initContainer/);
+    expectProblems(fails({ model, metadata, image, flavour: ServingFlavour.kserve() }), /model: got a local file/);
+    expectProblems(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, serviceMonitor: true }), /keda: .*plain flavour only[\s\S]*serviceMonitor/);
   });
   test('KServe GPU-utilization target is refused', () => {
-    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 })).toThrow(/scaling.targets: got 70% GPU; allowed: on KServe \(serverless\): targets on CPU_UTILIZATION, INVOCATIONS_PER_REPLICA/);
+    expectProblems(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve(), accelerator: Accelerator.NVIDIA_T4 }), /scaling.targets: got 70% GPU; allowed: on KServe \(serverless\): targets on CPU_UTILIZATION, INVOCATIONS_PER_REPLICA/);
   });
   test('node pool with another accelerator, or without one', () => {
     const chart = Testing.chart();
     const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_T4, maxGpus: 2 });
-    expect(() => new ModelEndpoint(chart, 'A', baseProps({ accelerator: Accelerator.NVIDIA_L4, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, nodePool: pool }))).toThrow(/nodePool: got pool "gpu-nvidia-t4" with NVIDIA_T4 for accelerator NVIDIA_L4/);
-    expect(() => new ModelEndpoint(chart, 'B', baseProps({ nodePool: pool }))).toThrow(/nodePool: .*only with an accelerator/);
+    expectProblems(() => new ModelEndpoint(chart, 'A', baseProps({ accelerator: Accelerator.NVIDIA_L4, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, nodePool: pool })), /nodePool: got pool "gpu-nvidia-t4" with NVIDIA_T4 for accelerator NVIDIA_L4/);
+    expectProblems(() => new ModelEndpoint(chart, 'B', baseProps({ nodePool: pool })), /nodePool: .*only with an accelerator/);
   });
   test('GKE selector for an accelerator GKE does not offer', () => {
-    expect(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() }))).toThrow(/acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
+    expectProblems(fails(baseProps({ accelerator: Accelerator.NVIDIA_A10G, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, acceleratorNodeSelector: AcceleratorNodeSelector.gke() })), /acceleratorNodeSelector: got AcceleratorNodeSelector.gke\(\) with NVIDIA_A10G/);
   });
   test('bad name, cpu, memory, user, queue depth, Prometheus address and KServe options', () => {
-    expect(fails(baseProps({ endpointName: "Digits_V2" }))).toThrow(/endpointName: got "Digits_V2" \(has characters outside the allowed set\); allowed: Kubernetes name \(DNS-1123 label\)/);
-    expect(fails(baseProps({ cpu: 0.05 }))).toThrow(/cpu: got 0.05; allowed: from 0.1 to 256 cores/);
-    expect(fails(baseProps({ memory: Size.mebibytes(64) }))).toThrow(/memory: .*at least 128 MiB/);
-    expect(fails(baseProps({ runAsUser: 0 }))).toThrow(/runAsUser: got 0; allowed: a non-root user id/);
-    expect(fails(baseProps({ keda: { prometheusAddress: 'prometheus:9090', queueDepthPerReplica: 0 } }))).toThrow(/keda.queueDepthPerReplica: got 0[\s\S]*keda.prometheusAddress: got "prometheus:9090"/);
-    expect(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 0, timeout: Duration.hours(2) }) })).toThrow(/flavour.containerConcurrency: got 0[\s\S]*flavour.timeout: got 2h/);
+    expectProblems(fails(baseProps({ endpointName: "Digits_V2" })), /endpointName: got "Digits_V2" \(has characters outside the allowed set\); allowed: Kubernetes name \(DNS-1123 label\)/);
+    expectProblems(fails(baseProps({ cpu: 0.05 })), /cpu: got 0.05; allowed: from 0.1 to 256 cores/);
+    expectProblems(fails(baseProps({ memory: Size.mebibytes(64) })), /memory: .*at least 128 MiB/);
+    expectProblems(fails(baseProps({ runAsUser: 0 })), /runAsUser: got 0; allowed: a non-root user id/);
+    expectProblems(fails(baseProps({ keda: { prometheusAddress: 'prometheus:9090', queueDepthPerReplica: 0 } })), /keda.queueDepthPerReplica: got 0[\s\S]*keda.prometheusAddress: got "prometheus:9090"/);
+    expectProblems(fails({ model: s3Model, metadata, image, flavour: ServingFlavour.kserve({ containerConcurrency: 0, timeout: Duration.hours(2) }) }), /flavour.containerConcurrency: got 0[\s\S]*flavour.timeout: got 2h/);
   });
   test('all problems arrive in one error', () => {
-    expect(fails(baseProps({ image: ServingImage.bundled(), acceleratorCount: 1, modelDelivery: undefined, scaling: { minReplicas: 3, maxReplicas: 1 } }))).toThrow(/has 4 invalid settings/);
+    expectProblems(fails(baseProps({ image: ServingImage.bundled(), acceleratorCount: 1, modelDelivery: undefined, scaling: { minReplicas: 3, maxReplicas: 1 } })), /has 4 invalid settings/);
   });
 });
 

@@ -14,6 +14,7 @@ import { resolveOptions } from '../../runtime/src/config';
 import { Manifest, findOne, podSpecs, schemaProblems, synthChart } from '../support/k8s-helpers';
 import { knativeAdmissionProblems } from '../support/knative-admission';
 import { baseProps, image, metadata } from './fixtures';
+import { expectProblems } from '../support/expect-problems';
 
 const synth = (props: ModelEndpointProps): Manifest[] => synthChart((chart) => { new ModelEndpoint(chart, 'E', props); });
 const kserve = (o: Partial<ModelEndpointProps> = {}, serverless = true) =>
@@ -96,7 +97,7 @@ describe('refusals', () => {
         cache: { redisUrl: ServerSecret.fromAzureKeyVault('https://kv-ml.vault.azure.net/secrets/redis-url') },
       },
     });
-    expect(() => synth(props)).toThrow(new RegExp([
+    expectProblems(() => synth(props), new RegExp([
       'has 3 invalid settings:',
       '  1\\. auth: got EndpointAuth\\.apiKeys\\(\\.\\.\\.\\) together with server\\.auth; allowed: one of auth .* and server\\.auth .*',
       '  2\\. server\\.auth\\.apiKeys: got Secrets Manager arn:aws:secretsmanager:eu-west-1:123456789012:secret:keys-AbCdEf; allowed: on Kubernetes: secrets from KUBERNETES_SECRET .*Fix: copy the secret into a Kubernetes Secret .*ServerSecret\\.fromKubernetesSecret\\(name, key\\)',

@@ -1,7 +1,7 @@
-import { Testing } from 'cdktf';
 import { setupJest } from 'cdktf/lib/testing/adapters/jest';
 import { Construct } from 'constructs';
 import { BicepTypes } from './bicep-types';
+import { synthScopeValidated } from '../../support/cdktf-scope';
 
 // cdktf's matchers (toHaveResourceWithProperties, ...) for every Azure test that synthesizes.
 if (typeof expect !== 'undefined') setupJest();
@@ -13,11 +13,14 @@ export interface TfJson {
   readonly terraform?: { required_providers?: Record<string, { source: string; version: string }> };
 }
 
-/** Synthesizes `fn`'s constructs in a test stack; returns the JSON string (for cdktf matchers) and the parsed form. */
+/**
+ * Synthesizes `fn`'s constructs in a test stack with the construct validations run (as App.synth runs them);
+ * returns the JSON string (for cdktf matchers) and the parsed form.
+ */
 export function synth(fn: (scope: Construct) => void): { json: string; tf: TfJson } {
   // cdktf asset folders are named by a 32-hex content hash; mask it so snapshots survive a model rebuild.
   // The Functions' package blobs are named by their content hash: mask it so snapshots survive a handler change.
-  const json = Testing.synthScope((scope) => fn(scope)).replace(/\/[0-9A-F]{32}\//g, '/<asset-hash>/').replace(/-[0-9a-f]{16}\.zip"/g, '-<package-hash>.zip"');
+  const json = synthScopeValidated((scope) => fn(scope)).replace(/\/[0-9A-F]{32}\//g, '/<asset-hash>/').replace(/-[0-9a-f]{16}\.zip"/g, '-<package-hash>.zip"');
   return { json, tf: JSON.parse(json) as TfJson };
 }
 

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Accelerator, ModelServingProps } from '../../../lib';
 import { BudgetGuard, CanaryRollout, ModelEndpoint, SAGEMAKER_CAPABILITIES } from '../../../constructs/aws';
 import { CommonView, ConformanceAdapter, ConformanceCase, targetKey } from '../harness';
+import { throwReportedProblems } from '../../support/expect-problems';
 
 /** The instance type a case runs on: what SageMaker needs besides the spec. */
 function instanceTypeFor(accelerator: Accelerator | undefined): string {
@@ -22,6 +23,7 @@ function render(c: ConformanceCase, spec: ModelServingProps): CommonView {
   if (c.rollout) new CanaryRollout(stack, 'Rollout', { endpoint, policy: c.rollout });
   if (c.budget) new BudgetGuard(stack, 'Budget', { endpoints: [endpoint], budget: c.budget });
 
+  throwReportedProblems(stack);
   const t = Template.fromStack(stack);
   const all = (type: string) => Object.values(t.findResources(type)) as Resource[];
   const one = (type: string) => all(type)[0];

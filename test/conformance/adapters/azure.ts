@@ -12,6 +12,7 @@ import {
 import { synth } from '../../azure/support/synth';
 import { WEBHOOK_APP } from '../../azure/support/fixtures';
 import { CommonView, ConformanceAdapter, ConformanceCase, targetKey } from '../harness';
+import { throwReportedProblems } from '../../support/expect-problems';
 
 /** The VM size a case runs on: what Azure ML needs besides the spec (a T4 size where it has no size for the GPU). */
 function instanceTypeFor(accelerator: Accelerator | undefined): string {
@@ -33,6 +34,7 @@ function render(c: ConformanceCase, spec: ModelServingProps): CommonView {
     const endpoint = new ModelEndpoint(scope, 'Endpoint', { ...spec, resourceGroupName: 'rg', location: 'westeurope', instanceType: instanceTypeFor(spec.accelerator) });
     if (c.rollout) new CanaryRollout(scope, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint, policy: c.rollout });
     if (c.budget) new BudgetGuard(scope, 'Budget', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint], budget: c.budget, startDate: '2026-12-01', acceptPastStartDate: true });
+    throwReportedProblems(scope);
   });
   const r = tf.resource as Record<string, Record<string, Json>>;
   const azapi = Object.values(r.azapi_resource);

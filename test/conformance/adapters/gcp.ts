@@ -8,6 +8,7 @@ import { VERTEX_METRICS } from '../../../constructs/gcp/vertex/bodies';
 import { DeploymentPlan } from '../../../constructs/gcp/vertex/plan';
 import { synth } from '../../gcp/support/cdktf';
 import { CommonView, ConformanceAdapter, ConformanceCase, targetKey } from '../harness';
+import { throwReportedProblems } from '../../support/expect-problems';
 
 const REGISTRY = 'europe-west4-docker.pkg.dev/acme-ml/serving';
 
@@ -33,6 +34,7 @@ function render(c: ConformanceCase, spec: ModelServingProps): CommonView {
     endpoint = new ModelEndpoint(scope, 'Endpoint', { ...spec, project: 'acme-ml', region: 'europe-west4', machineType: machineTypeFor(spec.accelerator) });
     if (c.rollout) new CanaryRollout(scope, 'Rollout', { endpoint, policy: c.rollout });
     if (c.budget) new BudgetGuard(scope, 'Budget', { endpoints: [endpoint], budget: c.budget, billingAccount: '01D4EE-079462-DFD6EC' });
+    throwReportedProblems(scope);
   });
   const resources = (type: string): [string, Json][] => Object.entries((json.resource[type] ?? {}) as Record<string, Json>);
   const plan = resources('terraform_data').find(([k]) => k.includes('Deployment'))![1].input as DeploymentPlan;

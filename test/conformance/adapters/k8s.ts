@@ -13,6 +13,7 @@ import {
 } from '../../../constructs/k8s';
 import { Manifest, findOne, synthChart } from '../../support/k8s-helpers';
 import { CommonView, ConformanceAdapter, ConformanceCase, targetKey } from '../harness';
+import { throwReportedProblems } from '../../support/expect-problems';
 
 const NAMESPACE = 'ml';
 const PROMETHEUS = 'http://prometheus-operated.monitoring:9090';
@@ -40,6 +41,7 @@ function render(c: ConformanceCase, spec: ModelServingProps, kserve: boolean): C
     // KServe gets no manual-promotion opt-in: the table expects its refusal.
     if (c.rollout) new CanaryRollout(chart, 'Rollout', { endpoint, policy: c.rollout, ...(kserve ? {} : { prometheusAddress: PROMETHEUS }) });
     if (c.budget) new BudgetGuard(chart, 'Budget', { namespace: NAMESPACE, budget: c.budget, gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }] });
+    throwReportedProblems(chart);
   });
   const name = spec.metadata.name;
   const workload = kserve ? findOne(docs, 'InferenceService') : docs.find((d) => (d.kind === 'Deployment' || d.kind === 'Rollout') && d.metadata.name === name)!;
