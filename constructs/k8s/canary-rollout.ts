@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, describe } from '../../lib';
+import { BackendCapabilities, Duration, PROMQL, ProblemCollector, ResolvedRollout, RolloutPolicy, SpecResolver, SpecWarning, TrafficSplitting, addSpecValidation, describe } from '../../lib';
 import { ICanaryRolloutContract, oneRolloutProblem } from '../../lib/backend';
 import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { KSERVE_RAW_CAPABILITIES, KSERVE_SERVERLESS_CAPABILITIES, KUBERNETES_CAPABILITIES } from './capabilities';
-import { rateWindow, typedApiObject, validationMessages } from './internal';
+import { rateWindow, typedApiObject } from './internal';
 import type { IAnalysisTemplate, IRollout } from './k8s-schema';
 import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
@@ -110,7 +110,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     const router = props.trafficRouter ?? TrafficRouter.none();
     this.trafficRouter = router;
     // Checked at synth: the ModelGateway that routes the endpoint may be created after the rollout.
-    this.node.addValidation({ validate: () => validationMessages(`CanaryRollout ${this.node.path}`, router._synthProblems(endpoint, { headerRoute: policy.headerRoute !== undefined })) });
+    addSpecValidation(this, `CanaryRollout ${this.node.path}`, () => router._synthProblems(endpoint, { headerRoute: policy.headerRoute !== undefined }));
     if (kserve && props.trafficRouter !== undefined) {
       c.add({ field: 'trafficRouter', given: router.factoryName, allowed: 'only with the plain flavour (KServe routes canary traffic through its own Knative or raw-deployment objects)', fix: 'remove trafficRouter, or use ServingFlavour.plain() with Argo Rollouts' });
     }
