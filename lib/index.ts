@@ -31,6 +31,7 @@ export {
   SERVER_ENV,
   SERVER_METRICS,
   SERVER_USER_ID,
+  SERVER_API_KEY_HEADER,
   defaultServerConfig,
   inferPath,
   parseServerEnvironment,

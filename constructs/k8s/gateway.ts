@@ -8,6 +8,7 @@ import {
   ProblemCollector,
   PropShape,
   ResolvedGateway,
+  SERVER_API_KEY_HEADER,
   SpecProblem,
   SpecResolver,
   SpecWarning,
@@ -124,7 +125,7 @@ const SHAPES: readonly PropShape[] = [
  * `jwt.modelsClaim`: a deny-by-default authorization per route that admits tokens whose claim is the model's
  * name or an array containing it (a space-separated string of several names is not split: a warning says so).
  *
- * **Per-key limit**: `requestsPerMinute` per distinct key, one budget across all the gateway's models, counted by
+ * **Per-key limit**: `requestsPerMinute` per client (the key's entry in the Secret), one budget across all the gateway's models, counted by
  * Envoy Gateway's global rate limit service in fixed calendar-minute windows (envoyproxy/ratelimit): a key can
  * send up to twice the limit across a minute boundary (a warning says so). Needs the global rate limit enabled
  * in Envoy Gateway's configuration (`rateLimit.backend` with Redis); without it the policy is not accepted.
@@ -136,7 +137,9 @@ const SHAPES: readonly PropShape[] = [
  * **Prerequisites** (not emitted: cluster-wide): Envoy Gateway v1.9 with its Gateway and GatewayClass; Prometheus
  * scraping the Envoy proxies' `/stats/prometheus`; each endpoint's NetworkPolicy admitting the proxies
  * (`networkAccess.ingress`, checked at synth). The endpoint's own EndpointAuth still applies behind the gateway:
- * the gateway forwards `Authorization` and the key header unchanged.
+ * the gateway forwards `Authorization` unchanged, and the client's id (the Secret's data key) in
+ * `x-model-gateway-client`. The key header reaches the model only where the server needs it: the endpoint checks
+ * API keys (`serverChecksApiKeys`) and `apiKeys.header` is the server's `x-api-key`; otherwise Envoy removes it.
  */
 export class ModelGateway extends Construct
   implements IModelGatewayContract<never, never, string, PrometheusAlert, never> {
@@ -220,7 +223,8 @@ export class ModelGateway extends Construct
       const model = this.gateway.routes[i];
       const route = renderRoute(this, `Route${i}`, meta(routeNames[i]), props.gateway, props.hostnames, model, backend);
       if (this.gateway.jwt || this.gateway.apiKeys) {
-        renderSecurityPolicy(this, `Auth${i}`, meta(`${routeNames[i]}-auth`), routeNames[i], this.gateway, model.model, props.apiKeySecretName ?? `${this.gatewayName}-api-keys`);
+        renderSecurityPolicy(this, `Auth${i}`, meta(`${routeNames[i]}-auth`), routeNames[i], this.gateway, model.model, props.apiKeySecretName ?? `${this.gatewayName}-api-keys`,
+          r.endpoint.serverChecksApiKeys && this.gateway.apiKeys?.header === SERVER_API_KEY_HEADER);
       }
       return route;
     });
