@@ -416,6 +416,17 @@ describe('refusals: field, what was given, what is allowed, how to fix', () => {
       /jwt\.algorithms: got \["ES256"\]; allowed: on Azure ML: Azure API Management validates RS256, RS512, PS256\. Fix: use RS256 or RS512 or PS256/);
   });
 
+  // validate-jwt-policy, "Usage notes" (MicrosoftDocs/azure-docs articles/api-management/validate-jwt-policy.md,
+  // commit 01e7c604): asymmetric PS256, RS256 and RS512. Left out, jwt.algorithms defaults to the shared RS256/ES256
+  // narrowed to those: RS256; the user never named ES256, so nothing is refused.
+  test('JWT without algorithms synthesizes: the default narrows to RS256, the one of RS256/ES256 validate-jwt verifies', () => {
+    const { issuer, audiences, jwksUri } = JWT;
+    const { tf, gw } = seeds({ jwt: { issuer, audiences, jwksUri } });
+    expect(gw.gateway.jwt?.algorithms).toEqual(['RS256']);
+    const policy = xml(one(tf, 'azurerm_api_management_api_policy').xml_content);
+    expect(elements(policy, 'when').map((w) => attrs(w).condition).find((c) => c.includes('Algorithm'))).toBe('@(!new [] { "RS256" }.Contains(((Jwt)context.Variables["jwt"]).Algorithm))');
+  });
+
   test('an issuer that is not an https URL needs openIdConfigurationUrl; it must be https; and only with jwt', () => {
     expectProblem((s) => new ModelGateway(s, 'G', gatewayProps(endpoints(s, ['cnn']), { jwt: { ...JWT, issuer: 'login.example.com' } })),
       /openIdConfigurationUrl: got nothing, with an issuer that is not an https URL \("login\.example\.com"\); allowed: the https URL of the issuer's OpenID Connect discovery document.*Fix: set openIdConfigurationUrl/);
