@@ -332,8 +332,10 @@ function gatewayWarnings(props: ModelGatewayProps, g: ResolvedGateway): SpecWarn
   if (g.apiKeys) {
     out.push({ field: 'apiKeys.requestsPerMinute', message: `${API_GATEWAY_CAPABILITIES.product} counts ${g.apiKeys.requestsPerMinute} requests per minute per consumer Google Cloud project of the API key, not per key (Cloud Endpoints, "About quotas"): give each client its own project and key for a per-key limit; keys of one project share one budget.` });
   }
-  if (g.jwt && props.jwt?.algorithms !== undefined) {
-    out.push({ field: 'jwt.algorithms', message: `${API_GATEWAY_CAPABILITIES.product} has no algorithm setting: it accepts tokens signed with any key the JWKS publishes (RSA or ECDSA); publish only ${g.jwt.algorithms.join(', ')} keys at ${g.jwt.jwksUri} to restrict them.` });
+  // Also with the default algorithms: API Gateway enforces none of them, whoever chose them.
+  if (g.jwt) {
+    const which = props.jwt?.algorithms === undefined ? `the default ${g.jwt.algorithms.join(', ')}` : g.jwt.algorithms.join(', ');
+    out.push({ field: 'jwt.algorithms', message: `${API_GATEWAY_CAPABILITIES.product} has no algorithm setting: it accepts tokens signed with any key the JWKS publishes (RSA or ECDSA); publish only ${which} keys at ${g.jwt.jwksUri} to restrict them.` });
   }
   return out;
 }

@@ -145,6 +145,17 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     expect(annotations.join('\n')).toMatch(/per consumer Google Cloud project/);
   });
 
+  // Google, "Using JWT to authenticate users" (https://cloud.google.com/api-gateway/docs/authenticating-users-jwt):
+  // the security definition has x-google-issuer, x-google-jwks_uri and x-google-audiences and no algorithm field,
+  // so API Gateway accepts any key the JWKS publishes, whether jwt.algorithms was set or left at its default.
+  test('jwt.algorithms: a warning that API Gateway cannot enforce them, also when left at the default', () => {
+    const byDefault = build().built.gateway.warnings.filter((w) => w.field === 'jwt.algorithms');
+    expect(byDefault).toEqual([{ field: 'jwt.algorithms', message: expect.stringMatching(/has no algorithm setting: it accepts tokens signed with any key the JWKS publishes \(RSA or ECDSA\); publish only the default RS256, ES256 keys at https:\/\/login\.example\.com\/\.well-known\/jwks\.json/) }]);
+    const set = build({ jwt: { ...JWT, algorithms: ['RS256'] } }).built.gateway.warnings.filter((w) => w.field === 'jwt.algorithms');
+    expect(set).toEqual([{ field: 'jwt.algorithms', message: expect.stringMatching(/publish only RS256 keys at /) }]);
+    expect(build({ jwt: undefined }).built.gateway.warnings.filter((w) => w.field === 'jwt.algorithms')).toEqual([]);
+  });
+
   test('JWT only: no API key definition, no quota, no warning about keys', () => {
     const { built, json } = build({ apiKeys: undefined });
     const doc = built.gateway.openApi as Record<string, unknown> & { securityDefinitions: object; paths: Record<string, { post: Record<string, unknown> }> };
