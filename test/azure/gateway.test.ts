@@ -238,11 +238,15 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
     expect(attrs(store.parentNode as Element).condition).toBe('@(context.Response.StatusCode == 200)');
   });
 
-  test('the gateway\'s identity gets only the score action, on each of the three endpoints', () => {
+  // principal_type: hashicorp/terraform-provider-azurerm (mirror 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6)
+  // internal/services/authorization/role_assignment_resource.go: Optional, ForceNew, one of User, Group,
+  // ServicePrincipal; sent as the assignment's principalType. The APIM identity is created in the same apply.
+  test('the gateway\'s identity gets only the score action, on each of the three endpoints, as a ServicePrincipal', () => {
     const assignments = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((a) => /azurerm_api_management\.Gateway_/.test(a.principal_id));
     expect(assignments).toHaveLength(3);
     const roles = resourcesOf(tf, 'azurerm_role_definition');
     for (const a of assignments) {
+      expect(a.principal_type).toBe('ServicePrincipal');
       expect(a.principal_id).toMatch(/^\$\{azurerm_api_management\.Gateway_[0-9A-F]+\.identity\[0\]\.principal_id\}$/);
       expect(a.scope).toMatch(/^\$\{azapi_resource\.(cnn|fraud|sentiment)_[0-9A-F]+\.id\}$/);
       const role = roles[/azurerm_role_definition\.([^.]+)\./.exec(a.role_definition_id)![1]];
