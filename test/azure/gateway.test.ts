@@ -240,7 +240,9 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
 
   // principal_type: hashicorp/terraform-provider-azurerm (mirror 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6)
   // internal/services/authorization/role_assignment_resource.go: Optional, ForceNew, one of User, Group,
-  // ServicePrincipal; sent as the assignment's principalType. The APIM identity is created in the same apply.
+  // ServicePrincipal; sent as the assignment's principalType. The APIM identity is created in the same apply:
+  // Microsoft, "Assign Azure roles using the REST API" (learn.microsoft.com/azure/role-based-access-control/role-assignments-rest)
+  // covers assigning a role to a new service principal with principalType set (API 2018-09-01-preview or later).
   test('the gateway\'s identity gets only the score action, on each of the three endpoints, as a ServicePrincipal', () => {
     const assignments = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((a) => /azurerm_api_management\.Gateway_/.test(a.principal_id));
     expect(assignments).toHaveLength(3);
