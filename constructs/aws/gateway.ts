@@ -58,7 +58,7 @@ export interface ModelGatewayProps extends ModelGatewaySpec {
    * @default true where access logs are on
    */
   readonly accountLoggingRole?: boolean;
-  /** KMS key of the access log group. @default - a key with rotation enabled */
+  /** KMS key of the access log group and the JWT authorizer's log group. @default - a key with rotation enabled, shared by both */
   readonly logEncryptionKey?: kms.IKey;
 }
 
@@ -177,7 +177,7 @@ export class ModelGateway extends Construct
     this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
 
     this.integrationRole = this.createIntegrationRole(props.routes);
-    const authorizer = g.jwt ? this.createAuthorizer(g.jwt, cacheTtl) : undefined;
+    const authorizer = g.jwt ? this.createAuthorizer(g.jwt, cacheTtl, props.logEncryptionKey) : undefined;
     this.addRoutes(props.routes, authorizer);
 
     if (g.apiKeys) {
@@ -308,8 +308,8 @@ export class ModelGateway extends Construct
     return role;
   }
 
-  private createAuthorizer(jwt: NonNullable<ResolvedGateway['jwt']>, cacheTtl: cdk.Duration): apigw.TokenAuthorizer {
-    const { fn, authorizer } = jwtAuthorizer(this, jwt, this.gateway.routes, this.gatewayName, cacheTtl);
+  private createAuthorizer(jwt: NonNullable<ResolvedGateway['jwt']>, cacheTtl: cdk.Duration, logKey: kms.IKey | undefined): apigw.TokenAuthorizer {
+    const { fn, authorizer } = jwtAuthorizer(this, jwt, this.gateway.routes, this.gatewayName, cacheTtl, logKey);
     (this as { authorizerFunction?: lambda.Function }).authorizerFunction = fn;
     return authorizer;
   }
