@@ -153,9 +153,12 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
   //   a Distinct header selector becomes a `request_headers` rate-limit action, so the descriptor value is the
   //   header's raw value; envoyproxy/ratelimit src/limiter/cache_key.go (5fc35df) writes descriptor values
   //   verbatim into the Redis key. A selector on the key header would store every key in clear in Redis.
-  // - envoyproxy/gateway v1.9.0 internal/xds/translator/api_key_auth.go (buildAPIKeyAuthFilterConfig):
-  //   forwardClientIDHeader/sanitize become the filter's Forwarding{header, hide_credentials}.
-  // - envoyproxy/envoy source/extensions/filters/http/api_key_auth/api_key_auth.cc (commit 03503b340e0e4d1257f2be1f50d40853c3d5bc4f),
+  // - envoyproxy/gateway v1.9.0 (tag commit 39763b1c07ec30a5526fe70434a2cfe4181de642) internal/xds/translator/api_key_auth.go
+  //   (buildAPIKeyAuthFilterConfig): forwardClientIDHeader/sanitize become the filter's Forwarding{header,
+  //   hide_credentials}; internal/gatewayapi/securitypolicy.go passes both through unchanged. Its default proxy
+  //   image is envoyproxy/envoy v1.39.0 (api/v1alpha1/shared_types.go DefaultEnvoyProxyImage).
+  // - envoyproxy/envoy source/extensions/filters/http/api_key_auth/api_key_auth.cc (commit 03503b340e0e4d1257f2be1f50d40853c3d5bc4f,
+  //   the newest stored; not checked at the v1.39.0 tag itself),
   //   decodeHeaders: after a key matched, `headers.setCopy(header_name, client)` (replaces any value the caller
   //   sent under that name) and, with hide_credentials, `removeKey` deletes the key header. apiKeyAuth (filter
   //   order 7) runs before the rate limit filter (303): every counted request carries the filter's client id.
