@@ -22,6 +22,7 @@ import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { CanaryRollout } from './canary-rollout';
 import { ENVOY_GATEWAY_CAPABILITIES } from './capabilities';
 import {
+  CLIENT_ID_HEADER,
   GatewayObjectMeta,
   GatewayParentRef,
   RouteBackend,
@@ -280,6 +281,11 @@ function ownProblems(props: ModelGatewayProps, gatewayName: string, namespace: s
   }
   if (props.apiKeySecretName !== undefined && props.apiKeys === undefined) {
     p.push({ field: 'apiKeySecretName', given: `${describe(props.apiKeySecretName)} without apiKeys`, allowed: 'together with apiKeys', fix: 'add apiKeys: { requestsPerMinute: 100 }, or remove apiKeySecretName' });
+  }
+  // The per-key limit counts apiKeyAuth's client-id header; the key in that same header would be overwritten by
+  // the client id (and, sanitized, removed before the rate limit filter reads it).
+  if (props.apiKeys?.header === CLIENT_ID_HEADER) {
+    p.push({ field: 'apiKeys.header', given: describe(props.apiKeys.header), allowed: `any header but ${CLIENT_ID_HEADER}, where Envoy Gateway forwards the authenticated client's id that the per-key limit counts`, fix: 'leave apiKeys.header out (x-api-key), or name another header' });
   }
   // Envoy Gateway v1.9.0 SecurityPolicy CRD: jwt.providers[].audiences maxItems 8, issuer maxLength 253.
   if (Array.isArray(props.jwt?.audiences) && props.jwt!.audiences.length > 8) {

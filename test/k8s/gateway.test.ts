@@ -374,6 +374,11 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     expect(message).toMatch(/hostnames: got "bad host"; allowed: a DNS host name/);
     expect(message).toMatch(/apiKeySecretName: got "keys" without apiKeys; allowed: together with apiKeys\. Fix: add apiKeys/);
   });
+  test('apiKeys.header set to the client-id header the per-key limit counts', () => {
+    expect(build((chart) => ({ routes: [{ endpoint: endpointOf(chart, 'cnn') }], gateway: { name: 'public' }, namespace: 'ml', apiKeys: { header: 'x-model-gateway-client', requestsPerMinute: 100 } })))
+      .toThrow(/apiKeys\.header: got "x-model-gateway-client"; allowed: any header but x-model-gateway-client, where Envoy Gateway forwards the authenticated client's id.*Fix: leave apiKeys\.header out/);
+  });
+
   test('the same endpoint twice', () => {
     expect(build((c) => {
       const e = endpointOf(c, 'fraud');
