@@ -84,6 +84,12 @@ export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * The request header the server reads an API key from (besides `Authorization: Bearer <key>`): runtime/src/auth.ts.
+ * A gateway in front keeps this header on the way to the server when the server checks API keys.
+ */
+export const SERVER_API_KEY_HEADER = 'x-api-key';
+
 /** Asymmetric JWS algorithms the server can accept (RFC 7518 section 3.1, RFC 8037); never `none` or HS*. */
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];

@@ -25,7 +25,12 @@ export interface GatewayJwtOptions {
   readonly audiences: string[];
   /** Where the issuer publishes its signing keys (an https URL), e.g. `https://login.example.com/.well-known/jwks.json`. */
   readonly jwksUri: string;
-  /** Algorithms accepted (asymmetric only, lib/contract.ts JWT_ALGORITHMS, the server's list too). @default ['RS256', 'ES256'] */
+  /**
+   * Algorithms accepted (asymmetric only, lib/contract.ts JWT_ALGORITHMS, the server's list too). Set explicitly,
+   * an algorithm the platform's gateway cannot verify is refused.
+   * @default - those of GATEWAY_DEFAULT_JWT_ALGORITHMS (RS256, ES256) the platform's gateway verifies, or, where it
+   * verifies neither, every algorithm it does (Azure API Management: RS256)
+   */
   readonly algorithms?: JwtAlgorithm[];
   /**
    * A claim listing the models a token may call (a space-separated string or an array of model names). Where
@@ -280,9 +285,22 @@ function resolveRoutes(routes: readonly GatewayRouteInput[], basePath: string,
   return out;
 }
 
+/** The shared default of `jwt.algorithms`, before it meets a platform's list (defaultJwtAlgorithms). */
+export const GATEWAY_DEFAULT_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'ES256'];
+
+/**
+ * `jwt.algorithms` when the user left it out: the shared default narrowed to what the platform's gateway verifies,
+ * or the platform's whole list where the two have nothing in common. Never a value the platform refuses.
+ */
+export function defaultJwtAlgorithms(gc: GatewayCapabilities | undefined): JwtAlgorithm[] {
+  if (!gc || gc.jwtAlgorithms.length === 0) return [...GATEWAY_DEFAULT_JWT_ALGORITHMS];
+  const both = GATEWAY_DEFAULT_JWT_ALGORITHMS.filter((a) => gc.jwtAlgorithms.includes(a));
+  return both.length > 0 ? both : [...gc.jwtAlgorithms];
+}
+
 function resolveJwt(jwt: GatewayJwtOptions | undefined, gc: GatewayCapabilities | undefined, caps: BackendCapabilities, problems: SpecProblem[]): ResolvedGatewayJwt | undefined {
   if (jwt === undefined) return undefined;
-  const algorithms = jwt.algorithms ?? ['RS256', 'ES256'];
+  const algorithms = jwt.algorithms ?? defaultJwtAlgorithms(gc);
   checkHttpsUrl(jwt.issuer, 'jwt.issuer', 'e.g. "https://login.example.com/" (the exact iss your tokens carry)', problems, true);
   checkHttpsUrl(jwt.jwksUri, 'jwt.jwksUri', 'e.g. "https://login.example.com/.well-known/jwks.json"', problems, false);
   if (!Array.isArray(jwt.audiences) || jwt.audiences.length === 0 || jwt.audiences.some((a) => typeof a !== 'string' || (!isUnresolved(a) && a.trim() === ''))) {

@@ -31,6 +31,7 @@ export {
   SERVER_ENV,
   SERVER_METRICS,
   SERVER_USER_ID,
+  SERVER_API_KEY_HEADER,
   defaultServerConfig,
   inferPath,
   parseServerEnvironment,
@@ -106,10 +107,12 @@ export type { BudgetSpec, ResolvedBudget } from './budget';
 export { SpecResolver } from './resolver';
 export {
   GATEWAY_DEFAULT_API_KEY_HEADER,
+  GATEWAY_DEFAULT_JWT_ALGORITHMS,
   GATEWAY_DEFAULT_BASE_PATH,
   GATEWAY_DEFAULT_MAX_BODY_BYTES,
   GATEWAY_DEFAULT_REQUESTS_PER_MINUTE,
   GatewayResolution,
+  defaultJwtAlgorithms,
 } from './gateway';
 export type {
   GatewayApiKeyOptions,

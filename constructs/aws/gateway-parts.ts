@@ -35,28 +35,36 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   errorType: '$context.error.responseType',
 };
 
-/** An encrypted log group for the stage's access logs; the key admits CloudWatch Logs for this group only. */
-export function accessLogGroup(scope: Construct, name: string, key: kms.IKey | undefined): logs.LogGroup {
-  const stack = cdk.Stack.of(scope);
-  const logGroupName = `/aws/apigateway/access/${name}`;
-  const encryptionKey = key ?? new kms.Key(scope, 'AccessLogKey', {
+/** The gateway's log key: `logEncryptionKey`, or one with rotation, created once per gateway (access and authorizer logs). */
+function gatewayLogKey(scope: Construct, name: string, key: kms.IKey | undefined): kms.IKey {
+  if (key) return key;
+  const existing = scope.node.tryFindChild('AccessLogKey');
+  if (existing instanceof kms.Key) return existing;
+  return new kms.Key(scope, 'AccessLogKey', {
     enableKeyRotation: true,
-    description: `Access logs of API Gateway REST API ${name}`,
+    description: `Logs of API Gateway REST API ${name} (access log, JWT authorizer)`,
     removalPolicy: cdk.RemovalPolicy.RETAIN,
   });
-  // "Encrypt log data in CloudWatch Logs using AWS KMS": the key policy names the regional logs principal and
-  // the log group through the encryption context.
+}
+
+/**
+ * A log group encrypted with `encryptionKey`, whose key policy admits CloudWatch Logs for this group only
+ * ("Encrypt log data in CloudWatch Logs using AWS KMS": the regional logs principal, and the log group through
+ * the encryption context). The group needs a fixed name: its ARN in the key policy cannot be a reference to it.
+ */
+function encryptedLogGroup(scope: Construct, id: string, logGroupName: string, encryptionKey: kms.IKey, sid: string, warningId: string): logs.LogGroup {
+  const stack = cdk.Stack.of(scope);
   const added = encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'CloudWatchLogsUseForAccessLogs',
+    sid,
     principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
     conditions: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: cdk.ArnFormat.COLON_RESOURCE_NAME }) } },
   }), true);
   if (!added.statementAdded) {
-    cdk.Annotations.of(scope).addWarningV2('model-serving:accessLogKey', `logEncryptionKey is imported: allow logs.${stack.region}.amazonaws.com to use it for ${logGroupName} in its key policy, or the access log group cannot be created`);
+    cdk.Annotations.of(scope).addWarningV2(warningId, `logEncryptionKey is imported: allow logs.${stack.region}.amazonaws.com to use it for ${logGroupName} in its key policy, or the log group cannot be created`);
   }
-  return new logs.LogGroup(scope, 'AccessLogs', {
+  return new logs.LogGroup(scope, id, {
     logGroupName,
     encryptionKey,
     retention: logs.RetentionDays.ONE_YEAR,
@@ -64,9 +72,16 @@ export function accessLogGroup(scope: Construct, name: string, key: kms.IKey | u
   });
 }
 
-/** The JWT authorizer function and its TOKEN authorizer; the function may only write its own logs. */
-export function jwtAuthorizer(scope: Construct, jwt: NonNullable<ResolvedGateway['jwt']>, routes: ResolvedGateway['routes'], name: string, cacheTtl: cdk.Duration): { fn: lambda.Function; authorizer: apigw.TokenAuthorizer } {
-  const logGroup = new logs.LogGroup(scope, 'AuthorizerLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: cdk.RemovalPolicy.RETAIN });
+/** An encrypted log group for the stage's access logs; the key admits CloudWatch Logs for this group only. */
+export function accessLogGroup(scope: Construct, name: string, key: kms.IKey | undefined): logs.LogGroup {
+  return encryptedLogGroup(scope, 'AccessLogs', `/aws/apigateway/access/${name}`, gatewayLogKey(scope, name, key), 'CloudWatchLogsUseForAccessLogs', 'model-serving:accessLogKey');
+}
+
+/** The JWT authorizer function and its TOKEN authorizer; the function may only write its own logs (KMS-encrypted). */
+export function jwtAuthorizer(scope: Construct, jwt: NonNullable<ResolvedGateway['jwt']>, routes: ResolvedGateway['routes'], name: string, cacheTtl: cdk.Duration,
+  logKey: kms.IKey | undefined): { fn: lambda.Function; authorizer: apigw.TokenAuthorizer } {
+  // Encrypted with the gateway's log key, like the access logs (the function logs decisions and error codes only).
+  const logGroup = encryptedLogGroup(scope, 'AuthorizerLogs', `/aws/apigateway/authorizer/${name}`, gatewayLogKey(scope, name, logKey), 'CloudWatchLogsUseForAuthorizerLogs', 'model-serving:authorizerLogKey');
   const role = new iam.Role(scope, 'AuthorizerRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: `JWT authorizer of ${name}: writes its own logs, nothing else`,

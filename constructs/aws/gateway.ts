@@ -59,7 +59,7 @@ export interface ModelGatewayProps extends ModelGatewaySpec {
    * @default true where access logs are on
    */
   readonly accountLoggingRole?: boolean;
-  /** KMS key of the access log group. @default - a key with rotation enabled */
+  /** KMS key of the access log group and the JWT authorizer's log group. @default - a key with rotation enabled, shared by both */
   readonly logEncryptionKey?: kms.IKey;
 }
 
@@ -179,7 +179,7 @@ export class ModelGateway extends Construct
 
     this.integrationRole = this.createIntegrationRole(props.routes);
     if (problems.count === 0) {
-      const authorizer = g.jwt ? this.createAuthorizer(g.jwt, cacheTtl) : undefined;
+      const authorizer = g.jwt ? this.createAuthorizer(g.jwt, cacheTtl, props.logEncryptionKey) : undefined;
       this.addRoutes(props.routes, authorizer);
     } else {
       // The problems are reported (synth fails, nothing is written). Routes from refused values (no routes, two on
@@ -318,8 +318,8 @@ export class ModelGateway extends Construct
     return role;
   }
 
-  private createAuthorizer(jwt: NonNullable<ResolvedGateway['jwt']>, cacheTtl: cdk.Duration): apigw.TokenAuthorizer {
-    const { fn, authorizer } = jwtAuthorizer(this, jwt, this.gateway.routes, this.gatewayName, cacheTtl);
+  private createAuthorizer(jwt: NonNullable<ResolvedGateway['jwt']>, cacheTtl: cdk.Duration, logKey: kms.IKey | undefined): apigw.TokenAuthorizer {
+    const { fn, authorizer } = jwtAuthorizer(this, jwt, this.gateway.routes, this.gatewayName, cacheTtl, logKey);
     (this as { authorizerFunction?: lambda.Function }).authorizerFunction = fn;
     return authorizer;
   }

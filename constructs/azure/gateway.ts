@@ -412,7 +412,8 @@ export class ModelGateway extends Construct
     for (const { endpoint } of routes) {
       if (seen.has(endpoint)) continue;
       seen.add(endpoint);
-      grants.push(endpoint.grantInvoke(this.service.identity.principalId));
+      // The API Management service's identity is created in the same apply: a service principal, said so.
+      grants.push(endpoint.grantInvoke(this.service.identity.principalId, 'ServicePrincipal'));
     }
     return grants;
   }

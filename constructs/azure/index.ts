@@ -56,7 +56,7 @@ export { AKS_NODE_POOL_CAPABILITIES, APIM_GATEWAY_CAPABILITIES, AZURE_ML_BACKEND
 export { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
 export type { ExistingWorkspaceOptions, ModelContainer, NewWorkspaceOptions, SecureWorkspaceProps } from './workspace';
 export { EndpointAuthMode, ModelEndpoint, SCORE_ACTION, checkDeploymentNetwork } from './model-endpoint';
-export type { EndpointAttributes, IModelEndpoint, ModelEndpointProps } from './model-endpoint';
+export type { EndpointAttributes, IModelEndpoint, ModelEndpointProps, PrincipalType } from './model-endpoint';
 export { resolveProbes } from './probes';
 export type { ProbeOptions } from './probes';
 export {

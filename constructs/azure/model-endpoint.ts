@@ -145,6 +145,13 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
 }
 
 /** An Azure ML online endpoint, created here or imported. */
+/**
+ * What kind of Entra principal a role assignment names (azurerm_role_assignment `principal_type`: User, Group,
+ * ServicePrincipal; managed identities are service principals). Set it for a principal created in the same apply:
+ * Azure then skips the directory lookup that can fail with PrincipalNotFound while Entra replicates.
+ */
+export type PrincipalType = 'User' | 'Group' | 'ServicePrincipal';
+
 export interface IModelEndpoint {
   readonly endpointName: string;
   /** ARM id of the endpoint. */
@@ -155,12 +162,13 @@ export interface IModelEndpoint {
    * Lets `principalId` score this endpoint and nothing else: a role with the endpoint's score action, assigned
    * at the endpoint's scope.
    */
-  grantScore(id: string, principalId: string): RoleAssignment;
+  grantScore(id: string, principalId: string, principalType?: PrincipalType): RoleAssignment;
   /**
    * The backend contract's grant: lets the Entra principal (object id) `principalId` score this endpoint and
-   * nothing else, as `grantScore` does, with a construct id derived from the principal.
+   * nothing else, as `grantScore` does, with a construct id derived from the principal. `principalType`: see
+   * PrincipalType (@default - unset: Azure looks the principal up).
    */
-  grantInvoke(principalId: string): RoleAssignment;
+  grantInvoke(principalId: string, principalType?: PrincipalType): RoleAssignment;
   /** The contract's latency metric: request latency at P99, in milliseconds. */
   metricLatency(options?: MetricOptions): AzureMetric;
   /** An endpoint metric; `options` win over the defaults. */
@@ -235,12 +243,12 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
   private scoreRole?: RoleDefinition;
   private readonly invokeGrants = new Map<string, RoleAssignment>();
 
-  public grantInvoke(principalId: string): RoleAssignment {
+  public grantInvoke(principalId: string, principalType?: PrincipalType): RoleAssignment {
     // A literal principal id names its grant (granting it twice returns the first); a token gets the next number.
     const key = isUnresolved(principalId) ? `#${this.invokeGrants.size}` : principalId;
     const existing = this.invokeGrants.get(key);
     if (existing) return existing;
-    const grant = this.grantScore(isUnresolved(principalId) ? `Invoke${this.invokeGrants.size}` : `Invoke${shortHash(principalId).slice(0, 8)}`, principalId);
+    const grant = this.grantScore(isUnresolved(principalId) ? `Invoke${this.invokeGrants.size}` : `Invoke${shortHash(principalId).slice(0, 8)}`, principalId, principalType);
     this.invokeGrants.set(key, grant);
     return grant;
   }
@@ -249,7 +257,7 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
     return this.metricRequestLatency(LatencyPercentile.P99, options);
   }
 
-  public grantScore(id: string, principalId: string): RoleAssignment {
+  public grantScore(id: string, principalId: string, principalType?: PrincipalType): RoleAssignment {
     if (!this.scoreRole) {
       const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
       // Custom roles are defined at a resource group (Azure allows no narrower assignable scope); the
@@ -267,6 +275,7 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
       scope: this.endpointId,
       roleDefinitionId: this.scoreRole.roleDefinitionResourceId,
       principalId,
+      ...(principalType !== undefined ? { principalType } : {}),
       description: `Score ${this.endpointName}`,
     });
   }

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import type { GoogleApiGatewayApi } from '@cdktf/provider-google-beta/lib/google-api-gateway-api';
 import type { GoogleApiGatewayApiConfigA as GoogleApiGatewayApiConfig } from '@cdktf/provider-google-beta/lib/google-api-gateway-api-config';
 import type { GoogleApiGatewayGateway } from '@cdktf/provider-google-beta/lib/google-api-gateway-gateway';
+import type { GoogleVertexAiEndpointIamMember } from '@cdktf/provider-google-beta/lib/google-vertex-ai-endpoint-iam-member';
 import { LoggingProjectExclusion } from '@cdktf/provider-google/lib/logging-project-exclusion';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -77,9 +79,11 @@ const BACKEND = VERTEX_CAPABILITIES.backend;
  *
  * **Why a relay** (the smallest real path): API Gateway can only authenticate to a backend with a Google-signed
  * ID token (`x-google-backend.jwt_audience`), while Vertex AI's prediction API takes OAuth 2.0 access tokens.
- * The relay runs as a service account of its own that may only predict (`grantInvoke` of each endpoint:
- * `aiplatform.endpoints.predict`), reads its access token from the metadata server, and accepts calls from the
- * gateway's service account only (`roles/run.invoker`). No key or secret exists anywhere.
+ * The relay runs as a service account of its own that may only predict, and only on the routed endpoints: a
+ * custom role with `aiplatform.endpoints.predict` alone (`predictRole`), bound on each endpoint's own IAM policy
+ * (google-beta `google_vertex_ai_endpoint_iam_member`, Vertex AI "Control access to Vertex AI endpoints"), never
+ * on the project. It reads its access token from the metadata server, and accepts calls from the gateway's
+ * service account only (`roles/run.invoker`). No key or secret exists anywhere.
  *
  * **Auth at the gateway**: `jwt` -> an oauth2 security definition (`x-google-issuer`, `x-google-jwks_uri`,
  * `x-google-audiences`); API Gateway checks signature, `iss`, `aud` and `exp`, and accepts any algorithm of
@@ -124,8 +128,10 @@ export class ModelGateway extends Construct
   public readonly gatewayAccount: ServiceAccount;
   /** The relay between API Gateway and Vertex AI (its service account may only predict). */
   public readonly relay: HttpFunction;
-  /** The relay's predict grants, one per endpoint. */
-  public readonly predictGrants: readonly ProjectIamMember[];
+  /** The custom role the relay holds on each routed endpoint: `aiplatform.endpoints.predict` only. */
+  public readonly predictRole: ProjectIamCustomRole;
+  /** The relay's predict grants, one per endpoint, each on that endpoint's IAM policy (not the project's). */
+  public readonly predictGrants: readonly GoogleVertexAiEndpointIamMember[];
   /** Keeps API Gateway's request log (which records API keys) out of Cloud Logging; set with apiKeys or accessLogs: false. */
   public readonly requestLogExclusion?: LoggingProjectExclusion;
   public readonly errorRateAlarm: MonitoringAlertPolicy;
@@ -203,7 +209,22 @@ export class ModelGateway extends Construct
     });
     const relayMember = `serviceAccount:${this.relay.serviceAccount.email}`;
     const endpoints = [...new Set(routes.map((r) => r.endpoint))];
-    this.predictGrants = endpoints.map((e) => e.grantInvoke(relayMember));
+    // Custom role ids: letters, digits, "_" and ".", 3-64 characters; reserved for 7 days after deletion.
+    this.predictRole = new ProjectIamCustomRole(this, 'PredictRole', {
+      project: props.project,
+      roleId: `modelServingGatewayPredict_${pathHash.slice(0, 16)}`,
+      title: `Predict on the Vertex AI endpoints of gateway ${gatewayId}`,
+      description: `Held by the relay of ModelGateway ${gatewayId} on each routed endpoint's own IAM policy (model-serving-constructs)`,
+      permissions: ['aiplatform.endpoints.predict'],
+    });
+    this.predictGrants = endpoints.map((e, i) => new beta.GoogleVertexAiEndpointIamMember(this, `PredictGrant${i}`, {
+      provider,
+      project: e.project,
+      location: e.region,
+      endpoint: e.endpoint.name,
+      role: this.predictRole.name,
+      member: relayMember,
+    }));
 
     this.openApi = gatewayOpenApi(this.gateway, { title: `Models ${gatewayId}`, backendUrl: this.relay.uri });
     this.api = new beta.GoogleApiGatewayApi(this, 'Api', { provider, project: props.project, apiId: gatewayId, displayName: `Models ${gatewayId}`, labels });
@@ -312,8 +333,10 @@ function gatewayWarnings(props: ModelGatewayProps, g: ResolvedGateway): SpecWarn
   if (g.apiKeys) {
     out.push({ field: 'apiKeys.requestsPerMinute', message: `${API_GATEWAY_CAPABILITIES.product} counts ${g.apiKeys.requestsPerMinute} requests per minute per consumer Google Cloud project of the API key, not per key (Cloud Endpoints, "About quotas"): give each client its own project and key for a per-key limit; keys of one project share one budget.` });
   }
-  if (g.jwt && props.jwt?.algorithms !== undefined) {
-    out.push({ field: 'jwt.algorithms', message: `${API_GATEWAY_CAPABILITIES.product} has no algorithm setting: it accepts tokens signed with any key the JWKS publishes (RSA or ECDSA); publish only ${g.jwt.algorithms.join(', ')} keys at ${g.jwt.jwksUri} to restrict them.` });
+  // Also with the default algorithms: API Gateway enforces none of them, whoever chose them.
+  if (g.jwt) {
+    const which = props.jwt?.algorithms === undefined ? `the default ${g.jwt.algorithms.join(', ')}` : g.jwt.algorithms.join(', ');
+    out.push({ field: 'jwt.algorithms', message: `${API_GATEWAY_CAPABILITIES.product} has no algorithm setting: it accepts tokens signed with any key the JWKS publishes (RSA or ECDSA); publish only ${which} keys at ${g.jwt.jwksUri} to restrict them.` });
   }
   return out;
 }
@@ -345,6 +368,7 @@ interface ApiGatewayClasses {
   readonly GoogleApiGatewayApi: typeof GoogleApiGatewayApi;
   readonly GoogleApiGatewayApiConfig: typeof GoogleApiGatewayApiConfig;
   readonly GoogleApiGatewayGateway: typeof GoogleApiGatewayGateway;
+  readonly GoogleVertexAiEndpointIamMember: typeof GoogleVertexAiEndpointIamMember;
 }
 
 /** google-beta is an optional peer: loaded only when a ModelGateway is built, with a message saying how to add it. */
@@ -355,6 +379,7 @@ function loadApiGateway(owner: string): ApiGatewayClasses {
       GoogleApiGatewayApi: (require('@cdktf/provider-google-beta/lib/google-api-gateway-api') as typeof import('@cdktf/provider-google-beta/lib/google-api-gateway-api')).GoogleApiGatewayApi,
       GoogleApiGatewayApiConfig: (require('@cdktf/provider-google-beta/lib/google-api-gateway-api-config') as typeof import('@cdktf/provider-google-beta/lib/google-api-gateway-api-config')).GoogleApiGatewayApiConfigA,
       GoogleApiGatewayGateway: (require('@cdktf/provider-google-beta/lib/google-api-gateway-gateway') as typeof import('@cdktf/provider-google-beta/lib/google-api-gateway-gateway')).GoogleApiGatewayGateway,
+      GoogleVertexAiEndpointIamMember: (require('@cdktf/provider-google-beta/lib/google-vertex-ai-endpoint-iam-member') as typeof import('@cdktf/provider-google-beta/lib/google-vertex-ai-endpoint-iam-member')).GoogleVertexAiEndpointIamMember,
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
   } catch {

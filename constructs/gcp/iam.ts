@@ -9,9 +9,11 @@ import { Construct } from 'constructs';
  * Conditions (Google Cloud IAM, "Resource attributes for IAM Conditions": "Other services and resource
  * types do not recognize resource attributes"), so a condition on `resource.name` never matches a Vertex AI
  * call and grants nothing. Endpoint-level IAM policies exist only in the v1beta1 API
- * (`endpoints.setIamPolicy`, googleapis aiplatform_v1beta1.yaml) and the Terraform Google provider has no
- * resource for them. The permissions are the fewest the caller needs, but they apply to every endpoint of the
- * project: keep the serving endpoints in a project of their own where that matters.
+ * (`endpoints.setIamPolicy`, googleapis aiplatform_v1beta1.yaml); the Terraform `google` provider has no
+ * resource for them, only `google-beta` (`google_vertex_ai_endpoint_iam_member`), which ModelEndpoint does not
+ * require (ModelGateway, which needs google-beta anyway, binds its relay per endpoint that way). The permissions
+ * are the fewest the caller needs, but they apply to every endpoint of the project: keep the serving endpoints
+ * in a project of their own where that matters.
  *
  * Custom role ids are reserved for 7 days after deletion: a destroyed and re-created stack needs a new
  * `roleId` within that week.

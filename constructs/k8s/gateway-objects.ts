@@ -44,6 +44,13 @@ export interface GatewayObjectMeta {
 export const ENVOY_GATEWAY_API_VERSION = 'gateway.envoyproxy.io/v1alpha1';
 /** Name of the JWT provider in the SecurityPolicies (the authorization rules refer to it). */
 export const JWT_PROVIDER_NAME = 'model-gateway-jwt';
+/**
+ * The header Envoy's api_key_auth filter sets to the authenticated client's id (the data key of its entry in the
+ * API-key Secret, not the key), which the per-key limit counts on. The filter writes it with `setCopy`, replacing
+ * whatever a caller sent under that name (envoyproxy/envoy source/extensions/filters/http/api_key_auth/api_key_auth.cc,
+ * decodeHeaders), so a caller cannot pick another client's bucket.
+ */
+export const CLIENT_ID_HEADER = 'x-model-gateway-client';
 /** Name of the HTTPRoute rule that carries the inference requests (Envoy names its cluster `.../rule/0`). */
 export const INFER_RULE = 'infer';
 
@@ -113,8 +120,11 @@ export function renderReferenceGrant(scope: Construct, id: string, meta: Gateway
  * Envoy Gateway's SecurityPolicy on one HTTPRoute: JWT (issuer, audiences, remote JWKS; the token only from
  * `Authorization: Bearer`, never a query parameter, so it cannot reach the access log's path), API keys from
  * a Secret, and, with `jwt.modelsClaim`, a deny-by-default authorization that admits tokens naming the model.
+ * The authenticated client's id goes upstream in CLIENT_ID_HEADER; the key itself is removed (`sanitize`) unless
+ * `keepKeyHeader` (the model server checks API keys and reads them from this header).
  */
-export function renderSecurityPolicy(scope: Construct, id: string, meta: GatewayObjectMeta, routeName: string, g: ResolvedGateway, model: string, apiKeySecretName: string): ApiObject {
+export function renderSecurityPolicy(scope: Construct, id: string, meta: GatewayObjectMeta, routeName: string, g: ResolvedGateway, model: string,
+  apiKeySecretName: string, keepKeyHeader: boolean): ApiObject {
   const jwt = g.jwt;
   const spec: Record<string, unknown> = {
     targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: routeName }],
@@ -142,6 +152,8 @@ export function renderSecurityPolicy(scope: Construct, id: string, meta: Gateway
     spec.apiKeyAuth = {
       credentialRefs: [{ group: '', kind: 'Secret', name: apiKeySecretName }],
       extractFrom: [{ headers: [g.apiKeys.header] }],
+      forwardClientIDHeader: CLIENT_ID_HEADER,
+      sanitize: !keepKeyHeader,
     };
   }
   return new ApiObject(scope, id, { apiVersion: ENVOY_GATEWAY_API_VERSION, kind: 'SecurityPolicy', metadata: meta, spec });
@@ -150,9 +162,11 @@ export function renderSecurityPolicy(scope: Construct, id: string, meta: Gateway
 /**
  * Envoy Gateway's BackendTrafficPolicy on every route of the gateway: the request size limit (requestBuffer:
  * larger bodies get 413 before reaching a model) and, with API keys, the per-key limit as one global rule
- * with a `Distinct` selector on the key header, `shared` so a key has one budget across all models: Envoy
+ * with a `Distinct` selector on the client-id header (CLIENT_ID_HEADER, set by apiKeyAuth), never on the key
+ * header: envoyproxy/ratelimit writes descriptor values verbatim into its Redis keys (src/limiter/cache_key.go),
+ * so a selector on the key would store every key in clear. `shared` so a key has one budget across all models: Envoy
  * Gateway gives a shared rule one descriptor (the rule's name, in the policy's domain) on every route and adds a
- * `request_headers` action for a Distinct header, so the counter is per key value, not per route
+ * `request_headers` action for a Distinct header, so the counter is per client, not per route
  * (envoyproxy/gateway v1.9.0 internal/xds/translator/ratelimit.go, buildRouteRateLimits). A request without the
  * header would skip the limit, but apiKeyAuth (filter order 7, before the rate limit filter's 303 in
  * internal/xds/translator/httpfilters.go) has already answered it 401.
@@ -166,7 +180,7 @@ export function renderTrafficPolicy(scope: Construct, id: string, meta: GatewayO
     spec.rateLimit = {
       global: {
         rules: [{
-          clientSelectors: [{ headers: [{ name: g.apiKeys.header, type: 'Distinct' }] }],
+          clientSelectors: [{ headers: [{ name: CLIENT_ID_HEADER, type: 'Distinct' }] }],
           limit: { requests: g.apiKeys.requestsPerMinute, unit: 'Minute' },
           shared: true,
         }],

@@ -8,6 +8,7 @@ import {
   ProblemCollector,
   PropShape,
   ResolvedGateway,
+  SERVER_API_KEY_HEADER,
   SpecProblem,
   SpecResolver,
   SpecWarning,
@@ -22,6 +23,7 @@ import { addMetadataWarnings } from '../../lib/internal/warnings';
 import { CanaryRollout } from './canary-rollout';
 import { ENVOY_GATEWAY_CAPABILITIES } from './capabilities';
 import {
+  CLIENT_ID_HEADER,
   GatewayObjectMeta,
   GatewayParentRef,
   RouteBackend,
@@ -129,7 +131,7 @@ const SHAPES: readonly PropShape[] = [
  * `jwt.modelsClaim`: a deny-by-default authorization per route that admits tokens whose claim is the model's
  * name or an array containing it (a space-separated string of several names is not split: a warning says so).
  *
- * **Per-key limit**: `requestsPerMinute` per distinct key, one budget across all the gateway's models, counted by
+ * **Per-key limit**: `requestsPerMinute` per client (the key's entry in the Secret), one budget across all the gateway's models, counted by
  * Envoy Gateway's global rate limit service in fixed calendar-minute windows (envoyproxy/ratelimit): a key can
  * send up to twice the limit across a minute boundary (a warning says so). Needs the global rate limit enabled
  * in Envoy Gateway's configuration (`rateLimit.backend` with Redis); without it the policy is not accepted.
@@ -141,7 +143,9 @@ const SHAPES: readonly PropShape[] = [
  * **Prerequisites** (not emitted: cluster-wide): Envoy Gateway v1.9 with its Gateway and GatewayClass; Prometheus
  * scraping the Envoy proxies' `/stats/prometheus`; each endpoint's NetworkPolicy admitting the proxies
  * (`networkAccess.ingress`, checked at synth). The endpoint's own EndpointAuth still applies behind the gateway:
- * the gateway forwards `Authorization` and the key header unchanged.
+ * the gateway forwards `Authorization` unchanged, and the client's id (the Secret's data key) in
+ * `x-model-gateway-client`. The key header reaches the model only where the server needs it: the endpoint checks
+ * API keys (`serverChecksApiKeys`) and `apiKeys.header` is the server's `x-api-key`; otherwise Envoy removes it.
  */
 export class ModelGateway extends Construct
   implements IModelGatewayContract<never, never, string, PrometheusAlert, never> {
@@ -225,7 +229,8 @@ export class ModelGateway extends Construct
       const model = this.gateway.routes[i];
       const route = renderRoute(this, `Route${i}`, meta(routeNames[i]), props.gateway, props.hostnames, model, backend);
       if (this.gateway.jwt || this.gateway.apiKeys) {
-        renderSecurityPolicy(this, `Auth${i}`, meta(`${routeNames[i]}-auth`), routeNames[i], this.gateway, model.model, props.apiKeySecretName ?? `${this.gatewayName}-api-keys`);
+        renderSecurityPolicy(this, `Auth${i}`, meta(`${routeNames[i]}-auth`), routeNames[i], this.gateway, model.model, props.apiKeySecretName ?? `${this.gatewayName}-api-keys`,
+          r.endpoint.serverChecksApiKeys && this.gateway.apiKeys?.header === SERVER_API_KEY_HEADER);
       }
       return route;
     });
@@ -285,6 +290,11 @@ function ownProblems(props: ModelGatewayProps, gatewayName: string, namespace: s
   }
   if (props.apiKeySecretName !== undefined && props.apiKeys === undefined) {
     p.push({ field: 'apiKeySecretName', given: `${describe(props.apiKeySecretName)} without apiKeys`, allowed: 'together with apiKeys', fix: 'add apiKeys: { requestsPerMinute: 100 }, or remove apiKeySecretName' });
+  }
+  // The per-key limit counts apiKeyAuth's client-id header; the key in that same header would be overwritten by
+  // the client id (and, sanitized, removed before the rate limit filter reads it).
+  if (props.apiKeys?.header === CLIENT_ID_HEADER) {
+    p.push({ field: 'apiKeys.header', given: describe(props.apiKeys.header), allowed: `any header but ${CLIENT_ID_HEADER}, where Envoy Gateway forwards the authenticated client's id that the per-key limit counts`, fix: 'leave apiKeys.header out (x-api-key), or name another header' });
   }
   // Envoy Gateway v1.9.0 SecurityPolicy CRD: jwt.providers[].audiences maxItems 8, issuer maxLength 253.
   if (Array.isArray(props.jwt?.audiences) && props.jwt!.audiences.length > 8) {

@@ -46,7 +46,7 @@ import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, ISer
 import type { PodTemplateSpec } from './k8s-types';
 import { ModelCredentials } from './model-credentials';
 import { GRPC_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, KNATIVE_AUTOSCALER_METRICS_PORT, KNATIVE_QUEUE_PROXY_PORT, LABELS, endpointPodPattern } from './names';
-import { renderPodTemplate } from './pod-template';
+import { apiKeySecret, renderPodTemplate } from './pod-template';
 import { costPer1000Expr, grafanaDashboardModel, renderCostRules, renderGrafanaDashboard } from './dashboard';
 
 export interface ModelEndpointProps extends ModelServingProps, DashboardOptions {
@@ -156,6 +156,11 @@ export class ModelEndpoint extends Construct
   public readonly metricsPort: number;
   /** How often Prometheus scrapes the pods (the ServiceMonitor's interval); rate windows span at least four. */
   public readonly scrapeInterval: Duration;
+  /**
+   * Whether the server checks API keys (`EndpointAuth.apiKeys()`, the default, or `server.auth.apiKeys`): then it
+   * reads a key from `Authorization: Bearer` or the SERVER_API_KEY_HEADER header (lib/contract.ts).
+   */
+  public readonly serverChecksApiKeys: boolean;
 
   /** Price of one pod per hour (`hourlyPriceUsd`; Kubernetes has no price table). */
   public readonly price?: ReplicaPrice;
@@ -232,6 +237,7 @@ export class ModelEndpoint extends Construct
     this.metricsPort = kserve ? this.port : DEFAULT_METRICS_PORT;
 
     this.endpointName = props.endpointName ?? r.metadata.name;
+    this.serverChecksApiKeys = apiKeySecret(this, props) !== undefined || props.server?.auth?.apiKeys !== undefined;
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.labels = metadataLabels(r);

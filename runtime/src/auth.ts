@@ -3,6 +3,7 @@
  * constant time), a per-key token-bucket rate limit, and a bounded per-client limit on failed attempts.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SERVER_API_KEY_HEADER } from '../../lib/contract';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -15,7 +16,7 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
     const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
     if (m) return m[1];
   }
-  const key = headers['x-api-key'];
+  const key = headers[SERVER_API_KEY_HEADER];
   return typeof key === 'string' && key !== '' ? key : undefined;
 }
 

@@ -17,7 +17,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Duration, LatencyPercentile, ModelArtifact, ServingImage, Size, SpecValidationError, NotSupported } from '../../lib';
 import { AlertRouting, ModelEndpoint, ModelGateway, ModelGatewayProps } from '../../constructs/aws';
-import { ACCESS_LOG_FIELDS } from '../../constructs/aws/gateway-parts';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 import { expectProblems } from '../support/expect-problems';
 
@@ -227,7 +226,26 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
   test('access logs: $context fields only (no body, no key value, no token) into a KMS-encrypted log group; execution logs and data tracing off', () => {
     const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0] as { Properties: { AccessLogSetting: { Format: string; DestinationArn: unknown }; MethodSettings: unknown[] } };
     const format = JSON.parse(stage.Properties.AccessLogSetting.Format) as Record<string, string>;
-    expect(format).toEqual(ACCESS_LOG_FIELDS);
+    // Each a documented variable ("$context variables for data models, authorizers, mapping templates, and access
+    // logging", API Gateway developer guide); the key's id, never the key.
+    expect(format).toEqual({
+      requestId: '$context.requestId',
+      extendedRequestId: '$context.extendedRequestId',
+      requestTime: '$context.requestTime',
+      sourceIp: '$context.identity.sourceIp',
+      httpMethod: '$context.httpMethod',
+      resourcePath: '$context.resourcePath',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      responseLatencyMs: '$context.responseLatency',
+      integrationStatus: '$context.integration.status',
+      integrationLatencyMs: '$context.integration.latency',
+      apiKeyId: '$context.identity.apiKeyId',
+      principalId: '$context.authorizer.principalId',
+      authorizerError: '$context.authorizer.error',
+      wafStatus: '$context.waf.status',
+      errorType: '$context.error.responseType',
+    });
     expect(Object.values(format).every((v) => /^\$context\.[A-Za-z.]+$/.test(v))).toBe(true);
     expect(Object.values(format)).not.toContain('$context.identity.apiKey');
     expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/\$input|\$method\.request|authorizationToken/);
@@ -241,6 +259,16 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
         Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
       })]) },
     });
+    // The JWT authorizer's log group: the same key, its key-policy statement scoped to that group's ARN
+    // (AWS CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the logs service
+    // principal of the region, condition kms:EncryptionContext:aws:logs:arn on the log group).
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/apigateway/authorizer/${gw.gatewayName}`, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GatewayAccessLogKey'), 'Arn'] }, RetentionInDays: 365 });
+    expect(Object.values(template.findResources('AWS::Logs::LogGroup')).every((g) => (g as { Properties: { KmsKeyId?: unknown } }).Properties.KmsKeyId !== undefined)).toBe(true);
+    const gatewayKeys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('Gateway'));
+    expect(gatewayKeys).toHaveLength(1); // one key for both log groups
+    const keyStatements = (gatewayKeys[0][1] as { Properties: { KeyPolicy: { Statement: { Sid?: string; Condition?: { ArnEquals: Record<string, unknown> } }[] } } }).Properties.KeyPolicy.Statement;
+    const authorizerStatement = keyStatements.find((st) => st.Sid === 'CloudWatchLogsUseForAuthorizerLogs')!;
+    expect(JSON.stringify(authorizerStatement.Condition!.ArnEquals['kms:EncryptionContext:aws:logs:arn'])).toContain(`:log-group:/aws/apigateway/authorizer/${gw.gatewayName}`);
     // The account's API Gateway logging role (needed for access logs) is set, and kept on stack deletion.
     template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
   });
@@ -331,7 +359,8 @@ describe('other shapes', () => {
     t.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v2', AccessLogSetting: Match.absent() });
     t.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     t.resourceCountIs('AWS::ApiGateway::Account', 0);
-    t.resourceCountIs('AWS::Logs::LogGroup', 1); // the authorizer's own
+    t.resourceCountIs('AWS::Logs::LogGroup', 1); // the authorizer's own, still encrypted with a key of the gateway
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/apigateway/authorizer/models-prod', KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GatewayAccessLogKey'), 'Arn'] } });
     expect(gw.url).toMatch(/\/v2$/);
   });
   test('an endpoint allowing more than 29 s per request gets a warning (API Gateway ends the integration at 29 s)', () => {

@@ -245,11 +245,17 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
     expect(attrs(store.parentNode as Element).condition).toBe('@(context.Response.StatusCode == 200)');
   });
 
-  test('the gateway\'s identity gets only the score action, on each of the three endpoints', () => {
+  // principal_type: hashicorp/terraform-provider-azurerm (mirror 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6)
+  // internal/services/authorization/role_assignment_resource.go: Optional, ForceNew, one of User, Group,
+  // ServicePrincipal; sent as the assignment's principalType. The APIM identity is created in the same apply:
+  // Microsoft, "Assign Azure roles using the REST API" (learn.microsoft.com/azure/role-based-access-control/role-assignments-rest)
+  // covers assigning a role to a new service principal with principalType set (API 2018-09-01-preview or later).
+  test('the gateway\'s identity gets only the score action, on each of the three endpoints, as a ServicePrincipal', () => {
     const assignments = Object.values(resourcesOf(tf, 'azurerm_role_assignment')).filter((a) => /azurerm_api_management\.Gateway_/.test(a.principal_id));
     expect(assignments).toHaveLength(3);
     const roles = resourcesOf(tf, 'azurerm_role_definition');
     for (const a of assignments) {
+      expect(a.principal_type).toBe('ServicePrincipal');
       expect(a.principal_id).toMatch(/^\$\{azurerm_api_management\.Gateway_[0-9A-F]+\.identity\[0\]\.principal_id\}$/);
       expect(a.scope).toMatch(/^\$\{azapi_resource\.(cnn|fraud|sentiment)_[0-9A-F]+\.id\}$/);
       const role = roles[/azurerm_role_definition\.([^.]+)\./.exec(a.role_definition_id)![1]];
@@ -421,6 +427,17 @@ describe('refusals: field, what was given, what is allowed, how to fix', () => {
     expect(APIM_GATEWAY_CAPABILITIES.jwtAlgorithms).toEqual(['RS256', 'RS512', 'PS256']);
     expectProblem((s) => new ModelGateway(s, 'G', gatewayProps(endpoints(s, ['cnn']), { jwt: { ...JWT, algorithms: ['ES256'] } })),
       /jwt\.algorithms: got \["ES256"\]; allowed: on Azure ML: Azure API Management validates RS256, RS512, PS256\. Fix: use RS256 or RS512 or PS256/);
+  });
+
+  // validate-jwt-policy, "Usage notes" (MicrosoftDocs/azure-docs articles/api-management/validate-jwt-policy.md,
+  // commit 01e7c604): asymmetric PS256, RS256 and RS512. Left out, jwt.algorithms defaults to the shared RS256/ES256
+  // narrowed to those: RS256; the user never named ES256, so nothing is refused.
+  test('JWT without algorithms synthesizes: the default narrows to RS256, the one of RS256/ES256 validate-jwt verifies', () => {
+    const { issuer, audiences, jwksUri } = JWT;
+    const { tf, gw } = seeds({ jwt: { issuer, audiences, jwksUri } });
+    expect(gw.gateway.jwt?.algorithms).toEqual(['RS256']);
+    const policy = xml(one(tf, 'azurerm_api_management_api_policy').xml_content);
+    expect(elements(policy, 'when').map((w) => attrs(w).condition).find((c) => c.includes('Algorithm'))).toBe('@(!new [] { "RS256" }.Contains(((Jwt)context.Variables["jwt"]).Algorithm))');
   });
 
   test('an issuer that is not an https URL needs openIdConfigurationUrl; it must be https; and only with jwt', () => {

@@ -228,6 +228,14 @@ describe('ModelEndpoint props that change output', () => {
     const grant = Object.values(resourcesOf(tf as never, 'azurerm_role_assignment')).find((g) => g.principal_id === '11111111-1111-1111-1111-111111111111')!;
     expect(grant.scope).toMatch(/^\$\{azapi_resource\.[^.]+\.id\}$/);
     expect(json).toHaveResourceWithProperties(RoleAssignment, { principal_id: '11111111-1111-1111-1111-111111111111' });
+    // Without a principal type, none is sent: Azure looks the principal up (the output as before).
+    expect(grant.principal_type).toBeUndefined();
+  });
+
+  test('grantInvoke with a principal type passes it to the assignment (azurerm principal_type: User, Group, ServicePrincipal)', () => {
+    const { tf } = synth((s) => endpoint(s).grantInvoke('33333333-3333-3333-3333-333333333333', 'ServicePrincipal'));
+    const grant = Object.values(resourcesOf(tf as never, 'azurerm_role_assignment')).find((g) => g.principal_id === '33333333-3333-3333-3333-333333333333')!;
+    expect(grant.principal_type).toBe('ServicePrincipal');
   });
 
   test('a new model version leaves the endpoint resource as it was (azapi would re-PUT it without its traffic map)', () => {

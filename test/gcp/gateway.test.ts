@@ -146,6 +146,17 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     expect(annotations.join('\n')).toMatch(/per consumer Google Cloud project/);
   });
 
+  // Google, "Using JWT to authenticate users" (https://cloud.google.com/api-gateway/docs/authenticating-users-jwt):
+  // the security definition has x-google-issuer, x-google-jwks_uri and x-google-audiences and no algorithm field,
+  // so API Gateway accepts any key the JWKS publishes, whether jwt.algorithms was set or left at its default.
+  test('jwt.algorithms: a warning that API Gateway cannot enforce them, also when left at the default', () => {
+    const byDefault = build().built.gateway.warnings.filter((w) => w.field === 'jwt.algorithms');
+    expect(byDefault).toEqual([{ field: 'jwt.algorithms', message: expect.stringMatching(/has no algorithm setting: it accepts tokens signed with any key the JWKS publishes \(RSA or ECDSA\); publish only the default RS256, ES256 keys at https:\/\/login\.example\.com\/\.well-known\/jwks\.json/) }]);
+    const set = build({ jwt: { ...JWT, algorithms: ['RS256'] } }).built.gateway.warnings.filter((w) => w.field === 'jwt.algorithms');
+    expect(set).toEqual([{ field: 'jwt.algorithms', message: expect.stringMatching(/publish only RS256 keys at /) }]);
+    expect(build({ jwt: undefined }).built.gateway.warnings.filter((w) => w.field === 'jwt.algorithms')).toEqual([]);
+  });
+
   test('JWT only: no API key definition, no quota, no warning about keys', () => {
     const { built, json } = build({ apiKeys: undefined });
     const doc = built.gateway.openApi as Record<string, unknown> & { securityDefinitions: object; paths: Record<string, { post: Record<string, unknown> }> };
@@ -218,22 +229,55 @@ describe('ModelGateway (Google Cloud API Gateway)', () => {
     expect(JSON.stringify(json)).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
-  test('the relay\'s service account may only predict, on each routed endpoint, through that endpoint\'s grantInvoke', () => {
+  // The relay's grant is on each routed endpoint's own IAM policy, never on the project:
+  // - Google, "Control access to Vertex AI endpoints" (https://cloud.google.com/vertex-ai/docs/general/endpoint-access-control):
+  //   an IAM policy set on projects/PROJECT/locations/LOCATION/endpoints/ENDPOINT_ID (v1beta1 setIamPolicy), with
+  //   predefined or custom roles;
+  // - @cdktf/provider-google-beta 16.12.1 lib/google-vertex-ai-endpoint-iam-member (google-beta 6.50.0,
+  //   resource google_vertex_ai_endpoint_iam_member: endpoint, location, project, role, member);
+  // - Vertex AI access control, "Use custom roles to grant least-privilege permissions": aiplatform.endpoints.predict.
+  test('the relay\'s service account may only predict, and only on the routed endpoints (endpoint IAM, not the project)', () => {
     const { built, json } = build();
     const relayAccount = Object.keys(resources(json, 'google_service_account')).find((k) => k.includes('Gateway_Relay_RunAs'))!;
     const relayMember = `serviceAccount:\${google_service_account.${relayAccount}.email}`;
-    const bindings = Object.values(resources(json, 'google_project_iam_member')).filter((b) => b.member === relayMember);
+    // No project-wide binding names the relay.
+    expect(Object.values(resources(json, 'google_project_iam_member')).filter((b) => b.member === relayMember)).toEqual([]);
+    const bindings = Object.values(resources(json, 'google_vertex_ai_endpoint_iam_member'));
     expect(bindings).toHaveLength(3);
+    const endpointKeys = Object.keys(resources(json, 'google_vertex_ai_endpoint'));
     const roles = resources(json, 'google_project_iam_custom_role');
-    for (const b of bindings) {
+    for (const [i, b] of bindings.entries()) {
+      const e = built.endpoints[i];
+      expect(b).toMatchObject({ provider: 'google-beta', project: e.project, location: e.region, member: relayMember });
+      const endpointKey = /^\$\{google_vertex_ai_endpoint\.([A-Za-z0-9_]+)\.name\}$/.exec(String(b.endpoint))![1];
+      expect(endpointKeys).toContain(endpointKey);
+      expect(endpointKey.startsWith(`${e.serving.metadata.name}_`)).toBe(true);
       const roleKey = /^\$\{google_project_iam_custom_role\.([A-Za-z0-9_]+)\.name\}$/.exec(String(b.role))![1];
       expect(roles[roleKey].permissions).toEqual(['aiplatform.endpoints.predict']);
+      expect(String(roles[roleKey].role_id)).toMatch(/^[a-zA-Z0-9_.]{3,64}$/);
     }
     expect(built.gateway.predictGrants).toHaveLength(3);
     // And nothing else names the relay: no storage, logging or admin role.
     for (const type of ['google_storage_bucket_iam_member', 'google_artifact_registry_repository_iam_member', 'google_cloud_run_v2_service_iam_member']) {
       for (const b of Object.values(resources(json, type))) expect(b.member).not.toBe(relayMember);
     }
+  });
+
+  test('an endpoint\'s own grantInvoke (google provider, no google-beta needed) still binds on the project', () => {
+    let grantType = '';
+    const { json } = synth((scope) => {
+      new GoogleBetaProvider(scope, 'google-beta', {});
+      const [fraud] = endpoints(scope, ['fraud']);
+      new ModelGateway(scope, 'Gateway', { project: 'acme-ml', region: 'europe-west1', jwt: JWT, routes: [{ endpoint: fraud }] });
+      grantType = fraud.grantInvoke('serviceAccount:app@acme-ml.iam.gserviceaccount.com').terraformResourceType;
+    });
+    expect(grantType).toBe('google_project_iam_member');
+    const app = Object.values(resources(json, 'google_project_iam_member')).filter((b) => b.member === 'serviceAccount:app@acme-ml.iam.gserviceaccount.com');
+    expect(app).toHaveLength(1);
+    expect(app[0]).toMatchObject({ project: 'acme-ml' });
+    expect(app[0].provider).toBeUndefined();
+    const roleKey = /^\$\{google_project_iam_custom_role\.([A-Za-z0-9_]+)\.name\}$/.exec(String(app[0].role))![1];
+    expect(resources(json, 'google_project_iam_custom_role')[roleKey].permissions).toEqual(['aiplatform.endpoints.predict']);
   });
 
   test('one endpoint behind two paths is granted once', () => {

@@ -14,6 +14,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Duration, LatencyPercentile, ModelMetadata, NotSupported, RolloutPolicy, Size, inferPath } from '../../lib';
 import {
   CanaryRollout,
+  EndpointAuth,
   ModelEndpoint,
   ModelEndpointProps,
   ModelGateway,
@@ -126,7 +127,14 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
           extractFrom: { headers: [{ name: 'Authorization', valuePrefix: 'Bearer ' }] },
         }],
       },
-      apiKeyAuth: { credentialRefs: [{ group: '', kind: 'Secret', name: 'model-gateway-api-keys' }], extractFrom: [{ headers: ['x-api-key'] }] },
+      // The seeds' endpoints check API keys themselves (EndpointAuth.apiKeys(), the default) from x-api-key
+      // (runtime/src/auth.ts), so the key header stays; the client id goes upstream in its own header.
+      apiKeyAuth: {
+        credentialRefs: [{ group: '', kind: 'Secret', name: 'model-gateway-api-keys' }],
+        extractFrom: [{ headers: ['x-api-key'] }],
+        forwardClientIDHeader: 'x-model-gateway-client',
+        sanitize: false,
+      },
     });
     expect(policies.every((p) => p.spec.authorization === undefined)).toBe(true);
   });
@@ -137,8 +145,30 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
     expect(btp.spec).toEqual({
       targetRefs: SEED_MODELS.map((m) => ({ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: `model-gateway-${m}` })),
       requestBuffer: { limit: 6 * 1024 * 1024 },
-      rateLimit: { global: { rules: [{ clientSelectors: [{ headers: [{ name: 'x-api-key', type: 'Distinct' }] }], limit: { requests: 100, unit: 'Minute' }, shared: true }] } },
+      rateLimit: { global: { rules: [{ clientSelectors: [{ headers: [{ name: 'x-model-gateway-client', type: 'Distinct' }] }], limit: { requests: 100, unit: 'Minute' }, shared: true }] } },
     });
+  });
+
+  // Why the limit counts the client id and never the key:
+  // - envoyproxy/gateway v1.9.0 (mirror d32f28294245e454d20f81d323d626a90e660c1e) internal/xds/translator/ratelimit.go:
+  //   a Distinct header selector becomes a `request_headers` rate-limit action, so the descriptor value is the
+  //   header's raw value; envoyproxy/ratelimit src/limiter/cache_key.go (5fc35df) writes descriptor values
+  //   verbatim into the Redis key. A selector on the key header would store every key in clear in Redis.
+  // - envoyproxy/gateway v1.9.0 (tag commit 39763b1c07ec30a5526fe70434a2cfe4181de642) internal/xds/translator/api_key_auth.go
+  //   (buildAPIKeyAuthFilterConfig): forwardClientIDHeader/sanitize become the filter's Forwarding{header,
+  //   hide_credentials}; internal/gatewayapi/securitypolicy.go passes both through unchanged. Its default proxy
+  //   image is envoyproxy/envoy v1.39.0 (api/v1alpha1/shared_types.go DefaultEnvoyProxyImage).
+  // - envoyproxy/envoy source/extensions/filters/http/api_key_auth/api_key_auth.cc (commit 03503b340e0e4d1257f2be1f50d40853c3d5bc4f,
+  //   the newest stored; not checked at the v1.39.0 tag itself),
+  //   decodeHeaders: after a key matched, `headers.setCopy(header_name, client)` (replaces any value the caller
+  //   sent under that name) and, with hide_credentials, `removeKey` deletes the key header. apiKeyAuth (filter
+  //   order 7) runs before the rate limit filter (303): every counted request carries the filter's client id.
+  test('the per-key limit counts the client id apiKeyAuth sets, never the key header', () => {
+    const btp = findOne(docs, 'BackendTrafficPolicy');
+    const selectors = btp.spec.rateLimit.global.rules.flatMap((r: { clientSelectors: { headers: { name: string }[] }[] }) => r.clientSelectors.flatMap((c) => c.headers.map((h) => h.name)));
+    expect(selectors).toEqual(['x-model-gateway-client']);
+    expect(JSON.stringify(btp)).not.toContain('x-api-key');
+    for (const p of findAll(docs, 'SecurityPolicy')) expect(p.spec.apiKeyAuth.forwardClientIDHeader).toBe('x-model-gateway-client');
   });
 
   test('alerts: p95 above 100 ms and errors above 0.1% on the gateway\'s own Envoy clusters', () => {
@@ -270,6 +300,22 @@ describe('other shapes', () => {
     expectSchemaValid(docs);
   });
 
+  test('the key header is removed before the model (sanitize) unless the endpoint\'s server checks keys from that header', () => {
+    const docs = synthChart((chart) => {
+      const open = endpointOf(chart, 'cnn', { auth: EndpointAuth.none('behind the gateway only') });
+      const keyed = endpointOf(chart, 'fraud');
+      new ModelGateway(chart, 'Gateway', { routes: [{ endpoint: open }, { endpoint: keyed }], gateway: { name: 'public', namespace: 'gateway-system' }, namespace: 'ml-gateway', apiKeys: { requestsPerMinute: 100 } });
+      new ModelGateway(chart, 'Custom', { gatewayName: 'custom', routes: [{ endpoint: keyed }], gateway: { name: 'public', namespace: 'gateway-system' }, namespace: 'ml-gateway', apiKeys: { header: 'x-gateway-key', requestsPerMinute: 100 } });
+    });
+    // The server has no API keys to check: nothing behind the gateway needs the key.
+    expect(findOne(docs, 'SecurityPolicy', 'model-gateway-cnn-auth').spec.apiKeyAuth).toMatchObject({ sanitize: true, forwardClientIDHeader: 'x-model-gateway-client' });
+    // The server checks keys from x-api-key (runtime/src/auth.ts presentedKey), the gateway's header: kept.
+    expect(findOne(docs, 'SecurityPolicy', 'model-gateway-fraud-auth').spec.apiKeyAuth).toMatchObject({ sanitize: false });
+    // The gateway reads another header, which the server never reads: removed.
+    expect(findOne(docs, 'SecurityPolicy', 'custom-fraud-auth').spec.apiKeyAuth).toMatchObject({ sanitize: true, extractFrom: [{ headers: ['x-gateway-key'] }] });
+    expectSchemaValid(docs);
+  });
+
   test('jwt.modelsClaim: deny by default, allow a token whose claim names the route\'s model (array or single string)', () => {
     const { docs, gateway } = seeds({ jwt: { ...JWT, modelsClaim: 'models' }, apiKeys: undefined });
     const fraud = findOne(docs, 'SecurityPolicy', 'model-gateway-fraud-auth');
@@ -324,6 +370,11 @@ describe('refusals name the field, what was given, what is allowed and the fix',
     expect(message).toMatch(/hostnames: got "bad host"; allowed: a DNS host name/);
     expect(message).toMatch(/apiKeySecretName: got "keys" without apiKeys; allowed: together with apiKeys\. Fix: add apiKeys/);
   });
+  test('apiKeys.header set to the client-id header the per-key limit counts', () => {
+    expect(build((chart) => ({ routes: [{ endpoint: endpointOf(chart, 'cnn') }], gateway: { name: 'public' }, namespace: 'ml', apiKeys: { header: 'x-model-gateway-client', requestsPerMinute: 100 } })))
+      .toThrow(/apiKeys\.header: got "x-model-gateway-client"; allowed: any header but x-model-gateway-client, where Envoy Gateway forwards the authenticated client's id.*Fix: leave apiKeys\.header out/);
+  });
+
   test('the same endpoint twice', () => {
     expectProblems(build((c) => {
       const e = endpointOf(c, 'fraud');

@@ -84,7 +84,7 @@ const BACKENDS: Record<string, () => Built> = {
       const rollout = new azure.CanaryRollout(scope, 'Rollout', { webhookApplication: WEBHOOK_APP, endpoint, policy });
       const budget = new azure.BudgetGuard(scope, 'Budget', { webhookApplication: WEBHOOK_APP, endpoints: [endpoint], budget: budgetSpec, startDate: '2026-12-01', acceptPastStartDate: true });
       const pool = new azure.GpuNodePool(scope, 'Pool', { kubernetesClusterId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving', name: 'gput4', accelerator: Accelerator.NVIDIA_T4 });
-      const gateway = new azure.ModelGateway(scope, 'Gateway', { routes: [{ endpoint }], resourceGroupName: 'rg', location: 'westeurope', publisherName: 'ML platform', publisherEmail: 'ml@example.com', apiKeys: {} });
+      const gateway = new azure.ModelGateway(scope, 'Gateway', { routes: [{ endpoint }], resourceGroupName: 'rg', location: 'westeurope', publisherName: 'ML platform', publisherEmail: 'ml@example.com', jwt: GATEWAY_JWT, apiKeys: {} });
       built = { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, gateway: gateway as AnyGateway, secondRollout: () => new azure.CanaryRollout(scope, 'Again', { webhookApplication: WEBHOOK_APP, endpoint, policy }) };
     });
     return built!;

@@ -88,6 +88,26 @@ describe('problems, all at once', () => {
   });
 });
 
+describe('jwt.algorithms left out: the default never names an algorithm the platform refuses', () => {
+  const resolved = (gatewayAlgorithms: GatewayCapabilities['jwtAlgorithms'], algorithms?: ModelGatewaySpec['jwt']) =>
+    SpecResolver.gateway({ jwt: algorithms ?? jwt }, routes, caps({ jwtAlgorithms: gatewayAlgorithms }));
+  test('the shared default (RS256, ES256) narrowed to what the gateway verifies', () => {
+    expect(resolved(['RS256', 'ES256', 'EdDSA']).throwIfInvalid('test').jwt?.algorithms).toEqual(['RS256', 'ES256']);
+    // Azure API Management's list (constructs/azure/capabilities.ts, from its validate-jwt policy reference).
+    expect(resolved(['RS256', 'RS512', 'PS256']).throwIfInvalid('test').jwt?.algorithms).toEqual(['RS256']);
+  });
+  test('nothing in common: the gateway\'s own list, not a refusal', () => {
+    const r = resolved(['PS256', 'RS512']);
+    expect(r.problems).toEqual([]);
+    expect(r.throwIfInvalid('test').jwt?.algorithms).toEqual(['PS256', 'RS512']);
+  });
+  test('set explicitly, an algorithm the gateway cannot verify is still refused', () => {
+    expect(problems({ jwt: { ...jwt, algorithms: ['ES256'] } }, routes, caps({ jwtAlgorithms: ['RS256', 'RS512', 'PS256'] }))).toEqual([
+      expect.stringMatching(/^jwt\.algorithms: got \["ES256"\]; allowed: on TestCloud: TestGateway validates RS256, RS512, PS256/),
+    ]);
+  });
+});
+
 describe('refusals name the backend and the gateway product', () => {
   test('a backend without a gateway', () => {
     const r = SpecResolver.gateway(spec, routes, TEST_CAPABILITIES);
