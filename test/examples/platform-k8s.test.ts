@@ -210,13 +210,15 @@ describe('the gateway: /api/v1/<model>, JWT and 100 requests per minute per API 
     const auth = findOne(docs, 'SecurityPolicy', `model-gateway-${m}-auth`).spec;
     expect(auth.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: `model-gateway-${m}` }]);
     expect(auth.jwt.providers[0]).toMatchObject({ issuer: PLATFORM_SETTINGS.gateway.jwt.issuer, audiences: PLATFORM_SETTINGS.gateway.jwt.audiences, remoteJWKS: { uri: PLATFORM_SETTINGS.gateway.jwt.jwksUri } });
-    expect(auth.apiKeyAuth).toEqual({ credentialRefs: [{ group: '', kind: 'Secret', name: 'model-gateway-api-keys' }], extractFrom: [{ headers: ['x-api-key'] }] });
+    // The client id (the Secret's data key), not the key, is forwarded and counted; the servers check JWTs, not
+    // keys, so the key header is removed before the model (sanitize).
+    expect(auth.apiKeyAuth).toEqual({ credentialRefs: [{ group: '', kind: 'Secret', name: 'model-gateway-api-keys' }], extractFrom: [{ headers: ['x-api-key'] }], forwardClientIDHeader: 'x-model-gateway-client', sanitize: true });
   });
 
   test('one per-key budget of 100 per minute across the three routes', () => {
     const traffic = findOne(docs, 'BackendTrafficPolicy').spec;
     expect(traffic.targetRefs.map((t: Manifest) => t.name)).toEqual(MODELS.map((m) => `model-gateway-${m}`));
-    expect(traffic.rateLimit).toEqual({ global: { rules: [{ clientSelectors: [{ headers: [{ name: 'x-api-key', type: 'Distinct' }] }], limit: { requests: 100, unit: 'Minute' }, shared: true }] } });
+    expect(traffic.rateLimit).toEqual({ global: { rules: [{ clientSelectors: [{ headers: [{ name: 'x-model-gateway-client', type: 'Distinct' }] }], limit: { requests: 100, unit: 'Minute' }, shared: true }] } });
   });
 
   test('only the gateway\'s proxies (and Prometheus) reach the models', () => {
