@@ -8,6 +8,8 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import { Accelerator, BudgetAction, CapacityType, Duration, ModelArtifact, RolloutPolicy, ScalingTarget, ServerSecret, ServingImage } from '../../lib';
 import { BudgetGuard, CanaryRollout, GpuAmiType, GpuNodePool, ModelEndpoint, ModelEndpointProps, ModelGateway, SageMakerRolloutMode } from '../../constructs/aws';
 import { buildAwsApp } from '../../examples/aws/main';
+import { PLATFORM_AWS_STACK, buildAwsPlatform } from '../../examples/platform/aws';
+import { PLATFORM, PLATFORM_SETTINGS } from '../../examples/platform/models';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 
 /*
@@ -127,6 +129,10 @@ const STACKS: Record<string, (outdir: string) => string> = {
     });
     gateway.addApiKey('TeamA');
   }),
+  'the multi-model platform (examples/platform/aws.ts)': (outdir) => {
+    const assembly = buildAwsPlatform(PLATFORM, PLATFORM_SETTINGS, { outdir: join(outdir, 'platform') }).synth();
+    return join(assembly.directory, `${PLATFORM_AWS_STACK}.template.json`);
+  },
   'the example app (examples/aws)': (outdir) => {
     const assembly = buildAwsApp(join(outdir, 'example')).synth();
     return join(assembly.directory, 'DigitsServing.template.json');

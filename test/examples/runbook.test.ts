@@ -14,6 +14,7 @@ import { Testing } from 'cdk8s';
 import { Duration, ExecutionProvider, ModelArtifact } from '../../lib';
 import { PLATFORM, PLATFORM_SETTINGS, PlatformModel, platformModelFile } from '../../examples/platform/models';
 import { PLATFORM_NAMESPACE, buildK8sPlatform } from '../../examples/platform/k8s';
+import { PLATFORM_AWS_STACK, buildAwsPlatform } from '../../examples/platform/aws';
 import { BACKENDS } from '../../scripts/backends';
 import { Manifest, expectSchemaValid, findAll, findOne } from '../support/k8s-helpers';
 
@@ -206,5 +207,37 @@ describe('steps 5-8: the commands name the objects the platform creates', () => 
     expect(block('watch')).toContain(`kubectl -n ${PLATFORM_NAMESPACE} get httproute model-gateway-${name}`);
     expect(block('rollback').trim().split('\n')).toEqual([`kubectl argo rollouts -n ${PLATFORM_NAMESPACE} abort ${name}`, `kubectl argo rollouts -n ${PLATFORM_NAMESPACE} undo ${name}`]);
     expect(findOne(docs, 'Rollout', name).metadata.namespace).toBe(PLATFORM_NAMESPACE);
+  });
+});
+
+describe('step 5b: the same entry on AWS', () => {
+  // The AWS platform reads the same table; its output folder is the registry's (scripts/backends.json).
+  const platform = BACKENDS.find((b) => b.id === 'aws')!.platform!;
+  const assembly = buildAwsPlatform([...PLATFORM, entry], PLATFORM_SETTINGS, { root: dir, outdir: join(dir, platform.output) }).synth();
+  const template = join(platform.output, `${PLATFORM_AWS_STACK}.template.json`);
+  const resources = JSON.parse(readFileSync(join(assembly.directory, `${PLATFORM_AWS_STACK}.template.json`), 'utf8')).Resources as Record<string, Manifest>;
+  const lines = block('aws').split('\n');
+
+  test('the check lines find the new route and model folder in the synthesized template, and only with the new model', () => {
+    for (const line of lines.filter((l) => l.startsWith('grep '))) {
+      expect(line).toContain(template);
+      expect(run(line, dir).status).toBe(0);
+    }
+    const without = mkdtempSync(join(tmpdir(), 'runbook-aws-without-'));
+    buildAwsPlatform(PLATFORM, PLATFORM_SETTINGS, { root: dir, outdir: join(without, platform.output) }).synth();
+    for (const line of lines.filter((l) => l.startsWith('grep '))) expect(run(line, without).status).not.toBe(0);
+  });
+
+  test('the new model gets an endpoint, queue-depth scaling, a 5%/1 h canary and its gateway route', () => {
+    const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+    expect(of('AWS::SageMaker::Endpoint')).toHaveLength(4);
+    expect(of('AWS::ApplicationAutoScaling::ScalingPolicy').filter(([id]) => id.startsWith('Digits'))[0][1].Properties.TargetTrackingScalingPolicyConfiguration).toMatchObject({ TargetValue: entry.scaling.concurrentRequestsPerReplica });
+    expect(JSON.stringify(of('Custom::ModelRollout').filter(([id]) => id.startsWith('DigitsCanary'))[0][1].Properties.Rollout)).toContain('\\"percent\\":5,\\"bakeSeconds\\":3600');
+    expect(of('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart)).toContain(name);
+  });
+
+  test('the sync and deploy lines name the table\'s model folder, the bucket prefix and the stack', () => {
+    expect(block('aws')).toContain(`aws s3 sync ${join('examples', 'platform-models', name, '1')} s3://acme-platform-models/${name}/1/`);
+    expect(block('aws')).toContain(`npx cdk deploy --app ${platform.output} ${PLATFORM_AWS_STACK}`);
   });
 });
