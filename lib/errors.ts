@@ -24,6 +24,10 @@ export interface SpecWarning {
   readonly message: string;
 }
 
+/**
+ * TypeScript-only (extends Error, which jsii cannot model; other languages see the message of the error jsii raises; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class SpecValidationError extends Error {
   public readonly problems: readonly SpecProblem[];
 
@@ -37,7 +41,12 @@ export class SpecValidationError extends Error {
   }
 }
 
-/** Collects problems; `throwIfAny` raises one error listing them all. */
+/**
+ * Collects problems; `throwIfAny` raises one error listing them all.
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class ProblemCollector {
   private readonly problems: SpecProblem[] = [];
 
