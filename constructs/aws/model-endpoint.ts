@@ -85,6 +85,12 @@ export interface EndpointAttributes {
   readonly variantName?: string;
 }
 
+/** Options of `ModelEndpoint.metricCostPer1000Predictions`. */
+export interface CostMetricOptions {
+  /** Period of the metric. @default Duration.minutes(5) */
+  readonly period?: cdk.Duration;
+}
+
 /**
  * A SageMaker real-time endpoint serving one ONNX model with the bundled server: model, endpoint
  * config, endpoint, autoscaling from the shared spec, alarms, and a least-privilege execution role.
@@ -110,7 +116,7 @@ export class ModelEndpoint extends EndpointBase
   /** The spec after defaults, as every backend sees it. */
   public readonly serving: ResolvedServing;
   /** Advice from the shared resolver (also emitted as Annotations warnings). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   public readonly role: iam.IRole;
   /** Key for the ML storage volume; undefined on instance types with local NVMe storage. */
   public readonly encryptionKey?: kms.IKey;
@@ -179,7 +185,7 @@ export class ModelEndpoint extends EndpointBase
     const resolution = SpecResolver.serving(props, SAGEMAKER_CAPABILITIES);
     problems.addAll(outboundProblems(resolution.resolved.outbound, props.networkIsolation, props.vpc !== undefined));
     this.serving = resolution.throwIfInvalid(`ModelEndpoint ${this.node.path}`, problems);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     for (const m of uncatalogued) cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type', m);
     const serving = this.serving;
@@ -294,7 +300,7 @@ export class ModelEndpoint extends EndpointBase
   }
 
   /** USD per 1000 predictions (invocations) per period, from the instance price; undefined without a price. */
-  public metricCostPer1000Predictions(props?: { period?: cdk.Duration }): cloudwatch.MathExpression | undefined {
+  public metricCostPer1000Predictions(props?: CostMetricOptions): cloudwatch.MathExpression | undefined {
     return this.price ? costPer1000PredictionsMetric(this, this.price, props?.period) : undefined;
   }
 }

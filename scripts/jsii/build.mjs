@@ -8,6 +8,10 @@
 // Usage: node scripts/jsii/build.mjs [--no-python]
 //   out: .jsii-build/core/            staging copy of lib/ + generated package.json/tsconfig, the .jsii assembly
 //        .jsii-build/core/dist/python  the Python source (jsii-pacmak --code-only; no wheel: needs PyPI)
+//        node scripts/jsii/build.mjs --check-aws
+//   out: .jsii-build/aws-check/       a compile check only: lib/ and constructs/aws/ in one flat assembly, jsii
+//        with zero errors or a non-zero exit; not the shipping layout (the aws assembly, a jsii dependent of the
+//        core one, is not built yet: lib/README.md "jsii and Python").
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -92,4 +96,38 @@ function main() {
   if (python) run(bin('jsii-pacmak'), ['--code-only', '--targets', 'python', '--outdir', 'dist'], stage);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+/** lib/ and constructs/aws/ compiled together by jsii (flat: jsii does not follow `export type` into submodules). */
+function checkAws() {
+  const dir = join(root, '.jsii-build', 'aws-check');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'constructs'), { recursive: true });
+  const notTests = (src) => !src.endsWith('.test.ts');
+  cpSync(join(root, 'lib'), join(dir, 'lib'), { recursive: true, filter: notTests });
+  cpSync(join(root, 'constructs', 'aws'), join(dir, 'constructs', 'aws'), { recursive: true, filter: notTests });
+  cpSync(join(root, 'lib', 'README.md'), join(dir, 'README.md'));
+  writeFileSync(join(dir, 'index.ts'), "export * from './lib';\nexport * from './constructs/aws';\n");
+  const core = coreManifest();
+  const peers = { 'aws-cdk-lib': pkg.peerDependencies['aws-cdk-lib'], constructs: pkg.peerDependencies.constructs };
+  const manifest = {
+    ...core,
+    name: `${pkg.name}-aws-check`,
+    main: 'index.js',
+    types: 'index.d.ts',
+    peerDependencies: peers,
+    devDependencies: { 'aws-cdk-lib': pkg.devDependencies['aws-cdk-lib'], constructs: pkg.devDependencies.constructs },
+    jsii: {
+      ...core.jsii,
+      targets: {},
+      // The Lambda handlers are bundled by scripts/build-handlers.mjs, not part of the construct API.
+      excludeTypescript: ['**/*.test.ts', 'constructs/aws/*/handler.ts'],
+    },
+  };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  run(join(root, 'node_modules', '.bin', 'jsii'), ['--silence-warnings=reserved-word'], dir);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--check-aws')) checkAws();
+  else main();
+}
