@@ -41,7 +41,7 @@ export class Accelerator {
   });
 
   /** Every accelerator this library knows, for lookups by instance family. */
-  public static readonly KNOWN: readonly Accelerator[] = [
+  public static readonly KNOWN: Accelerator[] = [
     Accelerator.NVIDIA_T4,
     Accelerator.NVIDIA_L4,
     Accelerator.NVIDIA_A10G,
@@ -74,13 +74,13 @@ export class Accelerator {
 
   public readonly memoryGiB?: number;
   /** EC2 instance families (also SageMaker `ml.<family>.*`) that carry this GPU. */
-  public readonly ec2Families: readonly string[];
+  public readonly ec2Families: string[];
   /** Vertex AI / GKE accelerator type, e.g. `nvidia-l4`; undefined where Google Cloud does not offer it. */
   public readonly gcpAcceleratorType?: string;
   /** Compute Engine machine families this GPU attaches to. */
-  public readonly gcpMachineFamilies: readonly string[];
+  public readonly gcpMachineFamilies: string[];
   /** Azure VM series that carry this GPU. */
-  public readonly azureVmSeries: readonly string[];
+  public readonly azureVmSeries: string[];
   /** Value for the `nvidia.com/gpu.product`-style node label the Kubernetes constructs select on. */
   public readonly nodeLabelValue: string;
 

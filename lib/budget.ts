@@ -32,16 +32,21 @@ export interface BudgetSpec {
 export interface ResolvedBudget {
   readonly monthlyLimitUsd: number;
   /** Ascending. */
-  readonly alertThresholdsPercent: readonly number[];
+  readonly alertThresholdsPercent: number[];
   /** Undefined where the backend has no forecast alerts. */
   readonly forecastThresholdPercent?: number;
   readonly action: BudgetAction;
   /** Undefined where the backend has no action threshold. */
   readonly enforceAtPercent?: number;
-  readonly emails: readonly string[];
+  readonly emails: string[];
 }
 
-/** A budget resolved for one backend. */
+/**
+ * A budget resolved for one backend.
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class BudgetResolution extends Resolution {
   /** Resolves `spec` for the backend `caps` describes. Never throws: problems are collected. */
   public static of(spec: BudgetSpec, caps: BackendCapabilities): BudgetResolution {

@@ -121,7 +121,7 @@ export interface ServerCapabilities {
    * entering the template or state. Any other `ServerSecret` is refused.
    * @default - none
    */
-  readonly secretSources?: readonly SecretSource[];
+  readonly secretSources?: SecretSource[];
   /** Why secrets are not possible or how to get one into `secretSources`, in words, for the refusal's fix. @default - not said */
   readonly secretsFix?: string;
   /**
@@ -135,7 +135,7 @@ export interface ServerCapabilities {
 /** How guardrails (alarms, rollback conditions) can be evaluated. */
 export interface GuardrailCapabilities {
   /** Latency percentiles the platform's metrics can express. */
-  readonly latencyPercentiles: readonly LatencyPercentile[];
+  readonly latencyPercentiles: LatencyPercentile[];
   /**
    * Evaluation periods must be a multiple of this (the platform's metric resolution).
    * @default - any whole number of seconds

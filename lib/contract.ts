@@ -206,7 +206,11 @@ export function parseSecretRefs(raw: string): SecretRefs | undefined {
 /** Name of the variable that holds the secret references. */
 export const SECRET_REFS_VARIABLE = 'MODEL_SERVER_SECRET_REFS';
 
-/** The server's configuration as both sides see it. */
+/**
+ * The server's configuration as both sides see it.
+ *
+ * @jsii ignore TypeScript-only (lib/README.md "jsii and Python"): the server contract; Python users set these through `ServerSettings`.
+ */
 export interface ServerConfig {
   readonly port: number;
   /** Name the single model is served under (OIP `model_name`). Empty: derived from the repository. */
@@ -580,8 +584,13 @@ export interface TensorSpec {
   /** OIP datatype: BOOL, UINT8, ..., FP16, FP32, FP64, BYTES, BF16. */
   readonly datatype: string;
   /** Dimensions; -1 for a dynamic one. */
-  readonly shape: readonly number[];
-  /** Symbolic names of dynamic dimensions, aligned with `shape` (null for static or unnamed ones). */
+  readonly shape: number[];
+  /**
+   * Symbolic names of dynamic dimensions, aligned with `shape` (null for static or unnamed ones).
+   *
+   * TypeScript-only (null in an array, which jsii cannot model; a signature read from the file keeps it, one given in another language has none; lib/README.md "jsii and Python").
+   * @jsii ignore
+   */
   readonly dimNames?: readonly (string | null)[];
 }
 
@@ -589,8 +598,8 @@ export interface TensorSpec {
 export interface ModelSignature {
   /** Highest default-domain (ai.onnx) opset the model imports. */
   readonly opset: number;
-  readonly inputs: readonly TensorSpec[];
-  readonly outputs: readonly TensorSpec[];
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
 }
 
 /** ONNX TensorProto.DataType number to OIP datatype. */
@@ -662,6 +671,10 @@ export const METRIC_LABELS = {
 } as const;
 type MetricLabel = (typeof METRIC_LABELS)[keyof typeof METRIC_LABELS];
 
+/**
+ * TypeScript-only (generic, which jsii cannot model; the server contract; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export interface MetricSpec<L extends MetricLabel = MetricLabel> {
   readonly name: string;
   readonly help: string;

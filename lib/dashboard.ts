@@ -43,9 +43,9 @@ export interface DashboardWidget {
    * Keys of `SERVER_METRICS` the widget reads where the server's own metrics are collected (Kubernetes). A widget
    * whose keys are not all in lib/contract.ts is left out everywhere.
    */
-  readonly serverMetrics: readonly string[];
+  readonly serverMetrics: string[];
   /** Latency percentiles, for `latency`. */
-  readonly quantiles?: readonly number[];
+  readonly quantiles?: number[];
 }
 
 /** The description itself. To add a widget: one line here, then one entry per backend renderer. */

@@ -33,6 +33,10 @@ export interface SpecWarning {
   readonly message: string;
 }
 
+/**
+ * TypeScript-only (extends Error, which jsii cannot model; other languages see the message of the error jsii raises; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class SpecValidationError extends Error {
   public readonly problems: readonly SpecProblem[];
 
@@ -49,6 +53,9 @@ export class SpecValidationError extends Error {
 /**
  * Collects problems; `reportTo(scope, owner)` reports them all at synth (a construct's usual way),
  * `throwIfAny(owner)` throws them at once (for values other code needs immediately).
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
  */
 export class ProblemCollector {
   private readonly problems: SpecProblem[] = [];

@@ -102,18 +102,32 @@ export interface ResolvedGatewayRoute {
 /** JWT validation after defaults. */
 export interface ResolvedGatewayJwt {
   readonly issuer: string;
-  readonly audiences: readonly string[];
+  readonly audiences: string[];
   readonly jwksUri: string;
-  readonly algorithms: readonly JwtAlgorithm[];
+  readonly algorithms: JwtAlgorithm[];
   readonly modelsClaim?: string;
+}
+
+/** API keys after defaults (`ResolvedGateway.apiKeys`). */
+export interface ResolvedGatewayApiKeys {
+  /** Request header the key travels in. */
+  readonly header: string;
+  /** Requests per key per minute. */
+  readonly requestsPerMinute: number;
+}
+
+/** Lowest and highest per-minute request limit a gateway can enforce per key (`GatewayCapabilities.rateLimitRange`). */
+export interface RateLimitRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 /** The gateway spec after defaults and validation: what backends render. */
 export interface ResolvedGateway {
   readonly basePath: string;
-  readonly routes: readonly ResolvedGatewayRoute[];
+  readonly routes: ResolvedGatewayRoute[];
   readonly jwt?: ResolvedGatewayJwt;
-  readonly apiKeys?: { readonly header: string; readonly requestsPerMinute: number };
+  readonly apiKeys?: ResolvedGatewayApiKeys;
   /** Cache lifetime; set when any route caches. */
   readonly cacheTtl?: Duration;
   readonly maxRequestBodyBytes: number;
@@ -126,13 +140,13 @@ export interface GatewayCapabilities {
   /** The gateway product, for messages, e.g. `Amazon API Gateway (REST)`. */
   readonly product: string;
   /** JWT algorithms it validates; empty: no JWT validation. */
-  readonly jwtAlgorithms: readonly JwtAlgorithm[];
+  readonly jwtAlgorithms: JwtAlgorithm[];
   /** It can require a claim to name the route's model (`jwt.modelsClaim`). */
   readonly jwtModelsClaim: boolean;
   /** It limits requests per API key per minute. */
   readonly perKeyRateLimit: boolean;
   /** Lowest and highest per-minute limit it can enforce per key. @default - 1 to 1,000,000 */
-  readonly rateLimitRange?: { readonly min: number; readonly max: number };
+  readonly rateLimitRange?: RateLimitRange;
   /** It can cache responses keyed on the request body (POST). */
   readonly bodyKeyedCache: boolean;
   /** Longest cache lifetime. @default - 1 hour */
@@ -153,7 +167,12 @@ const SEGMENTS = /^(\/[a-z0-9][a-z0-9._~-]*)*$/;
 const HEADER = /^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 const RESERVED_HEADERS = new Set(['authorization', 'host', 'content-length', 'content-type', 'cookie', 'connection', 'transfer-encoding']);
 
-/** A gateway spec resolved for one backend. */
+/**
+ * A gateway spec resolved for one backend.
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class GatewayResolution extends Resolution {
   /** Resolves `spec` and `routes` for the backend `caps` describes. Never throws: problems are collected. */
   public static of(spec: ModelGatewaySpec, routes: readonly GatewayRouteInput[], caps: BackendCapabilities): GatewayResolution {

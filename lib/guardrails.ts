@@ -10,7 +10,7 @@ export class LatencyPercentile {
   public static readonly P99_9 = new LatencyPercentile('p99.9', 0.999);
 
   /** Every percentile, lowest first. */
-  public static readonly ALL: readonly LatencyPercentile[] = [
+  public static readonly ALL: LatencyPercentile[] = [
     LatencyPercentile.P50, LatencyPercentile.P90, LatencyPercentile.P95, LatencyPercentile.P99, LatencyPercentile.P99_9,
   ];
 

@@ -121,7 +121,9 @@ export type {
   GatewayJwtOptions,
   GatewayRouteInput,
   ModelGatewaySpec,
+  RateLimitRange,
   ResolvedGateway,
+  ResolvedGatewayApiKeys,
   ResolvedGatewayJwt,
   ResolvedGatewayRoute,
 } from './gateway';

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
 import { MAX_SUPPORTED_OPSET, ModelSignature, ONNX_TO_OIP_DATATYPE, TensorSpec } from './contract';
 
-/** Raised when a file is not a model the bundled server can load. Names the file. */
+/**
+ * Raised when a file is not a model the bundled server can load. Names the file.
+ *
+ * TypeScript-only (extends Error, which jsii cannot model; other languages see the message of the error jsii raises; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class OnnxModelError extends Error {
   constructor(public readonly file: string, message: string) {
     super(`${file}: ${message}`);

@@ -29,6 +29,9 @@ export function explicitFieldsOf(props: object, nested: readonly string[]): stri
  * What a resolver returns: which fields the user set, every problem (spec problems and the backend's
  * refusals) and advice, next to the values after defaults (`resolved` on each subclass). Nothing is reported
  * until `reportIfInvalid` (a construct: at synth) or `throwIfInvalid` (at once).
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
  */
 export abstract class Resolution {
   protected constructor(

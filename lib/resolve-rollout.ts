@@ -37,7 +37,7 @@ export interface ResolvedRolloutStep {
 }
 
 export interface ResolvedRollout {
-  readonly steps: readonly ResolvedRolloutStep[];
+  readonly steps: ResolvedRolloutStep[];
   readonly shape: RolloutStepShape;
   /** The guardrails that roll back: the policy's own, or the endpoint's. */
   readonly guardrails: ResolvedGuardrails;
@@ -54,7 +54,12 @@ export interface ResolvedRollout {
   readonly headerRoute?: HeaderRoute;
 }
 
-/** A rollout policy resolved for one backend. */
+/**
+ * A rollout policy resolved for one backend.
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class RolloutResolution extends Resolution {
   /** Resolves `policy` for the backend `caps` describes. Never throws: problems are collected. */
   public static of(policy: RolloutPolicy, caps: BackendCapabilities, context: RolloutContext): RolloutResolution {

@@ -18,7 +18,12 @@ import {
 } from './spec';
 import { Duration } from './units';
 
-/** The serving spec resolved for one backend. */
+/**
+ * The serving spec resolved for one backend.
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export class ServingResolution extends Resolution {
   /** Resolves `props` for the backend `caps` describes. Never throws: problems are collected. */
   public static of(props: ModelServingProps, caps: BackendCapabilities): ServingResolution {

@@ -10,6 +10,9 @@ import { ModelServingProps } from './spec';
  * The one entry point backends call: resolves a spec for a backend's capabilities, with provenance (which
  * fields the user set), every problem (refusals name the backend and the field) and warnings. See
  * lib/capabilities.ts for what a backend declares.
+ *
+ * TypeScript-only (a backend author's helper; lib/README.md "jsii and Python").
+ * @jsii ignore
  */
 export class SpecResolver {
   /** The serving spec (`ModelServingProps`). */

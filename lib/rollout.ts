@@ -97,12 +97,22 @@ export class RolloutPolicy {
     return new RolloutPolicy(steps, options);
   }
 
-  /** Explicit steps, e.g. 5% for an hour, 25% for an hour, then 100%. The last must be 100%. */
+  /**
+   * Explicit steps, e.g. 5% for an hour, 25% for an hour, then 100%. The last must be 100%.
+   *
+   * TypeScript-only (jsii refuses a static and an instance member of one name; other languages use `fromSteps`; lib/README.md "jsii and Python").
+   * @jsii ignore
+   */
   public static steps(steps: RolloutStep[], options: RolloutOptions = {}): RolloutPolicy {
     return new RolloutPolicy(steps, options);
   }
 
-  public readonly steps: readonly RolloutStep[];
+  /** Explicit steps (the same as `RolloutPolicy.steps`, under a name every jsii language can use). The last must be 100%. */
+  public static fromSteps(steps: RolloutStep[], options: RolloutOptions = {}): RolloutPolicy {
+    return RolloutPolicy.steps(steps, options);
+  }
+
+  public readonly steps: RolloutStep[];
   /** The shape of the steps, whichever factory made them. */
   public readonly shape: RolloutStepShape;
   /** The policy's own guardrails after defaults; undefined when it uses the endpoint's. */

@@ -279,24 +279,29 @@ export interface ResolvedServing {
   readonly minReplicas: number;
   readonly maxReplicas: number;
   /** At least one; more only where the backend tracks several at once. */
-  readonly targets: readonly ScalingTarget[];
+  readonly targets: ScalingTarget[];
   /** Meaningful only where the backend has cooldowns (an explicit value elsewhere is refused). */
   readonly scaleInCooldown: Duration;
   /** Meaningful only where the backend has cooldowns (an explicit value elsewhere is refused). */
   readonly scaleOutCooldown: Duration;
-  readonly executionProviders: readonly ExecutionProvider[];
+  readonly executionProviders: ExecutionProvider[];
   readonly requestTimeout: Duration;
   readonly maxRequestBodyBytes: number;
   /** Whether the server's gRPC listener is on (DEFAULT_GRPC_PORT); the backend exposes the port when it is. */
   readonly grpc: boolean;
-  /** Server settings after defaults, in the contract's shape. */
+  /**
+   * Server settings after defaults, in the contract's shape.
+   *
+   * TypeScript-only (Partial<>, which jsii cannot model; the same settings are in `environment`; lib/README.md "jsii and Python").
+   * @jsii ignore
+   */
   readonly serverConfig: Partial<ServerConfig>;
   /** Environment for the server container (only values that differ from the server's defaults). */
   readonly environment: Readonly<Record<string, string>>;
   /** Variables the platform fills from secrets at container start; never rendered as values. */
-  readonly secretEnvironment: readonly SecretEnvironmentVariable[];
+  readonly secretEnvironment: SecretEnvironmentVariable[];
   /** Where the server connects at run time (cache, collector); a backend whose network cannot reach them refuses. */
-  readonly outbound: readonly OutboundTarget[];
+  readonly outbound: OutboundTarget[];
   /** Error-rate and latency objectives after defaults. */
   readonly guardrails: ResolvedGuardrails;
 }

@@ -47,7 +47,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly budget: ResolvedBudget;
   public readonly budgetName: string;
   /** Advice from the shared resolver (also an `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   public readonly topic: sns.Topic;
   public readonly encryptionKey: kms.IKey;
   public readonly cfnBudget: budgets.CfnBudget;
@@ -70,7 +70,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     // The notification count (AWS Budgets: at most 5) and the actions are checked against SAGEMAKER_CAPABILITIES.
     const resolution = SpecResolver.budget(props.budget, SAGEMAKER_CAPABILITIES);
     this.budget = resolution.reportIfInvalid(this, owner, c);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const enforceAt = this.budget.enforceAtPercent!;
     const actualThresholds = [...this.budget.alertThresholdsPercent];

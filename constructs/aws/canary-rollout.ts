@@ -102,19 +102,19 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The deployment config written to the endpoint. */
   public readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   /** The alarms that roll an update back (EXACT_WEIGHTS: watched during promotion). */
-  public readonly rollbackAlarms: readonly cloudwatch.IAlarm[];
+  public readonly rollbackAlarms: cloudwatch.IAlarm[];
   /** Error-rate alarm that rolls back (the endpoint's when reused); undefined when you passed your own alarms. */
   public readonly errorRateAlarm?: cloudwatch.Alarm;
   /** Latency alarm that rolls back (the endpoint's when reused); undefined when you passed your own alarms. */
   public readonly latencyAlarm?: cloudwatch.Alarm;
   /** EXACT_WEIGHTS: alarms on the canary (and shadow) variant's own metrics; empty for BLUE_GREEN. */
-  public readonly canaryAlarms: readonly cloudwatch.Alarm[];
+  public readonly canaryAlarms: cloudwatch.Alarm[];
   /** EXACT_WEIGHTS: the controller; undefined for BLUE_GREEN. */
   public readonly controller?: ExactWeightController;
   /** The policy resolved for SageMaker: steps, the guardrails in force, whether the endpoint's alarms serve. */
   public readonly rollout: ResolvedRollout;
   /** Advice from the shared resolver (also an `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /** The production variant this rollout watches; keep it the same in every later deployment. */
   public readonly variantName: string;
 
@@ -172,7 +172,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     if (this.mode === SageMakerRolloutMode.BLUE_GREEN) {
       c.addAll(bg.list());
       this.rollout = bgResolution.reportIfInvalid(this, owner, c);
-      this.warnings = bgResolution.warnings;
+      this.warnings = [...bgResolution.warnings];
     } else {
       if (props.canaryInstanceCount !== undefined) {
         c.add({ field: 'canaryInstanceCount', given: describe(props.canaryInstanceCount), allowed: 'only with mode BLUE_GREEN (exact weights size the canary in proportion to its share)', fix: 'remove canaryInstanceCount' });
@@ -194,7 +194,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
         });
       }
       this.rollout = resolution.reportIfInvalid(this, owner, c);
-      this.warnings = resolution.warnings;
+      this.warnings = [...resolution.warnings];
     }
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     const g = this.rollout.guardrails;

@@ -36,11 +36,11 @@ export interface ExactWeightControllerProps {
   /** The endpoint to roll out on; its variant is the stable one. */
   readonly endpoint: ModelEndpoint;
   /** The traffic steps, the last at 100%. */
-  readonly steps: readonly RolloutStep[];
+  readonly steps: RolloutStep[];
   /** Alarms on the canary variant's metrics; any in ALARM rolls back. */
-  readonly canaryAlarms: readonly cloudwatch.IAlarm[];
+  readonly canaryAlarms: cloudwatch.IAlarm[];
   /** Alarms on the stable variant's metrics, watched while the new model takes it over. */
-  readonly promotionAlarms: readonly cloudwatch.IAlarm[];
+  readonly promotionAlarms: cloudwatch.IAlarm[];
   /** How often alarms are checked during a bake. */
   readonly pollInterval: Duration;
   /** The rollout's deadline: bakes, shadow and provisioning of its fleets; the controller rolls back after it. */

@@ -114,7 +114,7 @@ export class ModelGateway extends Construct
   /** `https://<api>.execute-api.<region>.<suffix>/<stage>`; a route answers at `${url}${path}/infer`. */
   public readonly url: string;
   public readonly gateway: ResolvedGateway;
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   public readonly restApi: apigw.RestApi;
   /** The role API Gateway calls SageMaker with: InvokeEndpoint on the routed endpoints only. */
   public readonly integrationRole: iam.Role;

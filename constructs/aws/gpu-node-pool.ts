@@ -81,7 +81,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   public readonly cfnNodegroup: eks.CfnNodegroup;
   public readonly launchTemplate: ec2.CfnLaunchTemplate;
   public readonly nodeRole: iam.Role;
-  public readonly instanceTypes: readonly string[];
+  public readonly instanceTypes: string[];
   /** Labels every node carries. */
   public readonly labels: Readonly<Record<string, string>>;
   /** @attribute */

@@ -1,7 +1,7 @@
 
 // Explicit export list (no `export *`): a name reaches users only when it is listed here.
 export { ModelEndpoint } from './model-endpoint';
-export type { EndpointAttributes, ModelEndpointProps } from './model-endpoint';
+export type { CostMetricOptions, EndpointAttributes, ModelEndpointProps } from './model-endpoint';
 export {
   EC2_ACCELERATED_SIZES,
   EC2_CATALOGUE_SOURCE,

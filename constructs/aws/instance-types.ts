@@ -227,7 +227,12 @@ export interface SageMakerInstance {
 }
 
 /** Parses and validates an `ml.*` instance type against the accelerator the spec asks for. */
-/** What to do with an instance type the catalogues do not list (in the stack's region). */
+/**
+ * What to do with an instance type the catalogues do not list (in the stack's region).
+ *
+ * TypeScript-only (a function-typed member, which jsii cannot model; the options of checkSageMakerInstance, itself TypeScript-only; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export interface SageMakerCatalogueOptions {
   /** The stack's region; a token skips the region check. */
   readonly region?: string;

@@ -86,6 +86,12 @@ export interface EndpointAttributes {
   readonly variantName?: string;
 }
 
+/** Options of `ModelEndpoint.metricCostPer1000Predictions`. */
+export interface CostMetricOptions {
+  /** Period of the metric. @default Duration.minutes(5) */
+  readonly period?: cdk.Duration;
+}
+
 /**
  * A SageMaker real-time endpoint serving one ONNX model with the bundled server: model, endpoint
  * config, endpoint, autoscaling from the shared spec, alarms, and a least-privilege execution role.
@@ -111,7 +117,7 @@ export class ModelEndpoint extends EndpointBase
   /** The spec after defaults, as every backend sees it. */
   public readonly serving: ResolvedServing;
   /** Advice from the shared resolver (also emitted as Annotations warnings). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   public readonly role: iam.IRole;
   /** Key for the ML storage volume; undefined on instance types with local NVMe storage. */
   public readonly encryptionKey?: kms.IKey;
@@ -181,7 +187,7 @@ export class ModelEndpoint extends EndpointBase
     problems.addAll(outboundProblems(resolution.resolved.outbound, props.networkIsolation, props.vpc !== undefined));
     problems.addAll(secretRouteProblems(resolution.resolved.secretEnvironment, props.networkIsolation));
     this.serving = resolution.reportIfInvalid(this, `ModelEndpoint ${this.node.path}`, problems);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addIdWarnings(cdk.Annotations.of(this), this.warnings);
     for (const m of uncatalogued) cdk.Annotations.of(this).addWarningV2('model-serving:uncatalogued-instance-type', m);
     const serving = this.serving;
@@ -306,7 +312,7 @@ export class ModelEndpoint extends EndpointBase
   }
 
   /** USD per 1000 predictions (invocations) per period, from the instance price; undefined without a price. */
-  public metricCostPer1000Predictions(props?: { period?: cdk.Duration }): cloudwatch.MathExpression | undefined {
+  public metricCostPer1000Predictions(props?: CostMetricOptions): cloudwatch.MathExpression | undefined {
     return this.price ? costPer1000PredictionsMetric(this, this.price, props?.period) : undefined;
   }
 }

@@ -23,11 +23,11 @@ export interface RolloutInput {
   readonly canaryVariantName: string;
   /** CloudFormation's new endpoint config: its one variant is the new model, as the stack wants it. */
   readonly targetEndpointConfigName: string;
-  readonly steps: readonly ControllerStep[];
+  readonly steps: ControllerStep[];
   /** Alarms on the canary variant, watched from the first step to the end of promotion. */
-  readonly canaryAlarmNames: readonly string[];
+  readonly canaryAlarmNames: string[];
   /** Alarms on the stable variant, watched during promotion (it serves the new model then). */
-  readonly promotionAlarmNames: readonly string[];
+  readonly promotionAlarmNames: string[];
   /** How often alarms are checked while a step bakes. */
   readonly pollSeconds: number;
   /** Prefix of the endpoint configs the controller creates (its role may create only these). */

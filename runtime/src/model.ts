@@ -49,7 +49,7 @@ function toSpec(v: ValueInfo, kind: 'input' | 'output'): TensorSpec {
     throw new Error(`${kind} '${v.name}' is BF16, which onnxruntime-node cannot feed or fetch; export the model with FP32 or FP16 ${kind}s`);
   }
   if (!datatype) throw new Error(`${kind} '${v.name}' has element type ${v.type}, which onnxruntime-node cannot serve`);
-  return { name: v.name, datatype, shape: v.shape, dimNames: v.dimNames };
+  return { name: v.name, datatype, shape: [...v.shape], dimNames: v.dimNames };
 }
 
 /** Differences between the synth-time signature and the loaded model, as readable lines. */
