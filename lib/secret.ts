@@ -54,6 +54,8 @@ export class ServerSecret {
   /**
    * The reference the server resolves itself at start (lib/contract.ts MODEL_SERVER_SECRET_REFS); undefined for a
    * Kubernetes Secret, which the kubelet resolves.
+   *
+   * @jsii ignore TypeScript-only (lib/README.md "jsii and Python"): the server contract's reference shape, a union jsii has no form for.
    */
   public toSecretRef(): SecretRef | undefined {
     switch (this.source) {
