@@ -191,9 +191,11 @@ const VERSION_TAGS = new Set<string>([TAG_KEYS.version, TAG_KEYS.framework, TAG_
 
 /** The endpoint's score action: the only permission `grantScore` hands out. */
 export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
-/** Built-in role ids the endpoint's identity needs. */
+/** Built-in role ids the endpoint's identity needs (learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
 const STORAGE_BLOB_DATA_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
-const ACR_PULL = '7f951dff-4ed8-4bf1-8e29-8a2a5e3a4ed4';
+/** AcrPull (built-in roles, Containers). */
+export const ACR_PULL_ROLE_ID = '7f951dda-4ed3-4680-a7ca-43fe172d538d';
+const ACR_PULL = ACR_PULL_ROLE_ID;
 /** Key Vault Secrets User: read secret contents (built-in roles, Security: learn.microsoft.com/azure/role-based-access-control/built-in-roles/security). */
 const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
 

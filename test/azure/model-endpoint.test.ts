@@ -222,6 +222,15 @@ describe('ModelEndpoint props that change output', () => {
     });
   });
 
+  test('the endpoint\'s identity pulls the image with the built-in AcrPull role, by its id', () => {
+    // AcrPull's id as Azure's built-in roles reference lists it (learn.microsoft.com/azure/role-based-access-control/
+    // built-in-roles, Containers) and public Bicep templates assign it (acrPullRoleId = '7f951dda-4ed3-...'). An id
+    // that is not a built-in role fails at apply (RoleDefinitionDoesNotExist); stop 16 found '7f951dff-4ed8-...' here.
+    const { tf } = synth((s) => endpoint(s));
+    const pulls = Object.values(resourcesOf(tf as never, 'azurerm_role_assignment')).filter((g) => g.scope === REGISTRY_ID);
+    expect(pulls.map((g) => g.role_definition_id)).toEqual(['/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d']);
+  });
+
   test('grantScore: a custom role with the score action only, assigned at this endpoint', () => {
     const { json, tf } = synth((s) => endpoint(s).grantScore('App', '11111111-1111-1111-1111-111111111111'));
     expect(json).toHaveResourceWithProperties(RoleDefinition, { permissions: [{ actions: [SCORE_ACTION] }] });
