@@ -9,7 +9,7 @@ import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-cus
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { Annotations, Fn, TerraformProvider, TerraformStack, Token } from 'cdktf';
+import { Annotations, Fn, TerraformProvider, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   GATEWAY_PROP_SHAPES,
@@ -121,9 +121,14 @@ export class ModelGateway extends Construct
   public readonly warnings: readonly SpecWarning[];
   /** The OpenAPI 2.0 document handed to API Gateway (the relay URL appears as a Terraform reference). */
   public readonly openApi: Record<string, unknown>;
-  public readonly api: GoogleApiGatewayApi;
-  public readonly apiConfig: GoogleApiGatewayApiConfig;
-  public readonly apiGateway: GoogleApiGatewayGateway;
+  /**
+   * The google-beta resources, typed by what callers read (TerraformResource plus those attributes), so the
+   * published declarations never name @cdktf/provider-google-beta: it is an optional peer, and a consumer without
+   * it compiles (tsc without skipLibCheck) as long as no ModelGateway is built.
+   */
+  public readonly api: TerraformResource & { readonly apiId: string; readonly managedService: string };
+  public readonly apiConfig: TerraformResource & { readonly id: string };
+  public readonly apiGateway: TerraformResource & { readonly defaultHostname: string };
   /** The gateway's own identity: it signs the ID tokens the relay accepts. */
   public readonly gatewayAccount: ServiceAccount;
   /** The relay between API Gateway and Vertex AI (its service account may only predict). */
@@ -131,7 +136,7 @@ export class ModelGateway extends Construct
   /** The custom role the relay holds on each routed endpoint: `aiplatform.endpoints.predict` only. */
   public readonly predictRole: ProjectIamCustomRole;
   /** The relay's predict grants, one per endpoint, each on that endpoint's IAM policy (not the project's). */
-  public readonly predictGrants: readonly GoogleVertexAiEndpointIamMember[];
+  public readonly predictGrants: readonly TerraformResource[];
   /** Keeps API Gateway's request log (which records API keys) out of Cloud Logging; set with apiKeys or accessLogs: false. */
   public readonly requestLogExclusion?: LoggingProjectExclusion;
   public readonly errorRateAlarm: MonitoringAlertPolicy;
