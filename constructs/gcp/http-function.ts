@@ -3,7 +3,7 @@ import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctio
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { Construct } from 'constructs';
-import { buildFromSource } from './pubsub-function';
+import { buildFromSource, handlerShortName, runAsAccount } from './pubsub-function';
 
 export interface HttpFunctionProps {
   readonly project: string;
@@ -46,13 +46,8 @@ export class HttpFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HttpFunctionProps) {
     super(scope, id);
-    const short = props.handler.replace(/[^a-z]/g, '').slice(0, 10);
-    this.serviceAccount = new ServiceAccount(this, 'RunAs', {
-      project: props.project,
-      accountId: `${short}-${props.idSeed.slice(0, 6)}`,
-      displayName: `${props.handler} (${props.functionName})`,
-      description: props.description.slice(0, 256),
-    });
+    const short = handlerShortName(props.handler);
+    this.serviceAccount = runAsAccount(this, props, short);
     const build = buildFromSource(this, props, short);
     this.sourceBucket = build.sourceBucket;
     this.buildAccount = build.buildAccount;

@@ -58,13 +58,8 @@ export class PubsubFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PubsubFunctionProps) {
     super(scope, id);
-    const short = props.handler.replace(/[^a-z]/g, '').slice(0, 10);
-    this.serviceAccount = new ServiceAccount(this, 'RunAs', {
-      project: props.project,
-      accountId: `${short}-${props.idSeed.slice(0, 6)}`,
-      displayName: `${props.handler} (${props.functionName})`,
-      description: props.description.slice(0, 256),
-    });
+    const short = handlerShortName(props.handler);
+    this.serviceAccount = runAsAccount(this, props, short);
     this.triggerAccount = new ServiceAccount(this, 'Trigger', {
       project: props.project,
       accountId: `${short}-t-${props.idSeed.slice(0, 6)}`,
@@ -121,6 +116,21 @@ export interface FunctionSource {
   readonly grants: (ProjectIamMember | ArtifactRegistryRepositoryIamMember | StorageBucketIamMember)[];
   /** `build_config` of the Cloudfunctions2Function (Node.js 22, entry point `handler`). */
   readonly config: Cloudfunctions2FunctionBuildConfig;
+}
+
+/** The short handler name service-account ids of a function start with (letters only, at most 10). */
+export function handlerShortName(handler: string): string {
+  return handler.replace(/[^a-z]/g, '').slice(0, 10);
+}
+
+/** The identity a function's handler runs as (id `RunAs` under `scope`, as every Cloud Function of this package). */
+export function runAsAccount(scope: Construct, props: Pick<PubsubFunctionProps, 'project' | 'handler' | 'functionName' | 'description' | 'idSeed'>, short: string): ServiceAccount {
+  return new ServiceAccount(scope, 'RunAs', {
+    project: props.project,
+    accountId: `${short}-${props.idSeed.slice(0, 6)}`,
+    displayName: `${props.handler} (${props.functionName})`,
+    description: props.description.slice(0, 256),
+  });
 }
 
 /**
