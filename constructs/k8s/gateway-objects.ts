@@ -51,7 +51,7 @@ export const JWT_PROVIDER_NAME = 'model-gateway-jwt';
  * decodeHeaders), so a caller cannot pick another client's bucket.
  */
 export const CLIENT_ID_HEADER = 'x-model-gateway-client';
-/** Name of the HTTPRoute rule that carries the inference requests (Envoy names its cluster `.../rule/0`). */
+/** Name of the HTTPRoute rule that carries the inference requests (Envoy names its cluster `.../rule/0`; Argo's header rules follow it). */
 export const INFER_RULE = 'infer';
 
 /**
@@ -197,8 +197,12 @@ export function renderTrafficPolicy(scope: Construct, id: string, meta: GatewayO
  * `envoy_response_code_class`) and the `..._rq_time` histogram in milliseconds.
  */
 export function clusterSelector(namespace: string, routeNames: readonly string[]): string {
+  // Every rule of each route, not rule 0 only: during a canary with a header route, Argo Rollouts' Gateway API
+  // plugin appends its managed rule after the route's own rules (argoproj-labs/rollouts-plugin-trafficrouter-
+  // gatewayapi pkg/plugin/httproute.go setHTTPHeaderRoute, `append(cleanedRules, newManagedRules...)` @96c63fd),
+  // so header-routed inference requests reach Envoy as `.../rule/1` and must count toward the gateway's alerts.
   // Namespaces and route names are DNS labels: no regex metacharacters to escape.
-  const names = routeNames.map((n) => `httproute/${namespace}/${n}/rule/0`);
+  const names = routeNames.map((n) => `httproute/${namespace}/${n}/rule/[0-9]+`);
   return `envoy_cluster_name=~${JSON.stringify(names.length === 1 ? names[0] : `(${names.join('|')})`)}`;
 }
 

@@ -187,7 +187,7 @@ describe('alerts: p95 > 100 ms and errors > 0.1%, per model and at the gateway',
     const [errors, latency] = rules('model-gateway-guardrails');
     expect(errors.expr).toMatch(/ > 0\.001$/);
     expect(latency.expr).toMatch(/^histogram_quantile\(0\.95, .* > 0\.1$/);
-    expect(errors.expr).toContain('envoy_cluster_name=~"(httproute/ml-platform/model-gateway-cnn/rule/0|httproute/ml-platform/model-gateway-fraud/rule/0|httproute/ml-platform/model-gateway-sentiment/rule/0)"');
+    expect(errors.expr).toContain('envoy_cluster_name=~"(httproute/ml-platform/model-gateway-cnn/rule/[0-9]+|httproute/ml-platform/model-gateway-fraud/rule/[0-9]+|httproute/ml-platform/model-gateway-sentiment/rule/[0-9]+)"');
     // 2 errors per 1000 requests (0.2%) fires; 0.05% does not.
     const now = 1_000_000;
     const cluster = 'httproute/ml-platform/model-gateway-fraud/rule/0';

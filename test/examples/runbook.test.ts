@@ -118,7 +118,7 @@ describe('the fourth model has everything the other three have', () => {
     expect(route.spec.rules[0].filters[0].urlRewrite.path.replaceFullPath).toBe(`/v2/models/${name}/infer`);
     expect(findOne(docs, 'SecurityPolicy', `model-gateway-${name}-auth`).spec.targetRefs[0].name).toBe(`model-gateway-${name}`);
     expect(findOne(docs, 'BackendTrafficPolicy').spec.targetRefs.map((t: Manifest) => t.name)).toEqual(['cnn', 'fraud', 'sentiment', name].map((m) => `model-gateway-${m}`));
-    expect(findOne(docs, 'PrometheusRule', 'model-gateway-guardrails').spec.groups[0].rules[0].expr).toContain(`httproute/${PLATFORM_NAMESPACE}/model-gateway-${name}/rule/0`);
+    expect(findOne(docs, 'PrometheusRule', 'model-gateway-guardrails').spec.groups[0].rules[0].expr).toContain(`httproute/${PLATFORM_NAMESPACE}/model-gateway-${name}/rule/[0-9]+`);
   });
 
   test('its alerts: p95 > 100 ms and errors > 0.1%, and the cost rule', () => {

@@ -211,6 +211,32 @@ describe('the seeds\' gateway: cnn, fraud and sentiment under /api/v1/<model>, J
     expect(evaluatePromQL(latency.expr, quick, now)).toEqual([]);
   });
 
+  test('requests an Argo header route sends to the canary count too (the plugin appends its rule after the route\'s own)', () => {
+    // argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/httproute.go setHTTPHeaderRoute @96c63fd:
+    // `httpRoute.Spec.Rules = append(cleanedRules, newManagedRules...)`, so the header rule is rule 1 of the route,
+    // and Envoy Gateway names its cluster `httproute/<ns>/<name>/rule/1`.
+    const now = 1_000_000;
+    const counter = (name: string, labels: Record<string, string>, perSecond: number): Series => ({ labels: { __name__: name, ...labels }, samples: [[now - 60, 0], [now, 60 * perSecond]] });
+    const rule = findOne(docs, 'PrometheusRule', 'model-gateway-guardrails');
+    const [errors] = rule.spec.groups[0].rules;
+    const stable = 'httproute/ml-gateway/model-gateway-fraud/rule/0';
+    const headerCanary = 'httproute/ml-gateway/model-gateway-fraud/rule/1';
+    // The canary behind the header route fails 10 of 10 requests a second; stable traffic is clean.
+    const series = [
+      counter('envoy_cluster_upstream_rq_total', { envoy_cluster_name: stable }, 990),
+      counter('envoy_cluster_upstream_rq_xx', { envoy_cluster_name: stable, envoy_response_code_class: '2' }, 990),
+      counter('envoy_cluster_upstream_rq_total', { envoy_cluster_name: headerCanary }, 10),
+      counter('envoy_cluster_upstream_rq_xx', { envoy_cluster_name: headerCanary, envoy_response_code_class: '5' }, 10),
+    ];
+    const fired = evaluatePromQL(errors.expr, series, now) as { value: number }[];
+    expect(fired.map((s) => s.value)).toEqual([0.01]);
+    // A route whose name only starts with one of ours is still not ours.
+    expect(evaluatePromQL(errors.expr, [
+      counter('envoy_cluster_upstream_rq_total', { envoy_cluster_name: 'httproute/ml-gateway/model-gateway-fraud-v2/rule/0' }, 10),
+      counter('envoy_cluster_upstream_rq_xx', { envoy_cluster_name: 'httproute/ml-gateway/model-gateway-fraud-v2/rule/0', envoy_response_code_class: '5' }, 10),
+    ], now)).toEqual([]);
+  });
+
   test('warnings say how Envoy Gateway counts the per-key limit and checks algorithms', () => {
     const text = gateway.warnings.map((w) => `${w.field}: ${w.message}`).join('\n');
     expect(text).toMatch(/apiKeys\.requestsPerMinute: 100 requests per key per calendar minute \(fixed windows.*up to 200 across a minute boundary/);
