@@ -31,22 +31,36 @@ export function parsePricing(text: string): Map<string, Set<string>> {
   return byRegion;
 }
 
+/** The GPU sizes this library knows: AZURE_ML_GPU_SIZES and AKS_GPU_VM_SIZES. */
+export function knownGpuSizes(): string[] {
+  return [...new Set([...Object.keys(AZURE_ML_GPU_SIZES), ...Object.values(AKS_GPU_VM_SIZES).flat()])].sort();
+}
+
+/** The covered regions and, per known size that any region prices, the regions that price it (sorted). */
+export function buildTables(text: string, sizes: readonly string[] = knownGpuSizes()): { regions: string[]; sizeRegions: Record<string, string[]>; unpriced: string[] } {
+  const byRegion = parsePricing(text);
+  const regions = [...byRegion.keys()].sort();
+  const sizeRegions: Record<string, string[]> = {};
+  const unpriced: string[] = [];
+  for (const size of sizes) {
+    const where = regions.filter((r) => byRegion.get(r)!.has(size));
+    if (where.length === 0) unpriced.push(size);
+    else sizeRegions[size] = where;
+  }
+  return { regions, sizeRegions, unpriced };
+}
+
 function main(path: string | undefined): void {
   if (!path) throw new Error('usage: npx tsx scripts/azure-gpu-regions.ts <zz_generated.pricing.go>');
   const text = readFileSync(path, 'utf8');
   const generated = /generated at (\S+)/.exec(text)?.[1] ?? 'unknown';
-  const byRegion = parsePricing(text);
-  const regions = [...byRegion.keys()].sort();
-  const sizes = [...new Set([...Object.keys(AZURE_ML_GPU_SIZES), ...Object.values(AKS_GPU_VM_SIZES).flat()])].sort();
+  const { regions, sizeRegions, unpriced } = buildTables(text);
   const lines: string[] = [`// generated at ${generated}, ${regions.length} regions`];
   lines.push(`export const AZURE_PRICED_REGIONS: readonly string[] = [${regions.map((r) => `'${r}'`).join(', ')}];`);
   lines.push('export const AZURE_GPU_SIZE_REGIONS: Readonly<Record<string, readonly string[]>> = {');
-  for (const size of sizes) {
-    const where = regions.filter((r) => byRegion.get(r)!.has(size));
-    if (where.length === 0) lines.push(`  // ${size}: no region prices it`);
-    else lines.push(`  ${size}: [${where.map((r) => `'${r}'`).join(', ')}],`);
-  }
+  for (const [size, where] of Object.entries(sizeRegions)) lines.push(`  ${size}: [${where.map((r) => `'${r}'`).join(', ')}],`);
   lines.push('};');
+  for (const size of unpriced) lines.push(`// ${size}: no region prices it`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

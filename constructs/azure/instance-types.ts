@@ -62,8 +62,8 @@ export const AZURE_ML_GPU_SIZES: Readonly<Record<string, AzureMlGpuSize>> = {
  * and Low Priority meters left out), as Azure/karpenter-provider-azure records them for its price fallback
  * (pkg/providers/pricing/zz_generated.pricing.go at 352646f599290c3a6d2f9710fb535a7b288f88ed, "generated at
  * 2026-06-18T03:43:41Z", 57 regions; read 2026-12-06). A VM size with a price in a region is one Azure sells there.
- * scripts/azure-gpu-regions.ts derives the tables from that file. Regions it does not price (newer ones,
- * sovereign clouds) are not checked; nor are the NCv2 sizes, which no region prices (retired). Azure ML managed
+ * scripts/azure-gpu-regions.ts derives the tables from that file (run it on the file and paste). Regions it does not
+ * price (newer ones, sovereign clouds) are not checked; nor are the NCv2 sizes, which no region prices (retired). Azure ML managed
  * online endpoints run on these VMs: a size Azure does not sell in a region is not offered there either (Azure ML
  * may offer fewer sizes than Compute; that is not checked).
  */

@@ -7,7 +7,7 @@ import {
   isSoldInLocation,
 } from '../../constructs/azure';
 import { AZURE_LOCATIONS } from '../../constructs/azure/validation';
-import { parsePricing } from '../../scripts/azure-gpu-regions';
+import { buildTables, parsePricing } from '../../scripts/azure-gpu-regions';
 
 // The table's source: Azure/karpenter-provider-azure pkg/providers/pricing/zz_generated.pricing.go at
 // 352646f599290c3a6d2f9710fb535a7b288f88ed ("generated at 2026-06-18T03:43:41Z"): one
@@ -65,5 +65,10 @@ describe('AZURE_GPU_SIZE_REGIONS (issue 17)', () => {
     expect([...parsed.keys()]).toEqual(['eastasia', 'westeurope']);
     expect([...parsed.get('eastasia')!]).toEqual(['Standard_NC6s_v3']);
     expect([...parsed.get('westeurope')!]).toEqual(['Standard_NC4as_T4_v3', 'Standard_NC6s_v3']);
+    expect(buildTables(text, ['Standard_NC4as_T4_v3', 'Standard_NC6s_v3', 'Standard_NC6s_v2'])).toEqual({
+      regions: ['eastasia', 'westeurope'],
+      sizeRegions: { Standard_NC4as_T4_v3: ['westeurope'], Standard_NC6s_v3: ['eastasia', 'westeurope'] },
+      unpriced: ['Standard_NC6s_v2'],
+    });
   });
 });
