@@ -1,9 +1,11 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
-import { ARM_ID_TYPES, checkArmId } from './validation';
+import { checkAzureGpuRegion } from './instance-types';
+import { ARM_ID_TYPES, checkArmId, checkLocation } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
 
 /** GPU VM sizes AKS node pools can use, per accelerator (the first is the default). */
@@ -37,6 +39,17 @@ export interface GpuNodePoolProps {
   readonly accelerator: Accelerator;
   /** VM size; it must carry the accelerator. @default - the accelerator's first size in AKS_GPU_VM_SIZES */
   readonly vmSize?: string;
+  /**
+   * The cluster's Azure region (`location` of the AKS cluster, e.g. `westeurope`). When given, the VM size is
+   * checked against the regions Azure sells it in (AZURE_GPU_SIZE_REGIONS, source and date in
+   * AZURE_GPU_REGIONS_SOURCE). @default - not checked (the cluster id does not carry its region)
+   */
+  readonly location?: string;
+  /**
+   * Accept a `vmSize` the region table does not list in `location`, e.g. a size Azure added there since. Synth
+   * warns that it was not checked. @default false
+   */
+  readonly acceptUncataloguedVmSize?: boolean;
   /** Fewest nodes (the cluster autoscaler's lower bound). @default 0 */
   readonly minNodes?: number;
   /** Most nodes. @default 2 */
@@ -104,6 +117,14 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
         allowed: carrier ? `${vmSize} carries ${carrier}; ${props.accelerator.name} runs on ${sizes.join(', ')}` : `a VM size that carries ${props.accelerator.name}: ${sizes.join(', ')}`,
         fix: `use "${sizes[0]}"${carrier ? ` or set accelerator to ${carrier}` : ''}`,
       });
+    }
+    if (props.location !== undefined) checkLocation(this, 'location', props.location, c);
+    if (vmSize) {
+      checkAzureGpuRegion('vmSize', vmSize, c, {
+        location: props.location,
+        acceptUncatalogued: props.acceptUncataloguedVmSize,
+        warn: (m) => Annotations.of(this).addWarning(m),
+      }, 'acceptUncataloguedVmSize');
     }
     const { minNodes, maxNodes } = checkNodePoolSizing(props, AKS_NODE_POOL_CAPABILITIES, c);
     const spot = (props.capacityType ?? CapacityType.ON_DEMAND) === CapacityType.SPOT;

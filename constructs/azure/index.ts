@@ -47,7 +47,15 @@ export type {
   MlOnlineDeploymentProps,
   MlOnlineEndpointProps,
 } from './azapi/resources';
-export { AZURE_ML_GPU_SIZES, azureMlSizesFor, checkAzureMlInstance } from './instance-types';
+export {
+  AZURE_GPU_REGIONS_SOURCE,
+  AZURE_GPU_SIZE_REGIONS,
+  AZURE_ML_GPU_SIZES,
+  AZURE_PRICED_REGIONS,
+  azureMlSizesFor,
+  checkAzureMlInstance,
+  isSoldInLocation,
+} from './instance-types';
 export type { AzureMlGpuSize, AzureMlInstance } from './instance-types';
 export { DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, withOptions } from './metrics';
 export type { AzureMetric, MetricDimension, MetricOptions } from './metrics';

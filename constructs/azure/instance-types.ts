@@ -1,5 +1,6 @@
-import { Accelerator, ProblemCollector, describe, isUnresolved, refusal } from '../../lib';
+import { Accelerator, ProblemCollector, SpecProblem, describe, isUnresolved, refusal } from '../../lib';
 import { AZURE_ML_CAPABILITIES } from './capabilities';
+import { normalizeLocation } from './validation';
 
 /**
  * VM sizes Azure ML managed online endpoints accept, with the GPU each carries
@@ -55,6 +56,245 @@ export const AZURE_ML_GPU_SIZES: Readonly<Record<string, AzureMlGpuSize>> = {
   Standard_NV72ads_A10_v5: { series: 'NVadsA10_v5', accelerator: A10, gpuCount: 2 },
 };
 
+/**
+ * Where AZURE_GPU_SIZE_REGIONS comes from, and as of when: Microsoft's own per-region Linux pay-as-you-go VM prices
+ * (the Azure Retail Prices API: priceType Consumption, serviceName "Virtual Machines", per armRegionName, Windows
+ * and Low Priority meters left out), as Azure/karpenter-provider-azure records them for its price fallback
+ * (pkg/providers/pricing/zz_generated.pricing.go at 352646f599290c3a6d2f9710fb535a7b288f88ed, "generated at
+ * 2026-06-18T03:43:41Z", 57 regions; read 2026-12-06). A VM size with a price in a region is one Azure sells there.
+ * scripts/azure-gpu-regions.ts derives the tables from that file (run it on the file and paste). Regions it does not
+ * price (newer ones, sovereign clouds) are not checked; nor are the NCv2 sizes, which no region prices (retired). Azure ML managed
+ * online endpoints run on these VMs: a size Azure does not sell in a region is not offered there either (Azure ML
+ * may offer fewer sizes than Compute; that is not checked).
+ */
+export const AZURE_GPU_REGIONS_SOURCE = 'the Azure Retail Prices API per region, as Azure/karpenter-provider-azure records it (pkg/providers/pricing/zz_generated.pricing.go at 352646f5, generated 2026-06-18; read 2026-12-06)';
+
+/** The regions that price list covers (ARM names): a location outside it is not checked. */
+export const AZURE_PRICED_REGIONS: readonly string[] = [
+  'australiacentral', 'australiacentral2', 'australiaeast', 'australiasoutheast', 'austriaeast', 'brazilsouth',
+  'brazilsoutheast', 'canadacentral', 'canadaeast', 'centralindia', 'centralus', 'chilecentral', 'eastasia',
+  'eastus', 'eastus2', 'francecentral', 'francesouth', 'germanynorth', 'germanywestcentral', 'indonesiacentral',
+  'israelcentral', 'italynorth', 'japaneast', 'japanwest', 'jioindiacentral', 'jioindiawest', 'koreacentral',
+  'koreasouth', 'malaysiawest', 'mexicocentral', 'newzealandnorth', 'northcentralus', 'northeurope', 'norwayeast',
+  'norwaywest', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southafricawest', 'southcentralus',
+  'southeastasia', 'southindia', 'spaincentral', 'swedencentral', 'swedensouth', 'switzerlandnorth',
+  'switzerlandwest', 'uaecentral', 'uaenorth', 'uksouth', 'ukwest', 'westcentralus', 'westeurope', 'westindia',
+  'westus', 'westus2', 'westus3',
+];
+
+/** Regions where Azure sells each GPU VM size (AZURE_GPU_REGIONS_SOURCE). */
+export const AZURE_GPU_SIZE_REGIONS: Readonly<Record<string, readonly string[]>> = {
+  Standard_NC12s_v3: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'israelcentral', 'japaneast', 'jioindiawest', 'koreacentral', 'northeurope', 'qatarcentral',
+    'southcentralus', 'southeastasia', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC16as_T4_v3: [
+    'australiacentral', 'australiacentral2', 'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia',
+    'centralus', 'eastus', 'eastus2', 'francecentral', 'germanywestcentral', 'israelcentral', 'italynorth',
+    'japaneast', 'japanwest', 'koreacentral', 'malaysiawest', 'northcentralus', 'northeurope', 'polandcentral',
+    'southcentralus', 'southeastasia', 'southindia', 'swedencentral', 'uksouth', 'westeurope', 'westus', 'westus2',
+    'westus3',
+  ],
+  Standard_NC24ads_A100_v4: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'italynorth', 'japaneast', 'jioindiacentral', 'jioindiawest',
+    'koreacentral', 'northcentralus', 'northeurope', 'polandcentral', 'southcentralus', 'southeastasia',
+    'spaincentral', 'swedencentral', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC24rs_v3: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'israelcentral', 'japaneast', 'jioindiawest', 'koreacentral', 'northeurope', 'qatarcentral',
+    'southcentralus', 'southeastasia', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC24s_v3: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'israelcentral', 'japaneast', 'jioindiawest', 'koreacentral', 'northeurope', 'qatarcentral',
+    'southcentralus', 'southeastasia', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC40ads_H100_v5: [
+    'australiaeast', 'canadacentral', 'centralindia', 'centralus', 'eastus', 'eastus2', 'germanywestcentral',
+    'indonesiacentral', 'japaneast', 'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth',
+    'malaysiawest', 'northcentralus', 'northeurope', 'southcentralus', 'southeastasia', 'spaincentral',
+    'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC48ads_A100_v4: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'italynorth', 'japaneast', 'jioindiacentral', 'jioindiawest',
+    'koreacentral', 'northcentralus', 'northeurope', 'polandcentral', 'southcentralus', 'southeastasia',
+    'spaincentral', 'swedencentral', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC4as_T4_v3: [
+    'australiacentral', 'australiacentral2', 'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia',
+    'centralus', 'eastus', 'eastus2', 'francecentral', 'germanywestcentral', 'israelcentral', 'italynorth',
+    'japaneast', 'japanwest', 'koreacentral', 'malaysiawest', 'northcentralus', 'northeurope', 'polandcentral',
+    'southcentralus', 'southeastasia', 'southindia', 'swedencentral', 'uksouth', 'westeurope', 'westus', 'westus2',
+    'westus3',
+  ],
+  Standard_NC64as_T4_v3: [
+    'australiacentral', 'australiacentral2', 'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia',
+    'centralus', 'eastus', 'eastus2', 'francecentral', 'germanywestcentral', 'israelcentral', 'italynorth',
+    'japaneast', 'japanwest', 'koreacentral', 'malaysiawest', 'northcentralus', 'northeurope', 'polandcentral',
+    'southcentralus', 'southeastasia', 'southindia', 'swedencentral', 'uksouth', 'westeurope', 'westus', 'westus2',
+    'westus3',
+  ],
+  Standard_NC6s_v3: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'israelcentral', 'japaneast', 'jioindiawest', 'koreacentral', 'northeurope', 'qatarcentral',
+    'southcentralus', 'southeastasia', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC80adis_H100_v5: [
+    'australiaeast', 'canadacentral', 'centralindia', 'centralus', 'eastus', 'eastus2', 'germanywestcentral',
+    'indonesiacentral', 'japaneast', 'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth',
+    'malaysiawest', 'northcentralus', 'northeurope', 'southcentralus', 'southeastasia', 'spaincentral',
+    'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_NC8as_T4_v3: [
+    'australiacentral', 'australiacentral2', 'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia',
+    'centralus', 'eastus', 'eastus2', 'francecentral', 'germanywestcentral', 'israelcentral', 'italynorth',
+    'japaneast', 'japanwest', 'koreacentral', 'malaysiawest', 'northcentralus', 'northeurope', 'polandcentral',
+    'southcentralus', 'southeastasia', 'southindia', 'swedencentral', 'uksouth', 'westeurope', 'westus', 'westus2',
+    'westus3',
+  ],
+  Standard_NC96ads_A100_v4: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'italynorth', 'japaneast', 'jioindiacentral', 'jioindiawest',
+    'koreacentral', 'northcentralus', 'northeurope', 'polandcentral', 'southcentralus', 'southeastasia',
+    'spaincentral', 'swedencentral', 'switzerlandnorth', 'uksouth', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_ND96amsr_A100_v4: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'canadaeast', 'centralus', 'eastus', 'eastus2',
+    'francecentral', 'germanynorth', 'italynorth', 'japaneast', 'japanwest', 'norwayeast', 'polandcentral',
+    'southafricanorth', 'southcentralus', 'southindia', 'spaincentral', 'swedencentral', 'switzerlandnorth',
+    'switzerlandwest', 'uaecentral', 'uaenorth', 'uksouth', 'ukwest', 'westeurope', 'westus', 'westus2', 'westus3',
+  ],
+  Standard_ND96asr_v4: [
+    'eastus', 'italynorth', 'southcentralus', 'westeurope', 'westus2',
+  ],
+  Standard_ND96is_H100_v5: [
+    'centralus', 'eastus', 'eastus2', 'japaneast', 'japanwest', 'koreacentral', 'northcentralus', 'polandcentral',
+    'southcentralus', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westcentralus', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+  Standard_ND96isr_H100_v5: [
+    'australiaeast', 'canadacentral', 'centralus', 'eastus', 'eastus2', 'japaneast', 'japanwest', 'koreacentral',
+    'northcentralus', 'polandcentral', 'southafricanorth', 'southafricawest', 'southcentralus', 'spaincentral',
+    'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westcentralus', 'westeurope', 'westus', 'westus2',
+    'westus3',
+  ],
+  Standard_NV12ads_A10_v5: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast',
+    'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+    'northcentralus', 'northeurope', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus',
+    'southeastasia', 'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+  Standard_NV18ads_A10_v5: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast',
+    'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+    'northcentralus', 'northeurope', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus',
+    'southeastasia', 'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+  Standard_NV36adms_A10_v5: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast',
+    'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+    'northcentralus', 'northeurope', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus',
+    'southeastasia', 'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+  Standard_NV36ads_A10_v5: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast',
+    'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+    'northcentralus', 'northeurope', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus',
+    'southeastasia', 'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+  Standard_NV6ads_A10_v5: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast',
+    'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+    'northcentralus', 'northeurope', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus',
+    'southeastasia', 'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+  Standard_NV72ads_A10_v5: [
+    'australiaeast', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+    'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast',
+    'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+    'northcentralus', 'northeurope', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus',
+    'southeastasia', 'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope',
+    'westus', 'westus2', 'westus3',
+  ],
+};
+
+/**
+ * Whether Azure sells `vmSize` in `location` (an ARM name or a display name such as "West Europe"): `undefined`
+ * where the tables cannot tell (a token, a location the price list does not cover, a size outside the table).
+ */
+export function isSoldInLocation(vmSize: string, location: string): boolean | undefined {
+  if (isUnresolved(vmSize) || isUnresolved(location)) return undefined;
+  const region = normalizeLocation(location);
+  const regions = AZURE_GPU_SIZE_REGIONS[vmSize];
+  if (!regions || !AZURE_PRICED_REGIONS.includes(region)) return undefined;
+  return regions.includes(region);
+}
+
+/**
+ * The problem with a GPU `vmSize` in `location` when Azure does not sell it there: the regions that do, and the
+ * GPU sizes this library knows that the location has. `escape` names the option that accepts it anyway.
+ */
+export function azureGpuRegionProblem(field: string, vmSize: string, location: string, escape: string): SpecProblem | undefined {
+  if (isSoldInLocation(vmSize, location) !== false) return undefined;
+  const region = normalizeLocation(location);
+  const gpu = AZURE_ML_GPU_SIZES[vmSize];
+  const here = new Map<string, string[]>();
+  for (const [size, regions] of Object.entries(AZURE_GPU_SIZE_REGIONS)) {
+    const carried = AZURE_ML_GPU_SIZES[size]?.accelerator;
+    if (carried && regions.includes(region)) here.set(carried, [...(here.get(carried) ?? []), size]);
+  }
+  const offered = [...here].map(([acc, sizes]) => `${acc} (${sizes.join(', ')})`);
+  return {
+    field,
+    given: `${describe(vmSize)}${gpu ? ` (${gpu.accelerator})` : ''} in ${describe(location)}`,
+    allowed: `a location where Azure sells ${vmSize}: ${AZURE_GPU_SIZE_REGIONS[vmSize].join(', ')} (${AZURE_GPU_REGIONS_SOURCE})`,
+    fix: `deploy to one of those locations, or pick a GPU size ${region} has${offered.length ? `: ${offered.join('; ')}` : ' (none of the GPU sizes this library knows)'}; if Azure added ${vmSize} in ${region} since, set ${escape}`,
+  };
+}
+
+/**
+ * What to do with a VM size the region table does not list in the location.
+ *
+ * TypeScript-only (a function-typed member; the options of checkAzureMlInstance).
+ * @jsii ignore
+ */
+export interface AzureCatalogueOptions {
+  /** The location the VMs run in; a token or a location the table does not cover skips the check. */
+  readonly location?: string;
+  /** Accept a GPU size the region table does not list in `location`. */
+  readonly acceptUncatalogued?: boolean;
+  /** Told what was accepted unchecked, for a synth warning. */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * Adds the region problem for `vmSize` in `catalogue.location` to `collector`, or, with
+ * `catalogue.acceptUncatalogued`, tells `catalogue.warn` that it was accepted unchecked.
+ */
+export function checkAzureGpuRegion(field: string, vmSize: string, collector: ProblemCollector, catalogue: AzureCatalogueOptions, escape: string): void {
+  if (catalogue.location === undefined) return;
+  const problem = azureGpuRegionProblem(field, vmSize, catalogue.location, `${escape}: true`);
+  if (problem && catalogue.acceptUncatalogued) {
+    catalogue.warn?.(`model-serving:${field}: ${vmSize} is not sold in ${catalogue.location} per ${AZURE_GPU_REGIONS_SOURCE}; accepted unchecked (${escape})`);
+  } else if (problem) {
+    collector.add(problem);
+  }
+}
+
 /** CPU sizes on managed endpoints: the DSv2, Dv2/Dasv4/Dv3, Ev3 and Fsv2 families. */
 const CPU_SIZE = /^Standard_(DS[1-5]_v2|D(2|3|4|8|16|32|48|64)a?s?_v[2-5]|E(2|4|8|16|20|32|48|64)s_v3|F(2|4|8|16|32|48|64|72)s_v2)$/;
 
@@ -75,9 +315,11 @@ export function checkAzureMlInstance(
   accelerator: Accelerator | undefined,
   acceleratorCount: number | undefined,
   collector: ProblemCollector,
+  catalogue: AzureCatalogueOptions = {},
 ): AzureMlInstance | undefined {
   if (isUnresolved(instanceType)) return undefined;
   const gpu = AZURE_ML_GPU_SIZES[instanceType];
+  if (gpu) checkAzureGpuRegion('instanceType', instanceType, collector, catalogue, 'acceptUncataloguedInstanceType');
   if (!gpu && !CPU_SIZE.test(instanceType)) {
     collector.add({
       field: 'instanceType',

@@ -98,6 +98,13 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly workspace?: WorkspaceSource;
   /** Managed online endpoint VM size, e.g. `Standard_DS3_v2` or `Standard_NC4as_T4_v3`. */
   readonly instanceType: string;
+  /**
+   * Accept a GPU `instanceType` the region table (AZURE_GPU_SIZE_REGIONS, with its source and date in
+   * AZURE_GPU_REGIONS_SOURCE) does not list in `location`, e.g. a size Azure added there since. Synth warns that
+   * it was not checked.
+   * @default false - a GPU size Azure does not sell in `location` is refused
+   */
+  readonly acceptUncataloguedInstanceType?: boolean;
   /** Endpoint name, 3-32 characters, unique in the region. @default - the model name and a hash of this construct's path */
   readonly endpointName?: string;
   /** Deployment name. Keep it stable: a new name is a new deployment. @default 'main' */
@@ -369,6 +376,7 @@ export class ModelEndpoint extends EndpointBase
       { field: 'resourceGroupName', kind: 'string', required: true, example: "'ml'" },
       { field: 'location', kind: 'string', required: true, example: "'westeurope'" },
       { field: 'instanceType', kind: 'string', required: true, example: "'Standard_F4s_v2'" },
+      { field: 'acceptUncataloguedInstanceType', kind: 'boolean', example: 'true' },
       { field: 'workspace', kind: WorkspaceSource, example: 'WorkspaceSource.create()' },
       { field: 'endpointName', kind: 'string', example: "'fraud-classifier'" },
       { field: 'deploymentName', kind: 'string', example: "'blue'" },
@@ -387,7 +395,11 @@ export class ModelEndpoint extends EndpointBase
       { field: 'modelStorageAccountId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Storage/storageAccounts/models'" },
       ...DASHBOARD_PROP_SHAPES,
     ]);
-    this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
+    this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems, {
+      location: props.location,
+      acceptUncatalogued: props.acceptUncataloguedInstanceType,
+      warn: (m) => Annotations.of(this).addWarning(m),
+    });
     const workspace = props.workspace ?? WorkspaceSource.create();
     checkModel(props, workspace, problems);
     if (workspace.create) checkNewWorkspaceOptions(workspace.create, problems, 'workspace');

@@ -83,6 +83,7 @@ export class AzureServingStack extends TerraformStack {
       kubernetesClusterId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/serving`,
       name: 'gput4',
       accelerator: Accelerator.NVIDIA_T4,
+      location: LOCATION, // the cluster's region: the VM size is checked against where Azure sells it
       minNodes: 0,
       maxNodes: 4,
       capacityType: CapacityType.SPOT,

@@ -1,9 +1,10 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Accelerator, CapacityType, NODE_SCHEDULING } from '../../lib';
 import { AKS_SPOT_TAINT, GpuDriver, GpuNodePool, GpuNodePoolProps } from '../../constructs/azure';
+import { AnnotationMetadataEntryType } from 'cdktf';
 import { only, synth } from './support/synth';
 import { synthScopeValidated } from '../support/cdktf-scope';
-import { expectProblems } from '../support/expect-problems';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 const CLUSTER = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving';
 const pool = (p: Partial<GpuNodePoolProps> = {}) => synth((s) => new GpuNodePool(s, 'Pool', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, ...p }));
@@ -51,5 +52,22 @@ describe('GpuNodePool validation', () => {
   test('the size must carry the accelerator', () => fails({ vmSize: 'Standard_NC24ads_A100_v4' }, /vmSize: got "Standard_NC24ads_A100_v4" with accelerator NVIDIA_T4; allowed: Standard_NC24ads_A100_v4 carries NVIDIA_A100/));
   test('spot price only with spot', () => fails({ spotMaxPrice: 0.5 }, /spotMaxPrice: got 0\.5; allowed: only with capacityType CapacityType\.SPOT/));
   test('bounds', () => fails({ minNodes: 3, maxNodes: 2 }, /maxNodes: got 2 with minNodes 3/));
+  // Region table: AZURE_GPU_SIZE_REGIONS, from Microsoft's per-region Linux pay-as-you-go VM prices (Azure Retail
+  // Prices API) as Azure/karpenter-provider-azure records them: pkg/providers/pricing/zz_generated.pricing.go at
+  // 352646f599290c3a6d2f9710fb535a7b288f88ed ("generated at 2026-06-18T03:43:41Z"). initialOnDemandPrices["eastasia"]
+  // has no NCasT4_v3 size but the NCv3 (V100) and NVadsA10_v5 sizes; ["northeurope"] has Standard_NC24ads_A100_v4 but
+  // not Standard_ND96asr_v4; denmarkeast is an Azure location the file does not price.
+  test('a VM size Azure does not sell in the cluster\'s location is refused; other sizes, the escape hatch, uncovered and unknown locations (issue 17)', () => {
+    fails({ location: 'eastasia' }, /vmSize: got "Standard_NC4as_T4_v3" \(NVIDIA_T4\) in "eastasia"; allowed: a location where Azure sells Standard_NC4as_T4_v3: .*westeurope.*Fix: deploy to one of those locations, or pick a GPU size eastasia has: NVIDIA_V100 \(.*Standard_NC6s_v3.*\); NVIDIA_A10 \(.*Standard_NV36ads_A10_v5.*\); if Azure added Standard_NC4as_T4_v3 in eastasia since, set acceptUncataloguedVmSize: true/);
+    fails({ location: 'northeurope', accelerator: Accelerator.NVIDIA_A100, vmSize: 'Standard_ND96asr_v4' }, /vmSize: got "Standard_ND96asr_v4" \(NVIDIA_A100\) in "northeurope"; allowed: a location where Azure sells Standard_ND96asr_v4: eastus, italynorth, southcentralus, westeurope, westus2 /);
+    fails({ location: 'west-europe' }, /location: got "west-europe"/);
+    expectNoProblems(() => synthScopeValidated((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gpua100', accelerator: Accelerator.NVIDIA_A100, location: 'northeurope' })));
+    expectNoProblems(() => synthScopeValidated((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, location: 'denmarkeast' })));
+    synthScopeValidated((s) => {
+      const p = new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, location: 'eastasia', acceptUncataloguedVmSize: true });
+      const warnings = p.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+      expect(warnings).toEqual([expect.stringMatching(/vmSize: Standard_NC4as_T4_v3 is not sold in eastasia per the Azure Retail Prices API .*accepted unchecked \(acceptUncataloguedVmSize\)/)]);
+    });
+  });
   test('the accelerator label is not the user\'s to set', () => fails({ labels: { [NODE_SCHEDULING.acceleratorLabel]: 'x' } }, /labels\.model-serving\.dev\/accelerator/));
 });

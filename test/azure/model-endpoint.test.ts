@@ -18,7 +18,7 @@ import { AZURE_ML_TYPES, EndpointAuthMode, MlOnlineEndpoint, ModelEndpoint, SCOR
 import { IMAGE, REGISTRY_ID, WORKSPACE_ID, baseProps, endpoint } from './support/fixtures';
 import { only, resourcesOf, schemaProblems, synth } from './support/synth';
 import { synthScopeValidated } from '../support/cdktf-scope';
-import { expectProblems } from '../support/expect-problems';
+import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
 type Json = Record<string, any>;
 const azapi = (tf: Json, armType: string): Json[] => Object.values(resourcesOf(tf as never, 'azapi_resource')).filter((r) => r.type === armType);
@@ -340,6 +340,38 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   test('GPU count is fixed by size', () => fails({ instanceType: 'Standard_NC48ads_A100_v4', accelerator: Accelerator.NVIDIA_A100, acceleratorCount: 1 }, /acceleratorCount: got 1 on Standard_NC48ads_A100_v4; allowed: 2 \(Azure fixes the GPU count by VM size\)/));
   test('a GPU size without an accelerator wastes the GPU', () => fails({ instanceType: 'Standard_NC4as_T4_v3' }, /accelerator: got none, on "Standard_NC4as_T4_v3"; allowed: Accelerator\.NVIDIA_T4/));
   test('an accelerator on a CPU size', () => fails({ accelerator: Accelerator.NVIDIA_T4 }, /instanceType: got "Standard_DS3_v2" with accelerator NVIDIA_T4; allowed: a GPU size for NVIDIA_T4: Standard_NC4as_T4_v3/));
+  // Region table: AZURE_GPU_SIZE_REGIONS, from Microsoft's per-region Linux pay-as-you-go VM prices (Azure Retail
+  // Prices API, priceType Consumption, serviceName "Virtual Machines") as Azure/karpenter-provider-azure records them:
+  // pkg/providers/pricing/zz_generated.pricing.go at 352646f599290c3a6d2f9710fb535a7b288f88ed ("generated at
+  // 2026-06-18T03:43:41Z", 57 regions). initialOnDemandPrices["switzerlandnorth"] has no Standard_NC4as_T4_v3 but the
+  // NC A100 v4 and NC H100 v5 sizes; ["francecentral"] has no Standard_NC40ads_H100_v5; ["australiaeast"] has
+  // Standard_ND96isr_H100_v5 and not Standard_ND96is_H100_v5; ["brazilsoutheast"] has no GPU size at all;
+  // belgiumcentral is an Azure location (AZURE_LOCATIONS) the file does not price.
+  describe('GPU sizes against the location (issue 17)', () => {
+    test('a T4 size Azure does not sell in the location is refused with the locations that sell it and what the location has', () => {
+      fails({ location: 'switzerlandnorth', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4 },
+        /instanceType: got "Standard_NC4as_T4_v3" \(NVIDIA_T4\) in "switzerlandnorth"; allowed: a location where Azure sells Standard_NC4as_T4_v3: australiacentral, .*swedencentral, uksouth, westeurope, westus, westus2, westus3 \(the Azure Retail Prices API per region, as Azure\/karpenter-provider-azure records it .*generated 2026-06-18.*\)\. Fix: deploy to one of those locations, or pick a GPU size switzerlandnorth has: .*NVIDIA_A100 \(.*Standard_NC24ads_A100_v4.*\).*NVIDIA_H100 \(.*Standard_NC40ads_H100_v5.*\).*; if Azure added Standard_NC4as_T4_v3 in switzerlandnorth since, set acceptUncataloguedInstanceType: true/);
+      // A display name folds to its ARM name, as azurerm does.
+      fails({ location: 'Switzerland North', instanceType: 'Standard_NC8as_T4_v3', accelerator: Accelerator.NVIDIA_T4 }, /instanceType: got "Standard_NC8as_T4_v3" \(NVIDIA_T4\) in "Switzerland North"/);
+      expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'swedencentral', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4 })));
+    });
+    test('other classes: an H100 size, an A100 size, and one size of a series where its sibling is sold', () => {
+      fails({ location: 'francecentral', instanceType: 'Standard_NC40ads_H100_v5', accelerator: Accelerator.NVIDIA_H100 }, /instanceType: got "Standard_NC40ads_H100_v5" \(NVIDIA_H100\) in "francecentral"; allowed: a location where Azure sells Standard_NC40ads_H100_v5: /);
+      fails({ location: 'uaenorth', instanceType: 'Standard_NC96ads_A100_v4', accelerator: Accelerator.NVIDIA_A100 }, /instanceType: got "Standard_NC96ads_A100_v4" \(NVIDIA_A100\) in "uaenorth"/);
+      fails({ location: 'australiaeast', instanceType: 'Standard_ND96is_H100_v5', accelerator: Accelerator.NVIDIA_H100 }, /instanceType: got "Standard_ND96is_H100_v5" \(NVIDIA_H100\) in "australiaeast".*Fix: .*NVIDIA_H100 \(.*Standard_ND96isr_H100_v5.*\)/);
+      fails({ location: 'brazilsoutheast', instanceType: 'Standard_NC24ads_A100_v4', accelerator: Accelerator.NVIDIA_A100 }, /in "brazilsoutheast".*pick a GPU size brazilsoutheast has \(none of the GPU sizes this library knows\)/);
+      expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'australiaeast', instanceType: 'Standard_ND96isr_H100_v5', accelerator: Accelerator.NVIDIA_H100 })));
+    });
+    test('acceptUncataloguedInstanceType accepts it with a synth warning; a location the price list does not cover and a CPU size are not checked', () => {
+      synthScopeValidated((s) => {
+        const e = endpoint(s, { location: 'switzerlandnorth', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4, acceptUncataloguedInstanceType: true });
+        const warnings = e.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+        expect(warnings).toContainEqual(expect.stringMatching(/instanceType: Standard_NC4as_T4_v3 is not sold in switzerlandnorth per the Azure Retail Prices API .*; accepted unchecked \(acceptUncataloguedInstanceType\)/));
+      });
+      expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'belgiumcentral', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4 })));
+      expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'brazilsoutheast' })));
+    });
+  });
   test('the bundled image is refused (Terraform cannot build images)', () => fails({ image: ServingImage.bundled() }, /image: .*allowed: on Azure ML/));
   test('S3 models are refused', () => fails({ model: ModelArtifact.fromUri('s3://bucket/model.onnx') }, /on Azure ML/));
   test('archives are refused', () => fails({ model: ModelArtifact.fromUri('https://acct.blob.core.windows.net/models/model.tar.gz') }, /on Azure ML/));

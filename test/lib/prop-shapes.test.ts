@@ -141,8 +141,9 @@ describe('backend props of the wrong kind', () => {
     ]);
   });
 
-  test('Azure: auth mode, network flags and probes', () => {
-    expect(fieldsOf(azureEndpoint({ ...base, ...own.Azure, authMode: 'key', publicNetworkAccess: 'false', probes: { period: 10 }, alertActionGroupIds: '/subscriptions/x' }))).toEqual([
+  test('Azure: the escape hatch, auth mode, network flags and probes', () => {
+    expect(fieldsOf(azureEndpoint({ ...base, ...own.Azure, acceptUncataloguedInstanceType: 'yes', authMode: 'key', publicNetworkAccess: 'false', probes: { period: 10 }, alertActionGroupIds: '/subscriptions/x' }))).toEqual([
+      'acceptUncataloguedInstanceType: the string "yes"; allowed: a boolean',
       'authMode: the string "key"; allowed: an EndpointAuthMode',
       'publicNetworkAccess: the string "false"; allowed: a boolean',
       'probes.period: the number 10; allowed: a Duration',
