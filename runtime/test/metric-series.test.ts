@@ -7,6 +7,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CounterSeries, GaugeSeries, HistogramSeries, seriesKey } from '../src/metric-series';
 import { ServerMetrics } from '../src/metrics';
+import { start, type Started } from './helpers';
+import { mlp, repository } from './models';
 
 function pair() {
   const make = () => {
@@ -149,4 +151,58 @@ test('the server\'s per-request and per-model series scrape as the plain calls d
   expect(text).toContain('model_server_requests_total{model="digits",version="1",route="/v2/models/:model/infer",code="200"} 4');
   expect(text).toContain('model_server_requests_total{model="",version="",route="unmatched",code="404"} 1');
   expect(text).toContain('model_server_inference_count{model="digits",version="1"} 15');
+});
+
+describe('a served model: the bound series count what was served', () => {
+  let s: Started;
+  beforeAll(async () => {
+    s = await start(repository({ 'mlp/1': mlp() }), { logLevel: 'info' });
+  });
+  afterAll(async () => s.app.close());
+
+  test('requests, durations, rows, executions and predicted classes after real requests, and the request log lines', async () => {
+    const rows = [[0.5, -1, 2, 0.25], [1.5, 0.3, -0.7, 3], [0, 0, 0, 1]];
+    const answers: number[] = [];
+    for (const n of [1, 2, 3]) {
+      const res = await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [n, 4], data: rows.slice(0, n) }] } });
+      expect(res.statusCode).toBe(200);
+      const probabilities = (res.json() as { outputs: { name: string; data: number[] }[] }).outputs.find((o) => o.name === 'probabilities')!.data;
+      for (let r = 0; r < n; r++) {
+        const row = probabilities.slice(r * 3, r * 3 + 3);
+        answers.push(row.indexOf(Math.max(...row)));
+      }
+    }
+    // Refused by the handler (an unknown input), after the model was resolved: counted under the model.
+    expect((await s.app.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: { inputs: [{ name: 'nope', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] } })).statusCode).toBe(400);
+    expect((await s.app.inject({ method: 'GET', url: '/nowhere' })).statusCode).toBe(404);
+    const text = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}()[\]|.+*?^$\\/]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const route = 'route="/v2/models/:model/infer"';
+    expect(value(`model_server_requests_total{model="mlp",version="1",${route},code="200"}`)).toBe(3);
+    expect(value(`model_server_requests_total{model="mlp",version="1",${route},code="400"}`)).toBe(1);
+    expect(value('model_server_requests_total{model="",version="",route="unmatched",code="404"}')).toBe(1);
+    expect(value(`model_server_request_duration_seconds_count{model="mlp",version="1",${route}}`)).toBe(4);
+    expect(value(`model_server_request_duration_seconds_bucket{le="+Inf",model="mlp",version="1",${route}}`)).toBe(4);
+    // The warm-up runs go to the worker directly (model.ts warmUp), not through the scheduler: only the three
+    // requests count, 1 + 2 + 3 rows in three executions.
+    expect(value('model_server_inference_count{model="mlp",version="1"}')).toBe(6);
+    expect(value('model_server_inference_exec_count{model="mlp",version="1"}')).toBe(3);
+    expect(value('model_server_batch_size_count{model="mlp",version="1"}')).toBe(3);
+    expect(value('model_server_batch_size_sum{model="mlp",version="1"}')).toBe(6);
+    expect(value('model_server_queue_depth{model="mlp",version="1"}')).toBe(0);
+    expect(value('model_server_inflight_requests{model="mlp",version="1"}')).toBe(0);
+    const classes = [...text.matchAll(/^model_server_predicted_class_total\{model="mlp",version="1",output="probabilities",class="(\d+)"\} (\d+)$/gm)];
+    const counted = Object.fromEntries(classes.map((m) => [m[1], Number(m[2])]));
+    const expected: Record<string, number> = {};
+    for (const c of answers) expected[String(c)] = (expected[String(c)] ?? 0) + 1;
+    expect(counted).toEqual(expected);
+    // At the info level every answered request logs one line with its labels, method, status and latency.
+    const completed = s.logs.filter((l) => l.includes('"msg":"request completed"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const served = completed.filter((l) => l.route === '/v2/models/:model/infer');
+    expect(served.map((l) => [l.model, l.version, l.method, l.statusCode])).toEqual([
+      ['mlp', '1', 'POST', 200], ['mlp', '1', 'POST', 200], ['mlp', '1', 'POST', 200], ['mlp', '1', 'POST', 400],
+    ]);
+    for (const l of served) expect(typeof l.latencyMs).toBe('number');
+    expect(completed.find((l) => l.route === 'unmatched')).toMatchObject({ model: '', version: '', method: 'GET', statusCode: 404 });
+  });
 });
