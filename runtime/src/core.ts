@@ -321,7 +321,6 @@ export class ServingCore {
    * scheduler with the in-flight gauge around it. `outputs`: the names the answer will contain.
    */
   async infer(model: ModelRuntime, decoded: DecodedRequest, features?: RequestFeatures): Promise<Record<string, HostTensor>> {
-    const labels = { model: model.name, version: model.version };
     if (features?.allowedModels && !features.allowedModels.has(model.name)) {
       throw new Forbidden(`the token does not allow model '${model.name}' (${SERVER_ENV.jwtModelsClaim.name} claim)`);
     }
@@ -343,12 +342,13 @@ export class ServingCore {
       span?.setAttribute('model_server.cache.result', found.result);
       span?.end();
       trace?.span.setAttribute('model_server.cache.result', found.result);
-      this.metrics.cacheRequests.inc({ ...labels, result: found.result });
+      this.metrics.cacheRequests.inc({ model: model.name, version: model.version, result: found.result });
       if (found.outputs) return found.outputs;
       if (found.result === 'error') key = undefined;
     }
     const span = trace?.child('inference', { 'model_server.rows': decoded.rows });
-    this.metrics.inflight.inc(labels);
+    const inflight = model.series.inflight;
+    inflight.inc();
     try {
       const run = (): Promise<Record<string, HostTensor>> => model.infer(decoded.inputs, decoded.rows, span && trace?.under(span));
       let results: Record<string, HostTensor>;
@@ -360,10 +360,10 @@ export class ServingCore {
           try {
             results = breaker.fallbackFor(model.name, model.version, outputs, decoded.rows);
           } catch (error) {
-            this.metrics.fallbackResponses.inc({ ...labels, result: 'unavailable' });
+            this.metrics.fallbackResponses.inc({ model: model.name, version: model.version, result: 'unavailable' });
             throw error;
           }
-          this.metrics.fallbackResponses.inc({ ...labels, result: 'served' });
+          this.metrics.fallbackResponses.inc({ model: model.name, version: model.version, result: 'served' });
           if (features) features.fallback = true;
           return results;
         }
@@ -378,7 +378,7 @@ export class ServingCore {
       throw error;
     } finally {
       span?.end();
-      this.metrics.inflight.dec(labels);
+      inflight.dec();
     }
   }
 

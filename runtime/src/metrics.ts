@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MetricSpec, SERVER_METRICS } from '../../lib/contract';
+import { CounterSeries, GaugeSeries, HistogramSeries, SeriesTable } from './metric-series';
 
 /** Name, help and label names of a metric, from the contract the constructs' queries are built on. */
 function spec<L extends string>(m: MetricSpec & { labels: readonly L[] }): { name: string; help: string; labelNames: L[] } {
@@ -33,6 +34,13 @@ export class ServerMetrics {
   readonly rateLimited: Counter<'limit'>;
   readonly breakerState: Gauge<'model' | 'version' | 'state'>;
   readonly fallbackResponses: Counter<'model' | 'version' | 'result'>;
+
+  /** Per-model series, bound once (metric-series.ts). */
+  private readonly models = new Map<string, ModelSeries>();
+  private readonly requestSeries = new SeriesTable((labels) => ({
+    requests: new CounterSeries(this.requests, labels),
+    duration: new HistogramSeries(this.requestDuration, { model: labels.model!, version: labels.version!, route: labels.route! }),
+  }));
 
   constructor(options: { defaultMetrics: boolean }) {
     const registers = [this.registry];
@@ -99,5 +107,55 @@ export class ServerMetrics {
     this.rateLimited = new Counter({ ...spec(SERVER_METRICS.rateLimited), registers });
     this.breakerState = new Gauge({ ...spec(SERVER_METRICS.breakerState), registers });
     this.fallbackResponses = new Counter({ ...spec(SERVER_METRICS.fallbackResponses), registers });
+  }
+
+  /** The series of one model version (bound once per server). */
+  model(model: string, version: string): ModelSeries {
+    const key = `${model}\u0000${version}`;
+    let series = this.models.get(key);
+    if (!series) this.models.set(key, (series = new ModelSeries(this, model, version)));
+    return series;
+  }
+
+  /** Counts one answered HTTP request and observes its duration (seconds). */
+  requestDone(model: string, version: string, route: string, code: number, seconds: number): void {
+    const key = `${model}\u0000${version}\u0000${route}\u0000${code}`;
+    const series = this.requestSeries.find(key) ?? this.requestSeries.get(key, { model, version, route, code: String(code) });
+    series.requests.inc();
+    series.duration.observe(seconds);
+  }
+}
+
+/** The series of one model version that every inference touches. */
+export class ModelSeries {
+  readonly queueDepth: GaugeSeries;
+  readonly inflight: GaugeSeries;
+  readonly queueDuration: HistogramSeries;
+  readonly batchSize: HistogramSeries;
+  readonly execCount: CounterSeries;
+  readonly inferenceCount: CounterSeries;
+  private readonly durations: SeriesTable<HistogramSeries>;
+  private readonly labels: { readonly model: string; readonly version: string };
+
+  constructor(private readonly metrics: ServerMetrics, model: string, version: string) {
+    const labels = { model, version };
+    this.labels = labels;
+    this.queueDepth = new GaugeSeries(metrics.queueDepth, labels);
+    this.inflight = new GaugeSeries(metrics.inflight, labels);
+    this.queueDuration = new HistogramSeries(metrics.queueDuration, labels);
+    this.batchSize = new HistogramSeries(metrics.batchSize, labels);
+    this.execCount = new CounterSeries(metrics.execCount, labels);
+    this.inferenceCount = new CounterSeries(metrics.inferenceCount, labels);
+    this.durations = new SeriesTable((l) => new HistogramSeries(metrics.inferenceDuration, l));
+  }
+
+  /** model_server_inference_duration_seconds of this model on `provider`. */
+  inferenceDuration(provider: string): HistogramSeries {
+    return this.durations.find(provider) ?? this.durations.get(provider, { ...this.labels, provider });
+  }
+
+  /** A new binding of model_server_predicted_class_total for one output's class (the caller keeps it). */
+  predictedClass(output: string, label: string): CounterSeries {
+    return new CounterSeries(this.metrics.predictedClass, { ...this.labels, output, class: label });
   }
 }

@@ -10,7 +10,8 @@ import type { ModelSignature, ServerConfig, TensorSpec } from '../../lib/contrac
 import { NotReady } from './errors';
 import { applyOrtEnvironment } from './ort-environment';
 import type { RequestTrace } from './tracing';
-import type { ServerMetrics } from './metrics';
+import type { ModelSeries, ServerMetrics } from './metrics';
+import type { CounterSeries } from './metric-series';
 import { BatchScheduler, redact } from './scheduler';
 import {
   allocate, checkDatatype, checkShape, elementCount, fromHalfBits, fromJsonTensor, OIP_FROM_ORT, toJsonValues, type HostTensor,
@@ -93,7 +94,10 @@ export class ModelRuntime {
   unbatchableReason = '';
   readonly pool: WorkerPool;
   readonly scheduler: BatchScheduler;
-  private readonly classLabels = new Map<string, Set<string>>();
+  /** This version's metric series, bound once (metric-series.ts). */
+  readonly series: ModelSeries;
+  /** Each output's predicted classes seen so far (at most MAX_CLASS_LABELS), with their counter series. */
+  private readonly classSeries = new Map<string, Map<string, CounterSeries>>();
   private closing = false;
   private respawns = 0;
   /** Event-loop session of a tiny model (inline.ts); undefined for every other model. */
@@ -102,6 +106,7 @@ export class ModelRuntime {
   private readonly warmupMs: number[] = [];
 
   constructor(readonly location: ModelLocation, private readonly options: ModelRuntimeOptions) {
+    this.series = options.metrics.model(location.name, location.version);
     this.pool = new WorkerPool(options.workerPath, (_handle, code) => this.workerExited(code));
     this.scheduler = new BatchScheduler({
       name: location.name,
@@ -400,7 +405,6 @@ export class ModelRuntime {
     for (const spec of this.outputs) {
       const t = outputs[spec.name];
       if (!t) continue;
-      const classes: string[] = [];
       if ((t.datatype === 'FP32' || t.datatype === 'FP64' || t.datatype === 'FP16') && t.shape.length === 2 && t.shape[1]! >= 2) {
         const width = t.shape[1]!;
         if (width > MAX_CLASS_LABELS) continue;
@@ -416,23 +420,23 @@ export class ModelRuntime {
               best = c;
             }
           }
-          classes.push(String(best));
+          this.countClass(spec.name, String(best));
         }
       } else if ((t.datatype === 'INT64' || t.datatype === 'INT32') && t.shape.length === 1) {
-        for (const v of t.data as BigInt64Array | Int32Array) classes.push(String(v));
-      } else {
-        continue;
-      }
-      let seen = this.classLabels.get(spec.name);
-      if (!seen) this.classLabels.set(spec.name, (seen = new Set()));
-      for (const c of classes) {
-        if (!seen.has(c)) {
-          if (seen.size >= MAX_CLASS_LABELS) continue;
-          seen.add(c);
-        }
-        this.options.metrics.predictedClass.inc({ ...this.labels, output: spec.name, class: c });
+        for (const v of t.data as BigInt64Array | Int32Array) this.countClass(spec.name, String(v));
       }
     }
+  }
+
+  private countClass(output: string, label: string): void {
+    let seen = this.classSeries.get(output);
+    if (!seen) this.classSeries.set(output, (seen = new Map()));
+    let series = seen.get(label);
+    if (!series) {
+      if (seen.size >= MAX_CLASS_LABELS) return;
+      seen.set(label, (series = this.series.predictedClass(output, label)));
+    }
+    series.inc();
   }
 
   /**

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from '../../lib/contract';
 import { BadInput, InferenceFailed, TimedOut, QueueFull, withRetryAfter } from './errors';
-import type { ServerMetrics } from './metrics';
+import type { ModelSeries, ServerMetrics } from './metrics';
 import { concatRows, sliceRows, type HostTensor } from './tensor';
 import type { InlineSession } from './inline';
 import { traceBatch, type RequestTrace } from './tracing';
@@ -80,8 +80,12 @@ export class BatchScheduler implements Scheduler {
   private idleWaiters: (() => void)[] = [];
   /** Set once the model ran successfully: later run failures are the request's values, not the model. */
   private proven = false;
+  /** This model's metric series, bound once (metric-series.ts). */
+  private readonly series: ModelSeries;
 
-  constructor(private readonly ctx: SchedulerContext) {}
+  constructor(private readonly ctx: SchedulerContext) {
+    this.series = ctx.metrics.model(ctx.name, ctx.version);
+  }
 
   private get labels(): { model: string; version: string } {
     return { model: this.ctx.name, version: this.ctx.version };
@@ -109,7 +113,7 @@ export class BatchScheduler implements Scheduler {
       const p: Pending = { request, enqueuedAt: performance.now(), resolve, reject, settled: false };
       p.timer = setTimeout(() => this.expire(p), config.requestTimeoutMs);
       this.queue.push(p);
-      metrics.queueDepth.set(this.labels, this.queue.length);
+      this.series.queueDepth.set(this.queue.length);
       this.pump();
     });
   }
@@ -139,7 +143,7 @@ export class BatchScheduler implements Scheduler {
     const i = this.queue.indexOf(p);
     if (i >= 0) {
       this.queue.splice(i, 1);
-      this.ctx.metrics.queueDepth.set(this.labels, this.queue.length);
+      this.series.queueDepth.set(this.queue.length);
     }
     this.ctx.metrics.failures.inc({ ...this.labels, reason: 'timeout' });
     this.settle(
@@ -169,7 +173,7 @@ export class BatchScheduler implements Scheduler {
     if (inline && this.executing === 0 && this.queue.length === 1 && !this.ctx.receiving()) {
       // Nothing else queued, running or arriving: a tiny model answers faster without the thread hop.
       const p = this.queue.shift()!;
-      this.ctx.metrics.queueDepth.set(this.labels, 0);
+      this.series.queueDepth.set(0);
       void this.executeInline(inline, p);
       return;
     }
@@ -188,7 +192,7 @@ export class BatchScheduler implements Scheduler {
       }
       const taken = new Set(batch);
       for (let i = this.queue.length - 1; i >= 0; i--) if (taken.has(this.queue[i]!)) this.queue.splice(i, 1);
-      this.ctx.metrics.queueDepth.set(this.labels, this.queue.length);
+      this.series.queueDepth.set(this.queue.length);
       void this.execute(worker, batch, rows);
     }
   }
@@ -209,11 +213,10 @@ export class BatchScheduler implements Scheduler {
   }
 
   private async execute(worker: WorkerHandle, batch: Pending[], rows: number): Promise<void> {
-    const { metrics } = this.ctx;
     worker.busy = true;
     this.executing += batch.length;
     const start = performance.now();
-    for (const p of batch) metrics.queueDuration.observe(this.labels, (start - p.enqueuedAt) / 1000);
+    for (const p of batch) this.series.queueDuration.observe((start - p.enqueuedAt) / 1000);
     const span = traceBatch(batch, start, rows, 'worker');
     try {
       if (batch.length === 1) {
@@ -239,7 +242,7 @@ export class BatchScheduler implements Scheduler {
       if (unsplit) {
         // The outputs do not split by rows: slicing would hand one client another's values. The execution
         // counts (it ran); its rows are counted when each request runs alone.
-        this.ctx.metrics.execCount.inc(this.labels);
+        this.series.execCount.inc();
         this.ctx.markUnbatchable(
           `output '${unsplit[0]}' had shape [${unsplit[1].shape.join(',')}] for a batch of ${rows} rows: its first dimension is not the batch`,
         );
@@ -266,7 +269,7 @@ export class BatchScheduler implements Scheduler {
   private async executeInline(inline: InlineSession, p: Pending): Promise<void> {
     this.executing++;
     const start = performance.now();
-    this.ctx.metrics.queueDuration.observe(this.labels, (start - p.enqueuedAt) / 1000);
+    this.series.queueDuration.observe((start - p.enqueuedAt) / 1000);
     const span = traceBatch([p], start, p.request.rows, 'event_loop');
     try {
       await this.runAlone((feeds) => inline.run(feeds).catch((error: Error) => Promise.reject(new RunError(error.message))), p);
@@ -301,12 +304,12 @@ export class BatchScheduler implements Scheduler {
   }
 
   private record(result: { outputs: Tensors; computeMs: number }, rows: number): void {
-    const { metrics } = this.ctx;
+    const series = this.series;
     this.proven = true;
-    metrics.execCount.inc(this.labels);
-    metrics.inferenceCount.inc(this.labels, rows);
-    metrics.batchSize.observe(this.labels, rows);
-    metrics.inferenceDuration.observe({ ...this.labels, provider: this.ctx.provider() }, result.computeMs / 1000);
+    series.execCount.inc();
+    series.inferenceCount.inc(rows);
+    series.batchSize.observe(rows);
+    series.inferenceDuration(this.ctx.provider()).observe(result.computeMs / 1000);
     this.ctx.observe(result.outputs);
   }
 

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { LINGERING_CLOSE, ROUTES, SERVER_ENV, type ServerConfig } from '../../../lib/contract';
 import { presentedKey } from '../auth';
@@ -19,6 +19,8 @@ declare module 'fastify' {
     modelLabels: { model: string; version: string } | null;
     /** Counted in ServingCore.receiving until its body is parsed. */
     receiving: boolean;
+    /** The matched route's URL pattern ('unmatched' for none), read once in onRequest; '' before. */
+    routeUrl: string;
   }
 }
 
@@ -130,11 +132,18 @@ export function clientErrorHandler(config: ServerConfig, onRefusal: (reason: str
   };
 }
 
+/** Whether `log` writes at `level` (pino's isLevelEnabled; a logger without one, as with logging off, says yes). */
+function levelEnabled(log: FastifyBaseLogger, level: string): boolean {
+  const check = (log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
+  return check === undefined || check.call(log, level);
+}
+
 export function registerHooks(app: FastifyInstance, core: ServingCore, healthRoutes: ReadonlySet<string>): void {
   const { config, metrics } = core;
   app.decorateRequest('binaryData', null);
   app.decorateRequest('modelLabels', null);
   app.decorateRequest('receiving', false);
+  app.decorateRequest('routeUrl', '');
 
   // Bodies are read as buffers (bodyLimit answers 413 before any parsing), then the JSON part is parsed; with
   // the binary extension the JSON header is the first Inference-Header-Content-Length bytes.
@@ -211,7 +220,9 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
       request.raw.once('end', () => clearTimeout(timer));
       request.raw.once('close', () => clearTimeout(timer));
     }
-    const route = request.routeOptions.url ?? '';
+    // fastify's routeOptions getter builds a fresh object of a dozen fields on every read: read it once.
+    const route = request.routeOptions.url ?? 'unmatched';
+    request.routeUrl = route;
     if (healthRoutes.has(route)) return;
     await core.admit(presentedKey(request.headers), request.socket.remoteAddress ?? request.ip, request.features ?? undefined);
   });
@@ -254,12 +265,19 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
   });
   app.addHook('onResponse', async (request, reply) => {
     doneReceiving(request);
-    const route = request.routeOptions.url ?? 'unmatched';
-    const labels = request.modelLabels ?? { model: '', version: '' };
-    metrics.requests.inc({ ...labels, route, code: String(reply.statusCode) });
-    metrics.requestDuration.observe({ ...labels, route }, reply.elapsedTime / 1000);
-    const entry = { ...labels, route, method: request.method, statusCode: reply.statusCode, latencyMs: Math.round(reply.elapsedTime * 100) / 100 };
-    if (healthRoutes.has(route)) request.log.debug(entry, 'request completed');
+    // A request refused before the onRequest hooks ran (the router's own errors) has no route read yet.
+    const route = request.routeUrl !== '' ? request.routeUrl : request.routeOptions.url ?? 'unmatched';
+    const labels = request.modelLabels;
+    const model = labels === null ? '' : labels.model;
+    const version = labels === null ? '' : labels.version;
+    const elapsedMs = reply.elapsedTime;
+    const code = reply.statusCode;
+    metrics.requestDone(model, version, route, code, elapsedMs / 1000);
+    const level = healthRoutes.has(route) ? 'debug' : 'info';
+    // The log entry is built only when its level is on (the default level, info, logs every request).
+    if (!levelEnabled(request.log, level)) return;
+    const entry = { model, version, route, method: request.method, statusCode: code, latencyMs: Math.round(elapsedMs * 100) / 100 };
+    if (level === 'debug') request.log.debug(entry, 'request completed');
     else request.log.info(entry, 'request completed');
   });
 }
