@@ -36,6 +36,8 @@ module.exports = {
       transform: { '^.+\\.ts$': swc, '/node_modules/(jose|cockatiel)/.+\\.js$': swc },
       transformIgnorePatterns: ['/node_modules/(?!(jose|cockatiel)/)'],
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+      // cdktf's "terraform version" check runs once per test file per constraint instead of once per construct.
+      setupFiles: ['<rootDir>/test/support/terraform-version-once.js'],
     },
     '<rootDir>/runtime',
   ],
