@@ -18,6 +18,10 @@ const SLOW_SUITES = [
   '<rootDir>/test/gcp/terraform-e2e.test.ts',
   // jsii compiling lib/ and jsii-pacmak emitting Python (scripts/jsii/build.mjs), then python3 -m compileall (a minute).
   '<rootDir>/test/jsii/',
+  // cfn-lint (Python) over the 11 synthesized templates and 2 broken ones in one process: its start-up and schema
+  // loading alone are seconds, the whole suite about 20 s of CPU on the 2-core machine; the real-synth suites keep
+  // their own template assertions in the inner loop.
+  '<rootDir>/test/aws/cfn-lint.test.ts',
 ];
 const all = process.env.MSC_TEST_SCOPE === 'all';
 
@@ -36,6 +40,8 @@ module.exports = {
       transform: { '^.+\\.ts$': swc, '/node_modules/(jose|cockatiel)/.+\\.js$': swc },
       transformIgnorePatterns: ['/node_modules/(?!(jose|cockatiel)/)'],
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+      // cdktf's "terraform version" check runs once per test file per constraint instead of once per construct.
+      setupFiles: ['<rootDir>/test/support/terraform-version-once.js'],
     },
     '<rootDir>/runtime',
   ],

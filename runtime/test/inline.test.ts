@@ -14,7 +14,7 @@ const port = 20600 + Math.floor(Math.random() * 1000);
 
 beforeAll(async () => {
   child = spawn(process.execPath, [MAIN, 'serve', '--model-repository', repository({ 'mlp/1': mlp(), 'gather/1': gather() }), '--port', String(port)], {
-    env: { PATH: process.env.PATH ?? '', MODEL_SERVER_GRPC_PORT: '0', MODEL_SERVER_INLINE_RUN_MAX_US: '10000', MODEL_SERVER_LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH ?? '', MODEL_SERVER_GRPC_PORT: '0', MODEL_SERVER_INLINE_RUN_MAX_US: '10000', MODEL_SERVER_LOG_LEVEL: 'info', MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

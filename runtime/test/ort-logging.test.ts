@@ -15,7 +15,7 @@ async function serve(inlineMaxUs: string): Promise<{ child: ChildProcess; port: 
   const port = 21700 + Math.floor(Math.random() * 1000);
   let out = '';
   const child = spawn(process.execPath, [MAIN, 'serve', '--model-repository', repository({ 'gather/1': gather() }), '--port', String(port)], {
-    env: { PATH: process.env.PATH ?? '', MODEL_SERVER_GRPC_PORT: '0', MODEL_SERVER_INLINE_RUN_MAX_US: inlineMaxUs, MODEL_SERVER_LOG_LEVEL: 'trace' },
+    env: { PATH: process.env.PATH ?? '', MODEL_SERVER_GRPC_PORT: '0', MODEL_SERVER_INLINE_RUN_MAX_US: inlineMaxUs, MODEL_SERVER_LOG_LEVEL: 'trace', MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -24,6 +24,7 @@ async function serve(inlineMaxUs: string): Promise<{ child: ChildProcess; port: 
   return { child, port, logs: () => out };
 }
 
+/** SIGTERM and wait for the exit (no drain window: MODEL_SERVER_DRAIN_ACCEPT_SECONDS=0 above, else 5 s per test). */
 async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

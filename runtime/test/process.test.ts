@@ -60,7 +60,8 @@ test('SageMaker style: `serve`, SAGEMAKER_BIND_TO_PORT, a single model.onnx serv
   writeFileSync(join(dir, 'model.onnx'), mlp());
   const port = nextPort++;
   // AZUREML_MODEL_DIR stands in for /opt/ml/model (which needs root to create) as the flag-less model source.
-  const server = serve(['serve'], { AZUREML_MODEL_DIR: dir, SAGEMAKER_BIND_TO_PORT: String(port), MODEL_SERVER_MODEL_NAME: 'digits', MODEL_SERVER_MODEL_VERSION: '7' });
+  // No drain window at the SIGTERM below (the default holds the listener open 5 s; shutdown.test.ts tests the window).
+  const server = serve(['serve'], { AZUREML_MODEL_DIR: dir, SAGEMAKER_BIND_TO_PORT: String(port), MODEL_SERVER_MODEL_NAME: 'digits', MODEL_SERVER_MODEL_VERSION: '7', MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '0' });
   try {
     await waitReady(port, '/ping');
     const rows = [[1, 2, 3, 4]];
@@ -84,7 +85,12 @@ test('SageMaker style: `serve`, SAGEMAKER_BIND_TO_PORT, a single model.onnx serv
 test('SIGTERM: readiness false, in-flight requests finish, new ones are refused, exit 0', async () => {
   const root = repository({ 'slow/1': slow(16) });
   const port = nextPort++;
-  const server = serve(['serve', '--model-repository', root, '--port', String(port)], { MODEL_SERVER_WARMUP_RUNS: '0', MODEL_SERVER_DRAIN_SECONDS: '20' });
+  const server = serve(['serve', '--model-repository', root, '--port', String(port)], {
+    MODEL_SERVER_WARMUP_RUNS: '0',
+    MODEL_SERVER_DRAIN_SECONDS: '20',
+    // A 1 s drain window (default 5 s): readiness is read 100 ms after the signal, inside it.
+    MODEL_SERVER_DRAIN_ACCEPT_SECONDS: '1',
+  });
   await waitReady(port);
   const body = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1024], data: new Array(1024).fill(0.02) }] });
   const inflight = Array.from({ length: 4 }, () =>

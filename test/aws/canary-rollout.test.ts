@@ -9,7 +9,7 @@ import { expectNoProblems, expectProblems } from '../support/expect-problems';
 const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0';
 
 function setup(minReplicas: number, endpointExtra: Partial<ModelEndpointProps> = {}) {
-  // Built-in CloudFormation schema validation is off for speed; the example test keeps it on.
+  // Built-in CloudFormation schema validation is off for speed; the example tests keep it on in `npm run test:all`.
   const app = new cdk.App({ builtinCloudFormationValidation: false });
   const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const endpoint = new ModelEndpoint(stack, 'Endpoint', {

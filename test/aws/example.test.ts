@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAwsApp } from '../../examples/aws/main';
 
-// The whole example, as `npm run synth` builds it: cdk-nag's AwsSolutions pack as a validation plugin and
-// aws-cdk-lib's built-in CloudFormation validation left on. Synth throws on any unacknowledged finding.
+// The whole example, as `npm run synth` builds it: cdk-nag's AwsSolutions pack as a validation plugin. Synth
+// throws on any unacknowledged cdk-nag finding. aws-cdk-lib's built-in CloudFormation validation also runs in
+// `npm run test:all`; under jest (NODE_ENV=test) it only reports its errors as warnings (aws-cdk-lib 2.276.0
+// core/lib/private/synthesis-validation.js, downgradeCfnValidateErrorsToWarnings, unless the app sets
+// @aws-cdk/core:validateAgainstDefaultRules), so `npm test` turns it off (CDK_VALIDATION=false): seconds per
+// synth that could not fail a test. cfn-lint (test/aws/cfn-lint.test.ts, test:all) checks this template.
 describe('examples/aws', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'aws-example-'));
   let resources: Record<string, { Type: string; Properties?: Record<string, any> }>;

@@ -22,7 +22,7 @@ const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0
 const model = ModelArtifact.fromFile(DEMO_MODEL_PATH);
 
 function stackWith(extra: Partial<ModelEndpointProps> = {}, registry = true) {
-  // Built-in CloudFormation schema validation is off here (1.3 s per synth); the example test keeps it on.
+  // Built-in CloudFormation schema validation is off here (1.3 s per synth); the example tests keep it on in `npm run test:all`.
   const app = new cdk.App({ builtinCloudFormationValidation: false });
   const stack = new cdk.Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const endpoint = new ModelEndpoint(stack, 'Endpoint', {

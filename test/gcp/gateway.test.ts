@@ -46,7 +46,15 @@ interface Built {
   readonly endpoints: ModelEndpoint[];
 }
 
+/** The default gateway (no props, the three endpoints), synthesized once for the tests that only read it. */
+let byDefault: { built: Built; out: string; json: Synthesized } | undefined;
+
 function build(p: Partial<ModelGatewayProps> = {}, names?: string[]): { built: Built; out: string; json: Synthesized } {
+  if (Object.keys(p).length === 0 && names === undefined) return (byDefault ??= synthGateway(p));
+  return synthGateway(p, names);
+}
+
+function synthGateway(p: Partial<ModelGatewayProps>, names?: string[]): { built: Built; out: string; json: Synthesized } {
   let built: Built | undefined;
   const { out, json } = synth((scope) => {
     new GoogleBetaProvider(scope, 'google-beta', { project: 'acme-ml', region: 'europe-west1' });

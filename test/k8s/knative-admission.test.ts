@@ -19,7 +19,7 @@ import {
   ModelEndpointProps,
   ServingFlavour,
 } from '../../constructs/k8s';
-import { Manifest, findOne, restrictedViolations, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { Manifest, findOne, restrictedViolations, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { KnativeFlag, knativeAdmissionProblems } from '../support/knative-admission';
 import { image, metadata, model } from './fixtures';
 import { expectNoProblems, expectProblems } from '../support/expect-problems';
@@ -78,7 +78,7 @@ describe('Knative admission of serverless InferenceServices', () => {
   });
 
   test('every variant still passes KServe\'s CRD and the Kubernetes schemas', () => {
-    expect(schemaProblems(synthesized.flatMap(([, docs]) => docs))).toEqual([]);
+    expectSchemaValid(synthesized.flatMap(([, docs]) => docs));
   });
 
   test('without the README\'s flags, only GPU placement is refused, by flag name', () => {
@@ -121,7 +121,7 @@ describe('Knative admission of serverless InferenceServices', () => {
     expect(p.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 65532 });
     expect(p.topologySpreadConstraints).toHaveLength(2);
     expect(p.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 });
 

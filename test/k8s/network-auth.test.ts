@@ -12,7 +12,7 @@
 import { parseServerEnvironment } from '../../lib/contract';
 import { ModelArtifact } from '../../lib';
 import { EndpointAuth, ModelCredentials, ModelEndpoint, ModelEndpointProps, NetworkPeer, ServingFlavour } from '../../constructs/k8s';
-import { Manifest, findOne, podSpecs, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { Manifest, findOne, podSpecs, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { knativeAdmissionProblems } from '../support/knative-admission';
 import { baseProps, image, metadata } from './fixtures';
 import { expectProblems } from '../support/expect-problems';
@@ -29,7 +29,7 @@ describe('authentication', () => {
     for (const docs of [synth(baseProps()), synth(kserve()), synth(kserve({ flavour: ServingFlavour.kserve({ serverless: false }) }))]) {
       const env = serverContainer(docs).env as Manifest[];
       expect(env.filter((e) => e.name === KEY_VAR)).toEqual([{ name: KEY_VAR, valueFrom: { secretKeyRef: { name: 'digits-api-keys', key: 'api-key-sha256' } } }]);
-      expect(schemaProblems(docs)).toEqual([]);
+      expectSchemaValid(docs);
     }
     // The server's own parser reads that variable as the accepted digests (authentication on when non-empty).
     const digest = 'a'.repeat(64);
@@ -51,7 +51,7 @@ describe('authentication', () => {
     const docs = synth(baseProps({ auth: EndpointAuth.none('mesh AuthorizationPolicy admits only the gateway') }));
     expect((serverContainer(docs).env ?? []).map((e: Manifest) => e.name)).not.toContain(KEY_VAR);
     expect(findOne(docs, 'NetworkPolicy').metadata.annotations).toEqual({ 'model-serving.dev/authentication': 'none: mesh AuthorizationPolicy admits only the gateway' });
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('bad auth settings are refused together, naming each field', () => {
@@ -82,7 +82,7 @@ describe('NetworkPolicy', () => {
     const admittedTo = (port: number) => rules.filter((r) => r.ports.some((p: Manifest) => p.port === port)).map((r) => r.from);
     expect(admittedTo(metricsPort)).toEqual([[PROMETHEUS_PEER]]);
     expect(admittedTo(8080)).toEqual([[{ podSelector: {} }]]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
     // KServe (serverless and raw): Knative admits one container port (knative/serving
     // pkg/apis/serving/k8s_validation.go at 98e5ef9: "Only a single port is allowed across all containers"), so
     // /metrics stays on the serving port and the variable is not set.
@@ -100,7 +100,7 @@ describe('NetworkPolicy', () => {
       { from: [PROMETHEUS_PEER], ports: [{ port: 8080, protocol: 'TCP' }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'knative-serving' } } }], ports: [{ port: 8012, protocol: 'TCP' }, { port: 9090, protocol: 'TCP' }] },
     ]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('callers, ingress and Prometheus set by props', () => {
@@ -122,7 +122,7 @@ describe('NetworkPolicy', () => {
       },
       { from: [{ namespaceSelector: { matchLabels: { observability: 'true' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 9464, protocol: 'TCP' }] },
     ]);
-    expect(schemaProblems(docs)).toEqual([]);
+    expectSchemaValid(docs);
   });
 
   test('an empty caller list with no ingress is refused (nothing could call the model)', () => {

@@ -11,7 +11,7 @@ import { Duration, SERVER_ENV, ServerSecret } from '../../lib';
 import { EndpointAuth, ModelCredentials, ModelEndpoint, ModelEndpointProps, ServingFlavour } from '../../constructs/k8s';
 import { ModelArtifact } from '../../lib';
 import { resolveOptions } from '../../runtime/src/config';
-import { Manifest, findOne, podSpecs, schemaProblems, synthChart } from '../support/k8s-helpers';
+import { Manifest, findOne, podSpecs, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { knativeAdmissionProblems } from '../support/knative-admission';
 import { baseProps, image, metadata } from './fixtures';
 import { expectProblems } from '../support/expect-problems';
@@ -60,7 +60,7 @@ describe('rendered on every flavour', () => {
     const names = env.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
     expect(JSON.stringify(d)).not.toContain('digits-api-keys');
-    expect(schemaProblems(d)).toEqual([]);
+    expectSchemaValid(d);
     // The server reads what the pod would get once the kubelet has filled in the Secrets.
     const resolved = Object.fromEntries(env.map((e) => [e.name, e.value ?? (e.name === SERVER_ENV.cacheRedisUrl.name ? 'redis://:pw@redis:6379' : 'b'.repeat(64))]));
     expect(resolveOptions(['--model', '/m.onnx'], resolved, () => true).config).toMatchObject({
