@@ -14,7 +14,7 @@
 //        .jsii-build/<name>/dist/python the Python source (jsii-pacmak --code-only; no wheel: needs PyPI)
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -191,7 +191,8 @@ function linkModule(modules, name, from = join(root, 'node_modules', name)) {
   symlinkSync(from, at, 'dir');
 }
 
-function buildCore() {
+/** Stages the core project (lib/) in .jsii-build/core; returns its folder. */
+function stageCore() {
   const stage = join(buildDir, 'core');
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
@@ -210,8 +211,7 @@ function buildCore() {
     cpSync(join(root, 'node_modules', name), join(modules, name), { recursive: true, dereference: true });
   }
   for (const name of ['constructs', '@types/node', 'undici-types'].filter((n) => !bundled.includes(n))) linkModule(modules, name);
-  run(bin('jsii'), ['--silence-warnings=reserved-word'], stage);
-  if (python) run(bin('jsii-pacmak'), ['--code-only', '--targets', 'python', '--outdir', 'dist'], stage);
+  return stage;
 }
 
 /**
@@ -221,52 +221,86 @@ function buildCore() {
  */
 function installCore(modules) {
   const core = join(buildDir, 'core');
-  const at = join(modules, CORE_NAME);
   const keep = (src) => {
     const top = relative(core, src).split(sep)[0];
     // node_modules: the bundled dependencies matter at run time only, where the core's own tarball brings them.
-    if (['node_modules', 'dist', 'tsconfig.json', 'tsconfig.tsbuildinfo'].includes(top)) return false;
+    if (['node_modules', 'dist', 'tsconfig.json', 'tsconfig.tsbuildinfo', '.npmignore'].includes(top)) return false;
     return !(src.endsWith('.ts') && !src.endsWith('.d.ts'));
   };
-  cpSync(core, at, { recursive: true, filter: keep });
+  cpSync(core, join(modules, CORE_NAME), { recursive: true, filter: keep });
 }
 
-function buildTarget(target) {
-  if (!existsSync(join(buildDir, 'core', '.jsii'))) buildCore();
+/**
+ * Stages a backend's project in .jsii-build/<target>: the files constructs/<target>/index.ts reaches, their
+ * lib/ imports pointed at the core package, a node_modules with the core (as installed), the toolkit and the
+ * type-only packages. Needs the core's assembly. Returns its folder.
+ */
+function stageTarget(target) {
   const stage = join(buildDir, target);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const entry = join(root, 'constructs', target, 'index.ts');
-  const files = importClosure(entry);
-  const outside = files.filter((f) => !f.startsWith(join(root, 'constructs', target) + sep) && !f.startsWith(join(root, 'lib') + sep));
+  const files = importClosure(join(root, 'constructs', target, 'index.ts'));
+  const own = (f, dir) => f.startsWith(join(root, dir) + sep);
+  const outside = files.filter((f) => !own(f, join('constructs', target)) && !own(f, 'lib'));
   if (outside.length > 0) throw new Error(`constructs/${target} imports outside its folder and lib/: ${outside.map((f) => relative(root, f)).join(', ')}`);
-  for (const file of files.filter((f) => f.startsWith(join(root, 'constructs') + sep))) {
+  for (const file of files.filter((f) => own(f, 'constructs'))) {
     const to = join(stage, relative(root, file));
     mkdirSync(dirname(to), { recursive: true });
     writeFileSync(to, rewriteLibImports(file, readFileSync(file, 'utf8')));
   }
   cpSync(join(root, 'lib', 'README.md'), join(stage, 'README.md'));
-  const manifest = targetManifest(target);
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  // node_modules: the core package (as installed), the toolkit and what it needs, the type-only packages.
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(targetManifest(target), null, 2)}\n`);
   const modules = join(stage, 'node_modules');
   mkdirSync(modules, { recursive: true });
   installCore(modules);
   const { toolkit, typeOnly } = TARGETS[target];
   for (const name of runtimeClosure([...toolkit, ...typeOnly, '@types/node'], { peers: true, allowNested: true })) linkModule(modules, name);
-  run(bin('jsii'), ['--silence-warnings=reserved-word'], stage);
-  if (python) run(bin('jsii-pacmak'), ['--code-only', '--targets', 'python', '--outdir', 'dist'], stage);
+  return stage;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** jsii in `dir`, its output kept and printed after a banner (the jsii runs of the backends overlap). */
+function compile(target, dir) {
+  const started = Date.now();
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(bin('jsii'), ['--silence-warnings=reserved-word'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    child.on('error', rejectRun);
+    child.on('close', (code) => {
+      process.stdout.write(`=== jsii ${target} (${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code}) ===\n${log}\n`);
+      if (code === 0) resolveRun();
+      else rejectRun(new Error(`jsii failed for ${target} (exit ${code})`));
+    });
+  });
+}
+
+async function main() {
   const named = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const unknown = named.filter((t) => t !== 'core' && !(t in TARGETS));
   if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}: use core, ${Object.keys(TARGETS).join(', ')}`);
-  const targets = named.length > 0 ? named : ['core', ...Object.keys(TARGETS)];
-  for (const target of targets) {
-    const started = Date.now();
-    if (target === 'core') buildCore();
-    else buildTarget(target);
-    console.log(`jsii target ${target}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const wanted = named.length > 0 ? named : ['core', ...Object.keys(TARGETS)];
+  const started = Date.now();
+  const dirs = [];
+  if (wanted.includes('core') || !existsSync(join(buildDir, 'core', '.jsii'))) {
+    const dir = stageCore();
+    await compile('core', dir);
+    if (wanted.includes('core')) dirs.push(dir);
   }
+  const backends = wanted.filter((t) => t !== 'core');
+  const backendDirs = backends.map(stageTarget);
+  // The backends depend on the core only: their jsii runs overlap (each mostly loads its toolkit's assemblies).
+  const failures = (await Promise.allSettled(backends.map((t, i) => compile(t, backendDirs[i])))).filter((r) => r.status === 'rejected');
+  if (failures.length > 0) throw new Error(failures.map((f) => f.reason.message).join('; '));
+  dirs.push(...backendDirs);
+  // One jsii-pacmak run for every package: it loads the shared dependency assemblies once.
+  if (python && dirs.length > 0) run(bin('jsii-pacmak'), [...dirs, '--code-only', '--targets', 'python'], root);
+  console.log(`jsii build (${wanted.join(', ')}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
 }
