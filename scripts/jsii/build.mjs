@@ -7,11 +7,13 @@
 // each backend (constructs/<target>/) is another that depends on the core assembly and on its own toolkit only.
 //
 // Usage: node scripts/jsii/build.mjs [core|aws|k8s|gcp|azure ...] [--no-python]
-//   (no target named: all five, core first; a backend target builds the core first when .jsii-build/core has none)
-//   out: .jsii-build/core/             staging copy of lib/ + generated package.json, the .jsii assembly
-//        .jsii-build/<target>/         staging copy of what constructs/<target>/index.ts imports, its imports of
-//                                      lib/ rewritten to the core package, the .jsii assembly
+//   (no target named: all five. The core's jsii runs first, and also when a backend is named and .jsii-build/core
+//   has no assembly yet; the backends' jsii runs overlap; then one jsii-pacmak run for every package built.)
+//   out: .jsii-build/core/              staging copy of lib/ + generated package.json, the .jsii assembly
+//        .jsii-build/<target>/          staging copy of what constructs/<target>/index.ts imports, its imports of
+//                                       lib/ pointed at the core package, the .jsii assembly
 //        .jsii-build/<name>/dist/python the Python source (jsii-pacmak --code-only; no wheel: needs PyPI)
+//   Each jsii run's output is printed after a `=== jsii <name> (<seconds> s, exit <code>) ===` banner.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
