@@ -196,7 +196,7 @@ describe('the core assembly (lib/)', () => {
   });
 });
 
-describe.each(TARGET_NAMES)('the %s assembly (constructs/%s, a dependent of the core assembly)', (target) => {
+describe.each(TARGET_NAMES)('the %s backend assembly (a dependent of the core assembly)', (target) => {
   const name = `model-serving-constructs-${target}`;
   const module = name.replace(/-/g, '_');
   const pySrc = () => join(BUILD, target, 'dist', 'python', 'src');
