@@ -16,7 +16,8 @@ const SLOW_SUITES = [
   '<rootDir>/test/package/toolkit-templates.test.ts',
   // A real `terraform` applying, changing and destroying a deployment against an in-memory Vertex AI.
   '<rootDir>/test/gcp/terraform-e2e.test.ts',
-  // jsii compiling lib/ and jsii-pacmak emitting Python (scripts/jsii/build.mjs), then python3 -m compileall (a minute).
+  // jsii compiling the core and the four backend assemblies and jsii-pacmak emitting their Python
+  // (scripts/jsii/build.mjs), then python3 -m compileall (minutes).
   '<rootDir>/test/jsii/',
   // cfn-lint (Python) over the 11 synthesized templates and 2 broken ones in one process: its start-up and schema
   // loading alone are seconds, the whole suite about 20 s of CPU on the 2-core machine; the real-synth suites keep

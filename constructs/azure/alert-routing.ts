@@ -15,7 +15,7 @@ export interface AlertRoutingProps {
  * An aspect, so rules made after this line are routed too; action groups a rule already has are kept.
  */
 export class AlertRouting extends Construct {
-  public readonly alertTarget: readonly string[];
+  public readonly alertTarget: string[];
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);

@@ -137,7 +137,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly budget: ResolvedBudget;
   public readonly budgetName: string;
   /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   public readonly actionGroup: MonitorActionGroup;
   public readonly resource: ConsumptionBudgetResourceGroup | ConsumptionBudgetSubscription;
   public readonly enforcer?: HandlerFunctionApp;
@@ -166,7 +166,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     }
     const resolution = SpecResolver.budget(props.budget, AZURE_ML_CAPABILITIES);
     const budget = resolution.reportIfInvalid(this, owner, c);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addTextWarnings(Annotations.of(this), this.warnings);
     const enforceAt = budget.enforceAtPercent ?? 100;
     this.budget = budget;

@@ -86,7 +86,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The policy after resolution for Azure ML. */
   public readonly rollout: ResolvedRollout;
   /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -114,7 +114,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     // than the rollback alerts' breachingPeriods x evaluationPeriod is refused by SpecResolver.rollout (one rule
     // for every backend, lib/resolve-rollout.ts), reported through `resolution` above.
     this.rollout = resolution.reportIfInvalid(this, owner, c);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addTextWarnings(Annotations.of(this), this.warnings);
 
     endpoint.handOverToController();

@@ -9,7 +9,13 @@
  */
 import { ResolvedGateway, ResolvedGatewayJwt, ResolvedGatewayRoute } from '../../lib/backend';
 
-/** One XML element: a name, attributes in order, children (elements or text). */
+/**
+ * One XML element: a name, attributes in order, children (elements or text).
+ *
+ * TypeScript-only (tuples and a union of element and text, which jsii cannot model; the policy renderers that take
+ * it are TypeScript-only too; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export interface PolicyElement {
   readonly name: string;
   readonly attributes?: ReadonlyArray<readonly [string, string]>;

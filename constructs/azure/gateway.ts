@@ -151,14 +151,14 @@ export class ModelGateway extends Construct
   /** Base URL (`https://<name>.azure-api.net`); routes hang below it. */
   public readonly url: string;
   public readonly gateway: ResolvedGateway;
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /** The API Management service. */
   public readonly service: ApiManagement;
   public readonly api: ApiManagementApi;
   /** One operation per route, in route order. */
-  public readonly operations: readonly ApiManagementApiOperation[];
+  public readonly operations: ApiManagementApiOperation[];
   /** The score grants of the gateway's identity, one per endpoint. */
-  public readonly endpointGrants: readonly RoleAssignment[];
+  public readonly endpointGrants: RoleAssignment[];
   /** The error-rate and latency alerts from `guardrails`. */
   public readonly alerts: GuardrailAlerts;
   /**
@@ -244,7 +244,7 @@ export class ModelGateway extends Construct
   }
 
   /** `alertActionGroupIds`, then the action groups of every AlertRouting whose scope holds this gateway. */
-  public get alarmTargets(): readonly string[] {
+  public get alarmTargets(): string[] {
     return alarmTargetsOf(this, this.alertActionGroupIds);
   }
 

@@ -91,7 +91,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
   /** Labels the nodes carry. */
   public readonly labels: Readonly<Record<string, string>>;
   /** Taints the nodes carry, `key=value:Effect`. */
-  public readonly taints: readonly string[];
+  public readonly taints: string[];
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);

@@ -83,10 +83,18 @@ export interface GuardrailAlertsProps {
   readonly purpose: string;
 }
 
+/** The names of the two alert rules of a set of guardrails. */
+export interface GuardrailRuleNames {
+  /** The error-rate rule. */
+  readonly errorRate: string;
+  /** The latency rule. */
+  readonly latency: string;
+}
+
 /** The two alerts of a set of guardrails. */
 export class GuardrailAlerts extends Construct {
   /** The names the two rules get; what a caller needs to know their ARM ids before they exist. */
-  public static ruleNames(namePrefix: string, g: ResolvedGuardrails): { errorRate: string; latency: string } {
+  public static ruleNames(namePrefix: string, g: ResolvedGuardrails): GuardrailRuleNames {
     return { errorRate: `${namePrefix}-error-rate`, latency: `${namePrefix}-latency-${g.latencyPercentile.name.replace('.', '-')}` };
   }
 

@@ -15,15 +15,24 @@ export type {
   ArmEnabled,
   ArmProbe,
   ArmRoute,
+  DefaultScaleSettings,
   EndpointTrafficBody,
+  EndpointTrafficProperties,
   EnvironmentVersionBody,
   EnvironmentVersionInput,
+  EnvironmentVersionProperties,
+  InferenceContainerProperties,
   ModelVersionBody,
   ModelVersionInput,
+  ModelVersionProperties,
   OnlineDeploymentBody,
   OnlineDeploymentInput,
+  OnlineDeploymentProperties,
+  OnlineDeploymentSku,
   OnlineEndpointBody,
   OnlineEndpointInput,
+  OnlineEndpointProperties,
+  OnlineRequestSettings,
   ProbeInput,
 } from './azapi/arm-bodies';
 export { AZAPI_GENERATOR_METADATA, AZAPI_SOURCE, AZAPI_VERSION_CONSTRAINT, AzapiProvider } from './azapi/provider';
@@ -76,7 +85,7 @@ export {
   errorRateQuery,
   latencyQuery,
 } from './guardrail-alerts';
-export type { GuardrailAlertsProps, GuardrailQueries } from './guardrail-alerts';
+export type { GuardrailAlertsProps, GuardrailQueries, GuardrailRuleNames } from './guardrail-alerts';
 export { AKS_GPU_VM_SIZES, AKS_SPOT_LABEL, AKS_SPOT_TAINT, GpuDriver, GpuNodePool } from './gpu-node-pool';
 export type { GpuNodePoolProps } from './gpu-node-pool';
 export {

@@ -346,13 +346,13 @@ export class ModelEndpoint extends EndpointBase
   /** The endpoint's Azure Monitor workbook (`dashboard: true`). */
   public readonly dashboard?: ApplicationInsightsWorkbook;
   /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /**
    * The action group ids the guardrail alerts notify: `alertActionGroupIds`, then the action groups of every
    * stack-level `AlertRouting` whose scope holds this endpoint (its aspect adds them to each alert rule at synth).
    * Read at the time of the call, so an `AlertRouting` made after the endpoint is included too.
    */
-  public get alarmTargets(): readonly string[] {
+  public get alarmTargets(): string[] {
     return alarmTargetsOf(this, this.alertActionGroupIds);
   }
   private readonly alertActionGroupIds: readonly string[];
@@ -461,7 +461,7 @@ export class ModelEndpoint extends EndpointBase
     checkGuardrails(g, 'guardrails', problems);
     // Shared validation last, so one error lists the backend's problems and the spec's together.
     this.serving = resolution.reportIfInvalid(this, owner, problems);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addTextWarnings(Annotations.of(this), this.warnings);
     const serving = this.serving;
     this.alertActionGroupIds = [...(props.alertActionGroupIds ?? [])];
@@ -705,6 +705,9 @@ export class ModelEndpoint extends EndpointBase
   /**
    * No live cost per 1000 predictions on Azure: Azure Monitor metrics have no metric math and DeploymentCapacity
    * cannot be exported to Log Analytics (the other backends return their query here). `npm run cost` has the figure.
+   *
+   * TypeScript-only (always undefined, a return type jsii cannot model).
+   * @jsii ignore
    */
   public metricCostPer1000Predictions(): undefined {
     return undefined;
@@ -745,7 +748,12 @@ export class ModelEndpoint extends EndpointBase
     return this.alerts.latency;
   }
 
-  /** Every azapi request this endpoint makes, for schema checks. */
+  /**
+   * Every azapi request this endpoint makes, for schema checks.
+   *
+   * TypeScript-only (ArmRequest is; other languages read `armType` and `requestBody` on each resource).
+   * @jsii ignore
+   */
   public get armRequests(): ArmRequest[] {
     return [this.modelVersion, this.environmentVersion, this.endpoint, this.deploymentResource, this.initialTraffic];
   }

@@ -89,6 +89,13 @@ export class WorkspaceSource {
     /** ARM id of an existing workspace. */
     public readonly workspaceId: string | undefined,
     public readonly existing: ExistingWorkspaceOptions,
+    /**
+     * The options of a new workspace (`WorkspaceSource.create`); undefined for an existing one.
+     *
+     * TypeScript-only (jsii refuses an instance member named like the static factory `create`; other languages
+     * keep the options they passed).
+     * @jsii ignore
+     */
     public readonly create: NewWorkspaceOptions | undefined,
   ) {}
 }

@@ -14,7 +14,7 @@ export interface AlertRoutingProps {
  * An aspect, so policies made after this line are routed too; channels a policy already has are kept.
  */
 export class AlertRouting extends Construct {
-  public readonly alertTarget: readonly string[];
+  public readonly alertTarget: string[];
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);

@@ -57,7 +57,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
   /** @deprecated use `budgetName` (the backend contract's name); the same Cloud Billing display name. */
   public readonly displayName: string;
   /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
 
   /** The budget's display name in Cloud Billing. */
   public get budgetName(): string {
@@ -94,7 +94,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     }
     const resolution = SpecResolver.budget(props.budget, VERTEX_CAPABILITIES);
     this.budget = resolution.reportIfInvalid(this, owner, c);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addTextWarnings(Annotations.of(this), this.warnings);
 
     // No endpoint only with that problem reported (synth fails, nothing is written): placeholders keep the tree whole.

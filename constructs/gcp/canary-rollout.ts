@@ -43,7 +43,7 @@ export interface CanaryRolloutProps {
 export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   public readonly rollout: ResolvedRollout;
   /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   public readonly stateBucket: StorageBucket;
   /** Receives the alert incidents and the scheduler ticks. */
   public readonly topic: PubsubTopic;
@@ -77,7 +77,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       }
     });
     this.rollout = resolution.reportIfInvalid(this, owner, problems);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addTextWarnings(Annotations.of(this), this.warnings);
 
     const project = endpoint.project;

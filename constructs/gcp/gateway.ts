@@ -118,16 +118,31 @@ export class ModelGateway extends Construct
   public readonly url: string;
   /** The gateway spec after resolution. */
   public readonly gateway: ResolvedGateway;
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /** The OpenAPI 2.0 document handed to API Gateway (the relay URL appears as a Terraform reference). */
   public readonly openApi: Record<string, unknown>;
   /**
    * The google-beta resources, typed by what callers read (TerraformResource plus those attributes), so the
    * published declarations never name @cdktf/provider-google-beta: it is an optional peer, and a consumer without
    * it compiles (tsc without skipLibCheck) as long as no ModelGateway is built.
+   *
+   * TypeScript-only (an intersection type, which jsii cannot model; `url` has the gateway's hostname).
+   * @jsii ignore
    */
   public readonly api: TerraformResource & { readonly apiId: string; readonly managedService: string };
+  /**
+   * The API config (google-beta `google_api_gateway_api_config`).
+   *
+   * TypeScript-only (an intersection type, which jsii cannot model).
+   * @jsii ignore
+   */
   public readonly apiConfig: TerraformResource & { readonly id: string };
+  /**
+   * The gateway (google-beta `google_api_gateway_gateway`).
+   *
+   * TypeScript-only (an intersection type, which jsii cannot model; `url` has its hostname).
+   * @jsii ignore
+   */
   public readonly apiGateway: TerraformResource & { readonly defaultHostname: string };
   /** The gateway's own identity: it signs the ID tokens the relay accepts. */
   public readonly gatewayAccount: ServiceAccount;
@@ -136,7 +151,7 @@ export class ModelGateway extends Construct
   /** The custom role the relay holds on each routed endpoint: `aiplatform.endpoints.predict` only. */
   public readonly predictRole: ProjectIamCustomRole;
   /** The relay's predict grants, one per endpoint, each on that endpoint's IAM policy (not the project's). */
-  public readonly predictGrants: readonly TerraformResource[];
+  public readonly predictGrants: TerraformResource[];
   /** Keeps API Gateway's request log (which records API keys) out of Cloud Logging; set with apiKeys or accessLogs: false. */
   public readonly requestLogExclusion?: LoggingProjectExclusion;
   public readonly errorRateAlarm: MonitoringAlertPolicy;
@@ -270,7 +285,7 @@ export class ModelGateway extends Construct
   }
 
   /** Where the gateway's alerts notify: `notificationChannels`, then every AlertRouting in scope (as ModelEndpoint). */
-  public get alarmTargets(): readonly string[] {
+  public get alarmTargets(): string[] {
     const targets = [...this.notificationChannels];
     for (const ancestor of this.node.scopes) {
       for (const child of ancestor.node.children) {

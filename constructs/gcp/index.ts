@@ -14,6 +14,7 @@ export {
 } from './model-endpoint';
 export type { ModelEndpointProps } from './model-endpoint';
 export { RemovedModelEndpoint } from './removed-model-endpoint';
+export type { RemovedEndpointAddresses } from './removed-model-endpoint';
 export { ModelGateway } from './gateway';
 export type { ModelGatewayProps, ModelGatewayRoute } from './gateway';
 export { apiGatewayMetric, errorRateCondition, latencyCondition, vertexMetric } from './monitoring';
@@ -24,6 +25,8 @@ export { BILLING_BUDGET_PUBLISHER, BudgetGuard, VERTEX_AI_BILLING_SERVICE } from
 export type { BudgetGuardProps } from './budget-guard';
 export { GpuDriverVersion, GpuNodePool } from './gpu-node-pool';
 export type { GpuNodePoolProps, ImageRepository } from './gpu-node-pool';
+export { HttpFunction } from './http-function';
+export type { HttpFunctionProps } from './http-function';
 export { PubsubFunction } from './pubsub-function';
 export type { PubsubFunctionProps } from './pubsub-function';
 export {
@@ -40,6 +43,7 @@ export {
   vertexHost,
 } from './vertex/bodies';
 export type {
+  DedicatedResourcesView,
   DeployedModelView,
   DeploymentIds,
   EndpointView,

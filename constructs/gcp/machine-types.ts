@@ -114,7 +114,12 @@ export function gcpGpuRegionProblem(field: string, accelerator: Accelerator | un
   };
 }
 
-/** What to do with a machine type the catalogue does not list. */
+/**
+ * What to do with a machine type the catalogue does not list.
+ *
+ * TypeScript-only (a function-typed member, which jsii cannot model; the options of checkGcpMachine, itself TypeScript-only; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export interface MachineCatalogueOptions {
   /** Accept it (the caller opted out explicitly); `warn` is told so the synth output says it was not checked. */
   readonly acceptUncatalogued?: boolean;

@@ -140,13 +140,13 @@ export class ModelEndpoint extends Construct
   /** Alert on the cost per 1000 predictions (`costPer1000PredictionsAbove`). */
   public readonly costPer1000PredictionsAlarm?: MonitoringAlertPolicy;
   /** Advice from the shared resolver (also a cdktf `Annotations` warning on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /**
    * The Cloud Monitoring notification channels the guardrail alert policies notify: `notificationChannels`, then
    * the channels of every stack-level `AlertRouting` whose scope holds this endpoint (its aspect adds them to each
    * alert policy at synth). Read at the time of the call, so an `AlertRouting` made after the endpoint is included too.
    */
-  public get alarmTargets(): readonly string[] {
+  public get alarmTargets(): string[] {
     const targets = [...this.notificationChannels];
     for (const ancestor of this.node.scopes) {
       for (const child of ancestor.node.children) {
@@ -250,7 +250,7 @@ export class ModelEndpoint extends Construct
       problems.add(p.field === 'image' && p.backend !== undefined && (props.image ?? { isBundled: true }).isBundled ? { ...p, fix: bundledImageFix(props) } : p);
     }
     problems.reportTo(this, owner);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addTextWarnings(Annotations.of(this), this.warnings);
     for (const w of outboundWarnings) Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${w}`);
     this.serving = resolution.resolved;

@@ -18,6 +18,16 @@ class RemovedBlock extends TerraformElement {
   }
 }
 
+/** The Terraform addresses a RemovedModelEndpoint's `removed` blocks name. */
+export interface RemovedEndpointAddresses {
+  /** The Vertex AI endpoint. */
+  readonly endpoint: string;
+  /** The deployment (the `terraform_data` that deploys the models). */
+  readonly deployment: string;
+  /** The teardown (the `terraform_data` that undeploys and deletes the models). */
+  readonly teardown: string;
+}
+
 /**
  * Put in the place of a ModelEndpoint you delete from your code, with the same scope and id, for one
  * `terraform apply`; then delete this line too.
@@ -33,7 +43,7 @@ class RemovedBlock extends TerraformElement {
  */
 export class RemovedModelEndpoint extends Construct {
   /** Terraform addresses the `removed` blocks name. */
-  public readonly addresses: { readonly endpoint: string; readonly deployment: string; readonly teardown: string };
+  public readonly addresses: RemovedEndpointAddresses;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);

@@ -60,7 +60,7 @@ export const HOURS_PER_MONTH = 730.5;
 export class BudgetGuard extends Construct implements IBudgetGuardContract {
   public readonly namespaceName: string;
   /** Advice from the shared resolver (also `model-serving:warning` metadata on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
 
   /** The budget's name: its namespace (the cost alerts carry it as the label `model_serving_budget`). */
   public get budgetName(): string {
@@ -121,7 +121,7 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
     // Shared budget rules (limit, thresholds) and the refusals (action, forecast, enforceAt, emails) land in the same error.
     const resolution = SpecResolver.budget(props.budget, KUBERNETES_CAPABILITIES);
     const budget = resolution.reportIfInvalid(this, owner, c);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addMetadataWarnings(this, this.warnings);
     this.budget = budget;
 

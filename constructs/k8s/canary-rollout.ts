@@ -83,11 +83,11 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
   /** The AnalysisTemplate (plain flavour). */
   public readonly analysisTemplate?: ApiObject;
   /** KServe promotions after the first step (empty for the plain flavour). */
-  public readonly promotions: readonly KServePromotion[];
+  public readonly promotions: KServePromotion[];
   /** The policy resolved for this flavour: steps with the share really served, guardrails in force. */
   public readonly rollout: ResolvedRollout;
   /** Advice from the shared resolver, e.g. an approximated share (also `model-serving:warning` metadata). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /** The endpoint whose new versions roll out. */
   public readonly endpoint: ModelEndpoint;
   /** What splits traffic between the stable and the new version (TrafficRouter.none() unless given). */
@@ -135,7 +135,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       acceptManualPromotion: props.acceptManualPromotion,
     });
     this.rollout = resolution.reportIfInvalid(this, `CanaryRollout ${this.node.path}`, c);
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addMetadataWarnings(this, this.warnings);
     if (c.count > 0) {
       // Reported at synth, which fails and writes nothing: the endpoint is left as it is, no rollout objects.

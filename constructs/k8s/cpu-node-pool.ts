@@ -4,7 +4,7 @@ import { CapacityType, Duration, ProblemCollector, describe } from '../../lib';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { INodePool } from './k8s-schema';
 import { ConsolidationPolicy } from './gpu-node-pool';
-import { ICpuNodePool } from './endpoint-options';
+import { ICpuNodePool, NodePoolTaint } from './endpoint-options';
 import { LABEL_PREFIX, LABELS } from './names';
 
 const KARPENTER_CAPACITY: Readonly<Record<CapacityType, string>> = { [CapacityType.SPOT]: 'spot', [CapacityType.ON_DEMAND]: 'on-demand' };
@@ -43,7 +43,7 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
   /** The labels the NodePool puts on its nodes (Karpenter also adds `karpenter.sh/nodepool: <name>`). */
   public readonly nodeLabels: Readonly<Record<string, string>>;
   /** The taint endpoints on this pool tolerate; undefined when the pool is not dedicated. */
-  public readonly taint?: { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' };
+  public readonly taint?: NodePoolTaint;
   /** The NodePool. */
   public readonly resource: ApiObject;
 

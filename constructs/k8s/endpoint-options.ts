@@ -142,7 +142,14 @@ export interface ICpuNodePool {
   /** NodePool name; Karpenter labels its nodes `karpenter.sh/nodepool: <name>`. */
   readonly poolName: string;
   /** The taint on the pool's nodes, which the endpoint's pods tolerate; undefined when the pool is shared. */
-  readonly taint?: { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' };
+  readonly taint?: NodePoolTaint;
+}
+
+/** The taint a dedicated node pool puts on its nodes (core/v1 Taint, the NoSchedule effect). */
+export interface NodePoolTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: 'NoSchedule';
 }
 
 /** True for a GPU pool (it names its accelerator). */

@@ -161,9 +161,9 @@ export class ModelGateway extends Construct
   /** The gateway spec after resolution against Envoy Gateway's capabilities. */
   public readonly gateway: ResolvedGateway;
   /** Advice from the shared resolver and this backend (also `model-serving:warning` node metadata). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /** The HTTPRoutes, one per model, in route order. */
-  public readonly routes: readonly ApiObject[];
+  public readonly routes: ApiObject[];
   /** Not applicable (see the reason): callers are authorized by JWT or API key. */
   public readonly grantInvoke: NotSupported = NO_GRANT;
   /** Not applicable (see the reason): Alertmanager routes by label. */

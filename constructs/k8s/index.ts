@@ -35,6 +35,7 @@ export type {
   ModelInitContainerOptions,
   NetworkAccess,
   NetworkPolicyPeer,
+  NodePoolTaint,
   PersistentVolumeClaimOptions,
   WorkloadRef,
 } from './endpoint-options';
@@ -60,4 +61,32 @@ export { ModelCredentials } from './model-credentials';
 export type { BoundModelCredentials } from './model-credentials';
 export { AlertRouting, COST_PER_1000_RECORD, GRAFANA_DASHBOARD_LABEL, grafanaDashboardModel } from './dashboard';
 export type { AlertRoutingProps, AlertTarget } from './dashboard';
-export type { Container, ContainerSecurityContext, ObjectMeta, PodSecurityContext, PodSpec, PodTemplateSpec } from './k8s-types';
+export type {
+  Container,
+  ContainerPort,
+  ContainerSecurityContext,
+  EmptyDirVolumeSource,
+  EnvFromSource,
+  EnvVar,
+  EnvVarSource,
+  HttpGetAction,
+  LabelSelector,
+  Lifecycle,
+  LifecycleHandler,
+  ObjectMeta,
+  PersistentVolumeClaimVolumeSource,
+  PodSecurityContext,
+  PodSpec,
+  PodTemplateSpec,
+  Probe,
+  ResourceRequirements,
+  SeccompProfile,
+  SecretEnvSource,
+  SecretKeySelector,
+  SecurityCapabilities,
+  SleepAction,
+  Toleration,
+  TopologySpreadConstraint,
+  Volume,
+  VolumeMount,
+} from './k8s-types';

@@ -18,6 +18,12 @@ export interface SeccompProfile {
   readonly type: 'RuntimeDefault' | 'Localhost' | 'Unconfined';
 }
 
+/** core/v1 Capabilities: POSIX capabilities added to or dropped from a container. */
+export interface SecurityCapabilities {
+  readonly drop?: string[];
+  readonly add?: string[];
+}
+
 /** core/v1 SecurityContext (container level), the fields this backend sets. */
 export interface ContainerSecurityContext {
   readonly runAsNonRoot?: boolean;
@@ -25,7 +31,7 @@ export interface ContainerSecurityContext {
   readonly runAsGroup?: number;
   readonly allowPrivilegeEscalation?: boolean;
   readonly readOnlyRootFilesystem?: boolean;
-  readonly capabilities?: { readonly drop?: string[]; readonly add?: string[] };
+  readonly capabilities?: SecurityCapabilities;
   readonly seccompProfile?: SeccompProfile;
 }
 
@@ -49,12 +55,23 @@ export interface SecretKeySelector {
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
-  readonly valueFrom?: { readonly secretKeyRef?: SecretKeySelector };
+  readonly valueFrom?: EnvVarSource;
+}
+
+/** core/v1 EnvVarSource, the Secret form. */
+export interface EnvVarSource {
+  readonly secretKeyRef?: SecretKeySelector;
+}
+
+/** core/v1 SecretEnvSource: every key of a Secret as an environment variable. */
+export interface SecretEnvSource {
+  readonly name: string;
+  readonly optional?: boolean;
 }
 
 /** core/v1 EnvFromSource from a Secret. */
 export interface EnvFromSource {
-  readonly secretRef?: { readonly name: string; readonly optional?: boolean };
+  readonly secretRef?: SecretEnvSource;
 }
 
 /** core/v1 ContainerPort. */
@@ -70,9 +87,15 @@ export interface ResourceRequirements {
   readonly limits?: { [resource: string]: string };
 }
 
+/** core/v1 HTTPGetAction: the port by number or by name. */
+export interface HttpGetAction {
+  readonly path?: string;
+  readonly port: number | string;
+}
+
 /** core/v1 Probe with an HTTP GET. */
 export interface Probe {
-  readonly httpGet?: { readonly path?: string; readonly port: number | string };
+  readonly httpGet?: HttpGetAction;
   readonly periodSeconds?: number;
   readonly failureThreshold?: number;
   readonly timeoutSeconds?: number;
@@ -87,11 +110,38 @@ export interface VolumeMount {
   readonly subPath?: string;
 }
 
+/** core/v1 EmptyDirVolumeSource. */
+export interface EmptyDirVolumeSource {
+  readonly sizeLimit?: string;
+  readonly medium?: string;
+}
+
+/** core/v1 PersistentVolumeClaimVolumeSource. */
+export interface PersistentVolumeClaimVolumeSource {
+  readonly claimName: string;
+  readonly readOnly?: boolean;
+}
+
 /** core/v1 Volume: an emptyDir or a PersistentVolumeClaim. */
 export interface Volume {
   readonly name: string;
-  readonly emptyDir?: { readonly sizeLimit?: string; readonly medium?: string };
-  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
+  readonly emptyDir?: EmptyDirVolumeSource;
+  readonly persistentVolumeClaim?: PersistentVolumeClaimVolumeSource;
+}
+
+/** core/v1 SleepAction. */
+export interface SleepAction {
+  readonly seconds: number;
+}
+
+/** core/v1 LifecycleHandler, the sleep form. */
+export interface LifecycleHandler {
+  readonly sleep?: SleepAction;
+}
+
+/** core/v1 Lifecycle, the preStop hook. */
+export interface Lifecycle {
+  readonly preStop?: LifecycleHandler;
 }
 
 /** core/v1 Container, the fields this backend sets. */
@@ -108,7 +158,7 @@ export interface Container {
   readonly startupProbe?: Probe;
   readonly readinessProbe?: Probe;
   readonly livenessProbe?: Probe;
-  readonly lifecycle?: { readonly preStop?: { readonly sleep?: { readonly seconds: number } } };
+  readonly lifecycle?: Lifecycle;
   readonly securityContext?: ContainerSecurityContext;
   readonly volumeMounts?: VolumeMount[];
 }
@@ -121,12 +171,17 @@ export interface Toleration {
   readonly effect?: 'NoExecute' | 'NoSchedule' | 'PreferNoSchedule';
 }
 
+/** meta/v1 LabelSelector, the matchLabels form. */
+export interface LabelSelector {
+  readonly matchLabels?: { [key: string]: string };
+}
+
 /** core/v1 TopologySpreadConstraint. */
 export interface TopologySpreadConstraint {
   readonly maxSkew: number;
   readonly topologyKey: string;
   readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
-  readonly labelSelector?: { readonly matchLabels?: { [key: string]: string } };
+  readonly labelSelector?: LabelSelector;
 }
 
 /** core/v1 PodSpec, the fields this backend sets. */
@@ -146,8 +201,8 @@ export interface PodSpec {
 
 /** A NetworkPolicy `from` entry (networking.k8s.io/v1 NetworkPolicyPeer, the selector forms). */
 export interface NetworkPolicyPeer {
-  readonly podSelector?: { readonly matchLabels?: { [key: string]: string } };
-  readonly namespaceSelector?: { readonly matchLabels?: { [key: string]: string } };
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
 }
 
 /** core/v1 PodTemplateSpec. */

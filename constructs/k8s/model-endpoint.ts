@@ -137,7 +137,7 @@ export class ModelEndpoint extends Construct
   /** The shared spec after defaults, as every backend sees it. */
   public readonly serving: ResolvedServing;
   /** Advice from the shared resolver (also recorded as `model-serving:warning` metadata on this construct). */
-  public readonly warnings: readonly SpecWarning[];
+  public readonly warnings: SpecWarning[];
   /** Labels selecting this endpoint's pods. */
   public readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels on every object (model metadata). */
@@ -231,7 +231,7 @@ export class ModelEndpoint extends Construct
     // With problems reported, synth fails and writes nothing: render the workload other constructs attach to,
     // skip the scaling, alert and dashboard objects whose queries the invalid values cannot build.
     const invalid = problems.count > 0;
-    this.warnings = resolution.warnings;
+    this.warnings = [...resolution.warnings];
     addMetadataWarnings(this, this.warnings);
     const r = this.serving;
     this.metricsPort = kserve ? this.port : DEFAULT_METRICS_PORT;

@@ -107,7 +107,12 @@ export class TrafficRouter {
     return `TrafficRouter.${this.kind === 'GATEWAY_API' ? 'gatewayApi' : this.kind === 'MODEL_GATEWAY' ? 'modelGateway' : this.kind.toLowerCase()}()`;
   }
 
-  /** Problems with the router's own options. */
+  /**
+   * Problems with the router's own options.
+   *
+   * TypeScript-only (takes a ProblemCollector, a backend author's helper; the constructs call it).
+   * @jsii ignore
+   */
   public validate(c: ProblemCollector): void {
     const g = this.gatewayOptions;
     if (g) {

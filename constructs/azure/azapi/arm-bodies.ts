@@ -35,64 +35,102 @@ export interface ArmProbe {
   readonly successThreshold: number;
 }
 
+// The nested objects are named after their ARM definitions (ModelVersionProperties, InferenceContainerProperties,
+// ...) so that each is a jsii data type too (jsii has no anonymous object types).
+
+/** ARM `ModelVersionProperties`, the fields the constructs set. */
+export interface ModelVersionProperties {
+  readonly modelType: 'custom_model';
+  readonly modelUri: string;
+  readonly description?: string;
+  readonly tags?: Record<string, string>;
+  readonly properties?: Record<string, string>;
+}
+
 export interface ModelVersionBody {
-  readonly properties: {
-    readonly modelType: 'custom_model';
-    readonly modelUri: string;
-    readonly description?: string;
-    readonly tags?: Record<string, string>;
-    readonly properties?: Record<string, string>;
-  };
+  readonly properties: ModelVersionProperties;
+}
+
+/** ARM `InferenceContainerProperties`: the server's routes. */
+export interface InferenceContainerProperties {
+  readonly livenessRoute: ArmRoute;
+  readonly readinessRoute: ArmRoute;
+  readonly scoringRoute: ArmRoute;
+}
+
+/** ARM `EnvironmentVersionProperties`, the fields the constructs set. */
+export interface EnvironmentVersionProperties {
+  readonly image: string;
+  readonly osType: 'Linux';
+  readonly autoRebuild: 'Disabled';
+  readonly inferenceConfig: InferenceContainerProperties;
+  readonly description?: string;
+  readonly tags?: Record<string, string>;
 }
 
 export interface EnvironmentVersionBody {
-  readonly properties: {
-    readonly image: string;
-    readonly osType: 'Linux';
-    readonly autoRebuild: 'Disabled';
-    readonly inferenceConfig: {
-      readonly livenessRoute: ArmRoute;
-      readonly readinessRoute: ArmRoute;
-      readonly scoringRoute: ArmRoute;
-    };
-    readonly description?: string;
-    readonly tags?: Record<string, string>;
-  };
+  readonly properties: EnvironmentVersionProperties;
+}
+
+/** ARM `OnlineEndpointProperties`, the fields the constructs set. */
+export interface OnlineEndpointProperties {
+  readonly authMode: ArmAuthMode;
+  readonly publicNetworkAccess: ArmEnabled;
+  readonly description?: string;
 }
 
 export interface OnlineEndpointBody {
-  readonly properties: {
-    readonly authMode: ArmAuthMode;
-    readonly publicNetworkAccess: ArmEnabled;
-    readonly description?: string;
-  };
+  readonly properties: OnlineEndpointProperties;
+}
+
+/** The traffic fields of ARM `OnlineEndpointProperties`. */
+export interface EndpointTrafficProperties {
+  readonly traffic: Record<string, number>;
+  readonly mirrorTraffic: Record<string, number>;
 }
 
 /** What an endpoint PUT carries for traffic (merged into the endpoint by azapi_update_resource). */
 export interface EndpointTrafficBody {
-  readonly properties: {
-    readonly traffic: Record<string, number>;
-    readonly mirrorTraffic: Record<string, number>;
-  };
+  readonly properties: EndpointTrafficProperties;
+}
+
+/** ARM `Sku` of a managed online deployment: the name is always "Default", the capacity is the instance count. */
+export interface OnlineDeploymentSku {
+  readonly name: 'Default';
+  readonly capacity: number;
+}
+
+/** ARM `DefaultScaleSettings`. */
+export interface DefaultScaleSettings {
+  readonly scaleType: 'Default';
+}
+
+/** ARM `OnlineRequestSettings`, the fields the constructs set. */
+export interface OnlineRequestSettings {
+  readonly requestTimeout: string;
+  readonly maxConcurrentRequestsPerInstance: number;
+}
+
+/** ARM `ManagedOnlineDeployment` properties, the fields the constructs set. */
+export interface OnlineDeploymentProperties {
+  readonly endpointComputeType: 'Managed';
+  readonly instanceType: string;
+  readonly model: string;
+  readonly environmentId: string;
+  readonly environmentVariables: Record<string, string>;
+  readonly scaleSettings: DefaultScaleSettings;
+  readonly requestSettings: OnlineRequestSettings;
+  readonly livenessProbe: ArmProbe;
+  readonly readinessProbe: ArmProbe;
+  readonly appInsightsEnabled: boolean;
+  readonly egressPublicNetworkAccess: ArmEnabled;
+  readonly description?: string;
 }
 
 export interface OnlineDeploymentBody {
   /** Instance count is `sku.capacity`; the SKU name is always "Default" for managed deployments. */
-  readonly sku: { readonly name: 'Default'; readonly capacity: number };
-  readonly properties: {
-    readonly endpointComputeType: 'Managed';
-    readonly instanceType: string;
-    readonly model: string;
-    readonly environmentId: string;
-    readonly environmentVariables: Record<string, string>;
-    readonly scaleSettings: { readonly scaleType: 'Default' };
-    readonly requestSettings: { readonly requestTimeout: string; readonly maxConcurrentRequestsPerInstance: number };
-    readonly livenessProbe: ArmProbe;
-    readonly readinessProbe: ArmProbe;
-    readonly appInsightsEnabled: boolean;
-    readonly egressPublicNetworkAccess: ArmEnabled;
-    readonly description?: string;
-  };
+  readonly sku: OnlineDeploymentSku;
+  readonly properties: OnlineDeploymentProperties;
 }
 
 /** ISO 8601 duration from milliseconds, e.g. 30000 -> `PT30S`, 1500 -> `PT1.5S`. */

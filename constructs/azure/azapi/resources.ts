@@ -17,7 +17,13 @@ import { AZAPI_GENERATOR_METADATA, AzapiProvider } from './provider';
  * Terraform's snake_case here and the ARM body keeps its camelCase.
  */
 
-/** The ARM request an azapi resource makes, as azapi assembles it (body plus name, location, tags, identity). */
+/**
+ * The ARM request an azapi resource makes, as azapi assembles it (body plus name, location, tags, identity).
+ *
+ * TypeScript-only (jsii refuses a data interface that classes implement; other languages read `armType` and
+ * `requestBody` on the resources themselves; lib/README.md "jsii and Python").
+ * @jsii ignore
+ */
 export interface ArmRequest {
   /** `<resource type>@<api-version>`. */
   readonly armType: string;

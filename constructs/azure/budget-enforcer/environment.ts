@@ -11,7 +11,7 @@ export interface GuardedEndpoint {
   /** Instances each deployment is scaled to (the endpoint's minimum replicas). */
   readonly floor: number;
   /** ARM ids of the autoscale settings on its deployments, capped at the floor first. */
-  readonly autoscaleSettingIds: readonly string[];
+  readonly autoscaleSettingIds: string[];
 }
 
 export type EnforcerAction = 'SCALE_TO_FLOOR' | 'DELETE';
@@ -23,7 +23,7 @@ export interface EnforcerConfig {
   readonly action: EnforcerAction;
   /** Percent of the budget at which actual spend triggers the action. */
   readonly enforceAtPercent: number;
-  readonly endpoints: readonly GuardedEndpoint[];
+  readonly endpoints: GuardedEndpoint[];
 }
 
 export const ENFORCER_ENV = {

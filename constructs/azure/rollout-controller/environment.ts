@@ -17,14 +17,14 @@ export interface ControllerConfig {
   /** The deployment the current Terraform apply wrote (the version being rolled out). */
   readonly targetDeployment: string;
   /** Live steps, ascending, the last at 100. */
-  readonly steps: readonly ControllerStep[];
+  readonly steps: ControllerStep[];
   /** A shadow phase before the first live step: mirrored share and how long it lasts. */
   readonly mirror?: ControllerStep;
   /**
    * ARM ids of the alert rules whose firing rolls the target back. A rollback request is acted on only when
    * Azure Monitor (Microsoft.AlertsManagement/alerts GET) confirms a fired alert of one of these rules.
    */
-  readonly alertRuleIds: readonly string[];
+  readonly alertRuleIds: string[];
   /**
    * ARM id of the autoscale setting Terraform points at the target deployment. While another deployment serves
    * next to the target, the controller gives it a copy (`<id>-<deployment>`), removed when that deployment goes.

@@ -32,7 +32,7 @@ export interface ServingSpec {
   readonly acceleratorCount?: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  readonly autoscaling: readonly MetricTarget[];
+  readonly autoscaling: MetricTarget[];
   /** The runtime service account the container runs as. */
   readonly serviceAccount: string;
   readonly enableAccessLogging: boolean;
@@ -150,7 +150,7 @@ export function deployModelRequest(
 /** What the deployer and the functions read back from `GET /v1/{endpoint}`. */
 export interface EndpointView {
   readonly name?: string;
-  readonly deployedModels?: readonly DeployedModelView[];
+  readonly deployedModels?: DeployedModelView[];
   readonly trafficSplit?: Readonly<Record<string, number>>;
 }
 
@@ -158,12 +158,15 @@ export interface DeployedModelView {
   readonly id: string;
   readonly model?: string;
   readonly displayName?: string;
-  readonly dedicatedResources?: {
-    readonly machineSpec?: Record<string, unknown>;
-    readonly minReplicaCount?: number;
-    readonly maxReplicaCount?: number;
-    readonly autoscalingMetricSpecs?: readonly MetricTarget[];
-  };
+  readonly dedicatedResources?: DedicatedResourcesView;
+}
+
+/** A deployed model's `dedicatedResources` as read back (DedicatedResources, the fields the functions use). */
+export interface DedicatedResourcesView {
+  readonly machineSpec?: Record<string, unknown>;
+  readonly minReplicaCount?: number;
+  readonly maxReplicaCount?: number;
+  readonly autoscalingMetricSpecs?: MetricTarget[];
 }
 
 /**

@@ -14,7 +14,7 @@ export interface PlanStep {
 export interface RolloutPlan {
   readonly stateBucket: string;
   readonly stateObject: string;
-  readonly steps: readonly PlanStep[];
+  readonly steps: PlanStep[];
 }
 
 /**
@@ -48,13 +48,13 @@ export interface RolloutState {
   readonly endpointId: string;
   readonly canary: string;
   readonly stable: string;
-  readonly steps: readonly PlanStep[];
+  readonly steps: PlanStep[];
   readonly step: number;
   readonly stepStartedAt: string;
   /** When the canary was deployed: an alert opened before it concerns an earlier deployment with the same id. */
   readonly startedAt?: string;
   readonly status: RolloutStatus;
-  readonly history: readonly string[];
+  readonly history: string[];
 }
 
 export type RolloutStatus = 'IN_PROGRESS' | 'COMPLETED' | 'ROLLED_BACK';
