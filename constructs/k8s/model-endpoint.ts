@@ -39,8 +39,11 @@ import {
   ServingFlavour,
   WorkloadRef,
 } from './endpoint-options';
-import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
-import { collectEndpointProblems } from './endpoint-validation';
+import { renderGuardrailAlerts } from './endpoint-alarms';
+import { renderAutoscaling } from './endpoint-autoscaling';
+import { collectEndpointProblems } from './endpoint-checks';
+import { renderInferenceService } from './endpoint-kserve';
+import { renderNetworkPolicy } from './endpoint-network';
 import { metadataLabels, rateWindow, typedApiObject } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
 import type { PodTemplateSpec } from './k8s-types';
