@@ -99,7 +99,7 @@ export interface ModelInitContainerOptions {
 
 /** Which node label places GPU replicas on nodes with the right accelerator. Union-like. */
 export class AcceleratorNodeSelector {
-  /** `model-serving.dev/accelerator: nvidia-l4`, the label GpuNodePool puts on its nodes. */
+  /** `model-serving.dev/accelerator: nvidia-l4`, the label KarpenterGpuNodePool puts on its nodes. */
   public static modelServingLabel(): AcceleratorNodeSelector {
     return new AcceleratorNodeSelector((a) => ({ key: LABELS.accelerator, value: a.nodeLabelValue }));
   }
@@ -129,7 +129,7 @@ export interface KedaScalingOptions {
   readonly queueDepthPerReplica?: number;
 }
 
-/** A GPU node pool the endpoint schedules onto (implemented by GpuNodePool). */
+/** A GPU node pool the endpoint schedules onto (implemented by KarpenterGpuNodePool). */
 export interface IGpuNodePool {
   /** NodePool name; Karpenter labels its nodes `karpenter.sh/nodepool: <name>`. */
   readonly poolName: string;
@@ -137,7 +137,7 @@ export interface IGpuNodePool {
   readonly accelerator: Accelerator;
 }
 
-/** A CPU node pool the endpoint schedules onto (implemented by CpuNodePool). */
+/** A CPU node pool the endpoint schedules onto (implemented by KarpenterCpuNodePool). */
 export interface ICpuNodePool {
   /** NodePool name; Karpenter labels its nodes `karpenter.sh/nodepool: <name>`. */
   readonly poolName: string;

@@ -21,7 +21,7 @@ export enum ConsolidationPolicy {
   WHEN_EMPTY_OR_UNDERUTILIZED = 'WhenEmptyOrUnderutilized',
 }
 
-export interface GpuNodePoolProps {
+export interface KarpenterGpuNodePoolProps {
   /** GPU model; the pool is constrained to the EC2 instance families that carry it. */
   readonly accelerator: Accelerator;
   /** NodePool name. @default - `gpu-<accelerator>`, e.g. `gpu-nvidia-l4` */
@@ -51,7 +51,7 @@ export interface GpuNodePoolProps {
  * tainted `nvidia.com/gpu:NoSchedule` so nothing else lands there, capped by a GPU limit. Nodes carry
  * `model-serving.dev/accelerator`, which ModelEndpoint selects on.
  */
-export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePoolContract {
+export class KarpenterGpuNodePool extends Construct implements IGpuNodePool, IGpuNodePoolContract {
   /** @deprecated use `nodePoolName` (the backend contract's name); the same Karpenter NodePool name. */
   public readonly poolName: string;
   /** The labels the NodePool puts on its nodes (Karpenter also adds `karpenter.sh/nodepool: <name>`). */
@@ -67,7 +67,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
   /** The NVIDIA device plugin, when asked for. */
   public readonly devicePlugin?: ApiObject;
 
-  constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
+  constructor(scope: Construct, id: string, props: KarpenterGpuNodePoolProps) {
     super(scope, id);
     this.accelerator = props.accelerator;
     this.poolName = props.poolName ?? `gpu-${props.accelerator.nodeLabelValue}`;
@@ -95,7 +95,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(10)' });
     }
-    c.reportTo(this, `GpuNodePool ${this.node.path}`);
+    c.reportTo(this, `KarpenterGpuNodePool ${this.node.path}`);
 
     const nodeLabels = { [LABELS.accelerator]: props.accelerator.nodeLabelValue };
     this.nodeLabels = nodeLabels;
@@ -170,3 +170,10 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     });
   }
 }
+
+/** @deprecated use `KarpenterGpuNodePool` (the same class: a Karpenter NodePool on EKS, not a cloud's managed pool). */
+export const GpuNodePool = KarpenterGpuNodePool;
+/** @deprecated use `KarpenterGpuNodePool`. */
+export type GpuNodePool = KarpenterGpuNodePool;
+/** @deprecated use `KarpenterGpuNodePoolProps`. */
+export type GpuNodePoolProps = KarpenterGpuNodePoolProps;
