@@ -49,6 +49,7 @@ export type {
 } from './azapi/resources';
 export { AZURE_ML_GPU_SIZES, azureMlSizesFor, checkAzureMlInstance } from './instance-types';
 export type { AzureMlGpuSize, AzureMlInstance } from './instance-types';
+export { azureVmSeriesFor } from './accelerators';
 export { DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, withOptions } from './metrics';
 export type { AzureMetric, MetricDimension, MetricOptions } from './metrics';
 export { AKS_NODE_POOL_NAME, keyVaultName, shortHash, storageAccountName } from './names';

@@ -2,6 +2,8 @@
 import { Accelerator, Duration, Size } from '../../lib';
 import { GKE_ACCELERATOR_LABEL, LABELS } from './names';
 import type { NetworkPolicyPeer } from './k8s-types';
+// The GKE node label value is Google Cloud's accelerator type (data only, no cdktf).
+import { gcpAcceleratorTypeFor } from '../gcp/accelerators';
 
 export type { NetworkPolicyPeer };
 
@@ -105,7 +107,7 @@ export class AcceleratorNodeSelector {
   }
   /** `cloud.google.com/gke-accelerator: nvidia-l4`, set by GKE on its GPU nodes. */
   public static gke(): AcceleratorNodeSelector {
-    return new AcceleratorNodeSelector((a) => ({ key: GKE_ACCELERATOR_LABEL, value: a.gcpAcceleratorType }));
+    return new AcceleratorNodeSelector((a) => ({ key: GKE_ACCELERATOR_LABEL, value: gcpAcceleratorTypeFor(a) }));
   }
   /** Any label your nodes carry, e.g. `nvidia.com/gpu.product: NVIDIA-L4` from GPU feature discovery. */
   public static label(key: string, value: string): AcceleratorNodeSelector {

@@ -7,6 +7,8 @@ import type { IDaemonSet, INodePool } from './k8s-schema';
 import { IGpuNodePool } from './endpoint-options';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
+// Karpenter's NodePool is an EKS object: it reads the EC2 table (data only, no aws-cdk-lib).
+import { ec2FamiliesFor } from '../aws/accelerators';
 
 const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
@@ -75,11 +77,11 @@ export class KarpenterGpuNodePool extends Construct implements IGpuNodePool, IGp
     const consolidateAfter = props.consolidateAfter ?? Duration.minutes(10);
 
     const c = new ProblemCollector();
-    if (props.accelerator.ec2Families.length === 0) {
+    if (ec2FamiliesFor(props.accelerator).length === 0) {
       c.add({
         field: 'accelerator',
         given: props.accelerator.name,
-        allowed: `an accelerator with known EC2 instance families (${Accelerator.KNOWN.filter((a) => a.ec2Families.length > 0).map((a) => a.name).join(', ')})`,
+        allowed: `an accelerator with known EC2 instance families (${Accelerator.KNOWN.filter((a) => ec2FamiliesFor(a).length > 0).map((a) => a.name).join(', ')})`,
         fix: 'use a known accelerator, or Accelerator.of(name, { ec2Families: [...] })',
       });
     }
@@ -109,7 +111,7 @@ export class KarpenterGpuNodePool extends Construct implements IGpuNodePool, IGp
           spec: {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName ?? 'default' },
             requirements: [
-              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...props.accelerator.ec2Families] },
+              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...ec2FamiliesFor(props.accelerator)] },
               { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacity.map((t) => KARPENTER_CAPACITY[t]) },
               { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
               { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
