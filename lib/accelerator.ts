@@ -1,44 +1,17 @@
 /**
  * A GPU model. Enum-like: use the constants, or `Accelerator.of()` for one this library does not know yet.
  *
- * Where a backend ties a GPU to an instance family (SageMaker `ml.g5.*` is always A10G, GKE `g2-*` is
- * always L4), the families are listed here so every backend validates the same way.
+ * Cloud-neutral: a name, the memory per device and the node label value. What each platform ties a GPU to
+ * (EC2 instance families, Google Cloud accelerator types and machine families, Azure VM series) lives with that
+ * platform's backend, in `constructs/<cloud>/accelerators.ts` (`ec2FamiliesFor`, `gcpAcceleratorTypeFor`,
+ * `gcpMachineFamiliesFor`, `azureVmSeriesFor`), so every construct of a backend validates the same way.
  */
 export class Accelerator {
-  public static readonly NVIDIA_T4 = new Accelerator('NVIDIA_T4', {
-    memoryGiB: 16,
-    ec2Families: ['g4dn'],
-    gcpAcceleratorType: 'nvidia-tesla-t4',
-    gcpMachineFamilies: ['n1'],
-    azureVmSeries: ['NCasT4_v3'],
-  });
-  public static readonly NVIDIA_L4 = new Accelerator('NVIDIA_L4', {
-    memoryGiB: 24,
-    ec2Families: ['g6', 'gr6'],
-    gcpAcceleratorType: 'nvidia-l4',
-    gcpMachineFamilies: ['g2'],
-    azureVmSeries: [],
-  });
-  public static readonly NVIDIA_A10G = new Accelerator('NVIDIA_A10G', {
-    memoryGiB: 24,
-    ec2Families: ['g5'],
-    gcpMachineFamilies: [],
-    azureVmSeries: [],
-  });
-  public static readonly NVIDIA_A100 = new Accelerator('NVIDIA_A100', {
-    memoryGiB: 40,
-    ec2Families: ['p4d', 'p4de'],
-    gcpAcceleratorType: 'nvidia-tesla-a100',
-    gcpMachineFamilies: ['a2'],
-    azureVmSeries: ['NC_A100_v4', 'ND_A100_v4', 'ND_A100_v4_80GB'],
-  });
-  public static readonly NVIDIA_H100 = new Accelerator('NVIDIA_H100', {
-    memoryGiB: 80,
-    ec2Families: ['p5'],
-    gcpAcceleratorType: 'nvidia-h100-80gb',
-    gcpMachineFamilies: ['a3'],
-    azureVmSeries: ['NC_H100_v5', 'ND_H100_v5'],
-  });
+  public static readonly NVIDIA_T4 = new Accelerator('NVIDIA_T4', { memoryGiB: 16 });
+  public static readonly NVIDIA_L4 = new Accelerator('NVIDIA_L4', { memoryGiB: 24 });
+  public static readonly NVIDIA_A10G = new Accelerator('NVIDIA_A10G', { memoryGiB: 24 });
+  public static readonly NVIDIA_A100 = new Accelerator('NVIDIA_A100', { memoryGiB: 40 });
+  public static readonly NVIDIA_H100 = new Accelerator('NVIDIA_H100', { memoryGiB: 80 });
 
   /** Every accelerator this library knows, for lookups by instance family. */
   public static readonly KNOWN: Accelerator[] = [
@@ -51,7 +24,8 @@ export class Accelerator {
 
   /**
    * An accelerator the library has no table for. Instance-family checks are skipped for it, except that
-   * a family known to carry a different GPU is still refused.
+   * a family known to carry a different GPU is still refused. The per-platform options (`ec2Families`,
+   * `gcpAcceleratorType`, ...) tell the backends what their own tables do not list; each backend reads its own.
    *
    * @param name upper-case identifier, e.g. `NVIDIA_L40S`
    */
@@ -64,33 +38,27 @@ export class Accelerator {
     }
     const known = Accelerator.KNOWN.find((a) => a.name === name);
     if (known) return known;
-    return new Accelerator(name, { ec2Families: [], gcpMachineFamilies: [], azureVmSeries: [], ...options });
-  }
-
-  /** The accelerator an EC2/SageMaker instance family carries, if the library knows it. */
-  public static forEc2Family(family: string): Accelerator | undefined {
-    return Accelerator.KNOWN.find((a) => a.ec2Families.includes(family));
+    return new Accelerator(name, options);
   }
 
   public readonly memoryGiB?: number;
-  /** EC2 instance families (also SageMaker `ml.<family>.*`) that carry this GPU. */
-  public readonly ec2Families: string[];
-  /** Vertex AI / GKE accelerator type, e.g. `nvidia-l4`; undefined where Google Cloud does not offer it. */
-  public readonly gcpAcceleratorType?: string;
-  /** Compute Engine machine families this GPU attaches to. */
-  public readonly gcpMachineFamilies: string[];
-  /** Azure VM series that carry this GPU. */
-  public readonly azureVmSeries: string[];
   /** Value for the `nvidia.com/gpu.product`-style node label the Kubernetes constructs select on. */
   public readonly nodeLabelValue: string;
+  /**
+   * What `Accelerator.of` was told about a GPU the library does not know (empty for the constants): the
+   * backends read their own entries when their tables have none.
+   */
+  public readonly declared: AcceleratorOptions;
 
   private constructor(public readonly name: string, options: AcceleratorOptions) {
     this.memoryGiB = options.memoryGiB;
-    this.ec2Families = options.ec2Families ?? [];
-    this.gcpAcceleratorType = options.gcpAcceleratorType;
-    this.gcpMachineFamilies = options.gcpMachineFamilies ?? [];
-    this.azureVmSeries = options.azureVmSeries ?? [];
     this.nodeLabelValue = name.toLowerCase().replace(/_/g, '-');
+    this.declared = {
+      ...(options.ec2Families ? { ec2Families: [...options.ec2Families] } : {}),
+      ...(options.gcpAcceleratorType !== undefined ? { gcpAcceleratorType: options.gcpAcceleratorType } : {}),
+      ...(options.gcpMachineFamilies ? { gcpMachineFamilies: [...options.gcpMachineFamilies] } : {}),
+      ...(options.azureVmSeries ? { azureVmSeries: [...options.azureVmSeries] } : {}),
+    };
   }
 
   public toString(): string {
@@ -98,15 +66,19 @@ export class Accelerator {
   }
 }
 
+/**
+ * What `Accelerator.of` knows about a GPU the library has no table for. The per-platform entries are read by
+ * that platform's backend only (its own table wins for the GPUs it lists).
+ */
 export interface AcceleratorOptions {
   /** GPU memory per device. @default - unknown */
   readonly memoryGiB?: number;
-  /** EC2 families that carry it. @default [] */
+  /** EC2 families that carry it (read by the AWS backend and the Kubernetes Karpenter pool). @default [] */
   readonly ec2Families?: string[];
-  /** Google Cloud accelerator type. @default - not offered */
+  /** Google Cloud accelerator type, e.g. `nvidia-l40s` (read by the Google Cloud backend and GKE node selectors). @default - not offered */
   readonly gcpAcceleratorType?: string;
-  /** Compute Engine machine families. @default [] */
+  /** Compute Engine machine families (read by the Google Cloud backend). @default [] */
   readonly gcpMachineFamilies?: string[];
-  /** Azure VM series. @default [] */
+  /** Azure VM series (read by the Azure backend). @default [] */
   readonly azureVmSeries?: string[];
 }

@@ -7,6 +7,7 @@ import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, des
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, EC2_GPU_REGIONS_SOURCE, gpuRegionProblem, isCataloguedEc2Type, isOfferedInRegion, parseEc2InstanceType } from './instance-types';
+import { acceleratorForEc2Family, ec2FamiliesFor } from './accelerators';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
 export enum GpuAmiType {
@@ -112,7 +113,7 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
       c.add({ field: 'vpc', given: 'undefined with clusterName', allowed: 'the cluster\'s VPC', fix: 'pass vpc: ec2.Vpc.fromLookup(...) or the VPC construct' });
     }
 
-    const family = acc.ec2Families[0];
+    const family = ec2FamiliesFor(acc)[0];
     if (!props.instanceTypes && !family) {
       c.add({ field: 'instanceTypes', given: `none, with ${acc.name} (no known EC2 family)`, allowed: 'explicit instance types', fix: 'pass instanceTypes, e.g. ["g6e.xlarge"]' });
     }
@@ -150,13 +151,13 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
       }
       const regionProblem = escaped.has(t) ? undefined : gpuRegionProblem(field, t, region, `uncataloguedInstanceTypes: ["${t}"]`);
       if (regionProblem) c.add(regionProblem);
-      const carried = Accelerator.forEc2Family(parsed.family);
-      if (acc.ec2Families.length > 0 ? !acc.ec2Families.includes(parsed.family) : (carried !== undefined && carried !== acc) || !parsed.accelerated) {
+      const carried = acceleratorForEc2Family(parsed.family);
+      if (ec2FamiliesFor(acc).length > 0 ? !ec2FamiliesFor(acc).includes(parsed.family) : (carried !== undefined && carried !== acc) || !parsed.accelerated) {
         c.add({
           field,
           given: `${describe(t)} for ${acc.name}`,
-          allowed: acc.ec2Families.length ? `the families that carry ${acc.name}: ${acc.ec2Families.join(', ')}` : 'a GPU family not known to carry another GPU',
-          fix: carried ? `use Accelerator.${carried.name}, or pick ${acc.ec2Families.map((f) => `${f}.*`).join(' / ')}` : 'pick an instance type of the accelerator\'s family',
+          allowed: ec2FamiliesFor(acc).length ? `the families that carry ${acc.name}: ${ec2FamiliesFor(acc).join(', ')}` : 'a GPU family not known to carry another GPU',
+          fix: carried ? `use Accelerator.${carried.name}, or pick ${ec2FamiliesFor(acc).map((f) => `${f}.*`).join(' / ')}` : 'pick an instance type of the accelerator\'s family',
         });
       }
     }

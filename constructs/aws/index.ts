@@ -15,6 +15,7 @@ export {
   parseEc2InstanceType,
 } from './instance-types';
 export type { Ec2InstanceType, SageMakerCatalogueOptions, SageMakerInstance } from './instance-types';
+export { EC2_GPU_FAMILIES, acceleratorForEc2Family, ec2FamiliesFor } from './accelerators';
 export { CanaryRollout, ROLLOUT_VARIANT_METADATA, SageMakerRolloutMode } from './canary-rollout';
 export type { CanaryRolloutProps } from './canary-rollout';
 export { BudgetGuard } from './budget-guard';

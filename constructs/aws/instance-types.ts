@@ -1,5 +1,6 @@
 import { Accelerator, ProblemCollector, SpecProblem, describe, isUnresolved } from '../../lib';
 import { closestMatches } from '../../lib/internal/closest';
+import { acceleratorForEc2Family, ec2FamiliesFor } from './accelerators';
 
 /** EC2 families with accelerators of any kind (GPU, Inferentia, Trainium). */
 const EC2_ACCELERATED_FAMILIES = new Set([
@@ -161,10 +162,10 @@ export function gpuRegionProblem(field: string, instanceType: string, region: st
   if (isOfferedInRegion(instanceType, region) !== false) return undefined;
   const parsed = parseEc2InstanceType(instanceType)!;
   const prefix = instanceType.startsWith('ml.') ? 'ml.' : '';
-  const gpu = Accelerator.forEc2Family(parsed.family);
+  const gpu = acceleratorForEc2Family(parsed.family);
   const gaps = EC2_GPU_SIZE_GAPS[`${parsed.family}.${parsed.size}`] ?? [];
   const regions = EC2_GPU_FAMILY_REGIONS[parsed.family].filter((r) => !gaps.includes(r));
-  const here = Accelerator.KNOWN.flatMap((a) => a.ec2Families.filter((f) => (EC2_GPU_FAMILY_REGIONS[f] ?? []).includes(region)).map((f) => `${a.name} (${prefix}${f}.*)`));
+  const here = Accelerator.KNOWN.flatMap((a) => ec2FamiliesFor(a).filter((f) => (EC2_GPU_FAMILY_REGIONS[f] ?? []).includes(region)).map((f) => `${a.name} (${prefix}${f}.*)`));
   return {
     field,
     given: `${describe(instanceType)}${gpu ? ` (${gpu.name})` : ''} in ${region}`,
@@ -291,27 +292,27 @@ export function checkSageMakerInstance(
       collector.add(regionProblem);
     }
   }
-  const carried = Accelerator.forEc2Family(parsed.family);
+  const carried = acceleratorForEc2Family(parsed.family);
   if (accelerator) {
     if (!parsed.accelerated) {
       collector.add({
         field: 'instanceType',
         given: `${describe(instanceType)} with accelerator ${accelerator.name}`,
-        allowed: `a GPU instance family${accelerator.ec2Families.length ? ` for ${accelerator.name}: ${accelerator.ec2Families.map((f) => `ml.${f}.*`).join(', ')}` : ''}`,
-        fix: `pick a GPU instance type${accelerator.ec2Families.length ? `, e.g. "ml.${accelerator.ec2Families[0]}.xlarge"` : ''}, or drop the accelerator`,
+        allowed: `a GPU instance family${ec2FamiliesFor(accelerator).length ? ` for ${accelerator.name}: ${ec2FamiliesFor(accelerator).map((f) => `ml.${f}.*`).join(', ')}` : ''}`,
+        fix: `pick a GPU instance type${ec2FamiliesFor(accelerator).length ? `, e.g. "ml.${ec2FamiliesFor(accelerator)[0]}.xlarge"` : ''}, or drop the accelerator`,
       });
     } else if (carried && carried !== accelerator) {
       collector.add({
         field: 'accelerator',
         given: `${accelerator.name} on ${instanceType}`,
         allowed: `ml.${parsed.family}.* carries ${carried.name}`,
-        fix: `set accelerator: Accelerator.${carried.name}, or pick ${accelerator.ec2Families.length ? accelerator.ec2Families.map((f) => `ml.${f}.*`).join(' or ') : 'another instance family'}`,
+        fix: `set accelerator: Accelerator.${carried.name}, or pick ${ec2FamiliesFor(accelerator).length ? ec2FamiliesFor(accelerator).map((f) => `ml.${f}.*`).join(' or ') : 'another instance family'}`,
       });
-    } else if (!carried && accelerator.ec2Families.length > 0) {
+    } else if (!carried && ec2FamiliesFor(accelerator).length > 0) {
       collector.add({
         field: 'accelerator',
         given: `${accelerator.name} on ${instanceType}`,
-        allowed: `${accelerator.name} runs on ${accelerator.ec2Families.map((f) => `ml.${f}.*`).join(', ')}`,
+        allowed: `${accelerator.name} runs on ${ec2FamiliesFor(accelerator).map((f) => `ml.${f}.*`).join(', ')}`,
         fix: `pick one of those families, or use Accelerator.of('<the GPU ml.${parsed.family} carries>')`,
       });
     }

@@ -66,6 +66,7 @@ export {
   isSoldInLocation,
 } from './instance-types';
 export type { AzureMlGpuSize, AzureMlInstance } from './instance-types';
+export { azureVmSeriesFor } from './accelerators';
 export { DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, withOptions } from './metrics';
 export type { AzureMetric, MetricDimension, MetricOptions } from './metrics';
 export { AKS_NODE_POOL_NAME, keyVaultName, shortHash, storageAccountName } from './names';

@@ -1,32 +1,19 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
-import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { ApplicationInsightsWorkbook } from '@cdktf/provider-azurerm/lib/application-insights-workbook';
 import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
-import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
-import { StorageBlob } from '@cdktf/provider-azurerm/lib/storage-blob';
-import { ApplicationInsightsWorkbook } from '@cdktf/provider-azurerm/lib/application-insights-workbook';
-import { Annotations, AssetType, Lazy, TerraformAsset, TerraformStack } from 'cdktf';
+import { Annotations, Lazy, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  ArtifactStorage,
   DashboardOptions,
   ReplicaPrice,
   checkCostOptions,
   replicaPrice,
-  DEFAULT_PORT,
   LatencyPercentile,
   ModelServingProps,
   NameRule,
   ProblemCollector,
-  SecretEnvironmentVariable,
-  SecretSource,
-  ROUTES,
   ResolvedServing,
-  SERVER_ENV,
   SpecResolver,
   SpecWarning,
   TAG_KEYS,
@@ -42,9 +29,7 @@ import { IModelEndpointContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import {
   ArmAuthMode,
-  environmentVersionBody,
   endpointTrafficBody,
-  modelVersionBody,
   onlineDeploymentBody,
   onlineEndpointBody,
   OnlineDeploymentBody,
@@ -59,16 +44,26 @@ import {
   MlOnlineEndpoint,
 } from './azapi/resources';
 import { alarmTargetsOf } from './alert-routing';
-import { azureWorkbook } from './dashboard';
-import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
-import { autoscaleRules } from './autoscale';
-import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
+import { AzureMlInstance } from './instance-types';
+import { AZURE_ML_CAPABILITIES } from './capabilities';
+import { addGuardrailAlerts } from './endpoint-alarms';
+import { addAutoscale } from './endpoint-autoscaling';
+import { EndpointBase } from './endpoint-base';
+import { checkEndpointProps } from './endpoint-checks';
+import { grantEndpointIdentity } from './endpoint-identity';
+import { keyVaultSecretScopes, outboundProblems } from './endpoint-network';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
-import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
-import { ARM_ID_TYPES, checkArmId, checkLocation, checkResourceGroupName, normalizeLocation } from './validation';
+import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
+import { bindModelData } from './model-data';
+import { normalizeLocation } from './validation';
 import { shortHash } from './names';
-import { ProbeOptions, resolveProbes } from './probes';
-import { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
+import { ProbeOptions } from './probes';
+import { bindServerImage } from './server-image';
+import { SecureWorkspace, WorkspaceSource } from './workspace';
+
+export { SCORE_ACTION } from './endpoint-base';
+export { ACR_PULL_ROLE_ID } from './endpoint-identity';
+export { checkDeploymentNetwork } from './endpoint-network';
 
 /** How callers authenticate to the endpoint. Enum-like. */
 export class EndpointAuthMode {
@@ -196,110 +191,6 @@ export interface EndpointAttributes {
 /** Tags that change with every model version; the endpoint does not carry them (its deployments do). */
 const VERSION_TAGS = new Set<string>([TAG_KEYS.version, TAG_KEYS.framework, TAG_KEYS.trainedOn]);
 
-/** The endpoint's score action: the only permission `grantScore` hands out. */
-export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
-/** Built-in role ids the endpoint's identity needs (learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
-const STORAGE_BLOB_DATA_READER = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
-/** AcrPull (built-in roles, Containers). */
-export const ACR_PULL_ROLE_ID = '7f951dda-4ed3-4680-a7ca-43fe172d538d';
-const ACR_PULL = ACR_PULL_ROLE_ID;
-/** Key Vault Secrets User: read secret contents (built-in roles, Security: learn.microsoft.com/azure/role-based-access-control/built-in-roles/security). */
-const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
-
-/**
- * The RBAC scope of each Key Vault secret the server reads (`<vault ARM id>/secrets/<name>`: Key Vault RBAC
- * assigns roles on single secrets; versions are not scopes), with a problem for a secret whose vault is not in
- * `keyVaultIds` or that the deployment cannot reach (egress off: legacy network isolation reaches only the
- * workspace, its storage and its registry).
- */
-function keyVaultSecretScopes(secrets: readonly SecretEnvironmentVariable[], props: ModelEndpointProps, problems: ProblemCollector): string[] {
-  const scopes: string[] = [];
-  for (const s of secrets) {
-    if (s.secret.source !== SecretSource.AZURE_KEY_VAULT) continue;
-    if (isUnresolved(s.secret.name)) {
-      problems.add({ field: s.field, given: 'a secret id that is a token', allowed: 'a literal https://<vault>.vault.azure.net/secrets/<name>: its vault picks the grant\'s scope from keyVaultIds', fix: 'write the secret id out, e.g. "https://kv-ml.vault.azure.net/secrets/redis-url"' });
-      continue;
-    }
-    const url = new URL(s.secret.name);
-    const vault = url.hostname.split('.')[0]!;
-    const secretName = url.pathname.split('/')[2]!;
-    if (props.egressPublicNetworkAccess === false) {
-      problems.add(refusal(AZURE_ML_CAPABILITIES, s.field, `${s.secret.toString()} with egressPublicNetworkAccess false`,
-        'no call to Key Vault from a deployment without public egress (legacy network isolation reaches the workspace, its storage and its registry only); the server reads the secret at start',
-        'turn egressPublicNetworkAccess on (the vault\'s public endpoint, with its firewall admitting Azure ML), or use a plain value'));
-    }
-    const vaultId = (props.keyVaultIds ?? []).find((id) => !isUnresolved(id) && id.split('/').pop()!.toLowerCase() === vault);
-    if (vaultId === undefined) {
-      problems.add({
-        field: s.field,
-        given: `${s.secret.toString()} (vault ${vault}) with keyVaultIds ${props.keyVaultIds === undefined ? 'unset' : `[${props.keyVaultIds.join(', ')}]`}`,
-        allowed: 'a secret in a vault listed in keyVaultIds: the endpoint\'s identity gets Key Vault Secrets User on the secret, or the server cannot read it',
-        fix: `pass keyVaultIds: [<the ARM id of ${vault}, azurerm_key_vault.id>]`,
-      });
-      continue;
-    }
-    const scope = `${vaultId}/secrets/${secretName}`;
-    if (!scopes.includes(scope)) scopes.push(scope);
-  }
-  return scopes;
-}
-
-abstract class EndpointBase extends Construct implements IModelEndpoint {
-  public abstract readonly endpointName: string;
-  public abstract readonly endpointId: string;
-  public abstract readonly resourceGroupName: string;
-  public abstract readonly location: string;
-  private scoreRole?: RoleDefinition;
-  private readonly invokeGrants = new Map<string, RoleAssignment>();
-
-  public grantInvoke(principalId: string, principalType?: PrincipalType): RoleAssignment {
-    // A literal principal id names its grant (granting it twice returns the first); a token gets the next number.
-    const key = isUnresolved(principalId) ? `#${this.invokeGrants.size}` : principalId;
-    const existing = this.invokeGrants.get(key);
-    if (existing) return existing;
-    const grant = this.grantScore(isUnresolved(principalId) ? `Invoke${this.invokeGrants.size}` : `Invoke${shortHash(principalId).slice(0, 8)}`, principalId, principalType);
-    this.invokeGrants.set(key, grant);
-    return grant;
-  }
-
-  public metricLatency(options?: MetricOptions): AzureMetric {
-    return this.metricRequestLatency(LatencyPercentile.P99, options);
-  }
-
-  public grantScore(id: string, principalId: string, principalType?: PrincipalType): RoleAssignment {
-    if (!this.scoreRole) {
-      const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
-      // Custom roles are defined at a resource group (Azure allows no narrower assignable scope); the
-      // assignment below is on this endpoint only.
-      const resourceGroupId = `/subscriptions/${client.subscriptionId}/resourceGroups/${this.resourceGroupName}`;
-      this.scoreRole = new RoleDefinition(this, 'ScoreRole', {
-        name: `Score ${this.endpointName} (${shortHash(this.node.path).slice(0, 8)})`,
-        scope: resourceGroupId,
-        description: `Score the Azure ML online endpoint ${this.endpointName}; nothing else.`,
-        permissions: [{ actions: [SCORE_ACTION] }],
-        assignableScopes: [resourceGroupId],
-      });
-    }
-    return new RoleAssignment(this, `Score${id}`, {
-      scope: this.endpointId,
-      roleDefinitionId: this.scoreRole.roleDefinitionResourceId,
-      principalId,
-      ...(principalType !== undefined ? { principalType } : {}),
-      description: `Score ${this.endpointName}`,
-    });
-  }
-
-  public metric(metricName: string, options?: MetricOptions): AzureMetric {
-    return withOptions({ resourceId: this.endpointId, namespace: ENDPOINT_METRIC_NAMESPACE, metricName, aggregation: 'Average', unit: 'unspecified' }, options);
-  }
-  public metricRequestLatency(percentile: LatencyPercentile = LatencyPercentile.P99, options?: MetricOptions): AzureMetric {
-    return { ...this.metric(latencyMetricName(percentile), options), unit: 'milliseconds' };
-  }
-  public metricRequestsPerMinute(options?: MetricOptions): AzureMetric {
-    return { ...this.metric('RequestsPerMinute', options), unit: 'count' };
-  }
-}
-
 /**
  * An Azure ML managed online endpoint serving one ONNX model with the bundled server: model version,
  * environment version (image and inference routes), endpoint, deployment, first traffic map, Azure Monitor
@@ -395,52 +286,11 @@ export class ModelEndpoint extends EndpointBase
       { field: 'modelStorageAccountId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Storage/storageAccounts/models'" },
       ...DASHBOARD_PROP_SHAPES,
     ]);
-    this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems, {
-      location: props.location,
-      acceptUncatalogued: props.acceptUncataloguedInstanceType,
-      warn: (m) => Annotations.of(this).addWarning(m),
-    });
-    const workspace = props.workspace ?? WorkspaceSource.create();
-    checkModel(props, workspace, problems);
-    if (workspace.create) checkNewWorkspaceOptions(workspace.create, problems, 'workspace');
-    checkDeploymentNetwork(props, workspace, problems);
-    checkLocation(this, 'location', props.location, problems);
-    checkResourceGroupName('resourceGroupName', props.resourceGroupName, problems);
-    checkArmId('imageRegistryId', props.imageRegistryId, ARM_ID_TYPES.containerRegistry, problems);
-    checkArmId('modelStorageAccountId', props.modelStorageAccountId, ARM_ID_TYPES.storageAccount, problems);
-    checkArmId('workspace', workspace.workspaceId, ARM_ID_TYPES.mlWorkspace, problems);
-    checkArmId('workspace.logAnalyticsWorkspaceId', workspace.existing.logAnalyticsWorkspaceId, ARM_ID_TYPES.logAnalyticsWorkspace, problems);
-    checkArmId('workspace.containerRegistryId', workspace.existing.containerRegistryId ?? workspace.create?.containerRegistryId, ARM_ID_TYPES.containerRegistry, problems);
-    (props.alertActionGroupIds ?? []).forEach((id, i) => checkArmId(`alertActionGroupIds[${i}]`, id, ARM_ID_TYPES.actionGroup, problems));
-    (props.keyVaultIds ?? []).forEach((id, i) => checkArmId(`keyVaultIds[${i}]`, id, ARM_ID_TYPES.keyVault, problems));
-    const nameRule = NameRule.AZURE_ML_ENDPOINT;
-    // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
-    const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
-    const deploymentName = props.deploymentName ?? 'main';
-    // Endpoint names are unique per region: a second endpoint of the same name in this stack would take over the first.
-    const clash = TerraformStack.of(this).node.findAll().find((c): c is ModelEndpoint => c instanceof ModelEndpoint && c !== this &&
-      !isUnresolved(endpointName) && c.endpointName === endpointName && normalizeLocation(c.location) === normalizeLocation(props.location));
-    if (clash) {
-      problems.add({ field: 'endpointName', given: `${describe(endpointName)}, which ${clash.node.path} already uses in ${props.location}`, allowed: 'one online endpoint per name in an Azure region', fix: 'give one of them another endpointName' });
-    }
-    for (const [field, value, fix] of [
-      ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
-      ['deploymentName', deploymentName, 'e.g. "main"'],
-    ] as const) {
-      const p = nameRule.problem(field, value, fix);
-      if (p) problems.add(p);
-    }
-    const probes = resolveProbes(props.probes ?? {}, problems);
-    for (const field of ['scaleInCooldown', 'scaleOutCooldown'] as const) {
-      const d = props.scaling?.[field];
-      if (d && d.toSeconds() < 60) {
-        problems.add(refusal(AZURE_ML_CAPABILITIES, `scaling.${field}`, d.toString(), 'at least 1 minute (Azure Monitor autoscale cooldowns)', 'use Duration.minutes(1) or more'));
-      }
-    }
-    const maxConcurrent = props.maxConcurrentRequestsPerInstance ?? 2 * (props.server?.maxBatchSize ?? SERVER_ENV.maxBatchSize.default);
-    if (!isUnresolved(maxConcurrent) && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1 && maxConcurrent <= 1000)) {
-      problems.add({ field: 'maxConcurrentRequestsPerInstance', given: describe(maxConcurrent), allowed: 'an integer from 1 to 1000', fix: 'about twice the server\'s maxBatchSize keeps batches full without queueing in Azure' });
-    }
+
+    // 1. Checks: the backend's own (endpoint-checks.ts, endpoint-network.ts), the price, then the shared spec's,
+    //    so one synth lists the backend's problems and the spec's together.
+    const { instance, workspace, endpointName, deploymentName, probes, maxConcurrent } = checkEndpointProps(this, props, problems, (name) => this.sameNameInRegion(name, props.location));
+    this.instance = instance;
     this.price = replicaPrice('azure', isUnresolved(props.instanceType) ? undefined : props.instanceType, props.hourlyPriceUsd);
     checkCostOptions({ hourlyPriceUsd: props.hourlyPriceUsd }, this.price, props.instanceType, problems);
     if (props.costPer1000PredictionsAbove !== undefined) {
@@ -449,13 +299,7 @@ export class ModelEndpoint extends EndpointBase
         'remove costPer1000PredictionsAbove; use `npm run cost` for the figure at a stated load and a BudgetGuard to cap spend'));
     }
     const resolution = SpecResolver.serving(props, AZURE_ML_CAPABILITIES);
-    if (props.egressPublicNetworkAccess === false) {
-      for (const t of resolution.resolved.outbound) {
-        problems.add(refusal(AZURE_ML_CAPABILITIES, t.field, `${t.description} with egressPublicNetworkAccess false`,
-          'no destination beyond the workspace, its storage and its registry (legacy network isolation)',
-          `turn egressPublicNetworkAccess on and reach it over a public address, or remove ${t.field.split('.').slice(0, 2).join('.')}`));
-      }
-    }
+    outboundProblems(props, resolution.resolved, problems);
     const secretScopes = keyVaultSecretScopes(resolution.resolved.secretEnvironment, props, problems);
     const g = resolution.resolved.guardrails;
     checkGuardrails(g, 'guardrails', problems);
@@ -474,7 +318,7 @@ export class ModelEndpoint extends EndpointBase
     this.location = props.location;
     this.tags = sanitizeLabels(serving.tags, NameRule.AZURE_TAG_VALUE);
 
-    // Workspace.
+    // 2. The workspace: given, or created with its storage, registry, Key Vault and logs (workspace.ts).
     let modelContainer = workspace.existing.modelContainer;
     if (workspace.workspaceId) {
       this.workspaceId = workspace.workspaceId;
@@ -492,74 +336,15 @@ export class ModelEndpoint extends EndpointBase
       modelContainer = this.secureWorkspace.modelContainer;
     }
 
-    // Model version: the file uploaded to the model container, or the blob URI as given.
-    let modelUri: string;
-    let contentHash: string;
-    const readScopes: string[] = [];
-    if (props.model.storage === ArtifactStorage.LOCAL_FILE) {
-      const bytes = readFileSync(props.model.localPath!);
-      contentHash = createHash('sha256').update(bytes).digest('hex');
-      const asset = new TerraformAsset(this, 'ModelFile', { path: props.model.localPath!, type: AssetType.FILE });
-      const blobName = `${serving.metadata.name}/${serving.metadata.version}/${contentHash.slice(0, 12)}/${props.model.fileName}`;
-      // No container only with that problem reported (synth fails, nothing is written): placeholders keep the tree whole.
-      const container = modelContainer ?? { storageAccountName: '', containerName: '', storageAccountId: '' };
-      const blob = new StorageBlob(this, 'ModelBlob', {
-        name: blobName,
-        storageAccountName: container.storageAccountName,
-        storageContainerName: container.containerName,
-        type: 'Block',
-        source: asset.path,
-      });
-      modelUri = blob.url;
-      readScopes.push(`${container.storageAccountId}/blobServices/default/containers/${container.containerName}`);
-    } else {
-      modelUri = props.model.uri!;
-      contentHash = createHash('sha256').update(modelUri).digest('hex');
-      const loc = props.model.location!;
-      if (props.modelStorageAccountId) {
-        readScopes.push(`${props.modelStorageAccountId}/blobServices/default/containers/${loc.bucket}`);
-      } else {
-        Annotations.of(this).addWarning(
-          `ModelEndpoint ${this.node.path}: the endpoint's identity needs read access to ${modelUri}. Pass modelStorageAccountId ` +
-            'to have the construct grant Storage Blob Data Reader on its container, or grant it yourself.',
-        );
-      }
-    }
-    const modelVersionName = `${serving.metadata.version}-${contentHash.slice(0, 8)}`;
-    this.modelVersion = new MlModelVersion(this, 'ModelVersion', {
-      name: modelVersionName,
-      parentId: `${this.workspaceId}/models/${serving.metadata.name}`,
-      body: modelVersionBody({
-        modelUri,
-        description: `${serving.metadata.name} ${serving.metadata.version}`,
-        tags: this.tags,
-        properties: props.model.storage === ArtifactStorage.LOCAL_FILE ? { 'model-serving.dev/sha256': contentHash } : undefined,
-      }),
-    });
+    // 3. The model version (model-data.ts) and the environment version with the server image (server-image.ts).
+    const modelData = bindModelData(this, props, serving, this.workspaceId, modelContainer, this.tags);
+    this.modelVersion = modelData.modelVersion;
+    const serverImage = bindServerImage(this, serving, this.workspaceId, this.tags);
+    this.environmentVersion = serverImage.environmentVersion;
+    this.runHash = shortHash(modelData.contentHash, serverImage.environmentVersionName).slice(0, 8);
 
-    // Environment version: the image and the inference routes Azure ML probes and forwards to.
-    const image = serving.image.registryUri!;
-    const scoringPath = SERVER_ENV.scoringRoute.default;
-    const envBody = environmentVersionBody({
-      image,
-      port: DEFAULT_PORT,
-      livenessPath: ROUTES.live,
-      readinessPath: ROUTES.ready,
-      scoringPath,
-      description: `model-serving-constructs server for ${serving.metadata.name}`,
-      tags: this.tags,
-    });
-    const environmentVersionName = shortHash(JSON.stringify(envBody)).slice(0, 12);
-    this.runHash = shortHash(contentHash, environmentVersionName).slice(0, 8);
-    this.environmentVersion = new MlEnvironmentVersion(this, 'EnvironmentVersion', {
-      // Environment versions are immutable: the version is a hash of what it holds.
-      name: environmentVersionName,
-      parentId: `${this.workspaceId}/environments/${serving.metadata.name}-server`,
-      body: envBody,
-    });
-
-    // The endpoint outlives model versions and azapi updates it with a full PUT, whose body carries no traffic
-    // map: keep everything version-specific (tags, description) off it, so a new version never re-PUTs it.
+    // 4. The endpoint. It outlives model versions and azapi updates it with a full PUT, whose body carries no
+    //    traffic map: keep everything version-specific (tags, description) off it, so a new version never re-PUTs it.
     this.endpoint = new MlOnlineEndpoint(this, 'Resource', {
       name: endpointName,
       parentId: this.workspaceId,
@@ -573,35 +358,16 @@ export class ModelEndpoint extends EndpointBase
     });
     this.endpointId = this.endpoint.id;
 
-    // The endpoint's identity pulls the image and reads the model; grant exactly those before the deployment starts.
-    readScopes.forEach((scope, i) => this.deploymentDependencies.push(new RoleAssignment(this, i === 0 ? 'ModelRead' : `ModelRead${i}`, {
-      scope,
-      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
-      principalId: this.endpoint.principalId,
-      principalType: 'ServicePrincipal',
-      description: `Endpoint ${endpointName} reads its model`,
-    })));
-    if (props.imageRegistryId) {
-      this.deploymentDependencies.push(new RoleAssignment(this, 'ImagePull', {
-        scope: props.imageRegistryId,
-        roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`,
-        principalId: this.endpoint.principalId,
-        principalType: 'ServicePrincipal',
-        description: `Endpoint ${endpointName} pulls its image`,
-      }));
-    } else if (/\.azurecr\.io\//.test(image)) {
-      Annotations.of(this).addWarning(`ModelEndpoint ${this.node.path}: ${image} is in an Azure Container Registry; pass imageRegistryId so the endpoint's identity gets AcrPull on it.`);
-    }
+    // 5. The endpoint's identity reads the model, pulls the image and reads the server's secrets; grant exactly
+    //    those before the deployment starts (endpoint-identity.ts).
+    this.deploymentDependencies.push(...grantEndpointIdentity(this, this.endpoint.principalId, endpointName, {
+      modelReadScopes: modelData.readScopes,
+      imageRegistryId: props.imageRegistryId,
+      image: serverImage.image,
+      secretScopes,
+    }));
 
-    // Secrets by reference (MODEL_SERVER_SECRET_REFS): the server reads exactly these secrets with this identity.
-    secretScopes.forEach((scope, i) => this.deploymentDependencies.push(new RoleAssignment(this, i === 0 ? 'SecretRead' : `SecretRead${i}`, {
-      scope,
-      roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER}`,
-      principalId: this.endpoint.principalId,
-      principalType: 'ServicePrincipal',
-      description: `Endpoint ${endpointName} reads a server secret`,
-    })));
-
+    // 6. The deployment and the first traffic map.
     this.deploymentBody = onlineDeploymentBody({
       instanceType: props.instanceType,
       instanceCount: serving.minReplicas,
@@ -635,71 +401,21 @@ export class ModelEndpoint extends EndpointBase
       lifecycle: { ignoreChanges: ['body'] },
     });
 
-    // Lazy: a CanaryRollout attached later renames the deployment after the version.
+    // 7. Autoscale (endpoint-autoscaling.ts). Lazy: a CanaryRollout attached later renames the deployment after the version.
     const deploymentId = Lazy.stringValue({ produce: () => this.deploymentId });
-    this.autoscale = new MonitorAutoscaleSetting(this, 'Autoscale', {
-      name: `${endpointName}-autoscale`,
-      resourceGroupName: props.resourceGroupName,
-      location: props.location,
-      targetResourceId: deploymentId,
-      profile: [{
-        name: 'default',
-        capacity: { default: serving.minReplicas, minimum: serving.minReplicas, maximum: serving.maxReplicas },
-        rule: autoscaleRules(serving, deploymentId),
-      }],
-      tags: this.tags,
-      dependsOn: [this.deploymentResource],
-    });
+    this.autoscale = addAutoscale(this, serving, this, deploymentId, this.tags, [this.deploymentResource]);
 
-    // Traffic logs feed the guardrail alerts (see guardrail-alerts.ts).
-    if (this.secureWorkspace) {
-      this.logAnalyticsWorkspaceId = this.secureWorkspace.logAnalytics.id;
-    } else if (workspace.existing.logAnalyticsWorkspaceId) {
-      this.logAnalyticsWorkspaceId = workspace.existing.logAnalyticsWorkspaceId;
-    } else {
-      this.logAnalyticsWorkspaceId = new LogAnalyticsWorkspace(this, 'Logs', {
-        name: `${endpointName}-logs`,
-        resourceGroupName: props.resourceGroupName,
-        location: props.location,
-        sku: 'PerGB2018',
-        retentionInDays: 30,
-        tags: this.tags,
-      }).id;
-    }
-    new MonitorDiagnosticSetting(this, 'TrafficLogs', {
-      name: 'traffic-logs',
-      targetResourceId: this.endpoint.id,
-      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
-      logAnalyticsDestinationType: 'Dedicated',
-      enabledLog: [{ category: 'AmlOnlineEndpointTrafficLog' }],
-    });
+    // 8. Traffic logs, guardrail alerts and the workbook (endpoint-alarms.ts).
+    const alarms = addGuardrailAlerts(this, props, workspace, g, this.price);
+    this.logAnalyticsWorkspaceId = alarms.logAnalyticsWorkspaceId;
+    this.alerts = alarms.alerts;
+    this.dashboard = alarms.dashboard;
+  }
 
-    const actionGroups = props.alertActionGroupIds ?? [];
-    this.alerts = new GuardrailAlerts(this, 'Alerts', {
-      namePrefix: endpointName,
-      resourceGroupName: props.resourceGroupName,
-      location: props.location,
-      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
-      endpointName,
-      guardrails: g,
-      actionGroupIds: actionGroups,
-      tags: this.tags,
-      purpose: 'Endpoint guardrail',
-    });
-    if (props.dashboard) {
-      const gpu = this.instance?.gpu !== undefined || this.serving.acceleratorCount > 0;
-      const uuid = createHash('sha256').update(`workbook|${this.node.path}|${endpointName}`).digest('hex');
-      this.dashboard = new ApplicationInsightsWorkbook(this, 'Dashboard', {
-        // A workbook's name is a UUID; a stable one from the construct path keeps it from being replaced.
-        name: `${uuid.slice(0, 8)}-${uuid.slice(8, 12)}-4${uuid.slice(13, 16)}-8${uuid.slice(17, 20)}-${uuid.slice(20, 32)}`,
-        displayName: `Model ${this.serving.metadata.name} (Azure ML endpoint ${endpointName})`,
-        resourceGroupName: props.resourceGroupName,
-        location: props.location,
-        // Lazy: a CanaryRollout attached later changes the deployment the metrics read.
-        dataJson: Lazy.stringValue({ produce: () => JSON.stringify(azureWorkbook(this, this.logAnalyticsWorkspaceId, gpu, this.price)) }),
-        tags: this.tags,
-      });
-    }
+  /** Another ModelEndpoint of this stack with the same name in the same region (it would take over this one). */
+  private sameNameInRegion(endpointName: string, location: string): ModelEndpoint | undefined {
+    return TerraformStack.of(this).node.findAll().find((c): c is ModelEndpoint => c instanceof ModelEndpoint && c !== this &&
+      c.endpointName === endpointName && normalizeLocation(c.location) === normalizeLocation(location));
   }
 
   /**
@@ -796,53 +512,5 @@ export class ModelEndpoint extends EndpointBase
     this.initialTraffic.setTraffic({ [this.currentDeploymentName]: 100 });
     this.initialTraffic.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
     this.autoscale.dependsOn = [`${this.deploymentResource.terraformResourceType}.${this.deploymentResource.friendlyUniqueId}`];
-  }
-}
-
-/** What the capabilities cannot say: a local file needs somewhere to upload it. */
-function checkModel(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
-  const m = props.model;
-  if (m.storage === ArtifactStorage.LOCAL_FILE && workspace.workspaceId && !workspace.existing.modelContainer) {
-    problems.add({ field: 'model', given: `a local file (${m.toString()}) with an existing workspace and no modelContainer`, allowed: 'a local file only with WorkspaceSource.create() or WorkspaceSource.fromId(id, { modelContainer })', fix: 'pass modelContainer: { storageAccountId, storageAccountName, containerName }, or use ModelArtifact.fromUri(blob URI)' });
-  }
-}
-
-/**
- * Azure ML's supported inbound/outbound combinations for managed online endpoints
- * (MicrosoftDocs/azure-docs articles/machine-learning/concept-secure-online-endpoint.md, appendix "Secure outbound
- * access with legacy network isolation method", and its table of supported configurations):
- *  - egress off needs "a private link" on the workspace, and the deployment then reaches only "the workspace, blob,
- *    and container registry" of the workspace; an image elsewhere fails to download;
- *  - egress on needs the workspace to "allow public access as the deployment outbound is to the workspace API".
- */
-export function checkDeploymentNetwork(props: ModelEndpointProps, workspace: WorkspaceSource, problems: ProblemCollector): void {
-  const egress = props.egressPublicNetworkAccess ?? true;
-  const doc = 'concept-secure-online-endpoint, "legacy network isolation"';
-  if (!egress && workspace.create) {
-    problems.add({
-      field: 'egressPublicNetworkAccess',
-      given: 'false with WorkspaceSource.create()',
-      allowed: `false only in a workspace with a private link; a created workspace has none (${doc})`,
-      fix: 'leave egressPublicNetworkAccess on, or use WorkspaceSource.fromId(...) for a workspace with a private endpoint and its own registry; for egress control with any registry, give the workspace a managed virtual network',
-    });
-  }
-  if (egress && workspace.create && workspace.create.publicNetworkAccess === false) {
-    problems.add({
-      field: 'workspace.publicNetworkAccess',
-      given: 'false with egressPublicNetworkAccess on',
-      allowed: 'true: a deployment with public outbound calls the workspace API from public networks (concept-secure-online-endpoint, supported configurations)',
-      fix: 'omit workspace publicNetworkAccess, or bring a workspace with a private endpoint (WorkspaceSource.fromId) and turn egress off',
-    });
-  }
-  if (!egress && workspace.workspaceId && props.imageRegistryId && !isUnresolved(props.imageRegistryId)) {
-    const own = workspace.existing.containerRegistryId;
-    if (own === undefined || (!isUnresolved(own) && own.toLowerCase() !== props.imageRegistryId.toLowerCase())) {
-      problems.add({
-        field: 'imageRegistryId',
-        given: `${props.imageRegistryId} with egressPublicNetworkAccess false (workspace registry: ${own ?? 'not given'})`,
-        allowed: `with egress off, only the workspace's own container registry (${doc}: "they have access to the secured resources (workspace, blob, and container registry) only")`,
-        fix: 'push the image to the workspace\'s registry and pass it as both imageRegistryId and WorkspaceSource.fromId(id, { containerRegistryId }), or turn egressPublicNetworkAccess on',
-      });
-    }
   }
 }

@@ -3,6 +3,7 @@
 export { API_GATEWAY_CAPABILITIES, GKE_NODE_POOL_CAPABILITIES, VERTEX_CAPABILITIES, VERTEX_ENDPOINT_ID } from './capabilities';
 export { CPU_MACHINE_TYPES, GCP_GPU_REGIONS, GCP_GPU_REGIONS_SOURCE, checkGcpMachine, gkeAcceleratorType, vertexAcceleratorType } from './machine-types';
 export type { GcpMachine, MachineCatalogueOptions } from './machine-types';
+export { GCP_ACCELERATORS, gcpAcceleratorTypeFor, gcpMachineFamiliesFor } from './accelerators';
 export {
   MODEL_ENDPOINT_LABEL,
   ModelEndpoint,

@@ -3,6 +3,7 @@
  * size. Plain TypeScript (no cdktf). Messages follow the SageMaker instance checks.
  */
 import { Accelerator, ProblemCollector, SpecProblem, describe, isUnresolved } from '../../lib';
+import { gcpAcceleratorTypeFor } from './accelerators';
 
 interface GpuFamily {
   /** Accelerator name (lib Accelerator.name) the family carries. */
@@ -155,12 +156,12 @@ export interface GcpMachine {
 
 /** Vertex AI's enum name for an accelerator; undefined when Google Cloud does not offer it. */
 export function vertexAcceleratorType(accelerator: Accelerator): string | undefined {
-  return VERTEX_ACCELERATOR[accelerator.name] ?? accelerator.gcpAcceleratorType?.toUpperCase().replace(/-/g, '_');
+  return VERTEX_ACCELERATOR[accelerator.name] ?? gcpAcceleratorTypeFor(accelerator)?.toUpperCase().replace(/-/g, '_');
 }
 
 /** GKE's accelerator type for `guest_accelerator`; undefined when Google Cloud does not offer it. */
 export function gkeAcceleratorType(accelerator: Accelerator): string | undefined {
-  return accelerator.gcpAcceleratorType ?? GKE_ACCELERATOR[accelerator.name];
+  return gcpAcceleratorTypeFor(accelerator) ?? GKE_ACCELERATOR[accelerator.name];
 }
 
 function parse(machineType: string): { family: string; size: string; series: string } | undefined {

@@ -8,10 +8,10 @@ import { ICpuNodePool, NodePoolTaint } from './endpoint-options';
 import { LABEL_PREFIX, LABELS } from './names';
 
 const KARPENTER_CAPACITY: Readonly<Record<CapacityType, string>> = { [CapacityType.SPOT]: 'spot', [CapacityType.ON_DEMAND]: 'on-demand' };
-/** EC2 instance categories Karpenter knows (karpenter.k8s.aws/instance-category); the GPU ones belong to GpuNodePool. */
+/** EC2 instance categories Karpenter knows (karpenter.k8s.aws/instance-category); the GPU ones belong to KarpenterGpuNodePool. */
 const CPU_CATEGORIES = ['c', 'm', 'r', 't', 'x', 'z', 'i', 'd', 'hpc'];
 
-export interface CpuNodePoolProps {
+export interface KarpenterCpuNodePoolProps {
   /** NodePool name. @default 'cpu-serving' */
   readonly poolName?: string;
   /** Most vCPUs across the pool's nodes (Karpenter `limits.cpu`): the ceiling of what the pool can cost. */
@@ -34,11 +34,11 @@ export interface CpuNodePoolProps {
 }
 
 /**
- * A Karpenter NodePool (karpenter.sh/v1) for CPU replicas, next to GpuNodePool: compute/general-purpose
+ * A Karpenter NodePool (karpenter.sh/v1) for CPU replicas, next to KarpenterGpuNodePool: compute/general-purpose
  * instances only, capped by a vCPU limit, tainted so other workloads stay off. A ModelEndpoint without an
  * accelerator selects it with `nodePool`.
  */
-export class CpuNodePool extends Construct implements ICpuNodePool {
+export class KarpenterCpuNodePool extends Construct implements ICpuNodePool {
   public readonly poolName: string;
   /** The labels the NodePool puts on its nodes (Karpenter also adds `karpenter.sh/nodepool: <name>`). */
   public readonly nodeLabels: Readonly<Record<string, string>>;
@@ -52,7 +52,7 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
     return this.poolName;
   }
 
-  constructor(scope: Construct, id: string, props: CpuNodePoolProps) {
+  constructor(scope: Construct, id: string, props: KarpenterCpuNodePoolProps) {
     super(scope, id);
     this.poolName = props.poolName ?? 'cpu-serving';
     const categories = props.instanceCategories ?? ['c', 'm'];
@@ -68,7 +68,7 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
     }
     const unknown = Array.isArray(categories) ? categories.filter((x) => !CPU_CATEGORIES.includes(x)) : [categories];
     if (!Array.isArray(categories) || categories.length === 0 || unknown.length > 0 || new Set(categories).size !== categories.length) {
-      c.add({ field: 'instanceCategories', given: describe(categories), allowed: `a non-empty list without repeats of ${CPU_CATEGORIES.join(', ')} (EC2 CPU instance categories; GPU instances belong to GpuNodePool)`, fix: "e.g. ['c', 'm']" });
+      c.add({ field: 'instanceCategories', given: describe(categories), allowed: `a non-empty list without repeats of ${CPU_CATEGORIES.join(', ')} (EC2 CPU instance categories; GPU instances belong to KarpenterGpuNodePool)`, fix: "e.g. ['c', 'm']" });
     }
     if (!Array.isArray(capacity) || capacity.length === 0 || new Set(capacity).size !== capacity.length || capacity.some((t) => KARPENTER_CAPACITY[t] === undefined)) {
       c.add({ field: 'capacityTypes', given: describe(capacity), allowed: 'a non-empty list without repeats of SPOT, ON_DEMAND', fix: 'e.g. [CapacityType.SPOT, CapacityType.ON_DEMAND]' });
@@ -76,7 +76,7 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(5)' });
     }
-    c.reportTo(this, `CpuNodePool ${this.node.path}`);
+    c.reportTo(this, `KarpenterCpuNodePool ${this.node.path}`);
 
     const poolLabel = `${LABEL_PREFIX}/pool`;
     this.nodeLabels = { [poolLabel]: this.poolName };
@@ -111,3 +111,10 @@ export class CpuNodePool extends Construct implements ICpuNodePool {
     });
   }
 }
+
+/** @deprecated use `KarpenterCpuNodePool` (the same class). */
+export const CpuNodePool = KarpenterCpuNodePool;
+/** @deprecated use `KarpenterCpuNodePool`. */
+export type CpuNodePool = KarpenterCpuNodePool;
+/** @deprecated use `KarpenterCpuNodePoolProps`. */
+export type CpuNodePoolProps = KarpenterCpuNodePoolProps;

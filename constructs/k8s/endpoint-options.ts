@@ -2,6 +2,8 @@
 import { Accelerator, Duration, Size } from '../../lib';
 import { GKE_ACCELERATOR_LABEL, LABELS } from './names';
 import type { NetworkPolicyPeer } from './k8s-types';
+// The GKE node label value is Google Cloud's accelerator type (data only, no cdktf).
+import { gcpAcceleratorTypeFor } from '../gcp/accelerators';
 
 export type { NetworkPolicyPeer };
 
@@ -99,13 +101,13 @@ export interface ModelInitContainerOptions {
 
 /** Which node label places GPU replicas on nodes with the right accelerator. Union-like. */
 export class AcceleratorNodeSelector {
-  /** `model-serving.dev/accelerator: nvidia-l4`, the label GpuNodePool puts on its nodes. */
+  /** `model-serving.dev/accelerator: nvidia-l4`, the label KarpenterGpuNodePool puts on its nodes. */
   public static modelServingLabel(): AcceleratorNodeSelector {
     return new AcceleratorNodeSelector((a) => ({ key: LABELS.accelerator, value: a.nodeLabelValue }));
   }
   /** `cloud.google.com/gke-accelerator: nvidia-l4`, set by GKE on its GPU nodes. */
   public static gke(): AcceleratorNodeSelector {
-    return new AcceleratorNodeSelector((a) => ({ key: GKE_ACCELERATOR_LABEL, value: a.gcpAcceleratorType }));
+    return new AcceleratorNodeSelector((a) => ({ key: GKE_ACCELERATOR_LABEL, value: gcpAcceleratorTypeFor(a) }));
   }
   /** Any label your nodes carry, e.g. `nvidia.com/gpu.product: NVIDIA-L4` from GPU feature discovery. */
   public static label(key: string, value: string): AcceleratorNodeSelector {
@@ -129,7 +131,7 @@ export interface KedaScalingOptions {
   readonly queueDepthPerReplica?: number;
 }
 
-/** A GPU node pool the endpoint schedules onto (implemented by GpuNodePool). */
+/** A GPU node pool the endpoint schedules onto (implemented by KarpenterGpuNodePool). */
 export interface IGpuNodePool {
   /** NodePool name; Karpenter labels its nodes `karpenter.sh/nodepool: <name>`. */
   readonly poolName: string;
@@ -137,7 +139,7 @@ export interface IGpuNodePool {
   readonly accelerator: Accelerator;
 }
 
-/** A CPU node pool the endpoint schedules onto (implemented by CpuNodePool). */
+/** A CPU node pool the endpoint schedules onto (implemented by KarpenterCpuNodePool). */
 export interface ICpuNodePool {
   /** NodePool name; Karpenter labels its nodes `karpenter.sh/nodepool: <name>`. */
   readonly poolName: string;

@@ -7,6 +7,8 @@ import type { IDaemonSet, INodePool } from './k8s-schema';
 import { IGpuNodePool } from './endpoint-options';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
+// Karpenter's NodePool is an EKS object: it reads the EC2 table (data only, no aws-cdk-lib).
+import { ec2FamiliesFor } from '../aws/accelerators';
 
 const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
@@ -21,7 +23,7 @@ export enum ConsolidationPolicy {
   WHEN_EMPTY_OR_UNDERUTILIZED = 'WhenEmptyOrUnderutilized',
 }
 
-export interface GpuNodePoolProps {
+export interface KarpenterGpuNodePoolProps {
   /** GPU model; the pool is constrained to the EC2 instance families that carry it. */
   readonly accelerator: Accelerator;
   /** NodePool name. @default - `gpu-<accelerator>`, e.g. `gpu-nvidia-l4` */
@@ -51,7 +53,7 @@ export interface GpuNodePoolProps {
  * tainted `nvidia.com/gpu:NoSchedule` so nothing else lands there, capped by a GPU limit. Nodes carry
  * `model-serving.dev/accelerator`, which ModelEndpoint selects on.
  */
-export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePoolContract {
+export class KarpenterGpuNodePool extends Construct implements IGpuNodePool, IGpuNodePoolContract {
   /** @deprecated use `nodePoolName` (the backend contract's name); the same Karpenter NodePool name. */
   public readonly poolName: string;
   /** The labels the NodePool puts on its nodes (Karpenter also adds `karpenter.sh/nodepool: <name>`). */
@@ -67,7 +69,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
   /** The NVIDIA device plugin, when asked for. */
   public readonly devicePlugin?: ApiObject;
 
-  constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
+  constructor(scope: Construct, id: string, props: KarpenterGpuNodePoolProps) {
     super(scope, id);
     this.accelerator = props.accelerator;
     this.poolName = props.poolName ?? `gpu-${props.accelerator.nodeLabelValue}`;
@@ -75,11 +77,11 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     const consolidateAfter = props.consolidateAfter ?? Duration.minutes(10);
 
     const c = new ProblemCollector();
-    if (props.accelerator.ec2Families.length === 0) {
+    if (ec2FamiliesFor(props.accelerator).length === 0) {
       c.add({
         field: 'accelerator',
         given: props.accelerator.name,
-        allowed: `an accelerator with known EC2 instance families (${Accelerator.KNOWN.filter((a) => a.ec2Families.length > 0).map((a) => a.name).join(', ')})`,
+        allowed: `an accelerator with known EC2 instance families (${Accelerator.KNOWN.filter((a) => ec2FamiliesFor(a).length > 0).map((a) => a.name).join(', ')})`,
         fix: 'use a known accelerator, or Accelerator.of(name, { ec2Families: [...] })',
       });
     }
@@ -95,7 +97,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(10)' });
     }
-    c.reportTo(this, `GpuNodePool ${this.node.path}`);
+    c.reportTo(this, `KarpenterGpuNodePool ${this.node.path}`);
 
     const nodeLabels = { [LABELS.accelerator]: props.accelerator.nodeLabelValue };
     this.nodeLabels = nodeLabels;
@@ -109,7 +111,7 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
           spec: {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName ?? 'default' },
             requirements: [
-              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...props.accelerator.ec2Families] },
+              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: [...ec2FamiliesFor(props.accelerator)] },
               { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacity.map((t) => KARPENTER_CAPACITY[t]) },
               { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
               { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
@@ -170,3 +172,10 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     });
   }
 }
+
+/** @deprecated use `KarpenterGpuNodePool` (the same class: a Karpenter NodePool on EKS, not a cloud's managed pool). */
+export const GpuNodePool = KarpenterGpuNodePool;
+/** @deprecated use `KarpenterGpuNodePool`. */
+export type GpuNodePool = KarpenterGpuNodePool;
+/** @deprecated use `KarpenterGpuNodePoolProps`. */
+export type GpuNodePoolProps = KarpenterGpuNodePoolProps;

@@ -3,6 +3,13 @@ import { Construct } from 'constructs';
 import { Duration, ResolvedServing, Size, TAG_KEYS } from '../../lib';
 import { LABELS } from './names';
 
+/** Metadata every object of an endpoint carries. */
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels: Record<string, string>;
+}
+
 /** Creates a cdk8s ApiObject from a manifest typed against its schema (see k8s-schema.d.ts). */
 export function typedApiObject<T extends { readonly apiVersion: string; readonly kind: string }>(scope: Construct, id: string, manifest: T): ApiObject {
   return new ApiObject(scope, id, manifest as unknown as ApiObjectProps);

@@ -39,8 +39,11 @@ import {
   ServingFlavour,
   WorkloadRef,
 } from './endpoint-options';
-import { renderAutoscaling, renderGuardrailAlerts, renderInferenceService, renderNetworkPolicy } from './endpoint-objects';
-import { collectEndpointProblems } from './endpoint-validation';
+import { renderGuardrailAlerts } from './endpoint-alarms';
+import { renderAutoscaling } from './endpoint-autoscaling';
+import { collectEndpointProblems } from './endpoint-checks';
+import { renderInferenceService } from './endpoint-kserve';
+import { renderNetworkPolicy } from './endpoint-network';
 import { metadataLabels, rateWindow, typedApiObject } from './internal';
 import type { IDeployment, IPodDisruptionBudget, IService, IServiceAccount, IServiceMonitor } from './k8s-schema';
 import type { PodTemplateSpec } from './k8s-types';
@@ -73,7 +76,7 @@ export interface ModelEndpointProps extends ModelServingProps, DashboardOptions 
   readonly scratchSize?: Size;
   /** Node label that places GPU replicas. @default AcceleratorNodeSelector.modelServingLabel() */
   readonly acceleratorNodeSelector?: AcceleratorNodeSelector;
-  /** Karpenter pool to run on: a GpuNodePool whose accelerator matches, or a CpuNodePool for CPU replicas. @default - any node matching the accelerator label (GPU), any node (CPU) */
+  /** Karpenter pool to run on: a KarpenterGpuNodePool whose accelerator matches, or a KarpenterCpuNodePool for CPU replicas. @default - any node matching the accelerator label (GPU), any node (CPU) */
   readonly nodePool?: IGpuNodePool | ICpuNodePool;
   /** KEDA scaling (plain flavour). @default - a HorizontalPodAutoscaler on CPU */
   readonly keda?: KedaScalingOptions;
@@ -195,7 +198,7 @@ export class ModelEndpoint extends Construct
       { field: 'memory', kind: Size, example: 'Size.gibibytes(4)' },
       { field: 'scratchSize', kind: Size, example: 'Size.gibibytes(1)' },
       { field: 'acceleratorNodeSelector', kind: AcceleratorNodeSelector, example: 'AcceleratorNodeSelector.gke()' },
-      { field: 'nodePool', kind: 'object', example: 'a GpuNodePool of this package' },
+      { field: 'nodePool', kind: 'object', example: 'a KarpenterGpuNodePool of this package' },
       { field: 'keda', kind: 'object', example: "{ prometheusAddress: 'http://prometheus.monitoring:9090' }" },
       { field: 'keda.prometheusAddress', kind: 'string', required: true, example: "'http://prometheus.monitoring:9090'" },
       { field: 'keda.queueDepthPerReplica', kind: 'number', example: '8' },

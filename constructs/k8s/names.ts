@@ -17,7 +17,7 @@ export const LABELS = {
   trainedOn: `${LABEL_PREFIX}/trained-on`,
   /** Which endpoint's pods: the selector of the Deployment/Rollout, Service, PDB and NetworkPolicy. */
   endpoint: `${LABEL_PREFIX}/endpoint`,
-  /** Accelerator of the node (set by GpuNodePool) and of the pod (read by BudgetGuard's cost rule). */
+  /** Accelerator of the node (set by KarpenterGpuNodePool) and of the pod (read by BudgetGuard's cost rule). */
   accelerator: NODE_SCHEDULING.acceleratorLabel,
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;

@@ -9,7 +9,7 @@ import {
   BudgetGuard,
   CanaryRollout,
   TrafficRouter,
-  GpuNodePool,
+  KarpenterGpuNodePool,
   ModelCredentials,
   ModelDelivery,
   ModelEndpoint,
@@ -38,7 +38,7 @@ export function buildK8sApp(outdir: string = K8S_OUTDIR): App {
   });
   const namespace = guard.namespaceName;
 
-  const pool = new GpuNodePool(chart, 'L4Pool', {
+  const pool = new KarpenterGpuNodePool(chart, 'L4Pool', {
     accelerator: Accelerator.NVIDIA_L4,
     maxGpus: guard.maxGpus,
     capacityTypes: [CapacityType.SPOT, CapacityType.ON_DEMAND],

@@ -11,8 +11,8 @@ import {
   AlertRouting,
   BudgetGuard,
   CanaryRollout,
-  CpuNodePool,
-  GpuNodePool,
+  KarpenterCpuNodePool,
+  KarpenterGpuNodePool,
   ModelDelivery,
   ModelEndpoint,
   ModelGateway,
@@ -94,14 +94,14 @@ export function buildK8sPlatform(models: readonly PlatformModel[] = PLATFORM, ou
     gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: s.budget.l4HourlyUsd }],
   });
   const namespace = guard.namespaceName;
-  const gpuPool = new GpuNodePool(chart, 'GpuPool', {
+  const gpuPool = new KarpenterGpuNodePool(chart, 'GpuPool', {
     accelerator: Accelerator.NVIDIA_L4,
     poolName: 'gpu-l4',
     maxGpus: guard.maxGpus,
     capacityTypes: [CapacityType.ON_DEMAND],
     devicePlugin: true,
   });
-  const cpuPool = new CpuNodePool(chart, 'CpuPool', { poolName: 'cpu-serving', maxCpu: 64 });
+  const cpuPool = new KarpenterCpuNodePool(chart, 'CpuPool', { poolName: 'cpu-serving', maxCpu: 64 });
 
   const guardrails = { latencyPercentile: s.slo.latencyPercentile, maxLatency: s.slo.maxLatency, maxErrorRatePercent: s.slo.maxErrorRatePercent };
   const endpoints: Record<string, ModelEndpoint> = {};

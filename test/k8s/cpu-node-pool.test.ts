@@ -1,15 +1,23 @@
-// CpuNodePool: a Karpenter NodePool (karpenter.sh/v1) for CPU replicas, checked against the vendored Karpenter
+// KarpenterCpuNodePool (formerly CpuNodePool): a Karpenter NodePool (karpenter.sh/v1) for CPU replicas, checked against the vendored Karpenter
 // CRD (expectSchemaValid), and the endpoint side: the pool's node selector and the toleration for its taint.
 import { Testing } from 'cdk8s';
 import { Accelerator, CapacityType, Duration, ModelArtifact, ServingImage } from '../../lib';
-import { CpuNodePool, CpuNodePoolProps, ModelDelivery, ModelEndpoint } from '../../constructs/k8s';
+import { CpuNodePool, CpuNodePoolProps, KarpenterCpuNodePool, KarpenterCpuNodePoolProps, ModelDelivery, ModelEndpoint } from '../../constructs/k8s';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 import { expectSchemaValid, findOne, synthChart } from '../support/k8s-helpers';
 import { expectProblems } from '../support/expect-problems';
 
-const synth = (props: CpuNodePoolProps) => synthChart((chart) => new CpuNodePool(chart, 'Pool', props));
+const synth = (props: KarpenterCpuNodePoolProps) => synthChart((chart) => new KarpenterCpuNodePool(chart, 'Pool', props));
 
 describe('CpuNodePool', () => {
+  test('the deprecated name CpuNodePool is KarpenterCpuNodePool: same class, same objects', () => {
+    expect(CpuNodePool).toBe(KarpenterCpuNodePool);
+    const props: CpuNodePoolProps = { maxCpu: 16 };
+    const chart = Testing.chart();
+    expect(new CpuNodePool(chart, 'Pool', props)).toBeInstanceOf(KarpenterCpuNodePool);
+    expect(Testing.synth(chart)).toEqual(synth(props));
+  });
+
   test('compute and general-purpose instances, capped in vCPUs, tainted, consolidated when underused', () => {
     const docs = synth({ maxCpu: 64 });
     const np = findOne(docs, 'NodePool');
@@ -38,7 +46,7 @@ describe('CpuNodePool', () => {
 
   test('an endpoint on the pool selects its nodes and tolerates its taint', () => {
     const docs = synthChart((chart) => {
-      const pool = new CpuNodePool(chart, 'Pool', { maxCpu: 32 });
+      const pool = new KarpenterCpuNodePool(chart, 'Pool', { maxCpu: 32 });
       new ModelEndpoint(chart, 'Fraud', {
         model: ModelArtifact.fromFile(DEMO_MODEL_PATH),
         metadata: { name: 'fraud', version: '1.0.0', owner: 'risk-ml' },
@@ -55,12 +63,12 @@ describe('CpuNodePool', () => {
   });
 
   test('problems, all at once; a CPU pool for a GPU endpoint is refused', () => {
-    expectProblems(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 0, poolName: 'CPU', instanceCategories: ['p', 'c'], capacityTypes: [] }), /has 4 invalid settings[\s\S]*poolName: got "CPU"[\s\S]*maxCpu: got 0; allowed: a whole number of vCPUs[\s\S]*instanceCategories: got \["p", "c"\]; allowed: .*GPU instances belong to GpuNodePool[\s\S]*capacityTypes: got \[\]/);
+    expectProblems(() => new KarpenterCpuNodePool(Testing.chart(), 'Pool', { maxCpu: 0, poolName: 'CPU', instanceCategories: ['p', 'c'], capacityTypes: [] }), /has 4 invalid settings[\s\S]*poolName: got "CPU"[\s\S]*maxCpu: got 0; allowed: a whole number of vCPUs[\s\S]*instanceCategories: got \["p", "c"\]; allowed: .*GPU instances belong to KarpenterGpuNodePool[\s\S]*capacityTypes: got \[\]/);
     // Plain JavaScript: lists that are not arrays are reported at synth too, not a TypeError from the constructor.
-    expectProblems(() => new CpuNodePool(Testing.chart(), 'Pool', { maxCpu: 8, instanceCategories: 'c' as never, capacityTypes: 'SPOT' as never }),
+    expectProblems(() => new KarpenterCpuNodePool(Testing.chart(), 'Pool', { maxCpu: 8, instanceCategories: 'c' as never, capacityTypes: 'SPOT' as never }),
       /instanceCategories: got "c"; allowed: a non-empty list[\s\S]*capacityTypes: got "SPOT"; allowed: a non-empty list/);
     const chart = Testing.chart();
-    const pool = new CpuNodePool(chart, 'Pool', { maxCpu: 8 });
+    const pool = new KarpenterCpuNodePool(chart, 'Pool', { maxCpu: 8 });
     expectProblems(() => new ModelEndpoint(chart, 'Cnn', {
       model: ModelArtifact.fromFile(DEMO_MODEL_PATH),
       metadata: { name: 'cnn', version: '1.0.0', owner: 'vision' },
@@ -69,6 +77,6 @@ describe('CpuNodePool', () => {
       modelDelivery: ModelDelivery.bakedIntoImage(),
       accelerator: Accelerator.NVIDIA_L4,
       nodePool: pool,
-    }), /nodePool: got CPU pool "cpu-serving" with accelerator NVIDIA_L4; allowed: a GpuNodePool with the same accelerator/);
+    }), /nodePool: got CPU pool "cpu-serving" with accelerator NVIDIA_L4; allowed: a KarpenterGpuNodePool with the same accelerator/);
   });
 });

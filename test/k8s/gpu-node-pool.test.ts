@@ -1,14 +1,22 @@
 import { Accelerator, CapacityType, Duration } from '../../lib';
-import { ConsolidationPolicy, GpuNodePool, GpuNodePoolProps } from '../../constructs/k8s';
+import { ConsolidationPolicy, GpuNodePool, GpuNodePoolProps, KarpenterGpuNodePool, KarpenterGpuNodePoolProps } from '../../constructs/k8s';
 import { findOne, expectSchemaValid, synthChart } from '../support/k8s-helpers';
 import { Testing } from 'cdk8s';
 import { expectProblems } from '../support/expect-problems';
 
-const synth = (props: GpuNodePoolProps) => synthChart((chart) => new GpuNodePool(chart, 'Pool', props));
+const synth = (props: KarpenterGpuNodePoolProps) => synthChart((chart) => new KarpenterGpuNodePool(chart, 'Pool', props));
 
 describe('GpuNodePool', () => {
   test('snapshot', () => {
     expect(synth({ accelerator: Accelerator.NVIDIA_L4, maxGpus: 8 })).toMatchSnapshot();
+  });
+
+  test('the deprecated name GpuNodePool is KarpenterGpuNodePool: same class, same objects', () => {
+    expect(GpuNodePool).toBe(KarpenterGpuNodePool);
+    const props: GpuNodePoolProps = { accelerator: Accelerator.NVIDIA_L4, maxGpus: 8 };
+    const chart = Testing.chart();
+    expect(new GpuNodePool(chart, 'Pool', props)).toBeInstanceOf(KarpenterGpuNodePool);
+    expect(Testing.synth(chart)).toEqual(synth(props));
   });
 
   test('constrained to the accelerator instance families, tainted, capped, consolidated', () => {
@@ -47,7 +55,7 @@ describe('GpuNodePool', () => {
   });
 
   describe('validation', () => {
-    const fails = (props: GpuNodePoolProps) => () => new GpuNodePool(Testing.chart(), 'Pool', props);
+    const fails = (props: KarpenterGpuNodePoolProps) => () => new KarpenterGpuNodePool(Testing.chart(), 'Pool', props);
     test('accelerator without EC2 families', () => {
       expectProblems(fails({ accelerator: Accelerator.of('NVIDIA_L40S'), maxGpus: 1 }), /accelerator: got NVIDIA_L40S; allowed: an accelerator with known EC2 instance families/);
     });

@@ -12,7 +12,7 @@ import { Accelerator, Duration, ModelArtifact, RolloutPolicy, ScalingTarget } fr
 import {
   AcceleratorNodeSelector,
   CanaryRollout,
-  GpuNodePool,
+  KarpenterGpuNodePool,
   ModelCredentials,
   ModelDelivery,
   ModelEndpoint,
@@ -47,7 +47,7 @@ const SERVERLESS: Variant[] = [
   ['GPU', endpoint({ accelerator: Accelerator.NVIDIA_L4, scaling: cpu })],
   ['GPU on GKE labels', endpoint({ accelerator: Accelerator.NVIDIA_L4, acceleratorNodeSelector: AcceleratorNodeSelector.gke(), scaling: cpu })],
   ['GPU on a Karpenter pool', (chart) => {
-    const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 4 });
+    const pool = new KarpenterGpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 4 });
     new ModelEndpoint(chart, 'E', base({ accelerator: Accelerator.NVIDIA_L4, nodePool: pool, scaling: cpu }));
   }],
   ['model on a PVC', endpoint({ model, modelCredentials: undefined, modelDelivery: ModelDelivery.persistentVolumeClaim('models', { subPath: 'digits/1' }) })],

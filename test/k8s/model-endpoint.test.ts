@@ -3,7 +3,7 @@ import { parseServerEnvironment } from '../../lib/contract';
 import { Accelerator, DEFAULT_DRAIN_SECONDS, Duration, LatencyPercentile, ModelArtifact, ScalingTarget, ServingImage, Size } from '../../lib';
 import {
   AcceleratorNodeSelector,
-  GpuNodePool,
+  KarpenterGpuNodePool,
   ModelDelivery,
   ModelEndpoint,
   ModelEndpointProps,
@@ -226,9 +226,9 @@ describe('ModelEndpoint, plain flavour', () => {
       expect(pod.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4' });
     });
 
-    test('a GpuNodePool adds the Karpenter pool selector', () => {
+    test('a KarpenterGpuNodePool adds the Karpenter pool selector', () => {
       const docs = synthChart((chart) => {
-        const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 4 });
+        const pool = new KarpenterGpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 4 });
         new ModelEndpoint(chart, 'Endpoint', gpu({ nodePool: pool }));
       });
       const pod = findOne(docs, 'Deployment').spec.template.spec;
@@ -501,7 +501,7 @@ describe('ModelEndpoint validation', () => {
   });
   test('node pool with another accelerator, or without one', () => {
     const chart = Testing.chart();
-    const pool = new GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_T4, maxGpus: 2 });
+    const pool = new KarpenterGpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_T4, maxGpus: 2 });
     expectProblems(() => new ModelEndpoint(chart, 'A', baseProps({ accelerator: Accelerator.NVIDIA_L4, namespace: 'ml', keda: { prometheusAddress: PROMETHEUS }, nodePool: pool })), /nodePool: got pool "gpu-nvidia-t4" with NVIDIA_T4 for accelerator NVIDIA_L4/);
     expectProblems(() => new ModelEndpoint(chart, 'B', baseProps({ nodePool: pool })), /nodePool: .*only with an accelerator/);
   });

@@ -96,7 +96,7 @@ const BACKENDS: Record<string, () => Built> = {
     const prometheusAddress = 'http://prometheus-operated.monitoring:9090';
     const rollout = new k8s.CanaryRollout(chart, 'Rollout', { endpoint, policy, prometheusAddress, acceptApproximateTraffic: true });
     const budget = new k8s.BudgetGuard(chart, 'Budget', { namespace: 'ml-serving', budget: budgetSpec, gpuPrices: [{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }] });
-    const pool = new k8s.GpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 8 });
+    const pool = new k8s.KarpenterGpuNodePool(chart, 'Pool', { accelerator: Accelerator.NVIDIA_L4, maxGpus: 8 });
     return { endpoint: endpoint as AnyEndpoint, rollout, budget, pool, hadRolloutBefore, secondRollout: () => new k8s.CanaryRollout(chart, 'Again', { endpoint, policy, prometheusAddress, acceptApproximateTraffic: true }) };
   },
 };

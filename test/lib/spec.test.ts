@@ -15,6 +15,7 @@ import {
   parseServerEnvironment,
   SpecResolver,
 } from '../../lib';
+import { acceleratorForEc2Family } from '../../constructs/aws/accelerators';
 import { parseEc2InstanceType } from '../../constructs/aws/instance-types';
 import { TEST_CAPABILITIES, capabilities } from '../support/test-capabilities';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
@@ -154,15 +155,15 @@ describe('Accelerator', () => {
     const l40s = Accelerator.of('NVIDIA_L40S');
     expect(l40s.name).toBe('NVIDIA_L40S');
     expect(l40s.nodeLabelValue).toBe('nvidia-l40s');
-    expect(l40s.ec2Families).toEqual([]);
+    expect(l40s.declared).toEqual({});
   });
   test('of() refuses a malformed name', () => {
     expect(() => Accelerator.of('nvidia l40s')).toThrow(/upper-case letters, digits and underscores/);
   });
-  test('EC2 families map to their GPU', () => {
-    expect(Accelerator.forEc2Family('g5')).toBe(Accelerator.NVIDIA_A10G);
-    expect(Accelerator.forEc2Family('g4dn')).toBe(Accelerator.NVIDIA_T4);
-    expect(Accelerator.forEc2Family('m5')).toBeUndefined();
+  test('EC2 families map to their GPU (the table lives in constructs/aws/accelerators.ts)', () => {
+    expect(acceleratorForEc2Family('g5')).toBe(Accelerator.NVIDIA_A10G);
+    expect(acceleratorForEc2Family('g4dn')).toBe(Accelerator.NVIDIA_T4);
+    expect(acceleratorForEc2Family('m5')).toBeUndefined();
   });
   test('instance types parse into family, size and GPU count', () => {
     expect(parseEc2InstanceType('ml.g5.12xlarge')).toEqual({ family: 'g5', size: '12xlarge', accelerated: true, gpuCount: 4 });

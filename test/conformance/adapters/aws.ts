@@ -2,14 +2,14 @@
 import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Accelerator, ModelServingProps } from '../../../lib';
-import { BudgetGuard, CanaryRollout, ModelEndpoint, SAGEMAKER_CAPABILITIES } from '../../../constructs/aws';
+import { BudgetGuard, CanaryRollout, ModelEndpoint, SAGEMAKER_CAPABILITIES, ec2FamiliesFor } from '../../../constructs/aws';
 import { CommonView, ConformanceAdapter, ConformanceCase, targetKey } from '../harness';
 import { throwReportedProblems } from '../../support/expect-problems';
 
 /** The instance type a case runs on: what SageMaker needs besides the spec. */
 function instanceTypeFor(accelerator: Accelerator | undefined): string {
   if (!accelerator) return 'ml.c5.xlarge';
-  return `ml.${accelerator.ec2Families[0]}.xlarge`;
+  return `ml.${ec2FamiliesFor(accelerator)[0]}.xlarge`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

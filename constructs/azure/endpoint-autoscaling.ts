@@ -1,4 +1,6 @@
-import { MonitorAutoscaleSettingProfileRule } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
+import { MonitorAutoscaleSetting, MonitorAutoscaleSettingProfileRule } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
 import { ResolvedServing, ScalingMetric, ScalingTarget } from '../../lib';
 import { isoDuration } from './azapi/arm-bodies';
 import { DEPLOYMENT_METRIC_NAMESPACE } from './metrics';
@@ -31,5 +33,26 @@ export function autoscaleRules(serving: ResolvedServing, deploymentId: string): 
       { metricTrigger: trigger('GreaterThan', threshold), scaleAction: { direction: 'Increase', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleOutCooldown.toMilliseconds()) } },
       { metricTrigger: trigger('LessThan', Math.floor(threshold * 0.6)), scaleAction: { direction: 'Decrease', type: 'ChangeCount', value: 1, cooldown: isoDuration(serving.scaleInCooldown.toMilliseconds()) } },
     ];
+  });
+}
+
+/**
+ * Azure Monitor autoscale on the deployment: capacity from minReplicas to maxReplicas, with the step rules above.
+ * `deploymentId` is lazy where a CanaryRollout attached later renames the deployment.
+ */
+export function addAutoscale(scope: Construct, serving: ResolvedServing, where: { endpointName: string; resourceGroupName: string; location: string },
+  deploymentId: string, tags: Record<string, string>, dependsOn: ITerraformDependable[]): MonitorAutoscaleSetting {
+  return new MonitorAutoscaleSetting(scope, 'Autoscale', {
+    name: `${where.endpointName}-autoscale`,
+    resourceGroupName: where.resourceGroupName,
+    location: where.location,
+    targetResourceId: deploymentId,
+    profile: [{
+      name: 'default',
+      capacity: { default: serving.minReplicas, minimum: serving.minReplicas, maximum: serving.maxReplicas },
+      rule: autoscaleRules(serving, deploymentId),
+    }],
+    tags,
+    dependsOn,
   });
 }

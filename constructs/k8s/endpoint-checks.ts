@@ -130,13 +130,13 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
 
   if (props.nodePool && !isGpuNodePool(props.nodePool)) {
     if (props.accelerator) {
-      c.add({ field: 'nodePool', given: `CPU pool "${props.nodePool.poolName}" with accelerator ${props.accelerator.name}`, allowed: 'a GpuNodePool with the same accelerator for GPU replicas', fix: `use a GpuNodePool with Accelerator.${props.accelerator.name}, or remove the accelerator` });
+      c.add({ field: 'nodePool', given: `CPU pool "${props.nodePool.poolName}" with accelerator ${props.accelerator.name}`, allowed: 'a KarpenterGpuNodePool with the same accelerator for GPU replicas', fix: `use a KarpenterGpuNodePool with Accelerator.${props.accelerator.name}, or remove the accelerator` });
     }
   } else if (props.nodePool) {
     if (!props.accelerator) {
       c.add({ field: 'nodePool', given: `GPU pool "${props.nodePool.poolName}"`, allowed: 'only with an accelerator', fix: `set accelerator: Accelerator.${props.nodePool.accelerator.name}, or remove nodePool` });
     } else if (props.nodePool.accelerator.name !== props.accelerator.name) {
-      c.add({ field: 'nodePool', given: `pool "${props.nodePool.poolName}" with ${props.nodePool.accelerator.name} for accelerator ${props.accelerator.name}`, allowed: 'a pool whose accelerator matches', fix: 'use a GpuNodePool with the same accelerator' });
+      c.add({ field: 'nodePool', given: `pool "${props.nodePool.poolName}" with ${props.nodePool.accelerator.name} for accelerator ${props.accelerator.name}`, allowed: 'a pool whose accelerator matches', fix: 'use a KarpenterGpuNodePool with the same accelerator' });
     }
   }
   if (props.accelerator && props.acceleratorNodeSelector) {
