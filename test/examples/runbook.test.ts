@@ -28,9 +28,13 @@ function block(step: string): string {
   return m[1];
 }
 
-/** Runs a shell block in `cwd`, every line checked (`set -e`). */
+/**
+ * Runs a shell block in `cwd`, every line checked (`set -e`). `--norc`: bash started with a socket as stdin and
+ * SHLVL below 2 takes itself for an rsh session and sources /etc/bash.bashrc, whose `$PS1` test fails under `-u`
+ * (bash(1) INVOCATION); stdin is /dev/null for the same reason.
+ */
 function run(script: string, cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const out = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd, encoding: 'utf8' });
+  const out = spawnSync('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', script], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
