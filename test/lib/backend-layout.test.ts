@@ -95,3 +95,31 @@ describe.each(BACKENDS.map((b) => [b.id] as const))('constructs/%s', (id) => {
     expect(misplaced).toEqual([]);
   });
 });
+
+describe('each backend reaches only its own folder, lib/ and the tables it borrows (what its jsii assembly can stage)', () => {
+  // scripts/jsii/build.mjs stages one assembly per backend from the files constructs/<target>/index.ts reaches and
+  // refuses any other backend's file it has not declared as borrowed (TARGETS[target].borrowed, data-only tables
+  // that import lib/ only). The same closure, checked here in the inner loop, so a new cross-backend import fails
+  // in `npm test` and not only in test:all's jsii suite.
+  const script = [
+    "import { importClosure, TARGETS } from './scripts/jsii/build.mjs';",
+    "import { relative } from 'node:path';",
+    'const out = {};',
+    "for (const [t, spec] of Object.entries(TARGETS)) out[t] = { files: importClosure(process.cwd() + '/constructs/' + t + '/index.ts').map((f) => relative(process.cwd(), f)), borrowed: spec.borrowed ?? [], borrowedReach: Object.fromEntries((spec.borrowed ?? []).map((b) => [b, importClosure(process.cwd() + '/' + b).map((f) => relative(process.cwd(), f))])) };",
+    'console.log(JSON.stringify(out));',
+  ].join('\n');
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const closures = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as
+    Record<string, { files: string[]; borrowed: string[]; borrowedReach: Record<string, string[]> }>;
+
+  test.each(Object.keys(closures))('%s', (target) => {
+    const { files, borrowed, borrowedReach } = closures[target];
+    expect(files.filter((f) => !f.startsWith(`constructs/${target}/`) && !f.startsWith('lib/') && !borrowed.includes(f))).toEqual([]);
+    for (const [file, reach] of Object.entries(borrowedReach)) expect(reach.filter((f) => f !== file && !f.startsWith('lib/'))).toEqual([]);
+  });
+
+  test('the Kubernetes backend borrows exactly the AWS and Google Cloud accelerator tables', () => {
+    expect(closures.k8s.borrowed).toEqual(['constructs/aws/accelerators.ts', 'constructs/gcp/accelerators.ts']);
+    expect(closures.k8s.files).toEqual(expect.arrayContaining(closures.k8s.borrowed));
+  });
+});
