@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
-import { checkAzureGpuRegion } from './instance-types';
+import { checkAzureGpuRegion, retiredGpuSizeProblem } from './instance-types';
 import { ARM_ID_TYPES, checkArmId, checkLocation } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
 
@@ -119,7 +119,13 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
       });
     }
     if (props.location !== undefined) checkLocation(this, 'location', props.location, c);
-    if (vmSize) {
+    const retired = vmSize ? retiredGpuSizeProblem('vmSize', vmSize) : undefined;
+    if (retired) c.add(retired);
+    if (vmSize && !retired && props.location === undefined && !isUnresolved(vmSize)) {
+      // The cluster id carries no region: without `location` the size cannot be checked against the price list.
+      Annotations.of(this).addWarning(`model-serving:vmSize: ${vmSize} was not checked against the cluster's region; set location (the AKS cluster's, e.g. 'westeurope') so a size Azure does not list there is refused at synth`);
+    }
+    if (vmSize && !retired) {
       checkAzureGpuRegion('vmSize', vmSize, c, {
         location: props.location,
         acceptUncatalogued: props.acceptUncataloguedVmSize,

@@ -63,6 +63,7 @@ export {
   AZURE_PRICED_REGIONS,
   azureMlSizesFor,
   checkAzureMlInstance,
+  AZURE_RETIRED_GPU_SIZES,
   isSoldInLocation,
 } from './instance-types';
 export type { AzureMlGpuSize, AzureMlInstance } from './instance-types';

@@ -61,13 +61,42 @@ export const AZURE_ML_GPU_SIZES: Readonly<Record<string, AzureMlGpuSize>> = {
  * (the Azure Retail Prices API: priceType Consumption, serviceName "Virtual Machines", per armRegionName, Windows
  * and Low Priority meters left out), as Azure/karpenter-provider-azure records them for its price fallback
  * (pkg/providers/pricing/zz_generated.pricing.go at 352646f599290c3a6d2f9710fb535a7b288f88ed, "generated at
- * 2026-06-18T03:43:41Z", 57 regions; read 2026-12-06). A VM size with a price in a region is one Azure sells there.
+ * 2026-06-18T03:43:41Z", 57 regions; read 2026-12-06). A VM size with no listed price in a covered region is refused
+ * there, with `acceptUncatalogued...` as the escape hatch: the price list is not a sales list (the same repository keeps
+ * pkg/providers/pricing/skus_missing_price.go for sizes Azure sells whose price the API misses, none of them a GPU size
+ * this library knows, and it still prices the NCv3 sizes Azure retired on 2025-09-30, see AZURE_RETIRED_GPU_SIZES).
  * scripts/azure-gpu-regions.ts derives the tables from that file (run it on the file and paste). Regions it does not
- * price (newer ones, sovereign clouds) are not checked; nor are the NCv2 sizes, which no region prices (retired). Azure ML managed
+ * price (newer ones, sovereign clouds) are not checked; a known size no covered region prices (the NCv2 sizes) is refused
+ * in every covered region. Azure ML managed
  * online endpoints run on these VMs: a size Azure does not sell in a region is not offered there either (Azure ML
  * may offer fewer sizes than Compute; that is not checked).
  */
 export const AZURE_GPU_REGIONS_SOURCE = 'the Azure Retail Prices API per region, as Azure/karpenter-provider-azure records it (pkg/providers/pricing/zz_generated.pricing.go at 352646f5, generated 2026-06-18; read 2026-12-06)';
+
+/**
+ * GPU sizes Azure has retired (deallocated, no longer deployable), with the date and Microsoft's notice:
+ * MicrosoftDocs/azure-docs articles/virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md ("On September 30, 2025,
+ * Microsoft Azure will retire the Standard_NC6s_v3, Standard_NC12s_v3 and Standard_NC24s_v3 virtual machines";
+ * it recommends NC A100 v4). Compared with the synth-time clock; refused in every location once the date has passed.
+ */
+export const AZURE_RETIRED_GPU_SIZES: Readonly<Record<string, { readonly retired: string; readonly notice: string; readonly successor: string }>> = {
+  Standard_NC6s_v3: { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md', successor: 'Standard_NC24ads_A100_v4' },
+  Standard_NC12s_v3: { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md', successor: 'Standard_NC24ads_A100_v4' },
+  Standard_NC24s_v3: { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md', successor: 'Standard_NC48ads_A100_v4' },
+};
+
+/** The problem with a retired GPU size at `now` (synth time), or undefined. */
+export function retiredGpuSizeProblem(field: string, vmSize: string, now: Date = new Date()): SpecProblem | undefined {
+  if (isUnresolved(vmSize)) return undefined;
+  const r = AZURE_RETIRED_GPU_SIZES[vmSize];
+  if (!r || now.toISOString().slice(0, 10) <= r.retired) return undefined;
+  return {
+    field,
+    given: `${describe(vmSize)}, retired by Azure on ${r.retired} (${r.notice})`,
+    allowed: 'a GPU size Azure still deploys',
+    fix: `use ${r.successor} (Microsoft's recommended successor, NC A100 v4) or another current GPU size`,
+  };
+}
 
 /** The regions that price list covers (ARM names): a location outside it is not checked. */
 export const AZURE_PRICED_REGIONS: readonly string[] = [
@@ -239,7 +268,8 @@ export const AZURE_GPU_SIZE_REGIONS: Readonly<Record<string, readonly string[]>>
 export function isSoldInLocation(vmSize: string, location: string): boolean | undefined {
   if (isUnresolved(vmSize) || isUnresolved(location)) return undefined;
   const region = normalizeLocation(location);
-  const regions = AZURE_GPU_SIZE_REGIONS[vmSize];
+  // A GPU size the library knows that no covered region prices (NCv2) has a price nowhere.
+  const regions = AZURE_GPU_SIZE_REGIONS[vmSize] ?? (AZURE_ML_GPU_SIZES[vmSize] ? [] : undefined);
   if (!regions || !AZURE_PRICED_REGIONS.includes(region)) return undefined;
   return regions.includes(region);
 }
@@ -255,13 +285,14 @@ export function azureGpuRegionProblem(field: string, vmSize: string, location: s
   const here = new Map<string, string[]>();
   for (const [size, regions] of Object.entries(AZURE_GPU_SIZE_REGIONS)) {
     const carried = AZURE_ML_GPU_SIZES[size]?.accelerator;
-    if (carried && regions.includes(region)) here.set(carried, [...(here.get(carried) ?? []), size]);
+    // Retired sizes still have prices in the list; never suggest them.
+    if (carried && regions.includes(region) && !retiredGpuSizeProblem(field, size)) here.set(carried, [...(here.get(carried) ?? []), size]);
   }
   const offered = [...here].map(([acc, sizes]) => `${acc} (${sizes.join(', ')})`);
   return {
     field,
     given: `${describe(vmSize)}${gpu ? ` (${gpu.accelerator})` : ''} in ${describe(location)}`,
-    allowed: `a location where Azure sells ${vmSize}: ${AZURE_GPU_SIZE_REGIONS[vmSize].join(', ')} (${AZURE_GPU_REGIONS_SOURCE})`,
+    allowed: `a location with a listed price for ${vmSize}: ${(AZURE_GPU_SIZE_REGIONS[vmSize] ?? []).join(', ') || 'none of the covered regions'} (${AZURE_GPU_REGIONS_SOURCE})`,
     fix: `deploy to one of those locations, or pick a GPU size ${region} has${offered.length ? `: ${offered.join('; ')}` : ' (none of the GPU sizes this library knows)'}; if Azure added ${vmSize} in ${region} since, set ${escape}`,
   };
 }
@@ -289,7 +320,7 @@ export function checkAzureGpuRegion(field: string, vmSize: string, collector: Pr
   if (catalogue.location === undefined) return;
   const problem = azureGpuRegionProblem(field, vmSize, catalogue.location, `${escape}: true`);
   if (problem && catalogue.acceptUncatalogued) {
-    catalogue.warn?.(`model-serving:${field}: ${vmSize} is not sold in ${catalogue.location} per ${AZURE_GPU_REGIONS_SOURCE}; accepted unchecked (${escape})`);
+    catalogue.warn?.(`model-serving:${field}: ${vmSize} has no listed price in ${catalogue.location} per ${AZURE_GPU_REGIONS_SOURCE}; accepted unchecked (${escape})`);
   } else if (problem) {
     collector.add(problem);
   }
@@ -319,13 +350,21 @@ export function checkAzureMlInstance(
 ): AzureMlInstance | undefined {
   if (isUnresolved(instanceType)) return undefined;
   const gpu = AZURE_ML_GPU_SIZES[instanceType];
-  if (gpu) checkAzureGpuRegion('instanceType', instanceType, collector, catalogue, 'acceptUncataloguedInstanceType');
+  const retired = retiredGpuSizeProblem('instanceType', instanceType);
+  if (retired) collector.add(retired);
+  else if (gpu) checkAzureGpuRegion('instanceType', instanceType, collector, catalogue, 'acceptUncataloguedInstanceType');
   if (!gpu && !CPU_SIZE.test(instanceType)) {
+    // A size the catalogue does not know yet: accepted with the escape hatch (warned at synth), when it is at least
+    // shaped like an Azure VM size; the GPU is then what `accelerator` and `acceleratorCount` say.
+    if (catalogue.acceptUncatalogued && /^Standard_[A-Za-z0-9]+(_[A-Za-z0-9]+)*$/.test(instanceType)) {
+      catalogue.warn?.(`model-serving:instanceType: ${instanceType} is not in this library's Azure ML size catalogue; accepted unchecked (acceptUncataloguedInstanceType)${accelerator ? `, taken to carry ${acceleratorCount ?? 1} x ${accelerator.name}` : ', taken as a CPU size'}. Azure ML refuses the deployment if the size does not exist or is not offered in the region.`);
+      return { instanceType, gpu: accelerator ? { series: 'uncatalogued', accelerator: accelerator.name, gpuCount: acceleratorCount ?? 1 } : undefined };
+    }
     collector.add({
       field: 'instanceType',
       given: describe(instanceType),
       allowed: 'a VM size Azure ML managed online endpoints accept, "Standard_<size>"',
-      fix: 'e.g. "Standard_DS3_v2" or "Standard_F4s_v2" for CPU, "Standard_NC4as_T4_v3" for one NVIDIA T4, "Standard_NC24ads_A100_v4" for one A100',
+      fix: 'e.g. "Standard_DS3_v2" or "Standard_F4s_v2" for CPU, "Standard_NC4as_T4_v3" for one NVIDIA T4, "Standard_NC24ads_A100_v4" for one A100; a size Azure added since this catalogue: set acceptUncataloguedInstanceType: true',
     });
     return undefined;
   }

@@ -58,15 +58,28 @@ describe('GpuNodePool validation', () => {
   // has no NCasT4_v3 size but the NCv3 (V100) and NVadsA10_v5 sizes; ["northeurope"] has Standard_NC24ads_A100_v4 but
   // not Standard_ND96asr_v4; denmarkeast is an Azure location the file does not price.
   test('a VM size Azure does not sell in the cluster\'s location is refused; other sizes, the escape hatch, uncovered and unknown locations (issue 17)', () => {
-    fails({ location: 'eastasia' }, /vmSize: got "Standard_NC4as_T4_v3" \(NVIDIA_T4\) in "eastasia"; allowed: a location where Azure sells Standard_NC4as_T4_v3: .*westeurope.*Fix: deploy to one of those locations, or pick a GPU size eastasia has: NVIDIA_V100 \(.*Standard_NC6s_v3.*\); NVIDIA_A10 \(.*Standard_NV36ads_A10_v5.*\); if Azure added Standard_NC4as_T4_v3 in eastasia since, set acceptUncataloguedVmSize: true/);
-    fails({ location: 'northeurope', accelerator: Accelerator.NVIDIA_A100, vmSize: 'Standard_ND96asr_v4' }, /vmSize: got "Standard_ND96asr_v4" \(NVIDIA_A100\) in "northeurope"; allowed: a location where Azure sells Standard_ND96asr_v4: eastus, italynorth, southcentralus, westeurope, westus2 /);
+    fails({ location: 'eastasia' }, /vmSize: got "Standard_NC4as_T4_v3" \(NVIDIA_T4\) in "eastasia"; allowed: a location with a listed price for Standard_NC4as_T4_v3: .*westeurope.*Fix: deploy to one of those locations, or pick a GPU size eastasia has: NVIDIA_V100 \(Standard_NC24rs_v3\); NVIDIA_A10 \(.*Standard_NV36ads_A10_v5.*\); if Azure added Standard_NC4as_T4_v3 in eastasia since, set acceptUncataloguedVmSize: true/);
+    fails({ location: 'northeurope', accelerator: Accelerator.NVIDIA_A100, vmSize: 'Standard_ND96asr_v4' }, /vmSize: got "Standard_ND96asr_v4" \(NVIDIA_A100\) in "northeurope"; allowed: a location with a listed price for Standard_ND96asr_v4: eastus, italynorth, southcentralus, westeurope, westus2 /);
     fails({ location: 'west-europe' }, /location: got "west-europe"/);
     expectNoProblems(() => synthScopeValidated((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gpua100', accelerator: Accelerator.NVIDIA_A100, location: 'northeurope' })));
     expectNoProblems(() => synthScopeValidated((s) => new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, location: 'denmarkeast' })));
     synthScopeValidated((s) => {
       const p = new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, location: 'eastasia', acceptUncataloguedVmSize: true });
       const warnings = p.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
-      expect(warnings).toEqual([expect.stringMatching(/vmSize: Standard_NC4as_T4_v3 is not sold in eastasia per the Azure Retail Prices API .*accepted unchecked \(acceptUncataloguedVmSize\)/)]);
+      expect(warnings).toEqual([expect.stringMatching(/vmSize: Standard_NC4as_T4_v3 has no listed price in eastasia per the Azure Retail Prices API .*accepted unchecked \(acceptUncataloguedVmSize\)/)]);
+    });
+  });
+  // MicrosoftDocs/azure-docs articles/virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md: Standard_NC6s_v3,
+  // NC12s_v3 and NC24s_v3 retired on 2025-09-30 (deallocated); the price list above still prices them.
+  test('a retired GPU size is refused in every location, and never suggested (issue 17)', () => {
+    fails({ accelerator: Accelerator.of('NVIDIA_V100'), vmSize: 'Standard_NC12s_v3', location: 'westus2' }, /vmSize: got "Standard_NC12s_v3", retired by Azure on 2025-09-30 \(MicrosoftDocs\/azure-docs virtual-machines\/ncv3-nc6s-nc12s-nc24s-retirement\.md\); allowed: a GPU size Azure still deploys\. Fix: use Standard_NC24ads_A100_v4/);
+    fails({ accelerator: Accelerator.of('NVIDIA_V100'), vmSize: 'Standard_NC24s_v3' }, /vmSize: got "Standard_NC24s_v3", retired by Azure on 2025-09-30/);
+  });
+  test('without location the size is not checked against a region, and synth says so (issue 17)', () => {
+    synthScopeValidated((s) => {
+      const p = new GpuNodePool(s, 'P', { kubernetesClusterId: CLUSTER, name: 'gpuh100', accelerator: Accelerator.NVIDIA_H100 });
+      const warnings = p.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+      expect(warnings).toContainEqual(expect.stringMatching(/vmSize: Standard_NC40ads_H100_v5 was not checked against the cluster's region; set location/));
     });
   });
   test('the accelerator label is not the user\'s to set', () => fails({ labels: { [NODE_SCHEDULING.acceleratorLabel]: 'x' } }, /labels\.model-serving\.dev\/accelerator/));

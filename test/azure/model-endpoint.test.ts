@@ -350,13 +350,13 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
   describe('GPU sizes against the location (issue 17)', () => {
     test('a T4 size Azure does not sell in the location is refused with the locations that sell it and what the location has', () => {
       fails({ location: 'switzerlandnorth', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4 },
-        /instanceType: got "Standard_NC4as_T4_v3" \(NVIDIA_T4\) in "switzerlandnorth"; allowed: a location where Azure sells Standard_NC4as_T4_v3: australiacentral, .*swedencentral, uksouth, westeurope, westus, westus2, westus3 \(the Azure Retail Prices API per region, as Azure\/karpenter-provider-azure records it .*generated 2026-06-18.*\)\. Fix: deploy to one of those locations, or pick a GPU size switzerlandnorth has: .*NVIDIA_A100 \(.*Standard_NC24ads_A100_v4.*\).*NVIDIA_H100 \(.*Standard_NC40ads_H100_v5.*\).*; if Azure added Standard_NC4as_T4_v3 in switzerlandnorth since, set acceptUncataloguedInstanceType: true/);
+        /instanceType: got "Standard_NC4as_T4_v3" \(NVIDIA_T4\) in "switzerlandnorth"; allowed: a location with a listed price for Standard_NC4as_T4_v3: australiacentral, .*swedencentral, uksouth, westeurope, westus, westus2, westus3 \(the Azure Retail Prices API per region, as Azure\/karpenter-provider-azure records it .*generated 2026-06-18.*\)\. Fix: deploy to one of those locations, or pick a GPU size switzerlandnorth has: .*NVIDIA_A100 \(.*Standard_NC24ads_A100_v4.*\).*NVIDIA_H100 \(.*Standard_NC40ads_H100_v5.*\).*; if Azure added Standard_NC4as_T4_v3 in switzerlandnorth since, set acceptUncataloguedInstanceType: true/);
       // A display name folds to its ARM name, as azurerm does.
       fails({ location: 'Switzerland North', instanceType: 'Standard_NC8as_T4_v3', accelerator: Accelerator.NVIDIA_T4 }, /instanceType: got "Standard_NC8as_T4_v3" \(NVIDIA_T4\) in "Switzerland North"/);
       expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'swedencentral', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4 })));
     });
     test('other classes: an H100 size, an A100 size, and one size of a series where its sibling is sold', () => {
-      fails({ location: 'francecentral', instanceType: 'Standard_NC40ads_H100_v5', accelerator: Accelerator.NVIDIA_H100 }, /instanceType: got "Standard_NC40ads_H100_v5" \(NVIDIA_H100\) in "francecentral"; allowed: a location where Azure sells Standard_NC40ads_H100_v5: /);
+      fails({ location: 'francecentral', instanceType: 'Standard_NC40ads_H100_v5', accelerator: Accelerator.NVIDIA_H100 }, /instanceType: got "Standard_NC40ads_H100_v5" \(NVIDIA_H100\) in "francecentral"; allowed: a location with a listed price for Standard_NC40ads_H100_v5: /);
       fails({ location: 'uaenorth', instanceType: 'Standard_NC96ads_A100_v4', accelerator: Accelerator.NVIDIA_A100 }, /instanceType: got "Standard_NC96ads_A100_v4" \(NVIDIA_A100\) in "uaenorth"/);
       fails({ location: 'australiaeast', instanceType: 'Standard_ND96is_H100_v5', accelerator: Accelerator.NVIDIA_H100 }, /instanceType: got "Standard_ND96is_H100_v5" \(NVIDIA_H100\) in "australiaeast".*Fix: .*NVIDIA_H100 \(.*Standard_ND96isr_H100_v5.*\)/);
       fails({ location: 'brazilsoutheast', instanceType: 'Standard_NC24ads_A100_v4', accelerator: Accelerator.NVIDIA_A100 }, /in "brazilsoutheast".*pick a GPU size brazilsoutheast has \(none of the GPU sizes this library knows\)/);
@@ -366,9 +366,22 @@ describe('ModelEndpoint validation (one failing test per rule)', () => {
       synthScopeValidated((s) => {
         const e = endpoint(s, { location: 'switzerlandnorth', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4, acceptUncataloguedInstanceType: true });
         const warnings = e.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
-        expect(warnings).toContainEqual(expect.stringMatching(/instanceType: Standard_NC4as_T4_v3 is not sold in switzerlandnorth per the Azure Retail Prices API .*; accepted unchecked \(acceptUncataloguedInstanceType\)/));
+        expect(warnings).toContainEqual(expect.stringMatching(/instanceType: Standard_NC4as_T4_v3 has no listed price in switzerlandnorth per the Azure Retail Prices API .*; accepted unchecked \(acceptUncataloguedInstanceType\)/));
       });
       expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'belgiumcentral', instanceType: 'Standard_NC4as_T4_v3', accelerator: Accelerator.NVIDIA_T4 })));
+      // A size this library's catalogue does not know yet: refused, or accepted with the same escape hatch and a
+      // warning, the GPU taken from accelerator/acceleratorCount; a value not shaped like a VM size stays refused.
+      fails({ instanceType: 'Standard_NC8ads_L40S_v9', accelerator: Accelerator.of('NVIDIA_L40S') }, /instanceType: got "Standard_NC8ads_L40S_v9"; allowed: a VM size Azure ML managed online endpoints accept.*set acceptUncataloguedInstanceType: true/);
+      synthScopeValidated((s) => {
+        const e = endpoint(s, { instanceType: 'Standard_NC8ads_L40S_v9', accelerator: Accelerator.of('NVIDIA_L40S'), acceptUncataloguedInstanceType: true });
+        const warnings = e.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+        expect(warnings).toContainEqual(expect.stringMatching(/instanceType: Standard_NC8ads_L40S_v9 is not in this library's Azure ML size catalogue; accepted unchecked \(acceptUncataloguedInstanceType\), taken to carry 1 x NVIDIA_L40S/));
+      });
+      fails({ instanceType: 'nc8 l40s', acceptUncataloguedInstanceType: true }, /instanceType: got "nc8 l40s"; allowed: a VM size Azure ML managed online endpoints accept/);
+      // NCv2: known, priced nowhere (retired); NCv3 NC6s: retired on 2025-09-30 (MicrosoftDocs/azure-docs
+      // virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md).
+      fails({ location: 'eastus', instanceType: 'Standard_NC12s_v2', accelerator: Accelerator.of('NVIDIA_P100') }, /instanceType: got "Standard_NC12s_v2" \(NVIDIA_P100\) in "eastus"; allowed: a location with a listed price for Standard_NC12s_v2: none of the covered regions/);
+      fails({ location: 'eastus', instanceType: 'Standard_NC6s_v3', accelerator: Accelerator.of('NVIDIA_V100') }, /instanceType: got "Standard_NC6s_v3", retired by Azure on 2025-09-30/);
       expectNoProblems(() => synthScopeValidated((s) => endpoint(s, { location: 'brazilsoutheast' })));
     });
   });
