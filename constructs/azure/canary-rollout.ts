@@ -10,6 +10,7 @@ import { EntraWebhookApplication, HandlerFunctionApp, webhookApplicationProblems
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { ModelEndpoint } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
+import { ARM_ID_TYPES, checkArmId } from './validation';
 
 /**
  * The controller's timer period: every minute (constructs/azure/rollout-controller/handler.ts); the same as
@@ -96,6 +97,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
     const oneRollout = oneRolloutProblem(endpoint);
     if (oneRollout) c.add(oneRollout);
     c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
+    (props.notifyActionGroupIds ?? []).forEach((agId, i) => checkArmId(`notifyActionGroupIds[${i}]`, agId, ARM_ID_TYPES.actionGroup, c));
     const resolution = SpecResolver.rollout(policy, AZURE_ML_CAPABILITIES, {
       minReplicas: endpoint.serving.minReplicas,
       endpointGuardrails: endpoint.serving.guardrails,

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
-import { ARM_ID_TYPES, checkArmId } from './validation';
+import { ARM_ID_TYPES, checkArmId, checkZones } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
 
 /** GPU VM sizes AKS node pools can use, per accelerator (the first is the default). */
@@ -84,6 +84,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     super(scope, id);
     const c = new ProblemCollector();
     checkArmId('kubernetesClusterId', props.kubernetesClusterId, ARM_ID_TYPES.managedCluster, c);
+    checkArmId('vnetSubnetId', props.vnetSubnetId, ARM_ID_TYPES.subnet, c);
+    checkZones('zones', props.zones, c);
     const sizes = AKS_GPU_VM_SIZES[props.accelerator.name] ?? [];
     const vmSize = props.vmSize ?? sizes[0];
     if (!isUnresolved(props.name) && !AKS_NODE_POOL_NAME.test(props.name)) {

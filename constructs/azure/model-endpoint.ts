@@ -65,7 +65,7 @@ import { autoscaleRules } from './autoscale';
 import { AZURE_ML_CAPABILITIES, latencyMetricName } from './capabilities';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
-import { ARM_ID_TYPES, checkArmId, checkLocation, checkResourceGroupName, normalizeLocation } from './validation';
+import { ARM_ID_TYPES, addEndpointNameCheck, checkArmId, checkGuid, checkLocation, checkResourceGroupName } from './validation';
 import { shortHash } from './names';
 import { ProbeOptions, resolveProbes } from './probes';
 import { SecureWorkspace, WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
@@ -260,6 +260,9 @@ abstract class EndpointBase extends Construct implements IModelEndpoint {
   }
 
   public grantScore(id: string, principalId: string, principalType?: PrincipalType): RoleAssignment {
+    const problems = new ProblemCollector();
+    checkGuid('principalId', principalId, 'the Entra object id of the principal', problems);
+    problems.reportTo(this, `ModelEndpoint ${this.node.path} grantScore('${id}')`);
     if (!this.scoreRole) {
       const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
       // Custom roles are defined at a resource group (Azure allows no narrower assignable scope); the
@@ -385,6 +388,7 @@ export class ModelEndpoint extends EndpointBase
       { field: 'alertActionGroupIds', kind: 'string', array: true, example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Insights/actionGroups/oncall'" },
       { field: 'imageRegistryId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.ContainerRegistry/registries/contosoml'" },
       { field: 'modelStorageAccountId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Storage/storageAccounts/models'" },
+      { field: 'keyVaultIds', kind: 'string', array: true, example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.KeyVault/vaults/ml-secrets'" },
       ...DASHBOARD_PROP_SHAPES,
     ]);
     this.instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems);
@@ -405,12 +409,8 @@ export class ModelEndpoint extends EndpointBase
     // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
     const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(this).node.id}/${this.node.path}`);
     const deploymentName = props.deploymentName ?? 'main';
-    // Endpoint names are unique per region: a second endpoint of the same name in this stack would take over the first.
-    const clash = TerraformStack.of(this).node.findAll().find((c): c is ModelEndpoint => c instanceof ModelEndpoint && c !== this &&
-      !isUnresolved(endpointName) && c.endpointName === endpointName && normalizeLocation(c.location) === normalizeLocation(props.location));
-    if (clash) {
-      problems.add({ field: 'endpointName', given: `${describe(endpointName)}, which ${clash.node.path} already uses in ${props.location}`, allowed: 'one online endpoint per name in an Azure region', fix: 'give one of them another endpointName' });
-    }
+    // Endpoint names are unique per region, across the app's stacks: checked at synth (validation.ts).
+    addEndpointNameCheck(this, `ModelEndpoint ${this.node.path}`, endpointName, props.location);
     for (const [field, value, fix] of [
       ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
       ['deploymentName', deploymentName, 'e.g. "main"'],
