@@ -8,7 +8,7 @@ import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
 import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-state-machine';
-import { buildGuardrailAlarms } from './endpoint-alarms';
+import { alarmPeriod, buildGuardrailAlarms } from './endpoint-alarms';
 import { ModelEndpoint } from './model-endpoint';
 import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
 
@@ -207,7 +207,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       this.latencyAlarm = endpoint.latencyAlarm;
       this.rollbackAlarms = [endpoint.errorRateAlarm, endpoint.latencyAlarm];
     } else {
-      const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+      const period = alarmPeriod(g.evaluationPeriod);
       // During a blue/green update both fleets report under the same EndpointName/VariantName, so these
       // alarms see the canary's traffic as soon as it takes any.
       const alarms = buildGuardrailAlarms(this, g, {
@@ -281,7 +281,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
 /** Error-rate and latency alarms on one variant's own metrics (the canary, which is also the shadow). */
 function canaryVariantAlarms(scope: Construct, endpoint: ModelEndpoint, variantName: string, g: ResolvedGuardrails): cloudwatch.Alarm[] {
-  const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+  const period = alarmPeriod(g.evaluationPeriod);
   const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
     namespace: 'AWS/SageMaker', metricName, statistic, period,
     dimensionsMap: { EndpointName: endpoint.endpointName, VariantName: variantName },

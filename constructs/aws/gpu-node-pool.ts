@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
+import { checkEksName, checkStackRegion } from './endpoint-checks';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, EC2_GPU_REGIONS_SOURCE, gpuRegionProblem, isCataloguedEc2Type, isOfferedInRegion, parseEc2InstanceType } from './instance-types';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
@@ -107,6 +108,9 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     if ((props.cluster === undefined) === (props.clusterName === undefined)) {
       c.add({ field: 'cluster/clusterName', given: props.cluster ? 'both' : 'neither', allowed: 'exactly one', fix: 'pass cluster (an eks.ICluster) or clusterName with vpc' });
     }
+    checkEksName('clusterName', props.clusterName, 100, c);
+    checkEksName('nodegroupName', props.nodegroupName, 63, c);
+    checkStackRegion(this, c);
     const vpc = props.vpc ?? props.cluster?.vpc;
     if (!vpc && props.clusterName !== undefined) {
       c.add({ field: 'vpc', given: 'undefined with clusterName', allowed: 'the cluster\'s VPC', fix: 'pass vpc: ec2.Vpc.fromLookup(...) or the VPC construct' });
