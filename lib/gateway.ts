@@ -287,16 +287,6 @@ function resolveRoutes(routes: readonly GatewayRouteInput[], basePath: string,
     }
     return { model: r.model, path, cache: r.cache === true };
   });
-  // One route per model: every backend names what it generates per route after the model (HTTPRoute, API
-  // Management operation, API Gateway resource, the models claim's value), so a second route to one model is
-  // either a name collision or the same model behind two paths; a client names the model in its path.
-  routes.forEach((r, j) => {
-    const i = routes.findIndex((o) => o.model === r.model);
-    if (i < j && !isUnresolved(r.model)) {
-      problems.push({ field: `routes[${j}]`, given: `model ${describe(r.model)} again (also routes[${i}])`, allowed: 'each model once per gateway',
-        fix: `drop routes[${j}]; to serve another version side by side, give it its own metadata.name` });
-    }
-  });
   // Prefix routing: a path that is another's prefix on a segment boundary makes the longer one unreachable
   // on gateways that match prefixes in declaration order, and ambiguous on the others.
   out.forEach((a, i) => {
