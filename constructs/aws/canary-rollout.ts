@@ -11,6 +11,7 @@ import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-
 import { alarmPeriod, buildGuardrailAlarms } from './endpoint-alarms';
 import { ModelEndpoint } from './model-endpoint';
 import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
+import { rolloutPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** SageMaker's limits for blue/green deployments (the bake limits are in SAGEMAKER_CAPABILITIES). */
 const MIN_EXECUTION_TIMEOUT_S = 600;
@@ -120,6 +121,8 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`CanaryRollout ${this.node.path}`, props, rolloutPropShapes(ModelEndpoint));
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
     const floor = endpoint.serving.minReplicas;

@@ -8,6 +8,7 @@ import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { checkEksName, checkStackRegion } from './endpoint-checks';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, EC2_GPU_REGIONS_SOURCE, gpuRegionProblem, isCataloguedEc2Type, isOfferedInRegion, parseEc2InstanceType } from './instance-types';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
 export enum GpuAmiType {
@@ -101,6 +102,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`GpuNodePool ${this.node.path}`, props, NODE_POOL_PROP_SHAPES);
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;

@@ -5,6 +5,7 @@ import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { ARM_ID_TYPES, checkArmId, checkZones } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** GPU VM sizes AKS node pools can use, per accelerator (the first is the default). */
 export const AKS_GPU_VM_SIZES: Readonly<Record<string, readonly string[]>> = {
@@ -82,6 +83,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`GpuNodePool ${this.node.path}`, props, [...NODE_POOL_PROP_SHAPES, { field: 'kubernetesClusterId', kind: 'string', required: true, example: "'/subscriptions/<id>/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving'" }, { field: 'name', kind: 'string', required: true, example: "'gpul4'" }]);
     const c = new ProblemCollector();
     checkArmId('kubernetesClusterId', props.kubernetesClusterId, ARM_ID_TYPES.managedCluster, c);
     checkArmId('vnetSubnetId', props.vnetSubnetId, ARM_ID_TYPES.subnet, c);

@@ -48,6 +48,7 @@ import { VertexMetric, errorRateCondition, latencyCondition, vertexMetric } from
 import { GCP_GPU_REGIONS_SOURCE, GcpMachine, checkGcpMachine, gcpGpuRegionProblem, vertexAcceleratorType } from './machine-types';
 import { MetricTarget, ServingSpec, VERTEX_METRICS } from './vertex/bodies';
 import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, TeardownPlan, canonicalJson } from './vertex/plan';
+import { addUniqueKeyCheck, checkBucketName, checkGcpRegion, checkKmsKeyName } from './checks';
 
 export { MODEL_ENDPOINT_LABEL };
 
@@ -184,6 +185,9 @@ export class ModelEndpoint extends Construct
     this.region = props.region;
 
     checkProjectAndRegion(props.project, props.region, problems, 'Vertex AI endpoints are regional', 'use the region your image repository is in');
+    checkGcpRegion(this, 'region', props.region, problems, { shapeCheckedElsewhere: true });
+    checkKmsKeyName('kmsKeyName', props.kmsKeyName, props.region, problems);
+    checkBucketName('artifactBucketName', props.artifactBucketName, problems);
     if (props.accelerator && !vertexAcceleratorType(props.accelerator)) {
       // A GPU Google Cloud does not offer: the machine check would only repeat it.
       problems.add({
@@ -258,6 +262,11 @@ export class ModelEndpoint extends Construct
     const serving = this.serving;
 
     this.endpointId = endpointId;
+    // Cross-object: an endpoint id is unique per project and region (the resource name
+    // projects/<p>/locations/<r>/endpoints/<id>); two in one app would be one endpoint on apply.
+    addUniqueKeyCheck(this, `ModelEndpoint ${this.node.path}`, 'vertex-endpoint', `${props.project}/${props.region}/${endpointId}`, (other) => ({
+      field: 'endpointId', given: `${describe(endpointId)} in ${props.project}/${props.region}, also used by ModelEndpoint ${other.node.path}`,
+      allowed: 'one Vertex AI endpoint per id, project and region', fix: 'give one of them another endpointId, or leave endpointId out for one derived from the construct path' }));
     this.endpointName = `projects/${props.project}/locations/${props.region}/endpoints/${endpointId}`;
     this.labels = sanitizeLabels(serving.tags, NameRule.GCP_LABEL_VALUE, NameRule.GCP_LABEL_KEY);
     this.imageUri = serving.image.registryUri!;
@@ -536,7 +545,8 @@ export function checkProjectAndRegion(project: string, region: string, problems:
   if (!isUnresolved(project) && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
     problems.add({ field: 'project', given: describe(project), allowed: 'a Google Cloud project id: 6-30 lower-case letters, digits and "-", starting with a letter', fix: 'use the project id (not its name or number), e.g. "acme-ml-prod"' });
   }
-  if (!isUnresolved(region) && !/^[a-z]+-[a-z]+[0-9]$/.test(region)) {
+  // Two-digit regions exist (europe-west10, europe-west12: GCP_REGIONS in checks.ts).
+  if (!isUnresolved(region) && !/^[a-z]+-[a-z]+[0-9]+$/.test(region)) {
     problems.add({ field: 'region', given: describe(region), allowed: `a Google Cloud region such as "europe-west4" (${regionNote})`, fix: regionFix });
   }
 }

@@ -1,12 +1,15 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
+import { Accelerator, CapacityType, Duration, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { IGpuNodePoolContract } from '../../lib/backend';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-schema';
 import { IGpuNodePool } from './endpoint-options';
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
+import { PINNED_IMAGE_REFERENCE } from '../../lib/spec';
+import { addNodePoolNameCheck } from './endpoint-validation';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
@@ -69,6 +72,8 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`GpuNodePool ${this.node.path}`, props, [...NODE_POOL_PROP_SHAPES, { field: 'maxGpus', kind: 'number', required: true, example: '8' }]);
     this.accelerator = props.accelerator;
     this.poolName = props.poolName ?? `gpu-${props.accelerator.nodeLabelValue}`;
     const capacity = props.capacityTypes ?? [CapacityType.ON_DEMAND];
@@ -95,6 +100,10 @@ export class GpuNodePool extends Construct implements IGpuNodePool, IGpuNodePool
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(10)' });
     }
+    if (props.devicePluginImage !== undefined && !isUnresolved(props.devicePluginImage) && !PINNED_IMAGE_REFERENCE.test(props.devicePluginImage)) {
+      c.add({ field: 'devicePluginImage', given: describe(props.devicePluginImage), allowed: 'an image reference "<registry>/<repository>:<tag>" or "...@sha256:<digest>" (lower-case repository)', fix: 'e.g. "nvcr.io/nvidia/k8s-device-plugin:v0.17.1"' });
+    }
+    addNodePoolNameCheck(this, `GpuNodePool ${this.node.path}`, this.poolName);
     c.reportTo(this, `GpuNodePool ${this.node.path}`);
 
     const nodeLabels = { [LABELS.accelerator]: props.accelerator.nodeLabelValue };

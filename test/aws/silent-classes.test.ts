@@ -15,8 +15,8 @@
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Accelerator, Duration, ModelArtifact, ServingImage, collectSpecProblems } from '../../lib';
-import { AlertRouting, GpuNodePool, ModelEndpoint, ModelEndpointProps } from '../../constructs/aws';
+import { Accelerator, BudgetAction, Duration, ModelArtifact, ServingImage, collectSpecProblems } from '../../lib';
+import { AlertRouting, BudgetGuard, BudgetGuardProps, CanaryRollout, CanaryRolloutProps, GpuNodePool, ModelEndpoint, ModelEndpointProps } from '../../constructs/aws';
 import { DEMO_MODEL_PATH } from '../../scripts/generate-models';
 import { expectNoSynthProblems, expectProblems, expectSynthProblems } from '../support/expect-problems';
 
@@ -97,4 +97,19 @@ test('EKS names: a cluster name with a dot and a node group name starting with "
 test('guardrails.evaluationPeriod of 90 s is reported by field at synth, not thrown by aws-cdk-lib', () => {
   expectProblems(() => endpoint(stack(), { guardrails: { maxErrorRatePercent: 2, evaluationPeriod: Duration.seconds(90) } }),
     /guardrails\.evaluationPeriod: got 90s/);
+});
+
+describe('JavaScript callers: props of the wrong kind on rollouts and budget guards are named, not a TypeError', () => {
+  test('a CanaryRollout without policy', () => {
+    const s = stack();
+    const e = endpoint(s);
+    expect(() => new CanaryRollout(s, 'Rollout', { endpoint: e } as unknown as CanaryRolloutProps))
+      .toThrow(/CanaryRollout Serving\/Rollout has 1 invalid setting:\s+1\. policy: got nothing \(the prop is missing\); allowed: a RolloutPolicy\. Fix: set policy, e\.g\. RolloutPolicy\.canary/);
+  });
+  test('a BudgetGuard given one endpoint where a list goes', () => {
+    const s = stack();
+    const e = endpoint(s);
+    expect(() => new BudgetGuard(s, 'Budget', { endpoints: e, budget: { monthlyLimitUsd: 300, action: BudgetAction.NOTIFY, emails: ['ml@example.com'] } } as unknown as BudgetGuardProps))
+      .toThrow(/endpoints: got a ModelEndpoint; allowed: an array of ModelEndpoint values/);
+  });
 });

@@ -14,7 +14,7 @@
  */
 import { App, TerraformStack } from 'cdktf';
 import { Accelerator, Duration, RolloutPolicy, collectSpecProblems } from '../../lib';
-import { CanaryRollout, GpuNodePool } from '../../constructs/azure';
+import { CanaryRollout, CanaryRolloutProps, GpuNodePool } from '../../constructs/azure';
 import { SUB, WEBHOOK_APP, endpoint } from './support/fixtures';
 import { synthScopeValidated } from '../support/cdktf-scope';
 import { expectProblems, expectSynthProblems } from '../support/expect-problems';
@@ -83,4 +83,11 @@ test('two endpoints of one name in one region, in two stacks of the app: both ar
 test('JavaScript: keyVaultIds as one string is named, not a TypeError', () => {
   expect(() => endpoint(new TerraformStack(new App({ outdir: '/tmp/msc-silent-classes-azure' }), 's'), { keyVaultIds: 'kv-ml' as unknown as string[] }))
     .toThrow(/keyVaultIds: got the string "kv-ml"; allowed: an array of string values/);
+});
+
+test('JavaScript: a CanaryRollout given the endpoint\'s name instead of the endpoint', () => {
+  expect(() => synthScopeValidated((s) => {
+    endpoint(s);
+    new CanaryRollout(s, 'Rollout', { endpoint: 'digits', webhookApplication: WEBHOOK_APP, policy: RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.hours(1) }) } as unknown as CanaryRolloutProps);
+  })).toThrow(/CanaryRollout stack\/Rollout has 1 invalid setting:\s+1\. endpoint: got the string "digits"; allowed: a ModelEndpoint/);
 });
