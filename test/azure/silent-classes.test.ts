@@ -14,7 +14,7 @@
  */
 import { App, TerraformStack } from 'cdktf';
 import { Accelerator, Duration, RolloutPolicy, collectSpecProblems } from '../../lib';
-import { CanaryRollout, CanaryRolloutProps, GpuNodePool } from '../../constructs/azure';
+import { AlertRouting, CanaryRollout, CanaryRolloutProps, GpuNodePool } from '../../constructs/azure';
 import { SUB, WEBHOOK_APP, endpoint } from './support/fixtures';
 import { synthScopeValidated } from '../support/cdktf-scope';
 import { expectProblems, expectSynthProblems } from '../support/expect-problems';
@@ -90,4 +90,9 @@ test('JavaScript: a CanaryRollout given the endpoint\'s name instead of the endp
     endpoint(s);
     new CanaryRollout(s, 'Rollout', { endpoint: 'digits', webhookApplication: WEBHOOK_APP, policy: RolloutPolicy.canary({ trafficPercent: 10, bake: Duration.hours(1) }) } as unknown as CanaryRolloutProps);
   })).toThrow(/CanaryRollout stack\/Rollout has 1 invalid setting:\s+1\. endpoint: got the string "digits"; allowed: a ModelEndpoint/);
+});
+
+test('AlertRouting takes action group ids by the same ARM id rule: a subscription name is refused', () => {
+  expectProblems(() => synthScopeValidated((s) => new AlertRouting(s, 'Alerts', { alertTarget: ['/subscriptions/ml-prod/resourceGroups/rg-ops/providers/Microsoft.Insights/actionGroups/oncall'] })),
+    /alertTarget: got \["\/subscriptions\/ml-prod\/[^"]+"\]; allowed: one or more action group ids "\/subscriptions\/<subscription GUID>\//);
 });
