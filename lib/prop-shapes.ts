@@ -6,10 +6,12 @@
 import { Accelerator } from './accelerator';
 import { ModelArtifact } from './artifact';
 import { ProblemCollector, SpecProblem, isUnresolved } from './errors';
+import { RolloutPolicy } from './rollout';
 import { LatencyPercentile } from './guardrails';
 import { ServerSecret } from './secret';
 import { ExecutionProvider, ScalingTarget, ServingImage } from './spec';
 import { Duration, Size } from './units';
+import { closestMatches } from './internal/closest';
 
 /** A class a prop must be an instance of, named in messages with the factory that makes one. */
 export interface ShapeClass {
@@ -29,6 +31,11 @@ export interface PropShape {
   readonly required?: boolean;
   /** How to write a right value, e.g. `Duration.minutes(5)`. */
   readonly example: string;
+  /**
+   * An object whose every prop is in the table (`<field>.<prop>` rows): a key that is none of them (a typo such as
+   * `scaling.minReplica`) is reported with the near name instead of being ignored. @default false
+   */
+  readonly closed?: boolean;
 }
 
 /** `value` in words for a message: its kind, and the value where short. */
@@ -37,6 +44,7 @@ export function describeShape(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN (not a number)';
   if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${String(value)}`;
   if (typeof value === 'function') return 'a function';
   const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
@@ -84,6 +92,14 @@ export function shapeProblems(props: unknown, shapes: readonly PropShape[]): Spe
       });
     } else if (!matches(value, s.kind)) {
       problems.push({ field: s.field, given: describeShape(value), allowed: kindName(s.kind), fix: `e.g. ${s.example}` });
+    } else if (s.closed && Object.getPrototypeOf(value) === Object.prototype) {
+      const known = shapes.filter((o) => o.field.startsWith(`${s.field}.`) && !o.field.slice(s.field.length + 1).includes('.')).map((o) => o.field.slice(s.field.length + 1));
+      for (const key of Object.keys(value as object)) {
+        if (known.includes(key) || (value as Record<string, unknown>)[key] === undefined) continue;
+        const near = closestMatches(key, known, 1, 3);
+        problems.push({ field: `${s.field}.${key}`, given: 'a prop this object does not have', allowed: `the props of ${s.field}: ${known.join(', ')}`,
+          fix: near.length > 0 ? `did you mean ${s.field}.${near[0]}?` : `remove ${key}` });
+      }
     }
   }
   return problems;
@@ -92,7 +108,7 @@ export function shapeProblems(props: unknown, shapes: readonly PropShape[]): Spe
 /** The shapes of the shared spec (`ModelServingProps`). */
 export const SERVING_PROP_SHAPES: readonly PropShape[] = [
   { field: 'model', kind: ModelArtifact, required: true, example: "ModelArtifact.fromFile('model.onnx') or ModelArtifact.fromUri('s3://bucket/model.onnx')" },
-  { field: 'metadata', kind: 'object', required: true, example: "{ name: 'digits', version: '1.0.0', owner: 'ml-platform' }" },
+  { field: 'metadata', kind: 'object', closed: true, required: true, example: "{ name: 'digits', version: '1.0.0', owner: 'ml-platform' }" },
   { field: 'metadata.name', kind: 'string', required: true, example: "'digits'" },
   { field: 'metadata.version', kind: 'string', required: true, example: "'1.0.0'" },
   { field: 'metadata.owner', kind: 'string', required: true, example: "'ml-platform'" },
@@ -101,43 +117,44 @@ export const SERVING_PROP_SHAPES: readonly PropShape[] = [
   { field: 'image', kind: ServingImage, example: "ServingImage.bundled() or ServingImage.fromRegistry('<registry>/<repo>:<tag>')" },
   { field: 'accelerator', kind: Accelerator, example: 'Accelerator.NVIDIA_L4' },
   { field: 'acceleratorCount', kind: 'number', example: '1' },
-  { field: 'scaling', kind: 'object', example: '{ minReplicas: 2, maxReplicas: 4 }' },
+  { field: 'scaling', kind: 'object', closed: true, example: '{ minReplicas: 2, maxReplicas: 4 }' },
   { field: 'scaling.minReplicas', kind: 'number', example: '2' },
   { field: 'scaling.maxReplicas', kind: 'number', example: '4' },
   { field: 'scaling.targets', kind: ScalingTarget, array: true, example: 'ScalingTarget.cpuUtilization(70)' },
   { field: 'scaling.scaleInCooldown', kind: Duration, example: 'Duration.minutes(5)' },
   { field: 'scaling.scaleOutCooldown', kind: Duration, example: 'Duration.minutes(1)' },
-  { field: 'server', kind: 'object', example: '{ maxBatchSize: 16 }' },
+  { field: 'server', kind: 'object', closed: true, example: '{ maxBatchSize: 16 }' },
   { field: 'server.maxBatchSize', kind: 'number', example: '16' },
   { field: 'server.maxQueueDelayMs', kind: 'number', example: '5' },
   { field: 'server.maxQueueSize', kind: 'number', example: '256' },
   { field: 'server.warmupRuns', kind: 'number', example: '3' },
   { field: 'server.workers', kind: 'number', example: '2' },
   { field: 'server.allowNonFinite', kind: 'boolean', example: 'false' },
+  { field: 'server.tensorRtFp16', kind: 'boolean', example: 'true' },
   { field: 'server.grpc', kind: 'boolean', example: 'true' },
   { field: 'server.requestTimeout', kind: Duration, example: 'Duration.seconds(30)' },
   { field: 'server.maxRequestBodySize', kind: Size, example: 'Size.mebibytes(6)' },
   { field: 'server.executionProviders', kind: ExecutionProvider, array: true, example: 'ExecutionProvider.CPU' },
-  { field: 'server.auth', kind: 'object', example: "{ jwt: { issuer: 'https://login.example.com/', audience: 'fraud-api', jwksUri: 'https://login.example.com/jwks.json' } }" },
+  { field: 'server.auth', kind: 'object', closed: true, example: "{ jwt: { issuer: 'https://login.example.com/', audience: 'fraud-api', jwksUri: 'https://login.example.com/jwks.json' } }" },
   { field: 'server.auth.apiKeys', kind: ServerSecret, example: "ServerSecret.fromKubernetesSecret('api-keys', 'sha256')" },
-  { field: 'server.auth.jwt', kind: 'object', example: "{ issuer: 'https://login.example.com/', audience: 'fraud-api', jwksUri: 'https://login.example.com/jwks.json' }" },
+  { field: 'server.auth.jwt', kind: 'object', closed: true, example: "{ issuer: 'https://login.example.com/', audience: 'fraud-api', jwksUri: 'https://login.example.com/jwks.json' }" },
   { field: 'server.auth.jwt.issuer', kind: 'string', required: true, example: "'https://login.example.com/'" },
   { field: 'server.auth.jwt.audience', kind: 'string', required: true, example: "'fraud-api'" },
   { field: 'server.auth.jwt.jwksUri', kind: 'string', required: true, example: "'https://login.example.com/.well-known/jwks.json'" },
   { field: 'server.auth.jwt.modelsClaim', kind: 'string', example: "'models'" },
   { field: 'server.auth.requestsPerMinute', kind: 'number', example: '100' },
-  { field: 'server.cache', kind: 'object', example: "{ redisUrl: ServerSecret.fromKubernetesSecret('redis', 'url') }" },
+  { field: 'server.cache', kind: 'object', closed: true, example: "{ redisUrl: ServerSecret.fromKubernetesSecret('redis', 'url') }" },
   { field: 'server.cache.redisUrl', kind: ServerSecret, required: true, example: "ServerSecret.fromKubernetesSecret('redis', 'url')" },
   { field: 'server.cache.ttl', kind: Duration, example: 'Duration.minutes(5)' },
   { field: 'server.cache.enabled', kind: 'boolean', example: 'true' },
-  { field: 'server.circuitBreaker', kind: 'object', example: '{ consecutiveFailures: 5 }' },
+  { field: 'server.circuitBreaker', kind: 'object', closed: true, example: '{ consecutiveFailures: 5 }' },
   { field: 'server.circuitBreaker.consecutiveFailures', kind: 'number', example: '5' },
   { field: 'server.circuitBreaker.failureRatio', kind: 'number', example: '0.5' },
   { field: 'server.circuitBreaker.minimumCalls', kind: 'number', example: '20' },
   { field: 'server.circuitBreaker.window', kind: Duration, example: 'Duration.seconds(30)' },
   { field: 'server.circuitBreaker.openDuration', kind: Duration, example: 'Duration.seconds(10)' },
   { field: 'server.circuitBreaker.latencyThreshold', kind: Duration, example: 'Duration.millis(500)' },
-  { field: 'server.tracing', kind: 'object', example: "{ endpoint: 'http://otel-collector.observability:4318' }" },
+  { field: 'server.tracing', kind: 'object', closed: true, example: "{ endpoint: 'http://otel-collector.observability:4318' }" },
   { field: 'server.tracing.endpoint', kind: 'string', required: true, example: "'http://otel-collector.observability:4318'" },
   { field: 'server.tracing.samplerRatio', kind: 'number', example: '0.1' },
   { field: 'server.tracing.serviceName', kind: 'string', example: "'fraud-classifier'" },
@@ -176,7 +193,7 @@ export const DASHBOARD_PROP_SHAPES: readonly PropShape[] = [
 /** The shapes of `GuardrailOptions` under `prefix`. */
 export function guardrailShapes(prefix: string): PropShape[] {
   return [
-    { field: prefix, kind: 'object', example: '{ maxLatency: Duration.millis(300) }' },
+    { field: prefix, kind: 'object', closed: true, example: '{ maxLatency: Duration.millis(300) }' },
     { field: `${prefix}.maxErrorRatePercent`, kind: 'number', example: '1' },
     { field: `${prefix}.maxLatency`, kind: Duration, example: 'Duration.millis(300)' },
     { field: `${prefix}.latencyPercentile`, kind: LatencyPercentile, example: 'LatencyPercentile.P95' },
@@ -199,3 +216,43 @@ export function throwIfBadPropShapes(owner: string, props: unknown, extra: reado
   }
   c.throwIfAny(owner);
 }
+
+/**
+ * Checks `props` against `shapes` only and throws one SpecValidationError listing every wrong shape (the
+ * constructs that are not endpoints: rollouts, budget guards, node pools). Internal: not exported from the index.
+ */
+export function throwIfBadShapes(owner: string, props: unknown, shapes: readonly PropShape[]): void {
+  const c = new ProblemCollector();
+  if (typeof props !== 'object' || props === null) {
+    c.add({ field: 'props', given: describeShape(props), allowed: 'an object', fix: 'pass the props object as the third argument' });
+  } else {
+    c.addAll(shapeProblems(props, shapes));
+  }
+  c.throwIfAny(owner);
+}
+
+/** The props every backend's CanaryRollout shares; `endpoint` is that backend's ModelEndpoint class. */
+export function rolloutPropShapes(endpoint: ShapeClass): PropShape[] {
+  return [
+    { field: 'endpoint', kind: endpoint, required: true, example: `the ${endpoint.name} to roll out, e.g. new ModelEndpoint(stack, 'Fraud', { ... })` },
+    { field: 'policy', kind: RolloutPolicy, required: true, example: 'RolloutPolicy.canary({ trafficPercent: 5, bake: Duration.hours(1) })' },
+  ];
+}
+
+/** The props every backend's BudgetGuard shares; `endpoint`: the ModelEndpoint class of a backend whose guard lists endpoints. */
+export function budgetGuardPropShapes(endpoint?: ShapeClass): PropShape[] {
+  return [
+    { field: 'budget', kind: 'object', required: true, example: '{ monthlyLimitUsd: 500, action: BudgetAction.NOTIFY }' },
+    { field: 'budget.monthlyLimitUsd', kind: 'number', required: true, example: '500' },
+    { field: 'budget.alertThresholdsPercent', kind: 'number', array: true, example: '80' },
+    { field: 'budget.emails', kind: 'string', array: true, example: "'ml-oncall@example.com'" },
+    ...(endpoint ? [{ field: 'endpoints', kind: endpoint, array: true, required: true, example: "new ModelEndpoint(stack, 'Fraud', { ... })" }] : []),
+  ];
+}
+
+/** The props every backend's GpuNodePool shares. */
+export const NODE_POOL_PROP_SHAPES: readonly PropShape[] = [
+  { field: 'accelerator', kind: Accelerator, required: true, example: 'Accelerator.NVIDIA_L4' },
+  { field: 'minNodes', kind: 'number', example: '0' },
+  { field: 'maxNodes', kind: 'number', example: '4' },
+];

@@ -214,6 +214,12 @@ export interface OutboundTarget {
   readonly description: string;
 }
 
+/**
+ * An image reference pinned to a tag or digest, `<registry>/<repository>:<tag>` or `...@sha256:<digest>` (lower-case
+ * repository: the OCI distribution spec's repository name grammar). Shared by every place that takes an image.
+ */
+export const PINNED_IMAGE_REFERENCE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[0-9a-f]{64})$/;
+
 /** Where the server image comes from. Union-like. */
 export class ServingImage {
   /** The server built from this package's runtime/ folder; the GPU Dockerfile when an accelerator is set. */
@@ -222,7 +228,7 @@ export class ServingImage {
   }
   /** An image already pushed to a registry, e.g. the bundled image your CI built and pushed. */
   public static fromRegistry(uri: string): ServingImage {
-    if (!isUnresolved(uri) && !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[0-9a-f]{64})$/.test(uri)) {
+    if (!isUnresolved(uri) && !PINNED_IMAGE_REFERENCE.test(uri)) {
       throw new Error(
         `ServingImage.fromRegistry(${JSON.stringify(uri)}): expected "<registry>/<repository>:<tag>" or ` +
           '"<registry>/<repository>@sha256:<digest>", e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/model-server:1.0.0". ' +

@@ -4,6 +4,8 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { ProblemCollector } from '../../lib';
+import { checkTopicArn } from './endpoint-checks';
 
 export interface AlertRoutingProps {
   /** Topic every alarm in the scope notifies (on ALARM and on OK). Subscribe e-mail, chat or paging to it. */
@@ -21,6 +23,9 @@ export class AlertRouting extends Construct {
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
     this.alertTarget = props.alertTarget;
+    const problems = new ProblemCollector();
+    checkTopicArn('alertTarget (topicArn)', props.alertTarget.topicArn, problems);
+    problems.reportTo(this, `AlertRouting ${this.node.path}`);
     // An SSE-KMS topic: CloudWatch must be able to use its key, or alarm notifications are dropped ("Enable
     // compatibility between event sources from AWS services and encrypted topics",
     // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).

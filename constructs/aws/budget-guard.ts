@@ -17,6 +17,7 @@ import { handlerBundleDirectory } from '../../lib/internal/package-layout';
 import { ENFORCER_ENV } from './budget-enforcer/environment';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';
+import { budgetGuardPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 export interface BudgetGuardProps {
   /** Monthly limit, thresholds, action and recipients (the shared spec). */
@@ -58,6 +59,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
 
   constructor(scope: Construct, id: string, props: BudgetGuardProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`BudgetGuard ${this.node.path}`, props, budgetGuardPropShapes(ModelEndpoint));
     const owner = `BudgetGuard ${this.node.path}`;
     const c = new ProblemCollector();
     if (props.endpoints.length === 0) {

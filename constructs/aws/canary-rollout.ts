@@ -8,9 +8,10 @@ import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES, SAGEMAKER_EXACT_WEIGHT_CAPABILITIES } from './capabilities';
 import { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 import { WAIT_SIGNAL_MARGIN_SECONDS, rollbackWorstCaseSeconds } from './rollout-state-machine';
-import { buildGuardrailAlarms } from './endpoint-alarms';
+import { alarmPeriod, buildGuardrailAlarms } from './endpoint-alarms';
 import { ModelEndpoint } from './model-endpoint';
 import type { ResolvedGuardrails, ResolvedRollout } from '../../lib';
+import { rolloutPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** SageMaker's limits for blue/green deployments (the bake limits are in SAGEMAKER_CAPABILITIES). */
 const MIN_EXECUTION_TIMEOUT_S = 600;
@@ -120,6 +121,8 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`CanaryRollout ${this.node.path}`, props, rolloutPropShapes(ModelEndpoint));
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
     const floor = endpoint.serving.minReplicas;
@@ -207,7 +210,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
       this.latencyAlarm = endpoint.latencyAlarm;
       this.rollbackAlarms = [endpoint.errorRateAlarm, endpoint.latencyAlarm];
     } else {
-      const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+      const period = alarmPeriod(g.evaluationPeriod);
       // During a blue/green update both fleets report under the same EndpointName/VariantName, so these
       // alarms see the canary's traffic as soon as it takes any.
       const alarms = buildGuardrailAlarms(this, g, {
@@ -281,7 +284,7 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
 /** Error-rate and latency alarms on one variant's own metrics (the canary, which is also the shadow). */
 function canaryVariantAlarms(scope: Construct, endpoint: ModelEndpoint, variantName: string, g: ResolvedGuardrails): cloudwatch.Alarm[] {
-  const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+  const period = alarmPeriod(g.evaluationPeriod);
   const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
     namespace: 'AWS/SageMaker', metricName, statistic, period,
     dimensionsMap: { EndpointName: endpoint.endpointName, VariantName: variantName },

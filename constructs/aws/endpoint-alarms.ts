@@ -1,7 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { ResolvedGuardrails } from '../../lib';
+import { Duration, ResolvedGuardrails } from '../../lib';
 import type { ModelEndpoint } from './model-endpoint';
 
 /** The two signals a guardrail pair watches, and what each alarm says it is for. */
@@ -33,9 +33,20 @@ export function buildGuardrailAlarms(scope: Construct, g: ResolvedGuardrails, s:
   return { errorRateAlarm, latencyAlarm };
 }
 
+/**
+ * The alarms' period. CloudWatch takes 10, 30 or a multiple of 60 seconds (PutMetricAlarm Period) and aws-cdk-lib
+ * throws PeriodMustBeValidInterval at construction for anything else; SAGEMAKER_CAPABILITIES (whole minutes) has
+ * the shared resolver report such a guardrails.evaluationPeriod by field at synth, so a refused value gets a
+ * one-minute placeholder here: only a tree whose synth fails ever holds it.
+ */
+export function alarmPeriod(evaluationPeriod: Duration): cdk.Duration {
+  const s = evaluationPeriod.toSeconds();
+  return cdk.Duration.seconds(Number.isInteger(s) && s > 0 && s % 60 === 0 ? s : 60);
+}
+
 /** The endpoint's two alarms from its guardrails; a CanaryRollout with the same guardrails reuses them. */
 export function addGuardrailAlarms(endpoint: ModelEndpoint, g: ResolvedGuardrails): { errorRateAlarm: cloudwatch.Alarm; latencyAlarm: cloudwatch.Alarm } {
-  const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+  const period = alarmPeriod(g.evaluationPeriod);
   return buildGuardrailAlarms(endpoint, g, {
     errorRate: endpoint.metricErrorRate({ period }),
     latency: endpoint.metricModelLatency({ period, statistic: g.latencyPercentile.name }),

@@ -25,7 +25,7 @@ import {
 import { IModelGatewayContract } from '../../lib/backend';
 import { addIdWarnings } from '../../lib/internal/warnings';
 import { SAGEMAKER_CAPABILITIES } from './capabilities';
-import { buildGuardrailAlarms } from './endpoint-alarms';
+import { alarmPeriod, buildGuardrailAlarms } from './endpoint-alarms';
 import { accessLogGroup, ACCESS_LOG_FIELDS, jwtAuthorizer, perKeyRateLimit } from './gateway-parts';
 import { methodResponses, sagemakerIntegration } from './gateway-integration';
 import { ModelEndpoint } from './model-endpoint';
@@ -338,7 +338,7 @@ export class ModelGateway extends Construct
 
   private createAlarms(): { errorRateAlarm: cloudwatch.Alarm; latencyAlarm: cloudwatch.Alarm } {
     const g = this.gateway.guardrails;
-    const period = cdk.Duration.seconds(g.evaluationPeriod.toSeconds());
+    const period = alarmPeriod(g.evaluationPeriod);
     return buildGuardrailAlarms(this, g, {
       errorRate: this.metricErrorRate({ period }),
       latency: this.metricLatency({ period, statistic: g.latencyPercentile.name }),

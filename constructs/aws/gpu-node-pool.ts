@@ -6,8 +6,10 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { EKS_NODE_POOL_CAPABILITIES } from './capabilities';
+import { checkEksName, checkStackRegion } from './endpoint-checks';
 import { EC2_ACCELERATED_SIZES, EC2_CATALOGUE_SOURCE, EC2_GPU_REGIONS_SOURCE, gpuRegionProblem, isCataloguedEc2Type, isOfferedInRegion, parseEc2InstanceType } from './instance-types';
 import { acceleratorForEc2Family, ec2FamiliesFor } from './accelerators';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** EKS-optimized GPU AMIs for managed node groups. */
 export enum GpuAmiType {
@@ -101,6 +103,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`GpuNodePool ${this.node.path}`, props, NODE_POOL_PROP_SHAPES);
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;
@@ -108,6 +112,9 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     if ((props.cluster === undefined) === (props.clusterName === undefined)) {
       c.add({ field: 'cluster/clusterName', given: props.cluster ? 'both' : 'neither', allowed: 'exactly one', fix: 'pass cluster (an eks.ICluster) or clusterName with vpc' });
     }
+    checkEksName('clusterName', props.clusterName, 100, c);
+    checkEksName('nodegroupName', props.nodegroupName, 63, c);
+    checkStackRegion(this, c);
     const vpc = props.vpc ?? props.cluster?.vpc;
     if (!vpc && props.clusterName !== undefined) {
       c.add({ field: 'vpc', given: 'undefined with clusterName', allowed: 'the cluster\'s VPC', fix: 'pass vpc: ec2.Vpc.fromLookup(...) or the VPC construct' });

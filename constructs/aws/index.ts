@@ -35,5 +35,6 @@ export type { ControllerShadow, ExactWeightControllerProps } from './exact-weigh
 export type { IModelEndpoint } from './endpoint-base';
 export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller-input';
 export { AlertRouting } from './alert-routing';
+export { AWS_EXTRA_REGIONS_CONTEXT, AWS_REGIONS_SOURCE } from './endpoint-checks';
 export type { AlertRoutingProps } from './alert-routing';
 export { costPer1000PredictionsMetric, renderCloudWatchDashboard } from './dashboard';

@@ -31,7 +31,7 @@ import { addGuardrailAlarms } from './endpoint-alarms';
 import { costPer1000PredictionsMetric, renderCloudWatchDashboard } from './dashboard';
 import { addTargetTracking } from './endpoint-autoscaling';
 import { EndpointBase, IModelEndpoint } from './endpoint-base';
-import { checkEndpointProps } from './endpoint-checks';
+import { checkEndpointProps, addEndpointNameCheck, checkStackRegion } from './endpoint-checks';
 import { bindModelData } from './model-data';
 import { bindVpc, outboundProblems, secretRouteProblems } from './endpoint-network';
 import { bindServerImage } from './server-image';
@@ -178,6 +178,7 @@ export class ModelEndpoint extends EndpointBase
       warn: (m) => uncatalogued.push(m),
     });
     const { variantName, startup, download } = checkEndpointProps(props, this.instance, problems);
+    checkStackRegion(this, problems);
     const nameProblem = props.endpointName === undefined ? undefined : NameRule.SAGEMAKER_NAME.problem('endpointName', props.endpointName, 'e.g. "fraud-classifier-prod"');
     if (nameProblem) problems.add(nameProblem);
     this.price = replicaPrice('aws', props.instanceType, props.hourlyPriceUsd);
@@ -194,6 +195,7 @@ export class ModelEndpoint extends EndpointBase
 
     this.variantName = variantName;
     this.endpointName = props.endpointName ?? NameRule.SAGEMAKER_NAME.generate(serving.metadata.name, this.node.path);
+    addEndpointNameCheck(this, `ModelEndpoint ${this.node.path}`, this.endpointName);
     const stack = cdk.Stack.of(this);
 
     // Execution role: exactly this model object, this image, this endpoint's logs and metrics.

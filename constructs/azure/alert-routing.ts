@@ -2,7 +2,8 @@ import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-a
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { Aspects, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { reportProblems } from '../../lib';
+import { ProblemCollector, reportProblems } from '../../lib';
+import { ARM_ID_TYPES, checkArmId } from './validation';
 
 export interface AlertRoutingProps {
   /** ARM ids of the action groups (`azurerm_monitor_action_group`) every alert rule notifies. */
@@ -19,9 +20,14 @@ export class AlertRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
-    const bad = props.alertTarget.filter((g) => !Token.isUnresolved(g) && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/actionGroups\/[^/]+$/i.test(g));
+    // The same ARM id rule as every other id prop (validation.ts checkArmId: a subscription GUID, the type's path).
+    const bad = props.alertTarget.filter((g) => {
+      const c = new ProblemCollector();
+      checkArmId('alertTarget', g, ARM_ID_TYPES.actionGroup, c);
+      return !Token.isUnresolved(g) && c.count > 0;
+    });
     if (props.alertTarget.length === 0 || bad.length > 0) {
-      reportProblems(this, `AlertRouting ${this.node.path}`, [{ field: 'alertTarget', given: JSON.stringify(props.alertTarget), allowed: 'one or more action group ids "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>"', fix: 'pass [actionGroup.id]' }]);
+      reportProblems(this, `AlertRouting ${this.node.path}`, [{ field: 'alertTarget', given: JSON.stringify(props.alertTarget), allowed: 'one or more action group ids "/subscriptions/<subscription GUID>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name>"', fix: 'pass [actionGroup.id]' }]);
       // Reported at synth, which fails: route nothing.
       this.alertTarget = [];
       return;

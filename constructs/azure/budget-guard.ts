@@ -13,6 +13,7 @@ import { ModelEndpoint } from './model-endpoint';
 import { shortHash } from './names';
 import { checkResourceGroupName } from './validation';
 import { AZURE_ML_BACKEND, AZURE_ML_CAPABILITIES } from './capabilities';
+import { budgetGuardPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** The system tag Azure ML puts on a managed online endpoint's costs; the library's own tags are not on them. */
 export const AZURE_ML_ENDPOINT_COST_TAG = 'azuremlendpoint';
@@ -144,6 +145,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
 
   constructor(scope: Construct, id: string, props: BudgetGuardProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`BudgetGuard ${this.node.path}`, props, [...budgetGuardPropShapes(ModelEndpoint), { field: 'startDate', kind: 'string', required: true, example: "'2027-01-01'" }]);
     const owner = `BudgetGuard ${this.node.path}`;
     const c = new ProblemCollector();
     if (props.endpoints.length === 0) {

@@ -10,6 +10,8 @@ import { EntraWebhookApplication, HandlerFunctionApp, webhookApplicationProblems
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { ModelEndpoint } from './model-endpoint';
 import { ControllerConfig, renderControllerEnvironment } from './rollout-controller/environment';
+import { ARM_ID_TYPES, checkArmId } from './validation';
+import { rolloutPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /**
  * The controller's timer period: every minute (constructs/azure/rollout-controller/handler.ts); the same as
@@ -90,12 +92,15 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`CanaryRollout ${this.node.path}`, props, rolloutPropShapes(ModelEndpoint));
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
     const c = new ProblemCollector();
     const oneRollout = oneRolloutProblem(endpoint);
     if (oneRollout) c.add(oneRollout);
     c.addAll(webhookApplicationProblems('webhookApplication', props.webhookApplication));
+    (props.notifyActionGroupIds ?? []).forEach((agId, i) => checkArmId(`notifyActionGroupIds[${i}]`, agId, ARM_ID_TYPES.actionGroup, c));
     const resolution = SpecResolver.rollout(policy, AZURE_ML_CAPABILITIES, {
       minReplicas: endpoint.serving.minReplicas,
       endpointGuardrails: endpoint.serving.guardrails,

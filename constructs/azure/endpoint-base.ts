@@ -2,7 +2,8 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { Construct } from 'constructs';
-import { LatencyPercentile, isUnresolved } from '../../lib';
+import { LatencyPercentile, ProblemCollector, isUnresolved } from '../../lib';
+import { checkGuid } from './validation';
 import { latencyMetricName } from './capabilities';
 import { AzureMetric, ENDPOINT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
 import type { IModelEndpoint, PrincipalType } from './model-endpoint';
@@ -35,6 +36,9 @@ export abstract class EndpointBase extends Construct implements IModelEndpoint {
   }
 
   public grantScore(id: string, principalId: string, principalType?: PrincipalType): RoleAssignment {
+    const problems = new ProblemCollector();
+    checkGuid('principalId', principalId, 'the Entra object id of the principal', problems);
+    problems.reportTo(this, `ModelEndpoint ${this.node.path} grantScore('${id}')`);
     if (!this.scoreRole) {
       const client = new DataAzurermClientConfig(this, 'ScoreRoleClient', {});
       // Custom roles are defined at a resource group (Azure allows no narrower assignable scope); the

@@ -15,7 +15,7 @@ import { checkDeploymentNetwork } from './endpoint-network';
 import { AzureMlInstance, checkAzureMlInstance } from './instance-types';
 import type { ModelEndpointProps } from './model-endpoint';
 import { resolveProbes } from './probes';
-import { ARM_ID_TYPES, checkArmId, checkLocation, checkResourceGroupName } from './validation';
+import { ARM_ID_TYPES, addEndpointNameCheck, checkArmId, checkLocation, checkResourceGroupName } from './validation';
 import { WorkspaceSource, checkNewWorkspaceOptions } from './workspace';
 
 /** What the Azure ML ModelEndpoint's own checks settle. */
@@ -34,11 +34,9 @@ export interface CheckedEndpointProps {
 /**
  * The Azure ML ModelEndpoint's own checks (the shared spec's are in lib/resolve-serving.ts), with the values they
  * settle: VM size and GPU, model and workspace, the network combination (endpoint-network.ts), location, resource
- * group and ARM ids, endpoint and deployment names (unique per region: `findNameClash` returns another endpoint of
- * the same name and location in the stack), probes, autoscale cooldowns and concurrency.
+ * group and ARM ids, endpoint and deployment names (unique per region across the app, checked at synth), probes, autoscale cooldowns and concurrency.
  */
-export function checkEndpointProps(scope: Construct, props: ModelEndpointProps, problems: ProblemCollector,
-  findNameClash: (endpointName: string) => Construct | undefined): CheckedEndpointProps {
+export function checkEndpointProps(scope: Construct, props: ModelEndpointProps, problems: ProblemCollector): CheckedEndpointProps {
   const instance = checkAzureMlInstance(props.instanceType, props.accelerator, props.acceleratorCount, problems, {
     location: props.location,
     acceptUncatalogued: props.acceptUncataloguedInstanceType,
@@ -61,11 +59,8 @@ export function checkEndpointProps(scope: Construct, props: ModelEndpointProps, 
   // Endpoint names are unique per Azure region, across subscriptions: the hash comes from the stack and path.
   const endpointName = props.endpointName ?? nameRule.generate(props.metadata.name, `${TerraformStack.of(scope).node.id}/${scope.node.path}`);
   const deploymentName = props.deploymentName ?? 'main';
-  // Endpoint names are unique per region: a second endpoint of the same name in this stack would take over the first.
-  const clash = isUnresolved(endpointName) ? undefined : findNameClash(endpointName);
-  if (clash) {
-    problems.add({ field: 'endpointName', given: `${describe(endpointName)}, which ${clash.node.path} already uses in ${props.location}`, allowed: 'one online endpoint per name in an Azure region', fix: 'give one of them another endpointName' });
-  }
+  // Endpoint names are unique per region, across the app's stacks: checked at synth (validation.ts), both named.
+  addEndpointNameCheck(scope, `ModelEndpoint ${scope.node.path}`, endpointName, props.location);
   for (const [field, value, fix] of [
     ['endpointName', endpointName, 'e.g. "fraud-classifier-prod" (unique per Azure region)'],
     ['deploymentName', deploymentName, 'e.g. "main"'],

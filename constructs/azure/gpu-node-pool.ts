@@ -5,8 +5,9 @@ import { Accelerator, CapacityType, NODE_SCHEDULING, ProblemCollector, describe,
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { AKS_NODE_POOL_CAPABILITIES } from './capabilities';
 import { checkAzureGpuRegion, retiredGpuSizeProblem } from './instance-types';
-import { ARM_ID_TYPES, checkArmId, checkLocation } from './validation';
+import { ARM_ID_TYPES, checkArmId, checkLocation, checkZones } from './validation';
 import { AKS_NODE_POOL_NAME } from './names';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** GPU VM sizes AKS node pools can use, per accelerator (the first is the default). */
 export const AKS_GPU_VM_SIZES: Readonly<Record<string, readonly string[]>> = {
@@ -95,8 +96,12 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`GpuNodePool ${this.node.path}`, props, [...NODE_POOL_PROP_SHAPES, { field: 'kubernetesClusterId', kind: 'string', required: true, example: "'/subscriptions/<id>/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving'" }, { field: 'name', kind: 'string', required: true, example: "'gpul4'" }]);
     const c = new ProblemCollector();
     checkArmId('kubernetesClusterId', props.kubernetesClusterId, ARM_ID_TYPES.managedCluster, c);
+    checkArmId('vnetSubnetId', props.vnetSubnetId, ARM_ID_TYPES.subnet, c);
+    checkZones('zones', props.zones, c);
     const sizes = AKS_GPU_VM_SIZES[props.accelerator.name] ?? [];
     const vmSize = props.vmSize ?? sizes[0];
     if (!isUnresolved(props.name) && !AKS_NODE_POOL_NAME.test(props.name)) {

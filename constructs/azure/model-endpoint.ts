@@ -2,7 +2,7 @@ import { ApplicationInsightsWorkbook } from '@cdktf/provider-azurerm/lib/applica
 import { MonitorAutoscaleSetting } from '@cdktf/provider-azurerm/lib/monitor-autoscale-setting';
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { Annotations, Lazy, TerraformStack } from 'cdktf';
+import { Annotations, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   DashboardOptions,
@@ -55,7 +55,6 @@ import { keyVaultSecretScopes, outboundProblems } from './endpoint-network';
 import { GuardrailAlerts, checkGuardrails } from './guardrail-alerts';
 import { AzureMetric, DEPLOYMENT_METRIC_NAMESPACE, MetricOptions, withOptions } from './metrics';
 import { bindModelData } from './model-data';
-import { normalizeLocation } from './validation';
 import { shortHash } from './names';
 import { ProbeOptions } from './probes';
 import { bindServerImage } from './server-image';
@@ -284,12 +283,13 @@ export class ModelEndpoint extends EndpointBase
       { field: 'alertActionGroupIds', kind: 'string', array: true, example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Insights/actionGroups/oncall'" },
       { field: 'imageRegistryId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.ContainerRegistry/registries/contosoml'" },
       { field: 'modelStorageAccountId', kind: 'string', example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.Storage/storageAccounts/models'" },
+      { field: 'keyVaultIds', kind: 'string', array: true, example: "'/subscriptions/<id>/resourceGroups/ml/providers/Microsoft.KeyVault/vaults/ml-secrets'" },
       ...DASHBOARD_PROP_SHAPES,
     ]);
 
     // 1. Checks: the backend's own (endpoint-checks.ts, endpoint-network.ts), the price, then the shared spec's,
     //    so one synth lists the backend's problems and the spec's together.
-    const { instance, workspace, endpointName, deploymentName, probes, maxConcurrent } = checkEndpointProps(this, props, problems, (name) => this.sameNameInRegion(name, props.location));
+    const { instance, workspace, endpointName, deploymentName, probes, maxConcurrent } = checkEndpointProps(this, props, problems);
     this.instance = instance;
     this.price = replicaPrice('azure', isUnresolved(props.instanceType) ? undefined : props.instanceType, props.hourlyPriceUsd);
     checkCostOptions({ hourlyPriceUsd: props.hourlyPriceUsd }, this.price, props.instanceType, problems);
@@ -413,10 +413,6 @@ export class ModelEndpoint extends EndpointBase
   }
 
   /** Another ModelEndpoint of this stack with the same name in the same region (it would take over this one). */
-  private sameNameInRegion(endpointName: string, location: string): ModelEndpoint | undefined {
-    return TerraformStack.of(this).node.findAll().find((c): c is ModelEndpoint => c instanceof ModelEndpoint && c !== this &&
-      c.endpointName === endpointName && normalizeLocation(c.location) === normalizeLocation(location));
-  }
 
   /**
    * No live cost per 1000 predictions on Azure: Azure Monitor metrics have no metric math and DeploymentCapacity

@@ -18,6 +18,7 @@ import { VERTEX_CAPABILITIES } from './capabilities';
 import { VertexProjectGrant } from './iam';
 import { ModelEndpoint } from './model-endpoint';
 import { PubsubFunction } from './pubsub-function';
+import { budgetGuardPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** Cloud Billing's service id for Vertex AI (services/<id> in budget filters). */
 export const VERTEX_AI_BILLING_SERVICE = 'services/C7E2-9256-1C43';
@@ -66,6 +67,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
 
   constructor(scope: Construct, id: string, props: BudgetGuardProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`BudgetGuard ${this.node.path}`, props, [...budgetGuardPropShapes(ModelEndpoint), { field: 'billingAccount', kind: 'string', required: true, example: "'000000-000000-000000'" }]);
     const owner = `BudgetGuard ${this.node.path}`;
     const c = new ProblemCollector();
     const endpoints = props.endpoints;

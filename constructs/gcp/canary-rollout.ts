@@ -20,6 +20,7 @@ import { ModelEndpoint, NOTIFICATION_CHANNEL, NOTIFICATION_CHANNEL_ALLOWED, NOTI
 import { errorRateCondition, latencyCondition } from './monitoring';
 import { PubsubFunction } from './pubsub-function';
 import { ROLLOUT_CONTROLLER_ENV } from './rollout-controller/environment';
+import { rolloutPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** The scheduler message that drives bake timing. */
 export const ROLLOUT_TICK = JSON.stringify({ kind: 'tick' });
@@ -55,6 +56,8 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`CanaryRollout ${this.node.path}`, props, rolloutPropShapes(ModelEndpoint));
     const { endpoint, policy } = props;
     const owner = `CanaryRollout ${this.node.path}`;
     const problems = new ProblemCollector();

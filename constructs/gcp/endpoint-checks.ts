@@ -5,6 +5,7 @@ import { DASHBOARD_PROP_SHAPES, Duration, ProblemCollector, PropShape, describe,
 import { VERTEX_CAPABILITIES } from './capabilities';
 import { GCP_GPU_REGIONS_SOURCE, GcpMachine, checkGcpMachine, gcpGpuRegionProblem, vertexAcceleratorType } from './machine-types';
 import type { ModelEndpointProps } from './model-endpoint';
+import { checkBucketName, checkGcpRegion, checkKmsKeyName } from './checks';
 
 /**
  * A notification channel's resource name, as Cloud Monitoring's API names it: NotificationChannel.name
@@ -47,6 +48,9 @@ export interface CheckedEndpointProps {
  */
 export function checkEndpointProps(scope: Construct, props: ModelEndpointProps, problems: ProblemCollector): CheckedEndpointProps {
   checkProjectAndRegion(props.project, props.region, problems, 'Vertex AI endpoints are regional', 'use the region your image repository is in');
+  checkGcpRegion(scope, 'region', props.region, problems, { shapeCheckedElsewhere: true });
+  checkKmsKeyName('kmsKeyName', props.kmsKeyName, props.region, problems);
+  checkBucketName('artifactBucketName', props.artifactBucketName, problems);
   let machine: GcpMachine | undefined;
   if (props.accelerator && !vertexAcceleratorType(props.accelerator)) {
     // A GPU Google Cloud does not offer: the machine check would only repeat it.
@@ -93,7 +97,8 @@ export function checkProjectAndRegion(project: string, region: string, problems:
   if (!isUnresolved(project) && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
     problems.add({ field: 'project', given: describe(project), allowed: 'a Google Cloud project id: 6-30 lower-case letters, digits and "-", starting with a letter', fix: 'use the project id (not its name or number), e.g. "acme-ml-prod"' });
   }
-  if (!isUnresolved(region) && !/^[a-z]+-[a-z]+[0-9]$/.test(region)) {
+  // Two-digit regions exist (europe-west10, europe-west12: GCP_REGIONS in checks.ts).
+  if (!isUnresolved(region) && !/^[a-z]+-[a-z]+[0-9]+$/.test(region)) {
     problems.add({ field: 'region', given: describe(region), allowed: `a Google Cloud region such as "europe-west4" (${regionNote})`, fix: regionFix });
   }
 }
@@ -101,7 +106,7 @@ export function checkProjectAndRegion(project: string, region: string, problems:
 /** The registry itself is checked by the shared resolver; Vertex AI also needs it in the endpoint's region. */
 function checkImageRegion(props: ModelEndpointProps, problems: ProblemCollector): void {
   const uri = props.image?.registryUri;
-  if (uri === undefined || isUnresolved(uri) || isUnresolved(props.region) || !/^[a-z]+-[a-z]+[0-9]$/.test(props.region)) return;
+  if (uri === undefined || isUnresolved(uri) || isUnresolved(props.region) || !/^[a-z]+-[a-z]+[0-9]+$/.test(props.region)) return;
   const m = /^([a-z0-9-]+)-docker\.pkg\.dev\//.exec(uri);
   if (m && m[1] !== props.region) {
     problems.add({ field: 'image', given: `${describe(uri)} for an endpoint in ${props.region}`, allowed: `on Vertex AI: an Artifact Registry repository in ${props.region} (not another region or a multi-region)`, fix: `push the image to ${props.region}-docker.pkg.dev/...`, backend: VERTEX_CAPABILITIES.backend });

@@ -29,6 +29,7 @@ import { IModelGatewayContract } from '../../lib/backend';
 import { addTextWarnings } from '../../lib/internal/warnings';
 import { AlertRouting } from './alert-routing';
 import { API_GATEWAY_CAPABILITIES, VERTEX_CAPABILITIES } from './capabilities';
+import { checkGcpRegion } from './checks';
 import { gatewayOpenApi } from './gateway/openapi';
 import { RelayRoute } from './gateway-relay/relay';
 import { HttpFunction } from './http-function';
@@ -176,6 +177,7 @@ export class ModelGateway extends Construct
     // Wrong prop shapes (JavaScript callers) are thrown at once: nothing can be built from them. The rest is reported at synth.
     problems.throwIfAny(owner);
     checkProjectAndRegion(props.project, props.region, problems);
+    checkGcpRegion(this, 'region', props.region, problems, { shapeCheckedElsewhere: true });
     const routes = this.routeInputs(props, problems);
     const pathHash = createHash('sha256').update(`${this.node.path}|${isUnresolved(props.project) ? '' : props.project}`).digest('hex');
     const gatewayId = props.gatewayId ?? defaultGatewayId(id, pathHash);

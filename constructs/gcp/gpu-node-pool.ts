@@ -8,7 +8,9 @@ import { Construct } from 'constructs';
 import { Accelerator, CapacityType, NODE_SCHEDULING, NameRule, ProblemCollector, Size, describe, isUnresolved } from '../../lib';
 import { checkNodePoolSizing, IGpuNodePoolContract } from '../../lib/backend';
 import { GKE_NODE_POOL_CAPABILITIES } from './capabilities';
+import { checkGcpRegion, checkGkeCluster } from './checks';
 import { GCP_GPU_REGIONS_SOURCE, GcpMachine, checkGcpMachine, gcpGpuRegionProblem, gkeAcceleratorType } from './machine-types';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 /** Which NVIDIA driver GKE installs on the nodes. */
 export enum GpuDriverVersion {
@@ -104,6 +106,8 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`GpuNodePool ${this.node.path}`, props, [...NODE_POOL_PROP_SHAPES, ...['project', 'cluster', 'location'].map((field) => ({ field, kind: 'string' as const, required: true, example: "'europe-west4'" }))]);
     const owner = `GpuNodePool ${this.node.path}`;
     const c = new ProblemCollector();
     const acc = props.accelerator;
@@ -127,6 +131,9 @@ export class GpuNodePool extends Construct implements IGpuNodePoolContract {
     } else if (regionProblem) {
       c.add(regionProblem);
     }
+    checkGcpRegion(this, 'location', props.location, c, { zones: true });
+    checkGkeCluster('cluster', props.cluster, c);
+    (props.imageRepositories ?? []).forEach((r, i) => checkGcpRegion(this, `imageRepositories[${i}].location`, r.location, c, { multiRegions: true }));
     const { minNodes, maxNodes, diskGiB } = checkNodePoolSizing(props, GKE_NODE_POOL_CAPABILITIES, c);
     if (props.nodePoolName !== undefined && !isUnresolved(props.nodePoolName) && !/^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/.test(props.nodePoolName)) {
       c.add({ field: 'nodePoolName', given: describe(props.nodePoolName), allowed: 'lower-case letters, digits and "-", a letter first, at most 40', fix: 'e.g. "gpu-l4"' });

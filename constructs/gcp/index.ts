@@ -2,6 +2,7 @@
 // Explicit export list (no `export *`): a name reaches users only when it is listed here.
 export { API_GATEWAY_CAPABILITIES, GKE_NODE_POOL_CAPABILITIES, VERTEX_CAPABILITIES, VERTEX_ENDPOINT_ID } from './capabilities';
 export { CPU_MACHINE_TYPES, GCP_GPU_REGIONS, GCP_GPU_REGIONS_SOURCE, checkGcpMachine, gkeAcceleratorType, vertexAcceleratorType } from './machine-types';
+export { GCP_EXTRA_REGIONS_CONTEXT, GCP_MULTI_REGIONS, GCP_REGIONS, GCP_REGIONS_SOURCE } from './checks';
 export type { GcpMachine, MachineCatalogueOptions } from './machine-types';
 export { GCP_ACCELERATORS, gcpAcceleratorTypeFor, gcpMachineFamiliesFor } from './accelerators';
 export {

@@ -19,6 +19,7 @@ import {
   ResolvedServing,
   SpecResolver,
   SpecWarning,
+  describe,
   isUnresolved,
   sanitizeLabels,
   throwIfBadPropShapes,
@@ -39,6 +40,7 @@ import { GcpMachine } from './machine-types';
 import { bindModelData } from './model-data';
 import { withBundledImageFix } from './server-image';
 import { ServingSpec, VERTEX_METRICS } from './vertex/bodies';
+import { addUniqueKeyCheck } from './checks';
 import { DeploymentPlan, MODEL_ENDPOINT_LABEL, RolloutPlan, canonicalJson } from './vertex/plan';
 
 export { MODEL_ENDPOINT_LABEL };
@@ -163,6 +165,11 @@ export class ModelEndpoint extends Construct
     const serving = this.serving;
 
     this.endpointId = endpointId;
+    // Cross-object: an endpoint id is unique per project and region (the resource name
+    // projects/<p>/locations/<r>/endpoints/<id>); two in one app would be one endpoint on apply.
+    addUniqueKeyCheck(this, `ModelEndpoint ${this.node.path}`, 'vertex-endpoint', `${props.project}/${props.region}/${endpointId}`, (other) => ({
+      field: 'endpointId', given: `${describe(endpointId)} in ${props.project}/${props.region}, also used by ModelEndpoint ${other.node.path}`,
+      allowed: 'one Vertex AI endpoint per id, project and region', fix: 'give one of them another endpointId, or leave endpointId out for one derived from the construct path' }));
     this.endpointName = `projects/${props.project}/locations/${props.region}/endpoints/${endpointId}`;
     this.labels = sanitizeLabels(serving.tags, NameRule.GCP_LABEL_VALUE, NameRule.GCP_LABEL_KEY);
     this.imageUri = serving.image.registryUri!;

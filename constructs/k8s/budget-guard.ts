@@ -10,6 +10,7 @@ import type { ILimitRange, INamespace, IPrometheusRule, IResourceQuota } from '.
 import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
 import { ModelEndpoint } from './model-endpoint';
+import { budgetGuardPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
@@ -75,6 +76,8 @@ export class BudgetGuard extends Construct implements IBudgetGuardContract {
 
   constructor(scope: Construct, id: string, props: BudgetGuardProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`BudgetGuard ${this.node.path}`, props, [...budgetGuardPropShapes(), { field: 'namespace', kind: 'string', required: true, example: "'ml-serving'" }, { field: 'gpuPrices', kind: 'object', array: true, example: '{ accelerator: Accelerator.NVIDIA_L4, hourlyUsd: 0.8 }' }]);
     const owner = `BudgetGuard ${this.node.path}`;
     const c = new ProblemCollector();
     const ns = props.namespace;

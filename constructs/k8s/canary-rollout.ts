@@ -10,6 +10,7 @@ import { ModelEndpoint } from './model-endpoint';
 import { LABEL_PREFIX } from './names';
 import { argoCanarySteps } from './argo-steps';
 import { MANAGED_ROUTES, TrafficRouter } from './traffic-router';
+import { rolloutPropShapes, throwIfBadShapes } from '../../lib/prop-shapes';
 
 export interface CanaryRolloutProps {
   /** The endpoint whose new versions roll out gradually. */
@@ -95,6 +96,8 @@ export class CanaryRollout extends Construct implements ICanaryRolloutContract {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`CanaryRollout ${this.node.path}`, props, rolloutPropShapes(ModelEndpoint));
     const endpoint = props.endpoint;
     this.endpoint = endpoint;
     const policy = props.policy;

@@ -6,6 +6,7 @@ import type { INodePool } from './k8s-schema';
 import { ConsolidationPolicy } from './gpu-node-pool';
 import { ICpuNodePool, NodePoolTaint } from './endpoint-options';
 import { LABEL_PREFIX, LABELS } from './names';
+import { addNodePoolNameCheck } from './endpoint-checks';
 
 const KARPENTER_CAPACITY: Readonly<Record<CapacityType, string>> = { [CapacityType.SPOT]: 'spot', [CapacityType.ON_DEMAND]: 'on-demand' };
 /** EC2 instance categories Karpenter knows (karpenter.k8s.aws/instance-category); the GPU ones belong to KarpenterGpuNodePool. */
@@ -76,6 +77,7 @@ export class KarpenterCpuNodePool extends Construct implements ICpuNodePool {
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(5)' });
     }
+    addNodePoolNameCheck(this, `KarpenterCpuNodePool ${this.node.path}`, this.poolName);
     c.reportTo(this, `KarpenterCpuNodePool ${this.node.path}`);
 
     const poolLabel = `${LABEL_PREFIX}/pool`;

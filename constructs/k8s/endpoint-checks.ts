@@ -1,5 +1,7 @@
-/** The Kubernetes ModelEndpoint's own checks (the shared spec's are in lib/resolve-serving.ts). */
-import { ArtifactStorage, NameRule, ProblemCollector, SERVER_USER_ID, ScalingMetric, ServingResolution, describe } from '../../lib';
+/** The Kubernetes ModelEndpoint's own checks (the shared spec's are in lib/resolve-serving.ts), and the node pools' cross-object check. */
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { ArtifactStorage, NameRule, ProblemCollector, SERVER_USER_ID, ScalingMetric, ServingResolution, addSpecValidation, describe } from '../../lib';
 import type { ModelEndpointProps } from './model-endpoint';
 import { ModelDeliveryKind, ServingFlavour, isGpuNodePool } from './endpoint-options';
 
@@ -16,6 +18,12 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
   }
   if (props.memory !== undefined && props.memory.toBytes() < 128 * 1024 * 1024) {
     c.add({ field: 'memory', given: props.memory.toString(), allowed: 'at least 128 MiB', fix: 'the server and model need room: e.g. Size.gibibytes(2)' });
+  }
+  // prometheus-operator's ServiceMonitor endpoint interval is a Duration matching
+  // ^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$ (@kubernetes-models/
+  // prometheus-operator 6.0.0 _schemas/...MonitoringV1Duration.js); the endpoint renders whole seconds ("30s").
+  if (props.scrapeInterval !== undefined && !(Number.isInteger(props.scrapeInterval.toSeconds()) && props.scrapeInterval.toSeconds() >= 1)) {
+    c.add({ field: 'scrapeInterval', given: props.scrapeInterval.toString(), allowed: 'whole seconds, at least 1 s (rendered as the ServiceMonitor\'s "<n>s" interval)', fix: 'e.g. Duration.seconds(15)' });
   }
   if (props.runAsUser !== undefined && !(Number.isInteger(props.runAsUser) && props.runAsUser >= 1 && props.runAsUser <= 2147483647)) {
     c.add({ field: 'runAsUser', given: describe(props.runAsUser), allowed: 'a non-root user id from 1 to 2147483647', fix: `e.g. ${SERVER_USER_ID}, the images' own user` });
@@ -145,4 +153,24 @@ export function collectEndpointProblems(props: ModelEndpointProps, flavour: Serv
       c.add({ field: 'acceleratorNodeSelector', given: `AcceleratorNodeSelector.gke() with ${props.accelerator.name}`, allowed: 'an accelerator Google Cloud offers', fix: 'use AcceleratorNodeSelector.label(key, value)' });
     }
   }
+}
+
+const NODE_POOLS = new WeakMap<IConstruct, { construct: IConstruct; name: string }[]>();
+
+/**
+ * Cross-object: Karpenter NodePools are cluster-scoped (karpenter.sh/v1 NodePool, `scope: Cluster`), and
+ * GpuNodePool and CpuNodePool both render one named after `poolName`: two pools of one chart with one name are one
+ * NodePool on apply (the later overwrites the earlier). Checked at synth, when the chart holds all of its pools.
+ */
+export function addNodePoolNameCheck(pool: IConstruct, owner: string, name: string): void {
+  const chart = Chart.of(pool);
+  const list = NODE_POOLS.get(chart) ?? [];
+  NODE_POOLS.set(chart, list);
+  list.push({ construct: pool, name });
+  addSpecValidation(pool, owner, () => list.filter((o) => o.construct !== pool && o.name === name).map((o) => ({
+    field: 'poolName',
+    given: `${describe(name)}, also used by ${o.construct.constructor.name} ${o.construct.node.path}`,
+    allowed: 'one Karpenter NodePool per name in a chart (NodePools are cluster-scoped: the second would overwrite the first on apply)',
+    fix: 'give one of the pools another poolName',
+  })));
 }

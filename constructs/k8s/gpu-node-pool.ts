@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, CapacityType, Duration, ProblemCollector, describe } from '../../lib';
+import { Accelerator, CapacityType, Duration, ProblemCollector, describe, isUnresolved } from '../../lib';
 import { IGpuNodePoolContract } from '../../lib/backend';
 import { DNS_LABEL, typedApiObject } from './internal';
 import type { IDaemonSet, INodePool } from './k8s-schema';
@@ -9,6 +9,9 @@ import { NODE_SCHEDULING } from '../../lib/contract';
 import { LABELS } from './names';
 // Karpenter's NodePool is an EKS object: it reads the EC2 table (data only, no aws-cdk-lib).
 import { ec2FamiliesFor } from '../aws/accelerators';
+import { PINNED_IMAGE_REFERENCE } from '../../lib/spec';
+import { addNodePoolNameCheck } from './endpoint-checks';
+import { NODE_POOL_PROP_SHAPES, throwIfBadShapes } from '../../lib/prop-shapes';
 
 const GPU_RESOURCE = NODE_SCHEDULING.gpuResource;
 
@@ -71,6 +74,8 @@ export class KarpenterGpuNodePool extends Construct implements IGpuNodePool, IGp
 
   constructor(scope: Construct, id: string, props: KarpenterGpuNodePoolProps) {
     super(scope, id);
+    // JavaScript callers: a prop of the wrong kind is named here, before the rest reads it as typed.
+    throwIfBadShapes(`KarpenterGpuNodePool ${this.node.path}`, props, [...NODE_POOL_PROP_SHAPES, { field: 'maxGpus', kind: 'number', required: true, example: '8' }]);
     this.accelerator = props.accelerator;
     this.poolName = props.poolName ?? `gpu-${props.accelerator.nodeLabelValue}`;
     const capacity = props.capacityTypes ?? [CapacityType.ON_DEMAND];
@@ -97,6 +102,10 @@ export class KarpenterGpuNodePool extends Construct implements IGpuNodePool, IGp
     if (!Number.isInteger(consolidateAfter.toSeconds()) || consolidateAfter.toSeconds() > 24 * 3600) {
       c.add({ field: 'consolidateAfter', given: consolidateAfter.toString(), allowed: 'whole seconds up to 24 hours', fix: 'e.g. Duration.minutes(10)' });
     }
+    if (props.devicePluginImage !== undefined && !isUnresolved(props.devicePluginImage) && !PINNED_IMAGE_REFERENCE.test(props.devicePluginImage)) {
+      c.add({ field: 'devicePluginImage', given: describe(props.devicePluginImage), allowed: 'an image reference "<registry>/<repository>:<tag>" or "...@sha256:<digest>" (lower-case repository)', fix: 'e.g. "nvcr.io/nvidia/k8s-device-plugin:v0.17.1"' });
+    }
+    addNodePoolNameCheck(this, `KarpenterGpuNodePool ${this.node.path}`, this.poolName);
     c.reportTo(this, `KarpenterGpuNodePool ${this.node.path}`);
 
     const nodeLabels = { [LABELS.accelerator]: props.accelerator.nodeLabelValue };

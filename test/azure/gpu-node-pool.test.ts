@@ -6,7 +6,7 @@ import { only, synth } from './support/synth';
 import { synthScopeValidated } from '../support/cdktf-scope';
 import { expectNoProblems, expectProblems } from '../support/expect-problems';
 
-const CLUSTER = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving';
+const CLUSTER = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/serving';
 const pool = (p: Partial<GpuNodePoolProps> = {}) => synth((s) => new GpuNodePool(s, 'Pool', { kubernetesClusterId: CLUSTER, name: 'gput4', accelerator: Accelerator.NVIDIA_T4, ...p }));
 
 describe('GpuNodePool (AKS)', () => {

@@ -198,16 +198,16 @@ describe('ModelEndpoint props that change output', () => {
   test('an existing workspace with a blob model: no workspace resources, the blob URI as is, read grant on its container', () => {
     const uri = 'https://contosomodels.blob.core.windows.net/models/digits/model.onnx';
     const { tf } = synth((s) => endpoint(s, {
-      workspace: WorkspaceSource.fromId(WORKSPACE_ID, { logAnalyticsWorkspaceId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs' }),
+      workspace: WorkspaceSource.fromId(WORKSPACE_ID, { logAnalyticsWorkspaceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs' }),
       model: ModelArtifact.fromUri(uri),
-      modelStorageAccountId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contosomodels',
+      modelStorageAccountId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contosomodels',
     }));
     expect(resourcesOf(tf as never, 'azurerm_machine_learning_workspace')).toEqual({});
     expect(resourcesOf(tf as never, 'azurerm_log_analytics_workspace')).toEqual({});
     expect(azapi(tf, AZURE_ML_TYPES.modelVersion)[0].body.properties.modelUri).toBe(uri);
     expect(azapi(tf, AZURE_ML_TYPES.onlineEndpoint)[0].parent_id).toBe(WORKSPACE_ID);
     const scopes = Object.values(resourcesOf(tf as never, 'azurerm_role_assignment')).map((g) => g.scope);
-    expect(scopes).toContain('/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contosomodels/blobServices/default/containers/models');
+    expect(scopes).toContain('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contosomodels/blobServices/default/containers/models');
   });
 
   test('warnings: the resolver\'s (no signature) and what to grant for a blob model or an ACR image given without ids', () => {

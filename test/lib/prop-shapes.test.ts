@@ -51,6 +51,18 @@ describe('shared spec, on every backend', () => {
     ]);
   });
 
+  // A misspelt key of a spec object (scaling, guardrails, metadata, server and its parts) would be ignored: the
+  // default would apply silently. Every prop of those objects is in SERVING_PROP_SHAPES, so any other key is named.
+  test.each(backends)('%s: misspelt keys of spec objects are named with the near name, not ignored', (_name, make, own) => {
+    const problems = problemsOf(make({ ...base, ...own, scaling: { maxReplica: 6 }, server: { maxBatchsize: 8, circuitBreaker: { consecutiveFailure: 3 } } }));
+    expect(problems.map((p) => `${p.field}: ${p.given}; ${p.fix}`)).toEqual([
+      'scaling.maxReplica: a prop this object does not have; did you mean scaling.maxReplicas?',
+      'server.maxBatchsize: a prop this object does not have; did you mean server.maxBatchSize?',
+      'server.circuitBreaker.consecutiveFailure: a prop this object does not have; did you mean server.circuitBreaker.consecutiveFailures?',
+    ]);
+    expect(problems[0].allowed).toBe('the props of scaling: minReplicas, maxReplicas, targets, scaleInCooldown, scaleOutCooldown');
+  });
+
   test.each(backends)('%s: missing metadata and a model path given as a string are reported together', (_name, make, own) => {
     const problems = problemsOf(make({ ...own, model: 'model.onnx' }));
     expect(problems.map((p) => `${p.field}: ${p.given}`)).toEqual(['model: the string "model.onnx"', 'metadata: nothing (the prop is missing)']);
