@@ -12,7 +12,11 @@ import { shortHash } from './names';
 /** The endpoint's score action: the only permission `grantScore` hands out. */
 export const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
 
-/** What an Azure ML endpoint offers, created here or imported: grants and metrics. */
+/**
+ * What an Azure ML endpoint offers, created here or imported: grants and metrics. Not part of the public surface
+ * (constructs/azure/index.ts does not export it; jsii erases it from ModelEndpoint's ancestry).
+ * @internal
+ */
 export abstract class EndpointBase extends Construct implements IModelEndpoint {
   public abstract readonly endpointName: string;
   public abstract readonly endpointId: string;
