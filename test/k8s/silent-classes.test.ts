@@ -21,8 +21,8 @@ test('a GPU pool and a CPU pool named alike in one chart: both named', () => {
     new CpuNodePool(chart, 'Cpu', { poolName: 'inference', maxCpu: 32 });
     return chart;
   }, [
-    /GpuNodePool [^\n]*Gpu has 1 invalid setting:\s+1\. poolName: got "inference", also used by CpuNodePool [^\n]*Cpu; allowed: one Karpenter NodePool per name in a chart/,
-    /CpuNodePool [^\n]*Cpu has 1 invalid setting:\s+1\. poolName: got "inference", also used by GpuNodePool [^\n]*Gpu/,
+    /KarpenterGpuNodePool [^\n]*Gpu has 1 invalid setting:\s+1\. poolName: got "inference", also used by KarpenterCpuNodePool [^\n]*Cpu; allowed: one Karpenter NodePool per name in a chart/,
+    /KarpenterCpuNodePool [^\n]*Cpu has 1 invalid setting:\s+1\. poolName: got "inference", also used by KarpenterGpuNodePool [^\n]*Gpu/,
   ]);
 });
 
