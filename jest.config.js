@@ -19,6 +19,9 @@ const SLOW_SUITES = [
   // jsii compiling the core and the four backend assemblies and jsii-pacmak emitting their Python
   // (scripts/jsii/build.mjs), then python3 -m compileall (minutes).
   '<rootDir>/test/jsii/',
+  // The TypeScript compiler API (jsii's TypeScript) reading each backend's ModelEndpointProps to prove the prop-shape
+  // tables complete, so the unknown-prop refusal never refuses a real prop (about 30 s).
+  '<rootDir>/test/lib/prop-shapes-complete.test.ts',
   // cfn-lint (Python) over the 11 synthesized templates and 2 broken ones in one process: its start-up and schema
   // loading alone are seconds, the whole suite about 20 s of CPU on the 2-core machine; the real-synth suites keep
   // their own template assertions in the inner loop.

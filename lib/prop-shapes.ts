@@ -212,9 +212,29 @@ export function throwIfBadPropShapes(owner: string, props: unknown, extra: reado
   if (typeof props !== 'object' || props === null) {
     c.add({ field: 'props', given: describeShape(props), allowed: 'an object', fix: 'pass the props object as the third argument' });
   } else {
-    c.addAll(shapeProblems(props, [...SERVING_PROP_SHAPES, ...extra]));
+    const shapes = [...SERVING_PROP_SHAPES, ...extra];
+    c.addAll(shapeProblems(props, shapes));
+    c.addAll(unknownTopLevelProps(props as Record<string, unknown>, shapes));
   }
   c.throwIfAny(owner);
+}
+
+/**
+ * A top-level prop the endpoint does not have (a typo such as `guardrail` for `guardrails`: TypeScript refuses
+ * it, plain JavaScript would drop it silently). The tables list every prop of each backend's ModelEndpointProps;
+ * test/lib/prop-shapes-complete.test.ts checks them against the interfaces, so a real prop is never refused.
+ */
+function unknownTopLevelProps(props: Record<string, unknown>, shapes: readonly PropShape[]): SpecProblem[] {
+  const known = shapes.filter((s) => !s.field.includes('.')).map((s) => s.field);
+  return Object.keys(props).filter((key) => props[key] !== undefined && !known.includes(key)).map((key) => {
+    const near = closestMatches(key, known, 1, 3);
+    return {
+      field: key,
+      given: 'a prop this construct does not have',
+      allowed: `the props of its ModelEndpointProps (${known.length} of them, e.g. ${known.slice(0, 4).join(', ')})`,
+      fix: near.length > 0 ? `did you mean ${near[0]}?` : `remove ${key}`,
+    };
+  });
 }
 
 /**
