@@ -13,8 +13,20 @@ import * as azure from '../../constructs/azure';
 import * as gcp from '../../constructs/gcp';
 import * as k8s from '../../constructs/k8s';
 
+/** The few members of the TypeScript 5/6 compiler API used here (the project's own `typescript` types are 7's, without it). */
+interface TsNode { readonly name?: { readonly text: string } }
+interface TsApi {
+  readonly ScriptTarget: { readonly ES2022: number };
+  readonly ModuleKind: { readonly CommonJS: number };
+  createProgram(files: string[], options: Record<string, unknown>): {
+    getTypeChecker(): { getTypeAtLocation(node: TsNode): unknown; getPropertiesOfType(type: unknown): { getName(): string }[] };
+    getSourceFile(file: string): TsNode | undefined;
+  };
+  forEachChild(node: TsNode, visit: (child: TsNode) => void): void;
+  isInterfaceDeclaration(node: TsNode): boolean;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const ts = require(join(__dirname, '..', '..', 'node_modules', 'jsii', 'node_modules', 'typescript')) as typeof import('typescript');
+const ts = require(join(__dirname, '..', '..', 'node_modules', 'jsii', 'node_modules', 'typescript')) as TsApi;
 const ROOT = join(__dirname, '..', '..');
 
 /** Every property of `ModelEndpointProps` in constructs/<backend>/model-endpoint.ts, inherited ones included. */
@@ -25,7 +37,7 @@ function interfaceProps(backend: string): string[] {
   const source = program.getSourceFile(file)!;
   let names: string[] | undefined;
   ts.forEachChild(source, (node) => {
-    if (ts.isInterfaceDeclaration(node) && node.name.text === 'ModelEndpointProps') {
+    if (ts.isInterfaceDeclaration(node) && node.name?.text === 'ModelEndpointProps') {
       names = checker.getPropertiesOfType(checker.getTypeAtLocation(node)).map((p) => p.getName());
     }
   });
