@@ -31,7 +31,8 @@ import { AlertRouting } from './alert-routing';
 import { API_GATEWAY_CAPABILITIES, VERTEX_CAPABILITIES } from './capabilities';
 import { checkGcpRegion } from './checks';
 import { gatewayOpenApi } from './gateway/openapi';
-import { RelayRoute } from './gateway-relay/relay';
+import { renderEnvironment } from '../../lib/internal/function-environment';
+import { RELAY_ENV, RelayRoute } from './gateway-relay/environment';
 import { HttpFunction } from './http-function';
 import { ModelEndpoint, NOTIFICATION_CHANNEL, NOTIFICATION_CHANNEL_ALLOWED, NOTIFICATION_CHANNEL_FIX, checkProjectAndRegion } from './model-endpoint';
 import { VertexMetric, apiGatewayMetric, errorRateCondition, latencyCondition } from './monitoring';
@@ -223,11 +224,7 @@ export class ModelGateway extends Construct
       idSeed: pathHash,
       sourceBucketName: `${gatewayId}-relay-${pathHash.slice(0, 12)}`,
       invoker: `serviceAccount:${this.gatewayAccount.email}`,
-      environment: {
-        GATEWAY_ROUTES: JSON.stringify(relayRoutes),
-        GATEWAY_MAX_BODY_BYTES: String(this.gateway.maxRequestBodyBytes),
-        GATEWAY_ACCESS_LOG: String(this.gateway.accessLogs),
-      },
+      environment: renderEnvironment(RELAY_ENV, { routes: relayRoutes, maxBodyBytes: this.gateway.maxRequestBodyBytes, accessLog: this.gateway.accessLogs }),
     });
     const relayMember = `serviceAccount:${this.relay.serviceAccount.email}`;
     const endpoints = [...new Set(routes.map((r) => r.endpoint))];

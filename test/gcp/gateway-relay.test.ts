@@ -166,10 +166,16 @@ describe('gateway relay', () => {
     const env = { GATEWAY_ROUTES: JSON.stringify(CONFIG.routes), GATEWAY_MAX_BODY_BYTES: '1000', GATEWAY_ACCESS_LOG: 'true' };
     expect(readRelayConfig(env)).toEqual(CONFIG);
     expect(readRelayConfig({ ...env, GATEWAY_ACCESS_LOG: 'false' }).accessLog).toBe(false);
-    expect(() => readRelayConfig({ ...env, GATEWAY_ROUTES: '[' })).toThrow(/^GATEWAY_ROUTES: not JSON/);
-    expect(() => readRelayConfig({ ...env, GATEWAY_ROUTES: JSON.stringify([{ path: '/a', model: 'a', endpoint: 'endpoints/1' }]) })).toThrow(/^GATEWAY_ROUTES: .*projects\/<p>\/locations\/<region>\/endpoints\/<id>/);
-    expect(() => readRelayConfig({ ...env, GATEWAY_MAX_BODY_BYTES: 'lots' })).toThrow(/^GATEWAY_MAX_BODY_BYTES: "lots"/);
+    // One table (gateway-relay/environment.ts RELAY_ENV) renders and parses it; every bad variable is named at once.
+    expect(() => readRelayConfig({ ...env, GATEWAY_ROUTES: '[' })).toThrow(/\n  GATEWAY_ROUTES: got "\["; allowed: a JSON array of \{path/);
+    expect(() => readRelayConfig({ ...env, GATEWAY_ROUTES: JSON.stringify([{ path: '/a', model: 'a', endpoint: 'endpoints/1' }]) })).toThrow(/GATEWAY_ROUTES: .*projects\/<p>\/locations\/<region>\/endpoints\/<id>/);
+    expect(() => readRelayConfig({ ...env, GATEWAY_MAX_BODY_BYTES: 'lots', GATEWAY_ACCESS_LOG: 'yes' })).toThrow(/GATEWAY_MAX_BODY_BYTES: got "lots"; allowed: a whole number of bytes above 0\n  GATEWAY_ACCESS_LOG: got "yes"; allowed: true or false/);
     expect(rawPredictUrl(FRAUD)).toBe(`https://europe-west4-aiplatform.googleapis.com/v1/${FRAUD}:rawPredict`);
+    // Two-digit regions exist (europe-west10: the GCP region list in constructs/gcp/checks.ts): the relay takes
+    // an endpoint there and calls its regional host (the old pattern refused it, so that gateway could never start).
+    const west10 = 'projects/acme-ml/locations/europe-west10/endpoints/42';
+    expect(readRelayConfig({ ...env, GATEWAY_ROUTES: JSON.stringify([{ path: '/a', model: 'a', endpoint: west10 }]) }).routes[0].endpoint).toBe(west10);
+    expect(rawPredictUrl(west10)).toBe(`https://europe-west10-aiplatform.googleapis.com/v1/${west10}:rawPredict`);
   });
 
   test('the Functions Framework entry point reads the raw body and path, and writes status, headers and body', async () => {

@@ -14,22 +14,10 @@
  * configured with.
  */
 
-/** One route as the construct hands it over (GATEWAY_ROUTES). */
-export interface RelayRoute {
-  /** Path prefix, e.g. `/api/v1/fraud`; the relay answers `<path>/infer`. */
-  readonly path: string;
-  readonly model: string;
-  /** `projects/<p>/locations/<region>/endpoints/<id>`. */
-  readonly endpoint: string;
-}
+import { parseEnvironment } from '../../../lib/internal/function-environment';
+import { RELAY_ENV, RelayConfig, RelayRoute, VERTEX_ENDPOINT_NAME } from './environment';
 
-export interface RelayConfig {
-  readonly routes: readonly RelayRoute[];
-  /** Larger bodies get 413 before any call. */
-  readonly maxBodyBytes: number;
-  /** One access log line per request (no body, no credentials). */
-  readonly accessLog: boolean;
-}
+export type { RelayConfig, RelayRoute };
 
 export interface RelayRequest {
   readonly method: string;
@@ -60,22 +48,11 @@ export interface RelayDeps {
   readonly now?: () => number;
 }
 
-const ENDPOINT = /^projects\/[^/]+\/locations\/([a-z]+-[a-z]+[0-9])\/endpoints\/[0-9]+$/;
+const ENDPOINT = VERTEX_ENDPOINT_NAME;
 
-/** Reads the relay's configuration from its environment; throws naming the variable that is wrong. */
+/** Reads the relay's configuration from its environment (RELAY_ENV); throws naming every variable that is wrong. */
 export function readRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
-  let routes: unknown;
-  try {
-    routes = JSON.parse(env.GATEWAY_ROUTES ?? '');
-  } catch {
-    throw new Error('GATEWAY_ROUTES: not JSON; expected [{"path": "/api/v1/<model>", "model": "<model>", "endpoint": "projects/<p>/locations/<region>/endpoints/<id>"}]');
-  }
-  const ok = Array.isArray(routes) && routes.length > 0 && routes.every((r: RelayRoute) =>
-    typeof r?.path === 'string' && r.path.startsWith('/') && typeof r.model === 'string' && typeof r.endpoint === 'string' && ENDPOINT.test(r.endpoint));
-  if (!ok) throw new Error(`GATEWAY_ROUTES: ${JSON.stringify(routes)}; expected one or more {path, model, endpoint: "projects/<p>/locations/<region>/endpoints/<id>"}`);
-  const max = Number(env.GATEWAY_MAX_BODY_BYTES);
-  if (!Number.isInteger(max) || max < 1) throw new Error(`GATEWAY_MAX_BODY_BYTES: ${JSON.stringify(env.GATEWAY_MAX_BODY_BYTES)}; expected a whole number of bytes`);
-  return { routes: routes as RelayRoute[], maxBodyBytes: max, accessLog: env.GATEWAY_ACCESS_LOG !== 'false' };
+  return parseEnvironment(RELAY_ENV, env);
 }
 
 /** The rawPredict URL of an endpoint, at its regional host (Vertex AI REST reference, service endpoints). */
