@@ -8,11 +8,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Duration, NameRule, RolloutStep } from '../../lib';
 import { handlerBundleDirectory } from '../../lib/internal/package-layout';
-import type { RolloutInput } from './rollout-controller-input';
+import type { RolloutInput } from './rollout-controller/input';
 
-export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller-input';
+export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller/input';
 import { rollbackWorstCaseSeconds, rolloutStateMachineDefinition, WAIT_SIGNAL_MARGIN_SECONDS } from './rollout-state-machine';
-import { CONTROLLER_TIMEOUT_SECONDS } from './rollout-controller-input';
+import { CONTROLLER_TIMEOUT_SECONDS } from './rollout-controller/input';
 import { ModelEndpoint } from './model-endpoint';
 import { nagValue } from './nag';
 

@@ -33,7 +33,7 @@ export {
 export { ExactWeightController, MAX_CONTROLLED_ROLLOUT_S, canaryVariantNameFor } from './exact-weight-controller';
 export type { ControllerShadow, ExactWeightControllerProps } from './exact-weight-controller';
 export type { IModelEndpoint } from './endpoint-base';
-export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller-input';
+export type { ControllerShadowInput, ControllerStep, RolloutInput } from './rollout-controller/input';
 export { AlertRouting } from './alert-routing';
 export { AWS_EXTRA_REGIONS_CONTEXT, AWS_REGIONS_SOURCE } from './endpoint-checks';
 export type { AlertRoutingProps } from './alert-routing';

@@ -4,7 +4,7 @@
  * live in the handler (constructs/aws/rollout-controller/handler.ts), where the tests exercise them; the
  * state machine only keeps time and state between calls. Plain JSON, so a test validates it as ASL.
  */
-import { CONTROLLER_TIMEOUT_SECONDS, MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS } from './rollout-controller-input';
+import { CONTROLLER_TIMEOUT_SECONDS, MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS } from './rollout-controller/input';
 
 /** Errors Lambda raises when the service, not the handler, failed: retried with backoff. */
 const LAMBDA_TRANSIENT_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];

@@ -123,3 +123,27 @@ describe('each backend reaches only its own folder, lib/ and the tables it borro
     expect(closures.k8s.files).toEqual(expect.arrayContaining(closures.k8s.borrowed));
   });
 });
+
+describe('every handler folder has one shape: handler.ts (the entry), its logic beside it, and its input', () => {
+  // lib/README.md "The inside of a backend folder": `<name>/handler.ts` is the entry scripts/build-handlers.mjs
+  // bundles, the logic lives in its own file, and the input is `environment.ts` (a shared environment table) or,
+  // for the two functions configured otherwise, their input type.
+  const INPUT_NOT_ENVIRONMENT: Record<string, string> = { 'aws/rollout-controller': 'input.ts', 'gcp/vertex-deployer': 'deployer.ts' };
+  const folders = BACKENDS.flatMap((b) => readdirSync(join(ROOT, 'constructs', b.id), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(ROOT, 'constructs', b.id, d.name, 'handler.ts')))
+    .map((d) => `${b.id}/${d.name}`));
+
+  test('there are handler folders on the three clouds', () => {
+    expect(folders.length).toBeGreaterThanOrEqual(9);
+  });
+
+  test.each(folders)('%s', (folder) => {
+    const files = readdirSync(join(ROOT, 'constructs', folder)).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('handler.ts');
+    expect(files).toContain(INPUT_NOT_ENVIRONMENT[folder] ?? 'environment.ts');
+    // The logic is not in the entry: at least one more file besides handler.ts and the input.
+    expect(files.filter((f) => f !== 'handler.ts' && f !== 'environment.ts').length).toBeGreaterThan(0);
+    // The entry stays short (what the platform calls, wired to the logic).
+    expect(readFileSync(join(ROOT, 'constructs', folder, 'handler.ts'), 'utf8').split('\n').length).toBeLessThanOrEqual(60);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { SageMakerClient, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { GetExecutionHistoryCommand, HistoryEvent, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import type { RolloutInput } from '../rollout-controller-input';
+import type { RolloutInput } from './input';
 import type { ControllerState } from './controller';
 
 const sagemaker = new SageMakerClient({});

@@ -19,8 +19,8 @@ import {
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS } from '../rollout-controller-input';
-import type { RolloutInput } from '../rollout-controller-input';
+import { MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS } from './input';
+import type { RolloutInput } from './input';
 
 export { MAX_ROLLBACK_ATTEMPTS, PROVISIONING_POLL_SECONDS };
 

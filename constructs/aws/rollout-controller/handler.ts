@@ -22,7 +22,7 @@ import { signalWaitCondition } from './cloudformation';
 import { MAX_CONTROLLER_FAILURES } from '../rollout-state-machine';
 import { ControllerState, TERMINAL_PHASES, tick } from './controller';
 
-export type { ControllerStep, RolloutInput } from '../rollout-controller-input';
+export type { ControllerStep, RolloutInput } from './input';
 export * from './controller';
 export { onEvent, signalWaitCondition, trigger } from './cloudformation';
 export type { CustomResourceEvent, TriggerProperties } from './cloudformation';

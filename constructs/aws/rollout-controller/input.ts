@@ -1,6 +1,7 @@
-// What the ExactWeightController construct passes to each execution of the rollout controller. Shared by the
-// construct and the handler (constructs/aws/rollout-controller/handler.ts); kept apart from the handler so
-// the compiled library never contains handler code (handlers ship bundled in dist/handlers).
+// What the ExactWeightController construct passes to each execution of the rollout controller: this function's
+// input, as environment.ts is for the functions configured by environment (the shape of every handler folder).
+// Shared by the construct and the handler (handler.ts); it imports nothing, so the compiled library that imports
+// it never contains handler code (handlers ship bundled in dist/handlers).
 
 /** One traffic step: the canary's share in percent and how long it bakes there. */
 export interface ControllerStep {
