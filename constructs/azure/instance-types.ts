@@ -79,10 +79,11 @@ export const AZURE_GPU_REGIONS_SOURCE = 'the Azure Retail Prices API per region,
  * Microsoft Azure will retire the Standard_NC6s_v3, Standard_NC12s_v3 and Standard_NC24s_v3 virtual machines";
  * it recommends NC A100 v4). Compared with the synth-time clock; refused in every location once the date has passed.
  */
+const NCV3_RETIREMENT = { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md' };
 export const AZURE_RETIRED_GPU_SIZES: Readonly<Record<string, { readonly retired: string; readonly notice: string; readonly successor: string }>> = {
-  Standard_NC6s_v3: { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md', successor: 'Standard_NC24ads_A100_v4' },
-  Standard_NC12s_v3: { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md', successor: 'Standard_NC24ads_A100_v4' },
-  Standard_NC24s_v3: { retired: '2025-09-30', notice: 'MicrosoftDocs/azure-docs virtual-machines/ncv3-nc6s-nc12s-nc24s-retirement.md', successor: 'Standard_NC48ads_A100_v4' },
+  Standard_NC6s_v3: { ...NCV3_RETIREMENT, successor: 'Standard_NC24ads_A100_v4' },
+  Standard_NC12s_v3: { ...NCV3_RETIREMENT, successor: 'Standard_NC24ads_A100_v4' },
+  Standard_NC24s_v3: { ...NCV3_RETIREMENT, successor: 'Standard_NC48ads_A100_v4' },
 };
 
 /** The problem with a retired GPU size at `now` (synth time), or undefined. */
