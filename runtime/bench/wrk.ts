@@ -22,8 +22,10 @@
  *          for grpc-status 0 first, since h2load counts only HTTP statuses.
  *
  * `--baseline DIST/main.js` adds a third server (e.g. an earlier build) to the side section; `--env KEY=VALUE`
- * adds server variables. `--profile SECONDS` instead runs the server under `node --cpu-prof` with wrk at c=1 on
- * the MLP and prints the top self-time functions of each busy thread (`--profile-peer`: the peer instead). Never a test: timings depend on the machine.
+ * adds server variables. `--profile SECONDS` instead runs the server under `node --cpu-prof` with wrk on one case
+ * of the side section (`--profile-case N`: 0 MLP c=1, the default; 1 MLP c=64; 2 CNN c=64) and prints the top
+ * self-time functions of each busy thread (`--profile-peer`: the peer instead). Never a test: timings depend on
+ * the machine.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,7 @@ const MIXED_CONNECTIONS = arg('mixed-connections', 8);
 const GRPC_CLIENTS = arg('grpc-clients', 4);
 const PROFILE_SECONDS = arg('profile', 0);
 const PROFILE_PEER = argv.includes('--profile-peer');
+const PROFILE_CASE = arg('profile-case', 0);
 const onlyAt = argv.indexOf('--only');
 const ONLY = new Set(onlyAt >= 0 ? argv[onlyAt + 1]!.split(',') : ['side', 'mixed', 'grpc']);
 const EXTRA_ENV: Record<string, string> = {};
@@ -522,19 +525,19 @@ interface CpuProfile {
 async function profile(): Promise<void> {
   const dir = join(tmp, 'profile');
   mkdirSync(dir, { recursive: true });
-  const c = SIDE_CASES[0]!;
+  const c = SIDE_CASES[PROFILE_CASE]!;
   const port = 18399;
   const prof = ['--cpu-prof', '--cpu-prof-dir', dir];
   const server = PROFILE_PEER ? await startPeer(port, c, prof) : await startServer('server', port, oneModelRepository('profile-repo', c.model, c.file), {}, prof);
   log(PROFILE_PEER ? 'profiling the peer (bench/peer-server.js)' : `profiling the server; inline_when_idle=${await inlineWhenIdle(port, c.model)}`);
   const script = luaScript('profile', c.body);
-  wrk(port, `/v2/models/${c.model}/infer`, 1, 1, script);
+  wrk(port, `/v2/models/${c.model}/infer`, c.connections, 1, script);
   // V8's profile timestamps and process.hrtime are both CLOCK_MONOTONIC microseconds on Linux: the window of
   // the measured run, in the profile's clock, leaves start-up, warm-up and shutdown out.
   const from = Number(process.hrtime.bigint() / 1000n);
-  const r = wrk(port, `/v2/models/${c.model}/infer`, 1, PROFILE_SECONDS, script);
+  const r = wrk(port, `/v2/models/${c.model}/infer`, c.connections, PROFILE_SECONDS, script);
   const to = Number(process.hrtime.bigint() / 1000n);
-  log(`c=1 under the profiler: ${r.rps.toFixed(0)} req/s, p50 ${us(r.p50)}, ${r.requests} requests`);
+  log(`${caseLabel(c)} under the profiler: ${r.rps.toFixed(0)} req/s, p50 ${us(r.p50)}, ${r.requests} requests`);
   await stop(server);
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const profiles = files.map((f) => {

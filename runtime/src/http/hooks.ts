@@ -11,6 +11,7 @@ import { LINGERING_CLOSE, ROUTES, SERVER_ENV, type ServerConfig } from '../../..
 import { presentedKey } from '../auth';
 import type { ServingCore } from '../core';
 import { BadInput, BodyTimeout, retryAfterOf } from '../errors';
+import { parseJsonBytes } from '../json-parse';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -169,7 +170,9 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
       return;
     }
     try {
-      done(null, JSON.parse(json.toString('utf8')));
+      // The byte parser gives JSON.parse's value in a third of the time on tensor data (json-parse.ts); on
+      // text that is not JSON it returns undefined and JSON.parse says what is wrong.
+      done(null, parseJsonBytes(json, MAX_JSON_DEPTH) ?? JSON.parse(json.toString('utf8')));
     } catch (error) {
       done(new BadInput(`malformed JSON: ${(error as Error).message}`));
     }
