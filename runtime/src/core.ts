@@ -16,6 +16,7 @@ import type { ModelRuntime } from './model';
 import type { DecodedRequest } from './protocol';
 import { ModelRepository } from './repository';
 import { ELEMENT_BYTES, elementCount, type HostTensor } from './tensor';
+import { decodeAll } from './text-tensor';
 
 export const SERVER_NAME = 'model-serving-constructs';
 export const SERVER_VERSION = '0.1.0';
@@ -327,6 +328,9 @@ export class ServingCore {
     const trace = features?.trace;
     trace?.setModel(model.name, model.version);
     const breaker = this.breakers.get(model);
+    // A guarded model may answer its fallback without running: its data is read here first, so data that does
+    // not read is a 400 whatever the breaker's state (text-tensor.ts).
+    if (breaker) decodeAll(decoded.inputs);
     const cached = this.cache?.enabledFor(model.name) === true;
     // The names the answer will contain: only the cache and the fallback need them.
     let outputs: readonly string[] = [];

@@ -29,8 +29,144 @@ const SCRATCH = { values: new Float64Array(1024) };
 class NotJson {}
 const NOT_JSON = new NotJson();
 
-export function parseJsonBytes(input: Buffer, maxDepth = 512): unknown {
-  const parser = new Parser(input, maxDepth);
+/** An array of numbers left unread: its bytes from '[' to ']' (parseJsonBytes with deferAtLeast). */
+export class NumberText {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** How the last readNumberRun ended: at the array's ']', at an element that is not a number, or with the target full. */
+const RUN_CLOSED = 0;
+const RUN_NOT_NUMBER = 1;
+const RUN_FULL = 2;
+const RUN = { end: 0, count: 0, status: RUN_CLOSED };
+
+/**
+ * Reads the numbers of an array from `p` (after '[' or a ',') into target[offset...], in one loop with the
+ * number reading inlined (measured twice as fast as a call per element). Sets RUN: `end` (after the ']',
+ * or where reading stopped), `count` (values written), `status`. Throws NOT_JSON where the grammar breaks.
+ */
+function readNumberRun(b: Uint8Array, p: number, target: Float64Array | Float32Array, offset: number): void {
+  const capacity = target.length;
+  let n = offset;
+  for (;;) {
+    let c = b[p];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
+    if (n === capacity) {
+      RUN.status = RUN_FULL;
+      break;
+    }
+    const start = p;
+    const negative = c === 0x2d;
+    if (negative) c = b[++p];
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = 0;
+    if (c === 0x30) {
+      c = b[++p];
+      if (c !== undefined && c >= 0x30 && c <= 0x39) throw NOT_JSON; // no leading zeros
+    } else if (c !== undefined && c >= 0x31 && c <= 0x39) {
+      do {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        c = b[++p];
+      } while (c !== undefined && c >= 0x30 && c <= 0x39);
+    } else if (negative) {
+      throw NOT_JSON;
+    } else {
+      RUN.status = RUN_NOT_NUMBER; // a string, object, array, true, false or null
+      break;
+    }
+    if (c === 0x2e) {
+      c = b[++p];
+      if (c === undefined || c < 0x30 || c > 0x39) throw NOT_JSON;
+      do {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        fraction++;
+        c = b[++p];
+      } while (c !== undefined && c >= 0x30 && c <= 0x39);
+    }
+    let exponent = 0;
+    if (c === 0x65 || c === 0x45) {
+      c = b[++p];
+      const down = c === 0x2d;
+      if (down || c === 0x2b) c = b[++p];
+      if (c === undefined || c < 0x30 || c > 0x39) throw NOT_JSON;
+      do {
+        if (exponent < 1e6) exponent = exponent * 10 + (c - 0x30);
+        c = b[++p];
+      } while (c !== undefined && c >= 0x30 && c <= 0x39);
+      if (down) exponent = -exponent;
+    }
+    const scale = exponent - fraction;
+    let value: number;
+    if (digits > 15 || scale > 22 || scale < -22) value = Number(Buffer.from(b.buffer, b.byteOffset + start, p - start).toString('latin1'));
+    else {
+      value = scale === 0 ? mantissa : scale > 0 ? mantissa * POW10[scale]! : mantissa / POW10[-scale]!;
+      if (negative) value = -value;
+    }
+    target[n++] = value;
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
+    p++;
+    if (c === 0x2c) continue;
+    if (c === 0x5d) {
+      RUN.status = RUN_CLOSED;
+      break;
+    }
+    throw NOT_JSON;
+  }
+  RUN.end = p;
+  RUN.count = n - offset;
+}
+
+/**
+ * The values of a NumberText read straight into out[offset, offset + count) (an inference thread joining a
+ * batch). True only when the text is exactly `count` numbers, each finite after conversion or `allowNonFinite`;
+ * otherwise false, and the caller reads the text the slow way (numbersOf, then the usual checks) for the
+ * message. out[] may hold partial values after false.
+ */
+export function readFloats(text: Uint8Array, out: Float32Array | Float64Array, offset: number, count: number, allowNonFinite: boolean): boolean {
+  if (text[0] !== 0x5b) return false;
+  const end = offset + count;
+  const view = out.subarray(0, end);
+  let p = 1;
+  while (isSpace(text[p])) p++;
+  if (text[p] === 0x5d) {
+    if (count !== 0) return false;
+    p++;
+  } else {
+    try {
+      readNumberRun(text, p, view, offset);
+    } catch (error) {
+      if (error === NOT_JSON) return false;
+      throw error;
+    }
+    if (RUN.status !== RUN_CLOSED || RUN.count !== count) return false;
+    p = RUN.end;
+  }
+  if (p !== text.length) return false;
+  if (!allowNonFinite) {
+    for (let i = offset; i < end; i++) {
+      const f = out[i]!;
+      if (f - f !== 0) return false; // NaN or +-Infinity
+    }
+  }
+  return true;
+}
+
+/** The values of a NumberText as JSON.parse gives them; undefined where JSON.parse would refuse the text. */
+export function numbersOf(text: NumberText): unknown[] | undefined {
+  const bytes = Buffer.from(text.bytes.buffer, text.bytes.byteOffset, text.bytes.length);
+  const values = parseJsonBytes(bytes);
+  return Array.isArray(values) ? values : undefined;
+}
+
+/**
+ * `deferAtLeast` (bytes, 0 for never): the value of a "data" key that is an array starting with a number
+ * and spanning at least this many bytes comes back as NumberText, unread (see Parser.deferred).
+ */
+export function parseJsonBytes(input: Buffer, maxDepth = 512, deferAtLeast = 0): unknown {
+  const parser = new Parser(input, maxDepth, deferAtLeast);
   try {
     const value = parser.value();
     parser.skipSpace();
@@ -55,6 +191,7 @@ class Parser {
   constructor(
     private readonly b: Buffer,
     private depthLeft: number,
+    private readonly deferAtLeast: number,
   ) {}
 
   skipSpace(): void {
@@ -123,89 +260,81 @@ class Parser {
 
   /**
    * The rest of an array made of numbers only (tensor data), from `pos` to after its ']'; undefined at the
-   * first element that is not a number. One loop with the number reading inlined: measured twice as fast
-   * as calling number() per element. Values gather in a reused Float64Array up to SCRATCH_MAX elements.
+   * first element that is not a number. Values gather in a reused Float64Array up to SCRATCH_MAX elements.
    */
   numbers(): unknown[] | undefined {
     const b = this.b;
-    let p = this.pos;
     let scratch = SCRATCH.values;
     let n = 0;
-    let spill: number[] | undefined;
+    let p = this.pos;
     for (;;) {
-      let c = b[p];
-      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
-      const start = p;
-      const negative = c === 0x2d;
-      if (negative) c = b[++p];
-      let mantissa = 0;
-      let digits = 0;
-      let fraction = 0;
-      if (c === 0x30) {
-        c = b[++p];
-        if (c !== undefined && c >= 0x30 && c <= 0x39) throw NOT_JSON; // no leading zeros
-      } else if (c !== undefined && c >= 0x31 && c <= 0x39) {
-        do {
-          mantissa = mantissa * 10 + (c - 0x30);
-          digits++;
-          c = b[++p];
-        } while (c !== undefined && c >= 0x30 && c <= 0x39);
-      } else if (negative) {
-        throw NOT_JSON;
-      } else {
-        return undefined; // a string, object, array, true, false or null: not numbers only
-      }
-      if (c === 0x2e) {
-        c = b[++p];
-        if (c === undefined || c < 0x30 || c > 0x39) throw NOT_JSON;
-        do {
-          mantissa = mantissa * 10 + (c - 0x30);
-          digits++;
-          fraction++;
-          c = b[++p];
-        } while (c !== undefined && c >= 0x30 && c <= 0x39);
-      }
-      let exponent = 0;
-      if (c === 0x65 || c === 0x45) {
-        c = b[++p];
-        const down = c === 0x2d;
-        if (down || c === 0x2b) c = b[++p];
-        if (c === undefined || c < 0x30 || c > 0x39) throw NOT_JSON;
-        do {
-          if (exponent < 1e6) exponent = exponent * 10 + (c - 0x30);
-          c = b[++p];
-        } while (c !== undefined && c >= 0x30 && c <= 0x39);
-        if (down) exponent = -exponent;
-      }
-      const scale = exponent - fraction;
-      let value: number;
-      if (digits > 15 || scale > 22 || scale < -22) value = Number(b.toString('latin1', start, p));
-      else {
-        value = scale === 0 ? mantissa : scale > 0 ? mantissa * POW10[scale]! : mantissa / POW10[-scale]!;
-        if (negative) value = -value;
-      }
-      if (spill !== undefined) spill.push(value);
-      else if (n < scratch.length) scratch[n++] = value;
-      else if (n < SCRATCH_MAX) {
+      readNumberRun(b, p, scratch, n);
+      n += RUN.count;
+      p = RUN.end;
+      if (RUN.status === RUN_NOT_NUMBER) return undefined;
+      if (RUN.status === RUN_CLOSED) break;
+      // The scratch is full: grow it, or past SCRATCH_MAX read the rest into a plain array.
+      if (scratch.length < SCRATCH_MAX) {
         const grown = new Float64Array(Math.min(SCRATCH_MAX, scratch.length * 2));
         grown.set(scratch);
         scratch = SCRATCH.values = grown;
-        scratch[n++] = value;
-      } else {
-        spill = Array.from(scratch.subarray(0, n));
-        spill.push(value);
+        continue;
       }
-      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
-      p++;
-      if (c === 0x2c) continue;
-      if (c === 0x5d) break;
-      throw NOT_JSON;
+      const rest = this.spill(p, Array.from(scratch));
+      return rest;
     }
     this.pos = p;
-    if (spill !== undefined) return spill;
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) out[i] = scratch[i]!;
     return out;
+  }
+
+  /** Numbers past SCRATCH_MAX: read in SCRATCH_MAX runs into a plain array. */
+  private spill(p: number, out: number[]): number[] | undefined {
+    const chunk = new Float64Array(SCRATCH_MAX);
+    for (;;) {
+      readNumberRun(this.b, p, chunk, 0);
+      for (let i = 0; i < RUN.count; i++) out.push(chunk[i]!);
+      p = RUN.end;
+      if (RUN.status === RUN_NOT_NUMBER) return undefined;
+      if (RUN.status === RUN_CLOSED) break;
+    }
+    this.pos = p;
+    return out;
+  }
+
+  /** The value of a "data" key: a flat array of numbers may stay text (deferred), anything else is read. */
+  dataValue(): unknown {
+    this.skipSpace();
+    const b = this.b;
+    const open = this.pos;
+    if (b[open] === 0x5b) {
+      let p = open + 1;
+      while (isSpace(b[p])) p++;
+      if (b[p] === 0x2d || isDigit(b[p])) {
+        const text = this.deferred(open);
+        if (text !== undefined) return text;
+      }
+    }
+    return this.value();
+  }
+
+  /**
+   * An array of numbers long enough to be worth reading elsewhere (on an inference thread), kept as its
+   * bytes: from '[' at `open` to its ']', found with native searches. Only when no '"', '[' or '{' comes
+   * first, so the bytes hold no string or nesting; anything else in them is found when they are read
+   * (readFloats, or numbersOf below, which refuses what JSON.parse refuses).
+   */
+  deferred(open: number): NumberText | undefined {
+    const b = this.b;
+    const close = b.indexOf(0x5d, open);
+    if (close < 0 || close - open < this.deferAtLeast) return undefined;
+    for (const c of [0x22, 0x5b, 0x7b]) {
+      const at = b.indexOf(c, open + 1);
+      if (at >= 0 && at < close) return undefined;
+    }
+    this.pos = close + 1;
+    return new NumberText(b.subarray(open, close + 1));
   }
 
   object(): Record<string, unknown> {
@@ -225,7 +354,7 @@ class Parser {
       const key = this.string();
       this.skipSpace();
       if (b[this.pos++] !== 0x3a) throw NOT_JSON;
-      const value = this.value();
+      const value = key === 'data' && this.deferAtLeast > 0 ? this.dataValue() : this.value();
       // JSON.parse makes "__proto__" an own property; assigning it would set the object's prototype.
       if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
       else out[key] = value;

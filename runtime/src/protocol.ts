@@ -3,6 +3,8 @@
  * row ("instances") and column ("inputs") formats of TensorFlow Serving and Vertex AI.
  */
 import type { TensorSpec } from '../../lib/contract';
+import { NumberText } from './json-parse';
+import { tensorFromText } from './text-tensor';
 import { BadInput } from './errors';
 import {
   bytesToText, checkDatatype, checkShape, flattenStrict, formatShape, fromBinaryTensor, fromJsonTensor, fromJsonValues, nest, toBinary,
@@ -83,7 +85,7 @@ export function decodeOipRequest(body: unknown, binary: Buffer | null, model: Mo
       offset += size as number;
     } else {
       if (raw.data === undefined) throw new BadInput(`input '${name}' has no "data" (and no binary_data_size)`);
-      inputs[name] = fromJsonTensor(name, spec.datatype, shape, raw.data, options);
+      inputs[name] = raw.data instanceof NumberText ? tensorFromText(name, spec.datatype, shape, raw.data, options) : fromJsonTensor(name, spec.datatype, shape, raw.data, options);
     }
   }
   if (binary && offset !== binary.length) {

@@ -16,7 +16,8 @@ import type { ModelSeries, ServerMetrics } from './metrics';
 import { concatRows, sliceRows, type HostTensor } from './tensor';
 import type { InlineSession } from './inline';
 import { traceBatch, type RequestTrace } from './tracing';
-import { PoolStopping, RunError, type WorkerHandle, type WorkerPool } from './worker-pool';
+import { PoolStopping, RunError, TextRejectedError, type WorkerHandle, type WorkerPool } from './worker-pool';
+import { decodeAll, feedFor, isTextFeed, TextTensor, type Feed } from './text-tensor';
 import type { RunResult } from './worker-protocol';
 
 export type Tensors = Record<string, HostTensor>;
@@ -219,44 +220,7 @@ export class BatchScheduler implements Scheduler {
     for (const p of batch) this.series.queueDuration.observe((start - p.enqueuedAt) / 1000);
     const span = traceBatch(batch, start, rows, 'worker');
     try {
-      if (batch.length === 1) {
-        await this.runAlone(worker, batch[0]!);
-        return;
-      }
-      const feeds: Tensors = {};
-      for (const name of Object.keys(batch[0]!.request.inputs)) feeds[name] = concatRows(batch.map((p) => p.request.inputs[name]!));
-      let result: RunResult;
-      try {
-        result = await worker.run(feeds);
-      } catch (error) {
-        if (!(error instanceof RunError)) {
-          for (const p of batch) this.fail(p, error as Error);
-          return;
-        }
-        // One request's values may have failed the whole batch: find out which by running each alone.
-        this.ctx.log.warn({ model: this.ctx.name, version: this.ctx.version, rows, error: redact((error as Error).message) }, 'batch failed; running its requests one by one');
-        for (const p of batch) await this.runAlone(worker, p);
-        return;
-      }
-      const unsplit = Object.entries(result.outputs).find(([, t]) => t.shape[0] !== rows);
-      if (unsplit) {
-        // The outputs do not split by rows: slicing would hand one client another's values. The execution
-        // counts (it ran); its rows are counted when each request runs alone.
-        this.series.execCount.inc();
-        this.ctx.markUnbatchable(
-          `output '${unsplit[0]}' had shape [${unsplit[1].shape.join(',')}] for a batch of ${rows} rows: its first dimension is not the batch`,
-        );
-        for (const p of batch) await this.runAlone(worker, p);
-        return;
-      }
-      this.record(result, rows);
-      let offset = 0;
-      for (const p of batch) {
-        const mine: Tensors = {};
-        for (const [name, t] of Object.entries(result.outputs)) mine[name] = sliceRows(t, offset, offset + p.request.rows);
-        offset += p.request.rows;
-        this.settle(p, mine);
-      }
+      await this.runGroup(worker, batch);
     } finally {
       span?.end();
       this.executing -= batch.length;
@@ -266,12 +230,97 @@ export class BatchScheduler implements Scheduler {
     }
   }
 
+  /** Runs requests as one execution (alone when one); requests whose JSON data does not read are answered 400 and left out. */
+  private async runGroup(worker: WorkerHandle, group: Pending[]): Promise<void> {
+    const batch = this.readMixed(group);
+    if (batch.length === 0) return;
+    if (batch.length === 1) {
+      await this.runAlone(worker, batch[0]!);
+      return;
+    }
+    const rows = batch.reduce((n, p) => n + p.request.rows, 0);
+    const feeds: Record<string, Feed> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const name of Object.keys(batch[0]!.request.inputs)) {
+      const feed = feedFor(batch.map((p) => p.request.inputs[name]!), concatRows, transfer);
+      feeds[name] = feed;
+      // Joined from two or more requests for this run: moved to the thread, not copied. Each request keeps
+      // its own inputs for a rerun alone.
+      if (!isTextFeed(feed) && !Array.isArray(feed.data)) transfer.push((feed.data as Uint8Array).buffer as ArrayBuffer);
+    }
+    let result: RunResult;
+    try {
+      result = await worker.run(feeds, transfer);
+    } catch (error) {
+      if (error instanceof TextRejectedError) {
+        // Some requests' data did not read (the thread checked it): they get their 400, the rest run.
+        const bad = new Set(error.failures.map((f) => f.part));
+        for (const f of error.failures) this.settle(batch[f.part]!, new BadInput(f.message));
+        await this.runGroup(worker, batch.filter((_, i) => !bad.has(i)));
+        return;
+      }
+      if (!(error instanceof RunError)) {
+        for (const p of batch) this.fail(p, error as Error);
+        return;
+      }
+      // One request's values may have failed the whole batch: find out which by running each alone.
+      this.ctx.log.warn({ model: this.ctx.name, version: this.ctx.version, rows, error: redact((error as Error).message) }, 'batch failed; running its requests one by one');
+      for (const p of batch) await this.runAlone(worker, p);
+      return;
+    }
+    const unsplit = Object.entries(result.outputs).find(([, t]) => t.shape[0] !== rows);
+    if (unsplit) {
+      // The outputs do not split by rows: slicing would hand one client another's values. The execution
+      // counts (it ran); its rows are counted when each request runs alone.
+      this.series.execCount.inc();
+      this.ctx.markUnbatchable(
+        `output '${unsplit[0]}' had shape [${unsplit[1].shape.join(',')}] for a batch of ${rows} rows: its first dimension is not the batch`,
+      );
+      for (const p of batch) await this.runAlone(worker, p);
+      return;
+    }
+    this.record(result, rows);
+    let offset = 0;
+    for (const p of batch) {
+      const mine: Tensors = {};
+      for (const [name, t] of Object.entries(result.outputs)) mine[name] = sliceRows(t, offset, offset + p.request.rows);
+      offset += p.request.rows;
+      this.settle(p, mine);
+    }
+  }
+
+  /**
+   * Requests of a group whose inputs are partly read and partly still JSON text cannot travel as texts:
+   * their data is read here (a request whose data does not read gets its 400 and leaves the group).
+   */
+  private readMixed(group: Pending[]): Pending[] {
+    const mixed = Object.keys(group[0]?.request.inputs ?? {}).some((name) => {
+      const unread = group.filter((p) => isUnread(p.request.inputs[name]!)).length;
+      return unread > 0 && unread < group.length;
+    });
+    if (!mixed) return group.filter((p) => !p.settled);
+    return group.filter((p) => !p.settled && this.readHere(p));
+  }
+
+  /** Reads a request's JSON-text inputs on the event loop; false (and the request answered 400) when they do not read. */
+  private readHere(p: Pending): boolean {
+    try {
+      decodeAll(p.request.inputs);
+      return true;
+    } catch (error) {
+      if (!(error instanceof BadInput)) throw error;
+      this.settle(p, error);
+      return false;
+    }
+  }
+
   private async executeInline(inline: InlineSession, p: Pending): Promise<void> {
     this.executing++;
     const start = performance.now();
     this.series.queueDuration.observe((start - p.enqueuedAt) / 1000);
     const span = traceBatch([p], start, p.request.rows, 'event_loop');
     try {
+      if (!this.readHere(p)) return;
       await this.runAlone((feeds) => inline.run(feeds).catch((error: Error) => Promise.reject(new RunError(error.message))), p);
     } finally {
       span?.end();
@@ -287,7 +336,8 @@ export class BatchScheduler implements Scheduler {
     try {
       result = typeof runner === 'function' ? await runner(p.request.inputs) : await runner.run(p.request.inputs);
     } catch (error) {
-      this.fail(p, error as Error);
+      if (error instanceof TextRejectedError) this.settle(p, new BadInput(error.failures[0]!.message));
+      else this.fail(p, error as Error);
       return;
     }
     const rows = p.request.rows;
@@ -329,6 +379,10 @@ export class BatchScheduler implements Scheduler {
       this.settle(p, new InferenceFailed(`${where}: inference failed: ${error.message}`));
     }
   }
+}
+
+function isUnread(t: HostTensor): boolean {
+  return t instanceof TextTensor && t.pending;
 }
 
 function sameTrailingShapes(a: Tensors, b: Tensors): boolean {

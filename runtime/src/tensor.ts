@@ -306,8 +306,35 @@ export function fromJsonTensor(
   data: unknown,
   options: DecodeOptions,
 ): HostTensor {
+  if ((datatype === 'FP32' || datatype === 'FP64') && Array.isArray(data)) {
+    const fast = flatFloats(datatype, data, elementCount(shape), options);
+    if (fast !== undefined) return { datatype, shape, data: fast };
+  }
   const flat = flattenStrict(name, data, shape);
   return { datatype, shape, data: fromJsonValues(name, datatype, flat, options) };
+}
+
+/**
+ * The common case of a float input in one tight loop: flat data of the right length, numbers only, each
+ * finite after conversion (or non-finite values allowed). Undefined otherwise: the general path then finds
+ * what is wrong and says so (same value either way: a number stored into the typed array).
+ */
+function flatFloats(datatype: 'FP32' | 'FP64', data: readonly unknown[], count: number, options: DecodeOptions): Float32Array | Float64Array | undefined {
+  const n = data.length;
+  if (n !== count) return undefined;
+  const out = datatype === 'FP32' ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    if (typeof v !== 'number') return undefined;
+    out[i] = v;
+  }
+  if (!options.allowNonFinite) {
+    for (let i = 0; i < n; i++) {
+      const f = out[i]!;
+      if (f - f !== 0) return undefined; // NaN or +-Infinity
+    }
+  }
+  return out;
 }
 
 /** A tensor from its binary form: little-endian, row-major; BOOL 1 byte; BYTES 4-byte length + bytes each. */

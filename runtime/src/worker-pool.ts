@@ -6,12 +6,20 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { HostTensor } from './tensor';
+import { feedFor, isTextFeed, type Feed } from './text-tensor';
 import type { LoadResult, RunResult, WorkerReply, WorkerRequest } from './worker-protocol';
 
 export type Feeds = Readonly<Record<string, HostTensor>>;
 
 /** A failure reported by onnxruntime inside a live worker (as opposed to the worker dying). */
 export class RunError extends Error {}
+
+/** Some requests' JSON data did not read as their inputs (on the thread): the execution did not run. */
+export class TextRejectedError extends Error {
+  constructor(readonly failures: readonly { readonly part: number; readonly message: string }[]) {
+    super(failures.map((f) => f.message).join('; '));
+  }
+}
 
 /** The pool is stopping: no new load or run is started. */
 export class PoolStopping extends Error {}
@@ -56,6 +64,9 @@ export class WorkerHandle {
     } else if (msg.type === 'result') {
       this.pending.get(msg.id)?.resolve(msg);
       this.pending.delete(msg.id);
+    } else if (msg.type === 'text-rejected') {
+      this.pending.get(msg.id)?.reject(new TextRejectedError(msg.failures));
+      this.pending.delete(msg.id);
     } else if (msg.id === undefined) {
       this.loading?.reject(new Error(msg.message));
       this.loading = undefined;
@@ -74,8 +85,8 @@ export class WorkerHandle {
     this.drained?.();
   }
 
-  private post(msg: WorkerRequest): void {
-    this.worker.postMessage(msg);
+  private post(msg: WorkerRequest, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(msg, transfer);
   }
 
   load(modelPath: string, providers: readonly string[], intraOpThreads: number): Promise<LoadResult> {
@@ -86,13 +97,19 @@ export class WorkerHandle {
     });
   }
 
-  run(feeds: Feeds): Promise<RunResult> {
+  /**
+   * Runs one request's inputs, or an execution's feeds (`transfer`: buffers made for this run alone, moved to
+   * the thread instead of copied; unusable here afterwards). Inputs still in JSON text are read on the thread.
+   */
+  run(inputs: Feeds | Readonly<Record<string, Feed>>, transfer: ArrayBuffer[] = []): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       if (this.stopping) return reject(new PoolStopping('the inference worker is stopping'));
       if (this.dead) return reject(new Error('inference worker is not running'));
+      const feeds: Record<string, Feed> = {};
+      for (const [name, t] of Object.entries(inputs)) feeds[name] = isTextFeed(t) ? t : feedFor([t], (parts) => parts[0]!, transfer);
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      this.post({ type: 'run', id, feeds });
+      this.post({ type: 'run', id, feeds }, transfer);
     });
   }
 

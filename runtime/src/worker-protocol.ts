@@ -1,5 +1,6 @@
 /** Messages between the server's event loop and an inference worker thread. */
 import type { HostTensor } from './tensor';
+import type { Feed } from './text-tensor';
 
 export interface LoadRequest {
   readonly type: 'load';
@@ -28,7 +29,8 @@ export interface LoadResult {
 export interface RunRequest {
   readonly type: 'run';
   readonly id: number;
-  readonly feeds: Readonly<Record<string, HostTensor>>;
+  /** Values, or the JSON texts of FP32 inputs the thread reads itself (text-tensor.ts). */
+  readonly feeds: Readonly<Record<string, Feed>>;
 }
 
 export interface RunResult {
@@ -36,6 +38,13 @@ export interface RunResult {
   readonly id: number;
   readonly outputs: Record<string, HostTensor>;
   readonly computeMs: number;
+}
+
+/** Texts of some parts did not read as their inputs: the execution did not run (text-tensor.ts readTextFeed). */
+export interface TextRejected {
+  readonly type: 'text-rejected';
+  readonly id: number;
+  readonly failures: readonly { readonly part: number; readonly message: string }[];
 }
 
 export interface WorkerFailure {
@@ -50,4 +59,4 @@ export interface StopRequest {
 }
 
 export type WorkerRequest = LoadRequest | RunRequest | StopRequest;
-export type WorkerReply = LoadResult | RunResult | WorkerFailure;
+export type WorkerReply = LoadResult | RunResult | TextRejected | WorkerFailure;

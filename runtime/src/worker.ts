@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { LoadRequest, RunRequest, ValueInfo, WorkerReply, WorkerRequest } from './worker-protocol';
 import { OIP_FROM_ORT, ORT_LOG_SEVERITY_FATAL, ORT_TYPE, type HostTensor, type TensorData } from './tensor';
+import { isTextFeed, readTextFeed } from './text-tensor';
 
 let session: ort.InferenceSession | undefined;
 
@@ -64,7 +65,13 @@ async function run(msg: RunRequest): Promise<{ reply: WorkerReply; transfer: Arr
   if (!session) return { reply: { type: 'error', id: msg.id, message: 'model not loaded' }, transfer: [] };
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(msg.feeds)) {
-    feeds[name] = new ort.Tensor(ORT_TYPE[t.datatype] as 'float32', t.data as Float32Array, t.shape as number[]);
+    let data = (t as HostTensor).data;
+    if (isTextFeed(t)) {
+      const read = readTextFeed(t);
+      if ('failures' in read) return { reply: { type: 'text-rejected', id: msg.id, failures: read.failures }, transfer: [] };
+      data = read.data;
+    }
+    feeds[name] = new ort.Tensor(ORT_TYPE[t.datatype] as 'float32', data as Float32Array, t.shape as number[]);
   }
   const start = performance.now();
   const results = await session.run(feeds, { logSeverityLevel: ORT_LOG_SEVERITY_FATAL });

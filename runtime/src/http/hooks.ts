@@ -5,13 +5,14 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { LINGERING_CLOSE, ROUTES, SERVER_ENV, type ServerConfig } from '../../../lib/contract';
 import { presentedKey } from '../auth';
 import type { ServingCore } from '../core';
 import { BadInput, BodyTimeout, retryAfterOf } from '../errors';
 import { parseJsonBytes } from '../json-parse';
+import { DEFER_DATA_BYTES } from '../text-tensor';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -172,7 +173,9 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     try {
       // The byte parser gives JSON.parse's value in a third of the time on tensor data (json-parse.ts); on
       // text that is not JSON it returns undefined and JSON.parse says what is wrong.
-      done(null, parseJsonBytes(json, MAX_JSON_DEPTH) ?? JSON.parse(json.toString('utf8')));
+      // OIP infer bodies: long flat "data" arrays are left as text for the inference thread (text-tensor.ts).
+      const defer = request.routeUrl === ROUTES.infer || request.routeUrl === ROUTES.versionInfer ? DEFER_DATA_BYTES : 0;
+      done(null, parseJsonBytes(json, MAX_JSON_DEPTH, defer) ?? JSON.parse(json.toString('utf8')));
     } catch (error) {
       done(new BadInput(`malformed JSON: ${(error as Error).message}`));
     }
@@ -234,9 +237,13 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     request.receiving = false;
     core.receivingEnded();
   };
-  app.addHook('preHandler', async (request) => doneReceiving(request));
+  // The hooks that never wait are callback-style: an async hook costs a promise and a microtask per request.
+  app.addHook('preHandler', (request, _reply, done) => {
+    doneReceiving(request);
+    done();
+  });
   app.addHook('onRequestAbort', async (request) => doneReceiving(request));
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     doneReceiving(request);
     void reply.header('x-request-id', request.id);
     // While draining, every answer closes its connection so clients reconnect to another instance.
@@ -264,9 +271,9 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
       reply.raw.once('finish', () => clearTimeout(timer));
       reply.raw.once('close', () => clearTimeout(timer));
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const recordResponse = (request: FastifyRequest, reply: FastifyReply): void => {
     doneReceiving(request);
     // A request refused before the onRequest hooks ran (the router's own errors) has no route read yet.
     const route = request.routeUrl !== '' ? request.routeUrl : request.routeOptions.url ?? 'unmatched';
@@ -282,6 +289,10 @@ export function registerHooks(app: FastifyInstance, core: ServingCore, healthRou
     const entry = { model, version, route, method: request.method, statusCode: code, latencyMs: Math.round(elapsedMs * 100) / 100 };
     if (level === 'debug') request.log.debug(entry, 'request completed');
     else request.log.info(entry, 'request completed');
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    recordResponse(request, reply);
+    done();
   });
 }
 
