@@ -79,35 +79,55 @@ function mostNumbersIn(text: Uint8Array): number {
 /** One input of an execution as it travels to the inference thread: values, or the texts of its requests. */
 export type Feed = HostTensor | TextFeed;
 
+/**
+ * The texts of one FP32 input of an execution, in one buffer (one transfer, a few objects to clone whatever
+ * the batch size): part i is bytes[ends[i-1], ends[i]) with rows[i] rows.
+ */
 export interface TextFeed {
   readonly datatype: 'FP32';
-  /** The execution's shape (the parts' rows added up). */
+  /** The execution's shape (the parts' rows added up; one part: its own shape). */
   readonly shape: readonly number[];
-  readonly texts: readonly Uint8Array[];
-  readonly parts: readonly { readonly name: string; readonly shape: readonly number[]; readonly allowNonFinite: boolean }[];
+  readonly name: string;
+  readonly allowNonFinite: boolean;
+  readonly bytes: Uint8Array;
+  /** ends[i]: where part i's text ends in `bytes`; rows[i]: its first dimension. */
+  readonly index: Uint32Array;
 }
 
 export function isTextFeed(feed: Feed): feed is TextFeed {
-  return (feed as TextFeed).texts !== undefined;
+  return (feed as TextFeed).bytes !== undefined;
 }
 
 /**
- * The feed for one input of an execution: the texts when every part is unread, else the joined values.
- * Texts are copied into buffers of their own (moved to the thread, not cloned with the body around them).
+ * The feed for one input of an execution: the texts when every part is unread (copied into one buffer that
+ * moves to the thread), else the joined values.
  */
 export function feedFor(parts: readonly HostTensor[], join: (parts: readonly HostTensor[]) => HostTensor, transfer: ArrayBuffer[]): Feed {
   if (!parts.every((t) => t instanceof TextTensor && t.pending)) {
     const joined = join(parts);
     return { datatype: joined.datatype, shape: joined.shape, data: joined.data };
   }
-  const texts = (parts as TextTensor[]).map((t) => new Uint8Array(t.text));
-  for (const t of texts) transfer.push(t.buffer);
-  const rows = parts.reduce((n, t) => n + (t.shape[0] ?? 1), 0);
+  const texts = parts as readonly TextTensor[];
+  const bytes = new Uint8Array(texts.reduce((n, t) => n + t.text.length, 0));
+  const index = new Uint32Array(2 * texts.length);
+  let end = 0;
+  let rows = 0;
+  texts.forEach((t, i) => {
+    bytes.set(t.text, end);
+    end += t.text.length;
+    index[i] = end;
+    index[texts.length + i] = t.shape[0] ?? 1;
+    rows += t.shape[0] ?? 1;
+  });
+  transfer.push(bytes.buffer, index.buffer);
+  const first = texts[0]!;
   return {
     datatype: 'FP32',
-    shape: parts.length === 1 ? parts[0]!.shape : [rows, ...parts[0]!.shape.slice(1)],
-    texts,
-    parts: (parts as TextTensor[]).map((t) => ({ name: t.name, shape: t.shape, allowNonFinite: t.allowNonFinite })),
+    shape: texts.length === 1 ? first.shape : [rows, ...first.shape.slice(1)],
+    name: first.name,
+    allowNonFinite: first.allowNonFinite,
+    bytes,
+    index,
   };
 }
 
@@ -121,22 +141,28 @@ export function decodeAll(inputs: Readonly<Record<string, HostTensor>>): void {
  * failed with their messages (the execution then does not run).
  */
 export function readTextFeed(feed: TextFeed): { data: Float32Array } | { failures: { part: number; message: string }[] } {
+  const parts = feed.index.length / 2;
+  const inner = feed.shape.slice(1);
+  const shapeOf = (i: number): readonly number[] => (parts === 1 ? feed.shape : [feed.index[parts + i]!, ...inner]);
   // Parts were admitted only with counts their texts can hold (tensorFromText): the buffer is bounded by the texts.
-  const out = new Float32Array(feed.parts.reduce((n, part) => n + elementCount(part.shape), 0));
+  let total = 0;
+  for (let i = 0; i < parts; i++) total += elementCount(shapeOf(i));
+  const out = new Float32Array(total);
   const failures: { part: number; message: string }[] = [];
   let offset = 0;
-  feed.parts.forEach((part, i) => {
-    const count = elementCount(part.shape);
-    const text = feed.texts[i]!;
-    if (!readFloats(text, out, offset, count, part.allowNonFinite)) {
+  for (let i = 0; i < parts; i++) {
+    const shape = shapeOf(i);
+    const count = elementCount(shape);
+    const text = feed.bytes.subarray(i === 0 ? 0 : feed.index[i - 1]!, feed.index[i]!);
+    if (!readFloats(text, out, offset, count, feed.allowNonFinite)) {
       try {
-        out.set(decodeText(part.name, 'FP32', part.shape, text, part.allowNonFinite) as Float32Array, offset);
+        out.set(decodeText(feed.name, 'FP32', shape, text, feed.allowNonFinite) as Float32Array, offset);
       } catch (error) {
         if (!(error instanceof BadInput)) throw error;
         failures.push({ part: i, message: error.message });
       }
     }
     offset += count;
-  });
+  }
   return failures.length > 0 ? { failures } : { data: out };
 }
