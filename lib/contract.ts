@@ -431,7 +431,7 @@ export const SERVER_ENV: { readonly [K in keyof ServerConfig]: VarSpec<ServerCon
   ),
   warmupRuns: intVar('MODEL_SERVER_WARMUP_RUNS', 3, 0, 1000, 'warm-up runs per worker before readiness (samples from warmup/*.json, else synthetic inputs)'),
   workers: intVar('MODEL_SERVER_WORKERS', 1, 1, 64, 'inference worker threads per model'),
-  intraOpThreads: intVar('MODEL_SERVER_INTRA_OP_THREADS', 0, 0, 256, 'onnxruntime intra-op threads; 0 lets onnxruntime choose'),
+  intraOpThreads: intVar('MODEL_SERVER_INTRA_OP_THREADS', 0, 0, 256, 'onnxruntime intra-op threads per session; 0: onnxruntime chooses for the worker sessions, one thread for the event-loop session of a tiny model'),
   allowNonFinite: boolVar('MODEL_SERVER_ALLOW_NON_FINITE', false, 'accept NaN and Infinity in float inputs'),
   tensorRtFp16: boolVar('MODEL_SERVER_TENSORRT_FP16', false, 'TensorRT engines in FP16 precision (sets onnxruntime\'s ORT_TENSORRT_FP16_ENABLE before any session); only with the tensorrt provider'),
   drainSeconds: intVar('MODEL_SERVER_DRAIN_SECONDS', DEFAULT_DRAIN_SECONDS, 1, 3600, 'longest SIGTERM drain before exit'),
