@@ -162,20 +162,34 @@ export function numbersOf(text: NumberText): unknown[] | undefined {
 }
 
 /**
- * `deferAtLeast` (bytes, 0 for never): the value of a "data" key that is an array starting with a number
- * and spanning at least this many bytes comes back as NumberText, unread (see Parser.deferred).
+ * `deferAtLeast` (bytes, 0 for never): in an OIP body, `inputs[i].data` that is an array starting with a
+ * number and spanning at least this many bytes comes back as NumberText, unread (see Parser.deferred); the
+ * reader of that input checks it. Only there: a deferred array anywhere else might never be read, and the
+ * body would pass unchecked. A body with a repeated key is parsed again without deferring (the value a
+ * repeated key replaces would never be read either).
  */
 export function parseJsonBytes(input: Buffer, maxDepth = 512, deferAtLeast = 0): unknown {
   const parser = new Parser(input, maxDepth, deferAtLeast);
   try {
-    const value = parser.value();
+    const value = parser.value(deferAtLeast > 0 ? AT_ROOT : ANYWHERE);
     parser.skipSpace();
     return parser.pos === input.length ? value : undefined;
   } catch (error) {
     if (error === NOT_JSON) return undefined;
+    if (error === REPEATED_KEY) return parseJsonBytes(input, maxDepth, 0);
     throw error;
   }
 }
+
+/** Where a value sits, for deferring: the body, its "inputs" array, one input object, anywhere else. */
+const ANYWHERE = 0;
+const AT_ROOT = 1;
+const IN_INPUTS = 2;
+const IN_INPUT = 3;
+type Place = typeof ANYWHERE | typeof AT_ROOT | typeof IN_INPUTS | typeof IN_INPUT;
+
+class RepeatedKey {}
+const REPEATED_KEY = new RepeatedKey();
 
 function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -201,15 +215,15 @@ class Parser {
     this.pos = p;
   }
 
-  value(): unknown {
+  value(place: Place = ANYWHERE): unknown {
     this.skipSpace();
     const b = this.b;
     const p = this.pos;
     const c = b[p];
     if (c === 0x22) return this.string();
     if (c === 0x2d || isDigit(c)) return this.number();
-    if (c === 0x5b) return this.array();
-    if (c === 0x7b) return this.object();
+    if (c === 0x5b) return this.array(place === IN_INPUTS);
+    if (c === 0x7b) return this.object(place);
     if (c === 0x74 && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65) {
       this.pos = p + 4;
       return true;
@@ -225,7 +239,8 @@ class Parser {
     throw NOT_JSON;
   }
 
-  array(): unknown[] {
+  /** `inputs`: the body's "inputs" array (its objects are inputs, whose "data" may be deferred). */
+  array(inputs = false): unknown[] {
     if (--this.depthLeft < 0) throw NOT_JSON;
     const b = this.b;
     const open = this.pos;
@@ -247,7 +262,7 @@ class Parser {
     }
     const out: unknown[] = [];
     for (;;) {
-      out.push(this.value());
+      out.push(this.value(inputs ? IN_INPUT : ANYWHERE));
       this.skipSpace();
       const c = b[this.pos++];
       if (c === 0x2c) continue;
@@ -329,15 +344,14 @@ class Parser {
     const b = this.b;
     const close = b.indexOf(0x5d, open);
     if (close < 0 || close - open < this.deferAtLeast) return undefined;
-    for (const c of [0x22, 0x5b, 0x7b]) {
-      const at = b.indexOf(c, open + 1);
-      if (at >= 0 && at < close) return undefined;
-    }
+    // Searched within the array only: a search to the end of the body for each of many arrays would be quadratic.
+    const inner = b.subarray(open + 1, close);
+    if (inner.indexOf(0x22) >= 0 || inner.indexOf(0x5b) >= 0 || inner.indexOf(0x7b) >= 0) return undefined;
     this.pos = close + 1;
     return new NumberText(b.subarray(open, close + 1));
   }
 
-  object(): Record<string, unknown> {
+  object(place: Place = ANYWHERE): Record<string, unknown> {
     if (--this.depthLeft < 0) throw NOT_JSON;
     const b = this.b;
     this.pos++;
@@ -354,7 +368,9 @@ class Parser {
       const key = this.string();
       this.skipSpace();
       if (b[this.pos++] !== 0x3a) throw NOT_JSON;
-      const value = key === 'data' && this.deferAtLeast > 0 ? this.dataValue() : this.value();
+      if (place !== ANYWHERE && Object.prototype.hasOwnProperty.call(out, key)) throw REPEATED_KEY;
+      const value =
+        place === AT_ROOT && key === 'inputs' ? this.value(IN_INPUTS) : place === IN_INPUT && key === 'data' ? this.dataValue() : this.value();
       // JSON.parse makes "__proto__" an own property; assigning it would set the object's prototype.
       if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
       else out[key] = value;

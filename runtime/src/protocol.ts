@@ -4,7 +4,7 @@
  */
 import type { TensorSpec } from '../../lib/contract';
 import { NumberText } from './json-parse';
-import { tensorFromText } from './text-tensor';
+import { tensorFromText, valuesOfText } from './text-tensor';
 import { BadInput } from './errors';
 import {
   bytesToText, checkDatatype, checkShape, flattenStrict, formatShape, fromBinaryTensor, fromJsonTensor, fromJsonValues, nest, toBinary,
@@ -81,6 +81,8 @@ export function decodeOipRequest(body: unknown, binary: Buffer | null, model: Mo
       if (offset + (size as number) > binary.length) {
         throw new BadInput(`input '${name}': binary_data_size ${String(size)} runs past the end of the body (${binary.length - offset} bytes left)`);
       }
+      // A "data" beside binary_data_size is not used, but JSON that is not JSON is refused as anywhere else.
+      if (raw.data instanceof NumberText) valuesOfText(name, raw.data);
       inputs[name] = fromBinaryTensor(name, spec.datatype, shape, binary.subarray(offset, offset + (size as number)), options);
       offset += size as number;
     } else {

@@ -308,8 +308,8 @@ export class BatchScheduler implements Scheduler {
       decodeAll(p.request.inputs);
       return true;
     } catch (error) {
-      if (!(error instanceof BadInput)) throw error;
-      this.settle(p, error);
+      if (error instanceof BadInput) this.settle(p, error);
+      else this.fail(p, error as Error);
       return false;
     }
   }

@@ -58,17 +58,20 @@ export function decodeText(name: string, datatype: string, shape: readonly numbe
     const out = new Float32Array(count);
     if (readFloats(text, out, 0, count, allowNonFinite)) return out;
   }
-  const values = numbersOf(new NumberText(text));
-  if (values === undefined) {
-    let why = 'not valid JSON';
-    try {
-      JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8'));
-    } catch (error) {
-      why = (error as Error).message;
-    }
-    throw new BadInput(`malformed JSON in the data of input '${name}': ${why}`);
+  return fromJsonTensor(name, datatype, shape, valuesOfText(name, new NumberText(text)), { allowNonFinite }).data;
+}
+
+/** The values of an input's data text as JSON.parse reads them (BadInput when it is not JSON). */
+export function valuesOfText(name: string, text: NumberText): unknown[] {
+  const values = numbersOf(text);
+  if (values !== undefined) return values;
+  let why = 'not valid JSON';
+  try {
+    JSON.parse(Buffer.from(text.bytes.buffer, text.bytes.byteOffset, text.bytes.length).toString('utf8'));
+  } catch (error) {
+    why = (error as Error).message;
   }
-  return fromJsonTensor(name, datatype, shape, values, { allowNonFinite }).data;
+  throw new BadInput(`malformed JSON in the data of input '${name}': ${why}`);
 }
 
 /** The most values a JSON array text of this length can hold: "[" and "]" around digits and commas. */

@@ -8,7 +8,7 @@
  */
 import { heavy, repository } from './models';
 import { heavyForward, metricValue, start, until, type Started } from './helpers';
-import { NumberText, parseJsonBytes, readFloats } from '../src/json-parse';
+import { NumberText, numbersOf, parseJsonBytes, readFloats } from '../src/json-parse';
 import { DEFER_DATA_BYTES } from '../src/text-tensor';
 
 const WIDTH = 256;
@@ -39,6 +39,55 @@ describe('the body parser leaves long flat data as text', () => {
     for (const text of [body(short), body(nested), body(withString), other]) {
       expect(parseJsonBytes(Buffer.from(text), 64, DEFER_DATA_BYTES)).toEqual(JSON.parse(text));
     }
+  });
+
+  it('defers only inputs[i].data, and a body JSON.parse refuses is refused or holds a data text that does not read (6,000 mutated bodies)', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const numbers = (n: number) => Array.from({ length: n }, () => Math.round((rand() - 0.5) * 2000) / 1000);
+    const docs = [
+      `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,8],"data":${JSON.stringify(numbers(8))}},{"name":"y","data":${JSON.stringify(numbers(9))}}]}`,
+      `{"id":"a","parameters":{"data":${JSON.stringify(numbers(8))}},"inputs":[{"name":"x","data":${JSON.stringify(numbers(12))},"parameters":{"binary_data_size":4}}],"outputs":[{"name":"y","data":${JSON.stringify(numbers(8))}}]}`,
+      `{"data":${JSON.stringify(numbers(10))},"inputs":[{"name":"x","extra":{"data":${JSON.stringify(numbers(10))}},"data":[${JSON.stringify(numbers(4))}]}]}`,
+    ];
+    const alphabet = '[]{}",:.-+eE0123456789 x\n';
+    let refusedByJson = 0;
+    for (let i = 0; i < 6000; i++) {
+      const doc = docs[i % docs.length]!;
+      const at = Math.floor(rand() * doc.length);
+      const op = rand();
+      const text = op < 0.4 ? doc.slice(0, at) + doc.slice(at + 1) : op < 0.8 ? doc.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + doc.slice(at) : doc.replace('"name"', `"name":"dup","name"`);
+      let want: unknown;
+      try {
+        want = JSON.parse(text);
+      } catch {
+        want = undefined;
+        refusedByJson++;
+      }
+      const got = parseJsonBytes(Buffer.from(text), 64, 8);
+      // Deferred texts may only sit at inputs[i].data; read them back the way the server does.
+      let unreadable = false;
+      const inputs = (got as { inputs?: unknown })?.inputs;
+      const readBack = JSON.parse(JSON.stringify(got ?? null, (key, v: unknown) => {
+        if (!(v instanceof NumberText)) return v;
+        expect(key).toBe('data');
+        const values = numbersOf(v);
+        if (values === undefined) unreadable = true;
+        return values ?? null;
+      }));
+      if (Array.isArray(inputs)) for (const input of inputs) if (input && typeof input === 'object') expect(Object.values(input).filter((v) => v instanceof NumberText).length).toBeLessThanOrEqual(1);
+      if (want === undefined) expect(got === undefined || unreadable).toBe(true);
+      else {
+        expect(unreadable).toBe(false);
+        expect(readBack).toEqual(want);
+      }
+    }
+    expect(refusedByJson).toBeGreaterThan(1000);
+    // Where the reader looks: nothing outside inputs[i].data is deferred.
+    const outside = JSON.parse(JSON.stringify(parseJsonBytes(Buffer.from(docs[1]!), 64, 8), (_k, v: unknown) => (v instanceof NumberText ? 'TEXT' : v)));
+    expect(outside.parameters.data).not.toBe('TEXT');
+    expect(outside.outputs[0].data).not.toBe('TEXT');
+    expect(outside.inputs[0].data).toBe('TEXT');
   });
 
   it('readFloats takes a text whole or not at all', () => {
@@ -133,6 +182,26 @@ describe('FP32 data read on the inference thread', () => {
     }
     const after = metricValue(await s.app.metrics.registry.metrics(), 'model_server_inference_exec_count', { model: 'wide', version: '1' });
     expect(after - before).toBe(1); // the three good requests in one execution; the refused attempt did not run
+  });
+
+  it('answers 400 to long arrays that are not JSON wherever they sit (read or not), as JSON.parse refuses them', async () => {
+    const junk = JSON.stringify(row(6)).replace(/,/, ',x,');
+    const good = JSON.stringify(row(6));
+    const input = (extra: string) => `{"name":"x","datatype":"FP32","shape":[1,${WIDTH}]${extra}}`;
+    const bodies = [
+      `{"data":${junk},"inputs":[${input(`,"data":${good}`)}]}`,
+      `{"parameters":{"data":${junk}},"inputs":[${input(`,"data":${good}`)}]}`,
+      `{"inputs":[${input(`,"data":${good}`)}],"outputs":[{"name":"y","data":${junk}}]}`,
+      `{"inputs":[${input(`,"extra":{"data":${junk}},"data":${good}`)}]}`,
+      `{"inputs":[${input(`,"data":${junk},"data":${good}`)}]}`,
+      `{"inputs":[${input(`,"data":${junk}`)}],"inputs":[${input(`,"data":${good}`)}]}`,
+    ];
+    for (const b of bodies) {
+      expect(() => JSON.parse(b)).toThrow();
+      const res = await infer(b);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatch(/^malformed JSON/);
+    }
   });
 
   it('refuses a shape its text cannot fill before queueing or allocating it', async () => {
