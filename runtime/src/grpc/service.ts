@@ -165,7 +165,8 @@ function asOipBody(req: InferRequest): { body: Record<string, unknown>; binary: 
   });
   const outputs = req.outputs.length > 0 ? req.outputs.map((o) => ({ name: o.name })) : undefined;
   const body: Record<string, unknown> = { inputs, ...(outputs ? { outputs } : {}), ...(req.id ? { id: req.id } : {}) };
-  return { body, binary: raw.length > 0 ? Buffer.concat(raw) : null };
+  // One raw tensor (the usual case) is used as it is: fromBinaryTensor copies it once into a buffer of its own.
+  return { body, binary: raw.length === 0 ? null : raw.length === 1 ? raw[0]! : Buffer.concat(raw) };
 }
 
 function keyFrom(metadata: grpc.Metadata): string | undefined {
