@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import * as protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
 import { hmacSha256Hex } from '../src/auth';
+import { grpcWindowBytes } from '../src/grpc/service';
 import { identity, mlp, repository } from './models';
 import { metricValue, start, type Started } from './helpers';
 
@@ -176,6 +177,17 @@ describe('transport limits', () => {
   test('the server announces SETTINGS_MAX_CONCURRENT_STREAMS = MODEL_SERVER_GRPC_MAX_CONCURRENT_STREAMS', async () => {
     const c = await session();
     expect(c.remoteSettings.maxConcurrentStreams).toBe(8);
+  });
+
+  test('the server opens HTTP/2 windows for its largest message (stream and connection), not the 65,535-byte default', async () => {
+    const c = await session();
+    const window = grpcWindowBytes(1024 * 1024);
+    expect(window).toBe(1024 * 1024 + 64 * 1024);
+    expect(c.remoteSettings.initialWindowSize).toBe(window);
+    // The connection window is raised by a WINDOW_UPDATE on stream 0 right after the SETTINGS.
+    const deadline = Date.now() + 2000;
+    while (c.state.remoteWindowSize !== window && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(c.state.remoteWindowSize).toBe(window);
   });
 
   test('a message whose length prefix is over the limit is refused at once, named, counted and logged', async () => {
