@@ -712,7 +712,7 @@ export const SERVER_METRICS = {
   authFailures: metric('model_server_auth_failures_total', 'Requests refused for their API key: reason missing, invalid, or limited (the client is over its failed-attempt limit)', [E]),
   transportRefusals: metric(
     'model_server_transport_refusals_total',
-    'Requests and connections cut or refused below the API: read_timeout, write_timeout, body_too_large, metadata_too_large, headers_too_large, invalid_message, malformed',
+    'Requests and connections cut or refused below the API: read_timeout, write_timeout, body_too_large, metadata_too_large, headers_too_large, invalid_message, malformed, verifying_limit (gRPC calls of one connection waiting for their JWT beyond the limit)',
     [E],
   ),
   modelReady: metric('model_server_model_ready', '1 when the model version is ready to serve', [M, V, P]),

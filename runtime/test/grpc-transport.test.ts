@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import * as protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
 import { hmacSha256Hex } from '../src/auth';
-import { grpcWindowBytes } from '../src/grpc/service';
+import { grpcStreamWindowBytes, grpcWindowBytes, MAX_VERIFYING_PER_CONNECTION } from '../src/grpc/service';
 import { identity, mlp, repository } from './models';
 import { metricValue, start, type Started } from './helpers';
 
@@ -183,7 +183,11 @@ describe('transport limits', () => {
     const c = await session();
     const window = grpcWindowBytes(1024 * 1024);
     expect(window).toBe(1024 * 1024 + 64 * 1024);
-    expect(c.remoteSettings.initialWindowSize).toBe(window);
+    expect(c.remoteSettings.initialWindowSize).toBe(grpcStreamWindowBytes(1024 * 1024));
+    // The stream window stops at 1 MiB + 64 KiB whatever the message cap (a stream waiting for its JWT holds that much).
+    expect(grpcStreamWindowBytes(1024 * 1024)).toBe(window);
+    expect(grpcStreamWindowBytes(64 * 1024 * 1024)).toBe(1024 * 1024 + 64 * 1024);
+    expect(grpcWindowBytes(64 * 1024 * 1024)).toBe(64 * 1024 * 1024 + 64 * 1024);
     // The connection window is raised by a WINDOW_UPDATE on stream 0 right after the SETTINGS.
     const deadline = Date.now() + 2000;
     while (c.state.remoteWindowSize !== window && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -251,6 +255,43 @@ describe('write deadline', () => {
     const rst = await new Promise<number>((resolve) => stream.on('close', () => resolve(stream.rstCode ?? -1)));
     expect(rst).toBe(constants.NGHTTP2_CANCEL);
     expect(await refusals('write_timeout')).toBe(before + 1);
+  });
+});
+
+describe('calls waiting for their token', () => {
+  let slow: Started;
+  let slowPort: number;
+  beforeAll(async () => {
+    slow = await start(repository({ 'echo/1': identity('FLOAT') }), { apiKeyHmacSha256: [hmacSha256Hex(SALT, KEY)], apiKeySalt: SALT, authFailuresPerMinute: 0, maxRequestBodyBytes: 4 * 1024 * 1024 });
+    // Stands in for a JWT whose check waits on a slow JWKS fetch (jose's 5 s timeout): refused after 600 ms.
+    slow.app.core.authenticate = () =>
+      new Promise((_resolve, reject) => setTimeout(() => reject(Object.assign(new Error('the bearer token is not valid'), { statusCode: 401, code: 'MS_UNAUTHENTICATED' })), 600));
+    slowPort = await slow.app.listenGrpc(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await slow.app.close();
+  });
+
+  test(`at most ${MAX_VERIFYING_PER_CONNECTION} calls of a connection wait for their token at once; the rest are refused before their message is read`, async () => {
+    const c = await new Promise<ClientHttp2Session>((resolve, reject) => {
+      // The client buffers 20 MiB of its own requests: above Node's default 10 MB session memory.
+      const x = connect(`http://127.0.0.1:${slowPort}`, { maxSessionMemory: 200 });
+      sessions.push(x);
+      x.once('remoteSettings', () => resolve(x));
+      x.once('error', reject);
+    });
+    const message = framed(Buffer.alloc(2 * 1024 * 1024, 7));
+    const calls = Array.from({ length: 10 }, () => rawCall(c, 'ModelInfer', message, { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.x' }).done);
+    const outcomes = await Promise.all(calls);
+    const limited = outcomes.filter((o) => o.status === '8');
+    expect(limited).toHaveLength(10 - MAX_VERIFYING_PER_CONNECTION);
+    expect(limited[0]!.message).toBe(`${MAX_VERIFYING_PER_CONNECTION} calls on this connection are already waiting for their token to be verified (at most ${MAX_VERIFYING_PER_CONNECTION}); retry when they are answered`);
+    expect(outcomes.filter((o) => o.status === '16')).toHaveLength(MAX_VERIFYING_PER_CONNECTION); // UNAUTHENTICATED after the check
+    const text = (await slow.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metricValue(text, 'model_server_transport_refusals_total', { reason: 'verifying_limit' })).toBe(10 - MAX_VERIFYING_PER_CONNECTION);
+    // The count goes back down: the next calls on the same connection wait for their check again.
+    const again = await Promise.all(Array.from({ length: MAX_VERIFYING_PER_CONNECTION }, () => rawCall(c, 'ModelInfer', message, { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.x' }).done));
+    expect(again.map((o) => o.status)).toEqual(Array(MAX_VERIFYING_PER_CONNECTION).fill('16'));
   });
 });
 

@@ -204,11 +204,22 @@ function metadataBytes(metadata: grpc.Metadata): number {
 const admissions = new WeakMap<grpc.Metadata, Admission>();
 
 /**
+ * Calls of one connection whose JWT is being verified at once. Their streams are paused (grpc-js resumes a
+ * call's stream only once its metadata passes), so each may hold up to a stream window of unread message:
+ * beyond this many, a call is refused with RESOURCE_EXHAUSTED before its message is read. With the stream
+ * window below, one connection holds at most about 4.3 MiB this way (Node's default windows with 100 streams:
+ * 6.4 MiB).
+ */
+export const MAX_VERIFYING_PER_CONNECTION = 4;
+const verifying = new WeakMap<object, number>();
+
+/**
  * Connection-level rules for every call, applied before grpc-js reads the request message:
  * - request metadata over MAX_METADATA_BYTES: RESOURCE_EXHAUSTED;
  * - the credentials (API key, or a JWT, verified asynchronously while grpc-js holds the call) and the
  *   failed-attempt limit from the metadata: UNAUTHENTICATED or RESOURCE_EXHAUSTED before a byte of the
  *   message is read (the rate limits and the token's models apply in the handler, with the request's trace);
+ *   at most MAX_VERIFYING_PER_CONNECTION calls of a connection wait for their JWT at once (RESOURCE_EXHAUSTED);
  * - a message whose length prefix is over MODEL_SERVER_MAX_REQUEST_BODY_BYTES: RESOURCE_EXHAUSTED at once;
  * - the whole message (half-close included) due within MODEL_SERVER_BODY_TIMEOUT_MS of the headers:
  *   DEADLINE_EXCEEDED;
@@ -280,13 +291,28 @@ function transportGuard(core: ServingCore): grpc.ServerInterceptor {
               }
               if (admission instanceof Promise) {
                 // A JWT: the message stays unread until the token is verified (grpc-js holds the call meanwhile).
+                const connection = stream?.session ?? call;
+                const waiting = verifying.get(connection) ?? 0;
+                if (waiting >= MAX_VERIFYING_PER_CONNECTION) {
+                  admission.catch(() => undefined);
+                  refuse(429, 'verifying_limit', `${waiting} calls on this connection are already waiting for their token to be verified (at most ${MAX_VERIFYING_PER_CONNECTION}); retry when they are answered`, 1);
+                  return;
+                }
+                verifying.set(connection, waiting + 1);
+                const done = (): void => {
+                  verifying.set(connection, (verifying.get(connection) ?? 1) - 1);
+                };
                 admission.then(
                   (a) => {
+                    done();
                     if (statusSent) return;
                     admissions.set(metadata, a);
                     pass(metadata);
                   },
-                  refused,
+                  (error: unknown) => {
+                    done();
+                    refused(error);
+                  },
                 );
                 return;
               }
@@ -336,9 +362,14 @@ export interface GrpcHandle {
   close(): Promise<void>;
 }
 
-/** The HTTP/2 window (stream and connection) for gRPC: room for the largest message and its framing, at most 2^31-1. */
+/** The HTTP/2 connection window for gRPC: room for the largest message and its framing, at most 2^31-1. */
 export function grpcWindowBytes(maxMessageBytes: number): number {
   return Math.min(2 ** 31 - 1, Math.max(65535, maxMessageBytes + 64 * 1024));
+}
+
+/** The HTTP/2 stream window for gRPC: the connection window, at most 1 MiB + 64 KiB. */
+export function grpcStreamWindowBytes(maxMessageBytes: number): number {
+  return Math.min(grpcWindowBytes(maxMessageBytes), 1024 * 1024 + 64 * 1024);
 }
 
 export async function startGrpc(core: ServingCore, port: number, host: string): Promise<GrpcHandle> {
@@ -470,21 +501,37 @@ export async function startGrpc(core: ServingCore, port: number, host: string): 
   });
 
   // HTTP/2 flow control: Node's default windows (65,535 bytes per stream and per connection) make a client
-  // stop every 64 KiB of a large message and wait for the server's WINDOW_UPDATE. Windows of the largest
-  // message let a whole message arrive at once: 1 MiB raw tensors, 4 connections, h2load, 2-core build host:
-  // 318-335 req/s with the defaults, 428-461 with these. Memory stays bounded by the message size cap (checked
-  // from the length prefix, transportGuard) and MODEL_SERVER_GRPC_MAX_CONCURRENT_STREAMS: grpc-js reads every
-  // frame as it arrives whatever the window. grpc-js has no server option for windows; its own settings object
-  // (given to http2.createServer at bind) and its http2 servers are reached here, and
-  // test/grpc-transport.test.ts checks that the client is told these windows.
+  // stop every 64 KiB of a large message and wait for the server's WINDOW_UPDATE (1 MiB raw tensors, 4
+  // connections, h2load, 2-core build host: 418-433 req/s with the default stream window, 506-519 with 256 KiB,
+  // 550-570 with 1 MiB, 582-604 with 6 MiB; the connection window large in each). The connection window is
+  // the largest message plus 64 KiB: Node hands it back as data arrives, so it costs no memory. The stream
+  // window is at most 1 MiB + 64 KiB: a stream paused while its JWT is verified can hold that much
+  // unread (MAX_VERIFYING_PER_CONNECTION bounds how many). grpc-js has no server option for windows: its own
+  // settings object (given to http2.createServer at bind) and its http2 servers are reached here, failing
+  // safe (defaults) if they change; test/grpc-transport.test.ts checks that the client is told both windows.
   const window = grpcWindowBytes(config.maxRequestBodyBytes);
-  const internals = server as unknown as { commonServerOptions?: { settings?: Http2Settings }; http2Servers?: Map<EventEmitter, unknown> };
-  if (internals.commonServerOptions) internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: window };
+  const internals = server as unknown as {
+    commonServerOptions?: { settings?: Http2Settings };
+    http2Servers?: Map<EventEmitter, { sessions?: Set<ServerHttp2Session> }>;
+  };
+  if (internals.commonServerOptions) {
+    internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: grpcStreamWindowBytes(config.maxRequestBodyBytes) };
+  }
   const bound = await new Promise<number>((ok, fail) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? fail(error) : ok(p)));
   });
-  for (const http2Server of internals.http2Servers?.keys() ?? []) {
-    http2Server.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(window));
+  const widen = (session: ServerHttp2Session): void => {
+    if (session.destroyed) return;
+    try {
+      session.setLocalWindowSize(window);
+    } catch {
+      // A session closing meanwhile keeps the default window.
+    }
+  };
+  for (const [http2Server, info] of internals.http2Servers ?? []) {
+    http2Server.on('session', widen);
+    // Sessions accepted before this listener (one bind address after another) get it too.
+    for (const session of info?.sessions ?? []) widen(session);
   }
   let closed: Promise<void> | undefined;
   return {
